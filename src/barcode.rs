@@ -1,0 +1,1 @@
+//! What a scanned string is. (in progress)

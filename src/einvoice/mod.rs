@@ -1,0 +1,1 @@
+//! Taiwan e-invoice (電子發票). (in progress)

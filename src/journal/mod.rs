@@ -1,0 +1,1 @@
+//! The SQLite journal. (in progress)

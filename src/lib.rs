@@ -1,0 +1,21 @@
+//! `till`: an in-store point-of-sale terminal for Taiwanese shops.
+//!
+//! Layers, arrows pointing down only:
+//!
+//! ```text
+//! ui ─▶ terminal ─▶ { gateway, journal, print, device } ─▶ { sale, money, barcode, einvoice }
+//! ```
+//!
+//! The pure domain (`money`, `sale`, `barcode`, `einvoice`, gateway wire
+//! formats and signing) does no I/O and knows no UI.
+
+pub mod barcode;
+pub mod config;
+pub mod einvoice;
+pub mod journal;
+pub mod logging;
+pub mod money;
+pub mod sale;
+pub mod taipei;
+
+pub use money::Ntd;
