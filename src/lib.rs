@@ -16,6 +16,7 @@ pub mod journal;
 pub mod logging;
 pub mod money;
 pub mod sale;
+pub mod secret;
 pub mod taipei;
 
 pub use money::Ntd;

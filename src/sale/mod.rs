@@ -8,5 +8,5 @@ pub mod trade_no;
 
 pub use cart::{Cart, CartError, Line};
 pub use refund::{RefundError, RefundPlan, RefundRequest, Refundable};
-pub use tender::{PayMethod, Payment, Tender, TenderError, Wallet};
+pub use tender::{GatewayId, PayMethod, Payment, Tender, TenderError, Wallet};
 pub use trade_no::{AttemptKind, ReceiptCode, SaleNo, TerminalId, TradeNo, TradeNoError};

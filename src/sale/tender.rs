@@ -47,6 +47,43 @@ impl Wallet {
     }
 }
 
+/// A payment gateway `till` talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GatewayId {
+    /// JKoPay in-store POS API (CardToken scanned at the counter).
+    JkoPay,
+    /// MyPay Link: in-person wallets and PayPage.
+    MyPay,
+    /// ECPay ECPG: a member's bound card.
+    Ecpay,
+    /// The form-POST aggregator: ATM / convenience-store pay-later.
+    Goodbuy,
+}
+
+impl GatewayId {
+    pub const ALL: [GatewayId; 4] = [
+        GatewayId::JkoPay,
+        GatewayId::MyPay,
+        GatewayId::Ecpay,
+        GatewayId::Goodbuy,
+    ];
+
+    /// Stable lower-case name used in config sections and the journal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GatewayId::JkoPay => "jkopay",
+            GatewayId::MyPay => "mypay",
+            GatewayId::Ecpay => "ecpay",
+            GatewayId::Goodbuy => "goodbuy",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<GatewayId> {
+        GatewayId::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+}
+
 /// The way one tender was paid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "wallet")]
