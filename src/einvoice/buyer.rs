@@ -1,0 +1,1 @@
+//! The buyer's e-invoice choice: carriers, donation codes, buyer BAN. (in progress)
