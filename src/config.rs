@@ -1,1 +1,783 @@
-//! Configuration. (in progress)
+//! Configuration: one TOML file, found at the platform config directory or
+//! given with `--config FILE`. With no file at all `till` runs in demo mode.
+//!
+//! Secrets (merchant keys, HashKey/HashIV, agent keys, the e-invoice QR key)
+//! live in the same file as [`Secret`] values, so the file is created
+//! owner-only and refused when group or others can read it.
+
+use std::fmt;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::sale::TerminalId;
+use crate::secret::Secret;
+
+/// Where a configuration came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Read from this file.
+    File(PathBuf),
+    /// No file anywhere: built-in simulators, virtual printer, test invoice roll.
+    Demo,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub terminal: Terminal,
+    pub store: Store,
+    #[serde(default)]
+    pub gateways: Gateways,
+    #[serde(default)]
+    pub printer: Printer,
+    #[serde(default)]
+    pub scanner: Scanner,
+    #[serde(default)]
+    pub einvoice: Einvoice,
+    #[serde(default)]
+    pub journal: JournalConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Terminal {
+    /// 2–4 upper-case letters or digits, starting with a letter; unique per
+    /// store. Part of every trade number.
+    pub id: String,
+    /// What the staff call this till, e.g. `櫃台一`.
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Store {
+    pub name: String,
+    /// The seller's 8-digit business number (統一編號), printed on every proof.
+    pub ban: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Gateways {
+    pub jkopay: Option<JkoPay>,
+    pub mypay: Option<MyPay>,
+    pub ecpay: Option<Ecpay>,
+    pub goodbuy: Option<Goodbuy>,
+}
+
+/// JKoPay in-store POS (`jkopay-pos-payment.txt`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct JkoPay {
+    /// e.g. `https://pos.jkopay.com/{system-name}/` (the path is assigned by JKoPay).
+    pub base_url: String,
+    pub merchant_id: String,
+    pub store_id: String,
+    pub store_name: String,
+    #[serde(default = "default_pos_id")]
+    pub pos_id: String,
+    pub merchant_key: Secret,
+    /// JKoPay's rule: no answer within 15 s → Cancel.
+    #[serde(default = "default_jkopay_timeout")]
+    pub timeout_secs: u64,
+}
+
+/// Which MyPay Link endpoint and identity `till` uses.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MyPayMode {
+    /// `/api/agent` with `agent_uid`.
+    Agent,
+    /// `/api/init` with `store_uid`.
+    Store,
+}
+
+/// MyPay Link (`mypay-link-agent-api.txt`, `mypay-manual-2.0.231.txt`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MyPay {
+    pub base_url: String,
+    pub mode: MyPayMode,
+    /// Required in agent mode.
+    #[serde(default)]
+    pub agent_uid: String,
+    /// The store's uid: sent in every request body, and as the envelope id in store mode.
+    pub store_uid: String,
+    /// The 32-character AES-256 key.
+    pub key: Secret,
+    /// `user_id` sent with in-person transactions (the cashier account at MyPay).
+    #[serde(default)]
+    pub user_id: String,
+    #[serde(default = "default_mypay_timeout")]
+    pub timeout_secs: u64,
+}
+
+/// ECPay ECPG (`ecpay-create-payment-with-card-id.txt`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Ecpay {
+    pub base_url: String,
+    pub merchant_id: String,
+    #[serde(default)]
+    pub platform_id: String,
+    pub hash_key: Secret,
+    pub hash_iv: Secret,
+    /// ECPay recommends at least 30 s.
+    #[serde(default = "default_ecpay_timeout")]
+    pub timeout_secs: u64,
+}
+
+/// The form-POST aggregator (`goodbuy-form-gateway.txt`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Goodbuy {
+    pub base_url: String,
+    pub agent_id: String,
+    pub agent_key: Secret,
+    /// Where the aggregator posts results: the public address of `till callback-server`.
+    #[serde(default)]
+    pub return_url: String,
+    #[serde(default = "default_goodbuy_timeout")]
+    pub timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Printer {
+    /// A profile name from `drivers/printers/` (e.g. `generic-58-big5`).
+    pub profile: String,
+    /// `tcp://HOST:9100`, `serial:///dev/ttyUSB0?baud=9600`,
+    /// `usb://04b8:0202`, `file:///dev/usb/lp0`, or `virtual` (demo).
+    pub transport: String,
+}
+
+impl Default for Printer {
+    fn default() -> Printer {
+        Printer {
+            profile: "generic-58-big5".into(),
+            transport: "virtual".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scanner {
+    /// `wedge` (keyboard), `serial`, `hid`.
+    pub kind: String,
+    /// Serial device path, or `VID:PID` for HID.
+    #[serde(default)]
+    pub device: String,
+    #[serde(default = "default_baud")]
+    pub baud: u32,
+    /// `cr`, `lf`, `crlf` or `idle`.
+    #[serde(default = "default_terminator")]
+    pub terminator: String,
+    /// Characters the scanner adds before / after every code, stripped.
+    #[serde(default)]
+    pub strip_prefix: String,
+    #[serde(default)]
+    pub strip_suffix: String,
+}
+
+impl Default for Scanner {
+    fn default() -> Scanner {
+        Scanner {
+            kind: "wedge".into(),
+            device: String::new(),
+            baud: default_baud(),
+            terminator: default_terminator(),
+            strip_prefix: String::new(),
+            strip_suffix: String::new(),
+        }
+    }
+}
+
+/// Who issues the e-invoice for a sale.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum InvoiceIssuer {
+    /// From this terminal's number rolls.
+    #[default]
+    Terminal,
+    /// MyPay issues it with the payment.
+    Mypay,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Einvoice {
+    #[serde(default)]
+    pub issuer: InvoiceIssuer,
+    /// The 32-hex-character QR code AES key from the e-invoice platform.
+    #[serde(default)]
+    pub qr_key: Secret,
+    /// Folder the MOF Turnkey uploader watches.
+    #[serde(default)]
+    pub turnkey_dir: String,
+    /// Warn the manager when fewer numbers than this remain in the rolls.
+    #[serde(default = "default_low_water")]
+    pub low_water: u32,
+}
+
+impl Default for Einvoice {
+    fn default() -> Einvoice {
+        Einvoice {
+            issuer: InvoiceIssuer::Terminal,
+            qr_key: Secret::default(),
+            turnkey_dir: String::new(),
+            low_water: default_low_water(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct JournalConfig {
+    /// The SQLite journal; defaults to `journal.sqlite3` in the data directory.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+}
+
+fn default_pos_id() -> String {
+    "1".into()
+}
+fn default_jkopay_timeout() -> u64 {
+    15
+}
+fn default_mypay_timeout() -> u64 {
+    30
+}
+fn default_ecpay_timeout() -> u64 {
+    30
+}
+fn default_goodbuy_timeout() -> u64 {
+    30
+}
+fn default_baud() -> u32 {
+    9600
+}
+fn default_terminator() -> String {
+    "cr".into()
+}
+fn default_low_water() -> u32 {
+    50
+}
+
+/// A commented example, written by `till config init` and shown in the README.
+pub const EXAMPLE: &str = include_str!("../assets/config.example.toml");
+
+/// Why a configuration could not be used at all.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("讀不到設定檔 {path}:{source} / cannot read the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("設定檔 {path} 格式錯誤 / the config file {path} is not valid:\n{message}")]
+    Parse { path: PathBuf, message: String },
+    #[error(
+        "設定檔 {path} 含有金鑰,但其他使用者可讀取(權限 {mode:o})。請執行 `chmod 600 {path}` 後再試。\n\
+         The config file {path} holds secrets but others can read it (mode {mode:o}). Run `chmod 600 {path}` and try again."
+    )]
+    Exposed { path: PathBuf, mode: u32 },
+    #[error("設定檔 {path} 已存在,不會覆蓋 / {path} already exists; it was not overwritten")]
+    Exists { path: PathBuf },
+    #[error("無法寫入 {path}:{source} / cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The default config file: `$XDG_CONFIG_HOME/till/config.toml` on Linux,
+/// `%APPDATA%\till\config\config.toml` on Windows.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("tw", "", "till").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// The default data directory (journal, print previews).
+pub fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("tw", "", "till")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("till-data"))
+}
+
+/// Find and load the configuration: `explicit` (from `--config`) must exist;
+/// otherwise the default path is used when present, and demo mode when not.
+pub fn locate(explicit: Option<&Path>) -> Result<(Config, Source), LoadError> {
+    match explicit {
+        Some(path) => Ok((load(path)?, Source::File(path.to_path_buf()))),
+        None => match default_path() {
+            Some(path) if path.exists() => Ok((load(&path)?, Source::File(path))),
+            _ => Ok((Config::demo(), Source::Demo)),
+        },
+    }
+}
+
+/// Read and parse a config file, refusing one that exposes secrets.
+pub fn load(path: &Path) -> Result<Config, LoadError> {
+    let text = fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let config: Config = toml::from_str(&text).map_err(|e| LoadError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    if config.has_secrets()
+        && let Some(mode) = exposed_mode(path)
+    {
+        return Err(LoadError::Exposed {
+            path: path.to_path_buf(),
+            mode,
+        });
+    }
+    Ok(config)
+}
+
+/// The file's permission bits when group or others may read or write it.
+#[cfg(unix)]
+fn exposed_mode(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
+/// On Windows the file lives in the user's own profile, whose ACL already
+/// keeps other users out.
+#[cfg(not(unix))]
+fn exposed_mode(_path: &Path) -> Option<u32> {
+    None
+}
+
+/// Write `contents` to a new file readable and writable by its owner only.
+/// The mode is set at creation, so there is no moment when others can read it.
+pub fn create_private(path: &Path, contents: &str) -> Result<(), LoadError> {
+    let write_err = |source| LoadError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if path.exists() {
+        return Err(LoadError::Exists {
+            path: path.to_path_buf(),
+        });
+    }
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        fs::create_dir_all(dir).map_err(write_err)?;
+    }
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(write_err)?;
+    file.write_all(contents.as_bytes()).map_err(write_err)?;
+    file.sync_all().map_err(write_err)
+}
+
+/// How bad a finding of `till config check` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Works, but probably not what was meant.
+    Warning,
+    /// `till` cannot work this way.
+    Error,
+}
+
+/// One finding of `till config check`: where, what, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub severity: Severity,
+    /// `section.key`, e.g. `gateways.mypay.key`.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tag = match self.severity {
+            Severity::Error => "錯誤 error",
+            Severity::Warning => "注意 warning",
+        };
+        write!(f, "[{tag}] {}: {}", self.key, self.message)
+    }
+}
+
+impl Config {
+    /// The configuration of demo mode: gateway base URLs are filled in when
+    /// the built-in simulators start, on loopback ports chosen then.
+    pub fn demo() -> Config {
+        Config {
+            terminal: Terminal {
+                id: "D01".into(),
+                name: "示範收銀機 Demo till".into(),
+            },
+            store: Store {
+                name: "示範商店 Demo Store".into(),
+                ban: "04595252".into(),
+                address: "臺北市信義區市府路1號".into(),
+                phone: String::new(),
+            },
+            gateways: Gateways::default(),
+            printer: Printer::default(),
+            scanner: Scanner::default(),
+            einvoice: Einvoice::default(),
+            journal: JournalConfig::default(),
+        }
+    }
+
+    pub fn terminal_id(&self) -> Result<TerminalId, crate::sale::TradeNoError> {
+        self.terminal.id.parse()
+    }
+
+    /// Whether any secret has a value (and so the file must be owner-only).
+    pub fn has_secrets(&self) -> bool {
+        self.secrets().iter().any(|s| !s.is_empty())
+    }
+
+    /// Every secret in the configuration, for the log redactor.
+    pub fn secrets(&self) -> Vec<&Secret> {
+        let g = &self.gateways;
+        let mut out = Vec::new();
+        if let Some(j) = &g.jkopay {
+            out.push(&j.merchant_key);
+        }
+        if let Some(m) = &g.mypay {
+            out.push(&m.key);
+        }
+        if let Some(e) = &g.ecpay {
+            out.push(&e.hash_key);
+            out.push(&e.hash_iv);
+        }
+        if let Some(b) = &g.goodbuy {
+            out.push(&b.agent_key);
+        }
+        out.push(&self.einvoice.qr_key);
+        out
+    }
+
+    /// Everything `till config check` finds wrong, errors first.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut p = Findings::default();
+        if let Err(e) = self.terminal_id() {
+            p.error("terminal.id", e.to_string());
+        }
+        if self.store.name.trim().is_empty() {
+            p.error(
+                "store.name",
+                "店名不可空白,收據與發票都會印出 / the store name is printed on receipts and invoices and cannot be empty",
+            );
+        }
+        if !is_ban_shaped(&self.store.ban) {
+            p.error(
+                "store.ban",
+                format!(
+                    "統一編號須為 8 位數字,目前為「{}」/ the business number must be 8 digits, found \"{}\"",
+                    self.store.ban, self.store.ban
+                ),
+            );
+        }
+        let g = &self.gateways;
+        if g.jkopay.is_none() && g.mypay.is_none() && g.ecpay.is_none() && g.goodbuy.is_none() {
+            p.warning(
+                "gateways",
+                "沒有設定任何金流,只能收現金 / no gateway is configured: only cash can be taken",
+            );
+        }
+        if let Some(j) = &g.jkopay {
+            p.url("gateways.jkopay.base_url", &j.base_url);
+            p.required("gateways.jkopay.merchant_id", &j.merchant_id);
+            p.required("gateways.jkopay.store_id", &j.store_id);
+            p.required("gateways.jkopay.store_name", &j.store_name);
+            p.required("gateways.jkopay.pos_id", &j.pos_id);
+            p.secret_len("gateways.jkopay.merchant_key", &j.merchant_key, None);
+            if j.timeout_secs != 15 {
+                p.warning(
+                    "gateways.jkopay.timeout_secs",
+                    "街口規定 15 秒未回應須取消交易 / JKoPay requires a Cancel after 15 s without an answer",
+                );
+            }
+        }
+        if let Some(m) = &g.mypay {
+            p.url("gateways.mypay.base_url", &m.base_url);
+            p.required("gateways.mypay.store_uid", &m.store_uid);
+            if m.mode == MyPayMode::Agent {
+                p.required("gateways.mypay.agent_uid", &m.agent_uid);
+            }
+            p.secret_len("gateways.mypay.key", &m.key, Some(32));
+        }
+        if let Some(e) = &g.ecpay {
+            p.url("gateways.ecpay.base_url", &e.base_url);
+            p.required("gateways.ecpay.merchant_id", &e.merchant_id);
+            p.secret_len("gateways.ecpay.hash_key", &e.hash_key, Some(16));
+            p.secret_len("gateways.ecpay.hash_iv", &e.hash_iv, Some(16));
+            if e.timeout_secs < 30 {
+                p.warning(
+                    "gateways.ecpay.timeout_secs",
+                    "綠界建議逾時至少 30 秒 / ECPay recommends a timeout of at least 30 s",
+                );
+            }
+        }
+        if let Some(b) = &g.goodbuy {
+            p.url("gateways.goodbuy.base_url", &b.base_url);
+            p.required("gateways.goodbuy.agent_id", &b.agent_id);
+            p.secret_len("gateways.goodbuy.agent_key", &b.agent_key, None);
+            if b.return_url.is_empty() {
+                p.warning(
+                    "gateways.goodbuy.return_url",
+                    "未設定回傳網址,超商/ATM 付款結果只能靠查詢取得 / no return_url: pay-later results arrive only by polling",
+                );
+            } else {
+                p.url("gateways.goodbuy.return_url", &b.return_url);
+            }
+        }
+        if !self.printer.transport.eq_ignore_ascii_case("virtual")
+            && !["tcp://", "serial://", "usb://", "file://"]
+                .iter()
+                .any(|s| self.printer.transport.starts_with(s))
+        {
+            p.error(
+                "printer.transport",
+                format!(
+                    "不認得的印表機連線「{}」,請用 tcp://、serial://、usb://、file:// 或 virtual / unknown printer transport \"{}\": use tcp://, serial://, usb://, file:// or virtual",
+                    self.printer.transport, self.printer.transport
+                ),
+            );
+        }
+        if !["wedge", "serial", "hid"].contains(&self.scanner.kind.as_str()) {
+            p.error(
+                "scanner.kind",
+                format!(
+                    "掃描器種類須為 wedge、serial 或 hid,目前為「{}」/ scanner kind must be wedge, serial or hid, found \"{}\"",
+                    self.scanner.kind, self.scanner.kind
+                ),
+            );
+        }
+        if self.scanner.kind != "wedge" && self.scanner.device.is_empty() {
+            p.error(
+                "scanner.device",
+                "序列或 HID 掃描器須指定裝置 / a serial or HID scanner needs a device",
+            );
+        }
+        if !["cr", "lf", "crlf", "idle"].contains(&self.scanner.terminator.as_str()) {
+            p.error(
+                "scanner.terminator",
+                "結尾字元須為 cr、lf、crlf 或 idle / the terminator must be cr, lf, crlf or idle",
+            );
+        }
+        if self.einvoice.issuer == InvoiceIssuer::Mypay && g.mypay.is_none() {
+            p.error(
+                "einvoice.issuer",
+                "發票由 MyPay 開立,但未設定 [gateways.mypay] / invoices are issued by MyPay but [gateways.mypay] is missing",
+            );
+        }
+        if self.einvoice.issuer == InvoiceIssuer::Terminal {
+            let key = self.einvoice.qr_key.expose();
+            if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+                p.error(
+                    "einvoice.qr_key",
+                    "QR Code 加密金鑰須為 32 個十六進位字元(向財政部電子發票平台申請)/ the QR code key must be 32 hex characters (from the MOF e-invoice platform)",
+                );
+            }
+            if self.einvoice.turnkey_dir.is_empty() {
+                p.warning(
+                    "einvoice.turnkey_dir",
+                    "未設定 Turnkey 上傳資料夾,發票無法上傳 / no Turnkey folder: invoices cannot be uploaded",
+                );
+            }
+        }
+        p.sorted()
+    }
+}
+
+/// 8 digits; the checksum is checked where the buyer-side validator lives.
+fn is_ban_shaped(s: &str) -> bool {
+    s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[derive(Default)]
+struct Findings(Vec<Problem>);
+
+impl Findings {
+    fn push(&mut self, severity: Severity, key: &str, message: impl Into<String>) {
+        self.0.push(Problem {
+            severity,
+            key: key.into(),
+            message: message.into(),
+        });
+    }
+
+    fn error(&mut self, key: &str, message: impl Into<String>) {
+        self.push(Severity::Error, key, message);
+    }
+
+    fn warning(&mut self, key: &str, message: impl Into<String>) {
+        self.push(Severity::Warning, key, message);
+    }
+
+    fn required(&mut self, key: &str, value: &str) {
+        if value.trim().is_empty() {
+            self.error(key, "必填 / required");
+        }
+    }
+
+    /// Checks a secret's presence and length without ever quoting it.
+    fn secret_len(&mut self, key: &str, value: &Secret, len: Option<usize>) {
+        let n = value.expose().len();
+        if n == 0 {
+            self.error(key, "必填金鑰 / this key is required");
+        } else if let Some(want) = len
+            && n != want
+        {
+            self.error(
+                key,
+                format!("金鑰長度須為 {want} 字元,目前為 {n} / the key must be {want} characters, it is {n}"),
+            );
+        }
+    }
+
+    /// Gateways must be reached over HTTPS; plain HTTP only to this machine
+    /// (the simulators).
+    fn url(&mut self, key: &str, value: &str) {
+        let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|p| value.starts_with(p));
+        if value.starts_with("https://") && value.len() > "https://".len() {
+            return;
+        }
+        if loopback {
+            return;
+        }
+        let msg = if value.starts_with("http://") {
+            format!(
+                "金流網址須使用 https://(只有本機模擬器可用 http://)/ gateway addresses must use https:// (plain http:// only for simulators on this machine): \"{value}\""
+            )
+        } else {
+            format!("不是有效的網址「{value}」/ not a valid address: \"{value}\"")
+        };
+        self.error(key, msg);
+    }
+
+    fn sorted(mut self) -> Vec<Problem> {
+        self.0.sort_by(|a, b| b.severity.cmp(&a.severity));
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> Config {
+        toml::from_str(EXAMPLE).expect("the shipped example parses")
+    }
+
+    #[test]
+    fn shipped_example_parses_and_is_clean() {
+        let cfg = example();
+        let problems = cfg.problems();
+        assert!(
+            problems.iter().all(|p| p.severity == Severity::Warning),
+            "{problems:#?}"
+        );
+        assert!(cfg.gateways.jkopay.is_some() && cfg.gateways.ecpay.is_some());
+    }
+
+    #[test]
+    fn check_names_every_problem_with_its_key() {
+        let mut cfg = example();
+        cfg.terminal.id = "t1".into();
+        cfg.store.ban = "1234".into();
+        cfg.gateways.mypay.as_mut().unwrap().key = Secret::new("short");
+        cfg.gateways.ecpay.as_mut().unwrap().base_url = "http://payment.ecpay.com.tw".into();
+        cfg.gateways.jkopay.as_mut().unwrap().merchant_key = Secret::new("");
+        cfg.printer.transport = "lpt1".into();
+        cfg.scanner.kind = "camera".into();
+        let keys: Vec<String> = cfg
+            .problems()
+            .into_iter()
+            .filter(|p| p.severity == Severity::Error)
+            .map(|p| p.key)
+            .collect();
+        for want in [
+            "terminal.id",
+            "store.ban",
+            "gateways.mypay.key",
+            "gateways.ecpay.base_url",
+            "gateways.jkopay.merchant_key",
+            "printer.transport",
+            "scanner.kind",
+        ] {
+            assert!(
+                keys.iter().any(|k| k == want),
+                "{want} missing from {keys:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn problems_never_quote_a_secret() {
+        let mut cfg = example();
+        cfg.gateways.mypay.as_mut().unwrap().key = Secret::new("ThisIsAVerySecretKeyOf31Chars!!");
+        let text: String = cfg.problems().iter().map(|p| p.to_string()).collect();
+        assert!(text.contains("gateways.mypay.key"));
+        assert!(!text.contains("ThisIsAVerySecret"));
+        assert!(!format!("{cfg:?}").contains("ThisIsAVerySecret"));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_name() {
+        let text = EXAMPLE.replace("[store]", "[store]\nbann = \"1\"");
+        let err = toml::from_str::<Config>(&text).unwrap_err().to_string();
+        assert!(err.contains("bann"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn secret_files_are_owner_only_and_exposed_ones_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/config.toml");
+        create_private(&path, EXAMPLE).unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert!(load(&path).is_ok());
+        assert!(matches!(
+            create_private(&path, EXAMPLE),
+            Err(LoadError::Exists { .. })
+        ));
+
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let err = load(&path).unwrap_err();
+        assert!(matches!(err, LoadError::Exposed { mode: 0o644, .. }));
+        assert!(err.to_string().contains("chmod 600"));
+    }
+
+    #[test]
+    fn demo_config_has_no_secrets_and_a_valid_terminal() {
+        let demo = Config::demo();
+        assert!(!demo.has_secrets());
+        assert!(demo.terminal_id().is_ok());
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error_not_demo() {
+        let err = locate(Some(Path::new("/nonexistent/till.toml"))).unwrap_err();
+        assert!(matches!(err, LoadError::Read { .. }));
+    }
+}
