@@ -674,7 +674,7 @@ impl Findings {
     }
 
     fn sorted(mut self) -> Vec<Problem> {
-        self.0.sort_by(|a, b| b.severity.cmp(&a.severity));
+        self.0.sort_by_key(|p| std::cmp::Reverse(p.severity));
         self.0
     }
 }
