@@ -19,7 +19,7 @@ fn help_lists_every_subcommand_with_a_purpose() {
     let out = till().arg("--help").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for sub in ["config"] {
+    for sub in ["config", "help"] {
         let line = text
             .lines()
             .find(|l| l.trim_start().starts_with(sub))
