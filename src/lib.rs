@@ -10,6 +10,7 @@
 //! formats and signing) does no I/O and knows no UI.
 
 pub mod barcode;
+pub mod catalogue;
 pub mod config;
 pub mod einvoice;
 pub mod journal;
@@ -18,5 +19,6 @@ pub mod money;
 pub mod sale;
 pub mod secret;
 pub mod taipei;
+pub mod ui;
 
 pub use money::Ntd;

@@ -154,16 +154,18 @@ fn start_terminal(cfg: &Config, source: &Source) -> anyhow::Result<ExitCode> {
         Source::File(p) => format!("config {}", p.display()),
     };
     tracing::info!(terminal = %cfg.terminal.id, store = %cfg.store.name, "till starting ({mode})");
-    println!(
-        "till {} — {} — {} / {}",
-        env!("CARGO_PKG_VERSION"),
-        mode,
-        cfg.store.name,
-        cfg.terminal.name
-    );
-    println!(
-        "收銀畫面尚在開發中;目前可用的指令請見 `till --help`。\n\
-         The cashier screens are not built yet; see `till --help` for what works today."
-    );
+    let demo = matches!(source, Source::Demo);
+    let setup = till::ui::Setup {
+        demo,
+        store_name: cfg.store.name.clone(),
+        terminal_name: cfg.terminal.name.clone(),
+        catalogue: till::catalogue::Catalogue::demo(),
+    };
+    till::ui::run(setup).map_err(|e| {
+        anyhow::anyhow!(
+            "無法開啟收銀視窗:{e}。請確認已登入桌面(DISPLAY 或 WAYLAND_DISPLAY)。\n\
+             Cannot open the till window: {e}. Check that a desktop session is running (DISPLAY or WAYLAND_DISPLAY)."
+        )
+    })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -123,7 +123,7 @@ fn a_world_readable_config_with_keys_is_refused_with_the_fix() {
 
 #[test]
 fn no_config_means_demo_mode() {
-    let out = till().output().unwrap();
+    let out = till().args(["config", "check"]).output().unwrap();
     assert!(out.status.success());
-    assert!(String::from_utf8(out.stdout).unwrap().contains("DEMO"));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("demo mode"));
 }

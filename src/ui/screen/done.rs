@@ -1,0 +1,54 @@
+//! The result of a completed sale: what was paid and the change to give.
+
+use iced::widget::{button, column, container, text};
+use iced::{Alignment, Element, Length};
+
+use crate::money::Ntd;
+use crate::ui::i18n::{Lang, t, tf};
+use crate::ui::theme;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct State {
+    pub total: Ntd,
+    pub change: Ntd,
+    pub sale_no: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Next,
+}
+
+impl State {
+    pub fn view(&self, lang: Lang) -> Element<'_, Message> {
+        let mut body = column![
+            text(t(lang, "result.paid"))
+                .size(theme::TEXT_TOTAL)
+                .color(theme::OK_GREEN),
+            text(self.total.to_string()).size(theme::TEXT_TOTAL),
+            text(self.sale_no.clone()).size(theme::TEXT_SMALL),
+        ]
+        .spacing(theme::GAP)
+        .align_x(Alignment::Center);
+        if self.change.is_positive() {
+            body = body.push(
+                text(tf(
+                    lang,
+                    "result.change_due",
+                    &[("amount", &self.change.to_string())],
+                ))
+                .size(theme::TEXT_TOTAL),
+            );
+        }
+        body = body.push(
+            button(text(t(lang, "result.next")).size(theme::TEXT_LARGE))
+                .on_press(Message::Next)
+                .style(theme::primary)
+                .padding([16, 32]),
+        );
+        container(body)
+            .center(Length::Fill)
+            .style(theme::panel)
+            .into()
+    }
+}

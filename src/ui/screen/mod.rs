@@ -1,0 +1,7 @@
+//! One module per screen. Each owns its `State`, `Message`, `update` and
+//! `view`, and reports what the parent must do through an `Event` instead
+//! of reaching up (the halloy pattern).
+
+pub mod done;
+pub mod sale;
+pub mod tender;

@@ -1,0 +1,112 @@
+//! The cashier's screens driven headlessly (iced_test, CPU renderer).
+
+use iced_test::simulator;
+use till::catalogue::Catalogue;
+use till::money::Ntd;
+use till::ui::screen::sale::product_tile_id;
+use till::ui::{App, Message, Setup};
+
+fn demo_app() -> App {
+    App::new(Setup {
+        demo: true,
+        store_name: "示範商店".into(),
+        terminal_name: "櫃台一".into(),
+        catalogue: Catalogue::demo(),
+    })
+}
+
+/// Click the widget showing `label` on the current screen and apply what it sent.
+fn click(app: &mut App, label: &str) {
+    let messages: Vec<Message> = {
+        let mut ui = simulator(app.view());
+        ui.click(label)
+            .unwrap_or_else(|e| panic!("no {label:?} on the {} screen: {e:?}", app.screen_name()));
+        ui.into_messages().collect()
+    };
+    for m in messages {
+        app.update(m);
+    }
+}
+
+/// Tap a product's tile (its name also appears in the cart once added).
+fn tap_product(app: &mut App, name: &str) {
+    let ean = Catalogue::demo()
+        .products()
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("{name} is in the demo catalogue"))
+        .ean
+        .clone();
+    let messages: Vec<Message> = {
+        let mut ui = simulator(app.view());
+        ui.click(product_tile_id(&ean))
+            .expect("the tile is on screen");
+        ui.into_messages().collect()
+    };
+    for m in messages {
+        app.update(m);
+    }
+}
+
+fn shows(app: &App, label: &str) -> bool {
+    let mut ui = simulator(app.view());
+    ui.find(label).is_ok()
+}
+
+#[test]
+fn a_cash_sale_from_tiles_to_change() {
+    let mut app = demo_app();
+    assert!(shows(
+        &app,
+        "示範模式:使用內建模擬金流與虛擬印表機,不會收取真實款項"
+    ));
+    tap_product(&mut app, "拿鐵 Latte");
+    tap_product(&mut app, "拿鐵 Latte");
+    tap_product(&mut app, "鳳梨酥 Pineapple cake");
+    assert_eq!(app.cart().total(), Ntd::new(210));
+    assert!(shows(&app, "NT$210"), "the running total is on screen");
+
+    click(&mut app, "收款 (F2)");
+    assert_eq!(app.screen_name(), "tender");
+    click(&mut app, "NT$500");
+    click(&mut app, "完成收款 (Enter)");
+    assert_eq!(app.screen_name(), "done");
+    assert!(shows(&app, "請找零 NT$290"));
+    click(&mut app, "下一位 (Enter)");
+    assert_eq!(app.screen_name(), "sale");
+    assert!(app.cart().is_empty());
+}
+
+#[test]
+fn removing_a_line_asks_first() {
+    let mut app = demo_app();
+    tap_product(&mut app, "貝果 Bagel");
+    click(&mut app, "刪除");
+    assert!(shows(&app, "確定刪除「貝果 Bagel」?"));
+    click(&mut app, "保留");
+    assert_eq!(app.cart().lines().len(), 1, "keeping leaves the line");
+    click(&mut app, "刪除");
+    click(&mut app, "確定刪除");
+    assert!(app.cart().is_empty());
+}
+
+#[test]
+fn language_switches_at_run_time() {
+    let mut app = demo_app();
+    assert!(shows(&app, "收款 (F2)"));
+    click(&mut app, "English");
+    assert!(shows(&app, "Pay (F2)"));
+    assert!(shows(
+        &app,
+        "DEMO: built-in gateway simulators and a virtual printer; no real money moves"
+    ));
+    click(&mut app, "中文");
+    assert!(shows(&app, "收款 (F2)"));
+}
+
+#[test]
+fn pay_is_disabled_on_an_empty_cart() {
+    let mut app = demo_app();
+    click(&mut app, "收款 (F2)");
+    assert_eq!(app.screen_name(), "sale", "nothing to pay for");
+}
