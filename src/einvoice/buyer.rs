@@ -331,35 +331,27 @@ string_newtype_impls!(Ban, BanError);
 /// A BAN invoice cannot be donated: a donation goes to a charity as a
 /// consumer invoice, while a BAN invoice is the company's purchase record.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum BuyerChoice {
     /// No identifier: the paper proof (電子發票證明聯) is printed.
     #[default]
     Print,
-    Mobile {
-        carrier: MobileCarrier,
-    },
-    Citizen {
-        certificate: CitizenCertificate,
-    },
-    Donate {
-        love_code: LoveCode,
-    },
+    /// Stored in a mobile barcode carrier; nothing printed.
+    Mobile(MobileCarrier),
+    /// Stored in a citizen certificate carrier; nothing printed.
+    Citizen(CitizenCertificate),
+    /// Donated to the charity with this love code; nothing printed.
+    Donate(LoveCode),
     /// A company purchase: the proof shows `格式 25` and `買方 <BAN>`, and
     /// item details go on a separate slip (`NOTES.md` §5).
-    Company {
-        ban: Ban,
-    },
+    Company(Ban),
     /// A company purchase stored in the buyer's mobile barcode. MyPay takes a
     /// BAN together with a mobile barcode (`mypay-link-agent-api.txt`:
-    /// `invoice_tax_id` "當invoice_cloud_type為2時紀錄的統一編號"), but
-    /// whether a store must also print the proof is not settled here
-    /// [guess]; [`CombineRules::ban_with_mobile_carrier`] is off by default
-    /// so this only appears where a shop has chosen to allow it.
-    CompanyMobile {
-        ban: Ban,
-        carrier: MobileCarrier,
-    },
+    /// `invoice_tax_id` "當invoice_cloud_type為2時紀錄的統一編號"), but no
+    /// Ministry of Finance text we could find says a store may then skip
+    /// the printed proof [guess]. [`CombineRules::ban_with_mobile_carrier`]
+    /// is off by default, so this appears only where a shop allows it.
+    CompanyMobile(Ban, MobileCarrier),
 }
 
 /// Which combinations [`BuyerChoice::combine_with`] accepts beyond the
@@ -407,33 +399,30 @@ impl BuyerChoice {
         let ban = current.ban().cloned();
         Ok(match (new, ban) {
             (Print, None) => Print,
-            (Print, Some(ban)) => Company { ban },
-            (Donate { .. }, Some(_)) => return Err(ChoiceError::DonationWithBan),
-            (Citizen { .. }, Some(_)) => return Err(ChoiceError::CarrierWithBan),
-            (Mobile { carrier }, Some(ban)) => {
+            (Print, Some(ban)) => Company(ban),
+            (Donate(_), Some(_)) => return Err(ChoiceError::DonationWithBan),
+            (Citizen(_), Some(_)) => return Err(ChoiceError::CarrierWithBan),
+            (Mobile(carrier), Some(ban)) => {
                 if !rules.ban_with_mobile_carrier {
                     return Err(ChoiceError::CarrierWithBan);
                 }
-                CompanyMobile { ban, carrier }
+                CompanyMobile(ban, carrier)
             }
-            (consumer @ (Mobile { .. } | Citizen { .. } | Donate { .. }), None) => consumer,
-            (Company { ban }, _) => match current {
-                Donate { .. } => return Err(ChoiceError::DonationWithBan),
-                Citizen { .. } => return Err(ChoiceError::CarrierWithBan),
-                Mobile { carrier } | CompanyMobile { carrier, .. } => {
+            (consumer @ (Mobile(_) | Citizen(_) | Donate(_)), None) => consumer,
+            (Company(ban), _) => match current {
+                Donate(_) => return Err(ChoiceError::DonationWithBan),
+                Citizen(_) => return Err(ChoiceError::CarrierWithBan),
+                Mobile(carrier) | CompanyMobile(_, carrier) => {
                     if !rules.ban_with_mobile_carrier {
                         return Err(ChoiceError::CarrierWithBan);
                     }
-                    CompanyMobile {
-                        ban,
-                        carrier: carrier.clone(),
-                    }
+                    CompanyMobile(ban, carrier.clone())
                 }
-                Print | Company { .. } => Company { ban },
+                Print | Company(_) => Company(ban),
             },
-            (CompanyMobile { ban, carrier }, _) => {
-                let with_ban = BuyerChoice::combine_with(current, Company { ban }, rules)?;
-                return BuyerChoice::combine_with(&with_ban, Mobile { carrier }, rules);
+            (CompanyMobile(ban, carrier), _) => {
+                let with_ban = BuyerChoice::combine_with(current, Company(ban), rules)?;
+                return BuyerChoice::combine_with(&with_ban, Mobile(carrier), rules);
             }
         })
     }
@@ -441,7 +430,7 @@ impl BuyerChoice {
     /// The buyer's business number, if the invoice names one.
     pub fn ban(&self) -> Option<&Ban> {
         match self {
-            BuyerChoice::Company { ban } | BuyerChoice::CompanyMobile { ban, .. } => Some(ban),
+            BuyerChoice::Company(ban) | BuyerChoice::CompanyMobile(ban, _) => Some(ban),
             _ => None,
         }
     }
@@ -449,24 +438,24 @@ impl BuyerChoice {
     /// Whether a paper proof (電子發票證明聯) is printed. A carrier or a
     /// donation means none is.
     pub fn prints_proof(&self) -> bool {
-        matches!(self, BuyerChoice::Print | BuyerChoice::Company { .. })
+        matches!(self, BuyerChoice::Print | BuyerChoice::Company(_))
     }
 
     /// Whether the printed proof carries `格式 25` after the date (a B2B
     /// invoice with the buyer's BAN).
     pub fn shows_format_25(&self) -> bool {
-        matches!(self, BuyerChoice::Company { .. })
+        matches!(self, BuyerChoice::Company(_))
     }
 
     /// Whether an item detail slip must be printed. Only a printed BAN
     /// invoice requires one; for the others it is printed on request.
     pub fn prints_detail_slip(&self) -> bool {
-        matches!(self, BuyerChoice::Company { .. })
+        matches!(self, BuyerChoice::Company(_))
     }
 
     /// Whether the invoice goes to a charity.
     pub fn is_donated(&self) -> bool {
-        matches!(self, BuyerChoice::Donate { .. })
+        matches!(self, BuyerChoice::Donate(_))
     }
 
     /// The carrier type code and number the e-invoice records
@@ -474,17 +463,17 @@ impl BuyerChoice {
     /// of Finance codes for common carriers), if stored in one.
     pub fn carrier(&self) -> Option<(&'static str, &str)> {
         match self {
-            BuyerChoice::Mobile { carrier } | BuyerChoice::CompanyMobile { carrier, .. } => {
+            BuyerChoice::Mobile(carrier) | BuyerChoice::CompanyMobile(_, carrier) => {
                 Some(("3J0002", carrier.as_str()))
             }
-            BuyerChoice::Citizen { certificate } => Some(("CQ0001", certificate.as_str())),
+            BuyerChoice::Citizen(certificate) => Some(("CQ0001", certificate.as_str())),
             _ => None,
         }
     }
 
     pub fn love_code(&self) -> Option<&LoveCode> {
         match self {
-            BuyerChoice::Donate { love_code } => Some(love_code),
+            BuyerChoice::Donate(love_code) => Some(love_code),
             _ => None,
         }
     }
@@ -493,11 +482,11 @@ impl BuyerChoice {
     pub fn describe_zh(&self) -> String {
         match self {
             BuyerChoice::Print => "列印電子發票證明聯".to_string(),
-            BuyerChoice::Mobile { carrier } => format!("存入手機條碼 {carrier}"),
-            BuyerChoice::Citizen { .. } => "存入自然人憑證".to_string(),
-            BuyerChoice::Donate { love_code } => format!("捐贈（捐贈碼 {love_code}）"),
-            BuyerChoice::Company { ban } => format!("統一編號 {ban}，列印證明聯及明細"),
-            BuyerChoice::CompanyMobile { ban, carrier } => {
+            BuyerChoice::Mobile(carrier) => format!("存入手機條碼 {carrier}"),
+            BuyerChoice::Citizen(_) => "存入自然人憑證".to_string(),
+            BuyerChoice::Donate(love_code) => format!("捐贈（捐贈碼 {love_code}）"),
+            BuyerChoice::Company(ban) => format!("統一編號 {ban}，列印證明聯及明細"),
+            BuyerChoice::CompanyMobile(ban, carrier) => {
                 format!("統一編號 {ban}，存入手機條碼 {carrier}")
             }
         }
@@ -506,13 +495,13 @@ impl BuyerChoice {
     pub fn describe_en(&self) -> String {
         match self {
             BuyerChoice::Print => "print the e-invoice proof".to_string(),
-            BuyerChoice::Mobile { carrier } => format!("store in mobile barcode {carrier}"),
-            BuyerChoice::Citizen { .. } => "store in citizen certificate".to_string(),
-            BuyerChoice::Donate { love_code } => format!("donate (love code {love_code})"),
-            BuyerChoice::Company { ban } => {
+            BuyerChoice::Mobile(carrier) => format!("store in mobile barcode {carrier}"),
+            BuyerChoice::Citizen(_) => "store in citizen certificate".to_string(),
+            BuyerChoice::Donate(love_code) => format!("donate (love code {love_code})"),
+            BuyerChoice::Company(ban) => {
                 format!("business number {ban}, print proof and detail slip")
             }
-            BuyerChoice::CompanyMobile { ban, carrier } => {
+            BuyerChoice::CompanyMobile(ban, carrier) => {
                 format!("business number {ban}, store in mobile barcode {carrier}")
             }
         }
@@ -678,7 +667,7 @@ mod tests {
         let ok: Ban = serde_json::from_str("\"22099131\"").unwrap();
         assert_eq!(ok.as_str(), "22099131");
         assert!(serde_json::from_str::<Ban>("\"22099132\"").is_err());
-        let choice = BuyerChoice::Company { ban: ok };
+        let choice = BuyerChoice::Company(ok);
         let json = serde_json::to_string(&choice).unwrap();
         assert_eq!(serde_json::from_str::<BuyerChoice>(&json).unwrap(), choice);
     }
@@ -686,18 +675,10 @@ mod tests {
     #[test]
     fn what_each_choice_prints() {
         let print = BuyerChoice::Print;
-        let mobile = BuyerChoice::Mobile {
-            carrier: m("/ABC1234"),
-        };
-        let citizen = BuyerChoice::Citizen {
-            certificate: "AB12345678901234".parse().unwrap(),
-        };
-        let donate = BuyerChoice::Donate {
-            love_code: "8585".parse().unwrap(),
-        };
-        let company = BuyerChoice::Company {
-            ban: ban("22099131"),
-        };
+        let mobile = BuyerChoice::Mobile(m("/ABC1234"));
+        let citizen = BuyerChoice::Citizen("AB12345678901234".parse().unwrap());
+        let donate = BuyerChoice::Donate("8585".parse().unwrap());
+        let company = BuyerChoice::Company(ban("22099131"));
         assert!(print.prints_proof() && !print.shows_format_25() && !print.prints_detail_slip());
         for c in [&mobile, &citizen, &donate] {
             assert!(!c.prints_proof(), "{c:?}");
@@ -715,21 +696,11 @@ mod tests {
 
     #[test]
     fn combining_scans() {
-        let mobile_a = BuyerChoice::Mobile {
-            carrier: m("/AAAAAAA"),
-        };
-        let mobile_b = BuyerChoice::Mobile {
-            carrier: m("/BBBBBBB"),
-        };
-        let donate = BuyerChoice::Donate {
-            love_code: "8585".parse().unwrap(),
-        };
-        let company = BuyerChoice::Company {
-            ban: ban("22099131"),
-        };
-        let other_company = BuyerChoice::Company {
-            ban: ban("04595252"),
-        };
+        let mobile_a = BuyerChoice::Mobile(m("/AAAAAAA"));
+        let mobile_b = BuyerChoice::Mobile(m("/BBBBBBB"));
+        let donate = BuyerChoice::Donate("8585".parse().unwrap());
+        let company = BuyerChoice::Company(ban("22099131"));
+        let other_company = BuyerChoice::Company(ban("04595252"));
         let c = BuyerChoice::combine;
 
         // A carrier replaces a carrier; a donation replaces a carrier and back.
@@ -767,28 +738,20 @@ mod tests {
         let both = BuyerChoice::combine_with(&mobile_a, company.clone(), allow).unwrap();
         assert_eq!(
             both,
-            BuyerChoice::CompanyMobile {
-                ban: ban("22099131"),
-                carrier: m("/AAAAAAA")
-            }
+            BuyerChoice::CompanyMobile(ban("22099131"), m("/AAAAAAA"))
         );
         assert!(!both.prints_proof());
         assert_eq!(both.ban(), Some(&ban("22099131")));
         assert_eq!(
             BuyerChoice::combine_with(&both, mobile_b, allow),
-            Ok(BuyerChoice::CompanyMobile {
-                ban: ban("22099131"),
-                carrier: m("/BBBBBBB")
-            })
+            Ok(BuyerChoice::CompanyMobile(ban("22099131"), m("/BBBBBBB")))
         );
         assert_eq!(
             BuyerChoice::combine_with(&both, donate, allow),
             Err(ChoiceError::DonationWithBan)
         );
         // Citizen certificates stay apart from a BAN even when allowed.
-        let citizen = BuyerChoice::Citizen {
-            certificate: "AB12345678901234".parse().unwrap(),
-        };
+        let citizen = BuyerChoice::Citizen("AB12345678901234".parse().unwrap());
         assert_eq!(
             BuyerChoice::combine_with(&company, citizen, allow),
             Err(ChoiceError::CarrierWithBan)
@@ -805,19 +768,11 @@ mod tests {
     fn any_choice() -> impl Strategy<Value = BuyerChoice> {
         prop_oneof![
             Just(BuyerChoice::Print),
-            "/[0-9A-Z.+-]{7}".prop_map(|s| BuyerChoice::Mobile { carrier: m(&s) }),
-            "[A-Z]{2}[0-9]{14}".prop_map(|s| BuyerChoice::Citizen {
-                certificate: s.parse().unwrap()
-            }),
-            "[0-9]{3,7}".prop_map(|s| BuyerChoice::Donate {
-                love_code: s.parse().unwrap()
-            }),
-            Just(BuyerChoice::Company {
-                ban: ban("22099131")
-            }),
-            Just(BuyerChoice::Company {
-                ban: ban("04595252")
-            }),
+            "/[0-9A-Z.+-]{7}".prop_map(|s| BuyerChoice::Mobile(m(&s))),
+            "[A-Z]{2}[0-9]{14}".prop_map(|s| BuyerChoice::Citizen(s.parse().unwrap())),
+            "[0-9]{3,7}".prop_map(|s| BuyerChoice::Donate(s.parse().unwrap())),
+            Just(BuyerChoice::Company(ban("22099131"))),
+            Just(BuyerChoice::Company(ban("04595252"))),
         ]
     }
 
@@ -899,14 +854,14 @@ mod tests {
             if let Ok(c) = BuyerChoice::combine_with(&a, b.clone(), rules) {
                 prop_assert!(!(c.is_donated() && c.ban().is_some()));
                 if !allow {
-                    let both = matches!(c, BuyerChoice::CompanyMobile { .. });
+                    let both = matches!(c, BuyerChoice::CompanyMobile(..));
                     prop_assert!(!both);
                 }
                 // Whatever was scanned last is reflected in the result.
                 match &b {
-                    BuyerChoice::Company { ban } => prop_assert_eq!(c.ban(), Some(ban)),
-                    BuyerChoice::Donate { .. } => prop_assert!(c.is_donated()),
-                    BuyerChoice::Mobile { carrier } => {
+                    BuyerChoice::Company(ban) => prop_assert_eq!(c.ban(), Some(ban)),
+                    BuyerChoice::Donate(_) => prop_assert!(c.is_donated()),
+                    BuyerChoice::Mobile(carrier) => {
                         prop_assert_eq!(c.carrier(), Some(("3J0002", carrier.as_str())))
                     }
                     _ => {}
