@@ -25,12 +25,12 @@
 //!
 //! | wallet | code | source | sureness |
 //! | --- | --- | --- | --- |
-//! | JKoPay 街口 | `22` + 16 of `0-9 A-Z` | `jkopay-pos-payment.txt`; `mypay-manual-2.0.231.txt` JKOOFF sample is the same | length and prefix [doc]; upper-case alphabet [guess, one sample] |
-//! | WeChat Pay 微信 | 18 digits starting `10`–`15` | WeChat Pay micropay API (pay.weixin.qq.com, micropay chapter 5_1) as quoted by several independent posts; `mypay-manual-2.0.231.txt` sample `134507721102798524` fits | [2nd] |
-//! | Alipay 支付寶 | 16–24 digits starting `25`–`30` | Alipay open docs 194/106039 as quoted by several independent posts | [2nd] |
-//! | LINE Pay | 18 (TW; JP 19, TH 12) | LINE Pay Offline API reference (developers.line.biz), `oneTimeKey` | length [doc]; all digits and any prefix [guess]: MyPay's sample `314818461832250045` is the only TW code seen |
-//! | Pi 拍錢包 | `PI` + 16 of `0-9 A-Z` | `mypay-manual-2.0.231.txt` sample `PI7E3A60BD8C8F23F7` | [guess, one sample] |
-//! | 悠遊付 EasyWallet | unknown; one third-party sample is 20 digits (`998…`) | a POS vendor's API page (private-api-docs.wixtar.com) | [guess] |
+//! | JKoPay 街口 | `22` + 16 of `0-9 A-Z` | `jkopay-pos-payment.txt`; `mypay-manual-2.0.231.txt` JKOOFF sample is the same | length and prefix \[doc\]; upper-case alphabet \[guess, one sample\] |
+//! | WeChat Pay 微信 | 18 digits starting `10`–`15` | WeChat Pay micropay API (pay.weixin.qq.com, micropay chapter 5_1) as quoted by several independent posts; `mypay-manual-2.0.231.txt` sample `134507721102798524` fits | \[2nd\] |
+//! | Alipay 支付寶 | 16–24 digits starting `25`–`30` | Alipay open docs 194/106039 as quoted by several independent posts | \[2nd\] |
+//! | LINE Pay | 18 (TW; JP 19, TH 12) | LINE Pay Offline API reference (developers.line.biz), `oneTimeKey` | length \[doc\]; all digits and any prefix \[guess\]: MyPay's sample `314818461832250045` is the only TW code seen |
+//! | Pi 拍錢包 | `PI` + 16 of `0-9 A-Z` | `mypay-manual-2.0.231.txt` sample `PI7E3A60BD8C8F23F7` | \[guess, one sample\] |
+//! | 悠遊付 EasyWallet | unknown; one third-party sample is 20 digits (`998…`) | a POS vendor's API page (private-api-docs.wixtar.com) | \[guess\] |
 //!
 //! Because LINE Pay's Taiwanese prefix is unknown, every 18-digit code
 //! could be LINE Pay. Where the format cannot tell wallets apart `classify`

@@ -349,7 +349,7 @@ pub enum BuyerChoice {
     /// BAN together with a mobile barcode (`mypay-link-agent-api.txt`:
     /// `invoice_tax_id` "當invoice_cloud_type為2時紀錄的統一編號"), but no
     /// Ministry of Finance text we could find says a store may then skip
-    /// the printed proof [guess]. [`CombineRules::ban_with_mobile_carrier`]
+    /// the printed proof \[guess\]. [`CombineRules::ban_with_mobile_carrier`]
     /// is off by default, so this appears only where a shop allows it.
     CompanyMobile(Ban, MobileCarrier),
 }
