@@ -7,6 +7,8 @@
 //! - [`number`]: invoice number (字軌 + 8 digits) and random code.
 //! - [`period`]: two-month periods (期別) and ROC dates.
 //! - [`invoice`]: the issued invoice and its Code 39 content.
+//! - [`qr`]: left/right QR contents, the AES verification field, reading a
+//!   left code back.
 //! - `buyer`: carriers, donation codes, buyer BAN (written separately).
 
 use chrono::NaiveDate;
@@ -15,10 +17,12 @@ pub mod buyer;
 pub mod invoice;
 pub mod number;
 pub mod period;
+pub mod qr;
 
 pub use invoice::{Invoice, InvoiceError, Item, code39_content};
 pub use number::{InvoiceNumber, RandomCode};
 pub use period::Period;
+pub use qr::{LeftQrHeader, QrPair, parse_left_qr};
 
 /// A value that does not have the shape the e-invoice formats require.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
