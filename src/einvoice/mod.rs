@@ -7,6 +7,7 @@
 //! - [`number`]: invoice number (字軌 + 8 digits) and random code.
 //! - [`period`]: two-month periods (期別) and ROC dates.
 //! - [`invoice`]: the issued invoice and its Code 39 content.
+//! - [`mypay`]: invoices MyPay issues, checked before printing.
 //! - [`qr`]: left/right QR contents, the AES verification field, reading a
 //!   left code back.
 //! - `buyer`: carriers, donation codes, buyer BAN (written separately).
@@ -15,6 +16,7 @@ use chrono::NaiveDate;
 
 pub mod buyer;
 pub mod invoice;
+pub mod mypay;
 pub mod number;
 pub mod period;
 pub mod qr;
