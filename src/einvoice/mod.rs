@@ -10,6 +10,7 @@
 //! - [`mypay`]: invoices MyPay issues, checked before printing.
 //! - [`qr`]: left/right QR contents, the AES verification field, reading a
 //!   left code back.
+//! - [`refund`]: void or allowance for a refunded sale.
 //! - `buyer`: carriers, donation codes, buyer BAN (written separately).
 
 use chrono::NaiveDate;
@@ -20,11 +21,13 @@ pub mod mypay;
 pub mod number;
 pub mod period;
 pub mod qr;
+pub mod refund;
 
 pub use invoice::{Invoice, InvoiceError, Item, code39_content};
 pub use number::{InvoiceNumber, RandomCode};
 pub use period::Period;
 pub use qr::{LeftQrHeader, QrPair, parse_left_qr};
+pub use refund::{CrossPeriodVoid, Treatment, refund_treatment};
 
 /// A value that does not have the shape the e-invoice formats require.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
