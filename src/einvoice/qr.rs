@@ -404,13 +404,15 @@ fn ban(field: &'static str, s: &str) -> Result<String, QrParseError> {
 /// Read a left QR code: the 77-character header, the four `:` fields after
 /// it, and the items complete in it.
 pub fn parse_left_qr(text: &str) -> Result<LeftQrHeader, QrParseError> {
-    if text.len() < HEADER_LEN || !text.is_char_boundary(HEADER_LEN) {
+    if text.len() < HEADER_LEN {
         return Err(QrParseError::TooShort);
+    }
+    // The 77 characters are all ASCII, so they are also 77 bytes.
+    if !text.is_char_boundary(HEADER_LEN) || !text[..HEADER_LEN].is_ascii() {
+        let shown: String = text.chars().take(HEADER_LEN).collect();
+        return Err(field_err("固定欄位 header", &shown));
     }
     let (h, rest) = text.split_at(HEADER_LEN);
-    if !h.is_ascii() {
-        return Err(QrParseError::TooShort);
-    }
     let number = h[..10]
         .parse()
         .map_err(|_| field_err("發票號碼 invoice number", &h[..10]))?;
@@ -782,6 +784,7 @@ mod tests {
         assert!(field_of(&swap(89, "x")).contains("recorded"));
         assert!(field_of(&swap(93, "7")).contains("encoding"));
         assert_eq!(parse_left_qr(&good[..76]), Err(QrParseError::TooShort));
+        assert!(field_of(&good.replacen("SW8303", "好830", 1)).contains("header"));
         assert!(matches!(
             parse_left_qr(&good[..77]),
             Err(QrParseError::Missing(_))
