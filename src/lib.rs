@@ -12,6 +12,7 @@
 pub mod barcode;
 pub mod config;
 pub mod einvoice;
+pub mod gateway;
 pub mod journal;
 pub mod logging;
 pub mod money;
