@@ -38,7 +38,6 @@ fn value_to_i64(v: &Value) -> Result<Option<i64>, String> {
 }
 
 /// A whole number of NT$ sent as a JSON number or a numeric string.
-#[allow(dead_code)] // used by MyPay, in progress
 pub fn flex_ntd<'de, D: Deserializer<'de>>(d: D) -> Result<Ntd, D::Error> {
     let v = Value::deserialize(d)?;
     value_to_i64(&v)
@@ -69,6 +68,22 @@ pub fn flex_bool01<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
             Some(1) => Ok(true),
             Some(n) => Err(de::Error::custom(format!("expected 0 or 1, got {n}"))),
         },
+    }
+}
+
+/// A list sent as a JSON array, a JSON text holding one (form posts), or
+/// null / "" for none.
+pub fn flex_vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    match Value::deserialize(d)? {
+        Value::Null => Ok(Vec::new()),
+        Value::String(s) if s.trim().is_empty() => Ok(Vec::new()),
+        Value::String(s) => serde_json::from_str(&s).map_err(de::Error::custom),
+        v @ Value::Array(_) => serde_json::from_value(v).map_err(de::Error::custom),
+        other => Err(de::Error::custom(format!("expected a list, got {other}"))),
     }
 }
 
