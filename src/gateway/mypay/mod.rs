@@ -387,8 +387,8 @@ pub struct Echo {
     pub echo_4: String,
 }
 
-/// `api/transaction` (2020 manual §7.3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `api/transaction` (2020 manual §7.3). `Debug` masks the wallet code.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransactionRequest {
     pub store_uid: String,
     pub user_id: String,
@@ -407,6 +407,18 @@ pub struct TransactionRequest {
     pub invoice: InvoiceRequest,
     #[serde(flatten)]
     pub echo: Echo,
+}
+
+impl fmt::Debug for TransactionRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransactionRequest")
+            .field("store_uid", &self.store_uid)
+            .field("order_id", &self.order_id)
+            .field("cost", &self.cost)
+            .field("pfn", &self.pfn)
+            .field("data_json", &self.data())
+            .finish_non_exhaustive()
+    }
 }
 
 pub struct WalletPaymentInput<'a> {

@@ -211,7 +211,7 @@ fn transaction_request_fields() {
     assert!(v.get("echo_0").is_none() && v.get("transaction_type").is_none());
     assert_eq!(r.data().unwrap().code(), "314818461832250045");
     // The debug form of data_json never shows the whole code.
-    assert!(!format!("{:?}", r.data().unwrap()).contains("314818461832250045"));
+    assert!(!format!("{:?} {r:?}", r.data().unwrap()).contains("314818461832250045"));
 }
 
 #[test]
