@@ -13,6 +13,7 @@ pub mod barcode;
 pub mod catalogue;
 pub mod config;
 pub mod einvoice;
+pub mod gateway;
 pub mod journal;
 pub mod logging;
 pub mod money;
