@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::einvoice::buyer::Ban;
 use crate::sale::TerminalId;
 use crate::secret::Secret;
 
@@ -491,14 +492,8 @@ impl Config {
                 "店名不可空白,收據與發票都會印出 / the store name is printed on receipts and invoices and cannot be empty",
             );
         }
-        if !is_ban_shaped(&self.store.ban) {
-            p.error(
-                "store.ban",
-                format!(
-                    "統一編號須為 8 位數字,目前為「{}」/ the business number must be 8 digits, found \"{}\"",
-                    self.store.ban, self.store.ban
-                ),
-            );
+        if let Err(e) = self.store.ban.parse::<Ban>() {
+            p.error("store.ban", e.to_string());
         }
         let g = &self.gateways;
         if g.jkopay.is_none() && g.mypay.is_none() && g.ecpay.is_none() && g.goodbuy.is_none() {
@@ -611,11 +606,6 @@ impl Config {
         }
         p.sorted()
     }
-}
-
-/// 8 digits; the checksum is checked where the buyer-side validator lives.
-fn is_ban_shaped(s: &str) -> bool {
-    s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[derive(Default)]

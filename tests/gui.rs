@@ -110,3 +110,52 @@ fn pay_is_disabled_on_an_empty_cart() {
     click(&mut app, "收款 (F2)");
     assert_eq!(app.screen_name(), "sale", "nothing to pay for");
 }
+
+/// Type into the search box and press Enter, as a keyboard-wedge scanner does
+/// when the search box has focus.
+fn type_in_search(app: &mut App, text: &str) {
+    let placeholder = "搜尋商品名稱或條碼…";
+    let mut messages: Vec<Message> = Vec::new();
+    {
+        let mut ui = simulator(app.view());
+        ui.click(placeholder).ok();
+        ui.typewrite(text);
+        ui.tap_key(iced::keyboard::key::Named::Enter);
+        messages.extend(ui.into_messages());
+    }
+    for m in messages {
+        app.update(m);
+    }
+}
+
+#[test]
+fn a_scanned_barcode_adds_its_product_and_a_bad_one_says_why() {
+    let mut app = demo_app();
+    let latte = Catalogue::demo().search("Latte")[0].clone();
+    type_in_search(&mut app, &latte.ean);
+    assert_eq!(app.cart().lines().len(), 1);
+    assert_eq!(app.cart().lines()[0].name, latte.name);
+
+    // One digit wrong: the check digit catches it and the cashier is told.
+    let mut wrong = latte.ean.clone();
+    wrong.replace_range(5..6, if &wrong[5..6] == "1" { "2" } else { "1" });
+    type_in_search(&mut app, &wrong);
+    assert_eq!(app.cart().units(), 1, "nothing was added");
+    let why = till::barcode::classify(&wrong, till::barcode::ScanContext::Selling)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        why.contains("檢查碼") || why.contains("check digit"),
+        "{why}"
+    );
+    assert!(shows(&app, &why), "the cashier sees why: {why}");
+}
+
+#[test]
+fn a_payment_code_scanned_while_selling_is_not_lost_as_a_product() {
+    let mut app = demo_app();
+    tap_product(&mut app, "美式咖啡 Americano");
+    type_in_search(&mut app, "22J111111111111111");
+    assert_eq!(app.cart().units(), 1);
+    assert!(shows(&app, "這是街口支付付款碼,請先按「收款」再掃描"));
+}

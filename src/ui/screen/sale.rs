@@ -3,6 +3,7 @@
 use iced::widget::{Column, button, column, container, row, scrollable, text, text_input};
 use iced::{Alignment, Element, Length};
 
+use crate::barcode::{self, ScanContext, Scanned};
 use crate::catalogue::Catalogue;
 use crate::money::Ntd;
 use crate::sale::{Cart, Line};
@@ -12,6 +13,13 @@ use crate::ui::theme;
 /// The widget id of a product's tile (tests and the UI-automation hooks use it).
 pub fn product_tile_id(ean: &str) -> iced::widget::Id {
     iced::widget::Id::from(format!("product-{ean}"))
+}
+
+fn kind(scanned: &Scanned, lang: Lang) -> &'static str {
+    match lang {
+        Lang::ZhTw => scanned.kind_zh(),
+        Lang::En => scanned.kind_en(),
+    }
 }
 
 #[derive(Debug, Default)]
@@ -60,19 +68,20 @@ impl State {
                 if q.is_empty() {
                     return None;
                 }
-                let hit = catalogue.by_barcode(&q).map(|p| p.ean.clone()).or_else(|| {
+                // A name that matches one product adds it, as a search does.
+                let single = {
                     let found = catalogue.search(&q);
-                    (found.len() == 1).then(|| found[0].ean.clone())
-                });
-                match hit {
-                    Some(ean) => {
-                        self.add(&ean, cart, catalogue, lang);
-                        self.query.clear();
-                    }
-                    None if q.bytes().all(|b| b.is_ascii_digit()) => {
-                        self.notice = Some(tf(lang, "sale.unknown_product", &[("code", &q)]));
-                    }
-                    None => {}
+                    (found.len() == 1 && catalogue.by_barcode(&q).is_none())
+                        .then(|| found[0].ean.clone())
+                };
+                if let Some(ean) = single {
+                    self.add(&ean, cart, catalogue, lang);
+                    self.query.clear();
+                    return None;
+                }
+                self.scanned(&q, cart, catalogue, lang);
+                if self.notice.is_none() {
+                    self.query.clear();
                 }
             }
             Message::Add(ean) => self.add(&ean, cart, catalogue, lang),
@@ -117,6 +126,30 @@ impl State {
             }
         }
         None
+    }
+
+    /// A code typed into the search box or read by a scanner while selling.
+    pub fn scanned(&mut self, code: &str, cart: &mut Cart, catalogue: &Catalogue, lang: Lang) {
+        match barcode::classify(code, ScanContext::Selling) {
+            Ok(Scanned::Product(gtin)) => self.add(gtin.as_str(), cart, catalogue, lang),
+            Ok(other) if other.is_payment() => {
+                self.notice = Some(tf(
+                    lang,
+                    "sale.payment_code_first",
+                    &[("kind", kind(&other, lang))],
+                ));
+            }
+            Ok(other) => {
+                self.notice = Some(tf(
+                    lang,
+                    "sale.not_a_product",
+                    &[("kind", kind(&other, lang))],
+                ));
+            }
+            // Words that are not a code are a search that found nothing.
+            Err(_) if !code.bytes().any(|b| b.is_ascii_digit()) => {}
+            Err(e) => self.notice = Some(e.to_string()),
+        }
     }
 
     /// The line a "remove" shortcut acts on: the last one.
@@ -225,9 +258,8 @@ impl State {
             };
 
         let notice: Element<'a, Message> = match &self.notice {
-            Some(n) => text(n.clone())
-                .size(theme::TEXT)
-                .color(theme::DANGER_RED)
+            Some(n) => container(text(n.clone()).size(theme::TEXT).color(theme::DANGER_RED))
+                .id("notice")
                 .into(),
             None => column![].into(),
         };
