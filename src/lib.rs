@@ -11,6 +11,7 @@
 
 pub mod barcode;
 pub mod config;
+pub mod device;
 pub mod einvoice;
 pub mod journal;
 pub mod logging;
