@@ -218,3 +218,30 @@ fn stop_releases_the_port() {
         .open()
         .expect("port free after stop");
 }
+
+#[test]
+fn configured_serial_scanner_with_prefix_and_suffix() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("till-scanner");
+    let mut pty = openpty();
+    point(&link, &pty.path);
+    let config = till::config::Scanner {
+        kind: "serial".into(),
+        device: link.to_string_lossy().into(),
+        baud: 9600,
+        terminator: "crlf".into(),
+        strip_prefix: "#".into(),
+        strip_suffix: "!".into(),
+    };
+    let hub = ScannerHub::from_config(&config).unwrap();
+    assert!(matches!(next(&hub), ScannerEvent::Connected(_)));
+    pty.master.write_all(b"#]Q1TW-CODE-42!\r\n").unwrap();
+    match next(&hub) {
+        ScannerEvent::Scan(s) => {
+            assert_eq!(s.text, "TW-CODE-42");
+            assert_eq!(s.symbology.as_deref(), Some("]Q1"));
+        }
+        other => panic!("expected a scan, got {other:?}"),
+    }
+    hub.stop();
+}

@@ -258,6 +258,22 @@ pub struct HidReader {
     pub backoff: super::Backoff,
 }
 
+impl HidReader {
+    /// A USB device by vendor and product id, reopened after unplugging.
+    pub fn usb(vid: u16, pid: u16, kind: ReportKind) -> HidReader {
+        HidReader {
+            source: ScanSource::Hid(format!("{vid:04x}:{pid:04x}")),
+            kind,
+            open: Box::new(move || {
+                usb::UsbHid::open(vid, pid)
+                    .map(|d| Box::new(d) as Box<dyn HidDevice>)
+                    .map_err(|e| e.to_string())
+            }),
+            backoff: super::Backoff::default(),
+        }
+    }
+}
+
 /// How long one read waits, so a stop request is noticed promptly.
 const POLL: Duration = Duration::from_millis(50);
 

@@ -321,6 +321,25 @@ impl ScannerHub {
         }
     }
 
+    /// A hub reading the configured scanner. For `wedge` nothing is read
+    /// here: the GUI feeds key events to a [`wedge::WedgeInput`] built on
+    /// [`sender`](Self::sender). For `hid`, reports are read as HID POS
+    /// with report id 2 (see [`hid`]).
+    pub fn from_config(c: &crate::config::Scanner) -> Result<ScannerHub, ScannerError> {
+        let mut hub = ScannerHub::new();
+        let framing = Framing::from_config(c);
+        match c.kind.as_str() {
+            "serial" => hub.add_serial(serial::SerialConfig::from_config(c)?, framing),
+            "hid" => {
+                let (vid, pid) = hid::parse_vid_pid(&c.device)?;
+                let kind = hid::ReportKind::Pos { report_id: Some(2) };
+                hub.add_hid(hid::HidReader::usb(vid, pid, kind), framing);
+            }
+            _ => {}
+        }
+        Ok(hub)
+    }
+
     /// Where a source delivers, e.g. a [`wedge::WedgeInput`] in the GUI.
     pub fn sender(&self) -> Sender<ScannerEvent> {
         self.tx.clone()
@@ -413,6 +432,32 @@ mod tests {
     fn nothing_left_is_no_scan() {
         assert_eq!(framing("", "").apply("\r\n"), None);
         assert_eq!(framing("X", "").apply("X"), None);
+    }
+
+    #[test]
+    fn a_bad_scanner_config_is_refused_with_the_reason() {
+        let hid = crate::config::Scanner {
+            kind: "hid".into(),
+            device: "honeywell".into(),
+            ..Default::default()
+        };
+        let err = ScannerHub::from_config(&hid).err().expect("refused");
+        assert!(err.to_string().contains("VID:PID"), "{err}");
+        let serial = crate::config::Scanner {
+            kind: "serial".into(),
+            device: "/dev/ttyACM0".into(),
+            terminator: "tab".into(),
+            ..Default::default()
+        };
+        let err = ScannerHub::from_config(&serial).err().expect("refused");
+        assert!(matches!(err, ScannerError::Terminator(_)));
+        let wedge = crate::config::Scanner::default();
+        assert!(
+            ScannerHub::from_config(&wedge)
+                .unwrap()
+                .try_recv()
+                .is_none()
+        );
     }
 
     #[test]

@@ -119,6 +119,12 @@ impl WedgeDetector {
 
     /// One key, pressed at `at`. Timestamps must not go backwards.
     pub fn feed(&mut self, key: Key, at: Instant) -> Vec<WedgeOutput> {
+        // Some toolkits deliver Enter and Tab as control characters.
+        let key = match key {
+            Key::Char('\r' | '\n') => Key::Enter,
+            Key::Char('\t') => Key::Tab,
+            k => k,
+        };
         let mut out = Vec::new();
         if let Some(&(_, last)) = self.run.last()
             && at.saturating_duration_since(last) > self.config.max_gap
@@ -370,6 +376,17 @@ mod tests {
         assert_eq!(
             feed_all(&mut d, &keys),
             vec![WedgeOutput::Typed("4710088123456".into())]
+        );
+    }
+
+    #[test]
+    fn enter_as_a_control_character_still_ends_a_scan() {
+        let mut d = WedgeDetector::new(WedgeConfig::default());
+        let mut keys = chars(0, 3, "4710088123456");
+        keys.push((40, Key::Char('\r')));
+        assert_eq!(
+            feed_all(&mut d, &keys),
+            vec![WedgeOutput::Scanned("4710088123456".into())]
         );
     }
 
