@@ -12,6 +12,7 @@
 pub mod barcode;
 pub mod catalogue;
 pub mod config;
+pub mod device;
 pub mod einvoice;
 pub mod gateway;
 pub mod journal;

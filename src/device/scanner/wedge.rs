@@ -1,0 +1,398 @@
+//! Keyboard-wedge scanners: a scanner that "types" its code. Told apart from
+//! a person by timing: a scanner sends a whole code at a few milliseconds a
+//! key (15–25 ms for slow ones), a person is 60 ms or more apart and
+//! irregular. A run of fast keys long enough and ended by the terminator
+//! (or by silence) is a scan; everything else is typing and is handed back
+//! to be forwarded to the focused widget.
+//!
+//! Pure: time is the timestamp on each event, so tests replay recorded
+//! sequences without waiting. The caller calls [`WedgeDetector::tick`] at
+//! [`WedgeDetector::deadline`] to release keys held back while undecided.
+
+use std::fmt;
+use std::sync::mpsc::Sender;
+use std::time::{Duration, Instant};
+
+use super::{Framing, ScanSource, ScannerEvent};
+use crate::barcode::mask_payment_code;
+
+/// One key press as the GUI saw it (shift already applied to characters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Enter,
+    Tab,
+    Backspace,
+    Escape,
+    /// Any other key, by the GUI's own name for it (e.g. `ArrowLeft`);
+    /// handed back untouched.
+    Other(String),
+}
+
+/// Thresholds; the defaults suit common USB scanners and real typists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WedgeConfig {
+    /// The longest pause between two keys of one scan. Slow scanners send
+    /// a key every 15–25 ms; even fast typists leave 60 ms or more.
+    pub max_gap: Duration,
+    /// The shortest code taken as a scan: shorter fast bursts (a typist's
+    /// rolled "th") stay typing. EAN-8 is the shortest common retail code.
+    pub min_len: usize,
+    /// Keys that end a scan and are swallowed with it.
+    pub terminators: Vec<Key>,
+    /// Whether a fast run ended by silence (no terminator) is a scan, for
+    /// scanners set to send no suffix.
+    pub accept_unterminated: bool,
+    /// Silence after which held keys are decided. At least `max_gap`; it is
+    /// also how long typed keys are held back before being forwarded.
+    pub idle_timeout: Duration,
+}
+
+impl Default for WedgeConfig {
+    fn default() -> Self {
+        WedgeConfig {
+            max_gap: Duration::from_millis(40),
+            min_len: 6,
+            terminators: vec![Key::Enter, Key::Tab],
+            accept_unterminated: true,
+            idle_timeout: Duration::from_millis(60),
+        }
+    }
+}
+
+/// What the detector decided about some keys, in input order.
+#[derive(Clone, PartialEq, Eq)]
+pub enum WedgeOutput {
+    /// Characters a person typed: forward to the focused widget.
+    Typed(String),
+    /// A non-character key a person pressed: forward it.
+    Key(Key),
+    /// A scanned code (terminator removed, framing not yet applied).
+    Scanned(String),
+}
+
+impl fmt::Debug for WedgeOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WedgeOutput::Typed(t) => f.debug_tuple("Typed").field(t).finish(),
+            WedgeOutput::Key(k) => f.debug_tuple("Key").field(k).finish(),
+            WedgeOutput::Scanned(s) => f
+                .debug_tuple("Scanned")
+                .field(&mask_payment_code(s))
+                .finish(),
+        }
+    }
+}
+
+/// The state machine: feed it one key at a time.
+#[derive(Debug, Clone)]
+pub struct WedgeDetector {
+    config: WedgeConfig,
+    /// Characters not yet decided, each with its time: a run whose gaps
+    /// are all within `max_gap`.
+    run: Vec<(char, Instant)>,
+}
+
+enum End {
+    Terminated(Key),
+    Unterminated,
+}
+
+/// A first gap this much longer than the scan's own rhythm marks a key a
+/// person pressed just before the scan started.
+const OUTLIER_FACTOR: u32 = 4;
+const OUTLIER_FLOOR: Duration = Duration::from_millis(10);
+
+impl WedgeDetector {
+    pub fn new(mut config: WedgeConfig) -> WedgeDetector {
+        config.idle_timeout = config.idle_timeout.max(config.max_gap);
+        config.min_len = config.min_len.max(2);
+        WedgeDetector {
+            config,
+            run: Vec::new(),
+        }
+    }
+
+    pub fn config(&self) -> &WedgeConfig {
+        &self.config
+    }
+
+    /// One key, pressed at `at`. Timestamps must not go backwards.
+    pub fn feed(&mut self, key: Key, at: Instant) -> Vec<WedgeOutput> {
+        // Some toolkits deliver Enter and Tab as control characters.
+        let key = match key {
+            Key::Char('\r' | '\n') => Key::Enter,
+            Key::Char('\t') => Key::Tab,
+            k => k,
+        };
+        let mut out = Vec::new();
+        if let Some(&(_, last)) = self.run.last()
+            && at.saturating_duration_since(last) > self.config.max_gap
+        {
+            self.resolve(End::Unterminated, &mut out);
+        }
+        match key {
+            Key::Char(c) => self.run.push((c, at)),
+            k if !self.run.is_empty() && self.config.terminators.contains(&k) => {
+                self.resolve(End::Terminated(k), &mut out)
+            }
+            k => {
+                self.resolve(End::Unterminated, &mut out);
+                out.push(WedgeOutput::Key(k));
+            }
+        }
+        out
+    }
+
+    /// Decide held keys if `now` is past the idle timeout.
+    pub fn tick(&mut self, now: Instant) -> Vec<WedgeOutput> {
+        let mut out = Vec::new();
+        if let Some(d) = self.deadline()
+            && now >= d
+        {
+            self.resolve(End::Unterminated, &mut out);
+        }
+        out
+    }
+
+    /// When to call [`tick`](Self::tick) next; `None` when nothing is held.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.run.last().map(|&(_, t)| t + self.config.idle_timeout)
+    }
+
+    /// Decide everything held now, e.g. when the window loses focus.
+    pub fn flush(&mut self) -> Vec<WedgeOutput> {
+        let mut out = Vec::new();
+        self.resolve(End::Unterminated, &mut out);
+        out
+    }
+
+    fn resolve(&mut self, end: End, out: &mut Vec<WedgeOutput>) {
+        let run = std::mem::take(&mut self.run);
+        let min = self.config.min_len;
+        let is_scan_shaped = match end {
+            End::Terminated(_) => run.len() >= min,
+            End::Unterminated => self.config.accept_unterminated && run.len() >= min,
+        };
+        if !is_scan_shaped {
+            push_typed(out, run.iter().map(|&(c, _)| c));
+            if let End::Terminated(k) = end {
+                out.push(WedgeOutput::Key(k));
+            }
+            return;
+        }
+        let times: Vec<Instant> = run.iter().map(|&(_, t)| t).collect();
+        let lead = leading_typed(&times, min);
+        // Without a terminator the scan's end is as uncertain as its start.
+        let trail = match end {
+            End::Unterminated => {
+                let rev: Vec<Instant> = times[lead..].iter().rev().copied().collect();
+                leading_typed_rev(&rev, min)
+            }
+            End::Terminated(_) => 0,
+        };
+        let core_end = run.len() - trail;
+        push_typed(out, run[..lead].iter().map(|&(c, _)| c));
+        out.push(WedgeOutput::Scanned(
+            run[lead..core_end].iter().map(|&(c, _)| c).collect(),
+        ));
+        push_typed(out, run[core_end..].iter().map(|&(c, _)| c));
+    }
+}
+
+/// How many leading keys of a fast run were typed by a person just before
+/// the scanner started: their gap to the next key stands out from the
+/// scanner's steady rhythm. Never leaves fewer than `min` keys.
+fn leading_typed(times: &[Instant], min: usize) -> usize {
+    let mut k = 0;
+    while times.len() - k > min {
+        let first = times[k + 1].duration_since(times[k]);
+        let rest: Vec<Duration> = times[k + 1..]
+            .windows(2)
+            .map(|w| w[1].duration_since(w[0]))
+            .collect();
+        if is_outlier(first, &rest) {
+            k += 1;
+        } else {
+            break;
+        }
+    }
+    k
+}
+
+/// [`leading_typed`] on a run in reverse time order.
+fn leading_typed_rev(rev: &[Instant], min: usize) -> usize {
+    let mut k = 0;
+    while rev.len() - k > min {
+        let last = rev[k].duration_since(rev[k + 1]);
+        let rest: Vec<Duration> = rev[k + 1..]
+            .windows(2)
+            .map(|w| w[0].duration_since(w[1]))
+            .collect();
+        if is_outlier(last, &rest) {
+            k += 1;
+        } else {
+            break;
+        }
+    }
+    k
+}
+
+fn is_outlier(gap: Duration, rest: &[Duration]) -> bool {
+    let mut sorted = rest.to_vec();
+    sorted.sort();
+    let Some(&median) = sorted.get(sorted.len() / 2) else {
+        return false;
+    };
+    gap > (median * OUTLIER_FACTOR).max(median + OUTLIER_FLOOR)
+}
+
+fn push_typed(out: &mut Vec<WedgeOutput>, chars: impl Iterator<Item = char>) {
+    let s: String = chars.collect();
+    if s.is_empty() {
+        return;
+    }
+    if let Some(WedgeOutput::Typed(t)) = out.last_mut() {
+        t.push_str(&s);
+    } else {
+        out.push(WedgeOutput::Typed(s));
+    }
+}
+
+/// The detector wired to the scanner stream: scans go to the hub, typing
+/// comes back to the caller to forward to the focused widget.
+pub struct WedgeInput {
+    detector: WedgeDetector,
+    framing: Framing,
+    tx: Sender<ScannerEvent>,
+}
+
+impl WedgeInput {
+    pub fn new(config: WedgeConfig, framing: Framing, tx: Sender<ScannerEvent>) -> WedgeInput {
+        WedgeInput {
+            detector: WedgeDetector::new(config),
+            framing,
+            tx,
+        }
+    }
+
+    /// One key; returns what to forward (never a `Scanned`).
+    pub fn key(&mut self, key: Key, at: Instant) -> Vec<WedgeOutput> {
+        let out = self.detector.feed(key, at);
+        self.route(out)
+    }
+
+    /// Call at [`deadline`](Self::deadline); returns what to forward.
+    pub fn tick(&mut self, now: Instant) -> Vec<WedgeOutput> {
+        let out = self.detector.tick(now);
+        self.route(out)
+    }
+
+    pub fn deadline(&self) -> Option<Instant> {
+        self.detector.deadline()
+    }
+
+    fn route(&mut self, out: Vec<WedgeOutput>) -> Vec<WedgeOutput> {
+        let mut forward = Vec::with_capacity(out.len());
+        for o in out {
+            match o {
+                WedgeOutput::Scanned(raw) => {
+                    if let Some(scan) = self.framing.scan(ScanSource::Wedge, &raw) {
+                        tracing::debug!(code = %mask_payment_code(&scan.text), "wedge scan");
+                        // A closed hub means `till` is shutting down.
+                        let _ = self.tx.send(ScannerEvent::Scan(scan));
+                    }
+                }
+                other => forward.push(other),
+            }
+        }
+        forward
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed_all(d: &mut WedgeDetector, keys: &[(u64, Key)]) -> Vec<WedgeOutput> {
+        let base = Instant::now();
+        let mut out = Vec::new();
+        for (ms, k) in keys {
+            out.extend(d.feed(k.clone(), base + Duration::from_millis(*ms)));
+        }
+        let end = keys.last().map_or(0, |(ms, _)| *ms) + 1000;
+        out.extend(d.tick(base + Duration::from_millis(end)));
+        out
+    }
+
+    fn chars(start: u64, step: u64, s: &str) -> Vec<(u64, Key)> {
+        s.chars()
+            .enumerate()
+            .map(|(i, c)| (start + step * i as u64, Key::Char(c)))
+            .collect()
+    }
+
+    #[test]
+    fn a_short_fast_burst_with_enter_is_typing() {
+        let mut d = WedgeDetector::new(WedgeConfig::default());
+        let mut keys = chars(0, 3, "12");
+        keys.push((6, Key::Enter));
+        assert_eq!(
+            feed_all(&mut d, &keys),
+            vec![
+                WedgeOutput::Typed("12".into()),
+                WedgeOutput::Key(Key::Enter)
+            ]
+        );
+    }
+
+    #[test]
+    fn enter_alone_is_forwarded_at_once() {
+        let mut d = WedgeDetector::new(WedgeConfig::default());
+        assert_eq!(
+            d.feed(Key::Enter, Instant::now()),
+            vec![WedgeOutput::Key(Key::Enter)]
+        );
+    }
+
+    #[test]
+    fn nothing_is_held_after_the_deadline() {
+        let mut d = WedgeDetector::new(WedgeConfig::default());
+        let t = Instant::now();
+        assert!(d.feed(Key::Char('a'), t).is_empty());
+        let deadline = d.deadline().unwrap();
+        assert!(d.tick(deadline - Duration::from_millis(1)).is_empty());
+        assert_eq!(d.tick(deadline), vec![WedgeOutput::Typed("a".into())]);
+        assert_eq!(d.deadline(), None);
+    }
+
+    #[test]
+    fn unterminated_scans_can_be_refused() {
+        let mut d = WedgeDetector::new(WedgeConfig {
+            accept_unterminated: false,
+            ..WedgeConfig::default()
+        });
+        let keys = chars(0, 3, "4710088123456");
+        assert_eq!(
+            feed_all(&mut d, &keys),
+            vec![WedgeOutput::Typed("4710088123456".into())]
+        );
+    }
+
+    #[test]
+    fn enter_as_a_control_character_still_ends_a_scan() {
+        let mut d = WedgeDetector::new(WedgeConfig::default());
+        let mut keys = chars(0, 3, "4710088123456");
+        keys.push((40, Key::Char('\r')));
+        assert_eq!(
+            feed_all(&mut d, &keys),
+            vec![WedgeOutput::Scanned("4710088123456".into())]
+        );
+    }
+
+    #[test]
+    fn scanned_debug_is_masked() {
+        let o = WedgeOutput::Scanned("22J111111111111119".into());
+        assert!(!format!("{o:?}").contains("22J111111111111119"));
+    }
+}
