@@ -250,14 +250,15 @@ impl Journal {
         data: &serde_json::Value,
     ) -> Result<IssuedInvoice> {
         if random_code.len() != 4 || !random_code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(JournalError::Corrupt(format!(
-                "隨機碼須為 4 位數字 / the random code must be 4 digits, not {random_code:?}"
-            )));
+            return Err(JournalError::BadRandomCode(random_code.to_string()));
         }
         let today = (self.clock)().date_naive();
         let period = InvoicePeriod::of(today);
         let (tx, now) = self.write()?;
         let row = sale_row(&tx, sale)?;
+        if row.status == super::SaleStatus::Void {
+            return Err(JournalError::SaleVoid(sale.to_string()));
+        }
         let terminal = sale.terminal();
         let roll: Option<(i64, String, u32)> = tx
             .prepare_cached(

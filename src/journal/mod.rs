@@ -135,6 +135,12 @@ pub enum JournalError {
     MoreThanDue { due: Ntd, amount: Ntd },
     #[error("金額必須大於 0 / the amount must be more than NT$0")]
     NotPositive,
+    #[error(
+        "付款方式與金流不符:現金沒有金流,其他方式都需要金流 / pay method and gateway do not match: cash has no gateway, every other method needs one"
+    )]
+    MethodGatewayMismatch,
+    #[error("隨機碼須為 4 位數字 / the random code must be 4 digits, not {0:?}")]
+    BadRandomCode(String),
     #[error("交易 {0} 尚未付款,無法退款 / sale {0} is not paid, nothing to refund")]
     NotPaid(String),
     #[error("交易 {0} 已有付款,不能作廢 / sale {0} has payments and cannot be voided")]

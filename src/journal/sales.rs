@@ -351,9 +351,7 @@ impl Journal {
         check: impl FnOnce(&Connection, &SaleRow) -> Result<(Ntd, Option<RefundPlan>)>,
     ) -> Result<(TradeNo, Option<RefundPlan>)> {
         if (method == PayMethod::Cash) != gateway.is_none() {
-            return Err(JournalError::Corrupt(format!(
-                "method {method:?} does not match gateway {gateway:?}: cash has no gateway, everything else has one"
-            )));
+            return Err(JournalError::MethodGatewayMismatch);
         }
         let (tx, now) = self.write()?;
         let row = sale_row(&tx, sale)?;

@@ -884,3 +884,58 @@ fn bulk_import_writes_the_same_shape_as_the_normal_path() {
     assert_eq!(j.new_sale(&t01(), day(), "amy", &cart()).unwrap().seq(), 5);
     assert!(j.verify_audit().unwrap().is_intact());
 }
+
+#[test]
+fn two_processes_share_one_truth() {
+    // The GUI and `till recover` may both hold the file: each reads the
+    // current state inside its own write transaction, never a cached copy.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let mut gui = Journal::open(&path).unwrap();
+    let mut other = Journal::open(&path).unwrap();
+    let sale = gui.new_sale(&t01(), day(), "amy", &cart()).unwrap();
+    let gw = Some(GatewayId::JkoPay);
+    let t = gui
+        .begin_attempt(&sale, AttemptKind::Payment, gw, JKO, Ntd::new(130), None)
+        .unwrap();
+    assert!(matches!(
+        other.begin_attempt(&sale, AttemptKind::Payment, gw, JKO, Ntd::new(130), None),
+        Err(JournalError::AttemptInFlight { .. })
+    ));
+    other
+        .transition(&t, AttemptState::Sending, Detail::new())
+        .unwrap();
+    assert!(matches!(
+        gui.transition(&t, AttemptState::Sending, Detail::new()),
+        Err(JournalError::IllegalTransition {
+            from: AttemptState::Sending,
+            ..
+        })
+    ));
+    gui.transition(&t, AttemptState::Approved, Detail::new())
+        .unwrap();
+    // Numbers stay unique when two handles ring up sales.
+    let a = gui.new_sale(&t01(), day(), "amy", &cart()).unwrap();
+    let b = other.new_sale(&t01(), day(), "amy", &cart()).unwrap();
+    assert_eq!((a.seq(), b.seq()), (2, 3));
+    assert!(other.verify_audit().unwrap().is_intact());
+}
+
+#[test]
+fn invoices_check_their_input() {
+    let mut j = Journal::open_in_memory().unwrap();
+    let sale = j.new_sale(&t01(), day(), "amy", &cart()).unwrap();
+    let nov: InvoicePeriod = "11512".parse().unwrap();
+    assert!(matches!(
+        j.add_invoice_roll(&t01(), nov, "A1", 0, 49),
+        Err(JournalError::BadRoll(_))
+    ));
+    assert!(matches!(
+        j.add_invoice_roll(&t01(), nov, "AB", 50, 49),
+        Err(JournalError::BadRoll(_))
+    ));
+    assert!(matches!(
+        j.issue_invoice(&sale, "12a4", None, Ntd::new(1), &serde_json::json!({})),
+        Err(JournalError::BadRandomCode(_))
+    ));
+}
