@@ -1,1 +1,304 @@
-//! The SQLite journal. (in progress)
+//! The SQLite journal: every sale, payment attempt, refund, e-invoice, print
+//! job and audit row, written durably BEFORE anything leaves the till.
+//!
+//! - One file, WAL mode, `synchronous=FULL`: a commit that returned is on
+//!   disk, even if the power goes a microsecond later.
+//! - Every write is one `BEGIN IMMEDIATE` transaction that also appends to the
+//!   hash-chained audit log, so the audit log never disagrees with the data.
+//! - Payment attempts follow the state machine in [`attempt`]; the only way
+//!   to move one is [`Journal::transition`], which reads the current state
+//!   from the database, not from the caller.
+//! - The journal never stores a full payment code ([`MaskedCode`] can only be
+//!   made by masking) nor any secret (PINs are argon2 hashes).
+
+pub mod attempt;
+pub mod audit;
+mod bulk;
+mod history;
+mod invoice;
+mod people;
+mod print;
+mod sales;
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::SecondsFormat;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+
+use crate::money::Ntd;
+use crate::sale::{RefundError, SaleNo, TradeNo, TradeNoError};
+use crate::taipei::{self, TaipeiTime};
+
+pub use attempt::{AttemptState, EDGES, Edge};
+pub use audit::{AuditProblem, AuditReport};
+pub use bulk::ImportedSale;
+pub use history::{
+    AttemptEvent, AttemptQuery, AttemptRecord, Cursor, Page, SaleDetail, SaleStatus, SaleSummary,
+};
+pub use invoice::{InvoicePeriod, InvoiceRecord, InvoiceRoll, InvoiceStatus, IssuedInvoice};
+pub use people::{Member, MemberCard, Role, User};
+pub use print::{PrintJob, PrintState};
+pub use sales::{Transitioned, UnresolvedAttempt};
+
+/// How long a writer waits for another process holding the write lock
+/// (the GUI and `till recover` may both have the file open).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A payment code with all but its first four and last two characters
+/// hidden. The only way to make one is to mask a code, so a full code
+/// cannot reach the journal by mistake.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaskedCode(String);
+
+impl MaskedCode {
+    pub fn mask(code: &str) -> MaskedCode {
+        MaskedCode(crate::barcode::mask_payment_code(code))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What happened in a transition, recorded in the event's detail JSON.
+/// `gateway_trade_no` and `error` also update the attempt's columns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Detail {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_trade_no: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Anything else worth keeping: status code, IsRep, poll count…
+    /// Never a payment code or a key.
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Detail {
+    pub fn new() -> Detail {
+        Detail::default()
+    }
+
+    pub fn gateway_trade_no(mut self, no: impl Into<String>) -> Detail {
+        self.gateway_trade_no = Some(no.into());
+        self
+    }
+
+    pub fn error(mut self, e: impl Into<String>) -> Detail {
+        self.error = Some(e.into());
+        self
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Detail {
+        self.extra.insert(key.to_string(), value.into());
+        self
+    }
+}
+
+/// Why the journal refused or failed. A refused write changes nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("日誌資料庫錯誤 / journal database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "日誌檔版本 {found} 比本程式支援的 {supported} 新,請更新 till / the journal file is version {found}, newer than this till supports ({supported}); update till"
+    )]
+    TooNew { found: u32, supported: u32 },
+    #[error("日誌資料損毀 / the journal holds data it cannot read: {0}")]
+    Corrupt(String),
+    #[error("找不到交易 {0} / no sale {0}")]
+    NoSuchSale(String),
+    #[error("找不到付款紀錄 {0} / no attempt {0}")]
+    NoSuchAttempt(String),
+    #[error("購物車是空的 / the cart is empty")]
+    EmptyCart,
+    #[error(
+        "不允許 {trade} 由「{from}」變為「{to}」/ attempt {trade} cannot go from {from} to {to}"
+    )]
+    IllegalTransition {
+        trade: String,
+        from: AttemptState,
+        to: AttemptState,
+    },
+    #[error(
+        "{trade} 尚未完成({state}),請先處理 / attempt {trade} is still {state}: resolve it before starting another"
+    )]
+    AttemptInFlight { trade: String, state: AttemptState },
+    #[error("交易 {0} 已付清 / sale {0} is already paid")]
+    AlreadyPaid(String),
+    #[error("交易 {0} 已作廢 / sale {0} is void")]
+    SaleVoid(String),
+    #[error("應付 {due},不能收 {amount} / {due} is due, an attempt of {amount} is more than that")]
+    MoreThanDue { due: Ntd, amount: Ntd },
+    #[error("金額必須大於 0 / the amount must be more than NT$0")]
+    NotPositive,
+    #[error(
+        "付款方式與金流不符:現金沒有金流,其他方式都需要金流 / pay method and gateway do not match: cash has no gateway, every other method needs one"
+    )]
+    MethodGatewayMismatch,
+    #[error("隨機碼須為 4 位數字 / the random code must be 4 digits, not {0:?}")]
+    BadRandomCode(String),
+    #[error("交易 {0} 尚未付款,無法退款 / sale {0} is not paid, nothing to refund")]
+    NotPaid(String),
+    #[error("交易 {0} 已有付款,不能作廢 / sale {0} has payments and cannot be voided")]
+    HasPayments(String),
+    #[error(transparent)]
+    Refund(#[from] RefundError),
+    #[error(transparent)]
+    TradeNo(#[from] TradeNoError),
+    #[error(
+        "{period} 期沒有可用的發票字軌 / no e-invoice numbers left for period {period} on {terminal}"
+    )]
+    NoInvoiceNumbers { period: String, terminal: String },
+    #[error("發票字軌有誤 / bad e-invoice roll: {0}")]
+    BadRoll(String),
+    #[error("找不到發票 {0} / no e-invoice {0}")]
+    NoSuchInvoice(String),
+    #[error("發票 {number} 已是 {status} / e-invoice {number} is already {status}")]
+    InvoiceNotIssued { number: String, status: String },
+    #[error("密碼須為 4 到 8 位數字 / a PIN must be 4 to 8 digits")]
+    BadPin,
+    #[error("使用者「{0}」已存在 / user \"{0}\" already exists")]
+    UserExists(String),
+    #[error("找不到使用者「{0}」/ no user \"{0}\"")]
+    NoSuchUser(String),
+    #[error("找不到會員 {0} / no member {0}")]
+    NoSuchMember(String),
+    #[error("找不到列印工作 {0} / no print job {0}")]
+    NoSuchPrintJob(i64),
+    #[error("列印工作 {id} 為 {state},無法 {action} / print job {id} is {state}, cannot {action}")]
+    PrintJobState {
+        id: i64,
+        state: PrintState,
+        action: &'static str,
+    },
+    #[error("密碼雜湊失敗 / PIN hashing failed: {0}")]
+    Hash(String),
+}
+
+pub type Result<T, E = JournalError> = std::result::Result<T, E>;
+
+type Clock = Box<dyn Fn() -> TaipeiTime + Send>;
+
+/// An open journal. Not `Sync`: share it behind a `Mutex`, or open one per
+/// thread or process (SQLite serialises writers; `busy_timeout` waits).
+pub struct Journal {
+    conn: Connection,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("path", &self.conn.path())
+            .finish()
+    }
+}
+
+impl Journal {
+    /// Open (creating if needed) and migrate the journal at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Journal> {
+        let conn = Connection::open(path)?;
+        Journal::setup(conn, schema::LATEST)
+    }
+
+    /// A journal that lives in memory: for tests and simulations.
+    pub fn open_in_memory() -> Result<Journal> {
+        Journal::setup(Connection::open_in_memory()?, schema::LATEST)
+    }
+
+    /// Open a file and migrate it only up to `version`: lets tests make a
+    /// file as an older `till` would have left it.
+    #[doc(hidden)]
+    pub fn open_at_version(path: impl AsRef<Path>, version: u32) -> Result<Journal> {
+        Journal::setup(Connection::open(path)?, version)
+    }
+
+    fn setup(mut conn: Connection, version: u32) -> Result<Journal> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // journal_mode answers with the mode it got; in-memory stays "memory".
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        schema::migrate_to(&mut conn, version)?;
+        Ok(Journal {
+            conn,
+            clock: Box::new(taipei::now),
+        })
+    }
+
+    /// Replace the clock (tests and simulations that need fixed times).
+    pub fn set_clock(&mut self, clock: impl Fn() -> TaipeiTime + Send + 'static) {
+        self.clock = Box::new(clock);
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> Result<u32> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Walk the audit chain and report the first tampered, missing or
+    /// reordered row.
+    pub fn verify_audit(&self) -> Result<AuditReport> {
+        audit::verify(&self.conn)
+    }
+
+    /// SQLite's own structural check: `Ok(())` or the messages it found.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(if rows == ["ok"] { Vec::new() } else { rows })
+    }
+
+    /// Raw connection, for the CLI's diagnostics and for tests that play the
+    /// attacker. Writing through it bypasses every rule of the journal.
+    #[doc(hidden)]
+    pub fn raw_connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn now(&self) -> String {
+        stamp((self.clock)())
+    }
+
+    /// A write transaction that takes the write lock at once, so two
+    /// processes never both read a state and then both try to change it.
+    fn write(&mut self) -> Result<(Transaction<'_>, String)> {
+        let now = self.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Ok((tx, now))
+    }
+}
+
+/// RFC 3339 with milliseconds and an explicit +08:00. Fixed width, so text
+/// order is time order and range queries can compare strings.
+pub fn stamp(t: TaipeiTime) -> String {
+    t.with_timezone(&taipei::offset())
+        .to_rfc3339_opts(SecondsFormat::Millis, false)
+}
+
+fn parse_sale_no(s: &str) -> Result<SaleNo> {
+    s.parse()
+        .map_err(|_| JournalError::Corrupt(format!("bad sale number {s:?}")))
+}
+
+fn parse_trade_no(s: &str) -> Result<TradeNo> {
+    s.parse()
+        .map_err(|_| JournalError::Corrupt(format!("bad trade number {s:?}")))
+}
+
+fn parse_state(s: &str) -> Result<AttemptState> {
+    AttemptState::parse(s).ok_or_else(|| JournalError::Corrupt(format!("bad state {s:?}")))
+}
+
+#[cfg(test)]
+mod tests;
