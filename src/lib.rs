@@ -21,6 +21,7 @@ pub mod money;
 pub mod sale;
 pub mod secret;
 pub mod taipei;
+pub mod terminal;
 pub mod ui;
 
 pub use money::Ntd;

@@ -154,11 +154,9 @@ fn start_terminal(cfg: &Config, source: &Source) -> anyhow::Result<ExitCode> {
         Source::File(p) => format!("config {}", p.display()),
     };
     tracing::info!(terminal = %cfg.terminal.id, store = %cfg.store.name, "till starting ({mode})");
-    let demo = matches!(source, Source::Demo);
     let setup = till::ui::Setup {
-        demo,
-        store_name: cfg.store.name.clone(),
-        terminal_name: cfg.terminal.name.clone(),
+        config: cfg.clone(),
+        source: source.clone(),
         catalogue: till::catalogue::Catalogue::demo(),
     };
     till::ui::run(setup).map_err(|e| {

@@ -2,17 +2,38 @@
 
 use iced_test::simulator;
 use till::catalogue::Catalogue;
+use till::config::Config;
+use till::journal::Journal;
 use till::money::Ntd;
+use till::terminal::{DEMO_USERS, Terminal};
 use till::ui::screen::sale::product_tile_id;
-use till::ui::{App, Message, Setup};
+use till::ui::{App, Message};
 
+/// A demo till on an in-memory journal, at the sign-in screen.
+fn locked_app() -> App {
+    let config = Config::demo();
+    let terminal =
+        Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
+    App::new(&config, terminal, Catalogue::demo())
+}
+
+fn enter_pin(app: &mut App, name: &str, pin: &str) {
+    click(app, name);
+    for d in pin.chars() {
+        let key = d.to_string();
+        // The keypad's digit buttons.
+        click(app, &key);
+    }
+    click(app, "登入 (Enter)");
+}
+
+/// A demo till with the demo cashier signed in.
 fn demo_app() -> App {
-    App::new(Setup {
-        demo: true,
-        store_name: "示範商店".into(),
-        terminal_name: "櫃台一".into(),
-        catalogue: Catalogue::demo(),
-    })
+    let mut app = locked_app();
+    let (name, _, pin) = DEMO_USERS[0];
+    enter_pin(&mut app, name, pin);
+    assert_eq!(app.screen_name(), "sale");
+    app
 }
 
 /// Click the widget showing `label` on the current screen and apply what it sent.
@@ -72,6 +93,19 @@ fn a_cash_sale_from_tiles_to_change() {
     click(&mut app, "完成收款 (Enter)");
     assert_eq!(app.screen_name(), "done");
     assert!(shows(&app, "請找零 NT$290"));
+    // The sale is in the journal, paid, under the cashier who rang it up.
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    let page = journal.sales_by_date(today, today, None, 10).unwrap();
+    assert_eq!(page.items.len(), 1);
+    let sale = &page.items[0];
+    assert_eq!(sale.total, Ntd::new(210));
+    assert_eq!(sale.status, till::journal::SaleStatus::Paid);
+    assert_eq!(sale.cashier, DEMO_USERS[0].0);
+    assert!(
+        shows(&app, &sale.sale_no.to_string()),
+        "the sale number is on screen"
+    );
     click(&mut app, "下一位 (Enter)");
     assert_eq!(app.screen_name(), "sale");
     assert!(app.cart().is_empty());
@@ -102,6 +136,39 @@ fn language_switches_at_run_time() {
     ));
     click(&mut app, "中文");
     assert!(shows(&app, "收款 (F2)"));
+}
+
+#[test]
+fn a_wrong_pin_is_refused_and_the_right_one_signs_in() {
+    let mut app = locked_app();
+    assert_eq!(app.screen_name(), "sign_in");
+    let (name, _, pin) = DEMO_USERS[0];
+    enter_pin(&mut app, name, "9999");
+    assert_eq!(app.screen_name(), "sign_in");
+    assert!(shows(&app, "姓名或密碼不正確,請再試一次"));
+    assert!(app.user().is_none());
+    enter_pin(&mut app, name, pin);
+    assert_eq!(app.screen_name(), "sale");
+    assert_eq!(app.user().unwrap().name, name);
+}
+
+#[test]
+fn the_till_locks_itself_when_idle_and_keeps_the_cart() {
+    let mut app = demo_app();
+    tap_product(&mut app, "貝果 Bagel");
+    let later = std::time::Instant::now() + till::ui::app::IDLE_LOCK;
+    app.update(Message::Tick(later));
+    assert_eq!(app.screen_name(), "sign_in");
+    assert!(app.user().is_none());
+    assert!(shows(&app, "閒置過久,已自動鎖定。請重新登入。"));
+    let (name, _, pin) = DEMO_USERS[1];
+    enter_pin(&mut app, name, pin);
+    assert_eq!(app.screen_name(), "sale");
+    assert_eq!(
+        app.cart().units(),
+        1,
+        "the cart waited for the next sign-in"
+    );
 }
 
 #[test]

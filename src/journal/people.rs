@@ -189,6 +189,24 @@ impl Journal {
         Ok(())
     }
 
+    /// Active users in name order: the sign-in screen's list.
+    pub fn active_users(&self) -> Result<Vec<User>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, role FROM users WHERE active ORDER BY role DESC, name")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut users = Vec::new();
+        for row in rows {
+            let (name, role) = row?;
+            users.push(User {
+                name,
+                role: Role::parse(&role)?,
+                active: true,
+            });
+        }
+        Ok(users)
+    }
+
     /// A user by name.
     pub fn user(&self, name: &str) -> Result<Option<User>> {
         let row: Option<(String, String, bool)> = self

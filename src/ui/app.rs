@@ -1,25 +1,37 @@
 //! The application shell: which screen is showing, the banner, the status
 //! bar, keyboard shortcuts and the language switch.
 
+use std::time::{Duration, Instant};
+
 use iced::keyboard::{self, Key, key::Named};
 use iced::widget::{button, column, container, row, text};
 use iced::{Alignment, Element, Length, Subscription};
 
 use crate::catalogue::Catalogue;
-use crate::money::Ntd;
+use crate::config::{Config, Source};
+use crate::journal::User;
 use crate::sale::Cart;
+use crate::terminal::{Terminal, TerminalError};
 use crate::ui::i18n::{Lang, t};
-use crate::ui::screen::{done, sale, tender};
+use crate::ui::screen::{done, sale, sign_in, tender};
 use crate::ui::theme;
+
+/// The till locks itself after this long without a touch or key.
+pub const IDLE_LOCK: Duration = Duration::from_secs(5 * 60);
 
 pub struct App {
     lang: Lang,
-    demo: bool,
     store_name: String,
     terminal_name: String,
     catalogue: Catalogue,
+    /// `None` when the journal could not be opened: the app shows why.
+    terminal: Result<Terminal, String>,
+    staff: Vec<User>,
     cart: Cart,
     screen: Screen,
+    /// Shown over the sign-in screen (e.g. why it locked).
+    lock: Option<sign_in::State>,
+    last_activity: Instant,
 }
 
 enum Screen {
@@ -30,11 +42,15 @@ enum Screen {
 
 #[derive(Debug, Clone)]
 pub enum Message {
+    SignIn(sign_in::Message),
     Sale(sale::Message),
     Tender(tender::Message),
     Done(done::Message),
     ToggleLanguage,
+    SignOut,
     Shortcut(Shortcut),
+    /// A clock tick for the idle lock.
+    Tick(Instant),
 }
 
 /// Keys that work on every screen (listed in the footer).
@@ -55,31 +71,66 @@ pub enum Shortcut {
 /// What the app needs to start.
 #[derive(Debug, Clone)]
 pub struct Setup {
-    pub demo: bool,
-    pub store_name: String,
-    pub terminal_name: String,
+    pub config: Config,
+    pub source: Source,
     pub catalogue: Catalogue,
 }
 
 impl App {
-    pub fn new(setup: Setup) -> App {
+    /// Open the till's journal and show the sign-in screen (or, when the
+    /// journal cannot be opened, a screen that says why).
+    pub fn boot(setup: &Setup) -> App {
+        let terminal = Terminal::open(&setup.config, &setup.source).map_err(|e| e.to_string());
+        App::build(&setup.config, terminal, setup.catalogue.clone())
+    }
+
+    /// An app around an already open terminal (tests, embedding).
+    pub fn new(config: &Config, terminal: Terminal, catalogue: Catalogue) -> App {
+        App::build(config, Ok(terminal), catalogue)
+    }
+
+    fn build(config: &Config, terminal: Result<Terminal, String>, catalogue: Catalogue) -> App {
+        if let Err(e) = &terminal {
+            tracing::error!("cannot open the journal: {e}");
+        }
+        let staff = terminal
+            .as_ref()
+            .ok()
+            .and_then(|t| t.staff().ok())
+            .unwrap_or_default();
         App {
             lang: Lang::default(),
-            demo: setup.demo,
-            store_name: setup.store_name,
-            terminal_name: setup.terminal_name,
-            catalogue: setup.catalogue,
+            store_name: config.store.name.clone(),
+            terminal_name: config.terminal.name.clone(),
+            catalogue,
+            terminal,
+            staff,
             cart: Cart::new(),
             screen: Screen::Sale(sale::State::default()),
+            lock: Some(sign_in::State::default()),
+            last_activity: Instant::now(),
         }
+    }
+
+    fn demo(&self) -> bool {
+        self.terminal.as_ref().is_ok_and(|t| t.is_demo())
     }
 
     pub fn title(&self) -> String {
         let mut title = format!("till — {} · {}", self.store_name, self.terminal_name);
-        if self.demo {
+        if self.demo() {
             title.push_str(" · 示範模式 DEMO");
         }
         title
+    }
+
+    /// Who is signed in.
+    pub fn user(&self) -> Option<&User> {
+        self.terminal.as_ref().ok().and_then(|t| t.user())
+    }
+
+    pub fn terminal(&self) -> Option<&Terminal> {
+        self.terminal.as_ref().ok()
     }
 
     pub fn lang(&self) -> Lang {
@@ -92,6 +143,12 @@ impl App {
 
     /// The screen's name, for tests and logs.
     pub fn screen_name(&self) -> &'static str {
+        if self.terminal.is_err() {
+            return "error";
+        }
+        if self.lock.is_some() {
+            return "sign_in";
+        }
         match self.screen {
             Screen::Sale(_) => "sale",
             Screen::Tender(_) => "tender",
@@ -100,7 +157,17 @@ impl App {
     }
 
     pub fn update(&mut self, message: Message) {
+        if let Message::Tick(now) = message {
+            self.idle_check(now);
+            return;
+        }
+        self.last_activity = Instant::now();
+        if self.lock.is_some() {
+            return self.update_locked(message);
+        }
         match message {
+            Message::SignIn(_) | Message::Tick(_) => {}
+            Message::SignOut => self.lock_now(None),
             Message::ToggleLanguage | Message::Shortcut(Shortcut::Language) => {
                 self.lang = self.lang.toggled()
             }
@@ -118,10 +185,7 @@ impl App {
                         Some(tender::Event::Back) => {
                             self.screen = Screen::Sale(sale::State::default())
                         }
-                        Some(tender::Event::PaidCash { received }) => {
-                            let total = state.due();
-                            self.finish(total, received);
-                        }
+                        Some(tender::Event::PaidCash { received }) => self.pay_cash(received),
                         None => {}
                     }
                 }
@@ -131,14 +195,86 @@ impl App {
         }
     }
 
-    fn finish(&mut self, total: Ntd, received: Ntd) {
-        let change = received.checked_sub(total).unwrap_or(Ntd::ZERO);
-        tracing::info!(%total, %change, "cash sale completed");
-        self.screen = Screen::Done(done::State {
-            total,
-            change,
-            sale_no: String::new(),
-        });
+    /// Messages while the sign-in screen is up: only signing in and the
+    /// language switch get through.
+    fn update_locked(&mut self, message: Message) {
+        let lang = self.lang;
+        let event = match (message, self.lock.as_mut()) {
+            (Message::ToggleLanguage | Message::Shortcut(Shortcut::Language), _) => {
+                self.lang = self.lang.toggled();
+                None
+            }
+            (Message::SignIn(m), Some(state)) => state.update(m, lang),
+            (Message::Shortcut(Shortcut::Digit(d)), Some(state)) => {
+                state.update(sign_in::Message::Digit(d), lang)
+            }
+            (Message::Shortcut(Shortcut::Backspace), Some(state)) => {
+                state.update(sign_in::Message::Backspace, lang)
+            }
+            (Message::Shortcut(Shortcut::Enter), Some(state)) => {
+                state.update(sign_in::Message::Submit, lang)
+            }
+            _ => None,
+        };
+        if let Some(sign_in::Event::SignIn { name, pin }) = event
+            && let Ok(terminal) = self.terminal.as_mut()
+        {
+            match terminal.sign_in(&name, &pin) {
+                Ok(_) => self.lock = None,
+                Err(TerminalError::WrongPin) => {
+                    if let Some(state) = self.lock.as_mut() {
+                        state.refused(t(lang, "signin.wrong"));
+                    }
+                }
+                Err(e) => {
+                    if let Some(state) = self.lock.as_mut() {
+                        state.refused(e.to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    fn idle_check(&mut self, now: Instant) {
+        if self.lock.is_none() && now.saturating_duration_since(self.last_activity) >= IDLE_LOCK {
+            tracing::info!("idle: locking the till");
+            self.lock_now(Some(t(self.lang, "signin.locked")));
+        }
+    }
+
+    /// Sign out and show the sign-in screen; the cart and screen stay as
+    /// they were for whoever signs in next.
+    fn lock_now(&mut self, why: Option<String>) {
+        if let Ok(terminal) = self.terminal.as_mut() {
+            terminal.sign_out();
+            self.staff = terminal.staff().unwrap_or_default();
+        }
+        let mut state = sign_in::State::default();
+        if let Some(why) = why {
+            state.refused(why);
+        }
+        self.lock = Some(state);
+    }
+
+    fn pay_cash(&mut self, received: crate::money::Ntd) {
+        let Ok(terminal) = self.terminal.as_mut() else {
+            return;
+        };
+        match terminal.cash_sale(&self.cart, received) {
+            Ok(sale) => {
+                self.screen = Screen::Done(done::State {
+                    total: sale.total,
+                    change: sale.change,
+                    sale_no: sale.sale_no.to_string(),
+                });
+            }
+            Err(e) => {
+                tracing::error!("cash sale not journaled: {e}");
+                if let Screen::Tender(state) = &mut self.screen {
+                    state.refused(e.to_string());
+                }
+            }
+        }
     }
 
     fn next_customer(&mut self) {
@@ -173,38 +309,68 @@ impl App {
         }
     }
 
-    /// Keys no widget took (a focused text field keeps its typing).
+    /// Keys no widget took (a focused text field keeps its typing), and a
+    /// slow clock for the idle lock while someone is signed in.
     pub fn subscription(&self) -> Subscription<Message> {
-        keyboard::listen().filter_map(|event| match event {
+        let keys = keyboard::listen().filter_map(|event| match event {
             keyboard::Event::KeyPressed { key, .. } => shortcut_for(&key).map(Message::Shortcut),
             _ => None,
-        })
+        });
+        if self.lock.is_none() {
+            Subscription::batch([
+                keys,
+                iced::time::every(Duration::from_secs(5)).map(Message::Tick),
+            ])
+        } else {
+            keys
+        }
     }
 
     pub fn view(&self) -> Element<'_, Message> {
         let lang = self.lang;
-        let body: Element<'_, Message> = match &self.screen {
-            Screen::Sale(state) => state
-                .view(&self.cart, &self.catalogue, lang)
-                .map(Message::Sale),
-            Screen::Tender(state) => state.view(lang).map(Message::Tender),
-            Screen::Done(state) => state.view(lang).map(Message::Done),
+        let body: Element<'_, Message> = match (&self.terminal, &self.lock, &self.screen) {
+            (Err(e), _, _) => container(
+                column![
+                    text(t(lang, "app.cannot_start"))
+                        .size(theme::TEXT_LARGE)
+                        .color(theme::DANGER_RED),
+                    text(e.clone()).size(theme::TEXT),
+                ]
+                .spacing(theme::GAP),
+            )
+            .padding(theme::PAD)
+            .into(),
+            (Ok(_), Some(state), _) => state.view(&self.staff, lang).map(Message::SignIn),
+            (Ok(_), None, screen) => self.screen_view(screen),
         };
 
-        let header = row![
+        let mut header = row![
             text(format!("{} · {}", self.store_name, self.terminal_name))
                 .size(theme::TEXT)
                 .width(Length::Fill),
+        ]
+        .spacing(theme::GAP)
+        .align_y(Alignment::Center)
+        .padding([8, 16]);
+        if let Some(user) = self.user() {
+            header = header
+                .push(text(user.name.clone()).size(theme::TEXT_SMALL))
+                .push(
+                    button(text(t(lang, "signin.sign_out")).size(theme::TEXT_SMALL))
+                        .on_press(Message::SignOut)
+                        .style(theme::secondary)
+                        .padding([8, 16]),
+                );
+        }
+        header = header.push(
             button(text(t(lang, "app.language")).size(theme::TEXT_SMALL))
                 .on_press(Message::ToggleLanguage)
                 .style(theme::secondary)
                 .padding([8, 16]),
-        ]
-        .align_y(Alignment::Center)
-        .padding([8, 16]);
+        );
 
         let mut page = column![];
-        if self.demo {
+        if self.demo() {
             page = page.push(
                 container(text(t(lang, "app.demo_banner")).size(theme::TEXT))
                     .padding([6, 16])
@@ -218,12 +384,23 @@ impl App {
             .into()
     }
 
+    fn screen_view<'a>(&'a self, screen: &'a Screen) -> Element<'a, Message> {
+        let lang = self.lang;
+        match screen {
+            Screen::Sale(state) => state
+                .view(&self.cart, &self.catalogue, lang)
+                .map(Message::Sale),
+            Screen::Tender(state) => state.view(lang).map(Message::Tender),
+            Screen::Done(state) => state.view(lang).map(Message::Done),
+        }
+    }
+
     fn status_bar(&self) -> Element<'_, Message> {
         let lang = self.lang;
         let printer = format!(
             "{}: {}",
             t(lang, "status.printer"),
-            if self.demo {
+            if self.demo() {
                 t(lang, "status.virtual")
             } else {
                 t(lang, "status.ready")

@@ -10,7 +10,7 @@ pub use app::{App, Message, Setup};
 
 /// Open the terminal window and run until it is closed.
 pub fn run(setup: Setup) -> iced::Result {
-    iced::application(move || App::new(setup.clone()), App::update, App::view)
+    iced::application(move || App::boot(&setup), App::update, App::view)
         .title(App::title)
         .subscription(App::subscription)
         .theme(|_: &App| theme::theme())

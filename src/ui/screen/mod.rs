@@ -4,4 +4,5 @@
 
 pub mod done;
 pub mod sale;
+pub mod sign_in;
 pub mod tender;

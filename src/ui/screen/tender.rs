@@ -57,6 +57,11 @@ impl State {
         self.received.parse().unwrap_or(Ntd::ZERO)
     }
 
+    /// The payment could not be recorded: say why, keep the keypad as it was.
+    pub fn refused(&mut self, message: String) {
+        self.notice = Some(message);
+    }
+
     pub fn update(&mut self, message: Message, lang: Lang) -> Option<Event> {
         self.notice = None;
         match message {

