@@ -6,8 +6,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use till::barcode::{self, ScanContext};
 use till::config::{self, Config, Severity, Source};
+use till::journal::Role;
 use till::logging::{self, Redactor};
+use till::secret::Secret;
+use till::terminal::{self, Terminal};
 
 /// Exit code for usage and configuration errors (0 approved, 1 declined,
 /// 2 unknown/pending are the payment results).
@@ -37,6 +41,61 @@ enum Command {
     /// Check, create or locate the configuration file
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Check the journal's integrity and its tamper-evident audit chain
+    #[command(subcommand)]
+    Journal(JournalCommand),
+    /// Find sales by trade number, receipt code or date
+    History(HistoryArgs),
+    /// Manage the staff who sign in at the till
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Say what a scanned code is (product, payment code, carrier, BAN…)
+    Classify {
+        /// The scanned text
+        code: String,
+        /// Where the till is: selling, tendering, buyer-choice, refund
+        #[arg(long, default_value = "selling")]
+        context: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum JournalCommand {
+    /// Verify SQLite integrity and the audit hash chain (exit 1 when tampered)
+    Verify,
+    /// Print where the journal file is
+    Path,
+}
+
+#[derive(clap::Args)]
+struct HistoryArgs {
+    /// A sale number, trade number, receipt code (TL…), gateway trade number or invoice number
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    trade: Option<String>,
+    /// First Taipei business date (YYYY-MM-DD); default today
+    #[arg(long)]
+    from: Option<chrono::NaiveDate>,
+    /// Last Taipei business date (YYYY-MM-DD); default the same as --from
+    #[arg(long)]
+    to: Option<chrono::NaiveDate>,
+    /// Most sales to list
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+    /// Machine-readable output
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a cashier or manager; the PIN (4-8 digits) is read from standard input
+    Add {
+        name: String,
+        #[arg(long, value_parser = ["cashier", "manager"], default_value = "cashier")]
+        role: String,
+    },
+    /// List the staff who can sign in
+    List,
 }
 
 #[derive(Subcommand)]
@@ -103,11 +162,174 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
             let (cfg, source) = load(cli.config.as_deref(), redactor)?;
             Ok(config_check(&cfg, &source))
         }
+        Some(Command::Classify { code, context }) => classify(&code, &context),
+        Some(Command::Journal(JournalCommand::Path)) => {
+            let (cfg, source) = load(cli.config.as_deref(), redactor)?;
+            println!("{}", terminal::journal_path(&cfg, &source).display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Journal(JournalCommand::Verify)) => {
+            let t = open_terminal(cli.config.as_deref(), redactor)?;
+            journal_verify(&t)
+        }
+        Some(Command::History(args)) => {
+            let t = open_terminal(cli.config.as_deref(), redactor)?;
+            history(&t, &args)
+        }
+        Some(Command::User(cmd)) => {
+            let mut t = open_terminal(cli.config.as_deref(), redactor)?;
+            user(&mut t, cmd)
+        }
         None => {
             let (cfg, source) = load(cli.config.as_deref(), redactor)?;
             start_terminal(&cfg, &source)
         }
     }
+}
+
+fn open_terminal(
+    explicit: Option<&std::path::Path>,
+    redactor: &Redactor,
+) -> anyhow::Result<Terminal> {
+    let (cfg, source) = load(explicit, redactor)?;
+    Ok(Terminal::open(&cfg, &source)?)
+}
+
+fn classify(code: &str, context: &str) -> anyhow::Result<ExitCode> {
+    let context = match context {
+        "selling" => ScanContext::Selling,
+        "tendering" => ScanContext::Tendering,
+        "buyer-choice" => ScanContext::BuyerChoice,
+        "refund" => ScanContext::Refund,
+        other => anyhow::bail!(
+            "不認得的情境「{other}」/ unknown context \"{other}\": use selling, tendering, buyer-choice or refund"
+        ),
+    };
+    match barcode::classify(code, context) {
+        Ok(scanned) => {
+            println!(
+                "{} / {}: {}",
+                scanned.kind_zh(),
+                scanned.kind_en(),
+                scanned.shown()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(why) => {
+            println!("{why}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn journal_verify(t: &Terminal) -> anyhow::Result<ExitCode> {
+    let problems = t.journal().integrity_check()?;
+    let report = t.journal().verify_audit()?;
+    for p in &problems {
+        println!("SQLite: {p}");
+    }
+    match &report.first_problem {
+        None if problems.is_empty() => {
+            println!(
+                "日誌完整:{} 筆稽核紀錄,最後雜湊 {} / journal intact: {} audit rows, head hash {}",
+                report.rows, report.head_hash, report.rows, report.head_hash
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        None => Ok(ExitCode::from(1)),
+        Some(problem) => {
+            println!("{problem}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn history(t: &Terminal, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
+    let journal = t.journal();
+    if let Some(code) = &args.trade {
+        let Some(sale) = journal.lookup(code)? else {
+            println!("找不到「{code}」/ nothing found for \"{code}\"");
+            return Ok(ExitCode::from(1));
+        };
+        let detail = journal
+            .sale_detail(&sale)?
+            .ok_or_else(|| anyhow::anyhow!("sale {sale} vanished while reading"))?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&detail)?);
+        } else {
+            let s = &detail.summary;
+            println!(
+                "{}  {}  {}  {}  {}",
+                s.sale_no,
+                s.created_at,
+                s.cashier,
+                s.total,
+                s.status.as_str()
+            );
+            for line in &detail.lines {
+                println!(
+                    "  {} × {}  {}",
+                    line.name,
+                    line.qty,
+                    line.total().unwrap_or_default()
+                );
+            }
+            for a in detail.payments.iter().chain(&detail.refunds) {
+                println!(
+                    "  {}  {}  {}  {}",
+                    a.trade_no,
+                    a.gateway.map(|g| g.as_str()).unwrap_or("cash"),
+                    a.amount,
+                    a.state.name_zh()
+                );
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let from = args
+        .from
+        .unwrap_or_else(|| till::taipei::now().date_naive());
+    let to = args.to.unwrap_or(from);
+    let page = journal.sales_by_date(from, to, None, args.limit)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&page.items)?);
+    } else {
+        for s in &page.items {
+            println!(
+                "{}  {}  {:>10}  {}  {}",
+                s.sale_no,
+                s.created_at,
+                s.total.to_string(),
+                s.status.as_str(),
+                s.cashier
+            );
+        }
+        println!("{} 筆 / {} sales", page.items.len(), page.items.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn user(t: &mut Terminal, cmd: UserCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        UserCommand::List => {
+            for u in t.staff()? {
+                println!("{}  {:?}", u.name, u.role);
+            }
+        }
+        UserCommand::Add { name, role } => {
+            let role = if role == "manager" {
+                Role::Manager
+            } else {
+                Role::Cashier
+            };
+            let mut pin = String::new();
+            std::io::stdin().read_line(&mut pin)?;
+            let pin = Secret::new(pin.trim().to_string());
+            t.journal_mut().add_user(&name, role, &pin, "cli")?;
+            println!("已新增 {name} / added {name}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Load the configuration and register its secrets with the log redactor

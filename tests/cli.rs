@@ -19,7 +19,7 @@ fn help_lists_every_subcommand_with_a_purpose() {
     let out = till().arg("--help").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for sub in ["config", "help"] {
+    for sub in ["config", "journal", "history", "user", "classify"] {
         let line = text
             .lines()
             .find(|l| l.trim_start().starts_with(sub))
@@ -126,4 +126,177 @@ fn no_config_means_demo_mode() {
     let out = till().args(["config", "check"]).output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8(out.stdout).unwrap().contains("demo mode"));
+}
+
+/// A config whose journal lives in `dir`, with the demo store's details.
+fn config_in(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("config.toml");
+    let text = till::config::EXAMPLE.replace(
+        "# path = \"/var/lib/till/journal.sqlite3\"",
+        &format!(
+            "path = {:?}",
+            dir.join("journal.sqlite3").display().to_string()
+        ),
+    );
+    till::config::create_private(&path, &text).unwrap();
+    path
+}
+
+fn run_with_stdin(cmd: &mut Command, input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn staff_added_from_the_cli_can_sign_in_and_sales_are_found_by_receipt_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_in(dir.path());
+    let out = run_with_stdin(
+        till()
+            .arg("--config")
+            .arg(&cfg)
+            .args(["user", "add", "王小明", "--role", "manager"]),
+        "2468\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bad = run_with_stdin(
+        till()
+            .arg("--config")
+            .arg(&cfg)
+            .args(["user", "add", "陳", "--role", "cashier"]),
+        "12\n",
+    );
+    assert_eq!(bad.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("4 to 8 digits"));
+
+    // Ring up a cash sale through the application layer on the same journal.
+    let config = till::config::load(&cfg).unwrap();
+    let source = till::config::Source::File(cfg.clone());
+    let sale = {
+        let mut t = till::terminal::Terminal::open(&config, &source).unwrap();
+        t.sign_in("王小明", &till::secret::Secret::new("2468"))
+            .unwrap();
+        let mut cart = till::sale::Cart::new();
+        cart.add(till::sale::Line::new("4710000000028", "拿鐵", 2, till::Ntd::new(85)).unwrap())
+            .unwrap();
+        t.cash_sale(&cart, till::Ntd::new(200)).unwrap()
+    };
+
+    let code = sale.sale_no.receipt_code().to_string();
+    let out = till()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["history", "--trade", &code])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&sale.sale_no.to_string()) && text.contains("NT$170"),
+        "{text}"
+    );
+    assert!(text.contains("王小明"), "{text}");
+
+    let out = till()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["history", "--json"])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["total"], 170);
+
+    let missing = till()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["history", "--trade", "TLT0126010100001"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+}
+
+#[test]
+fn journal_verify_passes_then_catches_a_tampered_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_in(dir.path());
+    let add = run_with_stdin(
+        till().arg("--config").arg(&cfg).args(["user", "add", "A"]),
+        "1111\n",
+    );
+    assert!(add.status.success());
+    let ok = till()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["journal", "verify"])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("journal intact"));
+
+    // An attacker with the file drops the guard trigger and edits history.
+    let conn = rusqlite::Connection::open(dir.path().join("journal.sqlite3")).unwrap();
+    let triggers: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    for t in triggers {
+        conn.execute_batch(&format!("DROP TRIGGER {t}")).unwrap();
+    }
+    let changed = conn
+        .execute("UPDATE audit_log SET actor = 'someone else' WHERE seq = (SELECT MIN(seq) FROM audit_log)", [])
+        .unwrap();
+    assert_eq!(changed, 1);
+    drop(conn);
+
+    let bad = till()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["journal", "verify"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        bad.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&bad.stdout)
+    );
+}
+
+#[test]
+fn classify_names_what_was_scanned_without_echoing_payment_codes() {
+    let out = till()
+        .args(["classify", "22J111111111111111", "--context", "tendering"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success());
+    assert!(text.contains("JKoPay"), "{text}");
+    assert!(!text.contains("22J111111111111111"), "masked: {text}");
+    let bad = till().args(["classify", "4710000000012"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("check digit"));
 }
