@@ -17,6 +17,7 @@ use chrono::NaiveDate;
 
 pub mod buyer;
 pub mod invoice;
+pub mod mig;
 pub mod mypay;
 pub mod number;
 pub mod period;
