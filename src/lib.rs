@@ -15,6 +15,7 @@ pub mod einvoice;
 pub mod journal;
 pub mod logging;
 pub mod money;
+pub mod print;
 pub mod sale;
 pub mod secret;
 pub mod taipei;
