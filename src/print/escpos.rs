@@ -319,8 +319,11 @@ impl<'a> Encoder<'a> {
             }
         };
         let min = self.p.barcode_min_module as u32;
-        // Widest bars up to 3 dots that fit: easier to scan.
-        let native_n = (min..=3.max(min)).rev().find(|n| width_at(*n) <= width);
+        // Widest bars up to 3 dots that fit with a 10-module quiet zone
+        // each side: easier to scan.
+        let native_n = (min..=3.max(min))
+            .rev()
+            .find(|n| width_at(*n) + 20 * n <= width);
         self.set_align(align);
         if let (true, Some(n)) = (self.p.native_barcodes, native_n) {
             self.out.extend_from_slice(&[GS, b'h', height as u8]);
@@ -339,9 +342,9 @@ impl<'a> Encoder<'a> {
             Symbology::Code39 => [3, 2]
                 .iter()
                 .filter_map(|w| symbols::code39_bars(data, 1, *w, half))
-                .find(|b| b.width() <= width),
+                .find(|b| b.width() + 20 <= width),
             Symbology::Code128 => {
-                symbols::code128_bars(&payload, 1, half).filter(|b| b.width() <= width)
+                symbols::code128_bars(&payload, 1, half).filter(|b| b.width() + 20 <= width)
             }
         }
         .ok_or_else(|| EncodeError::BarcodeTooWide(data.to_string()))?;
