@@ -18,6 +18,7 @@ pub mod gateway;
 pub mod journal;
 pub mod logging;
 pub mod money;
+pub mod print;
 pub mod sale;
 pub mod secret;
 pub mod taipei;

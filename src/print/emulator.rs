@@ -1,0 +1,849 @@
+//! Our ESC/POS emulator: bytes → the dots a printer with `profile` would
+//! print, plus a report of everything that is not ink (cuts, drawer
+//! pulses, status queries) and of every command it did not understand.
+
+use super::bitmap::Bitmap;
+use super::document::{Ecc, Symbology};
+use super::font::bundled;
+use super::profile::{Chinese, Profile};
+use super::symbols;
+
+/// What a cut command asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CutKind {
+    Full,
+    Partial,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrawerPulse {
+    /// Connector pin, 2 or 5.
+    pub pin: u8,
+    pub on_ms: u32,
+    pub off_ms: u32,
+}
+
+/// Everything the render saw besides ink.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderReport {
+    /// Commands the emulator does not know: (byte offset, the bytes it skipped).
+    pub unknown: Vec<(usize, Vec<u8>)>,
+    /// Known commands used in a way it cannot show (offset, what).
+    pub warnings: Vec<(usize, String)>,
+    pub cuts: Vec<CutKind>,
+    pub drawer_pulses: Vec<DrawerPulse>,
+    /// `DLE EOT n` queries, by n.
+    pub status_queries: Vec<u8>,
+    /// The printed characters, a line per line feed.
+    pub text: String,
+    /// Data of the QR codes printed with `GS ( k`.
+    pub qr_codes: Vec<String>,
+    /// Barcodes printed with `GS k`.
+    pub barcodes: Vec<(Symbology, String)>,
+    pub page_mode_pages: usize,
+}
+
+/// A rendered print-out.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub image: Bitmap,
+    pub report: RenderReport,
+}
+
+impl Rendered {
+    /// The print-out as a PNG file's bytes.
+    pub fn png(&self) -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        // Writing a PNG into memory cannot fail short of running out of memory.
+        self.image
+            .to_gray()
+            .write_to(&mut out, image::ImageFormat::Png)
+            .expect("PNG encoding in memory");
+        out.into_inner()
+    }
+}
+
+/// Render `bytes` as the printer described by `profile` would print them.
+pub fn render(bytes: &[u8], profile: &Profile) -> Rendered {
+    let mut e = Emulator::new(profile);
+    e.run(bytes);
+    e.flush_line();
+    let mut image = e.paper;
+    image.grow_to(e.y.max(1));
+    let mut img = Bitmap::new(image.width(), e.y.max(1));
+    img.blit(&image, 0, 0);
+    Rendered {
+        image: img,
+        report: e.report,
+    }
+}
+
+struct Page {
+    width: u32,
+    height: u32,
+    canvas: Bitmap,
+    x: u32,
+    y: u32,
+}
+
+struct Emulator<'a> {
+    p: &'a Profile,
+    paper: Bitmap,
+    y: u32,
+    /// Pending line: (x, image) bottom-aligned when the line prints.
+    line: Vec<(u32, Bitmap)>,
+    x: u32,
+    align: u8,
+    bold: bool,
+    underline: bool,
+    kanji_underline: bool,
+    size: (u32, u32),
+    kanji_size: (u32, u32),
+    font_b: bool,
+    kanji: bool,
+    line_spacing: u32,
+    barcode_height: u32,
+    barcode_module: u32,
+    hri: u8,
+    qr_module: u32,
+    qr_ecc: Ecc,
+    qr_data: Vec<u8>,
+    units: (u32, u32),
+    page: Option<Page>,
+    report: RenderReport,
+}
+
+impl<'a> Emulator<'a> {
+    fn new(p: &'a Profile) -> Emulator<'a> {
+        Emulator {
+            p,
+            paper: Bitmap::new(p.dots_per_line, 0),
+            y: 0,
+            line: Vec::new(),
+            x: 0,
+            align: 0,
+            bold: false,
+            underline: false,
+            kanji_underline: false,
+            size: (1, 1),
+            kanji_size: (1, 1),
+            font_b: false,
+            kanji: false,
+            line_spacing: p.line_spacing,
+            barcode_height: 162,
+            barcode_module: 3,
+            hri: 0,
+            qr_module: 3,
+            qr_ecc: Ecc::L,
+            qr_data: Vec::new(),
+            units: (p.dpi, p.dpi),
+            page: None,
+            report: RenderReport::default(),
+        }
+    }
+
+    fn reset(&mut self) {
+        let (paper, y, report, line, x) = (
+            std::mem::replace(&mut self.paper, Bitmap::new(0, 0)),
+            self.y,
+            std::mem::take(&mut self.report),
+            std::mem::take(&mut self.line),
+            self.x,
+        );
+        *self = Emulator::new(self.p);
+        (self.paper, self.y, self.report, self.line, self.x) = (paper, y, report, line, x);
+    }
+
+    fn unknown(&mut self, offset: usize, bytes: &[u8]) {
+        self.report.unknown.push((offset, bytes.to_vec()));
+    }
+
+    fn warn(&mut self, offset: usize, what: impl Into<String>) {
+        self.report.warnings.push((offset, what.into()));
+    }
+
+    fn run(&mut self, b: &[u8]) {
+        let mut i = 0;
+        // Parameters past the end of the data read as missing.
+        let arg = |i: usize| b.get(i).copied();
+        while i < b.len() {
+            let c = b[i];
+            let start = i;
+            macro_rules! need {
+                ($n:expr) => {
+                    if i + $n > b.len() {
+                        self.unknown(start, &b[start..]);
+                        return;
+                    }
+                };
+            }
+            match c {
+                0x0A => {
+                    self.line_feed();
+                    i += 1;
+                }
+                0x0D => i += 1, // CR: LF does the work on every printer we drive
+                0x09 => {
+                    let cell = self.cell_w();
+                    self.x = (self.x / (8 * cell) + 1) * 8 * cell;
+                    i += 1;
+                }
+                0x0C => {
+                    self.form_feed();
+                    i += 1;
+                }
+                0x18 => {
+                    if let Some(page) = &mut self.page {
+                        page.canvas = Bitmap::new(page.width, page.height);
+                    }
+                    i += 1;
+                }
+                0x10 => {
+                    need!(3);
+                    if b[i + 1] == 0x04 {
+                        self.report.status_queries.push(b[i + 2]);
+                        i += 3;
+                    } else {
+                        self.unknown(start, &b[i..i + 2]);
+                        i += 2;
+                    }
+                }
+                0x1B => {
+                    need!(2);
+                    i = self.esc(b, i);
+                }
+                0x1D => {
+                    need!(2);
+                    i = self.gs(b, i);
+                }
+                0x1C => {
+                    need!(2);
+                    i = self.fs(b, i);
+                }
+                0x20..=0x7E => {
+                    self.char(c as char, false);
+                    i += 1;
+                }
+                0x81..=0xFE if self.kanji && self.p.chinese != Chinese::None => {
+                    let Some(t) = arg(i + 1) else {
+                        self.unknown(start, &b[start..]);
+                        return;
+                    };
+                    let (ch, len) = match self.p.chinese {
+                        Chinese::Gb18030 if (0x30..=0x39).contains(&t) => {
+                            need!(4);
+                            (decode_gb(&b[i..i + 4]), 4)
+                        }
+                        Chinese::Gb18030 => (decode_gb(&b[i..i + 2]), 2),
+                        _ => {
+                            let (s, _) =
+                                encoding_rs::BIG5.decode_without_bom_handling(&b[i..i + 2]);
+                            (s.chars().next().unwrap_or('\u{FFFD}'), 2)
+                        }
+                    };
+                    self.char(ch, true);
+                    i += len;
+                }
+                0x80..=0xFF => {
+                    // Code-page characters: till never sends them; show as Latin-1.
+                    self.warn(start, format!("code page byte {c:#04x} shown as Latin-1"));
+                    self.char(c as char, false);
+                    i += 1;
+                }
+                _ => {
+                    self.unknown(start, &b[i..i + 1]);
+                    i += 1;
+                }
+            }
+        }
+    }
+
+    fn esc(&mut self, b: &[u8], i: usize) -> usize {
+        let cmd = b[i + 1];
+        let n = b.get(i + 2).copied();
+        let one = |this: &mut Self, f: &mut dyn FnMut(&mut Self, u8)| -> usize {
+            match n {
+                Some(n) => {
+                    f(this, n);
+                    i + 3
+                }
+                None => {
+                    this.unknown(i, &b[i..]);
+                    b.len()
+                }
+            }
+        };
+        match cmd {
+            b'@' => {
+                self.reset();
+                i + 2
+            }
+            b'a' => one(self, &mut |s, n| s.align = (n % 48).min(2)),
+            b'E' => one(self, &mut |s, n| s.bold = n & 1 == 1),
+            b'-' => one(self, &mut |s, n| s.underline = n % 48 != 0),
+            b'M' => one(self, &mut |s, n| s.font_b = n % 48 == 1),
+            b't' => one(self, &mut |_, _| {}),
+            b'!' => one(self, &mut |s, n| {
+                s.font_b = n & 1 != 0;
+                s.bold = n & 0x08 != 0;
+                s.size = (1 + (n >> 5 & 1) as u32, 1 + (n >> 4 & 1) as u32);
+                s.underline = n & 0x80 != 0;
+            }),
+            b'd' => one(self, &mut |s, n| {
+                s.flush_line();
+                s.y += n as u32 * s.line_spacing;
+            }),
+            b'J' => one(self, &mut |s, n| {
+                s.flush_line();
+                s.y += n as u32;
+            }),
+            b'2' => {
+                self.line_spacing = self.p.line_spacing;
+                i + 2
+            }
+            b'3' => one(self, &mut |s, n| s.line_spacing = n as u32),
+            b'p' => {
+                if i + 5 > b.len() {
+                    self.unknown(i, &b[i..]);
+                    return b.len();
+                }
+                let pin = if b[i + 2] % 48 == 0 { 2 } else { 5 };
+                if !self.p.drawer_pins.contains(&pin) {
+                    self.warn(i, format!("drawer pin {pin} not on this printer"));
+                }
+                self.report.drawer_pulses.push(DrawerPulse {
+                    pin,
+                    on_ms: b[i + 3] as u32 * 2,
+                    off_ms: b[i + 4] as u32 * 2,
+                });
+                i + 5
+            }
+            b'L' => {
+                self.flush_line();
+                if !self.p.page_mode {
+                    self.warn(i, "page mode on a printer without it");
+                }
+                self.page = Some(Page {
+                    width: self.p.dots_per_line,
+                    height: 1662.min(self.p.dots_per_line * 4),
+                    canvas: Bitmap::new(self.p.dots_per_line, 1662.min(self.p.dots_per_line * 4)),
+                    x: 0,
+                    y: 0,
+                });
+                i + 2
+            }
+            b'S' => {
+                self.page = None;
+                i + 2
+            }
+            b'W' => {
+                if i + 10 > b.len() {
+                    self.unknown(i, &b[i..]);
+                    return b.len();
+                }
+                let v = |k: usize| b[i + k] as u32 | (b[i + k + 1] as u32) << 8;
+                let (x, y, dx, dy) = (v(2), v(4), v(6), v(8));
+                let (w, h) = (self.hx(dx), self.vy(dy));
+                if x != 0 || y != 0 {
+                    self.warn(i, "page area origin other than 0,0 drawn at 0,0");
+                }
+                if let Some(page) = &mut self.page {
+                    *page = Page {
+                        width: w,
+                        height: h,
+                        canvas: Bitmap::new(w, h),
+                        x: 0,
+                        y: 0,
+                    };
+                } else {
+                    self.warn(i, "ESC W outside page mode");
+                }
+                i + 10
+            }
+            b'T' => one(self, &mut |s, n| {
+                if n % 48 != 0 {
+                    s.warn(i, format!("page direction {n} drawn as 0"));
+                }
+            }),
+            b'$' => {
+                if i + 4 > b.len() {
+                    self.unknown(i, &b[i..]);
+                    return b.len();
+                }
+                let x = self.hx(b[i + 2] as u32 | (b[i + 3] as u32) << 8);
+                match &mut self.page {
+                    Some(page) => page.x = x,
+                    None => self.x = x,
+                }
+                i + 4
+            }
+            b'*' => {
+                if i + 5 > b.len() {
+                    self.unknown(i, &b[i..]);
+                    return b.len();
+                }
+                let m = b[i + 2];
+                let n = (b[i + 3] as usize) | (b[i + 4] as usize) << 8;
+                let (rows, wide) = match m {
+                    0 => (8, 2),
+                    1 => (8, 1),
+                    32 => (24, 2),
+                    33 => (24, 1),
+                    _ => {
+                        self.unknown(i, &b[i..i + 3]);
+                        return i + 3;
+                    }
+                };
+                let k = n * rows / 8;
+                if i + 5 + k > b.len() {
+                    self.unknown(i, &b[i..]);
+                    return b.len();
+                }
+                let data = &b[i + 5..i + 5 + k];
+                let mut img = Bitmap::new(n as u32, rows as u32);
+                for col in 0..n {
+                    for r in 0..rows {
+                        let byte = data[col * rows / 8 + r / 8];
+                        if byte & (0x80 >> (r % 8)) != 0 {
+                            img.set(col as u32, r as u32, true);
+                        }
+                    }
+                }
+                let img = img.scaled(wide, 1);
+                self.put_inline(img);
+                i + 5 + k
+            }
+            _ => {
+                self.unknown(i, &b[i..i + 2]);
+                i + 2
+            }
+        }
+    }
+
+    fn gs(&mut self, b: &[u8], i: usize) -> usize {
+        let cmd = b[i + 1];
+        let n = b.get(i + 2).copied();
+        let Some(n) = n else {
+            self.unknown(i, &b[i..]);
+            return b.len();
+        };
+        match cmd {
+            b'!' => {
+                self.size = (1 + (n >> 4 & 7) as u32, 1 + (n & 7) as u32);
+                i + 3
+            }
+            b'h' => {
+                self.barcode_height = n.max(1) as u32;
+                i + 3
+            }
+            b'w' => {
+                self.barcode_module = n.clamp(1, 6) as u32;
+                i + 3
+            }
+            b'H' => {
+                self.hri = n % 48;
+                i + 3
+            }
+            b'V' => {
+                self.flush_line();
+                let (kind, len) = match n {
+                    0 | 48 => (CutKind::Full, 3),
+                    1 | 49 => (CutKind::Partial, 3),
+                    65 => (CutKind::Full, 4),
+                    66 => (CutKind::Partial, 4),
+                    _ => {
+                        self.unknown(i, &b[i..i + 3]);
+                        return i + 3;
+                    }
+                };
+                if len == 4 {
+                    self.y += b.get(i + 3).copied().unwrap_or(0) as u32;
+                }
+                self.report.cuts.push(kind);
+                i + len
+            }
+            b'P' => {
+                if i + 4 > b.len() {
+                    self.unknown(i, &b[i..]);
+                    return b.len();
+                }
+                let d = |v: u8| if v == 0 { self.p.dpi } else { v as u32 };
+                self.units = (d(b[i + 2]), d(b[i + 3]));
+                i + 4
+            }
+            b'$' => {
+                if i + 4 > b.len() {
+                    self.unknown(i, &b[i..]);
+                    return b.len();
+                }
+                let y = self.vy(b[i + 2] as u32 | (b[i + 3] as u32) << 8);
+                match &mut self.page {
+                    Some(page) => page.y = y,
+                    None => self.warn(i, "GS $ outside page mode"),
+                }
+                i + 4
+            }
+            b'v' if n == b'0' => {
+                if i + 8 > b.len() {
+                    self.unknown(i, &b[i..]);
+                    return b.len();
+                }
+                let m = b[i + 3];
+                let wb = b[i + 4] as u32 | (b[i + 5] as u32) << 8;
+                let h = b[i + 6] as u32 | (b[i + 7] as u32) << 8;
+                let len = (wb * h) as usize;
+                if i + 8 + len > b.len() {
+                    self.unknown(i, &b[i..]);
+                    return b.len();
+                }
+                let img = Bitmap::from_raster(wb, h, &b[i + 8..i + 8 + len]);
+                let m = m % 48;
+                let img = img.scaled(1 + (m & 1) as u32, 1 + (m >> 1 & 1) as u32);
+                self.put_block(img);
+                i + 8 + len
+            }
+            b'k' => self.barcode(b, i),
+            b'(' if n == b'k' => self.qr(b, i),
+            _ => {
+                self.unknown(i, &b[i..i + 2]);
+                i + 2
+            }
+        }
+    }
+
+    fn fs(&mut self, b: &[u8], i: usize) -> usize {
+        match b[i + 1] {
+            b'&' => {
+                if self.p.chinese == Chinese::None {
+                    self.warn(i, "FS & on a printer without a Chinese font");
+                }
+                self.kanji = true;
+                i + 2
+            }
+            b'.' => {
+                self.kanji = false;
+                i + 2
+            }
+            b'-' | b'!' if i + 2 < b.len() => {
+                let n = b[i + 2];
+                if b[i + 1] == b'-' {
+                    self.kanji_underline = n % 48 != 0;
+                } else {
+                    self.kanji_size = (1 + (n >> 2 & 1) as u32, 1 + (n >> 3 & 1) as u32);
+                    self.kanji_underline = n & 0x80 != 0;
+                }
+                i + 3
+            }
+            _ => {
+                self.unknown(i, &b[i..i + 2]);
+                i + 2
+            }
+        }
+    }
+
+    fn hx(&self, v: u32) -> u32 {
+        v * self.p.dpi / self.units.0
+    }
+
+    fn vy(&self, v: u32) -> u32 {
+        v * self.p.dpi / self.units.1
+    }
+
+    fn cell_w(&self) -> u32 {
+        if self.font_b {
+            self.p.font_b.width
+        } else {
+            self.p.font_a.width
+        }
+    }
+
+    fn char(&mut self, c: char, kanji: bool) {
+        let (cw, ch) = if self.font_b && !kanji {
+            (self.p.font_b.width, self.p.font_b.height)
+        } else {
+            (self.p.font_a.width, self.p.font_a.height)
+        };
+        let glyph = bundled().line(
+            &c.to_string(),
+            cw,
+            ch,
+            self.bold,
+            if kanji {
+                self.kanji_underline || self.underline
+            } else {
+                self.underline
+            },
+        );
+        // GS ! scales both; FS ! adds Chinese-only doubling.
+        let (sx, sy) = if kanji {
+            (
+                self.size.0.max(self.kanji_size.0),
+                self.size.1.max(self.kanji_size.1),
+            )
+        } else {
+            self.size
+        };
+        let glyph = glyph.scaled(sx, sy);
+        self.report.text.push(c);
+        if let Some(page) = &mut self.page {
+            let top = page.y as i64 - glyph.height() as i64;
+            page.canvas.blit(&glyph, page.x as i64, top);
+            page.x += glyph.width();
+            return;
+        }
+        if self.x + glyph.width() > self.p.dots_per_line {
+            // Printers wrap a full line by themselves.
+            self.flush_line();
+            self.y += self.line_gap(0);
+        }
+        self.line.push((self.x, glyph.clone()));
+        self.x += glyph.width();
+    }
+
+    /// Line feed: print the pending line and advance.
+    fn line_feed(&mut self) {
+        self.report.text.push('\n');
+        if let Some(page) = &mut self.page {
+            page.x = 0;
+            page.y += self.line_spacing;
+            return;
+        }
+        let h = self.flush_line();
+        self.y += self.line_gap(h);
+    }
+
+    fn line_gap(&self, printed: u32) -> u32 {
+        self.line_spacing.max(printed)
+    }
+
+    /// Print the pending line at the current y; returns its height.
+    fn flush_line(&mut self) -> u32 {
+        if self.line.is_empty() {
+            self.x = 0;
+            return 0;
+        }
+        let h = self.line.iter().map(|(_, g)| g.height()).max().unwrap_or(0);
+        let w = self
+            .line
+            .iter()
+            .map(|(x, g)| x + g.width())
+            .max()
+            .unwrap_or(0);
+        let dx = self.align_offset(w);
+        self.paper.grow_to(self.y + h);
+        for (x, g) in std::mem::take(&mut self.line) {
+            let y = self.y + h - g.height();
+            self.paper.blit(&g, (x + dx) as i64, y as i64);
+        }
+        self.x = 0;
+        h
+    }
+
+    fn align_offset(&self, w: u32) -> u32 {
+        let free = self.p.dots_per_line.saturating_sub(w);
+        match self.align {
+            1 => free / 2,
+            2 => free,
+            _ => 0,
+        }
+    }
+
+    /// Bit images sent with ESC * travel in the line like characters.
+    fn put_inline(&mut self, img: Bitmap) {
+        if let Some(page) = &mut self.page {
+            let top = page.y as i64 - img.height() as i64;
+            page.canvas.blit(&img, page.x as i64, top);
+            page.x += img.width();
+            return;
+        }
+        self.line.push((self.x, img.clone()));
+        self.x += img.width();
+    }
+
+    /// Raster images, barcodes and QR codes: printed at once, aligned by
+    /// ESC a in standard mode, bottom on the baseline in page mode.
+    fn put_block(&mut self, img: Bitmap) {
+        if let Some(page) = &mut self.page {
+            let top = page.y as i64 - img.height() as i64;
+            page.canvas.blit(&img, page.x as i64, top);
+            page.x += img.width();
+            return;
+        }
+        let h = self.flush_line();
+        self.y += h;
+        let dx = self.align_offset(img.width());
+        self.paper.grow_to(self.y + img.height());
+        self.paper.blit(&img, dx as i64, self.y as i64);
+        self.y += img.height();
+    }
+
+    fn form_feed(&mut self) {
+        if let Some(page) = self.page.take() {
+            self.flush_line();
+            self.paper.grow_to(self.y + page.height);
+            self.paper.blit(&page.canvas, 0, self.y as i64);
+            self.y += page.height;
+            self.report.page_mode_pages += 1;
+        }
+    }
+
+    fn barcode(&mut self, b: &[u8], i: usize) -> usize {
+        let m = b[i + 2];
+        let (data, next) = if m >= 65 {
+            let Some(&n) = b.get(i + 3) else {
+                self.unknown(i, &b[i..]);
+                return b.len();
+            };
+            let end = i + 4 + n as usize;
+            if end > b.len() {
+                self.unknown(i, &b[i..]);
+                return b.len();
+            }
+            (&b[i + 4..end], end)
+        } else {
+            match b[i + 3..].iter().position(|x| *x == 0) {
+                Some(p) => (&b[i + 3..i + 3 + p], i + 4 + p),
+                None => {
+                    self.unknown(i, &b[i..]);
+                    return b.len();
+                }
+            }
+        };
+        let n = self.barcode_module;
+        let h = self.barcode_height;
+        let (sym, bars, hri) = match m {
+            4 | 69 => {
+                let s = String::from_utf8_lossy(data).into_owned();
+                (
+                    Symbology::Code39,
+                    symbols::code39_bars(&s, n, symbols::code39_wide(n), h),
+                    format!("*{s}*"),
+                )
+            }
+            73 => {
+                let text: String = symbols_text(data);
+                (Symbology::Code128, symbols::code128_bars(data, n, h), text)
+            }
+            _ => {
+                self.unknown(i, &b[i..next]);
+                return next;
+            }
+        };
+        let Some(bars) = bars else {
+            self.warn(i, "barcode data invalid: nothing printed");
+            return next;
+        };
+        if bars.width() > self.p.dots_per_line {
+            // Printers skip a barcode wider than the line.
+            self.warn(
+                i,
+                format!("barcode {} dots wide: not printed", bars.width()),
+            );
+            return next;
+        }
+        let plain = if sym == Symbology::Code39 {
+            hri.trim_matches('*').to_string()
+        } else {
+            hri.clone()
+        };
+        self.report.barcodes.push((sym, plain));
+        let f = self.p.font_a;
+        let hri_img = bundled().line(&hri, f.width, f.height, false, false);
+        let mut img = bars;
+        if self.hri == 1 || self.hri == 3 {
+            self.put_block(hri_img.clone());
+        }
+        if self.hri >= 2 {
+            let mut with = Bitmap::new(
+                img.width().max(hri_img.width()),
+                img.height() + f.height + 2,
+            );
+            with.blit(&img, ((with.width() - img.width()) / 2) as i64, 0);
+            with.blit(
+                &hri_img,
+                ((with.width() - hri_img.width()) / 2) as i64,
+                (img.height() + 2) as i64,
+            );
+            img = with;
+        }
+        self.put_block(img);
+        next
+    }
+
+    fn qr(&mut self, b: &[u8], i: usize) -> usize {
+        if i + 7 > b.len() {
+            self.unknown(i, &b[i..]);
+            return b.len();
+        }
+        let len = b[i + 3] as usize | (b[i + 4] as usize) << 8;
+        let end = i + 5 + len;
+        if end > b.len() || len < 2 {
+            self.unknown(i, &b[i..]);
+            return b.len();
+        }
+        let (cn, f) = (b[i + 5], b[i + 6]);
+        let params = &b[i + 7..end];
+        if cn != 49 {
+            self.unknown(i, &b[i..end]);
+            return end;
+        }
+        match f {
+            65 | 82 => {} // model (only model 2 drawn) / size info request
+            67 => self.qr_module = params.first().copied().unwrap_or(3).max(1) as u32,
+            69 => {
+                self.qr_ecc = match params.first().copied().unwrap_or(48) {
+                    49 => Ecc::M,
+                    50 => Ecc::Q,
+                    51 => Ecc::H,
+                    _ => Ecc::L,
+                }
+            }
+            80 => self.qr_data = params.get(1..).unwrap_or(&[]).to_vec(),
+            81 => {
+                let data = self.qr_data.clone();
+                match symbols::qr_bitmap(&data, self.qr_ecc, self.qr_module, None) {
+                    Some(img) if img.width() <= self.p.dots_per_line => {
+                        self.report
+                            .qr_codes
+                            .push(String::from_utf8_lossy(&data).into_owned());
+                        self.put_block(img);
+                    }
+                    _ => self.warn(i, "QR code not printable (empty, too long or too wide)"),
+                }
+            }
+            _ => self.unknown(i, &b[i..end]),
+        }
+        end
+    }
+}
+
+fn decode_gb(bytes: &[u8]) -> char {
+    let (s, _) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+    s.chars().next().unwrap_or('\u{FFFD}')
+}
+
+/// Code 128 `GS k` data as the human-readable line.
+fn symbols_text(data: &[u8]) -> String {
+    let mut out = String::new();
+    let mut set_c = false;
+    let mut i = 0;
+    while i < data.len() {
+        if data[i] == b'{' && i + 1 < data.len() {
+            match data[i + 1] {
+                b'C' => set_c = true,
+                b'A' | b'B' => set_c = false,
+                b'{' => out.push('{'),
+                _ => {}
+            }
+            i += 2;
+            continue;
+        }
+        if set_c {
+            out.push_str(&format!("{:02}", data[i]));
+        } else {
+            out.push(data[i] as char);
+        }
+        i += 1;
+    }
+    out
+}
