@@ -8,7 +8,7 @@ use ab_glyph::{Font as _, FontRef, PxScale, ScaleFont as _, point};
 
 use super::bitmap::Bitmap;
 
-static FONT_BYTES: &[u8] =
+pub static FONT_BYTES: &[u8] =
     include_bytes!("../../assets/fonts/NotoSansMonoCJKtc-Regular.subset.otf");
 
 /// Columns a character takes on a receipt: 1 for ASCII, Latin-1 and

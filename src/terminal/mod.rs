@@ -54,12 +54,16 @@ pub struct CashSale {
     pub change: Ntd,
 }
 
+type Clock = std::sync::Arc<dyn Fn() -> taipei::TaipeiTime + Send + Sync>;
+
 /// One till: its journal, its id and who is signed in.
 pub struct Terminal {
     journal: Journal,
     terminal: TerminalId,
     demo: bool,
     user: Option<User>,
+    /// The Taipei wall clock (replaced in tests and snapshots).
+    clock: Clock,
 }
 
 impl std::fmt::Debug for Terminal {
@@ -113,6 +117,7 @@ impl Terminal {
             terminal,
             demo,
             user: None,
+            clock: std::sync::Arc::new(taipei::now),
         };
         if demo {
             t.seed_demo()?;
@@ -128,6 +133,19 @@ impl Terminal {
             }
         }
         Ok(())
+    }
+
+    /// Use another clock for business dates and journal timestamps.
+    pub fn set_clock(&mut self, clock: impl Fn() -> taipei::TaipeiTime + Send + Sync + 'static) {
+        let clock: Clock = std::sync::Arc::new(clock);
+        let for_journal = clock.clone();
+        self.journal.set_clock(move || for_journal());
+        self.clock = clock;
+    }
+
+    /// Now, on this till's clock.
+    pub fn now(&self) -> taipei::TaipeiTime {
+        (self.clock)()
     }
 
     pub fn is_demo(&self) -> bool {
@@ -198,7 +216,7 @@ impl Terminal {
                 received,
             });
         }
-        let today = taipei::now().date_naive();
+        let today = self.now().date_naive();
         let sale_no = self
             .journal
             .new_sale(&self.terminal, today, &cashier, cart)?;

@@ -210,7 +210,7 @@ impl State {
                     text(line.name.clone())
                         .size(theme::TEXT)
                         .width(Length::Fill),
-                    button(text("−").size(theme::TEXT))
+                    button(text("-").size(theme::TEXT))
                         .on_press(Message::Decrease(i))
                         .style(theme::secondary)
                         .padding([8, 16]),

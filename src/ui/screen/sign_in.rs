@@ -122,9 +122,9 @@ impl State {
         }
         pad = pad.push(
             row![
-                key("⌫", Message::Backspace),
+                key("←", Message::Backspace),
                 key("0", Message::Digit('0')),
-                key("↵", Message::Submit),
+                key("OK", Message::Submit),
             ]
             .spacing(8),
         );

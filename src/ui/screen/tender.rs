@@ -157,7 +157,7 @@ impl State {
             row![
                 key("C".into(), Message::Clear),
                 key("0".into(), Message::Digit('0')),
-                key("⌫".into(), Message::Backspace),
+                key("←".into(), Message::Backspace),
             ]
             .spacing(8),
         );

@@ -1,0 +1,101 @@
+//! Pictures of the main screens, rendered headlessly with the bundled font
+//! by the CPU renderer and compared pixel for pixel with the committed PNGs
+//! in `tests/snapshots/`. After an intended change, delete the PNG and run
+//! the test once to record the new picture, then look at it before committing.
+
+use chrono::TimeZone;
+use iced_test::core::{Font, Settings};
+use iced_test::simulator::Simulator;
+use till::catalogue::Catalogue;
+use till::config::Config;
+use till::journal::Journal;
+use till::terminal::{DEMO_USERS, Terminal};
+use till::ui::{App, FONT_BYTES, FONT_FAMILY, Message};
+
+const SIZE: (f32, f32) = (1280.0, 800.0);
+
+fn settings() -> Settings {
+    Settings {
+        fonts: vec![std::borrow::Cow::Borrowed(FONT_BYTES)],
+        default_font: Font::with_name(FONT_FAMILY),
+        ..Settings::default()
+    }
+}
+
+fn app() -> App {
+    let config = Config::demo();
+    let mut terminal =
+        Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
+    // A fixed afternoon, so sale numbers in the pictures never change.
+    terminal.set_clock(|| {
+        till::taipei::offset()
+            .with_ymd_and_hms(2026, 11, 22, 14, 30, 0)
+            .unwrap()
+    });
+    App::new(&config, terminal, Catalogue::demo())
+}
+
+fn click(app: &mut App, label: &str) {
+    let messages: Vec<Message> = {
+        let mut ui = Simulator::with_size(settings(), SIZE, app.view());
+        ui.click(label)
+            .unwrap_or_else(|e| panic!("no {label:?}: {e:?}"));
+        ui.into_messages().collect()
+    };
+    for m in messages {
+        app.update(m);
+    }
+}
+
+fn tap_product(app: &mut App, ean: &str) {
+    let messages: Vec<Message> = {
+        let mut ui = Simulator::with_size(settings(), SIZE, app.view());
+        ui.click(till::ui::screen::sale::product_tile_id(ean))
+            .unwrap();
+        ui.into_messages().collect()
+    };
+    for m in messages {
+        app.update(m);
+    }
+}
+
+fn assert_snapshot(app: &App, name: &str) {
+    let mut ui = Simulator::with_size(settings(), SIZE, app.view());
+    let snapshot = ui.snapshot(&till::ui::theme::theme()).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    assert!(
+        snapshot.matches_image(&path).unwrap(),
+        "the {name} screen no longer matches tests/snapshots/{name}-*.png; \
+         if the change is intended, delete that file, rerun, and look at the new picture"
+    );
+}
+
+#[test]
+fn main_screens_look_as_recorded() {
+    let mut app = app();
+    assert_snapshot(&app, "sign-in");
+
+    let (name, _, pin) = DEMO_USERS[0];
+    click(&mut app, name);
+    for d in pin.chars() {
+        click(&mut app, &d.to_string());
+    }
+    click(&mut app, "登入 (Enter)");
+    tap_product(&mut app, "4710000000028");
+    tap_product(&mut app, "4710000000028");
+    tap_product(&mut app, "4710000000066");
+    assert_snapshot(&app, "sale");
+
+    click(&mut app, "收款 (F2)");
+    click(&mut app, "NT$500");
+    assert_snapshot(&app, "tender");
+
+    click(&mut app, "完成收款 (Enter)");
+    assert_snapshot(&app, "done");
+
+    click(&mut app, "下一位 (Enter)");
+    click(&mut app, "English");
+    assert_snapshot(&app, "sale-english");
+}
