@@ -19,6 +19,7 @@ pub mod logging;
 pub mod money;
 pub mod sale;
 pub mod secret;
+pub mod sim;
 pub mod taipei;
 pub mod ui;
 
