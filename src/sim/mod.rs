@@ -36,6 +36,7 @@
 //! none" with [`Ledger::charges_for`] and [`Ledger::total_charged`].
 
 pub mod jkopay;
+pub mod mypay;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -252,6 +253,7 @@ pub(crate) async fn serve(app: Router) -> std::io::Result<Server> {
 #[derive(Debug)]
 pub struct SimHandles {
     pub jkopay: jkopay::JkoPaySim,
+    pub mypay: mypay::MyPaySim,
 }
 
 pub struct Simulators;
@@ -264,7 +266,8 @@ impl Simulators {
 
     pub async fn start_all_with(opts: SimOptions) -> std::io::Result<SimHandles> {
         Ok(SimHandles {
-            jkopay: jkopay::JkoPaySim::start(opts).await?,
+            jkopay: jkopay::JkoPaySim::start(opts.clone()).await?,
+            mypay: mypay::MyPaySim::start(opts).await?,
         })
     }
 }
@@ -275,6 +278,7 @@ impl SimHandles {
     pub fn demo_config(&self) -> crate::config::Config {
         let mut c = crate::config::Config::demo();
         c.gateways.jkopay = Some(self.jkopay.config_section());
+        c.gateways.mypay = Some(self.mypay.config_section());
         c
     }
 }
@@ -288,7 +292,6 @@ pub(crate) fn next_number(prefix: &str) -> String {
 
 /// Posts a notification form or JSON body to a callback URL, in the
 /// background: a vendor does not wait for the merchant. Loopback only.
-#[allow(dead_code)]
 pub(crate) fn post_callback(url: String, body: CallbackBody) {
     tokio::spawn(async move {
         let Ok(client) = reqwest::Client::builder()
@@ -308,9 +311,9 @@ pub(crate) fn post_callback(url: String, body: CallbackBody) {
     });
 }
 
-#[allow(dead_code)]
 pub(crate) enum CallbackBody {
     Form(Vec<(String, String)>),
+    #[allow(dead_code)] // ECPay posts JSON
     Json(serde_json::Value),
 }
 
