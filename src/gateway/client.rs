@@ -243,8 +243,8 @@ impl fmt::Debug for Clock {
 
 /// A received HTTP answer, read whole.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // `date` is read by ECPay's skew check
 pub(crate) struct Answer {
+    pub status: u16,
     pub date: Option<String>,
     pub body: String,
 }
@@ -255,6 +255,8 @@ pub(crate) enum Exchange {
     Answer(Answer),
     /// Sent, but the result is in doubt (timeout, drop, 5xx …).
     Unknown(String),
+    /// A complete non-2xx, non-5xx answer (only from [`Http::exchange_any`]).
+    Status(Answer),
 }
 
 /// The shared HTTP client: timeouts, rustls, no proxies from the
@@ -288,6 +290,30 @@ impl Http {
         what: &str,
         req: reqwest::RequestBuilder,
     ) -> Result<Exchange, NotSent> {
+        Ok(match self.exchange_any(what, req).await? {
+            Exchange::Status(a) => {
+                tracing::warn!(
+                    gateway = self.gateway,
+                    call = what,
+                    status = a.status,
+                    "HTTP error"
+                );
+                Exchange::Unknown(format!(
+                    "伺服器回應 HTTP {s},結果未定 / the server answered HTTP {s}: result unknown",
+                    s = a.status
+                ))
+            }
+            other => other,
+        })
+    }
+
+    /// Like [`Http::exchange`], but a 4xx comes back as `Status` (a probe
+    /// wants only the `Date` header of whatever answers).
+    pub async fn exchange_any(
+        &self,
+        what: &str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<Exchange, NotSent> {
         let resp = match req.send().await {
             Ok(r) => r,
             Err(e) if e.is_connect() => {
@@ -313,13 +339,12 @@ impl Http {
             Ok(b) => b,
             Err(e) => return Ok(Exchange::Unknown(describe_send_error(&e))),
         };
-        if !(200..300).contains(&status) {
-            tracing::warn!(gateway = self.gateway, call = what, status, "HTTP error");
-            return Ok(Exchange::Unknown(format!(
-                "伺服器回應 HTTP {status},結果未定 / the server answered HTTP {status}: result unknown"
-            )));
-        }
-        Ok(Exchange::Answer(Answer { date, body }))
+        let answer = Answer { status, date, body };
+        Ok(if (200..300).contains(&status) {
+            Exchange::Answer(answer)
+        } else {
+            Exchange::Status(answer)
+        })
     }
 }
 

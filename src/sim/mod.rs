@@ -35,6 +35,7 @@
 //! The records ([`Ledger`]) let crash tests check "exactly one charge or
 //! none" with [`Ledger::charges_for`] and [`Ledger::total_charged`].
 
+pub mod ecpay;
 pub mod jkopay;
 pub mod mypay;
 
@@ -254,6 +255,7 @@ pub(crate) async fn serve(app: Router) -> std::io::Result<Server> {
 pub struct SimHandles {
     pub jkopay: jkopay::JkoPaySim,
     pub mypay: mypay::MyPaySim,
+    pub ecpay: ecpay::EcpaySim,
 }
 
 pub struct Simulators;
@@ -267,7 +269,8 @@ impl Simulators {
     pub async fn start_all_with(opts: SimOptions) -> std::io::Result<SimHandles> {
         Ok(SimHandles {
             jkopay: jkopay::JkoPaySim::start(opts.clone()).await?,
-            mypay: mypay::MyPaySim::start(opts).await?,
+            mypay: mypay::MyPaySim::start(opts.clone()).await?,
+            ecpay: ecpay::EcpaySim::start(opts).await?,
         })
     }
 }
@@ -279,6 +282,7 @@ impl SimHandles {
         let mut c = crate::config::Config::demo();
         c.gateways.jkopay = Some(self.jkopay.config_section());
         c.gateways.mypay = Some(self.mypay.config_section());
+        c.gateways.ecpay = Some(self.ecpay.config_section());
         c
     }
 }
@@ -313,7 +317,6 @@ pub(crate) fn post_callback(url: String, body: CallbackBody) {
 
 pub(crate) enum CallbackBody {
     Form(Vec<(String, String)>),
-    #[allow(dead_code)] // ECPay posts JSON
     Json(serde_json::Value),
 }
 

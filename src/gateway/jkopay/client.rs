@@ -75,6 +75,9 @@ impl JkoClient {
         let req = self.http.inner().post(url).json(body);
         match self.http.exchange(call.path(), req).await? {
             Exchange::Unknown(why) => Ok(Err(Outcome::Unknown { why })),
+            Exchange::Status(a) => Ok(Err(Outcome::Unknown {
+                why: format!("HTTP {}", a.status),
+            })),
             Exchange::Answer(a) => Ok(
                 match Response::parse(&a.body, &self.cfg.merchant_key, self.cfg.response_sign) {
                     Ok(r) => Ok(r),

@@ -105,6 +105,9 @@ impl MyPayClient {
             .form(&env.form_fields());
         Ok(match self.http.exchange(cmd.as_str(), req).await? {
             Exchange::Unknown(why) => Err(Outcome::Unknown { why }),
+            Exchange::Status(a) => Err(Outcome::Unknown {
+                why: format!("HTTP {}", a.status),
+            }),
             Exchange::Answer(a) => serde_json::from_str(&a.body).map_err(|e| malformed(NAME, e)),
         })
     }
