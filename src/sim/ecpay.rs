@@ -161,7 +161,7 @@ async fn create(State(sim): State<Sim>, kill: Killer, body: String) -> HttpRespo
         .unwrap_or_else(|e| e.into_inner())
         .get(&no)
     {
-        // A repeated MerchantTradeNo is answered, never charged again [guess].
+        // A repeated MerchantTradeNo is answered, never charged again \[guess\].
         return sim.answer(r, false);
     }
     if data.validate().is_err() || data.merchant_id != MERCHANT_ID {

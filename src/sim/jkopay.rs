@@ -351,7 +351,7 @@ async fn inquiry(State(sim): State<Sim>, body: String) -> HttpResponse {
         };
     let store = sim.lock();
     let found = match req.inquiry_type {
-        // A cancelled payment is void: no such order any more [guess].
+        // A cancelled payment is void: no such order any more \[guess\].
         InquiryType::Payment => store
             .payments
             .get(&req.merchant_trade_no)

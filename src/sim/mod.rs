@@ -26,8 +26,12 @@
 //! | 7001 | all | SLOW: processed and charged, the answer held for [`SimOptions::slow`] |
 //! | 7002 | all | DROP: processed and charged, the connection closed without an answer |
 //! | 7003 | all | HTTP 500 before any processing, nothing charged |
-//! | 7004 | all | MALFORMED: processed and charged, the body is not JSON |
+//! | 7004 | JKoPay, MyPay, ECPay | MALFORMED: processed and charged, the body is not JSON (goodbuy's create-order answers a page anyway) |
 //! | 7005 | JKoPay, ECPay | BAD SIGNATURE: processed and charged, the answer's Sign / Data made with the wrong key |
+//!
+//! ECPay answers a repeated MerchantTradeNo with the stored result and no
+//! second charge \[guess\]; MyPay refuses a reused order_id with B500 and
+//! goodbuy a reused mch_order_id with 505, neither charging again.
 //!
 //! Barcodes: a JKoPay CardToken ending in `906` is an expired code
 //! whatever the amount (the way a stale code looks to the cashier).
@@ -36,6 +40,7 @@
 //! none" with [`Ledger::charges_for`] and [`Ledger::total_charged`].
 
 pub mod ecpay;
+pub mod goodbuy;
 pub mod jkopay;
 pub mod mypay;
 
@@ -256,6 +261,7 @@ pub struct SimHandles {
     pub jkopay: jkopay::JkoPaySim,
     pub mypay: mypay::MyPaySim,
     pub ecpay: ecpay::EcpaySim,
+    pub goodbuy: goodbuy::GoodbuySim,
 }
 
 pub struct Simulators;
@@ -270,7 +276,8 @@ impl Simulators {
         Ok(SimHandles {
             jkopay: jkopay::JkoPaySim::start(opts.clone()).await?,
             mypay: mypay::MyPaySim::start(opts.clone()).await?,
-            ecpay: ecpay::EcpaySim::start(opts).await?,
+            ecpay: ecpay::EcpaySim::start(opts.clone()).await?,
+            goodbuy: goodbuy::GoodbuySim::start(opts).await?,
         })
     }
 }
@@ -283,6 +290,7 @@ impl SimHandles {
         c.gateways.jkopay = Some(self.jkopay.config_section());
         c.gateways.mypay = Some(self.mypay.config_section());
         c.gateways.ecpay = Some(self.ecpay.config_section());
+        c.gateways.goodbuy = Some(self.goodbuy.config_section());
         c
     }
 }
