@@ -21,6 +21,7 @@ pub mod money;
 pub mod print;
 pub mod sale;
 pub mod secret;
+pub mod sim;
 pub mod taipei;
 pub mod terminal;
 pub mod ui;

@@ -6,6 +6,7 @@
 //! Every gateway answer ends up as one [`Outcome`]; every status code lives in
 //! a table of [`StatusInfo`] rows that say what the cashier should do next.
 
+pub mod client;
 pub mod ecpay;
 pub mod goodbuy;
 pub mod jkopay;

@@ -6,6 +6,7 @@
 //! envelope, nothing more) and `RtnCode` inside the decrypted `Data`
 //! (1 = success). Only the second says whether money moved.
 
+pub mod client;
 pub mod crypto;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -3,6 +3,8 @@
 //! Create an order by form POST, learn the result from an md5-checked
 //! callback, query `order_status`, refund credit payments in two steps.
 
+pub mod client;
+
 use chrono::{Days, NaiveTime};
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};

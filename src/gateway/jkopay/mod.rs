@@ -3,6 +3,7 @@
 //! voids an attempt (same MerchantTradeNo), `Refund` gives money back (new
 //! MerchantTradeNo), `Inquiry` asks about a payment (`P`) or refund (`R`).
 
+pub mod client;
 pub mod codes;
 pub mod sign;
 

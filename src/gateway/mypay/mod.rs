@@ -3,6 +3,7 @@
 //! scanned (`api/transaction`), PayPage orders (`api/orders`), queries,
 //! refunds and the server notification.
 
+pub mod client;
 pub mod codes;
 pub mod envelope;
 

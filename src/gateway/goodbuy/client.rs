@@ -1,0 +1,261 @@
+//! The form-POST aggregator over HTTP (`goodbuy-form-gateway.txt`, NOTES.md
+//! §4): create an order by form POST (the result comes by callback), ask
+//! `order_status`, refund card orders in two steps before 09:30 the next day.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use super::{
+    ApiAnswer, CreateOrder, GoodbuyConfig, KeyedRequest, check_refund_allowed,
+    read_refund_confirmation,
+};
+use crate::gateway::client::{
+    Answer, CallResult, Clock, Exchange, Gateway, Http, NotSent, PayRequest, PayWith,
+    RefundRequest as GenericRefund, join_url, malformed, secs,
+};
+use crate::gateway::wire::{flex_opt_ntd, flex_string};
+use crate::gateway::{Approval, CashierAction, FieldError, Outcome, PendingInfo};
+use crate::money::Ntd;
+use crate::sale::GatewayId;
+
+const NAME: &str = "goodbuy";
+/// Where the create-order form goes under the base URL. The document names
+/// no path \[guess\]: configurable through [`GoodbuyClient::new`].
+pub const CREATE_PATH: &str = "api/order";
+
+/// An aggregator client for one agent.
+#[derive(Debug, Clone)]
+pub struct GoodbuyClient {
+    cfg: GoodbuyConfig,
+    http: Http,
+    clock: Clock,
+}
+
+/// `datas` of a successful `order_status`: undocumented \[guess\]; read
+/// leniently, `status` being `paid`, `unpaid` or `refunded`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct OrderData {
+    #[serde(deserialize_with = "flex_string")]
+    pub status: String,
+    #[serde(deserialize_with = "flex_opt_ntd")]
+    pub pay_amount: Option<Ntd>,
+    #[serde(deserialize_with = "flex_string")]
+    pub date: String,
+}
+
+impl GoodbuyClient {
+    pub fn new(cfg: GoodbuyConfig, timeout: Duration) -> Result<GoodbuyClient, NotSent> {
+        Ok(GoodbuyClient {
+            cfg,
+            http: Http::new(NAME, timeout)?,
+            clock: Clock::system(),
+        })
+    }
+
+    pub fn from_config(c: &crate::config::Goodbuy) -> Result<GoodbuyClient, NotSent> {
+        let cfg = GoodbuyConfig {
+            create_url: join_url(&c.base_url, CREATE_PATH),
+            api_base: c.base_url.clone(),
+            agent_id: c.agent_id.clone(),
+            agent_key: c.agent_key.clone(),
+            return_url: c.return_url.clone(),
+        };
+        GoodbuyClient::new(cfg, secs(c.timeout_secs))
+    }
+
+    pub fn with_timeout(mut self, timeout: Duration) -> Result<GoodbuyClient, NotSent> {
+        self.http = Http::new(NAME, timeout)?;
+        Ok(self)
+    }
+
+    pub fn with_clock(mut self, clock: Clock) -> GoodbuyClient {
+        self.clock = clock;
+        self
+    }
+
+    pub fn config(&self) -> &GoodbuyConfig {
+        &self.cfg
+    }
+
+    async fn post(
+        &self,
+        what: &str,
+        url: String,
+        form: &[(&str, String)],
+    ) -> Result<Result<Answer, Outcome>, NotSent> {
+        let req = self.http.inner().post(url).form(form);
+        Ok(match self.http.exchange(what, req).await? {
+            Exchange::Answer(a) => Ok(a),
+            Exchange::Status(a) => Err(Outcome::Unknown {
+                why: format!("HTTP {}", a.status),
+            }),
+            Exchange::Unknown(why) => Err(Outcome::Unknown { why }),
+        })
+    }
+
+    /// Creates the order. The aggregator answers the payer's page (or an
+    /// error `{code, status}`), so success is Pending until the callback.
+    pub async fn create_order(&self, order: &CreateOrder) -> CallResult {
+        order.validate()?;
+        tracing::info!(mch_order_id = %order.mch_order_id, pay_type = order.pay_type.as_str(), "goodbuy create order");
+        let a = match self
+            .post(
+                "create order",
+                self.cfg.create_url.clone(),
+                &order.form_fields(),
+            )
+            .await?
+        {
+            Ok(a) => a,
+            Err(o) => return Ok(o),
+        };
+        if let Ok(ans) = serde_json::from_str::<ApiAnswer>(&a.body)
+            && !ans.code.is_empty()
+            && ans.code != "200"
+        {
+            return Ok(match ans.result() {
+                Err(d) => Outcome::Declined(d),
+                Ok(()) => unreachable!("code is not 200"),
+            });
+        }
+        Ok(Outcome::Pending(PendingInfo {
+            code: "200".into(),
+            reason: "訂單已建立,等待付款通知 / order created: waiting for the payment callback"
+                .into(),
+            action: CashierAction::WaitAndQuery,
+        }))
+    }
+
+    async fn keyed(&self, req: &KeyedRequest) -> Result<Result<String, Outcome>, NotSent> {
+        // The form holds the agent key: it goes to the body only, never a log.
+        Ok(self
+            .post(req.call.path(), self.cfg.url(req.call), &req.form_fields())
+            .await?
+            .map(|a| a.body))
+    }
+
+    /// `order_status` for an order of `amount`.
+    pub async fn order_status(&self, mch_order_id: &str, amount: Ntd) -> CallResult {
+        let req = KeyedRequest::order_status(&self.cfg, mch_order_id, amount);
+        let body = match self.keyed(&req).await? {
+            Ok(b) => b,
+            Err(o) => return Ok(o),
+        };
+        let ans: ApiAnswer = match serde_json::from_str(&body) {
+            Ok(a) => a,
+            Err(e) => return Ok(malformed(NAME, e)),
+        };
+        if let Err(d) = ans.result() {
+            return Ok(Outcome::Declined(d));
+        }
+        let data: OrderData = match serde_json::from_str(&ans.datas) {
+            Ok(d) => d,
+            Err(e) => return Ok(malformed(NAME, e)),
+        };
+        Ok(match data.status.as_str() {
+            "paid" | "refunded" => Outcome::Approved(Approval {
+                gateway: GatewayId::Goodbuy,
+                gateway_trade_no: mch_order_id.to_string(),
+                amount: data.pay_amount.unwrap_or(amount),
+                paid_at: super::parse_date(&data.date),
+                is_repeat: false,
+                review: (data.status == "refunded").then(|| "已退訂 / refunded since".to_string()),
+            }),
+            "unpaid" => Outcome::Pending(PendingInfo {
+                code: "200".into(),
+                reason: "尚未付款 / not paid yet".into(),
+                action: CashierAction::WaitAndQuery,
+            }),
+            other => Outcome::Unknown {
+                why: format!("未知的訂單狀態 {other} / unknown order status {other}"),
+            },
+        })
+    }
+
+    /// Both refund steps: `order_refund`, then `order_refunded` (`E0`).
+    pub async fn refund_order(&self, mch_order_id: &str, amount: Ntd) -> CallResult {
+        let apply = KeyedRequest::order_refund(&self.cfg, mch_order_id);
+        let body = match self.keyed(&apply).await? {
+            Ok(b) => b,
+            Err(o) => return Ok(o),
+        };
+        match serde_json::from_str::<ApiAnswer>(&body) {
+            Ok(a) => {
+                if let Err(d) = a.result() {
+                    return Ok(Outcome::Declined(d));
+                }
+            }
+            Err(e) => return Ok(malformed(NAME, e)),
+        }
+        let confirm = KeyedRequest::order_refunded(&self.cfg, mch_order_id);
+        let body = match self.keyed(&confirm).await? {
+            Ok(b) => b,
+            Err(o) => return Ok(o),
+        };
+        Ok(match read_refund_confirmation(&body) {
+            Ok(()) => Outcome::Approved(Approval {
+                gateway: GatewayId::Goodbuy,
+                gateway_trade_no: mch_order_id.to_string(),
+                amount,
+                paid_at: Some(self.clock.now()),
+                is_repeat: false,
+                review: None,
+            }),
+            Err(d) => Outcome::Declined(d),
+        })
+    }
+}
+
+#[async_trait]
+impl Gateway for GoodbuyClient {
+    fn id(&self) -> GatewayId {
+        GatewayId::Goodbuy
+    }
+
+    /// Pending on success: the result arrives at `returnurl`, or by `query`.
+    async fn pay(&self, req: &PayRequest) -> CallResult {
+        let PayWith::PayLater { pay_type, phone } = &req.with else {
+            return Err(NotSent::Unsupported {
+                gateway: NAME,
+                what: "payment other than pay-later",
+            });
+        };
+        let order = CreateOrder::new(
+            &self.cfg,
+            &req.trade_no,
+            req.amount,
+            pay_type.clone(),
+            phone,
+        )?;
+        self.create_order(&order).await
+    }
+
+    async fn query(&self, req: &PayRequest) -> CallResult {
+        self.order_status(&req.trade_no.to_string(), req.amount)
+            .await
+    }
+
+    /// Card orders only, whole amount only, before 09:30 the next day:
+    /// refused before calling otherwise.
+    async fn refund(&self, req: &GenericRefund) -> CallResult {
+        let PayWith::PayLater { pay_type, .. } = &req.payment.with else {
+            return Err(NotSent::Unsupported {
+                gateway: NAME,
+                what: "refund of a payment not made here",
+            });
+        };
+        check_refund_allowed(pay_type, req.payment.at, self.clock.now())?;
+        if req.amount != req.payment.amount {
+            // The refund calls carry no amount: the whole order or nothing.
+            return Err(NotSent::Field(FieldError::Amount {
+                field: "refund amount (whole order only)",
+                amount: req.amount,
+            }));
+        }
+        self.refund_order(&req.payment.trade_no.to_string(), req.amount)
+            .await
+    }
+}

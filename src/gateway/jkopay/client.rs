@@ -1,0 +1,197 @@
+//! JKoPay over HTTP: `POST {base_url}/{Payment|Cancel|Refund|Inquiry}` with
+//! a signed JSON body (`jkopay-pos-payment.txt`, NOTES.md §1).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use super::{
+    Call, CancelRequest, InquiryRequest, InquiryType, JkoConfig, PaymentInput, PaymentRequest,
+    RefundInput, RefundRequest, Response, ResponseError, ResponseSignPolicy,
+};
+use crate::gateway::client::{
+    CallResult, CancelOutcome, Clock, Exchange, Gateway, Http, NotSent, PayRequest, PayWith,
+    RefundRequest as GenericRefund, bad_signature, join_url, malformed, secs,
+};
+use crate::gateway::{Outcome, jkopay};
+use crate::sale::GatewayId;
+
+const NAME: &str = "jkopay";
+
+/// A JKoPay client for one store and POS.
+#[derive(Debug, Clone)]
+pub struct JkoClient {
+    cfg: JkoConfig,
+    http: Http,
+    clock: Clock,
+}
+
+impl JkoClient {
+    pub fn new(cfg: JkoConfig, timeout: Duration) -> Result<JkoClient, NotSent> {
+        Ok(JkoClient {
+            cfg,
+            http: Http::new(NAME, timeout)?,
+            clock: Clock::system(),
+        })
+    }
+
+    /// From the `[gateways.jkopay]` section, with its `timeout_secs`.
+    pub fn from_config(c: &crate::config::JkoPay) -> Result<JkoClient, NotSent> {
+        let cfg = JkoConfig {
+            base_url: c.base_url.clone(),
+            merchant_id: c.merchant_id.clone(),
+            store_id: c.store_id.clone(),
+            store_name: c.store_name.clone(),
+            pos_id: c.pos_id.clone(),
+            merchant_key: c.merchant_key.clone(),
+            response_sign: ResponseSignPolicy::default(),
+        };
+        JkoClient::new(cfg, secs(c.timeout_secs))
+    }
+
+    /// Replaces the timeout (tests use a fraction of a second).
+    pub fn with_timeout(mut self, timeout: Duration) -> Result<JkoClient, NotSent> {
+        self.http = Http::new(NAME, timeout)?;
+        Ok(self)
+    }
+
+    pub fn with_clock(mut self, clock: Clock) -> JkoClient {
+        self.clock = clock;
+        self
+    }
+
+    pub fn config(&self) -> &JkoConfig {
+        &self.cfg
+    }
+
+    /// Sends one call; `Err(outcome)` is an Unknown the caller returns as is.
+    async fn call<T: Serialize>(
+        &self,
+        call: Call,
+        body: &T,
+    ) -> Result<Result<Response, Outcome>, NotSent> {
+        let url = join_url(&self.cfg.base_url, call.path());
+        let req = self.http.inner().post(url).json(body);
+        match self.http.exchange(call.path(), req).await? {
+            Exchange::Unknown(why) => Ok(Err(Outcome::Unknown { why })),
+            Exchange::Status(a) => Ok(Err(Outcome::Unknown {
+                why: format!("HTTP {}", a.status),
+            })),
+            Exchange::Answer(a) => Ok(
+                match Response::parse(&a.body, &self.cfg.merchant_key, self.cfg.response_sign) {
+                    Ok(r) => Ok(r),
+                    Err(ResponseError::Json(e)) => Err(malformed(NAME, e)),
+                    Err(ResponseError::Sign(_)) => Err(bad_signature(NAME)),
+                },
+            ),
+        }
+    }
+
+    /// `Payment`. A repeat of the same MerchantTradeNo comes back with
+    /// `is_repeat`: the same sale, never a second one.
+    pub async fn payment(&self, req: &PaymentRequest) -> CallResult {
+        req.validate()?;
+        tracing::info!(trade_no = %req.merchant_trade_no, code = %crate::barcode::mask_payment_code(&req.card_token), "jkopay payment");
+        Ok(match self.call(Call::Payment, req).await? {
+            Ok(r) => r.payment_outcome(req.trade_amount),
+            Err(o) => o,
+        })
+    }
+
+    /// `Cancel` with the payment's own fields. An Unknown means: send again.
+    pub async fn cancel_payment(&self, req: &CancelRequest) -> Result<CancelOutcome, NotSent> {
+        req.validate()?;
+        Ok(match self.call(Call::Cancel, req).await? {
+            Ok(r) => match r.cancel_outcome() {
+                jkopay::CancelOutcome::Cancelled => CancelOutcome::Cancelled,
+                jkopay::CancelOutcome::NoSuchPayment => CancelOutcome::NothingToCancel,
+                jkopay::CancelOutcome::Refused(d) => CancelOutcome::Refused(d),
+                jkopay::CancelOutcome::Unknown { why } => CancelOutcome::Unknown { why },
+            },
+            Err(o) => CancelOutcome::Unknown { why: o.to_string() },
+        })
+    }
+
+    pub async fn refund_payment(&self, req: &RefundRequest) -> CallResult {
+        req.validate()?;
+        Ok(match self.call(Call::Refund, req).await? {
+            Ok(r) => r.refund_outcome(req.trade_amount),
+            Err(o) => o,
+        })
+    }
+
+    /// `Inquiry`; `asked` is the amount of the payment asked about.
+    pub async fn inquiry(
+        &self,
+        req: &InquiryRequest,
+        asked: crate::money::Ntd,
+        since_payment: chrono::TimeDelta,
+    ) -> CallResult {
+        req.validate()?;
+        Ok(match self.call(Call::Inquiry, req).await? {
+            Ok(r) => r.inquiry_outcome(asked, since_payment),
+            Err(o) => o,
+        })
+    }
+
+    fn payment_request(&self, req: &PayRequest) -> Result<PaymentRequest, NotSent> {
+        let PayWith::WalletCode { code, .. } = &req.with else {
+            return Err(NotSent::Unsupported {
+                gateway: NAME,
+                what: "payment without a JKoPay code",
+            });
+        };
+        Ok(PaymentRequest::new(
+            &self.cfg,
+            &PaymentInput {
+                trade_no: &req.trade_no,
+                card_token: code,
+                amount: req.amount,
+                un_redeem: crate::money::Ntd::ZERO,
+                remark: "",
+                pos_trade_time: req.at,
+                send_time: self.clock.now(),
+            },
+        )?)
+    }
+}
+
+#[async_trait]
+impl Gateway for JkoClient {
+    fn id(&self) -> GatewayId {
+        GatewayId::JkoPay
+    }
+
+    async fn pay(&self, req: &PayRequest) -> CallResult {
+        let r = self.payment_request(req)?;
+        self.payment(&r).await
+    }
+
+    async fn cancel(&self, req: &PayRequest) -> Result<CancelOutcome, NotSent> {
+        let r = self.payment_request(req)?;
+        let c = r.to_cancel(self.clock.now(), &self.cfg.merchant_key);
+        self.cancel_payment(&c).await
+    }
+
+    async fn query(&self, req: &PayRequest) -> CallResult {
+        let now = self.clock.now();
+        let r = InquiryRequest::new(&self.cfg, InquiryType::Payment, &req.trade_no, req.at, now)?;
+        self.inquiry(&r, req.amount, now - req.at).await
+    }
+
+    async fn refund(&self, req: &GenericRefund) -> CallResult {
+        let r = RefundRequest::new(
+            &self.cfg,
+            &RefundInput {
+                refund_no: &req.refund_no,
+                payment_trade_no: &req.payment.gateway_trade_no,
+                amount: req.amount,
+                remark: "",
+                pos_trade_time: req.at,
+                send_time: self.clock.now(),
+            },
+        )?;
+        self.refund_payment(&r).await
+    }
+}

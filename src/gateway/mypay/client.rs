@@ -1,0 +1,310 @@
+//! MyPay Link over HTTP: every call is a form POST of the sealed envelope to
+//! `/api/agent` or `/api/init` (NOTES.md §2); answers are plain JSON.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{
+    Cmd, Item, MyPayConfig, OrdersRequest, OrdersResponse, QueryDirectRequest, QueryDirectResponse,
+    QueryOrderRequest, QueryOrderResponse, RefundCancelRequest, RefundCancelResponse,
+    RefundRequest, RefundResponse, TransactionRequest, TransactionResponse, WalletPaymentInput,
+    WeChatConfirmRequest,
+};
+use crate::gateway::client::{
+    CallResult, Clock, Exchange, Gateway, Http, NotSent, PayItem, PayRequest, PayWith,
+    RefundRequest as GenericRefund, malformed, secs,
+};
+use crate::gateway::{Decline, Outcome};
+use crate::money::Ntd;
+use crate::sale::{GatewayId, TradeNo};
+
+const NAME: &str = "mypay";
+
+/// A MyPay Link client for one store.
+#[derive(Debug, Clone)]
+pub struct MyPayClient {
+    cfg: MyPayConfig,
+    /// The cashier account sent as `user_id`.
+    user_id: String,
+    /// The till's address sent as `ip`.
+    ip: String,
+    pos_id: String,
+    http: Http,
+    clock: Clock,
+}
+
+/// A call that reached MyPay: its typed answer, or an Unknown to return as is.
+pub type Answered<T> = Result<T, Outcome>;
+
+impl MyPayClient {
+    pub fn new(cfg: MyPayConfig, user_id: &str, timeout: Duration) -> Result<MyPayClient, NotSent> {
+        Ok(MyPayClient {
+            cfg,
+            user_id: user_id.to_string(),
+            ip: "127.0.0.1".into(),
+            pos_id: "1".into(),
+            http: Http::new(NAME, timeout)?,
+            clock: Clock::system(),
+        })
+    }
+
+    /// From the `[gateways.mypay]` section, with its `timeout_secs`.
+    pub fn from_config(c: &crate::config::MyPay) -> Result<MyPayClient, NotSent> {
+        let cfg = MyPayConfig {
+            base_url: c.base_url.clone(),
+            mode: match c.mode {
+                crate::config::MyPayMode::Agent => super::Mode::Agent,
+                crate::config::MyPayMode::Store => super::Mode::Store,
+            },
+            agent_uid: c.agent_uid.clone(),
+            store_uid: c.store_uid.clone(),
+            key: c.key.clone(),
+            pfn_style: Default::default(),
+            alipay: Default::default(),
+            easywallet: Default::default(),
+            refund_invoice_state: Default::default(),
+        };
+        let user = if c.user_id.is_empty() {
+            "till"
+        } else {
+            &c.user_id
+        };
+        MyPayClient::new(cfg, user, secs(c.timeout_secs))
+    }
+
+    pub fn with_timeout(mut self, timeout: Duration) -> Result<MyPayClient, NotSent> {
+        self.http = Http::new(NAME, timeout)?;
+        Ok(self)
+    }
+
+    pub fn with_clock(mut self, clock: Clock) -> MyPayClient {
+        self.clock = clock;
+        self
+    }
+
+    pub fn config(&self) -> &MyPayConfig {
+        &self.cfg
+    }
+
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        cmd: Cmd,
+        body: &B,
+    ) -> Result<Answered<T>, NotSent> {
+        let env = self
+            .cfg
+            .seal(cmd, body)
+            .map_err(|e| NotSent::Config(e.to_string()))?;
+        let req = self
+            .http
+            .inner()
+            .post(self.cfg.endpoint())
+            .form(&env.form_fields());
+        Ok(match self.http.exchange(cmd.as_str(), req).await? {
+            Exchange::Unknown(why) => Err(Outcome::Unknown { why }),
+            Exchange::Status(a) => Err(Outcome::Unknown {
+                why: format!("HTTP {}", a.status),
+            }),
+            Exchange::Answer(a) => serde_json::from_str(&a.body).map_err(|e| malformed(NAME, e)),
+        })
+    }
+
+    /// `api/transaction`, keeping the whole answer (its `uid` and `key`
+    /// are what refunds and the WeChat confirmation need).
+    pub async fn transaction(
+        &self,
+        req: &TransactionRequest,
+    ) -> Result<Answered<TransactionResponse>, NotSent> {
+        req.validate()?;
+        tracing::info!(order_id = %req.order_id, pfn = %req.pfn, "mypay transaction");
+        self.call(Cmd::Transaction, req).await
+    }
+
+    /// `api/wechatconfirmation` after a 280, once the customer confirmed.
+    pub async fn wechat_confirm(&self, req: &WeChatConfirmRequest, asked: Ntd) -> CallResult {
+        Ok(
+            match self
+                .call::<_, TransactionResponse>(Cmd::WeChatConfirmation, req)
+                .await?
+            {
+                Ok(r) => r.outcome(asked),
+                Err(o) => o,
+            },
+        )
+    }
+
+    /// `api/querydirect`: what became of an order whose answer was lost.
+    pub async fn query_direct(
+        &self,
+        order_id: &TradeNo,
+        cost: Ntd,
+    ) -> Result<Answered<QueryDirectResponse>, NotSent> {
+        let req = QueryDirectRequest {
+            store_uid: self.cfg.store_uid.clone(),
+            order_id: order_id.to_string(),
+            user_id: self.user_id.clone(),
+            cost,
+        };
+        self.call(Cmd::QueryDirect, &req).await
+    }
+
+    pub async fn refund_with(&self, req: &RefundRequest) -> CallResult {
+        req.validate()?;
+        Ok(
+            match self.call::<_, RefundResponse>(Cmd::Refund, req).await? {
+                Ok(r) => r.outcome(req.cost),
+                Err(o) => o,
+            },
+        )
+    }
+
+    pub async fn refund_cancel(
+        &self,
+        uid: &str,
+        key: &str,
+    ) -> Result<Answered<RefundCancelResponse>, NotSent> {
+        let req = RefundCancelRequest {
+            store_uid: self.cfg.store_uid.clone(),
+            uid: uid.into(),
+            key: key.into(),
+        };
+        self.call(Cmd::RefundCancel, &req).await
+    }
+
+    /// `api/orders`: a PayPage for the customer's phone. `Ok(Ok(url))` to show
+    /// as a QR code; the result comes by notification or `query_order`.
+    pub async fn orders(
+        &self,
+        req: &OrdersRequest,
+    ) -> Result<Result<OrdersResponse, Decline>, NotSent> {
+        req.validate()?;
+        Ok(
+            match self.call::<_, OrdersResponse>(Cmd::Orders, req).await? {
+                Ok(r) => r.page().map(|_| r.clone()),
+                Err(o) => Err(Decline {
+                    code: String::new(),
+                    reason: o.to_string(),
+                    action: crate::gateway::CashierAction::RetryLater,
+                }),
+            },
+        )
+    }
+
+    pub async fn query_order(&self, uid: &str, key: &str, asked: Ntd) -> CallResult {
+        let req = QueryOrderRequest {
+            uid: uid.into(),
+            key: key.into(),
+        };
+        Ok(
+            match self
+                .call::<_, QueryOrderResponse>(Cmd::QueryOrder, &req)
+                .await?
+            {
+                Ok(r) => r.outcome(asked),
+                Err(o) => o,
+            },
+        )
+    }
+
+    pub fn transaction_request(&self, req: &PayRequest) -> Result<TransactionRequest, NotSent> {
+        let PayWith::WalletCode { wallet, code } = &req.with else {
+            return Err(NotSent::Unsupported {
+                gateway: NAME,
+                what: "payment without a wallet code",
+            });
+        };
+        Ok(TransactionRequest::new(
+            &self.cfg,
+            WalletPaymentInput {
+                trade_no: &req.trade_no,
+                wallet: *wallet,
+                code,
+                user_id: &self.user_id,
+                ip: &self.ip,
+                pos_id: &self.pos_id,
+                items: items(&req.items, req.amount),
+                amount: req.amount,
+                at: req.at,
+            },
+        )?)
+    }
+}
+
+/// MyPay wants items adding up to the cost: one line for the whole amount
+/// when the till passed none.
+fn items(lines: &[PayItem], amount: Ntd) -> Vec<Item> {
+    if lines.is_empty() {
+        return vec![Item {
+            id: "1".into(),
+            name: "商品".into(),
+            cost: amount,
+            amount: 1,
+            total: amount,
+        }];
+    }
+    lines
+        .iter()
+        .map(|l| Item {
+            id: l.id.clone(),
+            name: l.name.clone(),
+            cost: l.unit_price,
+            amount: l.qty,
+            total: l
+                .unit_price
+                .checked_mul(i64::from(l.qty))
+                .unwrap_or(l.unit_price),
+        })
+        .collect()
+}
+
+#[async_trait]
+impl Gateway for MyPayClient {
+    fn id(&self) -> GatewayId {
+        GatewayId::MyPay
+    }
+
+    /// A WECHATOFF payment may come back Pending 280: finish it with
+    /// [`MyPayClient::transaction`] + [`MyPayClient::wechat_confirm`].
+    async fn pay(&self, req: &PayRequest) -> CallResult {
+        let r = self.transaction_request(req)?;
+        Ok(match self.transaction(&r).await? {
+            Ok(resp) => resp.outcome(req.amount),
+            Err(o) => o,
+        })
+    }
+
+    async fn query(&self, req: &PayRequest) -> CallResult {
+        Ok(match self.query_direct(&req.trade_no, req.amount).await? {
+            Ok(r) => r.outcome(req.amount),
+            Err(o) => o,
+        })
+    }
+
+    /// Finds the payment's `key` by `api/querydirect` (the journal keeps
+    /// only its uid), then asks for the refund.
+    async fn refund(&self, req: &GenericRefund) -> CallResult {
+        let found = match self
+            .query_direct(&req.payment.trade_no, req.payment.amount)
+            .await?
+        {
+            Ok(r) => r,
+            Err(o) => return Ok(o),
+        };
+        let Some(row) = found
+            .rows
+            .iter()
+            .find(|r| r.uid == req.payment.gateway_trade_no)
+        else {
+            return Ok(Outcome::Declined(Decline {
+                code: found.code.clone(),
+                reason: "查無原交易,無法退款 / the payment was not found: nothing to refund".into(),
+                action: crate::gateway::CashierAction::CallSupport,
+            }));
+        };
+        let r = RefundRequest::new(&self.cfg, &row.uid, &row.key, req.amount, Vec::new(), false)?;
+        self.refund_with(&r).await
+    }
+}

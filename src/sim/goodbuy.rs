@@ -1,0 +1,303 @@
+//! Form-POST aggregator simulator (`goodbuy-form-gateway.txt`, NOTES.md §4):
+//! checks agent id and key (500), the create-order fields (506, 507, 509)
+//! and duplicates (505); pays a card order at once and posts the md5-checked
+//! callback; answers `order_status`; refunds card orders only (522), paid
+//! ones only (521), before 09:30 the next day (520), in two steps (`E0`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response as HttpResponse};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::json;
+
+use super::{CallbackBody, Charge, Fault, Killer, Ledger, Server, SimOptions};
+use crate::gateway::goodbuy::{REFUND_CONFIRMED, chk_value, refund_deadline};
+use crate::money::Ntd;
+use crate::sale::GatewayId;
+use crate::secret::Secret;
+use crate::taipei::{self, TaipeiTime};
+
+pub const AGENT_ID: &str = "A0001";
+/// The simulator's own test key (the real one comes from the back office).
+pub const AGENT_KEY: &str = "sim-agent-key-0001";
+
+#[derive(Debug, Clone)]
+struct Order {
+    amount: Ntd,
+    pay_type: String,
+    created: TaipeiTime,
+    paid: bool,
+    refund_applied: bool,
+    refunded: bool,
+}
+
+#[derive(Clone)]
+struct Sim {
+    key: Secret,
+    opts: SimOptions,
+    ledger: Ledger,
+    orders: Arc<Mutex<HashMap<String, Order>>>,
+}
+
+/// A running aggregator simulator.
+#[derive(Debug)]
+pub struct GoodbuySim {
+    pub server: Server,
+    pub ledger: Ledger,
+    orders: Arc<Mutex<HashMap<String, Order>>>,
+}
+
+impl GoodbuySim {
+    pub async fn start(opts: SimOptions) -> std::io::Result<GoodbuySim> {
+        let ledger = Ledger::default();
+        let orders: Arc<Mutex<HashMap<String, Order>>> = Arc::default();
+        let sim = Sim {
+            key: Secret::new(AGENT_KEY),
+            opts,
+            ledger: ledger.clone(),
+            orders: orders.clone(),
+        };
+        let app = Router::new()
+            .route("/api/order", post(create))
+            .route("/api/order_status", post(status))
+            .route("/api/order_refund", post(refund))
+            .route("/api/order_refunded", post(refunded))
+            .with_state(sim);
+        Ok(GoodbuySim {
+            server: super::serve(app).await?,
+            ledger,
+            orders,
+        })
+    }
+
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.server.addr
+    }
+
+    pub fn config_section(&self) -> crate::config::Goodbuy {
+        crate::config::Goodbuy {
+            base_url: self.server.base_url(),
+            agent_id: AGENT_ID.into(),
+            agent_key: Secret::new(AGENT_KEY),
+            return_url: "http://127.0.0.1/callback/goodbuy".into(),
+            timeout_secs: 30,
+        }
+    }
+
+    /// Moves an order's creation time (tests of the 09:30 refund deadline).
+    pub fn set_created(&self, mch_order_id: &str, created: TaipeiTime) {
+        if let Some(o) = self
+            .orders
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(mch_order_id)
+        {
+            o.created = created;
+        }
+    }
+}
+
+fn answer(code: &str, status: &str) -> HttpResponse {
+    Json(json!({"code": code, "status": status})).into_response()
+}
+
+fn field<'a>(f: &'a [(String, String)], name: &str) -> &'a str {
+    f.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+impl Sim {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Order>> {
+        self.orders.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn keyed_ok(&self, f: &[(String, String)]) -> bool {
+        field(f, "agent_id") == AGENT_ID && field(f, "agent_key") == self.key.expose()
+    }
+
+    /// Loopback only: the configured callback URL, else the order's own
+    /// returnurl when it points at this machine.
+    fn callback(&self, returnurl: &str, mch_order_id: &str, code: &str, o: &Order) {
+        let url = match &self.opts.callback_url {
+            Some(u) => u.clone(),
+            None if returnurl.starts_with("http://127.0.0.1") => returnurl.to_string(),
+            None => return,
+        };
+        let pairs = vec![
+            ("code".into(), code.into()),
+            (
+                "date".into(),
+                taipei::now().format("%Y-%m-%d %H:%M:%S").to_string(),
+            ),
+            ("mch_order_id".into(), mch_order_id.into()),
+            (
+                "status".into(),
+                if code == "200" {
+                    "支付成功"
+                } else {
+                    "支付失敗"
+                }
+                .into(),
+            ),
+            ("chk_value".into(), chk_value(mch_order_id, &self.key)),
+            ("payer".into(), "王小明".into()),
+            ("payer_phone".into(), "0912345678".into()),
+            ("pay_amount".into(), o.amount.dollars().to_string()),
+            ("credit_last4".into(), "1234".into()),
+        ];
+        super::post_callback(url, CallbackBody::Form(pairs));
+    }
+}
+
+async fn create(
+    State(sim): State<Sim>,
+    kill: Killer,
+    Form(f): Form<Vec<(String, String)>>,
+) -> HttpResponse {
+    sim.ledger.count_request();
+    if field(&f, "agent_id") != AGENT_ID {
+        return answer("500", "錯誤的ID或KEY");
+    }
+    let pay_type = field(&f, "pay_type");
+    let checks_ok = match pay_type {
+        "credit" => {
+            !field(&f, "cardowner").is_empty()
+                && field(&f, "cardnum").len() == 4
+                && field(&f, "cardnum").bytes().all(|b| b.is_ascii_digit())
+        }
+        "atm" => !field(&f, "accowner").is_empty() && !field(&f, "accnum").is_empty(),
+        "store" => !field(&f, "payer").is_empty(),
+        _ => return answer("506", "錯誤的支付方式參數"),
+    };
+    let returnurl = field(&f, "returnurl").to_string();
+    if returnurl.is_empty() {
+        return answer("507", "回傳網址不能為空");
+    }
+    let id = field(&f, "mch_order_id").to_string();
+    let amount: Option<i64> = field(&f, "payment_amount").parse().ok();
+    let Some(amount) = amount.filter(|a| *a > 0) else {
+        return answer("509", "訂單資訊有誤");
+    };
+    if !checks_ok || id.is_empty() || id.len() > 32 || field(&f, "phone").is_empty() {
+        return answer("529", "綁定參數不齊");
+    }
+    let amount = Ntd::new(amount);
+    let fault = Fault::for_amount(amount);
+    if fault == Some(Fault::ServerError) {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
+    }
+    let mut o = Order {
+        amount,
+        pay_type: pay_type.into(),
+        created: taipei::now(),
+        paid: false,
+        refund_applied: false,
+        refunded: false,
+    };
+    {
+        let mut orders = sim.lock();
+        if orders.contains_key(&id) {
+            return answer("505", "已有重複的商戶訂單號");
+        }
+        // The payer pays at once unless the amount says otherwise.
+        match amount.dollars() {
+            9601 => {}
+            9503 => sim.callback(&returnurl, &id, "503", &o),
+            _ => {
+                o.paid = true;
+                sim.ledger.charge(Charge {
+                    gateway: GatewayId::Goodbuy,
+                    trade_no: id.clone(),
+                    gateway_trade_no: id.clone(),
+                    amount,
+                    refunded: Ntd::ZERO,
+                    cancelled: false,
+                });
+                sim.callback(&returnurl, &id, "200", &o);
+            }
+        }
+        orders.insert(id.clone(), o);
+    }
+    let page = "<html><body>付款頁 / pay page</body></html>";
+    match fault {
+        Some(Fault::Slow) => {
+            tokio::time::sleep(sim.opts.slow).await;
+            page.into_response()
+        }
+        Some(Fault::Drop) => kill.drop_connection().await,
+        _ => page.into_response(),
+    }
+}
+
+async fn status(State(sim): State<Sim>, Form(f): Form<Vec<(String, String)>>) -> HttpResponse {
+    sim.ledger.count_request();
+    if !sim.keyed_ok(&f) {
+        return answer("500", "錯誤的ID或KEY");
+    }
+    let amount: Option<i64> = field(&f, "payment_amount").parse().ok();
+    let orders = sim.lock();
+    match orders
+        .get(field(&f, "mch_order_id"))
+        .filter(|o| Some(o.amount.dollars()) == amount)
+    {
+        Some(o) => {
+            let st = if o.refunded {
+                "refunded"
+            } else if o.paid {
+                "paid"
+            } else {
+                "unpaid"
+            };
+            let datas = json!({"status": st, "pay_amount": o.amount, "date": o.created.format("%Y-%m-%d %H:%M:%S").to_string()});
+            Json(json!({"code": "200", "status": "查詢成功", "datas": datas.to_string()}))
+                .into_response()
+        }
+        None => answer("519", "查詢的訂單編號或訂單金額有誤"),
+    }
+}
+
+async fn refund(State(sim): State<Sim>, Form(f): Form<Vec<(String, String)>>) -> HttpResponse {
+    sim.ledger.count_request();
+    if !sim.keyed_ok(&f) {
+        return answer("500", "錯誤的ID或KEY");
+    }
+    let mut orders = sim.lock();
+    let Some(o) = orders.get_mut(field(&f, "mch_order_id")) else {
+        return answer("519", "查詢的訂單編號或訂單金額有誤");
+    };
+    if o.pay_type != "credit" {
+        return answer("522", "退刷訂單種類錯誤(只接受信用卡)");
+    }
+    if taipei::now() >= refund_deadline(o.created) {
+        return answer("520", "訂單已超過申請退款時間");
+    }
+    if !o.paid || o.refunded {
+        return answer("521", "訂單退訂狀態錯誤");
+    }
+    o.refund_applied = true;
+    answer("200", "退訂申請成功")
+}
+
+async fn refunded(State(sim): State<Sim>, Form(f): Form<Vec<(String, String)>>) -> HttpResponse {
+    sim.ledger.count_request();
+    if !sim.keyed_ok(&f) {
+        return answer("500", "錯誤的ID或KEY");
+    }
+    let id = field(&f, "mch_order_id").to_string();
+    let mut orders = sim.lock();
+    match orders.get_mut(&id) {
+        Some(o) if o.refund_applied && !o.refunded => {
+            o.refunded = true;
+            let amount = o.amount;
+            sim.ledger.update(&id, |c| c.refunded = amount);
+            REFUND_CONFIRMED.into_response()
+        }
+        _ => "訂單退訂狀態錯誤".into_response(),
+    }
+}
