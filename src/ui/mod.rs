@@ -5,6 +5,7 @@ pub mod app;
 pub mod i18n;
 pub mod screen;
 pub mod theme;
+pub mod widget;
 
 pub use app::{App, Message, Setup};
 

@@ -9,6 +9,7 @@ use crate::journal::{Role, User};
 use crate::secret::Secret;
 use crate::ui::i18n::{Lang, t};
 use crate::ui::theme;
+use crate::ui::widget::keypad::keypad;
 
 /// Longest PIN the journal accepts.
 const MAX_PIN: usize = 8;
@@ -100,33 +101,10 @@ impl State {
         }
 
         let dots: String = "●".repeat(self.pin.len());
-        let key = |label: &str, msg: Message| {
-            button(
-                text(label.to_string())
-                    .size(theme::TEXT_LARGE)
-                    .align_x(Alignment::Center)
-                    .width(Length::Fill),
-            )
-            .width(Length::Fill)
-            .height(theme::TOUCH + 8.0)
-            .style(theme::tile)
-            .on_press(msg)
-        };
-        let mut pad = Column::new().spacing(8);
-        for digits in [["7", "8", "9"], ["4", "5", "6"], ["1", "2", "3"]] {
-            let mut r = row![].spacing(8);
-            for d in digits {
-                r = r.push(key(d, Message::Digit(d.chars().next().unwrap_or('0'))));
-            }
-            pad = pad.push(r);
-        }
-        pad = pad.push(
-            row![
-                key("←", Message::Backspace),
-                key("0", Message::Digit('0')),
-                key("OK", Message::Submit),
-            ]
-            .spacing(8),
+        let pad = keypad(
+            Message::Digit,
+            ("←", Message::Backspace),
+            ("OK", Message::Submit),
         );
         let error: Element<'a, Message> = match &self.error {
             Some(e) => text(e.clone())

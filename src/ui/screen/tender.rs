@@ -2,12 +2,13 @@
 //! Backspace and Enter on a keyboard work too). Wallet, bound-card, PayPage
 //! and pay-later tenders join here with the gateway workflow.
 
-use iced::widget::{Column, button, column, container, row, text};
+use iced::widget::{button, column, container, row, text};
 use iced::{Alignment, Element, Length};
 
 use crate::money::Ntd;
 use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::theme;
+use crate::ui::widget::keypad::{key, keypad};
 
 #[derive(Debug)]
 pub struct State {
@@ -133,33 +134,10 @@ impl State {
         ]
         .spacing(theme::GAP);
 
-        let key = |label: String, msg: Message| {
-            button(
-                text(label)
-                    .size(theme::TEXT_LARGE)
-                    .align_x(Alignment::Center)
-                    .width(Length::Fill),
-            )
-            .width(Length::Fill)
-            .height(theme::TOUCH + 8.0)
-            .style(theme::tile)
-            .on_press(msg)
-        };
-        let mut pad = Column::new().spacing(8);
-        for digits in [['7', '8', '9'], ['4', '5', '6'], ['1', '2', '3']] {
-            let mut r = row![].spacing(8);
-            for d in digits {
-                r = r.push(key(d.to_string(), Message::Digit(d)));
-            }
-            pad = pad.push(r);
-        }
-        pad = pad.push(
-            row![
-                key("C".into(), Message::Clear),
-                key("0".into(), Message::Digit('0')),
-                key("←".into(), Message::Backspace),
-            ]
-            .spacing(8),
+        let pad = keypad(
+            Message::Digit,
+            ("C", Message::Clear),
+            ("←", Message::Backspace),
         );
         let mut quick = row![key(t(lang, "tender.exact"), Message::Quick(self.due))].spacing(8);
         for note in NOTES {
