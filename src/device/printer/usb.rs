@@ -70,6 +70,10 @@ impl<D: BulkDevice> UsbPort<D> {
     pub fn new(dev: D) -> UsbPort<D> {
         UsbPort { dev }
     }
+
+    pub fn device(&self) -> &D {
+        &self.dev
+    }
 }
 
 impl<D: BulkDevice> PrinterPort for UsbPort<D> {
