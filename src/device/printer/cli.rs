@@ -257,9 +257,6 @@ pub fn print(
                 println!("已寫入 {} / wrote {}", out.display(), out.display());
                 return Ok(ExitCode::SUCCESS);
             }
-            let target = a.printer.as_deref().unwrap_or("default");
-            let mut printer = printer_for(cfg, target, a.profile.as_deref())?;
-            let mut t = terminal()?;
             let pin;
             let approval = match (a.reprint, &a.manager) {
                 (false, _) => None,
@@ -276,6 +273,9 @@ pub fn print(
                     })
                 }
             };
+            let target = a.printer.as_deref().unwrap_or("default");
+            let mut printer = printer_for(cfg, target, a.profile.as_deref())?;
+            let mut t = terminal()?;
             match t.print_proof(&mut printer, &proof, None, approval) {
                 Ok(job) => {
                     println!("證明聯已列印(工作 {job})/ proof printed (job {job})");
