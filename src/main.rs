@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use till::barcode::{self, ScanContext};
 use till::config::{self, Config, Severity, Source};
+use till::device::printer::cli as printer_cli;
 use till::journal::Role;
 use till::logging::{self, Redactor};
 use till::secret::Secret;
@@ -57,6 +58,18 @@ enum Command {
         #[arg(long, default_value = "selling")]
         context: String,
     },
+    /// Render ESC/POS bytes to a PNG as a printer would (exit 1 on unknown commands)
+    Render(printer_cli::RenderArgs),
+    /// Run a virtual printer on TCP that writes each job as a PNG
+    VirtualPrinter(printer_cli::VirtualPrinterArgs),
+    /// Print e-invoice proofs and test pages
+    #[command(subcommand)]
+    Print(printer_cli::PrintCommand),
+    /// Ask the printer how it is
+    #[command(subcommand)]
+    Printer(printer_cli::PrinterCommand),
+    /// List serial ports and USB devices
+    Devices,
 }
 
 #[derive(Subcommand)]
@@ -163,6 +176,17 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
             Ok(config_check(&cfg, &source))
         }
         Some(Command::Classify { code, context }) => classify(&code, &context),
+        Some(Command::Render(args)) => printer_cli::render_file(&args),
+        Some(Command::VirtualPrinter(args)) => printer_cli::virtual_printer(&args),
+        Some(Command::Print(cmd)) => {
+            printer_cli::print(&cmd, &load(cli.config.as_deref(), redactor)?.0, || {
+                open_terminal(cli.config.as_deref(), redactor)
+            })
+        }
+        Some(Command::Printer(cmd)) => {
+            printer_cli::printer_status(&cmd, &load(cli.config.as_deref(), redactor)?.0)
+        }
+        Some(Command::Devices) => printer_cli::devices(),
         Some(Command::Journal(JournalCommand::Path)) => {
             let (cfg, source) = load(cli.config.as_deref(), redactor)?;
             println!("{}", terminal::journal_path(&cfg, &source).display());

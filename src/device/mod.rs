@@ -1,4 +1,5 @@
 //! Devices at the till: barcode scanners (keyboard wedge, serial, USB HID).
-//! Printer transports will live beside them.
+//! Printers: transports (TCP 9100, serial, USB, device file), status, the virtual printer.
 
+pub mod printer;
 pub mod scanner;

@@ -6,6 +6,10 @@
 //! median and 4 ms p99 (`cargo bench --bench journal`), well under a frame.
 //! Network calls to gateways will run as tasks.
 
+mod printing;
+
+pub use printing::{Approval, INCOMPLETE, PROOF, PrintError, RECEIPT, Resumed, proof_from_mypay};
+
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, Config, Source};

@@ -1,0 +1,386 @@
+//! `till render`, `till virtual-printer`, `till print …`, `till printer
+//! status` and `till devices`. `main.rs` only declares the subcommands and
+//! calls these.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde::Deserialize;
+
+use super::virtual_printer::{VirtualPrinter, report_text};
+use super::{Printer, Transport};
+use crate::config::Config;
+use crate::einvoice::mypay::{MypayInvoice, MypayInvoiceFields};
+use crate::money::Ntd;
+use crate::print::{Document, Ecc, Profile, ProofData, Style, Symbology, encode, render};
+use crate::secret::Secret;
+use crate::terminal::{Approval, Terminal, proof_from_mypay};
+
+/// Exit code for a printer that cannot be reached (as "unknown").
+const EXIT_UNREACHABLE: u8 = 2;
+
+#[derive(clap::Args, Debug)]
+pub struct RenderArgs {
+    /// ESC/POS bytes, as captured from a printer port or `file://` transport
+    pub file: PathBuf,
+    /// Printer profile name (see drivers/printers/) or a .toml file
+    #[arg(long)]
+    pub profile: String,
+    /// Where to write the PNG
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VirtualPrinterArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:9100")]
+    pub listen: String,
+    /// Directory for job-NNNN.png and job-NNNN.txt (default: the data directory)
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Printer profile to behave as
+    #[arg(long, default_value = "generic-58-big5")]
+    pub profile: String,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum PrintCommand {
+    /// Print an e-invoice proof from a MyPay query answer or a ProofData JSON
+    Einvoice(EinvoiceArgs),
+    /// Print a test page on the configured printer
+    Test,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(group = clap::ArgGroup::new("dest").required(true).args(["out", "printer"]))]
+pub struct EinvoiceArgs {
+    /// JSON file: MyPay's answer (invoice_* fields) or a proof's fields
+    #[arg(long)]
+    pub from: PathBuf,
+    /// Print as 補印 (a reprint); on a printer this needs --manager and a PIN on standard input
+    #[arg(long)]
+    pub reprint: bool,
+    /// Manager approving a reprint
+    #[arg(long, requires = "reprint")]
+    pub manager: Option<String>,
+    /// Write a preview PNG instead of printing
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// `default` for the configured printer, or a transport (tcp://HOST:9100, virtual…)
+    #[arg(long)]
+    pub printer: Option<String>,
+    /// Profile for --out or --printer (default: the configured one)
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum PrinterCommand {
+    /// Ask the configured printer for its status (DLE EOT); exit 1 when it cannot print
+    Status,
+}
+
+/// `till render`.
+pub fn render_file(args: &RenderArgs) -> anyhow::Result<ExitCode> {
+    let profile = Profile::find(&args.profile)?;
+    let bytes = std::fs::read(&args.file).map_err(|e| {
+        anyhow::anyhow!(
+            "無法讀取 {} / cannot read {}: {e}",
+            args.file.display(),
+            args.file.display()
+        )
+    })?;
+    let rendered = render(&bytes, &profile);
+    write_file(&args.out, &rendered.png())?;
+    print!("{}", report_text(&rendered.report));
+    println!(
+        "已寫入 {} ({}×{} 點) / wrote {} ({}×{} dots)",
+        args.out.display(),
+        rendered.image.width(),
+        rendered.image.height(),
+        args.out.display(),
+        rendered.image.width(),
+        rendered.image.height()
+    );
+    Ok(if rendered.report.unknown.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "無法寫入 {} / cannot write {}: {e}",
+            path.display(),
+            path.display()
+        )
+    })
+}
+
+/// `till virtual-printer`: runs until interrupted.
+pub fn virtual_printer(args: &VirtualPrinterArgs) -> anyhow::Result<ExitCode> {
+    let profile = Profile::find(&args.profile)?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(super::virtual_printer::default_dir);
+    let vp = VirtualPrinter::bind(&args.listen, &dir, profile).map_err(|e| {
+        anyhow::anyhow!(
+            "無法在 {} 接聽 / cannot listen on {}: {e}",
+            args.listen,
+            args.listen
+        )
+    })?;
+    println!(
+        "虛擬印表機 ({}) 接聽 {},輸出到 {} / virtual printer ({}) listening on {}, writing to {}",
+        args.profile,
+        vp.local_addr()?,
+        dir.display(),
+        args.profile,
+        vp.local_addr()?,
+        dir.display()
+    );
+    vp.serve()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The fields of a proof, as JSON (ProofData itself has no serde).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProofJson {
+    #[serde(default)]
+    seller_name: Option<String>,
+    period_label: String,
+    number_dashed: String,
+    datetime: String,
+    random_code: String,
+    total: i64,
+    seller_ban: String,
+    #[serde(default)]
+    buyer_ban: Option<String>,
+    code39: String,
+    left_qr: String,
+    right_qr: String,
+    #[serde(default)]
+    test: bool,
+}
+
+/// A proof from either JSON shape. MyPay's answer is recognised by its
+/// `invoice_*` fields, at the top or under `data`.
+pub fn proof_from_json(text: &str) -> anyhow::Result<ProofData> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| anyhow::anyhow!("JSON 格式錯誤 / not valid JSON: {e}"))?;
+    let mypay = [&value, &value["data"]]
+        .into_iter()
+        .find(|v| v.get("invoice_number").is_some());
+    if let Some(v) = mypay {
+        let fields: MypayInvoiceFields = serde_json::from_value(v.clone())?;
+        let inv = MypayInvoice::from_fields(&fields)?;
+        return Ok(proof_from_mypay(&inv, false));
+    }
+    let p: ProofJson = serde_json::from_value(value).map_err(|e| {
+        anyhow::anyhow!(
+            "不是 MyPay 回應也不是證明聯欄位 / neither a MyPay answer nor proof fields: {e}"
+        )
+    })?;
+    Ok(ProofData {
+        seller_name: p.seller_name,
+        period_label: p.period_label,
+        number_dashed: p.number_dashed,
+        datetime: p.datetime,
+        random_code: p.random_code,
+        total: Ntd::new(p.total),
+        seller_ban: p.seller_ban,
+        buyer_ban: p.buyer_ban,
+        code39: p.code39,
+        left_qr: p.left_qr,
+        right_qr: p.right_qr,
+        test: p.test,
+        reprint: false,
+    })
+}
+
+fn printer_for(cfg: &Config, target: &str, profile: Option<&str>) -> anyhow::Result<Printer> {
+    let profile = Profile::find(profile.unwrap_or(&cfg.printer.profile))?;
+    let transport = if target == "default" {
+        Transport::parse(&cfg.printer.transport)?
+    } else {
+        Transport::parse(target)?
+    };
+    Ok(Printer::new(profile, transport))
+}
+
+/// `till print …`.
+pub fn print(
+    cmd: &PrintCommand,
+    cfg: &Config,
+    terminal: impl FnOnce() -> anyhow::Result<Terminal>,
+) -> anyhow::Result<ExitCode> {
+    match cmd {
+        PrintCommand::Test => {
+            let mut printer = Printer::from_config(&cfg.printer)?;
+            let bytes = encode(&test_page(cfg, &printer), &printer.profile)?;
+            match printer.send(&bytes) {
+                Ok(_) => {
+                    println!(
+                        "測試頁已送到 {} / test page sent to {}",
+                        printer.target, printer.target
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    println!("{e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        PrintCommand::Einvoice(a) => {
+            let text = std::fs::read_to_string(&a.from).map_err(|e| {
+                anyhow::anyhow!(
+                    "無法讀取 {} / cannot read {}: {e}",
+                    a.from.display(),
+                    a.from.display()
+                )
+            })?;
+            let mut proof = proof_from_json(&text)?;
+            if let Some(out) = &a.out {
+                // A preview: nothing is printed, so no approval is needed.
+                proof.reprint = a.reprint;
+                let profile = Profile::find(a.profile.as_deref().unwrap_or(&cfg.printer.profile))?;
+                let bytes = encode(&crate::print::proof_document(&proof), &profile)?;
+                let rendered = render(&bytes, &profile);
+                write_file(out, &rendered.png())?;
+                println!("已寫入 {} / wrote {}", out.display(), out.display());
+                return Ok(ExitCode::SUCCESS);
+            }
+            let pin;
+            let approval = match (a.reprint, &a.manager) {
+                (false, _) => None,
+                (true, None) => anyhow::bail!(
+                    "補印需店長核准:請加 --manager 姓名,並由標準輸入提供密碼 / a reprint needs a manager: add --manager NAME and give the PIN on standard input"
+                ),
+                (true, Some(m)) => {
+                    let mut s = String::new();
+                    std::io::stdin().read_to_string(&mut s)?;
+                    pin = Secret::new(s.trim().to_string());
+                    Some(Approval {
+                        manager: m,
+                        pin: &pin,
+                    })
+                }
+            };
+            let target = a.printer.as_deref().unwrap_or("default");
+            let mut printer = printer_for(cfg, target, a.profile.as_deref())?;
+            let mut t = terminal()?;
+            match t.print_proof(&mut printer, &proof, None, approval) {
+                Ok(job) => {
+                    println!("證明聯已列印(工作 {job})/ proof printed (job {job})");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e @ crate::terminal::PrintError::Printer { .. }) => {
+                    println!("{e}");
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
+}
+
+fn test_page(cfg: &Config, printer: &Printer) -> Document {
+    let p = &printer.profile;
+    let mut d = Document::new();
+    d.text("till 測試頁 / test page", Style::center().double().bold());
+    d.text(&cfg.store.name, Style::center());
+    d.row("型號 profile", &p.name);
+    d.row("連線 transport", &printer.target);
+    d.row(
+        "時間 time",
+        crate::taipei::now().format("%Y-%m-%d %H:%M").to_string(),
+    );
+    d.rule();
+    d.text("繁體中文:發票證明聯 補印 找零", Style::default());
+    d.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789", Style::default());
+    d.text("粗體 bold", Style::default().bold());
+    d.barcode(Symbology::Code39, "TILL-TEST", 40, true);
+    d.qr("till test page 測試", Ecc::M);
+    d.feed(2).cut();
+    d
+}
+
+/// `till printer status`.
+pub fn printer_status(cmd: &PrinterCommand, cfg: &Config) -> anyhow::Result<ExitCode> {
+    let PrinterCommand::Status = cmd;
+    let mut printer = Printer::from_config(&cfg.printer)?;
+    println!("{} ({})", printer.target, printer.profile.name);
+    match printer.status() {
+        Ok(None) => {
+            println!(
+                "此型號或連線不支援狀態查詢 / this model or connection has no status reporting"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(Some(s)) => {
+            let yes = |b: bool| if b { "是 yes" } else { "否 no" };
+            println!("連線 online:          {}", yes(s.online));
+            println!("上蓋開啟 cover open:   {}", yes(s.cover_open));
+            println!("缺紙 paper end:        {}", yes(s.paper_end));
+            println!("紙將盡 paper near end: {}", yes(s.paper_near_end));
+            println!("錢櫃開啟 drawer open:  {}", yes(s.drawer_open));
+            println!("故障 error:            {}", yes(s.error));
+            match s.problem() {
+                None => {
+                    println!("可以列印 / ready to print");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(p) => {
+                    println!("{p}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Err(e) => {
+            println!("{e}");
+            Ok(ExitCode::from(EXIT_UNREACHABLE))
+        }
+    }
+}
+
+/// `till devices`.
+pub fn devices() -> anyhow::Result<ExitCode> {
+    println!("序列埠 serial ports:");
+    match crate::device::scanner::serial::available_ports() {
+        Ok(ports) if ports.is_empty() => println!("  (沒有 / none found)"),
+        Ok(ports) => {
+            for p in ports {
+                println!("  {}  {}", p.path, p.description);
+            }
+        }
+        Err(e) => println!("  {e}"),
+    }
+    println!("USB:");
+    match super::usb::list() {
+        Ok(list) if list.is_empty() => println!("  (沒有 USB 裝置 / no USB devices)"),
+        Ok(list) => {
+            for d in list {
+                println!(
+                    "  usb://{:04x}:{:04x}  bus {} addr {}{}  {}",
+                    d.vid,
+                    d.pid,
+                    d.bus,
+                    d.address,
+                    if d.printer { "  印表機 printer" } else { "" },
+                    d.product.unwrap_or_default()
+                );
+            }
+        }
+        Err(e) => println!(
+            "  無法列出 USB 裝置(此機器可能沒有 USB 匯流排)/ cannot list USB devices (this machine may have no USB bus): {e}"
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}

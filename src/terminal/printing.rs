@@ -1,0 +1,311 @@
+//! Print jobs: journal first, then the printer, then the outcome.
+//!
+//! A job is written to the journal before a byte is sent, so a crash or a
+//! paper change never loses a receipt. An e-invoice proof is a legal
+//! document: one that may be cut short (paper ran out mid-print, the till
+//! crashed while printing) is never silently printed again as an original;
+//! it is reprinted as 補印 with a manager's approval, on record.
+
+use serde_json::json;
+
+use super::{Terminal, TerminalError};
+use crate::device::printer::{JobError, Printed, Printer, PrinterError};
+use crate::einvoice::mypay::{MypayInvoice, Title};
+use crate::journal::{JournalError, PrintState};
+use crate::print::{ProofData, encode, proof_document};
+use crate::sale::SaleNo;
+use crate::secret::Secret;
+
+/// Journal kind of an e-invoice proof (電子發票證明聯).
+pub const PROOF: &str = "invoice_proof";
+pub const RECEIPT: &str = "receipt";
+
+/// `last_error` of a job that may be partly on paper starts with this.
+pub const INCOMPLETE: &str = "incomplete: ";
+
+/// A manager's name and PIN, for one approval.
+#[derive(Debug, Clone, Copy)]
+pub struct Approval<'a> {
+    pub manager: &'a str,
+    pub pin: &'a Secret,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrintError {
+    #[error(transparent)]
+    Terminal(#[from] TerminalError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The job is in the journal as failed with this reason.
+    #[error("{error}")]
+    Printer { job: i64, error: JobError },
+    #[error("無法列印:{0} / cannot print: {0}")]
+    Encode(String),
+    #[error("找不到待印的證明聯 {0} / no pending proof job {0}")]
+    NoSuchJob(i64),
+    #[error("補印的證明聯必須印有「補印」/ a reprinted proof must say 補印")]
+    NotMarkedReprint,
+}
+
+impl PrintError {
+    /// The cashier's message for a printer problem, if that is what it is.
+    pub fn printer_error(&self) -> Option<&PrinterError> {
+        match self {
+            PrintError::Printer { error, .. } => Some(&error.error),
+            _ => None,
+        }
+    }
+}
+
+/// What [`Terminal::resume_print_jobs`] did.
+#[derive(Debug, Default)]
+pub struct Resumed {
+    pub printed: Vec<i64>,
+    /// Proofs that may be cut short: reprint each with
+    /// [`Terminal::reprint_proof`] and a manager's approval.
+    pub needs_approval: Vec<i64>,
+    /// The job the printer stopped at; later jobs wait for the next resume.
+    pub stopped: Option<(i64, JobError)>,
+}
+
+/// The reason recorded for a failed job.
+fn reason(kind: &str, e: &JobError) -> String {
+    let base = format!("{}: {}", e.error.code(), e.error);
+    if kind == PROOF && e.printed == Printed::Maybe {
+        format!("{INCOMPLETE}{base}")
+    } else {
+        base
+    }
+}
+
+/// The proof a MyPay-issued invoice prints: its codes exactly as MyPay gave them.
+pub fn proof_from_mypay(inv: &MypayInvoice, reprint: bool) -> ProofData {
+    ProofData {
+        seller_name: match &inv.title {
+            Some(Title::Text(t)) => Some(t.clone()),
+            // An image title would need a download; the proof is valid without it.
+            Some(Title::ImageUrl(_)) | None => None,
+        },
+        period_label: inv.period.label_zh(),
+        number_dashed: inv.number.dashed(),
+        datetime: match inv.issued_at {
+            Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+            None => inv.issued_on.format("%Y-%m-%d").to_string(),
+        },
+        random_code: inv.random_code.as_str().to_string(),
+        total: inv.total,
+        seller_ban: inv.seller_ban.clone(),
+        buyer_ban: inv.buyer_ban.clone(),
+        code39: inv.middle_barcode.clone(),
+        left_qr: inv.left_qr.clone(),
+        right_qr: inv.right_qr.clone(),
+        test: false,
+        reprint,
+    }
+}
+
+impl Terminal {
+    fn actor(&self) -> String {
+        self.user()
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| "system".into())
+    }
+
+    /// Journal a job and print it. A reprint needs a manager's approval and
+    /// is audited under the manager's name. On a printer problem the job
+    /// stays in the journal as failed, to be printed by
+    /// [`Terminal::resume_print_jobs`].
+    pub fn print(
+        &mut self,
+        printer: &mut Printer,
+        kind: &str,
+        bytes: &[u8],
+        sale: Option<&SaleNo>,
+        reprint: Option<Approval<'_>>,
+    ) -> Result<i64, PrintError> {
+        let id = self.enqueue(printer, kind, bytes, sale, reprint)?;
+        self.run_job(printer, id, kind, bytes)?;
+        Ok(id)
+    }
+
+    fn enqueue(
+        &mut self,
+        printer: &Printer,
+        kind: &str,
+        bytes: &[u8],
+        sale: Option<&SaleNo>,
+        reprint: Option<Approval<'_>>,
+    ) -> Result<i64, PrintError> {
+        let by = match reprint {
+            Some(a) => {
+                let manager = self.manager_approves(a.manager, a.pin)?;
+                if kind == PROOF && !says_reprint(printer, bytes) {
+                    return Err(PrintError::NotMarkedReprint);
+                }
+                manager.name
+            }
+            None => self.actor(),
+        };
+        Ok(self
+            .journal_mut()
+            .enqueue_print(sale, kind, bytes, reprint.is_some(), &by)?)
+    }
+
+    fn run_job(
+        &mut self,
+        printer: &mut Printer,
+        id: i64,
+        kind: &str,
+        bytes: &[u8],
+    ) -> Result<(), PrintError> {
+        self.journal_mut().start_print(id)?;
+        match printer.send(bytes) {
+            Ok(_) => {
+                self.journal_mut().finish_print(id)?;
+                tracing::info!(job = id, kind, "printed");
+                Ok(())
+            }
+            Err(error) => {
+                let why = reason(kind, &error);
+                tracing::warn!(job = id, kind, "print failed: {why}");
+                self.journal_mut().fail_print(id, &why)?;
+                Err(PrintError::Printer { job: id, error })
+            }
+        }
+    }
+
+    /// Print an e-invoice proof; with an approval it is a 補印 reprint.
+    pub fn print_proof(
+        &mut self,
+        printer: &mut Printer,
+        proof: &ProofData,
+        sale: Option<&SaleNo>,
+        reprint: Option<Approval<'_>>,
+    ) -> Result<i64, PrintError> {
+        let bytes = proof_bytes(printer, proof, reprint.is_some())?;
+        self.print(printer, PROOF, &bytes, sale, reprint)
+    }
+
+    /// After a restart or a paper change: print what is still pending, in
+    /// order, stopping at the first printer problem. Proofs that may be on
+    /// paper already are left for a manager's 補印.
+    pub fn resume_print_jobs(&mut self, printer: &mut Printer) -> Result<Resumed, PrintError> {
+        // Proofs caught mid-print by a crash may be on paper: mark them
+        // before the journal puts every interrupted job back in the queue.
+        for job in self.journal().pending_print_jobs()? {
+            if job.kind == PROOF && job.state == PrintState::Printing {
+                self.journal_mut().fail_print(
+                    job.id,
+                    &format!("{INCOMPLETE}interrupted: 列印中斷 / interrupted while printing"),
+                )?;
+            }
+        }
+        self.journal_mut().requeue_interrupted_prints()?;
+        let mut done = Resumed::default();
+        for job in self.journal().pending_print_jobs()? {
+            let incomplete = job
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.starts_with(INCOMPLETE));
+            if job.kind == PROOF && incomplete {
+                done.needs_approval.push(job.id);
+                continue;
+            }
+            if done.stopped.is_some() {
+                continue;
+            }
+            match self.run_job(printer, job.id, &job.kind, &job.payload) {
+                Ok(()) => done.printed.push(job.id),
+                Err(PrintError::Printer { job, error }) => done.stopped = Some((job, error)),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(done)
+    }
+
+    /// Reprint a proof that may have been cut short, as 補印, with a
+    /// manager's approval. The old job is closed once the reprint is queued
+    /// (the journal has no "superseded" state; the audit row records the
+    /// reprint).
+    pub fn reprint_proof(
+        &mut self,
+        printer: &mut Printer,
+        job: i64,
+        proof: &ProofData,
+        approval: Approval<'_>,
+    ) -> Result<i64, PrintError> {
+        let old = self
+            .journal()
+            .pending_print_jobs()?
+            .into_iter()
+            .find(|j| j.id == job && j.kind == PROOF && j.state == PrintState::Failed)
+            .ok_or(PrintError::NoSuchJob(job))?;
+        let bytes = proof_bytes(printer, proof, true)?;
+        let id = self.enqueue(printer, PROOF, &bytes, old.sale.as_ref(), Some(approval))?;
+        self.journal_mut().start_print(old.id)?;
+        self.journal_mut().finish_print(old.id)?;
+        self.run_job(printer, id, PROOF, &bytes)?;
+        Ok(id)
+    }
+
+    /// Pulse the cash drawer (a cash tender). Not a print job: the drawer
+    /// opens even when the paper is out.
+    pub fn open_drawer_for_cash(&mut self, printer: &mut Printer) -> Result<(), PrintError> {
+        pulse(printer).map_err(|error| PrintError::Printer {
+            job: 0,
+            error: JobError {
+                printed: Printed::Nothing,
+                error,
+            },
+        })
+    }
+
+    /// Open the drawer without a sale: a manager approves, and the opening
+    /// is in the audit log before the drawer moves.
+    pub fn no_sale(
+        &mut self,
+        printer: &mut Printer,
+        approval: Approval<'_>,
+        reason: &str,
+    ) -> Result<(), PrintError> {
+        let manager = self.manager_approves(approval.manager, approval.pin)?;
+        let cashier = self.actor();
+        let conn = self.journal().raw_connection();
+        let tx = conn.unchecked_transaction().map_err(JournalError::from)?;
+        crate::journal::audit::append(
+            &tx,
+            &crate::journal::stamp(crate::taipei::now()),
+            &manager.name,
+            "drawer.no_sale",
+            "",
+            &json!({ "cashier": cashier, "reason": reason }),
+        )?;
+        tx.commit().map_err(JournalError::from)?;
+        tracing::info!(manager = %manager.name, "no-sale drawer opening");
+        self.open_drawer_for_cash(printer)
+    }
+}
+
+fn pulse(printer: &mut Printer) -> Result<(), PrinterError> {
+    let bytes = printer.drawer_pulse()?;
+    let timeout = printer.write_timeout;
+    printer.connect()?.write_all(&bytes, timeout)
+}
+
+fn proof_bytes(printer: &Printer, proof: &ProofData, reprint: bool) -> Result<Vec<u8>, PrintError> {
+    let proof = ProofData {
+        reprint,
+        ..proof.clone()
+    };
+    encode(&proof_document(&proof), &printer.profile).map_err(|e| PrintError::Encode(e.to_string()))
+}
+
+/// Whether the bytes print 補印. Printers without a Chinese font get text as
+/// images, which the emulator cannot read back; those are trusted.
+fn says_reprint(printer: &Printer, bytes: &[u8]) -> bool {
+    printer.profile.chinese == crate::print::Chinese::None
+        || crate::print::render(bytes, &printer.profile)
+            .report
+            .text
+            .contains("補印")
+}
