@@ -549,18 +549,11 @@ impl Config {
                 p.url("gateways.goodbuy.return_url", &b.return_url);
             }
         }
-        if !self.printer.transport.eq_ignore_ascii_case("virtual")
-            && !["tcp://", "serial://", "usb://", "file://"]
-                .iter()
-                .any(|s| self.printer.transport.starts_with(s))
-        {
-            p.error(
-                "printer.transport",
-                format!(
-                    "不認得的印表機連線「{}」,請用 tcp://、serial://、usb://、file:// 或 virtual / unknown printer transport \"{}\": use tcp://, serial://, usb://, file:// or virtual",
-                    self.printer.transport, self.printer.transport
-                ),
-            );
+        if let Err(e) = crate::device::printer::Transport::parse(&self.printer.transport) {
+            p.error("printer.transport", e.to_string());
+        }
+        if let Err(e) = crate::print::profile::Profile::find(&self.printer.profile) {
+            p.error("printer.profile", e.to_string());
         }
         if !["wedge", "serial", "hid"].contains(&self.scanner.kind.as_str()) {
             p.error(
@@ -705,6 +698,7 @@ mod tests {
         cfg.gateways.ecpay.as_mut().unwrap().base_url = "http://payment.ecpay.com.tw".into();
         cfg.gateways.jkopay.as_mut().unwrap().merchant_key = Secret::new("");
         cfg.printer.transport = "lpt1".into();
+        cfg.printer.profile = "no-such-printer".into();
         cfg.scanner.kind = "camera".into();
         let keys: Vec<String> = cfg
             .problems()
@@ -719,6 +713,7 @@ mod tests {
             "gateways.ecpay.base_url",
             "gateways.jkopay.merchant_key",
             "printer.transport",
+            "printer.profile",
             "scanner.kind",
         ] {
             assert!(
