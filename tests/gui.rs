@@ -1,11 +1,15 @@
 //! The cashier's screens driven headlessly (iced_test, CPU renderer).
 
+use std::time::{Duration, Instant};
+
 use iced_test::simulator;
 use till::catalogue::Catalogue;
 use till::config::Config;
+use till::device::scanner::wedge::Key;
 use till::journal::Journal;
 use till::money::Ntd;
 use till::terminal::{DEMO_USERS, Terminal};
+use till::ui::keys::KeyPress;
 use till::ui::screen::sale::product_tile_id;
 use till::ui::{App, Message};
 
@@ -178,8 +182,9 @@ fn pay_is_disabled_on_an_empty_cart() {
     assert_eq!(app.screen_name(), "sale", "nothing to pay for");
 }
 
-/// Type into the search box and press Enter, as a keyboard-wedge scanner does
-/// when the search box has focus.
+/// A person types into the search box and presses Enter: the field takes
+/// the characters (iced delivers them to the focused widget), and Enter
+/// reaches the app through the wedge detector.
 fn type_in_search(app: &mut App, text: &str) {
     let placeholder = "搜尋商品名稱或條碼…";
     let mut messages: Vec<Message> = Vec::new();
@@ -187,12 +192,97 @@ fn type_in_search(app: &mut App, text: &str) {
         let mut ui = simulator(app.view());
         ui.click(placeholder).ok();
         ui.typewrite(text);
-        ui.tap_key(iced::keyboard::key::Named::Enter);
         messages.extend(ui.into_messages());
     }
     for m in messages {
         app.update(m);
     }
+    let now = Instant::now();
+    app.update(Message::Key(KeyPress {
+        key: Key::Enter,
+        captured: false,
+        at: now,
+    }));
+    app.update(Message::KeyTick(now + Duration::from_secs(1)));
+}
+
+/// A keyboard-wedge scanner types `code` 4 ms a key, then Enter. When a text
+/// field has focus it swallows each character, as iced does.
+fn wedge_scan(app: &mut App, code: &str, field_focused: bool) {
+    let t0 = Instant::now();
+    if field_focused {
+        let messages: Vec<Message> = {
+            let mut ui = simulator(app.view());
+            ui.click("搜尋商品名稱或條碼…").ok();
+            ui.typewrite(code);
+            ui.into_messages().collect()
+        };
+        for m in messages {
+            app.update(m);
+        }
+    }
+    for (i, c) in code.chars().enumerate() {
+        app.update(Message::Key(KeyPress {
+            key: Key::Char(c),
+            captured: field_focused,
+            at: t0 + Duration::from_millis(4 * i as u64),
+        }));
+    }
+    app.update(Message::Key(KeyPress {
+        key: Key::Enter,
+        captured: false,
+        at: t0 + Duration::from_millis(4 * code.len() as u64 + 4),
+    }));
+}
+
+#[test]
+fn a_scan_while_the_search_box_has_focus_adds_the_product_and_leaves_the_search_text() {
+    let mut app = demo_app();
+    // The cashier had started typing a search…
+    let messages: Vec<Message> = {
+        let mut ui = simulator(app.view());
+        ui.click("搜尋商品名稱或條碼…").unwrap();
+        ui.typewrite("tea");
+        ui.into_messages().collect()
+    };
+    for m in messages {
+        app.update(m);
+    }
+    // …when a customer's item is scanned.
+    wedge_scan(&mut app, "4710000000011", true);
+    assert_eq!(app.cart().units(), 1, "the scan added its product");
+    assert_eq!(app.cart().lines()[0].name, "美式咖啡 Americano");
+    let mut ui = simulator(app.view());
+    assert!(
+        ui.find("tea").is_ok(),
+        "the search box holds what was typed, not the scan"
+    );
+}
+
+#[test]
+fn a_scan_at_the_sign_in_screen_never_becomes_pin_digits() {
+    let mut app = locked_app();
+    let (name, _, pin) = DEMO_USERS[0];
+    click(&mut app, name);
+    wedge_scan(&mut app, "12345678", false);
+    assert!(!shows(&app, "●"), "no PIN digits were entered");
+    // Typed digits, a person's pace, do reach the PIN.
+    let t0 = Instant::now();
+    for (i, d) in pin.chars().enumerate() {
+        app.update(Message::Key(KeyPress {
+            key: Key::Char(d),
+            captured: false,
+            at: t0 + Duration::from_millis(150 * i as u64),
+        }));
+    }
+    app.update(Message::KeyTick(t0 + Duration::from_secs(2)));
+    assert!(shows(&app, "●●●●"));
+    app.update(Message::Key(KeyPress {
+        key: Key::Enter,
+        captured: false,
+        at: t0 + Duration::from_secs(3),
+    }));
+    assert_eq!(app.screen_name(), "sale");
 }
 
 #[test]

@@ -3,16 +3,18 @@
 
 use std::time::{Duration, Instant};
 
-use iced::keyboard::{self, Key, key::Named};
 use iced::widget::{button, column, container, row, text};
 use iced::{Alignment, Element, Length, Subscription};
 
 use crate::catalogue::Catalogue;
 use crate::config::{Config, Source};
+use crate::device::scanner::Framing;
+use crate::device::scanner::wedge::Key;
 use crate::journal::User;
 use crate::sale::Cart;
 use crate::terminal::{Terminal, TerminalError};
 use crate::ui::i18n::{Lang, t};
+use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
 use crate::ui::screen::{done, sale, sign_in, tender};
 use crate::ui::theme;
 
@@ -32,6 +34,10 @@ pub struct App {
     /// Shown over the sign-in screen (e.g. why it locked).
     lock: Option<sign_in::State>,
     last_activity: Instant,
+    /// Every key press passes the keyboard-wedge detector first.
+    keys: KeyRouter,
+    /// Prefix/suffix the configured scanner adds, stripped from scans.
+    framing: Framing,
 }
 
 enum Screen {
@@ -49,6 +55,11 @@ pub enum Message {
     ToggleLanguage,
     SignOut,
     Shortcut(Shortcut),
+    /// A key press, before the wedge detector decided whether a person or
+    /// a scanner typed it.
+    Key(KeyPress),
+    /// Time for the wedge detector to decide held keys.
+    KeyTick(Instant),
     /// A clock tick for the idle lock.
     Tick(Instant),
 }
@@ -109,6 +120,8 @@ impl App {
             screen: Screen::Sale(sale::State::default()),
             lock: Some(sign_in::State::default()),
             last_activity: Instant::now(),
+            keys: KeyRouter::default(),
+            framing: Framing::from_config(&config.scanner),
         }
     }
 
@@ -157,16 +170,25 @@ impl App {
     }
 
     pub fn update(&mut self, message: Message) {
-        if let Message::Tick(now) = message {
-            self.idle_check(now);
-            return;
+        match message {
+            Message::Tick(now) => return self.idle_check(now),
+            Message::Key(press) => {
+                self.last_activity = Instant::now();
+                let routed = self.keys.press(press);
+                return self.routed(routed);
+            }
+            Message::KeyTick(now) => {
+                let routed = self.keys.tick(now);
+                return self.routed(routed);
+            }
+            _ => {}
         }
         self.last_activity = Instant::now();
         if self.lock.is_some() {
             return self.update_locked(message);
         }
         match message {
-            Message::SignIn(_) | Message::Tick(_) => {}
+            Message::SignIn(_) | Message::Tick(_) | Message::Key(_) | Message::KeyTick(_) => {}
             Message::SignOut => self.lock_now(None),
             Message::ToggleLanguage | Message::Shortcut(Shortcut::Language) => {
                 self.lang = self.lang.toggled()
@@ -235,6 +257,37 @@ impl App {
         }
     }
 
+    /// Act on what the wedge detector decided.
+    fn routed(&mut self, routed: Vec<Routed>) {
+        for r in routed {
+            match r {
+                Routed::Key(key) => {
+                    if let Some(shortcut) = shortcut_for(&key) {
+                        self.update(Message::Shortcut(shortcut));
+                    }
+                }
+                Routed::Scan { code, from_field } => self.scanned(&code, &from_field),
+            }
+        }
+    }
+
+    /// A code read by a scanner, from the keyboard wedge or a serial/HID
+    /// scanner. Characters a focused text field swallowed are taken back.
+    pub fn scanned(&mut self, raw: &str, from_field: &str) {
+        let Some((code, _symbology)) = self.framing.apply(raw) else {
+            return;
+        };
+        tracing::info!(code = %crate::barcode::mask_payment_code(&code), screen = self.screen_name(), "scan");
+        if self.lock.is_some() {
+            // Never PIN digits: a scan at the sign-in screen is dropped.
+            return;
+        }
+        if let Screen::Sale(state) = &mut self.screen {
+            state.take_back(from_field);
+            state.scanned(&code, &mut self.cart, &self.catalogue, self.lang);
+        }
+    }
+
     fn idle_check(&mut self, now: Instant) {
         if self.lock.is_none() && now.saturating_duration_since(self.last_activity) >= IDLE_LOCK {
             tracing::info!("idle: locking the till");
@@ -292,6 +345,10 @@ impl App {
             (Screen::Sale(state), Shortcut::Enter) if state.is_confirming() => {
                 self.update(Message::Sale(sale::Message::ConfirmRemove))
             }
+            (Screen::Sale(state), Shortcut::Enter) => {
+                let m = state.enter();
+                self.update(Message::Sale(m))
+            }
             (Screen::Tender(_), Shortcut::Escape) => {
                 self.update(Message::Tender(tender::Message::Back))
             }
@@ -309,21 +366,30 @@ impl App {
         }
     }
 
-    /// Keys no widget took (a focused text field keeps its typing), and a
-    /// slow clock for the idle lock while someone is signed in.
+    /// Every key press (for the wedge detector), its decision timer while
+    /// keys are held, and a slow clock for the idle lock while signed in.
     pub fn subscription(&self) -> Subscription<Message> {
-        let keys = keyboard::listen().filter_map(|event| match event {
-            keyboard::Event::KeyPressed { key, .. } => shortcut_for(&key).map(Message::Shortcut),
+        let keys = iced::event::listen_with(|event, status, _window| match event {
+            iced::Event::Keyboard(iced::keyboard::Event::KeyPressed {
+                key,
+                text,
+                modifiers,
+                ..
+            }) => Some(Message::Key(KeyPress {
+                key: key_of(&key, text.as_deref(), modifiers),
+                captured: status == iced::event::Status::Captured,
+                at: Instant::now(),
+            })),
             _ => None,
         });
-        if self.lock.is_none() {
-            Subscription::batch([
-                keys,
-                iced::time::every(Duration::from_secs(5)).map(Message::Tick),
-            ])
-        } else {
-            keys
+        let mut subs = vec![keys];
+        if self.keys.deadline().is_some() {
+            subs.push(iced::time::every(Duration::from_millis(20)).map(Message::KeyTick));
         }
+        if self.lock.is_none() {
+            subs.push(iced::time::every(Duration::from_secs(5)).map(Message::Tick));
+        }
+        Subscription::batch(subs)
     }
 
     pub fn view(&self) -> Element<'_, Message> {
@@ -425,19 +491,13 @@ impl App {
 
 fn shortcut_for(key: &Key) -> Option<Shortcut> {
     match key {
-        Key::Named(Named::F2) => Some(Shortcut::Pay),
-        Key::Named(Named::F4) => Some(Shortcut::Language),
-        Key::Named(Named::F8) => Some(Shortcut::Remove),
-        Key::Named(Named::Escape) => Some(Shortcut::Escape),
-        Key::Named(Named::Enter) => Some(Shortcut::Enter),
-        Key::Named(Named::Backspace) => Some(Shortcut::Backspace),
-        Key::Character(c) => {
-            let mut chars = c.chars();
-            match (chars.next(), chars.next()) {
-                (Some(d), None) if d.is_ascii_digit() => Some(Shortcut::Digit(d)),
-                _ => None,
-            }
-        }
+        Key::Other(name) if name == "F2" => Some(Shortcut::Pay),
+        Key::Other(name) if name == "F4" => Some(Shortcut::Language),
+        Key::Other(name) if name == "F8" => Some(Shortcut::Remove),
+        Key::Escape => Some(Shortcut::Escape),
+        Key::Enter => Some(Shortcut::Enter),
+        Key::Backspace => Some(Shortcut::Backspace),
+        Key::Char(d) if d.is_ascii_digit() => Some(Shortcut::Digit(*d)),
         _ => None,
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod i18n;
+pub mod keys;
 pub mod screen;
 pub mod theme;
 pub mod widget;

@@ -152,6 +152,23 @@ impl State {
         }
     }
 
+    /// What Enter does: look up what is in the search box, else add the
+    /// open amount. (Enter reaches the app through the wedge detector, so a
+    /// scanner's Enter never submits a half-typed search.)
+    pub fn enter(&self) -> Message {
+        if self.query.trim().is_empty() && !self.open_amount.is_empty() {
+            Message::AddOpenAmount
+        } else {
+            Message::Submit
+        }
+    }
+
+    /// Take a scan's characters back out of whichever field swallowed them.
+    pub fn take_back(&mut self, swallowed: &str) {
+        crate::ui::keys::take_back(&mut self.query, swallowed);
+        crate::ui::keys::take_back(&mut self.open_amount, swallowed);
+    }
+
     /// The line a "remove" shortcut acts on: the last one.
     pub fn ask_remove_last(&mut self, cart: &Cart) {
         if !cart.is_empty() {
@@ -342,13 +359,11 @@ impl State {
         }
         let search = text_input(&t(lang, "sale.search"), &self.query)
             .on_input(Message::Query)
-            .on_submit(Message::Submit)
             .size(theme::TEXT)
             .padding(12);
         let open = row![
             text_input(&t(lang, "sale.open_amount"), &self.open_amount)
                 .on_input(Message::OpenAmount)
-                .on_submit(Message::AddOpenAmount)
                 .size(theme::TEXT)
                 .padding(12),
             button(text(t(lang, "sale.add")).size(theme::TEXT))

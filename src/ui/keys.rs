@@ -1,0 +1,236 @@
+//! Every key press goes through the keyboard-wedge detector before the till
+//! acts on it, so a code typed by a scanner is taken as a scan whatever has
+//! focus: it never becomes PIN digits, and when a text field swallowed its
+//! characters they are taken back out of the field.
+//!
+//! iced gives each key event to the focused widget first (which "captures"
+//! it) and then to subscriptions; we see both kinds, remember which keys a
+//! widget already used, and only act ourselves on keys no widget took.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use iced::keyboard::{self, Key as IcedKey, key::Named};
+
+use crate::device::scanner::wedge::{Key, WedgeConfig, WedgeDetector, WedgeOutput};
+
+/// One key press as the app saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyPress {
+    pub key: Key,
+    /// A focused widget (a text field) already used this key.
+    pub captured: bool,
+    pub at: Instant,
+}
+
+/// What the app should do once the detector has decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Routed {
+    /// A key a person pressed that no widget used: a shortcut or keypad key.
+    Key(Key),
+    /// A scanned code. `from_field` holds the characters a focused text
+    /// field swallowed, to be taken back out of it.
+    Scan { code: String, from_field: String },
+}
+
+/// The detector plus the bookkeeping of which held keys a widget used.
+#[derive(Debug)]
+pub struct KeyRouter {
+    detector: WedgeDetector,
+    held: VecDeque<(Key, bool)>,
+}
+
+impl Default for KeyRouter {
+    fn default() -> Self {
+        KeyRouter::new(WedgeConfig::default())
+    }
+}
+
+impl KeyRouter {
+    pub fn new(config: WedgeConfig) -> KeyRouter {
+        KeyRouter {
+            detector: WedgeDetector::new(config),
+            held: VecDeque::new(),
+        }
+    }
+
+    /// When the app must call [`KeyRouter::tick`]; `None` when nothing is held.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.detector.deadline()
+    }
+
+    pub fn press(&mut self, press: KeyPress) -> Vec<Routed> {
+        self.held.push_back((press.key.clone(), press.captured));
+        let out = self.detector.feed(press.key, press.at);
+        self.route(out)
+    }
+
+    pub fn tick(&mut self, now: Instant) -> Vec<Routed> {
+        let out = self.detector.tick(now);
+        self.route(out)
+    }
+
+    fn route(&mut self, outputs: Vec<WedgeOutput>) -> Vec<Routed> {
+        let mut routed = Vec::new();
+        for output in outputs {
+            match output {
+                WedgeOutput::Typed(text) => {
+                    for _ in text.chars() {
+                        if let Some((key, false)) = self.held.pop_front() {
+                            routed.push(Routed::Key(key));
+                        }
+                    }
+                }
+                WedgeOutput::Key(_) => {
+                    if let Some((key, false)) = self.held.pop_front() {
+                        routed.push(Routed::Key(key));
+                    }
+                }
+                WedgeOutput::Scanned(code) => {
+                    let mut from_field = String::new();
+                    for _ in code.chars() {
+                        if let Some((Key::Char(c), true)) = self.held.pop_front() {
+                            from_field.push(c);
+                        }
+                    }
+                    routed.push(Routed::Scan { code, from_field });
+                }
+            }
+        }
+        // A terminator the detector swallowed with its scan leaves nothing held.
+        if self.detector.deadline().is_none() {
+            self.held.clear();
+        }
+        routed
+    }
+}
+
+/// The key of an iced key press, as the detector names keys. Keys pressed
+/// with Ctrl, Alt or Logo are never part of a scan.
+pub fn key_of(key: &IcedKey, text: Option<&str>, modifiers: keyboard::Modifiers) -> Key {
+    if modifiers.control() || modifiers.alt() || modifiers.logo() {
+        return Key::Other(format!("{key:?}"));
+    }
+    match key {
+        IcedKey::Named(Named::Enter) => Key::Enter,
+        IcedKey::Named(Named::Tab) => Key::Tab,
+        IcedKey::Named(Named::Backspace) => Key::Backspace,
+        IcedKey::Named(Named::Escape) => Key::Escape,
+        IcedKey::Named(named) => Key::Other(format!("{named:?}")),
+        IcedKey::Character(c) => {
+            let typed = text.unwrap_or(c.as_str());
+            let mut chars = typed.chars();
+            match (chars.next(), chars.next()) {
+                (Some(ch), None) if !ch.is_control() => Key::Char(ch),
+                _ => Key::Other(typed.to_string()),
+            }
+        }
+        IcedKey::Unidentified => Key::Other("Unidentified".into()),
+    }
+}
+
+/// Take a scan's characters back out of a text field: the longest end of
+/// the field that is the start of the scan (a field that refuses some
+/// characters, like the digits-only amount box, kept only a prefix).
+pub fn take_back(field: &mut String, swallowed: &str) {
+    if swallowed.is_empty() {
+        return;
+    }
+    let chars: Vec<char> = swallowed.chars().collect();
+    for k in (1..=chars.len()).rev() {
+        let tail: String = chars[..k].iter().collect();
+        if field.ends_with(&tail) {
+            field.truncate(field.len() - tail.len());
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn at(t0: Instant, ms: u64) -> Instant {
+        t0 + Duration::from_millis(ms)
+    }
+
+    fn press(r: &mut KeyRouter, key: Key, captured: bool, t: Instant) -> Vec<Routed> {
+        r.press(KeyPress {
+            key,
+            captured,
+            at: t,
+        })
+    }
+
+    #[test]
+    fn a_scan_into_a_focused_field_is_taken_back_and_routed() {
+        let t0 = Instant::now();
+        let mut r = KeyRouter::default();
+        let mut out = Vec::new();
+        for (i, c) in "4710000000028".chars().enumerate() {
+            out.extend(press(&mut r, Key::Char(c), true, at(t0, 5 * i as u64)));
+        }
+        out.extend(press(&mut r, Key::Enter, false, at(t0, 70)));
+        assert_eq!(
+            out,
+            vec![Routed::Scan {
+                code: "4710000000028".into(),
+                from_field: "4710000000028".into()
+            }]
+        );
+        assert!(r.deadline().is_none());
+    }
+
+    #[test]
+    fn typed_pin_digits_reach_the_keypad_after_the_idle_wait_and_a_scan_does_not() {
+        let t0 = Instant::now();
+        let mut r = KeyRouter::default();
+        let mut out = Vec::new();
+        for (i, c) in "0000".chars().enumerate() {
+            out.extend(press(&mut r, Key::Char(c), false, at(t0, 150 * i as u64)));
+        }
+        out.extend(r.tick(at(t0, 1000)));
+        assert_eq!(out.len(), 4);
+        assert!(out.iter().all(|o| *o == Routed::Key(Key::Char('0'))));
+
+        let mut out = Vec::new();
+        for (i, c) in "22J111111111111111".chars().enumerate() {
+            out.extend(press(
+                &mut r,
+                Key::Char(c),
+                false,
+                at(t0, 2000 + 4 * i as u64),
+            ));
+        }
+        out.extend(press(&mut r, Key::Enter, false, at(t0, 2100)));
+        assert_eq!(
+            out,
+            vec![Routed::Scan {
+                code: "22J111111111111111".into(),
+                from_field: String::new()
+            }]
+        );
+    }
+
+    #[test]
+    fn function_keys_pass_straight_through() {
+        let mut r = KeyRouter::default();
+        let out = press(&mut r, Key::Other("F2".into()), false, Instant::now());
+        assert_eq!(out, vec![Routed::Key(Key::Other("F2".into()))]);
+    }
+
+    #[test]
+    fn take_back_removes_what_the_field_kept() {
+        let mut query = "tea4710000000028".to_string();
+        take_back(&mut query, "4710000000028");
+        assert_eq!(query, "tea");
+        // A digits-only field capped at 8 kept only the start of the scan.
+        let mut amount = "1247100000".to_string();
+        take_back(&mut amount, "4710000000028");
+        assert_eq!(amount, "12");
+        let mut untouched = "latte".to_string();
+        take_back(&mut untouched, "");
+        assert_eq!(untouched, "latte");
+    }
+}
