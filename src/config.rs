@@ -170,7 +170,7 @@ impl Default for Printer {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash)]
 #[serde(deny_unknown_fields)]
 pub struct Scanner {
     /// `wedge` (keyboard), `serial`, `hid`.

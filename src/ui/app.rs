@@ -8,8 +8,8 @@ use iced::{Alignment, Element, Length, Subscription};
 
 use crate::catalogue::Catalogue;
 use crate::config::{Config, Source};
-use crate::device::scanner::Framing;
 use crate::device::scanner::wedge::Key;
+use crate::device::scanner::{Framing, ScannerEvent};
 use crate::journal::User;
 use crate::sale::Cart;
 use crate::terminal::{Terminal, TerminalError};
@@ -38,6 +38,9 @@ pub struct App {
     keys: KeyRouter,
     /// Prefix/suffix the configured scanner adds, stripped from scans.
     framing: Framing,
+    scanner_config: crate::config::Scanner,
+    /// What the status bar says about a serial/HID scanner.
+    scanner_state: Option<Result<String, String>>,
 }
 
 enum Screen {
@@ -60,6 +63,8 @@ pub enum Message {
     Key(KeyPress),
     /// Time for the wedge detector to decide held keys.
     KeyTick(Instant),
+    /// A serial or USB HID scanner reported something.
+    Scanner(ScannerEvent),
     /// A clock tick for the idle lock.
     Tick(Instant),
 }
@@ -122,6 +127,8 @@ impl App {
             last_activity: Instant::now(),
             keys: KeyRouter::default(),
             framing: Framing::from_config(&config.scanner),
+            scanner_config: config.scanner.clone(),
+            scanner_state: None,
         }
     }
 
@@ -181,6 +188,7 @@ impl App {
                 let routed = self.keys.tick(now);
                 return self.routed(routed);
             }
+            Message::Scanner(event) => return self.scanner_event(event),
             _ => {}
         }
         self.last_activity = Instant::now();
@@ -188,7 +196,11 @@ impl App {
             return self.update_locked(message);
         }
         match message {
-            Message::SignIn(_) | Message::Tick(_) | Message::Key(_) | Message::KeyTick(_) => {}
+            Message::SignIn(_)
+            | Message::Tick(_)
+            | Message::Key(_)
+            | Message::KeyTick(_)
+            | Message::Scanner(_) => {}
             Message::SignOut => self.lock_now(None),
             Message::ToggleLanguage | Message::Shortcut(Shortcut::Language) => {
                 self.lang = self.lang.toggled()
@@ -271,12 +283,30 @@ impl App {
         }
     }
 
-    /// A code read by a scanner, from the keyboard wedge or a serial/HID
-    /// scanner. Characters a focused text field swallowed are taken back.
+    fn scanner_event(&mut self, event: ScannerEvent) {
+        match event {
+            // The hub already stripped the configured framing.
+            ScannerEvent::Scan(scan) => self.scanned_code(scan.text, ""),
+            ScannerEvent::Connected(source) | ScannerEvent::Reconnected(source) => {
+                self.scanner_state = Some(Ok(source.to_string()))
+            }
+            ScannerEvent::Disconnected { source, reason } => {
+                tracing::warn!(%source, %reason, "scanner disconnected");
+                self.scanner_state = Some(Err(source.to_string()))
+            }
+        }
+    }
+
+    /// A code typed by a keyboard-wedge scanner. Characters a focused text
+    /// field swallowed are taken back.
     pub fn scanned(&mut self, raw: &str, from_field: &str) {
         let Some((code, _symbology)) = self.framing.apply(raw) else {
             return;
         };
+        self.scanned_code(code, from_field);
+    }
+
+    fn scanned_code(&mut self, code: String, from_field: &str) {
         tracing::info!(code = %crate::barcode::mask_payment_code(&code), screen = self.screen_name(), "scan");
         if self.lock.is_some() {
             // Never PIN digits: a scan at the sign-in screen is dropped.
@@ -382,7 +412,10 @@ impl App {
             })),
             _ => None,
         });
-        let mut subs = vec![keys];
+        let mut subs = vec![
+            keys,
+            crate::ui::scanner::subscription(&self.scanner_config).map(Message::Scanner),
+        ];
         if self.keys.deadline().is_some() {
             subs.push(iced::time::every(Duration::from_millis(20)).map(Message::KeyTick));
         }
@@ -472,9 +505,19 @@ impl App {
                 t(lang, "status.ready")
             }
         );
+        let scanner = match &self.scanner_state {
+            None => String::new(),
+            Some(Ok(source)) => format!("{}: {source}", t(lang, "status.scanner")),
+            Some(Err(source)) => format!(
+                "{}: {source} {}",
+                t(lang, "status.scanner"),
+                t(lang, "status.disconnected")
+            ),
+        };
         container(
             row![
                 text(printer).size(theme::TEXT_SMALL),
+                text(scanner).size(theme::TEXT_SMALL),
                 text(t(lang, "keys.hint"))
                     .size(theme::TEXT_SMALL)
                     .width(Length::Fill)
