@@ -50,6 +50,8 @@ enum Command {
     /// Manage the staff who sign in at the till
     #[command(subcommand)]
     User(UserCommand),
+    /// Print each scan from the configured scanner with what it is (Ctrl-D / Ctrl-C ends)
+    ScanTest,
     /// Say what a scanned code is (product, payment code, carrier, BAN…)
     Classify {
         /// The scanned text
@@ -176,6 +178,10 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
             Ok(config_check(&cfg, &source))
         }
         Some(Command::Classify { code, context }) => classify(&code, &context),
+        Some(Command::ScanTest) => {
+            let (cfg, _) = load(cli.config.as_deref(), redactor)?;
+            scan_test(&cfg.scanner)
+        }
         Some(Command::Render(args)) => printer_cli::render_file(&args),
         Some(Command::VirtualPrinter(args)) => printer_cli::virtual_printer(&args),
         Some(Command::Print(cmd)) => {
@@ -242,6 +248,65 @@ fn classify(code: &str, context: &str) -> anyhow::Result<ExitCode> {
         Err(why) => {
             println!("{why}");
             Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Show one scan the way support staff need it: what it is in every
+/// context, and a keyboard-layout hint when it looks mangled.
+fn describe_scan(text: &str) {
+    use till::device::scanner::diagnose::layout_hint;
+    println!("掃描 scan: {}", barcode::mask_payment_code(text));
+    for (name, ctx) in [
+        ("selling", ScanContext::Selling),
+        ("tendering", ScanContext::Tendering),
+        ("buyer-choice", ScanContext::BuyerChoice),
+    ] {
+        match barcode::classify(text, ctx) {
+            Ok(s) => println!(
+                "  {name:<13} {} / {}: {}",
+                s.kind_zh(),
+                s.kind_en(),
+                s.shown()
+            ),
+            Err(why) => println!("  {name:<13} {why}"),
+        }
+    }
+    if let Some(hint) = layout_hint(text) {
+        println!("  {hint}");
+    }
+}
+
+fn scan_test(scanner: &config::Scanner) -> anyhow::Result<ExitCode> {
+    use till::device::scanner::{ScannerEvent, ScannerHub};
+    if scanner.kind == "wedge" {
+        println!(
+            "鍵盤式掃描器:請對著本視窗掃描,每筆一行。/ keyboard-wedge scanner: scan into this window, one code per line."
+        );
+        for line in std::io::stdin().lines() {
+            let line = line?;
+            let framing = till::device::scanner::Framing::from_config(scanner);
+            if let Some((text, _)) = framing.apply(&line) {
+                describe_scan(&text);
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let hub = ScannerHub::from_config(scanner)?;
+    println!(
+        "等待掃描 {} / waiting for scans from {}",
+        scanner.device, scanner.device
+    );
+    loop {
+        match hub.recv_timeout(std::time::Duration::from_secs(3600)) {
+            Some(ScannerEvent::Scan(scan)) => describe_scan(&scan.text),
+            Some(ScannerEvent::Connected(s)) | Some(ScannerEvent::Reconnected(s)) => {
+                println!("已連線 connected: {s}")
+            }
+            Some(ScannerEvent::Disconnected { source, reason }) => {
+                println!("未連線,重試中 disconnected, retrying: {source}: {reason}")
+            }
+            None => {}
         }
     }
 }

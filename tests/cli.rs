@@ -19,7 +19,16 @@ fn help_lists_every_subcommand_with_a_purpose() {
     let out = till().arg("--help").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for sub in ["config", "journal", "history", "user", "classify"] {
+    for sub in [
+        "config",
+        "journal",
+        "history",
+        "user",
+        "classify",
+        "scan-test",
+        "render",
+        "devices",
+    ] {
         let line = text
             .lines()
             .find(|l| l.trim_start().starts_with(sub))
@@ -299,4 +308,16 @@ fn classify_names_what_was_scanned_without_echoing_payment_codes() {
     let bad = till().args(["classify", "4710000000012"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stdout).contains("check digit"));
+}
+
+#[test]
+fn scan_test_explains_each_scan_and_spots_a_french_keyboard_layout() {
+    let out = run_with_stdin(till().arg("scan-test"), "4710000000011\n&é\"'(-è_çà\n");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("EAN-13 4710000000011"), "{text}");
+    assert!(
+        text.contains("AZERTY"),
+        "the layout hint names the cause: {text}"
+    );
 }
