@@ -188,6 +188,34 @@ pub struct Scanner {
     pub strip_prefix: String,
     #[serde(default)]
     pub strip_suffix: String,
+    /// Serial framing: 7 or 8 data bits, `none`/`odd`/`even` parity,
+    /// 1 or 2 stop bits, `none`/`software`/`hardware` flow control.
+    #[serde(default = "default_data_bits")]
+    pub data_bits: u8,
+    #[serde(default = "default_none")]
+    pub parity: String,
+    #[serde(default = "default_stop_bits")]
+    pub stop_bits: u8,
+    #[serde(default = "default_none")]
+    pub flow_control: String,
+    /// With `terminator = "idle"`: the silence that ends a code.
+    #[serde(default = "default_idle_gap_ms")]
+    pub idle_gap_ms: u64,
+    /// USB HID scanners: `pos` (HID POS, usage page 0x8C) or `keyboard`.
+    #[serde(default = "default_hid_mode")]
+    pub hid_mode: String,
+    /// HID POS report id (0 when the device sends none).
+    #[serde(default = "default_hid_report_id")]
+    pub hid_report_id: u8,
+    /// Keyboard wedge: the longest gap between two keys of one scan, the
+    /// shortest code taken as a scan, and the silence after which held
+    /// keys are decided (and typed keys forwarded).
+    #[serde(default = "default_wedge_max_gap_ms")]
+    pub wedge_max_gap_ms: u64,
+    #[serde(default = "default_wedge_min_len")]
+    pub wedge_min_len: usize,
+    #[serde(default = "default_wedge_idle_ms")]
+    pub wedge_idle_ms: u64,
 }
 
 impl Default for Scanner {
@@ -199,8 +227,46 @@ impl Default for Scanner {
             terminator: default_terminator(),
             strip_prefix: String::new(),
             strip_suffix: String::new(),
+            data_bits: default_data_bits(),
+            parity: default_none(),
+            stop_bits: default_stop_bits(),
+            flow_control: default_none(),
+            idle_gap_ms: default_idle_gap_ms(),
+            hid_mode: default_hid_mode(),
+            hid_report_id: default_hid_report_id(),
+            wedge_max_gap_ms: default_wedge_max_gap_ms(),
+            wedge_min_len: default_wedge_min_len(),
+            wedge_idle_ms: default_wedge_idle_ms(),
         }
     }
+}
+
+fn default_data_bits() -> u8 {
+    8
+}
+fn default_none() -> String {
+    "none".into()
+}
+fn default_stop_bits() -> u8 {
+    1
+}
+fn default_idle_gap_ms() -> u64 {
+    50
+}
+fn default_hid_mode() -> String {
+    "pos".into()
+}
+fn default_hid_report_id() -> u8 {
+    2
+}
+fn default_wedge_max_gap_ms() -> u64 {
+    40
+}
+fn default_wedge_min_len() -> usize {
+    6
+}
+fn default_wedge_idle_ms() -> u64 {
+    60
 }
 
 /// Who issues the e-invoice for a sale.
@@ -570,6 +636,24 @@ impl Config {
                 "序列或 HID 掃描器須指定裝置 / a serial or HID scanner needs a device",
             );
         }
+        if self.scanner.kind == "serial"
+            && !self.scanner.device.is_empty()
+            && let Err(e) = crate::device::scanner::serial::SerialConfig::from_config(&self.scanner)
+        {
+            p.error("scanner", e.to_string());
+        }
+        if !["pos", "keyboard"].contains(&self.scanner.hid_mode.as_str()) {
+            p.error(
+                "scanner.hid_mode",
+                "HID 模式須為 pos 或 keyboard / hid_mode must be pos or keyboard",
+            );
+        }
+        if self.scanner.wedge_min_len < 2 || self.scanner.wedge_max_gap_ms == 0 {
+            p.error(
+                "scanner.wedge_min_len",
+                "鍵盤式掃描器的最短長度至少 2、間隔須大於 0 / wedge_min_len must be at least 2 and wedge_max_gap_ms more than 0",
+            );
+        }
         if !["cr", "lf", "crlf", "idle"].contains(&self.scanner.terminator.as_str()) {
             p.error(
                 "scanner.terminator",
@@ -721,6 +805,29 @@ mod tests {
                 "{want} missing from {keys:?}"
             );
         }
+    }
+
+    #[test]
+    fn serial_scanner_settings_are_checked_by_name() {
+        let mut cfg = example();
+        cfg.scanner.kind = "serial".into();
+        cfg.scanner.device = "/dev/till-scanner".into();
+        cfg.scanner.data_bits = 7;
+        cfg.scanner.parity = "even".into();
+        assert!(
+            cfg.problems().iter().all(|p| p.key != "scanner"),
+            "7E1 is fine"
+        );
+        cfg.scanner.parity = "mark".into();
+        let problem = cfg
+            .problems()
+            .into_iter()
+            .find(|p| p.key == "scanner")
+            .unwrap();
+        assert!(problem.message.contains("parity"), "{}", problem.message);
+        cfg.scanner.parity = "none".into();
+        cfg.scanner.hid_mode = "mouse".into();
+        assert!(cfg.problems().iter().any(|p| p.key == "scanner.hid_mode"));
     }
 
     #[test]

@@ -125,7 +125,12 @@ impl App {
             screen: Screen::Sale(sale::State::default()),
             lock: Some(sign_in::State::default()),
             last_activity: Instant::now(),
-            keys: KeyRouter::default(),
+            keys: KeyRouter::new(crate::device::scanner::wedge::WedgeConfig {
+                max_gap: Duration::from_millis(config.scanner.wedge_max_gap_ms),
+                min_len: config.scanner.wedge_min_len,
+                idle_timeout: Duration::from_millis(config.scanner.wedge_idle_ms),
+                ..Default::default()
+            }),
             framing: Framing::from_config(&config.scanner),
             scanner_config: config.scanner.clone(),
             scanner_state: None,

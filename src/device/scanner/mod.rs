@@ -100,6 +100,10 @@ pub enum ScannerError {
     HidDevice(String),
     #[error("未設定序列埠路徑 / no serial port path is configured")]
     NoSerialPath,
+    #[error(
+        "掃描器設定 {key} 的值「{value}」無效 / scanner setting {key} = \"{value}\" is not valid"
+    )]
+    Setting { key: String, value: String },
     #[error("無法列出序列埠:{0} / cannot list serial ports: {0}")]
     ListPorts(String),
     #[error("USB 錯誤:{0} / USB error: {0}")]
@@ -332,7 +336,14 @@ impl ScannerHub {
             "serial" => hub.add_serial(serial::SerialConfig::from_config(c)?, framing),
             "hid" => {
                 let (vid, pid) = hid::parse_vid_pid(&c.device)?;
-                let kind = hid::ReportKind::Pos { report_id: Some(2) };
+                let kind = match c.hid_mode.as_str() {
+                    "keyboard" => hid::ReportKind::BootKeyboard {
+                        idle_end: Duration::from_millis(c.wedge_idle_ms.max(1)),
+                    },
+                    _ => hid::ReportKind::Pos {
+                        report_id: (c.hid_report_id != 0).then_some(c.hid_report_id),
+                    },
+                };
                 hub.add_hid(hid::HidReader::usb(vid, pid, kind), framing);
             }
             _ => {}

@@ -154,11 +154,38 @@ impl SerialConfig {
         if c.device.is_empty() {
             return Err(ScannerError::NoSerialPath);
         }
-        Ok(SerialConfig::new(
-            c.device.clone(),
-            c.baud,
-            Terminator::parse(&c.terminator)?,
-        ))
+        let bad = |key: &str, value: String| ScannerError::Setting {
+            key: key.to_string(),
+            value,
+        };
+        let terminator = match Terminator::parse(&c.terminator)? {
+            Terminator::Idle(_) => Terminator::Idle(Duration::from_millis(c.idle_gap_ms.max(1))),
+            t => t,
+        };
+        let mut cfg = SerialConfig::new(c.device.clone(), c.baud, terminator);
+        cfg.data_bits = match c.data_bits {
+            7 => DataBits::Seven,
+            8 => DataBits::Eight,
+            n => return Err(bad("data_bits", n.to_string())),
+        };
+        cfg.parity = match c.parity.as_str() {
+            "none" => Parity::None,
+            "odd" => Parity::Odd,
+            "even" => Parity::Even,
+            other => return Err(bad("parity", other.to_string())),
+        };
+        cfg.stop_bits = match c.stop_bits {
+            1 => StopBits::One,
+            2 => StopBits::Two,
+            n => return Err(bad("stop_bits", n.to_string())),
+        };
+        cfg.flow_control = match c.flow_control.as_str() {
+            "none" => FlowControl::None,
+            "software" => FlowControl::Software,
+            "hardware" => FlowControl::Hardware,
+            other => return Err(bad("flow_control", other.to_string())),
+        };
+        Ok(cfg)
     }
 
     /// How long one read waits: short enough to notice the idle gap and a
