@@ -232,6 +232,7 @@ fn configured_serial_scanner_with_prefix_and_suffix() {
         terminator: "crlf".into(),
         strip_prefix: "#".into(),
         strip_suffix: "!".into(),
+        ..Default::default()
     };
     let hub = ScannerHub::from_config(&config).unwrap();
     assert!(matches!(next(&hub), ScannerEvent::Connected(_)));
