@@ -13,12 +13,32 @@ use till::ui::keys::KeyPress;
 use till::ui::screen::sale::product_tile_id;
 use till::ui::{App, Message};
 
+/// A virtual printer writing its PNGs into `dir`.
+fn virtual_printer(dir: &std::path::Path) -> till::device::printer::Printer {
+    let profile = till::print::Profile::builtin("generic-58-big5").unwrap();
+    let (dir, p) = (dir.to_path_buf(), profile.clone());
+    till::device::printer::Printer::with_opener(profile, "virtual", move || {
+        Ok(Box::new(
+            till::device::printer::virtual_printer::VirtualPort::new(dir.clone(), p.clone()),
+        ))
+    })
+}
+
+thread_local! {
+    /// Where this test's virtual printer prints (each test runs on its own thread).
+    static PAPER: tempfile::TempDir = tempfile::tempdir().unwrap();
+}
+
+fn paper_dir() -> std::path::PathBuf {
+    PAPER.with(|d| d.path().to_path_buf())
+}
+
 /// A demo till on an in-memory journal, at the sign-in screen.
 fn locked_app() -> App {
     let config = Config::demo();
     let terminal =
         Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
-    App::new(&config, terminal, Catalogue::demo())
+    App::new(&config, terminal, Catalogue::demo()).with_printer(virtual_printer(&paper_dir()))
 }
 
 fn enter_pin(app: &mut App, name: &str, pin: &str) {
@@ -109,6 +129,22 @@ fn a_cash_sale_from_tiles_to_change() {
     assert!(
         shows(&app, &sale.sale_no.to_string()),
         "the sale number is on screen"
+    );
+    assert!(shows(&app, "收據已列印"));
+    // The receipt came out of the (virtual) printer with the sale on it,
+    // and the cash drawer was kicked.
+    let report: String = std::fs::read_dir(paper_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(report.contains(&sale.sale_no.to_string()), "{report}");
+    assert!(report.contains("拿鐵 Latte"), "{report}");
+    assert!(report.contains("drawer pulse: pin 2"), "{report}");
+    assert!(
+        report.contains(&format!("Code128: {}", sale.sale_no.receipt_code())),
+        "the receipt code is printed for refunds: {report}"
     );
     click(&mut app, "下一位 (Enter)");
     assert_eq!(app.screen_name(), "sale");

@@ -32,7 +32,15 @@ fn app() -> App {
             .with_ymd_and_hms(2026, 11, 22, 14, 30, 0)
             .unwrap()
     });
-    App::new(&config, terminal, Catalogue::demo())
+    let profile = till::print::Profile::builtin("generic-58-big5").unwrap();
+    let paper = std::env::temp_dir().join(format!("till-snapshot-paper-{}", std::process::id()));
+    let p = profile.clone();
+    let printer = till::device::printer::Printer::with_opener(profile, "virtual", move || {
+        Ok(Box::new(
+            till::device::printer::virtual_printer::VirtualPort::new(paper.clone(), p.clone()),
+        ))
+    });
+    App::new(&config, terminal, Catalogue::demo()).with_printer(printer)
 }
 
 fn click(app: &mut App, label: &str) {

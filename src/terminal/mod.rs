@@ -60,6 +60,50 @@ pub struct CashSale {
 
 type Clock = std::sync::Arc<dyn Fn() -> taipei::TaipeiTime + Send + Sync>;
 
+impl CashSale {
+    /// The receipt of this sale, from what the journal holds.
+    pub fn receipt(
+        &self,
+        terminal: &Terminal,
+        store: &crate::config::Store,
+    ) -> Result<crate::print::document::ReceiptData> {
+        use crate::print::document::{ReceiptData, ReceiptItem};
+        let detail = terminal
+            .journal()
+            .sale_detail(&self.sale_no)?
+            .ok_or_else(|| JournalError::NoSuchSale(self.sale_no.to_string()))?;
+        let mut header_lines = Vec::new();
+        if !store.address.is_empty() {
+            header_lines.push(store.address.clone());
+        }
+        header_lines.push(format!("統一編號 {}", store.ban));
+        let at = chrono::DateTime::parse_from_rfc3339(&detail.summary.created_at)
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or(detail.summary.created_at.clone());
+        Ok(ReceiptData {
+            shop_name: store.name.clone(),
+            header_lines,
+            sale_no: self.sale_no.to_string(),
+            datetime: at,
+            items: detail
+                .lines
+                .iter()
+                .map(|l| ReceiptItem {
+                    name: l.name.clone(),
+                    qty: l.qty,
+                    amount: l.total().unwrap_or(Ntd::ZERO),
+                })
+                .collect(),
+            total: self.total,
+            tenders: vec![("現金 Cash".to_string(), self.received)],
+            change: self.change,
+            receipt_code: self.sale_no.receipt_code().to_string(),
+            footer: Some(format!("收銀員 {}", detail.summary.cashier)),
+            open_drawer: true,
+        })
+    }
+}
+
 /// One till: its journal, its id and who is signed in.
 pub struct Terminal {
     journal: Journal,

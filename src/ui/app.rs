@@ -8,6 +8,7 @@ use iced::{Alignment, Element, Length, Subscription};
 
 use crate::catalogue::Catalogue;
 use crate::config::{Config, Source};
+use crate::device::printer::Printer;
 use crate::device::scanner::wedge::Key;
 use crate::device::scanner::{Framing, ScannerEvent};
 use crate::journal::User;
@@ -39,6 +40,9 @@ pub struct App {
     /// Prefix/suffix the configured scanner adds, stripped from scans.
     framing: Framing,
     scanner_config: crate::config::Scanner,
+    store: crate::config::Store,
+    /// The receipt printer; `Err` says why it could not be set up.
+    printer: Result<Printer, String>,
     /// What the status bar says about a serial/HID scanner.
     scanner_state: Option<Result<String, String>>,
 }
@@ -133,6 +137,8 @@ impl App {
             }),
             framing: Framing::from_config(&config.scanner),
             scanner_config: config.scanner.clone(),
+            store: config.store.clone(),
+            printer: Printer::from_config(&config.printer).map_err(|e| e.to_string()),
             scanner_state: None,
         }
     }
@@ -152,6 +158,12 @@ impl App {
     /// Who is signed in.
     pub fn user(&self) -> Option<&User> {
         self.terminal.as_ref().ok().and_then(|t| t.user())
+    }
+
+    /// Print on this printer instead of the configured one (tests).
+    pub fn with_printer(mut self, printer: Printer) -> App {
+        self.printer = Ok(printer);
+        self
     }
 
     pub fn terminal(&self) -> Option<&Terminal> {
@@ -323,6 +335,32 @@ impl App {
         }
     }
 
+    /// Print the receipt (which also opens the cash drawer). The job is in
+    /// the journal first, so a printer problem leaves it to be reprinted.
+    fn print_receipt(&mut self, sale: &crate::terminal::CashSale) -> Result<(), String> {
+        let (Ok(terminal), Ok(printer)) = (self.terminal.as_mut(), self.printer.as_mut()) else {
+            return Err(self.printer.as_ref().err().cloned().unwrap_or_default());
+        };
+        let data = sale
+            .receipt(terminal, &self.store)
+            .map_err(|e| e.to_string())?;
+        let document = crate::print::document::receipt_document(&data);
+        let bytes = crate::print::encode(&document, &printer.profile).map_err(|e| e.to_string())?;
+        terminal
+            .print(
+                printer,
+                crate::terminal::RECEIPT,
+                &bytes,
+                Some(&sale.sale_no),
+                None,
+            )
+            .map(|_| ())
+            .map_err(|e| {
+                tracing::warn!("receipt not printed: {e}");
+                e.to_string()
+            })
+    }
+
     fn idle_check(&mut self, now: Instant) {
         if self.lock.is_none() && now.saturating_duration_since(self.last_activity) >= IDLE_LOCK {
             tracing::info!("idle: locking the till");
@@ -350,10 +388,12 @@ impl App {
         };
         match terminal.cash_sale(&self.cart, received) {
             Ok(sale) => {
+                let printed = self.print_receipt(&sale);
                 self.screen = Screen::Done(done::State {
                     total: sale.total,
                     change: sale.change,
                     sale_no: sale.sale_no.to_string(),
+                    printed,
                 });
             }
             Err(e) => {

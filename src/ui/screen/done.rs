@@ -12,6 +12,8 @@ pub struct State {
     pub total: Ntd,
     pub change: Ntd,
     pub sale_no: String,
+    /// Whether the receipt printed, or the printer's problem.
+    pub printed: Result<(), String>,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +42,12 @@ impl State {
                 .size(theme::TEXT_TOTAL),
             );
         }
+        body = body.push(match &self.printed {
+            Ok(()) => text(t(lang, "result.printed")).size(theme::TEXT),
+            Err(why) => text(format!("{} {why}", t(lang, "result.not_printed")))
+                .size(theme::TEXT)
+                .color(theme::DANGER_RED),
+        });
         body = body.push(
             button(text(t(lang, "result.next")).size(theme::TEXT_LARGE))
                 .on_press(Message::Next)
