@@ -50,6 +50,8 @@ enum Command {
     /// Manage the staff who sign in at the till
     #[command(subcommand)]
     User(UserCommand),
+    /// Shift (X) or day-close (Z) report; Z needs a manager PIN on standard input
+    Report(ReportArgs),
     /// Print each scan from the configured scanner with what it is (Ctrl-D / Ctrl-C ends)
     ScanTest,
     /// Say what a scanned code is (product, payment code, carrier, BAN…)
@@ -72,6 +74,25 @@ enum Command {
     Printer(printer_cli::PrinterCommand),
     /// List serial ports and USB devices
     Devices,
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// x: the shift so far; z: close the day
+    #[arg(value_parser = ["x", "z"])]
+    kind: String,
+    /// The manager closing the day (Z); the PIN is read from standard input
+    #[arg(long)]
+    manager: Option<String>,
+    /// Also render the printed report to this PNG
+    #[arg(long, value_name = "FILE.png")]
+    out: Option<PathBuf>,
+    /// Print it on the configured printer
+    #[arg(long)]
+    print: bool,
+    /// Machine-readable output
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -178,6 +199,11 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
             Ok(config_check(&cfg, &source))
         }
         Some(Command::Classify { code, context }) => classify(&code, &context),
+        Some(Command::Report(args)) => {
+            let (cfg, source) = load(cli.config.as_deref(), redactor)?;
+            let mut t = Terminal::open(&cfg, &source)?;
+            report(&mut t, &cfg, &args)
+        }
         Some(Command::ScanTest) => {
             let (cfg, _) = load(cli.config.as_deref(), redactor)?;
             scan_test(&cfg.scanner)
@@ -309,6 +335,57 @@ fn scan_test(scanner: &config::Scanner) -> anyhow::Result<ExitCode> {
             None => {}
         }
     }
+}
+
+fn report(t: &mut Terminal, cfg: &Config, args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let report = if args.kind == "z" {
+        let Some(manager) = &args.manager else {
+            anyhow::bail!(
+                "日結需要店長:--manager NAME / closing the day needs a manager: --manager NAME"
+            );
+        };
+        let mut pin = String::new();
+        std::io::stdin().read_line(&mut pin)?;
+        let pin = Secret::new(pin.trim().to_string());
+        t.close_day(terminal::Approval { manager, pin: &pin })?
+    } else {
+        t.x_report()?
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{} #{}  {} 筆 sales  營業額 gross {}  錢櫃現金 cash {}  未確認 unresolved {}",
+            report.kind,
+            report.z_number,
+            report.sales,
+            report.gross,
+            report.cash_in_drawer,
+            report.unresolved
+        );
+        for p in &report.payments {
+            println!(
+                "  {:<10} {:<8} {:<10} ×{:<4} {}",
+                p.method,
+                p.gateway.as_deref().unwrap_or("-"),
+                p.wallet.as_deref().unwrap_or("-"),
+                p.count,
+                p.amount
+            );
+        }
+    }
+    let document = terminal::report_document(&report, &cfg.store);
+    if let Some(out) = &args.out {
+        let profile = till::print::Profile::find(&cfg.printer.profile)?;
+        let bytes = till::print::encode(&document, &profile)?;
+        std::fs::write(out, till::print::render(&bytes, &profile).png())?;
+    }
+    if args.print {
+        let mut printer = till::device::printer::Printer::from_config(&cfg.printer)?;
+        let bytes = till::print::encode(&document, &printer.profile)?;
+        t.print(&mut printer, "report", &bytes, None, None)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn journal_verify(t: &Terminal) -> anyhow::Result<ExitCode> {

@@ -321,3 +321,91 @@ fn scan_test_explains_each_scan_and_spots_a_french_keyboard_layout() {
         "the layout hint names the cause: {text}"
     );
 }
+
+#[test]
+fn x_then_z_reports_close_the_day_once_with_a_manager_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_in(dir.path());
+    let add = run_with_stdin(
+        till()
+            .arg("--config")
+            .arg(&cfg)
+            .args(["user", "add", "店長", "--role", "manager"]),
+        "2468\n",
+    );
+    assert!(add.status.success());
+    let cashier = run_with_stdin(
+        till()
+            .arg("--config")
+            .arg(&cfg)
+            .args(["user", "add", "小明"]),
+        "1357\n",
+    );
+    assert!(cashier.status.success());
+    let config = till::config::load(&cfg).unwrap();
+    let source = till::config::Source::File(cfg.clone());
+    {
+        let mut t = till::terminal::Terminal::open(&config, &source).unwrap();
+        t.sign_in("小明", &till::secret::Secret::new("1357"))
+            .unwrap();
+        let mut cart = till::sale::Cart::new();
+        cart.add(till::sale::Line::new("1", "拿鐵", 1, till::Ntd::new(85)).unwrap())
+            .unwrap();
+        t.cash_sale(&cart, till::Ntd::new(100)).unwrap();
+    }
+    let png = dir.path().join("x.png");
+    let x = till()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["report", "x", "--json", "--out"])
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(x.status.success(), "{}", String::from_utf8_lossy(&x.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&x.stdout).unwrap();
+    assert_eq!(
+        (report["sales"].as_u64(), report["cash_in_drawer"].as_i64()),
+        (Some(1), Some(85))
+    );
+    assert!(
+        std::fs::metadata(&png).unwrap().len() > 1000,
+        "the printed report was rendered"
+    );
+
+    let wrong = run_with_stdin(
+        till()
+            .arg("--config")
+            .arg(&cfg)
+            .args(["report", "z", "--manager", "小明"]),
+        "1357\n",
+    );
+    assert_eq!(
+        wrong.status.code(),
+        Some(3),
+        "a cashier cannot close the day"
+    );
+    let z = run_with_stdin(
+        till()
+            .arg("--config")
+            .arg(&cfg)
+            .args(["report", "z", "--manager", "店長", "--json"]),
+        "2468\n",
+    );
+    assert!(z.status.success(), "{}", String::from_utf8_lossy(&z.stderr));
+    let closed: serde_json::Value = serde_json::from_slice(&z.stdout).unwrap();
+    assert_eq!(
+        (closed["kind"].as_str(), closed["z_number"].as_u64()),
+        (Some("Z"), Some(1))
+    );
+    let after = till()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["report", "x", "--json"])
+        .output()
+        .unwrap();
+    let after: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
+    assert_eq!(
+        (after["sales"].as_u64(), after["z_number"].as_u64()),
+        (Some(0), Some(2))
+    );
+}

@@ -18,6 +18,7 @@ mod history;
 mod invoice;
 mod people;
 mod print;
+mod report;
 mod sales;
 pub mod schema;
 
@@ -41,6 +42,7 @@ pub use history::{
 pub use invoice::{InvoicePeriod, InvoiceRecord, InvoiceRoll, InvoiceStatus, IssuedInvoice};
 pub use people::{Member, MemberCard, Role, User};
 pub use print::{PrintJob, PrintState};
+pub use report::{ShiftReport, TenderTotal};
 pub use sales::{Transitioned, UnresolvedAttempt};
 
 /// How long a writer waits for another process holding the write lock
@@ -175,6 +177,10 @@ pub enum JournalError {
         state: PrintState,
         action: &'static str,
     },
+    #[error(
+        "還有 {0} 筆付款尚未確認,請先處理(till recover)再結帳 / {0} payments are still unresolved: resolve them (till recover) before closing the day"
+    )]
+    Unresolved(u64),
     #[error("密碼雜湊失敗 / PIN hashing failed: {0}")]
     Hash(String),
 }

@@ -7,8 +7,10 @@
 //! Network calls to gateways will run as tasks.
 
 mod printing;
+mod report;
 
 pub use printing::{Approval, INCOMPLETE, PROOF, PrintError, RECEIPT, Resumed, proof_from_mypay};
+pub use report::report_document;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,324 @@
+//! Shift (X) and day-close (Z) reports: what the till took since the last
+//! Z, by tender, and what it gave back. An X report only reads; a Z report
+//! records the close in the audit log (with the sale it ends at), so the
+//! next report starts after it and the close itself is tamper-evident.
+//! Only approved attempts count as money; attempts still in flight are
+//! listed, and a Z is refused while any exist, so no charge hides in a
+//! closed day.
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Journal, JournalError, Result, audit};
+use crate::money::Ntd;
+use crate::sale::TerminalId;
+
+/// Money taken or given back one way (cash, a gateway, a wallet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenderTotal {
+    /// `cash`, `wallet`, `bound_card`, `pay_later`, `pay_page`.
+    pub method: String,
+    pub gateway: Option<String>,
+    pub wallet: Option<String>,
+    pub count: u64,
+    pub amount: Ntd,
+}
+
+/// Everything since the last Z on one terminal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShiftReport {
+    pub terminal: String,
+    /// `X` (a look) or `Z` (the close).
+    pub kind: char,
+    /// The Z number: 1 for the terminal's first close (the next one for an X).
+    pub z_number: u64,
+    pub first_sale: Option<String>,
+    pub last_sale: Option<String>,
+    pub sales: u64,
+    pub voided: u64,
+    /// Totals of the sales that were not voided.
+    pub gross: Ntd,
+    pub payments: Vec<TenderTotal>,
+    pub refunds: Vec<TenderTotal>,
+    /// Cash payments less cash refunds: what the drawer should hold beyond its float.
+    pub cash_in_drawer: Ntd,
+    /// Attempts still Sending / Unknown / Cancelling.
+    pub unresolved: u64,
+    /// RFC 3339, +08:00.
+    pub generated_at: String,
+    /// Internal: the last sale id this report covers.
+    #[serde(skip)]
+    to_sale_id: i64,
+}
+
+impl Journal {
+    /// The shift so far, since the last Z (X report). Changes nothing.
+    pub fn x_report(&self, terminal: &TerminalId) -> Result<ShiftReport> {
+        let after = last_close(&self.conn, terminal)?;
+        summarise(&self.conn, terminal, after, 'X', self.now())
+    }
+
+    /// Close the day (Z report): the report is recorded in the audit log and
+    /// the next one starts after it. Refused while an attempt is unresolved.
+    pub fn close_day(&mut self, terminal: &TerminalId, by: &str) -> Result<ShiftReport> {
+        let (tx, now) = self.write()?;
+        let after = last_close(&tx, terminal)?;
+        let report = summarise(&tx, terminal, after, 'Z', now.clone())?;
+        if report.unresolved > 0 {
+            return Err(JournalError::Unresolved(report.unresolved));
+        }
+        audit::append(
+            &tx,
+            &now,
+            by,
+            "day.close",
+            terminal.as_str(),
+            &json!({
+                "z": report.z_number,
+                "after_sale_id": after.1,
+                "to_sale_id": report.to_sale_id,
+                "sales": report.sales,
+                "gross": report.gross.dollars(),
+                "cash_in_drawer": report.cash_in_drawer.dollars(),
+            }),
+        )?;
+        tx.commit()?;
+        Ok(report)
+    }
+}
+
+/// (number of Zs so far, last sale id they covered).
+fn last_close(conn: &rusqlite::Connection, terminal: &TerminalId) -> Result<(u64, i64)> {
+    let detail: Option<String> = conn
+        .query_row(
+            "SELECT detail FROM audit_log WHERE action = 'day.close' AND subject = ?1
+             ORDER BY seq DESC LIMIT 1",
+            [terminal.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(detail) = detail else {
+        return Ok((0, 0));
+    };
+    let v: serde_json::Value =
+        serde_json::from_str(&detail).map_err(|e| JournalError::Corrupt(e.to_string()))?;
+    let z = v["z"].as_u64().unwrap_or(0);
+    let to = v["to_sale_id"].as_i64().unwrap_or(0);
+    Ok((z, to))
+}
+
+fn summarise(
+    conn: &rusqlite::Connection,
+    terminal: &TerminalId,
+    (zs, after): (u64, i64),
+    kind: char,
+    now: String,
+) -> Result<ShiftReport> {
+    let t = terminal.as_str();
+    let (sales, voided, gross, to_sale_id): (u64, u64, i64, Option<i64>) = conn.query_row(
+        "SELECT COUNT(*),
+                COALESCE(SUM(status = 'void'), 0),
+                COALESCE(SUM(CASE WHEN status <> 'void' THEN total ELSE 0 END), 0),
+                MAX(id)
+           FROM sales WHERE terminal = ?1 AND id > ?2",
+        params![t, after],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let to_sale_id = to_sale_id.unwrap_or(after);
+    let sale_no = |order: &str| -> Result<Option<String>> {
+        Ok(conn
+            .query_row(
+                &format!(
+                    "SELECT sale_no FROM sales WHERE terminal = ?1 AND id > ?2 AND id <= ?3
+                     ORDER BY id {order} LIMIT 1"
+                ),
+                params![t, after, to_sale_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    };
+    let totals = |kind: &str| -> Result<Vec<TenderTotal>> {
+        let mut stmt = conn.prepare(
+            "SELECT a.method, a.gateway, a.wallet, COUNT(*), SUM(a.amount)
+               FROM attempts a JOIN sales s ON s.id = a.sale_id
+              WHERE s.terminal = ?1 AND s.id > ?2 AND s.id <= ?3
+                AND a.kind = ?4 AND a.state = 'approved'
+              GROUP BY a.method, a.gateway, a.wallet
+              ORDER BY a.method, a.gateway, a.wallet",
+        )?;
+        let rows = stmt.query_map(params![t, after, to_sale_id, kind], |r| {
+            Ok(TenderTotal {
+                method: r.get(0)?,
+                gateway: r.get(1)?,
+                wallet: r.get(2)?,
+                count: r.get(3)?,
+                amount: Ntd::new(r.get(4)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    };
+    let payments = totals("payment")?;
+    let refunds = totals("refund")?;
+    let cash = |list: &[TenderTotal]| -> Ntd {
+        list.iter()
+            .filter(|x| x.method == "cash")
+            .map(|x| x.amount)
+            .sum()
+    };
+    let cash_in_drawer = cash(&payments)
+        .checked_sub(cash(&refunds))
+        .map_err(|_| JournalError::Corrupt("cash totals overflow".into()))?;
+    let unresolved: u64 = conn.query_row(
+        "SELECT COUNT(*) FROM attempts a JOIN sales s ON s.id = a.sale_id
+          WHERE s.terminal = ?1 AND a.state IN ('created','sending','unknown','cancelling')",
+        [t],
+        |r| r.get(0),
+    )?;
+    Ok(ShiftReport {
+        terminal: t.to_string(),
+        kind,
+        z_number: zs + 1,
+        first_sale: sale_no("ASC")?,
+        last_sale: sale_no("DESC")?,
+        sales,
+        voided,
+        gross: Ntd::new(gross),
+        payments,
+        refunds,
+        cash_in_drawer,
+        unresolved,
+        generated_at: now,
+        to_sale_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{AttemptState, Detail, MaskedCode};
+    use crate::sale::{
+        AttemptKind, Cart, GatewayId, Line, PayMethod, RefundRequest, SaleNo, Wallet,
+    };
+    use chrono::NaiveDate;
+
+    fn t01() -> TerminalId {
+        "T01".parse().unwrap()
+    }
+
+    fn sale(j: &mut Journal, price: i64) -> SaleNo {
+        let mut c = Cart::new();
+        c.add(Line::new("1", "拿鐵", 1, Ntd::new(price)).unwrap())
+            .unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        j.new_sale(&t01(), day, "小明", &c).unwrap()
+    }
+
+    fn cash(j: &mut Journal, s: &SaleNo, amount: i64) {
+        let t = j
+            .begin_attempt(
+                s,
+                AttemptKind::Payment,
+                None,
+                PayMethod::Cash,
+                Ntd::new(amount),
+                None,
+            )
+            .unwrap();
+        j.transition(&t, AttemptState::Approved, Detail::new())
+            .unwrap();
+    }
+
+    fn jko(j: &mut Journal, s: &SaleNo, amount: i64, end: AttemptState) {
+        let code = MaskedCode::mask("22J111111111111111");
+        let t = j
+            .begin_attempt(
+                s,
+                AttemptKind::Payment,
+                Some(GatewayId::JkoPay),
+                PayMethod::Wallet(Wallet::JkoPay),
+                Ntd::new(amount),
+                Some(&code),
+            )
+            .unwrap();
+        j.transition(&t, AttemptState::Sending, Detail::new())
+            .unwrap();
+        j.transition(&t, end, Detail::new()).unwrap();
+    }
+
+    #[test]
+    fn x_shows_the_shift_by_tender_and_z_closes_it() {
+        let mut j = Journal::open_in_memory().unwrap();
+        let a = sale(&mut j, 100);
+        cash(&mut j, &a, 100);
+        let b = sale(&mut j, 85);
+        jko(&mut j, &b, 85, AttemptState::Approved);
+        let c = sale(&mut j, 60);
+        cash(&mut j, &c, 60);
+        let (refund, _) = j
+            .begin_refund(
+                &c,
+                &RefundRequest::Amount(Ntd::new(20)),
+                None,
+                PayMethod::Cash,
+            )
+            .unwrap();
+        j.transition(&refund, AttemptState::Approved, Detail::new())
+            .unwrap();
+
+        let x = j.x_report(&t01()).unwrap();
+        assert_eq!((x.kind, x.z_number, x.sales), ('X', 1, 3));
+        assert_eq!(x.gross, Ntd::new(245));
+        assert_eq!(x.first_sale, Some(a.to_string()));
+        assert_eq!(x.last_sale, Some(c.to_string()));
+        let cash_taken = x.payments.iter().find(|t| t.method == "cash").unwrap();
+        assert_eq!((cash_taken.count, cash_taken.amount), (2, Ntd::new(160)));
+        let wallet = x
+            .payments
+            .iter()
+            .find(|t| t.wallet.as_deref() == Some("jko_pay"))
+            .unwrap();
+        assert_eq!(wallet.amount, Ntd::new(85));
+        assert_eq!(x.refunds[0].amount, Ntd::new(20));
+        assert_eq!(x.cash_in_drawer, Ntd::new(140), "160 in, 20 back");
+        assert_eq!(j.x_report(&t01()).unwrap().sales, 3, "an X changes nothing");
+
+        let z = j.close_day(&t01(), "店長").unwrap();
+        assert_eq!((z.kind, z.z_number, z.sales), ('Z', 1, 3));
+        let after = j.x_report(&t01()).unwrap();
+        assert_eq!(
+            (after.z_number, after.sales, after.gross),
+            (2, 0, Ntd::ZERO)
+        );
+        let d = sale(&mut j, 40);
+        cash(&mut j, &d, 40);
+        let next = j.x_report(&t01()).unwrap();
+        assert_eq!((next.sales, next.first_sale), (1, Some(d.to_string())));
+        assert!(
+            j.verify_audit().unwrap().is_intact(),
+            "the close is in the audit chain"
+        );
+    }
+
+    #[test]
+    fn a_day_with_a_payment_in_doubt_cannot_be_closed() {
+        let mut j = Journal::open_in_memory().unwrap();
+        let s = sale(&mut j, 85);
+        jko(&mut j, &s, 85, AttemptState::Unknown);
+        let x = j.x_report(&t01()).unwrap();
+        assert_eq!(x.unresolved, 1);
+        assert!(
+            x.payments.is_empty(),
+            "money in doubt is not counted as taken"
+        );
+        assert!(matches!(
+            j.close_day(&t01(), "店長"),
+            Err(JournalError::Unresolved(1))
+        ));
+        assert_eq!(
+            j.x_report(&t01()).unwrap().z_number,
+            1,
+            "nothing was closed"
+        );
+    }
+}
