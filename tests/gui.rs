@@ -352,3 +352,38 @@ fn a_payment_code_scanned_while_selling_is_not_lost_as_a_product() {
     assert_eq!(app.cart().units(), 1);
     assert!(shows(&app, "這是街口支付付款碼,請先按「收款」再掃描"));
 }
+
+#[test]
+fn a_manager_closes_the_day_and_a_cashier_cannot() {
+    let mut app = demo_app();
+    tap_product(&mut app, "貝果 Bagel");
+    click(&mut app, "收款 (F2)");
+    click(&mut app, "完成收款 (Enter)");
+    click(&mut app, "下一位 (Enter)");
+
+    click(&mut app, "日結 (F9)");
+    assert_eq!(app.screen_name(), "close_day");
+    assert!(shows(&app, "班別報表(下一張日結 Z #1)"));
+    assert!(shows(&app, "NT$45"), "the shift's takings are shown");
+
+    let (manager, _, pin) = DEMO_USERS[1];
+    click(&mut app, manager);
+    for d in "0000".chars() {
+        click(&mut app, &d.to_string());
+    }
+    click(&mut app, "日結 Z 並列印");
+    assert!(shows(&app, "姓名或密碼不正確,請再試一次"));
+    let x = app.terminal().unwrap().x_report().unwrap();
+    assert_eq!((x.z_number, x.sales), (1, 1), "a wrong PIN closed nothing");
+
+    // Digits from the keyboard this time (the figures also show a "1").
+    for d in pin.chars() {
+        app.update(Message::CloseDay(
+            till::ui::screen::close_day::Message::Digit(d),
+        ));
+    }
+    click(&mut app, "日結 Z 並列印");
+    assert!(shows(&app, "已日結 Z #1 並列印"));
+    let x = app.terminal().unwrap().x_report().unwrap();
+    assert_eq!((x.z_number, x.sales), (2, 0), "the next shift starts empty");
+}

@@ -104,6 +104,9 @@ fn main_screens_look_as_recorded() {
     assert_snapshot(&app, "done");
 
     click(&mut app, "下一位 (Enter)");
+    click(&mut app, "日結 (F9)");
+    assert_snapshot(&app, "close-day");
+    click(&mut app, "返回 (Esc)");
     click(&mut app, "English");
     assert_snapshot(&app, "sale-english");
 }

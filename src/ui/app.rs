@@ -16,7 +16,7 @@ use crate::sale::Cart;
 use crate::terminal::{Terminal, TerminalError};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
-use crate::ui::screen::{done, sale, sign_in, tender};
+use crate::ui::screen::{close_day, done, sale, sign_in, tender};
 use crate::ui::theme;
 
 /// The till locks itself after this long without a touch or key.
@@ -49,6 +49,7 @@ pub struct App {
 
 enum Screen {
     Sale(sale::State),
+    CloseDay(close_day::State),
     Tender(tender::State),
     Done(done::State),
 }
@@ -59,6 +60,8 @@ pub enum Message {
     Sale(sale::Message),
     Tender(tender::Message),
     Done(done::Message),
+    CloseDay(close_day::Message),
+    OpenCloseDay,
     ToggleLanguage,
     SignOut,
     Shortcut(Shortcut),
@@ -82,6 +85,8 @@ pub enum Shortcut {
     Language,
     /// F8: remove the last line (asks first).
     Remove,
+    /// F9: close the day.
+    CloseDay,
     Escape,
     Enter,
     Digit(char),
@@ -190,6 +195,7 @@ impl App {
             Screen::Sale(_) => "sale",
             Screen::Tender(_) => "tender",
             Screen::Done(_) => "done",
+            Screen::CloseDay(_) => "close_day",
         }
     }
 
@@ -242,6 +248,21 @@ impl App {
                 }
             }
             Message::Done(done::Message::Next) => self.next_customer(),
+            Message::OpenCloseDay => self.open_close_day(),
+            Message::CloseDay(m) => {
+                if let Screen::CloseDay(state) = &mut self.screen {
+                    match state.update(m, self.lang) {
+                        Some(close_day::Event::Back) => {
+                            self.screen = Screen::Sale(sale::State::default())
+                        }
+                        Some(close_day::Event::PrintX) => self.print_x(),
+                        Some(close_day::Event::CloseDay { manager, pin }) => {
+                            self.close_day(&manager, &pin)
+                        }
+                        None => {}
+                    }
+                }
+            }
             Message::Shortcut(key) => self.shortcut(key),
         }
     }
@@ -332,6 +353,80 @@ impl App {
         if let Screen::Sale(state) = &mut self.screen {
             state.take_back(from_field);
             state.scanned(&code, &mut self.cart, &self.catalogue, self.lang);
+        }
+    }
+
+    /// The close-the-day screen, from the sale screen with an empty cart.
+    fn open_close_day(&mut self) {
+        if !matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty() {
+            return;
+        }
+        let report = match &self.terminal {
+            Ok(t) => t.x_report().map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        };
+        self.screen = Screen::CloseDay(close_day::State::new(report));
+    }
+
+    fn print_report(&mut self, report: &crate::journal::ShiftReport) -> Result<(), String> {
+        let (Ok(terminal), Ok(printer)) = (self.terminal.as_mut(), self.printer.as_mut()) else {
+            return Err(self.printer.as_ref().err().cloned().unwrap_or_default());
+        };
+        let document = crate::terminal::report_document(report, &self.store);
+        let bytes = crate::print::encode(&document, &printer.profile).map_err(|e| e.to_string())?;
+        terminal
+            .print(printer, "report", &bytes, None, None)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    fn print_x(&mut self) {
+        let lang = self.lang;
+        let report = match &self.terminal {
+            Ok(t) => t.x_report().map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        };
+        let outcome = report.and_then(|r| {
+            self.print_report(&r)?;
+            Ok(r)
+        });
+        if let Screen::CloseDay(state) = &mut self.screen {
+            match outcome {
+                Ok(r) => state.told(Ok(t(lang, "closeday.printed_x")), Some(r)),
+                Err(e) => state.told(Err(e), None),
+            }
+        }
+    }
+
+    fn close_day(&mut self, manager: &str, pin: &crate::secret::Secret) {
+        let lang = self.lang;
+        let closed = match self.terminal.as_mut() {
+            Ok(terminal) => terminal
+                .close_day(crate::terminal::Approval { manager, pin })
+                .map_err(|e| match e {
+                    TerminalError::WrongPin => t(lang, "signin.wrong"),
+                    other => other.to_string(),
+                }),
+            Err(e) => Err(e.clone()),
+        };
+        let outcome = closed.map(|z| {
+            let printed = self.print_report(&z);
+            let next = self.terminal.as_ref().ok().and_then(|t| t.x_report().ok());
+            (z.z_number, printed, next)
+        });
+        if let Screen::CloseDay(state) = &mut self.screen {
+            match outcome {
+                Ok((z, Ok(()), next)) => state.told(
+                    Ok(crate::ui::i18n::tf(
+                        lang,
+                        "closeday.closed",
+                        &[("z", &z.to_string())],
+                    )),
+                    next,
+                ),
+                Ok((_, Err(print), next)) => state.told(Err(print), next),
+                Err(e) => state.told(Err(e), None),
+            }
         }
     }
 
@@ -437,6 +532,16 @@ impl App {
                 self.update(Message::Tender(tender::Message::Backspace))
             }
             (Screen::Done(_), Shortcut::Enter | Shortcut::Escape) => self.next_customer(),
+            (Screen::Sale(_), Shortcut::CloseDay) => self.open_close_day(),
+            (Screen::CloseDay(_), Shortcut::Escape) => {
+                self.update(Message::CloseDay(close_day::Message::Back))
+            }
+            (Screen::CloseDay(_), Shortcut::Digit(d)) => {
+                self.update(Message::CloseDay(close_day::Message::Digit(d)))
+            }
+            (Screen::CloseDay(_), Shortcut::Backspace) => {
+                self.update(Message::CloseDay(close_day::Message::Backspace))
+            }
             _ => {}
         }
     }
@@ -497,6 +602,15 @@ impl App {
         .align_y(Alignment::Center)
         .padding([8, 16]);
         if let Some(user) = self.user() {
+            if self.lock.is_none() && matches!(self.screen, Screen::Sale(_)) && self.cart.is_empty()
+            {
+                header = header.push(
+                    button(text(t(lang, "closeday.open")).size(theme::TEXT_SMALL))
+                        .on_press(Message::OpenCloseDay)
+                        .style(theme::secondary)
+                        .padding([8, 16]),
+                );
+            }
             header = header
                 .push(text(user.name.clone()).size(theme::TEXT_SMALL))
                 .push(
@@ -536,6 +650,14 @@ impl App {
                 .map(Message::Sale),
             Screen::Tender(state) => state.view(lang).map(Message::Tender),
             Screen::Done(state) => state.view(lang).map(Message::Done),
+            Screen::CloseDay(state) => {
+                let managers = self
+                    .staff
+                    .iter()
+                    .filter(|u| u.role == crate::journal::Role::Manager)
+                    .collect();
+                state.view(managers, lang).map(Message::CloseDay)
+            }
         }
     }
 
@@ -582,6 +704,7 @@ fn shortcut_for(key: &Key) -> Option<Shortcut> {
         Key::Other(name) if name == "F2" => Some(Shortcut::Pay),
         Key::Other(name) if name == "F4" => Some(Shortcut::Language),
         Key::Other(name) if name == "F8" => Some(Shortcut::Remove),
+        Key::Other(name) if name == "F9" => Some(Shortcut::CloseDay),
         Key::Escape => Some(Shortcut::Escape),
         Key::Enter => Some(Shortcut::Enter),
         Key::Backspace => Some(Shortcut::Backspace),

@@ -2,6 +2,7 @@
 //! `view`, and reports what the parent must do through an `Event` instead
 //! of reaching up (the halloy pattern).
 
+pub mod close_day;
 pub mod done;
 pub mod sale;
 pub mod sign_in;

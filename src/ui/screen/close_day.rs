@@ -1,0 +1,213 @@
+//! Close the day: the shift's figures (X) at a glance, printable any time,
+//! and the Z close behind a manager's PIN.
+
+use iced::widget::{Column, button, column, container, row, text};
+use iced::{Alignment, Element, Length};
+
+use crate::journal::{ShiftReport, User};
+use crate::secret::Secret;
+use crate::ui::i18n::{Lang, t, tf};
+use crate::ui::theme;
+use crate::ui::widget::keypad::keypad;
+
+const MAX_PIN: usize = 8;
+
+#[derive(Debug)]
+pub struct State {
+    report: Result<ShiftReport, String>,
+    manager: Option<String>,
+    pin: String,
+    message: Option<Result<String, String>>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    PickManager(String),
+    Digit(char),
+    Backspace,
+    PrintX,
+    CloseDay,
+    Back,
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    PrintX,
+    CloseDay { manager: String, pin: Secret },
+    Back,
+}
+
+impl State {
+    pub fn new(report: Result<ShiftReport, String>) -> State {
+        State {
+            report,
+            manager: None,
+            pin: String::new(),
+            message: None,
+        }
+    }
+
+    /// Show the outcome of printing or closing.
+    pub fn told(&mut self, message: Result<String, String>, report: Option<ShiftReport>) {
+        self.message = Some(message);
+        if let Some(r) = report {
+            self.report = Ok(r);
+        }
+        self.pin.clear();
+    }
+
+    pub fn update(&mut self, message: Message, lang: Lang) -> Option<Event> {
+        match message {
+            Message::PickManager(name) => {
+                self.manager = Some(name);
+                self.pin.clear();
+            }
+            Message::Digit(d) if d.is_ascii_digit() && self.pin.len() < MAX_PIN => self.pin.push(d),
+            Message::Digit(_) => {}
+            Message::Backspace => {
+                self.pin.pop();
+            }
+            Message::PrintX => return Some(Event::PrintX),
+            Message::Back => return Some(Event::Back),
+            Message::CloseDay => {
+                let Some(manager) = self.manager.clone() else {
+                    self.message = Some(Err(t(lang, "closeday.pick_manager")));
+                    return None;
+                };
+                let pin = Secret::new(std::mem::take(&mut self.pin));
+                return Some(Event::CloseDay { manager, pin });
+            }
+        }
+        None
+    }
+
+    pub fn view<'a>(&'a self, managers: Vec<&'a User>, lang: Lang) -> Element<'a, Message> {
+        let figures: Element<'a, Message> = match &self.report {
+            Err(e) => text(e.clone())
+                .size(theme::TEXT)
+                .color(theme::DANGER_RED)
+                .into(),
+            Ok(r) => {
+                let line = |label: String, value: String| {
+                    row![
+                        text(label).size(theme::TEXT).width(Length::Fill),
+                        text(value).size(theme::TEXT)
+                    ]
+                };
+                let mut c = Column::new().spacing(6);
+                c = c.push(line(t(lang, "closeday.sales"), r.sales.to_string()));
+                c = c.push(line(t(lang, "closeday.gross"), r.gross.to_string()));
+                for p in &r.payments {
+                    let name = p
+                        .wallet
+                        .clone()
+                        .or(p.gateway.clone())
+                        .unwrap_or(p.method.clone());
+                    c = c.push(line(format!("  {name} ×{}", p.count), p.amount.to_string()));
+                }
+                for p in &r.refunds {
+                    let name = p
+                        .wallet
+                        .clone()
+                        .or(p.gateway.clone())
+                        .unwrap_or(p.method.clone());
+                    c = c.push(line(
+                        format!("  -{name} ×{}", p.count),
+                        format!("-{}", p.amount),
+                    ));
+                }
+                c = c.push(line(t(lang, "closeday.cash"), r.cash_in_drawer.to_string()));
+                if r.unresolved > 0 {
+                    c = c.push(
+                        text(tf(
+                            lang,
+                            "closeday.unresolved",
+                            &[("n", &r.unresolved.to_string())],
+                        ))
+                        .size(theme::TEXT)
+                        .color(theme::DANGER_RED),
+                    );
+                }
+                c.into()
+            }
+        };
+        let title = match &self.report {
+            Ok(r) => tf(lang, "closeday.heading", &[("z", &r.z_number.to_string())]),
+            Err(_) => t(lang, "closeday.heading_plain"),
+        };
+        let mut people = Column::new().spacing(8);
+        for m in managers {
+            let chosen = self.manager.as_deref() == Some(m.name.as_str());
+            people = people.push(
+                button(text(m.name.clone()).size(theme::TEXT))
+                    .width(Length::Fill)
+                    .style(if chosen {
+                        theme::primary
+                    } else {
+                        theme::secondary
+                    })
+                    .on_press(Message::PickManager(m.name.clone())),
+            );
+        }
+        let message: Element<'a, Message> = match &self.message {
+            Some(Ok(m)) => text(m.clone())
+                .size(theme::TEXT)
+                .color(theme::OK_GREEN)
+                .into(),
+            Some(Err(m)) => text(m.clone())
+                .size(theme::TEXT)
+                .color(theme::DANGER_RED)
+                .into(),
+            None => column![].into(),
+        };
+        container(
+            row![
+                column![
+                    text(title).size(theme::TEXT_LARGE),
+                    figures,
+                    message,
+                    row![
+                        button(text(t(lang, "closeday.back")).size(theme::TEXT))
+                            .on_press(Message::Back)
+                            .style(theme::secondary)
+                            .padding([12, 20]),
+                        button(text(t(lang, "closeday.print_x")).size(theme::TEXT))
+                            .on_press(Message::PrintX)
+                            .style(theme::secondary)
+                            .padding([12, 20]),
+                    ]
+                    .spacing(theme::GAP),
+                ]
+                .spacing(theme::GAP)
+                .width(Length::FillPortion(1)),
+                column![
+                    text(t(lang, "closeday.manager")).size(theme::TEXT),
+                    people,
+                    text("●".repeat(self.pin.len())).size(theme::TEXT_LARGE),
+                    keypad(
+                        Message::Digit,
+                        ("←", Message::Backspace),
+                        ("OK", Message::CloseDay)
+                    ),
+                    button(
+                        text(t(lang, "closeday.close"))
+                            .size(theme::TEXT_LARGE)
+                            .align_x(Alignment::Center)
+                            .width(Length::Fill)
+                    )
+                    .width(Length::Fill)
+                    .style(theme::danger)
+                    .on_press(Message::CloseDay),
+                ]
+                .spacing(theme::GAP)
+                .width(Length::FillPortion(1)),
+            ]
+            .spacing(theme::PAD * 2.0),
+        )
+        .padding(theme::PAD)
+        .style(theme::panel)
+        .width(Length::Fill)
+        .height(Length::Fill)
+        .into()
+    }
+}
