@@ -387,3 +387,69 @@ fn a_manager_closes_the_day_and_a_cashier_cannot() {
     let x = app.terminal().unwrap().x_report().unwrap();
     assert_eq!((x.z_number, x.sales), (2, 0), "the next shift starts empty");
 }
+
+#[test]
+fn history_finds_a_sale_by_receipt_code_and_a_manager_reprints_it_marked() {
+    let mut app = demo_app();
+    tap_product(&mut app, "貝果 Bagel");
+    click(&mut app, "收款 (F2)");
+    click(&mut app, "完成收款 (Enter)");
+    click(&mut app, "下一位 (Enter)");
+    let today = till::taipei::now().date_naive();
+    let sale = app
+        .terminal()
+        .unwrap()
+        .journal()
+        .sales_by_date(today, today, None, 1)
+        .unwrap()
+        .items[0]
+        .sale_no
+        .clone();
+
+    click(&mut app, "查詢 (F6)");
+    assert_eq!(app.screen_name(), "history");
+    assert!(shows(&app, &sale.to_string()), "today's sale is listed");
+
+    // The customer brings the receipt: its code is typed (or scanned) in.
+    let code = sale.receipt_code().to_string();
+    let messages: Vec<Message> = {
+        let mut ui = simulator(app.view());
+        ui.click("掃描收據或輸入單號、發票號碼…").unwrap();
+        ui.typewrite(&code);
+        ui.into_messages().collect()
+    };
+    for m in messages {
+        app.update(m);
+    }
+    click(&mut app, "查詢");
+    assert!(shows(&app, "貝果 Bagel ×1"), "the sale's detail is shown");
+
+    let (manager, _, pin) = DEMO_USERS[1];
+    click(&mut app, manager);
+    click(&mut app, "補印收據");
+    assert!(
+        shows(&app, "姓名或密碼不正確,請再試一次"),
+        "no PIN, no reprint"
+    );
+    for d in pin.chars() {
+        app.update(Message::History(till::ui::screen::history::Message::Digit(
+            d,
+        )));
+    }
+    click(&mut app, "補印收據");
+    assert!(shows(&app, "已補印收據(已記錄)"));
+
+    let reprints: Vec<String> = std::fs::read_dir(paper_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .filter(|r| r.contains("補印 REPRINT"))
+        .collect();
+    assert_eq!(reprints.len(), 1, "one reprint, marked 補印");
+    assert!(reprints[0].contains(&sale.to_string()));
+    assert!(
+        !reprints[0].contains("drawer pulse: pin"),
+        "a reprint never opens the drawer"
+    );
+}

@@ -104,6 +104,10 @@ fn main_screens_look_as_recorded() {
     assert_snapshot(&app, "done");
 
     click(&mut app, "下一位 (Enter)");
+    click(&mut app, "查詢 (F6)");
+    click(&mut app, "D0126112200001");
+    assert_snapshot(&app, "history");
+    click(&mut app, "返回 (Esc)");
     click(&mut app, "日結 (F9)");
     assert_snapshot(&app, "close-day");
     click(&mut app, "返回 (Esc)");

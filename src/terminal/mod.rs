@@ -69,40 +69,21 @@ impl CashSale {
         terminal: &Terminal,
         store: &crate::config::Store,
     ) -> Result<crate::print::document::ReceiptData> {
-        use crate::print::document::{ReceiptData, ReceiptItem};
-        let detail = terminal
-            .journal()
-            .sale_detail(&self.sale_no)?
-            .ok_or_else(|| JournalError::NoSuchSale(self.sale_no.to_string()))?;
-        let mut header_lines = Vec::new();
-        if !store.address.is_empty() {
-            header_lines.push(store.address.clone());
-        }
-        header_lines.push(format!("統一編號 {}", store.ban));
-        let at = chrono::DateTime::parse_from_rfc3339(&detail.summary.created_at)
-            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or(detail.summary.created_at.clone());
-        Ok(ReceiptData {
-            shop_name: store.name.clone(),
-            header_lines,
-            sale_no: self.sale_no.to_string(),
-            datetime: at,
-            items: detail
-                .lines
-                .iter()
-                .map(|l| ReceiptItem {
-                    name: l.name.clone(),
-                    qty: l.qty,
-                    amount: l.total().unwrap_or(Ntd::ZERO),
-                })
-                .collect(),
-            total: self.total,
-            tenders: vec![("現金 Cash".to_string(), self.received)],
-            change: self.change,
-            receipt_code: self.sale_no.receipt_code().to_string(),
-            footer: Some(format!("收銀員 {}", detail.summary.cashier)),
-            open_drawer: true,
-        })
+        terminal.receipt(&self.sale_no, store, false)
+    }
+}
+
+/// How a tender reads on a receipt.
+fn tender_label(a: &crate::journal::AttemptRecord) -> String {
+    match a.method {
+        PayMethod::Cash => "現金 Cash".to_string(),
+        PayMethod::Wallet(w) => match &a.masked_code {
+            Some(code) => format!("{} {}", w.name_zh(), code),
+            None => w.name_zh().to_string(),
+        },
+        PayMethod::BoundCard => "會員綁定卡 Card".to_string(),
+        PayMethod::PayLater => "超商/ATM 繳費".to_string(),
+        PayMethod::PayPage => "線上付款".to_string(),
     }
 }
 
@@ -248,6 +229,82 @@ impl Terminal {
         if let Some(u) = self.user.take() {
             tracing::info!(user = %u.name, "signed out");
         }
+    }
+
+    /// The receipt of a sale as the journal records it; a reprint says 補印.
+    pub fn receipt(
+        &self,
+        sale_no: &SaleNo,
+        store: &crate::config::Store,
+        reprint: bool,
+    ) -> Result<crate::print::document::ReceiptData> {
+        use crate::print::document::{ReceiptData, ReceiptItem};
+        let detail = self
+            .journal
+            .sale_detail(sale_no)?
+            .ok_or_else(|| JournalError::NoSuchSale(sale_no.to_string()))?;
+        let mut header_lines = Vec::new();
+        if reprint {
+            header_lines.push("補印 REPRINT".to_string());
+        }
+        if !store.address.is_empty() {
+            header_lines.push(store.address.clone());
+        }
+        header_lines.push(format!("統一編號 {}", store.ban));
+        let at = chrono::DateTime::parse_from_rfc3339(&detail.summary.created_at)
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or(detail.summary.created_at.clone());
+        let approved: Vec<_> = detail
+            .payments
+            .iter()
+            .filter(|a| a.state == AttemptState::Approved)
+            .collect();
+        // Cash received is kept on the approving event; change follows from it.
+        let received_cash: i64 = approved
+            .iter()
+            .filter(|a| a.method == PayMethod::Cash)
+            .map(|a| {
+                a.events
+                    .iter()
+                    .rev()
+                    .find_map(|e| e.detail["received"].as_i64())
+                    .unwrap_or(a.amount.dollars())
+            })
+            .sum();
+        let cash_due: i64 = approved
+            .iter()
+            .filter(|a| a.method == PayMethod::Cash)
+            .map(|a| a.amount.dollars())
+            .sum();
+        let mut tenders: Vec<(String, Ntd)> = approved
+            .iter()
+            .filter(|a| a.method != PayMethod::Cash)
+            .map(|a| (tender_label(a), a.amount))
+            .collect();
+        if cash_due > 0 {
+            tenders.insert(0, ("現金 Cash".to_string(), Ntd::new(received_cash)));
+        }
+        Ok(ReceiptData {
+            shop_name: store.name.clone(),
+            header_lines,
+            sale_no: sale_no.to_string(),
+            datetime: at,
+            items: detail
+                .lines
+                .iter()
+                .map(|l| ReceiptItem {
+                    name: l.name.clone(),
+                    qty: l.qty,
+                    amount: l.total().unwrap_or(Ntd::ZERO),
+                })
+                .collect(),
+            total: detail.summary.total,
+            tenders,
+            change: Ntd::new((received_cash - cash_due).max(0)),
+            receipt_code: sale_no.receipt_code().to_string(),
+            footer: Some(format!("收銀員 {}", detail.summary.cashier)),
+            open_drawer: !reprint && cash_due > 0,
+        })
     }
 
     /// Journal a sale paid in cash: the sale and its cash tender are on disk

@@ -16,7 +16,7 @@ use crate::sale::Cart;
 use crate::terminal::{Terminal, TerminalError};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
-use crate::ui::screen::{close_day, done, sale, sign_in, tender};
+use crate::ui::screen::{close_day, done, history, sale, sign_in, tender};
 use crate::ui::theme;
 
 /// The till locks itself after this long without a touch or key.
@@ -52,6 +52,7 @@ enum Screen {
     CloseDay(close_day::State),
     Tender(tender::State),
     Done(done::State),
+    History(history::State),
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +63,8 @@ pub enum Message {
     Done(done::Message),
     CloseDay(close_day::Message),
     OpenCloseDay,
+    History(history::Message),
+    OpenHistory,
     ToggleLanguage,
     SignOut,
     Shortcut(Shortcut),
@@ -87,6 +90,8 @@ pub enum Shortcut {
     Remove,
     /// F9: close the day.
     CloseDay,
+    /// F6: history.
+    History,
     Escape,
     Enter,
     Digit(char),
@@ -196,6 +201,7 @@ impl App {
             Screen::Tender(_) => "tender",
             Screen::Done(_) => "done",
             Screen::CloseDay(_) => "close_day",
+            Screen::History(_) => "history",
         }
     }
 
@@ -249,6 +255,27 @@ impl App {
             }
             Message::Done(done::Message::Next) => self.next_customer(),
             Message::OpenCloseDay => self.open_close_day(),
+            Message::OpenHistory => self.open_history(),
+            Message::History(m) => {
+                let lang = self.lang;
+                let event = match &mut self.screen {
+                    Screen::History(state) => state.update(m, lang),
+                    _ => None,
+                };
+                match event {
+                    Some(history::Event::Back) => {
+                        self.screen = Screen::Sale(sale::State::default())
+                    }
+                    Some(history::Event::Search(code)) => self.history_find(&code),
+                    Some(history::Event::Select(sale_no)) => self.history_find(&sale_no),
+                    Some(history::Event::Reprint {
+                        sale_no,
+                        manager,
+                        pin,
+                    }) => self.reprint_receipt(&sale_no, &manager, &pin),
+                    None => {}
+                }
+            }
             Message::CloseDay(m) => {
                 if let Screen::CloseDay(state) = &mut self.screen {
                     match state.update(m, self.lang) {
@@ -353,6 +380,77 @@ impl App {
         if let Screen::Sale(state) = &mut self.screen {
             state.take_back(from_field);
             state.scanned(&code, &mut self.cart, &self.catalogue, self.lang);
+        }
+    }
+
+    /// Today's sales, from the sale screen with an empty cart.
+    fn open_history(&mut self) {
+        if !matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty() {
+            return;
+        }
+        let Ok(terminal) = &self.terminal else { return };
+        let today = terminal.now().date_naive();
+        let mut list = terminal
+            .journal()
+            .sales_by_date(today, today, None, 200)
+            .map(|p| p.items)
+            .unwrap_or_default();
+        list.reverse();
+        self.screen = Screen::History(history::State::new(list));
+    }
+
+    /// Show the sale a code names (receipt code, sale or trade number,
+    /// invoice number).
+    fn history_find(&mut self, code: &str) {
+        let lang = self.lang;
+        let Ok(terminal) = &self.terminal else { return };
+        let found = terminal
+            .journal()
+            .lookup(code)
+            .ok()
+            .flatten()
+            .and_then(|sale| terminal.journal().sale_detail(&sale).ok().flatten());
+        if let Screen::History(state) = &mut self.screen {
+            match found {
+                Some(detail) => state.show(Some(detail), None),
+                None => state.show(None, Some(Err(t(lang, "history.not_found")))),
+            }
+        }
+    }
+
+    fn reprint_receipt(&mut self, sale_no: &str, manager: &str, pin: &crate::secret::Secret) {
+        let lang = self.lang;
+        let outcome = (|| -> Result<(), String> {
+            let sale: crate::sale::SaleNo = sale_no.parse().map_err(|e| format!("{e}"))?;
+            let terminal = self.terminal.as_mut().map_err(|e| e.clone())?;
+            let printer = self.printer.as_mut().map_err(|e| e.clone())?;
+            let data = terminal
+                .receipt(&sale, &self.store, true)
+                .map_err(|e| e.to_string())?;
+            let document = crate::print::document::receipt_document(&data);
+            let bytes =
+                crate::print::encode(&document, &printer.profile).map_err(|e| e.to_string())?;
+            terminal
+                .print(
+                    printer,
+                    crate::terminal::RECEIPT,
+                    &bytes,
+                    Some(&sale),
+                    Some(crate::terminal::Approval { manager, pin }),
+                )
+                .map(|_| ())
+                .map_err(|e| match e {
+                    crate::terminal::PrintError::Terminal(TerminalError::WrongPin) => {
+                        t(lang, "signin.wrong")
+                    }
+                    other => other.to_string(),
+                })
+        })();
+        if let Screen::History(state) = &mut self.screen {
+            match outcome {
+                Ok(()) => state.told(Ok(t(lang, "history.reprinted"))),
+                Err(e) => state.told(Err(e)),
+            }
         }
     }
 
@@ -533,6 +631,16 @@ impl App {
             }
             (Screen::Done(_), Shortcut::Enter | Shortcut::Escape) => self.next_customer(),
             (Screen::Sale(_), Shortcut::CloseDay) => self.open_close_day(),
+            (Screen::Sale(_), Shortcut::History) => self.open_history(),
+            (Screen::History(_), Shortcut::Escape) => {
+                self.update(Message::History(history::Message::Back))
+            }
+            (Screen::History(state), Shortcut::Enter) if !state.query().is_empty() => {
+                self.update(Message::History(history::Message::Search))
+            }
+            (Screen::History(_), Shortcut::Digit(d)) => {
+                self.update(Message::History(history::Message::Digit(d)))
+            }
             (Screen::CloseDay(_), Shortcut::Escape) => {
                 self.update(Message::CloseDay(close_day::Message::Back))
             }
@@ -605,6 +713,12 @@ impl App {
             if self.lock.is_none() && matches!(self.screen, Screen::Sale(_)) && self.cart.is_empty()
             {
                 header = header.push(
+                    button(text(t(lang, "history.open")).size(theme::TEXT_SMALL))
+                        .on_press(Message::OpenHistory)
+                        .style(theme::secondary)
+                        .padding([8, 16]),
+                );
+                header = header.push(
                     button(text(t(lang, "closeday.open")).size(theme::TEXT_SMALL))
                         .on_press(Message::OpenCloseDay)
                         .style(theme::secondary)
@@ -650,6 +764,14 @@ impl App {
                 .map(Message::Sale),
             Screen::Tender(state) => state.view(lang).map(Message::Tender),
             Screen::Done(state) => state.view(lang).map(Message::Done),
+            Screen::History(state) => {
+                let managers = self
+                    .staff
+                    .iter()
+                    .filter(|u| u.role == crate::journal::Role::Manager)
+                    .collect();
+                state.view(managers, lang).map(Message::History)
+            }
             Screen::CloseDay(state) => {
                 let managers = self
                     .staff
@@ -705,6 +827,7 @@ fn shortcut_for(key: &Key) -> Option<Shortcut> {
         Key::Other(name) if name == "F4" => Some(Shortcut::Language),
         Key::Other(name) if name == "F8" => Some(Shortcut::Remove),
         Key::Other(name) if name == "F9" => Some(Shortcut::CloseDay),
+        Key::Other(name) if name == "F6" => Some(Shortcut::History),
         Key::Escape => Some(Shortcut::Escape),
         Key::Enter => Some(Shortcut::Enter),
         Key::Backspace => Some(Shortcut::Backspace),

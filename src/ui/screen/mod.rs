@@ -4,6 +4,7 @@
 
 pub mod close_day;
 pub mod done;
+pub mod history;
 pub mod sale;
 pub mod sign_in;
 pub mod tender;

@@ -1,0 +1,260 @@
+//! History: today's sales, a search by any number a customer might bring
+//! (receipt code, trade number, invoice number), the detail of one sale,
+//! and a receipt reprint marked 補印 behind a manager's PIN.
+
+use iced::widget::{Column, button, column, container, row, scrollable, text, text_input};
+use iced::{Alignment, Element, Length};
+
+use crate::journal::{SaleDetail, SaleSummary, User};
+use crate::secret::Secret;
+use crate::ui::i18n::{Lang, t};
+use crate::ui::theme;
+use crate::ui::widget::keypad::keypad;
+
+const MAX_PIN: usize = 8;
+
+#[derive(Debug, Default)]
+pub struct State {
+    query: String,
+    list: Vec<SaleSummary>,
+    selected: Option<SaleDetail>,
+    manager: Option<String>,
+    pin: String,
+    message: Option<Result<String, String>>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Query(String),
+    Search,
+    Select(String),
+    PickManager(String),
+    Digit(char),
+    Backspace,
+    Reprint,
+    Back,
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Search(String),
+    Select(String),
+    Reprint {
+        sale_no: String,
+        manager: String,
+        pin: Secret,
+    },
+    Back,
+}
+
+impl State {
+    pub fn new(list: Vec<SaleSummary>) -> State {
+        State {
+            list,
+            ..State::default()
+        }
+    }
+
+    pub fn show(&mut self, detail: Option<SaleDetail>, message: Option<Result<String, String>>) {
+        self.selected = detail;
+        self.message = message;
+        self.pin.clear();
+    }
+
+    pub fn told(&mut self, message: Result<String, String>) {
+        self.message = Some(message);
+        self.pin.clear();
+    }
+
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    pub fn update(&mut self, message: Message, lang: Lang) -> Option<Event> {
+        match message {
+            Message::Query(q) => self.query = q,
+            Message::Search => return Some(Event::Search(self.query.trim().to_string())),
+            Message::Select(sale) => return Some(Event::Select(sale)),
+            Message::PickManager(m) => {
+                self.manager = Some(m);
+                self.pin.clear();
+            }
+            Message::Digit(d) if d.is_ascii_digit() && self.pin.len() < MAX_PIN => self.pin.push(d),
+            Message::Digit(_) => {}
+            Message::Backspace => {
+                self.pin.pop();
+            }
+            Message::Back => return Some(Event::Back),
+            Message::Reprint => {
+                let Some(sale) = &self.selected else {
+                    return None;
+                };
+                let Some(manager) = self.manager.clone() else {
+                    self.message = Some(Err(t(lang, "history.pick_manager")));
+                    return None;
+                };
+                let pin = Secret::new(std::mem::take(&mut self.pin));
+                return Some(Event::Reprint {
+                    sale_no: sale.summary.sale_no.to_string(),
+                    manager,
+                    pin,
+                });
+            }
+        }
+        None
+    }
+
+    pub fn view<'a>(&'a self, managers: Vec<&'a User>, lang: Lang) -> Element<'a, Message> {
+        let mut list = Column::new().spacing(6);
+        for s in &self.list {
+            list = list.push(
+                button(
+                    row![
+                        text(s.sale_no.to_string())
+                            .size(theme::TEXT_SMALL)
+                            .width(Length::Fill),
+                        text(s.created_at.get(11..19).unwrap_or("").to_string())
+                            .size(theme::TEXT_SMALL),
+                        text(s.total.to_string())
+                            .size(theme::TEXT_SMALL)
+                            .width(110)
+                            .align_x(Alignment::End),
+                    ]
+                    .spacing(theme::GAP),
+                )
+                .width(Length::Fill)
+                .style(theme::secondary)
+                .on_press(Message::Select(s.sale_no.to_string())),
+            );
+        }
+        if self.list.is_empty() {
+            list = list.push(text(t(lang, "history.none")).size(theme::TEXT));
+        }
+        let left = column![
+            text(t(lang, "history.heading")).size(theme::TEXT_LARGE),
+            row![
+                text_input(&t(lang, "history.search"), &self.query)
+                    .on_input(Message::Query)
+                    .size(theme::TEXT)
+                    .padding(10),
+                button(text(t(lang, "history.find")).size(theme::TEXT))
+                    .on_press(Message::Search)
+                    .style(theme::secondary)
+                    .padding([10, 16]),
+            ]
+            .spacing(8),
+            scrollable(list).height(Length::Fill),
+            button(text(t(lang, "history.back")).size(theme::TEXT))
+                .on_press(Message::Back)
+                .style(theme::secondary)
+                .padding([12, 20]),
+        ]
+        .spacing(theme::GAP)
+        .width(Length::FillPortion(1));
+
+        let message: Element<'a, Message> = match &self.message {
+            Some(Ok(m)) => text(m.clone())
+                .size(theme::TEXT)
+                .color(theme::OK_GREEN)
+                .into(),
+            Some(Err(m)) => text(m.clone())
+                .size(theme::TEXT)
+                .color(theme::DANGER_RED)
+                .into(),
+            None => column![].into(),
+        };
+        let right: Element<'a, Message> = match &self.selected {
+            None => column![text(t(lang, "history.pick")).size(theme::TEXT), message].into(),
+            Some(d) => {
+                let mut c = Column::new().spacing(6);
+                c = c.push(text(d.summary.sale_no.to_string()).size(theme::TEXT_LARGE));
+                c = c.push(
+                    text(format!(
+                        "{}  {}",
+                        d.summary
+                            .created_at
+                            .get(..19)
+                            .unwrap_or("")
+                            .replace('T', " "),
+                        d.summary.cashier
+                    ))
+                    .size(theme::TEXT_SMALL),
+                );
+                for l in &d.lines {
+                    c = c.push(row![
+                        text(format!("{} ×{}", l.name, l.qty))
+                            .size(theme::TEXT)
+                            .width(Length::Fill),
+                        text(l.total().unwrap_or_default().to_string()).size(theme::TEXT),
+                    ]);
+                }
+                c = c.push(row![
+                    text(t(lang, "sale.total"))
+                        .size(theme::TEXT)
+                        .width(Length::Fill),
+                    text(d.summary.total.to_string()).size(theme::TEXT_LARGE),
+                ]);
+                for a in d.payments.iter().chain(&d.refunds) {
+                    c = c.push(
+                        text(format!(
+                            "{}  {}  {}  {}",
+                            a.trade_no,
+                            a.gateway.map(|g| g.as_str()).unwrap_or("cash"),
+                            a.amount,
+                            a.state.name_zh()
+                        ))
+                        .size(theme::TEXT_SMALL),
+                    );
+                }
+                let mut people = Column::new().spacing(8);
+                for m in managers {
+                    let chosen = self.manager.as_deref() == Some(m.name.as_str());
+                    people = people.push(
+                        button(text(m.name.clone()).size(theme::TEXT_SMALL))
+                            .width(Length::Fill)
+                            .style(if chosen {
+                                theme::primary
+                            } else {
+                                theme::secondary
+                            })
+                            .on_press(Message::PickManager(m.name.clone())),
+                    );
+                }
+                column![
+                    scrollable(c).height(Length::Fill),
+                    message,
+                    row![
+                        column![
+                            text(t(lang, "history.manager")).size(theme::TEXT),
+                            people,
+                            text("●".repeat(self.pin.len())).size(theme::TEXT_LARGE),
+                            button(text(t(lang, "history.reprint")).size(theme::TEXT))
+                                .on_press(Message::Reprint)
+                                .style(theme::primary)
+                                .padding([12, 20]),
+                        ]
+                        .spacing(8)
+                        .width(Length::FillPortion(1)),
+                        container(keypad(
+                            Message::Digit,
+                            ("←", Message::Backspace),
+                            ("OK", Message::Reprint)
+                        ))
+                        .width(Length::FillPortion(1)),
+                    ]
+                    .spacing(theme::GAP),
+                ]
+                .spacing(theme::GAP)
+                .into()
+            }
+        };
+        container(
+            row![left, container(right).width(Length::FillPortion(1))].spacing(theme::PAD * 2.0),
+        )
+        .padding(theme::PAD)
+        .style(theme::panel)
+        .width(Length::Fill)
+        .height(Length::Fill)
+        .into()
+    }
+}
