@@ -6,6 +6,8 @@
 //! median and 4 ms p99 (`cargo bench --bench journal`), well under a frame.
 //! Network calls to gateways will run as tasks.
 
+mod payment;
+
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, Config, Source};
@@ -42,6 +44,11 @@ pub enum TerminalError {
     )]
     NotEnoughCash { due: Ntd, received: Ntd },
 }
+
+pub use payment::{
+    NoticeEffect, PayError, PayEvent, PayResult, Payments, ResolvePolicy, Resolving, Tender,
+    gateway_name_zh,
+};
 
 pub type Result<T, E = TerminalError> = std::result::Result<T, E>;
 
