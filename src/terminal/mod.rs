@@ -45,6 +45,7 @@ pub enum TerminalError {
     NotEnoughCash { due: Ntd, received: Ntd },
 }
 
+pub use payment::callbacks;
 pub use payment::{
     NoticeEffect, PayError, PayEvent, PayResult, Payments, ResolvePolicy, Resolving, Tender,
     gateway_name_zh,

@@ -23,6 +23,8 @@
 //! share one set of HTTP clients, tests can inject their own, and the
 //! progress channel belongs to whoever is watching.
 
+pub mod callbacks;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
