@@ -7,6 +7,7 @@
 //! Network calls to gateways will run as tasks.
 
 mod payment;
+pub mod payment_cli;
 
 use std::path::{Path, PathBuf};
 
