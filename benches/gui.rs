@@ -64,7 +64,11 @@ fn main() {
         app.update(Message::SignIn(sign_in::Message::Digit(d)));
     }
     app.update(Message::SignIn(sign_in::Message::Submit));
-    let eans: Vec<String> = Catalogue::demo().products().iter().map(|p| p.ean.clone()).collect();
+    let eans: Vec<String> = Catalogue::demo()
+        .products()
+        .iter()
+        .map(|p| p.ean.clone())
+        .collect();
     let sales = 1000;
     let t0 = Instant::now();
     for i in 0..sales {

@@ -54,6 +54,18 @@ enum Command {
     Report(ReportArgs),
     /// Print each scan from the configured scanner with what it is (Ctrl-D / Ctrl-C ends)
     ScanTest,
+    /// Charge a scanned payment code (exit 0 approved, 1 declined, 2 unknown/pending, 3 usage)
+    Pay(terminal::payment_cli::PayArgs),
+    /// Refund a paid sale (manager PIN from TILL_MANAGER_PIN or standard input)
+    Refund(terminal::payment_cli::RefundArgs),
+    /// Ask what became of a payment or refund; settles one still in doubt
+    Query(terminal::payment_cli::QueryArgs),
+    /// Settle every payment a crash left in doubt
+    Recover(terminal::payment_cli::RecoverArgs),
+    /// Run the four gateway simulators in the foreground and print a config snippet
+    Simulate(terminal::payment_cli::SimulateArgs),
+    /// Receive gateway notifications (ECPay ReturnURL, MyPay notify, goodbuy returnurl)
+    CallbackServer(terminal::payment_cli::CallbackArgs),
     /// Say what a scanned code is (product, payment code, carrier, BAN…)
     Classify {
         /// The scanned text
@@ -219,6 +231,32 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
             printer_cli::printer_status(&cmd, &load(cli.config.as_deref(), redactor)?.0)
         }
         Some(Command::Devices) => printer_cli::devices(),
+        Some(Command::Pay(a)) => Ok(terminal::payment_cli::pay(
+            cli.config.as_deref(),
+            redactor,
+            a,
+        )),
+        Some(Command::Refund(a)) => Ok(terminal::payment_cli::refund(
+            cli.config.as_deref(),
+            redactor,
+            a,
+        )),
+        Some(Command::Query(a)) => Ok(terminal::payment_cli::query(
+            cli.config.as_deref(),
+            redactor,
+            a,
+        )),
+        Some(Command::Recover(a)) => Ok(terminal::payment_cli::recover(
+            cli.config.as_deref(),
+            redactor,
+            a,
+        )),
+        Some(Command::Simulate(a)) => Ok(terminal::payment_cli::simulate(a)),
+        Some(Command::CallbackServer(a)) => Ok(terminal::payment_cli::callback_server(
+            cli.config.as_deref(),
+            redactor,
+            a,
+        )),
         Some(Command::Journal(JournalCommand::Path)) => {
             let (cfg, source) = load(cli.config.as_deref(), redactor)?;
             println!("{}", terminal::journal_path(&cfg, &source).display());

@@ -11,6 +11,8 @@ mod report;
 
 pub use printing::{Approval, INCOMPLETE, PROOF, PrintError, RECEIPT, Resumed, proof_from_mypay};
 pub use report::report_document;
+mod payment;
+pub mod payment_cli;
 
 use std::path::{Path, PathBuf};
 
@@ -48,6 +50,12 @@ pub enum TerminalError {
     )]
     NotEnoughCash { due: Ntd, received: Ntd },
 }
+
+pub use payment::callbacks;
+pub use payment::{
+    NoticeEffect, PayError, PayEvent, PayResult, Payments, ResolvePolicy, Resolving, Tender,
+    gateway_name_zh,
+};
 
 pub type Result<T, E = TerminalError> = std::result::Result<T, E>;
 

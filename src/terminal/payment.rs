@@ -1,0 +1,1285 @@
+//! Wallet, card and pay-later payments: route a tender to its gateway,
+//! journal every step BEFORE the request leaves, and resolve results that
+//! are in doubt by each vendor's own rule.
+//!
+//! # The order of things, for every charge
+//!
+//! 1. `begin_attempt` (the journal refuses while another attempt on the sale
+//!    is unresolved, so a sale is never charged twice);
+//! 2. `transition(Sending)`, a durable commit, **then** the request;
+//! 3. the answer is journaled: `Approved` (gateway trade number, `IsRep`),
+//!    `Declined` (code and reason), or in doubt;
+//! 4. in doubt is resolved by the vendor's rule: JKoPay → `Cancel` with the
+//!    same MerchantTradeNo, repeated until it answers (a new charge then
+//!    gets the next trade number, P02); MyPay → `api/querydirect`, polled
+//!    while pending; ECPay → its ReturnURL notification; goodbuy → its
+//!    callback or `order_status`.
+//!
+//! A crash anywhere leaves an attempt in `Sending`, `Unknown` or
+//! `Cancelling`; [`Terminal::recover`] resolves those on start-up by the
+//! same rules.
+//!
+//! The gateways live in [`Payments`] (not in [`Terminal`]) so the GUI can
+//! share one set of HTTP clients, tests can inject their own, and the
+//! progress channel belongs to whoever is watching.
+
+pub mod callbacks;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{Terminal, TerminalError};
+use crate::barcode::{self, ScanContext, Scanned};
+use crate::config::Config;
+use crate::gateway::client::{
+    CancelOutcome, Gateway, NotSent, PaidRef, PayItem, PayRequest, PayWith,
+    RefundRequest as GatewayRefund,
+};
+use crate::gateway::ecpay::client::EcpayClient;
+use crate::gateway::goodbuy::client::GoodbuyClient;
+use crate::gateway::jkopay::client::JkoClient;
+use crate::gateway::mypay::client::MyPayClient;
+use crate::gateway::{Approval, CashierAction, Outcome, goodbuy};
+use crate::journal::{
+    AttemptRecord, AttemptState, Detail, JournalError, MaskedCode, Role, User, stamp,
+};
+use crate::money::Ntd;
+use crate::sale::{
+    AttemptKind, Cart, GatewayId, PayMethod, RefundRequest, SaleNo, TradeNo, Wallet,
+};
+use crate::taipei::{self, TaipeiTime};
+
+/// How hard the till tries to settle a result that is in doubt before it
+/// hands the attempt to `till recover` (or the GUI's retry button).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResolvePolicy {
+    /// JKoPay Cancel calls before giving up for now (each one recorded).
+    pub cancel_tries: u32,
+    /// Inquiries (MyPay querydirect, goodbuy order_status) before giving up for now.
+    pub polls: u32,
+    /// Pause between two cancels or two inquiries.
+    pub retry_interval: Duration,
+    /// How often a [`PayEvent::Waiting`] is sent while a call is out.
+    pub tick: Duration,
+}
+
+impl Default for ResolvePolicy {
+    fn default() -> ResolvePolicy {
+        ResolvePolicy {
+            cancel_tries: 20,
+            polls: 10,
+            retry_interval: Duration::from_secs(3),
+            tick: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What till is doing about a result in doubt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Resolving {
+    /// JKoPay: sending Cancel with the same trade number (try n).
+    Cancelling { try_no: u32 },
+    /// Asking the gateway what became of the payment (poll n).
+    Querying { poll: u32 },
+    /// Waiting for the gateway's notification (ECPay ReturnURL, goodbuy callback).
+    AwaitingCallback,
+    /// WeChat Pay 280: the customer confirms in the app.
+    AwaitingCustomer,
+}
+
+/// Progress of one payment, for the screen ("等待街口支付回應… 8 秒").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum PayEvent {
+    /// The request is journaled and on its way.
+    Sending {
+        gateway: GatewayId,
+        trade_no: String,
+        /// RFC 3339, +08:00.
+        since: String,
+    },
+    /// Still waiting for the answer.
+    Waiting {
+        gateway: GatewayId,
+        trade_no: String,
+        elapsed_secs: u64,
+    },
+    /// No definite answer: what till does about it.
+    Unknown {
+        gateway: GatewayId,
+        trade_no: String,
+        doing: Resolving,
+    },
+    /// The attempt reached this state.
+    Resolved {
+        gateway: GatewayId,
+        trade_no: String,
+        state: AttemptState,
+    },
+}
+
+/// A gateway's name as cashiers know it.
+pub fn gateway_name_zh(g: GatewayId) -> &'static str {
+    match g {
+        GatewayId::JkoPay => "街口支付",
+        GatewayId::MyPay => "MyPay",
+        GatewayId::Ecpay => "綠界",
+        GatewayId::Goodbuy => "超商/ATM 代收",
+    }
+}
+
+impl PayEvent {
+    /// One line for the screen, zh-TW first.
+    pub fn message(&self) -> String {
+        match self {
+            PayEvent::Sending { gateway, .. } => format!(
+                "傳送至{}… / sending to {}…",
+                gateway_name_zh(*gateway),
+                gateway.as_str()
+            ),
+            PayEvent::Waiting {
+                gateway,
+                elapsed_secs,
+                ..
+            } => format!(
+                "等待{}回應… {elapsed_secs} 秒 / waiting for {}… {elapsed_secs} s",
+                gateway_name_zh(*gateway),
+                gateway.as_str()
+            ),
+            PayEvent::Unknown { doing, .. } => match doing {
+                Resolving::Cancelling { try_no } => {
+                    format!(
+                        "確認中:取消未明交易(第 {try_no} 次)/ confirming: cancelling the attempt in doubt (try {try_no})"
+                    )
+                }
+                Resolving::Querying { poll } => {
+                    format!(
+                        "確認中:查詢交易結果(第 {poll} 次)/ confirming: asking for the result (poll {poll})"
+                    )
+                }
+                Resolving::AwaitingCallback => {
+                    "等待付款通知,勿重複收款 / waiting for the payment notice: do not charge again"
+                        .to_string()
+                }
+                Resolving::AwaitingCustomer => {
+                    "請顧客在 App 內確認付款 / ask the customer to confirm in the app".to_string()
+                }
+            },
+            PayEvent::Resolved { state, .. } => {
+                format!("{} / {}", state.name_zh(), state.as_str())
+            }
+        }
+    }
+}
+
+/// The gateways a till can charge through, and who watches the progress.
+#[derive(Clone, Default)]
+pub struct Payments {
+    gateways: HashMap<GatewayId, Arc<dyn Gateway>>,
+    policy: ResolvePolicy,
+    events: Option<UnboundedSender<PayEvent>>,
+}
+
+impl std::fmt::Debug for Payments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut ids: Vec<_> = self.gateways.keys().map(|g| g.as_str()).collect();
+        ids.sort_unstable();
+        f.debug_struct("Payments")
+            .field("gateways", &ids)
+            .field("policy", &self.policy)
+            .finish()
+    }
+}
+
+/// Where ECPay should post its ReturnURL notification when the config does
+/// not say (the config has no field for it yet): `till callback-server`'s
+/// default address.
+pub const DEFAULT_ECPAY_RETURN_URL: &str = "http://127.0.0.1:8089/ecpay/return";
+
+impl Payments {
+    pub fn new() -> Payments {
+        Payments::default()
+    }
+
+    /// A client for every gateway the configuration has a section for.
+    pub fn from_config(cfg: &Config) -> Result<Payments, NotSent> {
+        let mut p = Payments::new();
+        let g = &cfg.gateways;
+        if let Some(c) = &g.jkopay {
+            p = p.with_gateway(Arc::new(JkoClient::from_config(c)?));
+        }
+        if let Some(c) = &g.mypay {
+            p = p.with_gateway(Arc::new(MyPayClient::from_config(c)?));
+        }
+        if let Some(c) = &g.ecpay {
+            let return_url = g
+                .goodbuy
+                .as_ref()
+                .filter(|b| !b.return_url.is_empty())
+                .map(|b| ecpay_return_url(&b.return_url))
+                .unwrap_or_else(|| DEFAULT_ECPAY_RETURN_URL.to_string());
+            p = p.with_gateway(Arc::new(EcpayClient::from_config(c, &return_url)?));
+        }
+        if let Some(c) = &g.goodbuy {
+            p = p.with_gateway(Arc::new(GoodbuyClient::from_config(c)?));
+        }
+        Ok(p)
+    }
+
+    /// Add or replace the client for `gateway.id()`.
+    pub fn with_gateway(mut self, gateway: Arc<dyn Gateway>) -> Payments {
+        self.gateways.insert(gateway.id(), gateway);
+        self
+    }
+
+    pub fn with_policy(mut self, policy: ResolvePolicy) -> Payments {
+        self.policy = policy;
+        self
+    }
+
+    /// Send progress to this channel (the GUI's subscription).
+    pub fn with_events(mut self, events: UnboundedSender<PayEvent>) -> Payments {
+        self.events = Some(events);
+        self
+    }
+
+    pub fn policy(&self) -> &ResolvePolicy {
+        &self.policy
+    }
+
+    pub fn gateway(&self, id: GatewayId) -> Result<Arc<dyn Gateway>, PayError> {
+        self.gateways
+            .get(&id)
+            .cloned()
+            .ok_or(PayError::NoGateway(id))
+    }
+
+    fn emit(&self, e: PayEvent) {
+        if let Some(tx) = &self.events {
+            // A closed screen is no reason to stop a payment.
+            let _ = tx.send(e);
+        }
+    }
+
+    /// Await a gateway call, sending `Waiting` every tick while it is out.
+    async fn timed<F: Future>(&self, gateway: GatewayId, trade: &TradeNo, fut: F) -> F::Output {
+        if self.events.is_none() {
+            return fut.await;
+        }
+        let start = Instant::now();
+        let tick = self.policy.tick.max(Duration::from_millis(10));
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + tick, tick);
+        tokio::pin!(fut);
+        loop {
+            tokio::select! {
+                out = &mut fut => return out,
+                _ = ticks.tick() => self.emit(PayEvent::Waiting {
+                    gateway,
+                    trade_no: trade.to_string(),
+                    elapsed_secs: start.elapsed().as_secs(),
+                }),
+            }
+        }
+    }
+}
+
+/// The ECPay ReturnURL served by the same callback server as goodbuy's.
+fn ecpay_return_url(goodbuy_return_url: &str) -> String {
+    match goodbuy_return_url.find("://").map(|i| i + 3) {
+        Some(start) => {
+            let host_end = goodbuy_return_url[start..]
+                .find('/')
+                .map(|i| start + i)
+                .unwrap_or(goodbuy_return_url.len());
+            format!("{}/ecpay/return", &goodbuy_return_url[..host_end])
+        }
+        None => DEFAULT_ECPAY_RETURN_URL.to_string(),
+    }
+}
+
+/// What the customer pays with: a scan at the counter, or a choice made on
+/// screen (a member's bound card, a pay-later order).
+#[derive(Debug, Clone)]
+pub enum Tender {
+    Scan(String),
+    With(PayWith),
+}
+
+/// Where a tender goes and how the journal records it.
+struct Route {
+    gateway: GatewayId,
+    method: PayMethod,
+    with: PayWith,
+    masked: Option<MaskedCode>,
+}
+
+fn route(tender: Tender) -> Result<Route, PayError> {
+    let with = match tender {
+        Tender::Scan(text) => match barcode::classify(&text, ScanContext::Tendering) {
+            Ok(Scanned::JkoPayCardToken(code)) => PayWith::WalletCode {
+                wallet: Wallet::JkoPay,
+                code,
+            },
+            Ok(Scanned::WalletCode { wallet, code, .. }) => {
+                return Ok(Route {
+                    gateway: GatewayId::MyPay,
+                    method: PayMethod::Wallet(wallet),
+                    masked: Some(MaskedCode::mask(&code)),
+                    with: PayWith::WalletCode { wallet, code },
+                });
+            }
+            Ok(other) => return Err(PayError::NotAPaymentCode(other.to_string())),
+            Err(e) => return Err(PayError::NotAPaymentCode(e.to_string())),
+        },
+        Tender::With(w) => w,
+    };
+    Ok(match &with {
+        PayWith::WalletCode { wallet, code } => Route {
+            gateway: if *wallet == Wallet::JkoPay && code.starts_with("22") && code.len() == 18 {
+                GatewayId::JkoPay
+            } else {
+                GatewayId::MyPay
+            },
+            method: PayMethod::Wallet(*wallet),
+            masked: Some(MaskedCode::mask(code)),
+            with,
+        },
+        PayWith::BoundCard { .. } => Route {
+            gateway: GatewayId::Ecpay,
+            method: PayMethod::BoundCard,
+            masked: None,
+            with,
+        },
+        PayWith::PayLater { .. } => Route {
+            gateway: GatewayId::Goodbuy,
+            method: PayMethod::PayLater,
+            masked: None,
+            with,
+        },
+    })
+}
+
+/// Why a payment workflow could not run. When one of these comes back no
+/// request was sent, except [`PayError::Journal`] after `Sending`, which
+/// `till recover` then resolves.
+#[derive(Debug, thiserror::Error)]
+pub enum PayError {
+    #[error(transparent)]
+    Terminal(#[from] TerminalError),
+    #[error(
+        "此交易的付款 {trade} 尚未完成({zh}),請等待結果或執行 `till recover`,勿重複收款 / payment {trade} on this sale is still {state}: wait for its result or run `till recover`; do not charge again"
+    )]
+    InFlight {
+        trade: String,
+        state: AttemptState,
+        zh: &'static str,
+    },
+    #[error(transparent)]
+    Journal(JournalError),
+    #[error("不是付款條碼:{0} / not a payment code: {0}")]
+    NotAPaymentCode(String),
+    #[error("未設定 {} 金流 / the {} gateway is not configured", gateway_name_zh(*.0), .0.as_str())]
+    NoGateway(GatewayId),
+    #[error("找不到付款紀錄 {0} / no payment or refund {0}")]
+    NoSuchAttempt(String),
+    #[error("此交易沒有可退款的電子支付 / this sale has no gateway payment to refund")]
+    NothingToRefund,
+    #[error("退款需主管核准 / a manager must approve refunds")]
+    NotManager,
+}
+
+impl From<JournalError> for PayError {
+    fn from(e: JournalError) -> PayError {
+        match e {
+            JournalError::AttemptInFlight { trade, state } => PayError::InFlight {
+                trade,
+                state,
+                zh: state.name_zh(),
+            },
+            other => PayError::Journal(other),
+        }
+    }
+}
+
+/// Where an attempt ended up, for the screen and for scripts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PayResult {
+    pub sale_no: String,
+    pub trade_no: String,
+    pub kind: AttemptKind,
+    pub gateway: GatewayId,
+    pub amount: Ntd,
+    pub state: AttemptState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_trade_no: Option<String>,
+    /// The gateway's status code when it declined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// zh-TW / English, for the cashier.
+    pub message: String,
+    pub action: CashierAction,
+    /// The gateway answered a repeat of an earlier request (JKoPay IsRep):
+    /// the same payment, booked once.
+    pub is_repeat: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<String>,
+}
+
+impl PayResult {
+    /// `till pay` exit code: 0 approved, 1 declined (or cancelled: nothing
+    /// charged), 2 still in doubt or pending.
+    pub fn exit_code(&self) -> u8 {
+        match self.state {
+            AttemptState::Approved => 0,
+            AttemptState::Declined | AttemptState::Cancelled | AttemptState::Abandoned => 1,
+            _ => 2,
+        }
+    }
+
+    fn from_record(rec: &AttemptRecord, gateway: GatewayId) -> PayResult {
+        let last = rec.events.last().map(|e| &e.detail);
+        let code = last
+            .and_then(|d| detail_field(d, "code"))
+            .and_then(|c| c.as_str())
+            .map(str::to_string);
+        let is_repeat = rec
+            .events
+            .iter()
+            .any(|e| detail_field(&e.detail, "is_rep").and_then(|v| v.as_bool()) == Some(true));
+        let review = last
+            .and_then(|d| detail_field(d, "review"))
+            .and_then(|c| c.as_str())
+            .map(str::to_string);
+        let (message, action) = state_message(rec.state, rec.last_error.as_deref());
+        PayResult {
+            sale_no: rec.trade_no.sale().to_string(),
+            trade_no: rec.trade_no.to_string(),
+            kind: rec.kind,
+            gateway,
+            amount: rec.amount,
+            state: rec.state,
+            gateway_trade_no: rec.gateway_trade_no.clone(),
+            code,
+            message,
+            action,
+            is_repeat,
+            review,
+        }
+    }
+}
+
+/// A value a transition recorded with [`Detail::with`].
+fn detail_field<'a>(d: &'a serde_json::Value, key: &str) -> Option<&'a serde_json::Value> {
+    d.get("extra")
+        .and_then(|e| e.get(key))
+        .or_else(|| d.get(key))
+}
+
+fn state_message(state: AttemptState, error: Option<&str>) -> (String, CashierAction) {
+    let err = error.unwrap_or("");
+    match state {
+        AttemptState::Approved => ("付款成功 / approved".into(), CashierAction::None),
+        AttemptState::Declined => (
+            format!("交易失敗 / declined: {err}"),
+            CashierAction::AskForAnotherPayment,
+        ),
+        AttemptState::Cancelled => (
+            "交易已取消,未扣款;可重新收款 / the attempt was cancelled, nothing was charged: charge again".into(),
+            CashierAction::CancelAndRetry,
+        ),
+        AttemptState::Abandoned => (
+            "未送出,未扣款 / never sent, nothing was charged".into(),
+            CashierAction::RetryLater,
+        ),
+        AttemptState::Cancelling => (
+            format!(
+                "取消尚未確認,勿重複收款;稍後執行 `till recover` / the cancel is not confirmed yet: do not charge again; run `till recover` later ({err})"
+            ),
+            CashierAction::WaitAndQuery,
+        ),
+        _ => (
+            format!(
+                "結果未定,勿重複收款;稍後查詢 / result not known yet: do not charge again; query later ({err})"
+            ),
+            CashierAction::WaitAndQuery,
+        ),
+    }
+}
+
+/// A stand-in for a JKoPay CardToken when only its masked form survives (a
+/// crash): the full code is a bearer token and is never journaled. JKoPay
+/// cancels by MerchantTradeNo and amount; the simulator ignores the token,
+/// the real API's check of it on Cancel is undocumented \[guess\].
+fn stand_in_code(masked: Option<&str>) -> String {
+    match masked {
+        Some(m) => m.replace('*', "0"),
+        None => "220000000000000000".into(),
+    }
+}
+
+/// When the attempt's request was made: the `at` journaled with `Sending`.
+fn request_time(rec: &AttemptRecord) -> TaipeiTime {
+    rec.events
+        .iter()
+        .find_map(|e| detail_field(&e.detail, "at").and_then(|v| v.as_str()))
+        .or(Some(rec.created_at.as_str()))
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&taipei::offset()))
+        .unwrap_or_else(taipei::now)
+}
+
+/// The request of a journaled attempt, as far as cancel and query need it.
+fn rebuild_with(rec: &AttemptRecord) -> PayWith {
+    match rec.method {
+        PayMethod::Wallet(wallet) => PayWith::WalletCode {
+            wallet,
+            code: stand_in_code(rec.masked_code.as_deref()),
+        },
+        PayMethod::BoundCard => PayWith::BoundCard {
+            bind_card_id: String::new(),
+            member_id: String::new(),
+        },
+        _ => PayWith::PayLater {
+            pay_type: pay_type_of(rec),
+            phone: String::new(),
+        },
+    }
+}
+
+fn pay_type_of(rec: &AttemptRecord) -> goodbuy::PayType {
+    let t = rec
+        .events
+        .iter()
+        .find_map(|e| detail_field(&e.detail, "pay_type").and_then(|v| v.as_str()))
+        .unwrap_or("store");
+    match t {
+        "credit" => goodbuy::PayType::Credit {
+            card_owner: String::new(),
+            card_last4: String::new(),
+        },
+        "atm" => goodbuy::PayType::Atm {
+            account_owner: String::new(),
+            account_last5: Vec::new(),
+        },
+        _ => goodbuy::PayType::Store {
+            payer: String::new(),
+        },
+    }
+}
+
+fn rebuild_request(rec: &AttemptRecord) -> PayRequest {
+    PayRequest {
+        trade_no: rec.trade_no.clone(),
+        amount: rec.amount,
+        with: rebuild_with(rec),
+        items: Vec::new(),
+        at: request_time(rec),
+    }
+}
+
+fn approval_detail(a: &Approval) -> Detail {
+    let mut d = Detail::new()
+        .gateway_trade_no(a.gateway_trade_no.clone())
+        .with("is_rep", a.is_repeat)
+        .with("approved_amount", a.amount.dollars());
+    if let Some(r) = &a.review {
+        d = d.with("review", r.clone());
+    }
+    if let Some(t) = a.paid_at {
+        d = d.with("paid_at", stamp(t));
+    }
+    d
+}
+
+/// Where an attempt in doubt can go next, for the notice that settles it.
+fn in_doubt(state: AttemptState) -> bool {
+    matches!(state, AttemptState::Sending | AttemptState::Unknown)
+}
+
+/// What a server notification did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeEffect {
+    /// The attempt moved to this state.
+    Recorded(AttemptState),
+    /// The journal already had this result: nothing changed.
+    AlreadyRecorded(AttemptState),
+    /// The notice says nothing final (pending, simulated): nothing changed.
+    Ignored,
+}
+
+impl Terminal {
+    /// Start a sale rung up by a script or test, journaled under `cashier`.
+    pub fn open_sale_as(&mut self, cart: &Cart, cashier: &str) -> Result<SaleNo, PayError> {
+        let today = self.now().date_naive();
+        Ok(self
+            .journal
+            .new_sale(&self.terminal, today, cashier, cart)?)
+    }
+
+    /// Start a sale for the signed-in cashier.
+    pub fn open_sale(&mut self, cart: &Cart) -> Result<SaleNo, PayError> {
+        let cashier = self
+            .user
+            .as_ref()
+            .ok_or(TerminalError::NotSignedIn)?
+            .name
+            .clone();
+        self.open_sale_as(cart, &cashier)
+    }
+
+    /// Charge `amount` on `sale` with a scanned code or a chosen tender.
+    ///
+    /// Comes back with the attempt's final state, or `Unknown` /
+    /// `Cancelling` when it could not be settled yet (then no other charge
+    /// on the sale can start until it is: query it or run `till recover`).
+    pub async fn pay(
+        &mut self,
+        payments: &Payments,
+        sale: &SaleNo,
+        tender: Tender,
+        amount: Ntd,
+        items: Vec<PayItem>,
+    ) -> Result<PayResult, PayError> {
+        let route = route(tender)?;
+        let gw = payments.gateway(route.gateway)?;
+        let trade = self.journal.begin_attempt(
+            sale,
+            AttemptKind::Payment,
+            Some(route.gateway),
+            route.method,
+            amount,
+            route.masked.as_ref(),
+        )?;
+        let at = self.now();
+        let mut sending = Detail::new().with("at", stamp(at));
+        if let PayWith::PayLater { pay_type, .. } = &route.with {
+            sending = sending.with("pay_type", pay_type.as_str());
+        }
+        let req = PayRequest {
+            trade_no: trade.clone(),
+            amount,
+            with: route.with,
+            items,
+            at,
+        };
+        // Durable before the first byte leaves.
+        self.journal
+            .transition(&trade, AttemptState::Sending, sending)?;
+        payments.emit(PayEvent::Sending {
+            gateway: route.gateway,
+            trade_no: trade.to_string(),
+            since: stamp(at),
+        });
+        tracing::info!(trade = %trade, gateway = route.gateway.as_str(), %amount, "payment sent");
+        let answer = payments.timed(route.gateway, &trade, gw.pay(&req)).await;
+        self.settle_payment(payments, gw.as_ref(), &req, answer)
+            .await
+    }
+
+    /// Journal the answer to a payment sent from `Sending`, and resolve it
+    /// when it is in doubt.
+    async fn settle_payment(
+        &mut self,
+        payments: &Payments,
+        gw: &dyn Gateway,
+        req: &PayRequest,
+        answer: Result<Outcome, NotSent>,
+    ) -> Result<PayResult, PayError> {
+        let trade = &req.trade_no;
+        match answer {
+            Err(e) => {
+                // Nothing reached the gateway: no money can have moved.
+                self.journal.transition(
+                    trade,
+                    AttemptState::Declined,
+                    Detail::new().error(e.to_string()).with("not_sent", true),
+                )?;
+            }
+            Ok(Outcome::Approved(a)) => {
+                self.journal
+                    .transition(trade, AttemptState::Approved, approval_detail(&a))?;
+            }
+            Ok(Outcome::Declined(d)) => {
+                self.journal.transition(
+                    trade,
+                    AttemptState::Declined,
+                    Detail::new()
+                        .error(d.reason.clone())
+                        .with("code", d.code.clone()),
+                )?;
+            }
+            Ok(o @ (Outcome::Pending(_) | Outcome::Unknown { .. })) => {
+                let (why, code) = match &o {
+                    Outcome::Pending(p) => (p.reason.clone(), Some(p.code.clone())),
+                    Outcome::Unknown { why } => (why.clone(), None),
+                    _ => unreachable!(),
+                };
+                let mut d = Detail::new().error(why);
+                if let Some(c) = &code {
+                    d = d.with("code", c.clone());
+                }
+                if gw.id() == GatewayId::JkoPay {
+                    // No result within 15 s, or 801: cancel, same MerchantTradeNo.
+                    self.journal
+                        .transition(trade, AttemptState::Cancelling, d)?;
+                } else {
+                    self.journal.transition(trade, AttemptState::Unknown, d)?;
+                }
+                let waiting_for_customer = code.as_deref() == Some("280");
+                return self.resolve(payments, gw, req, !waiting_for_customer).await;
+            }
+        }
+        self.result_of(payments, trade, gw.id())
+    }
+
+    /// Settle an attempt in doubt by its gateway's rule. `query_now` false
+    /// skips inquiries (pay-later: the customer pays tomorrow).
+    async fn resolve(
+        &mut self,
+        payments: &Payments,
+        gw: &dyn Gateway,
+        req: &PayRequest,
+        query_now: bool,
+    ) -> Result<PayResult, PayError> {
+        let trade = &req.trade_no;
+        let id = gw.id();
+        let state = self.state_of(trade)?;
+        match (id, state) {
+            (_, AttemptState::Created) => {
+                self.journal.transition(
+                    trade,
+                    AttemptState::Abandoned,
+                    Detail::new().with("recovered", "never sent"),
+                )?;
+            }
+            (GatewayId::JkoPay, AttemptState::Sending | AttemptState::Unknown) => {
+                self.journal.transition(
+                    trade,
+                    AttemptState::Cancelling,
+                    Detail::new().error("結果未定,取消此筆 / result unknown: cancelling"),
+                )?;
+                self.cancel_until_confirmed(payments, gw, req).await?;
+            }
+            (_, AttemptState::Cancelling) => {
+                self.cancel_until_confirmed(payments, gw, req).await?;
+            }
+            (_, AttemptState::Sending) => {
+                self.journal.transition(
+                    trade,
+                    AttemptState::Unknown,
+                    Detail::new()
+                        .error("中斷於傳送中,結果未定 / interrupted while sending: result unknown"),
+                )?;
+                self.query_until_settled(payments, gw, req, query_now)
+                    .await?;
+            }
+            (_, AttemptState::Unknown) => {
+                self.query_until_settled(payments, gw, req, query_now)
+                    .await?;
+            }
+            _ => {}
+        }
+        self.result_of(payments, trade, id)
+    }
+
+    fn state_of(&self, trade: &TradeNo) -> Result<AttemptState, PayError> {
+        Ok(self
+            .journal
+            .attempt(trade)?
+            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?
+            .state)
+    }
+
+    fn result_of(
+        &self,
+        payments: &Payments,
+        trade: &TradeNo,
+        gateway: GatewayId,
+    ) -> Result<PayResult, PayError> {
+        let rec = self
+            .journal
+            .attempt(trade)?
+            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        if rec.state.is_final() {
+            payments.emit(PayEvent::Resolved {
+                gateway,
+                trade_no: trade.to_string(),
+                state: rec.state,
+            });
+        }
+        Ok(PayResult::from_record(&rec, gateway))
+    }
+
+    /// JKoPay: Cancel with the same MerchantTradeNo until it answers; every
+    /// try is journaled. Leaves the attempt `Cancelling` when the tries run out.
+    async fn cancel_until_confirmed(
+        &mut self,
+        payments: &Payments,
+        gw: &dyn Gateway,
+        req: &PayRequest,
+    ) -> Result<(), PayError> {
+        let trade = &req.trade_no;
+        let policy = payments.policy;
+        for try_no in 1..=policy.cancel_tries.max(1) {
+            payments.emit(PayEvent::Unknown {
+                gateway: gw.id(),
+                trade_no: trade.to_string(),
+                doing: Resolving::Cancelling { try_no },
+            });
+            let answer = payments.timed(gw.id(), trade, gw.cancel(req)).await;
+            let retry = match answer {
+                Ok(CancelOutcome::Cancelled) => {
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Cancelled,
+                        Detail::new().with("cancel_try", try_no),
+                    )?;
+                    return Ok(());
+                }
+                Ok(CancelOutcome::NothingToCancel) => {
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Cancelled,
+                        Detail::new()
+                            .with("cancel_try", try_no)
+                            .with("nothing_to_cancel", true),
+                    )?;
+                    return Ok(());
+                }
+                Ok(CancelOutcome::Refused(d)) => {
+                    // Not a "no": a person must look (the order may be
+                    // refunded already, or our keys are wrong).
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Cancelling,
+                        Detail::new()
+                            .error(format!(
+                                "取消被拒 / cancel refused: {} {}",
+                                d.code, d.reason
+                            ))
+                            .with("code", d.code.clone())
+                            .with("cancel_try", try_no),
+                    )?;
+                    return Ok(());
+                }
+                Ok(CancelOutcome::Unknown { why }) => Detail::new().error(why),
+                Err(e) if e.retryable() => Detail::new().error(e.to_string()),
+                Err(e) => {
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Cancelling,
+                        Detail::new()
+                            .error(e.to_string())
+                            .with("cancel_try", try_no),
+                    )?;
+                    return Ok(());
+                }
+            };
+            self.journal.transition(
+                trade,
+                AttemptState::Cancelling,
+                retry.with("cancel_try", try_no),
+            )?;
+            if try_no < policy.cancel_tries {
+                tokio::time::sleep(policy.retry_interval).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// MyPay querydirect / goodbuy order_status until the result is final
+    /// or the polls run out (each poll journaled).
+    async fn query_until_settled(
+        &mut self,
+        payments: &Payments,
+        gw: &dyn Gateway,
+        req: &PayRequest,
+        query_now: bool,
+    ) -> Result<(), PayError> {
+        let trade = &req.trade_no;
+        let id = gw.id();
+        if !query_now || id == GatewayId::Ecpay {
+            let doing = if query_now {
+                Resolving::AwaitingCallback
+            } else if id == GatewayId::MyPay {
+                Resolving::AwaitingCustomer
+            } else {
+                Resolving::AwaitingCallback
+            };
+            payments.emit(PayEvent::Unknown {
+                gateway: id,
+                trade_no: trade.to_string(),
+                doing,
+            });
+            return Ok(());
+        }
+        let policy = payments.policy;
+        let polls = if id == GatewayId::Goodbuy {
+            1
+        } else {
+            policy.polls.max(1)
+        };
+        for poll in 1..=polls {
+            payments.emit(PayEvent::Unknown {
+                gateway: id,
+                trade_no: trade.to_string(),
+                doing: Resolving::Querying { poll },
+            });
+            let answer = payments.timed(id, trade, gw.query(req)).await;
+            let d = match answer {
+                Ok(Outcome::Approved(a)) => {
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Approved,
+                        approval_detail(&a).with("poll", poll),
+                    )?;
+                    return Ok(());
+                }
+                Ok(Outcome::Declined(d)) => {
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Declined,
+                        Detail::new()
+                            .error(d.reason.clone())
+                            .with("code", d.code.clone())
+                            .with("poll", poll),
+                    )?;
+                    return Ok(());
+                }
+                Ok(Outcome::Pending(p)) => Detail::new().error(p.reason).with("code", p.code),
+                Ok(Outcome::Unknown { why }) => Detail::new().error(why),
+                Err(e) if e.retryable() => Detail::new().error(e.to_string()),
+                Err(e) => {
+                    // This gateway cannot be asked: wait for its notification.
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Unknown,
+                        Detail::new().error(e.to_string()).with("poll", poll),
+                    )?;
+                    return Ok(());
+                }
+            };
+            self.journal
+                .transition(trade, AttemptState::Unknown, d.with("poll", poll))?;
+            if poll < polls {
+                tokio::time::sleep(policy.retry_interval).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Where an attempt stands; one still in doubt is resolved first (a
+    /// payment by its gateway's rule, a JKoPay refund by sending it again).
+    pub async fn query(
+        &mut self,
+        payments: &Payments,
+        trade: &TradeNo,
+    ) -> Result<PayResult, PayError> {
+        let rec = self
+            .journal
+            .attempt(trade)?
+            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        let Some(gateway) = rec.gateway else {
+            return Ok(PayResult::from_record(&rec, GatewayId::JkoPay));
+        };
+        if rec.state.is_final() {
+            return Ok(PayResult::from_record(&rec, gateway));
+        }
+        self.resolve_record(payments, &rec).await
+    }
+
+    async fn resolve_record(
+        &mut self,
+        payments: &Payments,
+        rec: &AttemptRecord,
+    ) -> Result<PayResult, PayError> {
+        let gateway = rec.gateway.ok_or(PayError::NothingToRefund)?;
+        let gw = payments.gateway(gateway)?;
+        match rec.kind {
+            AttemptKind::Payment => {
+                let req = rebuild_request(rec);
+                self.resolve(payments, gw.as_ref(), &req, true).await
+            }
+            AttemptKind::Refund => self.resolve_refund(payments, gw.as_ref(), rec).await,
+        }
+    }
+
+    /// On start-up: settle every attempt a crash left in `Created`,
+    /// `Sending`, `Unknown` or `Cancelling`, by the same rules as a live
+    /// payment. Returns where each one ended up (some may still be in doubt:
+    /// ECPay waits for its notification, a cancel may still be unanswered).
+    pub async fn recover(&mut self, payments: &Payments) -> Result<Vec<PayResult>, PayError> {
+        let mut out = Vec::new();
+        for rec in self.journal.unresolved_attempts()? {
+            let Some(gateway) = rec.gateway else {
+                // Cash never leaves Created unless at the drawer: nothing sent.
+                if rec.state == AttemptState::Created {
+                    self.journal.transition(
+                        &rec.trade_no,
+                        AttemptState::Abandoned,
+                        Detail::new().with("recovered", "never sent"),
+                    )?;
+                }
+                continue;
+            };
+            tracing::info!(trade = %rec.trade_no, state = %rec.state, "recovering attempt");
+            let r = match payments.gateway(gateway) {
+                Ok(_) => self.resolve_record(payments, &rec).await?,
+                Err(_) if rec.state == AttemptState::Created => {
+                    self.journal.transition(
+                        &rec.trade_no,
+                        AttemptState::Abandoned,
+                        Detail::new().with("recovered", "never sent"),
+                    )?;
+                    self.result_of(payments, &rec.trade_no, gateway)?
+                }
+                Err(e) => return Err(e),
+            };
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    /// Give money back on a paid sale, approved by a manager.
+    pub async fn refund(
+        &mut self,
+        payments: &Payments,
+        sale: &SaleNo,
+        request: &RefundRequest,
+        reason: &str,
+        manager: &User,
+    ) -> Result<PayResult, PayError> {
+        if manager.role != Role::Manager {
+            return Err(PayError::NotManager);
+        }
+        let detail = self
+            .journal
+            .sale_detail(sale)?
+            .ok_or_else(|| JournalError::NoSuchSale(sale.to_string()))?;
+        let paid = detail
+            .payments
+            .iter()
+            .rev()
+            .find(|p| p.state == AttemptState::Approved && p.gateway.is_some())
+            .ok_or(PayError::NothingToRefund)?
+            .clone();
+        let gateway = paid.gateway.ok_or(PayError::NothingToRefund)?;
+        let gw = payments.gateway(gateway)?;
+        let (trade, plan) = self
+            .journal
+            .begin_refund(sale, request, Some(gateway), paid.method)?;
+        let at = self.now();
+        self.journal.transition(
+            &trade,
+            AttemptState::Sending,
+            Detail::new()
+                .with("at", stamp(at))
+                .with("reason", reason)
+                .with("manager", manager.name.clone())
+                .with("payment", paid.trade_no.to_string()),
+        )?;
+        payments.emit(PayEvent::Sending {
+            gateway,
+            trade_no: trade.to_string(),
+            since: stamp(at),
+        });
+        let req = refund_request(&paid, trade.clone(), plan.amount, at);
+        let answer = payments.timed(gateway, &trade, gw.refund(&req)).await;
+        self.settle_refund(&trade, answer)?;
+        self.result_of(payments, &trade, gateway)
+    }
+
+    fn settle_refund(
+        &mut self,
+        trade: &TradeNo,
+        answer: Result<Outcome, NotSent>,
+    ) -> Result<(), PayError> {
+        let (to, d) = match answer {
+            Err(e) => (
+                AttemptState::Declined,
+                Detail::new().error(e.to_string()).with("not_sent", true),
+            ),
+            Ok(Outcome::Approved(a)) => (AttemptState::Approved, approval_detail(&a)),
+            Ok(Outcome::Declined(d)) => (
+                AttemptState::Declined,
+                Detail::new().error(d.reason).with("code", d.code),
+            ),
+            Ok(Outcome::Pending(p)) => (
+                AttemptState::Unknown,
+                Detail::new().error(p.reason).with("code", p.code),
+            ),
+            Ok(Outcome::Unknown { why }) => (AttemptState::Unknown, Detail::new().error(why)),
+        };
+        self.journal.transition(trade, to, d)?;
+        Ok(())
+    }
+
+    /// A refund in doubt: JKoPay's Refund is idempotent on the refund's own
+    /// number, so it is sent again; other gateways' refunds stay `Unknown`
+    /// for a person to check in the vendor's back office.
+    async fn resolve_refund(
+        &mut self,
+        payments: &Payments,
+        gw: &dyn Gateway,
+        rec: &AttemptRecord,
+    ) -> Result<PayResult, PayError> {
+        let trade = &rec.trade_no;
+        if rec.state == AttemptState::Created {
+            self.journal.transition(
+                trade,
+                AttemptState::Abandoned,
+                Detail::new().with("recovered", "never sent"),
+            )?;
+            return self.result_of(payments, trade, gw.id());
+        }
+        let detail = self
+            .journal
+            .sale_detail(trade.sale())?
+            .ok_or_else(|| JournalError::NoSuchSale(trade.sale().to_string()))?;
+        let paid = detail
+            .payments
+            .iter()
+            .rev()
+            .find(|p| p.state == AttemptState::Approved && p.gateway == Some(gw.id()));
+        match (gw.id(), paid) {
+            (GatewayId::JkoPay, Some(paid)) => {
+                let req = refund_request(paid, trade.clone(), rec.amount, request_time(rec));
+                let answer = payments.timed(gw.id(), trade, gw.refund(&req)).await;
+                match answer {
+                    // The first send may have gone through: still in doubt.
+                    Err(e) if rec.state == AttemptState::Sending => {
+                        self.journal.transition(
+                            trade,
+                            AttemptState::Unknown,
+                            Detail::new().error(e.to_string()),
+                        )?;
+                    }
+                    Err(_) => {}
+                    Ok(_) => self.settle_refund(trade, answer)?,
+                }
+            }
+            _ if rec.state == AttemptState::Sending => {
+                self.journal.transition(
+                    trade,
+                    AttemptState::Unknown,
+                    Detail::new().error(
+                        "中斷於傳送中,請至金流後台確認退款 / interrupted while sending: check the refund in the gateway's back office",
+                    ),
+                )?;
+            }
+            _ => {}
+        }
+        self.result_of(payments, trade, gw.id())
+    }
+
+    /// Record a gateway's server notification (ECPay ReturnURL, MyPay
+    /// notify, goodbuy callback) for attempt `trade`. Idempotent: the same
+    /// notice twice changes nothing the second time. Only `Approved` and
+    /// `Declined` move an attempt, and only one still in doubt.
+    pub fn record_notice(
+        &mut self,
+        trade: &TradeNo,
+        outcome: &Outcome,
+        source: &str,
+    ) -> Result<NoticeEffect, PayError> {
+        let rec = self
+            .journal
+            .attempt(trade)?
+            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        let (to, detail) = match outcome {
+            Outcome::Approved(a) => (
+                AttemptState::Approved,
+                approval_detail(a).with("notice", source),
+            ),
+            Outcome::Declined(d) => (
+                AttemptState::Declined,
+                Detail::new()
+                    .error(d.reason.clone())
+                    .with("code", d.code.clone())
+                    .with("notice", source),
+            ),
+            _ => return Ok(NoticeEffect::Ignored),
+        };
+        if rec.state == to {
+            return Ok(NoticeEffect::AlreadyRecorded(to));
+        }
+        if !in_doubt(rec.state) {
+            tracing::warn!(trade = %trade, state = %rec.state, to = %to, "notice disagrees with the journal");
+            return Ok(NoticeEffect::Ignored);
+        }
+        self.journal.transition(trade, to, detail)?;
+        Ok(NoticeEffect::Recorded(to))
+    }
+}
+
+fn refund_request(
+    paid: &AttemptRecord,
+    refund_no: TradeNo,
+    amount: Ntd,
+    at: TaipeiTime,
+) -> GatewayRefund {
+    GatewayRefund {
+        refund_no,
+        payment: PaidRef {
+            trade_no: paid.trade_no.clone(),
+            gateway_trade_no: paid.gateway_trade_no.clone().unwrap_or_default(),
+            amount: paid.amount,
+            at: request_time(paid),
+            with: rebuild_with(paid),
+            items: Vec::new(),
+        },
+        amount,
+        at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stand_in_codes_pass_the_card_token_format() {
+        let m = MaskedCode::mask("22J111111111111111");
+        let s = stand_in_code(Some(m.as_str()));
+        assert!(
+            crate::gateway::jkopay::validate_card_token(&s).is_ok(),
+            "{s}"
+        );
+        assert_ne!(s, "22J111111111111111");
+    }
+
+    #[test]
+    fn ecpay_return_url_shares_the_callback_host() {
+        assert_eq!(
+            ecpay_return_url("https://shop.example/goodbuy/return"),
+            "https://shop.example/ecpay/return"
+        );
+    }
+
+    #[test]
+    fn waiting_message_counts_seconds_in_chinese_first() {
+        let e = PayEvent::Waiting {
+            gateway: GatewayId::JkoPay,
+            trade_no: "x".into(),
+            elapsed_secs: 8,
+        };
+        assert!(e.message().starts_with("等待街口支付回應… 8 秒"));
+    }
+
+    #[test]
+    fn a_non_payment_scan_is_refused_before_anything_is_journaled() {
+        assert!(matches!(
+            route(Tender::Scan("4710000000028".into())),
+            Err(PayError::NotAPaymentCode(_))
+        ));
+        let r = route(Tender::Scan("22J111111111111111".into())).unwrap();
+        assert_eq!(r.gateway, GatewayId::JkoPay);
+    }
+}

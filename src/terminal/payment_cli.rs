@@ -1,0 +1,412 @@
+//! `till pay | refund | query | recover | simulate | callback-server`: the
+//! payment workflow for scripts. Exit codes: 0 approved, 1 declined (or
+//! cancelled: nothing charged), 2 unknown or pending, 3 usage or config
+//! error. `--json` prints one JSON object on standard output; progress goes
+//! to standard error.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::{PayError, PayEvent, PayResult, Payments, Tender, Terminal, callbacks};
+use crate::config::{self, Config, Source};
+use crate::logging::Redactor;
+use crate::money::Ntd;
+use crate::sale::{Cart, Line, RefundRequest, TradeNo};
+use crate::secret::Secret;
+use crate::sim::{SimHandles, Simulators};
+
+const EXIT_USAGE: u8 = 3;
+
+#[derive(Args, Debug)]
+pub struct PayArgs {
+    /// Amount to charge, whole NT$
+    #[arg(long)]
+    pub amount: i64,
+    /// The payment code scanned from the customer's phone
+    #[arg(long)]
+    pub barcode: String,
+    /// A sale line NAME:QTY:PRICE (repeatable); default one line for the amount
+    #[arg(long = "item", value_name = "NAME:QTY:PRICE")]
+    pub items: Vec<String>,
+    /// Machine-readable output
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RefundArgs {
+    /// The payment's trade number (or the sale's number / receipt code)
+    #[arg(long)]
+    pub trade: String,
+    /// Amount to give back (default: everything not refunded yet)
+    #[arg(long)]
+    pub amount: Option<i64>,
+    #[arg(long)]
+    pub reason: String,
+    /// Approving manager; the PIN is read from TILL_MANAGER_PIN or standard input
+    #[arg(long)]
+    pub manager: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct QueryArgs {
+    /// A payment or refund trade number (…-P01, …-R01)
+    #[arg(long)]
+    pub trade: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RecoverArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// Address to listen on (loopback only)
+    #[arg(long, default_value = "127.0.0.1")]
+    pub listen_base: String,
+}
+
+#[derive(Args, Debug)]
+pub struct CallbackArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8089
+    #[arg(long, default_value = "127.0.0.1:8089")]
+    pub listen: SocketAddr,
+}
+
+fn usage(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("till: {msg}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts")
+}
+
+/// The configuration; in demo mode with the simulators started in-process.
+async fn setup(
+    explicit: Option<&Path>,
+    redactor: &Redactor,
+) -> Result<(Config, Source, Option<SimHandles>), ExitCode> {
+    let (cfg, source) = config::locate(explicit).map_err(usage)?;
+    let (cfg, sims) = match source {
+        Source::Demo => {
+            let sims = Simulators::start_all().await.map_err(usage)?;
+            eprintln!(
+                "示範模式:使用內建金流模擬器 / demo mode: using the built-in gateway simulators"
+            );
+            let mut demo = sims.demo_config();
+            demo.journal = cfg.journal.clone();
+            (demo, Some(sims))
+        }
+        Source::File(_) => (cfg, None),
+    };
+    for s in cfg.secrets() {
+        redactor.add_secret(s);
+    }
+    Ok((cfg, source, sims))
+}
+
+fn open(cfg: &Config, source: &Source) -> Result<(Terminal, Payments), ExitCode> {
+    let till = Terminal::open(cfg, source).map_err(usage)?;
+    let payments = Payments::from_config(cfg).map_err(usage)?;
+    Ok((till, payments))
+}
+
+/// Progress lines on standard error while a call is out.
+fn progress(payments: Payments) -> Payments {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PayEvent>();
+    tokio::spawn(async move {
+        while let Some(e) = rx.recv().await {
+            eprintln!("{}", e.message());
+        }
+    });
+    payments.with_events(tx)
+}
+
+fn print_result(r: &PayResult, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string(r).expect("a result serialises"));
+    } else {
+        println!(
+            "{} {} {} {}:{}",
+            r.trade_no,
+            r.gateway.as_str(),
+            r.amount,
+            r.state.name_zh(),
+            r.state
+        );
+        println!("{}", r.message);
+        if let Some(n) = &r.gateway_trade_no {
+            println!("金流交易序號 gateway trade no: {n}");
+        }
+    }
+}
+
+fn pay_error(e: PayError) -> ExitCode {
+    let code = match e {
+        PayError::InFlight { .. } => 2,
+        _ => EXIT_USAGE,
+    };
+    eprintln!("till: {e}");
+    ExitCode::from(code)
+}
+
+fn parse_item(s: &str, n: usize) -> Result<Line, String> {
+    let mut parts = s.rsplitn(3, ':');
+    let (price, qty, name) = (parts.next(), parts.next(), parts.next());
+    let (Some(price), Some(qty), Some(name)) = (price, qty, name) else {
+        return Err(format!(
+            "品項格式應為 名稱:數量:單價 / --item must be NAME:QTY:PRICE, got {s:?}"
+        ));
+    };
+    let qty: u32 = qty.parse().map_err(|_| format!("bad quantity in {s:?}"))?;
+    let price: i64 = price.parse().map_err(|_| format!("bad price in {s:?}"))?;
+    Line::new(&format!("ITEM{n}"), name, qty, Ntd::new(price)).map_err(|e| e.to_string())
+}
+
+pub fn pay(explicit: Option<&Path>, redactor: &Redactor, args: PayArgs) -> ExitCode {
+    let mut cart = Cart::new();
+    let lines: Result<Vec<Line>, String> = if args.items.is_empty() {
+        Line::new("ITEM1", "商品", 1, Ntd::new(args.amount))
+            .map(|l| vec![l])
+            .map_err(|e| e.to_string())
+    } else {
+        args.items
+            .iter()
+            .enumerate()
+            .map(|(i, s)| parse_item(s, i + 1))
+            .collect()
+    };
+    let lines = match lines {
+        Ok(l) => l,
+        Err(e) => return usage(e),
+    };
+    for l in lines {
+        if let Err(e) = cart.add(l) {
+            return usage(e);
+        }
+    }
+    runtime().block_on(async move {
+        let (cfg, source, _sims) = match setup(explicit, redactor).await {
+            Ok(x) => x,
+            Err(c) => return c,
+        };
+        let (mut till, payments) = match open(&cfg, &source) {
+            Ok(x) => x,
+            Err(c) => return c,
+        };
+        let payments = progress(payments);
+        let sale = match till.open_sale_as(&cart, "cli") {
+            Ok(s) => s,
+            Err(e) => return pay_error(e),
+        };
+        eprintln!("交易 sale {sale}");
+        match till
+            .pay(
+                &payments,
+                &sale,
+                Tender::Scan(args.barcode.clone()),
+                Ntd::new(args.amount),
+                Vec::new(),
+            )
+            .await
+        {
+            Ok(r) => {
+                print_result(&r, args.json);
+                ExitCode::from(r.exit_code())
+            }
+            Err(e) => pay_error(e),
+        }
+    })
+}
+
+fn read_pin() -> Secret {
+    if let Ok(p) = std::env::var("TILL_MANAGER_PIN") {
+        return Secret::new(p.trim());
+    }
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    Secret::new(line.trim())
+}
+
+pub fn refund(explicit: Option<&Path>, redactor: &Redactor, args: RefundArgs) -> ExitCode {
+    runtime().block_on(async move {
+        let (cfg, source, _sims) = match setup(explicit, redactor).await {
+            Ok(x) => x,
+            Err(c) => return c,
+        };
+        let (mut till, payments) = match open(&cfg, &source) {
+            Ok(x) => x,
+            Err(c) => return c,
+        };
+        let payments = progress(payments);
+        let sale = match till.journal().lookup(&args.trade) {
+            Ok(Some(s)) => s,
+            Ok(None) => return usage(format!("找不到交易 / no sale for {}", args.trade)),
+            Err(e) => return usage(e),
+        };
+        let manager_name = match (&args.manager, till.is_demo()) {
+            (Some(m), _) => m.clone(),
+            (None, true) => super::DEMO_USERS[1].0.to_string(),
+            (None, false) => return usage("退款需 --manager / a refund needs --manager NAME"),
+        };
+        let manager = match till.manager_approves(&manager_name, &read_pin()) {
+            Ok(m) => m,
+            Err(e) => return usage(e),
+        };
+        let request = match args.amount {
+            Some(a) => RefundRequest::Amount(Ntd::new(a)),
+            None => RefundRequest::Full,
+        };
+        match till
+            .refund(&payments, &sale, &request, &args.reason, &manager)
+            .await
+        {
+            Ok(r) => {
+                print_result(&r, args.json);
+                ExitCode::from(r.exit_code())
+            }
+            Err(e) => pay_error(e),
+        }
+    })
+}
+
+pub fn query(explicit: Option<&Path>, redactor: &Redactor, args: QueryArgs) -> ExitCode {
+    let trade: TradeNo = match args.trade.parse() {
+        Ok(t) => t,
+        Err(e) => return usage(e),
+    };
+    runtime().block_on(async move {
+        let (cfg, source, _sims) = match setup(explicit, redactor).await {
+            Ok(x) => x,
+            Err(c) => return c,
+        };
+        let (mut till, payments) = match open(&cfg, &source) {
+            Ok(x) => x,
+            Err(c) => return c,
+        };
+        let payments = progress(payments);
+        match till.query(&payments, &trade).await {
+            Ok(r) => {
+                print_result(&r, args.json);
+                ExitCode::from(r.exit_code())
+            }
+            Err(e) => pay_error(e),
+        }
+    })
+}
+
+pub fn recover(explicit: Option<&Path>, redactor: &Redactor, args: RecoverArgs) -> ExitCode {
+    runtime().block_on(async move {
+        let (cfg, source, _sims) = match setup(explicit, redactor).await {
+            Ok(x) => x,
+            Err(c) => return c,
+        };
+        let (mut till, payments) = match open(&cfg, &source) {
+            Ok(x) => x,
+            Err(c) => return c,
+        };
+        let payments = progress(payments);
+        match till.recover(&payments).await {
+            Ok(results) => {
+                if args.json {
+                    println!(
+                        "{}",
+                        serde_json::to_string(&results).expect("results serialise")
+                    );
+                } else if results.is_empty() {
+                    println!("沒有未完成的交易 / nothing to recover");
+                } else {
+                    for r in &results {
+                        print_result(r, false);
+                    }
+                }
+                let worst = results.iter().map(|r| r.exit_code()).max().unwrap_or(0);
+                // Declined/cancelled attempts are settled: only doubt is 2.
+                ExitCode::from(if worst == 2 { 2 } else { 0 })
+            }
+            Err(e) => pay_error(e),
+        }
+    })
+}
+
+pub fn simulate(args: SimulateArgs) -> ExitCode {
+    if args.listen_base != "127.0.0.1" {
+        return usage("模擬器只在 127.0.0.1 上執行 / the simulators listen on 127.0.0.1 only");
+    }
+    runtime().block_on(async move {
+        let sims = match Simulators::start_all().await {
+            Ok(s) => s,
+            Err(e) => return usage(e),
+        };
+        println!("JKoPay  {}", sims.jkopay.server.base_url());
+        println!("MyPay   http://{}/", sims.mypay.addr());
+        println!("ECPay   http://{}/", sims.ecpay.addr());
+        println!("goodbuy http://{}/", sims.goodbuy.addr());
+        println!();
+        println!("# 貼入設定檔 / paste into your config file:");
+        let gateways = sims.demo_config().gateways;
+        #[derive(serde::Serialize)]
+        struct Snippet {
+            gateways: config::Gateways,
+        }
+        match toml::to_string(&Snippet { gateways }) {
+            Ok(s) => println!("{s}"),
+            Err(e) => return usage(e),
+        }
+        println!("# Ctrl-C 結束 / Ctrl-C to stop");
+        std::future::pending::<ExitCode>().await
+    })
+}
+
+pub fn callback_server(
+    explicit: Option<&Path>,
+    redactor: &Redactor,
+    args: CallbackArgs,
+) -> ExitCode {
+    if !args.listen.ip().is_loopback() {
+        eprintln!(
+            "注意:監聽非本機位址 {} / note: listening on a non-loopback address",
+            args.listen
+        );
+    }
+    runtime().block_on(async move {
+        let (cfg, source) = match config::locate(explicit) {
+            Ok(x) => x,
+            Err(e) => return usage(e),
+        };
+        for s in cfg.secrets() {
+            redactor.add_secret(s);
+        }
+        let (till, payments) = match open(&cfg, &source) {
+            Ok(x) => x,
+            Err(c) => return c,
+        };
+        let state =
+            callbacks::CallbackState::new(Arc::new(tokio::sync::Mutex::new(till)), payments, &cfg);
+        match callbacks::serve(args.listen, state).await {
+            Ok((addr, task)) => {
+                println!(
+                    "callback server http://{addr}/ (ecpay/return, mypay/notify, goodbuy/return)"
+                );
+                let _ = task.await;
+                ExitCode::SUCCESS
+            }
+            Err(e) => usage(e),
+        }
+    })
+}

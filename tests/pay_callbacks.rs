@@ -1,0 +1,173 @@
+//! `till callback-server`: forged, foreign or simulated notices change
+//! nothing; a real one settles the attempt once, however often it comes.
+
+mod pay_support;
+
+use std::sync::Arc;
+
+use pay_support::rig;
+use till::gateway::client::PayWith;
+use till::gateway::ecpay::{EcpayConfig, OrderInfo, ResponseEnvelope, ReturnData};
+use till::gateway::goodbuy::{self, PayType};
+use till::journal::AttemptState;
+use till::money::Ntd;
+use till::terminal::callbacks::{CallbackState, serve};
+use till::terminal::{Tender, Terminal};
+use tokio::sync::Mutex;
+
+async fn state_of(till: &Arc<Mutex<Terminal>>, trade: &str) -> (AttemptState, usize) {
+    let t = till.lock().await;
+    let rec = t
+        .journal()
+        .attempt(&trade.parse().unwrap())
+        .unwrap()
+        .unwrap();
+    (rec.state, rec.events.len())
+}
+
+fn ecpay_cfg(c: &till::config::Ecpay) -> EcpayConfig {
+    EcpayConfig {
+        url: String::new(),
+        merchant_id: c.merchant_id.clone(),
+        platform_id: c.platform_id.clone(),
+        hash_key: c.hash_key.clone(),
+        hash_iv: c.hash_iv.clone(),
+        return_url: String::new(),
+    }
+}
+
+fn return_body(cfg: &EcpayConfig, trade: &str, amount: i64, simulated: bool) -> String {
+    let mut data = ReturnData::default();
+    data.merchant_id = cfg.merchant_id.clone();
+    data.order_info = Some(OrderInfo {
+        merchant_trade_no: trade.into(),
+        trade_no: "2411221234567890".into(),
+        trade_amt: Some(Ntd::new(amount)),
+        trade_status: "1".into(),
+        ..OrderInfo::default()
+    });
+    data.set_result(1, "成功");
+    data.set_simulated(simulated);
+    let env = ResponseEnvelope::seal(cfg, 1, "", &data, till::taipei::now()).unwrap();
+    serde_json::to_string(&env).unwrap()
+}
+
+#[tokio::test]
+async fn ecpay_return_url_settles_once_and_ignores_simulated_and_foreign() {
+    let mut r = rig().await;
+    let sale = r.sale(7002);
+    let card = Tender::With(PayWith::BoundCard {
+        bind_card_id: "BIND0001".into(),
+        member_id: "member42".into(),
+    });
+    let res = r
+        .till
+        .pay(&r.payments, &sale, card, Ntd::new(7002), vec![])
+        .await
+        .unwrap();
+    assert_eq!(res.state, AttemptState::Unknown);
+    let cfg = ecpay_cfg(r.cfg.gateways.ecpay.as_ref().unwrap());
+    let till = Arc::new(Mutex::new(r.till));
+    let state = CallbackState::new(till.clone(), r.payments.clone(), &r.cfg);
+    let (addr, _task) = serve("127.0.0.1:0".parse().unwrap(), state).await.unwrap();
+    let url = format!("http://{addr}/ecpay/return");
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let post = |body: String| {
+        let http = http.clone();
+        let url = url.clone();
+        async move {
+            let resp = http.post(&url).body(body).send().await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+    let before = state_of(&till, &res.trade_no).await;
+
+    // SimulatePaid=1: acknowledged, never money.
+    let (status, text) = post(return_body(&cfg, &res.trade_no, 7002, true)).await;
+    assert_eq!((status, text.as_str()), (200, "1|OK"));
+    assert_eq!(state_of(&till, &res.trade_no).await, before);
+
+    // Another merchant's envelope.
+    let mut foreign = cfg.clone();
+    foreign.merchant_id = "1234567".into();
+    let (status, _) = post(return_body(&foreign, &res.trade_no, 7002, false)).await;
+    assert_eq!(status, 403);
+    // Our MerchantID, but Data sealed with another key.
+    let mut wrong_key = cfg.clone();
+    wrong_key.hash_key = till::secret::Secret::new("AAAAAAAAAAAAAAAA");
+    let (status, _) = post(return_body(&wrong_key, &res.trade_no, 7002, false)).await;
+    assert_eq!(status, 403);
+    let (status, _) = post("not json".into()).await;
+    assert_eq!(status, 400);
+    assert_eq!(state_of(&till, &res.trade_no).await, before);
+
+    // The real one, twice.
+    let (status, text) = post(return_body(&cfg, &res.trade_no, 7002, false)).await;
+    assert_eq!((status, text.as_str()), (200, "1|OK"));
+    let after = state_of(&till, &res.trade_no).await;
+    assert_eq!(after.0, AttemptState::Approved);
+    let (status, _) = post(return_body(&cfg, &res.trade_no, 7002, false)).await;
+    assert_eq!(status, 200);
+    assert_eq!(state_of(&till, &res.trade_no).await, after);
+    let t = till.lock().await;
+    let detail = t.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(detail.summary.paid, Ntd::new(7002), "booked once");
+}
+
+#[tokio::test]
+async fn goodbuy_callback_needs_the_check_value_and_is_idempotent() {
+    let mut r = rig().await;
+    let sale = r.sale(9601);
+    let later = Tender::With(PayWith::PayLater {
+        pay_type: PayType::Store {
+            payer: "王小明".into(),
+        },
+        phone: "0912345678".into(),
+    });
+    let res = r
+        .till
+        .pay(&r.payments, &sale, later, Ntd::new(9601), vec![])
+        .await
+        .unwrap();
+    assert_eq!(res.state, AttemptState::Unknown);
+    let key = r.cfg.gateways.goodbuy.as_ref().unwrap().agent_key.clone();
+    let till = Arc::new(Mutex::new(r.till));
+    let state = CallbackState::new(till.clone(), r.payments.clone(), &r.cfg);
+    let (addr, _task) = serve("127.0.0.1:0".parse().unwrap(), state).await.unwrap();
+    let url = format!("http://{addr}/goodbuy/return");
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let form = |chk: String| {
+        vec![
+            ("code", "200".to_string()),
+            ("status", "success".to_string()),
+            ("mch_order_id", res.trade_no.clone()),
+            ("pay_amount", "9601".to_string()),
+            ("date", "2026-11-22 10:00:00".to_string()),
+            ("chk_value", chk),
+        ]
+    };
+    let before = state_of(&till, &res.trade_no).await;
+    let forged = http
+        .post(&url)
+        .form(&form("0".repeat(32)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    assert_eq!(state_of(&till, &res.trade_no).await, before);
+
+    let good = goodbuy::chk_value(&res.trade_no, &key);
+    for _ in 0..2 {
+        let resp = http
+            .post(&url)
+            .form(&form(good.clone()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        assert_eq!(resp.text().await.unwrap(), res.trade_no);
+    }
+    let (state, events) = state_of(&till, &res.trade_no).await;
+    assert_eq!(state, AttemptState::Approved);
+    assert_eq!(events, before.1 + 1, "the second callback changed nothing");
+}

@@ -1,0 +1,186 @@
+//! SIGKILL the real `till pay` at a known stage, then `till recover`: the
+//! simulator's own ledger and the journal must agree, with one charge or none.
+//!
+//! The stage is known without sleeps: `till pay` talks to JKoPay through a
+//! proxy this test owns, which reports each request and can hold it.
+//!   before send  — the proxy holds `/Payment` without forwarding: JKoPay never saw it.
+//!   after send   — the proxy forwards `/Payment` (JKoPay charges) and swallows the answer.
+//!   mid-cancel   — the payment times out (SLOW), then the proxy holds `/Cancel`.
+//! `till recover` then talks to the simulator directly.
+
+#![cfg(unix)]
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::Uri;
+use till::config::{self, Config};
+use till::journal::{AttemptState, Journal};
+use till::sim::{SimHandles, Simulators};
+use tokio::sync::mpsc;
+
+const TOKEN: &str = "22J111111111111111";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    BeforeSend,
+    AfterSend,
+    MidCancel,
+}
+
+#[derive(Clone)]
+struct Proxy {
+    stage: Stage,
+    upstream: String,
+    seen: mpsc::UnboundedSender<&'static str>,
+}
+
+async fn forward(p: &Proxy, path: &str, body: String) -> (axum::http::StatusCode, String) {
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let resp = http
+        .post(format!("{}{}", p.upstream, path.trim_start_matches('/')))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = axum::http::StatusCode::from_u16(resp.status().as_u16()).unwrap();
+    (status, resp.text().await.unwrap())
+}
+
+async fn proxy(State(p): State<Proxy>, uri: Uri, body: String) -> (axum::http::StatusCode, String) {
+    let path = uri.path().to_string();
+    match (p.stage, path.as_str()) {
+        (Stage::BeforeSend, "/Payment") => {
+            let _ = p.seen.send("payment held");
+            std::future::pending().await
+        }
+        (Stage::AfterSend, "/Payment") => {
+            let _ = forward(&p, &path, body).await;
+            let _ = p.seen.send("payment answered, answer swallowed");
+            std::future::pending().await
+        }
+        (Stage::MidCancel, "/Cancel") => {
+            let _ = p.seen.send("cancel held");
+            std::future::pending().await
+        }
+        _ => forward(&p, &path, body).await,
+    }
+}
+
+async fn start_proxy(
+    stage: Stage,
+    upstream: String,
+) -> (String, mpsc::UnboundedReceiver<&'static str>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let app = Router::new().fallback(proxy).with_state(Proxy {
+        stage,
+        upstream,
+        seen: tx,
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/"), rx)
+}
+
+fn write_config(path: &Path, sims: &SimHandles, jkopay_base: &str, journal: &Path) {
+    let mut cfg: Config = sims.demo_config();
+    let j = cfg.gateways.jkopay.as_mut().unwrap();
+    j.base_url = jkopay_base.to_string();
+    j.timeout_secs = 1;
+    cfg.journal.path = Some(journal.to_path_buf());
+    let _ = std::fs::remove_file(path);
+    config::create_private(path, &toml::to_string(&cfg).unwrap()).unwrap();
+}
+
+fn till(config: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_till"));
+    c.arg("--config").arg(config).env_remove("TILL_CONFIG");
+    c
+}
+
+async fn crash_and_recover(stage: Stage, amount: i64) -> (AttemptState, usize, AttemptState) {
+    let sims = Simulators::start_all().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.sqlite3");
+    let (proxy_url, mut seen) = start_proxy(stage, sims.jkopay.server.base_url()).await;
+    let proxied = dir.path().join("proxied.toml");
+    let direct = dir.path().join("direct.toml");
+    write_config(&proxied, &sims, &proxy_url, &journal);
+    write_config(&direct, &sims, &sims.jkopay.server.base_url(), &journal);
+
+    let mut child = till(&proxied)
+        .args([
+            "pay",
+            "--amount",
+            &amount.to_string(),
+            "--barcode",
+            TOKEN,
+            "--json",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for the proxy to say the stage is reached (a safety limit only).
+    tokio::time::timeout(Duration::from_secs(30), seen.recv())
+        .await
+        .expect("the stage was reached")
+        .unwrap();
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGKILL);
+    }
+    child.wait().unwrap();
+
+    let (trade, crashed_state) = {
+        let j = Journal::open(&journal).unwrap();
+        let open = j.unresolved_attempts().unwrap();
+        assert_eq!(open.len(), 1, "one attempt left in doubt");
+        (open[0].trade_no.clone(), open[0].state)
+    };
+
+    let out = tokio::task::spawn_blocking(move || {
+        till(&direct).args(["recover", "--json"]).output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.code().is_some_and(|c| c == 0),
+        "recover: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j = Journal::open(&journal).unwrap();
+    assert!(j.unresolved_attempts().unwrap().is_empty());
+    let rec = j.attempt(&trade).unwrap().unwrap();
+    let charges = sims.jkopay.ledger.charges_for(&trade.to_string()).len();
+    (crashed_state, charges, rec.state)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_before_the_payment_reached_jkopay() {
+    let (crashed, charges, after) = crash_and_recover(Stage::BeforeSend, 250).await;
+    assert_eq!(crashed, AttemptState::Sending);
+    assert_eq!(after, AttemptState::Cancelled);
+    assert_eq!(charges, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_after_jkopay_charged_is_cancelled_to_no_charge() {
+    let (crashed, charges, after) = crash_and_recover(Stage::AfterSend, 250).await;
+    assert_eq!(crashed, AttemptState::Sending);
+    assert_eq!(after, AttemptState::Cancelled);
+    assert_eq!(charges, 0, "the charge JKoPay took was cancelled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_cancel_finishes_the_cancel() {
+    // 7001: JKoPay charges and holds the answer; the till times out and cancels.
+    let (crashed, charges, after) = crash_and_recover(Stage::MidCancel, 7001).await;
+    assert_eq!(crashed, AttemptState::Cancelling);
+    assert_eq!(after, AttemptState::Cancelled);
+    assert_eq!(charges, 0);
+}
