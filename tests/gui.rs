@@ -453,3 +453,81 @@ fn history_finds_a_sale_by_receipt_code_and_a_manager_reprints_it_marked() {
         "a reprint never opens the drawer"
     );
 }
+
+/// The cashier presses Pay and the customer's code is scanned.
+fn tender_and_scan(app: &mut App, code: &str) {
+    click(app, "收款 (F2)");
+    assert_eq!(app.screen_name(), "tender");
+    wedge_scan(app, code, false);
+}
+
+#[test]
+fn a_jkopay_code_pays_through_the_gateway_and_prints_the_receipt() {
+    let mut app = demo_app();
+    tap_product(&mut app, "拿鐵 Latte");
+    tender_and_scan(&mut app, "22J111111111111111");
+    assert_eq!(app.screen_name(), "paying");
+    assert!(shows(&app, "等待街口支付付款碼回應… 0 秒"));
+    assert!(
+        app.wait_for_payment(Duration::from_secs(30)),
+        "the simulator answered"
+    );
+    assert_eq!(app.screen_name(), "done");
+    assert!(shows(&app, "收據已列印"));
+
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    let sale = &journal.sales_by_date(today, today, None, 10).unwrap().items[0];
+    assert_eq!(sale.status, till::journal::SaleStatus::Paid);
+    let detail = journal.sale_detail(&sale.sale_no).unwrap().unwrap();
+    assert_eq!(detail.payments.len(), 1);
+    assert_eq!(
+        detail.payments[0].gateway,
+        Some(till::sale::GatewayId::JkoPay)
+    );
+    assert_eq!(
+        detail.payments[0].masked_code.as_deref(),
+        Some("22J1************11")
+    );
+}
+
+#[test]
+fn a_declined_wallet_code_says_why_and_cash_then_settles_the_same_sale() {
+    let mut app = demo_app();
+    // NT$9,928: the JKoPay simulator's "insufficient balance" (928).
+    app.update(Message::Sale(till::ui::screen::sale::Message::OpenAmount(
+        "9928".into(),
+    )));
+    app.update(Message::Sale(
+        till::ui::screen::sale::Message::AddOpenAmount,
+    ));
+    tender_and_scan(&mut app, "22J111111111111111");
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert_eq!(app.screen_name(), "tender", "back to take another payment");
+    let mut ui = simulator(app.view());
+    let notice = ui.find(iced_test::selector::id("tender-notice"));
+    drop(ui);
+    assert!(notice.is_ok(), "the decline is explained");
+
+    click(&mut app, "剛好");
+    click(&mut app, "完成收款 (Enter)");
+    assert_eq!(app.screen_name(), "done");
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    let sales = journal.sales_by_date(today, today, None, 10).unwrap().items;
+    assert_eq!(
+        sales.len(),
+        1,
+        "one sale: the decline did not leave a second one"
+    );
+    let detail = journal.sale_detail(&sales[0].sale_no).unwrap().unwrap();
+    let states: Vec<_> = detail.payments.iter().map(|a| a.state).collect();
+    assert_eq!(
+        states,
+        vec![
+            till::journal::AttemptState::Declined,
+            till::journal::AttemptState::Approved
+        ]
+    );
+    assert_eq!(sales[0].status, till::journal::SaleStatus::Paid);
+}

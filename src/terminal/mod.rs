@@ -11,7 +11,7 @@ mod report;
 
 pub use printing::{Approval, INCOMPLETE, PROOF, PrintError, RECEIPT, Resumed, proof_from_mypay};
 pub use report::report_document;
-mod payment;
+pub mod payment;
 pub mod payment_cli;
 
 use std::path::{Path, PathBuf};
@@ -335,13 +335,22 @@ impl Terminal {
         let sale_no = self
             .journal
             .new_sale(&self.terminal, today, &cashier, cart)?;
-        if total.is_positive() {
+        self.pay_cash(&sale_no, total, received)
+    }
+
+    /// Take cash for what is still due on an open sale (e.g. after a
+    /// declined wallet payment).
+    pub fn pay_cash(&mut self, sale_no: &SaleNo, due: Ntd, received: Ntd) -> Result<CashSale> {
+        if received < due {
+            return Err(TerminalError::NotEnoughCash { due, received });
+        }
+        if due.is_positive() {
             let trade = self.journal.begin_attempt(
-                &sale_no,
+                sale_no,
                 AttemptKind::Payment,
                 None,
                 PayMethod::Cash,
-                total,
+                due,
                 None,
             )?;
             self.journal.transition(
@@ -350,11 +359,11 @@ impl Terminal {
                 Detail::new().with("received", received.dollars()),
             )?;
         }
-        let change = received.checked_sub(total).unwrap_or(Ntd::ZERO);
-        tracing::info!(sale = %sale_no, %total, %change, "cash sale journaled");
+        let change = received.checked_sub(due).unwrap_or(Ntd::ZERO);
+        tracing::info!(sale = %sale_no, total = %due, %change, "cash payment journaled");
         Ok(CashSale {
-            sale_no,
-            total,
+            sale_no: sale_no.clone(),
+            total: due,
             received,
             change,
         })

@@ -45,6 +45,12 @@ pub struct App {
     printer: Result<Printer, String>,
     /// What the status bar says about a serial/HID scanner.
     scanner_state: Option<Result<String, String>>,
+    config: Config,
+    demo: bool,
+    /// Started on the first wallet scan (demo mode starts the simulators).
+    wallet: Option<Result<crate::ui::wallet::WalletPay, String>>,
+    /// The journaled sale of the current cart, once a payment was tried.
+    open_sale: Option<crate::sale::SaleNo>,
 }
 
 enum Screen {
@@ -53,6 +59,10 @@ enum Screen {
     Tender(tender::State),
     Done(done::State),
     History(history::State),
+    /// A wallet payment is with the gateway: what was scanned, shown while waiting.
+    Paying {
+        what: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +85,8 @@ pub enum Message {
     KeyTick(Instant),
     /// A serial or USB HID scanner reported something.
     Scanner(ScannerEvent),
+    /// Time to look whether the payment in flight has finished.
+    PayPoll(Instant),
     /// A clock tick for the idle lock.
     Tick(Instant),
 }
@@ -123,6 +135,7 @@ impl App {
         if let Err(e) = &terminal {
             tracing::error!("cannot open the journal: {e}");
         }
+        let demo = terminal.as_ref().is_ok_and(|t| t.is_demo());
         let staff = terminal
             .as_ref()
             .ok()
@@ -150,11 +163,15 @@ impl App {
             store: config.store.clone(),
             printer: Printer::from_config(&config.printer).map_err(|e| e.to_string()),
             scanner_state: None,
+            config: config.clone(),
+            demo,
+            wallet: None,
+            open_sale: None,
         }
     }
 
     fn demo(&self) -> bool {
-        self.terminal.as_ref().is_ok_and(|t| t.is_demo())
+        self.demo
     }
 
     pub fn title(&self) -> String {
@@ -190,6 +207,9 @@ impl App {
 
     /// The screen's name, for tests and logs.
     pub fn screen_name(&self) -> &'static str {
+        if matches!(self.screen, Screen::Paying { .. }) {
+            return "paying";
+        }
         if self.terminal.is_err() {
             return "error";
         }
@@ -202,6 +222,7 @@ impl App {
             Screen::Done(_) => "done",
             Screen::CloseDay(_) => "close_day",
             Screen::History(_) => "history",
+            Screen::Paying { .. } => "paying",
         }
     }
 
@@ -218,6 +239,17 @@ impl App {
                 return self.routed(routed);
             }
             Message::Scanner(event) => return self.scanner_event(event),
+            Message::PayPoll(_) => {
+                let done = self
+                    .wallet
+                    .as_mut()
+                    .and_then(|w| w.as_mut().ok())
+                    .and_then(|w| w.poll());
+                if let Some((terminal, result)) = done {
+                    self.payment_finished(terminal, result);
+                }
+                return;
+            }
             _ => {}
         }
         self.last_activity = Instant::now();
@@ -229,7 +261,8 @@ impl App {
             | Message::Tick(_)
             | Message::Key(_)
             | Message::KeyTick(_)
-            | Message::Scanner(_) => {}
+            | Message::Scanner(_)
+            | Message::PayPoll(_) => {}
             Message::SignOut => self.lock_now(None),
             Message::ToggleLanguage | Message::Shortcut(Shortcut::Language) => {
                 self.lang = self.lang.toggled()
@@ -377,9 +410,13 @@ impl App {
             // Never PIN digits: a scan at the sign-in screen is dropped.
             return;
         }
-        if let Screen::Sale(state) = &mut self.screen {
-            state.take_back(from_field);
-            state.scanned(&code, &mut self.cart, &self.catalogue, self.lang);
+        match &mut self.screen {
+            Screen::Sale(state) => {
+                state.take_back(from_field);
+                state.scanned(&code, &mut self.cart, &self.catalogue, self.lang);
+            }
+            Screen::Tender(_) => self.pay_with_code(code),
+            _ => {}
         }
     }
 
@@ -575,11 +612,137 @@ impl App {
         self.lock = Some(state);
     }
 
+    /// A payment code scanned at the tender screen: journal the sale if it
+    /// is not yet, and send the code to its gateway.
+    fn pay_with_code(&mut self, code: String) {
+        let lang = self.lang;
+        let what = match crate::barcode::classify(&code, crate::barcode::ScanContext::Tendering) {
+            Ok(s) if s.is_payment() => match lang {
+                Lang::ZhTw => s.kind_zh().to_string(),
+                Lang::En => s.kind_en().to_string(),
+            },
+            Ok(s) => {
+                let msg = crate::ui::i18n::tf(lang, "sale.not_a_product", &[("kind", s.kind_zh())]);
+                return self.tender_notice(msg);
+            }
+            Err(e) => return self.tender_notice(e.to_string()),
+        };
+        if self.wallet.is_none() {
+            let demo = self.demo();
+            self.wallet = Some(crate::ui::wallet::WalletPay::start(&self.config, demo));
+        }
+        let wallet = match self.wallet.as_mut() {
+            Some(Ok(w)) => w,
+            Some(Err(e)) => {
+                let e = e.clone();
+                return self.tender_notice(e);
+            }
+            None => return,
+        };
+        let Ok(mut terminal) = std::mem::replace(&mut self.terminal, Err(t(lang, "paying.busy")))
+        else {
+            return;
+        };
+        let sale = match &self.open_sale {
+            Some(s) => s.clone(),
+            None => match terminal.open_sale(&self.cart) {
+                Ok(s) => s,
+                Err(e) => {
+                    self.terminal = Ok(terminal);
+                    return self.tender_notice(e.to_string());
+                }
+            },
+        };
+        self.open_sale = Some(sale.clone());
+        wallet.pay(terminal, sale, code, self.cart.total(), &self.cart);
+        self.screen = Screen::Paying { what };
+    }
+
+    fn tender_notice(&mut self, message: String) {
+        if let Screen::Tender(state) = &mut self.screen {
+            state.refused(message);
+        }
+    }
+
+    fn payment_finished(
+        &mut self,
+        terminal: Terminal,
+        result: Result<crate::terminal::PayResult, crate::terminal::PayError>,
+    ) {
+        self.terminal = Ok(terminal);
+        let total = self.cart.total();
+        match result {
+            Ok(r) if r.state == crate::journal::AttemptState::Approved => {
+                let sale_no = self.open_sale.clone();
+                let printed = match &sale_no {
+                    Some(s) => self.print_sale_receipt(s),
+                    None => Err(String::new()),
+                };
+                self.screen = Screen::Done(done::State {
+                    total,
+                    change: crate::money::Ntd::ZERO,
+                    sale_no: r.sale_no.clone(),
+                    printed,
+                });
+            }
+            Ok(r) => {
+                let mut state = tender::State::new(total);
+                let text = if r.state.is_final() {
+                    r.message.clone()
+                } else {
+                    crate::ui::i18n::tf(self.lang, "paying.unknown", &[("message", &r.message)])
+                };
+                state.refused(text);
+                self.screen = Screen::Tender(state);
+            }
+            Err(e) => {
+                let mut state = tender::State::new(total);
+                state.refused(e.to_string());
+                self.screen = Screen::Tender(state);
+            }
+        }
+    }
+
+    /// Wait for a wallet payment in flight (tests; bounded).
+    pub fn wait_for_payment(&mut self, timeout: Duration) -> bool {
+        let done = self
+            .wallet
+            .as_mut()
+            .and_then(|w| w.as_mut().ok())
+            .and_then(|w| w.wait(timeout));
+        match done {
+            Some((terminal, result)) => {
+                self.payment_finished(terminal, result);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn print_sale_receipt(&mut self, sale: &crate::sale::SaleNo) -> Result<(), String> {
+        let (Ok(terminal), Ok(printer)) = (self.terminal.as_mut(), self.printer.as_mut()) else {
+            return Err(self.printer.as_ref().err().cloned().unwrap_or_default());
+        };
+        let data = terminal
+            .receipt(sale, &self.store, false)
+            .map_err(|e| e.to_string())?;
+        let document = crate::print::document::receipt_document(&data);
+        let bytes = crate::print::encode(&document, &printer.profile).map_err(|e| e.to_string())?;
+        terminal
+            .print(printer, crate::terminal::RECEIPT, &bytes, Some(sale), None)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
     fn pay_cash(&mut self, received: crate::money::Ntd) {
         let Ok(terminal) = self.terminal.as_mut() else {
             return;
         };
-        match terminal.cash_sale(&self.cart, received) {
+        let outcome = match &self.open_sale {
+            Some(sale) => terminal.pay_cash(sale, self.cart.total(), received),
+            None => terminal.cash_sale(&self.cart, received),
+        };
+        match outcome {
             Ok(sale) => {
                 let printed = self.print_receipt(&sale);
                 self.screen = Screen::Done(done::State {
@@ -599,6 +762,7 @@ impl App {
     }
 
     fn next_customer(&mut self) {
+        self.open_sale = None;
         self.cart = Cart::new();
         self.screen = Screen::Sale(sale::State::default());
     }
@@ -680,12 +844,17 @@ impl App {
         if self.lock.is_none() {
             subs.push(iced::time::every(Duration::from_secs(5)).map(Message::Tick));
         }
+        if matches!(self.screen, Screen::Paying { .. }) {
+            subs.push(iced::time::every(Duration::from_millis(250)).map(Message::PayPoll));
+        }
         Subscription::batch(subs)
     }
 
     pub fn view(&self) -> Element<'_, Message> {
         let lang = self.lang;
         let body: Element<'_, Message> = match (&self.terminal, &self.lock, &self.screen) {
+            // The terminal is away with the payment: show the wait.
+            (_, None, screen @ Screen::Paying { .. }) => self.screen_view(screen),
             (Err(e), _, _) => container(
                 column![
                     text(t(lang, "app.cannot_start"))
@@ -764,6 +933,26 @@ impl App {
                 .map(Message::Sale),
             Screen::Tender(state) => state.view(lang).map(Message::Tender),
             Screen::Done(state) => state.view(lang).map(Message::Done),
+            Screen::Paying { what } => {
+                let secs = self
+                    .wallet
+                    .as_ref()
+                    .and_then(|w| w.as_ref().ok())
+                    .and_then(|w| w.waiting())
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                container(
+                    text(crate::ui::i18n::tf(
+                        lang,
+                        "paying.waiting",
+                        &[("what", what), ("secs", &secs.to_string())],
+                    ))
+                    .size(theme::TEXT_TOTAL),
+                )
+                .center(Length::Fill)
+                .style(theme::panel)
+                .into()
+            }
             Screen::History(state) => {
                 let managers = self
                     .staff

@@ -7,6 +7,7 @@ pub mod keys;
 pub mod scanner;
 pub mod screen;
 pub mod theme;
+pub mod wallet;
 pub mod widget;
 
 pub use app::{App, Message, Setup};

@@ -148,9 +148,8 @@ impl State {
         }
 
         let notice: Element<'_, Message> = match &self.notice {
-            Some(n) => text(n.clone())
-                .size(theme::TEXT)
-                .color(theme::DANGER_RED)
+            Some(n) => container(text(n.clone()).size(theme::TEXT).color(theme::DANGER_RED))
+                .id("tender-notice")
                 .into(),
             None => column![].into(),
         };
@@ -176,6 +175,7 @@ impl State {
         container(
             column![
                 text(t(lang, "tender.heading")).size(theme::TEXT_LARGE),
+                text(t(lang, "paying.scan")).size(theme::TEXT),
                 row![
                     container(figures).width(Length::FillPortion(1)),
                     column![quick, pad].spacing(8).width(Length::FillPortion(1)),
