@@ -17,7 +17,7 @@ async fn setup_with(opts: SimOptions) -> (EcpaySim, EcpayClient) {
     let sim = EcpaySim::start(opts).await.unwrap();
     let client = EcpayClient::from_config(&sim.config_section(), "http://127.0.0.1:9/return")
         .unwrap()
-        .with_timeout(Duration::from_millis(300))
+        .with_timeout(Duration::from_millis(2000))
         .unwrap();
     (sim, client)
 }

@@ -46,7 +46,7 @@ async fn setup() -> (GoodbuySim, GoodbuyClient, Forms) {
     .unwrap();
     let client = GoodbuyClient::from_config(&sim.config_section())
         .unwrap()
-        .with_timeout(Duration::from_millis(300))
+        .with_timeout(Duration::from_millis(2000))
         .unwrap();
     (sim, client, rx)
 }

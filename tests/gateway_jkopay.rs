@@ -19,7 +19,7 @@ async fn setup() -> (JkoPaySim, JkoClient) {
     let sim = JkoPaySim::start(SimOptions::default()).await.unwrap();
     let client = JkoClient::from_config(&sim.config_section())
         .unwrap()
-        .with_timeout(Duration::from_millis(300))
+        .with_timeout(Duration::from_millis(2000))
         .unwrap();
     (sim, client)
 }

@@ -17,7 +17,7 @@ async fn setup_with(opts: SimOptions) -> (MyPaySim, MyPayClient) {
     let sim = MyPaySim::start(opts).await.unwrap();
     let client = MyPayClient::from_config(&sim.config_section())
         .unwrap()
-        .with_timeout(Duration::from_millis(300))
+        .with_timeout(Duration::from_millis(2000))
         .unwrap();
     (sim, client)
 }
