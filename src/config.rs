@@ -132,6 +132,11 @@ pub struct Ecpay {
     pub platform_id: String,
     pub hash_key: Secret,
     pub hash_iv: Secret,
+    /// Where ECPay posts payment results: the public address of
+    /// `till callback-server` + `/ecpay/return`. Empty: derived from the
+    /// aggregator's `return_url` host, else the local callback server.
+    #[serde(default)]
+    pub return_url: String,
     /// ECPay recommends at least 30 s.
     #[serde(default = "default_ecpay_timeout")]
     pub timeout_secs: u64,
@@ -595,6 +600,9 @@ impl Config {
             p.required("gateways.ecpay.merchant_id", &e.merchant_id);
             p.secret_len("gateways.ecpay.hash_key", &e.hash_key, Some(16));
             p.secret_len("gateways.ecpay.hash_iv", &e.hash_iv, Some(16));
+            if !e.return_url.is_empty() {
+                p.url("gateways.ecpay.return_url", &e.return_url);
+            }
             if e.timeout_secs < 30 {
                 p.warning(
                     "gateways.ecpay.timeout_secs",

@@ -86,6 +86,7 @@ impl EcpaySim {
             platform_id: String::new(),
             hash_key: Secret::new(HASH_KEY),
             hash_iv: Secret::new(HASH_IV),
+            return_url: String::new(),
             timeout_secs: ecpay::MIN_TIMEOUT_SECS,
         }
     }

@@ -218,12 +218,15 @@ impl Payments {
             p = p.with_gateway(Arc::new(MyPayClient::from_config(c)?));
         }
         if let Some(c) = &g.ecpay {
-            let return_url = g
-                .goodbuy
-                .as_ref()
-                .filter(|b| !b.return_url.is_empty())
-                .map(|b| ecpay_return_url(&b.return_url))
-                .unwrap_or_else(|| DEFAULT_ECPAY_RETURN_URL.to_string());
+            let return_url = if !c.return_url.is_empty() {
+                c.return_url.clone()
+            } else {
+                g.goodbuy
+                    .as_ref()
+                    .filter(|b| !b.return_url.is_empty())
+                    .map(|b| ecpay_return_url(&b.return_url))
+                    .unwrap_or_else(|| DEFAULT_ECPAY_RETURN_URL.to_string())
+            };
             p = p.with_gateway(Arc::new(EcpayClient::from_config(c, &return_url)?));
         }
         if let Some(c) = &g.goodbuy {
