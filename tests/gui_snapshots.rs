@@ -22,7 +22,7 @@ fn settings() -> Settings {
     }
 }
 
-fn app() -> App {
+fn app(paper: &std::path::Path) -> App {
     let config = Config::demo();
     let mut terminal =
         Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
@@ -33,7 +33,7 @@ fn app() -> App {
             .unwrap()
     });
     let profile = till::print::Profile::builtin("generic-58-big5").unwrap();
-    let paper = std::env::temp_dir().join(format!("till-snapshot-paper-{}", std::process::id()));
+    let paper = paper.to_path_buf();
     let p = profile.clone();
     let printer = till::device::printer::Printer::with_opener(profile, "virtual", move || {
         Ok(Box::new(
@@ -82,7 +82,8 @@ fn assert_snapshot(app: &App, name: &str) {
 
 #[test]
 fn main_screens_look_as_recorded() {
-    let mut app = app();
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = app(paper.path());
     assert_snapshot(&app, "sign-in");
 
     let (name, _, pin) = DEMO_USERS[0];
