@@ -673,3 +673,30 @@ impl Journal {
         Ok((left < threshold).then_some(left))
     }
 }
+
+impl Journal {
+    /// The journal's clock: the time issuing, voids and period rules use.
+    pub fn clock_now(&self) -> TaipeiTime {
+        (self.clock)()
+    }
+
+    /// Put closing a period (its unused numbers reported) on the audit log.
+    pub fn record_period_closed(
+        &mut self,
+        terminal: &TerminalId,
+        period: Period,
+        detail: &serde_json::Value,
+    ) -> Result<()> {
+        let (tx, now) = self.write()?;
+        audit::append(
+            &tx,
+            &now,
+            "till",
+            "invoice.close_period",
+            &format!("{}:{period}", terminal.as_str()),
+            detail,
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}

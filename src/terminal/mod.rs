@@ -6,6 +6,8 @@
 //! median and 4 ms p99 (`cargo bench --bench journal`), well under a frame.
 //! Network calls to gateways will run as tasks.
 
+mod invoicing;
+
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, Config, Source};
@@ -15,6 +17,12 @@ use crate::money::Ntd;
 use crate::sale::{AttemptKind, Cart, PayMethod, SaleNo, TerminalId};
 use crate::secret::Secret;
 use crate::taipei;
+
+pub use invoicing::{
+    DEMO_ROLL_SIZE, DEMO_TRACK, InvoiceRefund, InvoicingError, InvoicingResult, InvoicingStatus,
+    IssuedProof, RefundInvoice, RollUsage, UPLOAD_DEADLINE_HOURS, allowance_slip, detail_slip,
+    proof_data,
+};
 
 /// Staff that demo mode creates so a newcomer can sign in at once.
 pub const DEMO_USERS: [(&str, Role, &str); 2] = [
