@@ -7,6 +7,7 @@
 //! Network calls to gateways will run as tasks.
 
 mod invoicing;
+pub mod invoicing_cli;
 
 use std::path::{Path, PathBuf};
 
