@@ -66,6 +66,9 @@ enum Command {
     Simulate(terminal::payment_cli::SimulateArgs),
     /// Receive gateway notifications (ECPay ReturnURL, MyPay notify, goodbuy returnurl)
     CallbackServer(terminal::payment_cli::CallbackArgs),
+    /// E-invoice rolls, status, issuing and period close
+    #[command(subcommand)]
+    Einvoice(till::terminal::invoicing_cli::EinvoiceCommand),
     /// Say what a scanned code is (product, payment code, carrier, BAN…)
     Classify {
         /// The scanned text
@@ -269,6 +272,11 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
         Some(Command::History(args)) => {
             let t = open_terminal(cli.config.as_deref(), redactor)?;
             history(&t, &args)
+        }
+        Some(Command::Einvoice(cmd)) => {
+            let (cfg, source) = load(cli.config.as_deref(), redactor)?;
+            let mut t = Terminal::open(&cfg, &source)?;
+            till::terminal::invoicing_cli::run(&mut t, &cfg, cmd)
         }
         Some(Command::User(cmd)) => {
             let mut t = open_terminal(cli.config.as_deref(), redactor)?;

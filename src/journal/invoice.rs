@@ -6,76 +6,22 @@
 //! time, so a number can be neither handed out twice nor used in the wrong
 //! period. The invoice content itself is JSON from the `einvoice` module.
 
-use std::fmt;
-use std::str::FromStr;
-
-use chrono::{Datelike, NaiveDate};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use serde_json::json;
 
 use super::sales::sale_row;
-use super::{Journal, JournalError, Result, audit};
+use super::{Journal, JournalError, Result, audit, parse_sale_no, stamp};
+use crate::einvoice::{InvoiceNumber, Period};
 use crate::money::Ntd;
 use crate::sale::{SaleNo, TerminalId};
-
-/// A two-month invoice period, named by its ROC year and even month, as in
-/// the Code 39 barcode: `11512` is 115年11-12月.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct InvoicePeriod {
-    roc_year: u16,
-    even_month: u8,
-}
-
-impl InvoicePeriod {
-    /// The period a Taipei date belongs to (odd month m belongs to m+1).
-    pub fn of(date: NaiveDate) -> InvoicePeriod {
-        let m = date.month() as u8;
-        InvoicePeriod {
-            roc_year: (date.year() - 1911).clamp(1, 999) as u16,
-            even_month: m + m % 2,
-        }
-    }
-
-    pub fn roc_year(self) -> u16 {
-        self.roc_year
-    }
-
-    pub fn even_month(self) -> u8 {
-        self.even_month
-    }
-}
-
-impl fmt::Display for InvoicePeriod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:03}{:02}", self.roc_year, self.even_month)
-    }
-}
-
-impl FromStr for InvoicePeriod {
-    type Err = JournalError;
-    fn from_str(s: &str) -> Result<InvoicePeriod> {
-        let bad = || JournalError::BadRoll(format!("「{s}」不是發票期別 / {s:?} is not a period"));
-        if s.len() != 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        let roc_year: u16 = s[..3].parse().map_err(|_| bad())?;
-        let even_month: u8 = s[3..].parse().map_err(|_| bad())?;
-        if roc_year == 0 || even_month == 0 || even_month > 12 || even_month % 2 == 1 {
-            return Err(bad());
-        }
-        Ok(InvoicePeriod {
-            roc_year,
-            even_month,
-        })
-    }
-}
+use crate::taipei::TaipeiTime;
 
 /// A block of numbers the tax office assigned, loaded for one terminal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InvoiceRoll {
     pub id: i64,
-    pub period: InvoicePeriod,
+    pub period: Period,
     /// 字軌: two upper-case letters.
     pub track: String,
     pub start: u32,
@@ -96,7 +42,7 @@ impl InvoiceRoll {
 pub struct IssuedInvoice {
     /// `AB12345678`.
     pub number: String,
-    pub period: InvoicePeriod,
+    pub period: Period,
     pub random_code: String,
 }
 
@@ -133,42 +79,88 @@ pub struct InvoiceRecord {
     pub issued_at: String,
 }
 
+/// Where the next number came from, for building the invoice around it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allocation {
+    pub number: InvoiceNumber,
+    pub period: Period,
+    /// The issue time: the journal clock's reading that chose the period.
+    pub at: TaipeiTime,
+    /// What the sale came to.
+    pub sale_total: Ntd,
+}
+
+/// A void or allowance as journaled.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InvoiceChange {
+    pub id: i64,
+    /// `void` or `allowance`.
+    pub kind: String,
+    pub amount: Ntd,
+    pub reason: String,
+    pub data: serde_json::Value,
+    pub at: String,
+}
+
+/// What a void or allowance builder is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeContext {
+    /// 1 for the invoice's first change of this kind, 2 for the next…
+    pub nth: u32,
+    pub at: TaipeiTime,
+}
+
+const INVOICE_COLS: &str =
+    "i.number, i.period, i.random_code, i.status, i.buyer_id, i.amount, i.data, i.issued_at";
+
+struct RawInvoice {
+    number: String,
+    period: String,
+    random_code: String,
+    status: String,
+    buyer_id: Option<String>,
+    amount: i64,
+    data: String,
+    issued_at: String,
+}
+
+fn raw_invoice(r: &rusqlite::Row<'_>, base: usize) -> rusqlite::Result<RawInvoice> {
+    Ok(RawInvoice {
+        number: r.get(base)?,
+        period: r.get(base + 1)?,
+        random_code: r.get(base + 2)?,
+        status: r.get(base + 3)?,
+        buyer_id: r.get(base + 4)?,
+        amount: r.get(base + 5)?,
+        data: r.get(base + 6)?,
+        issued_at: r.get(base + 7)?,
+    })
+}
+
+impl RawInvoice {
+    fn into_record(self) -> Result<InvoiceRecord> {
+        Ok(InvoiceRecord {
+            number: self.number,
+            period: self.period,
+            random_code: self.random_code,
+            status: InvoiceStatus::parse(&self.status)?,
+            buyer_id: self.buyer_id,
+            amount: Ntd::new(self.amount),
+            data: serde_json::from_str(&self.data)
+                .map_err(|e| JournalError::Corrupt(format!("invoice data: {e}")))?,
+            issued_at: self.issued_at,
+        })
+    }
+}
+
 pub(super) fn for_sale(conn: &Connection, sale_id: i64) -> Result<Vec<InvoiceRecord>> {
     let raw = conn
-        .prepare_cached(
-            "SELECT number, period, random_code, status, buyer_id, amount, data, issued_at
-             FROM invoices WHERE sale_id = ?1 ORDER BY id",
-        )?
-        .query_map([sale_id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, i64>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-            ))
-        })?
+        .prepare_cached(&format!(
+            "SELECT {INVOICE_COLS} FROM invoices i WHERE i.sale_id = ?1 ORDER BY i.id"
+        ))?
+        .query_map([sale_id], |r| raw_invoice(r, 0))?
         .collect::<Result<Vec<_>, _>>()?;
-    raw.into_iter()
-        .map(
-            |(number, period, random_code, status, buyer_id, amount, data, issued_at)| {
-                Ok(InvoiceRecord {
-                    number,
-                    period,
-                    random_code,
-                    status: InvoiceStatus::parse(&status)?,
-                    buyer_id,
-                    amount: Ntd::new(amount),
-                    data: serde_json::from_str(&data)
-                        .map_err(|e| JournalError::Corrupt(format!("invoice data: {e}")))?,
-                    issued_at,
-                })
-            },
-        )
-        .collect()
+    raw.into_iter().map(RawInvoice::into_record).collect()
 }
 
 fn roll_from_row(
@@ -191,7 +183,7 @@ impl Journal {
     pub fn add_invoice_roll(
         &mut self,
         terminal: &TerminalId,
-        period: InvoicePeriod,
+        period: Period,
         track: &str,
         start: u32,
         end: u32,
@@ -249,15 +241,51 @@ impl Journal {
         amount: Ntd,
         data: &serde_json::Value,
     ) -> Result<IssuedInvoice> {
+        self.issue_invoice_with(sale, random_code, buyer_id, |_| Ok((data.clone(), amount)))
+    }
+
+    /// Like [`Journal::issue_invoice`], but the invoice data is built by
+    /// `build` once the number is known, inside the same transaction: if
+    /// `build` fails nothing is taken, and if it succeeds the number and the
+    /// data are committed together, so a number is never handed out twice
+    /// nor lost. `build` returns the JSON to keep and the invoice total.
+    /// A sale gets one live invoice: a second is refused until the first is
+    /// voided.
+    pub fn issue_invoice_with<E: From<JournalError>>(
+        &mut self,
+        sale: &SaleNo,
+        random_code: &str,
+        buyer_id: Option<&str>,
+        build: impl FnOnce(&Allocation) -> std::result::Result<(serde_json::Value, Ntd), E>,
+    ) -> std::result::Result<IssuedInvoice, E> {
         if random_code.len() != 4 || !random_code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(JournalError::BadRandomCode(random_code.to_string()));
+            return Err(JournalError::BadRandomCode(random_code.to_string()).into());
         }
-        let today = (self.clock)().date_naive();
-        let period = InvoicePeriod::of(today);
-        let (tx, now) = self.write()?;
+        // One reading of the clock gives the invoice date, its period and the
+        // roll: they can never disagree, even at midnight on a period's end.
+        let at = (self.clock)();
+        let now = stamp(at);
+        let period =
+            Period::of(at.date_naive()).map_err(|e| JournalError::BadRoll(e.to_string()))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(JournalError::from)?;
         let row = sale_row(&tx, sale)?;
         if row.status == super::SaleStatus::Void {
-            return Err(JournalError::SaleVoid(sale.to_string()));
+            return Err(JournalError::SaleVoid(sale.to_string()).into());
+        }
+        let live: Option<(String, String)> = tx
+            .query_row(
+                "SELECT number, status FROM invoices
+                 WHERE sale_id = ?1 AND status <> 'voided' LIMIT 1",
+                [row.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(JournalError::from)?;
+        if let Some((number, status)) = live {
+            return Err(JournalError::InvoiceNotIssued { number, status }.into());
         }
         let terminal = sale.terminal();
         let roll: Option<(i64, String, u32)> = tx
@@ -265,49 +293,198 @@ impl Journal {
                 "SELECT id, track, next_no FROM invoice_rolls
                  WHERE terminal = ?1 AND period = ?2 AND next_no <= end_no
                  ORDER BY id LIMIT 1",
-            )?
+            )
+            .map_err(JournalError::from)?
             .query_row(params![terminal.as_str(), period.to_string()], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
-            .optional()?;
+            .optional()
+            .map_err(JournalError::from)?;
         let (roll_id, track, no) = roll.ok_or_else(|| JournalError::NoInvoiceNumbers {
             period: period.to_string(),
             terminal: terminal.to_string(),
         })?;
-        tx.prepare_cached("UPDATE invoice_rolls SET next_no = next_no + 1 WHERE id = ?1")?
-            .execute([roll_id])?;
-        let number = format!("{track}{no:08}");
-        let data_text = data.to_string();
+        let number: InvoiceNumber = format!("{track}{no:08}")
+            .parse()
+            .map_err(|_| JournalError::Corrupt(format!("roll {roll_id} makes a bad number")))?;
+        let (data, amount) = build(&Allocation {
+            number: number.clone(),
+            period,
+            at,
+            sale_total: row.total,
+        })?;
+        tx.prepare_cached("UPDATE invoice_rolls SET next_no = next_no + 1 WHERE id = ?1")
+            .map_err(JournalError::from)?
+            .execute([roll_id])
+            .map_err(JournalError::from)?;
         tx.prepare_cached(
             "INSERT INTO invoices (number, period, roll_id, sale_id, random_code, status, buyer_id,
                                    amount, data, issued_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, 'issued', ?6, ?7, ?8, ?9, ?9)",
-        )?
+        )
+        .map_err(JournalError::from)?
         .execute(params![
-            number,
+            number.as_str(),
             period.to_string(),
             roll_id,
             row.id,
             random_code,
             buyer_id,
             amount.dollars(),
-            data_text,
+            data.to_string(),
             now
-        ])?;
+        ])
+        .map_err(JournalError::from)?;
         audit::append(
             &tx,
             &now,
             "till",
             "invoice.issue",
-            &number,
+            number.as_str(),
             &json!({ "sale": sale.to_string(), "amount": amount.dollars(), "buyer": buyer_id }),
         )?;
-        tx.commit()?;
+        tx.commit().map_err(JournalError::from)?;
         Ok(IssuedInvoice {
-            number,
+            number: number.to_string(),
             period,
             random_code: random_code.to_string(),
         })
+    }
+
+    /// Set one top-level key of an invoice's data JSON (how it was delivered:
+    /// proof printed, message handed to Turnkey), with an audit row.
+    pub fn set_invoice_data(
+        &mut self,
+        number: &str,
+        key: &str,
+        value: &serde_json::Value,
+        action: &str,
+    ) -> Result<()> {
+        let (tx, now) = self.write()?;
+        let n = tx.execute(
+            "UPDATE invoices SET data = json_set(data, ?2, json(?3)), updated_at = ?4
+             WHERE number = ?1",
+            params![number, format!("$.{key}"), value.to_string(), now],
+        )?;
+        if n == 0 {
+            return Err(JournalError::NoSuchInvoice(number.to_string()));
+        }
+        audit::append(&tx, &now, "till", action, number, &json!({ key: value }))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Set one top-level key of a void's or allowance's data JSON.
+    pub fn set_invoice_change_data(
+        &mut self,
+        id: i64,
+        key: &str,
+        value: &serde_json::Value,
+    ) -> Result<()> {
+        let (tx, now) = self.write()?;
+        let n = tx.execute(
+            "UPDATE invoice_voids SET data = json_set(data, ?2, json(?3)) WHERE id = ?1",
+            params![id, format!("$.{key}"), value.to_string()],
+        )?;
+        if n == 0 {
+            return Err(JournalError::Corrupt(format!("no invoice change {id}")));
+        }
+        audit::append(
+            &tx,
+            &now,
+            "till",
+            "invoice.change_data",
+            &id.to_string(),
+            &json!({ key: value }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// One invoice and the sale it belongs to.
+    pub fn invoice(&self, number: &str) -> Result<Option<(SaleNo, InvoiceRecord)>> {
+        let mut found = self.invoices_where("i.number = ?1", params![number])?;
+        Ok(found.pop())
+    }
+
+    /// A terminal's invoices whose data has `key` equal to JSON `value`
+    /// (`"proof", "pending"`: not yet printed), oldest first.
+    pub fn invoices_with(
+        &self,
+        terminal: &TerminalId,
+        key: &str,
+        value: &serde_json::Value,
+    ) -> Result<Vec<(SaleNo, InvoiceRecord)>> {
+        self.invoices_where(
+            "s.terminal = ?1 AND json_extract(i.data, ?2) IS json_extract(json(?3), '$')",
+            params![terminal.as_str(), format!("$.{key}"), value.to_string()],
+        )
+    }
+
+    /// A terminal's invoices of a period, oldest first.
+    pub fn invoices_in_period(
+        &self,
+        terminal: &TerminalId,
+        period: Period,
+    ) -> Result<Vec<(SaleNo, InvoiceRecord)>> {
+        self.invoices_where(
+            "s.terminal = ?1 AND i.period = ?2",
+            params![terminal.as_str(), period.to_string()],
+        )
+    }
+
+    fn invoices_where(
+        &self,
+        filter: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<(SaleNo, InvoiceRecord)>> {
+        let sql = format!(
+            "SELECT s.sale_no, {INVOICE_COLS} FROM invoices i JOIN sales s ON s.id = i.sale_id
+             WHERE {filter} ORDER BY i.id"
+        );
+        let raw = self
+            .conn
+            .prepare(&sql)?
+            .query_map(args, |r| Ok((r.get::<_, String>(0)?, raw_invoice(r, 1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        raw.into_iter()
+            .map(|(sale, inv)| Ok((parse_sale_no(&sale)?, inv.into_record()?)))
+            .collect()
+    }
+
+    /// Voids and allowances of an invoice, oldest first.
+    pub fn invoice_changes(&self, number: &str) -> Result<Vec<InvoiceChange>> {
+        let raw = self
+            .conn
+            .prepare_cached(
+                "SELECT v.id, v.kind, v.amount, v.reason, v.data, v.at
+                 FROM invoice_voids v JOIN invoices i ON i.id = v.invoice_id
+                 WHERE i.number = ?1 ORDER BY v.id",
+            )?
+            .query_map([number], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        raw.into_iter()
+            .map(|(id, kind, amount, reason, data, at)| {
+                Ok(InvoiceChange {
+                    id,
+                    kind,
+                    amount: Ntd::new(amount),
+                    reason,
+                    data: serde_json::from_str(&data)
+                        .map_err(|e| JournalError::Corrupt(format!("invoice change data: {e}")))?,
+                    at,
+                })
+            })
+            .collect()
     }
 
     /// Void an issued invoice (same period as the sale).
@@ -317,7 +494,19 @@ impl Journal {
         reason: &str,
         data: &serde_json::Value,
     ) -> Result<()> {
-        self.invoice_change(number, "void", None, reason, data)
+        self.void_invoice_with(number, reason, |_| Ok::<_, JournalError>(data.clone()))
+            .map(drop)
+    }
+
+    /// Void an issued invoice, its data built in the same transaction.
+    /// Returns the change's id.
+    pub fn void_invoice_with<E: From<JournalError>>(
+        &mut self,
+        number: &str,
+        reason: &str,
+        build: impl FnOnce(&ChangeContext) -> std::result::Result<serde_json::Value, E>,
+    ) -> std::result::Result<i64, E> {
+        self.invoice_change(number, "void", None, reason, build)
     }
 
     /// Record an allowance (折讓) against an invoice of an earlier period.
@@ -328,25 +517,47 @@ impl Journal {
         reason: &str,
         data: &serde_json::Value,
     ) -> Result<()> {
-        self.invoice_change(number, "allowance", Some(amount), reason, data)
+        self.record_allowance_with(number, amount, reason, |_| {
+            Ok::<_, JournalError>(data.clone())
+        })
+        .map(drop)
     }
 
-    fn invoice_change(
+    /// Record an allowance whose data (with its own allowance number, from
+    /// [`ChangeContext::nth`]) is built in the same transaction. Returns the
+    /// change's id.
+    pub fn record_allowance_with<E: From<JournalError>>(
+        &mut self,
+        number: &str,
+        amount: Ntd,
+        reason: &str,
+        build: impl FnOnce(&ChangeContext) -> std::result::Result<serde_json::Value, E>,
+    ) -> std::result::Result<i64, E> {
+        self.invoice_change(number, "allowance", Some(amount), reason, build)
+    }
+
+    fn invoice_change<E: From<JournalError>>(
         &mut self,
         number: &str,
         kind: &str,
         amount: Option<Ntd>,
         reason: &str,
-        data: &serde_json::Value,
-    ) -> Result<()> {
-        let (tx, now) = self.write()?;
+        build: impl FnOnce(&ChangeContext) -> std::result::Result<serde_json::Value, E>,
+    ) -> std::result::Result<i64, E> {
+        let at = (self.clock)();
+        let now = stamp(at);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(JournalError::from)?;
         let found: Option<(i64, String)> = tx
             .query_row(
                 "SELECT id, status FROM invoices WHERE number = ?1",
                 [number],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()?;
+            .optional()
+            .map_err(JournalError::from)?;
         let (id, status) = found.ok_or_else(|| JournalError::NoSuchInvoice(number.to_string()))?;
         // A voided invoice is gone; an allowance may follow another, but an
         // invoice with allowances can no longer be voided.
@@ -358,8 +569,20 @@ impl Journal {
             return Err(JournalError::InvoiceNotIssued {
                 number: number.to_string(),
                 status,
-            });
+            }
+            .into());
         }
+        let before: u32 = tx
+            .query_row(
+                "SELECT count(*) FROM invoice_voids WHERE invoice_id = ?1 AND kind = ?2",
+                params![id, kind],
+                |r| r.get(0),
+            )
+            .map_err(JournalError::from)?;
+        let data = build(&ChangeContext {
+            nth: before + 1,
+            at,
+        })?;
         let new_status = if kind == "void" {
             "voided"
         } else {
@@ -368,19 +591,23 @@ impl Journal {
         tx.execute(
             "UPDATE invoices SET status = ?2, updated_at = ?3 WHERE id = ?1",
             params![id, new_status, now],
-        )?;
-        tx.execute(
-            "INSERT INTO invoice_voids (invoice_id, kind, amount, reason, data, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                id,
-                kind,
-                amount.map(Ntd::dollars).unwrap_or(0),
-                reason,
-                data.to_string(),
-                now
-            ],
-        )?;
+        )
+        .map_err(JournalError::from)?;
+        let change_id: i64 = tx
+            .query_row(
+                "INSERT INTO invoice_voids (invoice_id, kind, amount, reason, data, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                params![
+                    id,
+                    kind,
+                    amount.map(Ntd::dollars).unwrap_or(0),
+                    reason,
+                    data.to_string(),
+                    now
+                ],
+                |r| r.get(0),
+            )
+            .map_err(JournalError::from)?;
         audit::append(
             &tx,
             &now,
@@ -389,16 +616,12 @@ impl Journal {
             number,
             &json!({ "reason": reason, "amount": amount.map(Ntd::dollars) }),
         )?;
-        tx.commit()?;
-        Ok(())
+        tx.commit().map_err(JournalError::from)?;
+        Ok(change_id)
     }
 
     /// A terminal's rolls for a period, oldest first.
-    pub fn invoice_rolls(
-        &self,
-        terminal: &TerminalId,
-        period: InvoicePeriod,
-    ) -> Result<Vec<InvoiceRoll>> {
+    pub fn invoice_rolls(&self, terminal: &TerminalId, period: Period) -> Result<Vec<InvoiceRoll>> {
         let raw = self
             .conn
             .prepare_cached(
@@ -414,7 +637,9 @@ impl Journal {
             .map(|(id, p, track, start, end, next, term)| {
                 Ok(InvoiceRoll {
                     id,
-                    period: p.parse()?,
+                    period: p
+                        .parse()
+                        .map_err(|_| JournalError::Corrupt(format!("bad period {p:?}")))?,
                     track,
                     start,
                     end,
@@ -428,11 +653,7 @@ impl Journal {
     }
 
     /// Numbers a terminal has left in a period.
-    pub fn invoice_numbers_left(
-        &self,
-        terminal: &TerminalId,
-        period: InvoicePeriod,
-    ) -> Result<u64> {
+    pub fn invoice_numbers_left(&self, terminal: &TerminalId, period: Period) -> Result<u64> {
         Ok(self
             .invoice_rolls(terminal, period)?
             .iter()
@@ -445,7 +666,7 @@ impl Journal {
     pub fn low_water(
         &self,
         terminal: &TerminalId,
-        period: InvoicePeriod,
+        period: Period,
         threshold: u64,
     ) -> Result<Option<u64>> {
         let left = self.invoice_numbers_left(terminal, period)?;
@@ -453,19 +674,29 @@ impl Journal {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+impl Journal {
+    /// The journal's clock: the time issuing, voids and period rules use.
+    pub fn clock_now(&self) -> TaipeiTime {
+        (self.clock)()
+    }
 
-    #[test]
-    fn odd_months_belong_to_the_next_even_month() {
-        let p = InvoicePeriod::of(NaiveDate::from_ymd_opt(2026, 11, 3).unwrap());
-        assert_eq!(p.to_string(), "11512");
-        let p = InvoicePeriod::of(NaiveDate::from_ymd_opt(2021, 9, 30).unwrap());
-        assert_eq!(p.to_string(), "11010");
-        assert_eq!("11010".parse::<InvoicePeriod>().unwrap(), p);
-        for bad in ["11011", "1101", "11000", "11014", "abcde"] {
-            assert!(bad.parse::<InvoicePeriod>().is_err(), "{bad}");
-        }
+    /// Put closing a period (its unused numbers reported) on the audit log.
+    pub fn record_period_closed(
+        &mut self,
+        terminal: &TerminalId,
+        period: Period,
+        detail: &serde_json::Value,
+    ) -> Result<()> {
+        let (tx, now) = self.write()?;
+        audit::append(
+            &tx,
+            &now,
+            "till",
+            "invoice.close_period",
+            &format!("{}:{period}", terminal.as_str()),
+            detail,
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 }

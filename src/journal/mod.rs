@@ -39,7 +39,10 @@ pub use bulk::ImportedSale;
 pub use history::{
     AttemptEvent, AttemptQuery, AttemptRecord, Cursor, Page, SaleDetail, SaleStatus, SaleSummary,
 };
-pub use invoice::{InvoicePeriod, InvoiceRecord, InvoiceRoll, InvoiceStatus, IssuedInvoice};
+pub use invoice::{
+    Allocation, ChangeContext, InvoiceChange, InvoiceRecord, InvoiceRoll, InvoiceStatus,
+    IssuedInvoice,
+};
 pub use people::{Member, MemberCard, Role, User};
 pub use print::{PrintJob, PrintState};
 pub use report::{ShiftReport, TenderTotal};

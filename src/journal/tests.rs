@@ -529,8 +529,8 @@ fn fixed_clock(j: &mut Journal, y: i32, m: u32, d: u32) {
 fn invoice_numbers_come_in_order_once_and_only_in_their_period() {
     let mut j = Journal::open_in_memory().unwrap();
     fixed_clock(&mut j, 2026, 11, 22);
-    let nov: InvoicePeriod = "11512".parse().unwrap();
-    let sep: InvoicePeriod = "11510".parse().unwrap();
+    let nov: crate::einvoice::Period = "11512".parse().unwrap();
+    let sep: crate::einvoice::Period = "11510".parse().unwrap();
     let sale = j.new_sale(&t01(), day(), "amy", &cart()).unwrap();
     j.add_invoice_roll(&t01(), sep, "AA", 0, 49).unwrap();
     j.add_invoice_roll(&t01(), nov, "AB", 100, 101).unwrap();
@@ -547,17 +547,24 @@ fn invoice_numbers_come_in_order_once_and_only_in_their_period() {
     assert_eq!(j.low_water(&t01(), nov, 3).unwrap(), None);
     let data = serde_json::json!({"items": 2});
     let mut numbers = Vec::new();
-    for _ in 0..3 {
+    let mut sales = vec![sale.clone()];
+    for i in 0..3 {
         numbers.push(
-            j.issue_invoice(&sale, "1234", None, Ntd::new(130), &data)
+            j.issue_invoice(&sales[i], "1234", None, Ntd::new(130), &data)
                 .unwrap()
                 .number,
         );
+        // One live invoice per sale.
+        assert!(matches!(
+            j.issue_invoice(&sales[i], "1234", None, Ntd::new(130), &data),
+            Err(JournalError::InvoiceNotIssued { .. })
+        ));
+        sales.push(j.new_sale(&t01(), day(), "amy", &cart()).unwrap());
     }
     assert_eq!(numbers, ["AB00000100", "AB00000101", "AC00000050"]);
     // The September roll still has 50 numbers, but they belong to 115年9-10月.
     assert!(matches!(
-        j.issue_invoice(&sale, "1234", None, Ntd::new(130), &data),
+        j.issue_invoice(&sales[3], "1234", None, Ntd::new(130), &data),
         Err(JournalError::NoInvoiceNumbers { .. })
     ));
     assert_eq!(j.low_water(&t01(), nov, 1).unwrap(), Some(0));
@@ -567,8 +574,11 @@ fn invoice_numbers_come_in_order_once_and_only_in_their_period() {
     j.record_allowance("AB00000101", Ntd::new(30), "one cake back", &data)
         .unwrap();
     assert!(j.void_invoice("AB00000101", "x", &data).is_err());
-    let d = j.sale_detail(&sale).unwrap().unwrap();
-    let statuses: Vec<_> = d.invoices.iter().map(|i| i.status).collect();
+    let statuses: Vec<_> = sales[..3]
+        .iter()
+        .flat_map(|s| j.sale_detail(s).unwrap().unwrap().invoices)
+        .map(|i| i.status)
+        .collect();
     assert_eq!(
         statuses,
         [
@@ -577,7 +587,7 @@ fn invoice_numbers_come_in_order_once_and_only_in_their_period() {
             InvoiceStatus::Issued
         ]
     );
-    assert_eq!(j.lookup("AC-00000050").unwrap(), Some(sale));
+    assert_eq!(j.lookup("AC-00000050").unwrap(), Some(sales[2].clone()));
 }
 
 #[test]
@@ -925,7 +935,7 @@ fn two_processes_share_one_truth() {
 fn invoices_check_their_input() {
     let mut j = Journal::open_in_memory().unwrap();
     let sale = j.new_sale(&t01(), day(), "amy", &cart()).unwrap();
-    let nov: InvoicePeriod = "11512".parse().unwrap();
+    let nov: crate::einvoice::Period = "11512".parse().unwrap();
     assert!(matches!(
         j.add_invoice_roll(&t01(), nov, "A1", 0, 49),
         Err(JournalError::BadRoll(_))

@@ -11,6 +11,8 @@ mod report;
 
 pub use printing::{Approval, INCOMPLETE, PROOF, PrintError, RECEIPT, Resumed, proof_from_mypay};
 pub use report::report_document;
+mod invoicing;
+pub mod invoicing_cli;
 pub mod payment;
 pub mod payment_cli;
 
@@ -23,6 +25,12 @@ use crate::money::Ntd;
 use crate::sale::{AttemptKind, Cart, PayMethod, SaleNo, TerminalId};
 use crate::secret::Secret;
 use crate::taipei;
+
+pub use invoicing::{
+    DEMO_ROLL_SIZE, DEMO_TRACK, InvoiceRefund, InvoicingError, InvoicingResult, InvoicingStatus,
+    IssuedProof, RefundInvoice, RollUsage, UPLOAD_DEADLINE_HOURS, allowance_slip, detail_slip,
+    proof_data,
+};
 
 /// Staff that demo mode creates so a newcomer can sign in at once.
 pub const DEMO_USERS: [(&str, Role, &str); 2] = [

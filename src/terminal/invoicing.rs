@@ -1,0 +1,997 @@
+//! Issuing e-invoices from this terminal's number rolls, voiding them or
+//! making allowances on refunds, and reporting unused numbers at period end.
+//!
+//! Order of work, so that a crash anywhere loses or reuses no number:
+//! 1. one journal transaction takes the number and stores the invoice (its
+//!    data is built and checked inside it: a bad QR key or seller BAN takes
+//!    no number);
+//! 2. the F0401 message is written for Turnkey and the file name noted;
+//! 3. the proof is printed by the caller, who then calls
+//!    [`Terminal::invoice_printed`].
+//!
+//! A crash after 1 leaves `"proof": "pending"` and/or `"turnkey": null` in
+//! the invoice's data; [`Terminal::resume_invoices`] finds those by query,
+//! writes the missing messages and returns the proofs still to print.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::Duration;
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Terminal, TerminalError};
+use crate::config::{Config, InvoiceIssuer};
+use crate::einvoice::buyer::BuyerChoice;
+use crate::einvoice::mig::turnkey::{self, Pending, TurnkeyError};
+use crate::einvoice::mig::{
+    Allowance, AllowanceLine, BlankRange, BranchTrackBlank, CancelInvoice, InvoiceMessage,
+    MessageType, MigError, Seller,
+};
+use crate::einvoice::qr::{self, Encoding, QrError};
+use crate::einvoice::refund::RefundDateError;
+use crate::einvoice::{
+    CrossPeriodVoid, Invoice, InvoiceError, InvoiceNumber, Item, Period, RandomCode, Treatment,
+    code39_content, refund_treatment,
+};
+use crate::journal::{InvoiceRecord, InvoiceRoll, InvoiceStatus, JournalError, SaleStatus};
+use crate::money::Ntd;
+use crate::print::document::{Document, ProofData, Style};
+use crate::sale::SaleNo;
+use crate::taipei::{self, TaipeiTime};
+
+/// Track (字軌) of the test roll demo mode loads by itself.
+pub const DEMO_TRACK: &str = "TT";
+/// Numbers in the demo roll.
+pub const DEMO_ROLL_SIZE: u32 = 1_000;
+/// B2C invoices must reach the platform within 48 hours of issue.
+pub const UPLOAD_DEADLINE_HOURS: i64 = 48;
+
+/// Why an e-invoice could not be issued, voided or reported.
+#[derive(Debug, thiserror::Error)]
+pub enum InvoicingError {
+    #[error(transparent)]
+    Terminal(#[from] TerminalError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Invoice(#[from] InvoiceError),
+    #[error(transparent)]
+    Qr(#[from] QrError),
+    #[error(transparent)]
+    Mig(#[from] MigError),
+    #[error(transparent)]
+    Turnkey(#[from] TurnkeyError),
+    #[error(transparent)]
+    RefundDate(#[from] RefundDateError),
+    #[error(
+        "設定為由 MyPay 開立發票,本機不開立 / [einvoice] issuer is mypay: MyPay issues the invoice, not this till"
+    )]
+    IssuerIsMypay,
+    #[error("找不到交易 {0} / no sale {0}")]
+    NoSuchSale(String),
+    #[error(
+        "交易 {sale} 為「{status}」,只有已付清的交易可開立發票 / sale {sale} is {status}: only a paid sale gets an invoice"
+    )]
+    SaleNotPaid { sale: String, status: &'static str },
+    #[error("交易 {0} 沒有有效的發票 / sale {0} has no live e-invoice")]
+    NoInvoice(String),
+    #[error(
+        "退款 {amount} 超過發票尚可折讓的 {left} / the refund {amount} is more than the {left} left on the invoice"
+    )]
+    RefundTooLarge { amount: Ntd, left: Ntd },
+    #[error("退款金額必須大於 0 / the refund must be more than NT$0")]
+    RefundNotPositive,
+    #[error("交易 {sale} 沒有第 {line} 項 / sale {sale} has no line {line}")]
+    NoSuchLine { sale: String, line: usize },
+    #[error(
+        "{period} 期尚未結束(最後一天 {last}) / period {period} has not ended yet (last day {last})"
+    )]
+    PeriodNotOver {
+        period: Period,
+        last: chrono::NaiveDate,
+    },
+    #[error("發票資料無法讀取 / stored e-invoice data is unreadable: {0}")]
+    Data(String),
+}
+
+pub type InvoicingResult<T> = std::result::Result<T, InvoicingError>;
+
+/// What the invoice's data JSON in the journal holds. `proof` and
+/// `turnkey` change as the invoice is delivered; the rest never does.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredInvoice {
+    invoice: Invoice,
+    buyer: BuyerChoice,
+    seller_name: String,
+    /// Invoice item (1-based) that each sale line became.
+    line_items: Vec<usize>,
+    /// `pending`, `printed` or `none` (carrier or donation).
+    proof: String,
+    /// The F0401 file handed to Turnkey; `null` until written.
+    turnkey: Option<String>,
+}
+
+/// An issued invoice and what to print for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuedProof {
+    pub sale: SaleNo,
+    pub invoice: Invoice,
+    pub buyer: BuyerChoice,
+    /// The paper proof; `None` for a carrier or a donation (nothing printed).
+    pub proof: Option<ProofData>,
+    /// Item details on their own slip: always with a buyer BAN.
+    pub detail_slip: Option<Document>,
+    /// Where the F0401 message was written, if `[einvoice] turnkey_dir` is set.
+    pub turnkey_file: Option<PathBuf>,
+    /// Numbers left in the period, when fewer than `[einvoice] low_water`.
+    pub low_water: Option<u64>,
+}
+
+/// What a refund does to the sale's invoice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefundInvoice {
+    /// The invoice concerned.
+    pub number: InvoiceNumber,
+    pub treatment: Treatment,
+    /// Void: the paper proof the customer holds must be taken back.
+    pub recover_proof: bool,
+    /// Allowance: its own number (折讓單號).
+    pub allowance_number: Option<String>,
+    /// Allowance: the slip to print and have the buyer sign.
+    pub allowance_slip: Option<Document>,
+    /// The F0501 or G0401 file handed to Turnkey.
+    pub turnkey_file: Option<PathBuf>,
+}
+
+/// A refund as the invoice sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceRefund {
+    /// Tax-inclusive amount paid back.
+    pub amount: Ntd,
+    /// Sale lines refunded (index, units); empty for an amount refund.
+    pub lines: Vec<(usize, u32)>,
+    pub reason: String,
+    /// May a full refund be voided in the next period before the 15th?
+    pub policy: CrossPeriodVoid,
+}
+
+/// One roll's use, for `till einvoice status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RollUsage {
+    pub period: String,
+    pub track: String,
+    pub first: u32,
+    pub last: u32,
+    pub used: u64,
+    pub left: u64,
+}
+
+/// What waits, what is late and how the rolls stand.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InvoicingStatus {
+    pub period: String,
+    /// Message files still in Turnkey's `SRC` folders.
+    pub pending_files: Vec<String>,
+    /// Invoices not yet taken by Turnkey more than 48 h after issue.
+    pub overdue: Vec<String>,
+    /// Invoices whose F0401 has not been written at all.
+    pub not_written: Vec<String>,
+    /// Proofs allocated but not printed.
+    pub unprinted: Vec<String>,
+    pub rolls: Vec<RollUsage>,
+    pub numbers_left: u64,
+    /// Fewer numbers left than `[einvoice] low_water`.
+    pub low_water: bool,
+}
+
+fn turnkey_root(cfg: &Config) -> Option<&Path> {
+    let dir = cfg.einvoice.turnkey_dir.trim();
+    (!dir.is_empty()).then(|| Path::new(dir))
+}
+
+fn seller(cfg: &Config) -> Seller {
+    Seller {
+        ban: cfg.store.ban.clone(),
+        name: cfg.store.name.clone(),
+    }
+}
+
+fn stored(record: &InvoiceRecord) -> InvoicingResult<StoredInvoice> {
+    serde_json::from_value(record.data.clone())
+        .map_err(|e| InvoicingError::Data(format!("{}: {e}", record.number)))
+}
+
+/// Sale lines become invoice items at their tax-inclusive prices; a line
+/// discount follows its line as a negative item, and whatever else the
+/// sale took off (a cart discount) is one last negative item, so the
+/// items always add up to what the customer paid.
+fn items_for(lines: &[crate::sale::Line], total: Ntd) -> InvoicingResult<(Vec<Item>, Vec<usize>)> {
+    let mut items = Vec::new();
+    let mut line_items = Vec::new();
+    for line in lines {
+        items.push(Item::new(&line.name, line.qty, line.unit_price)?);
+        line_items.push(items.len());
+        if line.discount.is_positive() {
+            items.push(Item::new(
+                &format!("折扣 {}", line.name),
+                1,
+                Ntd::new(-line.discount.dollars()),
+            )?);
+        }
+    }
+    let sum = Ntd::checked_sum(items.iter().map(|i| i.amount))
+        .map_err(|_| InvoiceError::TotalTooLarge)?;
+    let rest = sum
+        .checked_sub(total)
+        .map_err(|_| InvoiceError::TotalTooLarge)?;
+    if rest.is_positive() {
+        items.push(Item::new("折扣", 1, Ntd::new(-rest.dollars()))?);
+    }
+    Ok((items, line_items))
+}
+
+/// `YYYY-MM-DD HH:MM:SS`, Taipei.
+fn proof_datetime(t: TaipeiTime) -> String {
+    t.with_timezone(&taipei::offset())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// The paper proof for an invoice, or `None` when the buyer chose a
+/// carrier or a donation.
+pub fn proof_data(
+    cfg: &Config,
+    invoice: &Invoice,
+    buyer: &BuyerChoice,
+    reprint: bool,
+) -> InvoicingResult<Option<ProofData>> {
+    if !buyer.prints_proof() {
+        return Ok(None);
+    }
+    let pair = qr::contents(invoice, &cfg.einvoice.qr_key, Encoding::Utf8)?;
+    Ok(Some(ProofData {
+        seller_name: Some(cfg.store.name.clone()),
+        period_label: invoice.period().label_zh(),
+        number_dashed: invoice.number().dashed(),
+        datetime: proof_datetime(invoice.issued_at()),
+        random_code: invoice.random_code().to_string(),
+        total: invoice.total(),
+        seller_ban: invoice.seller_ban().to_string(),
+        buyer_ban: buyer.shows_format_25().then(|| {
+            invoice
+                .buyer_ban()
+                .expect("a 格式 25 choice has a BAN")
+                .to_string()
+        }),
+        code39: code39_content(invoice),
+        left_qr: pair.left,
+        right_qr: pair.right,
+        test: invoice.is_test(),
+        reprint,
+    }))
+}
+
+/// The item detail slip (交易明細) printed under a B2B proof.
+pub fn detail_slip(invoice: &Invoice) -> Document {
+    let mut d = Document::new();
+    d.text("交易明細", Style::center().bold());
+    d.text(
+        format!("發票號碼 {}", invoice.number().dashed()),
+        Style::default(),
+    );
+    d.text(proof_datetime(invoice.issued_at()), Style::default());
+    d.rule();
+    for item in invoice.items() {
+        d.row(
+            format!("{} ×{} @{}", item.name, item.qty, item.unit_price.dollars()),
+            item.amount.dollars().to_string(),
+        );
+    }
+    d.rule();
+    d.row("銷售額", invoice.sales_amount().dollars().to_string());
+    d.row("稅額", invoice.tax().dollars().to_string());
+    d.row_styled(
+        "總計",
+        invoice.total().dollars().to_string(),
+        Style::default().bold(),
+    );
+    d.feed(2).cut();
+    d
+}
+
+/// The allowance slip (營業人銷貨退回、進貨退出或折讓證明單) to print.
+pub fn allowance_slip(invoice: &Invoice, allowance: &Allowance, test: bool) -> Document {
+    let mut d = Document::new();
+    if test {
+        d.text("測試", Style::center().bold());
+    }
+    d.text(
+        "營業人銷貨退回、進貨退出或折讓證明單",
+        Style::center().bold(),
+    );
+    d.text(
+        format!("折讓單號 {}", allowance.allowance_number),
+        Style::default(),
+    );
+    d.text(
+        format!("折讓日期 {}", allowance.allowance_date),
+        Style::default(),
+    );
+    d.text(
+        format!(
+            "原發票 {} {}",
+            invoice.number().dashed(),
+            invoice.issued_on().format("%Y-%m-%d")
+        ),
+        Style::default(),
+    );
+    d.text(format!("賣方 {}", invoice.seller_ban()), Style::default());
+    if let Some(ban) = invoice.buyer_ban() {
+        d.text(format!("買方 {ban}"), Style::default());
+    }
+    d.rule();
+    for line in &allowance.lines {
+        d.row(
+            format!("{} ×{}", line.original_description, line.quantity),
+            (line.amount + line.tax).to_string(),
+        );
+    }
+    d.rule();
+    d.row("銷售額", allowance.total_amount.to_string());
+    d.row("稅額", allowance.tax_amount.to_string());
+    d.row_styled(
+        "退款合計",
+        allowance.refund().dollars().to_string(),
+        Style::default().bold(),
+    );
+    d.feed(1);
+    d.text("買方簽收:", Style::default());
+    d.feed(3).cut();
+    d
+}
+
+/// Spread a tax-inclusive refund over invoice items (1-based indexes into
+/// `candidates`): whole units at their price first, the rest as a smaller
+/// refund on one more unit.
+fn allowance_lines(
+    invoice: &Invoice,
+    candidates: &[(usize, u32)],
+    amount: Ntd,
+) -> Option<Vec<AllowanceLine>> {
+    let mut left = amount.dollars();
+    let mut out = Vec::new();
+    for &(item, max_units) in candidates {
+        if left == 0 {
+            break;
+        }
+        let it = invoice.items().get(item.checked_sub(1)?)?;
+        let price = it.unit_price.dollars();
+        if price <= 0 {
+            continue;
+        }
+        let units = max_units.min(it.qty);
+        let whole = u32::try_from((left / price).min(i64::from(units))).ok()?;
+        if whole > 0 {
+            out.push(AllowanceLine {
+                item,
+                qty: whole,
+                unit_refund: it.unit_price,
+            });
+            left -= price * i64::from(whole);
+        }
+        if left > 0 && left < price && whole < units {
+            out.push(AllowanceLine {
+                item,
+                qty: 1,
+                unit_refund: Ntd::new(left),
+            });
+            left = 0;
+        }
+    }
+    (left == 0 && !out.is_empty()).then_some(out)
+}
+
+impl Terminal {
+    /// Issue the e-invoice of a paid sale from this terminal's roll for the
+    /// current period, as the buyer chose, and say what to print.
+    pub fn issue_invoice(
+        &mut self,
+        cfg: &Config,
+        sale: &SaleNo,
+        buyer: &BuyerChoice,
+    ) -> InvoicingResult<IssuedProof> {
+        if cfg.einvoice.issuer == InvoiceIssuer::Mypay {
+            return Err(InvoicingError::IssuerIsMypay);
+        }
+        if self.demo {
+            self.ensure_demo_roll()?;
+        }
+        let detail = self
+            .journal
+            .sale_detail(sale)?
+            .ok_or_else(|| InvoicingError::NoSuchSale(sale.to_string()))?;
+        if detail.summary.status != SaleStatus::Paid {
+            return Err(InvoicingError::SaleNotPaid {
+                sale: sale.to_string(),
+                status: detail.summary.status.as_str(),
+            });
+        }
+        let (items, line_items) = items_for(&detail.lines, detail.summary.total)?;
+        // ThreadRng: a CSPRNG seeded from the OS; the code guards the
+        // invoice lookup, so it must not be guessable.
+        let random = RandomCode::from_number(rand::rng().random_range(0..=9999))
+            .expect("0..=9999 is 4 digits");
+        let buyer_id = buyer
+            .ban()
+            .map(|b| b.as_str().to_string())
+            .or_else(|| buyer.carrier().map(|(_, id)| id.to_string()))
+            .or_else(|| buyer.love_code().map(|c| c.as_str().to_string()));
+        let demo = self.demo;
+        let seller = seller(cfg);
+        let issued = self.journal.issue_invoice_with(
+            sale,
+            random.as_str(),
+            buyer_id.as_deref(),
+            |alloc| -> InvoicingResult<_> {
+                let mut invoice = Invoice::new(
+                    alloc.number.clone(),
+                    random,
+                    alloc.at,
+                    &cfg.store.ban,
+                    buyer.ban().map(|b| b.as_str()),
+                    items,
+                )?;
+                if demo {
+                    invoice = invoice.into_test();
+                }
+                // Checked before the number is committed: a bad key or
+                // seller must not use up a number.
+                qr::contents(&invoice, &cfg.einvoice.qr_key, Encoding::Utf8)?;
+                InvoiceMessage::new(&invoice, buyer, &seller, None)?.to_xml()?;
+                let total = invoice.total();
+                let data = StoredInvoice {
+                    invoice,
+                    buyer: buyer.clone(),
+                    seller_name: seller.name.clone(),
+                    line_items,
+                    proof: if buyer.prints_proof() {
+                        "pending"
+                    } else {
+                        "none"
+                    }
+                    .to_string(),
+                    turnkey: None,
+                };
+                let value =
+                    serde_json::to_value(&data).map_err(|e| InvoicingError::Data(e.to_string()))?;
+                Ok((value, total))
+            },
+        )?;
+        tracing::info!(sale = %sale, number = %issued.number, "e-invoice issued");
+        let (_, record) = self
+            .journal
+            .invoice(&issued.number)?
+            .ok_or_else(|| InvoicingError::Data(format!("{} vanished", issued.number)))?;
+        let mut proof = self.proof_of(cfg, sale.clone(), &record)?;
+        proof.turnkey_file = self.hand_to_turnkey(cfg, &record)?;
+        proof.low_water = self.low_water_warning(cfg, issued.period)?;
+        Ok(proof)
+    }
+
+    /// The printed proof is in the customer's hand.
+    pub fn invoice_printed(&mut self, number: &InvoiceNumber) -> InvoicingResult<()> {
+        self.journal.set_invoice_data(
+            number.as_str(),
+            "proof",
+            &json!("printed"),
+            "invoice.printed",
+        )?;
+        Ok(())
+    }
+
+    /// After a crash or restart: write the F0401 messages that were not
+    /// written, and return the proofs allocated but never printed, oldest
+    /// first, to print now.
+    pub fn resume_invoices(&mut self, cfg: &Config) -> InvoicingResult<Vec<IssuedProof>> {
+        let unwritten =
+            self.journal
+                .invoices_with(&self.terminal, "turnkey", &serde_json::Value::Null)?;
+        if turnkey_root(cfg).is_some() {
+            for (_, record) in &unwritten {
+                self.hand_to_turnkey(cfg, record)?;
+            }
+        }
+        let pending = self
+            .journal
+            .invoices_with(&self.terminal, "proof", &json!("pending"))?;
+        let mut out = Vec::new();
+        for (sale, record) in pending {
+            if record.status == InvoiceStatus::Voided {
+                continue;
+            }
+            let mut proof = self.proof_of(cfg, sale, &record)?;
+            proof.turnkey_file = stored(&record)?
+                .turnkey
+                .zip(turnkey_root(cfg))
+                .map(|(f, root)| turnkey::src_dir(root, MessageType::F0401).join(f));
+            out.push(proof);
+        }
+        Ok(out)
+    }
+
+    /// The proof of an issued invoice printed again (補印); the caller
+    /// journals the reprint with the print job.
+    pub fn reprint_invoice(
+        &self,
+        cfg: &Config,
+        number: &InvoiceNumber,
+    ) -> InvoicingResult<Option<ProofData>> {
+        let (_, record) = self
+            .journal
+            .invoice(number.as_str())?
+            .ok_or_else(|| JournalError::NoSuchInvoice(number.to_string()))?;
+        let s = stored(&record)?;
+        proof_data(cfg, &s.invoice, &s.buyer, true)
+    }
+
+    fn proof_of(
+        &self,
+        cfg: &Config,
+        sale: SaleNo,
+        record: &InvoiceRecord,
+    ) -> InvoicingResult<IssuedProof> {
+        let s = stored(record)?;
+        let proof = proof_data(cfg, &s.invoice, &s.buyer, false)?;
+        let detail_slip = s
+            .buyer
+            .prints_detail_slip()
+            .then(|| detail_slip(&s.invoice));
+        Ok(IssuedProof {
+            sale,
+            invoice: s.invoice,
+            buyer: s.buyer,
+            proof,
+            detail_slip,
+            turnkey_file: None,
+            low_water: None,
+        })
+    }
+
+    /// Write the F0401 of an invoice into Turnkey's folder and note the file
+    /// in the journal. The file is named after the issue time, so writing
+    /// again after a crash finds the same name and does not duplicate it.
+    fn hand_to_turnkey(
+        &mut self,
+        cfg: &Config,
+        record: &InvoiceRecord,
+    ) -> InvoicingResult<Option<PathBuf>> {
+        let Some(root) = turnkey_root(cfg) else {
+            return Ok(None);
+        };
+        let s = stored(record)?;
+        if let Some(done) = &s.turnkey {
+            return Ok(Some(turnkey::src_dir(root, MessageType::F0401).join(done)));
+        }
+        let seller = Seller {
+            ban: s.invoice.seller_ban().to_string(),
+            name: s.seller_name.clone(),
+        };
+        let xml = InvoiceMessage::new(&s.invoice, &s.buyer, &seller, None)?.to_xml()?;
+        let key = s.invoice.number().as_str();
+        let at = s.invoice.issued_at();
+        let path = match turnkey::write(root, MessageType::F0401, key, at, &xml) {
+            Ok(p) => p,
+            Err(TurnkeyError::AlreadyExists(p)) => p,
+            Err(e) => return Err(e.into()),
+        };
+        let name = turnkey::file_name(MessageType::F0401, key, at)?;
+        self.journal
+            .set_invoice_data(key, "turnkey", &json!(name), "invoice.turnkey")?;
+        Ok(Some(path))
+    }
+
+    fn low_water_warning(&self, cfg: &Config, period: Period) -> InvoicingResult<Option<u64>> {
+        let left =
+            self.journal
+                .low_water(&self.terminal, period, u64::from(cfg.einvoice.low_water))?;
+        if let Some(left) = left {
+            tracing::warn!(
+                %period,
+                left,
+                "e-invoice numbers running low: load the next roll"
+            );
+        }
+        Ok(left)
+    }
+
+    /// Demo mode: a test roll for the current period when none is loaded.
+    fn ensure_demo_roll(&mut self) -> InvoicingResult<()> {
+        let period = Period::of(self.journal.clock_now().date_naive())
+            .map_err(|e| InvoicingError::Data(e.to_string()))?;
+        if self
+            .journal
+            .invoice_rolls(&self.terminal, period)?
+            .is_empty()
+        {
+            // Invoice numbers are unique across periods in the journal, so
+            // each period's test roll starts where no other period's does.
+            let index = u32::from(period.roc_year()) * 6 + u32::from(period.end_month()) / 2;
+            let first = index * DEMO_ROLL_SIZE;
+            self.journal.add_invoice_roll(
+                &self.terminal,
+                period,
+                DEMO_TRACK,
+                first,
+                first + DEMO_ROLL_SIZE - 1,
+            )?;
+            tracing::info!(%period, "demo: test e-invoice roll loaded");
+        }
+        Ok(())
+    }
+
+    /// The sale's live invoice (issued, or with allowances), if any.
+    pub fn live_invoice(&self, sale: &SaleNo) -> InvoicingResult<Option<(Invoice, InvoiceStatus)>> {
+        let detail = self
+            .journal
+            .sale_detail(sale)?
+            .ok_or_else(|| InvoicingError::NoSuchSale(sale.to_string()))?;
+        detail
+            .invoices
+            .iter()
+            .rev()
+            .find(|r| r.status != InvoiceStatus::Voided)
+            .map(|r| Ok((stored(r)?.invoice, r.status)))
+            .transpose()
+    }
+
+    /// What a refund does to the sale's invoice: a full refund in the
+    /// invoice's own period voids it (F0501; the paper proof is taken back);
+    /// a partial refund, or any refund in a later period, is an allowance
+    /// (G0401, its own number and a slip). Journaled and audited either way.
+    pub fn invoice_for_refund(
+        &mut self,
+        cfg: &Config,
+        sale: &SaleNo,
+        refund: &InvoiceRefund,
+    ) -> InvoicingResult<RefundInvoice> {
+        if !refund.amount.is_positive() {
+            return Err(InvoicingError::RefundNotPositive);
+        }
+        let detail = self
+            .journal
+            .sale_detail(sale)?
+            .ok_or_else(|| InvoicingError::NoSuchSale(sale.to_string()))?;
+        let record = detail
+            .invoices
+            .iter()
+            .rev()
+            .find(|r| r.status != InvoiceStatus::Voided)
+            .ok_or_else(|| InvoicingError::NoInvoice(sale.to_string()))?;
+        let s = stored(record)?;
+        let invoice = &s.invoice;
+        let number = invoice.number().clone();
+        let allowed_so_far = Ntd::checked_sum(
+            self.journal
+                .invoice_changes(number.as_str())?
+                .iter()
+                .filter(|c| c.kind == "allowance")
+                .map(|c| c.amount),
+        )
+        .map_err(|_| InvoicingError::Data("allowance sum overflows".into()))?;
+        let left = invoice
+            .total()
+            .checked_sub(allowed_so_far)
+            .map_err(|_| InvoicingError::Data("allowances exceed the invoice".into()))?;
+        if refund.amount > left {
+            return Err(InvoicingError::RefundTooLarge {
+                amount: refund.amount,
+                left,
+            });
+        }
+        let today = self.journal.clock_now().date_naive();
+        let by_date = refund_treatment(invoice.issued_on(), today, refund.policy)?;
+        let full = refund.amount == invoice.total() && record.status == InvoiceStatus::Issued;
+        let treatment = if full { by_date } else { Treatment::Allowance };
+        let why = match (treatment, full) {
+            (Treatment::Void, _) => "full refund within the period: void",
+            (Treatment::Allowance, true) => "full refund after the period: allowance",
+            (Treatment::Allowance, false) => "partial refund: allowance",
+        };
+        tracing::info!(sale = %sale, number = %number, why, "refund e-invoice decision");
+        let root = turnkey_root(cfg);
+        match treatment {
+            Treatment::Void => {
+                let recover = s.buyer.prints_proof();
+                let change = self.journal.void_invoice_with(
+                    number.as_str(),
+                    &refund.reason,
+                    |ctx| -> InvoicingResult<_> {
+                        let msg = CancelInvoice::new(invoice, ctx.at, &refund.reason)?;
+                        Ok(json!({
+                            "decision": why,
+                            "refund": refund.amount.dollars(),
+                            "proof_recovered": recover,
+                            "message": "F0501",
+                            "at": crate::journal::stamp(ctx.at),
+                            "xml": msg.to_xml()?,
+                            "turnkey": null,
+                        }))
+                    },
+                )?;
+                let turnkey_file = self.write_change(root, change, MessageType::F0501, &number)?;
+                Ok(RefundInvoice {
+                    number,
+                    treatment,
+                    recover_proof: recover,
+                    allowance_number: None,
+                    allowance_slip: None,
+                    turnkey_file,
+                })
+            }
+            Treatment::Allowance => {
+                let candidates: Vec<(usize, u32)> = if refund.lines.is_empty() {
+                    (1..=invoice.items().len()).map(|i| (i, u32::MAX)).collect()
+                } else {
+                    refund
+                        .lines
+                        .iter()
+                        .map(|&(line, units)| {
+                            s.line_items
+                                .get(line)
+                                .map(|&item| (item, units))
+                                .ok_or_else(|| InvoicingError::NoSuchLine {
+                                    sale: sale.to_string(),
+                                    line,
+                                })
+                        })
+                        .collect::<InvoicingResult<_>>()?
+                };
+                let lines = allowance_lines(invoice, &candidates, refund.amount)
+                    .or_else(|| {
+                        // Lines whose discount makes them worth less than
+                        // their price: spread over every item instead.
+                        let all: Vec<_> =
+                            (1..=invoice.items().len()).map(|i| (i, u32::MAX)).collect();
+                        allowance_lines(invoice, &all, refund.amount)
+                    })
+                    .ok_or(InvoicingError::RefundTooLarge {
+                        amount: refund.amount,
+                        left,
+                    })?;
+                let seller = Seller {
+                    ban: invoice.seller_ban().to_string(),
+                    name: s.seller_name.clone(),
+                };
+                let mut made = None;
+                let change = self.journal.record_allowance_with(
+                    number.as_str(),
+                    refund.amount,
+                    &refund.reason,
+                    |ctx| -> InvoicingResult<_> {
+                        let allowance_no = format!("{}{:03}", number.as_str(), ctx.nth);
+                        let a =
+                            Allowance::new(invoice, &seller, None, &allowance_no, ctx.at, &lines)?;
+                        let xml = a.to_xml()?;
+                        let value = json!({
+                            "decision": why,
+                            "refund": refund.amount.dollars(),
+                            "allowance_number": allowance_no,
+                            "message": "G0401",
+                            "at": crate::journal::stamp(ctx.at),
+                            "xml": xml,
+                            "turnkey": null,
+                        });
+                        made = Some(a);
+                        Ok(value)
+                    },
+                )?;
+                let allowance = made.expect("built in the transaction");
+                let turnkey_file = self.write_change(root, change, MessageType::G0401, &number)?;
+                Ok(RefundInvoice {
+                    number,
+                    treatment,
+                    recover_proof: false,
+                    allowance_slip: Some(allowance_slip(invoice, &allowance, invoice.is_test())),
+                    allowance_number: Some(allowance.allowance_number),
+                    turnkey_file,
+                })
+            }
+        }
+    }
+
+    /// Write a void's or allowance's message (kept as XML in the journal)
+    /// for Turnkey and note the file.
+    fn write_change(
+        &mut self,
+        root: Option<&Path>,
+        change_id: i64,
+        message: MessageType,
+        number: &InvoiceNumber,
+    ) -> InvoicingResult<Option<PathBuf>> {
+        let Some(root) = root else {
+            return Ok(None);
+        };
+        let change = self
+            .journal
+            .invoice_changes(number.as_str())?
+            .into_iter()
+            .find(|c| c.id == change_id)
+            .ok_or_else(|| InvoicingError::Data(format!("change {change_id} vanished")))?;
+        let xml = change.data["xml"]
+            .as_str()
+            .ok_or_else(|| InvoicingError::Data(format!("change {change_id} has no XML")))?;
+        let key = change.data["allowance_number"]
+            .as_str()
+            .unwrap_or(number.as_str())
+            .to_string();
+        let at = chrono::DateTime::parse_from_rfc3339(&change.at)
+            .map_err(|e| InvoicingError::Data(e.to_string()))?;
+        let path = match turnkey::write(root, message, &key, at, xml) {
+            Ok(p) => p,
+            Err(TurnkeyError::AlreadyExists(p)) => p,
+            Err(e) => return Err(e.into()),
+        };
+        let name = turnkey::file_name(message, &key, at)?;
+        self.journal
+            .set_invoice_change_data(change_id, "turnkey", &json!(name))?;
+        Ok(Some(path))
+    }
+
+    /// After a period ends: report its unused numbers (E0402, one message
+    /// per track) and write them for Turnkey. Returns each track with its
+    /// XML and the file written.
+    pub fn close_period(
+        &mut self,
+        cfg: &Config,
+        period: Period,
+    ) -> InvoicingResult<Vec<(String, String, Option<PathBuf>)>> {
+        let now = self.journal.clock_now();
+        if now.date_naive() <= period.last_day() {
+            return Err(InvoicingError::PeriodNotOver {
+                period,
+                last: period.last_day(),
+            });
+        }
+        let mut by_track: BTreeMap<String, Vec<BlankRange>> = BTreeMap::new();
+        for roll in self.journal.invoice_rolls(&self.terminal, period)? {
+            if roll.next > roll.end {
+                continue;
+            }
+            let n = |x: u32| InvoiceNumber::from_parts(&roll.track, &format!("{x:08}"));
+            let first = n(roll.next).map_err(|e| InvoicingError::Data(e.to_string()))?;
+            let last = n(roll.end).map_err(|e| InvoicingError::Data(e.to_string()))?;
+            by_track
+                .entry(roll.track.clone())
+                .or_default()
+                .push(BlankRange::new(first, last)?);
+        }
+        let root = turnkey_root(cfg);
+        let mut out = Vec::new();
+        for (track, ranges) in by_track {
+            let msg = BranchTrackBlank::new(&cfg.store.ban, &cfg.store.ban, period, ranges)?;
+            let xml = msg.to_xml()?;
+            let key = format!("{period}{track}{}", self.terminal.as_str());
+            let file = match root {
+                Some(root) => Some(
+                    match turnkey::write(root, MessageType::E0402, &key, now, &xml) {
+                        Ok(p) => p,
+                        Err(TurnkeyError::AlreadyExists(p)) => p,
+                        Err(e) => return Err(e.into()),
+                    },
+                ),
+                None => None,
+            };
+            let ranges: Vec<String> = msg
+                .ranges
+                .iter()
+                .map(|r| format!("{}-{}", r.first(), r.last()))
+                .collect();
+            self.journal.record_period_closed(
+                &self.terminal,
+                period,
+                &json!({ "track": track, "unused": ranges }),
+            )?;
+            out.push((track, xml, file));
+        }
+        if out.is_empty() {
+            self.journal
+                .record_period_closed(&self.terminal, period, &json!({ "unused": [] }))?;
+        }
+        Ok(out)
+    }
+
+    /// Load a roll of numbers for this terminal.
+    pub fn add_invoice_roll(
+        &mut self,
+        period: Period,
+        track: &str,
+        first: u32,
+        last: u32,
+    ) -> InvoicingResult<i64> {
+        Ok(self
+            .journal
+            .add_invoice_roll(&self.terminal, period, track, first, last)?)
+    }
+
+    /// This terminal's rolls for a period.
+    pub fn invoice_rolls(&self, period: Period) -> InvoicingResult<Vec<InvoiceRoll>> {
+        Ok(self.journal.invoice_rolls(&self.terminal, period)?)
+    }
+
+    /// The current period by the journal's clock.
+    pub fn current_period(&self) -> InvoicingResult<Period> {
+        Period::of(self.journal.clock_now().date_naive())
+            .map_err(|e| InvoicingError::Data(e.to_string()))
+    }
+
+    /// What waits in Turnkey's folders, what is overdue (a B2C invoice must
+    /// reach the platform within 48 hours) and how the rolls stand.
+    pub fn invoicing_status(&self, cfg: &Config) -> InvoicingResult<InvoicingStatus> {
+        let now = self.journal.clock_now();
+        let period = self.current_period()?;
+        let pending: Vec<Pending> = match turnkey_root(cfg) {
+            Some(root) => turnkey::pending(root)?,
+            None => Vec::new(),
+        };
+        let waiting: std::collections::HashSet<&str> =
+            pending.iter().map(|p| p.file_name.as_str()).collect();
+        let mut overdue = Vec::new();
+        let mut not_written = Vec::new();
+        let mut unprinted = Vec::new();
+        let mut records = Vec::new();
+        if let Some(prev) = period.prev() {
+            records.extend(self.journal.invoices_in_period(&self.terminal, prev)?);
+        }
+        records.extend(self.journal.invoices_in_period(&self.terminal, period)?);
+        for (_, record) in &records {
+            let s = stored(record)?;
+            let issued = s.invoice.issued_at();
+            let late = now - issued > Duration::hours(UPLOAD_DEADLINE_HOURS);
+            let number = record.number.clone();
+            match &s.turnkey {
+                None => {
+                    if late {
+                        overdue.push(number.clone());
+                    }
+                    not_written.push(number.clone());
+                }
+                Some(file) if waiting.contains(file.as_str()) && late => {
+                    overdue.push(number.clone())
+                }
+                Some(_) => {}
+            }
+            if s.proof == "pending" && record.status != InvoiceStatus::Voided {
+                unprinted.push(number);
+            }
+        }
+        let rolls: Vec<RollUsage> = self
+            .journal
+            .invoice_rolls(&self.terminal, period)?
+            .iter()
+            .map(|r| RollUsage {
+                period: r.period.to_string(),
+                track: r.track.clone(),
+                first: r.start,
+                last: r.end,
+                used: u64::from(r.next - r.start),
+                left: r.left(),
+            })
+            .collect();
+        let numbers_left = rolls.iter().map(|r| r.left).sum::<u64>();
+        Ok(InvoicingStatus {
+            period: period.to_string(),
+            pending_files: pending
+                .iter()
+                .map(|p| format!("{}/{}", p.message, p.file_name))
+                .collect(),
+            overdue,
+            not_written,
+            unprinted,
+            rolls,
+            numbers_left,
+            low_water: numbers_left < u64::from(cfg.einvoice.low_water),
+        })
+    }
+}

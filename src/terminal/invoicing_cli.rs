@@ -1,0 +1,191 @@
+//! `till einvoice …`: rolls, status, issuing for scripts, closing a period.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use super::Terminal;
+use crate::config::Config;
+use crate::einvoice::Period;
+use crate::einvoice::buyer::BuyerChoice;
+
+#[derive(Debug, Subcommand)]
+pub enum EinvoiceCommand {
+    /// Number rolls (字軌) assigned by the tax office
+    #[command(subcommand)]
+    Roll(RollCommand),
+    /// What waits for Turnkey, what is overdue (48 h) and how the rolls stand
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Issue the e-invoice of a paid sale and print its proof to stdout
+    Issue {
+        /// Sale number, receipt code or trade number
+        #[arg(long)]
+        trade: String,
+        /// Mobile barcode carrier, e.g. /ABC1234
+        #[arg(long, conflicts_with_all = ["donate", "ban"])]
+        carrier: Option<String>,
+        /// Donation love code (捐贈碼)
+        #[arg(long, conflicts_with = "ban")]
+        donate: Option<String>,
+        /// Buyer business number (統一編號)
+        #[arg(long)]
+        ban: Option<String>,
+    },
+    /// After a period ends, report its unused numbers (E0402)
+    ClosePeriod {
+        /// ROC year + even month, e.g. 11512
+        period: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RollCommand {
+    /// Load a roll, e.g. --period 11512 --track AB --from 12345000 --to 12345049
+    Add {
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        track: String,
+        #[arg(long)]
+        from: u32,
+        #[arg(long)]
+        to: u32,
+    },
+    /// This terminal's rolls for a period (default: the current one)
+    List {
+        #[arg(long)]
+        period: Option<String>,
+    },
+}
+
+fn period_arg(s: &str) -> anyhow::Result<Period> {
+    Ok(s.parse::<Period>()?)
+}
+
+/// Run one `till einvoice` command.
+pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        EinvoiceCommand::Roll(RollCommand::Add {
+            period,
+            track,
+            from,
+            to,
+        }) => {
+            let p = period_arg(&period)?;
+            t.add_invoice_roll(p, &track, from, to)?;
+            println!(
+                "已載入 {p} {track}{from:08}–{track}{to:08} / loaded {} numbers",
+                u64::from(to) - u64::from(from) + 1
+            );
+        }
+        EinvoiceCommand::Roll(RollCommand::List { period }) => {
+            let p = match period {
+                Some(p) => period_arg(&p)?,
+                None => t.current_period()?,
+            };
+            for r in t.invoice_rolls(p)? {
+                println!(
+                    "{} {}{:08}–{}{:08}  used {}  left {}",
+                    r.period,
+                    r.track,
+                    r.start,
+                    r.track,
+                    r.end,
+                    r.next - r.start,
+                    r.left()
+                );
+            }
+        }
+        EinvoiceCommand::Status { json } => {
+            let s = t.invoicing_status(cfg)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+            } else {
+                println!("期別 period {}", s.period);
+                for r in &s.rolls {
+                    println!(
+                        "  {} {:08}–{:08} used {} left {}",
+                        r.track, r.first, r.last, r.used, r.left
+                    );
+                }
+                if s.low_water {
+                    println!(
+                        "注意:發票號碼剩 {} 個,請載入下一本 / warning: only {} numbers left, load the next roll",
+                        s.numbers_left, s.numbers_left
+                    );
+                }
+                println!("Turnkey 待上傳 waiting: {}", s.pending_files.len());
+                for f in &s.pending_files {
+                    println!("  {f}");
+                }
+                for n in &s.overdue {
+                    println!("逾期未上傳 overdue (48 h): {n}");
+                }
+                for n in &s.not_written {
+                    println!("尚未寫出 F0401 not written: {n}");
+                }
+                for n in &s.unprinted {
+                    println!("證明聯未列印 proof not printed: {n}");
+                }
+            }
+            if !s.overdue.is_empty() {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        EinvoiceCommand::Issue {
+            trade,
+            carrier,
+            donate,
+            ban,
+        } => {
+            let sale = t
+                .journal()
+                .lookup(&trade)?
+                .ok_or_else(|| anyhow::anyhow!("找不到「{trade}」/ nothing found for {trade:?}"))?;
+            let buyer = match (carrier, donate, ban) {
+                (Some(c), _, _) => BuyerChoice::Mobile(c.parse()?),
+                (_, Some(d), _) => BuyerChoice::Donate(d.parse()?),
+                (_, _, Some(b)) => BuyerChoice::Company(b.parse()?),
+                _ => BuyerChoice::Print,
+            };
+            let issued = t.issue_invoice(cfg, &sale, &buyer)?;
+            println!(
+                "{} {} 隨機碼 {} 總計 {} ({})",
+                sale,
+                issued.invoice.number().dashed(),
+                issued.invoice.random_code(),
+                issued.invoice.total().dollars(),
+                buyer.describe_en()
+            );
+            if let Some(f) = &issued.turnkey_file {
+                println!("F0401: {}", f.display());
+            }
+            if let Some(left) = issued.low_water {
+                println!("注意:發票號碼剩 {left} 個 / warning: {left} numbers left");
+            }
+            // Scripts have no printer here: the proof counts as handed over.
+            if issued.proof.is_some() {
+                t.invoice_printed(issued.invoice.number())?;
+            }
+        }
+        EinvoiceCommand::ClosePeriod { period } => {
+            let p = period_arg(&period)?;
+            let out = t.close_period(cfg, p)?;
+            if out.is_empty() {
+                println!("{p}: 沒有未使用的號碼 / no unused numbers");
+            }
+            for (track, _, file) in out {
+                match file {
+                    Some(f) => println!("{p} {track}: E0402 {}", f.display()),
+                    None => {
+                        println!("{p} {track}: E0402 built; set [einvoice] turnkey_dir to write it")
+                    }
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
