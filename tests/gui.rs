@@ -142,6 +142,22 @@ fn a_cash_sale_from_tiles_to_change() {
     assert!(report.contains(&sale.sale_no.to_string()), "{report}");
     assert!(report.contains("拿鐵 Latte"), "{report}");
     assert!(report.contains("drawer pulse: pin 2"), "{report}");
+    // …and so did the e-invoice proof, a test one in demo mode, whose left QR
+    // names the number shown on screen.
+    let left_qr = report
+        .lines()
+        .find_map(|l| l.strip_prefix("qr: ").or_else(|| l.strip_prefix("QR: ")))
+        .map(str::to_string);
+    assert!(report.contains("測試電子發票證明聯"), "{report}");
+    let left_qr = left_qr.unwrap_or_else(|| panic!("no QR code in the print report:\n{report}"));
+    let header = till::einvoice::qr::parse_left_qr(&left_qr).unwrap();
+    assert!(
+        shows(
+            &app,
+            &format!("電子發票 {} 證明聯已列印", header.number.dashed())
+        ),
+        "the screen names the invoice that printed"
+    );
     assert!(
         report.contains(&format!("Code128: {}", sale.sale_no.receipt_code())),
         "the receipt code is printed for refunds: {report}"

@@ -565,6 +565,35 @@ impl App {
         }
     }
 
+    /// Every paid sale gets its e-invoice: issued from this terminal's roll
+    /// (journal first) and its proof printed. The number, or why not.
+    fn issue_invoice(&mut self, sale: &crate::sale::SaleNo) -> Result<String, String> {
+        if self.config.einvoice.issuer == crate::config::InvoiceIssuer::Mypay {
+            // MyPay issues it with the payment; its proof prints from MyPay's answer.
+            return Err(t(self.lang, "result.invoice_by_mypay"));
+        }
+        let (Ok(terminal), Ok(printer)) = (self.terminal.as_mut(), self.printer.as_mut()) else {
+            return Err(self.printer.as_ref().err().cloned().unwrap_or_default());
+        };
+        let issued = terminal
+            .issue_invoice(
+                &self.config,
+                sale,
+                &crate::einvoice::buyer::BuyerChoice::Print,
+            )
+            .map_err(|e| e.to_string())?;
+        let number = issued.invoice.number().clone();
+        if let Some(proof) = &issued.proof {
+            terminal
+                .print_proof(printer, proof, Some(sale), None)
+                .map_err(|e| e.to_string())?;
+            terminal
+                .invoice_printed(&number)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(number.dashed())
+    }
+
     /// Print the receipt (which also opens the cash drawer). The job is in
     /// the journal first, so a printer problem leaves it to be reprinted.
     fn print_receipt(&mut self, sale: &crate::terminal::CashSale) -> Result<(), String> {
@@ -678,11 +707,16 @@ impl App {
                     Some(s) => self.print_sale_receipt(s),
                     None => Err(String::new()),
                 };
+                let invoice = match &sale_no {
+                    Some(s) => self.issue_invoice(s),
+                    None => Err(String::new()),
+                };
                 self.screen = Screen::Done(done::State {
                     total,
                     change: crate::money::Ntd::ZERO,
                     sale_no: r.sale_no.clone(),
                     printed,
+                    invoice,
                 });
             }
             Ok(r) => {
@@ -745,11 +779,13 @@ impl App {
         match outcome {
             Ok(sale) => {
                 let printed = self.print_receipt(&sale);
+                let invoice = self.issue_invoice(&sale.sale_no);
                 self.screen = Screen::Done(done::State {
                     total: sale.total,
                     change: sale.change,
                     sale_no: sale.sale_no.to_string(),
                     printed,
+                    invoice,
                 });
             }
             Err(e) => {

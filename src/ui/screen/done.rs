@@ -14,6 +14,8 @@ pub struct State {
     pub sale_no: String,
     /// Whether the receipt printed, or the printer's problem.
     pub printed: Result<(), String>,
+    /// The e-invoice number whose proof printed, or why there is none.
+    pub invoice: Result<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +47,13 @@ impl State {
         body = body.push(match &self.printed {
             Ok(()) => text(t(lang, "result.printed")).size(theme::TEXT),
             Err(why) => text(format!("{} {why}", t(lang, "result.not_printed")))
+                .size(theme::TEXT)
+                .color(theme::DANGER_RED),
+        });
+        body = body.push(match &self.invoice {
+            Ok(number) => text(tf(lang, "result.invoice", &[("number", number)])).size(theme::TEXT),
+            Err(why) if why.is_empty() => text(String::new()),
+            Err(why) => text(format!("{} {why}", t(lang, "result.no_invoice")))
                 .size(theme::TEXT)
                 .color(theme::DANGER_RED),
         });
