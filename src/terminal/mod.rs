@@ -78,17 +78,6 @@ pub struct CashSale {
 
 type Clock = std::sync::Arc<dyn Fn() -> taipei::TaipeiTime + Send + Sync>;
 
-impl CashSale {
-    /// The receipt of this sale, from what the journal holds.
-    pub fn receipt(
-        &self,
-        terminal: &Terminal,
-        store: &crate::config::Store,
-    ) -> Result<crate::print::document::ReceiptData> {
-        terminal.receipt(&self.sale_no, store, false)
-    }
-}
-
 /// How a tender reads on a receipt.
 fn tender_label(a: &crate::journal::AttemptRecord) -> String {
     match a.method {

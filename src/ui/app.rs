@@ -594,32 +594,6 @@ impl App {
         Ok(number.dashed())
     }
 
-    /// Print the receipt (which also opens the cash drawer). The job is in
-    /// the journal first, so a printer problem leaves it to be reprinted.
-    fn print_receipt(&mut self, sale: &crate::terminal::CashSale) -> Result<(), String> {
-        let (Ok(terminal), Ok(printer)) = (self.terminal.as_mut(), self.printer.as_mut()) else {
-            return Err(self.printer.as_ref().err().cloned().unwrap_or_default());
-        };
-        let data = sale
-            .receipt(terminal, &self.store)
-            .map_err(|e| e.to_string())?;
-        let document = crate::print::document::receipt_document(&data);
-        let bytes = crate::print::encode(&document, &printer.profile).map_err(|e| e.to_string())?;
-        terminal
-            .print(
-                printer,
-                crate::terminal::RECEIPT,
-                &bytes,
-                Some(&sale.sale_no),
-                None,
-            )
-            .map(|_| ())
-            .map_err(|e| {
-                tracing::warn!("receipt not printed: {e}");
-                e.to_string()
-            })
-    }
-
     fn idle_check(&mut self, now: Instant) {
         if self.lock.is_none() && now.saturating_duration_since(self.last_activity) >= IDLE_LOCK {
             tracing::info!("idle: locking the till");
@@ -753,6 +727,9 @@ impl App {
         }
     }
 
+    /// Print a sale's receipt from the journal (for cash it also opens the
+    /// drawer). The job is journaled first, so a printer problem leaves it
+    /// to be reprinted.
     fn print_sale_receipt(&mut self, sale: &crate::sale::SaleNo) -> Result<(), String> {
         let (Ok(terminal), Ok(printer)) = (self.terminal.as_mut(), self.printer.as_mut()) else {
             return Err(self.printer.as_ref().err().cloned().unwrap_or_default());
@@ -765,7 +742,10 @@ impl App {
         terminal
             .print(printer, crate::terminal::RECEIPT, &bytes, Some(sale), None)
             .map(|_| ())
-            .map_err(|e| e.to_string())
+            .map_err(|e| {
+                tracing::warn!("receipt not printed: {e}");
+                e.to_string()
+            })
     }
 
     fn pay_cash(&mut self, received: crate::money::Ntd) {
@@ -778,7 +758,7 @@ impl App {
         };
         match outcome {
             Ok(sale) => {
-                let printed = self.print_receipt(&sale);
+                let printed = self.print_sale_receipt(&sale.sale_no);
                 let invoice = self.issue_invoice(&sale.sale_no);
                 self.screen = Screen::Done(done::State {
                     total: sale.total,
