@@ -550,3 +550,44 @@ fn a_declined_wallet_code_says_why_and_cash_then_settles_the_same_sale() {
     );
     assert_eq!(sales[0].status, till::journal::SaleStatus::Paid);
 }
+
+#[test]
+fn a_mobile_carrier_scan_sends_the_invoice_to_the_carrier_and_prints_no_proof() {
+    let mut app = demo_app();
+    tap_product(&mut app, "拿鐵 Latte");
+    // The customer shows a mobile barcode while items are rung up.
+    wedge_scan(&mut app, "/ABC+123", false);
+    assert_eq!(app.cart().units(), 1, "a carrier is not a product");
+    assert_eq!(
+        *app.buyer(),
+        till::einvoice::buyer::BuyerChoice::Mobile("/ABC+123".parse().unwrap())
+    );
+    click(&mut app, "收款 (F2)");
+    // A BAN on top of a mobile carrier is refused by the rules, with the reason.
+    wedge_scan(&mut app, "04595252", false);
+    assert!(matches!(
+        app.buyer(),
+        till::einvoice::buyer::BuyerChoice::Mobile(_)
+    ));
+    click(&mut app, "剛好");
+    click(&mut app, "完成收款 (Enter)");
+    assert_eq!(app.screen_name(), "done");
+
+    let reports: Vec<String> = std::fs::read_dir(paper_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert_eq!(
+        reports.len(),
+        1,
+        "the receipt only: a carrier invoice has no paper proof"
+    );
+    assert!(!reports[0].contains("電子發票證明聯"));
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    let sale = &journal.sales_by_date(today, today, None, 1).unwrap().items[0];
+    let detail = journal.sale_detail(&sale.sale_no).unwrap().unwrap();
+    assert_eq!(detail.invoices.len(), 1, "the invoice was still issued");
+}

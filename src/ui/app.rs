@@ -51,6 +51,10 @@ pub struct App {
     wallet: Option<Result<crate::ui::wallet::WalletPay, String>>,
     /// The journaled sale of the current cart, once a payment was tried.
     open_sale: Option<crate::sale::SaleNo>,
+    /// The customer's e-invoice choice for this sale (paper by default).
+    buyer: crate::einvoice::buyer::BuyerChoice,
+    /// Why the last buyer scan was refused, shown under the choice.
+    buyer_error: Option<String>,
 }
 
 enum Screen {
@@ -167,6 +171,8 @@ impl App {
             demo,
             wallet: None,
             open_sale: None,
+            buyer: crate::einvoice::buyer::BuyerChoice::Print,
+            buyer_error: None,
         }
     }
 
@@ -410,6 +416,14 @@ impl App {
             // Never PIN digits: a scan at the sign-in screen is dropped.
             return;
         }
+        if matches!(self.screen, Screen::Sale(_) | Screen::Tender(_))
+            && let Some(choice) = buyer_choice_of(&code, matches!(self.screen, Screen::Tender(_)))
+        {
+            if let Screen::Sale(state) = &mut self.screen {
+                state.take_back(from_field);
+            }
+            return self.choose_buyer(choice);
+        }
         match &mut self.screen {
             Screen::Sale(state) => {
                 state.take_back(from_field);
@@ -576,11 +590,7 @@ impl App {
             return Err(self.printer.as_ref().err().cloned().unwrap_or_default());
         };
         let issued = terminal
-            .issue_invoice(
-                &self.config,
-                sale,
-                &crate::einvoice::buyer::BuyerChoice::Print,
-            )
+            .issue_invoice(&self.config, sale, &self.buyer)
             .map_err(|e| e.to_string())?;
         let number = issued.invoice.number().clone();
         if let Some(proof) = &issued.proof {
@@ -591,7 +601,16 @@ impl App {
                 .invoice_printed(&number)
                 .map_err(|e| e.to_string())?;
         }
-        Ok(number.dashed())
+        if let Some(slip) = &issued.detail_slip
+            && let Ok(bytes) = crate::print::encode(slip, &printer.profile)
+        {
+            let _ = terminal.print(printer, "invoice_detail", &bytes, Some(sale), None);
+        }
+        Ok(if issued.proof.is_some() {
+            number.dashed()
+        } else {
+            format!("{} → {}", number.dashed(), self.buyer.describe_zh())
+        })
     }
 
     fn idle_check(&mut self, now: Instant) {
@@ -613,6 +632,23 @@ impl App {
             state.refused(why);
         }
         self.lock = Some(state);
+    }
+
+    /// A carrier, donation code or buyer BAN for this sale's e-invoice, by
+    /// the mutual-exclusion rules.
+    fn choose_buyer(&mut self, choice: crate::einvoice::buyer::BuyerChoice) {
+        match crate::einvoice::buyer::BuyerChoice::combine(&self.buyer, choice) {
+            Ok(c) => {
+                self.buyer = c;
+                self.buyer_error = None;
+            }
+            Err(e) => self.buyer_error = Some(e.to_string()),
+        }
+    }
+
+    /// The e-invoice choice made for the current sale.
+    pub fn buyer(&self) -> &crate::einvoice::buyer::BuyerChoice {
+        &self.buyer
     }
 
     /// A payment code scanned at the tender screen: journal the sale if it
@@ -779,6 +815,8 @@ impl App {
 
     fn next_customer(&mut self) {
         self.open_sale = None;
+        self.buyer = crate::einvoice::buyer::BuyerChoice::Print;
+        self.buyer_error = None;
         self.cart = Cart::new();
         self.screen = Screen::Sale(sale::State::default());
     }
@@ -947,7 +985,23 @@ impl App {
             Screen::Sale(state) => state
                 .view(&self.cart, &self.catalogue, lang)
                 .map(Message::Sale),
-            Screen::Tender(state) => state.view(lang).map(Message::Tender),
+            Screen::Tender(state) => {
+                let choice = match lang {
+                    Lang::ZhTw => self.buyer.describe_zh(),
+                    Lang::En => self.buyer.describe_en(),
+                };
+                column![
+                    text(format!("{} {choice}", t(lang, "buyer.label")))
+                        .size(theme::TEXT)
+                        .color(theme::OK_GREEN),
+                    match &self.buyer_error {
+                        Some(e) => text(e.clone()).size(theme::TEXT).color(theme::DANGER_RED),
+                        None => text(String::new()),
+                    },
+                    state.view(lang).map(Message::Tender),
+                ]
+                .into()
+            }
             Screen::Done(state) => state.view(lang).map(Message::Done),
             Screen::Paying { what } => {
                 let secs = self
@@ -1037,6 +1091,30 @@ fn shortcut_for(key: &Key) -> Option<Shortcut> {
         Key::Enter => Some(Shortcut::Enter),
         Key::Backspace => Some(Shortcut::Backspace),
         Key::Char(d) if d.is_ascii_digit() => Some(Shortcut::Digit(*d)),
+        _ => None,
+    }
+}
+
+/// What a scan means for the e-invoice, if anything: carriers anywhere; a
+/// BAN only where an 8-digit code is not a product; love codes at the tender.
+fn buyer_choice_of(code: &str, tendering: bool) -> Option<crate::einvoice::buyer::BuyerChoice> {
+    use crate::barcode::{ScanContext, Scanned, classify};
+    use crate::einvoice::buyer::BuyerChoice;
+    let context = if tendering {
+        ScanContext::Tendering
+    } else {
+        ScanContext::Selling
+    };
+    let scanned = classify(code, context).ok().or_else(|| {
+        tendering
+            .then(|| classify(code, ScanContext::BuyerChoice).ok())
+            .flatten()
+    })?;
+    match scanned {
+        Scanned::MobileCarrier(c) => Some(BuyerChoice::Mobile(c)),
+        Scanned::CitizenCertificate(c) => Some(BuyerChoice::Citizen(c)),
+        Scanned::LoveCode(c) => Some(BuyerChoice::Donate(c)),
+        Scanned::Ban(b) => Some(BuyerChoice::Company(b)),
         _ => None,
     }
 }
