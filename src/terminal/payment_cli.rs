@@ -120,6 +120,18 @@ async fn setup(
     Ok((cfg, source, sims))
 }
 
+/// What every payment command starts with: the configuration (simulators in
+/// demo mode, kept alive by the returned handles), the terminal, and the
+/// gateways with progress lines on standard error.
+async fn session(
+    explicit: Option<&Path>,
+    redactor: &Redactor,
+) -> Result<(Terminal, Payments, Option<SimHandles>), ExitCode> {
+    let (cfg, source, sims) = setup(explicit, redactor).await?;
+    let (till, payments) = open(&cfg, &source)?;
+    Ok((till, progress(payments), sims))
+}
+
 fn open(cfg: &Config, source: &Source) -> Result<(Terminal, Payments), ExitCode> {
     let till = Terminal::open(cfg, source).map_err(usage)?;
     let payments = Payments::from_config(cfg).map_err(usage)?;
@@ -201,15 +213,10 @@ pub fn pay(explicit: Option<&Path>, redactor: &Redactor, args: PayArgs) -> ExitC
         }
     }
     runtime().block_on(async move {
-        let (cfg, source, _sims) = match setup(explicit, redactor).await {
+        let (mut till, payments, _sims) = match session(explicit, redactor).await {
             Ok(x) => x,
             Err(c) => return c,
         };
-        let (mut till, payments) = match open(&cfg, &source) {
-            Ok(x) => x,
-            Err(c) => return c,
-        };
-        let payments = progress(payments);
         let sale = match till.open_sale_as(&cart, "cli") {
             Ok(s) => s,
             Err(e) => return pay_error(e),
@@ -245,15 +252,10 @@ fn read_pin() -> Secret {
 
 pub fn refund(explicit: Option<&Path>, redactor: &Redactor, args: RefundArgs) -> ExitCode {
     runtime().block_on(async move {
-        let (cfg, source, _sims) = match setup(explicit, redactor).await {
+        let (mut till, payments, _sims) = match session(explicit, redactor).await {
             Ok(x) => x,
             Err(c) => return c,
         };
-        let (mut till, payments) = match open(&cfg, &source) {
-            Ok(x) => x,
-            Err(c) => return c,
-        };
-        let payments = progress(payments);
         let sale = match till.journal().lookup(&args.trade) {
             Ok(Some(s)) => s,
             Ok(None) => return usage(format!("找不到交易 / no sale for {}", args.trade)),
@@ -291,15 +293,10 @@ pub fn query(explicit: Option<&Path>, redactor: &Redactor, args: QueryArgs) -> E
         Err(e) => return usage(e),
     };
     runtime().block_on(async move {
-        let (cfg, source, _sims) = match setup(explicit, redactor).await {
+        let (mut till, payments, _sims) = match session(explicit, redactor).await {
             Ok(x) => x,
             Err(c) => return c,
         };
-        let (mut till, payments) = match open(&cfg, &source) {
-            Ok(x) => x,
-            Err(c) => return c,
-        };
-        let payments = progress(payments);
         match till.query(&payments, &trade).await {
             Ok(r) => {
                 print_result(&r, args.json);
@@ -312,15 +309,10 @@ pub fn query(explicit: Option<&Path>, redactor: &Redactor, args: QueryArgs) -> E
 
 pub fn recover(explicit: Option<&Path>, redactor: &Redactor, args: RecoverArgs) -> ExitCode {
     runtime().block_on(async move {
-        let (cfg, source, _sims) = match setup(explicit, redactor).await {
+        let (mut till, payments, _sims) = match session(explicit, redactor).await {
             Ok(x) => x,
             Err(c) => return c,
         };
-        let (mut till, payments) = match open(&cfg, &source) {
-            Ok(x) => x,
-            Err(c) => return c,
-        };
-        let payments = progress(payments);
         match till.recover(&payments).await {
             Ok(results) => {
                 if args.json {
