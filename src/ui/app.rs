@@ -473,29 +473,19 @@ impl App {
         let lang = self.lang;
         let outcome = (|| -> Result<(), String> {
             let sale: crate::sale::SaleNo = sale_no.parse().map_err(|e| format!("{e}"))?;
-            let terminal = self.terminal.as_mut().map_err(|e| e.clone())?;
-            let printer = self.printer.as_mut().map_err(|e| e.clone())?;
-            let data = terminal
+            let data = self
+                .terminal
+                .as_ref()
+                .map_err(|e| e.clone())?
                 .receipt(&sale, &self.store, true)
                 .map_err(|e| e.to_string())?;
             let document = crate::print::document::receipt_document(&data);
-            let bytes =
-                crate::print::encode(&document, &printer.profile).map_err(|e| e.to_string())?;
-            terminal
-                .print(
-                    printer,
-                    crate::terminal::RECEIPT,
-                    &bytes,
-                    Some(&sale),
-                    Some(crate::terminal::Approval { manager, pin }),
-                )
-                .map(|_| ())
-                .map_err(|e| match e {
-                    crate::terminal::PrintError::Terminal(TerminalError::WrongPin) => {
-                        t(lang, "signin.wrong")
-                    }
-                    other => other.to_string(),
-                })
+            self.print_document(
+                crate::terminal::RECEIPT,
+                &document,
+                Some(&sale),
+                Some(crate::terminal::Approval { manager, pin }),
+            )
         })();
         if let Screen::History(state) = &mut self.screen {
             match outcome {
@@ -510,31 +500,62 @@ impl App {
         if !matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty() {
             return;
         }
-        let report = match &self.terminal {
-            Ok(t) => t.x_report().map_err(|e| e.to_string()),
-            Err(e) => Err(e.clone()),
-        };
+        let report = self.x_report();
         self.screen = Screen::CloseDay(close_day::State::new(report));
     }
 
+    /// Staff who may approve refunds, reprints and the day close.
+    fn managers(&self) -> Vec<&User> {
+        self.staff
+            .iter()
+            .filter(|u| u.role == crate::journal::Role::Manager)
+            .collect()
+    }
+
+    fn x_report(&self) -> Result<crate::journal::ShiftReport, String> {
+        match &self.terminal {
+            Ok(t) => t.x_report().map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
     fn print_report(&mut self, report: &crate::journal::ShiftReport) -> Result<(), String> {
+        let document = crate::terminal::report_document(report, &self.store);
+        self.print_document("report", &document, None, None)
+    }
+
+    /// Encode a document for the printer's profile and print it as a
+    /// journaled job (with a manager's approval for a reprint). The one
+    /// path every screen prints through.
+    fn print_document(
+        &mut self,
+        kind: &str,
+        document: &crate::print::document::Document,
+        sale: Option<&crate::sale::SaleNo>,
+        approval: Option<crate::terminal::Approval<'_>>,
+    ) -> Result<(), String> {
+        let lang = self.lang;
         let (Ok(terminal), Ok(printer)) = (self.terminal.as_mut(), self.printer.as_mut()) else {
             return Err(self.printer.as_ref().err().cloned().unwrap_or_default());
         };
-        let document = crate::terminal::report_document(report, &self.store);
-        let bytes = crate::print::encode(&document, &printer.profile).map_err(|e| e.to_string())?;
+        let bytes = crate::print::encode(document, &printer.profile).map_err(|e| e.to_string())?;
         terminal
-            .print(printer, "report", &bytes, None, None)
+            .print(printer, kind, &bytes, sale, approval)
             .map(|_| ())
-            .map_err(|e| e.to_string())
+            .map_err(|e| {
+                tracing::warn!(kind, "not printed: {e}");
+                match e {
+                    crate::terminal::PrintError::Terminal(TerminalError::WrongPin) => {
+                        t(lang, "signin.wrong")
+                    }
+                    other => other.to_string(),
+                }
+            })
     }
 
     fn print_x(&mut self) {
         let lang = self.lang;
-        let report = match &self.terminal {
-            Ok(t) => t.x_report().map_err(|e| e.to_string()),
-            Err(e) => Err(e.clone()),
-        };
+        let report = self.x_report();
         let outcome = report.and_then(|r| {
             self.print_report(&r)?;
             Ok(r)
@@ -601,10 +622,10 @@ impl App {
                 .invoice_printed(&number)
                 .map_err(|e| e.to_string())?;
         }
-        if let Some(slip) = &issued.detail_slip
-            && let Ok(bytes) = crate::print::encode(slip, &printer.profile)
-        {
-            let _ = terminal.print(printer, "invoice_detail", &bytes, Some(sale), None);
+        // The detail slip is journaled like any job; a failure is logged and
+        // left to the print queue rather than undoing the issued invoice.
+        if let Some(slip) = &issued.detail_slip {
+            let _ = self.print_document("invoice_detail", slip, Some(sale), None);
         }
         Ok(if issued.proof.is_some() {
             number.dashed()
@@ -767,21 +788,14 @@ impl App {
     /// drawer). The job is journaled first, so a printer problem leaves it
     /// to be reprinted.
     fn print_sale_receipt(&mut self, sale: &crate::sale::SaleNo) -> Result<(), String> {
-        let (Ok(terminal), Ok(printer)) = (self.terminal.as_mut(), self.printer.as_mut()) else {
-            return Err(self.printer.as_ref().err().cloned().unwrap_or_default());
-        };
-        let data = terminal
+        let data = self
+            .terminal
+            .as_ref()
+            .map_err(|e| e.clone())?
             .receipt(sale, &self.store, false)
             .map_err(|e| e.to_string())?;
         let document = crate::print::document::receipt_document(&data);
-        let bytes = crate::print::encode(&document, &printer.profile).map_err(|e| e.to_string())?;
-        terminal
-            .print(printer, crate::terminal::RECEIPT, &bytes, Some(sale), None)
-            .map(|_| ())
-            .map_err(|e| {
-                tracing::warn!("receipt not printed: {e}");
-                e.to_string()
-            })
+        self.print_document(crate::terminal::RECEIPT, &document, Some(sale), None)
     }
 
     fn pay_cash(&mut self, received: crate::money::Ntd) {
@@ -1024,19 +1038,11 @@ impl App {
                 .into()
             }
             Screen::History(state) => {
-                let managers = self
-                    .staff
-                    .iter()
-                    .filter(|u| u.role == crate::journal::Role::Manager)
-                    .collect();
+                let managers = self.managers();
                 state.view(managers, lang).map(Message::History)
             }
             Screen::CloseDay(state) => {
-                let managers = self
-                    .staff
-                    .iter()
-                    .filter(|u| u.role == crate::journal::Role::Manager)
-                    .collect();
+                let managers = self.managers();
                 state.view(managers, lang).map(Message::CloseDay)
             }
         }
