@@ -14,6 +14,13 @@ fn till() -> Command {
     cmd
 }
 
+/// `till --config FILE …`.
+fn at(config: &std::path::Path) -> Command {
+    let mut cmd = till();
+    cmd.arg("--config").arg(config);
+    cmd
+}
+
 #[test]
 fn help_lists_every_subcommand_with_a_purpose() {
     let out = till().arg("--help").output().unwrap();
@@ -67,12 +74,7 @@ fn config_init_then_check_round_trip() {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "a file holding keys is owner-only");
     }
-    let check = till()
-        .arg("--config")
-        .arg(&path)
-        .args(["config", "check"])
-        .output()
-        .unwrap();
+    let check = at(&path).args(["config", "check"]).output().unwrap();
     let stdout = String::from_utf8(check.stdout).unwrap();
     assert!(check.status.success(), "{stdout}");
     assert!(stdout.contains("configuration is usable"), "{stdout}");
@@ -91,12 +93,7 @@ fn check_explains_each_problem_and_fails() {
         .replace("id = \"T01\"", "id = \"t-1\"")
         .replace("hash_iv = \"EkRm7iFT261dpevs\"", "hash_iv = \"short\"");
     till::config::create_private(&path, &text).unwrap();
-    let out = till()
-        .arg("--config")
-        .arg(&path)
-        .args(["config", "check"])
-        .output()
-        .unwrap();
+    let out = at(&path).args(["config", "check"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("terminal.id"), "{stdout}");
@@ -115,12 +112,7 @@ fn a_world_readable_config_with_keys_is_refused_with_the_fix() {
     let path = dir.path().join("config.toml");
     std::fs::write(&path, till::config::EXAMPLE).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = till()
-        .arg("--config")
-        .arg(&path)
-        .args(["config", "check"])
-        .output()
-        .unwrap();
+    let out = at(&path).args(["config", "check"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("chmod 600"), "{stderr}");
@@ -173,10 +165,7 @@ fn staff_added_from_the_cli_can_sign_in_and_sales_are_found_by_receipt_code() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config_in(dir.path());
     let out = run_with_stdin(
-        till()
-            .arg("--config")
-            .arg(&cfg)
-            .args(["user", "add", "王小明", "--role", "manager"]),
+        at(&cfg).args(["user", "add", "王小明", "--role", "manager"]),
         "2468\n",
     );
     assert!(
@@ -185,10 +174,7 @@ fn staff_added_from_the_cli_can_sign_in_and_sales_are_found_by_receipt_code() {
         String::from_utf8_lossy(&out.stderr)
     );
     let bad = run_with_stdin(
-        till()
-            .arg("--config")
-            .arg(&cfg)
-            .args(["user", "add", "陳", "--role", "cashier"]),
+        at(&cfg).args(["user", "add", "陳", "--role", "cashier"]),
         "12\n",
     );
     assert_eq!(bad.status.code(), Some(3));
@@ -208,9 +194,7 @@ fn staff_added_from_the_cli_can_sign_in_and_sales_are_found_by_receipt_code() {
     };
 
     let code = sale.sale_no.receipt_code().to_string();
-    let out = till()
-        .arg("--config")
-        .arg(&cfg)
+    let out = at(&cfg)
         .args(["history", "--trade", &code])
         .output()
         .unwrap();
@@ -222,19 +206,12 @@ fn staff_added_from_the_cli_can_sign_in_and_sales_are_found_by_receipt_code() {
     );
     assert!(text.contains("王小明"), "{text}");
 
-    let out = till()
-        .arg("--config")
-        .arg(&cfg)
-        .args(["history", "--json"])
-        .output()
-        .unwrap();
+    let out = at(&cfg).args(["history", "--json"]).output().unwrap();
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["total"], 170);
 
-    let missing = till()
-        .arg("--config")
-        .arg(&cfg)
+    let missing = at(&cfg)
         .args(["history", "--trade", "TLT0126010100001"])
         .output()
         .unwrap();
@@ -245,17 +222,9 @@ fn staff_added_from_the_cli_can_sign_in_and_sales_are_found_by_receipt_code() {
 fn journal_verify_passes_then_catches_a_tampered_row() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config_in(dir.path());
-    let add = run_with_stdin(
-        till().arg("--config").arg(&cfg).args(["user", "add", "A"]),
-        "1111\n",
-    );
+    let add = run_with_stdin(at(&cfg).args(["user", "add", "A"]), "1111\n");
     assert!(add.status.success());
-    let ok = till()
-        .arg("--config")
-        .arg(&cfg)
-        .args(["journal", "verify"])
-        .output()
-        .unwrap();
+    let ok = at(&cfg).args(["journal", "verify"]).output().unwrap();
     assert!(
         ok.status.success(),
         "{}",
@@ -281,12 +250,7 @@ fn journal_verify_passes_then_catches_a_tampered_row() {
     assert_eq!(changed, 1);
     drop(conn);
 
-    let bad = till()
-        .arg("--config")
-        .arg(&cfg)
-        .args(["journal", "verify"])
-        .output()
-        .unwrap();
+    let bad = at(&cfg).args(["journal", "verify"]).output().unwrap();
     assert_eq!(
         bad.status.code(),
         Some(1),
@@ -327,20 +291,11 @@ fn x_then_z_reports_close_the_day_once_with_a_manager_pin() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config_in(dir.path());
     let add = run_with_stdin(
-        till()
-            .arg("--config")
-            .arg(&cfg)
-            .args(["user", "add", "店長", "--role", "manager"]),
+        at(&cfg).args(["user", "add", "店長", "--role", "manager"]),
         "2468\n",
     );
     assert!(add.status.success());
-    let cashier = run_with_stdin(
-        till()
-            .arg("--config")
-            .arg(&cfg)
-            .args(["user", "add", "小明"]),
-        "1357\n",
-    );
+    let cashier = run_with_stdin(at(&cfg).args(["user", "add", "小明"]), "1357\n");
     assert!(cashier.status.success());
     let config = till::config::load(&cfg).unwrap();
     let source = till::config::Source::File(cfg.clone());
@@ -354,9 +309,7 @@ fn x_then_z_reports_close_the_day_once_with_a_manager_pin() {
         t.cash_sale(&cart, till::Ntd::new(100)).unwrap();
     }
     let png = dir.path().join("x.png");
-    let x = till()
-        .arg("--config")
-        .arg(&cfg)
+    let x = at(&cfg)
         .args(["report", "x", "--json", "--out"])
         .arg(&png)
         .output()
@@ -373,10 +326,7 @@ fn x_then_z_reports_close_the_day_once_with_a_manager_pin() {
     );
 
     let wrong = run_with_stdin(
-        till()
-            .arg("--config")
-            .arg(&cfg)
-            .args(["report", "z", "--manager", "小明"]),
+        at(&cfg).args(["report", "z", "--manager", "小明"]),
         "1357\n",
     );
     assert_eq!(
@@ -385,10 +335,7 @@ fn x_then_z_reports_close_the_day_once_with_a_manager_pin() {
         "a cashier cannot close the day"
     );
     let z = run_with_stdin(
-        till()
-            .arg("--config")
-            .arg(&cfg)
-            .args(["report", "z", "--manager", "店長", "--json"]),
+        at(&cfg).args(["report", "z", "--manager", "店長", "--json"]),
         "2468\n",
     );
     assert!(z.status.success(), "{}", String::from_utf8_lossy(&z.stderr));
@@ -397,12 +344,7 @@ fn x_then_z_reports_close_the_day_once_with_a_manager_pin() {
         (closed["kind"].as_str(), closed["z_number"].as_u64()),
         (Some("Z"), Some(1))
     );
-    let after = till()
-        .arg("--config")
-        .arg(&cfg)
-        .args(["report", "x", "--json"])
-        .output()
-        .unwrap();
+    let after = at(&cfg).args(["report", "x", "--json"]).output().unwrap();
     let after: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
     assert_eq!(
         (after["sales"].as_u64(), after["z_number"].as_u64()),
