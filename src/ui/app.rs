@@ -24,8 +24,6 @@ pub const IDLE_LOCK: Duration = Duration::from_secs(5 * 60);
 
 pub struct App {
     lang: Lang,
-    store_name: String,
-    terminal_name: String,
     catalogue: Catalogue,
     /// `None` when the journal could not be opened: the app shows why.
     terminal: Result<Terminal, String>,
@@ -39,8 +37,6 @@ pub struct App {
     keys: KeyRouter,
     /// Prefix/suffix the configured scanner adds, stripped from scans.
     framing: Framing,
-    scanner_config: crate::config::Scanner,
-    store: crate::config::Store,
     /// The receipt printer; `Err` says why it could not be set up.
     printer: Result<Printer, String>,
     /// What the status bar says about a serial/HID scanner.
@@ -147,8 +143,6 @@ impl App {
             .unwrap_or_default();
         App {
             lang: Lang::default(),
-            store_name: config.store.name.clone(),
-            terminal_name: config.terminal.name.clone(),
             catalogue,
             terminal,
             staff,
@@ -163,8 +157,6 @@ impl App {
                 ..Default::default()
             }),
             framing: Framing::from_config(&config.scanner),
-            scanner_config: config.scanner.clone(),
-            store: config.store.clone(),
             printer: Printer::from_config(&config.printer).map_err(|e| e.to_string()),
             scanner_state: None,
             config: config.clone(),
@@ -181,7 +173,10 @@ impl App {
     }
 
     pub fn title(&self) -> String {
-        let mut title = format!("till — {} · {}", self.store_name, self.terminal_name);
+        let mut title = format!(
+            "till — {} · {}",
+            self.config.store.name, self.config.terminal.name
+        );
         if self.demo() {
             title.push_str(" · 示範模式 DEMO");
         }
@@ -477,7 +472,7 @@ impl App {
                 .terminal
                 .as_ref()
                 .map_err(|e| e.clone())?
-                .receipt(&sale, &self.store, true)
+                .receipt(&sale, &self.config.store, true)
                 .map_err(|e| e.to_string())?;
             let document = crate::print::document::receipt_document(&data);
             self.print_document(
@@ -520,7 +515,7 @@ impl App {
     }
 
     fn print_report(&mut self, report: &crate::journal::ShiftReport) -> Result<(), String> {
-        let document = crate::terminal::report_document(report, &self.store);
+        let document = crate::terminal::report_document(report, &self.config.store);
         self.print_document("report", &document, None, None)
     }
 
@@ -792,7 +787,7 @@ impl App {
             .terminal
             .as_ref()
             .map_err(|e| e.clone())?
-            .receipt(sale, &self.store, false)
+            .receipt(sale, &self.config.store, false)
             .map_err(|e| e.to_string())?;
         let document = crate::print::document::receipt_document(&data);
         self.print_document(crate::terminal::RECEIPT, &document, Some(sale), None)
@@ -904,7 +899,7 @@ impl App {
         });
         let mut subs = vec![
             keys,
-            crate::ui::scanner::subscription(&self.scanner_config).map(Message::Scanner),
+            crate::ui::scanner::subscription(&self.config.scanner).map(Message::Scanner),
         ];
         if self.keys.deadline().is_some() {
             subs.push(iced::time::every(Duration::from_millis(20)).map(Message::KeyTick));
@@ -939,9 +934,12 @@ impl App {
         };
 
         let mut header = row![
-            text(format!("{} · {}", self.store_name, self.terminal_name))
-                .size(theme::TEXT)
-                .width(Length::Fill),
+            text(format!(
+                "{} · {}",
+                self.config.store.name, self.config.terminal.name
+            ))
+            .size(theme::TEXT)
+            .width(Length::Fill),
         ]
         .spacing(theme::GAP)
         .align_y(Alignment::Center)
