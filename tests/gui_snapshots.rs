@@ -73,6 +73,13 @@ fn assert_snapshot(app: &App, name: &str) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/snapshots")
         .join(name);
+    // A missing picture is recorded rather than compared: never on CI, where
+    // that would let a deleted snapshot pass unchecked.
+    let recorded = path.with_file_name(format!("{name}-tiny-skia.png"));
+    assert!(
+        recorded.exists() || std::env::var_os("CI").is_none(),
+        "tests/snapshots/{name}-tiny-skia.png is missing; record it locally and commit it"
+    );
     assert!(
         snapshot.matches_image(&path).unwrap(),
         "the {name} screen no longer matches tests/snapshots/{name}-*.png; \
