@@ -17,6 +17,7 @@
 //! |---|---|---|
 //! | anything else | all | approved |
 //! | 9000 + code, e.g. 9906, 9928, 9802, 9931 | JKoPay | declined with StatusCode `code` (906 expired code, 928 insufficient balance …), nothing charged |
+//! | 9000 + code as a refund amount, e.g. 9951 | JKoPay | refund declined with StatusCode `code`, nothing refunded |
 //! | 9300 | MyPay | code 300 payment failed |
 //! | 9290 | MyPay | 290 paid with mismatched details (charged; the till flags it) |
 //! | 9280 | MyPay | 280: the customer must confirm in the app; `api/wechatconfirmation` completes it |

@@ -395,6 +395,14 @@ pub enum PayError {
     NothingToRefund,
     #[error("退款需主管核准 / a manager must approve refunds")]
     NotManager,
+    #[error("請填寫退款原因 / a refund needs a reason")]
+    ReasonRequired,
+    /// Refused before anything was journaled or sent (the gateway's own
+    /// rule, or a refund that would have to be split across tenders).
+    #[error("{0}")]
+    RefundNotAllowed(String),
+    #[error(transparent)]
+    Invoicing(#[from] super::InvoicingError),
 }
 
 impl From<JournalError> for PayError {
@@ -478,7 +486,10 @@ impl PayResult {
 }
 
 /// A value a transition recorded with [`Detail::with`].
-fn detail_field<'a>(d: &'a serde_json::Value, key: &str) -> Option<&'a serde_json::Value> {
+pub(super) fn detail_field<'a>(
+    d: &'a serde_json::Value,
+    key: &str,
+) -> Option<&'a serde_json::Value> {
     d.get("extra")
         .and_then(|e| e.get(key))
         .or_else(|| d.get(key))
@@ -527,7 +538,7 @@ fn stand_in_code(masked: Option<&str>) -> String {
 }
 
 /// When the attempt's request was made: the `at` journaled with `Sending`.
-fn request_time(rec: &AttemptRecord) -> TaipeiTime {
+pub(super) fn request_time(rec: &AttemptRecord) -> TaipeiTime {
     rec.events
         .iter()
         .find_map(|e| detail_field(&e.detail, "at").and_then(|v| v.as_str()))
@@ -555,7 +566,7 @@ fn rebuild_with(rec: &AttemptRecord) -> PayWith {
     }
 }
 
-fn pay_type_of(rec: &AttemptRecord) -> goodbuy::PayType {
+pub(super) fn pay_type_of(rec: &AttemptRecord) -> goodbuy::PayType {
     let t = rec
         .events
         .iter()
@@ -1050,7 +1061,9 @@ impl Terminal {
         Ok(out)
     }
 
-    /// Give money back on a paid sale, approved by a manager.
+    /// Give money back on a paid sale, approved by a manager, through the
+    /// gateway of its latest approved gateway payment. The app's one entry
+    /// point (cash too, and the e-invoice) is [`Terminal::refund_sale`].
     pub async fn refund(
         &mut self,
         payments: &Payments,
@@ -1073,6 +1086,20 @@ impl Terminal {
             .find(|p| p.state == AttemptState::Approved && p.gateway.is_some())
             .ok_or(PayError::NothingToRefund)?
             .clone();
+        self.refund_through(payments, sale, &paid, request, reason, manager)
+            .await
+    }
+
+    /// Refund `request` of `sale` through the gateway that took `paid`.
+    pub(super) async fn refund_through(
+        &mut self,
+        payments: &Payments,
+        sale: &SaleNo,
+        paid: &AttemptRecord,
+        request: &RefundRequest,
+        reason: &str,
+        manager: &User,
+    ) -> Result<PayResult, PayError> {
         let gateway = paid.gateway.ok_or(PayError::NothingToRefund)?;
         let gw = payments.gateway(gateway)?;
         let (trade, plan) = self
@@ -1093,7 +1120,7 @@ impl Terminal {
             trade_no: trade.to_string(),
             since: stamp(at),
         });
-        let req = refund_request(&paid, trade.clone(), plan.amount, at);
+        let req = refund_request(paid, trade.clone(), plan.amount, at);
         let answer = payments.timed(gateway, &trade, gw.refund(&req)).await;
         self.settle_refund(&trade, answer)?;
         self.result_of(payments, &trade, gateway)
