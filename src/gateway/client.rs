@@ -201,6 +201,18 @@ pub trait Gateway: Send + Sync {
     /// Ask what became of an attempt.
     async fn query(&self, req: &PayRequest) -> CallResult;
 
+    /// Finish a payment the gateway left waiting for the customer (MyPay
+    /// WECHATOFF 280 → `api/wechatconfirmation`). `reference` is the
+    /// pending answer's [`crate::gateway::PendingInfo::reference`]. Pending
+    /// again means: the customer has not confirmed yet, ask later.
+    async fn confirm(&self, req: &PayRequest, reference: &str) -> CallResult {
+        let _ = (req, reference);
+        Err(NotSent::Unsupported {
+            gateway: self.id().as_str(),
+            what: "confirm",
+        })
+    }
+
     /// Give money back; partial and repeated refunds where the vendor allows.
     async fn refund(&self, req: &RefundRequest) -> CallResult;
 }

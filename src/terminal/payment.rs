@@ -54,6 +54,11 @@ use crate::sale::{
 };
 use crate::taipei::{self, TaipeiTime};
 
+/// MyPay's "paid once the customer confirms in the app" (WECHATOFF).
+const WECHAT_AWAITING: &str = "280";
+/// Journal detail key of the WeChat `TradeNo` a 280 answer carried.
+const WECHAT_REFERENCE: &str = "wechat_trade_no";
+
 /// How hard the till tries to settle a result that is in doubt before it
 /// hands the attempt to `till recover` (or the GUI's retry button).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -730,14 +735,30 @@ impl Terminal {
                 )?;
             }
             Ok(o @ (Outcome::Pending(_) | Outcome::Unknown { .. })) => {
-                let (why, code) = match &o {
-                    Outcome::Pending(p) => (p.reason.clone(), Some(p.code.clone())),
-                    Outcome::Unknown { why } => (why.clone(), None),
+                let (why, code, reference) = match &o {
+                    Outcome::Pending(p) => {
+                        (p.reason.clone(), Some(p.code.clone()), p.reference.clone())
+                    }
+                    Outcome::Unknown { why } => (why.clone(), None, None),
                     _ => unreachable!(),
                 };
                 let mut d = Detail::new().error(why);
                 if let Some(c) = &code {
                     d = d.with("code", c.clone());
+                }
+                if code.as_deref() == Some(WECHAT_AWAITING)
+                    && let Some(reference) = reference
+                {
+                    // Unresolved in the journal (no second charge can
+                    // start) while the customer confirms in the app.
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Unknown,
+                        d.with(WECHAT_REFERENCE, reference.clone()),
+                    )?;
+                    self.confirm_until_settled(payments, gw, req, &reference)
+                        .await?;
+                    return self.result_of(payments, trade, gw.id());
                 }
                 if gw.id() == GatewayId::JkoPay {
                     // No result within 15 s, or 801: cancel, same MerchantTradeNo.
@@ -794,13 +815,32 @@ impl Terminal {
                 self.query_until_settled(payments, gw, req, query_now)
                     .await?;
             }
-            (_, AttemptState::Unknown) => {
-                self.query_until_settled(payments, gw, req, query_now)
-                    .await?;
-            }
+            (_, AttemptState::Unknown) => match self.wechat_reference(trade)? {
+                Some(reference) => {
+                    self.confirm_until_settled(payments, gw, req, &reference)
+                        .await?
+                }
+                None => {
+                    self.query_until_settled(payments, gw, req, query_now)
+                        .await?
+                }
+            },
             _ => {}
         }
         self.result_of(payments, trade, id)
+    }
+
+    /// The WeChat `TradeNo` a 280 answer left on the attempt, if any.
+    fn wechat_reference(&self, trade: &TradeNo) -> Result<Option<String>, PayError> {
+        let rec = self
+            .journal
+            .attempt(trade)?
+            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        Ok(rec.events.iter().rev().find_map(|e| {
+            detail_field(&e.detail, WECHAT_REFERENCE)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        }))
     }
 
     fn state_of(&self, trade: &TradeNo) -> Result<AttemptState, PayError> {
@@ -904,6 +944,70 @@ impl Terminal {
             if try_no < policy.cancel_tries {
                 tokio::time::sleep(policy.retry_interval).await;
             }
+        }
+        Ok(())
+    }
+
+    /// MyPay WECHATOFF 280: the customer confirms in the app; ask
+    /// `api/wechatconfirmation` every `retry_interval`, at most `polls`
+    /// times (each answer journaled). Still unconfirmed: the attempt stays
+    /// `Unknown` for `till recover` / `query`, which come back here.
+    async fn confirm_until_settled(
+        &mut self,
+        payments: &Payments,
+        gw: &dyn Gateway,
+        req: &PayRequest,
+        reference: &str,
+    ) -> Result<(), PayError> {
+        let trade = &req.trade_no;
+        let id = gw.id();
+        let policy = payments.policy;
+        for poll in 1..=policy.polls.max(1) {
+            payments.emit(PayEvent::Unknown {
+                gateway: id,
+                trade_no: trade.to_string(),
+                doing: Resolving::AwaitingCustomer,
+            });
+            // The customer needs a moment to open the app.
+            tokio::time::sleep(policy.retry_interval).await;
+            if self.state_of(trade)? != AttemptState::Unknown {
+                // A notification settled it meanwhile.
+                return Ok(());
+            }
+            let answer = payments.timed(id, trade, gw.confirm(req, reference)).await;
+            let d = match answer {
+                Ok(Outcome::Approved(a)) => {
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Approved,
+                        approval_detail(&a)
+                            .with("confirm_poll", poll)
+                            .with(WECHAT_REFERENCE, reference),
+                    )?;
+                    return Ok(());
+                }
+                Ok(Outcome::Declined(d)) => {
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Declined,
+                        Detail::new()
+                            .error(d.reason.clone())
+                            .with("code", d.code.clone())
+                            .with("confirm_poll", poll)
+                            .with(WECHAT_REFERENCE, reference),
+                    )?;
+                    return Ok(());
+                }
+                Ok(Outcome::Pending(p)) => Detail::new().error(p.reason).with("code", p.code),
+                Ok(Outcome::Unknown { why }) => Detail::new().error(why),
+                Err(e) => Detail::new().error(e.to_string()),
+            };
+            self.journal.transition(
+                trade,
+                AttemptState::Unknown,
+                d.with("confirm_poll", poll)
+                    .with(WECHAT_REFERENCE, reference),
+            )?;
         }
         Ok(())
     }

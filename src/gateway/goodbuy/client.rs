@@ -126,6 +126,7 @@ impl GoodbuyClient {
             reason: "訂單已建立,等待付款通知 / order created: waiting for the payment callback"
                 .into(),
             action: CashierAction::WaitAndQuery,
+            reference: None,
         }))
     }
 
@@ -168,6 +169,7 @@ impl GoodbuyClient {
                 code: "200".into(),
                 reason: "尚未付款 / not paid yet".into(),
                 action: CashierAction::WaitAndQuery,
+                reference: None,
             }),
             other => Outcome::Unknown {
                 why: format!("未知的訂單狀態 {other} / unknown order status {other}"),

@@ -233,6 +233,21 @@ impl MyPayClient {
     }
 }
 
+/// A 280 answer carries the WeChat `TradeNo` the confirmation needs.
+fn with_wechat_reference(
+    resp: &super::TransactionResponse,
+    outcome: Outcome,
+    cfg: &MyPayConfig,
+) -> Outcome {
+    match outcome {
+        Outcome::Pending(mut p) => {
+            p.reference = resp.wechat_confirmation(&cfg.store_uid).map(|w| w.trade_no);
+            Outcome::Pending(p)
+        }
+        other => other,
+    }
+}
+
 /// MyPay wants items adding up to the cost: one line for the whole amount
 /// when the till passed none.
 fn items(lines: &[PayItem], amount: Ntd) -> Vec<Item> {
@@ -271,9 +286,30 @@ impl Gateway for MyPayClient {
     async fn pay(&self, req: &PayRequest) -> CallResult {
         let r = self.transaction_request(req)?;
         Ok(match self.transaction(&r).await? {
-            Ok(resp) => resp.outcome(req.amount),
+            Ok(resp) => with_wechat_reference(&resp, resp.outcome(req.amount), &self.cfg),
             Err(o) => o,
         })
+    }
+
+    /// `api/wechatconfirmation` for a 280: the payment's `uid` and `key`
+    /// are found by `api/querydirect` (the journal keeps neither the key
+    /// nor the whole answer), `reference` is the WeChat `TradeNo`.
+    async fn confirm(&self, req: &PayRequest, reference: &str) -> CallResult {
+        let found = match self.query_direct(&req.trade_no, req.amount).await? {
+            Ok(r) => r,
+            Err(o) => return Ok(o),
+        };
+        let Some(row) = found.rows.iter().find(|r| !r.uid.is_empty()) else {
+            // Querydirect may fail transiently, or MyPay has no such order.
+            return Ok(found.outcome(req.amount));
+        };
+        let confirm = WeChatConfirmRequest {
+            store_uid: self.cfg.store_uid.clone(),
+            uid: row.uid.clone(),
+            key: row.key.clone(),
+            trade_no: reference.to_string(),
+        };
+        self.wechat_confirm(&confirm, req.amount).await
     }
 
     async fn query(&self, req: &PayRequest) -> CallResult {
