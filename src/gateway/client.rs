@@ -215,6 +215,23 @@ pub trait Gateway: Send + Sync {
 
     /// Give money back; partial and repeated refunds where the vendor allows.
     async fn refund(&self, req: &RefundRequest) -> CallResult;
+
+    /// Did a refund whose answer was lost go through? `refunded_before` is
+    /// what the journal knows was refunded on that payment before it.
+    /// `Ok(Some(Approved))`: it did. `Ok(None)`: the gateway shows no such
+    /// refund, so sending it again cannot refund twice. `Ok(Some(Unknown |
+    /// Pending))`: cannot tell yet.
+    async fn find_refund(
+        &self,
+        req: &RefundRequest,
+        refunded_before: Ntd,
+    ) -> Result<Option<Outcome>, NotSent> {
+        let _ = (req, refunded_before);
+        Err(NotSent::Unsupported {
+            gateway: self.id().as_str(),
+            what: "refund inquiry",
+        })
+    }
 }
 
 /// Where "now" comes from: the real Taipei clock, or a fixed / shifted one

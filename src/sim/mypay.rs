@@ -48,6 +48,8 @@ struct Order {
     /// `api/wechatconfirmation` calls answered so far.
     confirm_polls: u32,
     refunded: Ntd,
+    /// Every refund done, as `api/queryorder` lists them in `refund_order`.
+    refunds: Vec<RefundRecord>,
     finishtime: String,
 }
 
@@ -67,6 +69,7 @@ impl Order {
             cost: Some(self.cost),
             currency: "TWD".into(),
             pfn: self.pfn.clone(),
+            refund_order: self.refunds.clone(),
             ..PaymentRecord::default()
         }
     }
@@ -258,6 +261,7 @@ impl Sim {
             },
             confirm_polls: 0,
             refunded: Ntd::ZERO,
+            refunds: Vec::new(),
             finishtime: now_text(),
         };
         if o.paid() {
@@ -384,6 +388,7 @@ impl Sim {
                 refund_type: "1".into(),
                 ..RefundRecord::default()
             };
+            o.refunds.push(row.clone());
             json!({"code": "B200", "msg": "執行成功", "uid": o.uid, "key": o.key, "row_data": row})
         };
         self.deliver(fault, body, &kill).await
@@ -407,6 +412,7 @@ impl Sim {
             wechat_trade_no: String::new(),
             confirm_polls: 0,
             refunded: Ntd::ZERO,
+            refunds: Vec::new(),
             finishtime: String::new(),
         };
         let url = format!("http://127.0.0.1/paypage/{}", o.uid);

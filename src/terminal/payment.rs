@@ -1256,8 +1256,11 @@ impl Terminal {
     }
 
     /// A refund in doubt: JKoPay's Refund is idempotent on the refund's own
-    /// number, so it is sent again; other gateways' refunds stay `Unknown`
-    /// for a person to check in the vendor's back office.
+    /// number, so it is sent again. MyPay (no merchant refund number: a
+    /// resend could refund twice) and goodbuy are asked first
+    /// ([`Gateway::find_refund`]: `api/queryorder`'s refund list,
+    /// `order_status`) and the refund is sent again only when the gateway
+    /// shows it was not done. ECPay has no refund call in our specs.
     async fn resolve_refund(
         &mut self,
         payments: &Payments,
@@ -1299,6 +1302,47 @@ impl Terminal {
                     Ok(_) => self.settle_refund(trade, answer)?,
                 }
             }
+            (GatewayId::MyPay | GatewayId::Goodbuy, Some(paid)) => {
+                let req = refund_request(paid, trade.clone(), rec.amount, request_time(rec));
+                let before = detail
+                    .refunds
+                    .iter()
+                    .filter(|r| {
+                        r.state == AttemptState::Approved
+                            && r.gateway == Some(gw.id())
+                            && r.trade_no != *trade
+                    })
+                    .fold(Ntd::ZERO, |acc, r| acc.checked_add(r.amount).unwrap_or(acc));
+                let found = payments
+                    .timed(gw.id(), trade, gw.find_refund(&req, before))
+                    .await;
+                match found {
+                    Ok(Some(o @ (Outcome::Approved(_) | Outcome::Declined(_)))) => {
+                        self.settle_refund(trade, Ok(o))?
+                    }
+                    Ok(Some(Outcome::Pending(p))) => self.journal_refund_doubt(
+                        trade,
+                        Detail::new().error(p.reason).with("code", p.code),
+                    )?,
+                    Ok(Some(Outcome::Unknown { why })) => {
+                        self.journal_refund_doubt(trade, Detail::new().error(why))?
+                    }
+                    Ok(None) => {
+                        // The gateway shows no such refund: sending it
+                        // again cannot refund twice.
+                        tracing::info!(trade = %trade, "refund not found at the gateway: sending it again");
+                        let answer = payments.timed(gw.id(), trade, gw.refund(&req)).await;
+                        match answer {
+                            Err(e) if e.retryable() => self
+                                .journal_refund_doubt(trade, Detail::new().error(e.to_string()))?,
+                            _ => self.settle_refund(trade, answer)?,
+                        }
+                    }
+                    Err(e) => {
+                        self.journal_refund_doubt(trade, Detail::new().error(e.to_string()))?
+                    }
+                }
+            }
             _ if rec.state == AttemptState::Sending => {
                 self.journal.transition(
                     trade,
@@ -1311,6 +1355,13 @@ impl Terminal {
             _ => {}
         }
         self.result_of(payments, trade, gw.id())
+    }
+
+    /// A refund still in doubt after asking: `Unknown`, each try recorded.
+    fn journal_refund_doubt(&mut self, trade: &TradeNo, d: Detail) -> Result<(), PayError> {
+        self.journal
+            .transition(trade, AttemptState::Unknown, d.with("refund_check", true))?;
+        Ok(())
     }
 
     /// Record a gateway's server notification (ECPay ReturnURL, MyPay
