@@ -153,13 +153,16 @@ impl Reach {
     pub fn describe(&self) -> String {
         match self {
             Reach::Answered(code) => {
-                format!("可連線,伺服器回應 HTTP {code} / reachable: the server answered HTTP {code}")
+                format!(
+                    "可連線,伺服器回應 HTTP {code} / reachable: the server answered HTTP {code}"
+                )
             }
             Reach::Timeout => {
                 "逾時:伺服器沒有回應 / timed out: no answer from the server".to_string()
             }
-            Reach::Dns => "找不到主機名稱 (DNS) / DNS error: the host name does not resolve"
-                .to_string(),
+            Reach::Dns => {
+                "找不到主機名稱 (DNS) / DNS error: the host name does not resolve".to_string()
+            }
             Reach::Refused => {
                 "連線被拒:該連接埠沒有服務 / connection refused: nothing listens there".to_string()
             }
@@ -428,7 +431,12 @@ impl Terminal {
     }
 
     /// Change someone's PIN; the new PIN is typed twice. Signed-in manager only.
-    pub fn change_pin(&mut self, name: &str, pin: &Secret, again: &Secret) -> Result<(), SettingsError> {
+    pub fn change_pin(
+        &mut self,
+        name: &str,
+        pin: &Secret,
+        again: &Secret,
+    ) -> Result<(), SettingsError> {
         let by = self.manager_name()?;
         if name.trim().is_empty() {
             return Err(SettingsError::NoUser);

@@ -428,7 +428,10 @@ impl State {
             };
         }
         let secret = |k: &str, current: &Secret| {
-            replaced(current, self.secrets.get(k).map(String::as_str).unwrap_or(""))
+            replaced(
+                current,
+                self.secrets.get(k).map(String::as_str).unwrap_or(""),
+            )
         };
         cfg.terminal.id = text("terminal.id");
         cfg.terminal.name = text("terminal.name");

@@ -80,8 +80,8 @@ impl State {
 
     fn labelled<'a>(
         &self,
-        lang: Lang,
         key: &str,
+        lang: Lang,
         input: impl Into<Element<'a, Message>>,
     ) -> Element<'a, Message> {
         column![
@@ -99,20 +99,20 @@ impl State {
         .into()
     }
 
-    fn field_row<'a>(&'a self, lang: Lang, key: &'static str) -> Element<'a, Message> {
+    fn field_row<'a>(&'a self, key: &'static str, lang: Lang) -> Element<'a, Message> {
         let input = text_input("", self.field(key))
             .id(key)
             .on_input(move |v| Message::Field(key, v))
             .size(theme::TEXT_SMALL)
             .padding(6);
-        self.labelled(lang, key, input)
+        self.labelled(key, lang, input)
     }
 
     /// A secret: whether it is set (masked), and an empty field to replace it.
     fn secret_row<'a>(
         &'a self,
-        lang: Lang,
         key: &'static str,
+        lang: Lang,
         current: &Secret,
     ) -> Element<'a, Message> {
         let typed = self.secrets.get(key).map(String::as_str).unwrap_or("");
@@ -127,7 +127,7 @@ impl State {
         ]
         .spacing(8)
         .align_y(Alignment::Center);
-        self.labelled(lang, key, input)
+        self.labelled(key, lang, input)
     }
 
     pub fn view(&self, lang: Lang) -> Element<'_, Message> {
@@ -203,14 +203,18 @@ impl State {
         };
         column![
             heading(t(lang, "settings.tab_store")),
-            self.field_row(lang, "store.name"),
-            self.field_row(lang, "store.ban"),
-            self.field_row(lang, "store.address"),
-            self.field_row(lang, "store.phone"),
-            self.field_row(lang, "terminal.id"),
-            self.field_row(lang, "terminal.name"),
-            text(format!("{}: {}", t(lang, "settings.demo"), yes_no(self.demo)))
-                .size(theme::TEXT_SMALL),
+            self.field_row("store.name", lang),
+            self.field_row("store.ban", lang),
+            self.field_row("store.address", lang),
+            self.field_row("store.phone", lang),
+            self.field_row("terminal.id", lang),
+            self.field_row("terminal.name", lang),
+            text(format!(
+                "{}: {}",
+                t(lang, "settings.demo"),
+                yes_no(self.demo)
+            ))
+            .size(theme::TEXT_SMALL),
             text(format!("{}: {file}", t(lang, "settings.file"))).size(theme::TEXT_SMALL),
             text(t(lang, "settings.restart_hint")).size(theme::TEXT_SMALL),
         ]
@@ -226,39 +230,39 @@ impl State {
         let configured = match g {
             GatewayId::JkoPay => gw.jkopay.as_ref().map(|j| {
                 vec![
-                    self.field_row(lang, "gateways.jkopay.base_url"),
-                    self.field_row(lang, "gateways.jkopay.merchant_id"),
-                    self.field_row(lang, "gateways.jkopay.store_id"),
-                    self.field_row(lang, "gateways.jkopay.store_name"),
-                    self.field_row(lang, "gateways.jkopay.pos_id"),
-                    self.secret_row(lang, "gateways.jkopay.merchant_key", &j.merchant_key),
+                    self.field_row("gateways.jkopay.base_url", lang),
+                    self.field_row("gateways.jkopay.merchant_id", lang),
+                    self.field_row("gateways.jkopay.store_id", lang),
+                    self.field_row("gateways.jkopay.store_name", lang),
+                    self.field_row("gateways.jkopay.pos_id", lang),
+                    self.secret_row("gateways.jkopay.merchant_key", lang, &j.merchant_key),
                 ]
             }),
             GatewayId::MyPay => gw.mypay.as_ref().map(|m| {
                 vec![
-                    self.field_row(lang, "gateways.mypay.base_url"),
-                    self.field_row(lang, "gateways.mypay.agent_uid"),
-                    self.field_row(lang, "gateways.mypay.store_uid"),
-                    self.field_row(lang, "gateways.mypay.user_id"),
-                    self.secret_row(lang, "gateways.mypay.key", &m.key),
+                    self.field_row("gateways.mypay.base_url", lang),
+                    self.field_row("gateways.mypay.agent_uid", lang),
+                    self.field_row("gateways.mypay.store_uid", lang),
+                    self.field_row("gateways.mypay.user_id", lang),
+                    self.secret_row("gateways.mypay.key", lang, &m.key),
                 ]
             }),
             GatewayId::Ecpay => gw.ecpay.as_ref().map(|e| {
                 vec![
-                    self.field_row(lang, "gateways.ecpay.base_url"),
-                    self.field_row(lang, "gateways.ecpay.merchant_id"),
-                    self.field_row(lang, "gateways.ecpay.platform_id"),
-                    self.field_row(lang, "gateways.ecpay.return_url"),
-                    self.secret_row(lang, "gateways.ecpay.hash_key", &e.hash_key),
-                    self.secret_row(lang, "gateways.ecpay.hash_iv", &e.hash_iv),
+                    self.field_row("gateways.ecpay.base_url", lang),
+                    self.field_row("gateways.ecpay.merchant_id", lang),
+                    self.field_row("gateways.ecpay.platform_id", lang),
+                    self.field_row("gateways.ecpay.return_url", lang),
+                    self.secret_row("gateways.ecpay.hash_key", lang, &e.hash_key),
+                    self.secret_row("gateways.ecpay.hash_iv", lang, &e.hash_iv),
                 ]
             }),
             GatewayId::Goodbuy => gw.goodbuy.as_ref().map(|b| {
                 vec![
-                    self.field_row(lang, "gateways.goodbuy.base_url"),
-                    self.field_row(lang, "gateways.goodbuy.agent_id"),
-                    self.field_row(lang, "gateways.goodbuy.return_url"),
-                    self.secret_row(lang, "gateways.goodbuy.agent_key", &b.agent_key),
+                    self.field_row("gateways.goodbuy.base_url", lang),
+                    self.field_row("gateways.goodbuy.agent_id", lang),
+                    self.field_row("gateways.goodbuy.return_url", lang),
+                    self.secret_row("gateways.goodbuy.agent_key", lang, &b.agent_key),
                 ]
             }),
         };
@@ -349,8 +353,8 @@ impl State {
         }
         let mut c = column![
             heading(t(lang, "settings.tab_printer")),
-            self.labelled(lang, "printer.profile", profile),
-            self.labelled(lang, "printer.kind", kinds),
+            self.labelled("printer.profile", lang, profile),
+            self.labelled("printer.kind", lang, kinds),
         ]
         .spacing(8);
         let rows: &[&'static str] = match kind {
@@ -361,7 +365,7 @@ impl State {
             _ => &[],
         };
         for key in rows {
-            c = c.push(self.field_row(lang, key));
+            c = c.push(self.field_row(key, lang));
         }
         c = c.push(
             text(format!(
@@ -409,7 +413,7 @@ impl State {
         }
         let mut c = column![
             heading(t(lang, "settings.tab_scanner")),
-            self.labelled(lang, "scanner.kind", kinds),
+            self.labelled("scanner.kind", lang, kinds),
             self.problems_of("scanner"),
         ]
         .spacing(8);
@@ -438,7 +442,7 @@ impl State {
             ],
         };
         for key in keys {
-            c = c.push(self.field_row(lang, key));
+            c = c.push(self.field_row(key, lang));
         }
         let mut result = Column::new().spacing(2);
         for line in &self.last_scan {
@@ -538,9 +542,9 @@ impl State {
             .spacing(8),
             message_line(&f.message),
             self.problems_of("einvoice.issuer"),
-            self.secret_row(lang, "einvoice.qr_key", &self.saved.einvoice.qr_key),
-            self.field_row(lang, "einvoice.turnkey_dir"),
-            self.field_row(lang, "einvoice.low_water"),
+            self.secret_row("einvoice.qr_key", lang, &self.saved.einvoice.qr_key),
+            self.field_row("einvoice.turnkey_dir", lang),
+            self.field_row("einvoice.low_water", lang),
         ]
         .spacing(8)
         .into()
@@ -574,14 +578,15 @@ impl State {
                 .on_press(Message::PickUser(u.name.clone())),
             );
         }
-        let pin_input = |placeholder: String, value: &str, id: &'static str, on: fn(String) -> Message| {
-            text_input(&placeholder, value)
-                .id(id)
-                .secure(true)
-                .on_input(on)
-                .size(theme::TEXT_SMALL)
-                .padding(6)
-        };
+        let pin_input =
+            |placeholder: String, value: &str, id: &'static str, on: fn(String) -> Message| {
+                text_input(&placeholder, value)
+                    .id(id)
+                    .secure(true)
+                    .on_input(on)
+                    .size(theme::TEXT_SMALL)
+                    .padding(6)
+            };
         let role = f.role.unwrap_or(Role::Cashier);
         let add = column![
             text(t(lang, "settings.add_user")).size(theme::TEXT),
@@ -603,7 +608,12 @@ impl State {
                 ),
             ]
             .spacing(8),
-            pin_input(t(lang, "settings.pin"), &f.pin, "settings.user.pin", Message::NewPin),
+            pin_input(
+                t(lang, "settings.pin"),
+                &f.pin,
+                "settings.user.pin",
+                Message::NewPin
+            ),
             pin_input(
                 t(lang, "settings.pin_again"),
                 &f.pin_again,
