@@ -989,12 +989,15 @@ impl App {
                         .style(theme::secondary)
                         .padding([8, 16]),
                 );
-                header = header.push(
-                    button(text(t(lang, "settings.open")).size(theme::TEXT_SMALL))
-                        .on_press(Message::OpenSettings)
-                        .style(theme::secondary)
-                        .padding([8, 16]),
-                );
+                // Only managers see the button; F10 tells anyone else why not.
+                if user.role == crate::journal::Role::Manager {
+                    header = header.push(
+                        button(text(t(lang, "settings.open")).size(theme::TEXT_SMALL))
+                            .on_press(Message::OpenSettings)
+                            .style(theme::secondary)
+                            .padding([8, 16]),
+                    );
+                }
             }
             header = header
                 .push(text(user.name.clone()).size(theme::TEXT_SMALL))

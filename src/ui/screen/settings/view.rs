@@ -117,7 +117,7 @@ impl State {
     ) -> Element<'a, Message> {
         let typed = self.secrets.get(key).map(String::as_str).unwrap_or("");
         let input = row![
-            text(masked(current)).size(theme::TEXT_SMALL).width(150),
+            text(masked(current)).size(theme::TEXT_SMALL).width(200),
             text_input(&t(lang, "settings.replace_secret"), typed)
                 .id(key)
                 .secure(true)
@@ -597,12 +597,12 @@ impl State {
                 .padding(6),
             row![
                 small_button(
-                    role_name(Role::Cashier),
+                    t(lang, "settings.as_cashier"),
                     Message::NewRole(Role::Cashier),
                     role == Role::Cashier
                 ),
                 small_button(
-                    role_name(Role::Manager),
+                    t(lang, "settings.as_manager"),
                     Message::NewRole(Role::Manager),
                     role == Role::Manager
                 ),
