@@ -319,6 +319,19 @@ fn an_invalid_ban_is_named_and_not_saved_and_a_valid_change_is_saved_owner_only(
 }
 
 #[test]
+fn an_idle_lock_closes_the_settings_for_whoever_signs_in_next() {
+    let mut app = demo_app(1);
+    click(&mut app, "設定 (F10)");
+    app.update(Message::Tick(
+        std::time::Instant::now() + till::ui::app::IDLE_LOCK,
+    ));
+    assert_eq!(app.screen_name(), "sign_in");
+    let (name, _, pin) = DEMO_USERS[0];
+    sign_in(&mut app, name, pin);
+    assert_eq!(app.screen_name(), "sale");
+}
+
+#[test]
 fn demo_mode_checks_but_does_not_save() {
     let mut app = demo_app(1);
     click(&mut app, "設定 (F10)");

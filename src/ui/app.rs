@@ -661,6 +661,10 @@ impl App {
             terminal.sign_out();
             self.staff = terminal.staff().unwrap_or_default();
         }
+        // Settings are the manager's: whoever signs in next starts at the sale.
+        if matches!(self.screen, Screen::Settings(_)) {
+            self.screen = Screen::Sale(sale::State::default());
+        }
         let mut state = sign_in::State::default();
         if let Some(why) = why {
             state.refused(why);
