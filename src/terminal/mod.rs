@@ -15,6 +15,7 @@ mod invoicing;
 pub mod invoicing_cli;
 pub mod payment;
 pub mod payment_cli;
+pub mod settings;
 
 use std::path::{Path, PathBuf};
 

@@ -16,7 +16,7 @@ use crate::sale::Cart;
 use crate::terminal::{Terminal, TerminalError};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
-use crate::ui::screen::{close_day, done, history, sale, sign_in, tender};
+use crate::ui::screen::{close_day, done, history, sale, settings, sign_in, tender};
 use crate::ui::theme;
 
 /// The till locks itself after this long without a touch or key.
@@ -51,6 +51,8 @@ pub struct App {
     buyer: crate::einvoice::buyer::BuyerChoice,
     /// Why the last buyer scan was refused, shown under the choice.
     buyer_error: Option<String>,
+    /// The config file the Settings screen saves to; `None` in demo mode.
+    config_path: Option<std::path::PathBuf>,
 }
 
 enum Screen {
@@ -63,6 +65,8 @@ enum Screen {
     Paying {
         what: String,
     },
+    /// Manager settings (or, for a cashier, why not).
+    Settings(Box<settings::State>),
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +79,8 @@ pub enum Message {
     OpenCloseDay,
     History(history::Message),
     OpenHistory,
+    Settings(settings::Message),
+    OpenSettings,
     ToggleLanguage,
     SignOut,
     Shortcut(Shortcut),
@@ -104,6 +110,8 @@ pub enum Shortcut {
     CloseDay,
     /// F6: history.
     History,
+    /// F10: settings (managers).
+    Settings,
     Escape,
     Enter,
     Digit(char),
@@ -123,7 +131,11 @@ impl App {
     /// journal cannot be opened, a screen that says why).
     pub fn boot(setup: &Setup) -> App {
         let terminal = Terminal::open(&setup.config, &setup.source).map_err(|e| e.to_string());
-        App::build(&setup.config, terminal, setup.catalogue.clone())
+        let mut app = App::build(&setup.config, terminal, setup.catalogue.clone());
+        if let Source::File(path) = &setup.source {
+            app.config_path = Some(path.clone());
+        }
+        app
     }
 
     /// An app around an already open terminal (tests, embedding).
@@ -165,6 +177,7 @@ impl App {
             open_sale: None,
             buyer: crate::einvoice::buyer::BuyerChoice::Print,
             buyer_error: None,
+            config_path: None,
         }
     }
 
@@ -224,6 +237,8 @@ impl App {
             Screen::CloseDay(_) => "close_day",
             Screen::History(_) => "history",
             Screen::Paying { .. } => "paying",
+            Screen::Settings(ref s) if s.is_refused() => "settings_refused",
+            Screen::Settings(_) => "settings",
         }
     }
 
@@ -290,6 +305,8 @@ impl App {
             Message::Done(done::Message::Next) => self.next_customer(),
             Message::OpenCloseDay => self.open_close_day(),
             Message::OpenHistory => self.open_history(),
+            Message::OpenSettings => self.open_settings(),
+            Message::Settings(m) => self.settings_update(m),
             Message::History(m) => {
                 let lang = self.lang;
                 let event = match &mut self.screen {
@@ -425,6 +442,7 @@ impl App {
                 state.scanned(&code, &mut self.cart, &self.catalogue, self.lang);
             }
             Screen::Tender(_) => self.pay_with_code(code),
+            Screen::Settings(state) => state.scanned(&code),
             _ => {}
         }
     }
@@ -643,6 +661,10 @@ impl App {
             terminal.sign_out();
             self.staff = terminal.staff().unwrap_or_default();
         }
+        // Settings are the manager's: whoever signs in next starts at the sale.
+        if matches!(self.screen, Screen::Settings(_)) {
+            self.screen = Screen::Sale(sale::State::default());
+        }
         let mut state = sign_in::State::default();
         if let Some(why) = why {
             state.refused(why);
@@ -859,6 +881,10 @@ impl App {
             (Screen::Done(_), Shortcut::Enter | Shortcut::Escape) => self.next_customer(),
             (Screen::Sale(_), Shortcut::CloseDay) => self.open_close_day(),
             (Screen::Sale(_), Shortcut::History) => self.open_history(),
+            (Screen::Sale(_), Shortcut::Settings) => self.open_settings(),
+            (Screen::Settings(_), Shortcut::Escape) => {
+                self.update(Message::Settings(settings::Message::Back))
+            }
             (Screen::History(_), Shortcut::Escape) => {
                 self.update(Message::History(history::Message::Back))
             }
@@ -910,6 +936,14 @@ impl App {
         if matches!(self.screen, Screen::Paying { .. }) {
             subs.push(iced::time::every(Duration::from_millis(250)).map(Message::PayPoll));
         }
+        if let Screen::Settings(s) = &self.screen
+            && s.busy()
+        {
+            subs.push(
+                iced::time::every(Duration::from_millis(200))
+                    .map(|_| Message::Settings(settings::Message::Poll)),
+            );
+        }
         Subscription::batch(subs)
     }
 
@@ -959,6 +993,15 @@ impl App {
                         .style(theme::secondary)
                         .padding([8, 16]),
                 );
+                // Only managers see the button; F10 tells anyone else why not.
+                if user.role == crate::journal::Role::Manager {
+                    header = header.push(
+                        button(text(t(lang, "settings.open")).size(theme::TEXT_SMALL))
+                            .on_press(Message::OpenSettings)
+                            .style(theme::secondary)
+                            .padding([8, 16]),
+                    );
+                }
             }
             header = header
                 .push(text(user.name.clone()).size(theme::TEXT_SMALL))
@@ -1043,6 +1086,7 @@ impl App {
                 let managers = self.managers();
                 state.view(managers, lang).map(Message::CloseDay)
             }
+            Screen::Settings(state) => state.view(lang).map(Message::Settings),
         }
     }
 
@@ -1084,6 +1128,113 @@ impl App {
     }
 }
 
+/// The Settings screen (issue #7): opening it, its events, and running
+/// with what it saved.
+impl App {
+    /// Save settings to this file (tests; `boot` sets it from the source).
+    pub fn with_config_file(mut self, path: impl Into<std::path::PathBuf>) -> App {
+        self.config_path = Some(path.into());
+        self
+    }
+
+    /// The configuration the till runs with now.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// From the sale screen with an empty cart: managers get the settings,
+    /// anyone else a refusal that says why.
+    fn open_settings(&mut self) {
+        if !matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty() {
+            return;
+        }
+        let manager = self
+            .user()
+            .is_some_and(|u| u.role == crate::journal::Role::Manager);
+        let state = if manager {
+            let path = self.config_path.clone();
+            settings::State::new(&self.config, path, self.demo, self.terminal.as_ref().ok())
+        } else {
+            settings::State::refused(self.lang)
+        };
+        self.screen = Screen::Settings(Box::new(state));
+    }
+
+    fn settings_update(&mut self, m: settings::Message) {
+        let lang = self.lang;
+        let Screen::Settings(state) = &mut self.screen else {
+            return;
+        };
+        let ctx = settings::Ctx {
+            terminal: self.terminal.as_mut().ok(),
+            lang,
+        };
+        match state.update(m, ctx) {
+            Some(settings::Event::Back) => self.screen = Screen::Sale(sale::State::default()),
+            Some(settings::Event::Language(l)) => self.lang = l,
+            Some(settings::Event::StaffChanged) => {
+                if let Ok(t) = &self.terminal {
+                    self.staff = t.staff().unwrap_or_default();
+                }
+            }
+            Some(settings::Event::Saved(cfg)) => self.apply_settings(*cfg),
+            Some(settings::Event::TestPrint(draft)) => {
+                // The printer as typed on the screen, so a new address can be
+                // tried before saving; the configured one when unchanged.
+                let trial = (draft != self.config.printer).then(|| {
+                    let p = Printer::from_config(&draft).map_err(|e| e.to_string());
+                    std::mem::replace(&mut self.printer, p)
+                });
+                let config = self.config.clone();
+                let result = match &self.printer {
+                    Ok(p) => {
+                        let page = crate::device::printer::cli::test_page(&config, p);
+                        self.print_document("test_page", &page, None, None)
+                    }
+                    Err(e) => Err(e.clone()),
+                };
+                if let Some(saved) = trial {
+                    self.printer = saved;
+                }
+                if let Screen::Settings(state) = &mut self.screen {
+                    state.printed(result, lang);
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Run with a configuration the Settings screen saved. The terminal id
+    /// and journal need a restart (the screen says so); the rest applies now.
+    fn apply_settings(&mut self, cfg: Config) {
+        if cfg.printer != self.config.printer {
+            self.printer = Printer::from_config(&cfg.printer).map_err(|e| e.to_string());
+        }
+        if cfg.scanner != self.config.scanner {
+            self.framing = Framing::from_config(&cfg.scanner);
+            self.keys = KeyRouter::new(crate::device::scanner::wedge::WedgeConfig {
+                max_gap: Duration::from_millis(cfg.scanner.wedge_max_gap_ms),
+                min_len: cfg.scanner.wedge_min_len,
+                idle_timeout: Duration::from_millis(cfg.scanner.wedge_idle_ms),
+                ..Default::default()
+            });
+        }
+        if cfg.gateways != self.config.gateways && !self.demo {
+            // The next wallet payment starts with the new gateways.
+            self.wallet = None;
+        }
+        self.config = cfg;
+    }
+
+    /// Wait for the Settings screen's background checks (tests; bounded).
+    pub fn wait_for_settings(&mut self, timeout: Duration) -> bool {
+        match &mut self.screen {
+            Screen::Settings(state) => state.wait(timeout),
+            _ => false,
+        }
+    }
+}
+
 fn shortcut_for(key: &Key) -> Option<Shortcut> {
     match key {
         Key::Other(name) if name == "F2" => Some(Shortcut::Pay),
@@ -1091,6 +1242,7 @@ fn shortcut_for(key: &Key) -> Option<Shortcut> {
         Key::Other(name) if name == "F8" => Some(Shortcut::Remove),
         Key::Other(name) if name == "F9" => Some(Shortcut::CloseDay),
         Key::Other(name) if name == "F6" => Some(Shortcut::History),
+        Key::Other(name) if name == "F10" => Some(Shortcut::Settings),
         Key::Escape => Some(Shortcut::Escape),
         Key::Enter => Some(Shortcut::Enter),
         Key::Backspace => Some(Shortcut::Backspace),

@@ -291,7 +291,8 @@ pub fn print(
     }
 }
 
-fn test_page(cfg: &Config, printer: &Printer) -> Document {
+/// The test page `till print test` and the Settings screen print.
+pub fn test_page(cfg: &Config, printer: &Printer) -> Document {
     let p = &printer.profile;
     let mut d = Document::new();
     d.text("till 測試頁 / test page", Style::center().double().bold());

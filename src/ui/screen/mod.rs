@@ -6,5 +6,6 @@ pub mod close_day;
 pub mod done;
 pub mod history;
 pub mod sale;
+pub mod settings;
 pub mod sign_in;
 pub mod tender;

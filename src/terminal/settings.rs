@@ -1,0 +1,553 @@
+//! What the manager's Settings screen does, below the UI: save the config
+//! file (validated, atomic, owner-only), check that a gateway's address
+//! answers, manage staff and PINs, load e-invoice number rolls.
+//!
+//! Nothing here logs or returns a secret value: secrets are masked by
+//! [`masked`] for display and written only into the owner-only file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::config::{Config, Problem, Severity};
+use crate::device::printer::{Printer, PrinterError, PrinterStatus};
+use crate::einvoice::Period;
+use crate::journal::{Role, User};
+use crate::sale::GatewayId;
+use crate::secret::Secret;
+
+use super::{RollUsage, Terminal};
+
+/// How long the connection test waits for a gateway to answer.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A secret as the screen may show it: whether it is set, and at most its
+/// last two characters when it is long enough that two say nothing.
+pub fn masked(secret: &Secret) -> String {
+    let value = secret.expose();
+    let n = value.chars().count();
+    if n == 0 {
+        "未設定 not set".to_string()
+    } else if n >= 16 {
+        let tail: String = value.chars().skip(n - 2).collect();
+        format!("已設定 set ••••{tail}")
+    } else {
+        "已設定 set ••••".to_string()
+    }
+}
+
+/// A secret typed into a "replace" field, or the one already configured
+/// when nothing was typed (so saving never loses an unreplaced key).
+pub fn replaced(current: &Secret, typed: &str) -> Secret {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        current.clone()
+    } else {
+        Secret::new(typed)
+    }
+}
+
+/// Why the configuration was not saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// `Config::problems()` found errors; nothing was written.
+    #[error("設定有 {} 個錯誤,未儲存 / {} problems: nothing was saved", .0.len(), .0.len())]
+    Invalid(Vec<Problem>),
+    #[error("無法寫入設定檔 {path}:{message} / cannot write {path}: {message}")]
+    Write { path: PathBuf, message: String },
+}
+
+/// Validate `config` and, when it has no errors, replace the file at `path`
+/// atomically: a temporary file in the same folder, created owner-only
+/// (0600) from the start, flushed to disk, then renamed over the old one.
+/// A crash leaves either the old file or the new one, never half of one.
+/// Returns the warnings, which do not stop saving.
+pub fn save_config(path: &Path, config: &Config) -> Result<Vec<Problem>, SaveError> {
+    let problems = config.problems();
+    let (errors, warnings): (Vec<Problem>, Vec<Problem>) = problems
+        .into_iter()
+        .partition(|p| p.severity == Severity::Error);
+    if !errors.is_empty() {
+        return Err(SaveError::Invalid(errors));
+    }
+    let write_err = |e: &dyn std::fmt::Display| SaveError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let body = toml::to_string_pretty(config).map_err(|e| write_err(&e))?;
+    let text = format!(
+        "# Written by till's Settings screen on {}.\n\
+         # Every option is explained in assets/config.example.toml (till config init).\n\n{body}",
+        crate::taipei::now().format("%Y-%m-%d %H:%M %:z")
+    );
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| write_err(&e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "config.toml".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    // A temporary file left by a crash is ours to replace.
+    let _ = std::fs::remove_file(&tmp);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let written = (|| -> std::io::Result<()> {
+        let mut file = options.open(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        // Make the rename itself durable.
+        #[cfg(unix)]
+        std::fs::File::open(&dir)?.sync_all()?;
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(write_err(&e));
+    }
+    tracing::info!(path = %path.display(), "configuration saved from the settings screen");
+    Ok(warnings)
+}
+
+/// Changes that only take effect after a restart: the terminal id is part
+/// of every trade number and the journal is opened once at start.
+pub fn needs_restart(before: &Config, after: &Config) -> bool {
+    before.terminal.id != after.terminal.id || before.journal != after.journal
+}
+
+/// What a connection test found. Never carries a credential: the request
+/// is a bare GET of the base URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// Something answered over HTTP, with this status.
+    Answered(u16),
+    /// No answer within the time limit.
+    Timeout,
+    /// The host name does not resolve.
+    Dns,
+    /// The host answered that nothing listens on that port.
+    Refused,
+    /// Not an address at all.
+    BadUrl,
+    /// Nothing configured to test.
+    NotConfigured,
+    /// Another failure (TLS, network unreachable…), in the library's words.
+    Failed(String),
+}
+
+impl Reach {
+    pub fn is_reachable(&self) -> bool {
+        matches!(self, Reach::Answered(_))
+    }
+
+    /// In words for the manager, zh-TW then English.
+    pub fn describe(&self) -> String {
+        match self {
+            Reach::Answered(code) => {
+                format!(
+                    "可連線,伺服器回應 HTTP {code} / reachable: the server answered HTTP {code}"
+                )
+            }
+            Reach::Timeout => {
+                "逾時:伺服器沒有回應 / timed out: no answer from the server".to_string()
+            }
+            Reach::Dns => {
+                "找不到主機名稱 (DNS) / DNS error: the host name does not resolve".to_string()
+            }
+            Reach::Refused => {
+                "連線被拒:該連接埠沒有服務 / connection refused: nothing listens there".to_string()
+            }
+            Reach::BadUrl => "網址格式不正確 / not a valid address".to_string(),
+            Reach::NotConfigured => "尚未設定網址 / no address configured".to_string(),
+            Reach::Failed(why) => format!("無法連線 / cannot connect: {why}"),
+        }
+    }
+}
+
+/// GET `url` with no credentials, no proxy and no redirects; any HTTP
+/// answer means the address is reachable.
+pub async fn probe(url: &str, timeout: Duration) -> Reach {
+    let url = url.trim();
+    if url.is_empty() {
+        return Reach::NotConfigured;
+    }
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return Reach::BadUrl;
+    };
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Reach::BadUrl;
+    }
+    let client = match reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => return Reach::Failed(root_cause(&e)),
+    };
+    match client.get(parsed).send().await {
+        Ok(response) => Reach::Answered(response.status().as_u16()),
+        Err(e) if e.is_timeout() => Reach::Timeout,
+        Err(e) => classify_error(&e),
+    }
+}
+
+fn classify_error(e: &reqwest::Error) -> Reach {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return Reach::Refused,
+                std::io::ErrorKind::TimedOut => return Reach::Timeout,
+                _ => {}
+            }
+        }
+        let text = s.to_string().to_ascii_lowercase();
+        if text.contains("dns error")
+            || text.contains("failed to lookup address")
+            || text.contains("name or service not known")
+            || text.contains("no such host")
+        {
+            return Reach::Dns;
+        }
+        source = s.source();
+    }
+    Reach::Failed(root_cause(e))
+}
+
+/// The innermost cause: says what went wrong without repeating the URL.
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut last = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        last = s.to_string();
+        source = s.source();
+    }
+    last
+}
+
+/// A result being worked out on a thread of its own, so the screen never
+/// waits for the network or a printer.
+#[derive(Debug)]
+pub struct Pending<T> {
+    rx: mpsc::Receiver<T>,
+}
+
+impl<T: Send + 'static> Pending<T> {
+    pub fn spawn(work: impl FnOnce() -> T + Send + 'static) -> Pending<T> {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(work());
+        });
+        Pending { rx }
+    }
+
+    /// The result, if it is ready. A worker that died reads as `None`
+    /// forever; callers show a generic failure through `is_lost`.
+    pub fn poll(&self) -> Option<T> {
+        self.rx.try_recv().ok()
+    }
+
+    /// Wait for the result at most `timeout` (tests, shutdown).
+    pub fn wait(&self, timeout: Duration) -> Option<T> {
+        self.rx.recv_timeout(timeout).ok()
+    }
+}
+
+/// Test whether a gateway's base URL answers, on a thread of its own. In
+/// demo mode there is no configured address: the built-in simulators are
+/// started on 127.0.0.1 and the test targets the one for `gateway`.
+pub fn check_gateway(gateway: GatewayId, base_url: String, demo: bool) -> Pending<Reach> {
+    Pending::spawn(move || {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(r) => r,
+            Err(e) => return Reach::Failed(e.to_string()),
+        };
+        runtime.block_on(async move {
+            if !demo {
+                return probe(&base_url, CHECK_TIMEOUT).await;
+            }
+            let sims = match crate::sim::Simulators::start_all().await {
+                Ok(s) => s,
+                Err(e) => return Reach::Failed(e.to_string()),
+            };
+            let g = sims.demo_config().gateways;
+            let url = match gateway {
+                GatewayId::JkoPay => g.jkopay.map(|s| s.base_url),
+                GatewayId::MyPay => g.mypay.map(|s| s.base_url),
+                GatewayId::Ecpay => g.ecpay.map(|s| s.base_url),
+                GatewayId::Goodbuy => g.goodbuy.map(|s| s.base_url),
+            }
+            .unwrap_or_default();
+            probe(&url, CHECK_TIMEOUT).await
+        })
+    })
+}
+
+/// Ask the printer of `settings` for its status (DLE EOT), on a thread of
+/// its own: a printer that is off can take seconds to time out.
+pub fn check_printer(settings: crate::config::Printer) -> Pending<String> {
+    Pending::spawn(move || match Printer::from_config(&settings) {
+        Ok(mut printer) => status_words(printer.status()),
+        Err(e) => e.to_string(),
+    })
+}
+
+/// A printer status in words, zh-TW then English.
+pub fn status_words(status: Result<Option<PrinterStatus>, PrinterError>) -> String {
+    let s = match status {
+        Err(e) => return e.to_string(),
+        Ok(None) => {
+            return "此型號或連線不回報狀態 / this model or connection reports no status"
+                .to_string();
+        }
+        Ok(Some(s)) => s,
+    };
+    let mut words = Vec::new();
+    if s.paper_end {
+        words.push("缺紙 paper end");
+    } else if s.paper_near_end {
+        words.push("紙將用完 paper near end");
+    }
+    if s.cover_open {
+        words.push("上蓋開啟 cover open");
+    }
+    if !s.online {
+        words.push("離線 offline");
+    }
+    if s.error {
+        words.push("故障 error (jam or cutter)");
+    }
+    if words.is_empty() {
+        "正常,可以列印 / OK, ready to print".to_string()
+    } else {
+        words.join(" · ")
+    }
+}
+
+/// Why a staff change or a roll was refused, in words for the manager.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error("只有店長可以變更設定 / only a manager can change settings")]
+    NotManager,
+    #[error("請輸入姓名 / enter a name")]
+    NoName,
+    #[error("密碼須為 4 到 8 位數字 / the PIN must be 4 to 8 digits")]
+    PinRule,
+    #[error("兩次輸入的密碼不同 / the two PINs differ")]
+    PinMismatch,
+    #[error("請先選擇人員 / pick a person first")]
+    NoUser,
+    #[error("期別須為民國年月 5 碼,例如 11512 / the period is 5 digits YYYMM, e.g. 11512")]
+    Period,
+    #[error("字軌須為兩個英文字母,例如 AB / the track is two letters, e.g. AB")]
+    Track,
+    #[error("號碼須為 8 位數字 / invoice numbers are 8 digits")]
+    Number,
+    #[error("起號不可大於迄號 / the first number is after the last")]
+    Range,
+    #[error("{0}")]
+    Refused(String),
+}
+
+fn check_pin(pin: &Secret, again: &Secret) -> Result<(), SettingsError> {
+    let p = pin.expose();
+    if !(4..=8).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SettingsError::PinRule);
+    }
+    if pin != again {
+        return Err(SettingsError::PinMismatch);
+    }
+    Ok(())
+}
+
+fn eight_digits(s: &str) -> Result<u32, SettingsError> {
+    let s = s.trim();
+    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SettingsError::Number);
+    }
+    s.parse().map_err(|_| SettingsError::Number)
+}
+
+/// The rolls of the current period and whether they run low.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollsView {
+    pub period: String,
+    pub rolls: Vec<RollUsage>,
+    pub numbers_left: u64,
+    /// Fewer numbers left than `[einvoice] low_water`.
+    pub low: bool,
+}
+
+impl Terminal {
+    /// The signed-in manager's name, for the audit log.
+    fn manager_name(&self) -> Result<String, SettingsError> {
+        match &self.user {
+            Some(u) if u.role == Role::Manager => Ok(u.name.clone()),
+            _ => Err(SettingsError::NotManager),
+        }
+    }
+
+    /// Staff who may sign in (never their PINs).
+    pub fn staff_list(&self) -> Result<Vec<User>, SettingsError> {
+        self.journal
+            .active_users()
+            .map_err(|e| SettingsError::Refused(e.to_string()))
+    }
+
+    /// Add a cashier or manager; the PIN is typed twice. Signed-in manager only.
+    pub fn add_staff(
+        &mut self,
+        name: &str,
+        role: Role,
+        pin: &Secret,
+        again: &Secret,
+    ) -> Result<(), SettingsError> {
+        let by = self.manager_name()?;
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(SettingsError::NoName);
+        }
+        check_pin(pin, again)?;
+        self.journal
+            .add_user(name, role, pin, &by)
+            .map_err(|e| SettingsError::Refused(e.to_string()))?;
+        tracing::info!(user = name, by = %by, "staff added");
+        Ok(())
+    }
+
+    /// Change someone's PIN; the new PIN is typed twice. Signed-in manager only.
+    pub fn change_pin(
+        &mut self,
+        name: &str,
+        pin: &Secret,
+        again: &Secret,
+    ) -> Result<(), SettingsError> {
+        let by = self.manager_name()?;
+        if name.trim().is_empty() {
+            return Err(SettingsError::NoUser);
+        }
+        check_pin(pin, again)?;
+        self.journal
+            .set_pin(name, pin, &by)
+            .map_err(|e| SettingsError::Refused(e.to_string()))?;
+        tracing::info!(user = name, by = %by, "PIN changed");
+        Ok(())
+    }
+
+    /// This terminal's rolls of the current period, with the low-water warning.
+    pub fn rolls_view(&self, cfg: &Config) -> Result<RollsView, SettingsError> {
+        let refused = |e: &dyn std::fmt::Display| SettingsError::Refused(e.to_string());
+        let period = self.current_period().map_err(|e| refused(&e))?;
+        let rolls: Vec<RollUsage> = self
+            .invoice_rolls(period)
+            .map_err(|e| refused(&e))?
+            .iter()
+            .map(|r| RollUsage {
+                period: r.period.to_string(),
+                track: r.track.clone(),
+                first: r.start,
+                last: r.end,
+                used: u64::from(r.next - r.start),
+                left: r.left(),
+            })
+            .collect();
+        let numbers_left = rolls.iter().map(|r| r.left).sum();
+        Ok(RollsView {
+            period: period.to_string(),
+            rolls,
+            numbers_left,
+            low: numbers_left < u64::from(cfg.einvoice.low_water),
+        })
+    }
+
+    /// Load a roll typed on the screen: period `YYYMM`, track, first and
+    /// last 8-digit numbers. Signed-in manager only.
+    pub fn add_roll_typed(
+        &mut self,
+        period: &str,
+        track: &str,
+        first: &str,
+        last: &str,
+    ) -> Result<(), SettingsError> {
+        self.manager_name()?;
+        let period: Period = period.trim().parse().map_err(|_| SettingsError::Period)?;
+        let track = track.trim().to_ascii_uppercase();
+        if track.len() != 2 || !track.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(SettingsError::Track);
+        }
+        let (first, last) = (eight_digits(first)?, eight_digits(last)?);
+        if first > last {
+            return Err(SettingsError::Range);
+        }
+        self.add_invoice_roll(period, &track, first, last)
+            .map_err(|e| SettingsError::Refused(e.to_string()))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masking_shows_at_most_two_characters() {
+        assert_eq!(masked(&Secret::default()), "未設定 not set");
+        assert_eq!(masked(&Secret::new("short")), "已設定 set ••••");
+        let m = masked(&Secret::new("2AA6B9B6F9C64247ABB2677B6AF2C896"));
+        assert_eq!(m, "已設定 set ••••96");
+    }
+
+    #[test]
+    fn an_empty_replacement_keeps_the_secret() {
+        let old = Secret::new("old-key-0123456789");
+        assert_eq!(replaced(&old, "  "), old);
+        assert_eq!(replaced(&old, "new").expose(), "new");
+    }
+
+    #[test]
+    fn printer_status_in_words() {
+        assert!(status_words(Ok(Some(PrinterStatus::healthy()))).contains("OK"));
+        let s = PrinterStatus {
+            online: false,
+            cover_open: true,
+            paper_end: true,
+            ..PrinterStatus::default()
+        };
+        let w = status_words(Ok(Some(s)));
+        assert!(w.contains("paper end") && w.contains("cover open") && w.contains("offline"));
+    }
+
+    #[test]
+    fn invalid_configs_are_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let mut cfg = Config::demo();
+        cfg.store.ban = "12345678".into();
+        assert!(matches!(
+            save_config(&path, &cfg),
+            Err(SaveError::Invalid(p)) if p.iter().any(|p| p.key == "store.ban")
+        ));
+        assert!(!path.exists());
+    }
+
+    #[tokio::test]
+    async fn a_bad_address_is_named_without_a_request() {
+        assert_eq!(probe("not a url", CHECK_TIMEOUT).await, Reach::BadUrl);
+        assert_eq!(probe("", CHECK_TIMEOUT).await, Reach::NotConfigured);
+    }
+}
