@@ -2,6 +2,7 @@
 //! rules: it shows domain state and sends the cashier's intent on.
 
 pub mod app;
+pub mod health;
 pub mod i18n;
 pub mod keys;
 pub mod scanner;
