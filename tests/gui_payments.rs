@@ -200,3 +200,87 @@ fn payments_left_open_by_a_crash_are_settled_after_sign_in_before_anything_else(
     assert_eq!(app.screen_name(), "sale");
     assert!(!shows(&app, "待確認付款 1 筆"));
 }
+
+fn only_payment(app: &App) -> till::journal::AttemptRecord {
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    let sales = journal.sales_by_date(today, today, None, 10).unwrap().items;
+    assert_eq!(sales.len(), 1);
+    let detail = journal.sale_detail(&sales[0].sale_no).unwrap().unwrap();
+    assert_eq!(detail.payments.len(), 1);
+    journal
+        .attempt(&detail.payments[0].trade_no)
+        .unwrap()
+        .unwrap()
+}
+
+#[test]
+fn a_member_pays_with_their_bound_card_through_ecpay() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
+    sign_in(&mut app);
+    ring_up(&mut app, "350");
+    click(&mut app, "會員綁定卡");
+    click(&mut app, "查詢 (Enter)");
+    assert!(shows(&app, "請先輸入或掃描會員編號"), "a number first");
+    for d in "9999".chars() {
+        click(&mut app, &d.to_string());
+    }
+    click(&mut app, "查詢 (Enter)");
+    assert!(shows(&app, "找不到此會員編號"));
+    click(&mut app, "C");
+    for d in till::terminal::DEMO_MEMBER.0.chars() {
+        click(&mut app, &d.to_string());
+    }
+    click(&mut app, "查詢 (Enter)");
+    assert!(shows(&app, till::terminal::DEMO_MEMBER.1));
+    click(&mut app, "以 4311-95**-****-2222 付款");
+    assert_eq!(app.screen_name(), "paying");
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert_eq!(app.screen_name(), "done");
+
+    let paid = only_payment(&app);
+    assert_eq!(paid.state, AttemptState::Approved);
+    assert_eq!(paid.gateway, Some(till::sale::GatewayId::Ecpay));
+    assert_eq!(paid.method, till::sale::PayMethod::BoundCard);
+}
+
+#[test]
+fn a_pay_later_order_checks_the_form_before_anything_is_sent() {
+    use till::ui::screen::tender::Message as T;
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
+    sign_in(&mut app);
+    ring_up(&mut app, "480");
+    click(&mut app, "繳費單");
+    click(&mut app, "建立繳費單 (Enter)");
+    assert!(shows(&app, "手機號碼需為 09 開頭的 10 位數字"));
+    app.update(Message::Tender(T::LaterPhone("0912-345-678".into())));
+    click(&mut app, "建立繳費單 (Enter)");
+    assert!(shows(&app, "請輸入顧客姓名(最多 50 字)"));
+    app.update(Message::Tender(T::LaterName("陳小華".into())));
+    click(&mut app, "建立繳費單 (Enter)");
+    assert!(
+        shows(&app, "請輸入 5 位數字"),
+        "ATM needs the account's last 5"
+    );
+    assert_eq!(app.screen_name(), "tender");
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    assert!(
+        journal
+            .sales_by_date(today, today, None, 10)
+            .unwrap()
+            .items
+            .is_empty(),
+        "nothing journaled, nothing sent"
+    );
+
+    click(&mut app, "超商代碼");
+    click(&mut app, "建立繳費單 (Enter)");
+    assert_eq!(app.screen_name(), "paying");
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    let order = only_payment(&app);
+    assert_eq!(order.gateway, Some(till::sale::GatewayId::Goodbuy));
+    assert_eq!(order.method, till::sale::PayMethod::PayLater);
+}

@@ -381,6 +381,26 @@ impl App {
                             self.screen = Screen::Sale(sale::State::default())
                         }
                         Some(tender::Event::PaidCash { received }) => self.pay_cash(received),
+                        Some(tender::Event::FindMember(no)) => self.find_member(&no),
+                        Some(tender::Event::PayBoundCard {
+                            member_id,
+                            bind_card_id,
+                        }) => self.send_to_gateway(
+                            crate::terminal::payment::Tender::With(
+                                crate::gateway::client::PayWith::BoundCard {
+                                    bind_card_id,
+                                    member_id,
+                                },
+                            ),
+                            t(self.lang, "tender.tab_member"),
+                        ),
+                        Some(tender::Event::PayLater { pay_type, phone }) => self.send_to_gateway(
+                            crate::terminal::payment::Tender::With(
+                                crate::gateway::client::PayWith::PayLater { pay_type, phone },
+                            ),
+                            t(self.lang, "tender.tab_later"),
+                        ),
+                        Some(tender::Event::PayPage) => self.start_paypage(),
                         None => {}
                     }
                 }
@@ -788,6 +808,12 @@ impl App {
             }
             Err(e) => return self.tender_notice(e.to_string()),
         };
+        self.send_to_gateway(crate::terminal::payment::Tender::Scan(code), what);
+    }
+
+    /// Journal the sale if it is not yet and send the tender to its
+    /// gateway; the progress screen names `what` was presented.
+    fn send_to_gateway(&mut self, tender: crate::terminal::payment::Tender, what: String) {
         if let Err(e) = self.start_wallet() {
             return self.tender_notice(e);
         }
@@ -807,9 +833,31 @@ impl App {
         self.open_sale = Some(sale.clone());
         let total = self.cart.total();
         if let Some(Ok(wallet)) = self.wallet.as_mut() {
-            wallet.pay_code(terminal, sale, code, total, &self.cart);
+            wallet.pay(terminal, sale, tender, total, &self.cart);
         }
         self.screen = Screen::Paying { what };
+    }
+
+    /// A member's bound cards, for the member-card tab.
+    fn find_member(&mut self, no: &str) {
+        let lang = self.lang;
+        let found = match &self.terminal {
+            Ok(t) => t.journal().member(no),
+            Err(_) => return,
+        };
+        match found {
+            Ok(m) => {
+                if let Screen::Tender(state) = &mut self.screen {
+                    state.show_member(m, lang);
+                }
+            }
+            Err(e) => self.tender_notice(e.to_string()),
+        }
+    }
+
+    fn start_paypage(&mut self) {
+        let msg = t(self.lang, "tender.paypage_unavailable");
+        self.tender_notice(msg);
     }
 
     fn tender_notice(&mut self, message: String) {
