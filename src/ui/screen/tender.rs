@@ -297,8 +297,14 @@ impl State {
 
         let body: Element<'_, Message> = match self.mode {
             Mode::Cash => self.cash_view(lang),
-            Mode::MemberCard => self.member_view(lang),
+            Mode::MemberCard => column![due, self.member_view(lang)]
+                .spacing(theme::GAP)
+                .into(),
+            Mode::PayLater => column![due, self.later_view(lang)]
+                .spacing(theme::GAP)
+                .into(),
             Mode::PayPage => column![
+                due,
                 text(t(lang, "tender.paypage_explain")).size(theme::TEXT),
                 button(text(t(lang, "tender.paypage_start")).size(theme::TEXT_LARGE))
                     .on_press(Message::StartPayPage)
@@ -307,7 +313,6 @@ impl State {
             ]
             .spacing(theme::PAD)
             .into(),
-            Mode::PayLater => self.later_view(lang),
         };
 
         let notice: Element<'_, Message> = match &self.notice {
@@ -354,7 +359,6 @@ impl State {
                 ]
                 .align_y(Alignment::Center),
                 text(t(lang, "paying.scan")).size(theme::TEXT),
-                due,
                 body,
                 notice,
                 actions,
@@ -381,6 +385,13 @@ impl State {
             .unwrap_or(Ntd::ZERO)
             .max(Ntd::ZERO);
         let figures = column![
+            row![
+                text(t(lang, "tender.due"))
+                    .size(theme::TEXT_LARGE)
+                    .width(Length::Fill),
+                text(self.due.to_string()).size(theme::TEXT_TOTAL),
+            ]
+            .align_y(Alignment::Center),
             row![
                 text(t(lang, "tender.received"))
                     .size(theme::TEXT_LARGE)
