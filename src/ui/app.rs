@@ -251,6 +251,40 @@ impl App {
         title
     }
 
+    /// What the customer-facing window shows now.
+    pub fn customer_display(&self) -> crate::ui::customer::CustomerDisplay {
+        use crate::ui::customer::CustomerDisplay as D;
+        let total = self.cart.total();
+        if self.lock.is_some() && !matches!(self.screen, Screen::Paying { .. }) {
+            return D::Welcome {
+                store: self.config.store.name.clone(),
+            };
+        }
+        match &self.screen {
+            Screen::Sale(_) if self.cart.is_empty() => D::Welcome {
+                store: self.config.store.name.clone(),
+            },
+            Screen::Sale(_) => D::Basket {
+                lines: self
+                    .cart
+                    .lines()
+                    .iter()
+                    .map(|l| (l.name.clone(), l.qty, l.total().unwrap_or(l.unit_price)))
+                    .collect(),
+                total,
+            },
+            Screen::Tender(_) => D::Due { total },
+            Screen::Paying { .. } | Screen::Confirming(_) => D::Processing { total },
+            Screen::Done(d) => D::Paid {
+                total: d.total,
+                change: d.change,
+            },
+            _ => D::Welcome {
+                store: self.config.store.name.clone(),
+            },
+        }
+    }
+
     /// Who is signed in.
     pub fn user(&self) -> Option<&User> {
         self.terminal.as_ref().ok().and_then(|t| t.user())
