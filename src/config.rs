@@ -41,6 +41,18 @@ pub struct Config {
     pub einvoice: Einvoice,
     #[serde(default)]
     pub journal: JournalConfig,
+    #[serde(default)]
+    pub display: Display,
+}
+
+/// The screens.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Display {
+    /// Open a second, customer-facing window (for a pole or second
+    /// monitor): the total, the change, and the PayPage QR code to scan.
+    #[serde(default)]
+    pub customer_window: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -518,6 +530,7 @@ impl Config {
                 ..Einvoice::default()
             },
             journal: JournalConfig::default(),
+            display: Display::default(),
         }
     }
 

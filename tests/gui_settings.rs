@@ -350,12 +350,20 @@ fn held_server() -> (String, mpsc::Sender<()>, mpsc::Receiver<String>) {
     let (go_tx, go_rx) = mpsc::channel::<()>();
     let (req_tx, req_rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        let _ = go_rx.recv();
-        let mut buf = [0u8; 4096];
-        let n = stream.read(&mut buf).unwrap_or(0);
-        let _ = req_tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
-        let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+        // The status bar's reachability probe connects and hangs up without
+        // a request: only a connection that sends one is answered.
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut buf = [0u8; 4096];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            if n == 0 {
+                continue;
+            }
+            let _ = go_rx.recv();
+            let _ = req_tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+            let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+            break;
+        }
     });
     (url, go_tx, req_rx)
 }

@@ -33,6 +33,15 @@ pub use invoicing::{
     proof_data,
 };
 
+/// A member with a card bound at (simulated) ECPay, so the member-card
+/// tender can be tried in demo mode: number, name, BindCardID, card hint.
+pub const DEMO_MEMBER: (&str, &str, &str, &str) = (
+    "1001",
+    "王小明 Demo member",
+    "demo-bind-0001",
+    "4311-95**-****-2222",
+);
+
 /// Staff that demo mode creates so a newcomer can sign in at once.
 pub const DEMO_USERS: [(&str, Role, &str); 2] = [
     ("示範收銀員 Demo cashier", Role::Cashier, "0000"),
@@ -168,6 +177,11 @@ impl Terminal {
                 self.journal
                     .add_user(name, role, &Secret::new(pin), "demo")?;
             }
+        }
+        let (member, display_name, bind_card_id, hint) = DEMO_MEMBER;
+        if self.journal.member(member)?.is_none() {
+            self.journal.add_member(member, display_name)?;
+            self.journal.bind_card(member, bind_card_id, hint)?;
         }
         Ok(())
     }

@@ -1039,10 +1039,11 @@ impl Terminal {
             return Ok(());
         }
         let policy = payments.policy;
+        // `polls: 0` leaves the asking to the caller (the GUI's 確認中 screen).
         let polls = if id == GatewayId::Goodbuy {
             1
         } else {
-            policy.polls.max(1)
+            policy.polls
         };
         for poll in 1..=polls {
             payments.emit(PayEvent::Unknown {

@@ -16,11 +16,18 @@ use crate::sale::Cart;
 use crate::terminal::{Terminal, TerminalError};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
-use crate::ui::screen::{close_day, done, history, sale, settings, sign_in, tender};
+use crate::ui::screen::{close_day, confirming, done, history, sale, settings, sign_in, tender};
 use crate::ui::theme;
+use crate::ui::wallet::{Finished, WalletPay};
 
 /// The till locks itself after this long without a touch or key.
 pub const IDLE_LOCK: Duration = Duration::from_secs(5 * 60);
+
+/// How often the status bar's counts are re-read from the journal.
+const STATUS_EVERY: Duration = Duration::from_secs(30);
+
+/// How often the 確認中 screen asks the gateway again on its own.
+pub const CONFIRM_EVERY: Duration = Duration::from_secs(5);
 
 pub struct App {
     lang: Lang,
@@ -53,6 +60,31 @@ pub struct App {
     buyer_error: Option<String>,
     /// The config file the Settings screen saves to; `None` in demo mode.
     config_path: Option<std::path::PathBuf>,
+    /// What the status bar shows, refreshed on the clock tick and after
+    /// every job (not on every frame: it reads the journal).
+    status: Status,
+    /// Gateway reachability probes (configured gateways; in demo mode the
+    /// simulators, once started).
+    health: Option<crate::ui::health::GatewayHealth>,
+    /// Whether to probe at all: the real app does; an app built around a
+    /// test's terminal does not (tests never reach outside loopback).
+    probe_gateways: bool,
+    /// How hard a payment in doubt is resolved before 確認中 takes over.
+    resolve_policy: crate::terminal::payment::ResolvePolicy,
+}
+
+/// Counts for the status bar.
+#[derive(Debug, Default, Clone)]
+struct Status {
+    /// Payments and refunds whose result is still in doubt.
+    open_payments: usize,
+    /// E-invoice messages not yet taken by the Turnkey uploader.
+    uploads_waiting: usize,
+    /// Of those, past the 48-hour B2C upload deadline.
+    uploads_overdue: usize,
+    /// The last print's outcome (`None` before the first print).
+    printer: Option<Result<(), String>>,
+    refreshed: Option<Instant>,
 }
 
 enum Screen {
@@ -67,6 +99,8 @@ enum Screen {
     },
     /// Manager settings (or, for a cashier, why not).
     Settings(Box<settings::State>),
+    /// A payment in doubt, or the start-up check of open ones (確認中).
+    Confirming(confirming::State),
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +127,9 @@ pub enum Message {
     Scanner(ScannerEvent),
     /// Time to look whether the payment in flight has finished.
     PayPoll(Instant),
+    Confirming(confirming::Message),
+    /// Time to ask the gateway again about a payment in doubt.
+    ConfirmTick(Instant),
     /// A clock tick for the idle lock.
     Tick(Instant),
 }
@@ -131,7 +168,8 @@ impl App {
     /// journal cannot be opened, a screen that says why).
     pub fn boot(setup: &Setup) -> App {
         let terminal = Terminal::open(&setup.config, &setup.source).map_err(|e| e.to_string());
-        let mut app = App::build(&setup.config, terminal, setup.catalogue.clone());
+        let mut app =
+            App::build(&setup.config, terminal, setup.catalogue.clone()).with_gateway_probes();
         if let Source::File(path) = &setup.source {
             app.config_path = Some(path.clone());
         }
@@ -178,6 +216,50 @@ impl App {
             buyer: crate::einvoice::buyer::BuyerChoice::Print,
             buyer_error: None,
             config_path: None,
+            status: Status::default(),
+            resolve_policy: crate::ui::wallet::counter_policy(),
+            health: None,
+            probe_gateways: false,
+        }
+        .with_status()
+    }
+
+    /// Probe the gateways' reachability for the status bar (every
+    /// [`crate::ui::health::PROBE_EVERY`], on a thread of its own).
+    pub fn with_gateway_probes(mut self) -> App {
+        self.probe_gateways = true;
+        self.refresh_status();
+        self
+    }
+
+    fn with_status(mut self) -> App {
+        self.refresh_status();
+        self
+    }
+
+    /// Re-read the counts the status bar shows.
+    fn refresh_status(&mut self) {
+        let Ok(terminal) = &self.terminal else { return };
+        self.status.open_payments = terminal
+            .journal()
+            .unresolved_attempts()
+            .map(|a| a.iter().filter(|a| a.gateway.is_some()).count())
+            .unwrap_or(0);
+        if let Ok(s) = terminal.invoicing_status(&self.config) {
+            self.status.uploads_waiting = s.pending_files.len() + s.not_written.len();
+            self.status.uploads_overdue = s.overdue.len();
+        }
+        self.status.refreshed = Some(Instant::now());
+        if self.probe_gateways && self.health.is_none() {
+            // In demo mode the simulators are probed once they are running.
+            let targets = match (&self.wallet, self.demo) {
+                (Some(Ok(w)), _) => Some(crate::ui::health::targets(w.config())),
+                (_, false) => Some(crate::ui::health::targets(&self.config)),
+                _ => None,
+            };
+            if let Some(targets) = targets {
+                self.health = Some(crate::ui::health::GatewayHealth::start(targets));
+            }
         }
     }
 
@@ -196,9 +278,50 @@ impl App {
         title
     }
 
+    /// What the customer-facing window shows now.
+    pub fn customer_display(&self) -> crate::ui::customer::CustomerDisplay {
+        use crate::ui::customer::CustomerDisplay as D;
+        let total = self.cart.total();
+        if self.lock.is_some() && !matches!(self.screen, Screen::Paying { .. }) {
+            return D::Welcome {
+                store: self.config.store.name.clone(),
+            };
+        }
+        match &self.screen {
+            Screen::Sale(_) if self.cart.is_empty() => D::Welcome {
+                store: self.config.store.name.clone(),
+            },
+            Screen::Sale(_) => D::Basket {
+                lines: self
+                    .cart
+                    .lines()
+                    .iter()
+                    .map(|l| (l.name.clone(), l.qty, l.total().unwrap_or(l.unit_price)))
+                    .collect(),
+                total,
+            },
+            Screen::Tender(_) => D::Due { total },
+            Screen::Paying { .. } | Screen::Confirming(_) => D::Processing { total },
+            Screen::Done(d) => D::Paid {
+                total: d.total,
+                change: d.change,
+            },
+            _ => D::Welcome {
+                store: self.config.store.name.clone(),
+            },
+        }
+    }
+
     /// Who is signed in.
     pub fn user(&self) -> Option<&User> {
         self.terminal.as_ref().ok().and_then(|t| t.user())
+    }
+
+    /// Resolve payments in doubt by this policy before the 確認中 screen
+    /// takes over (tests use none, to see that screen at once).
+    pub fn with_resolve_policy(mut self, policy: crate::terminal::payment::ResolvePolicy) -> App {
+        self.resolve_policy = policy;
+        self
     }
 
     /// Print on this printer instead of the configured one (tests).
@@ -221,8 +344,10 @@ impl App {
 
     /// The screen's name, for tests and logs.
     pub fn screen_name(&self) -> &'static str {
-        if matches!(self.screen, Screen::Paying { .. }) {
-            return "paying";
+        match self.screen {
+            Screen::Paying { .. } if self.lock.is_none() => return "paying",
+            Screen::Confirming(_) if self.lock.is_none() => return "confirming",
+            _ => {}
         }
         if self.terminal.is_err() {
             return "error";
@@ -239,12 +364,22 @@ impl App {
             Screen::Paying { .. } => "paying",
             Screen::Settings(ref s) if s.is_refused() => "settings_refused",
             Screen::Settings(_) => "settings",
+            Screen::Confirming(_) => "confirming",
         }
     }
 
     pub fn update(&mut self, message: Message) {
         match message {
-            Message::Tick(now) => return self.idle_check(now),
+            Message::Tick(now) => {
+                if self
+                    .status
+                    .refreshed
+                    .is_none_or(|r| now.saturating_duration_since(r) >= STATUS_EVERY)
+                {
+                    self.refresh_status();
+                }
+                return self.idle_check(now);
+            }
             Message::Key(press) => {
                 self.last_activity = Instant::now();
                 let routed = self.keys.press(press);
@@ -256,16 +391,13 @@ impl App {
             }
             Message::Scanner(event) => return self.scanner_event(event),
             Message::PayPoll(_) => {
-                let done = self
-                    .wallet
-                    .as_mut()
-                    .and_then(|w| w.as_mut().ok())
-                    .and_then(|w| w.poll());
-                if let Some((terminal, result)) = done {
-                    self.payment_finished(terminal, result);
+                let done = self.wallet_mut().and_then(|w| w.poll());
+                if let Some((terminal, finished)) = done {
+                    self.job_finished(terminal, finished);
                 }
                 return;
             }
+            Message::ConfirmTick(_) => return self.check_payment_in_doubt(),
             _ => {}
         }
         self.last_activity = Instant::now();
@@ -278,7 +410,21 @@ impl App {
             | Message::Key(_)
             | Message::KeyTick(_)
             | Message::Scanner(_)
-            | Message::PayPoll(_) => {}
+            | Message::PayPoll(_)
+            | Message::ConfirmTick(_) => {}
+            Message::Confirming(m) => {
+                let event = match &mut self.screen {
+                    Screen::Confirming(state) => state.update(m),
+                    _ => None,
+                };
+                match event {
+                    Some(confirming::Event::CheckNow) => self.check_payment_in_doubt(),
+                    Some(confirming::Event::Continue) => {
+                        self.screen = Screen::Sale(sale::State::default())
+                    }
+                    None => {}
+                }
+            }
             Message::SignOut => self.lock_now(None),
             Message::ToggleLanguage | Message::Shortcut(Shortcut::Language) => {
                 self.lang = self.lang.toggled()
@@ -298,6 +444,26 @@ impl App {
                             self.screen = Screen::Sale(sale::State::default())
                         }
                         Some(tender::Event::PaidCash { received }) => self.pay_cash(received),
+                        Some(tender::Event::FindMember(no)) => self.find_member(&no),
+                        Some(tender::Event::PayBoundCard {
+                            member_id,
+                            bind_card_id,
+                        }) => self.send_to_gateway(
+                            crate::terminal::payment::Tender::With(
+                                crate::gateway::client::PayWith::BoundCard {
+                                    bind_card_id,
+                                    member_id,
+                                },
+                            ),
+                            t(self.lang, "tender.tab_member"),
+                        ),
+                        Some(tender::Event::PayLater { pay_type, phone }) => self.send_to_gateway(
+                            crate::terminal::payment::Tender::With(
+                                crate::gateway::client::PayWith::PayLater { pay_type, phone },
+                            ),
+                            t(self.lang, "tender.tab_later"),
+                        ),
+                        Some(tender::Event::PayPage) => self.start_paypage(),
                         None => {}
                     }
                 }
@@ -370,7 +536,10 @@ impl App {
             && let Ok(terminal) = self.terminal.as_mut()
         {
             match terminal.sign_in(&name, &pin) {
-                Ok(_) => self.lock = None,
+                Ok(_) => {
+                    self.lock = None;
+                    self.recover_open_payments();
+                }
                 Err(TerminalError::WrongPin) => {
                     if let Some(state) = self.lock.as_mut() {
                         state.refused(t(lang, "signin.wrong"));
@@ -552,18 +721,23 @@ impl App {
             return Err(self.printer.as_ref().err().cloned().unwrap_or_default());
         };
         let bytes = crate::print::encode(document, &printer.profile).map_err(|e| e.to_string())?;
-        terminal
+        let outcome = terminal
             .print(printer, kind, &bytes, sale, approval)
-            .map(|_| ())
-            .map_err(|e| {
-                tracing::warn!(kind, "not printed: {e}");
-                match e {
-                    crate::terminal::PrintError::Terminal(TerminalError::WrongPin) => {
-                        t(lang, "signin.wrong")
-                    }
-                    other => other.to_string(),
+            .map(|_| ());
+        if let Err(crate::terminal::PrintError::Printer { error, .. }) = &outcome {
+            self.status.printer = Some(Err(error.error.to_string()));
+        } else if outcome.is_ok() {
+            self.status.printer = Some(Ok(()));
+        }
+        outcome.map_err(|e| {
+            tracing::warn!(kind, "not printed: {e}");
+            match e {
+                crate::terminal::PrintError::Terminal(TerminalError::WrongPin) => {
+                    t(lang, "signin.wrong")
                 }
-            })
+                other => other.to_string(),
+            }
+        })
     }
 
     fn print_x(&mut self) {
@@ -704,20 +878,16 @@ impl App {
             }
             Err(e) => return self.tender_notice(e.to_string()),
         };
-        if self.wallet.is_none() {
-            let demo = self.demo();
-            self.wallet = Some(crate::ui::wallet::WalletPay::start(&self.config, demo));
+        self.send_to_gateway(crate::terminal::payment::Tender::Scan(code), what);
+    }
+
+    /// Journal the sale if it is not yet and send the tender to its
+    /// gateway; the progress screen names `what` was presented.
+    fn send_to_gateway(&mut self, tender: crate::terminal::payment::Tender, what: String) {
+        if let Err(e) = self.start_wallet() {
+            return self.tender_notice(e);
         }
-        let wallet = match self.wallet.as_mut() {
-            Some(Ok(w)) => w,
-            Some(Err(e)) => {
-                let e = e.clone();
-                return self.tender_notice(e);
-            }
-            None => return,
-        };
-        let Ok(mut terminal) = std::mem::replace(&mut self.terminal, Err(t(lang, "paying.busy")))
-        else {
+        let Some(mut terminal) = self.take_terminal() else {
             return;
         };
         let sale = match &self.open_sale {
@@ -731,8 +901,33 @@ impl App {
             },
         };
         self.open_sale = Some(sale.clone());
-        wallet.pay(terminal, sale, code, self.cart.total(), &self.cart);
+        let total = self.cart.total();
+        if let Some(Ok(wallet)) = self.wallet.as_mut() {
+            wallet.pay(terminal, sale, tender, total, &self.cart);
+        }
         self.screen = Screen::Paying { what };
+    }
+
+    /// A member's bound cards, for the member-card tab.
+    fn find_member(&mut self, no: &str) {
+        let lang = self.lang;
+        let found = match &self.terminal {
+            Ok(t) => t.journal().member(no),
+            Err(_) => return,
+        };
+        match found {
+            Ok(m) => {
+                if let Screen::Tender(state) = &mut self.screen {
+                    state.show_member(m, lang);
+                }
+            }
+            Err(e) => self.tender_notice(e.to_string()),
+        }
+    }
+
+    fn start_paypage(&mut self) {
+        let msg = t(self.lang, "tender.paypage_unavailable");
+        self.tender_notice(msg);
     }
 
     fn tender_notice(&mut self, message: String) {
@@ -767,14 +962,13 @@ impl App {
                     invoice,
                 });
             }
+            Ok(r) if !r.state.is_final() => {
+                // In doubt: never a failure, and never a second charge.
+                self.screen = Screen::Confirming(confirming::State::payment(&r));
+            }
             Ok(r) => {
                 let mut state = tender::State::new(total);
-                let text = if r.state.is_final() {
-                    r.message.clone()
-                } else {
-                    crate::ui::i18n::tf(self.lang, "paying.unknown", &[("message", &r.message)])
-                };
-                state.refused(text);
+                state.refused(r.message.clone());
                 self.screen = Screen::Tender(state);
             }
             Err(e) => {
@@ -785,20 +979,146 @@ impl App {
         }
     }
 
-    /// Wait for a wallet payment in flight (tests; bounded).
+    /// Wait for the gateway job in flight (tests; bounded).
     pub fn wait_for_payment(&mut self, timeout: Duration) -> bool {
-        let done = self
-            .wallet
-            .as_mut()
-            .and_then(|w| w.as_mut().ok())
-            .and_then(|w| w.wait(timeout));
+        let done = self.wallet_mut().and_then(|w| w.wait(timeout));
         match done {
-            Some((terminal, result)) => {
-                self.payment_finished(terminal, result);
+            Some((terminal, finished)) => {
+                self.job_finished(terminal, finished);
                 true
             }
             None => false,
         }
+    }
+
+    /// Ask the gateway about the payment in doubt now, as the timer would
+    /// (tests).
+    pub fn check_now(&mut self) {
+        self.check_payment_in_doubt();
+    }
+
+    fn wallet_mut(&mut self) -> Option<&mut WalletPay> {
+        self.wallet.as_mut().and_then(|w| w.as_mut().ok())
+    }
+
+    /// The gateways (simulators in demo mode), started on first use.
+    fn start_wallet(&mut self) -> Result<(), String> {
+        if self.wallet.is_none() {
+            self.wallet = Some(WalletPay::start(
+                &self.config,
+                self.demo,
+                self.resolve_policy,
+            ));
+        }
+        match &self.wallet {
+            Some(Err(e)) => Err(e.clone()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The terminal leaves with a gateway job; the screens show the wait.
+    fn take_terminal(&mut self) -> Option<Terminal> {
+        let busy = Err(t(self.lang, "paying.busy"));
+        std::mem::replace(&mut self.terminal, busy).ok()
+    }
+
+    /// A gateway job came back with the terminal.
+    fn job_finished(&mut self, terminal: Terminal, finished: Finished) {
+        match finished {
+            Finished::Pay(result) => self.payment_finished(terminal, result),
+            Finished::Check(result) => {
+                self.terminal = Ok(terminal);
+                match result {
+                    Ok(r) if r.state.is_final() => {
+                        let sale_no = self.open_sale.clone();
+                        let at_counter =
+                            sale_no.as_ref().is_some_and(|s| s.to_string() == r.sale_no);
+                        if at_counter {
+                            if let Some(terminal) = self.take_terminal() {
+                                self.payment_finished(terminal, Ok(r));
+                            }
+                        } else {
+                            self.screen = Screen::Sale(sale::State::default());
+                        }
+                    }
+                    Ok(r) => {
+                        if let Screen::Confirming(state) = &mut self.screen {
+                            state.still_open(r.message.clone());
+                        }
+                    }
+                    Err(e) => {
+                        if let Screen::Confirming(state) = &mut self.screen {
+                            state.still_open(e.to_string());
+                        }
+                    }
+                }
+            }
+            Finished::Recover(result) => {
+                self.terminal = Ok(terminal);
+                if let Screen::Confirming(state) = &mut self.screen {
+                    match result {
+                        Ok(results) => state.recovered(results),
+                        Err(e) => {
+                            state.still_open(e.to_string());
+                            state.recovered(Vec::new());
+                        }
+                    }
+                }
+            }
+        }
+        self.refresh_status();
+    }
+
+    /// Ask again about the payment on the 確認中 screen, unless a question
+    /// is already out.
+    fn check_payment_in_doubt(&mut self) {
+        let trade = match &self.screen {
+            Screen::Confirming(state) => match state.trade_no() {
+                Some(t) => t.to_string(),
+                None => return,
+            },
+            _ => return,
+        };
+        if self.wallet_mut().is_none_or(|w| w.busy()) {
+            return;
+        }
+        let Ok(trade) = trade.parse::<crate::sale::TradeNo>() else {
+            return;
+        };
+        let Some(terminal) = self.take_terminal() else {
+            return;
+        };
+        if let Some(wallet) = self.wallet_mut() {
+            wallet.check(terminal, trade);
+        }
+    }
+
+    /// After sign-in: payments a crash or a lost answer left open are
+    /// settled first, on the 確認中 screen, before anything new is charged.
+    fn recover_open_payments(&mut self) {
+        let open = match &self.terminal {
+            Ok(t) => t
+                .journal()
+                .unresolved_attempts()
+                .map(|a| a.iter().filter(|a| a.gateway.is_some()).count())
+                .unwrap_or(0),
+            Err(_) => return,
+        };
+        if open == 0 || self.wallet_mut().is_some_and(|w| w.busy()) {
+            return;
+        }
+        if let Err(e) = self.start_wallet() {
+            tracing::warn!("cannot check open payments: {e}");
+            return;
+        }
+        let Some(terminal) = self.take_terminal() else {
+            return;
+        };
+        tracing::info!(open, "checking payments left open");
+        if let Some(wallet) = self.wallet_mut() {
+            wallet.recover(terminal);
+        }
+        self.screen = Screen::Confirming(confirming::State::recovery());
     }
 
     /// Print a sale's receipt from the journal (for cash it also opens the
@@ -879,6 +1199,9 @@ impl App {
                 self.update(Message::Tender(tender::Message::Backspace))
             }
             (Screen::Done(_), Shortcut::Enter | Shortcut::Escape) => self.next_customer(),
+            (Screen::Confirming(state), Shortcut::Enter) if state.recovery_done() => {
+                self.update(Message::Confirming(confirming::Message::Continue))
+            }
             (Screen::Sale(_), Shortcut::CloseDay) => self.open_close_day(),
             (Screen::Sale(_), Shortcut::History) => self.open_history(),
             (Screen::Sale(_), Shortcut::Settings) => self.open_settings(),
@@ -933,8 +1256,17 @@ impl App {
         if self.lock.is_none() {
             subs.push(iced::time::every(Duration::from_secs(5)).map(Message::Tick));
         }
-        if matches!(self.screen, Screen::Paying { .. }) {
+        let busy = self
+            .wallet
+            .as_ref()
+            .and_then(|w| w.as_ref().ok())
+            .is_some_and(|w| w.busy());
+        if busy {
             subs.push(iced::time::every(Duration::from_millis(250)).map(Message::PayPoll));
+        } else if let Screen::Confirming(state) = &self.screen
+            && state.trade_no().is_some()
+        {
+            subs.push(iced::time::every(CONFIRM_EVERY).map(Message::ConfirmTick));
         }
         if let Screen::Settings(s) = &self.screen
             && s.busy()
@@ -951,7 +1283,9 @@ impl App {
         let lang = self.lang;
         let body: Element<'_, Message> = match (&self.terminal, &self.lock, &self.screen) {
             // The terminal is away with the payment: show the wait.
-            (_, None, screen @ Screen::Paying { .. }) => self.screen_view(screen),
+            (_, None, screen @ (Screen::Paying { .. } | Screen::Confirming(_))) => {
+                self.screen_view(screen)
+            }
             (Err(e), _, _) => container(
                 column![
                     text(t(lang, "app.cannot_start"))
@@ -1059,24 +1393,41 @@ impl App {
             }
             Screen::Done(state) => state.view(lang).map(Message::Done),
             Screen::Paying { what } => {
-                let secs = self
-                    .wallet
-                    .as_ref()
-                    .and_then(|w| w.as_ref().ok())
+                let wallet = self.wallet.as_ref().and_then(|w| w.as_ref().ok());
+                let secs = wallet
                     .and_then(|w| w.waiting())
                     .map(|d| d.as_secs())
                     .unwrap_or(0);
+                let doing = wallet
+                    .and_then(|w| w.progress())
+                    .map(|e| confirming::progress_text(e, lang))
+                    .unwrap_or_default();
                 container(
-                    text(crate::ui::i18n::tf(
-                        lang,
-                        "paying.waiting",
-                        &[("what", what), ("secs", &secs.to_string())],
-                    ))
-                    .size(theme::TEXT_TOTAL),
+                    column![
+                        text(crate::ui::i18n::tf(
+                            lang,
+                            "paying.waiting",
+                            &[("what", what), ("secs", &secs.to_string())],
+                        ))
+                        .size(theme::TEXT_TOTAL),
+                        text(doing).size(theme::TEXT),
+                    ]
+                    .spacing(theme::GAP)
+                    .align_x(Alignment::Center),
                 )
                 .center(Length::Fill)
                 .style(theme::panel)
                 .into()
+            }
+            Screen::Confirming(state) => {
+                let wallet = self.wallet.as_ref().and_then(|w| w.as_ref().ok());
+                state
+                    .view(
+                        wallet.and_then(|w| w.progress()),
+                        wallet.is_some_and(|w| w.busy()),
+                        lang,
+                    )
+                    .map(Message::Confirming)
             }
             Screen::History(state) => {
                 let managers = self.managers();
@@ -1091,40 +1442,87 @@ impl App {
     }
 
     fn status_bar(&self) -> Element<'_, Message> {
+        use crate::ui::health::Reach;
         let lang = self.lang;
-        let printer = format!(
-            "{}: {}",
-            t(lang, "status.printer"),
-            if self.demo() {
-                t(lang, "status.virtual")
-            } else {
-                t(lang, "status.ready")
+        let small = |s: String| text(s).size(theme::TEXT_SMALL);
+        let alert = |s: String| text(s).size(theme::TEXT_SMALL).color(theme::DANGER_RED);
+        let mut bar = row![].spacing(theme::PAD).align_y(Alignment::Center);
+
+        let printer = t(lang, "status.printer");
+        bar = bar.push(match (&self.printer, &self.status.printer) {
+            (Err(e), _) => alert(format!("{printer}: {e}")),
+            (Ok(_), Some(Err(e))) => alert(format!("{printer}: {e}")),
+            (Ok(_), _) if self.demo() => small(format!("{printer}: {}", t(lang, "status.virtual"))),
+            (Ok(_), _) => small(format!("{printer}: {}", t(lang, "status.ready"))),
+        });
+        match &self.scanner_state {
+            None => {}
+            Some(Ok(source)) => {
+                bar = bar.push(small(format!("{}: {source}", t(lang, "status.scanner"))))
             }
+            Some(Err(source)) => {
+                bar = bar.push(alert(format!(
+                    "{}: {source} {}",
+                    t(lang, "status.scanner"),
+                    t(lang, "status.disconnected")
+                )))
+            }
+        }
+
+        let gateways = t(lang, "status.gateways");
+        let found = self.health.as_ref().map(|h| h.found()).unwrap_or_default();
+        let down: Vec<&str> = found
+            .iter()
+            .filter(|(_, r)| matches!(r, Reach::Unreachable(_)))
+            .map(|(g, _)| confirming::gateway_label(*g, lang))
+            .collect();
+        bar = bar.push(if !down.is_empty() {
+            alert(format!(
+                "{gateways}: {} {}",
+                down.join("、"),
+                t(lang, "status.unreachable")
+            ))
+        } else if !found.is_empty() {
+            small(format!("{gateways}: {}", t(lang, "status.reachable")))
+        } else if self.demo() {
+            small(format!("{gateways}: {}", t(lang, "status.simulated")))
+        } else if self.health.is_some() {
+            small(format!("{gateways}: {}", t(lang, "status.checking")))
+        } else {
+            small(String::new())
+        });
+
+        if self.status.open_payments > 0 {
+            bar = bar.push(alert(crate::ui::i18n::tf(
+                lang,
+                "status.open_payments",
+                &[("n", &self.status.open_payments.to_string())],
+            )));
+        }
+        if self.status.uploads_overdue > 0 {
+            bar = bar.push(alert(crate::ui::i18n::tf(
+                lang,
+                "status.uploads_overdue",
+                &[("n", &self.status.uploads_overdue.to_string())],
+            )));
+        } else if self.status.uploads_waiting > 0 {
+            bar = bar.push(small(crate::ui::i18n::tf(
+                lang,
+                "status.uploads_waiting",
+                &[("n", &self.status.uploads_waiting.to_string())],
+            )));
+        }
+        bar = bar.push(
+            text(t(lang, "keys.hint"))
+                .size(theme::TEXT_SMALL)
+                .width(Length::Fill)
+                .align_x(Alignment::End),
         );
-        let scanner = match &self.scanner_state {
-            None => String::new(),
-            Some(Ok(source)) => format!("{}: {source}", t(lang, "status.scanner")),
-            Some(Err(source)) => format!(
-                "{}: {source} {}",
-                t(lang, "status.scanner"),
-                t(lang, "status.disconnected")
-            ),
-        };
-        container(
-            row![
-                text(printer).size(theme::TEXT_SMALL),
-                text(scanner).size(theme::TEXT_SMALL),
-                text(t(lang, "keys.hint"))
-                    .size(theme::TEXT_SMALL)
-                    .width(Length::Fill)
-                    .align_x(Alignment::End),
-            ]
-            .spacing(theme::PAD),
-        )
-        .padding([8, 16])
-        .width(Length::Fill)
-        .style(theme::status_bar)
-        .into()
+        container(bar)
+            .padding([8, 16])
+            .width(Length::Fill)
+            .style(theme::status_bar)
+            .into()
     }
 }
 

@@ -2,6 +2,8 @@
 //! rules: it shows domain state and sends the cashier's intent on.
 
 pub mod app;
+pub mod customer;
+pub mod health;
 pub mod i18n;
 pub mod keys;
 pub mod scanner;
@@ -18,8 +20,12 @@ pub use app::{App, Message, Setup};
 pub const FONT_BYTES: &[u8] = crate::print::font::FONT_BYTES;
 pub const FONT_FAMILY: &str = "Noto Sans Mono CJK TC";
 
-/// Open the terminal window and run until it is closed.
+/// Open the terminal window (and the customer's, when configured) and run
+/// until the terminal window is closed.
 pub fn run(setup: Setup) -> iced::Result {
+    if setup.config.display.customer_window {
+        return two_windows::run(setup);
+    }
     iced::application(move || App::boot(&setup), App::update, App::view)
         .title(App::title)
         .subscription(App::subscription)
@@ -29,6 +35,97 @@ pub fn run(setup: Setup) -> iced::Result {
         .window_size((1280.0, 800.0))
         .centered()
         .run()
+}
+
+/// The cashier's window and the customer's, as one iced daemon: the app
+/// is the same; only the customer window's view is added.
+mod two_windows {
+    use iced::{Element, Size, Subscription, Task, window};
+
+    use super::customer::{self, QrCache};
+    use super::{App, FONT_BYTES, FONT_FAMILY, Message, Setup, theme};
+
+    struct Shell {
+        app: App,
+        cashier: window::Id,
+        customer: window::Id,
+        qr: QrCache,
+    }
+
+    #[derive(Debug, Clone)]
+    enum ShellMessage {
+        App(Message),
+        Opened,
+        Closed(window::Id),
+    }
+
+    pub fn run(setup: Setup) -> iced::Result {
+        iced::daemon(move || boot(&setup), update, view)
+            .title(title)
+            .subscription(subscription)
+            .theme(|_: &Shell, _| theme::theme())
+            .font(FONT_BYTES)
+            .default_font(iced::Font::with_name(FONT_FAMILY))
+            .run()
+    }
+
+    fn boot(setup: &Setup) -> (Shell, Task<ShellMessage>) {
+        let (cashier, open_cashier) = window::open(window::Settings {
+            size: Size::new(1280.0, 800.0),
+            position: window::Position::Centered,
+            ..window::Settings::default()
+        });
+        let (customer, open_customer) = window::open(window::Settings {
+            size: Size::new(800.0, 600.0),
+            ..window::Settings::default()
+        });
+        let shell = Shell {
+            app: App::boot(setup),
+            cashier,
+            customer,
+            qr: QrCache::new(),
+        };
+        let opened = Task::batch([open_cashier, open_customer]).map(|_| ShellMessage::Opened);
+        (shell, opened)
+    }
+
+    fn update(shell: &mut Shell, message: ShellMessage) -> Task<ShellMessage> {
+        match message {
+            ShellMessage::App(m) => shell.app.update(m),
+            ShellMessage::Opened => {}
+            // Closing the cashier's window ends the till; the customer's
+            // window alone can be closed and the till goes on.
+            ShellMessage::Closed(id) if id == shell.cashier => return iced::exit(),
+            ShellMessage::Closed(_) => {}
+        }
+        if let customer::CustomerDisplay::PayPage { url, .. } = shell.app.customer_display() {
+            shell.qr.set(&url);
+        }
+        Task::none()
+    }
+
+    fn view(shell: &Shell, id: window::Id) -> Element<'_, ShellMessage> {
+        if id == shell.customer {
+            customer::view(shell.app.customer_display(), &shell.qr)
+        } else {
+            shell.app.view().map(ShellMessage::App)
+        }
+    }
+
+    fn title(shell: &Shell, id: window::Id) -> String {
+        if id == shell.customer {
+            format!("{} · 顧客顯示 Customer display", shell.app.title())
+        } else {
+            shell.app.title()
+        }
+    }
+
+    fn subscription(shell: &Shell) -> Subscription<ShellMessage> {
+        Subscription::batch([
+            shell.app.subscription().map(ShellMessage::App),
+            window::close_events().map(ShellMessage::Closed),
+        ])
+    }
 }
 
 #[cfg(test)]

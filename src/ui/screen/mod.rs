@@ -3,6 +3,7 @@
 //! of reaching up (the halloy pattern).
 
 pub mod close_day;
+pub mod confirming;
 pub mod done;
 pub mod history;
 pub mod sale;

@@ -1,10 +1,15 @@
-//! Taking payment. Today: cash with change on an on-screen keypad (digits,
-//! Backspace and Enter on a keyboard work too). Wallet, bound-card, PayPage
-//! and pay-later tenders join here with the gateway workflow.
+//! Taking payment. A wallet code scanned here (any scanner) goes to its
+//! gateway whatever tab is showing; the tabs are what the cashier chooses:
+//! cash with change on an on-screen keypad (digits, Backspace and Enter on
+//! a keyboard work too), a member's card bound at ECPay, the customer
+//! paying on their own phone (MyPay PayPage), or a pay-later slip (ATM
+//! transfer, convenience-store code, card) from the aggregator.
 
-use iced::widget::{button, column, container, row, text};
+use iced::widget::{Column, button, column, container, row, text, text_input};
 use iced::{Alignment, Element, Length};
 
+use crate::gateway::goodbuy::PayType;
+use crate::journal::Member;
 use crate::money::Ntd;
 use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::theme;
@@ -16,6 +21,35 @@ pub struct State {
     /// Digits typed for the cash received.
     received: String,
     notice: Option<String>,
+    mode: Mode,
+    /// Member card tab: the number typed or scanned, and who it found.
+    member_no: String,
+    member: Option<Member>,
+    /// Pay-later tab.
+    later: Later,
+    later_phone: String,
+    later_name: String,
+    /// Last 5 digits of the account (ATM) or last 4 of the card (credit).
+    later_digits: String,
+}
+
+/// The tender tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Cash,
+    MemberCard,
+    PayPage,
+    PayLater,
+}
+
+/// Which pay-later order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Later {
+    #[default]
+    Atm,
+    Store,
+    Credit,
 }
 
 #[derive(Debug, Clone)]
@@ -27,6 +61,16 @@ pub enum Message {
     Quick(Ntd),
     Confirm,
     Back,
+    Mode(Mode),
+    MemberNo(String),
+    FindMember,
+    PayCard(String),
+    StartPayPage,
+    Later(Later),
+    LaterPhone(String),
+    LaterName(String),
+    LaterDigits(String),
+    CreateSlip,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +80,20 @@ pub enum Event {
         received: Ntd,
     },
     Back,
+    /// Look the member up (the parent has the journal).
+    FindMember(String),
+    /// Charge this member's bound card.
+    PayBoundCard {
+        member_id: String,
+        bind_card_id: String,
+    },
+    /// Show a PayPage QR for the customer's phone.
+    PayPage,
+    /// Create a pay-later order and print its slip.
+    PayLater {
+        pay_type: PayType,
+        phone: String,
+    },
 }
 
 /// Banknotes the keypad offers; NT$ notes are 100, 500, 1000 (200 and 2000 are rare).
@@ -47,7 +105,68 @@ impl State {
             due,
             received: String::new(),
             notice: None,
+            mode: Mode::Cash,
+            member_no: String::new(),
+            member: None,
+            later: Later::Atm,
+            later_phone: String::new(),
+            later_name: String::new(),
+            later_digits: String::new(),
         }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The member the parent found for the number typed (or none).
+    pub fn show_member(&mut self, member: Option<Member>, lang: Lang) {
+        self.notice = match &member {
+            None => Some(t(lang, "tender.no_member")),
+            Some(m) if m.cards.is_empty() => Some(t(lang, "tender.no_card")),
+            Some(_) => None,
+        };
+        self.member = member;
+    }
+
+    /// The pay-later order as the form says, or why not.
+    fn pay_later(&self, lang: Lang) -> Result<Event, String> {
+        let phone: String = self
+            .later_phone
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        if !(phone.len() == 10
+            && phone.starts_with("09")
+            && phone.chars().all(|c| c.is_ascii_digit()))
+        {
+            return Err(t(lang, "tender.bad_phone"));
+        }
+        let name = self.later_name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 50 {
+            return Err(t(lang, "tender.bad_name"));
+        }
+        let digits = self.later_digits.trim();
+        let want = match self.later {
+            Later::Atm => 5,
+            Later::Credit => 4,
+            Later::Store => 0,
+        };
+        if want > 0 && !(digits.len() == want && digits.chars().all(|c| c.is_ascii_digit())) {
+            return Err(tf(lang, "tender.bad_digits", &[("n", &want.to_string())]));
+        }
+        let pay_type = match self.later {
+            Later::Atm => PayType::Atm {
+                account_owner: name,
+                account_last5: vec![digits.to_string()],
+            },
+            Later::Store => PayType::Store { payer: name },
+            Later::Credit => PayType::Credit {
+                card_owner: name,
+                card_last4: digits.to_string(),
+            },
+        };
+        Ok(Event::PayLater { pay_type, phone })
     }
 
     pub fn due(&self) -> Ntd {
@@ -66,6 +185,10 @@ impl State {
     pub fn update(&mut self, message: Message, lang: Lang) -> Option<Event> {
         self.notice = None;
         match message {
+            Message::Digit(d) if d.is_ascii_digit() && self.mode == Mode::MemberCard => {
+                self.member_no.push(d);
+                self.member = None;
+            }
             Message::Digit(d) if d.is_ascii_digit() => {
                 // 8 digits is more cash than any till holds.
                 if self.received.len() < 8 && !(self.received.is_empty() && d == '0') {
@@ -73,12 +196,61 @@ impl State {
                 }
             }
             Message::Digit(_) => {}
+            Message::Backspace if self.mode == Mode::MemberCard => {
+                self.member_no.pop();
+                self.member = None;
+            }
             Message::Backspace => {
                 self.received.pop();
+            }
+            Message::Clear if self.mode == Mode::MemberCard => {
+                self.member_no.clear();
+                self.member = None;
             }
             Message::Clear => self.received.clear(),
             Message::Quick(amount) => self.received = amount.dollars().to_string(),
             Message::Back => return Some(Event::Back),
+            Message::Mode(m) => self.mode = m,
+            Message::MemberNo(no) => {
+                self.member_no = no.chars().filter(|c| !c.is_control()).take(64).collect();
+                self.member = None;
+            }
+            Message::FindMember => {
+                let no = self.member_no.trim().to_string();
+                if no.is_empty() {
+                    self.notice = Some(t(lang, "tender.member_first"));
+                    return None;
+                }
+                return Some(Event::FindMember(no));
+            }
+            Message::PayCard(bind_card_id) => {
+                let member = self.member.as_ref()?;
+                return Some(Event::PayBoundCard {
+                    member_id: member.merchant_member_id.clone(),
+                    bind_card_id,
+                });
+            }
+            Message::StartPayPage => return Some(Event::PayPage),
+            Message::Later(l) => {
+                self.later = l;
+                self.later_digits.clear();
+            }
+            Message::LaterPhone(p) => self.later_phone = p.chars().take(20).collect(),
+            Message::LaterName(n) => self.later_name = n.chars().take(50).collect(),
+            Message::LaterDigits(d) => {
+                self.later_digits = d.chars().filter(|c| c.is_ascii_digit()).take(5).collect()
+            }
+            Message::CreateSlip => match self.pay_later(lang) {
+                Ok(e) => return Some(e),
+                Err(why) => self.notice = Some(why),
+            },
+            Message::Confirm if self.mode == Mode::MemberCard => {
+                return self.update(Message::FindMember, lang);
+            }
+            Message::Confirm if self.mode == Mode::PayPage => return Some(Event::PayPage),
+            Message::Confirm if self.mode == Mode::PayLater => {
+                return self.update(Message::CreateSlip, lang);
+            }
             Message::Confirm => {
                 // Enter on an empty keypad means "exact amount".
                 let received = if self.received.is_empty() {
@@ -98,6 +270,111 @@ impl State {
     }
 
     pub fn view(&self, lang: Lang) -> Element<'_, Message> {
+        let tab = |mode: Mode, key: &str| {
+            button(text(t(lang, key)).size(theme::TEXT))
+                .on_press(Message::Mode(mode))
+                .style(if self.mode == mode {
+                    theme::primary
+                } else {
+                    theme::secondary
+                })
+                .padding([12, 20])
+        };
+        let tabs = row![
+            tab(Mode::Cash, "tender.tab_cash"),
+            tab(Mode::MemberCard, "tender.tab_member"),
+            tab(Mode::PayPage, "tender.tab_paypage"),
+            tab(Mode::PayLater, "tender.tab_later"),
+        ]
+        .spacing(8);
+        let due = row![
+            text(t(lang, "tender.due"))
+                .size(theme::TEXT_LARGE)
+                .width(Length::Fill),
+            text(self.due.to_string()).size(theme::TEXT_TOTAL),
+        ]
+        .align_y(Alignment::Center);
+
+        let body: Element<'_, Message> = match self.mode {
+            Mode::Cash => self.cash_view(lang),
+            Mode::MemberCard => column![due, self.member_view(lang)]
+                .spacing(theme::GAP)
+                .into(),
+            Mode::PayLater => column![due, self.later_view(lang)]
+                .spacing(theme::GAP)
+                .into(),
+            Mode::PayPage => column![
+                due,
+                text(t(lang, "tender.paypage_explain")).size(theme::TEXT),
+                button(text(t(lang, "tender.paypage_start")).size(theme::TEXT_LARGE))
+                    .on_press(Message::StartPayPage)
+                    .style(theme::primary)
+                    .padding([16, 32]),
+            ]
+            .spacing(theme::PAD)
+            .into(),
+        };
+
+        let notice: Element<'_, Message> = match &self.notice {
+            Some(n) => container(text(n.clone()).size(theme::TEXT).color(theme::DANGER_RED))
+                .id("tender-notice")
+                .into(),
+            None => column![].into(),
+        };
+        let confirm = match self.mode {
+            Mode::Cash => Some("tender.confirm"),
+            Mode::PayLater => Some("tender.later_create"),
+            Mode::MemberCard | Mode::PayPage => None,
+        };
+        let mut actions = row![
+            button(text(t(lang, "tender.back")).size(theme::TEXT))
+                .on_press(Message::Back)
+                .style(theme::secondary)
+                .padding([16, 24]),
+        ]
+        .spacing(theme::GAP)
+        .align_y(Alignment::Center);
+        if let Some(label) = confirm {
+            actions = actions.push(
+                button(
+                    text(t(lang, label))
+                        .size(theme::TEXT_LARGE)
+                        .align_x(Alignment::Center)
+                        .width(Length::Fill),
+                )
+                .width(Length::Fill)
+                .height(theme::TOUCH + 16.0)
+                .on_press(Message::Confirm)
+                .style(theme::primary),
+            );
+        }
+
+        container(
+            column![
+                row![
+                    text(t(lang, "tender.heading"))
+                        .size(theme::TEXT_LARGE)
+                        .width(Length::Fill),
+                    tabs
+                ]
+                .align_y(Alignment::Center),
+                text(t(lang, "paying.scan")).size(theme::TEXT),
+                body,
+                notice,
+                actions,
+            ]
+            .spacing(theme::PAD),
+        )
+        .padding(theme::PAD)
+        .style(theme::panel)
+        .width(Length::Fill)
+        .height(Length::Fill)
+        .into()
+    }
+}
+
+impl State {
+    fn cash_view(&self, lang: Lang) -> Element<'_, Message> {
         let received = if self.received.is_empty() {
             self.due
         } else {
@@ -133,7 +410,6 @@ impl State {
             .align_y(Alignment::Center),
         ]
         .spacing(theme::GAP);
-
         let pad = keypad(
             Message::Digit,
             ("C", Message::Clear),
@@ -146,51 +422,113 @@ impl State {
                 Message::Quick(Ntd::new(note)),
             ));
         }
-
-        let notice: Element<'_, Message> = match &self.notice {
-            Some(n) => container(text(n.clone()).size(theme::TEXT).color(theme::DANGER_RED))
-                .id("tender-notice")
-                .into(),
-            None => column![].into(),
-        };
-        let actions = row![
-            button(text(t(lang, "tender.back")).size(theme::TEXT))
-                .on_press(Message::Back)
-                .style(theme::secondary)
-                .padding([16, 24]),
-            button(
-                text(t(lang, "tender.confirm"))
-                    .size(theme::TEXT_LARGE)
-                    .align_x(Alignment::Center)
-                    .width(Length::Fill)
-            )
-            .width(Length::Fill)
-            .height(theme::TOUCH + 16.0)
-            .on_press(Message::Confirm)
-            .style(theme::primary),
+        row![
+            container(figures).width(Length::FillPortion(1)),
+            column![quick, pad].spacing(8).width(Length::FillPortion(1)),
         ]
-        .spacing(theme::GAP)
-        .align_y(Alignment::Center);
-
-        container(
-            column![
-                text(t(lang, "tender.heading")).size(theme::TEXT_LARGE),
-                text(t(lang, "paying.scan")).size(theme::TEXT),
-                row![
-                    container(figures).width(Length::FillPortion(1)),
-                    column![quick, pad].spacing(8).width(Length::FillPortion(1)),
-                ]
-                .spacing(theme::PAD * 2.0),
-                notice,
-                actions,
-            ]
-            .spacing(theme::PAD),
-        )
-        .padding(theme::PAD)
-        .style(theme::panel)
-        .width(Length::Fill)
-        .height(Length::Fill)
+        .spacing(theme::PAD * 2.0)
         .into()
+    }
+
+    fn member_view(&self, lang: Lang) -> Element<'_, Message> {
+        let find = row![
+            text_input(&t(lang, "tender.member_no"), &self.member_no)
+                .on_input(Message::MemberNo)
+                .on_submit(Message::FindMember)
+                .size(theme::TEXT)
+                .padding(12),
+            button(text(t(lang, "tender.find_member")).size(theme::TEXT))
+                .on_press(Message::FindMember)
+                .style(theme::secondary)
+                .padding([12, 20]),
+        ]
+        .spacing(8);
+        let mut cards = Column::new().spacing(8);
+        if let Some(m) = &self.member {
+            cards = cards.push(text(m.display_name.clone()).size(theme::TEXT_LARGE));
+            for c in &m.cards {
+                cards = cards.push(
+                    button(
+                        text(tf(lang, "tender.pay_card", &[("card", &c.card_hint)]))
+                            .size(theme::TEXT_LARGE),
+                    )
+                    .on_press(Message::PayCard(c.bind_card_id.clone()))
+                    .style(theme::primary)
+                    .padding([16, 24]),
+                );
+            }
+        }
+        let pad = keypad(
+            Message::Digit,
+            ("C", Message::Clear),
+            ("←", Message::Backspace),
+        );
+        row![
+            column![find, cards]
+                .spacing(theme::PAD)
+                .width(Length::FillPortion(1)),
+            container(pad).width(Length::FillPortion(1)),
+        ]
+        .spacing(theme::PAD * 2.0)
+        .into()
+    }
+
+    fn later_view(&self, lang: Lang) -> Element<'_, Message> {
+        let kind = |l: Later, key: &str| {
+            button(text(t(lang, key)).size(theme::TEXT))
+                .on_press(Message::Later(l))
+                .style(if self.later == l {
+                    theme::primary
+                } else {
+                    theme::secondary
+                })
+                .padding([12, 20])
+        };
+        let field = |placeholder: String, value: &str, on: fn(String) -> Message| {
+            text_input(&placeholder, value)
+                .on_input(on)
+                .on_submit(Message::CreateSlip)
+                .size(theme::TEXT)
+                .padding(12)
+        };
+        let mut form = column![
+            row![
+                kind(Later::Atm, "tender.later_atm"),
+                kind(Later::Store, "tender.later_store"),
+                kind(Later::Credit, "tender.later_credit"),
+            ]
+            .spacing(8),
+            field(
+                t(lang, "tender.later_phone"),
+                &self.later_phone,
+                Message::LaterPhone
+            ),
+            field(
+                t(lang, "tender.later_name"),
+                &self.later_name,
+                Message::LaterName
+            ),
+        ]
+        .spacing(theme::GAP);
+        match self.later {
+            Later::Atm => {
+                form = form.push(field(
+                    t(lang, "tender.later_account"),
+                    &self.later_digits,
+                    Message::LaterDigits,
+                ))
+            }
+            Later::Credit => {
+                form = form.push(field(
+                    t(lang, "tender.later_card"),
+                    &self.later_digits,
+                    Message::LaterDigits,
+                ))
+            }
+            Later::Store => {}
+        }
+        form.push(text(t(lang, "tender.later_explain")).size(theme::TEXT_SMALL))
+            .into()
     }
 }
 

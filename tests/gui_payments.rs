@@ -1,0 +1,286 @@
+//! Payments in doubt, as the cashier sees them: the 確認中 screen that keeps
+//! asking the gateway, refuses a second charge meanwhile and moves on by
+//! itself once the answer is definite; the start-up check of payments a
+//! crash left open; the status bar's count of them.
+
+use std::time::{Duration, Instant};
+
+use iced_test::simulator;
+use till::catalogue::Catalogue;
+use till::config::Config;
+use till::device::scanner::wedge::Key;
+use till::journal::{AttemptState, Journal};
+use till::terminal::payment::ResolvePolicy;
+use till::terminal::{DEMO_USERS, Terminal};
+use till::ui::keys::KeyPress;
+use till::ui::{App, Message};
+
+/// A Pi Wallet payment code: MyPay's OFFLINE route.
+const PI_CODE: &str = "PI7E3A60BD8C8F23F7";
+
+/// Resolve nothing inline: a result in doubt goes straight to 確認中.
+fn no_inline_resolving() -> ResolvePolicy {
+    ResolvePolicy {
+        cancel_tries: 0,
+        polls: 0,
+        retry_interval: Duration::from_millis(10),
+        tick: Duration::from_millis(50),
+    }
+}
+
+fn virtual_printer(dir: &std::path::Path) -> till::device::printer::Printer {
+    let profile = till::print::Profile::builtin("generic-58-big5").unwrap();
+    let (dir, p) = (dir.to_path_buf(), profile.clone());
+    till::device::printer::Printer::with_opener(profile, "virtual", move || {
+        Ok(Box::new(
+            till::device::printer::virtual_printer::VirtualPort::new(dir.clone(), p.clone()),
+        ))
+    })
+}
+
+fn app_on(journal: Journal, paper: &std::path::Path) -> App {
+    let config = Config::demo();
+    let terminal = Terminal::with_journal(&config, journal, true).unwrap();
+    App::new(&config, terminal, Catalogue::demo())
+        .with_printer(virtual_printer(paper))
+        .with_resolve_policy(no_inline_resolving())
+}
+
+fn click(app: &mut App, label: &str) {
+    let messages: Vec<Message> = {
+        let mut ui = simulator(app.view());
+        ui.click(label)
+            .unwrap_or_else(|e| panic!("no {label:?} on the {} screen: {e:?}", app.screen_name()));
+        ui.into_messages().collect()
+    };
+    for m in messages {
+        app.update(m);
+    }
+}
+
+fn shows(app: &App, label: &str) -> bool {
+    let mut ui = simulator(app.view());
+    ui.find(label).is_ok()
+}
+
+fn sign_in(app: &mut App) {
+    let (name, _, pin) = DEMO_USERS[0];
+    click(app, name);
+    for d in pin.chars() {
+        click(app, &d.to_string());
+    }
+    click(app, "登入 (Enter)");
+}
+
+/// Type `code` as a keyboard-wedge scanner does: fast keys, then Enter.
+fn wedge_scan(app: &mut App, code: &str) {
+    let start = Instant::now();
+    let mut at = start;
+    for c in code.chars() {
+        at += Duration::from_millis(4);
+        app.update(Message::Key(KeyPress {
+            key: Key::Char(c),
+            captured: false,
+            at,
+        }));
+    }
+    at += Duration::from_millis(4);
+    app.update(Message::Key(KeyPress {
+        key: Key::Enter,
+        captured: false,
+        at,
+    }));
+}
+
+fn ring_up(app: &mut App, amount: &str) {
+    app.update(Message::Sale(till::ui::screen::sale::Message::OpenAmount(
+        amount.into(),
+    )));
+    app.update(Message::Sale(
+        till::ui::screen::sale::Message::AddOpenAmount,
+    ));
+    click(app, "收款 (F2)");
+    assert_eq!(app.screen_name(), "tender");
+}
+
+#[test]
+fn a_payment_in_doubt_shows_confirming_refuses_a_second_charge_and_settles_by_itself() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
+    sign_in(&mut app);
+    // NT$7,002: MyPay charges, then the connection drops without an answer.
+    ring_up(&mut app, "7002");
+    wedge_scan(&mut app, PI_CODE);
+    assert_eq!(app.screen_name(), "paying");
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+
+    assert_eq!(app.screen_name(), "confirming", "in doubt is not a failure");
+    assert!(shows(&app, "確認中"));
+    assert!(shows(&app, "請勿重複收款,也不要改收現金,直到結果確定。"));
+    assert!(shows(&app, "待確認付款 1 筆"), "the status bar counts it");
+
+    // The customer shows their code again: nothing is sent while in doubt.
+    wedge_scan(&mut app, PI_CODE);
+    assert_eq!(app.screen_name(), "confirming");
+
+    // The timer (or 立即查詢) asks MyPay; querydirect finds the charge.
+    click(&mut app, "立即查詢");
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert_eq!(app.screen_name(), "done", "settled without the cashier");
+    assert!(shows(&app, "收款完成"));
+    assert!(!shows(&app, "待確認付款 1 筆"));
+
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    let sales = journal.sales_by_date(today, today, None, 10).unwrap().items;
+    assert_eq!(sales.len(), 1);
+    let detail = journal.sale_detail(&sales[0].sale_no).unwrap().unwrap();
+    let states: Vec<_> = detail.payments.iter().map(|a| a.state).collect();
+    assert_eq!(
+        states,
+        vec![AttemptState::Approved],
+        "one charge, booked once"
+    );
+}
+
+#[test]
+fn payments_left_open_by_a_crash_are_settled_after_sign_in_before_anything_else() {
+    let paper = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    // A till that died with a MyPay payment on the wire: journaled
+    // `Sending`, no answer recorded.
+    let trade = {
+        let config = Config::demo();
+        let mut till =
+            Terminal::with_journal(&config, Journal::open(&path).unwrap(), true).unwrap();
+        let mut cart = till::sale::Cart::new();
+        cart.add(till::sale::Line::new("OPEN", "咖啡", 1, till::money::Ntd::new(150)).unwrap())
+            .unwrap();
+        let sale = till.open_sale_as(&cart, DEMO_USERS[0].0).unwrap();
+        let journal = till.journal_mut();
+        let trade = journal
+            .begin_attempt(
+                &sale,
+                till::sale::AttemptKind::Payment,
+                Some(till::sale::GatewayId::MyPay),
+                till::sale::PayMethod::Wallet(till::sale::Wallet::PiWallet),
+                till::money::Ntd::new(150),
+                None,
+            )
+            .unwrap();
+        journal
+            .transition(&trade, AttemptState::Sending, till::journal::Detail::new())
+            .unwrap();
+        trade
+    };
+
+    let mut app = app_on(Journal::open(&path).unwrap(), paper.path());
+    assert!(
+        shows(&app, "待確認付款 1 筆"),
+        "seen before anyone signs in"
+    );
+    sign_in(&mut app);
+    assert_eq!(app.screen_name(), "confirming");
+    assert!(shows(&app, "正在確認上次未完成的付款…"));
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    // The simulator never saw that order: MyPay says it does not exist,
+    // so nothing was charged and the attempt is closed as such.
+    let state = app
+        .terminal()
+        .unwrap()
+        .journal()
+        .attempt(&trade)
+        .unwrap()
+        .unwrap()
+        .state;
+    assert!(state.is_final(), "settled: {state:?}");
+    assert!(shows(&app, &trade.to_string()), "each outcome is listed");
+    click(&mut app, "繼續 (Enter)");
+    assert_eq!(app.screen_name(), "sale");
+    assert!(!shows(&app, "待確認付款 1 筆"));
+}
+
+fn only_payment(app: &App) -> till::journal::AttemptRecord {
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    let sales = journal.sales_by_date(today, today, None, 10).unwrap().items;
+    assert_eq!(sales.len(), 1);
+    let detail = journal.sale_detail(&sales[0].sale_no).unwrap().unwrap();
+    assert_eq!(detail.payments.len(), 1);
+    journal
+        .attempt(&detail.payments[0].trade_no)
+        .unwrap()
+        .unwrap()
+}
+
+#[test]
+fn a_member_pays_with_their_bound_card_through_ecpay() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
+    sign_in(&mut app);
+    ring_up(&mut app, "350");
+    click(&mut app, "會員綁定卡");
+    click(&mut app, "查詢 (Enter)");
+    assert!(shows(&app, "請先輸入或掃描會員編號"), "a number first");
+    for d in "9999".chars() {
+        click(&mut app, &d.to_string());
+    }
+    click(&mut app, "查詢 (Enter)");
+    assert!(shows(&app, "找不到此會員編號"));
+    click(&mut app, "C");
+    for d in till::terminal::DEMO_MEMBER.0.chars() {
+        click(&mut app, &d.to_string());
+    }
+    click(&mut app, "查詢 (Enter)");
+    assert!(shows(&app, till::terminal::DEMO_MEMBER.1));
+    click(&mut app, "以 4311-95**-****-2222 付款");
+    assert_eq!(app.screen_name(), "paying");
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert_eq!(app.screen_name(), "done");
+
+    let paid = only_payment(&app);
+    assert_eq!(paid.state, AttemptState::Approved);
+    assert_eq!(paid.gateway, Some(till::sale::GatewayId::Ecpay));
+    assert_eq!(paid.method, till::sale::PayMethod::BoundCard);
+}
+
+#[test]
+fn a_pay_later_order_checks_the_form_before_anything_is_sent() {
+    use till::ui::screen::tender::Message as T;
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
+    sign_in(&mut app);
+    ring_up(&mut app, "480");
+    click(&mut app, "繳費單");
+    click(&mut app, "建立繳費單 (Enter)");
+    assert!(shows(&app, "手機號碼需為 09 開頭的 10 位數字"));
+    app.update(Message::Tender(T::LaterPhone("0912-345-678".into())));
+    click(&mut app, "建立繳費單 (Enter)");
+    assert!(shows(&app, "請輸入顧客姓名(最多 50 字)"));
+    app.update(Message::Tender(T::LaterName("陳小華".into())));
+    click(&mut app, "建立繳費單 (Enter)");
+    assert!(
+        shows(&app, "請輸入 5 位數字"),
+        "ATM needs the account's last 5"
+    );
+    assert_eq!(app.screen_name(), "tender");
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    assert!(
+        journal
+            .sales_by_date(today, today, None, 10)
+            .unwrap()
+            .items
+            .is_empty(),
+        "nothing journaled, nothing sent"
+    );
+
+    click(&mut app, "超商代碼");
+    click(&mut app, "建立繳費單 (Enter)");
+    assert_eq!(app.screen_name(), "paying");
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    let order = only_payment(&app);
+    assert_eq!(order.gateway, Some(till::sale::GatewayId::Goodbuy));
+    assert_eq!(order.method, till::sale::PayMethod::PayLater);
+}
