@@ -4,6 +4,7 @@
 pub mod app;
 pub mod i18n;
 pub mod keys;
+pub mod refund_flow;
 pub mod scanner;
 pub mod screen;
 pub mod theme;

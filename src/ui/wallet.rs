@@ -105,6 +105,22 @@ impl WalletPay {
         });
     }
 
+    /// Run another terminal workflow (a refund) on this runtime with these
+    /// gateways: the terminal goes with it and comes back on the receiver.
+    pub fn run<T, F, Fut>(&self, terminal: Terminal, job: F) -> mpsc::Receiver<(Terminal, T)>
+    where
+        T: Send + 'static,
+        F: FnOnce(Terminal, Arc<Payments>) -> Fut,
+        Fut: std::future::Future<Output = (Terminal, T)> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::channel();
+        let work = job(terminal, self.payments.clone());
+        self.runtime.spawn(async move {
+            let _ = tx.send(work.await);
+        });
+        rx
+    }
+
     /// How long the payment in flight has been waiting.
     pub fn waiting(&self) -> Option<Duration> {
         self.in_flight.as_ref().map(|f| f.started.elapsed())

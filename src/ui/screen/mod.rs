@@ -5,6 +5,7 @@
 pub mod close_day;
 pub mod done;
 pub mod history;
+pub mod refund;
 pub mod sale;
 pub mod sign_in;
 pub mod tender;
