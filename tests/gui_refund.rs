@@ -156,7 +156,7 @@ fn jkopay_sale(app: &mut App, products: &[&str]) -> SaleNo {
     assert!(app.wait_for_payment(Duration::from_secs(30)));
     assert_eq!(app.screen_name(), "done");
     click(app, "下一位 (Enter)");
-    let today = till::taipei::now().date_naive();
+    let today = app.terminal().unwrap().now().date_naive();
     app.terminal()
         .unwrap()
         .journal()
@@ -400,7 +400,12 @@ fn a_full_refund_in_the_same_period_voids_the_invoice_and_says_so_first() {
         .0
         .number()
         .dashed();
-    refund_screen_on(&mut app, &sale);
+    // From the sale's detail in History this time.
+    click(&mut app, "查詢 (F6)");
+    click(&mut app, &sale.to_string());
+    click(&mut app, "退款 Refund");
+    assert_eq!(app.screen_name(), "refund");
+    assert!(shows(&app, &sale.to_string()), "on the sale History showed");
     assert!(
         shows_starting(&app, &format!("電子發票: 作廢發票 {number}")),
         "void is decided and shown before confirming"
@@ -425,4 +430,64 @@ fn a_full_refund_in_the_same_period_voids_the_invoice_and_says_so_first() {
             .is_none(),
         "the invoice is voided in the journal"
     );
+}
+
+/// The refund screen as recorded in `tests/snapshots/refund-tiny-skia.png`
+/// (the tests/gui_snapshots.rs pattern: bundled font, CPU renderer, a fixed
+/// clock). After an intended change, delete the PNG, rerun, look at it.
+#[test]
+fn the_refund_screen_looks_as_recorded() {
+    use chrono::TimeZone;
+    use iced_test::core::{Font, Settings};
+    use iced_test::simulator::Simulator;
+    use till::ui::{FONT_BYTES, FONT_FAMILY};
+    const SIZE: (f32, f32) = (1280.0, 800.0);
+
+    let config = Config::demo();
+    let mut terminal =
+        Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
+    terminal.set_clock(|| {
+        till::taipei::offset()
+            .with_ymd_and_hms(2026, 11, 22, 14, 30, 0)
+            .unwrap()
+    });
+    let mut app =
+        App::new(&config, terminal, Catalogue::demo()).with_printer(virtual_printer(&paper_dir()));
+    let (name, _, cashier_pin) = DEMO_USERS[0];
+    click(&mut app, name);
+    pin_keys(&mut app, cashier_pin);
+    click(&mut app, "登入 (Enter)");
+    let sale = jkopay_sale(&mut app, &["拿鐵 Latte", "貝果 Bagel"]);
+    refund_screen_on(&mut app, &sale);
+    click(&mut app, "部分金額");
+    pin(&mut app, "40");
+    click(&mut app, "商品瑕疵");
+    let (manager, _, right) = DEMO_USERS[MANAGER];
+    click(&mut app, manager);
+    pin(&mut app, right);
+
+    let settings = Settings {
+        fonts: vec![std::borrow::Cow::Borrowed(FONT_BYTES)],
+        default_font: Font::with_name(FONT_FAMILY),
+        ..Settings::default()
+    };
+    let mut ui = Simulator::with_size(settings, SIZE, app.view());
+    let snapshot = ui.snapshot(&till::ui::theme::theme()).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/refund");
+    assert!(
+        path.with_file_name("refund-tiny-skia.png").exists() || std::env::var_os("CI").is_none(),
+        "tests/snapshots/refund-tiny-skia.png is missing; record it locally and commit it"
+    );
+    assert!(
+        snapshot.matches_image(&path).unwrap(),
+        "the refund screen no longer matches tests/snapshots/refund-tiny-skia.png; \
+         if the change is intended, delete that file, rerun, and look at the new picture"
+    );
+}
+
+/// Sign-in keypad digits.
+fn pin_keys(app: &mut App, digits: &str) {
+    for d in digits.chars() {
+        click(app, &d.to_string());
+    }
 }

@@ -173,6 +173,10 @@ pub fn refund_slip_document(
         Style::default(),
     );
     d.feed(3).cut();
+    if matches!(outcome.money, RefundMoney::Cash { .. }) {
+        // The cash goes back out of the drawer.
+        d.drawer(2);
+    }
     d
 }
 

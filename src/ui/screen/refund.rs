@@ -156,13 +156,6 @@ pub enum Event {
 }
 
 impl State {
-    /// The refund screen, on `sale` when it came from History.
-    pub fn new(sale: Option<SaleDetail>) -> State {
-        let mut s = State::default();
-        s.show(sale);
-        s
-    }
-
     /// Show a sale found by a search or scan (or that nothing was found).
     pub fn show(&mut self, sale: Option<SaleDetail>) {
         self.matches.clear();
