@@ -3,14 +3,22 @@
 
 mod pay_support;
 
-use pay_support::rig;
+use pay_support::{quick_policy, rig};
 use till::gateway::client::PayWith;
 use till::journal::AttemptState;
 use till::money::Ntd;
 use till::sale::{RefundRequest, Wallet};
-use till::terminal::{PayError, PayEvent, Resolving, Tender};
+use till::sim::mypay::WECHAT_CONFIRM_AFTER;
+use till::terminal::{PayError, PayEvent, Payments, ResolvePolicy, Resolving, Tender};
 
 const PI_CODE: &str = "PI7E3A60BD8C8F23F7";
+
+fn wechat() -> Tender {
+    Tender::With(PayWith::WalletCode {
+        wallet: Wallet::WeChatPay,
+        code: "134507721102798524".into(),
+    })
+}
 
 fn pi() -> Tender {
     Tender::Scan(PI_CODE.into())
@@ -99,21 +107,19 @@ async fn a_5xx_before_processing_is_found_uncharged_and_declined() {
 #[tokio::test]
 async fn wechat_awaiting_confirmation_blocks_a_second_charge() {
     let mut r = rig().await;
-    let sale = r.sale(9280);
-    let wechat = Tender::With(PayWith::WalletCode {
-        wallet: Wallet::WeChatPay,
-        code: "134507721102798524".into(),
-    });
+    // 9283: the customer never confirms.
+    let sale = r.sale(9283);
+    let wechat = wechat();
     let res = r
         .till
-        .pay(&r.payments, &sale, wechat.clone(), Ntd::new(9280), vec![])
+        .pay(&r.payments, &sale, wechat.clone(), Ntd::new(9283), vec![])
         .await
         .unwrap();
     assert_eq!(res.state, AttemptState::Unknown, "{}", res.message);
     assert_eq!(res.exit_code(), 2);
     let again = r
         .till
-        .pay(&r.payments, &sale, wechat, Ntd::new(9280), vec![])
+        .pay(&r.payments, &sale, wechat, Ntd::new(9283), vec![])
         .await;
     match again {
         Err(e @ PayError::InFlight { .. }) => {
@@ -160,4 +166,79 @@ async fn refunds_partial_and_over_the_limit() {
         .await;
     assert!(over.is_err());
     assert_eq!(r.sims.mypay.ledger.total_charged(), Ntd::new(500));
+}
+
+#[tokio::test]
+async fn wechat_280_is_confirmed_by_polling_wechatconfirmation_and_charged_once() {
+    let mut r = rig().await;
+    // 9281: confirmed at the 3rd api/wechatconfirmation; the policy polls 3.
+    assert!(quick_policy().polls >= WECHAT_CONFIRM_AFTER);
+    let sale = r.sale(9281);
+    let res = r
+        .till
+        .pay(&r.payments, &sale, wechat(), Ntd::new(9281), vec![])
+        .await
+        .unwrap();
+    assert_eq!(res.state, AttemptState::Approved, "{}", res.message);
+    assert_eq!(r.sims.mypay.ledger.charges_for(&res.trade_no).len(), 1);
+    let events = r.drain_events();
+    assert!(events.iter().any(|e| matches!(
+        e,
+        PayEvent::Unknown {
+            doing: Resolving::AwaitingCustomer,
+            ..
+        }
+    )));
+    let rec = r
+        .till
+        .journal()
+        .attempt(&res.trade_no.parse().unwrap())
+        .unwrap()
+        .unwrap();
+    // Unresolved (Unknown) while the customer was confirming.
+    assert!(rec.events.iter().any(|e| e.to == AttemptState::Unknown));
+
+    // 9282: the customer refused in the app: declined, nothing charged.
+    let sale = r.sale(9282);
+    let no = r
+        .till
+        .pay(&r.payments, &sale, wechat(), Ntd::new(9282), vec![])
+        .await
+        .unwrap();
+    assert_eq!(no.state, AttemptState::Declined, "{}", no.message);
+    assert!(r.sims.mypay.ledger.charges_for(&no.trade_no).is_empty());
+}
+
+#[tokio::test]
+async fn wechat_still_unconfirmed_after_the_policy_is_finished_by_recover() {
+    let mut r = rig().await;
+    let impatient = Payments::from_config(&r.cfg)
+        .unwrap()
+        .with_policy(ResolvePolicy {
+            polls: 1,
+            ..quick_policy()
+        });
+    let sale = r.sale(9281);
+    let res = r
+        .till
+        .pay(&impatient, &sale, wechat(), Ntd::new(9281), vec![])
+        .await
+        .unwrap();
+    assert_eq!(res.state, AttemptState::Unknown, "{}", res.message);
+    assert!(r.sims.mypay.ledger.charges_for(&res.trade_no).is_empty());
+    let again = r
+        .till
+        .pay(&r.payments, &sale, wechat(), Ntd::new(9281), vec![])
+        .await;
+    assert!(matches!(again, Err(PayError::InFlight { .. })), "{again:?}");
+    let recovered = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(recovered.len(), 1);
+    assert_eq!(
+        recovered[0].state,
+        AttemptState::Approved,
+        "{}",
+        recovered[0].message
+    );
+    assert_eq!(r.sims.mypay.ledger.charges_for(&res.trade_no).len(), 1);
+    assert_eq!(r.sims.mypay.ledger.total_charged(), Ntd::new(9281));
 }

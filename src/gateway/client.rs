@@ -201,8 +201,37 @@ pub trait Gateway: Send + Sync {
     /// Ask what became of an attempt.
     async fn query(&self, req: &PayRequest) -> CallResult;
 
+    /// Finish a payment the gateway left waiting for the customer (MyPay
+    /// WECHATOFF 280 → `api/wechatconfirmation`). `reference` is the
+    /// pending answer's [`crate::gateway::PendingInfo::reference`]. Pending
+    /// again means: the customer has not confirmed yet, ask later.
+    async fn confirm(&self, req: &PayRequest, reference: &str) -> CallResult {
+        let _ = (req, reference);
+        Err(NotSent::Unsupported {
+            gateway: self.id().as_str(),
+            what: "confirm",
+        })
+    }
+
     /// Give money back; partial and repeated refunds where the vendor allows.
     async fn refund(&self, req: &RefundRequest) -> CallResult;
+
+    /// Did a refund whose answer was lost go through? `refunded_before` is
+    /// what the journal knows was refunded on that payment before it.
+    /// `Ok(Some(Approved))`: it did. `Ok(None)`: the gateway shows no such
+    /// refund, so sending it again cannot refund twice. `Ok(Some(Unknown |
+    /// Pending))`: cannot tell yet.
+    async fn find_refund(
+        &self,
+        req: &RefundRequest,
+        refunded_before: Ntd,
+    ) -> Result<Option<Outcome>, NotSent> {
+        let _ = (req, refunded_before);
+        Err(NotSent::Unsupported {
+            gateway: self.id().as_str(),
+            what: "refund inquiry",
+        })
+    }
 }
 
 /// Where "now" comes from: the real Taipei clock, or a fixed / shifted one

@@ -168,6 +168,7 @@ impl Outcome {
                 code: info.code.to_string(),
                 reason: format!("{} / {}", info.zh, info.en),
                 action: info.action,
+                reference: None,
             }),
             OutcomeKind::Unknown | OutcomeKind::Success => Outcome::Unknown {
                 why: info.message(),
@@ -216,6 +217,9 @@ pub struct PendingInfo {
     pub code: String,
     pub reason: String,
     pub action: CashierAction,
+    /// What finishing it needs, when the gateway gave one (MyPay WECHATOFF
+    /// 280: the WeChat `TradeNo` for `api/wechatconfirmation`). Not secret.
+    pub reference: Option<String>,
 }
 
 impl fmt::Display for Outcome {

@@ -300,6 +300,10 @@ async fn refund(State(sim): State<Sim>, kill: Killer, body: String) -> HttpRespo
         if fault == Some(Fault::ServerError) {
             return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
         }
+        // A refund of 9000 + code is declined with that code (as payments are).
+        if let Some(code) = decline_for(req.trade_amount, "") {
+            return sim.status(code);
+        }
         let Some((pay_no, p)) = store
             .payments
             .iter_mut()

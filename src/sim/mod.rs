@@ -17,9 +17,13 @@
 //! |---|---|---|
 //! | anything else | all | approved |
 //! | 9000 + code, e.g. 9906, 9928, 9802, 9931 | JKoPay | declined with StatusCode `code` (906 expired code, 928 insufficient balance …), nothing charged |
+//! | 9000 + code as a refund amount, e.g. 9951 | JKoPay | refund declined with StatusCode `code`, nothing refunded |
 //! | 9300 | MyPay | code 300 payment failed |
 //! | 9290 | MyPay | 290 paid with mismatched details (charged; the till flags it) |
 //! | 9280 | MyPay | 280: the customer must confirm in the app; `api/wechatconfirmation` completes it |
+//! | 9281 | MyPay | WeChat confirmation pending: 280, and `api/wechatconfirmation` answers 280 until its [`mypay::WECHAT_CONFIRM_AFTER`]th call (3), which is paid |
+//! | 9282 | MyPay | 280, then the customer refuses in the app: `api/wechatconfirmation` answers 300 |
+//! | 9283 | MyPay | 280 and never confirmed: `api/wechatconfirmation` answers 280 forever |
 //! | 9252 / 9255 | ECPay | RtnCode 10100252 insufficient credit / 10100255 lost card |
 //! | 9503 | goodbuy | order created, the callback says 503 card payment failed |
 //! | 9601 | goodbuy | order created, never paid (no callback) |

@@ -25,6 +25,10 @@ use crate::sale::GatewayId;
 use crate::secret::Secret;
 use crate::taipei;
 
+/// WeChat amount 9281: `api/wechatconfirmation` answers 280 (not confirmed
+/// yet) until this call, which finds it confirmed.
+pub const WECHAT_CONFIRM_AFTER: u32 = 3;
+
 /// Test credentials (the example config's public sandbox values).
 pub const AGENT_UID: &str = "518169081001";
 pub const STORE_UID: &str = "289151880002";
@@ -41,7 +45,11 @@ struct Order {
     /// 250 paid, 290 paid with mismatch, 280 awaiting confirmation, 300 failed.
     prc: String,
     wechat_trade_no: String,
+    /// `api/wechatconfirmation` calls answered so far.
+    confirm_polls: u32,
     refunded: Ntd,
+    /// Every refund done, as `api/queryorder` lists them in `refund_order`.
+    refunds: Vec<RefundRecord>,
     finishtime: String,
 }
 
@@ -61,6 +69,7 @@ impl Order {
             cost: Some(self.cost),
             currency: "TWD".into(),
             pfn: self.pfn.clone(),
+            refund_order: self.refunds.clone(),
             ..PaymentRecord::default()
         }
     }
@@ -234,7 +243,7 @@ impl Sim {
         let prc = match req.cost.dollars() {
             9300 => "300",
             9290 => "290",
-            9280 => "280",
+            9280..=9283 => "280",
             _ => "250",
         };
         let o = Order {
@@ -250,7 +259,9 @@ impl Sim {
             } else {
                 String::new()
             },
+            confirm_polls: 0,
             refunded: Ntd::ZERO,
+            refunds: Vec::new(),
             finishtime: now_text(),
         };
         if o.paid() {
@@ -279,7 +290,21 @@ impl Sim {
         else {
             return code("B500", "查無交易");
         };
-        if o.prc == "280" {
+        o.confirm_polls += 1;
+        // What the customer does in the app (see the table in `sim`).
+        let confirmed = match o.cost.dollars() {
+            9281 => o.confirm_polls >= WECHAT_CONFIRM_AFTER,
+            9282 => {
+                if o.prc == "280" {
+                    o.prc = "300".into();
+                    o.finishtime = now_text();
+                }
+                false
+            }
+            9283 => false,
+            _ => true,
+        };
+        if o.prc == "280" && confirmed {
             o.prc = "250".into();
             o.finishtime = now_text();
             self.ledger.charge(Charge {
@@ -292,7 +317,12 @@ impl Sim {
             });
             self.notify(o);
         }
-        Json(o.answer("付款成功")).into_response()
+        let msg = match o.prc.as_str() {
+            "250" => "付款成功",
+            "280" => "等待消費者確認",
+            _ => "付款失敗",
+        };
+        Json(o.answer(msg)).into_response()
     }
 
     fn query_direct(&self, data: Value) -> HttpResponse {
@@ -358,6 +388,7 @@ impl Sim {
                 refund_type: "1".into(),
                 ..RefundRecord::default()
             };
+            o.refunds.push(row.clone());
             json!({"code": "B200", "msg": "執行成功", "uid": o.uid, "key": o.key, "row_data": row})
         };
         self.deliver(fault, body, &kill).await
@@ -379,7 +410,9 @@ impl Sim {
             pfn: req.pfn,
             prc: "200".into(),
             wechat_trade_no: String::new(),
+            confirm_polls: 0,
             refunded: Ntd::ZERO,
+            refunds: Vec::new(),
             finishtime: String::new(),
         };
         let url = format!("http://127.0.0.1/paypage/{}", o.uid);

@@ -437,3 +437,8 @@ mod tests {
         assert_eq!(second.sale_no.seq(), sale.sale_no.seq() + 1);
     }
 }
+
+mod refund;
+pub use refund::{
+    InvoicePreview, RefundMoney, RefundOutcome, RefundPreview, RefundVia, TenderLeft,
+};

@@ -54,6 +54,11 @@ use crate::sale::{
 };
 use crate::taipei::{self, TaipeiTime};
 
+/// MyPay's "paid once the customer confirms in the app" (WECHATOFF).
+const WECHAT_AWAITING: &str = "280";
+/// Journal detail key of the WeChat `TradeNo` a 280 answer carried.
+const WECHAT_REFERENCE: &str = "wechat_trade_no";
+
 /// How hard the till tries to settle a result that is in doubt before it
 /// hands the attempt to `till recover` (or the GUI's retry button).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -395,6 +400,14 @@ pub enum PayError {
     NothingToRefund,
     #[error("退款需主管核准 / a manager must approve refunds")]
     NotManager,
+    #[error("請填寫退款原因 / a refund needs a reason")]
+    ReasonRequired,
+    /// Refused before anything was journaled or sent (the gateway's own
+    /// rule, or a refund that would have to be split across tenders).
+    #[error("{0}")]
+    RefundNotAllowed(String),
+    #[error(transparent)]
+    Invoicing(#[from] super::InvoicingError),
 }
 
 impl From<JournalError> for PayError {
@@ -478,7 +491,10 @@ impl PayResult {
 }
 
 /// A value a transition recorded with [`Detail::with`].
-fn detail_field<'a>(d: &'a serde_json::Value, key: &str) -> Option<&'a serde_json::Value> {
+pub(super) fn detail_field<'a>(
+    d: &'a serde_json::Value,
+    key: &str,
+) -> Option<&'a serde_json::Value> {
     d.get("extra")
         .and_then(|e| e.get(key))
         .or_else(|| d.get(key))
@@ -527,7 +543,7 @@ fn stand_in_code(masked: Option<&str>) -> String {
 }
 
 /// When the attempt's request was made: the `at` journaled with `Sending`.
-fn request_time(rec: &AttemptRecord) -> TaipeiTime {
+pub(super) fn request_time(rec: &AttemptRecord) -> TaipeiTime {
     rec.events
         .iter()
         .find_map(|e| detail_field(&e.detail, "at").and_then(|v| v.as_str()))
@@ -555,7 +571,7 @@ fn rebuild_with(rec: &AttemptRecord) -> PayWith {
     }
 }
 
-fn pay_type_of(rec: &AttemptRecord) -> goodbuy::PayType {
+pub(super) fn pay_type_of(rec: &AttemptRecord) -> goodbuy::PayType {
     let t = rec
         .events
         .iter()
@@ -719,14 +735,30 @@ impl Terminal {
                 )?;
             }
             Ok(o @ (Outcome::Pending(_) | Outcome::Unknown { .. })) => {
-                let (why, code) = match &o {
-                    Outcome::Pending(p) => (p.reason.clone(), Some(p.code.clone())),
-                    Outcome::Unknown { why } => (why.clone(), None),
+                let (why, code, reference) = match &o {
+                    Outcome::Pending(p) => {
+                        (p.reason.clone(), Some(p.code.clone()), p.reference.clone())
+                    }
+                    Outcome::Unknown { why } => (why.clone(), None, None),
                     _ => unreachable!(),
                 };
                 let mut d = Detail::new().error(why);
                 if let Some(c) = &code {
                     d = d.with("code", c.clone());
+                }
+                if code.as_deref() == Some(WECHAT_AWAITING)
+                    && let Some(reference) = reference
+                {
+                    // Unresolved in the journal (no second charge can
+                    // start) while the customer confirms in the app.
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Unknown,
+                        d.with(WECHAT_REFERENCE, reference.clone()),
+                    )?;
+                    self.confirm_until_settled(payments, gw, req, &reference)
+                        .await?;
+                    return self.result_of(payments, trade, gw.id());
                 }
                 if gw.id() == GatewayId::JkoPay {
                     // No result within 15 s, or 801: cancel, same MerchantTradeNo.
@@ -783,13 +815,32 @@ impl Terminal {
                 self.query_until_settled(payments, gw, req, query_now)
                     .await?;
             }
-            (_, AttemptState::Unknown) => {
-                self.query_until_settled(payments, gw, req, query_now)
-                    .await?;
-            }
+            (_, AttemptState::Unknown) => match self.wechat_reference(trade)? {
+                Some(reference) => {
+                    self.confirm_until_settled(payments, gw, req, &reference)
+                        .await?
+                }
+                None => {
+                    self.query_until_settled(payments, gw, req, query_now)
+                        .await?
+                }
+            },
             _ => {}
         }
         self.result_of(payments, trade, id)
+    }
+
+    /// The WeChat `TradeNo` a 280 answer left on the attempt, if any.
+    fn wechat_reference(&self, trade: &TradeNo) -> Result<Option<String>, PayError> {
+        let rec = self
+            .journal
+            .attempt(trade)?
+            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        Ok(rec.events.iter().rev().find_map(|e| {
+            detail_field(&e.detail, WECHAT_REFERENCE)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        }))
     }
 
     fn state_of(&self, trade: &TradeNo) -> Result<AttemptState, PayError> {
@@ -893,6 +944,70 @@ impl Terminal {
             if try_no < policy.cancel_tries {
                 tokio::time::sleep(policy.retry_interval).await;
             }
+        }
+        Ok(())
+    }
+
+    /// MyPay WECHATOFF 280: the customer confirms in the app; ask
+    /// `api/wechatconfirmation` every `retry_interval`, at most `polls`
+    /// times (each answer journaled). Still unconfirmed: the attempt stays
+    /// `Unknown` for `till recover` / `query`, which come back here.
+    async fn confirm_until_settled(
+        &mut self,
+        payments: &Payments,
+        gw: &dyn Gateway,
+        req: &PayRequest,
+        reference: &str,
+    ) -> Result<(), PayError> {
+        let trade = &req.trade_no;
+        let id = gw.id();
+        let policy = payments.policy;
+        for poll in 1..=policy.polls.max(1) {
+            payments.emit(PayEvent::Unknown {
+                gateway: id,
+                trade_no: trade.to_string(),
+                doing: Resolving::AwaitingCustomer,
+            });
+            // The customer needs a moment to open the app.
+            tokio::time::sleep(policy.retry_interval).await;
+            if self.state_of(trade)? != AttemptState::Unknown {
+                // A notification settled it meanwhile.
+                return Ok(());
+            }
+            let answer = payments.timed(id, trade, gw.confirm(req, reference)).await;
+            let d = match answer {
+                Ok(Outcome::Approved(a)) => {
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Approved,
+                        approval_detail(&a)
+                            .with("confirm_poll", poll)
+                            .with(WECHAT_REFERENCE, reference),
+                    )?;
+                    return Ok(());
+                }
+                Ok(Outcome::Declined(d)) => {
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Declined,
+                        Detail::new()
+                            .error(d.reason.clone())
+                            .with("code", d.code.clone())
+                            .with("confirm_poll", poll)
+                            .with(WECHAT_REFERENCE, reference),
+                    )?;
+                    return Ok(());
+                }
+                Ok(Outcome::Pending(p)) => Detail::new().error(p.reason).with("code", p.code),
+                Ok(Outcome::Unknown { why }) => Detail::new().error(why),
+                Err(e) => Detail::new().error(e.to_string()),
+            };
+            self.journal.transition(
+                trade,
+                AttemptState::Unknown,
+                d.with("confirm_poll", poll)
+                    .with(WECHAT_REFERENCE, reference),
+            )?;
         }
         Ok(())
     }
@@ -1050,7 +1165,9 @@ impl Terminal {
         Ok(out)
     }
 
-    /// Give money back on a paid sale, approved by a manager.
+    /// Give money back on a paid sale, approved by a manager, through the
+    /// gateway of its latest approved gateway payment. The app's one entry
+    /// point (cash too, and the e-invoice) is [`Terminal::refund_sale`].
     pub async fn refund(
         &mut self,
         payments: &Payments,
@@ -1073,6 +1190,20 @@ impl Terminal {
             .find(|p| p.state == AttemptState::Approved && p.gateway.is_some())
             .ok_or(PayError::NothingToRefund)?
             .clone();
+        self.refund_through(payments, sale, &paid, request, reason, manager)
+            .await
+    }
+
+    /// Refund `request` of `sale` through the gateway that took `paid`.
+    pub(super) async fn refund_through(
+        &mut self,
+        payments: &Payments,
+        sale: &SaleNo,
+        paid: &AttemptRecord,
+        request: &RefundRequest,
+        reason: &str,
+        manager: &User,
+    ) -> Result<PayResult, PayError> {
         let gateway = paid.gateway.ok_or(PayError::NothingToRefund)?;
         let gw = payments.gateway(gateway)?;
         let (trade, plan) = self
@@ -1093,7 +1224,7 @@ impl Terminal {
             trade_no: trade.to_string(),
             since: stamp(at),
         });
-        let req = refund_request(&paid, trade.clone(), plan.amount, at);
+        let req = refund_request(paid, trade.clone(), plan.amount, at);
         let answer = payments.timed(gateway, &trade, gw.refund(&req)).await;
         self.settle_refund(&trade, answer)?;
         self.result_of(payments, &trade, gateway)
@@ -1125,8 +1256,11 @@ impl Terminal {
     }
 
     /// A refund in doubt: JKoPay's Refund is idempotent on the refund's own
-    /// number, so it is sent again; other gateways' refunds stay `Unknown`
-    /// for a person to check in the vendor's back office.
+    /// number, so it is sent again. MyPay (no merchant refund number: a
+    /// resend could refund twice) and goodbuy are asked first
+    /// ([`Gateway::find_refund`]: `api/queryorder`'s refund list,
+    /// `order_status`) and the refund is sent again only when the gateway
+    /// shows it was not done. ECPay has no refund call in our specs.
     async fn resolve_refund(
         &mut self,
         payments: &Payments,
@@ -1168,6 +1302,47 @@ impl Terminal {
                     Ok(_) => self.settle_refund(trade, answer)?,
                 }
             }
+            (GatewayId::MyPay | GatewayId::Goodbuy, Some(paid)) => {
+                let req = refund_request(paid, trade.clone(), rec.amount, request_time(rec));
+                let before = detail
+                    .refunds
+                    .iter()
+                    .filter(|r| {
+                        r.state == AttemptState::Approved
+                            && r.gateway == Some(gw.id())
+                            && r.trade_no != *trade
+                    })
+                    .fold(Ntd::ZERO, |acc, r| acc.checked_add(r.amount).unwrap_or(acc));
+                let found = payments
+                    .timed(gw.id(), trade, gw.find_refund(&req, before))
+                    .await;
+                match found {
+                    Ok(Some(o @ (Outcome::Approved(_) | Outcome::Declined(_)))) => {
+                        self.settle_refund(trade, Ok(o))?
+                    }
+                    Ok(Some(Outcome::Pending(p))) => self.journal_refund_doubt(
+                        trade,
+                        Detail::new().error(p.reason).with("code", p.code),
+                    )?,
+                    Ok(Some(Outcome::Unknown { why })) => {
+                        self.journal_refund_doubt(trade, Detail::new().error(why))?
+                    }
+                    Ok(None) => {
+                        // The gateway shows no such refund: sending it
+                        // again cannot refund twice.
+                        tracing::info!(trade = %trade, "refund not found at the gateway: sending it again");
+                        let answer = payments.timed(gw.id(), trade, gw.refund(&req)).await;
+                        match answer {
+                            Err(e) if e.retryable() => self
+                                .journal_refund_doubt(trade, Detail::new().error(e.to_string()))?,
+                            _ => self.settle_refund(trade, answer)?,
+                        }
+                    }
+                    Err(e) => {
+                        self.journal_refund_doubt(trade, Detail::new().error(e.to_string()))?
+                    }
+                }
+            }
             _ if rec.state == AttemptState::Sending => {
                 self.journal.transition(
                     trade,
@@ -1180,6 +1355,13 @@ impl Terminal {
             _ => {}
         }
         self.result_of(payments, trade, gw.id())
+    }
+
+    /// A refund still in doubt after asking: `Unknown`, each try recorded.
+    fn journal_refund_doubt(&mut self, trade: &TradeNo, d: Detail) -> Result<(), PayError> {
+        self.journal
+            .transition(trade, AttemptState::Unknown, d.with("refund_check", true))?;
+        Ok(())
     }
 
     /// Record a gateway's server notification (ECPay ReturnURL, MyPay

@@ -12,7 +12,10 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use super::{PayError, PayEvent, PayResult, Payments, Tender, Terminal, callbacks};
+use super::{
+    PayError, PayEvent, PayResult, Payments, RefundMoney, RefundOutcome, Tender, Terminal,
+    callbacks,
+};
 use crate::config::{self, Config, Source};
 use crate::logging::Redactor;
 use crate::money::Ntd;
@@ -127,9 +130,18 @@ async fn session(
     explicit: Option<&Path>,
     redactor: &Redactor,
 ) -> Result<(Terminal, Payments, Option<SimHandles>), ExitCode> {
+    let (_, till, payments, sims) = session_with_config(explicit, redactor).await?;
+    Ok((till, payments, sims))
+}
+
+/// [`session`], keeping the configuration (refunds need the e-invoice settings).
+async fn session_with_config(
+    explicit: Option<&Path>,
+    redactor: &Redactor,
+) -> Result<(Config, Terminal, Payments, Option<SimHandles>), ExitCode> {
     let (cfg, source, sims) = setup(explicit, redactor).await?;
     let (till, payments) = open(&cfg, &source)?;
-    Ok((till, progress(payments), sims))
+    Ok((cfg, till, progress(payments), sims))
 }
 
 fn open(cfg: &Config, source: &Source) -> Result<(Terminal, Payments), ExitCode> {
@@ -252,7 +264,7 @@ fn read_pin() -> Secret {
 
 pub fn refund(explicit: Option<&Path>, redactor: &Redactor, args: RefundArgs) -> ExitCode {
     runtime().block_on(async move {
-        let (mut till, payments, _sims) = match session(explicit, redactor).await {
+        let (cfg, mut till, payments, _sims) = match session_with_config(explicit, redactor).await {
             Ok(x) => x,
             Err(c) => return c,
         };
@@ -275,16 +287,91 @@ pub fn refund(explicit: Option<&Path>, redactor: &Redactor, args: RefundArgs) ->
             None => RefundRequest::Full,
         };
         match till
-            .refund(&payments, &sale, &request, &args.reason, &manager)
+            .refund_sale(&cfg, &payments, &sale, &request, &args.reason, &manager)
             .await
         {
-            Ok(r) => {
-                print_result(&r, args.json);
-                ExitCode::from(r.exit_code())
+            Ok(out) => {
+                print_refund(&out, args.json);
+                ExitCode::from(out.money.exit_code())
             }
             Err(e) => pay_error(e),
         }
     })
+}
+
+/// The e-invoice part of a refund, for scripts.
+fn invoice_json(out: &RefundOutcome) -> serde_json::Value {
+    match &out.invoice {
+        Some(i) => serde_json::json!({
+            "number": i.number.as_str(),
+            "treatment": i.treatment,
+            "recover_proof": i.recover_proof,
+            "allowance_number": i.allowance_number,
+            "turnkey_file": i.turnkey_file.as_ref().map(|p| p.display().to_string()),
+        }),
+        None => serde_json::Value::Null,
+    }
+}
+
+/// A refund's result: the money as before (a gateway refund prints the
+/// same fields as ever), then the invoice decision.
+fn print_refund(out: &RefundOutcome, json: bool) {
+    if json {
+        let mut v = match &out.money {
+            RefundMoney::Gateway(r) => serde_json::to_value(r).expect("a result serialises"),
+            RefundMoney::Cash { trade_no, amount } => serde_json::json!({
+                "sale_no": out.sale_no.to_string(),
+                "trade_no": trade_no,
+                "kind": "refund",
+                "amount": amount,
+                "state": "approved",
+                "message": "現金退款,請由錢櫃退還 / cash refund: pay it back from the drawer",
+            }),
+        };
+        if let Some(o) = v.as_object_mut() {
+            o.insert(
+                "via".into(),
+                match &out.money {
+                    RefundMoney::Gateway(_) => "gateway",
+                    RefundMoney::Cash { .. } => "cash",
+                }
+                .into(),
+            );
+            o.insert("invoice".into(), invoice_json(out));
+            if let Some(e) = &out.invoice_error {
+                o.insert("invoice_error".into(), e.clone().into());
+            }
+        }
+        println!("{v}");
+        return;
+    }
+    match &out.money {
+        RefundMoney::Gateway(r) => print_result(r, false),
+        RefundMoney::Cash { trade_no, amount } => {
+            println!("{trade_no} cash {amount} 成功:approved");
+            println!("現金退款,請由錢櫃退還 / cash refund: pay it back from the drawer");
+        }
+    }
+    match &out.invoice {
+        Some(i) => match i.treatment {
+            crate::einvoice::Treatment::Void => {
+                println!("發票 {} 已作廢 / e-invoice voided", i.number.as_str());
+                if i.recover_proof {
+                    println!("請收回發票證明聯 / take back the printed proof");
+                }
+            }
+            crate::einvoice::Treatment::Allowance => println!(
+                "發票 {} 開立折讓單 {} / allowance on the e-invoice",
+                i.number.as_str(),
+                i.allowance_number.as_deref().unwrap_or("")
+            ),
+        },
+        None if out.money.is_back() => println!("發票未變更 / e-invoice unchanged"),
+        None => println!("退款未完成,發票未變更 / the refund is not done: e-invoice unchanged"),
+    }
+    if let Some(e) = &out.invoice_error {
+        println!("發票處理失敗,請手動處理 / the e-invoice change failed, do it by hand: {e}");
+    }
 }
 
 pub fn query(explicit: Option<&Path>, redactor: &Redactor, args: QueryArgs) -> ExitCode {

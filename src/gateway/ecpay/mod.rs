@@ -519,6 +519,7 @@ impl PaymentResult {
                 code: "TradeStatus 0".into(),
                 reason: "訂單成立尚未付款 / order created, not paid yet".into(),
                 action: CashierAction::WaitAndQuery,
+                reference: None,
             }),
             Some(o) => approved(o, asked),
             None => Outcome::Unknown {
@@ -631,6 +632,7 @@ impl ReturnData {
                 code: "TradeStatus 0".into(),
                 reason: "訂單成立尚未付款 / order created, not paid yet".into(),
                 action: CashierAction::WaitAndQuery,
+                reference: None,
             })
         } else {
             approved(&order, asked)

@@ -126,6 +126,7 @@ impl GoodbuyClient {
             reason: "訂單已建立,等待付款通知 / order created: waiting for the payment callback"
                 .into(),
             action: CashierAction::WaitAndQuery,
+            reference: None,
         }))
     }
 
@@ -168,6 +169,7 @@ impl GoodbuyClient {
                 code: "200".into(),
                 reason: "尚未付款 / not paid yet".into(),
                 action: CashierAction::WaitAndQuery,
+                reference: None,
             }),
             other => Outcome::Unknown {
                 why: format!("未知的訂單狀態 {other} / unknown order status {other}"),
@@ -257,5 +259,27 @@ impl Gateway for GoodbuyClient {
         }
         self.refund_order(&req.payment.trade_no.to_string(), req.amount)
             .await
+    }
+
+    /// `order_status` says `refunded` once `order_refunded` went through;
+    /// `paid` means the refund is not done, and both steps may be sent
+    /// again (`order_refund` only marks the order, `order_refunded` finishes).
+    async fn find_refund(
+        &self,
+        req: &GenericRefund,
+        _refunded_before: Ntd,
+    ) -> Result<Option<Outcome>, NotSent> {
+        let o = self
+            .order_status(&req.payment.trade_no.to_string(), req.payment.amount)
+            .await?;
+        Ok(match o {
+            Outcome::Approved(mut a) if a.review.is_some() => {
+                a.review = None;
+                a.amount = req.amount;
+                Some(Outcome::Approved(a))
+            }
+            Outcome::Approved(_) => None,
+            other => Some(other),
+        })
     }
 }

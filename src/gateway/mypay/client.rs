@@ -233,6 +233,21 @@ impl MyPayClient {
     }
 }
 
+/// A 280 answer carries the WeChat `TradeNo` the confirmation needs.
+fn with_wechat_reference(
+    resp: &super::TransactionResponse,
+    outcome: Outcome,
+    cfg: &MyPayConfig,
+) -> Outcome {
+    match outcome {
+        Outcome::Pending(mut p) => {
+            p.reference = resp.wechat_confirmation(&cfg.store_uid).map(|w| w.trade_no);
+            Outcome::Pending(p)
+        }
+        other => other,
+    }
+}
+
 /// MyPay wants items adding up to the cost: one line for the whole amount
 /// when the till passed none.
 fn items(lines: &[PayItem], amount: Ntd) -> Vec<Item> {
@@ -271,9 +286,30 @@ impl Gateway for MyPayClient {
     async fn pay(&self, req: &PayRequest) -> CallResult {
         let r = self.transaction_request(req)?;
         Ok(match self.transaction(&r).await? {
-            Ok(resp) => resp.outcome(req.amount),
+            Ok(resp) => with_wechat_reference(&resp, resp.outcome(req.amount), &self.cfg),
             Err(o) => o,
         })
+    }
+
+    /// `api/wechatconfirmation` for a 280: the payment's `uid` and `key`
+    /// are found by `api/querydirect` (the journal keeps neither the key
+    /// nor the whole answer), `reference` is the WeChat `TradeNo`.
+    async fn confirm(&self, req: &PayRequest, reference: &str) -> CallResult {
+        let found = match self.query_direct(&req.trade_no, req.amount).await? {
+            Ok(r) => r,
+            Err(o) => return Ok(o),
+        };
+        let Some(row) = found.rows.iter().find(|r| !r.uid.is_empty()) else {
+            // Querydirect may fail transiently, or MyPay has no such order.
+            return Ok(found.outcome(req.amount));
+        };
+        let confirm = WeChatConfirmRequest {
+            store_uid: self.cfg.store_uid.clone(),
+            uid: row.uid.clone(),
+            key: row.key.clone(),
+            trade_no: reference.to_string(),
+        };
+        self.wechat_confirm(&confirm, req.amount).await
     }
 
     async fn query(&self, req: &PayRequest) -> CallResult {
@@ -306,5 +342,75 @@ impl Gateway for MyPayClient {
         };
         let r = RefundRequest::new(&self.cfg, &row.uid, &row.key, req.amount, Vec::new(), false)?;
         self.refund_with(&r).await
+    }
+
+    /// MyPay refunds carry no merchant refund number, so a lost answer is
+    /// settled by `api/queryorder`'s `refund_order` list: refunds done
+    /// there beyond what the journal knows are this one.
+    async fn find_refund(
+        &self,
+        req: &GenericRefund,
+        refunded_before: Ntd,
+    ) -> Result<Option<Outcome>, NotSent> {
+        let found = match self
+            .query_direct(&req.payment.trade_no, req.payment.amount)
+            .await?
+        {
+            Ok(r) => r,
+            Err(o) => return Ok(Some(o)),
+        };
+        let Some(row) = found
+            .rows
+            .iter()
+            .find(|r| r.uid == req.payment.gateway_trade_no)
+        else {
+            return Ok(Some(Outcome::Unknown {
+                why: format!("查無原交易 {} / the payment was not found", found.code),
+            }));
+        };
+        let q = QueryOrderRequest {
+            uid: row.uid.clone(),
+            key: row.key.clone(),
+        };
+        let rec = match self
+            .call::<_, QueryOrderResponse>(Cmd::QueryOrder, &q)
+            .await?
+        {
+            Ok(r) => r,
+            Err(o) => return Ok(Some(o)),
+        };
+        if rec.uid != row.uid {
+            return Ok(Some(Outcome::Unknown {
+                why: "查詢失敗 / queryorder did not answer for the payment".into(),
+            }));
+        }
+        let done: Vec<_> = rec
+            .refund_order
+            .iter()
+            .filter(|r| r.prc == "230" || r.prc == "B200")
+            .collect();
+        let total = done.iter().fold(Ntd::ZERO, |acc, r| {
+            acc.checked_add(r.actual_cost.or(r.cost).unwrap_or(Ntd::ZERO))
+                .unwrap_or(acc)
+        });
+        let wanted = refunded_before
+            .checked_add(req.amount)
+            .unwrap_or(req.amount);
+        if total < wanted {
+            return Ok(None);
+        }
+        let last = done.last().expect("a positive total has a row");
+        Ok(Some(Outcome::Approved(crate::gateway::Approval {
+            gateway: GatewayId::MyPay,
+            gateway_trade_no: if last.refund_uid.is_empty() {
+                last.uid.clone()
+            } else {
+                last.refund_uid.clone()
+            },
+            amount: req.amount,
+            paid_at: None,
+            is_repeat: false,
+            review: None,
+        })))
     }
 }

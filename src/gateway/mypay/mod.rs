@@ -1236,6 +1236,7 @@ impl RefundResponse {
                 reason: "退款已排入佇列,隔日處理 / refund queued: MyPay processes it overnight"
                     .into(),
                 action: CashierAction::None,
+                reference: None,
             }),
         }
     }

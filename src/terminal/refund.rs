@@ -1,0 +1,520 @@
+//! One refund entry point for the app: money back first (through the
+//! gateway that took it, or cash from the drawer), then — only once the
+//! money is back — the e-invoice decision (void in the same period, else an
+//! allowance; see [`Terminal::invoice_for_refund`]).
+//!
+//! # Which tender gives the money back
+//!
+//! Money goes back the way it came. A sale paid with one tender refunds
+//! through it. A sale paid with several (say a declined wallet then cash,
+//! or part wallet, part cash) refunds through the **latest gateway payment
+//! that still has enough left**, so a wallet customer gets their money on
+//! the wallet and the drawer is not emptied for them; once the gateway
+//! payments are fully refunded, the rest comes from the drawer. A refund
+//! larger than what any one tender has left is refused with the most that
+//! tender can take (refund that first, then the rest): one refund never
+//! spans two tenders, so each has one journaled outcome.
+
+use serde::Serialize;
+
+use super::payment::{PayError, PayResult, Payments, detail_field, pay_type_of, request_time};
+use super::{InvoiceRefund, RefundInvoice, Terminal};
+use crate::config::{Config, InvoiceIssuer};
+use crate::einvoice::buyer::BuyerChoice;
+use crate::einvoice::{CrossPeriodVoid, Treatment, refund_treatment};
+use crate::gateway::goodbuy;
+use crate::journal::{
+    AttemptRecord, AttemptState, Detail, InvoiceStatus, JournalError, Role, SaleDetail, User, stamp,
+};
+use crate::money::Ntd;
+use crate::sale::{GatewayId, PayMethod, RefundPlan, RefundRequest, Refundable, SaleNo};
+
+/// How the money went back.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "via", rename_all = "snake_case")]
+pub enum RefundMoney {
+    /// Through the gateway; `state` may still be in doubt (`unknown`): then
+    /// `till recover` / `query` settles it and no invoice change was made.
+    Gateway(PayResult),
+    /// Cash from the drawer, journaled as approved before the drawer opens.
+    Cash { trade_no: String, amount: Ntd },
+}
+
+impl RefundMoney {
+    /// Whether the money is known to be back with the customer.
+    pub fn is_back(&self) -> bool {
+        match self {
+            RefundMoney::Gateway(r) => r.state == AttemptState::Approved,
+            RefundMoney::Cash { .. } => true,
+        }
+    }
+
+    pub fn trade_no(&self) -> &str {
+        match self {
+            RefundMoney::Gateway(r) => &r.trade_no,
+            RefundMoney::Cash { trade_no, .. } => trade_no,
+        }
+    }
+
+    /// `till refund` exit code: 0 back, 1 declined, 2 in doubt.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RefundMoney::Gateway(r) => r.exit_code(),
+            RefundMoney::Cash { .. } => 0,
+        }
+    }
+}
+
+/// What [`Terminal::refund_sale`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefundOutcome {
+    pub sale_no: SaleNo,
+    pub amount: Ntd,
+    pub money: RefundMoney,
+    /// None when the sale has no e-invoice (or the refund did not complete).
+    pub invoice: Option<RefundInvoice>,
+    /// The money is back but the invoice change failed (e.g. the journal
+    /// could not write it): a person must void / allowance it by hand
+    /// (`till einvoice …`). The refund itself stands.
+    pub invoice_error: Option<String>,
+}
+
+/// Which tender a refund goes back through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "via", rename_all = "snake_case")]
+pub enum RefundVia {
+    Gateway {
+        gateway: GatewayId,
+        /// The payment attempt refunded (…-P01).
+        payment: String,
+    },
+    Cash,
+}
+
+/// One approved payment of the sale and what it can still give back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TenderLeft {
+    pub trade_no: String,
+    /// `None` for cash.
+    pub gateway: Option<GatewayId>,
+    pub method: PayMethod,
+    pub paid: Ntd,
+    pub refunded: Ntd,
+    pub left: Ntd,
+    /// The refund rule of this tender, zh-TW / English.
+    pub rule: String,
+    /// Why this tender cannot refund now (deadline passed, no refund API…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+}
+
+/// What the refund would do to the sale's e-invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InvoicePreview {
+    pub number: String,
+    /// Who issued it: this till's roll, or MyPay (which then voids or makes
+    /// the allowance itself, from the refund's `invoice_state`).
+    pub issuer: InvoiceIssuer,
+    pub treatment: Treatment,
+    /// Void: the paper proof the customer holds must be taken back.
+    pub recover_proof: bool,
+    /// Why, in English (as journaled with the decision).
+    pub why: String,
+}
+
+/// What a refund of a sale may do, before the manager confirms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RefundPreview {
+    pub sale_no: SaleNo,
+    pub paid: Ntd,
+    pub refunded: Ntd,
+    /// Money that can still go back, all tenders together.
+    pub refundable: Ntd,
+    /// What this request would give back (None when refused).
+    pub amount: Option<Ntd>,
+    /// For a line refund: (line index, units).
+    pub lines: Vec<(usize, u32)>,
+    /// Where the money would go back (None when refused).
+    pub via: Option<RefundVia>,
+    /// Every approved payment of the sale, with its rule.
+    pub tenders: Vec<TenderLeft>,
+    /// Why this request cannot be refunded as asked, zh-TW / English.
+    pub refused: Option<String>,
+    /// None when the sale has no live e-invoice.
+    pub invoice: Option<InvoicePreview>,
+}
+
+const RULE_CASH: &str = "現金由錢櫃退還 / cash from the drawer";
+const RULE_JKOPAY: &str =
+    "可部分、多次退款,合計不超過付款金額 / partial and repeated refunds up to the paid amount";
+const RULE_MYPAY: &str = "可部分退款,合計不超過付款金額;MyPay 開立的發票由 MyPay 作廢或折讓 / partial refunds up to the paid amount; an invoice MyPay issued is voided or allowanced by MyPay";
+const RULE_ECPAY: &str = "綠界 ECPG 退款不在本系統規格內,請至綠界後台辦理 / ECPG refunds are not in our specs: refund in ECPay's back office";
+const RULE_GOODBUY: &str = "僅信用卡、整筆退款,訂單次日 09:30 前 / credit card only, the whole order, before 09:30 the day after the order";
+
+fn rule_of(gateway: Option<GatewayId>) -> &'static str {
+    match gateway {
+        None => RULE_CASH,
+        Some(GatewayId::JkoPay) => RULE_JKOPAY,
+        Some(GatewayId::MyPay) => RULE_MYPAY,
+        Some(GatewayId::Ecpay) => RULE_ECPAY,
+        Some(GatewayId::Goodbuy) => RULE_GOODBUY,
+    }
+}
+
+/// Which payment a refund attempt gave money back for: the `payment` it
+/// journaled, else (older refunds) the latest payment of its gateway.
+fn refunded_payment<'a>(
+    refund: &AttemptRecord,
+    payments: &'a [AttemptRecord],
+) -> Option<&'a AttemptRecord> {
+    let named = refund.events.iter().find_map(|e| {
+        detail_field(&e.detail, "payment")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    });
+    let approved = payments
+        .iter()
+        .filter(|p| p.state == AttemptState::Approved);
+    match named {
+        Some(n) => approved
+            .clone()
+            .find(|p| p.trade_no.to_string() == n)
+            .or_else(|| approved.rev().find(|p| p.gateway == refund.gateway)),
+        None => approved.rev().find(|p| p.gateway == refund.gateway),
+    }
+}
+
+/// Every approved payment with what it can still give back, oldest first.
+fn tenders(
+    detail: &SaleDetail,
+    now: crate::taipei::TaipeiTime,
+) -> Vec<(TenderLeft, AttemptRecord)> {
+    detail
+        .payments
+        .iter()
+        .filter(|p| p.state == AttemptState::Approved)
+        .map(|p| {
+            let refunded = detail
+                .refunds
+                .iter()
+                .filter(|r| r.state == AttemptState::Approved)
+                .filter(|r| {
+                    refunded_payment(r, &detail.payments).map(|x| &x.trade_no) == Some(&p.trade_no)
+                })
+                .fold(Ntd::ZERO, |acc, r| acc.checked_add(r.amount).unwrap_or(acc));
+            let left = p
+                .amount
+                .checked_sub(refunded)
+                .unwrap_or(Ntd::ZERO)
+                .max(Ntd::ZERO);
+            let refused = match p.gateway {
+                Some(GatewayId::Ecpay) => Some(RULE_ECPAY.to_string()),
+                Some(GatewayId::Goodbuy) => {
+                    goodbuy::check_refund_allowed(&pay_type_of(p), request_time(p), now)
+                        .err()
+                        .map(|e| e.to_string())
+                }
+                _ => None,
+            };
+            (
+                TenderLeft {
+                    trade_no: p.trade_no.to_string(),
+                    gateway: p.gateway,
+                    method: p.method,
+                    paid: p.amount,
+                    refunded,
+                    left,
+                    rule: rule_of(p.gateway).to_string(),
+                    refused,
+                },
+                p.clone(),
+            )
+        })
+        .collect()
+}
+
+/// The refund plan as the journal will make it, computed read-only.
+fn plan(detail: &SaleDetail, request: &RefundRequest) -> Result<RefundPlan, PayError> {
+    if !detail.summary.paid.is_positive() {
+        return Err(JournalError::NotPaid(detail.summary.sale_no.to_string()).into());
+    }
+    let mut refunded_units = vec![0u32; detail.lines.len()];
+    for r in detail
+        .refunds
+        .iter()
+        .filter(|r| r.state == AttemptState::Approved)
+    {
+        for &(i, q) in &r.refund_lines {
+            if let Some(u) = refunded_units.get_mut(i) {
+                *u += q;
+            }
+        }
+    }
+    let refundable = Refundable {
+        lines: &detail.lines,
+        paid: detail.summary.paid,
+        refunded: detail.summary.refunded,
+        refunded_units,
+    };
+    Ok(refundable.plan(request).map_err(JournalError::Refund)?)
+}
+
+/// Pick the tender for `amount` by the rule in the module docs.
+fn choose(
+    tenders: &[(TenderLeft, AttemptRecord)],
+    amount: Ntd,
+) -> Result<(RefundVia, Option<AttemptRecord>), String> {
+    let gateway_left = tenders
+        .iter()
+        .rev()
+        .filter(|(t, _)| t.gateway.is_some() && t.left.is_positive());
+    for (t, rec) in gateway_left.clone() {
+        if t.left >= amount {
+            if let Some(why) = &t.refused {
+                return Err(why.clone());
+            }
+            return Ok((
+                RefundVia::Gateway {
+                    gateway: t.gateway.expect("filtered on gateway"),
+                    payment: t.trade_no.clone(),
+                },
+                Some(rec.clone()),
+            ));
+        }
+    }
+    if let Some((t, _)) = gateway_left.clone().next() {
+        return Err(format!(
+            "此筆退款須分開辦理:{} 最多可退 {},請先退該筆,其餘再退 / this refund must be split: at most {} can go back through {} ({}); refund that first, then the rest",
+            t.trade_no,
+            t.left,
+            t.left,
+            t.gateway.map(|g| g.as_str()).unwrap_or("cash"),
+            t.trade_no
+        ));
+    }
+    let cash_left = tenders
+        .iter()
+        .filter(|(t, _)| t.gateway.is_none())
+        .fold(Ntd::ZERO, |acc, (t, _)| {
+            acc.checked_add(t.left).unwrap_or(acc)
+        });
+    if cash_left >= amount {
+        Ok((RefundVia::Cash, None))
+    } else {
+        Err(format!(
+            "現金最多可退 {cash_left} / at most {cash_left} can go back in cash"
+        ))
+    }
+}
+
+impl Terminal {
+    /// The e-invoice decision a refund of `amount` would make, read-only
+    /// (mirrors [`Terminal::invoice_for_refund`]).
+    fn invoice_preview(
+        &self,
+        cfg: &Config,
+        detail: &SaleDetail,
+        amount: Ntd,
+    ) -> Result<Option<InvoicePreview>, PayError> {
+        let Some(record) = detail
+            .invoices
+            .iter()
+            .rev()
+            .find(|r| r.status != InvoiceStatus::Voided)
+        else {
+            return Ok(None);
+        };
+        let Some((invoice, status)) = self.live_invoice(&detail.summary.sale_no)? else {
+            return Ok(None);
+        };
+        let today = self.journal.clock_now().date_naive();
+        let by_date = refund_treatment(invoice.issued_on(), today, CrossPeriodVoid::default())
+            .map_err(super::InvoicingError::from)?;
+        let full = amount == invoice.total() && status == InvoiceStatus::Issued;
+        let treatment = if full { by_date } else { Treatment::Allowance };
+        let why = match (treatment, full) {
+            (Treatment::Void, _) => "full refund within the period: void",
+            (Treatment::Allowance, true) => "full refund after the period: allowance",
+            (Treatment::Allowance, false) => "partial refund: allowance",
+        };
+        let prints_proof = record
+            .data
+            .get("buyer")
+            .and_then(|b| serde_json::from_value::<BuyerChoice>(b.clone()).ok())
+            .map(|b| b.prints_proof())
+            .unwrap_or(true);
+        Ok(Some(InvoicePreview {
+            number: invoice.number().to_string(),
+            issuer: cfg.einvoice.issuer,
+            treatment,
+            recover_proof: treatment == Treatment::Void && prints_proof,
+            why: why.to_string(),
+        }))
+    }
+
+    fn refund_detail(&self, sale: &SaleNo) -> Result<SaleDetail, PayError> {
+        Ok(self
+            .journal
+            .sale_detail(sale)?
+            .ok_or_else(|| JournalError::NoSuchSale(sale.to_string()))?)
+    }
+
+    /// What a refund of this sale may do, for the screen before the
+    /// manager confirms: refundable amount remaining, gateway or cash, each
+    /// tender's rule (goodbuy: credit only, whole order, before 09:30 next
+    /// day; JKoPay partial and repeated; ECPay: back office) and the invoice
+    /// decision it would make (void vs allowance). Writes nothing.
+    ///
+    /// A request that cannot be refunded as asked comes back `Ok` with
+    /// `refused` set (so the screen can show the rules anyway); an unknown
+    /// sale or a journal failure is an `Err`.
+    pub fn refund_preview(
+        &self,
+        cfg: &Config,
+        sale: &SaleNo,
+        request: &RefundRequest,
+    ) -> Result<RefundPreview, PayError> {
+        let detail = self.refund_detail(sale)?;
+        let now = self.now();
+        let tenders = tenders(&detail, now);
+        let mut preview = RefundPreview {
+            sale_no: sale.clone(),
+            paid: detail.summary.paid,
+            refunded: detail.summary.refunded,
+            refundable: detail
+                .summary
+                .paid
+                .checked_sub(detail.summary.refunded)
+                .unwrap_or(Ntd::ZERO)
+                .max(Ntd::ZERO),
+            amount: None,
+            lines: Vec::new(),
+            via: None,
+            tenders: tenders.iter().map(|(t, _)| t.clone()).collect(),
+            refused: None,
+            invoice: None,
+        };
+        let plan = match plan(&detail, request) {
+            Ok(p) => p,
+            Err(e) => {
+                preview.refused = Some(e.to_string());
+                return Ok(preview);
+            }
+        };
+        match choose(&tenders, plan.amount)
+            .and_then(|(via, rec)| goodbuy_whole_order(rec.as_ref(), plan.amount).map(|()| via))
+        {
+            Ok(via) => {
+                preview.via = Some(via);
+                preview.amount = Some(plan.amount);
+                preview.invoice = self.invoice_preview(cfg, &detail, plan.amount)?;
+            }
+            Err(why) => preview.refused = Some(why),
+        }
+        preview.lines = plan.lines;
+        Ok(preview)
+    }
+
+    /// Money back (through the gateway that took it, or cash from the
+    /// drawer; for mixed tenders see the module docs: the latest gateway
+    /// payment with enough left, cash only once the gateways are refunded),
+    /// then the e-invoice void/allowance decision, applied only once the
+    /// money is back. Manager only; reason required (non-empty, trimmed).
+    ///
+    /// A gateway refund that is declined or left in doubt comes back `Ok`
+    /// with `money` saying so and `invoice: None`: the invoice is untouched.
+    pub async fn refund_sale(
+        &mut self,
+        cfg: &Config,
+        payments: &Payments,
+        sale: &SaleNo,
+        request: &RefundRequest,
+        reason: &str,
+        manager: &User,
+    ) -> Result<RefundOutcome, PayError> {
+        if manager.role != Role::Manager {
+            return Err(PayError::NotManager);
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(PayError::ReasonRequired);
+        }
+        let detail = self.refund_detail(sale)?;
+        let tenders = tenders(&detail, self.now());
+        let plan = plan(&detail, request)?;
+        let (via, paid) = choose(&tenders, plan.amount).map_err(PayError::RefundNotAllowed)?;
+        goodbuy_whole_order(paid.as_ref(), plan.amount).map_err(PayError::RefundNotAllowed)?;
+        let money = match (via, paid) {
+            (RefundVia::Gateway { .. }, Some(paid)) => RefundMoney::Gateway(
+                self.refund_through(payments, sale, &paid, request, reason, manager)
+                    .await?,
+            ),
+            _ => {
+                let paid_cash = tenders
+                    .iter()
+                    .rev()
+                    .find(|(t, _)| t.gateway.is_none() && t.left.is_positive())
+                    .map(|(t, _)| t.trade_no.clone())
+                    .unwrap_or_default();
+                let (trade, plan) =
+                    self.journal
+                        .begin_refund(sale, request, None, PayMethod::Cash)?;
+                self.journal.transition(
+                    &trade,
+                    AttemptState::Approved,
+                    Detail::new()
+                        .with("at", stamp(self.now()))
+                        .with("reason", reason)
+                        .with("manager", manager.name.clone())
+                        .with("payment", paid_cash)
+                        .with("drawer", true),
+                )?;
+                tracing::info!(sale = %sale, trade = %trade, amount = %plan.amount, "cash refund journaled");
+                RefundMoney::Cash {
+                    trade_no: trade.to_string(),
+                    amount: plan.amount,
+                }
+            }
+        };
+        let mut outcome = RefundOutcome {
+            sale_no: sale.clone(),
+            amount: plan.amount,
+            money,
+            invoice: None,
+            invoice_error: None,
+        };
+        if !outcome.money.is_back() || cfg.einvoice.issuer == InvoiceIssuer::Mypay {
+            // Not back: nothing to change yet. MyPay-issued: MyPay changes
+            // its own invoice from the refund's invoice_state.
+            return Ok(outcome);
+        }
+        if self.live_invoice(sale)?.is_none() {
+            return Ok(outcome);
+        }
+        let change = InvoiceRefund {
+            amount: plan.amount,
+            lines: plan.lines.clone(),
+            reason: reason.to_string(),
+            policy: CrossPeriodVoid::default(),
+        };
+        match self.invoice_for_refund(cfg, sale, &change) {
+            Ok(inv) => outcome.invoice = Some(inv),
+            Err(e) => {
+                tracing::error!(sale = %sale, error = %e, "refund done but the e-invoice change failed");
+                outcome.invoice_error = Some(e.to_string());
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+/// goodbuy refunds carry no amount: the whole order or nothing.
+fn goodbuy_whole_order(paid: Option<&AttemptRecord>, amount: Ntd) -> Result<(), String> {
+    match paid {
+        Some(p) if p.gateway == Some(GatewayId::Goodbuy) && p.amount != amount => Err(format!(
+            "此通路只能整筆退款 {} / this gateway refunds the whole order only ({})",
+            p.amount, p.amount
+        )),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,208 @@
+//! Refunds left in doubt (answer lost, or the till killed while sending)
+//! are settled by `recover` exactly once: asked first, sent again only when
+//! the gateway shows the refund was not done.
+
+mod pay_support;
+
+use pay_support::rig;
+use till::gateway::client::PayWith;
+use till::gateway::goodbuy::PayType;
+use till::journal::{AttemptState, Detail, stamp};
+use till::money::Ntd;
+use till::sale::{GatewayId, PayMethod, RefundRequest, Wallet};
+use till::terminal::Tender;
+
+fn pi() -> Tender {
+    Tender::Scan("PI7E3A60BD8C8F23F7".into())
+}
+
+fn credit() -> Tender {
+    Tender::With(PayWith::PayLater {
+        pay_type: PayType::Credit {
+            card_owner: "王小明".into(),
+            card_last4: "1234".into(),
+        },
+        phone: "0912345678".into(),
+    })
+}
+
+#[tokio::test]
+async fn a_mypay_refund_whose_answer_was_dropped_is_found_not_sent_again() {
+    let mut r = rig().await;
+    let sale = r.sale(20_000);
+    let paid = r
+        .till
+        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
+        .await
+        .unwrap();
+    assert_eq!(paid.state, AttemptState::Approved, "{}", paid.message);
+    let m = r.manager();
+    // 7002: MyPay refunds, then drops the connection without an answer.
+    let lost = r
+        .till
+        .refund(
+            &r.payments,
+            &sale,
+            &RefundRequest::Amount(Ntd::new(7002)),
+            "dropped",
+            &m,
+        )
+        .await
+        .unwrap();
+    assert_eq!(lost.state, AttemptState::Unknown, "{}", lost.message);
+    let refunded = || r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded;
+    assert_eq!(refunded(), Ntd::new(7002));
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
+    // Refunded once at MyPay, and once in the journal.
+    assert_eq!(refunded(), Ntd::new(7002));
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::new(7002));
+    assert!(r.till.recover(&r.payments).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_mypay_refund_that_never_reached_mypay_is_sent_again_and_never_doubled() {
+    let mut r = rig().await;
+    let sale = r.sale(20_000);
+    let paid = r
+        .till
+        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
+        .await
+        .unwrap();
+    // 7003: HTTP 500 before MyPay processed the refund.
+    let m = r.manager();
+    let lost = r
+        .till
+        .refund(
+            &r.payments,
+            &sale,
+            &RefundRequest::Amount(Ntd::new(7003)),
+            "5xx",
+            &m,
+        )
+        .await
+        .unwrap();
+    assert_eq!(lost.state, AttemptState::Unknown, "{}", lost.message);
+    assert_eq!(
+        r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::ZERO
+    );
+    let out = r.till.recover(&r.payments).await.unwrap();
+    // Sent again: the simulator's 7003 fault applies to every try of that
+    // amount, so it stays in doubt — and nothing was refunded twice.
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].state, AttemptState::Unknown);
+    assert_eq!(
+        r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::ZERO
+    );
+}
+
+#[tokio::test]
+async fn a_mypay_refund_killed_while_sending_is_sent_by_recover_exactly_once() {
+    let mut r = rig().await;
+    let sale = r.sale(500);
+    let paid = r
+        .till
+        .pay(&r.payments, &sale, pi(), Ntd::new(500), vec![])
+        .await
+        .unwrap();
+    // What a till killed after journaling `Sending` leaves behind.
+    let (trade, _) = r
+        .till
+        .journal_mut()
+        .begin_refund(
+            &sale,
+            &RefundRequest::Amount(Ntd::new(200)),
+            Some(GatewayId::MyPay),
+            PayMethod::Wallet(Wallet::PiWallet),
+        )
+        .unwrap();
+    let now = r.till.now();
+    r.till
+        .journal_mut()
+        .transition(
+            &trade,
+            AttemptState::Sending,
+            Detail::new()
+                .with("at", stamp(now))
+                .with("payment", paid.trade_no.clone()),
+        )
+        .unwrap();
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
+    assert_eq!(
+        r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::new(200)
+    );
+    assert!(r.till.recover(&r.payments).await.unwrap().is_empty());
+    assert_eq!(
+        r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::new(200)
+    );
+}
+
+/// A goodbuy card order paid, and its refund left in `Sending`.
+async fn goodbuy_refund_in_doubt(
+    r: &mut pay_support::Rig,
+) -> (till::sale::SaleNo, String, till::sale::TradeNo) {
+    let sale = r.sale(1000);
+    let paid = r
+        .till
+        .pay(&r.payments, &sale, credit(), Ntd::new(1000), vec![])
+        .await
+        .unwrap();
+    assert_eq!(paid.state, AttemptState::Approved, "{}", paid.message);
+    let (trade, _) = r
+        .till
+        .journal_mut()
+        .begin_refund(
+            &sale,
+            &RefundRequest::Full,
+            Some(GatewayId::Goodbuy),
+            PayMethod::PayLater,
+        )
+        .unwrap();
+    let now = r.till.now();
+    r.till
+        .journal_mut()
+        .transition(
+            &trade,
+            AttemptState::Sending,
+            Detail::new()
+                .with("at", stamp(now))
+                .with("payment", paid.trade_no.clone()),
+        )
+        .unwrap();
+    (sale, paid.trade_no, trade)
+}
+
+#[tokio::test]
+async fn a_goodbuy_refund_in_doubt_is_finished_at_the_right_step() {
+    let mut r = rig().await;
+    // Not done at all: both steps are sent by recover.
+    let (_, pay_no, _) = goodbuy_refund_in_doubt(&mut r).await;
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
+    assert_eq!(
+        r.sims.goodbuy.ledger.charges_for(&pay_no)[0].refunded,
+        Ntd::new(1000)
+    );
+
+    // Done at the aggregator, answer lost: recover finds it refunded.
+    let (_, pay_no, _) = goodbuy_refund_in_doubt(&mut r).await;
+    let client = till::gateway::goodbuy::client::GoodbuyClient::from_config(
+        r.cfg.gateways.goodbuy.as_ref().unwrap(),
+    )
+    .unwrap();
+    let done = client.refund_order(&pay_no, Ntd::new(1000)).await.unwrap();
+    assert!(matches!(done, till::gateway::Outcome::Approved(_)));
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
+    assert_eq!(
+        r.sims.goodbuy.ledger.charges_for(&pay_no)[0].refunded,
+        Ntd::new(1000)
+    );
+}
