@@ -491,3 +491,41 @@ fn pin_keys(app: &mut App, digits: &str) {
         click(app, &d.to_string());
     }
 }
+
+#[test]
+fn a_cash_sale_is_refunded_from_the_drawer() {
+    let mut app = demo_app();
+    tap_product(&mut app, "貝果 Bagel");
+    click(&mut app, "收款 (F2)");
+    click(&mut app, "完成收款 (Enter)");
+    click(&mut app, "下一位 (Enter)");
+    let today = till::taipei::now().date_naive();
+    let sale = app
+        .terminal()
+        .unwrap()
+        .journal()
+        .sales_by_date(today, today, None, 1)
+        .unwrap()
+        .items[0]
+        .sale_no
+        .clone();
+    refund_screen_on(&mut app, &sale);
+    assert!(shows_starting(&app, "退款方式: 現金"));
+    click(&mut app, "退貨");
+    let (manager, _, right) = DEMO_USERS[MANAGER];
+    click(&mut app, manager);
+    pin(&mut app, right);
+    click(&mut app, CONFIRM);
+    assert!(app.wait_for_refund(Duration::from_secs(30)));
+    assert!(shows(&app, "請從錢櫃退還現金 NT$45"));
+    let done = refunds(&app, &sale);
+    assert_eq!((done.len(), done[0].gateway), (1, None));
+    let slip = printed()
+        .into_iter()
+        .find(|r| r.contains("退款單"))
+        .expect("the refund slip printed");
+    assert!(
+        slip.contains("drawer pulse: pin 2"),
+        "the drawer opened: {slip}"
+    );
+}

@@ -1374,6 +1374,9 @@ impl App {
                 ));
             }
             lines.push(invoice_line(&outcome));
+            if let Some(e) = &outcome.invoice_error {
+                lines.push(format!("{} {e}", t(lang, "refund.invoice_failed")));
+            }
             match &outcome.invoice {
                 Some(i) if i.recover_proof => lines.push(t(lang, "refund.take_proof_back")),
                 Some(i) if i.allowance_slip.is_some() => {

@@ -1,25 +1,21 @@
 //! Refunds from the GUI, below the screen: what a refund would do (shown
-//! before the manager confirms), the refund itself on the payment runtime
-//! (the terminal travels with it, as with payments), and its printed slip.
-//!
-//! The application layer's one refund call (`Terminal::refund_sale`, with
-//! `refund_preview`) is being written beside this; until it lands, the
-//! `adapter` module below stands in for it with the same shapes, so the
-//! swap is: delete `adapter`, import the terminal's types.
+//! before the manager confirms, from `Terminal::refund_preview`), the
+//! refund itself (`Terminal::refund_sale`) on the payment runtime (the
+//! terminal travels with it, as with payments), and its printed slip.
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::journal::{AttemptState, User};
+use crate::journal::User;
 use crate::money::Ntd;
 use crate::print::document::{Document, Style};
 use crate::sale::{RefundRequest, SaleNo};
 use crate::terminal::payment::PayError;
-use crate::terminal::{Terminal, gateway_name_zh};
+use crate::terminal::{InvoicePreview, RefundVia, Terminal, gateway_name_zh};
 use crate::ui::wallet::WalletPay;
 
-pub use adapter::{RefundMoney, RefundOutcome};
+pub use crate::terminal::{RefundMoney, RefundOutcome};
 
 type Done = (Terminal, Result<RefundOutcome, PayError>);
 
@@ -56,7 +52,91 @@ pub fn preview(
     sale: &SaleNo,
     request: &RefundRequest,
 ) -> Result<Preview, String> {
-    adapter::preview(terminal, cfg, sale, request)
+    let p = terminal
+        .refund_preview(cfg, sale, request)
+        .map_err(|e| e.to_string())?;
+    let money = match &p.via {
+        Some(RefundVia::Gateway { gateway, payment }) => {
+            format!(
+                "{} {} · {payment}",
+                gateway_name_zh(*gateway),
+                gateway.as_str()
+            )
+        }
+        Some(RefundVia::Cash) => CASH.to_string(),
+        // Refused: the tenders the sale was paid with.
+        None => p
+            .tenders
+            .iter()
+            .map(|t| match t.gateway {
+                Some(g) => format!("{} {} · {}", gateway_name_zh(g), g.as_str(), t.trade_no),
+                None => CASH.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" + "),
+    };
+    let mut rules: Vec<String> = Vec::new();
+    for t in &p.tenders {
+        if !rules.contains(&t.rule) {
+            rules.push(t.rule.clone());
+        }
+    }
+    let (amount, refused) = match p.amount {
+        Some(a) => (Ok(a), None),
+        None => {
+            let why = p.refused.clone().unwrap_or_default();
+            // A tender's rule refused it, rather than the amount asked.
+            let by_rule = p.tenders.iter().any(|t| t.refused.as_ref() == Some(&why));
+            if by_rule {
+                (Err(String::new()), Some(why))
+            } else {
+                (Err(why), None)
+            }
+        }
+    };
+    Ok(Preview {
+        paid: p.paid,
+        refunded: p.refunded,
+        left: p.refundable,
+        amount,
+        money,
+        rules,
+        refused,
+        invoice: match (&p.invoice, p.amount) {
+            (Some(i), _) => invoice_preview_line(i),
+            (None, Some(_)) => "無電子發票 / no e-invoice".to_string(),
+            (None, None) => String::new(),
+        },
+    })
+}
+
+const CASH: &str = "現金(由錢櫃退還)/ cash from the drawer";
+
+/// The e-invoice decision a refund would make, zh-TW / English.
+fn invoice_preview_line(i: &InvoicePreview) -> String {
+    use crate::config::InvoiceIssuer;
+    use crate::einvoice::Treatment;
+    let n = i
+        .number
+        .parse::<crate::einvoice::InvoiceNumber>()
+        .map(|n| n.dashed())
+        .unwrap_or_else(|_| i.number.clone());
+    let by_mypay = if i.issuer == InvoiceIssuer::Mypay {
+        ";由 MyPay 處理 / MyPay makes the change"
+    } else {
+        ""
+    };
+    match (i.treatment, i.recover_proof) {
+        (Treatment::Void, true) => format!(
+            "作廢發票 {n}(同期全額退款,收回證明聯{by_mypay})/ void {n} (full refund in its period; take the proof back)"
+        ),
+        (Treatment::Void, false) => {
+            format!("作廢發票 {n}(同期全額退款{by_mypay})/ void {n} (full refund in its period)")
+        }
+        (Treatment::Allowance, _) => format!(
+            "折讓 {n}(部分退款或已跨期,列印折讓單請顧客簽收{by_mypay})/ allowance on {n} (partial or a later period; the buyer signs the slip)"
+        ),
+    }
 }
 
 /// A refund running on the payment runtime.
@@ -83,16 +163,9 @@ impl RefundJob {
         let cfg = cfg.clone();
         let (why, by) = (reason.clone(), manager.name.clone());
         let rx = wallet.run(terminal, move |mut terminal, payments| async move {
-            let outcome = adapter::refund_sale(
-                &mut terminal,
-                &cfg,
-                &payments,
-                &sale,
-                &request,
-                &reason,
-                &manager,
-            )
-            .await;
+            let outcome = terminal
+                .refund_sale(&cfg, &payments, &sale, &request, &reason, &manager)
+                .await;
             (terminal, outcome)
         });
         RefundJob {
@@ -120,18 +193,12 @@ impl RefundJob {
 
 /// Whether the money went back.
 pub fn approved(outcome: &RefundOutcome) -> bool {
-    match &outcome.money {
-        RefundMoney::Gateway(r) => r.state == AttemptState::Approved,
-        RefundMoney::Cash { .. } => true,
-    }
+    outcome.money.is_back()
 }
 
 /// The refund's trade number (…R01).
 pub fn trade_no(outcome: &RefundOutcome) -> &str {
-    match &outcome.money {
-        RefundMoney::Gateway(r) => &r.trade_no,
-        RefundMoney::Cash { trade_no, .. } => trade_no,
-    }
+    outcome.money.trade_no()
 }
 
 /// THE place the refund slip (退款單) is made. Interim: a plain slip built
@@ -200,176 +267,5 @@ pub fn invoice_line(outcome: &RefundOutcome) -> String {
                 )
             }
         },
-    }
-}
-
-/// Stand-ins for `Terminal::refund_sale` and `Terminal::refund_preview`.
-mod adapter {
-    use super::Preview;
-    use crate::config::Config;
-    use crate::einvoice::{CrossPeriodVoid, Treatment, refund_treatment};
-    use crate::journal::{AttemptState, InvoiceStatus, User};
-    use crate::money::Ntd;
-    use crate::sale::{GatewayId, RefundRequest, Refundable, SaleNo};
-    use crate::terminal::payment::{PayError, PayResult, Payments};
-    use crate::terminal::{InvoiceRefund, RefundInvoice};
-    use crate::terminal::{Terminal, gateway_name_zh};
-
-    pub enum RefundMoney {
-        Gateway(PayResult),
-        Cash { trade_no: String, amount: Ntd },
-    }
-
-    pub struct RefundOutcome {
-        pub sale_no: SaleNo,
-        pub amount: Ntd,
-        pub money: RefundMoney,
-        pub invoice: Option<RefundInvoice>,
-    }
-
-    pub async fn refund_sale(
-        terminal: &mut Terminal,
-        cfg: &Config,
-        payments: &Payments,
-        sale: &SaleNo,
-        request: &RefundRequest,
-        reason: &str,
-        manager: &User,
-    ) -> Result<RefundOutcome, PayError> {
-        let r = terminal
-            .refund(payments, sale, request, reason, manager)
-            .await?;
-        let invoice = if r.state == AttemptState::Approved {
-            let lines = match request {
-                RefundRequest::Lines(l) => l.clone(),
-                _ => Vec::new(),
-            };
-            terminal
-                .invoice_for_refund(
-                    cfg,
-                    sale,
-                    &InvoiceRefund {
-                        amount: r.amount,
-                        lines,
-                        reason: reason.to_string(),
-                        policy: CrossPeriodVoid::default(),
-                    },
-                )
-                .ok()
-        } else {
-            None
-        };
-        Ok(RefundOutcome {
-            sale_no: sale.clone(),
-            amount: r.amount,
-            money: RefundMoney::Gateway(r),
-            invoice,
-        })
-    }
-
-    pub fn preview(
-        terminal: &Terminal,
-        _cfg: &Config,
-        sale: &SaleNo,
-        request: &RefundRequest,
-    ) -> Result<Preview, String> {
-        let detail = terminal
-            .journal()
-            .sale_detail(sale)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("找不到交易 {sale} / no sale {sale}"))?;
-        let mut refunded_units = vec![0u32; detail.lines.len()];
-        for r in detail
-            .refunds
-            .iter()
-            .filter(|r| r.state == AttemptState::Approved)
-        {
-            for &(i, q) in &r.refund_lines {
-                if let Some(u) = refunded_units.get_mut(i) {
-                    *u += q;
-                }
-            }
-        }
-        let refundable = Refundable {
-            lines: &detail.lines,
-            paid: detail.summary.paid,
-            refunded: detail.summary.refunded,
-            refunded_units,
-        };
-        let left = refundable.left();
-        let amount = refundable
-            .plan(request)
-            .map(|p| p.amount)
-            .map_err(|e| e.to_string());
-        let paid_by = detail
-            .payments
-            .iter()
-            .rev()
-            .find(|p| p.state == AttemptState::Approved);
-        let (money, rules, mut refused) = match paid_by.and_then(|p| p.gateway.map(|g| (p, g))) {
-            Some((p, g)) => {
-                let money = format!("{} {} · {}", gateway_name_zh(g), g.as_str(), p.trade_no);
-                let (rules, refused) = match g {
-                    GatewayId::JkoPay => (
-                        "可部分退款、可多次,合計不超過實付 / partial and repeated refunds up to the amount paid",
-                        None,
-                    ),
-                    GatewayId::MyPay => (
-                        "可部分退款,合計不超過實付 / partial refunds up to the amount paid",
-                        None,
-                    ),
-                    GatewayId::Ecpay => ("退回綠界綁定信用卡 / back to the bound card", None),
-                    GatewayId::Goodbuy => (
-                        "僅限信用卡、整筆退款、訂單次日 09:30 前 / credit card only, whole order, before 09:30 the next day",
-                        (amount.as_ref().ok() != Some(&detail.summary.paid)).then(|| {
-                            "只能整筆退款 / only the whole order can be refunded".to_string()
-                        }),
-                    ),
-                };
-                (money, vec![rules.to_string()], refused)
-            }
-            None => (
-                "現金(由錢櫃退還)/ cash from the drawer".to_string(),
-                Vec::new(),
-                None,
-            ),
-        };
-        if paid_by.is_none() {
-            refused = Some("此交易尚未付款 / this sale is not paid".into());
-        }
-        let invoice = match terminal.live_invoice(sale) {
-            Ok(None) => "無電子發票 / no e-invoice".to_string(),
-            Ok(Some((invoice, status))) => {
-                let today = terminal.now().date_naive();
-                let full = amount.as_ref().ok() == Some(&invoice.total())
-                    && status == InvoiceStatus::Issued;
-                let by_date =
-                    refund_treatment(invoice.issued_on(), today, CrossPeriodVoid::default())
-                        .unwrap_or(Treatment::Allowance);
-                let n = invoice.number().dashed();
-                match (full, by_date) {
-                    (true, Treatment::Void) => format!(
-                        "作廢發票 {n}(同期全額退款,收回證明聯)/ void {n} (full refund in its period; take the proof back)"
-                    ),
-                    (true, Treatment::Allowance) => {
-                        format!("折讓 {n}(已跨期)/ allowance on {n} (a later period)")
-                    }
-                    (false, _) => format!(
-                        "折讓 {n}(部分退款,列印折讓單請顧客簽收)/ allowance on {n} (partial refund; the buyer signs the slip)"
-                    ),
-                }
-            }
-            Err(e) => e.to_string(),
-        };
-        Ok(Preview {
-            paid: detail.summary.paid,
-            refunded: detail.summary.refunded,
-            left,
-            amount,
-            money,
-            rules,
-            refused,
-            invoice,
-        })
     }
 }

@@ -578,10 +578,12 @@ impl State {
                             .color(theme::DANGER_RED),
                     );
                 }
-                what = what.push(
-                    text(format!("{} {}", t(lang, "refund.invoice"), p.invoice))
-                        .size(theme::TEXT_SMALL),
-                );
+                if !p.invoice.is_empty() {
+                    what = what.push(
+                        text(format!("{} {}", t(lang, "refund.invoice"), p.invoice))
+                            .size(theme::TEXT_SMALL),
+                    );
+                }
             }
             Some(Err(e)) => {
                 what = what.push(
