@@ -52,6 +52,8 @@ pub struct App {
     demo: bool,
     /// Started on the first wallet scan (demo mode starts the simulators).
     wallet: Option<Result<crate::ui::wallet::WalletPay, String>>,
+    /// A refund with the gateway (the terminal went with it).
+    refunding: Option<crate::ui::refund_flow::RefundJob>,
     /// The journaled sale of the current cart, once a payment was tried.
     open_sale: Option<crate::sale::SaleNo>,
     /// The customer's e-invoice choice for this sale (paper by default).
@@ -93,6 +95,7 @@ enum Screen {
     Tender(tender::State),
     Done(done::State),
     History(history::State),
+    Refund(Box<crate::ui::screen::refund::State>),
     /// A wallet payment is with the gateway: what was scanned, shown while waiting.
     Paying {
         what: String,
@@ -115,6 +118,10 @@ pub enum Message {
     OpenHistory,
     Settings(settings::Message),
     OpenSettings,
+    Refund(crate::ui::screen::refund::Message),
+    OpenRefund,
+    /// Time to look whether the refund in flight has finished.
+    RefundPoll(Instant),
     ToggleLanguage,
     SignOut,
     Shortcut(Shortcut),
@@ -149,6 +156,8 @@ pub enum Shortcut {
     History,
     /// F10: settings (managers).
     Settings,
+    /// F7: refund.
+    Refund,
     Escape,
     Enter,
     Digit(char),
@@ -212,6 +221,7 @@ impl App {
             config: config.clone(),
             demo,
             wallet: None,
+            refunding: None,
             open_sale: None,
             buyer: crate::einvoice::buyer::BuyerChoice::Print,
             buyer_error: None,
@@ -349,6 +359,9 @@ impl App {
             Screen::Confirming(_) if self.lock.is_none() => return "confirming",
             _ => {}
         }
+        if matches!(&self.screen, Screen::Refund(s) if s.is_running()) {
+            return "refunding";
+        }
         if self.terminal.is_err() {
             return "error";
         }
@@ -361,6 +374,7 @@ impl App {
             Screen::Done(_) => "done",
             Screen::CloseDay(_) => "close_day",
             Screen::History(_) => "history",
+            Screen::Refund(_) => "refund",
             Screen::Paying { .. } => "paying",
             Screen::Settings(ref s) if s.is_refused() => "settings_refused",
             Screen::Settings(_) => "settings",
@@ -398,6 +412,13 @@ impl App {
                 return;
             }
             Message::ConfirmTick(_) => return self.check_payment_in_doubt(),
+            Message::RefundPoll(_) => {
+                let done = self.refunding.as_ref().and_then(|j| j.poll());
+                if let Some((terminal, result)) = done {
+                    self.refund_finished(terminal, result);
+                }
+                return;
+            }
             _ => {}
         }
         self.last_activity = Instant::now();
@@ -411,7 +432,8 @@ impl App {
             | Message::KeyTick(_)
             | Message::Scanner(_)
             | Message::PayPoll(_)
-            | Message::ConfirmTick(_) => {}
+            | Message::ConfirmTick(_)
+            | Message::RefundPoll(_) => {}
             Message::Confirming(m) => {
                 let event = match &mut self.screen {
                     Screen::Confirming(state) => state.update(m),
@@ -490,6 +512,7 @@ impl App {
                         manager,
                         pin,
                     }) => self.reprint_receipt(&sale_no, &manager, &pin),
+                    Some(history::Event::Refund(sale_no)) => self.open_refund(Some(&sale_no)),
                     None => {}
                 }
             }
@@ -507,6 +530,8 @@ impl App {
                     }
                 }
             }
+            Message::OpenRefund => self.open_refund(None),
+            Message::Refund(m) => self.refund_message(m),
             Message::Shortcut(key) => self.shortcut(key),
         }
     }
@@ -612,6 +637,10 @@ impl App {
             }
             Screen::Tender(_) => self.pay_with_code(code),
             Screen::Settings(state) => state.scanned(&code),
+            Screen::Refund(state) if !state.is_running() => {
+                state.take_back(from_field);
+                self.refund_find(&code);
+            }
             _ => {}
         }
     }
@@ -1226,6 +1255,8 @@ impl App {
             (Screen::CloseDay(_), Shortcut::Backspace) => {
                 self.update(Message::CloseDay(close_day::Message::Backspace))
             }
+            (Screen::Sale(_), Shortcut::Refund) => self.open_refund(None),
+            (Screen::Refund(_), key) => self.refund_shortcut(key),
             _ => {}
         }
     }
@@ -1276,6 +1307,9 @@ impl App {
                     .map(|_| Message::Settings(settings::Message::Poll)),
             );
         }
+        if self.refunding.is_some() {
+            subs.push(iced::time::every(Duration::from_millis(250)).map(Message::RefundPoll));
+        }
         Subscription::batch(subs)
     }
 
@@ -1286,6 +1320,7 @@ impl App {
             (_, None, screen @ (Screen::Paying { .. } | Screen::Confirming(_))) => {
                 self.screen_view(screen)
             }
+            (_, None, screen @ Screen::Refund(s)) if s.is_running() => self.screen_view(screen),
             (Err(e), _, _) => container(
                 column![
                     text(t(lang, "app.cannot_start"))
@@ -1318,6 +1353,12 @@ impl App {
                 header = header.push(
                     button(text(t(lang, "history.open")).size(theme::TEXT_SMALL))
                         .on_press(Message::OpenHistory)
+                        .style(theme::secondary)
+                        .padding([8, 16]),
+                );
+                header = header.push(
+                    button(text(t(lang, "refund.open")).size(theme::TEXT_SMALL))
+                        .on_press(Message::OpenRefund)
                         .style(theme::secondary)
                         .padding([8, 16]),
                 );
@@ -1438,6 +1479,12 @@ impl App {
                 state.view(managers, lang).map(Message::CloseDay)
             }
             Screen::Settings(state) => state.view(lang).map(Message::Settings),
+            Screen::Refund(state) => {
+                let waiting = self.refunding.as_ref().map(|j| j.waiting());
+                state
+                    .view(self.managers(), waiting, lang)
+                    .map(Message::Refund)
+            }
         }
     }
 
@@ -1633,6 +1680,357 @@ impl App {
     }
 }
 
+/// Refunds (退款): the screen's events, finding the sale, the manager's
+/// approval, the refund on the payment runtime, its result and slips.
+impl App {
+    /// The refund screen: from the sale screen with an empty cart, or on a
+    /// sale shown in History.
+    fn open_refund(&mut self, sale: Option<&str>) {
+        let from_history = matches!(self.screen, Screen::History(_));
+        if !from_history && (!matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty()) {
+            return;
+        }
+        self.screen = Screen::Refund(Box::default());
+        if let Some(code) = sale {
+            self.refund_find(code);
+        }
+    }
+
+    fn refund_message(&mut self, m: crate::ui::screen::refund::Message) {
+        use crate::ui::screen::refund::Event;
+        let lang = self.lang;
+        let event = match &mut self.screen {
+            Screen::Refund(state) => state.update(m, lang),
+            _ => None,
+        };
+        match event {
+            Some(Event::Back) => self.screen = Screen::Sale(sale::State::default()),
+            Some(Event::Search(code) | Event::Select(code)) => self.refund_find(&code),
+            Some(Event::Changed) => self.refund_preview(),
+            Some(Event::Confirm {
+                sale,
+                request,
+                reason,
+                manager,
+                pin,
+            }) => self.refund_confirm(sale, request, reason, &manager, &pin),
+            None => {}
+        }
+    }
+
+    fn refund_shortcut(&mut self, key: Shortcut) {
+        use crate::ui::screen::refund::Message as M;
+        let Screen::Refund(state) = &self.screen else {
+            return;
+        };
+        let m = match key {
+            _ if state.is_running() => return,
+            Shortcut::Escape => M::Back,
+            Shortcut::Enter if state.is_done() => M::Back,
+            Shortcut::Enter if !state.query().trim().is_empty() => M::Search,
+            Shortcut::Enter => M::Confirm,
+            Shortcut::Digit(d) => M::Digit(d),
+            Shortcut::Backspace => M::Backspace,
+            _ => return,
+        };
+        self.refund_message(m);
+    }
+
+    /// Show the sale a scanned or typed code names (receipt code, sale or
+    /// trade number, invoice number), or the paid sales of the last 30 days
+    /// whose total is the amount typed.
+    fn refund_find(&mut self, code: &str) {
+        let lang = self.lang;
+        let Ok(terminal) = &self.terminal else { return };
+        let journal = terminal.journal();
+        let mut matches = Vec::new();
+        let mut sale = journal.lookup(code).ok().flatten();
+        if sale.is_none()
+            && let Ok(amount) = code
+                .trim()
+                .trim_start_matches("NT$")
+                .replace(',', "")
+                .parse::<i64>()
+        {
+            let today = terminal.now().date_naive();
+            let from = today - chrono::Days::new(30);
+            matches = journal
+                .sales_by_date(from, today, None, 500)
+                .map(|p| p.items)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|s| s.total.dollars() == amount && s.paid.is_positive())
+                .collect();
+            if matches.len() == 1 {
+                sale = matches.pop().map(|s| s.sale_no);
+            }
+        }
+        let detail = sale.and_then(|s| journal.sale_detail(&s).ok().flatten());
+        if let Screen::Refund(state) = &mut self.screen {
+            match (detail, matches.is_empty()) {
+                (Some(d), _) => state.show(Some(d)),
+                (None, false) => state.choose(matches),
+                (None, true) => {
+                    state.show(None);
+                    state.told(Err(t(lang, "refund.not_found")));
+                }
+            }
+        }
+        self.refund_preview();
+    }
+
+    /// What the refund as asked so far would do.
+    fn refund_preview(&mut self) {
+        let lang = self.lang;
+        let (Ok(terminal), Screen::Refund(state)) = (&self.terminal, &mut self.screen) else {
+            return;
+        };
+        let Some(sale) = state.sale().cloned() else {
+            return state.set_preview(None);
+        };
+        let preview = match state.request() {
+            Some(request) => {
+                crate::ui::refund_flow::preview(terminal, &self.config, &sale, &request)
+            }
+            // No amount yet: still show what was paid and what is left.
+            None => crate::ui::refund_flow::preview(
+                terminal,
+                &self.config,
+                &sale,
+                &crate::sale::RefundRequest::Full,
+            )
+            .map(|mut p| {
+                p.amount = Err(t(lang, "refund.need_amount"));
+                p.refused = None;
+                p
+            }),
+        };
+        state.set_preview(Some(preview));
+    }
+
+    /// A manager approved with a PIN: send the refund on the payment
+    /// runtime. A wrong PIN or a non-manager changes nothing.
+    fn refund_confirm(
+        &mut self,
+        sale: crate::sale::SaleNo,
+        request: crate::sale::RefundRequest,
+        reason: String,
+        manager: &str,
+        pin: &crate::secret::Secret,
+    ) {
+        let lang = self.lang;
+        let approval = match &self.terminal {
+            // A cashier's own PIN never approves a refund.
+            Ok(_)
+                if !self
+                    .staff
+                    .iter()
+                    .any(|u| u.name == manager && u.role == crate::journal::Role::Manager) =>
+            {
+                Err(t(lang, "refund.not_manager"))
+            }
+            Ok(terminal) => terminal
+                .manager_approves(manager, pin)
+                .map_err(|e| match e {
+                    TerminalError::WrongPin => t(lang, "signin.wrong"),
+                    other => other.to_string(),
+                }),
+            Err(e) => Err(e.clone()),
+        };
+        let user = match approval {
+            Ok(user) => user,
+            Err(e) => {
+                tracing::warn!(manager, "refund not approved");
+                if let Screen::Refund(state) = &mut self.screen {
+                    state.told(Err(e));
+                }
+                return;
+            }
+        };
+        let _ = self.start_wallet();
+        let wallet = match self.wallet.as_ref() {
+            Some(Ok(w)) => w,
+            Some(Err(e)) => {
+                let e = e.clone();
+                if let Screen::Refund(state) = &mut self.screen {
+                    state.told(Err(e));
+                }
+                return;
+            }
+            None => return,
+        };
+        let Ok(terminal) = std::mem::replace(&mut self.terminal, Err(t(lang, "paying.busy")))
+        else {
+            return;
+        };
+        tracing::info!(sale = %sale, manager, "refund approved, sending");
+        let what = format!("{sale} {}", self.refund_what());
+        self.refunding = Some(crate::ui::refund_flow::RefundJob::start(
+            wallet,
+            terminal,
+            &self.config,
+            sale,
+            request,
+            reason,
+            user,
+        ));
+        if let Screen::Refund(state) = &mut self.screen {
+            state.running(what);
+        }
+    }
+
+    /// How the money goes back, as the preview said.
+    fn refund_what(&self) -> String {
+        match &self.screen {
+            Screen::Refund(state) => state.preview_money().unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    fn refund_finished(
+        &mut self,
+        terminal: Terminal,
+        result: Result<crate::ui::refund_flow::RefundOutcome, crate::terminal::PayError>,
+    ) {
+        use crate::ui::refund_flow::{RefundMoney, approved, invoice_line, trade_no};
+        self.terminal = Ok(terminal);
+        let lang = self.lang;
+        let (reason, manager) = self
+            .refunding
+            .take()
+            .map(|j| (j.reason, j.manager))
+            .unwrap_or_default();
+        let outcome = match result {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!("refund not done: {e}");
+                if let Screen::Refund(state) = &mut self.screen {
+                    state.stopped(e.to_string());
+                }
+                return;
+            }
+        };
+        let finished = if approved(&outcome) {
+            let mut lines = vec![trade_no(&outcome).to_string()];
+            if let RefundMoney::Cash { amount, .. } = &outcome.money {
+                lines.push(crate::ui::i18n::tf(
+                    lang,
+                    "refund.give_cash",
+                    &[("amount", &amount.to_string())],
+                ));
+            }
+            lines.push(invoice_line(&outcome));
+            if let Some(e) = &outcome.invoice_error {
+                lines.push(format!("{} {e}", t(lang, "refund.invoice_failed")));
+            }
+            match &outcome.invoice {
+                Some(i) if i.recover_proof => lines.push(t(lang, "refund.take_proof_back")),
+                Some(i) if i.allowance_slip.is_some() => {
+                    lines.push(t(lang, "refund.sign_allowance"))
+                }
+                _ => {}
+            }
+            lines.push(match self.print_refund_slips(&outcome, &reason, &manager) {
+                Ok(()) => t(lang, "refund.printed"),
+                Err(e) => format!("{} {e}", t(lang, "refund.not_printed")),
+            });
+            if let Some(left) = self.refund_left(&outcome.sale_no) {
+                lines.push(crate::ui::i18n::tf(
+                    lang,
+                    "refund.remaining",
+                    &[("amount", &left.to_string())],
+                ));
+            }
+            crate::ui::screen::refund::Finished {
+                approved: true,
+                headline: crate::ui::i18n::tf(
+                    lang,
+                    "refund.approved",
+                    &[("amount", &outcome.amount.to_string())],
+                ),
+                lines,
+            }
+        } else {
+            let (headline, mut lines) = match &outcome.money {
+                RefundMoney::Gateway(r) if r.state.is_final() => {
+                    (t(lang, "refund.declined"), vec![r.message.clone()])
+                }
+                RefundMoney::Gateway(r) => (
+                    t(lang, "refund.unknown"),
+                    vec![
+                        r.message.clone(),
+                        crate::ui::i18n::tf(lang, "refund.query", &[("trade", &r.trade_no)]),
+                    ],
+                ),
+                RefundMoney::Cash { .. } => (t(lang, "refund.declined"), Vec::new()),
+            };
+            if let RefundMoney::Gateway(r) = &outcome.money {
+                let next = match lang {
+                    Lang::ZhTw => r.action.zh(),
+                    Lang::En => r.action.en(),
+                };
+                if !next.is_empty() {
+                    lines.push(next.to_string());
+                }
+            }
+            lines.push(t(lang, "refund.invoice_untouched"));
+            crate::ui::screen::refund::Finished {
+                approved: false,
+                headline,
+                lines,
+            }
+        };
+        if let Screen::Refund(state) = &mut self.screen {
+            state.finished(finished);
+        }
+    }
+
+    /// What the sale can still give back, from the journal.
+    fn refund_left(&self, sale: &crate::sale::SaleNo) -> Option<crate::money::Ntd> {
+        let d = self
+            .terminal()
+            .and_then(|t| t.journal().sale_detail(sale).ok().flatten())?;
+        d.summary.paid.checked_sub(d.summary.refunded).ok()
+    }
+
+    /// The refund slip, and the allowance slip when an allowance was made,
+    /// through the one print path.
+    fn print_refund_slips(
+        &mut self,
+        outcome: &crate::ui::refund_flow::RefundOutcome,
+        reason: &str,
+        manager: &str,
+    ) -> Result<(), String> {
+        let at = self
+            .terminal()
+            .map(|t| t.now().format("%Y-%m-%d %H:%M:%S%:z").to_string())
+            .unwrap_or_default();
+        let slip =
+            crate::ui::refund_flow::refund_slip_document(outcome, reason, manager, &at, self.demo);
+        self.print_document("refund_slip", &slip, Some(&outcome.sale_no), None)?;
+        if let Some(allowance) = outcome
+            .invoice
+            .as_ref()
+            .and_then(|i| i.allowance_slip.as_ref())
+        {
+            self.print_document("allowance_slip", allowance, Some(&outcome.sale_no), None)?;
+        }
+        Ok(())
+    }
+
+    /// Wait for a refund in flight (tests; bounded).
+    pub fn wait_for_refund(&mut self, timeout: Duration) -> bool {
+        let done = self.refunding.as_ref().and_then(|j| j.wait(timeout));
+        match done {
+            Some((terminal, result)) => {
+                self.refund_finished(terminal, result);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 fn shortcut_for(key: &Key) -> Option<Shortcut> {
     match key {
         Key::Other(name) if name == "F2" => Some(Shortcut::Pay),
@@ -1641,6 +2039,7 @@ fn shortcut_for(key: &Key) -> Option<Shortcut> {
         Key::Other(name) if name == "F9" => Some(Shortcut::CloseDay),
         Key::Other(name) if name == "F6" => Some(Shortcut::History),
         Key::Other(name) if name == "F10" => Some(Shortcut::Settings),
+        Key::Other(name) if name == "F7" => Some(Shortcut::Refund),
         Key::Escape => Some(Shortcut::Escape),
         Key::Enter => Some(Shortcut::Enter),
         Key::Backspace => Some(Shortcut::Backspace),

@@ -6,6 +6,7 @@ pub mod customer;
 pub mod health;
 pub mod i18n;
 pub mod keys;
+pub mod refund_flow;
 pub mod scanner;
 pub mod screen;
 pub mod theme;

@@ -174,6 +174,26 @@ impl WalletPay {
         });
     }
 
+    /// Run another terminal workflow (a refund) on this runtime with these
+    /// gateways: the terminal goes with it and comes back on the receiver.
+    pub fn run_detached<T, F, Fut>(
+        &self,
+        terminal: Terminal,
+        job: F,
+    ) -> mpsc::Receiver<(Terminal, T)>
+    where
+        T: Send + 'static,
+        F: FnOnce(Terminal, Arc<Payments>) -> Fut,
+        Fut: std::future::Future<Output = (Terminal, T)> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::channel();
+        let work = job(terminal, self.payments.clone());
+        self.runtime.spawn(async move {
+            let _ = tx.send(work.await);
+        });
+        rx
+    }
+
     /// Charge `amount` on `sale` with a scanned code or a chosen tender.
     pub fn pay(
         &mut self,

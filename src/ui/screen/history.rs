@@ -32,6 +32,8 @@ pub enum Message {
     Digit(char),
     Backspace,
     Reprint,
+    /// Open the refund screen on the sale shown.
+    Refund,
     Back,
 }
 
@@ -44,6 +46,7 @@ pub enum Event {
         manager: String,
         pin: Secret,
     },
+    Refund(String),
     Back,
 }
 
@@ -85,6 +88,12 @@ impl State {
                 self.pin.pop();
             }
             Message::Back => return Some(Event::Back),
+            Message::Refund => {
+                return self
+                    .selected
+                    .as_ref()
+                    .map(|d| Event::Refund(d.summary.sale_no.to_string()));
+            }
             Message::Reprint => {
                 let Some(sale) = &self.selected else {
                     return None;
@@ -231,6 +240,10 @@ impl State {
                             button(text(t(lang, "history.reprint")).size(theme::TEXT))
                                 .on_press(Message::Reprint)
                                 .style(theme::primary)
+                                .padding([12, 20]),
+                            button(text(t(lang, "refund.from_history")).size(theme::TEXT))
+                                .on_press(Message::Refund)
+                                .style(theme::secondary)
                                 .padding([12, 20]),
                         ]
                         .spacing(8)

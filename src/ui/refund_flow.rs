@@ -1,0 +1,271 @@
+//! Refunds from the GUI, below the screen: what a refund would do (shown
+//! before the manager confirms, from `Terminal::refund_preview`), the
+//! refund itself (`Terminal::refund_sale`) on the payment runtime (the
+//! terminal travels with it, as with payments), and its printed slip.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::journal::User;
+use crate::money::Ntd;
+use crate::print::document::{Document, Style};
+use crate::sale::{RefundRequest, SaleNo};
+use crate::terminal::payment::PayError;
+use crate::terminal::{InvoicePreview, RefundVia, Terminal, gateway_name_zh};
+use crate::ui::wallet::WalletPay;
+
+pub use crate::terminal::{RefundMoney, RefundOutcome};
+
+type Done = (Terminal, Result<RefundOutcome, PayError>);
+
+/// What the screen shows before the manager confirms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub paid: Ntd,
+    pub refunded: Ntd,
+    /// What can still go back.
+    pub left: Ntd,
+    /// What this request would give back, or why it cannot.
+    pub amount: Result<Ntd, String>,
+    /// How the money goes back (gateway and original trade, or cash).
+    pub money: String,
+    /// The gateway's rules for refunds.
+    pub rules: Vec<String>,
+    /// The gateway (or the sale) refuses this refund, and why.
+    pub refused: Option<String>,
+    /// The e-invoice decision this refund would make.
+    pub invoice: String,
+}
+
+impl Preview {
+    /// Whether the confirm button may send this refund.
+    pub fn allows(&self) -> bool {
+        self.amount.is_ok() && self.refused.is_none()
+    }
+}
+
+/// What a refund of `sale` as `request` would do; no journal writes.
+pub fn preview(
+    terminal: &Terminal,
+    cfg: &Config,
+    sale: &SaleNo,
+    request: &RefundRequest,
+) -> Result<Preview, String> {
+    let p = terminal
+        .refund_preview(cfg, sale, request)
+        .map_err(|e| e.to_string())?;
+    let money = match &p.via {
+        Some(RefundVia::Gateway { gateway, payment }) => {
+            format!(
+                "{} {} · {payment}",
+                gateway_name_zh(*gateway),
+                gateway.as_str()
+            )
+        }
+        Some(RefundVia::Cash) => CASH.to_string(),
+        // Refused: the tenders the sale was paid with.
+        None => p
+            .tenders
+            .iter()
+            .map(|t| match t.gateway {
+                Some(g) => format!("{} {} · {}", gateway_name_zh(g), g.as_str(), t.trade_no),
+                None => CASH.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" + "),
+    };
+    let mut rules: Vec<String> = Vec::new();
+    for t in &p.tenders {
+        if !rules.contains(&t.rule) {
+            rules.push(t.rule.clone());
+        }
+    }
+    let (amount, refused) = match p.amount {
+        Some(a) => (Ok(a), None),
+        None => {
+            let why = p.refused.clone().unwrap_or_default();
+            // A tender's rule refused it, rather than the amount asked.
+            let by_rule = p.tenders.iter().any(|t| t.refused.as_ref() == Some(&why));
+            if by_rule {
+                (Err(String::new()), Some(why))
+            } else {
+                (Err(why), None)
+            }
+        }
+    };
+    Ok(Preview {
+        paid: p.paid,
+        refunded: p.refunded,
+        left: p.refundable,
+        amount,
+        money,
+        rules,
+        refused,
+        invoice: match (&p.invoice, p.amount) {
+            (Some(i), _) => invoice_preview_line(i),
+            (None, Some(_)) => "無電子發票 / no e-invoice".to_string(),
+            (None, None) => String::new(),
+        },
+    })
+}
+
+const CASH: &str = "現金(由錢櫃退還)/ cash from the drawer";
+
+/// The e-invoice decision a refund would make, zh-TW / English.
+fn invoice_preview_line(i: &InvoicePreview) -> String {
+    use crate::config::InvoiceIssuer;
+    use crate::einvoice::Treatment;
+    let n = i
+        .number
+        .parse::<crate::einvoice::InvoiceNumber>()
+        .map(|n| n.dashed())
+        .unwrap_or_else(|_| i.number.clone());
+    let by_mypay = if i.issuer == InvoiceIssuer::Mypay {
+        ";由 MyPay 處理 / MyPay makes the change"
+    } else {
+        ""
+    };
+    match (i.treatment, i.recover_proof) {
+        (Treatment::Void, true) => format!(
+            "作廢發票 {n}(同期全額退款,收回證明聯{by_mypay})/ void {n} (full refund in its period; take the proof back)"
+        ),
+        (Treatment::Void, false) => {
+            format!("作廢發票 {n}(同期全額退款{by_mypay})/ void {n} (full refund in its period)")
+        }
+        (Treatment::Allowance, _) => format!(
+            "折讓 {n}(部分退款或已跨期,列印折讓單請顧客簽收{by_mypay})/ allowance on {n} (partial or a later period; the buyer signs the slip)"
+        ),
+    }
+}
+
+/// A refund running on the payment runtime.
+pub struct RefundJob {
+    rx: mpsc::Receiver<Done>,
+    started: Instant,
+    /// For the slip: why, and who approved.
+    pub reason: String,
+    pub manager: String,
+}
+
+impl RefundJob {
+    /// Send the refund; the terminal goes with it and comes back with the outcome.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(
+        wallet: &WalletPay,
+        terminal: Terminal,
+        cfg: &Config,
+        sale: SaleNo,
+        request: RefundRequest,
+        reason: String,
+        manager: User,
+    ) -> RefundJob {
+        let cfg = cfg.clone();
+        let (why, by) = (reason.clone(), manager.name.clone());
+        let rx = wallet.run_detached(terminal, move |mut terminal, payments| async move {
+            let outcome = terminal
+                .refund_sale(&cfg, &payments, &sale, &request, &reason, &manager)
+                .await;
+            (terminal, outcome)
+        });
+        RefundJob {
+            rx,
+            started: Instant::now(),
+            reason: why,
+            manager: by,
+        }
+    }
+
+    pub fn waiting(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// The finished refund, if it has finished.
+    pub fn poll(&self) -> Option<Done> {
+        self.rx.try_recv().ok()
+    }
+
+    /// Wait for the refund, at most `timeout` (tests).
+    pub fn wait(&self, timeout: Duration) -> Option<Done> {
+        self.rx.recv_timeout(timeout).ok()
+    }
+}
+
+/// Whether the money went back.
+pub fn approved(outcome: &RefundOutcome) -> bool {
+    outcome.money.is_back()
+}
+
+/// The refund's trade number (…R01).
+pub fn trade_no(outcome: &RefundOutcome) -> &str {
+    outcome.money.trade_no()
+}
+
+/// THE place the refund slip (退款單) is made. Interim: a plain slip built
+/// here until the print module's refund slip document lands; then this
+/// returns that document built from the journal.
+pub fn refund_slip_document(
+    outcome: &RefundOutcome,
+    reason: &str,
+    manager: &str,
+    at: &str,
+    demo: bool,
+) -> Document {
+    let mut d = Document::new();
+    if demo {
+        d.text("測試", Style::center().bold());
+    }
+    d.text("退款單 REFUND", Style::center().bold());
+    d.row("原交易", outcome.sale_no.to_string());
+    d.row("收據", outcome.sale_no.receipt_code().to_string());
+    d.row("退款單號", trade_no(outcome).to_string());
+    let how = match &outcome.money {
+        RefundMoney::Gateway(r) => format!("{} {}", gateway_name_zh(r.gateway), r.gateway.as_str()),
+        RefundMoney::Cash { .. } => "現金 cash".to_string(),
+    };
+    d.row("退款方式", how);
+    d.row_styled(
+        "退款金額",
+        outcome.amount.to_string(),
+        Style::default().bold(),
+    );
+    d.row("原因", reason.to_string());
+    d.row("核准", manager.to_string());
+    d.row("時間", at.to_string());
+    d.rule();
+    let invoice = invoice_line(outcome);
+    // The slip speaks zh-TW: the part before " / ".
+    d.text(
+        invoice.split(" / ").next().unwrap_or(&invoice).to_string(),
+        Style::default(),
+    );
+    d.feed(3).cut();
+    if matches!(outcome.money, RefundMoney::Cash { .. }) {
+        // The cash goes back out of the drawer.
+        d.drawer(2);
+    }
+    d
+}
+
+/// The e-invoice decision, one line, zh-TW / English.
+pub fn invoice_line(outcome: &RefundOutcome) -> String {
+    use crate::einvoice::Treatment;
+    match &outcome.invoice {
+        None => "電子發票:無 / e-invoice: none".to_string(),
+        Some(i) => match i.treatment {
+            Treatment::Void => format!(
+                "電子發票 {} 已作廢 / e-invoice {} voided",
+                i.number.dashed(),
+                i.number.dashed()
+            ),
+            Treatment::Allowance => {
+                let no = i.allowance_number.clone().unwrap_or_default();
+                format!(
+                    "電子發票 {} 折讓單 {no} / e-invoice {} allowance {no}",
+                    i.number.dashed(),
+                    i.number.dashed()
+                )
+            }
+        },
+    }
+}

@@ -1,0 +1,746 @@
+//! Refund (退款): find the sale (scan the receipt's code or search), see
+//! what was paid and what can still go back, choose all or part, give a
+//! reason, and have a manager approve with a PIN. What the refund will do
+//! (gateway or cash, the gateway's rules, void or allowance) is shown
+//! before it is confirmed; the app runs it and reports back.
+
+use std::time::Duration;
+
+use iced::widget::{Column, button, column, container, row, scrollable, text, text_input};
+use iced::{Alignment, Element, Length};
+
+use crate::journal::{SaleDetail, SaleSummary, User};
+use crate::money::Ntd;
+use crate::sale::{RefundRequest, SaleNo};
+use crate::secret::Secret;
+use crate::ui::i18n::{Lang, t, tf};
+use crate::ui::refund_flow::Preview;
+use crate::ui::theme;
+use crate::ui::widget::keypad::keypad;
+
+const MAX_PIN: usize = 8;
+/// NT$9,999,999 is more than any refund at a counter.
+const MAX_AMOUNT_DIGITS: usize = 7;
+
+/// How much goes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Everything not yet refunded.
+    #[default]
+    Full,
+    /// An amount typed on the keypad.
+    Amount,
+    /// Units of the sale's lines.
+    Lines,
+}
+
+/// The common reasons; "other" needs words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Returned,
+    Defective,
+    Duplicate,
+    Other,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 4] = [
+        Reason::Returned,
+        Reason::Defective,
+        Reason::Duplicate,
+        Reason::Other,
+    ];
+
+    /// As recorded in the journal (zh-TW, whatever the screen language).
+    pub fn recorded(self) -> &'static str {
+        match self {
+            Reason::Returned => "退貨",
+            Reason::Defective => "商品瑕疵",
+            Reason::Duplicate => "重複收款",
+            Reason::Other => "其他",
+        }
+    }
+
+    fn label(self, lang: Lang) -> String {
+        match self {
+            Reason::Returned => t(lang, "refund.reason_returned"),
+            Reason::Defective => t(lang, "refund.reason_defective"),
+            Reason::Duplicate => t(lang, "refund.reason_duplicate"),
+            Reason::Other => t(lang, "refund.reason_other"),
+        }
+    }
+}
+
+/// Which field the keypad types into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Target {
+    Amount,
+    #[default]
+    Pin,
+}
+
+/// How a finished refund is reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    pub approved: bool,
+    pub headline: String,
+    /// The invoice decision, print results, what to do next.
+    pub lines: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+enum Phase {
+    #[default]
+    Edit,
+    /// With the gateway: what is being refunded.
+    Running(String),
+    Done(Finished),
+}
+
+#[derive(Debug, Default)]
+pub struct State {
+    query: String,
+    /// Several sales matched a search (e.g. an amount): pick one.
+    matches: Vec<SaleSummary>,
+    sale: Option<SaleDetail>,
+    mode: Mode,
+    amount: String,
+    /// Units chosen per sale line (line refunds).
+    units: Vec<u32>,
+    reason: Option<Reason>,
+    note: String,
+    manager: Option<String>,
+    pin: String,
+    target: Target,
+    preview: Option<Result<Preview, String>>,
+    message: Option<Result<String, String>>,
+    phase: Phase,
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Query(String),
+    Search,
+    Select(String),
+    Mode(Mode),
+    More(usize),
+    Less(usize),
+    Reason(Reason),
+    Note(String),
+    PickManager(String),
+    EditAmount,
+    EditPin,
+    Digit(char),
+    Backspace,
+    Confirm,
+    /// After a result: refund another sale.
+    Again,
+    Back,
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Find the sale a code or amount names.
+    Search(String),
+    Select(String),
+    /// The request changed: show what it would do.
+    Changed,
+    Confirm {
+        sale: SaleNo,
+        request: RefundRequest,
+        reason: String,
+        manager: String,
+        pin: Secret,
+    },
+    Back,
+}
+
+impl State {
+    /// Show a sale found by a search or scan (or that nothing was found).
+    pub fn show(&mut self, sale: Option<SaleDetail>) {
+        self.matches.clear();
+        self.units = sale
+            .as_ref()
+            .map(|d| vec![0; d.lines.len()])
+            .unwrap_or_default();
+        self.sale = sale;
+        self.mode = Mode::Full;
+        self.amount.clear();
+        self.preview = None;
+        self.message = None;
+        self.phase = Phase::Edit;
+    }
+
+    /// Several sales match: list them to pick from.
+    pub fn choose(&mut self, matches: Vec<SaleSummary>) {
+        self.show(None);
+        self.matches = matches;
+    }
+
+    pub fn set_preview(&mut self, preview: Option<Result<Preview, String>>) {
+        self.preview = preview;
+    }
+
+    /// A message (refusal or note); the PIN is cleared after every try.
+    pub fn told(&mut self, message: Result<String, String>) {
+        self.message = Some(message);
+        self.pin.clear();
+    }
+
+    pub fn running(&mut self, what: String) {
+        self.pin.clear();
+        self.phase = Phase::Running(what);
+    }
+
+    /// The refund could not run (nothing was sent): back to the form, saying why.
+    pub fn stopped(&mut self, why: String) {
+        self.phase = Phase::Edit;
+        self.message = Some(Err(why));
+    }
+
+    /// How the money goes back, as the preview said.
+    pub fn preview_money(&self) -> Option<String> {
+        match &self.preview {
+            Some(Ok(p)) => Some(p.money.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn finished(&mut self, result: Finished) {
+        self.phase = Phase::Done(result);
+    }
+
+    pub fn is_running(&self) -> bool {
+        matches!(self.phase, Phase::Running(_))
+    }
+
+    pub fn is_done(&self) -> bool {
+        matches!(self.phase, Phase::Done(_))
+    }
+
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    pub fn sale(&self) -> Option<&SaleNo> {
+        self.sale.as_ref().map(|d| &d.summary.sale_no)
+    }
+
+    /// Take a scan's characters back out of whichever field swallowed them.
+    pub fn take_back(&mut self, from_field: &str) {
+        let before = self.query.len();
+        crate::ui::keys::take_back(&mut self.query, from_field);
+        if self.query.len() == before {
+            crate::ui::keys::take_back(&mut self.note, from_field);
+        }
+    }
+
+    /// What the manager asks for, as far as it is filled in.
+    pub fn request(&self) -> Option<RefundRequest> {
+        match self.mode {
+            Mode::Full => Some(RefundRequest::Full),
+            Mode::Amount => self
+                .amount
+                .parse::<i64>()
+                .ok()
+                .filter(|a| *a > 0)
+                .map(|a| RefundRequest::Amount(Ntd::new(a))),
+            Mode::Lines => {
+                let picks: Vec<(usize, u32)> = self
+                    .units
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, u)| **u > 0)
+                    .map(|(i, u)| (i, *u))
+                    .collect();
+                (!picks.is_empty()).then_some(RefundRequest::Lines(picks))
+            }
+        }
+    }
+
+    /// The reason as recorded, or `None` while it is incomplete.
+    fn reason_text(&self) -> Option<String> {
+        let note = self.note.trim();
+        match self.reason? {
+            Reason::Other if note.is_empty() => None,
+            r if note.is_empty() => Some(r.recorded().to_string()),
+            r => Some(format!("{}:{note}", r.recorded())),
+        }
+    }
+
+    pub fn update(&mut self, message: Message, lang: Lang) -> Option<Event> {
+        if self.is_running() {
+            return None;
+        }
+        match message {
+            Message::Query(q) => self.query = q,
+            Message::Search => {
+                let q = self.query.trim().to_string();
+                return (!q.is_empty()).then_some(Event::Search(q));
+            }
+            Message::Select(sale) => return Some(Event::Select(sale)),
+            Message::Mode(mode) => {
+                self.mode = mode;
+                self.target = if mode == Mode::Amount {
+                    Target::Amount
+                } else {
+                    Target::Pin
+                };
+                return Some(Event::Changed);
+            }
+            Message::More(i) => {
+                let max = self
+                    .sale
+                    .as_ref()
+                    .and_then(|d| d.lines.get(i))
+                    .map(|l| l.qty);
+                if let (Some(u), Some(max)) = (self.units.get_mut(i), max)
+                    && *u < max
+                {
+                    *u += 1;
+                }
+                self.mode = Mode::Lines;
+                return Some(Event::Changed);
+            }
+            Message::Less(i) => {
+                if let Some(u) = self.units.get_mut(i) {
+                    *u = u.saturating_sub(1);
+                }
+                self.mode = Mode::Lines;
+                return Some(Event::Changed);
+            }
+            Message::Reason(r) => self.reason = Some(r),
+            Message::Note(n) => self.note = n,
+            Message::PickManager(m) => {
+                self.manager = Some(m);
+                self.pin.clear();
+                self.target = Target::Pin;
+            }
+            Message::EditAmount => {
+                self.mode = Mode::Amount;
+                self.target = Target::Amount;
+                return Some(Event::Changed);
+            }
+            Message::EditPin => self.target = Target::Pin,
+            Message::Digit(d) if d.is_ascii_digit() => match self.target {
+                Target::Pin if self.pin.len() < MAX_PIN => self.pin.push(d),
+                Target::Amount if self.amount.len() < MAX_AMOUNT_DIGITS => {
+                    if !(self.amount.is_empty() && d == '0') {
+                        self.amount.push(d);
+                    }
+                    return Some(Event::Changed);
+                }
+                _ => {}
+            },
+            Message::Digit(_) => {}
+            Message::Backspace => match self.target {
+                Target::Pin => {
+                    self.pin.pop();
+                }
+                Target::Amount => {
+                    self.amount.pop();
+                    return Some(Event::Changed);
+                }
+            },
+            Message::Confirm => return self.confirm(lang),
+            Message::Again => {
+                self.query.clear();
+                self.show(None);
+            }
+            Message::Back => return Some(Event::Back),
+        }
+        None
+    }
+
+    fn confirm(&mut self, lang: Lang) -> Option<Event> {
+        if self.is_done() {
+            return None;
+        }
+        let Some(sale) = self.sale() else {
+            self.message = Some(Err(t(lang, "refund.find_first")));
+            return None;
+        };
+        let sale = sale.clone();
+        let Some(request) = self.request() else {
+            self.message = Some(Err(t(lang, "refund.need_amount")));
+            return None;
+        };
+        let Some(reason) = self.reason_text() else {
+            self.message = Some(Err(t(lang, "refund.need_reason")));
+            return None;
+        };
+        if let Some(Ok(p)) = &self.preview
+            && !p.allows()
+        {
+            let why = p.refused.clone().or(p.amount.clone().err());
+            self.message = Some(Err(why.unwrap_or_default()));
+            return None;
+        }
+        let Some(manager) = self.manager.clone() else {
+            self.message = Some(Err(t(lang, "refund.pick_manager")));
+            return None;
+        };
+        let pin = Secret::new(std::mem::take(&mut self.pin));
+        Some(Event::Confirm {
+            sale,
+            request,
+            reason,
+            manager,
+            pin,
+        })
+    }
+
+    pub fn view<'a>(
+        &'a self,
+        managers: Vec<&'a User>,
+        waiting: Option<Duration>,
+        lang: Lang,
+    ) -> Element<'a, Message> {
+        let body: Element<'a, Message> = match &self.phase {
+            Phase::Running(what) => container(
+                text(tf(
+                    lang,
+                    "refund.waiting",
+                    &[
+                        ("what", what),
+                        ("secs", &waiting.unwrap_or_default().as_secs().to_string()),
+                    ],
+                ))
+                .size(theme::TEXT_TOTAL),
+            )
+            .center(Length::Fill)
+            .into(),
+            Phase::Done(done) => self.done_view(done, lang),
+            Phase::Edit => row![
+                self.sale_view(lang),
+                self.request_view(lang),
+                self.approval_view(managers, lang),
+            ]
+            .spacing(theme::PAD * 1.5)
+            .into(),
+        };
+        container(body)
+            .padding(theme::PAD)
+            .style(theme::panel)
+            .width(Length::Fill)
+            .height(Length::Fill)
+            .into()
+    }
+
+    /// Left: search and the sale with what can still go back.
+    fn sale_view(&self, lang: Lang) -> Element<'_, Message> {
+        let mut c = Column::new().spacing(6);
+        match &self.sale {
+            None if self.matches.is_empty() => {
+                c = c.push(text(t(lang, "refund.scan_hint")).size(theme::TEXT));
+            }
+            None => {
+                for s in &self.matches {
+                    c = c.push(
+                        button(
+                            row![
+                                text(s.sale_no.to_string())
+                                    .size(theme::TEXT_SMALL)
+                                    .width(Length::Fill),
+                                text(s.total.to_string()).size(theme::TEXT_SMALL),
+                            ]
+                            .spacing(theme::GAP),
+                        )
+                        .width(Length::Fill)
+                        .style(theme::secondary)
+                        .on_press(Message::Select(s.sale_no.to_string())),
+                    );
+                }
+            }
+            Some(d) => {
+                c = c.push(text(d.summary.sale_no.to_string()).size(theme::TEXT_LARGE));
+                c = c.push(
+                    text(format!(
+                        "{}  {}",
+                        d.summary
+                            .created_at
+                            .get(..16)
+                            .unwrap_or("")
+                            .replace('T', " "),
+                        d.summary.cashier
+                    ))
+                    .size(theme::TEXT_SMALL),
+                );
+                for (i, l) in d.lines.iter().enumerate() {
+                    let chosen = self.units.get(i).copied().unwrap_or(0);
+                    c = c.push(
+                        row![
+                            text(format!("{} ×{}", l.name, l.qty))
+                                .size(theme::TEXT_SMALL)
+                                .width(Length::Fill),
+                            text(l.total().unwrap_or_default().to_string()).size(theme::TEXT_SMALL),
+                            button(text("-").size(theme::TEXT_SMALL))
+                                .style(theme::secondary)
+                                .on_press(Message::Less(i)),
+                            text(chosen.to_string()).size(theme::TEXT_SMALL),
+                            button(text("+").size(theme::TEXT_SMALL))
+                                .style(theme::secondary)
+                                .on_press(Message::More(i)),
+                        ]
+                        .spacing(6)
+                        .align_y(Alignment::Center),
+                    );
+                }
+                for a in d.payments.iter().chain(&d.refunds) {
+                    c = c.push(
+                        text(format!(
+                            "{}  {}  {}  {}",
+                            a.trade_no,
+                            a.gateway.map(|g| g.as_str()).unwrap_or("cash"),
+                            a.amount,
+                            a.state.name_zh()
+                        ))
+                        .size(theme::TEXT_SMALL),
+                    );
+                }
+                if let Some(Ok(p)) = &self.preview {
+                    c = c.push(figure(t(lang, "refund.paid"), p.paid, false));
+                    c = c.push(figure(t(lang, "refund.refunded"), p.refunded, false));
+                    c = c.push(figure(t(lang, "refund.left"), p.left, true));
+                }
+            }
+        }
+        column![
+            text(t(lang, "refund.heading")).size(theme::TEXT_LARGE),
+            row![
+                text_input(&t(lang, "refund.search"), &self.query)
+                    .on_input(Message::Query)
+                    .size(theme::TEXT_SMALL)
+                    .padding(10),
+                button(text(t(lang, "refund.find")).size(theme::TEXT_SMALL))
+                    .on_press(Message::Search)
+                    .style(theme::secondary)
+                    .padding([10, 14]),
+            ]
+            .spacing(8),
+            scrollable(c).height(Length::Fill),
+            button(text(t(lang, "refund.back")).size(theme::TEXT))
+                .on_press(Message::Back)
+                .style(theme::secondary)
+                .padding([12, 20]),
+        ]
+        .spacing(theme::GAP)
+        .width(Length::FillPortion(5))
+        .into()
+    }
+
+    /// Middle: how much, why, and what will happen.
+    fn request_view(&self, lang: Lang) -> Element<'_, Message> {
+        let choice = |label: String, on: bool, m: Message| {
+            button(text(label).size(theme::TEXT_SMALL))
+                .style(if on { theme::primary } else { theme::secondary })
+                .padding([10, 12])
+                .on_press(m)
+        };
+        let amount = if self.amount.is_empty() {
+            "NT$ —".to_string()
+        } else {
+            format!("NT${}", self.amount)
+        };
+        let mut reasons = row![].spacing(6);
+        for r in Reason::ALL {
+            reasons = reasons.push(choice(
+                r.label(lang),
+                self.reason == Some(r),
+                Message::Reason(r),
+            ));
+        }
+        let mut what = Column::new().spacing(4);
+        match &self.preview {
+            Some(Ok(p)) => {
+                let amount = match &p.amount {
+                    Ok(a) => text(tf(
+                        lang,
+                        "refund.will_refund",
+                        &[("amount", &a.to_string())],
+                    ))
+                    .size(theme::TEXT)
+                    .color(theme::OK_GREEN),
+                    Err(e) => text(e.clone())
+                        .size(theme::TEXT_SMALL)
+                        .color(theme::DANGER_RED),
+                };
+                what = what.push(amount).push(
+                    text(format!("{} {}", t(lang, "refund.via"), p.money)).size(theme::TEXT_SMALL),
+                );
+                for r in &p.rules {
+                    what = what.push(text(r.clone()).size(theme::TEXT_SMALL));
+                }
+                if let Some(why) = &p.refused {
+                    what = what.push(
+                        text(format!("{} {why}", t(lang, "refund.refused")))
+                            .size(theme::TEXT_SMALL)
+                            .color(theme::DANGER_RED),
+                    );
+                }
+                if !p.invoice.is_empty() {
+                    what = what.push(
+                        text(format!("{} {}", t(lang, "refund.invoice"), p.invoice))
+                            .size(theme::TEXT_SMALL),
+                    );
+                }
+            }
+            Some(Err(e)) => {
+                what = what.push(
+                    text(e.clone())
+                        .size(theme::TEXT_SMALL)
+                        .color(theme::DANGER_RED),
+                )
+            }
+            None => {}
+        }
+        column![
+            text(t(lang, "refund.how_much")).size(theme::TEXT),
+            row![
+                choice(
+                    t(lang, "refund.full"),
+                    self.mode == Mode::Full,
+                    Message::Mode(Mode::Full)
+                ),
+                choice(
+                    t(lang, "refund.partial"),
+                    self.mode == Mode::Amount,
+                    Message::Mode(Mode::Amount)
+                ),
+                choice(
+                    t(lang, "refund.by_lines"),
+                    self.mode == Mode::Lines,
+                    Message::Mode(Mode::Lines)
+                ),
+            ]
+            .spacing(6),
+            button(text(amount).size(theme::TEXT_LARGE))
+                .width(Length::Fill)
+                .style(if self.target == Target::Amount {
+                    theme::primary
+                } else {
+                    theme::secondary
+                })
+                .on_press(Message::EditAmount),
+            text(t(lang, "refund.reason")).size(theme::TEXT),
+            reasons,
+            text_input(&t(lang, "refund.note"), &self.note)
+                .on_input(Message::Note)
+                .size(theme::TEXT_SMALL)
+                .padding(10),
+            text(t(lang, "refund.what_happens")).size(theme::TEXT),
+            scrollable(container(what).style(theme::panel)).height(Length::Fill),
+        ]
+        .spacing(8)
+        .width(Length::FillPortion(4))
+        .into()
+    }
+
+    /// Right: the manager, the PIN and the keypad, the confirm button.
+    fn approval_view<'a>(&'a self, managers: Vec<&'a User>, lang: Lang) -> Element<'a, Message> {
+        let mut people = Column::new().spacing(6);
+        for m in managers {
+            let chosen = self.manager.as_deref() == Some(m.name.as_str());
+            people = people.push(
+                button(text(m.name.clone()).size(theme::TEXT_SMALL))
+                    .width(Length::Fill)
+                    .style(if chosen {
+                        theme::primary
+                    } else {
+                        theme::secondary
+                    })
+                    .on_press(Message::PickManager(m.name.clone())),
+            );
+        }
+        let message: Element<'a, Message> = match &self.message {
+            Some(Ok(m)) => text(m.clone())
+                .size(theme::TEXT_SMALL)
+                .color(theme::OK_GREEN)
+                .into(),
+            Some(Err(m)) => text(m.clone())
+                .size(theme::TEXT_SMALL)
+                .color(theme::DANGER_RED)
+                .into(),
+            None => column![].into(),
+        };
+        let pin = if self.pin.is_empty() {
+            t(lang, "refund.pin")
+        } else {
+            "●".repeat(self.pin.len())
+        };
+        column![
+            text(t(lang, "refund.manager")).size(theme::TEXT),
+            people,
+            button(text(pin).size(theme::TEXT))
+                .width(Length::Fill)
+                .style(if self.target == Target::Pin {
+                    theme::primary
+                } else {
+                    theme::secondary
+                })
+                .on_press(Message::EditPin),
+            keypad(
+                Message::Digit,
+                ("←", Message::Backspace),
+                ("OK", Message::Confirm)
+            ),
+            message,
+            button(
+                text(t(lang, "refund.confirm"))
+                    .size(theme::TEXT)
+                    .width(Length::Fill)
+                    .align_x(Alignment::Center)
+            )
+            .width(Length::Fill)
+            .style(theme::danger)
+            .padding([12, 20])
+            .on_press(Message::Confirm),
+        ]
+        .spacing(8)
+        .width(Length::FillPortion(4))
+        .into()
+    }
+
+    fn done_view<'a>(&'a self, done: &'a Finished, lang: Lang) -> Element<'a, Message> {
+        let mut c = Column::new().spacing(theme::GAP).align_x(Alignment::Center);
+        c = c.push(
+            text(done.headline.clone())
+                .size(theme::TEXT_TOTAL)
+                .color(if done.approved {
+                    theme::OK_GREEN
+                } else {
+                    theme::DANGER_RED
+                }),
+        );
+        for l in &done.lines {
+            c = c.push(text(l.clone()).size(theme::TEXT));
+        }
+        c = c.push(
+            row![
+                button(text(t(lang, "refund.again")).size(theme::TEXT))
+                    .on_press(Message::Again)
+                    .style(theme::secondary)
+                    .padding([12, 20]),
+                button(text(t(lang, "refund.done")).size(theme::TEXT))
+                    .on_press(Message::Back)
+                    .style(theme::primary)
+                    .padding([12, 20]),
+            ]
+            .spacing(theme::GAP),
+        );
+        container(c).center(Length::Fill).into()
+    }
+}
+
+fn figure<'a>(label: String, amount: Ntd, strong: bool) -> Element<'a, Message> {
+    row![
+        text(label).size(theme::TEXT).width(Length::Fill),
+        text(amount.to_string()).size(if strong {
+            theme::TEXT_LARGE
+        } else {
+            theme::TEXT
+        }),
+    ]
+    .align_y(Alignment::Center)
+    .into()
+}

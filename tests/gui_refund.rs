@@ -1,0 +1,531 @@
+//! Refunds at the till, driven headlessly (iced_test): finding the sale by
+//! a scan or a search, the manager's approval, the reason, full and partial
+//! refunds through the JKoPay simulator, what the screen says before and
+//! after, and the slips.
+
+use std::time::{Duration, Instant};
+
+use iced_test::simulator;
+use till::catalogue::Catalogue;
+use till::config::Config;
+use till::device::scanner::wedge::Key;
+use till::journal::{AttemptState, Journal};
+use till::money::Ntd;
+use till::sale::SaleNo;
+use till::terminal::{DEMO_USERS, Terminal};
+use till::ui::keys::KeyPress;
+use till::ui::screen::refund::Message as R;
+use till::ui::screen::sale::product_tile_id;
+use till::ui::{App, Message};
+
+const SEARCH: &str = "掃描收據條碼,或輸入單號、發票號碼、金額…";
+const NOTE: &str = "補充說明(選「其他」時必填)";
+const CONFIRM: &str = "確認退款";
+
+fn virtual_printer(dir: &std::path::Path) -> till::device::printer::Printer {
+    let profile = till::print::Profile::builtin("generic-58-big5").unwrap();
+    let (dir, p) = (dir.to_path_buf(), profile.clone());
+    till::device::printer::Printer::with_opener(profile, "virtual", move || {
+        Ok(Box::new(
+            till::device::printer::virtual_printer::VirtualPort::new(dir.clone(), p.clone()),
+        ))
+    })
+}
+
+thread_local! {
+    /// Where this test's virtual printer prints (each test runs on its own thread).
+    static PAPER: tempfile::TempDir = tempfile::tempdir().unwrap();
+}
+
+fn paper_dir() -> std::path::PathBuf {
+    PAPER.with(|d| d.path().to_path_buf())
+}
+
+/// Everything the virtual printer printed, as its text reports.
+fn printed() -> Vec<String> {
+    std::fs::read_dir(paper_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
+fn click(app: &mut App, label: &str) {
+    let messages: Vec<Message> = {
+        let mut ui = simulator(app.view());
+        ui.click(label)
+            .unwrap_or_else(|e| panic!("no {label:?} on the {} screen: {e:?}", app.screen_name()));
+        ui.into_messages().collect()
+    };
+    for m in messages {
+        app.update(m);
+    }
+}
+
+/// A text on screen starts with `start`.
+fn shows_starting(app: &App, start: &str) -> bool {
+    let mut ui = simulator(app.view());
+    ui.find(|c: iced_test::selector::Candidate<'_>| match c {
+        iced_test::selector::Candidate::Text { content, .. } if content.starts_with(start) => {
+            Some(())
+        }
+        _ => None,
+    })
+    .is_ok()
+}
+
+fn shows(app: &App, label: &str) -> bool {
+    let mut ui = simulator(app.view());
+    ui.find(label).is_ok()
+}
+
+/// A demo till with the demo cashier signed in.
+fn demo_app() -> App {
+    let config = Config::demo();
+    let terminal =
+        Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
+    let mut app =
+        App::new(&config, terminal, Catalogue::demo()).with_printer(virtual_printer(&paper_dir()));
+    let (name, _, pin) = DEMO_USERS[0];
+    click(&mut app, name);
+    for d in pin.chars() {
+        click(&mut app, &d.to_string());
+    }
+    click(&mut app, "登入 (Enter)");
+    assert_eq!(app.screen_name(), "sale");
+    app
+}
+
+fn tap_product(app: &mut App, name: &str) {
+    let ean = Catalogue::demo()
+        .products()
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap()
+        .ean
+        .clone();
+    let messages: Vec<Message> = {
+        let mut ui = simulator(app.view());
+        ui.click(product_tile_id(&ean)).unwrap();
+        ui.into_messages().collect()
+    };
+    for m in messages {
+        app.update(m);
+    }
+}
+
+/// A keyboard-wedge scanner types `code` 4 ms a key, then Enter. With a
+/// field focused (found by its placeholder), the field swallows each
+/// character, as iced does.
+fn wedge_scan(app: &mut App, code: &str, focused: Option<&str>) {
+    let t0 = Instant::now();
+    if let Some(placeholder) = focused {
+        let messages: Vec<Message> = {
+            let mut ui = simulator(app.view());
+            ui.click(placeholder).unwrap();
+            ui.typewrite(code);
+            ui.into_messages().collect()
+        };
+        for m in messages {
+            app.update(m);
+        }
+    }
+    for (i, c) in code.chars().enumerate() {
+        app.update(Message::Key(KeyPress {
+            key: Key::Char(c),
+            captured: focused.is_some(),
+            at: t0 + Duration::from_millis(4 * i as u64),
+        }));
+    }
+    app.update(Message::Key(KeyPress {
+        key: Key::Enter,
+        captured: false,
+        at: t0 + Duration::from_millis(4 * code.len() as u64 + 4),
+    }));
+}
+
+/// The customer buys `products` and pays with the JKoPay sample code
+/// through the simulator; back at the sale screen, the sale's number.
+fn jkopay_sale(app: &mut App, products: &[&str]) -> SaleNo {
+    for p in products {
+        tap_product(app, p);
+    }
+    click(app, "收款 (F2)");
+    wedge_scan(app, "22J111111111111111", None);
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert_eq!(app.screen_name(), "done");
+    click(app, "下一位 (Enter)");
+    let today = app.terminal().unwrap().now().date_naive();
+    app.terminal()
+        .unwrap()
+        .journal()
+        .sales_by_date(today, today, None, 1)
+        .unwrap()
+        .items[0]
+        .sale_no
+        .clone()
+}
+
+fn refunds(app: &App, sale: &SaleNo) -> Vec<till::journal::AttemptRecord> {
+    app.terminal()
+        .unwrap()
+        .journal()
+        .sale_detail(sale)
+        .unwrap()
+        .unwrap()
+        .refunds
+}
+
+fn pin(app: &mut App, digits: &str) {
+    for d in digits.chars() {
+        app.update(Message::Refund(R::Digit(d)));
+    }
+}
+
+/// Open the refund screen and find `sale` by its receipt code, scanned.
+fn refund_screen_on(app: &mut App, sale: &SaleNo) {
+    click(app, "退款 (F7)");
+    assert_eq!(app.screen_name(), "refund");
+    wedge_scan(app, &sale.receipt_code().to_string(), None);
+    assert!(shows(app, &sale.to_string()), "the sale is shown");
+}
+
+const MANAGER: usize = 1;
+
+#[test]
+fn a_wrong_manager_pin_refunds_nothing_and_the_right_one_refunds_and_prints_the_slip() {
+    let mut app = demo_app();
+    let sale = jkopay_sale(&mut app, &["拿鐵 Latte"]);
+    let total = app.cart().total();
+    assert_eq!(total, Ntd::ZERO, "the next customer's cart is empty");
+    refund_screen_on(&mut app, &sale);
+    assert!(
+        shows_starting(&app, "退款方式: 街口支付 jkopay"),
+        "how it was paid is shown"
+    );
+
+    click(&mut app, "退貨");
+    let (manager, _, right) = DEMO_USERS[MANAGER];
+    click(&mut app, manager);
+    pin(&mut app, "9999");
+    click(&mut app, CONFIRM);
+    assert_eq!(app.screen_name(), "refund");
+    assert!(shows(&app, "姓名或密碼不正確,請再試一次"));
+    assert!(refunds(&app, &sale).is_empty(), "nothing was journaled");
+
+    pin(&mut app, right);
+    click(&mut app, CONFIRM);
+    assert_eq!(
+        app.screen_name(),
+        "refunding",
+        "the refund is with the gateway"
+    );
+    assert!(
+        (0..5).any(|s| shows(
+            &app,
+            &format!("退款處理中:{sale} 街口支付 jkopay · {sale}P01… {s} 秒")
+        )),
+        "the wait is shown with its seconds"
+    );
+    assert!(app.wait_for_refund(Duration::from_secs(30)));
+    assert_eq!(app.screen_name(), "refund");
+
+    let done = refunds(&app, &sale);
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].state, AttemptState::Approved);
+    let paid = app
+        .terminal()
+        .unwrap()
+        .journal()
+        .sale_detail(&sale)
+        .unwrap()
+        .unwrap()
+        .summary
+        .paid;
+    assert_eq!(done[0].amount, paid, "a full refund");
+    assert!(shows(&app, &format!("已退款 {paid}")));
+    assert!(shows(&app, "退款單已列印"));
+    let slips: Vec<String> = printed()
+        .into_iter()
+        .filter(|r| r.contains("退款單"))
+        .collect();
+    assert_eq!(slips.len(), 1, "one refund slip");
+    assert!(
+        slips[0].contains(&done[0].trade_no.to_string()),
+        "{}",
+        slips[0]
+    );
+    assert!(slips[0].contains("退貨"), "the reason is on the slip");
+    assert!(slips[0].contains(manager), "and who approved it");
+}
+
+#[test]
+fn a_cashier_cannot_approve_a_refund_and_a_reason_is_required() {
+    let mut app = demo_app();
+    let sale = jkopay_sale(&mut app, &["貝果 Bagel"]);
+    refund_screen_on(&mut app, &sale);
+
+    // No reason yet: the manager's right PIN is not enough.
+    let (manager, _, right) = DEMO_USERS[MANAGER];
+    click(&mut app, manager);
+    pin(&mut app, right);
+    click(&mut app, CONFIRM);
+    assert!(shows(&app, "請選擇退款原因;選「其他」請填寫說明"));
+    // "Other" needs words.
+    click(&mut app, "其他");
+    pin(&mut app, right);
+    click(&mut app, CONFIRM);
+    assert!(shows(&app, "請選擇退款原因;選「其他」請填寫說明"));
+    assert!(refunds(&app, &sale).is_empty());
+
+    // The signed-in cashier, with the cashier's own right PIN, cannot.
+    click(&mut app, "退貨");
+    let (cashier, _, cashier_pin) = DEMO_USERS[0];
+    app.update(Message::Refund(R::PickManager(cashier.to_string())));
+    pin(&mut app, cashier_pin);
+    click(&mut app, CONFIRM);
+    assert_eq!(app.screen_name(), "refund");
+    assert!(shows(&app, "只有店長可以核准退款"));
+    assert!(refunds(&app, &sale).is_empty(), "nothing was journaled");
+}
+
+#[test]
+fn a_wedge_scan_of_the_receipt_finds_the_sale_while_a_text_field_has_focus() {
+    let mut app = demo_app();
+    let sale = jkopay_sale(&mut app, &["美式咖啡 Americano"]);
+    click(&mut app, "退款 (F7)");
+    assert!(!shows(&app, &sale.to_string()));
+    // The manager was typing a note when the receipt was scanned.
+    wedge_scan(&mut app, &sale.receipt_code().to_string(), Some(NOTE));
+    assert!(shows(&app, &sale.to_string()), "the scan found the sale");
+    assert!(shows(&app, "美式咖啡 Americano ×1"), "its lines are shown");
+    assert!(
+        shows(&app, NOTE),
+        "the note field is empty again: the scan's characters were taken back"
+    );
+    assert!(!shows(&app, &sale.receipt_code().to_string()));
+
+    // A search by amount finds it too (the only sale of that amount).
+    app.update(Message::Refund(R::Again));
+    let total = refunds_total(&app, &sale);
+    let messages: Vec<Message> = {
+        let mut ui = simulator(app.view());
+        ui.click(SEARCH).unwrap();
+        ui.typewrite(&total.dollars().to_string());
+        ui.into_messages().collect()
+    };
+    for m in messages {
+        app.update(m);
+    }
+    click(&mut app, "查詢");
+    assert!(shows(&app, &sale.to_string()));
+}
+
+fn refunds_total(app: &App, sale: &SaleNo) -> Ntd {
+    app.terminal()
+        .unwrap()
+        .journal()
+        .sale_detail(sale)
+        .unwrap()
+        .unwrap()
+        .summary
+        .total
+}
+
+#[test]
+fn a_partial_jkopay_refund_leaves_the_rest_refundable() {
+    let mut app = demo_app();
+    let sale = jkopay_sale(&mut app, &["拿鐵 Latte", "貝果 Bagel"]);
+    let total = refunds_total(&app, &sale);
+    refund_screen_on(&mut app, &sale);
+    assert!(shows(&app, &total.to_string()), "the refundable amount");
+
+    click(&mut app, "部分金額");
+    for d in "40".chars() {
+        app.update(Message::Refund(R::Digit(d)));
+    }
+    assert!(shows(&app, "將退款 NT$40"));
+    // A partial refund is an allowance on the invoice, said before confirming.
+    assert!(
+        shows_starting(&app, "電子發票: 折讓"),
+        "the allowance decision is shown"
+    );
+
+    click(&mut app, "商品瑕疵");
+    let (manager, _, right) = DEMO_USERS[MANAGER];
+    click(&mut app, manager);
+    pin(&mut app, right);
+    click(&mut app, CONFIRM);
+    assert!(app.wait_for_refund(Duration::from_secs(30)));
+    assert!(shows(&app, "已退款 NT$40"));
+    let left = Ntd::new(total.dollars() - 40);
+    assert!(shows(&app, &format!("此交易尚可退 {left}")));
+    let done = refunds(&app, &sale);
+    assert_eq!(
+        (done.len(), done[0].state, done[0].amount),
+        (1, AttemptState::Approved, Ntd::new(40))
+    );
+    assert!(
+        printed().iter().any(|r| r.contains("折讓單號")),
+        "the allowance slip was printed for the customer to sign"
+    );
+
+    // Back on the sale later: what is left is what can still go back.
+    click(&mut app, "再退一筆");
+    wedge_scan(&mut app, &sale.receipt_code().to_string(), None);
+    assert!(shows(&app, &left.to_string()));
+    assert!(shows(&app, "NT$40"), "the refund so far is shown");
+    // Asking for more than is left is refused before anything is sent.
+    click(&mut app, "部分金額");
+    for d in total.dollars().to_string().chars() {
+        app.update(Message::Refund(R::Digit(d)));
+    }
+    assert!(shows(
+        &app,
+        &format!("最多可退 {left} / at most {left} can still be refunded")
+    ));
+}
+
+#[test]
+fn a_full_refund_in_the_same_period_voids_the_invoice_and_says_so_first() {
+    let mut app = demo_app();
+    let sale = jkopay_sale(&mut app, &["拿鐵 Latte"]);
+    let number = app
+        .terminal()
+        .unwrap()
+        .live_invoice(&sale)
+        .unwrap()
+        .expect("the sale has its e-invoice")
+        .0
+        .number()
+        .dashed();
+    // From the sale's detail in History this time.
+    click(&mut app, "查詢 (F6)");
+    click(&mut app, &sale.to_string());
+    click(&mut app, "退款 Refund");
+    assert_eq!(app.screen_name(), "refund");
+    assert!(shows(&app, &sale.to_string()), "on the sale History showed");
+    assert!(
+        shows_starting(&app, &format!("電子發票: 作廢發票 {number}")),
+        "void is decided and shown before confirming"
+    );
+
+    click(&mut app, "重複收款");
+    let (manager, _, right) = DEMO_USERS[MANAGER];
+    click(&mut app, manager);
+    pin(&mut app, right);
+    click(&mut app, CONFIRM);
+    assert!(app.wait_for_refund(Duration::from_secs(30)));
+    assert!(shows(
+        &app,
+        &format!("電子發票 {number} 已作廢 / e-invoice {number} voided")
+    ));
+    assert!(shows(&app, "請收回顧客的電子發票證明聯"));
+    assert!(
+        app.terminal()
+            .unwrap()
+            .live_invoice(&sale)
+            .unwrap()
+            .is_none(),
+        "the invoice is voided in the journal"
+    );
+}
+
+/// The refund screen as recorded in `tests/snapshots/refund-tiny-skia.png`
+/// (the tests/gui_snapshots.rs pattern: bundled font, CPU renderer, a fixed
+/// clock). After an intended change, delete the PNG, rerun, look at it.
+#[test]
+fn the_refund_screen_looks_as_recorded() {
+    use chrono::TimeZone;
+    use iced_test::core::{Font, Settings};
+    use iced_test::simulator::Simulator;
+    use till::ui::{FONT_BYTES, FONT_FAMILY};
+    const SIZE: (f32, f32) = (1280.0, 800.0);
+
+    let config = Config::demo();
+    let mut terminal =
+        Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
+    terminal.set_clock(|| {
+        till::taipei::offset()
+            .with_ymd_and_hms(2026, 11, 22, 14, 30, 0)
+            .unwrap()
+    });
+    let mut app =
+        App::new(&config, terminal, Catalogue::demo()).with_printer(virtual_printer(&paper_dir()));
+    let (name, _, cashier_pin) = DEMO_USERS[0];
+    click(&mut app, name);
+    pin_keys(&mut app, cashier_pin);
+    click(&mut app, "登入 (Enter)");
+    let sale = jkopay_sale(&mut app, &["拿鐵 Latte", "貝果 Bagel"]);
+    refund_screen_on(&mut app, &sale);
+    click(&mut app, "部分金額");
+    pin(&mut app, "40");
+    click(&mut app, "商品瑕疵");
+    let (manager, _, right) = DEMO_USERS[MANAGER];
+    click(&mut app, manager);
+    pin(&mut app, right);
+
+    let settings = Settings {
+        fonts: vec![std::borrow::Cow::Borrowed(FONT_BYTES)],
+        default_font: Font::with_name(FONT_FAMILY),
+        ..Settings::default()
+    };
+    let mut ui = Simulator::with_size(settings, SIZE, app.view());
+    let snapshot = ui.snapshot(&till::ui::theme::theme()).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/refund");
+    assert!(
+        path.with_file_name("refund-tiny-skia.png").exists() || std::env::var_os("CI").is_none(),
+        "tests/snapshots/refund-tiny-skia.png is missing; record it locally and commit it"
+    );
+    assert!(
+        snapshot.matches_image(&path).unwrap(),
+        "the refund screen no longer matches tests/snapshots/refund-tiny-skia.png; \
+         if the change is intended, delete that file, rerun, and look at the new picture"
+    );
+}
+
+/// Sign-in keypad digits.
+fn pin_keys(app: &mut App, digits: &str) {
+    for d in digits.chars() {
+        click(app, &d.to_string());
+    }
+}
+
+#[test]
+fn a_cash_sale_is_refunded_from_the_drawer() {
+    let mut app = demo_app();
+    tap_product(&mut app, "貝果 Bagel");
+    click(&mut app, "收款 (F2)");
+    click(&mut app, "完成收款 (Enter)");
+    click(&mut app, "下一位 (Enter)");
+    let today = till::taipei::now().date_naive();
+    let sale = app
+        .terminal()
+        .unwrap()
+        .journal()
+        .sales_by_date(today, today, None, 1)
+        .unwrap()
+        .items[0]
+        .sale_no
+        .clone();
+    refund_screen_on(&mut app, &sale);
+    assert!(shows_starting(&app, "退款方式: 現金"));
+    click(&mut app, "退貨");
+    let (manager, _, right) = DEMO_USERS[MANAGER];
+    click(&mut app, manager);
+    pin(&mut app, right);
+    click(&mut app, CONFIRM);
+    assert!(app.wait_for_refund(Duration::from_secs(30)));
+    assert!(shows(&app, "請從錢櫃退還現金 NT$45"));
+    let done = refunds(&app, &sale);
+    assert_eq!((done.len(), done[0].gateway), (1, None));
+    let slip = printed()
+        .into_iter()
+        .find(|r| r.contains("退款單"))
+        .expect("the refund slip printed");
+    assert!(
+        slip.contains("drawer pulse: pin 2"),
+        "the drawer opened: {slip}"
+    );
+}
