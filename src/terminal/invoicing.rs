@@ -38,6 +38,7 @@ use crate::einvoice::{
 use crate::journal::{InvoiceRecord, InvoiceRoll, InvoiceStatus, JournalError, SaleStatus};
 use crate::money::Ntd;
 use crate::print::document::{Document, ProofData, Style};
+use crate::print::slips::{DetailItem, DetailSlipData, detail_slip_document};
 use crate::sale::SaleNo;
 use crate::taipei::{self, TaipeiTime};
 
@@ -273,32 +274,39 @@ pub fn proof_data(
     }))
 }
 
-/// The item detail slip (交易明細) printed under a B2B proof.
-pub fn detail_slip(invoice: &Invoice) -> Document {
-    let mut d = Document::new();
-    d.text("交易明細", Style::center().bold());
-    d.text(
-        format!("發票號碼 {}", invoice.number().dashed()),
-        Style::default(),
-    );
-    d.text(proof_datetime(invoice.issued_at()), Style::default());
-    d.rule();
-    for item in invoice.items() {
-        d.row(
-            format!("{} ×{} @{}", item.name, item.qty, item.unit_price.dollars()),
-            item.amount.dollars().to_string(),
-        );
+/// What the item detail slip (交易明細) prints for an invoice.
+pub fn detail_slip_data(
+    invoice: &Invoice,
+    seller_name: Option<&str>,
+    reprint: bool,
+) -> DetailSlipData {
+    DetailSlipData {
+        seller_name: seller_name.map(str::to_string),
+        seller_ban: invoice.seller_ban().to_string(),
+        number_dashed: invoice.number().dashed(),
+        datetime: proof_datetime(invoice.issued_at()),
+        buyer_ban: invoice.buyer_ban().map(str::to_string),
+        items: invoice
+            .items()
+            .iter()
+            .map(|i| DetailItem {
+                name: i.name.clone(),
+                qty: i.qty,
+                unit_price: i.unit_price,
+                amount: i.amount,
+            })
+            .collect(),
+        sales_amount: invoice.sales_amount(),
+        tax: invoice.tax(),
+        total: invoice.total(),
+        test: invoice.is_test(),
+        reprint,
     }
-    d.rule();
-    d.row("銷售額", invoice.sales_amount().dollars().to_string());
-    d.row("稅額", invoice.tax().dollars().to_string());
-    d.row_styled(
-        "總計",
-        invoice.total().dollars().to_string(),
-        Style::default().bold(),
-    );
-    d.feed(2).cut();
-    d
+}
+
+/// The item detail slip (交易明細) printed with a B2B proof.
+pub fn detail_slip(invoice: &Invoice) -> Document {
+    detail_slip_document(&detail_slip_data(invoice, None, false))
 }
 
 /// The allowance slip (營業人銷貨退回、進貨退出或折讓證明單) to print.
@@ -544,10 +552,9 @@ impl Terminal {
     ) -> InvoicingResult<IssuedProof> {
         let s = stored(record)?;
         let proof = proof_data(cfg, &s.invoice, &s.buyer, false)?;
-        let detail_slip = s
-            .buyer
-            .prints_detail_slip()
-            .then(|| detail_slip(&s.invoice));
+        let detail_slip = s.buyer.prints_detail_slip().then(|| {
+            detail_slip_document(&detail_slip_data(&s.invoice, Some(&s.seller_name), false))
+        });
         Ok(IssuedProof {
             sale,
             invoice: s.invoice,
