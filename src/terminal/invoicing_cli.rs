@@ -111,6 +111,13 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
             }
         }
         EinvoiceCommand::Status { json } => {
+            // Whatever a crash left unwritten goes to Turnkey first.
+            let written = t.export_pending(cfg)?;
+            if !json {
+                for f in &written {
+                    println!("已補寫 written now: {}", f.display());
+                }
+            }
             let s = t.invoicing_status(cfg)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&s)?);
