@@ -185,3 +185,93 @@ fn the_printed_proof_reads_back_as_the_issued_invoice() {
         }
     }
 }
+
+#[test]
+fn the_refund_slip_states_the_refund_and_its_invoice_decision_from_the_journal() {
+    use till::einvoice::CrossPeriodVoid;
+    use till::print::RefundInvoiceLine;
+    use till::terminal::InvoiceRefund;
+    let cfg = Config::demo();
+    let mut t = Terminal::with_journal(&cfg, Journal::open_in_memory().unwrap(), true).unwrap();
+    let now = taipei::from_wall_clock(
+        NaiveDate::from_ymd_opt(2026, 11, 22)
+            .unwrap()
+            .and_hms_opt(9, 8, 7)
+            .unwrap(),
+    );
+    t.journal_mut().set_clock(move || now);
+    let sale = paid_sale(&mut t);
+    let issued = t.issue_invoice(&cfg, &sale, &BuyerChoice::Print).unwrap();
+    let payment = t.journal().sale_detail(&sale).unwrap().unwrap().payments[0]
+        .trade_no
+        .clone();
+    // A cash refund of one cake (a wallet refund notes the same on `Sending`).
+    let j = t.journal_mut();
+    let refund = j
+        .begin_attempt(
+            &sale,
+            AttemptKind::Refund,
+            None,
+            PayMethod::Cash,
+            Ntd::new(120),
+            None,
+        )
+        .unwrap();
+    j.transition(
+        &refund,
+        AttemptState::Approved,
+        Detail::new()
+            .with("reason", "蛋糕壓壞")
+            .with("manager", "王店長")
+            .with("payment", payment.to_string()),
+    )
+    .unwrap();
+    let decided = t
+        .invoice_for_refund(
+            &cfg,
+            &sale,
+            &InvoiceRefund {
+                amount: Ntd::new(120),
+                lines: vec![(1, 1)],
+                reason: "蛋糕壓壞".into(),
+                policy: CrossPeriodVoid::Never,
+            },
+        )
+        .unwrap();
+
+    let slip = t.refund_slip(&cfg.store, &refund, false).unwrap().unwrap();
+    assert_eq!(slip.refund_trade_no, refund.to_string());
+    assert!(slip.refund_trade_no.ends_with("R01"));
+    assert_eq!(slip.original_trade_no, payment.to_string());
+    assert_eq!(
+        (slip.refunded, slip.remaining),
+        (Ntd::new(120), Ntd::new(335))
+    );
+    assert_eq!(
+        (slip.reason.as_str(), slip.manager.as_str()),
+        ("蛋糕壓壞", "王店長")
+    );
+    assert_eq!(slip.datetime, "2026-11-22 09:08:07 +08:00");
+    assert_eq!(
+        slip.invoice,
+        RefundInvoiceLine::Allowance {
+            number_dashed: issued.invoice.number().dashed(),
+            allowance_number: decided.allowance_number.unwrap(),
+        }
+    );
+    assert!(slip.test, "demo mode says 測試");
+    let p = Profile::builtin("generic-58-big5").unwrap();
+    let r = render(
+        &till::print::encode(&till::print::refund_slip_document(&slip), &p).unwrap(),
+        &p,
+    );
+    for s in ["測試", "退款單", "NT$120", "王店長", "折讓"] {
+        assert!(r.report.text.contains(s), "{s} in {}", r.report.text);
+    }
+    let missing: till::sale::TradeNo = format!("{sale}R09").parse().unwrap();
+    assert!(
+        t.refund_slip(&cfg.store, &missing, false)
+            .unwrap()
+            .is_none()
+    );
+}
