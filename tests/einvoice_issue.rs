@@ -660,3 +660,143 @@ fn killed_between_allocation_and_print_reuses_nothing() {
     assert_eq!(issued.invoice.number().as_str(), "AB00000001");
     assert!(t.journal().verify_audit().unwrap().is_intact());
 }
+
+/// Every file under `dir`, for counting what Turnkey was handed.
+fn files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn closing_a_period_twice_or_after_a_crash_writes_e0402_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(Some(dir.path()));
+    let mut t = till(
+        &cfg,
+        Journal::open_in_memory().unwrap(),
+        at(2026, 12, 20, 12, 0, 0),
+    );
+    t.add_invoice_roll(period("11512"), "AB", 100, 149).unwrap();
+    t.add_invoice_roll(period("11512"), "AC", 0, 49).unwrap();
+    let s = paid_sale(&mut t);
+    t.issue_invoice(&cfg, &s, &BuyerChoice::Print).unwrap();
+    let e0402 = turnkey::src_dir(dir.path(), MessageType::E0402);
+    let closes = |t: &Terminal| -> i64 {
+        t.journal()
+            .raw_connection()
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE action = 'invoice.close_period'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+
+    set_clock(&mut t, at(2027, 1, 2, 9, 0, 0));
+    let first = t.close_period(&cfg, period("11512")).unwrap();
+    assert_eq!(files(&e0402).len(), 2);
+    // Again, later the same day: the same messages, nothing new.
+    set_clock(&mut t, at(2027, 1, 2, 17, 30, 0));
+    let again = t.close_period(&cfg, period("11512")).unwrap();
+    assert_eq!(first, again);
+    assert_eq!(files(&e0402).len(), 2);
+    assert_eq!(closes(&t), 1, "recorded once");
+
+    // Turnkey took one file away (moved to BAK): it is not written again.
+    let bak = e0402.parent().unwrap().join("BAK");
+    std::fs::create_dir_all(&bak).unwrap();
+    let taken = first[0].2.clone().unwrap();
+    std::fs::rename(&taken, bak.join(taken.file_name().unwrap())).unwrap();
+    t.close_period(&cfg, period("11512")).unwrap();
+    assert_eq!(files(&e0402).len(), 1);
+    assert!(t.export_pending(&cfg).unwrap().is_empty());
+
+    // A crash between the journal and the file: the next run writes the
+    // missing file, byte for byte the same, under the same name.
+    let lost = first[1].2.clone().unwrap();
+    std::fs::remove_file(&lost).unwrap();
+    let written = t.export_pending(&cfg).unwrap();
+    assert_eq!(written, vec![lost.clone()]);
+    assert_eq!(read(&lost), first[1].1);
+    assert_eq!(closes(&t), 1);
+    assert!(t.journal().verify_audit().unwrap().is_intact());
+}
+
+#[test]
+fn void_and_allowance_files_are_written_from_the_journal_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    // No Turnkey folder while refunding: as if the till died after the
+    // journal commit and before each file was written.
+    let no_files = config(None);
+    let cfg = config(Some(dir.path()));
+    let mut t = till(
+        &no_files,
+        Journal::open_in_memory().unwrap(),
+        at(2026, 12, 20, 12, 0, 0),
+    );
+    t.add_invoice_roll(period("11512"), "AB", 0, 49).unwrap();
+    let (a, b) = (paid_sale(&mut t), paid_sale(&mut t));
+    t.issue_invoice(&no_files, &a, &BuyerChoice::Print).unwrap();
+    t.issue_invoice(&no_files, &b, &BuyerChoice::Print).unwrap();
+    let void = t
+        .invoice_for_refund(&no_files, &a, &refund(290, vec![], CrossPeriodVoid::Never))
+        .unwrap();
+    let allowance = t
+        .invoice_for_refund(
+            &no_files,
+            &b,
+            &refund(120, vec![(1, 1)], CrossPeriodVoid::Never),
+        )
+        .unwrap();
+    assert!(void.turnkey_file.is_none() && allowance.turnkey_file.is_none());
+    assert!(files(dir.path()).is_empty());
+
+    // Next start: everything the journal holds goes to Turnkey, once.
+    set_clock(&mut t, at(2026, 12, 20, 12, 5, 0));
+    t.resume_invoices(&cfg).unwrap();
+    let f0501 = files(&turnkey::src_dir(dir.path(), MessageType::F0501));
+    let g0401 = files(&turnkey::src_dir(dir.path(), MessageType::G0401));
+    assert_eq!(
+        files(&turnkey::src_dir(dir.path(), MessageType::F0401)).len(),
+        2
+    );
+    assert_eq!((f0501.len(), g0401.len()), (1, 1));
+    // The files hold the XML journaled at the decision, named by its time.
+    let changes = t.journal().invoice_changes("AB00000000").unwrap();
+    assert_eq!(read(&f0501[0]), changes[0].data["xml"].as_str().unwrap());
+    let changes = t.journal().invoice_changes("AB00000001").unwrap();
+    assert_eq!(read(&g0401[0]), changes[0].data["xml"].as_str().unwrap());
+    assert!(
+        g0401[0]
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("G0401_AB00000001001_20261220120000"),
+        "{g0401:?}"
+    );
+    // Status (and a second start) find nothing left to write.
+    assert!(t.export_pending(&cfg).unwrap().is_empty());
+    t.resume_invoices(&cfg).unwrap();
+    assert_eq!(files(dir.path()).len(), 4);
+    let status = t.invoicing_status(&cfg).unwrap();
+    assert!(status.not_written.is_empty(), "{status:?}");
+
+    // The journal now names each file handed over.
+    assert_eq!(
+        changes[0].data["turnkey"]
+            .as_str()
+            .map(|s| s.starts_with("G0401_AB00000001001_")),
+        Some(true)
+    );
+}

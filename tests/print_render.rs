@@ -10,8 +10,9 @@
 use std::path::PathBuf;
 
 use till::print::{
-    Bitmap, Chinese, CutKind, Cutter, Document, Profile, Rendered, encode, proof_document,
-    receipt_document, render, samples,
+    Bitmap, Chinese, CutKind, Cutter, Document, PayLaterKind, Profile, RefundInvoiceLine, Rendered,
+    Symbology, detail_slip_document, encode, pay_later_slip_document, paypage_slip_document,
+    proof_document, receipt_document, refund_slip_document, render, samples,
 };
 
 fn render_doc(doc: &Document, p: &Profile) -> (Vec<u8>, Rendered) {
@@ -46,6 +47,18 @@ fn decode_qr_codes(img: &image::GrayImage) -> Vec<String> {
         .collect();
     found.sort();
     found
+}
+
+/// The QR codes in the picture equal `want`. A proof's shorter code is
+/// padded with trailing spaces so both print the same size: only spaces
+/// may follow the content.
+fn assert_qr_codes(img: &image::GrayImage, want: &[&str], name: &str) {
+    let found = decode_qr_codes(img);
+    let mut got: Vec<&str> = found.iter().map(|f| f.trim_end_matches(' ')).collect();
+    got.sort();
+    let mut want = want.to_vec();
+    want.sort();
+    assert_eq!(got, want, "{name}: QR codes");
 }
 
 /// Code 39 patterns, 9 elements (bar, space, …, bar): W wide, n narrow.
@@ -171,9 +184,7 @@ fn proof_qr_pair_and_code39_read_back_on_every_profile() {
     for p in Profile::builtin_all() {
         let (bytes, r) = render_doc(&proof_document(&proof), &p);
         let img = png_gray(&r);
-        let mut want = vec![proof.left_qr.clone(), proof.right_qr.clone()];
-        want.sort();
-        assert_eq!(decode_qr_codes(&img), want, "{}: QR codes", p.name);
+        assert_qr_codes(&img, &[&proof.left_qr, &proof.right_qr], &p.name);
         assert_eq!(
             decode_code39(&Bitmap::from_gray(&img)).as_deref(),
             Some(proof.code39.as_str()),
@@ -221,6 +232,21 @@ fn qr_pair_is_side_by_side_and_top_aligned() {
             boxes[1].iter().map(|p| p.x).min().unwrap(),
         );
         assert!(left_right < right_left, "{}: codes overlap", p.name);
+        // MOF: both codes the same size, whatever their contents' lengths.
+        let size = |b: &[rqrr::Point; 4]| {
+            let xs = b.iter().map(|p| p.x);
+            let ys = b.iter().map(|p| p.y);
+            (
+                xs.clone().max().unwrap() - xs.min().unwrap(),
+                ys.clone().max().unwrap() - ys.min().unwrap(),
+            )
+        };
+        assert_eq!(
+            size(&boxes[0]),
+            size(&boxes[1]),
+            "{}: QR pair sizes (w, h) in dots",
+            p.name
+        );
         assert!(
             (top(&boxes[0]) - top(&boxes[1])).abs() <= 1,
             "{}: tops at {} and {}",
@@ -279,5 +305,286 @@ fn reprint_and_test_marks_are_printed() {
             "{s} missing in {}",
             r.report.text
         );
+    }
+}
+
+/// Report figures as the journal gives them.
+fn shift_report(kind: char) -> till::journal::ShiftReport {
+    serde_json::from_value(serde_json::json!({
+        "terminal": "T01",
+        "kind": kind.to_string(),
+        "z_number": 7,
+        "first_sale": "T0126101500001",
+        "last_sale": "T0126101500042",
+        "sales": 42,
+        "voided": 1,
+        "gross": 12_345,
+        "payments": [
+            {"method": "cash", "gateway": null, "wallet": null, "count": 30, "amount": 8_000},
+            {"method": "wallet", "gateway": "jkopay", "wallet": "JKOPAY", "count": 10, "amount": 3_845},
+            {"method": "pay_later", "gateway": "goodbuy", "wallet": null, "count": 2, "amount": 500}
+        ],
+        "refunds": [
+            {"method": "cash", "gateway": null, "wallet": null, "count": 1, "amount": 85}
+        ],
+        "cash_in_drawer": 7_915,
+        "unresolved": 0,
+        "generated_at": "2026-10-15T21:30:00+08:00"
+    }))
+    .unwrap()
+}
+
+fn store() -> till::config::Store {
+    till::config::Store {
+        name: "小林早餐店".into(),
+        ban: "12345675".into(),
+        address: String::new(),
+        phone: String::new(),
+    }
+}
+
+/// Every line of `want` is printed as text where the printer has a
+/// Chinese font (elsewhere text is drawn as images the report cannot read).
+fn assert_text(r: &Rendered, p: &Profile, want: &[&str]) {
+    if p.chinese == Chinese::None {
+        return;
+    }
+    for w in want {
+        assert!(
+            r.report.text.contains(w),
+            "{}: {w:?} missing in\n{}",
+            p.name,
+            r.report.text
+        );
+    }
+}
+
+/// Native barcodes are reported by the emulator with their content.
+fn assert_barcodes(r: &Rendered, p: &Profile, want: &[(Symbology, &str)]) {
+    if p.native_barcodes {
+        let want: Vec<(Symbology, String)> =
+            want.iter().map(|(s, d)| (*s, d.to_string())).collect();
+        assert_eq!(r.report.barcodes, want, "{}", p.name);
+    }
+}
+
+#[test]
+fn proof_reprint_says_so_and_reads_back_on_every_profile() {
+    let mut proof = samples::proof();
+    proof.reprint = true;
+    for p in Profile::builtin_all() {
+        let (_, r) = render_doc(&proof_document(&proof), &p);
+        let img = png_gray(&r);
+        assert_qr_codes(&img, &[&proof.left_qr, &proof.right_qr], &p.name);
+        assert_eq!(
+            decode_code39(&Bitmap::from_gray(&img)).as_deref(),
+            Some(proof.code39.as_str()),
+            "{}: Code 39",
+            p.name
+        );
+        assert_text(&r, &p, &["補印", "電子發票證明聯"]);
+        check_golden(&format!("proof-reprint-{}", p.name), &r);
+    }
+}
+
+#[test]
+fn proof_fits_in_9_cm_on_every_profile() {
+    // MOF: the proof itself (title to QR codes) at most 9 cm long.
+    let proof = samples::proof();
+    for p in Profile::builtin_all() {
+        let (_, r) = render_doc(&proof_document(&proof), &p);
+        let img = Bitmap::from_gray(&png_gray(&r));
+        let rows: Vec<u32> = (0..img.height())
+            .filter(|&y| (0..img.width()).any(|x| img.get(x, y)))
+            .collect();
+        let inked = rows.last().unwrap() - rows.first().unwrap() + 1;
+        let max = 900 * p.dpi / 254;
+        assert!(inked <= max, "{}: {inked} dots > {max}", p.name);
+    }
+}
+
+#[test]
+fn detail_slip_on_every_profile() {
+    let slip = samples::detail_slip();
+    for p in Profile::builtin_all() {
+        let (_, r) = render_doc(&detail_slip_document(&slip), &p);
+        assert_eq!(r.report.cuts, expected_cuts(&p), "{}", p.name);
+        assert_text(
+            &r,
+            &p,
+            &[
+                "交易明細",
+                "AB-12345678",
+                "格式 25",
+                "04595252",
+                "鮪魚三明治",
+                "2 x 45",
+                "銷售額",
+                "稅額",
+                "總計",
+            ],
+        );
+        check_golden(&format!("detail-slip-{}", p.name), &r);
+    }
+}
+
+#[test]
+fn allowance_slip_on_every_profile() {
+    use till::einvoice::mig::{Allowance, AllowanceLine, Seller};
+    let inv = till::einvoice::Invoice::new(
+        "AB12345678".parse().unwrap(),
+        "1234".parse().unwrap(),
+        chrono::DateTime::parse_from_rfc3339("2026-10-15T08:30:12+08:00").unwrap(),
+        "28915188",
+        Some("04595252"),
+        vec![
+            till::einvoice::Item::new("蛋餅", 1, till::Ntd::new(45)).unwrap(),
+            till::einvoice::Item::new("大冰奶", 2, till::Ntd::new(45)).unwrap(),
+        ],
+    )
+    .unwrap();
+    let seller = Seller {
+        ban: "28915188".into(),
+        name: "小林早餐店".into(),
+    };
+    let a = Allowance::new(
+        &inv,
+        &seller,
+        None,
+        "AB12345678001",
+        chrono::DateTime::parse_from_rfc3339("2026-12-02T10:00:00+08:00").unwrap(),
+        &[AllowanceLine {
+            item: 2,
+            qty: 1,
+            unit_refund: till::Ntd::new(45),
+        }],
+    )
+    .unwrap();
+    let doc = till::terminal::allowance_slip(&inv, &a, false);
+    for p in Profile::builtin_all() {
+        let (_, r) = render_doc(&doc, &p);
+        assert_text(
+            &r,
+            &p,
+            &["營業人銷貨退回", "AB12345678001", "AB-12345678", "大冰奶"],
+        );
+        check_golden(&format!("allowance-slip-{}", p.name), &r);
+    }
+}
+
+#[test]
+fn refund_slip_on_every_profile() {
+    let mut slip = samples::refund_slip();
+    for p in Profile::builtin_all() {
+        let (_, r) = render_doc(&refund_slip_document(&slip), &p);
+        assert_text(
+            &r,
+            &p,
+            &[
+                "退款單",
+                "T0126101500042R01",
+                "T0126101500042P01",
+                "NT$45",
+                "NT$155",
+                "王小明",
+                "+08:00",
+                "折讓",
+                "AB12345678001",
+            ],
+        );
+        assert_barcodes(&r, &p, &[(Symbology::Code128, &slip.receipt_code)]);
+        check_golden(&format!("refund-slip-{}", p.name), &r);
+    }
+    // A void, reprinted in demo mode.
+    slip.invoice = RefundInvoiceLine::Void {
+        number_dashed: "AB-12345678".into(),
+        proof_recovered: true,
+    };
+    slip.test = true;
+    slip.reprint = true;
+    let p = Profile::builtin("generic-58-big5").unwrap();
+    let (_, r) = render_doc(&refund_slip_document(&slip), &p);
+    assert_text(&r, &p, &["測試", "補印", "作廢", "收回"]);
+}
+
+#[test]
+fn pay_later_slips_on_every_profile() {
+    let atm = samples::pay_later_atm();
+    let store = samples::pay_later_store();
+    for p in Profile::builtin_all() {
+        let (_, r) = render_doc(&pay_later_slip_document(&atm), &p);
+        let img = png_gray(&r);
+        assert_qr_codes(&img, &[atm.pay_url.as_deref().unwrap()], &p.name);
+        assert_text(
+            &r,
+            &p,
+            &["繳費單", "822", "9103522175887271", "2026-10-18 23:59"],
+        );
+        assert_barcodes(
+            &r,
+            &p,
+            &[(Symbology::Code128, atm.account.as_deref().unwrap())],
+        );
+        check_golden(&format!("pay-later-atm-{}", p.name), &r);
+
+        let (_, r) = render_doc(&pay_later_slip_document(&store), &p);
+        assert!(decode_qr_codes(&png_gray(&r)).is_empty(), "{}", p.name);
+        assert_text(&r, &p, &["繳費代碼", "LLL26101512345", "KIOSK"]);
+        assert_barcodes(
+            &r,
+            &p,
+            &[(Symbology::Code128, store.store_code.as_deref().unwrap())],
+        );
+        check_golden(&format!("pay-later-store-{}", p.name), &r);
+    }
+    let credit = till::print::PayLaterSlipData {
+        pay_type: PayLaterKind::Credit,
+        ..atm
+    };
+    let p = Profile::builtin("epson-tm-t88vi").unwrap();
+    let (_, r) = render_doc(&pay_later_slip_document(&credit), &p);
+    assert_qr_codes(
+        &png_gray(&r),
+        &[credit.pay_url.as_deref().unwrap()],
+        &p.name,
+    );
+}
+
+#[test]
+fn paypage_slip_on_every_profile() {
+    let slip = samples::paypage_slip();
+    for p in Profile::builtin_all() {
+        let (_, r) = render_doc(&paypage_slip_document(&slip), &p);
+        let img = png_gray(&r);
+        assert_qr_codes(&img, &[&slip.url], &p.name);
+        // Large enough to scan off the counter: at least 2.5 cm across.
+        let mut prepared = rqrr::PreparedImage::prepare(img);
+        let grid = prepared.detect_grids().remove(0);
+        let xs = grid.bounds.iter().map(|b| b.x);
+        let width = (xs.clone().max().unwrap() - xs.min().unwrap()) as u32;
+        assert!(width * 254 >= 250 * p.dpi, "{}: QR {width} dots", p.name);
+        assert_text(&r, &p, &["手機付款", "NT$520", "2026-10-15 09:00"]);
+        check_golden(&format!("paypage-{}", p.name), &r);
+    }
+}
+
+#[test]
+fn x_and_z_reports_on_every_profile() {
+    for kind in ['X', 'Z'] {
+        let doc = till::terminal::report_document(&shift_report(kind), &store());
+        for p in Profile::builtin_all() {
+            let (_, r) = render_doc(&doc, &p);
+            assert_eq!(r.report.cuts, expected_cuts(&p), "{}", p.name);
+            let title = if kind == 'Z' {
+                "日結報表 Z #7"
+            } else {
+                "班別報表 X"
+            };
+            assert_text(&r, &p, &[title, "NT$12,345", "NT$7,915"]);
+            check_golden(
+                &format!("report-{}-{}", kind.to_ascii_lowercase(), p.name),
+                &r,
+            );
+        }
     }
 }

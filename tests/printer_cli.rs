@@ -24,7 +24,14 @@ fn qr_codes(png: &Path) -> Vec<String> {
     let mut found: Vec<String> = prepared
         .detect_grids()
         .into_iter()
-        .filter_map(|g| g.decode().ok().map(|(_, c)| c))
+        // The shorter code of a proof's pair is padded with trailing
+        // spaces to print the same size as the other: the content is the
+        // rest, exactly.
+        .filter_map(|g| {
+            g.decode()
+                .ok()
+                .map(|(_, c)| c.trim_end_matches(' ').to_string())
+        })
         .collect();
     found.sort();
     found

@@ -272,3 +272,169 @@ fn each_status_bit_decodes_to_its_flag() {
     // Bytes that cannot be status answers are told apart.
     assert!(status::is_status_byte(0x7E) && !status::is_status_byte(b'A'));
 }
+
+/// A USB printer behind libusb's calls: a HID interface, a vendor one and
+/// the printer-class one (alternate setting 1) that usblp holds. Every
+/// call is logged; `unplugged` makes transfers fail as libusb's NoDevice.
+#[derive(Clone, Default)]
+struct FakeHandle {
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    got: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    unplugged: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    refuse_claim: bool,
+    no_bulk_out: bool,
+}
+
+impl FakeHandle {
+    fn note(&self, s: String) {
+        self.log.lock().unwrap().push(s);
+    }
+    fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl till::device::printer::usb::UsbHandle for FakeHandle {
+    fn interfaces(&self) -> Result<Vec<usb::InterfaceInfo>, String> {
+        let ep = |address, bulk, input| usb::EndpointInfo {
+            address,
+            bulk,
+            input,
+        };
+        let printer = if self.no_bulk_out {
+            vec![ep(0x82, true, true)]
+        } else {
+            vec![ep(0x82, true, true), ep(0x01, true, false)]
+        };
+        Ok(vec![
+            usb::InterfaceInfo {
+                number: 0,
+                setting: 0,
+                class: 3,
+                endpoints: vec![ep(0x81, false, true)],
+            },
+            usb::InterfaceInfo {
+                number: 1,
+                setting: 0,
+                class: 0xFF,
+                endpoints: if self.no_bulk_out {
+                    vec![]
+                } else {
+                    vec![ep(0x03, true, false)]
+                },
+            },
+            usb::InterfaceInfo {
+                number: 2,
+                setting: 1,
+                class: usb::CLASS_PRINTER,
+                endpoints: printer,
+            },
+        ])
+    }
+    fn kernel_driver_active(&self, iface: u8) -> bool {
+        iface == 2
+    }
+    fn detach_kernel_driver(&mut self, iface: u8) -> Result<(), String> {
+        self.note(format!("detach {iface}"));
+        Ok(())
+    }
+    fn attach_kernel_driver(&mut self, iface: u8) -> Result<(), String> {
+        self.note(format!("attach {iface}"));
+        Ok(())
+    }
+    fn claim_interface(&mut self, iface: u8) -> Result<(), String> {
+        self.note(format!("claim {iface}"));
+        if self.refuse_claim {
+            return Err("USB: Resource busy".into());
+        }
+        Ok(())
+    }
+    fn release_interface(&mut self, iface: u8) -> Result<(), String> {
+        self.note(format!("release {iface}"));
+        Ok(())
+    }
+    fn set_alternate_setting(&mut self, iface: u8, setting: u8) -> Result<(), String> {
+        self.note(format!("alt {iface} {setting}"));
+        Ok(())
+    }
+    fn write_bulk(&mut self, ep: u8, data: &[u8], _t: Duration) -> Result<usize, String> {
+        if self.unplugged.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(usb::UNPLUGGED.into());
+        }
+        self.note(format!("write {ep:#04x} {}", data.len()));
+        self.got.lock().unwrap().extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn read_bulk(&mut self, ep: u8, buf: &mut [u8], _t: Duration) -> Result<usize, String> {
+        self.note(format!("read {ep:#04x}"));
+        buf[0] = 0x12; // DLE EOT 1: online, drawer closed
+        Ok(1)
+    }
+}
+
+use till::device::printer::usb;
+
+#[test]
+fn usb_claims_the_printer_interface_from_the_kernel_and_gives_it_back() {
+    let fake = FakeHandle::default();
+    let mut port = usb::claim(fake.clone(), "usb://0416:5011").unwrap();
+    assert_eq!(fake.log(), ["detach 2", "claim 2", "alt 2 1"]);
+
+    // A job bigger than one transfer goes out in order, in chunks.
+    let mut job = Vec::new();
+    while job.len() <= 2 * usb::CHUNK {
+        job.extend_from_slice(&proof_bytes());
+    }
+    port.write_all(&job, WAIT).unwrap();
+    assert_eq!(*fake.got.lock().unwrap(), job);
+    let writes: Vec<String> = fake
+        .log()
+        .into_iter()
+        .filter(|l| l.starts_with("write"))
+        .collect();
+    assert_eq!(writes.len(), job.len().div_ceil(usb::CHUNK), "{writes:?}");
+    assert!(
+        writes.iter().all(|w| w.starts_with("write 0x01 ")),
+        "{writes:?}"
+    );
+
+    // Status comes back on the bulk IN endpoint.
+    let b = status::ask(&mut port, StatusQuery::Printer, WAIT).unwrap();
+    assert!(PrinterStatus::decode(b, HEALTHY, HEALTHY).online);
+    assert!(fake.log().contains(&"read 0x82".to_string()));
+
+    // Pulled out mid-shift: the next job says so.
+    fake.unplugged
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = port.write_all(&job, WAIT).unwrap_err();
+    assert!(matches!(err, PrinterError::Io(_)), "{err:?}");
+    assert!(err.to_string().contains("unplugged"), "{err}");
+
+    // Dropping the port releases the interface and gives usblp its device back.
+    drop(port);
+    let log = fake.log();
+    assert_eq!(log[log.len() - 2..], ["release 2", "attach 2"]);
+}
+
+#[test]
+fn usb_without_a_bulk_out_endpoint_or_a_busy_interface_is_refused_cleanly() {
+    let fake = FakeHandle {
+        no_bulk_out: true,
+        ..FakeHandle::default()
+    };
+    let err = usb::claim(fake.clone(), "usb://0416:5011").err().unwrap();
+    assert!(err.to_string().contains("bulk OUT"), "{err}");
+    assert!(fake.log().is_empty(), "nothing detached: {:?}", fake.log());
+
+    let fake = FakeHandle {
+        refuse_claim: true,
+        ..FakeHandle::default()
+    };
+    let err = usb::claim(fake.clone(), "usb://0416:5011").err().unwrap();
+    assert!(
+        err.to_string().contains("Resource busy") && err.to_string().contains("usb://0416:5011"),
+        "{err}"
+    );
+    // The kernel driver is given back when the claim fails.
+    assert_eq!(fake.log(), ["detach 2", "claim 2", "release 2", "attach 2"]);
+}

@@ -111,6 +111,8 @@ pub enum Block {
         data: String,
         ecc: Ecc,
         align: Align,
+        /// Bigger modules, for a code scanned off the counter by a phone.
+        large: bool,
     },
     /// Two QR codes side by side, same size, top-aligned (e-invoice proof).
     QrPair {
@@ -191,6 +193,18 @@ impl Document {
             data: data.into(),
             ecc,
             align: Align::Center,
+            large: false,
+        });
+        self
+    }
+    /// A QR code with bigger modules (error correction M), for a URL a
+    /// customer scans with a phone.
+    pub fn qr_large(&mut self, data: impl Into<String>) -> &mut Document {
+        self.blocks.push(Block::Qr {
+            data: data.into(),
+            ecc: Ecc::M,
+            align: Align::Center,
+            large: true,
         });
         self
     }

@@ -110,7 +110,12 @@ impl<'a> Encoder<'a> {
                 hri,
                 align,
             } => self.barcode(*symbology, data, *height, *hri, *align)?,
-            Block::Qr { data, ecc, align } => self.qr(data, *ecc, *align)?,
+            Block::Qr {
+                data,
+                ecc,
+                align,
+                large,
+            } => self.qr(data, *ecc, *align, *large)?,
             Block::QrPair { left, right, ecc } => self.qr_pair(left, right, *ecc)?,
             Block::Logo { image, align } => {
                 if image.width() > self.p.dots_per_line {
@@ -387,11 +392,19 @@ impl<'a> Encoder<'a> {
             .extend_from_slice(&[GS, b'(', b'k', 3, 0, 49, 81, 48]);
     }
 
-    fn qr(&mut self, data: &str, ecc: Ecc, align: Align) -> Result<(), EncodeError> {
+    fn qr(&mut self, data: &str, ecc: Ecc, align: Align, large: bool) -> Result<(), EncodeError> {
         let bytes = data.as_bytes();
         let v = symbols::qr_version(bytes, ecc).ok_or(EncodeError::QrTooLong(bytes.len()))?;
         let side = symbols::qr_side(v);
-        let module = (1..=self.p.qr_module)
+        // Large: about 3 cm across, for a phone held over the counter
+        // (GS ( k takes modules of 1..=16 dots).
+        let max = if large {
+            let target = 30 * self.p.dpi / 25; // 3 cm in dots, rounded up a little
+            target.div_ceil(side).clamp(self.p.qr_module, 16)
+        } else {
+            self.p.qr_module
+        };
+        let module = (1..=max)
             .rev()
             .find(|m| side * m <= self.p.dots_per_line)
             .ok_or(EncodeError::QrTooLong(bytes.len()))?;
@@ -413,9 +426,16 @@ impl<'a> Encoder<'a> {
         let vr = symbols::qr_version(r, ecc).ok_or_else(too_long)?;
         let width = self.p.dots_per_line;
         self.set_align(Align::Center);
-        if self.p.native_qr && self.p.page_mode {
-            // The printer picks each code's version; lay out by those sizes.
-            let (sl, sr) = (symbols::qr_side(vl), symbols::qr_side(vr));
+        // The printer picks each code's version from its data, and MOF
+        // wants both codes the same size: pad the shorter one with trailing
+        // spaces up to the longer one's version (readers trim them; common
+        // practice for the right code [guess]).
+        let v = vl.max(vr);
+        let (pl, pr) = (pad_to_version(l, v, ecc), pad_to_version(r, v, ecc));
+        let same = symbols::qr_version(&pl, ecc) == symbols::qr_version(&pr, ecc);
+        if self.p.native_qr && self.p.page_mode && same {
+            let (l, r) = (pl.as_slice(), pr.as_slice());
+            let (sl, sr) = (symbols::qr_side(v), symbols::qr_side(v));
             let module = (1..=self.p.qr_module)
                 .rev()
                 .find(|m| (sl + sr + 4) * m <= width)
@@ -486,4 +506,13 @@ impl<'a> Encoder<'a> {
         self.image(&all, scale, scale);
         Ok(())
     }
+}
+
+/// `data` followed by as few spaces as make its QR code version `v`.
+fn pad_to_version(data: &[u8], v: i16, ecc: Ecc) -> Vec<u8> {
+    let mut out = data.to_vec();
+    while symbols::qr_version(&out, ecc).is_some_and(|got| got < v) {
+        out.push(b' ');
+    }
+    out
 }

@@ -14,6 +14,7 @@ pub mod escpos;
 pub mod font;
 pub mod profile;
 pub mod samples;
+pub mod slips;
 pub mod symbols;
 
 pub use bitmap::Bitmap;
@@ -24,3 +25,8 @@ pub use document::{
 pub use emulator::{CutKind, DrawerPulse, RenderReport, Rendered, render};
 pub use escpos::{EncodeError, encode};
 pub use profile::{Chinese, Cutter, FontMetrics, Profile, ProfileError, RasterCommand};
+pub use slips::{
+    DetailItem, DetailSlipData, PayLaterKind, PayLaterSlipData, PayPageSlipData, RefundInvoiceLine,
+    RefundSlipData, detail_slip_document, pay_later_slip_document, paypage_slip_document,
+    refund_slip_document,
+};

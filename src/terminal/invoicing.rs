@@ -38,6 +38,7 @@ use crate::einvoice::{
 use crate::journal::{InvoiceRecord, InvoiceRoll, InvoiceStatus, JournalError, SaleStatus};
 use crate::money::Ntd;
 use crate::print::document::{Document, ProofData, Style};
+use crate::print::slips::{DetailItem, DetailSlipData, detail_slip_document};
 use crate::sale::SaleNo;
 use crate::taipei::{self, TaipeiTime};
 
@@ -191,6 +192,65 @@ fn turnkey_root(cfg: &Config) -> Option<&Path> {
     (!dir.is_empty()).then(|| Path::new(dir))
 }
 
+/// Where a message file already handed to Turnkey is: still in `SRC`, or
+/// moved on by Turnkey into a sibling folder (`BAK`, `ERR`, …) under the
+/// message type's folder. Such a file is never written again.
+fn handed_over(root: &Path, message: MessageType, name: &str) -> Option<PathBuf> {
+    fn find(dir: &Path, name: &str, depth: u8) -> Option<PathBuf> {
+        let direct = dir.join(name);
+        if direct.is_file() {
+            return Some(direct);
+        }
+        if depth == 0 {
+            return None;
+        }
+        std::fs::read_dir(dir)
+            .ok()?
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .find_map(|e| find(&e.path(), name, depth - 1))
+    }
+    let src = turnkey::src_dir(root, message);
+    find(src.parent()?, name, 3)
+}
+
+/// Hand one message to Turnkey unless it was handed over already; the file
+/// name comes from journal data only (type, key, time), so writing again
+/// after a crash finds the same name. Returns the path and whether it was
+/// written just now.
+fn deliver(
+    root: &Path,
+    message: MessageType,
+    key: &str,
+    at: TaipeiTime,
+    xml: &str,
+) -> InvoicingResult<(PathBuf, bool)> {
+    let name = turnkey::file_name(message, key, at)?;
+    if let Some(p) = handed_over(root, message, &name) {
+        return Ok((p, false));
+    }
+    match turnkey::write(root, message, key, at, xml) {
+        Ok(p) => Ok((p, true)),
+        Err(TurnkeyError::AlreadyExists(p)) => Ok((p, false)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn parse_stamp(at: &str) -> InvoicingResult<TaipeiTime> {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| t.with_timezone(&taipei::offset()))
+        .map_err(|e| InvoicingError::Data(format!("{at}: {e}")))
+}
+
+/// What `close_period` journals for one track: enough to write the same
+/// E0402 file again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ClosedTrack {
+    track: String,
+    unused: Vec<String>,
+    xml: String,
+}
+
 fn seller(cfg: &Config) -> Seller {
     Seller {
         ban: cfg.store.ban.clone(),
@@ -273,32 +333,39 @@ pub fn proof_data(
     }))
 }
 
-/// The item detail slip (交易明細) printed under a B2B proof.
-pub fn detail_slip(invoice: &Invoice) -> Document {
-    let mut d = Document::new();
-    d.text("交易明細", Style::center().bold());
-    d.text(
-        format!("發票號碼 {}", invoice.number().dashed()),
-        Style::default(),
-    );
-    d.text(proof_datetime(invoice.issued_at()), Style::default());
-    d.rule();
-    for item in invoice.items() {
-        d.row(
-            format!("{} ×{} @{}", item.name, item.qty, item.unit_price.dollars()),
-            item.amount.dollars().to_string(),
-        );
+/// What the item detail slip (交易明細) prints for an invoice.
+pub fn detail_slip_data(
+    invoice: &Invoice,
+    seller_name: Option<&str>,
+    reprint: bool,
+) -> DetailSlipData {
+    DetailSlipData {
+        seller_name: seller_name.map(str::to_string),
+        seller_ban: invoice.seller_ban().to_string(),
+        number_dashed: invoice.number().dashed(),
+        datetime: proof_datetime(invoice.issued_at()),
+        buyer_ban: invoice.buyer_ban().map(str::to_string),
+        items: invoice
+            .items()
+            .iter()
+            .map(|i| DetailItem {
+                name: i.name.clone(),
+                qty: i.qty,
+                unit_price: i.unit_price,
+                amount: i.amount,
+            })
+            .collect(),
+        sales_amount: invoice.sales_amount(),
+        tax: invoice.tax(),
+        total: invoice.total(),
+        test: invoice.is_test(),
+        reprint,
     }
-    d.rule();
-    d.row("銷售額", invoice.sales_amount().dollars().to_string());
-    d.row("稅額", invoice.tax().dollars().to_string());
-    d.row_styled(
-        "總計",
-        invoice.total().dollars().to_string(),
-        Style::default().bold(),
-    );
-    d.feed(2).cut();
-    d
+}
+
+/// The item detail slip (交易明細) printed with a B2B proof.
+pub fn detail_slip(invoice: &Invoice) -> Document {
+    detail_slip_document(&detail_slip_data(invoice, None, false))
 }
 
 /// The allowance slip (營業人銷貨退回、進貨退出或折讓證明單) to print.
@@ -491,18 +558,11 @@ impl Terminal {
         Ok(())
     }
 
-    /// After a crash or restart: write the F0401 messages that were not
-    /// written, and return the proofs allocated but never printed, oldest
+    /// After a crash or restart: write the messages Turnkey was not handed
+    /// ([`Terminal::export_pending`]), and return the proofs allocated but never printed, oldest
     /// first, to print now.
     pub fn resume_invoices(&mut self, cfg: &Config) -> InvoicingResult<Vec<IssuedProof>> {
-        let unwritten =
-            self.journal
-                .invoices_with(&self.terminal, "turnkey", &serde_json::Value::Null)?;
-        if turnkey_root(cfg).is_some() {
-            for (_, record) in &unwritten {
-                self.hand_to_turnkey(cfg, record)?;
-            }
-        }
+        self.export_pending(cfg)?;
         let pending = self
             .journal
             .invoices_with(&self.terminal, "proof", &json!("pending"))?;
@@ -544,10 +604,9 @@ impl Terminal {
     ) -> InvoicingResult<IssuedProof> {
         let s = stored(record)?;
         let proof = proof_data(cfg, &s.invoice, &s.buyer, false)?;
-        let detail_slip = s
-            .buyer
-            .prints_detail_slip()
-            .then(|| detail_slip(&s.invoice));
+        let detail_slip = s.buyer.prints_detail_slip().then(|| {
+            detail_slip_document(&detail_slip_data(&s.invoice, Some(&s.seller_name), false))
+        });
         Ok(IssuedProof {
             sale,
             invoice: s.invoice,
@@ -581,11 +640,7 @@ impl Terminal {
         let xml = InvoiceMessage::new(&s.invoice, &s.buyer, &seller, None)?.to_xml()?;
         let key = s.invoice.number().as_str();
         let at = s.invoice.issued_at();
-        let path = match turnkey::write(root, MessageType::F0401, key, at, &xml) {
-            Ok(p) => p,
-            Err(TurnkeyError::AlreadyExists(p)) => p,
-            Err(e) => return Err(e.into()),
-        };
+        let (path, _) = deliver(root, MessageType::F0401, key, at, &xml)?;
         let name = turnkey::file_name(MessageType::F0401, key, at)?;
         self.journal
             .set_invoice_data(key, "turnkey", &json!(name), "invoice.turnkey")?;
@@ -826,13 +881,8 @@ impl Terminal {
             .as_str()
             .unwrap_or(number.as_str())
             .to_string();
-        let at = chrono::DateTime::parse_from_rfc3339(&change.at)
-            .map_err(|e| InvoicingError::Data(e.to_string()))?;
-        let path = match turnkey::write(root, message, &key, at, xml) {
-            Ok(p) => p,
-            Err(TurnkeyError::AlreadyExists(p)) => p,
-            Err(e) => return Err(e.into()),
-        };
+        let at = parse_stamp(&change.at)?;
+        let (path, _) = deliver(root, message, &key, at, xml)?;
         let name = turnkey::file_name(message, &key, at)?;
         self.journal
             .set_invoice_change_data(change_id, "turnkey", &json!(name))?;
@@ -842,6 +892,11 @@ impl Terminal {
     /// After a period ends: report its unused numbers (E0402, one message
     /// per track) and write them for Turnkey. Returns each track with its
     /// XML and the file written.
+    ///
+    /// Journal first, once: the messages and their time go into one audit
+    /// record, then the files are written from it. Running it again (or
+    /// after a crash between the two) records nothing new and writes only
+    /// a file that is missing, under the same name.
     pub fn close_period(
         &mut self,
         cfg: &Config,
@@ -854,6 +909,36 @@ impl Terminal {
                 last: period.last_day(),
             });
         }
+        let (at, tracks) = match self.period_closed(period)? {
+            Some(done) => done,
+            None => {
+                let tracks = self.unused_messages(cfg, period)?;
+                let at = crate::journal::stamp(now);
+                self.journal.record_period_closed(
+                    &self.terminal,
+                    period,
+                    &json!({ "at": at, "tracks": tracks }),
+                )?;
+                (parse_stamp(&at)?, tracks)
+            }
+        };
+        let root = turnkey_root(cfg);
+        let mut out = Vec::new();
+        for t in tracks {
+            let file = match root {
+                Some(root) => {
+                    let key = format!("{period}{}{}", t.track, self.terminal.as_str());
+                    Some(deliver(root, MessageType::E0402, &key, at, &t.xml)?.0)
+                }
+                None => None,
+            };
+            out.push((t.track, t.xml, file));
+        }
+        Ok(out)
+    }
+
+    /// The E0402 messages of a period: its rolls' unused numbers per track.
+    fn unused_messages(&self, cfg: &Config, period: Period) -> InvoicingResult<Vec<ClosedTrack>> {
         let mut by_track: BTreeMap<String, Vec<BlankRange>> = BTreeMap::new();
         for roll in self.journal.invoice_rolls(&self.terminal, period)? {
             if roll.next > roll.end {
@@ -867,39 +952,158 @@ impl Terminal {
                 .or_default()
                 .push(BlankRange::new(first, last)?);
         }
-        let root = turnkey_root(cfg);
         let mut out = Vec::new();
         for (track, ranges) in by_track {
             let msg = BranchTrackBlank::new(&cfg.store.ban, &cfg.store.ban, period, ranges)?;
-            let xml = msg.to_xml()?;
-            let key = format!("{period}{track}{}", self.terminal.as_str());
-            let file = match root {
-                Some(root) => Some(
-                    match turnkey::write(root, MessageType::E0402, &key, now, &xml) {
-                        Ok(p) => p,
-                        Err(TurnkeyError::AlreadyExists(p)) => p,
-                        Err(e) => return Err(e.into()),
-                    },
-                ),
-                None => None,
-            };
-            let ranges: Vec<String> = msg
-                .ranges
-                .iter()
-                .map(|r| format!("{}-{}", r.first(), r.last()))
-                .collect();
-            self.journal.record_period_closed(
-                &self.terminal,
-                period,
-                &json!({ "track": track, "unused": ranges }),
-            )?;
-            out.push((track, xml, file));
-        }
-        if out.is_empty() {
-            self.journal
-                .record_period_closed(&self.terminal, period, &json!({ "unused": [] }))?;
+            out.push(ClosedTrack {
+                track,
+                unused: msg
+                    .ranges
+                    .iter()
+                    .map(|r| format!("{}-{}", r.first(), r.last()))
+                    .collect(),
+                xml: msg.to_xml()?,
+            });
         }
         Ok(out)
+    }
+
+    /// The period's close as journaled (its time and messages), if it was
+    /// closed on this terminal.
+    fn period_closed(
+        &self,
+        period: Period,
+    ) -> InvoicingResult<Option<(TaipeiTime, Vec<ClosedTrack>)>> {
+        let subject = format!("{}:{period}", self.terminal.as_str());
+        let rows: Vec<(String, String)> = self
+            .journal
+            .raw_connection()
+            .prepare_cached(
+                "SELECT at, detail FROM audit_log
+                 WHERE action = 'invoice.close_period' AND subject = ?1 ORDER BY seq",
+            )
+            .and_then(|mut st| {
+                st.query_map([&subject], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(JournalError::from)?;
+        let Some((at, detail)) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        let detail: serde_json::Value =
+            serde_json::from_str(&detail).map_err(|e| InvoicingError::Data(e.to_string()))?;
+        let at = parse_stamp(detail["at"].as_str().unwrap_or(&at))?;
+        let tracks: Vec<ClosedTrack> =
+            serde_json::from_value(detail["tracks"].clone()).unwrap_or_default();
+        Ok(Some((at, tracks)))
+    }
+
+    /// Write every message the journal holds that Turnkey has not been
+    /// handed yet: F0401 of issued invoices, F0501/G0401 of voids and
+    /// allowances, E0402 of closed periods. Run at start (from
+    /// [`Terminal::resume_invoices`]) and by `till einvoice status`; a file
+    /// already handed over is never written twice. Returns the files
+    /// written now.
+    pub fn export_pending(&mut self, cfg: &Config) -> InvoicingResult<Vec<PathBuf>> {
+        let Some(root) = turnkey_root(cfg).map(Path::to_path_buf) else {
+            return Ok(Vec::new());
+        };
+        let mut written = Vec::new();
+        let unwritten =
+            self.journal
+                .invoices_with(&self.terminal, "turnkey", &serde_json::Value::Null)?;
+        for (_, record) in &unwritten {
+            let before = stored(record)?;
+            let name = turnkey::file_name(
+                MessageType::F0401,
+                before.invoice.number().as_str(),
+                before.invoice.issued_at(),
+            )?;
+            let fresh = handed_over(&root, MessageType::F0401, &name).is_none();
+            if let Some(p) = self.hand_to_turnkey(cfg, record)?
+                && fresh
+            {
+                written.push(p);
+            }
+        }
+        // Voids and allowances whose file was never noted in the journal.
+        let changes: Vec<(String, i64, String)> = self
+            .journal
+            .raw_connection()
+            .prepare_cached(
+                "SELECT i.number, v.id, json_extract(v.data, '$.message')
+                 FROM invoice_voids v
+                 JOIN invoices i ON i.id = v.invoice_id
+                 JOIN invoice_rolls r ON r.id = i.roll_id
+                 WHERE r.terminal = ?1 AND json_extract(v.data, '$.turnkey') IS NULL
+                 ORDER BY v.id",
+            )
+            .and_then(|mut st| {
+                st.query_map([self.terminal.as_str()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(JournalError::from)?;
+        for (number, id, message) in changes {
+            let message = match message.as_str() {
+                "F0501" => MessageType::F0501,
+                "G0401" => MessageType::G0401,
+                other => {
+                    return Err(InvoicingError::Data(format!(
+                        "change {id} has message {other:?}"
+                    )));
+                }
+            };
+            let number: InvoiceNumber = number
+                .parse()
+                .map_err(|e| InvoicingError::Data(format!("{number}: {e}")))?;
+            let change = self
+                .journal
+                .invoice_changes(number.as_str())?
+                .into_iter()
+                .find(|c| c.id == id)
+                .ok_or_else(|| InvoicingError::Data(format!("change {id} vanished")))?;
+            let key = change.data["allowance_number"]
+                .as_str()
+                .unwrap_or(number.as_str())
+                .to_string();
+            let name = turnkey::file_name(message, &key, parse_stamp(&change.at)?)?;
+            let fresh = handed_over(&root, message, &name).is_none();
+            if let Some(p) = self.write_change(Some(&root), id, message, &number)?
+                && fresh
+            {
+                written.push(p);
+            }
+        }
+        // Closed periods whose E0402 file is missing.
+        let closed: Vec<String> = self
+            .journal
+            .raw_connection()
+            .prepare_cached(
+                "SELECT DISTINCT subject FROM audit_log WHERE action = 'invoice.close_period'",
+            )
+            .and_then(|mut st| {
+                st.query_map([], |r| r.get(0))?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(JournalError::from)?;
+        let mine = format!("{}:", self.terminal.as_str());
+        for subject in closed {
+            let Some(period) = subject.strip_prefix(&mine).and_then(|p| p.parse().ok()) else {
+                continue;
+            };
+            if let Some((at, tracks)) = self.period_closed(period)? {
+                for t in tracks {
+                    let key = format!("{period}{}{}", t.track, self.terminal.as_str());
+                    let (p, fresh) = deliver(&root, MessageType::E0402, &key, at, &t.xml)?;
+                    if fresh {
+                        written.push(p);
+                    }
+                }
+            }
+        }
+        Ok(written)
     }
 
     /// Load a roll of numbers for this terminal.

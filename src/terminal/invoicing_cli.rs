@@ -24,7 +24,8 @@ pub enum EinvoiceCommand {
         /// Sale number, receipt code or trade number
         #[arg(long)]
         trade: String,
-        /// Mobile barcode carrier, e.g. /ABC1234
+        /// Carrier: a mobile barcode (/ABC1234) or a citizen certificate
+        /// (AB12345678901234)
         #[arg(long, conflicts_with_all = ["donate", "ban"])]
         carrier: Option<String>,
         /// Donation love code (捐贈碼)
@@ -65,6 +66,16 @@ fn period_arg(s: &str) -> anyhow::Result<Period> {
     Ok(s.parse::<Period>()?)
 }
 
+/// A typed carrier: a mobile barcode starts with `/`, anything else is read
+/// as a citizen certificate (`NOTES.md` §5), each with its own message.
+fn carrier_choice(code: &str) -> anyhow::Result<BuyerChoice> {
+    Ok(if code.starts_with('/') {
+        BuyerChoice::Mobile(code.parse()?)
+    } else {
+        BuyerChoice::Citizen(code.parse()?)
+    })
+}
+
 /// Run one `till einvoice` command.
 pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Result<ExitCode> {
     match cmd {
@@ -100,6 +111,13 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
             }
         }
         EinvoiceCommand::Status { json } => {
+            // Whatever a crash left unwritten goes to Turnkey first.
+            let written = t.export_pending(cfg)?;
+            if !json {
+                for f in &written {
+                    println!("已補寫 written now: {}", f.display());
+                }
+            }
             let s = t.invoicing_status(cfg)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&s)?);
@@ -146,7 +164,7 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
                 .lookup(&trade)?
                 .ok_or_else(|| anyhow::anyhow!("找不到「{trade}」/ nothing found for {trade:?}"))?;
             let buyer = match (carrier, donate, ban) {
-                (Some(c), _, _) => BuyerChoice::Mobile(c.parse()?),
+                (Some(c), _, _) => carrier_choice(&c)?,
                 (_, Some(d), _) => BuyerChoice::Donate(d.parse()?),
                 (_, _, Some(b)) => BuyerChoice::Company(b.parse()?),
                 _ => BuyerChoice::Print,

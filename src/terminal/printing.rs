@@ -11,9 +11,10 @@ use serde_json::json;
 use super::{Terminal, TerminalError};
 use crate::device::printer::{JobError, Printed, Printer, PrinterError};
 use crate::einvoice::mypay::{MypayInvoice, Title};
+use crate::journal::{AttemptState, InvoiceChange};
 use crate::journal::{JournalError, PrintState};
-use crate::print::{ProofData, encode, proof_document};
-use crate::sale::SaleNo;
+use crate::print::{ProofData, RefundInvoiceLine, RefundSlipData, encode, proof_document};
+use crate::sale::{GatewayId, SaleNo, TradeNo};
 use crate::secret::Secret;
 
 /// Journal kind of an e-invoice proof (電子發票證明聯).
@@ -283,6 +284,143 @@ impl Terminal {
         tx.commit().map_err(JournalError::from)?;
         tracing::info!(manager = %manager.name, "no-sale drawer opening");
         self.open_drawer_for_cash(printer)
+    }
+}
+
+fn gateway_label(g: Option<GatewayId>) -> String {
+    match g {
+        None => "現金 Cash",
+        Some(GatewayId::JkoPay) => "街口支付 JKoPay",
+        Some(GatewayId::MyPay) => "MyPay",
+        Some(GatewayId::Ecpay) => "綠界 ECPay",
+        Some(GatewayId::Goodbuy) => "超商/ATM Pay later",
+    }
+    .to_string()
+}
+
+/// `YYYY-MM-DD HH:MM:SS +08:00` from a journal stamp.
+fn slip_time(stamp: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(stamp)
+        .map(|t| {
+            t.with_timezone(&crate::taipei::offset())
+                .format("%Y-%m-%d %H:%M:%S %:z")
+                .to_string()
+        })
+        .unwrap_or_else(|_| stamp.to_string())
+}
+
+impl Terminal {
+    /// What the refund slip of one refund prints, from the journal: the
+    /// refund attempt (amount, reason, approving manager, the payment it
+    /// refunds) and the e-invoice decision recorded for it (void or
+    /// allowance). `None` when the journal has no such refund.
+    pub fn refund_slip(
+        &self,
+        store: &crate::config::Store,
+        refund_trade_no: &TradeNo,
+        reprint: bool,
+    ) -> Result<Option<RefundSlipData>, PrintError> {
+        let Some(detail) = self.journal().sale_detail(refund_trade_no.sale())? else {
+            return Ok(None);
+        };
+        let Some(refund) = detail
+            .refunds
+            .iter()
+            .find(|r| &r.trade_no == refund_trade_no)
+        else {
+            return Ok(None);
+        };
+        // The refund's reason, manager and payment are noted on one of its
+        // events (`Sending` for a gateway refund, see `Terminal::refund`).
+        let events = self
+            .journal()
+            .attempt(refund_trade_no)?
+            .map(|a| a.events)
+            .unwrap_or_default();
+        let said = |key: &str| {
+            events
+                .iter()
+                .find_map(|e| e.detail["extra"].get(key).and_then(|v| v.as_str()))
+                .map(str::to_string)
+        };
+        let original = said("payment").unwrap_or_else(|| {
+            detail
+                .payments
+                .iter()
+                .rev()
+                .find(|p| p.state == AttemptState::Approved)
+                .map(|p| p.trade_no.to_string())
+                .unwrap_or_default()
+        });
+        let refunded_total = crate::money::Ntd::checked_sum(
+            detail
+                .refunds
+                .iter()
+                .filter(|r| r.state == AttemptState::Approved || r.trade_no == refund.trade_no)
+                .map(|r| r.amount),
+        )
+        .unwrap_or(refund.amount);
+        let remaining = detail
+            .summary
+            .paid
+            .checked_sub(refunded_total)
+            .unwrap_or(crate::money::Ntd::ZERO);
+        // The invoice decision taken for this refund: the first change on
+        // the sale's invoices made at or after the refund began, for its
+        // amount (an allowance) or the whole invoice (a void).
+        let mut decision = RefundInvoiceLine::None;
+        'found: for inv in &detail.invoices {
+            let changes: Vec<InvoiceChange> = self.journal().invoice_changes(&inv.number)?;
+            for c in changes {
+                if c.at < refund.created_at {
+                    continue;
+                }
+                let dashed = inv
+                    .number
+                    .parse::<crate::einvoice::InvoiceNumber>()
+                    .map(|n| n.dashed())
+                    .unwrap_or_else(|_| inv.number.clone());
+                if c.kind == "void" {
+                    decision = RefundInvoiceLine::Void {
+                        number_dashed: dashed,
+                        proof_recovered: c.data["proof_recovered"].as_bool().unwrap_or(false),
+                    };
+                    break 'found;
+                }
+                if c.amount == refund.amount {
+                    decision = RefundInvoiceLine::Allowance {
+                        number_dashed: dashed,
+                        allowance_number: c.data["allowance_number"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string(),
+                    };
+                    break 'found;
+                }
+            }
+        }
+        let mut header_lines = Vec::new();
+        if !store.address.is_empty() {
+            header_lines.push(store.address.clone());
+        }
+        header_lines.push(format!("統編 {}", store.ban));
+        Ok(Some(RefundSlipData {
+            shop_name: store.name.clone(),
+            header_lines,
+            sale_no: detail.summary.sale_no.to_string(),
+            receipt_code: detail.summary.sale_no.receipt_code().to_string(),
+            original_trade_no: original,
+            gateway: gateway_label(refund.gateway),
+            refund_trade_no: refund.trade_no.to_string(),
+            refunded: refund.amount,
+            remaining,
+            reason: said("reason").unwrap_or_default(),
+            manager: said("manager").unwrap_or_default(),
+            datetime: slip_time(&refund.created_at),
+            invoice: decision,
+            test: self.is_demo(),
+            reprint,
+        }))
     }
 }
 

@@ -104,18 +104,168 @@ impl<D: BulkDevice> PrinterPort for UsbPort<D> {
     }
 }
 
-/// A printer claimed through libusb. The kernel's driver (usblp) is
-/// detached while the job runs and given back on drop.
-pub struct RusbDevice {
-    handle: rusb::DeviceHandle<rusb::Context>,
+/// An opened USB device, as libusb offers it: what claiming a printer
+/// needs. [`RusbHandle`] is libusb's; tests use a fake (no USB bus here).
+pub trait UsbHandle: Send {
+    /// The active configuration's interfaces.
+    fn interfaces(&self) -> Result<Vec<InterfaceInfo>, String>;
+    fn kernel_driver_active(&self, iface: u8) -> bool;
+    fn detach_kernel_driver(&mut self, iface: u8) -> Result<(), String>;
+    fn attach_kernel_driver(&mut self, iface: u8) -> Result<(), String>;
+    fn claim_interface(&mut self, iface: u8) -> Result<(), String>;
+    fn release_interface(&mut self, iface: u8) -> Result<(), String>;
+    fn set_alternate_setting(&mut self, iface: u8, setting: u8) -> Result<(), String>;
+    /// Bytes taken; `Ok(0)` on a timeout with nothing taken.
+    fn write_bulk(&mut self, endpoint: u8, data: &[u8], timeout: Duration)
+    -> Result<usize, String>;
+    /// `Ok(0)` on a timeout.
+    fn read_bulk(
+        &mut self,
+        endpoint: u8,
+        buf: &mut [u8],
+        timeout: Duration,
+    ) -> Result<usize, String>;
+}
+
+/// A printer interface claimed on a [`UsbHandle`]. The kernel's driver
+/// (usblp) is detached while the job runs and given back on drop.
+pub struct Claimed<H: UsbHandle> {
+    handle: H,
     iface: u8,
     out: u8,
     input: Option<u8>,
     reattach: bool,
 }
 
-fn usb_err(e: rusb::Error) -> PrinterError {
-    PrinterError::Io(format!("USB: {e}"))
+impl<H: UsbHandle> Claimed<H> {
+    pub fn handle(&self) -> &H {
+        &self.handle
+    }
+}
+
+/// The printer as libusb opens it.
+pub type RusbDevice = Claimed<RusbHandle>;
+
+/// Find the printer's bulk endpoints, detach the kernel driver from its
+/// interface, claim it and select its alternate setting.
+pub fn claim<H: UsbHandle>(
+    mut handle: H,
+    target: &str,
+) -> Result<UsbPort<Claimed<H>>, PrinterError> {
+    let fail = |message: String| PrinterError::Connect {
+        target: target.to_string(),
+        message,
+    };
+    let interfaces = handle.interfaces().map_err(fail)?;
+    let (iface, setting, out, input) = pick_endpoints(&interfaces)
+        .ok_or_else(|| fail("沒有印表機的 bulk OUT 端點 / no printer bulk OUT endpoint".into()))?;
+    let reattach = handle.kernel_driver_active(iface) && handle.detach_kernel_driver(iface).is_ok();
+    let claimed = handle.claim_interface(iface).and_then(|()| {
+        if setting != 0 {
+            handle.set_alternate_setting(iface, setting)
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(e) = claimed {
+        let _ = handle.release_interface(iface);
+        if reattach {
+            let _ = handle.attach_kernel_driver(iface);
+        }
+        return Err(fail(e));
+    }
+    Ok(UsbPort::new(Claimed {
+        handle,
+        iface,
+        out,
+        input,
+        reattach,
+    }))
+}
+
+/// libusb's device handle.
+pub struct RusbHandle(rusb::DeviceHandle<rusb::Context>);
+
+/// Timeouts are `Ok(0)`; an unplugged printer says so.
+fn transfer(r: rusb::Result<usize>) -> Result<usize, String> {
+    match r {
+        Ok(n) => Ok(n),
+        Err(rusb::Error::Timeout) | Err(rusb::Error::Interrupted) => Ok(0),
+        Err(rusb::Error::NoDevice) => Err(UNPLUGGED.to_string()),
+        Err(e) => Err(format!("USB: {e}")),
+    }
+}
+
+/// What a transfer to a printer that was unplugged reports.
+pub const UNPLUGGED: &str = "USB 印表機已拔除 / the USB printer was unplugged";
+
+impl UsbHandle for RusbHandle {
+    fn interfaces(&self) -> Result<Vec<InterfaceInfo>, String> {
+        let config = self
+            .0
+            .device()
+            .active_config_descriptor()
+            .map_err(|e| e.to_string())?;
+        Ok(config
+            .interfaces()
+            .flat_map(|i| i.descriptors())
+            .map(|d| InterfaceInfo {
+                number: d.interface_number(),
+                setting: d.setting_number(),
+                class: d.class_code(),
+                endpoints: d
+                    .endpoint_descriptors()
+                    .map(|e| EndpointInfo {
+                        address: e.address(),
+                        bulk: e.transfer_type() == rusb::TransferType::Bulk,
+                        input: e.direction() == rusb::Direction::In,
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+    fn kernel_driver_active(&self, iface: u8) -> bool {
+        matches!(self.0.kernel_driver_active(iface), Ok(true))
+    }
+    fn detach_kernel_driver(&mut self, iface: u8) -> Result<(), String> {
+        self.0
+            .detach_kernel_driver(iface)
+            .map_err(|e| e.to_string())
+    }
+    fn attach_kernel_driver(&mut self, iface: u8) -> Result<(), String> {
+        self.0
+            .attach_kernel_driver(iface)
+            .map_err(|e| e.to_string())
+    }
+    fn claim_interface(&mut self, iface: u8) -> Result<(), String> {
+        self.0
+            .claim_interface(iface)
+            .map_err(|e| format!("USB: {e}"))
+    }
+    fn release_interface(&mut self, iface: u8) -> Result<(), String> {
+        self.0.release_interface(iface).map_err(|e| e.to_string())
+    }
+    fn set_alternate_setting(&mut self, iface: u8, setting: u8) -> Result<(), String> {
+        self.0
+            .set_alternate_setting(iface, setting)
+            .map_err(|e| format!("USB: {e}"))
+    }
+    fn write_bulk(
+        &mut self,
+        endpoint: u8,
+        data: &[u8],
+        timeout: Duration,
+    ) -> Result<usize, String> {
+        transfer(self.0.write_bulk(endpoint, data, timeout))
+    }
+    fn read_bulk(
+        &mut self,
+        endpoint: u8,
+        buf: &mut [u8],
+        timeout: Duration,
+    ) -> Result<usize, String> {
+        transfer(self.0.read_bulk(endpoint, buf, timeout))
+    }
 }
 
 pub fn open(vid: u16, pid: u16) -> Result<UsbPort<RusbDevice>, PrinterError> {
@@ -129,62 +279,17 @@ pub fn open(vid: u16, pid: u16) -> Result<UsbPort<RusbDevice>, PrinterError> {
     let handle = ctx.open_device_with_vid_pid(vid, pid).ok_or_else(|| {
         fail("找不到裝置或沒有權限(見 till devices 與 drivers/udev/README.md)/ not found or no permission (see till devices and drivers/udev/README.md)".into())
     })?;
-    let config = handle
-        .device()
-        .active_config_descriptor()
-        .map_err(|e| fail(e.to_string()))?;
-    let interfaces: Vec<InterfaceInfo> = config
-        .interfaces()
-        .flat_map(|i| i.descriptors())
-        .map(|d| InterfaceInfo {
-            number: d.interface_number(),
-            setting: d.setting_number(),
-            class: d.class_code(),
-            endpoints: d
-                .endpoint_descriptors()
-                .map(|e| EndpointInfo {
-                    address: e.address(),
-                    bulk: e.transfer_type() == rusb::TransferType::Bulk,
-                    input: e.direction() == rusb::Direction::In,
-                })
-                .collect(),
-        })
-        .collect();
-    let (iface, setting, out, input) = pick_endpoints(&interfaces)
-        .ok_or_else(|| fail("沒有印表機的 bulk OUT 端點 / no printer bulk OUT endpoint".into()))?;
-    let reattach = matches!(handle.kernel_driver_active(iface), Ok(true))
-        && handle.detach_kernel_driver(iface).is_ok();
-    handle.claim_interface(iface).map_err(usb_err)?;
-    if setting != 0 {
-        handle
-            .set_alternate_setting(iface, setting)
-            .map_err(usb_err)?;
-    }
-    Ok(UsbPort::new(RusbDevice {
-        handle,
-        iface,
-        out,
-        input,
-        reattach,
-    }))
+    claim(RusbHandle(handle), &target)
 }
 
-impl BulkDevice for RusbDevice {
+impl<H: UsbHandle> BulkDevice for Claimed<H> {
     fn write_bulk(&mut self, data: &[u8], timeout: Duration) -> Result<usize, String> {
-        match self.handle.write_bulk(self.out, data, timeout) {
-            Ok(n) => Ok(n),
-            Err(rusb::Error::Timeout) | Err(rusb::Error::Interrupted) => Ok(0),
-            Err(e) => Err(e.to_string()),
-        }
+        self.handle.write_bulk(self.out, data, timeout)
     }
 
     fn read_bulk(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, String> {
         let Some(ep) = self.input else { return Ok(0) };
-        match self.handle.read_bulk(ep, buf, timeout) {
-            Ok(n) => Ok(n),
-            Err(rusb::Error::Timeout) | Err(rusb::Error::Interrupted) => Ok(0),
-            Err(e) => Err(e.to_string()),
-        }
+        self.handle.read_bulk(ep, buf, timeout)
     }
 
     fn has_input(&self) -> bool {
@@ -192,7 +297,7 @@ impl BulkDevice for RusbDevice {
     }
 }
 
-impl Drop for RusbDevice {
+impl<H: UsbHandle> Drop for Claimed<H> {
     fn drop(&mut self) {
         let _ = self.handle.release_interface(self.iface);
         if self.reattach {
