@@ -2005,8 +2005,32 @@ impl App {
             .terminal()
             .map(|t| t.now().format("%Y-%m-%d %H:%M:%S%:z").to_string())
             .unwrap_or_default();
-        let slip =
-            crate::ui::refund_flow::refund_slip_document(outcome, reason, manager, &at, self.demo);
+        // The slip is built from the journal (what was recorded is what is
+        // printed); the interim slip only if the journal cannot say.
+        let from_journal = crate::ui::refund_flow::trade_no(outcome)
+            .parse::<crate::sale::TradeNo>()
+            .ok()
+            .and_then(|trade| {
+                self.terminal()?
+                    .refund_slip(&self.config.store, &trade, false)
+                    .ok()
+                    .flatten()
+            });
+        let mut slip = match from_journal {
+            Some(data) => crate::print::refund_slip_document(&data),
+            None => crate::ui::refund_flow::refund_slip_document(
+                outcome, reason, manager, &at, self.demo,
+            ),
+        };
+        if matches!(outcome.money, crate::terminal::RefundMoney::Cash { .. })
+            && !slip
+                .blocks
+                .iter()
+                .any(|b| matches!(b, crate::print::document::Block::Drawer { .. }))
+        {
+            // The cash goes back out of the drawer.
+            slip.drawer(2);
+        }
         self.print_document("refund_slip", &slip, Some(&outcome.sale_no), None)?;
         if let Some(allowance) = outcome
             .invoice
