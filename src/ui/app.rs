@@ -60,6 +60,8 @@ pub struct App {
     buyer: crate::einvoice::buyer::BuyerChoice,
     /// Why the last buyer scan was refused, shown under the choice.
     buyer_error: Option<String>,
+    /// A carrier, BAN or love code the cashier is typing in.
+    buyer_input: String,
     /// The config file the Settings screen saves to; `None` in demo mode.
     config_path: Option<std::path::PathBuf>,
     /// What the status bar shows, refreshed on the clock tick and after
@@ -135,6 +137,11 @@ pub enum Message {
     /// Time to look whether the payment in flight has finished.
     PayPoll(Instant),
     Confirming(confirming::Message),
+    /// The e-invoice choice typed at the tender screen.
+    BuyerInput(String),
+    BuyerApply,
+    /// Back to a printed proof (a BAN stays).
+    BuyerPrint,
     /// Time to ask the gateway again about a payment in doubt.
     ConfirmTick(Instant),
     /// A clock tick for the idle lock.
@@ -225,6 +232,7 @@ impl App {
             open_sale: None,
             buyer: crate::einvoice::buyer::BuyerChoice::Print,
             buyer_error: None,
+            buyer_input: String::new(),
             config_path: None,
             status: Status::default(),
             resolve_policy: crate::ui::wallet::counter_policy(),
@@ -447,6 +455,11 @@ impl App {
                     None => {}
                 }
             }
+            Message::BuyerInput(s) => {
+                self.buyer_input = s.chars().filter(|c| !c.is_control()).take(24).collect()
+            }
+            Message::BuyerApply => self.apply_typed_buyer(),
+            Message::BuyerPrint => self.choose_buyer(crate::einvoice::buyer::BuyerChoice::Print),
             Message::SignOut => self.lock_now(None),
             Message::ToggleLanguage | Message::Shortcut(Shortcut::Language) => {
                 self.lang = self.lang.toggled()
@@ -627,6 +640,8 @@ impl App {
         {
             if let Screen::Sale(state) = &mut self.screen {
                 state.take_back(from_field);
+            } else {
+                crate::ui::keys::take_back(&mut self.buyer_input, from_field);
             }
             return self.choose_buyer(choice);
         }
@@ -635,7 +650,10 @@ impl App {
                 state.take_back(from_field);
                 state.scanned(&code, &mut self.cart, &self.catalogue, self.lang);
             }
-            Screen::Tender(_) => self.pay_with_code(code),
+            Screen::Tender(_) => {
+                crate::ui::keys::take_back(&mut self.buyer_input, from_field);
+                self.pay_with_code(code)
+            }
             Screen::Settings(state) => state.scanned(&code),
             Screen::Refund(state) if !state.is_running() => {
                 state.take_back(from_field);
@@ -884,6 +902,46 @@ impl App {
                 self.buyer_error = None;
             }
             Err(e) => self.buyer_error = Some(e.to_string()),
+        }
+    }
+
+    /// What the cashier typed for the e-invoice: checked exactly as a scan
+    /// in the e-invoice context, with the same precise refusal messages.
+    fn apply_typed_buyer(&mut self) {
+        use crate::barcode::{ScanContext, Scanned, classify};
+        use crate::einvoice::buyer::BuyerChoice;
+        let typed = self.buyer_input.trim().to_uppercase();
+        if typed.is_empty() {
+            self.buyer_error = Some(t(self.lang, "buyer.type_first"));
+            return;
+        }
+        let choice = match classify(&typed, ScanContext::BuyerChoice) {
+            Ok(Scanned::MobileCarrier(c)) => BuyerChoice::Mobile(c),
+            Ok(Scanned::CitizenCertificate(c)) => BuyerChoice::Citizen(c),
+            Ok(Scanned::LoveCode(c)) => BuyerChoice::Donate(c),
+            Ok(Scanned::Ban(b)) => BuyerChoice::Company(b),
+            Ok(other) => {
+                self.buyer_error = Some(crate::ui::i18n::tf(
+                    self.lang,
+                    "buyer.not_a_choice",
+                    &[(
+                        "kind",
+                        match self.lang {
+                            Lang::ZhTw => other.kind_zh(),
+                            Lang::En => other.kind_en(),
+                        },
+                    )],
+                ));
+                return;
+            }
+            Err(e) => {
+                self.buyer_error = Some(e.to_string());
+                return;
+            }
+        };
+        self.choose_buyer(choice);
+        if self.buyer_error.is_none() {
+            self.buyer_input.clear();
         }
     }
 
@@ -1197,6 +1255,7 @@ impl App {
         self.open_sale = None;
         self.buyer = crate::einvoice::buyer::BuyerChoice::Print;
         self.buyer_error = None;
+        self.buyer_input.clear();
         self.cart = Cart::new();
         self.screen = Screen::Sale(sale::State::default());
     }
@@ -1420,17 +1479,33 @@ impl App {
                     Lang::ZhTw => self.buyer.describe_zh(),
                     Lang::En => self.buyer.describe_en(),
                 };
-                column![
+                let chooser = row![
                     text(format!("{} {choice}", t(lang, "buyer.label")))
                         .size(theme::TEXT)
-                        .color(theme::OK_GREEN),
-                    match &self.buyer_error {
-                        Some(e) => text(e.clone()).size(theme::TEXT).color(theme::DANGER_RED),
-                        None => text(String::new()),
-                    },
-                    state.view(lang).map(Message::Tender),
+                        .color(theme::OK_GREEN)
+                        .width(Length::Fill),
+                    iced::widget::text_input(&t(lang, "buyer.placeholder"), &self.buyer_input)
+                        .on_input(Message::BuyerInput)
+                        .on_submit(Message::BuyerApply)
+                        .size(theme::TEXT_SMALL)
+                        .padding(8)
+                        .width(Length::Fixed(300.0)),
+                    button(text(t(lang, "buyer.apply")).size(theme::TEXT_SMALL))
+                        .on_press(Message::BuyerApply)
+                        .style(theme::secondary)
+                        .padding([8, 16]),
+                    button(text(t(lang, "buyer.print")).size(theme::TEXT_SMALL))
+                        .on_press(Message::BuyerPrint)
+                        .style(theme::secondary)
+                        .padding([8, 16]),
                 ]
-                .into()
+                .spacing(8)
+                .align_y(Alignment::Center);
+                let mut col = column![chooser].spacing(4);
+                if let Some(e) = &self.buyer_error {
+                    col = col.push(text(e.clone()).size(theme::TEXT).color(theme::DANGER_RED));
+                }
+                col.push(state.view(lang).map(Message::Tender)).into()
             }
             Screen::Done(state) => state.view(lang).map(Message::Done),
             Screen::Paying { what } => {

@@ -1,0 +1,139 @@
+//! The e-invoice choice typed at the tender screen: the same rules and the
+//! same precise messages as a scan, and the invoice issued as chosen.
+
+use iced_test::simulator;
+use till::catalogue::Catalogue;
+use till::config::Config;
+use till::einvoice::buyer::BuyerChoice;
+use till::journal::Journal;
+use till::terminal::{DEMO_USERS, Terminal};
+use till::ui::{App, Message};
+
+fn app(paper: &std::path::Path) -> App {
+    let config = Config::demo();
+    let terminal =
+        Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
+    let profile = till::print::Profile::builtin("generic-58-big5").unwrap();
+    let (dir, p) = (paper.to_path_buf(), profile.clone());
+    let printer = till::device::printer::Printer::with_opener(profile, "virtual", move || {
+        Ok(Box::new(
+            till::device::printer::virtual_printer::VirtualPort::new(dir.clone(), p.clone()),
+        ))
+    });
+    App::new(&config, terminal, Catalogue::demo()).with_printer(printer)
+}
+
+fn click(app: &mut App, label: &str) {
+    let messages: Vec<Message> = {
+        let mut ui = simulator(app.view());
+        ui.click(label)
+            .unwrap_or_else(|e| panic!("no {label:?} on the {} screen: {e:?}", app.screen_name()));
+        ui.into_messages().collect()
+    };
+    for m in messages {
+        app.update(m);
+    }
+}
+
+fn shows(app: &App, label: &str) -> bool {
+    simulator(app.view()).find(label).is_ok()
+}
+
+fn type_choice(app: &mut App, typed: &str) {
+    app.update(Message::BuyerInput(typed.into()));
+    click(app, "套用");
+}
+
+fn at_tender(paper: &std::path::Path) -> App {
+    let mut app = app(paper);
+    let (name, _, pin) = DEMO_USERS[0];
+    click(&mut app, name);
+    for d in pin.chars() {
+        click(&mut app, &d.to_string());
+    }
+    click(&mut app, "登入 (Enter)");
+    app.update(Message::Sale(till::ui::screen::sale::Message::OpenAmount(
+        "1050".into(),
+    )));
+    app.update(Message::Sale(
+        till::ui::screen::sale::Message::AddOpenAmount,
+    ));
+    click(&mut app, "收款 (F2)");
+    app
+}
+
+#[test]
+fn a_typed_choice_is_checked_like_a_scan_and_says_precisely_what_is_wrong() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = at_tender(paper.path());
+
+    click(&mut app, "套用");
+    assert!(shows(&app, "請先輸入載具、統編或捐贈碼"));
+
+    // A BAN whose checksum fails is refused; the message names the problem.
+    type_choice(&mut app, "04595253");
+    assert_eq!(*app.buyer(), BuyerChoice::Print, "nothing changed");
+    let why = till::barcode::classify("04595253", till::barcode::ScanContext::BuyerChoice)
+        .unwrap_err()
+        .to_string();
+    assert!(why.contains("統一編號") || why.contains("統編"), "{why}");
+    assert!(
+        shows(&app, &why),
+        "the scanner's own precise reason is shown"
+    );
+
+    // Lower case is forgiven for a mobile barcode.
+    type_choice(&mut app, "/abc+123");
+    assert_eq!(
+        *app.buyer(),
+        BuyerChoice::Mobile("/ABC+123".parse().unwrap())
+    );
+    assert!(shows(&app, "電子發票: 存入手機條碼 /ABC+123"));
+
+    // A love code replaces the carrier (the last choice wins).
+    type_choice(&mut app, "8585");
+    assert_eq!(*app.buyer(), BuyerChoice::Donate("8585".parse().unwrap()));
+
+    // A BAN with a donation is refused rather than dropping either.
+    type_choice(&mut app, "04595252");
+    assert!(matches!(app.buyer(), BuyerChoice::Donate(_)));
+
+    click(&mut app, "改為列印證明聯");
+    assert_eq!(*app.buyer(), BuyerChoice::Print);
+}
+
+#[test]
+fn a_typed_ban_issues_the_invoice_to_the_company_with_its_detail_slip() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = at_tender(paper.path());
+    type_choice(&mut app, "04595252");
+    assert_eq!(
+        *app.buyer(),
+        BuyerChoice::Company("04595252".parse().unwrap())
+    );
+    click(&mut app, "剛好");
+    click(&mut app, "完成收款 (Enter)");
+    assert_eq!(app.screen_name(), "done");
+
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    let sale = &journal.sales_by_date(today, today, None, 1).unwrap().items[0];
+    let detail = journal.sale_detail(&sale.sale_no).unwrap().unwrap();
+    assert_eq!(detail.invoices.len(), 1);
+    let printed: Vec<String> = std::fs::read_dir(paper.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(
+        printed
+            .iter()
+            .any(|r| r.contains("格式 25") || r.contains("格式25")),
+        "the proof says 格式 25 for a buyer with a BAN"
+    );
+    assert!(
+        printed.iter().any(|r| r.contains("交易明細")),
+        "and the detail slip printed"
+    );
+}
