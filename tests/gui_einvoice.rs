@@ -137,3 +137,74 @@ fn a_typed_ban_issues_the_invoice_to_the_company_with_its_detail_slip() {
         "and the detail slip printed"
     );
 }
+
+#[test]
+fn after_payment_a_new_choice_voids_the_invoice_and_issues_another() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = at_tender(paper.path());
+    click(&mut app, "剛好");
+    click(&mut app, "完成收款 (Enter)");
+    assert_eq!(app.screen_name(), "done");
+    let first = {
+        let journal = app.terminal().unwrap().journal();
+        let today = till::taipei::now().date_naive();
+        let sale = &journal.sales_by_date(today, today, None, 1).unwrap().items[0];
+        let detail = journal.sale_detail(&sale.sale_no).unwrap().unwrap();
+        assert_eq!(detail.invoices.len(), 1);
+        detail.invoices[0].number.clone()
+    };
+
+    // The customer now wants their company's BAN on it.
+    type_choice(&mut app, "04595252");
+    assert_eq!(
+        *app.buyer(),
+        BuyerChoice::Company("04595252".parse().unwrap())
+    );
+    click(&mut app, "作廢並重開發票");
+    assert_eq!(app.screen_name(), "done");
+
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    let sale = &journal.sales_by_date(today, today, None, 1).unwrap().items[0];
+    let detail = journal.sale_detail(&sale.sale_no).unwrap().unwrap();
+    assert_eq!(detail.invoices.len(), 2, "one voided, one new");
+    let old = detail.invoices.iter().find(|i| i.number == first).unwrap();
+    assert_eq!(old.status, till::journal::InvoiceStatus::Voided);
+    let new = detail.invoices.iter().find(|i| i.number != first).unwrap();
+    assert_eq!(new.status, till::journal::InvoiceStatus::Issued);
+
+    let old_dashed: till::einvoice::InvoiceNumber = first.parse().unwrap();
+    let new_dashed: till::einvoice::InvoiceNumber = new.number.parse().unwrap();
+    assert!(shows(
+        &app,
+        &format!(
+            "發票 {} 已作廢(請收回顧客的證明聯),新發票 {} 已開立",
+            old_dashed.dashed(),
+            new_dashed.dashed()
+        )
+    ));
+    let proofs = std::fs::read_dir(paper.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .filter(|r| r.contains("電子發票證明聯"))
+        .collect::<Vec<_>>();
+    assert_eq!(proofs.len(), 2, "the new invoice's proof printed too");
+    assert!(
+        proofs
+            .iter()
+            .any(|r| r.contains("格式 25") || r.contains("格式25"))
+    );
+
+    // Asking again for the same choice does nothing more.
+    click(&mut app, "作廢並重開發票");
+    let detail = app
+        .terminal()
+        .unwrap()
+        .journal()
+        .sale_detail(&sale.sale_no)
+        .unwrap()
+        .unwrap();
+    assert_eq!(detail.invoices.len(), 2);
+}

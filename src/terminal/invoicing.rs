@@ -1199,3 +1199,86 @@ impl Terminal {
         })
     }
 }
+
+/// What [`Terminal::reissue_invoice`] did.
+#[derive(Debug)]
+pub struct Reissued {
+    /// The invoice voided (F0501).
+    pub voided: InvoiceNumber,
+    /// Its paper proof must be taken back from the customer.
+    pub recover_proof: bool,
+    /// The new invoice, as now chosen.
+    pub issued: IssuedProof,
+}
+
+impl Terminal {
+    /// The buyer changed their mind after the invoice was issued (a BAN on
+    /// it after all, a carrier instead of paper): within the invoice's own
+    /// period the invoice is voided (F0501; a printed proof is taken back)
+    /// and a new one issued as now chosen, with a new number. This is how a
+    /// Taiwanese counter corrects it; after the period it cannot be done
+    /// here. Both steps are journaled and audited.
+    pub fn reissue_invoice(
+        &mut self,
+        cfg: &Config,
+        sale: &SaleNo,
+        buyer: &BuyerChoice,
+    ) -> InvoicingResult<Reissued> {
+        if cfg.einvoice.issuer == InvoiceIssuer::Mypay {
+            return Err(InvoicingError::IssuerIsMypay);
+        }
+        let detail = self
+            .journal
+            .sale_detail(sale)?
+            .ok_or_else(|| InvoicingError::NoSuchSale(sale.to_string()))?;
+        let record = detail
+            .invoices
+            .iter()
+            .rev()
+            .find(|r| r.status != InvoiceStatus::Voided)
+            .ok_or_else(|| InvoicingError::NoInvoice(sale.to_string()))?;
+        if record.status != InvoiceStatus::Issued {
+            // An allowance was made on it: the original cannot be voided.
+            return Err(InvoicingError::NoInvoice(sale.to_string()));
+        }
+        let s = stored(record)?;
+        let invoice = &s.invoice;
+        let number = invoice.number().clone();
+        let today = self.journal.clock_now().date_naive();
+        if refund_treatment(invoice.issued_on(), today, CrossPeriodVoid::default())?
+            != Treatment::Void
+        {
+            return Err(InvoicingError::Data(format!(
+                "發票 {} 已跨期,無法作廢重開 / invoice {} is from an earlier period and cannot be voided and reissued",
+                number.dashed(),
+                number.dashed()
+            )));
+        }
+        // F0501 CancelReason holds at most 20 characters.
+        let reason = "買受人變更";
+        let recover = s.buyer.prints_proof();
+        tracing::info!(sale = %sale, number = %number, "e-invoice voided to reissue for a new buyer choice");
+        let change = self.journal.void_invoice_with(
+            number.as_str(),
+            reason,
+            |ctx| -> InvoicingResult<_> {
+                let msg = CancelInvoice::new(invoice, ctx.at, reason)?;
+                Ok(json!({
+                    "decision": "reissue for a new buyer choice: void",
+                    "proof_recovered": recover,
+                    "message": "F0501",
+                    "at": crate::journal::stamp(ctx.at),
+                    "xml": msg.to_xml()?,
+                    "turnkey": null,
+                }))
+            },
+        )?;
+        self.write_change(turnkey_root(cfg), change, MessageType::F0501, &number)?;
+        let issued = self.issue_invoice(cfg, sale, buyer)?;
+        Ok(Reissued {
+            voided: number,
+            recover_proof: recover,
+            issued,
+        })
+    }
+}

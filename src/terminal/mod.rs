@@ -29,8 +29,8 @@ use crate::taipei;
 
 pub use invoicing::{
     DEMO_ROLL_SIZE, DEMO_TRACK, InvoiceRefund, InvoicingError, InvoicingResult, InvoicingStatus,
-    IssuedProof, RefundInvoice, RollUsage, UPLOAD_DEADLINE_HOURS, allowance_slip, detail_slip,
-    proof_data,
+    IssuedProof, RefundInvoice, Reissued, RollUsage, UPLOAD_DEADLINE_HOURS, allowance_slip,
+    detail_slip, proof_data,
 };
 
 /// A member with a card bound at (simulated) ECPay, so the member-card

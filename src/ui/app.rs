@@ -62,6 +62,9 @@ pub struct App {
     buyer_error: Option<String>,
     /// A carrier, BAN or love code the cashier is typing in.
     buyer_input: String,
+    /// The choice the sale's invoice was issued with (to offer a reissue
+    /// on the result screen when the customer changes their mind).
+    issued_buyer: Option<crate::einvoice::buyer::BuyerChoice>,
     /// The config file the Settings screen saves to; `None` in demo mode.
     config_path: Option<std::path::PathBuf>,
     /// What the status bar shows, refreshed on the clock tick and after
@@ -142,6 +145,8 @@ pub enum Message {
     BuyerApply,
     /// Back to a printed proof (a BAN stays).
     BuyerPrint,
+    /// Void the invoice just issued and issue it again as now chosen.
+    Reissue,
     /// Time to ask the gateway again about a payment in doubt.
     ConfirmTick(Instant),
     /// A clock tick for the idle lock.
@@ -233,6 +238,7 @@ impl App {
             buyer: crate::einvoice::buyer::BuyerChoice::Print,
             buyer_error: None,
             buyer_input: String::new(),
+            issued_buyer: None,
             config_path: None,
             status: Status::default(),
             resolve_policy: crate::ui::wallet::counter_policy(),
@@ -459,6 +465,7 @@ impl App {
                 self.buyer_input = s.chars().filter(|c| !c.is_control()).take(24).collect()
             }
             Message::BuyerApply => self.apply_typed_buyer(),
+            Message::Reissue => self.reissue_invoice(),
             Message::BuyerPrint => self.choose_buyer(crate::einvoice::buyer::BuyerChoice::Print),
             Message::SignOut => self.lock_now(None),
             Message::ToggleLanguage | Message::Shortcut(Shortcut::Language) => {
@@ -635,8 +642,10 @@ impl App {
             // Never PIN digits: a scan at the sign-in screen is dropped.
             return;
         }
-        if matches!(self.screen, Screen::Sale(_) | Screen::Tender(_))
-            && let Some(choice) = buyer_choice_of(&code, matches!(self.screen, Screen::Tender(_)))
+        if matches!(
+            self.screen,
+            Screen::Sale(_) | Screen::Tender(_) | Screen::Done(_)
+        ) && let Some(choice) = buyer_choice_of(&code, !matches!(self.screen, Screen::Sale(_)))
         {
             if let Screen::Sale(state) = &mut self.screen {
                 state.take_back(from_field);
@@ -841,12 +850,26 @@ impl App {
             // MyPay issues it with the payment; its proof prints from MyPay's answer.
             return Err(t(self.lang, "result.invoice_by_mypay"));
         }
-        let (Ok(terminal), Ok(printer)) = (self.terminal.as_mut(), self.printer.as_mut()) else {
+        let (Ok(terminal), Ok(_)) = (self.terminal.as_mut(), self.printer.as_mut()) else {
             return Err(self.printer.as_ref().err().cloned().unwrap_or_default());
         };
         let issued = terminal
             .issue_invoice(&self.config, sale, &self.buyer)
             .map_err(|e| e.to_string())?;
+        self.issued_buyer = Some(issued.buyer.clone());
+        self.print_issued(sale, &issued)
+    }
+
+    /// Print what an issued invoice needs (the proof, marked printed, and
+    /// the detail slip for a buyer with a BAN); its number, or why not.
+    fn print_issued(
+        &mut self,
+        sale: &crate::sale::SaleNo,
+        issued: &crate::terminal::IssuedProof,
+    ) -> Result<String, String> {
+        let (Ok(terminal), Ok(printer)) = (self.terminal.as_mut(), self.printer.as_mut()) else {
+            return Err(self.printer.as_ref().err().cloned().unwrap_or_default());
+        };
         let number = issued.invoice.number().clone();
         if let Some(proof) = &issued.proof {
             terminal
@@ -864,8 +887,58 @@ impl App {
         Ok(if issued.proof.is_some() {
             number.dashed()
         } else {
-            format!("{} → {}", number.dashed(), self.buyer.describe_zh())
+            format!("{} → {}", number.dashed(), issued.buyer.describe_zh())
         })
+    }
+
+    /// After payment the customer wants another e-invoice choice (a BAN
+    /// after all, a carrier instead of paper): void the invoice just issued
+    /// and issue a new one, on the result screen of that sale.
+    fn reissue_invoice(&mut self) {
+        let lang = self.lang;
+        let Screen::Done(done) = &self.screen else {
+            return;
+        };
+        let Ok(sale) = done.sale_no.parse::<crate::sale::SaleNo>() else {
+            return;
+        };
+        if self.issued_buyer.as_ref() == Some(&self.buyer) {
+            self.buyer_error = Some(t(lang, "buyer.unchanged"));
+            return;
+        }
+        let buyer = self.buyer.clone();
+        let outcome = match self.terminal.as_mut() {
+            Ok(terminal) => terminal
+                .reissue_invoice(&self.config, &sale, &buyer)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        };
+        match outcome {
+            Ok(r) => {
+                self.issued_buyer = Some(r.issued.buyer.clone());
+                self.buyer_error = None;
+                let printed = self.print_issued(&sale, &r.issued);
+                let voided = r.voided.dashed();
+                let text = crate::ui::i18n::tf(
+                    lang,
+                    if r.recover_proof {
+                        "result.reissued_take_back"
+                    } else {
+                        "result.reissued"
+                    },
+                    &[
+                        ("old", &voided),
+                        ("new", &r.issued.invoice.number().dashed()),
+                    ],
+                );
+                if let Screen::Done(done) = &mut self.screen {
+                    done.invoice = printed;
+                    done.note = Some(text);
+                }
+                self.refresh_status();
+            }
+            Err(e) => self.buyer_error = Some(e),
+        }
     }
 
     fn idle_check(&mut self, now: Instant) {
@@ -1042,6 +1115,7 @@ impl App {
                     None => Err(String::new()),
                 };
                 self.screen = Screen::Done(done::State {
+                    note: None,
                     total,
                     change: crate::money::Ntd::ZERO,
                     sale_no: r.sale_no.clone(),
@@ -1235,6 +1309,7 @@ impl App {
                 let printed = self.print_sale_receipt(&sale.sale_no);
                 let invoice = self.issue_invoice(&sale.sale_no);
                 self.screen = Screen::Done(done::State {
+                    note: None,
                     total: sale.total,
                     change: sale.change,
                     sale_no: sale.sale_no.to_string(),
@@ -1256,6 +1331,7 @@ impl App {
         self.buyer = crate::einvoice::buyer::BuyerChoice::Print;
         self.buyer_error = None;
         self.buyer_input.clear();
+        self.issued_buyer = None;
         self.cart = Cart::new();
         self.screen = Screen::Sale(sale::State::default());
     }
@@ -1475,39 +1551,19 @@ impl App {
                 .view(&self.cart, &self.catalogue, lang)
                 .map(Message::Sale),
             Screen::Tender(state) => {
-                let choice = match lang {
-                    Lang::ZhTw => self.buyer.describe_zh(),
-                    Lang::En => self.buyer.describe_en(),
-                };
-                let chooser = row![
-                    text(format!("{} {choice}", t(lang, "buyer.label")))
-                        .size(theme::TEXT)
-                        .color(theme::OK_GREEN)
-                        .width(Length::Fill),
-                    iced::widget::text_input(&t(lang, "buyer.placeholder"), &self.buyer_input)
-                        .on_input(Message::BuyerInput)
-                        .on_submit(Message::BuyerApply)
-                        .size(theme::TEXT_SMALL)
-                        .padding(8)
-                        .width(Length::Fixed(300.0)),
-                    button(text(t(lang, "buyer.apply")).size(theme::TEXT_SMALL))
-                        .on_press(Message::BuyerApply)
-                        .style(theme::secondary)
-                        .padding([8, 16]),
-                    button(text(t(lang, "buyer.print")).size(theme::TEXT_SMALL))
-                        .on_press(Message::BuyerPrint)
-                        .style(theme::secondary)
-                        .padding([8, 16]),
-                ]
-                .spacing(8)
-                .align_y(Alignment::Center);
-                let mut col = column![chooser].spacing(4);
+                let mut col = column![self.buyer_chooser(false)].spacing(4);
                 if let Some(e) = &self.buyer_error {
                     col = col.push(text(e.clone()).size(theme::TEXT).color(theme::DANGER_RED));
                 }
                 col.push(state.view(lang).map(Message::Tender)).into()
             }
-            Screen::Done(state) => state.view(lang).map(Message::Done),
+            Screen::Done(state) => {
+                let mut col = column![self.buyer_chooser(true)].spacing(4);
+                if let Some(e) = &self.buyer_error {
+                    col = col.push(text(e.clone()).size(theme::TEXT).color(theme::DANGER_RED));
+                }
+                col.push(state.view(lang).map(Message::Done)).into()
+            }
             Screen::Paying { what } => {
                 let wallet = self.wallet.as_ref().and_then(|w| w.as_ref().ok());
                 let secs = wallet
@@ -1561,6 +1617,48 @@ impl App {
                     .map(Message::Refund)
             }
         }
+    }
+
+    /// The e-invoice choice row: what is chosen, a field to type a
+    /// carrier/BAN/love code, and (after payment) the reissue button.
+    fn buyer_chooser(&self, after_payment: bool) -> Element<'_, Message> {
+        let lang = self.lang;
+        let choice = match lang {
+            Lang::ZhTw => self.buyer.describe_zh(),
+            Lang::En => self.buyer.describe_en(),
+        };
+        let mut chooser = row![
+            text(format!("{} {choice}", t(lang, "buyer.label")))
+                .size(theme::TEXT)
+                .color(theme::OK_GREEN)
+                .width(Length::Fill),
+            iced::widget::text_input(&t(lang, "buyer.placeholder"), &self.buyer_input)
+                .on_input(Message::BuyerInput)
+                .on_submit(Message::BuyerApply)
+                .size(theme::TEXT_SMALL)
+                .padding(8)
+                .width(Length::Fixed(260.0)),
+            button(text(t(lang, "buyer.apply")).size(theme::TEXT_SMALL))
+                .on_press(Message::BuyerApply)
+                .style(theme::secondary)
+                .padding([8, 16]),
+            button(text(t(lang, "buyer.print")).size(theme::TEXT_SMALL))
+                .on_press(Message::BuyerPrint)
+                .style(theme::secondary)
+                .padding([8, 16]),
+        ]
+        .spacing(8)
+        .align_y(Alignment::Center);
+        if after_payment && self.issued_buyer.is_some() {
+            let changed = self.issued_buyer.as_ref() != Some(&self.buyer);
+            chooser = chooser.push(
+                button(text(t(lang, "buyer.reissue")).size(theme::TEXT_SMALL))
+                    .on_press_maybe(changed.then_some(Message::Reissue))
+                    .style(theme::danger)
+                    .padding([8, 16]),
+            );
+        }
+        chooser.into()
     }
 
     fn status_bar(&self) -> Element<'_, Message> {

@@ -16,6 +16,8 @@ pub struct State {
     pub printed: Result<(), String>,
     /// The e-invoice number whose proof printed, or why there is none.
     pub invoice: Result<String, String>,
+    /// What else happened to the invoice (voided and reissued).
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +59,13 @@ impl State {
                 .size(theme::TEXT)
                 .color(theme::DANGER_RED),
         });
+        if let Some(note) = &self.note {
+            body = body.push(
+                text(note.clone())
+                    .size(theme::TEXT)
+                    .color(theme::DANGER_RED),
+            );
+        }
         body = body.push(
             button(text(t(lang, "result.next")).size(theme::TEXT_LARGE))
                 .on_press(Message::Next)
