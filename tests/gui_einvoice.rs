@@ -136,6 +136,12 @@ fn a_typed_ban_issues_the_invoice_to_the_company_with_its_detail_slip() {
         printed.iter().any(|r| r.contains("交易明細")),
         "and the detail slip printed"
     );
+    assert_eq!(
+        app.preview_count(),
+        3,
+        "demo mode previews the receipt, the proof and the detail slip"
+    );
+    assert!(shows(&app, "示範模式:實際印出的內容(模擬印表機)"));
 }
 
 #[test]

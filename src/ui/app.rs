@@ -23,6 +23,9 @@ use crate::ui::wallet::{Finished, WalletPay};
 /// The till locks itself after this long without a touch or key.
 pub const IDLE_LOCK: Duration = Duration::from_secs(5 * 60);
 
+/// How wide each print-out is shown on the result screen (demo mode).
+const PREVIEW_WIDTH: f32 = 180.0;
+
 /// How often the status bar's counts are re-read from the journal.
 const STATUS_EVERY: Duration = Duration::from_secs(30);
 
@@ -62,6 +65,8 @@ pub struct App {
     buyer_error: Option<String>,
     /// A carrier, BAN or love code the cashier is typing in.
     buyer_input: String,
+    /// Demo mode: what this sale printed, as the emulator drew it.
+    preview: Vec<iced::widget::image::Handle>,
     /// The choice the sale's invoice was issued with (to offer a reissue
     /// on the result screen when the customer changes their mind).
     issued_buyer: Option<crate::einvoice::buyer::BuyerChoice>,
@@ -239,6 +244,7 @@ impl App {
             buyer_error: None,
             buyer_input: String::new(),
             issued_buyer: None,
+            preview: Vec::new(),
             config_path: None,
             status: Status::default(),
             resolve_policy: crate::ui::wallet::counter_policy(),
@@ -784,6 +790,7 @@ impl App {
             self.status.printer = Some(Err(error.error.to_string()));
         } else if outcome.is_ok() {
             self.status.printer = Some(Ok(()));
+            self.remember_print(&bytes);
         }
         outcome.map_err(|e| {
             tracing::warn!(kind, "not printed: {e}");
@@ -875,6 +882,18 @@ impl App {
             terminal
                 .print_proof(printer, proof, Some(sale), None)
                 .map_err(|e| e.to_string())?;
+            if self.demo {
+                // The same bytes print_proof sent: the proof document, encoded.
+                let profile = printer.profile.clone();
+                if let Ok(bytes) =
+                    crate::print::encode(&crate::print::proof_document(proof), &profile)
+                {
+                    self.remember_print(&bytes);
+                }
+            }
+            let (Ok(terminal), Ok(_)) = (self.terminal.as_mut(), self.printer.as_mut()) else {
+                return Err(String::new());
+            };
             terminal
                 .invoice_printed(&number)
                 .map_err(|e| e.to_string())?;
@@ -889,6 +908,31 @@ impl App {
         } else {
             format!("{} → {}", number.dashed(), issued.buyer.describe_zh())
         })
+    }
+
+    /// Demo mode keeps what was printed for the result screen's preview.
+    fn remember_print(&mut self, bytes: &[u8]) {
+        let Ok(printer) = &self.printer else { return };
+        if !self.demo {
+            return;
+        }
+        let rendered = crate::print::render(bytes, &printer.profile);
+        let gray = rendered.image.to_gray();
+        let (w, h) = gray.dimensions();
+        if w == 0 || h == 0 {
+            return;
+        }
+        let rgba: Vec<u8> = gray
+            .pixels()
+            .flat_map(|p| [p.0[0], p.0[0], p.0[0], 255])
+            .collect();
+        self.preview
+            .push(iced::widget::image::Handle::from_rgba(w, h, rgba));
+    }
+
+    /// How many print-outs the result screen previews (demo mode).
+    pub fn preview_count(&self) -> usize {
+        self.preview.len()
     }
 
     /// After payment the customer wants another e-invoice choice (a BAN
@@ -1332,6 +1376,7 @@ impl App {
         self.buyer_error = None;
         self.buyer_input.clear();
         self.issued_buyer = None;
+        self.preview.clear();
         self.cart = Cart::new();
         self.screen = Screen::Sale(sale::State::default());
     }
@@ -1562,7 +1607,30 @@ impl App {
                 if let Some(e) = &self.buyer_error {
                     col = col.push(text(e.clone()).size(theme::TEXT).color(theme::DANGER_RED));
                 }
-                col.push(state.view(lang).map(Message::Done)).into()
+                let result = state.view(lang).map(Message::Done);
+                if self.preview.is_empty() {
+                    return col.push(result).into();
+                }
+                // Demo mode: the print-outs as the emulator drew them.
+                let mut paper = row![].spacing(theme::GAP);
+                for handle in &self.preview {
+                    paper = paper.push(
+                        iced::widget::image(handle.clone()).width(Length::Fixed(PREVIEW_WIDTH)),
+                    );
+                }
+                let previews = column![
+                    text(t(lang, "result.preview")).size(theme::TEXT_SMALL),
+                    iced::widget::scrollable(paper).height(Length::Fill),
+                ]
+                .spacing(4);
+                col.push(
+                    row![
+                        container(result).width(Length::FillPortion(3)),
+                        container(previews).width(Length::FillPortion(2)),
+                    ]
+                    .spacing(theme::GAP),
+                )
+                .into()
             }
             Screen::Paying { what } => {
                 let wallet = self.wallet.as_ref().and_then(|w| w.as_ref().ok());
