@@ -71,6 +71,8 @@ fn click(app: &mut App, label: &str) {
     for m in messages {
         app.update(m);
     }
+    // Whatever the click sent to the printer has printed.
+    app.settle(std::time::Duration::from_secs(10));
 }
 
 /// Tap a product's tile (its name also appears in the cart once added).
@@ -91,6 +93,8 @@ fn tap_product(app: &mut App, name: &str) {
     for m in messages {
         app.update(m);
     }
+    // Whatever the click sent to the printer has printed.
+    app.settle(std::time::Duration::from_secs(10));
 }
 
 fn shows(app: &App, label: &str) -> bool {

@@ -30,6 +30,8 @@ fn click(app: &mut App, label: &str) {
     for m in messages {
         app.update(m);
     }
+    // Whatever the click sent to the printer has printed.
+    app.settle(std::time::Duration::from_secs(10));
 }
 
 /// Render the customer window and return it as an image.

@@ -61,6 +61,8 @@ fn click(app: &mut App, label: &str) {
     for m in messages {
         app.update(m);
     }
+    // Whatever the click sent to the printer has printed.
+    app.settle(std::time::Duration::from_secs(10));
 }
 
 /// A text on screen starts with `start`.
@@ -113,6 +115,8 @@ fn tap_product(app: &mut App, name: &str) {
     for m in messages {
         app.update(m);
     }
+    // Whatever the click sent to the printer has printed.
+    app.settle(std::time::Duration::from_secs(10));
 }
 
 /// A keyboard-wedge scanner types `code` 4 ms a key, then Enter. With a

@@ -55,6 +55,8 @@ fn interact(app: &mut App, act: impl FnOnce(&mut Simulator<'_, Message>)) {
     for m in messages {
         app.update(m);
     }
+    // Whatever the click sent to the printer has printed.
+    app.settle(std::time::Duration::from_secs(10));
 }
 
 fn click(app: &mut App, label: &str) {

@@ -32,6 +32,8 @@ fn app(paper: &std::path::Path) -> App {
             .with_ymd_and_hms(2026, 11, 22, 14, 30, 0)
             .unwrap()
     });
+    // The same random code every run: the proof is in the result screen's preview.
+    terminal.set_random_codes(|| 4321);
     let profile = till::print::Profile::builtin("generic-58-big5").unwrap();
     let paper = paper.to_path_buf();
     let p = profile.clone();
@@ -53,6 +55,8 @@ fn click(app: &mut App, label: &str) {
     for m in messages {
         app.update(m);
     }
+    // Whatever the click sent to the printer has printed.
+    app.settle(std::time::Duration::from_secs(10));
 }
 
 fn tap_product(app: &mut App, ean: &str) {
@@ -65,6 +69,8 @@ fn tap_product(app: &mut App, ean: &str) {
     for m in messages {
         app.update(m);
     }
+    // Whatever the click sent to the printer has printed.
+    app.settle(std::time::Duration::from_secs(10));
 }
 
 fn assert_snapshot(app: &App, name: &str) {

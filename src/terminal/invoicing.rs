@@ -17,7 +17,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::Duration;
-use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -486,10 +485,8 @@ impl Terminal {
             });
         }
         let (items, line_items) = items_for(&detail.lines, detail.summary.total)?;
-        // ThreadRng: a CSPRNG seeded from the OS; the code guards the
-        // invoice lookup, so it must not be guessable.
-        let random = RandomCode::from_number(rand::rng().random_range(0..=9999))
-            .expect("0..=9999 is 4 digits");
+        let random =
+            RandomCode::from_number(self.next_random_code()).expect("0..=9999 is 4 digits");
         let buyer_id = buyer
             .ban()
             .map(|b| b.as_str().to_string())

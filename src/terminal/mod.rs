@@ -110,6 +110,9 @@ pub struct Terminal {
     user: Option<User>,
     /// The Taipei wall clock (replaced in tests and snapshots).
     clock: Clock,
+    /// Where e-invoice random codes come from: the OS CSPRNG unless a
+    /// picture test needs the same code every run.
+    random_codes: Option<Box<dyn FnMut() -> u16 + Send>>,
 }
 
 impl std::fmt::Debug for Terminal {
@@ -162,6 +165,7 @@ impl Terminal {
             journal,
             terminal,
             demo,
+            random_codes: None,
             user: None,
             clock: std::sync::Arc::new(taipei::now),
         };
@@ -184,6 +188,23 @@ impl Terminal {
             self.journal.bind_card(member, bind_card_id, hint)?;
         }
         Ok(())
+    }
+
+    /// Draw e-invoice random codes from `next` (0..=9999) instead of the
+    /// CSPRNG: only for tests whose pictures must not change between runs.
+    pub fn set_random_codes(&mut self, next: impl FnMut() -> u16 + Send + 'static) {
+        self.random_codes = Some(Box::new(next));
+    }
+
+    /// An e-invoice random code, 0..=9999.
+    pub(crate) fn next_random_code(&mut self) -> u16 {
+        use rand::Rng;
+        match self.random_codes.as_mut() {
+            Some(next) => next() % 10_000,
+            // ThreadRng: a CSPRNG seeded from the OS; the code guards the
+            // invoice lookup, so it must not be guessable.
+            None => rand::rng().random_range(0..=9999),
+        }
     }
 
     /// Use another clock for business dates and journal timestamps.

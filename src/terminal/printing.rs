@@ -124,14 +124,14 @@ impl Terminal {
         sale: Option<&SaleNo>,
         reprint: Option<Approval<'_>>,
     ) -> Result<i64, PrintError> {
-        let id = self.enqueue(printer, kind, bytes, sale, reprint)?;
+        let id = self.enqueue(&printer.profile, kind, bytes, sale, reprint)?;
         self.run_job(printer, id, kind, bytes)?;
         Ok(id)
     }
 
     fn enqueue(
         &mut self,
-        printer: &Printer,
+        profile: &crate::print::Profile,
         kind: &str,
         bytes: &[u8],
         sale: Option<&SaleNo>,
@@ -140,7 +140,7 @@ impl Terminal {
         let by = match reprint {
             Some(a) => {
                 let manager = self.manager_approves(a.manager, a.pin)?;
-                if kind == PROOF && !says_reprint(printer, bytes) {
+                if kind == PROOF && !says_reprint(profile, bytes) {
                     return Err(PrintError::NotMarkedReprint);
                 }
                 manager.name
@@ -242,7 +242,13 @@ impl Terminal {
             .find(|j| j.id == job && j.kind == PROOF && j.state == PrintState::Failed)
             .ok_or(PrintError::NoSuchJob(job))?;
         let bytes = proof_bytes(printer, proof, true)?;
-        let id = self.enqueue(printer, PROOF, &bytes, old.sale.as_ref(), Some(approval))?;
+        let id = self.enqueue(
+            &printer.profile,
+            PROOF,
+            &bytes,
+            old.sale.as_ref(),
+            Some(approval),
+        )?;
         self.journal_mut().start_print(old.id)?;
         self.journal_mut().finish_print(old.id)?;
         self.run_job(printer, id, PROOF, &bytes)?;
@@ -440,10 +446,70 @@ fn proof_bytes(printer: &Printer, proof: &ProofData, reprint: bool) -> Result<Ve
 
 /// Whether the bytes print 補印. Printers without a Chinese font get text as
 /// images, which the emulator cannot read back; those are trusted.
-fn says_reprint(printer: &Printer, bytes: &[u8]) -> bool {
-    printer.profile.chinese == crate::print::Chinese::None
-        || crate::print::render(bytes, &printer.profile)
+fn says_reprint(profile: &crate::print::Profile, bytes: &[u8]) -> bool {
+    profile.chinese == crate::print::Chinese::None
+        || crate::print::render(bytes, profile)
             .report
             .text
             .contains("補印")
+}
+
+/// Printing in two halves, for a caller that sends the bytes from another
+/// thread (the GUI's spooler, so a slow or unplugged printer never freezes
+/// the screen): [`Terminal::queue_print`] journals the job before a byte
+/// leaves, [`Terminal::print_done`] journals what the printer said.
+impl Terminal {
+    /// Journal a job as being printed, as [`Terminal::print`] does before
+    /// it sends: a reprint needs a manager's approval (and a proof must say
+    /// 補印). Returns the job id to report back with.
+    pub fn queue_print(
+        &mut self,
+        profile: &crate::print::Profile,
+        kind: &str,
+        bytes: &[u8],
+        sale: Option<&SaleNo>,
+        reprint: Option<Approval<'_>>,
+    ) -> Result<i64, PrintError> {
+        let id = self.enqueue(profile, kind, bytes, sale, reprint)?;
+        self.journal_mut().start_print(id)?;
+        Ok(id)
+    }
+
+    /// What the printer did with job `id`: printed, or failed (then the job
+    /// waits in the journal for a resume, or a manager's 補印 for a proof
+    /// that may be on paper).
+    pub fn print_done(
+        &mut self,
+        id: i64,
+        kind: &str,
+        outcome: Result<(), JobError>,
+    ) -> Result<(), PrintError> {
+        match outcome {
+            Ok(()) => {
+                self.journal_mut().finish_print(id)?;
+                tracing::info!(job = id, kind, "printed");
+                Ok(())
+            }
+            Err(error) => {
+                let why = reason(kind, &error);
+                tracing::warn!(job = id, kind, "print failed: {why}");
+                self.journal_mut().fail_print(id, &why)?;
+                Err(PrintError::Printer { job: id, error })
+            }
+        }
+    }
+
+    /// The bytes of an e-invoice proof for this printer (補印 when `reprint`).
+    pub fn proof_bytes(
+        &self,
+        profile: &crate::print::Profile,
+        proof: &ProofData,
+        reprint: bool,
+    ) -> Result<Vec<u8>, PrintError> {
+        let proof = ProofData {
+            reprint,
+            ..proof.clone()
+        };
+        encode(&proof_document(&proof), profile).map_err(|e| PrintError::Encode(e.to_string()))
+    }
 }

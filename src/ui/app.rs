@@ -17,8 +17,12 @@ use crate::terminal::{Terminal, TerminalError};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
 use crate::ui::screen::{close_day, confirming, done, history, sale, settings, sign_in, tender};
+use crate::ui::spooler::Spooler;
 use crate::ui::theme;
 use crate::ui::wallet::{Finished, WalletPay};
+
+/// What to do once the printer answered for a job (on the UI thread).
+type AfterPrint = Box<dyn FnOnce(&mut App, Result<(), String>)>;
 
 /// The till locks itself after this long without a touch or key.
 pub const IDLE_LOCK: Duration = Duration::from_secs(5 * 60);
@@ -47,8 +51,17 @@ pub struct App {
     keys: KeyRouter,
     /// Prefix/suffix the configured scanner adds, stripped from scans.
     framing: Framing,
-    /// The receipt printer; `Err` says why it could not be set up.
-    printer: Result<Printer, String>,
+    /// The receipt printer on its own thread; `Err` says why it could
+    /// not be set up.
+    printer: Result<Spooler, String>,
+    /// A printer tried from the Settings screen before it is saved.
+    trial_printer: Option<Spooler>,
+    /// Jobs with the printer: their bytes (for the demo preview) and what
+    /// to do once the printer answered.
+    printing: std::collections::HashMap<i64, (Vec<u8>, AfterPrint)>,
+    /// Answers that came back while the terminal was away with a payment:
+    /// journaled as soon as it is back.
+    unjournaled: Vec<crate::ui::spooler::Printed>,
     /// What the status bar says about a serial/HID scanner.
     scanner_state: Option<Result<String, String>>,
     config: Config,
@@ -144,6 +157,8 @@ pub enum Message {
     Scanner(ScannerEvent),
     /// Time to look whether the payment in flight has finished.
     PayPoll(Instant),
+    /// Time to look what the printer did with the jobs it has.
+    PrintPoll(Instant),
     Confirming(confirming::Message),
     /// The e-invoice choice typed at the tender screen.
     BuyerInput(String),
@@ -233,7 +248,12 @@ impl App {
                 ..Default::default()
             }),
             framing: Framing::from_config(&config.scanner),
-            printer: Printer::from_config(&config.printer).map_err(|e| e.to_string()),
+            printer: Printer::from_config(&config.printer)
+                .map(Spooler::start)
+                .map_err(|e| e.to_string()),
+            trial_printer: None,
+            printing: std::collections::HashMap::new(),
+            unjournaled: Vec::new(),
             scanner_state: None,
             config: config.clone(),
             demo,
@@ -356,7 +376,7 @@ impl App {
 
     /// Print on this printer instead of the configured one (tests).
     pub fn with_printer(mut self, printer: Printer) -> App {
-        self.printer = Ok(printer);
+        self.printer = Ok(Spooler::start(printer));
         self
     }
 
@@ -432,6 +452,7 @@ impl App {
                 return;
             }
             Message::ConfirmTick(_) => return self.check_payment_in_doubt(),
+            Message::PrintPoll(_) => return self.spooled(),
             Message::RefundPoll(_) => {
                 let done = self.refunding.as_ref().and_then(|j| j.poll());
                 if let Some((terminal, result)) = done {
@@ -453,6 +474,7 @@ impl App {
             | Message::Scanner(_)
             | Message::PayPoll(_)
             | Message::ConfirmTick(_)
+            | Message::PrintPoll(_)
             | Message::RefundPoll(_) => {}
             Message::Confirming(m) => {
                 let event = match &mut self.screen {
@@ -715,7 +737,15 @@ impl App {
 
     fn reprint_receipt(&mut self, sale_no: &str, manager: &str, pin: &crate::secret::Secret) {
         let lang = self.lang;
-        let outcome = (|| -> Result<(), String> {
+        let told = move |app: &mut App, outcome: Result<(), String>| {
+            if let Screen::History(state) = &mut app.screen {
+                match outcome {
+                    Ok(()) => state.told(Ok(t(lang, "history.reprinted"))),
+                    Err(e) => state.told(Err(e)),
+                }
+            }
+        };
+        let document = (|| -> Result<_, String> {
             let sale: crate::sale::SaleNo = sale_no.parse().map_err(|e| format!("{e}"))?;
             let data = self
                 .terminal
@@ -723,19 +753,17 @@ impl App {
                 .map_err(|e| e.clone())?
                 .receipt(&sale, &self.config.store, true)
                 .map_err(|e| e.to_string())?;
-            let document = crate::print::document::receipt_document(&data);
-            self.print_document(
+            Ok((sale, crate::print::document::receipt_document(&data)))
+        })();
+        match document {
+            Ok((sale, document)) => self.print_document(
                 crate::terminal::RECEIPT,
                 &document,
                 Some(&sale),
                 Some(crate::terminal::Approval { manager, pin }),
-            )
-        })();
-        if let Screen::History(state) = &mut self.screen {
-            match outcome {
-                Ok(()) => state.told(Ok(t(lang, "history.reprinted"))),
-                Err(e) => state.told(Err(e)),
-            }
+                Box::new(told),
+            ),
+            Err(e) => told(self, Err(e)),
         }
     }
 
@@ -763,57 +791,164 @@ impl App {
         }
     }
 
-    fn print_report(&mut self, report: &crate::journal::ShiftReport) -> Result<(), String> {
+    fn print_report(&mut self, report: &crate::journal::ShiftReport, then: AfterPrint) {
         let document = crate::terminal::report_document(report, &self.config.store);
-        self.print_document("report", &document, None, None)
+        self.print_document("report", &document, None, None, then)
     }
 
     /// Encode a document for the printer's profile and print it as a
     /// journaled job (with a manager's approval for a reprint). The one
-    /// path every screen prints through.
+    /// path every screen prints through; `then` runs once the printer
+    /// answered (at once when the job could not even be journaled).
     fn print_document(
         &mut self,
         kind: &str,
         document: &crate::print::document::Document,
         sale: Option<&crate::sale::SaleNo>,
         approval: Option<crate::terminal::Approval<'_>>,
-    ) -> Result<(), String> {
-        let lang = self.lang;
-        let (Ok(terminal), Ok(printer)) = (self.terminal.as_mut(), self.printer.as_mut()) else {
-            return Err(self.printer.as_ref().err().cloned().unwrap_or_default());
+        then: AfterPrint,
+    ) {
+        let bytes = match self.spooler() {
+            Ok(s) => crate::print::encode(document, s.profile()).map_err(|e| e.to_string()),
+            Err(e) => Err(e),
         };
-        let bytes = crate::print::encode(document, &printer.profile).map_err(|e| e.to_string())?;
-        let outcome = terminal
-            .print(printer, kind, &bytes, sale, approval)
-            .map(|_| ());
-        if let Err(crate::terminal::PrintError::Printer { error, .. }) = &outcome {
-            self.status.printer = Some(Err(error.error.to_string()));
-        } else if outcome.is_ok() {
-            self.status.printer = Some(Ok(()));
-            self.remember_print(&bytes);
+        match bytes {
+            Ok(bytes) => self.print_bytes(kind, bytes, sale, approval, then),
+            Err(e) => then(self, Err(e)),
         }
-        outcome.map_err(|e| {
-            tracing::warn!(kind, "not printed: {e}");
-            match e {
-                crate::terminal::PrintError::Terminal(TerminalError::WrongPin) => {
-                    t(lang, "signin.wrong")
-                }
-                other => other.to_string(),
+    }
+
+    /// The printer jobs go to: one being tried from Settings, else the till's.
+    fn spooler(&self) -> Result<&Spooler, String> {
+        match (&self.trial_printer, &self.printer) {
+            (Some(trial), _) => Ok(trial),
+            (None, Ok(p)) => Ok(p),
+            (None, Err(e)) => Err(e.clone()),
+        }
+    }
+
+    /// Journal the job, then hand its bytes to the printer's thread.
+    fn print_bytes(
+        &mut self,
+        kind: &str,
+        bytes: Vec<u8>,
+        sale: Option<&crate::sale::SaleNo>,
+        approval: Option<crate::terminal::Approval<'_>>,
+        then: AfterPrint,
+    ) {
+        let lang = self.lang;
+        let spooler = match (&mut self.trial_printer, &mut self.printer) {
+            (Some(trial), _) => trial,
+            (None, Ok(p)) => p,
+            (None, Err(e)) => {
+                let e = e.clone();
+                return then(self, Err(e));
             }
-        })
+        };
+        let queued = match self.terminal.as_mut() {
+            Ok(terminal) => terminal.queue_print(spooler.profile(), kind, &bytes, sale, approval),
+            Err(e) => {
+                let e = e.clone();
+                return then(self, Err(e));
+            }
+        };
+        match queued {
+            Ok(id) => {
+                spooler.submit(id, kind, bytes.clone());
+                self.printing.insert(id, (bytes, then));
+            }
+            Err(e) => {
+                tracing::warn!(kind, "not printed: {e}");
+                then(self, Err(print_error_text(e, lang)))
+            }
+        }
+    }
+
+    /// Whether the printer still has jobs (or answers wait to be journaled).
+    fn printer_busy(&self) -> bool {
+        self.printer.as_ref().is_ok_and(|p| p.busy())
+            || self.trial_printer.as_ref().is_some_and(|p| p.busy())
+            || !self.unjournaled.is_empty()
+    }
+
+    /// Journal what the printer did and run what waited on it.
+    fn spooled(&mut self) {
+        let mut answers = std::mem::take(&mut self.unjournaled);
+        if let Ok(p) = self.printer.as_mut() {
+            answers.extend(p.poll());
+        }
+        if let Some(p) = self.trial_printer.as_mut() {
+            answers.extend(p.poll());
+        }
+        self.journal_printed(answers);
+    }
+
+    fn journal_printed(&mut self, answers: Vec<crate::ui::spooler::Printed>) {
+        let lang = self.lang;
+        for printed in answers {
+            let Ok(terminal) = self.terminal.as_mut() else {
+                // Away with a payment: journaled when it is back.
+                self.unjournaled.push(printed);
+                continue;
+            };
+            let (id, kind) = (printed.id, printed.kind.clone());
+            let result = terminal.print_done(id, &kind, printed.outcome);
+            let Some((bytes, then)) = self.printing.remove(&id) else {
+                continue;
+            };
+            match &result {
+                Err(crate::terminal::PrintError::Printer { error, .. }) => {
+                    self.status.printer = Some(Err(error.error.to_string()))
+                }
+                Ok(()) => {
+                    self.status.printer = Some(Ok(()));
+                    self.remember_print(&bytes);
+                }
+                Err(_) => {}
+            }
+            then(self, result.map_err(|e| print_error_text(e, lang)));
+        }
+        if self.trial_printer.as_ref().is_some_and(|p| !p.busy()) {
+            self.trial_printer = None;
+        }
+    }
+
+    /// Wait until the printer has answered for every job (tests; bounded).
+    pub fn settle(&mut self, timeout: Duration) -> bool {
+        let mut answers = std::mem::take(&mut self.unjournaled);
+        if let Ok(p) = self.printer.as_mut() {
+            answers.extend(p.wait(timeout));
+        }
+        if let Some(p) = self.trial_printer.as_mut() {
+            answers.extend(p.wait(timeout));
+        }
+        self.journal_printed(answers);
+        !self.printer_busy()
     }
 
     fn print_x(&mut self) {
         let lang = self.lang;
-        let report = self.x_report();
-        let outcome = report.and_then(|r| {
-            self.print_report(&r)?;
-            Ok(r)
-        });
-        if let Screen::CloseDay(state) = &mut self.screen {
-            match outcome {
-                Ok(r) => state.told(Ok(t(lang, "closeday.printed_x")), Some(r)),
-                Err(e) => state.told(Err(e), None),
+        match self.x_report() {
+            Ok(r) => {
+                let report = r.clone();
+                self.print_report(
+                    &r,
+                    Box::new(move |app: &mut App, printed: Result<(), String>| {
+                        if let Screen::CloseDay(state) = &mut app.screen {
+                            match printed {
+                                Ok(()) => {
+                                    state.told(Ok(t(lang, "closeday.printed_x")), Some(report))
+                                }
+                                Err(e) => state.told(Err(e), None),
+                            }
+                        }
+                    }),
+                );
+            }
+            Err(e) => {
+                if let Screen::CloseDay(state) = &mut self.screen {
+                    state.told(Err(e), None);
+                }
             }
         }
     }
@@ -829,94 +964,127 @@ impl App {
                 }),
             Err(e) => Err(e.clone()),
         };
-        let outcome = closed.map(|z| {
-            let printed = self.print_report(&z);
-            let next = self.terminal.as_ref().ok().and_then(|t| t.x_report().ok());
-            (z.z_number, printed, next)
-        });
-        if let Screen::CloseDay(state) = &mut self.screen {
-            match outcome {
-                Ok((z, Ok(()), next)) => state.told(
-                    Ok(crate::ui::i18n::tf(
-                        lang,
-                        "closeday.closed",
-                        &[("z", &z.to_string())],
-                    )),
-                    next,
-                ),
-                Ok((_, Err(print), next)) => state.told(Err(print), next),
-                Err(e) => state.told(Err(e), None),
+        match closed {
+            Ok(z) => {
+                let z_number = z.z_number;
+                self.print_report(
+                    &z,
+                    Box::new(move |app: &mut App, printed: Result<(), String>| {
+                        let next = app.terminal.as_ref().ok().and_then(|t| t.x_report().ok());
+                        if let Screen::CloseDay(state) = &mut app.screen {
+                            match printed {
+                                Ok(()) => state.told(
+                                    Ok(crate::ui::i18n::tf(
+                                        lang,
+                                        "closeday.closed",
+                                        &[("z", &z_number.to_string())],
+                                    )),
+                                    next,
+                                ),
+                                Err(print) => state.told(Err(print), next),
+                            }
+                        }
+                    }),
+                );
+            }
+            Err(e) => {
+                if let Screen::CloseDay(state) = &mut self.screen {
+                    state.told(Err(e), None);
+                }
             }
         }
     }
 
     /// Every paid sale gets its e-invoice: issued from this terminal's roll
-    /// (journal first) and its proof printed. The number, or why not.
+    /// (journal first) and its proof sent to the printer. The number, or
+    /// why not.
     fn issue_invoice(&mut self, sale: &crate::sale::SaleNo) -> Result<String, String> {
         if self.config.einvoice.issuer == crate::config::InvoiceIssuer::Mypay {
             // MyPay issues it with the payment; its proof prints from MyPay's answer.
             return Err(t(self.lang, "result.invoice_by_mypay"));
         }
-        let (Ok(terminal), Ok(_)) = (self.terminal.as_mut(), self.printer.as_mut()) else {
-            return Err(self.printer.as_ref().err().cloned().unwrap_or_default());
+        // No printer, no invoice: its proof could not be handed over.
+        self.spooler()?;
+        let Ok(terminal) = self.terminal.as_mut() else {
+            return Err(String::new());
         };
         let issued = terminal
             .issue_invoice(&self.config, sale, &self.buyer)
             .map_err(|e| e.to_string())?;
         self.issued_buyer = Some(issued.buyer.clone());
-        self.print_issued(sale, &issued)
+        Ok(self.print_issued(sale, &issued))
     }
 
-    /// Print what an issued invoice needs (the proof, marked printed, and
-    /// the detail slip for a buyer with a BAN); its number, or why not.
+    /// Send what an issued invoice needs to the printer (the proof, marked
+    /// printed once it is, and the detail slip for a buyer with a BAN);
+    /// the number as the result screen shows it.
     fn print_issued(
         &mut self,
         sale: &crate::sale::SaleNo,
         issued: &crate::terminal::IssuedProof,
-    ) -> Result<String, String> {
-        let (Ok(terminal), Ok(printer)) = (self.terminal.as_mut(), self.printer.as_mut()) else {
-            return Err(self.printer.as_ref().err().cloned().unwrap_or_default());
-        };
+    ) -> String {
         let number = issued.invoice.number().clone();
+        let sale_no = sale.to_string();
         if let Some(proof) = &issued.proof {
-            terminal
-                .print_proof(printer, proof, Some(sale), None)
-                .map_err(|e| e.to_string())?;
-            if self.demo {
-                // The same bytes print_proof sent: the proof document, encoded.
-                let profile = printer.profile.clone();
-                if let Ok(bytes) =
-                    crate::print::encode(&crate::print::proof_document(proof), &profile)
-                {
-                    self.remember_print(&bytes);
-                }
-            }
-            let (Ok(terminal), Ok(_)) = (self.terminal.as_mut(), self.printer.as_mut()) else {
-                return Err(String::new());
+            set_paper(self, &sale_no, done::Paper::Printing);
+            let bytes = match (self.spooler(), self.terminal.as_ref()) {
+                (Ok(s), Ok(t)) => t
+                    .proof_bytes(s.profile(), proof, false)
+                    .map_err(|e| e.to_string()),
+                (Err(e), _) => Err(e),
+                (_, Err(e)) => Err(e.clone()),
             };
-            terminal
-                .invoice_printed(&number)
-                .map_err(|e| e.to_string())?;
+            let after_proof: AfterPrint = {
+                let (number, sale_no) = (number.clone(), sale_no.clone());
+                Box::new(move |app: &mut App, printed: Result<(), String>| {
+                    let paper = match printed.and_then(|()| match app.terminal.as_mut() {
+                        Ok(t) => t.invoice_printed(&number).map_err(|e| e.to_string()),
+                        Err(e) => Err(e.clone()),
+                    }) {
+                        Ok(()) => done::Paper::Printed,
+                        Err(e) => done::Paper::Failed(e),
+                    };
+                    set_paper(app, &sale_no, paper);
+                })
+            };
+            match bytes {
+                Ok(bytes) => {
+                    self.print_bytes(crate::terminal::PROOF, bytes, Some(sale), None, after_proof)
+                }
+                Err(e) => after_proof(self, Err(e)),
+            }
+        } else {
+            set_paper(self, &sale_no, done::Paper::None);
         }
         // The detail slip is journaled like any job; a failure is logged and
         // left to the print queue rather than undoing the issued invoice.
         if let Some(slip) = &issued.detail_slip {
-            let _ = self.print_document("invoice_detail", slip, Some(sale), None);
+            self.print_document(
+                "invoice_detail",
+                slip,
+                Some(sale),
+                None,
+                Box::new(|_: &mut App, printed: Result<(), String>| {
+                    if let Err(e) = printed {
+                        tracing::warn!("detail slip not printed: {e}");
+                    }
+                }),
+            );
         }
-        Ok(if issued.proof.is_some() {
+        if issued.proof.is_some() {
             number.dashed()
         } else {
             format!("{} → {}", number.dashed(), issued.buyer.describe_zh())
-        })
+        }
     }
 
     /// Demo mode keeps what was printed for the result screen's preview.
     fn remember_print(&mut self, bytes: &[u8]) {
-        let Ok(printer) = &self.printer else { return };
         if !self.demo {
             return;
         }
-        let rendered = crate::print::render(bytes, &printer.profile);
+        let Ok(printer) = self.spooler() else { return };
+        let rendered = crate::print::render(bytes, printer.profile());
         let gray = rendered.image.to_gray();
         let (w, h) = gray.dimensions();
         if w == 0 || h == 0 {
@@ -961,7 +1129,10 @@ impl App {
             Ok(r) => {
                 self.issued_buyer = Some(r.issued.buyer.clone());
                 self.buyer_error = None;
-                let printed = self.print_issued(&sale, &r.issued);
+                if let Screen::Done(done) = &mut self.screen {
+                    done.invoice = Ok(String::new());
+                }
+                let number = self.print_issued(&sale, &r.issued);
                 let voided = r.voided.dashed();
                 let text = crate::ui::i18n::tf(
                     lang,
@@ -976,7 +1147,7 @@ impl App {
                     ],
                 );
                 if let Screen::Done(done) = &mut self.screen {
-                    done.invoice = printed;
+                    done.invoice = Ok(number);
                     done.note = Some(text);
                 }
                 self.refresh_status();
@@ -1149,23 +1320,10 @@ impl App {
         let total = self.cart.total();
         match result {
             Ok(r) if r.state == crate::journal::AttemptState::Approved => {
-                let sale_no = self.open_sale.clone();
-                let printed = match &sale_no {
-                    Some(s) => self.print_sale_receipt(s),
-                    None => Err(String::new()),
-                };
-                let invoice = match &sale_no {
-                    Some(s) => self.issue_invoice(s),
-                    None => Err(String::new()),
-                };
-                self.screen = Screen::Done(done::State {
-                    note: None,
-                    total,
-                    change: crate::money::Ntd::ZERO,
-                    sale_no: r.sale_no.clone(),
-                    printed,
-                    invoice,
-                });
+                match r.sale_no.parse::<crate::sale::SaleNo>() {
+                    Ok(sale) => self.complete_sale(sale, total, crate::money::Ntd::ZERO),
+                    Err(e) => tracing::error!("approved payment on an unreadable sale number: {e}"),
+                }
             }
             Ok(r) if !r.state.is_final() => {
                 // In doubt: never a failure, and never a second charge.
@@ -1190,6 +1348,7 @@ impl App {
         match done {
             Some((terminal, finished)) => {
                 self.job_finished(terminal, finished);
+                self.settle(timeout);
                 true
             }
             None => false,
@@ -1326,41 +1485,71 @@ impl App {
         self.screen = Screen::Confirming(confirming::State::recovery());
     }
 
+    /// A paid sale: the result screen at once, then its receipt and its
+    /// e-invoice go to the printer (the screen fills in as they print).
+    fn complete_sale(
+        &mut self,
+        sale: crate::sale::SaleNo,
+        total: crate::money::Ntd,
+        change: crate::money::Ntd,
+    ) {
+        self.screen = Screen::Done(done::State {
+            note: None,
+            total,
+            change,
+            sale_no: sale.to_string(),
+            printed: None,
+            invoice: Err(String::new()),
+            paper: done::Paper::None,
+        });
+        self.print_sale_receipt(&sale);
+        let invoice = self.issue_invoice(&sale);
+        if let Screen::Done(done) = &mut self.screen
+            && done.sale_no == sale.to_string()
+        {
+            done.invoice = invoice;
+        }
+        self.refresh_status();
+    }
+
     /// Print a sale's receipt from the journal (for cash it also opens the
     /// drawer). The job is journaled first, so a printer problem leaves it
     /// to be reprinted.
-    fn print_sale_receipt(&mut self, sale: &crate::sale::SaleNo) -> Result<(), String> {
-        let data = self
-            .terminal
-            .as_ref()
-            .map_err(|e| e.clone())?
-            .receipt(sale, &self.config.store, false)
-            .map_err(|e| e.to_string())?;
-        let document = crate::print::document::receipt_document(&data);
-        self.print_document(crate::terminal::RECEIPT, &document, Some(sale), None)
+    fn print_sale_receipt(&mut self, sale: &crate::sale::SaleNo) {
+        let sale_no = sale.to_string();
+        let after: AfterPrint = Box::new(move |app: &mut App, printed: Result<(), String>| {
+            if let Screen::Done(done) = &mut app.screen
+                && done.sale_no == sale_no
+            {
+                done.printed = Some(printed);
+            }
+        });
+        let data = match self.terminal.as_ref() {
+            Ok(t) => t
+                .receipt(sale, &self.config.store, false)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        };
+        match data {
+            Ok(data) => {
+                let document = crate::print::document::receipt_document(&data);
+                self.print_document(crate::terminal::RECEIPT, &document, Some(sale), None, after)
+            }
+            Err(e) => after(self, Err(e)),
+        }
     }
 
     fn pay_cash(&mut self, received: crate::money::Ntd) {
         let Ok(terminal) = self.terminal.as_mut() else {
-            return;
+            let busy = t(self.lang, "paying.busy");
+            return self.tender_notice(busy);
         };
         let outcome = match &self.open_sale {
             Some(sale) => terminal.pay_cash(sale, self.cart.total(), received),
             None => terminal.cash_sale(&self.cart, received),
         };
         match outcome {
-            Ok(sale) => {
-                let printed = self.print_sale_receipt(&sale.sale_no);
-                let invoice = self.issue_invoice(&sale.sale_no);
-                self.screen = Screen::Done(done::State {
-                    note: None,
-                    total: sale.total,
-                    change: sale.change,
-                    sale_no: sale.sale_no.to_string(),
-                    printed,
-                    invoice,
-                });
-            }
+            Ok(sale) => self.complete_sale(sale.sale_no, sale.total, sale.change),
             Err(e) => {
                 tracing::error!("cash sale not journaled: {e}");
                 if let Screen::Tender(state) = &mut self.screen {
@@ -1472,6 +1661,9 @@ impl App {
             .as_ref()
             .and_then(|w| w.as_ref().ok())
             .is_some_and(|w| w.busy());
+        if self.printer_busy() {
+            subs.push(iced::time::every(Duration::from_millis(50)).map(Message::PrintPoll));
+        }
         if busy {
             subs.push(iced::time::every(Duration::from_millis(250)).map(Message::PayPoll));
         } else if let Screen::Confirming(state) = &self.screen
@@ -1867,23 +2059,26 @@ impl App {
             Some(settings::Event::TestPrint(draft)) => {
                 // The printer as typed on the screen, so a new address can be
                 // tried before saving; the configured one when unchanged.
-                let trial = (draft != self.config.printer).then(|| {
-                    let p = Printer::from_config(&draft).map_err(|e| e.to_string());
-                    std::mem::replace(&mut self.printer, p)
-                });
-                let config = self.config.clone();
-                let result = match &self.printer {
-                    Ok(p) => {
-                        let page = crate::device::printer::cli::test_page(&config, p);
-                        self.print_document("test_page", &page, None, None)
+                let told = move |app: &mut App, result: Result<(), String>| {
+                    if let Screen::Settings(state) = &mut app.screen {
+                        state.printed(result, lang);
                     }
-                    Err(e) => Err(e.clone()),
                 };
-                if let Some(saved) = trial {
-                    self.printer = saved;
-                }
-                if let Screen::Settings(state) = &mut self.screen {
-                    state.printed(result, lang);
+                let printer = if draft != self.config.printer {
+                    Printer::from_config(&draft).map_err(|e| e.to_string())
+                } else {
+                    Printer::from_config(&self.config.printer).map_err(|e| e.to_string())
+                };
+                match printer {
+                    Ok(p) => {
+                        let page = crate::device::printer::cli::test_page(&self.config, &p);
+                        if draft != self.config.printer {
+                            // Until its job is back; the till's printer stays as saved.
+                            self.trial_printer = Some(Spooler::start(p));
+                        }
+                        self.print_document("test_page", &page, None, None, Box::new(told));
+                    }
+                    Err(e) => told(self, Err(e)),
                 }
             }
             None => {}
@@ -1894,7 +2089,11 @@ impl App {
     /// and journal need a restart (the screen says so); the rest applies now.
     fn apply_settings(&mut self, cfg: Config) {
         if cfg.printer != self.config.printer {
-            self.printer = Printer::from_config(&cfg.printer).map_err(|e| e.to_string());
+            // Jobs still with the old printer are answered first.
+            self.settle(Duration::from_secs(30));
+            self.printer = Printer::from_config(&cfg.printer)
+                .map(Spooler::start)
+                .map_err(|e| e.to_string());
         }
         if cfg.scanner != self.config.scanner {
             self.framing = Framing::from_config(&cfg.scanner);
@@ -2171,10 +2370,8 @@ impl App {
                 }
                 _ => {}
             }
-            lines.push(match self.print_refund_slips(&outcome, &reason, &manager) {
-                Ok(()) => t(lang, "refund.printed"),
-                Err(e) => format!("{} {e}", t(lang, "refund.not_printed")),
-            });
+            lines.push(t(lang, "refund.printing"));
+            self.print_refund_slips(&outcome, &reason, &manager);
             if let Some(left) = self.refund_left(&outcome.sale_no) {
                 lines.push(crate::ui::i18n::tf(
                     lang,
@@ -2241,7 +2438,8 @@ impl App {
         outcome: &crate::ui::refund_flow::RefundOutcome,
         reason: &str,
         manager: &str,
-    ) -> Result<(), String> {
+    ) {
+        let lang = self.lang;
         let at = self
             .terminal()
             .map(|t| t.now().format("%Y-%m-%d %H:%M:%S%:z").to_string())
@@ -2272,15 +2470,39 @@ impl App {
             // The cash goes back out of the drawer.
             slip.drawer(2);
         }
-        self.print_document("refund_slip", &slip, Some(&outcome.sale_no), None)?;
+        let told = move |app: &mut App, printed: Result<(), String>| {
+            if let Screen::Refund(state) = &mut app.screen {
+                let line = match printed {
+                    Ok(()) => t(lang, "refund.printed"),
+                    Err(e) => format!("{} {e}", t(lang, "refund.not_printed")),
+                };
+                state.replace_line(&t(lang, "refund.printing"), line);
+            }
+        };
+        self.print_document(
+            "refund_slip",
+            &slip,
+            Some(&outcome.sale_no),
+            None,
+            Box::new(told),
+        );
         if let Some(allowance) = outcome
             .invoice
             .as_ref()
             .and_then(|i| i.allowance_slip.as_ref())
         {
-            self.print_document("allowance_slip", allowance, Some(&outcome.sale_no), None)?;
+            self.print_document(
+                "allowance_slip",
+                allowance,
+                Some(&outcome.sale_no),
+                None,
+                Box::new(|_: &mut App, printed: Result<(), String>| {
+                    if let Err(e) = printed {
+                        tracing::warn!("allowance slip not printed: {e}");
+                    }
+                }),
+            );
         }
-        Ok(())
     }
 
     /// Wait for a refund in flight (tests; bounded).
@@ -2289,10 +2511,28 @@ impl App {
         match done {
             Some((terminal, result)) => {
                 self.refund_finished(terminal, result);
+                self.settle(timeout);
                 true
             }
             None => false,
         }
+    }
+}
+
+/// The cashier's words for why a job was not printed.
+fn print_error_text(e: crate::terminal::PrintError, lang: Lang) -> String {
+    match e {
+        crate::terminal::PrintError::Terminal(TerminalError::WrongPin) => t(lang, "signin.wrong"),
+        other => other.to_string(),
+    }
+}
+
+/// The proof's state on the result screen of `sale_no`, if it is showing.
+fn set_paper(app: &mut App, sale_no: &str, paper: done::Paper) {
+    if let Screen::Done(done) = &mut app.screen
+        && done.sale_no == sale_no
+    {
+        done.paper = paper;
     }
 }
 

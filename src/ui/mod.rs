@@ -9,6 +9,7 @@ pub mod keys;
 pub mod refund_flow;
 pub mod scanner;
 pub mod screen;
+pub mod spooler;
 pub mod theme;
 pub mod wallet;
 pub mod widget;

@@ -12,12 +12,26 @@ pub struct State {
     pub total: Ntd,
     pub change: Ntd,
     pub sale_no: String,
-    /// Whether the receipt printed, or the printer's problem.
-    pub printed: Result<(), String>,
-    /// The e-invoice number whose proof printed, or why there is none.
+    /// Whether the receipt printed, or the printer's problem; `None`
+    /// while it is with the printer.
+    pub printed: Option<Result<(), String>>,
+    /// The e-invoice number, or why there is none.
     pub invoice: Result<String, String>,
+    /// The invoice's paper proof.
+    pub paper: Paper,
     /// What else happened to the invoice (voided and reissued).
     pub note: Option<String>,
+}
+
+/// Where the e-invoice proof is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Paper {
+    /// Nothing to print (a carrier or a donation), or not issued.
+    None,
+    Printing,
+    Printed,
+    /// Issued, but the proof did not print: why.
+    Failed(String),
 }
 
 #[derive(Debug, Clone)]
@@ -47,15 +61,32 @@ impl State {
             );
         }
         body = body.push(match &self.printed {
-            Ok(()) => text(t(lang, "result.printed")).size(theme::TEXT),
-            Err(why) => text(format!("{} {why}", t(lang, "result.not_printed")))
+            None => text(t(lang, "result.printing")).size(theme::TEXT),
+            Some(Ok(())) => text(t(lang, "result.printed")).size(theme::TEXT),
+            Some(Err(why)) => text(format!("{} {why}", t(lang, "result.not_printed")))
                 .size(theme::TEXT)
                 .color(theme::DANGER_RED),
         });
-        body = body.push(match &self.invoice {
-            Ok(number) => text(tf(lang, "result.invoice", &[("number", number)])).size(theme::TEXT),
-            Err(why) if why.is_empty() => text(String::new()),
-            Err(why) => text(format!("{} {why}", t(lang, "result.no_invoice")))
+        body = body.push(match (&self.invoice, &self.paper) {
+            (Ok(number), _) if number.is_empty() => text(String::new()),
+            (Ok(number), Paper::Printed) => {
+                text(tf(lang, "result.invoice", &[("number", number)])).size(theme::TEXT)
+            }
+            (Ok(number), Paper::Printing) => {
+                text(tf(lang, "result.invoice_printing", &[("number", number)])).size(theme::TEXT)
+            }
+            (Ok(number), Paper::Failed(why)) => text(tf(
+                lang,
+                "result.invoice_not_printed",
+                &[("number", number), ("why", why)],
+            ))
+            .size(theme::TEXT)
+            .color(theme::DANGER_RED),
+            (Ok(number), Paper::None) => {
+                text(tf(lang, "result.invoice_issued", &[("number", number)])).size(theme::TEXT)
+            }
+            (Err(why), _) if why.is_empty() => text(String::new()),
+            (Err(why), _) => text(format!("{} {why}", t(lang, "result.no_invoice")))
                 .size(theme::TEXT)
                 .color(theme::DANGER_RED),
         });

@@ -210,6 +210,15 @@ impl State {
         self.phase = Phase::Done(result);
     }
 
+    /// A line of the result replaced (a print that has now answered).
+    pub fn replace_line(&mut self, old: &str, new: String) {
+        if let Phase::Done(f) = &mut self.phase
+            && let Some(line) = f.lines.iter_mut().find(|l| l.as_str() == old)
+        {
+            *line = new;
+        }
+    }
+
     pub fn is_running(&self) -> bool {
         matches!(self.phase, Phase::Running(_))
     }

@@ -1,0 +1,138 @@
+//! Printing never freezes the screen: the job is journaled, its bytes go
+//! to the printer's own thread, and the result screen fills in when the
+//! printer answers, even from a printer that takes its time or is gone.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use iced_test::simulator;
+use till::catalogue::Catalogue;
+use till::config::Config;
+use till::device::printer::{Printer, PrinterError, PrinterPort};
+use till::journal::Journal;
+use till::terminal::{DEMO_USERS, Terminal};
+use till::ui::{App, Message};
+
+/// A printer that holds every job until the test lets it go.
+struct HeldPort {
+    gate: Arc<Mutex<mpsc::Receiver<Result<(), PrinterError>>>>,
+}
+
+impl PrinterPort for HeldPort {
+    fn write_all(&mut self, _bytes: &[u8], _timeout: Duration) -> Result<(), PrinterError> {
+        self.gate
+            .lock()
+            .unwrap()
+            .recv()
+            .unwrap_or(Err(PrinterError::Offline))
+    }
+    fn read(&mut self, _buf: &mut [u8], _timeout: Duration) -> Result<usize, PrinterError> {
+        Ok(0)
+    }
+    fn can_answer(&self) -> bool {
+        false
+    }
+}
+
+fn held_app() -> (App, mpsc::Sender<Result<(), PrinterError>>) {
+    let (release, gate) = mpsc::channel();
+    let gate = Arc::new(Mutex::new(gate));
+    let profile = till::print::Profile::builtin("generic-58-big5").unwrap();
+    let printer = Printer::with_opener(profile, "held", move || {
+        Ok(Box::new(HeldPort { gate: gate.clone() }))
+    });
+    let config = Config::demo();
+    let terminal =
+        Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
+    let app = App::new(&config, terminal, Catalogue::demo()).with_printer(printer);
+    (app, release)
+}
+
+/// Click without waiting for the printer (unlike the other GUI tests).
+fn click(app: &mut App, label: &str) {
+    let messages: Vec<Message> = {
+        let mut ui = simulator(app.view());
+        ui.click(label)
+            .unwrap_or_else(|e| panic!("no {label:?} on the {} screen: {e:?}", app.screen_name()));
+        ui.into_messages().collect()
+    };
+    for m in messages {
+        app.update(m);
+    }
+}
+
+fn shows(app: &App, label: &str) -> bool {
+    simulator(app.view()).find(label).is_ok()
+}
+
+fn cash_sale(app: &mut App) {
+    let (name, _, pin) = DEMO_USERS[0];
+    click(app, name);
+    for d in pin.chars() {
+        click(app, &d.to_string());
+    }
+    click(app, "登入 (Enter)");
+    app.update(Message::Sale(till::ui::screen::sale::Message::OpenAmount(
+        "120".into(),
+    )));
+    app.update(Message::Sale(
+        till::ui::screen::sale::Message::AddOpenAmount,
+    ));
+    click(app, "收款 (F2)");
+    click(app, "剛好");
+    click(app, "完成收款 (Enter)");
+}
+
+#[test]
+fn the_result_shows_at_once_while_the_printer_is_still_printing() {
+    let (mut app, release) = held_app();
+    cash_sale(&mut app);
+    // The printer holds the receipt, yet the screen has moved on.
+    assert_eq!(app.screen_name(), "done");
+    assert!(shows(&app, "收款完成"));
+    assert!(shows(&app, "收據列印中…"));
+    let journal = app.terminal().unwrap().journal();
+    let jobs = journal.pending_print_jobs().unwrap();
+    assert!(
+        !jobs.is_empty(),
+        "the job is in the journal before the printer answered"
+    );
+
+    // Receipt, then the e-invoice proof.
+    release.send(Ok(())).unwrap();
+    release.send(Ok(())).unwrap();
+    assert!(app.settle(Duration::from_secs(10)));
+    assert!(shows(&app, "收據已列印"));
+    assert!(
+        app.terminal()
+            .unwrap()
+            .journal()
+            .pending_print_jobs()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_printer_that_fails_later_is_reported_and_the_job_waits_in_the_journal() {
+    let (mut app, release) = held_app();
+    cash_sale(&mut app);
+    release.send(Err(PrinterError::Offline)).unwrap();
+    release.send(Err(PrinterError::Offline)).unwrap();
+    assert!(app.settle(Duration::from_secs(10)));
+    assert!(shows(
+        &app,
+        &format!("收據未印出,已記錄待重印: {}", PrinterError::Offline)
+    ));
+    let pending = app
+        .terminal()
+        .unwrap()
+        .journal()
+        .pending_print_jobs()
+        .unwrap();
+    assert!(
+        pending.iter().any(|j| j.kind == "receipt"),
+        "the receipt waits to be printed again"
+    );
+}
