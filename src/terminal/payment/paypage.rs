@@ -21,8 +21,8 @@
 //! the order was not paid. A customer who pays after that is reported by
 //! MyPay's notification, which the journal then flags as disagreeing.
 //! An order whose customer picked a convenience-store code or an ATM
-//! transfer on the page (status 260 / 270 …) is not cancelled at the
-//! till's deadline: MyPay ends it with its own (250 paid or 380 expired).
+//! transfer on the page (status 260 / 270 …) is neither cancelled nor
+//! expired by the till: MyPay ends it by its own deadline (250 or 380).
 //!
 //! Only the order's `uid`, its URL and its `key` sealed with the store key
 //! (see `gateway::mypay::client::paypage`) are journaled, so `till recover`
@@ -355,9 +355,7 @@ impl Terminal {
                     Detail::new().with("code", d.code).with("not_paid", true),
                 )?;
             }
-            Ok(Outcome::Pending(p))
-                if cancelling || ((cancel || expired) && untouched(&p.code)) =>
-            {
+            Ok(Outcome::Pending(p)) if (cancelling || cancel || expired) && untouched(&p.code) => {
                 if !cancelling {
                     self.journal.transition(
                         trade,
@@ -373,15 +371,21 @@ impl Terminal {
             }
             Ok(Outcome::Pending(p)) => {
                 // Not paid yet; or the customer took a store code / ATM
-                // transfer, which MyPay settles by its own deadline.
+                // transfer, which MyPay settles by its own deadline (a
+                // cancel cannot stop that payment: it stays in doubt).
                 let why = if untouched(&p.code) {
                     WAITING.to_string()
                 } else {
                     p.reason
                 };
+                let to = if cancelling {
+                    AttemptState::Cancelling
+                } else {
+                    AttemptState::Unknown
+                };
                 self.journal.transition(
                     trade,
-                    AttemptState::Unknown,
+                    to,
                     Detail::new()
                         .error(why)
                         .with("code", p.code)
