@@ -62,3 +62,90 @@ fn exit_codes_say_approved_declined_or_usage() {
         .unwrap();
     assert_eq!(bad_item.status.code(), Some(3));
 }
+
+#[test]
+fn paypage_prints_the_order_then_waits_for_the_customer() {
+    use std::io::{BufRead, BufReader};
+    let home = tempfile::tempdir().unwrap();
+    let mut child = till(home.path())
+        .args([
+            "pay",
+            "--amount",
+            "260",
+            "--paypage",
+            "--json",
+            "--wait",
+            "120",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let order: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(order["amount"], 260);
+    let url = order["url"].as_str().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    // The customer pays on their phone.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async {
+        reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .post(&url)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert!(status.is_success());
+    let mut last = String::new();
+    out.read_line(&mut last).unwrap();
+    let result: serde_json::Value = serde_json::from_str(&last).unwrap();
+    assert_eq!(result["state"], "approved");
+    assert_eq!(result["trade_no"], order["trade_no"]);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn pay_later_prints_how_the_customer_pays() {
+    let home = tempfile::tempdir().unwrap();
+    let out = till(home.path())
+        .args([
+            "pay",
+            "--amount",
+            "9601",
+            "--pay-later",
+            "store",
+            "--payer",
+            "王小明",
+            "--phone",
+            "0912345678",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    // Not paid yet: pending.
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["instructions"]["pay_type"], "store");
+    assert!(
+        v["instructions"]["store_code"]
+            .as_str()
+            .unwrap()
+            .starts_with("GB")
+    );
+    let bad = till(home.path())
+        .args(["pay", "--amount", "100", "--pay-later", "cheque"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(3));
+}

@@ -58,3 +58,113 @@ async fn an_unpaid_order_stays_pending_and_blocks_another_charge() {
     assert!(matches!(again, Err(PayError::InFlight { .. })));
     assert_eq!(r.sims.goodbuy.ledger.total_charged(), Ntd::ZERO);
 }
+
+fn later(pay_type: PayType) -> Tender {
+    Tender::With(PayWith::PayLater {
+        pay_type,
+        phone: "0912345678".into(),
+    })
+}
+
+#[tokio::test]
+async fn an_atm_order_gives_the_bank_code_account_and_deadline_for_the_slip() {
+    let mut r = rig().await;
+    let sale = r.sale(9601);
+    let res = r
+        .till
+        .pay(
+            &r.payments,
+            &sale,
+            later(PayType::Atm {
+                account_owner: "王小明".into(),
+                account_last5: vec!["12345".into()],
+            }),
+            Ntd::new(9601),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.state, AttemptState::Unknown, "{}", res.message);
+    let trade = res.trade_no.parse().unwrap();
+    let i = r.till.pay_later_instructions(&trade).unwrap().unwrap();
+    assert_eq!(i.trade_no, res.trade_no);
+    assert_eq!(i.amount, Ntd::new(9601));
+    assert_eq!(i.bank_code.as_deref(), Some("822"));
+    let account = i.account.clone().unwrap();
+    assert_eq!(account.len(), 14);
+    assert!(account.bytes().all(|b| b.is_ascii_digit()), "{account}");
+    assert_eq!(i.store_code, None);
+    // Three days to pay, the deadline in Taipei time.
+    let deadline = chrono::DateTime::parse_from_rfc3339(i.deadline.as_deref().unwrap()).unwrap();
+    assert_eq!(deadline.offset().local_minus_utc(), 8 * 3600);
+    let today = till::taipei::now().date_naive();
+    let days = (deadline.date_naive() - today).num_days();
+    // 3 days from the order's date (2 if midnight passed since).
+    assert!((2..=3).contains(&days), "{deadline}");
+    // The payer page the slip points to is the aggregator's own.
+    let url = i.pay_url.clone().unwrap();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let page = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&account));
+    // The slip's JSON names the pay type only, never the check fields.
+    let json = serde_json::to_value(&i).unwrap();
+    assert_eq!(json["pay_type"], "atm");
+    assert!(!json.to_string().contains("王小明"));
+    assert!(!json.to_string().contains("12345\""));
+}
+
+#[tokio::test]
+async fn a_store_order_gives_the_payment_code_and_others_give_none() {
+    let mut r = rig().await;
+    let sale = r.sale(9601);
+    let res = r
+        .till
+        .pay(
+            &r.payments,
+            &sale,
+            later(PayType::Store {
+                payer: "王小明".into(),
+            }),
+            Ntd::new(9601),
+            vec![],
+        )
+        .await
+        .unwrap();
+    let trade = res.trade_no.parse().unwrap();
+    let i = r.till.pay_later_instructions(&trade).unwrap().unwrap();
+    let code = i.store_code.clone().unwrap();
+    assert!(code.starts_with("GB") && code.len() == 14, "{code}");
+    assert_eq!((i.bank_code, i.account), (None, None));
+    assert!(i.deadline.is_some() && i.pay_url.is_some());
+
+    // A wallet payment has no pay-later instructions; an unknown trade is an error.
+    let sale = r.sale(120);
+    let jko = r
+        .till
+        .pay(
+            &r.payments,
+            &sale,
+            Tender::Scan(pay_support::JKO_TOKEN.into()),
+            Ntd::new(120),
+            vec![],
+        )
+        .await
+        .unwrap();
+    let jko_trade = jko.trade_no.parse().unwrap();
+    assert_eq!(r.till.pay_later_instructions(&jko_trade).unwrap(), None);
+    let missing = format!("{}P09", sale).parse().unwrap();
+    assert!(matches!(
+        r.till.pay_later_instructions(&missing),
+        Err(PayError::NoSuchAttempt(_))
+    ));
+}

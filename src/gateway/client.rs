@@ -274,6 +274,8 @@ impl fmt::Debug for Clock {
 #[derive(Debug, Clone)]
 pub(crate) struct Answer {
     pub status: u16,
+    /// Where the answer came from after redirects (a payer's page).
+    pub url: String,
     pub date: Option<String>,
     pub body: String,
 }
@@ -359,6 +361,7 @@ impl Http {
             }
         };
         let status = resp.status().as_u16();
+        let url = resp.url().to_string();
         let date = resp
             .headers()
             .get(reqwest::header::DATE)
@@ -368,7 +371,12 @@ impl Http {
             Ok(b) => b,
             Err(e) => return Ok(Exchange::Unknown(describe_send_error(&e))),
         };
-        let answer = Answer { status, date, body };
+        let answer = Answer {
+            status,
+            url,
+            date,
+            body,
+        };
         Ok(if (200..300).contains(&status) {
             Exchange::Answer(answer)
         } else {
@@ -429,6 +437,53 @@ pub(crate) fn join_url(base: &str, path: &str) -> String {
 /// The timeout from a config section, in seconds.
 pub(crate) fn secs(n: u64) -> Duration {
     Duration::from_secs(n.max(1))
+}
+
+/// A payment the customer makes on the gateway's own page, opened on their
+/// phone from a QR code (MyPay PayPage, `api/orders` + `api/queryorder`).
+/// Kept apart from [`Gateway`]: only MyPay has it, and nothing is charged
+/// when the page is made, only when the customer pays on it.
+#[async_trait]
+pub trait PayPageGateway: Send + Sync {
+    fn id(&self) -> GatewayId;
+
+    /// Create the order and its page. `Ok(Err(outcome))` is `Declined`, or
+    /// `Unknown` when the answer was lost (then no page was shown, so
+    /// nobody can pay on it).
+    async fn open_page(&self, req: &PageRequest) -> Result<Result<PageOpened, Outcome>, NotSent>;
+
+    /// What became of the order: `Approved` (paid), `Declined` (failed,
+    /// abandoned or expired at the gateway), `Pending` (not paid yet, with
+    /// the gateway's status code), `Unknown`. `handle` is
+    /// [`PageOpened::handle`] when the journal still has it.
+    async fn query_page(
+        &self,
+        req: &PageRequest,
+        gateway_trade_no: &str,
+        handle: Option<&str>,
+    ) -> CallResult;
+}
+
+/// An order the customer pays on the gateway's page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub trade_no: TradeNo,
+    pub amount: Ntd,
+    /// Empty means one line for the whole amount.
+    pub items: Vec<PayItem>,
+    pub at: TaipeiTime,
+}
+
+/// A page made for the customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageOpened {
+    /// Show it as a QR code.
+    pub url: String,
+    /// The gateway's number for the order (MyPay `uid`).
+    pub gateway_trade_no: String,
+    /// What asking about the order later needs, in a form safe to journal
+    /// (MyPay: the order's `key` sealed with the store key, never the key).
+    pub handle: String,
 }
 
 #[cfg(test)]

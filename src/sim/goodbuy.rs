@@ -66,6 +66,7 @@ impl GoodbuySim {
             .route("/api/order_status", post(status))
             .route("/api/order_refund", post(refund))
             .route("/api/order_refunded", post(refunded))
+            .route("/pay/{id}", axum::routing::get(payer))
             .with_state(sim);
         Ok(GoodbuySim {
             server: super::serve(app).await?,
@@ -158,6 +159,7 @@ impl Sim {
 async fn create(
     State(sim): State<Sim>,
     kill: Killer,
+    headers: axum::http::HeaderMap,
     Form(f): Form<Vec<(String, String)>>,
 ) -> HttpResponse {
     sim.ledger.count_request();
@@ -222,9 +224,13 @@ async fn create(
                 sim.callback(&returnurl, &id, "200", &o);
             }
         }
-        orders.insert(id.clone(), o);
+        orders.insert(id.clone(), o.clone());
     }
-    let page = "<html><body>付款頁 / pay page</body></html>";
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let page = axum::response::Html(payer_page(host, &id, &o));
     match fault {
         Some(Fault::Slow) => {
             tokio::time::sleep(sim.opts.slow).await;
@@ -300,4 +306,66 @@ async fn refunded(State(sim): State<Sim>, Form(f): Form<Vec<(String, String)>>) 
         }
         _ => "訂單退訂狀態錯誤".into_response(),
     }
+}
+
+/// The payer page `GET /pay/{id}`, the same one the create answer gives.
+async fn payer(
+    State(sim): State<Sim>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> HttpResponse {
+    let Some(o) = sim.lock().get(&id).cloned() else {
+        return (StatusCode::NOT_FOUND, "查無訂單 / no such order").into_response();
+    };
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    axum::response::Html(payer_page(host, &id, &o)).into_response()
+}
+
+/// Digits made from an order id: the same order always gets the same
+/// account and store code.
+fn digits_for(id: &str, n: u32) -> String {
+    let h = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{:0width$}", h % 10u64.pow(n), width = n as usize)
+}
+
+/// The payer page the simulator answers a created order with. The vendor
+/// document does not describe it, so this one is plain and stable: each
+/// value in an element whose `id` names it (what
+/// `gateway::goodbuy::payer_page` reads first), labelled zh-TW and English.
+/// ATM: bank 822 and a 14-digit virtual account; store: a `GB` + 12-digit
+/// code; both payable until 23:59:59 on the third day after the order.
+fn payer_page(host: &str, id: &str, o: &Order) -> String {
+    let deadline = (o.created.date_naive() + chrono::Days::new(3))
+        .format("%Y-%m-%d 23:59:59")
+        .to_string();
+    let mut rows = format!(
+        "<dt>訂單編號 Order</dt><dd id=\"mch_order_id\">{id}</dd>\
+         <dt>金額 Amount</dt><dd id=\"amount\">{}</dd>",
+        o.amount.dollars()
+    );
+    match o.pay_type.as_str() {
+        "atm" => rows.push_str(&format!(
+            "<dt>銀行代碼 Bank code</dt><dd id=\"bank_code\">822</dd>\
+             <dt>虛擬帳號 Virtual account</dt><dd id=\"account\">{}</dd>\
+             <dt>繳費期限 Deadline</dt><dd id=\"deadline\">{deadline}</dd>",
+            digits_for(id, 14)
+        )),
+        "store" => rows.push_str(&format!(
+            "<dt>超商繳費代碼 Store payment code</dt><dd id=\"store_code\">GB{}</dd>\
+             <dt>繳費期限 Deadline</dt><dd id=\"deadline\">{deadline}</dd>",
+            digits_for(id, 12)
+        )),
+        _ => {}
+    }
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>付款資訊</title></head><body>\
+         <h1>付款資訊 / Payment instructions</h1><dl>{rows}</dl>\
+         <p><a id=\"pay_url\" href=\"http://{host}/pay/{id}\">付款頁 / payer page</a></p>\
+         </body></html>"
+    )
 }

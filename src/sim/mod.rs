@@ -33,6 +33,17 @@
 //! | 7004 | JKoPay, MyPay, ECPay | MALFORMED: processed and charged, the body is not JSON (goodbuy's create-order answers a page anyway) |
 //! | 7005 | JKoPay, ECPay | BAD SIGNATURE: processed and charged, the answer's Sign / Data made with the wrong key |
 //!
+//! MyPay PayPage (`api/orders`): the answer's `url` is served by the
+//! simulator. `GET` shows the order; `POST {url}` is the customer paying
+//! (250, charged once, notified); `POST {url}/abandon` is the customer
+//! giving up (A0002). Until then `api/queryorder` answers 200 (not paid).
+//! 7002 / 7003 / 7004 / 7001 apply to `api/orders` as above.
+//!
+//! goodbuy's create-order answer is a payer page with the instructions in
+//! elements named by `id`: `bank_code` 822 and a 14-digit `account` (atm),
+//! `store_code` `GB` + 12 digits (store), `deadline` (23:59:59 three days
+//! after the order) and `pay_url` (`GET /pay/{mch_order_id}`, the same page).
+//!
 //! ECPay answers a repeated MerchantTradeNo with the stored result and no
 //! second charge \[guess\]; MyPay refuses a reused order_id with B500 and
 //! goodbuy a reused mch_order_id with 505, neither charging again.

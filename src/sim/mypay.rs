@@ -92,6 +92,8 @@ struct Sim {
     opts: SimOptions,
     ledger: Ledger,
     orders: Arc<Mutex<HashMap<String, Order>>>,
+    /// `http://127.0.0.1:port`, known once the server listens (PayPage URLs).
+    base: Arc<std::sync::OnceLock<String>>,
 }
 
 /// A running MyPay simulator.
@@ -109,15 +111,21 @@ impl MyPaySim {
             opts,
             ledger: ledger.clone(),
             orders: Arc::default(),
+            base: Arc::default(),
         };
+        let base = sim.base.clone();
         let app = Router::new()
             .route("/api/agent", post(agent))
             .route("/api/init", post(init))
+            .route(
+                "/paypage/{uid}",
+                axum::routing::get(paypage).post(paypage_pay),
+            )
+            .route("/paypage/{uid}/abandon", post(paypage_abandon))
             .with_state(sim);
-        Ok(MyPaySim {
-            server: super::serve(app).await?,
-            ledger,
-        })
+        let server = super::serve(app).await?;
+        let _ = base.set(server.base_url().trim_end_matches('/').to_string());
+        Ok(MyPaySim { server, ledger })
     }
 
     pub fn addr(&self) -> std::net::SocketAddr {
@@ -192,7 +200,7 @@ impl Sim {
             Cmd::QueryDirect => self.query_direct(data),
             Cmd::Refund => self.refund(data, kill).await,
             Cmd::RefundCancel => code("B500", "無待處理的退款"),
-            Cmd::Orders => self.orders(data),
+            Cmd::Orders => self.orders(data, kill).await,
             Cmd::QueryOrder => self.query_order(data),
         }
     }
@@ -394,7 +402,7 @@ impl Sim {
         self.deliver(fault, body, &kill).await
     }
 
-    fn orders(&self, data: Value) -> HttpResponse {
+    async fn orders(&self, data: Value, kill: Killer) -> HttpResponse {
         let Ok(req) = serde_json::from_value::<crate::gateway::mypay::OrdersRequest>(data) else {
             return code("100", "資料錯誤:欄位不齊");
         };
@@ -415,11 +423,20 @@ impl Sim {
             refunds: Vec::new(),
             finishtime: String::new(),
         };
-        let url = format!("http://127.0.0.1/paypage/{}", o.uid);
+        let fault = Fault::for_amount(req.cost);
+        if fault == Some(Fault::ServerError) {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
+        }
+        let base = self
+            .base
+            .get()
+            .map(String::as_str)
+            .unwrap_or("http://127.0.0.1");
+        let url = format!("{base}/paypage/{}", o.uid);
         let body =
             json!({"code": "200", "msg": "訂單建立", "url": url, "uid": o.uid, "key": o.key});
         self.lock().insert(o.uid.clone(), o);
-        Json(body).into_response()
+        self.deliver(fault, body, &kill).await
     }
 
     fn query_order(&self, data: Value) -> HttpResponse {
@@ -430,5 +447,88 @@ impl Sim {
             Some(o) => Json(o.record()).into_response(),
             None => code("B500", "查無交易"),
         }
+    }
+}
+
+/// The customer's PayPage (`GET /paypage/{uid}`): the order and two
+/// buttons. `POST /paypage/{uid}` pays it (250, charged once, notified);
+/// `POST /paypage/{uid}/abandon` gives up (A0002). Tests drive these as the
+/// customer's phone would.
+async fn paypage(
+    State(sim): State<Sim>,
+    axum::extract::Path(uid): axum::extract::Path<String>,
+) -> HttpResponse {
+    let orders = sim.lock();
+    let Some(o) = orders.get(&uid) else {
+        return (StatusCode::NOT_FOUND, "查無訂單 / no such order").into_response();
+    };
+    let state = match o.prc.as_str() {
+        "200" => "待付款 / to pay",
+        "250" => "已付款 / paid",
+        _ => "已失效 / no longer payable",
+    };
+    axum::response::Html(format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>MyPay</title></head><body>\
+         <h1>MyPay 付款頁 / pay page</h1><p>訂單 <span id=\"order_id\">{}</span></p>\
+         <p>金額 NT$ <span id=\"cost\">{}</span></p><p id=\"state\">{state}</p>\
+         <form method=\"post\"><button>付款 / pay</button></form>\
+         <form method=\"post\" action=\"/paypage/{uid}/abandon\"><button>放棄 / give up</button></form>\
+         </body></html>",
+        o.order_id,
+        o.cost.dollars()
+    ))
+    .into_response()
+}
+
+async fn paypage_pay(
+    State(sim): State<Sim>,
+    axum::extract::Path(uid): axum::extract::Path<String>,
+) -> HttpResponse {
+    let paid = {
+        let mut orders = sim.lock();
+        let Some(o) = orders.get_mut(&uid) else {
+            return (StatusCode::NOT_FOUND, "查無訂單 / no such order").into_response();
+        };
+        match o.prc.as_str() {
+            "200" => {
+                o.prc = "250".into();
+                o.finishtime = now_text();
+                sim.ledger.charge(Charge {
+                    gateway: GatewayId::MyPay,
+                    trade_no: o.order_id.clone(),
+                    gateway_trade_no: o.uid.clone(),
+                    amount: o.cost,
+                    refunded: Ntd::ZERO,
+                    cancelled: false,
+                });
+                o.clone()
+            }
+            "250" => return "已付款 / already paid".into_response(),
+            _ => {
+                return (
+                    StatusCode::CONFLICT,
+                    "訂單已失效 / the order can no longer be paid",
+                )
+                    .into_response();
+            }
+        }
+    };
+    sim.notify(&paid);
+    "付款成功 / paid".into_response()
+}
+
+async fn paypage_abandon(
+    State(sim): State<Sim>,
+    axum::extract::Path(uid): axum::extract::Path<String>,
+) -> HttpResponse {
+    let mut orders = sim.lock();
+    match orders.get_mut(&uid) {
+        Some(o) if o.prc == "200" => {
+            o.prc = "A0002".into();
+            o.finishtime = now_text();
+            "已放棄 / given up".into_response()
+        }
+        Some(_) => (StatusCode::CONFLICT, "訂單已結束 / the order is over").into_response(),
+        None => (StatusCode::NOT_FOUND, "查無訂單 / no such order").into_response(),
     }
 }

@@ -475,6 +475,8 @@ mod tests {
 }
 
 mod refund;
+pub use payment::pay_later::PayLaterInstructions;
+pub use payment::paypage::{PAYPAGE_MINUTES, PayPageOrder};
 pub use refund::{
     InvoicePreview, RefundMoney, RefundOutcome, RefundPreview, RefundVia, TenderLeft,
 };

@@ -24,6 +24,8 @@
 //! progress channel belongs to whoever is watching.
 
 pub mod callbacks;
+pub mod pay_later;
+pub mod paypage;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -187,6 +189,8 @@ impl PayEvent {
 #[derive(Clone, Default)]
 pub struct Payments {
     gateways: HashMap<GatewayId, Arc<dyn Gateway>>,
+    /// MyPay PayPage (see [`paypage`]).
+    paypage: Option<Arc<dyn crate::gateway::client::PayPageGateway>>,
     policy: ResolvePolicy,
     events: Option<UnboundedSender<PayEvent>>,
 }
@@ -236,6 +240,9 @@ impl Payments {
         }
         if let Some(c) = &g.goodbuy {
             p = p.with_gateway(Arc::new(GoodbuyClient::from_config(c)?));
+        }
+        if let Some(c) = &g.mypay {
+            p.paypage = Some(Arc::new(MyPayClient::from_config(c)?));
         }
         Ok(p)
     }
@@ -408,6 +415,10 @@ pub enum PayError {
     RefundNotAllowed(String),
     #[error(transparent)]
     Invoicing(#[from] super::InvoicingError),
+    /// The PayPage could not be made: the attempt ended as the result says
+    /// (nothing can have been charged: nobody saw a page to pay on).
+    #[error("{}", .0.message)]
+    PayPageNotOpened(Box<PayResult>),
 }
 
 impl From<JournalError> for PayError {
@@ -759,6 +770,12 @@ impl Terminal {
                     self.confirm_until_settled(payments, gw, req, &reference)
                         .await?;
                     return self.result_of(payments, trade, gw.id());
+                }
+                if gw.id() == GatewayId::Goodbuy
+                    && let Some(page) = reference.as_deref().and_then(pay_later::journal_value)
+                {
+                    // How the customer pays, for the pay-later slip.
+                    d = d.with(pay_later::DETAIL_KEY, page);
                 }
                 if gw.id() == GatewayId::JkoPay {
                     // No result within 15 s, or 801: cancel, same MerchantTradeNo.
@@ -1119,6 +1136,9 @@ impl Terminal {
         payments: &Payments,
         rec: &AttemptRecord,
     ) -> Result<PayResult, PayError> {
+        if rec.method == PayMethod::PayPage && rec.kind == AttemptKind::Payment {
+            return self.settle_paypage(payments, rec, false).await;
+        }
         let gateway = rec.gateway.ok_or(PayError::NothingToRefund)?;
         let gw = payments.gateway(gateway)?;
         match rec.kind {

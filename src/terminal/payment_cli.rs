@@ -31,14 +31,38 @@ pub struct PayArgs {
     #[arg(long)]
     pub amount: i64,
     /// The payment code scanned from the customer's phone
-    #[arg(long)]
-    pub barcode: String,
+    #[arg(long, required_unless_present_any = ["paypage", "pay_later"])]
+    pub barcode: Option<String>,
     /// A sale line NAME:QTY:PRICE (repeatable); default one line for the amount
     #[arg(long = "item", value_name = "NAME:QTY:PRICE")]
     pub items: Vec<String>,
     /// Machine-readable output
     #[arg(long)]
     pub json: bool,
+    /// The customer pays on their own phone (MyPay PayPage): print the
+    /// page's URL (with --json: the order as JSON), then wait for the result
+    #[arg(long, conflicts_with_all = ["barcode", "pay_later"])]
+    pub paypage: bool,
+    /// With --paypage: seconds to wait for the customer before leaving the
+    /// attempt pending (exit 2)
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub wait: u64,
+    /// A pay-later order at the aggregator: atm, store or credit; prints
+    /// how the customer pays (with --json: under "instructions")
+    #[arg(long, value_name = "atm|store|credit", conflicts_with = "barcode")]
+    pub pay_later: Option<String>,
+    /// Pay-later check field: the customer's mobile number
+    #[arg(long, requires = "pay_later")]
+    pub phone: Option<String>,
+    /// Pay-later check field: the payer's (account / card holder's) name
+    #[arg(long, requires = "pay_later")]
+    pub payer: Option<String>,
+    /// Pay-later atm check field: the last 5 digits of the payer's account(s), comma-separated
+    #[arg(long, requires = "pay_later", value_delimiter = ',')]
+    pub account_last5: Vec<String>,
+    /// Pay-later credit check field: the card's last 4 digits
+    #[arg(long, requires = "pay_later")]
+    pub card_last4: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -234,16 +258,29 @@ pub fn pay(explicit: Option<&Path>, redactor: &Redactor, args: PayArgs) -> ExitC
             Err(e) => return pay_error(e),
         };
         eprintln!("交易 sale {sale}");
+        if args.paypage {
+            return paypage(&mut till, &payments, &sale, &args).await;
+        }
+        let tender = match (&args.pay_later, &args.barcode) {
+            (Some(kind), _) => match pay_later_tender(kind, &args) {
+                Ok(t) => t,
+                Err(e) => return usage(e),
+            },
+            (None, Some(code)) => Tender::Scan(code.clone()),
+            (None, None) => return usage("需要 --barcode / --barcode is required"),
+        };
         match till
-            .pay(
-                &payments,
-                &sale,
-                Tender::Scan(args.barcode.clone()),
-                Ntd::new(args.amount),
-                Vec::new(),
-            )
+            .pay(&payments, &sale, tender, Ntd::new(args.amount), Vec::new())
             .await
         {
+            Ok(r) if args.pay_later.is_some() => {
+                let trade = r.trade_no.parse().ok();
+                let instructions = trade
+                    .and_then(|t| till.pay_later_instructions(&t).ok())
+                    .flatten();
+                print_pay_later(&r, instructions.as_ref(), args.json);
+                ExitCode::from(r.exit_code())
+            }
             Ok(r) => {
                 print_result(&r, args.json);
                 ExitCode::from(r.exit_code())
@@ -251,6 +288,119 @@ pub fn pay(explicit: Option<&Path>, redactor: &Redactor, args: PayArgs) -> ExitC
             Err(e) => pay_error(e),
         }
     })
+}
+
+/// `--pay-later KIND` with its check fields.
+fn pay_later_tender(kind: &str, args: &PayArgs) -> Result<Tender, String> {
+    use crate::gateway::goodbuy::PayType;
+    let payer = args.payer.clone().unwrap_or_default();
+    let pay_type = match kind {
+        "atm" => PayType::Atm {
+            account_owner: payer,
+            account_last5: args.account_last5.clone(),
+        },
+        "store" => PayType::Store { payer },
+        "credit" => PayType::Credit {
+            card_owner: payer,
+            card_last4: args.card_last4.clone().unwrap_or_default(),
+        },
+        other => {
+            return Err(format!(
+                "--pay-later 應為 atm、store 或 credit / --pay-later must be atm, store or credit, not {other:?}"
+            ));
+        }
+    };
+    Ok(Tender::With(crate::gateway::client::PayWith::PayLater {
+        pay_type,
+        phone: args.phone.clone().unwrap_or_default(),
+    }))
+}
+
+/// A pay-later result and how the customer pays (JSON: the result plus
+/// `instructions`, null when the aggregator gave none).
+fn print_pay_later(r: &PayResult, i: Option<&super::PayLaterInstructions>, json: bool) {
+    if json {
+        let mut v = serde_json::to_value(r).expect("a result serialises");
+        if let Some(o) = v.as_object_mut() {
+            o.insert(
+                "instructions".into(),
+                serde_json::to_value(i).expect("instructions serialise"),
+            );
+        }
+        println!("{v}");
+        return;
+    }
+    print_result(r, false);
+    let Some(i) = i else {
+        return;
+    };
+    let lines = [
+        ("銀行代碼 bank code", &i.bank_code),
+        ("虛擬帳號 account", &i.account),
+        ("超商繳費代碼 store payment code", &i.store_code),
+        ("繳費期限 deadline", &i.deadline),
+        ("付款頁 payer page", &i.pay_url),
+    ];
+    for (label, value) in lines {
+        if let Some(v) = value {
+            println!("{label}: {v}");
+        }
+    }
+}
+
+/// `till pay --paypage`: show the URL, then ask MyPay every few seconds
+/// until the page is paid, given up or expired, or `--wait` runs out.
+async fn paypage(
+    till: &mut Terminal,
+    payments: &Payments,
+    sale: &crate::sale::SaleNo,
+    args: &PayArgs,
+) -> ExitCode {
+    let order = match till
+        .start_paypage(payments, sale, Ntd::new(args.amount), Vec::new())
+        .await
+    {
+        Ok(o) => o,
+        Err(PayError::PayPageNotOpened(r)) => {
+            print_result(&r, args.json);
+            return ExitCode::from(r.exit_code());
+        }
+        Err(e) => return pay_error(e),
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&order).expect("an order serialises")
+        );
+    } else {
+        println!(
+            "請顧客掃描並付款 / ask the customer to open and pay: {}",
+            order.url
+        );
+        if let Some(t) = &order.expires_at {
+            println!("期限 expires at {t}");
+        }
+    }
+    let trade: TradeNo = match order.trade_no.parse() {
+        Ok(t) => t,
+        Err(e) => return usage(e),
+    };
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(args.wait);
+    let every = payments
+        .policy()
+        .retry_interval
+        .max(std::time::Duration::from_millis(200));
+    loop {
+        tokio::time::sleep(every).await;
+        match till.poll_paypage(payments, &trade).await {
+            Ok(r) if r.state.is_final() || std::time::Instant::now() >= until => {
+                print_result(&r, args.json);
+                return ExitCode::from(r.exit_code());
+            }
+            Ok(_) => {}
+            Err(e) => return pay_error(e),
+        }
+    }
 }
 
 fn read_pin() -> Secret {

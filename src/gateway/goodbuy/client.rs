@@ -121,12 +121,17 @@ impl GoodbuyClient {
                 Ok(()) => unreachable!("code is not 200"),
             });
         }
+        // A redirect's target is the payer page itself.
+        let redirected = (a.url != self.cfg.create_url).then_some(a.url.as_str());
+        let page = super::payer_page::read_payer_page(&a.body, redirected);
         Ok(Outcome::Pending(PendingInfo {
             code: "200".into(),
             reason: "訂單已建立,等待付款通知 / order created: waiting for the payment callback"
                 .into(),
             action: CashierAction::WaitAndQuery,
-            reference: None,
+            // How the customer pays (JSON of a `PayerPage`), for the slip.
+            reference: (!page.is_empty())
+                .then(|| serde_json::to_string(&page).expect("a page serialises")),
         }))
     }
 

@@ -4,6 +4,7 @@
 //! callback, query `order_status`, refund credit payments in two steps.
 
 pub mod client;
+pub mod payer_page;
 
 use chrono::{Days, NaiveTime};
 use md5::{Digest, Md5};
@@ -94,6 +95,14 @@ impl PayType {
 
     pub fn is_credit(&self) -> bool {
         matches!(self, PayType::Credit { .. })
+    }
+}
+
+/// As its `pay_type` name only: the check fields are the customer's
+/// personal data and stay out of slips and JSON.
+impl Serialize for PayType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 

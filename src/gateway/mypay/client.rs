@@ -414,3 +414,5 @@ impl Gateway for MyPayClient {
         })))
     }
 }
+
+mod paypage;
