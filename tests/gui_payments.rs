@@ -286,3 +286,137 @@ fn a_pay_later_order_checks_the_form_before_anything_is_sent() {
     assert_eq!(order.gateway, Some(till::sale::GatewayId::Goodbuy));
     assert_eq!(order.method, till::sale::PayMethod::PayLater);
 }
+
+/// The customer pays on the PayPage from their phone (an HTTP POST to its URL).
+fn customer_pays(url: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let status = rt.block_on(async {
+        reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .post(url)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert!(
+        status.is_success(),
+        "the simulator took the payment: {status}"
+    );
+}
+
+fn printed_texts(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_customer_pays_on_their_phone_from_the_paypage_qr() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
+    sign_in(&mut app);
+    ring_up(&mut app, "420");
+    click(&mut app, "手機付款");
+    click(&mut app, "產生付款 QR Code");
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert_eq!(app.screen_name(), "paypage");
+    let url = app.paypage_url().expect("a PayPage URL").to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert_eq!(
+        app.customer_display(),
+        till::ui::customer::CustomerDisplay::PayPage {
+            total: till::money::Ntd::new(420),
+            url: url.clone()
+        },
+        "the customer window shows the same QR code"
+    );
+    let slips = printed_texts(paper.path());
+    assert!(
+        slips
+            .iter()
+            .any(|r| r.contains("手機付款") && r.contains(&url)),
+        "the PayPage slip carries the URL as its QR code"
+    );
+
+    // Not paid yet: the screen stays and keeps asking.
+    app.check_paypage();
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert_eq!(app.screen_name(), "paypage");
+
+    customer_pays(&url);
+    app.check_paypage();
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert_eq!(app.screen_name(), "done");
+    assert!(shows(&app, "收款完成"));
+    let paid = only_payment(&app);
+    assert_eq!(paid.state, AttemptState::Approved);
+    assert_eq!(paid.method, till::sale::PayMethod::PayPage);
+}
+
+#[test]
+fn a_paypage_can_be_cancelled_and_nothing_is_charged() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
+    sign_in(&mut app);
+    ring_up(&mut app, "260");
+    click(&mut app, "手機付款");
+    click(&mut app, "產生付款 QR Code");
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    click(&mut app, "取消手機付款 (Esc)");
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert_eq!(app.screen_name(), "tender");
+    assert!(shows(&app, "手機付款已取消,未收款"));
+    assert_eq!(only_payment(&app).state, AttemptState::Cancelled);
+}
+
+#[test]
+fn a_pay_later_order_prints_the_slip_and_the_next_customer_can_come() {
+    use till::ui::screen::tender::Message as T;
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
+    sign_in(&mut app);
+    // NT$9,601: the aggregator's order is created and not paid yet.
+    ring_up(&mut app, "9601");
+    click(&mut app, "繳費單");
+    click(&mut app, "超商代碼");
+    app.update(Message::Tender(T::LaterPhone("0912345678".into())));
+    app.update(Message::Tender(T::LaterName("陳小華".into())));
+    click(&mut app, "建立繳費單 (Enter)");
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert_eq!(app.screen_name(), "done");
+
+    let order = only_payment(&app);
+    assert!(!order.state.is_final(), "waiting for the customer to pay");
+    let how = app
+        .terminal()
+        .unwrap()
+        .pay_later_instructions(&order.trade_no)
+        .unwrap()
+        .expect("the aggregator said how to pay");
+    let code = how.store_code.clone().expect("a store payment code");
+    assert!(shows(
+        &app,
+        &format!("請顧客至超商以代碼 {code} 繳費;繳費後此筆交易自動完成")
+    ));
+    let slips = printed_texts(paper.path());
+    assert!(
+        slips.iter().any(|r| r.contains(&code)),
+        "the slip carries the store code"
+    );
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    let sale = &journal.sales_by_date(today, today, None, 1).unwrap().items[0];
+    let detail = journal.sale_detail(&sale.sale_no).unwrap().unwrap();
+    assert!(detail.invoices.is_empty(), "no e-invoice before the money");
+    click(&mut app, "下一位 (Enter)");
+    assert_eq!(app.screen_name(), "sale");
+}

@@ -9,7 +9,10 @@
 mod printing;
 mod report;
 
-pub use printing::{Approval, INCOMPLETE, PROOF, PrintError, RECEIPT, Resumed, proof_from_mypay};
+pub use printing::{
+    Approval, INCOMPLETE, PROOF, PrintError, RECEIPT, Resumed, pay_later_slip, paypage_slip,
+    proof_from_mypay,
+};
 pub use report::report_document;
 mod invoicing;
 pub mod invoicing_cli;

@@ -513,3 +513,51 @@ impl Terminal {
         encode(&proof_document(&proof), profile).map_err(|e| PrintError::Encode(e.to_string()))
     }
 }
+
+/// `YYYY-MM-DD HH:MM` of an RFC 3339 time (+08:00 as given), for slips.
+fn slip_minutes(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
+
+/// The PayPage slip (手機付款) for an order: its URL as a QR code.
+pub fn paypage_slip(
+    store: &crate::config::Store,
+    order: &super::PayPageOrder,
+    test: bool,
+) -> crate::print::PayPageSlipData {
+    crate::print::PayPageSlipData {
+        shop_name: store.name.clone(),
+        trade_no: order.trade_no.clone(),
+        amount: order.amount,
+        url: order.url.clone(),
+        expires_at: order.expires_at.as_deref().map(slip_minutes),
+        test,
+    }
+}
+
+/// The pay-later slip (繳費單) for what the aggregator told the customer to do.
+pub fn pay_later_slip(
+    store: &crate::config::Store,
+    how: &super::PayLaterInstructions,
+    test: bool,
+) -> crate::print::PayLaterSlipData {
+    use crate::gateway::goodbuy::PayType;
+    crate::print::PayLaterSlipData {
+        shop_name: store.name.clone(),
+        trade_no: how.trade_no.clone(),
+        pay_type: match how.pay_type {
+            PayType::Atm { .. } => crate::print::PayLaterKind::Atm,
+            PayType::Store { .. } => crate::print::PayLaterKind::Store,
+            PayType::Credit { .. } => crate::print::PayLaterKind::Credit,
+        },
+        amount: how.amount,
+        bank_code: how.bank_code.clone(),
+        account: how.account.clone(),
+        store_code: how.store_code.clone(),
+        pay_url: how.pay_url.clone(),
+        deadline: how.deadline.as_deref().map(slip_minutes),
+        test,
+    }
+}

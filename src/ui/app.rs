@@ -16,7 +16,9 @@ use crate::sale::Cart;
 use crate::terminal::{Terminal, TerminalError};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
-use crate::ui::screen::{close_day, confirming, done, history, sale, settings, sign_in, tender};
+use crate::ui::screen::{
+    close_day, confirming, done, history, paypage, sale, settings, sign_in, tender,
+};
 use crate::ui::spooler::Spooler;
 use crate::ui::theme;
 use crate::ui::wallet::{Finished, WalletPay};
@@ -32,6 +34,9 @@ const PREVIEW_WIDTH: f32 = 180.0;
 
 /// How often the status bar's counts are re-read from the journal.
 const STATUS_EVERY: Duration = Duration::from_secs(30);
+
+/// How often the PayPage screen asks MyPay whether it has been paid.
+const PAYPAGE_EVERY: Duration = Duration::from_secs(3);
 
 /// How often the 確認中 screen asks the gateway again on its own.
 pub const CONFIRM_EVERY: Duration = Duration::from_secs(5);
@@ -127,6 +132,8 @@ enum Screen {
     Settings(Box<settings::State>),
     /// A payment in doubt, or the start-up check of open ones (確認中).
     Confirming(confirming::State),
+    /// The customer pays on their own phone (MyPay PayPage QR).
+    PayPage(Box<paypage::State>),
 }
 
 #[derive(Debug, Clone)]
@@ -160,6 +167,9 @@ pub enum Message {
     /// Time to look what the printer did with the jobs it has.
     PrintPoll(Instant),
     Confirming(confirming::Message),
+    PayPage(paypage::Message),
+    /// Time to ask MyPay whether the PayPage has been paid.
+    PayPageTick(Instant),
     /// The e-invoice choice typed at the tender screen.
     BuyerInput(String),
     BuyerApply,
@@ -352,6 +362,10 @@ impl App {
             },
             Screen::Tender(_) => D::Due { total },
             Screen::Paying { .. } | Screen::Confirming(_) => D::Processing { total },
+            Screen::PayPage(state) => D::PayPage {
+                total: state.order.amount,
+                url: state.order.url.clone(),
+            },
             Screen::Done(d) => D::Paid {
                 total: d.total,
                 change: d.change,
@@ -397,6 +411,7 @@ impl App {
         match self.screen {
             Screen::Paying { .. } if self.lock.is_none() => return "paying",
             Screen::Confirming(_) if self.lock.is_none() => return "confirming",
+            Screen::PayPage(_) if self.lock.is_none() => return "paypage",
             _ => {}
         }
         if matches!(&self.screen, Screen::Refund(s) if s.is_running()) {
@@ -419,6 +434,7 @@ impl App {
             Screen::Settings(ref s) if s.is_refused() => "settings_refused",
             Screen::Settings(_) => "settings",
             Screen::Confirming(_) => "confirming",
+            Screen::PayPage(_) => "paypage",
         }
     }
 
@@ -453,6 +469,7 @@ impl App {
             }
             Message::ConfirmTick(_) => return self.check_payment_in_doubt(),
             Message::PrintPoll(_) => return self.spooled(),
+            Message::PayPageTick(_) => return self.poll_paypage(),
             Message::RefundPoll(_) => {
                 let done = self.refunding.as_ref().and_then(|j| j.poll());
                 if let Some((terminal, result)) = done {
@@ -475,7 +492,17 @@ impl App {
             | Message::PayPoll(_)
             | Message::ConfirmTick(_)
             | Message::PrintPoll(_)
+            | Message::PayPageTick(_)
             | Message::RefundPoll(_) => {}
+            Message::PayPage(m) => {
+                let event = match &mut self.screen {
+                    Screen::PayPage(state) => state.update(m),
+                    _ => None,
+                };
+                if let Some(paypage::Event::Cancel) = event {
+                    self.cancel_paypage();
+                }
+            }
             Message::Confirming(m) => {
                 let event = match &mut self.screen {
                     Screen::Confirming(state) => state.update(m),
@@ -1300,9 +1327,172 @@ impl App {
         }
     }
 
+    /// The customer pays on their own phone: journal the sale if it is not
+    /// yet and open a PayPage order at MyPay.
     fn start_paypage(&mut self) {
-        let msg = t(self.lang, "tender.paypage_unavailable");
-        self.tender_notice(msg);
+        if let Err(e) = self.start_wallet() {
+            return self.tender_notice(e);
+        }
+        let Some(mut terminal) = self.take_terminal() else {
+            let busy = t(self.lang, "paying.busy");
+            return self.tender_notice(busy);
+        };
+        let sale = match &self.open_sale {
+            Some(s) => s.clone(),
+            None => match terminal.open_sale(&self.cart) {
+                Ok(s) => s,
+                Err(e) => {
+                    self.terminal = Ok(terminal);
+                    return self.tender_notice(e.to_string());
+                }
+            },
+        };
+        self.open_sale = Some(sale.clone());
+        let total = self.cart.total();
+        if let Some(Ok(wallet)) = self.wallet.as_mut() {
+            wallet.start_paypage(terminal, sale, total, &self.cart);
+        }
+        self.screen = Screen::Paying {
+            what: t(self.lang, "tender.tab_paypage"),
+        };
+    }
+
+    /// A pay-later order was created: print the slip that tells the
+    /// customer how to pay, and let the next customer come. The sale is
+    /// booked as paid (and its e-invoice issued) when the aggregator's
+    /// notification or `till recover` says it was.
+    fn pay_later_issued(&mut self, r: &crate::terminal::PayResult) {
+        let lang = self.lang;
+        let how = r
+            .trade_no
+            .parse::<crate::sale::TradeNo>()
+            .ok()
+            .and_then(|trade| {
+                self.terminal
+                    .as_ref()
+                    .ok()?
+                    .pay_later_instructions(&trade)
+                    .ok()
+                    .flatten()
+            });
+        let note = match &how {
+            Some(h) => match (&h.bank_code, &h.account, &h.store_code) {
+                (Some(bank), Some(account), _) => crate::ui::i18n::tf(
+                    lang,
+                    "result.pay_later_atm",
+                    &[("bank", bank), ("account", account)],
+                ),
+                (_, _, Some(code)) => {
+                    crate::ui::i18n::tf(lang, "result.pay_later_store", &[("code", code)])
+                }
+                _ => t(lang, "result.pay_later"),
+            },
+            None => t(lang, "result.pay_later"),
+        };
+        self.screen = Screen::Done(done::State {
+            note: Some(note),
+            total: self.cart.total(),
+            change: crate::money::Ntd::ZERO,
+            sale_no: r.sale_no.clone(),
+            printed: None,
+            invoice: Err(t(lang, "result.invoice_when_paid")),
+            paper: done::Paper::None,
+        });
+        let sale_no = r.sale_no.clone();
+        let told: AfterPrint = Box::new(move |app: &mut App, printed: Result<(), String>| {
+            if let Screen::Done(done) = &mut app.screen
+                && done.sale_no == sale_no
+            {
+                done.printed = Some(printed);
+            }
+        });
+        match how {
+            Some(h) => {
+                let slip = crate::print::pay_later_slip_document(&crate::terminal::pay_later_slip(
+                    &self.config.store,
+                    &h,
+                    self.demo,
+                ));
+                let sale = self.open_sale.clone();
+                self.print_document("pay_later_slip", &slip, sale.as_ref(), None, told);
+            }
+            None => told(self, Err(t(lang, "result.no_instructions"))),
+        }
+        self.refresh_status();
+    }
+
+    /// The PayPage exists: show its QR code and print it on a slip.
+    fn paypage_opened(&mut self, order: crate::terminal::PayPageOrder) {
+        let slip = crate::print::paypage_slip_document(&crate::terminal::paypage_slip(
+            &self.config.store,
+            &order,
+            self.demo,
+        ));
+        let trade = order.trade_no.clone();
+        self.screen = Screen::PayPage(Box::new(paypage::State::new(order)));
+        let sale = self.open_sale.clone();
+        self.print_document(
+            "paypage_slip",
+            &slip,
+            sale.as_ref(),
+            None,
+            Box::new(move |app: &mut App, printed: Result<(), String>| {
+                if let Screen::PayPage(state) = &mut app.screen
+                    && state.order.trade_no == trade
+                {
+                    state.slip = Some(printed);
+                }
+            }),
+        );
+    }
+
+    /// The PayPage being shown, if the wallet is free to ask about it.
+    fn paypage_trade(&mut self) -> Option<crate::sale::TradeNo> {
+        let Screen::PayPage(state) = &self.screen else {
+            return None;
+        };
+        let trade = state.order.trade_no.parse().ok()?;
+        if self.wallet_mut().is_none_or(|w| w.busy()) {
+            return None;
+        }
+        Some(trade)
+    }
+
+    fn poll_paypage(&mut self) {
+        let Some(trade) = self.paypage_trade() else {
+            return;
+        };
+        let Some(terminal) = self.take_terminal() else {
+            return;
+        };
+        if let Some(wallet) = self.wallet_mut() {
+            wallet.poll_paypage(terminal, trade);
+        }
+    }
+
+    fn cancel_paypage(&mut self) {
+        let Some(trade) = self.paypage_trade() else {
+            return;
+        };
+        let Some(terminal) = self.take_terminal() else {
+            return;
+        };
+        if let Some(wallet) = self.wallet_mut() {
+            wallet.cancel_paypage(terminal, trade);
+        }
+    }
+
+    /// Ask MyPay about the PayPage now, as the timer would (tests).
+    pub fn check_paypage(&mut self) {
+        self.poll_paypage();
+    }
+
+    /// The PayPage URL on screen, if one is showing (tests, customer window).
+    pub fn paypage_url(&self) -> Option<&str> {
+        match &self.screen {
+            Screen::PayPage(state) => Some(&state.order.url),
+            _ => None,
+        }
     }
 
     fn tender_notice(&mut self, message: String) {
@@ -1324,6 +1514,10 @@ impl App {
                     Ok(sale) => self.complete_sale(sale, total, crate::money::Ntd::ZERO),
                     Err(e) => tracing::error!("approved payment on an unreadable sale number: {e}"),
                 }
+            }
+            Ok(r) if !r.state.is_final() && r.gateway == crate::sale::GatewayId::Goodbuy => {
+                // A pay-later order: the customer pays at an ATM or a store.
+                self.pay_later_issued(&r);
             }
             Ok(r) if !r.state.is_final() => {
                 // In doubt: never a failure, and never a second charge.
@@ -1412,6 +1606,48 @@ impl App {
                     }
                     Err(e) => {
                         if let Screen::Confirming(state) = &mut self.screen {
+                            state.still_open(e.to_string());
+                        }
+                    }
+                }
+            }
+            Finished::PayPageOpened(result) => {
+                self.terminal = Ok(terminal);
+                match result {
+                    Ok(order) => self.paypage_opened(order),
+                    Err(e) => {
+                        let mut state = tender::State::new(self.cart.total());
+                        state.refused(e.to_string());
+                        self.screen = Screen::Tender(state);
+                    }
+                }
+            }
+            Finished::PayPagePolled(result) => {
+                self.terminal = Ok(terminal);
+                match result {
+                    Ok(r) if r.state == crate::journal::AttemptState::Approved => {
+                        let total = self.cart.total();
+                        if let Ok(sale) = r.sale_no.parse::<crate::sale::SaleNo>() {
+                            self.complete_sale(sale, total, crate::money::Ntd::ZERO);
+                        }
+                    }
+                    Ok(r) if r.state.is_final() => {
+                        let mut state = tender::State::new(self.cart.total());
+                        let why = if r.state == crate::journal::AttemptState::Cancelled {
+                            t(self.lang, "paypage.cancelled")
+                        } else {
+                            r.message.clone()
+                        };
+                        state.refused(why);
+                        self.screen = Screen::Tender(state);
+                    }
+                    Ok(r) => {
+                        if let Screen::PayPage(state) = &mut self.screen {
+                            state.still_open(r.message.clone());
+                        }
+                    }
+                    Err(e) => {
+                        if let Screen::PayPage(state) = &mut self.screen {
                             state.still_open(e.to_string());
                         }
                     }
@@ -1597,6 +1833,7 @@ impl App {
                 self.update(Message::Tender(tender::Message::Backspace))
             }
             (Screen::Done(_), Shortcut::Enter | Shortcut::Escape) => self.next_customer(),
+            (Screen::PayPage(_), Shortcut::Escape) => self.cancel_paypage(),
             (Screen::Confirming(state), Shortcut::Enter) if state.recovery_done() => {
                 self.update(Message::Confirming(confirming::Message::Continue))
             }
@@ -1670,6 +1907,8 @@ impl App {
             && state.trade_no().is_some()
         {
             subs.push(iced::time::every(CONFIRM_EVERY).map(Message::ConfirmTick));
+        } else if matches!(self.screen, Screen::PayPage(_)) {
+            subs.push(iced::time::every(PAYPAGE_EVERY).map(Message::PayPageTick));
         }
         if let Screen::Settings(s) = &self.screen
             && s.busy()
@@ -1689,9 +1928,11 @@ impl App {
         let lang = self.lang;
         let body: Element<'_, Message> = match (&self.terminal, &self.lock, &self.screen) {
             // The terminal is away with the payment: show the wait.
-            (_, None, screen @ (Screen::Paying { .. } | Screen::Confirming(_))) => {
-                self.screen_view(screen)
-            }
+            (
+                _,
+                None,
+                screen @ (Screen::Paying { .. } | Screen::Confirming(_) | Screen::PayPage(_)),
+            ) => self.screen_view(screen),
             (_, None, screen @ Screen::Refund(s)) if s.is_running() => self.screen_view(screen),
             (Err(e), _, _) => container(
                 column![
@@ -1850,6 +2091,14 @@ impl App {
                 .center(Length::Fill)
                 .style(theme::panel)
                 .into()
+            }
+            Screen::PayPage(state) => {
+                let busy = self
+                    .wallet
+                    .as_ref()
+                    .and_then(|w| w.as_ref().ok())
+                    .is_some_and(|w| w.busy());
+                state.view(busy, lang).map(Message::PayPage)
             }
             Screen::Confirming(state) => {
                 let wallet = self.wallet.as_ref().and_then(|w| w.as_ref().ok());

@@ -45,6 +45,10 @@ pub enum Finished {
     Check(Result<PayResult, PayError>),
     /// Start-up recovery of attempts a crash or a lost answer left open.
     Recover(Result<Vec<PayResult>, PayError>),
+    /// A PayPage for the customer's phone, or why there is none.
+    PayPageOpened(Result<crate::terminal::PayPageOrder, PayError>),
+    /// Where the PayPage payment stands (asked, or after a cancel).
+    PayPagePolled(Result<PayResult, PayError>),
 }
 
 type Done = (Terminal, Finished);
@@ -239,6 +243,34 @@ impl WalletPay {
         self.run_check(terminal, move |mut terminal, payments| async move {
             let result = terminal.query(&payments, &trade).await;
             (terminal, Finished::Check(result))
+        });
+    }
+
+    /// Open a PayPage order for the customer to pay on their own phone.
+    pub fn start_paypage(&mut self, terminal: Terminal, sale: SaleNo, amount: Ntd, cart: &Cart) {
+        let items = pay_items(cart);
+        self.run(terminal, move |mut terminal, payments| async move {
+            let result = terminal
+                .start_paypage(&payments, &sale, amount, items)
+                .await;
+            (terminal, Finished::PayPageOpened(result))
+        });
+    }
+
+    /// Ask once whether the customer has paid on the PayPage.
+    pub fn poll_paypage(&mut self, terminal: Terminal, trade: TradeNo) {
+        self.run(terminal, move |mut terminal, payments| async move {
+            let result = terminal.poll_paypage(&payments, &trade).await;
+            (terminal, Finished::PayPagePolled(result))
+        });
+    }
+
+    /// The customer walked away or pays another way: close the PayPage
+    /// (a payment that already went through stands).
+    pub fn cancel_paypage(&mut self, terminal: Terminal, trade: TradeNo) {
+        self.run(terminal, move |mut terminal, payments| async move {
+            let result = terminal.cancel_paypage(&payments, &trade).await;
+            (terminal, Finished::PayPagePolled(result))
         });
     }
 

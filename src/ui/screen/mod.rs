@@ -6,6 +6,7 @@ pub mod close_day;
 pub mod confirming;
 pub mod done;
 pub mod history;
+pub mod paypage;
 pub mod refund;
 pub mod sale;
 pub mod settings;
