@@ -595,3 +595,38 @@ fn a_mobile_carrier_scan_sends_the_invoice_to_the_carrier_and_prints_no_proof() 
     let detail = journal.sale_detail(&sale.sale_no).unwrap().unwrap();
     assert_eq!(detail.invoices.len(), 1, "the invoice was still issued");
 }
+
+#[test]
+fn a_line_discount_is_typed_checked_and_kept_with_the_sale() {
+    use till::ui::screen::sale::Message as S;
+    let mut app = demo_app();
+    tap_product(&mut app, "拿鐵 Latte");
+    let price = app.cart().total();
+    click(&mut app, "折扣");
+    // More than the line is worth is refused, with the reason, and changes nothing.
+    app.update(Message::Sale(S::DiscountInput("999".into())));
+    click(&mut app, "套用");
+    assert_eq!(app.cart().total(), price);
+    let mut ui = simulator(app.view());
+    assert!(
+        ui.find(iced_test::selector::id("notice")).is_ok(),
+        "the refusal is shown"
+    );
+    drop(ui);
+
+    app.update(Message::Sale(S::DiscountInput("20".into())));
+    click(&mut app, "套用");
+    let expected = price.checked_sub(Ntd::new(20)).unwrap();
+    assert_eq!(app.cart().total(), expected);
+    assert!(shows(&app, "折扣 -NT$20"));
+
+    click(&mut app, "收款 (F2)");
+    click(&mut app, "剛好");
+    click(&mut app, "完成收款 (Enter)");
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    let sale = &journal.sales_by_date(today, today, None, 1).unwrap().items[0];
+    assert_eq!(sale.total, expected, "the discounted total was charged");
+    let detail = journal.sale_detail(&sale.sale_no).unwrap().unwrap();
+    assert_eq!(detail.lines[0].discount, Ntd::new(20));
+}

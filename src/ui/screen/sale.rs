@@ -28,6 +28,9 @@ pub struct State {
     open_amount: String,
     confirm_remove: Option<usize>,
     notice: Option<String>,
+    /// The line whose discount is being typed, and what was typed.
+    discount_for: Option<usize>,
+    discount_input: String,
 }
 
 #[derive(Debug, Clone)]
@@ -43,6 +46,11 @@ pub enum Message {
     AskRemove(usize),
     ConfirmRemove,
     Keep,
+    /// Open the discount entry for a line.
+    AskDiscount(usize),
+    DiscountInput(String),
+    ApplyDiscount,
+    CancelDiscount,
     Tender,
 }
 
@@ -119,6 +127,35 @@ impl State {
                 }
             }
             Message::Keep => self.confirm_remove = None,
+            Message::AskDiscount(i) => {
+                if let Some(line) = cart.lines().get(i) {
+                    self.discount_for = Some(i);
+                    self.discount_input = if line.discount.is_positive() {
+                        line.discount.dollars().to_string()
+                    } else {
+                        String::new()
+                    };
+                }
+            }
+            Message::DiscountInput(s) => {
+                self.discount_input = s.chars().filter(|c| c.is_ascii_digit()).take(8).collect()
+            }
+            Message::ApplyDiscount => {
+                if let Some(i) = self.discount_for {
+                    // Empty means no discount; the cart refuses more than the line.
+                    let amount = Ntd::new(self.discount_input.parse::<i64>().unwrap_or(0));
+                    self.apply(cart.set_line_discount(i, amount));
+                    // A refused discount keeps the entry open beside its reason.
+                    if self.notice.is_none() {
+                        self.discount_for = None;
+                        self.discount_input.clear();
+                    }
+                }
+            }
+            Message::CancelDiscount => {
+                self.discount_for = None;
+                self.discount_input.clear();
+            }
             Message::Tender => {
                 if !cart.is_empty() && cart.total().is_positive() {
                     return Some(Event::Tender);
@@ -239,10 +276,26 @@ impl State {
                         .on_press(Message::Increase(i))
                         .style(theme::secondary)
                         .padding([8, 16]),
-                    text(total.to_string())
-                        .size(theme::TEXT)
-                        .width(130)
-                        .align_x(Alignment::End),
+                    column![
+                        text(total.to_string()).size(theme::TEXT),
+                        if line.discount.is_positive() {
+                            text(tf(
+                                lang,
+                                "sale.line_discount",
+                                &[("amount", &line.discount.to_string())],
+                            ))
+                            .size(theme::TEXT_SMALL)
+                            .color(theme::OK_GREEN)
+                        } else {
+                            text(String::new()).size(1)
+                        },
+                    ]
+                    .width(130)
+                    .align_x(Alignment::End),
+                    button(text(t(lang, "sale.discount")).size(theme::TEXT_SMALL))
+                        .on_press(Message::AskDiscount(i))
+                        .style(theme::secondary)
+                        .padding([8, 12]),
                     button(text(t(lang, "sale.remove")).size(theme::TEXT_SMALL))
                         .on_press(Message::AskRemove(i))
                         .style(theme::danger)
@@ -267,6 +320,33 @@ impl State {
                         .on_press(Message::Keep)
                         .style(theme::secondary)
                         .padding([12, 20]),
+                ]
+                .spacing(8)
+                .align_y(Alignment::Center)
+                .into(),
+                None => column![].into(),
+            };
+
+        let discount: Element<'a, Message> =
+            match self.discount_for.and_then(|i| cart.lines().get(i)) {
+                Some(line) => row![
+                    text(tf(lang, "sale.discount_for", &[("name", &line.name)]))
+                        .size(theme::TEXT)
+                        .width(Length::Fill),
+                    text_input(&t(lang, "sale.discount_amount"), &self.discount_input)
+                        .on_input(Message::DiscountInput)
+                        .on_submit(Message::ApplyDiscount)
+                        .size(theme::TEXT)
+                        .padding(8)
+                        .width(140),
+                    button(text(t(lang, "sale.discount_apply")).size(theme::TEXT))
+                        .on_press(Message::ApplyDiscount)
+                        .style(theme::primary)
+                        .padding([8, 16]),
+                    button(text(t(lang, "sale.keep")).size(theme::TEXT))
+                        .on_press(Message::CancelDiscount)
+                        .style(theme::secondary)
+                        .padding([8, 16]),
                 ]
                 .spacing(8)
                 .align_y(Alignment::Center)
@@ -314,6 +394,7 @@ impl State {
                 text(t(lang, "sale.heading")).size(theme::TEXT_LARGE),
                 scrollable(lines).height(Length::Fill),
                 confirm,
+                discount,
                 notice,
                 totals,
                 pay,
