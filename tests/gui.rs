@@ -630,3 +630,49 @@ fn a_line_discount_is_typed_checked_and_kept_with_the_sale() {
     let detail = journal.sale_detail(&sale.sale_no).unwrap().unwrap();
     assert_eq!(detail.lines[0].discount, Ntd::new(20));
 }
+
+#[test]
+fn a_manager_opens_the_drawer_without_a_sale_and_it_is_on_record() {
+    let mut app = demo_app();
+    click(&mut app, "日結 (F9)");
+    click(&mut app, "開錢櫃(不售)");
+    assert!(
+        shows(&app, "請選擇店長並輸入密碼"),
+        "a manager must approve"
+    );
+
+    let (manager, _, pin) = DEMO_USERS[1];
+    click(&mut app, manager);
+    for d in "9999".chars() {
+        app.update(Message::CloseDay(
+            till::ui::screen::close_day::Message::Digit(d),
+        ));
+    }
+    click(&mut app, "開錢櫃(不售)");
+    assert!(shows(&app, "姓名或密碼不正確,請再試一次"));
+
+    for d in pin.chars() {
+        app.update(Message::CloseDay(
+            till::ui::screen::close_day::Message::Digit(d),
+        ));
+    }
+    click(&mut app, "開錢櫃(不售)");
+    assert!(shows(&app, "錢櫃已開啟(已記錄)"));
+    let pulses: Vec<String> = std::fs::read_dir(paper_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .filter(|r| r.contains("drawer pulse"))
+        .collect();
+    assert_eq!(pulses.len(), 1, "the drawer was pulsed once");
+    let raw = app.terminal().unwrap().journal().raw_connection();
+    let audited: i64 = raw
+        .query_row(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'drawer.no_sale' AND actor = ?1",
+            [manager],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audited, 1, "the opening is audited under the manager");
+}

@@ -275,6 +275,17 @@ impl Terminal {
         approval: Approval<'_>,
         reason: &str,
     ) -> Result<(), PrintError> {
+        self.approve_no_sale(approval, reason)?;
+        self.open_drawer_for_cash(printer)
+    }
+
+    /// A manager approves opening the drawer without a sale; the opening is
+    /// in the audit log before the drawer moves (the caller sends the pulse).
+    pub fn approve_no_sale(
+        &mut self,
+        approval: Approval<'_>,
+        reason: &str,
+    ) -> Result<(), PrintError> {
         let manager = self.manager_approves(approval.manager, approval.pin)?;
         let cashier = self.actor();
         let conn = self.journal().raw_connection();
@@ -289,7 +300,7 @@ impl Terminal {
         )?;
         tx.commit().map_err(JournalError::from)?;
         tracing::info!(manager = %manager.name, "no-sale drawer opening");
-        self.open_drawer_for_cash(printer)
+        Ok(())
     }
 }
 

@@ -601,6 +601,9 @@ impl App {
                         Some(close_day::Event::CloseDay { manager, pin }) => {
                             self.close_day(&manager, &pin)
                         }
+                        Some(close_day::Event::NoSale { manager, pin }) => {
+                            self.no_sale(&manager, &pin)
+                        }
                         None => {}
                     }
                 }
@@ -1019,6 +1022,46 @@ impl App {
                     state.told(Err(e), None);
                 }
             }
+        }
+    }
+
+    /// Open the drawer without a sale: the manager's approval is audited
+    /// first, then the pulse goes to the printer as a journaled job.
+    fn no_sale(&mut self, manager: &str, pin: &crate::secret::Secret) {
+        let lang = self.lang;
+        let approved = match self.terminal.as_mut() {
+            Ok(terminal) => terminal
+                .approve_no_sale(crate::terminal::Approval { manager, pin }, "no sale")
+                .map_err(|e| print_error_text(e, lang)),
+            Err(e) => Err(e.clone()),
+        };
+        let told = move |app: &mut App, opened: Result<(), String>| {
+            if let Screen::CloseDay(state) = &mut app.screen {
+                state.told(opened.map(|()| t(lang, "closeday.drawer_opened")), None);
+            }
+        };
+        let pin_no = self
+            .spooler()
+            .ok()
+            .and_then(|s| s.profile().drawer_pins.first().copied());
+        match (approved, pin_no) {
+            (Ok(()), Some(pin_no)) => {
+                // A short slip with the pulse: the opening is on paper too.
+                use crate::print::document::{Document, Style};
+                let at = self
+                    .terminal()
+                    .map(|t| t.now().format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_default();
+                let mut slip = Document::new();
+                slip.drawer(pin_no);
+                slip.text("開錢櫃 NO SALE", Style::center().bold());
+                slip.row("時間", at);
+                slip.row("店長", manager.to_string());
+                slip.feed(3).cut();
+                self.print_document("no_sale", &slip, None, None, Box::new(told));
+            }
+            (Ok(()), None) => told(self, Err(t(lang, "closeday.no_drawer"))),
+            (Err(e), _) => told(self, Err(e)),
         }
     }
 

@@ -27,6 +27,8 @@ pub enum Message {
     Backspace,
     PrintX,
     CloseDay,
+    /// Open the cash drawer without a sale (manager, audited).
+    NoSale,
     Back,
 }
 
@@ -34,6 +36,7 @@ pub enum Message {
 pub enum Event {
     PrintX,
     CloseDay { manager: String, pin: Secret },
+    NoSale { manager: String, pin: Secret },
     Back,
 }
 
@@ -69,6 +72,14 @@ impl State {
             }
             Message::PrintX => return Some(Event::PrintX),
             Message::Back => return Some(Event::Back),
+            Message::NoSale => {
+                let Some(manager) = self.manager.clone() else {
+                    self.message = Some(Err(t(lang, "closeday.pick_manager")));
+                    return None;
+                };
+                let pin = Secret::new(std::mem::take(&mut self.pin));
+                return Some(Event::NoSale { manager, pin });
+            }
             Message::CloseDay => {
                 let Some(manager) = self.manager.clone() else {
                     self.message = Some(Err(t(lang, "closeday.pick_manager")));
@@ -173,6 +184,10 @@ impl State {
                             .padding([12, 20]),
                         button(text(t(lang, "closeday.print_x")).size(theme::TEXT))
                             .on_press(Message::PrintX)
+                            .style(theme::secondary)
+                            .padding([12, 20]),
+                        button(text(t(lang, "closeday.no_sale")).size(theme::TEXT))
+                            .on_press(Message::NoSale)
                             .style(theme::secondary)
                             .padding([12, 20]),
                     ]
