@@ -616,6 +616,32 @@ fn approval_detail(a: &Approval) -> Detail {
     d
 }
 
+/// Test hook (debug builds only, never in a release binary): with
+/// `TILL_TEST_HOLD_AFTER_ANSWER=1` set, `till pay` stops between the
+/// gateway's answer and the journal write, says so on stderr
+/// ([`CRASH_HOOK_MARK`]) and waits to be killed. The crash tests
+/// (`tests/pay_crash.rs`) SIGKILL it there: the stage "answered but not
+/// journaled" cannot be reached from outside the process without a sleep.
+#[cfg(debug_assertions)]
+fn crash_test_hook(trade: &TradeNo) {
+    if std::env::var_os("TILL_TEST_HOLD_AFTER_ANSWER").is_some() {
+        use std::io::Write;
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{CRASH_HOOK_MARK} {trade}");
+        let _ = err.flush();
+        drop(err);
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn crash_test_hook(_trade: &TradeNo) {}
+
+/// The stderr line [`crash_test_hook`] writes once the answer is in.
+pub const CRASH_HOOK_MARK: &str = "till-test-hook: answered, not journaled";
+
 /// Where an attempt in doubt can go next, for the notice that settles it.
 fn in_doubt(state: AttemptState) -> bool {
     matches!(state, AttemptState::Sending | AttemptState::Unknown)
@@ -698,6 +724,7 @@ impl Terminal {
         });
         tracing::info!(trade = %trade, gateway = route.gateway.as_str(), %amount, "payment sent");
         let answer = payments.timed(route.gateway, &trade, gw.pay(&req)).await;
+        crash_test_hook(&trade);
         self.settle_payment(payments, gw.as_ref(), &req, answer)
             .await
     }
