@@ -457,3 +457,6 @@ mod refund;
 pub use refund::{
     InvoicePreview, RefundMoney, RefundOutcome, RefundPreview, RefundVia, TenderLeft,
 };
+
+mod mypay_invoice;
+pub use mypay_invoice::MypayInvoiceLookupError;

@@ -164,6 +164,7 @@ impl GoodbuyClient {
                 paid_at: super::parse_date(&data.date),
                 is_repeat: false,
                 review: (data.status == "refunded").then(|| "已退訂 / refunded since".to_string()),
+                einvoice: None,
             }),
             "unpaid" => Outcome::Pending(PendingInfo {
                 code: "200".into(),
@@ -205,6 +206,7 @@ impl GoodbuyClient {
                 paid_at: Some(self.clock.now()),
                 is_repeat: false,
                 review: None,
+                einvoice: None,
             }),
             Err(d) => Outcome::Declined(d),
         })

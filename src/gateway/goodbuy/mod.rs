@@ -434,6 +434,7 @@ impl Callback {
             paid_at: parse_date(&self.date),
             is_repeat: false,
             review,
+            einvoice: None,
         })
     }
 }
