@@ -55,6 +55,7 @@ impl Gateway for SigningOnly {
             paid_at: Some(req.at),
             is_repeat: false,
             review: None,
+            einvoice: None,
         }))
     }
 

@@ -87,6 +87,7 @@ fn refund_of(p: &PayRequest, amount: i64) -> RefundRequest {
         },
         amount: Ntd::new(amount),
         at: taipei::now(),
+        invoice: None,
     }
 }
 

@@ -66,6 +66,7 @@ fn refund_req(
         },
         amount: Ntd::new(amount),
         at: taipei::now(),
+        invoice: None,
     }
 }
 

@@ -59,6 +59,7 @@ fn refund_of(p: &PayRequest, uid: &str, n: u8, amount: i64) -> RefundRequest {
         },
         amount: Ntd::new(amount),
         at: taipei::now(),
+        invoice: None,
     }
 }
 

@@ -7,9 +7,16 @@
 //!   after send   — the proxy forwards `/Payment` (JKoPay charges) and swallows the answer.
 //!   mid-cancel   — the payment times out (SLOW), then the proxy holds `/Cancel`.
 //! `till recover` then talks to the simulator directly.
+//!
+//! One more stage needs a hook inside till, since from outside "the answer
+//! arrived" and "the answer was journaled" look the same:
+//!   answered, not journaled — with `TILL_TEST_HOLD_AFTER_ANSWER` (debug
+//!   builds only) `till pay` stops right after the gateway's answer, prints
+//!   the hook's line on stderr and waits; the test SIGKILLs it on that line.
 
 #![cfg(unix)]
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -20,6 +27,7 @@ use axum::http::Uri;
 use till::config::{self, Config};
 use till::journal::{AttemptState, Journal};
 use till::sim::{SimHandles, Simulators};
+use till::terminal::payment::CRASH_HOOK_MARK;
 use tokio::sync::mpsc;
 
 const TOKEN: &str = "22J111111111111111";
@@ -183,4 +191,98 @@ async fn killed_mid_cancel_finishes_the_cancel() {
     assert_eq!(crashed, AttemptState::Cancelling);
     assert_eq!(after, AttemptState::Cancelled);
     assert_eq!(charges, 0);
+}
+
+/// `till pay` killed after the gateway answered, before the answer was
+/// journaled; then `till recover`. Returns the state left by the crash,
+/// the standing charges in the simulator's own ledger (its `ledger` is
+/// picked by `ledger`) and the state after recovery.
+async fn killed_after_the_answer(
+    barcode: &str,
+    amount: i64,
+    ledger: impl Fn(&SimHandles) -> &till::sim::Ledger,
+) -> (AttemptState, usize, AttemptState) {
+    let sims = Simulators::start_all().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.sqlite3");
+    let config = dir.path().join("till.toml");
+    write_config(&config, &sims, &sims.jkopay.server.base_url(), &journal);
+
+    let mut child = till(&config)
+        .args(["pay", "--amount", &amount.to_string(), "--barcode", barcode])
+        .env("TILL_TEST_HOLD_AFTER_ANSWER", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    // Read stderr until the hook says the answer is in (a safety limit only).
+    let reached = tokio::task::spawn_blocking(move || {
+        BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .any(|l| l.starts_with(CRASH_HOOK_MARK))
+    });
+    let reached = tokio::time::timeout(Duration::from_secs(60), reached)
+        .await
+        .expect("the hook was reached")
+        .unwrap();
+    assert!(reached, "till pay ended without reaching the hook");
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGKILL);
+    }
+    child.wait().unwrap();
+
+    let (trade, crashed_state) = {
+        let j = Journal::open(&journal).unwrap();
+        let open = j.unresolved_attempts().unwrap();
+        assert_eq!(open.len(), 1, "one attempt left in doubt");
+        (open[0].trade_no.clone(), open[0].state)
+    };
+    // The answer was in: the gateway has the charge.
+    assert_eq!(ledger(&sims).charges_for(&trade.to_string()).len(), 1);
+
+    let out = tokio::task::spawn_blocking(move || {
+        till(&config).args(["recover", "--json"]).output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.code().is_some_and(|c| c == 0),
+        "recover: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j = Journal::open(&journal).unwrap();
+    assert!(j.unresolved_attempts().unwrap().is_empty());
+    let rec = j.attempt(&trade).unwrap().unwrap();
+    let charges = ledger(&sims).charges_for(&trade.to_string());
+    if rec.state == AttemptState::Approved {
+        assert_eq!(
+            rec.gateway_trade_no.as_deref(),
+            Some(charges[0].gateway_trade_no.as_str()),
+            "the journal books the gateway's one charge"
+        );
+    }
+    (crashed_state, charges.len(), rec.state)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jkopay_answered_but_not_journaled_is_cancelled_not_charged_twice() {
+    let (crashed, charges, after) = killed_after_the_answer(TOKEN, 260, |s| &s.jkopay.ledger).await;
+    assert_eq!(crashed, AttemptState::Sending);
+    // JKoPay's rule for a result the till does not know: Cancel, same
+    // MerchantTradeNo. The charge it had taken is cancelled; none is added.
+    assert_eq!(after, AttemptState::Cancelled);
+    assert_eq!(charges, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mypay_killed_in_sending_is_settled_by_querydirect_with_one_charge() {
+    let (crashed, charges, after) =
+        killed_after_the_answer("PI7E3A60BD8C8F23F7", 270, |s| &s.mypay.ledger).await;
+    assert_eq!(crashed, AttemptState::Sending);
+    // MyPay's rule: ask api/querydirect, never pay again. The payment
+    // stands, booked once.
+    assert_eq!(after, AttemptState::Approved);
+    assert_eq!(charges, 1);
 }

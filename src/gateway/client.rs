@@ -117,6 +117,19 @@ pub struct RefundRequest {
     pub payment: PaidRef,
     pub amount: Ntd,
     pub at: TaipeiTime,
+    /// The sale has an e-invoice: what the refund does to it (MyPay
+    /// `invoice_state` and `items`). `None` without one.
+    pub invoice: Option<RefundInvoiceInfo>,
+}
+
+/// A refund's e-invoice part, as a gateway that knows the invoice needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundInvoiceInfo {
+    /// Void (MyPay `invoice_state` 4) or allowance (6), by the period rule.
+    pub treatment: crate::einvoice::Treatment,
+    /// What is refunded, named as sold; empty for the whole payment (MyPay
+    /// then fills them in itself).
+    pub items: Vec<PayItem>,
 }
 
 /// What a Cancel achieved. Only `Cancelled` and `NothingToCancel` let the

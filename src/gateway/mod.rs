@@ -192,6 +192,10 @@ pub struct Approval {
     /// Paid, but something needs a person to look (MyPay 290, an amount that
     /// differs from what was asked). `None` when all is in order.
     pub review: Option<String>,
+    /// The e-invoice the gateway issued with this payment (MyPay's invoice
+    /// fields, as sent), or its state after a refund. `None` when the
+    /// answer carried none.
+    pub einvoice: Option<Box<crate::einvoice::mypay::MypayInvoiceFields>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -349,6 +353,7 @@ mod tests {
             paid_at: None,
             is_repeat: false,
             review: Some("amount differs".into()),
+            einvoice: None,
         });
         assert_eq!(o.action(), CashierAction::ReviewPayment);
         assert!(o.to_string().contains("amount differs"));

@@ -4,6 +4,23 @@
 //! so `api/querydirect`, `api/queryorder`, refunds (B500 over the paid
 //! amount) and the WeChat 280 → `api/wechatconfirmation` flow reflect what
 //! happened. Posts the notification form to the callback URL when set.
+//!
+//! # E-invoices
+//!
+//! A payment whose request says `issue_invoice_state: 1` (issue; what till
+//! sends when `[einvoice] issuer = "mypay"`) gets an e-invoice once paid:
+//! track `MY`, numbers counting up, seller BAN [`INVOICE_SELLER_BAN`], QR
+//! codes made with [`INVOICE_QR_KEY`], one line per request item. Like
+//! MyPay's, the `api/transaction` answer does not carry it (manual §7.3);
+//! `api/querydirect` rows, `api/queryorder` and the notification do.
+//! `api/refund` on such a payment follows the refund table: `invoice_state`
+//! 4 (void or void-and-reissue, the default when absent) or 6 (allowance);
+//! a void cannot cross invoice periods; `items` are required unless the
+//! whole payment is refunded at once, and their names must be the
+//! payment's (B500 otherwise). A full void sets the invoice to 4; a partial
+//! void voids it and issues a new one for what is left; an allowance sets
+//! 6 and lists it in `invoice_allowance`. The refund's `row_data` carries
+//! the invoice as it stands after the refund.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,18 +33,26 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::{CallbackBody, Charge, Fault, Killer, Ledger, Server, SimOptions, next_number};
+use crate::einvoice::qr::{self, Encoding};
+use crate::einvoice::{Invoice, InvoiceNumber, Period, RandomCode, code39_content};
 use crate::gateway::mypay::{
-    Cmd, Envelope, Mode, PaymentRecord, QueryDirectRequest, QueryOrderRequest, RefundRecord,
-    RefundRequest, TIME_FORMAT, TransactionRequest, WeChatConfirmRequest,
+    Allowance, Cmd, Envelope, InvoiceInfo, InvoiceRefundMode, Item, Mode, PaymentRecord,
+    QueryDirectRequest, QueryOrderRequest, RefundRecord, RefundRequest, TIME_FORMAT,
+    TransactionRequest, WeChatConfirmRequest,
 };
 use crate::money::Ntd;
 use crate::sale::GatewayId;
 use crate::secret::Secret;
-use crate::taipei;
+use crate::taipei::{self, TaipeiTime};
 
 /// WeChat amount 9281: `api/wechatconfirmation` answers 280 (not confirmed
 /// yet) until this call, which finds it confirmed.
 pub const WECHAT_CONFIRM_AFTER: u32 = 3;
+
+/// The seller BAN on the simulator's e-invoices (MyPay's sample store).
+pub const INVOICE_SELLER_BAN: &str = "28915188";
+/// The QR key the simulator's e-invoice codes are made with (NOTES.md §5 vector).
+pub const INVOICE_QR_KEY: &str = "05D4A324ABAF4A570E64E572221E438B";
 
 /// Test credentials (the example config's public sandbox values).
 pub const AGENT_UID: &str = "518169081001";
@@ -51,6 +76,12 @@ struct Order {
     /// Every refund done, as `api/queryorder` lists them in `refund_order`.
     refunds: Vec<RefundRecord>,
     finishtime: String,
+    /// The request's items (refund item names must be these).
+    items: Vec<Item>,
+    /// `issue_invoice_state` 1: issue the e-invoice once paid.
+    wants_invoice: bool,
+    /// The e-invoice issued for it, as it stands.
+    invoice: Option<InvoiceInfo>,
 }
 
 impl Order {
@@ -70,7 +101,20 @@ impl Order {
             currency: "TWD".into(),
             pfn: self.pfn.clone(),
             refund_order: self.refunds.clone(),
+            invoice: self.invoice.clone().unwrap_or_default(),
             ..PaymentRecord::default()
+        }
+    }
+
+    /// Issue the e-invoice if the request asked for one and it is paid.
+    fn issue_invoice_if_asked(&mut self) {
+        if self.wants_invoice && self.paid() && self.invoice.is_none() {
+            let lines: Vec<(String, u32, Ntd)> = self
+                .items
+                .iter()
+                .map(|i| (i.name.clone(), i.amount, i.cost))
+                .collect();
+            self.invoice = issue_invoice(&lines, taipei::now());
         }
     }
 
@@ -254,7 +298,7 @@ impl Sim {
             9280..=9283 => "280",
             _ => "250",
         };
-        let o = Order {
+        let mut o = Order {
             uid: next_number("MP"),
             key: format!("{:032x}", rand::random::<u128>()),
             order_id: req.order_id.clone(),
@@ -271,7 +315,11 @@ impl Sim {
             refunded: Ntd::ZERO,
             refunds: Vec::new(),
             finishtime: now_text(),
+            items: req.items.clone(),
+            wants_invoice: req.invoice.issue_invoice_state == Some(1),
+            invoice: None,
         };
+        o.issue_invoice_if_asked();
         if o.paid() {
             self.ledger.charge(Charge {
                 gateway: GatewayId::MyPay,
@@ -315,6 +363,7 @@ impl Sim {
         if o.prc == "280" && confirmed {
             o.prc = "250".into();
             o.finishtime = now_text();
+            o.issue_invoice_if_asked();
             self.ledger.charge(Charge {
                 gateway: GatewayId::MyPay,
                 trade_no: o.order_id.clone(),
@@ -381,12 +430,25 @@ impl Sim {
             if req.cost > left {
                 return code("B500", "退款金額超過可退金額 / refund exceeds what is left");
             }
+            if let Some(inv) = &o.invoice
+                && let Err(why) = check_invoice_refund(o, inv, &req, taipei::now())
+            {
+                return code("B500", why);
+            }
+            let full = o.refunded == Ntd::ZERO && req.cost == o.cost;
             o.refunded = Ntd::new(o.refunded.dollars() + req.cost.dollars());
             let refunded = o.refunded;
             self.ledger.update(&o.order_id, |c| c.refunded = refunded);
+            let refund_uid = next_number("MR");
+            let left = Ntd::new(o.cost.dollars() - o.refunded.dollars());
+            let invoice_after = o
+                .invoice
+                .take()
+                .map(|inv| invoice_after_refund(inv, &req, full, left, &refund_uid, &o.items));
+            o.invoice = invoice_after;
             let row = RefundRecord {
                 uid: o.uid.clone(),
-                refund_uid: next_number("MR"),
+                refund_uid,
                 key: o.key.clone(),
                 prc: "230".into(),
                 finishtime: now_text(),
@@ -394,6 +456,7 @@ impl Sim {
                 cost: Some(req.cost),
                 pfn: o.pfn.clone(),
                 refund_type: "1".into(),
+                invoice: o.invoice.clone().unwrap_or_default(),
                 ..RefundRecord::default()
             };
             o.refunds.push(row.clone());
@@ -422,6 +485,9 @@ impl Sim {
             refunded: Ntd::ZERO,
             refunds: Vec::new(),
             finishtime: String::new(),
+            items: req.items.clone(),
+            wants_invoice: req.invoice.issue_invoice_state == Some(1),
+            invoice: None,
         };
         let fault = Fault::for_amount(req.cost);
         if fault == Some(Fault::ServerError) {
@@ -530,5 +596,219 @@ async fn paypage_abandon(
         }
         Some(_) => (StatusCode::CONFLICT, "訂單已結束 / the order is over").into_response(),
         None => (StatusCode::NOT_FOUND, "查無訂單 / no such order").into_response(),
+    }
+}
+
+/// An e-invoice for `lines` (name, quantity, unit price) issued `at`, as
+/// MyPay's query answers carry it. `None` when the lines make no invoice.
+fn issue_invoice(lines: &[(String, u32, Ntd)], at: TaipeiTime) -> Option<InvoiceInfo> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(10_000_001);
+    let items = lines
+        .iter()
+        .map(|(name, qty, price)| crate::einvoice::Item::new(name, *qty, *price))
+        .collect::<Result<Vec<_>, _>>()
+        .ok()?;
+    let n = NEXT.fetch_add(1, Ordering::Relaxed) % 100_000_000;
+    let number = InvoiceNumber::from_parts("MY", &format!("{n:08}")).ok()?;
+    let random = RandomCode::from_number(rand::random::<u16>() % 10_000).ok()?;
+    let inv = Invoice::new(number, random, at, INVOICE_SELLER_BAN, None, items).ok()?;
+    let codes = qr::contents(&inv, &Secret::new(INVOICE_QR_KEY), Encoding::Utf8).ok()?;
+    let detail: Vec<Value> = inv
+        .items()
+        .iter()
+        .map(|i| {
+            json!({"Description": i.name, "Quantity": i.qty.to_string(),
+                   "UnitPrice": i.unit_price.dollars().to_string(),
+                   "Amount": i.amount.dollars().to_string()})
+        })
+        .collect();
+    Some(InvoiceInfo {
+        invoice_state: Some(2),
+        invoice_date: at.format(TIME_FORMAT).to_string(),
+        invoice_wordtrack: inv.number().track().to_string(),
+        invoice_number: inv.number().digits().to_string(),
+        invoice_rand_code: inv.random_code().as_str().to_string(),
+        invoice_seller_ban: INVOICE_SELLER_BAN.into(),
+        invoice_left_qrcode: codes.left,
+        invoice_middle_barcode: code39_content(&inv),
+        invoice_right_qrcode: codes.right,
+        invoice_title_type: Some(1),
+        invoice_title: "MyPay 模擬商店 Simulator".into(),
+        invoice_print_type: Some(0),
+        invoice_print_device: Some(0),
+        invoice_amount: Some(inv.total()),
+        // A consumer invoice: MyPay states sales = total, tax 0 (its sample).
+        invoice_sales_amount: Some(inv.total()),
+        invoice_tax_amount: Some(Ntd::ZERO),
+        invoice_order_detail: Value::Array(detail).to_string(),
+        invoice_ratetype: Some(1),
+        invoice_input_type: Some(3),
+        ..InvoiceInfo::default()
+    })
+}
+
+/// The invoice rules of `api/refund` (交易退款 fields): see the module docs.
+fn check_invoice_refund(
+    o: &Order,
+    inv: &InvoiceInfo,
+    req: &RefundRequest,
+    today: TaipeiTime,
+) -> Result<(), &'static str> {
+    if !matches!(inv.invoice_state, Some(2) | Some(6)) {
+        return Ok(());
+    }
+    let mode = req.invoice_state.unwrap_or(InvoiceRefundMode::Void);
+    let full = o.refunded == Ntd::ZERO && req.cost == o.cost;
+    if req.items.is_empty() && !full {
+        return Err(
+            "有電子發票時須帶退款項目 items / items are required when there is an e-invoice",
+        );
+    }
+    if req
+        .items
+        .iter()
+        .any(|i| !o.items.iter().any(|x| x.name == i.name))
+    {
+        return Err("退款項目名稱須與交易時相同 / refund item names must be the payment's");
+    }
+    if mode == InvoiceRefundMode::Void {
+        if inv.invoice_state == Some(6) {
+            return Err("發票已折讓,不可作廢 / the invoice has an allowance: it cannot be voided");
+        }
+        let issued = chrono::NaiveDate::parse_from_str(
+            inv.invoice_date.get(..8).unwrap_or_default(),
+            "%Y%m%d",
+        )
+        .ok()
+        .and_then(|d| Period::of(d).ok());
+        if issued != Period::of(today.date_naive()).ok() {
+            return Err("跨發票月份無法作廢 / a void cannot cross invoice periods");
+        }
+    }
+    Ok(())
+}
+
+/// The invoice once a refund is done (see the module docs).
+fn invoice_after_refund(
+    mut inv: InvoiceInfo,
+    req: &RefundRequest,
+    full: bool,
+    left: Ntd,
+    refund_uid: &str,
+    items: &[Item],
+) -> InvoiceInfo {
+    if !matches!(inv.invoice_state, Some(2) | Some(6)) {
+        return inv;
+    }
+    match req.invoice_state.unwrap_or(InvoiceRefundMode::Void) {
+        InvoiceRefundMode::Void if full || !left.is_positive() => {
+            inv.invoice_state = Some(4);
+            inv
+        }
+        InvoiceRefundMode::Void => {
+            // 作廢重開: a new invoice for what is left, one line.
+            let name = items.first().map(|i| i.name.clone()).unwrap_or_default();
+            issue_invoice(&[(name, 1, left)], taipei::now()).unwrap_or_else(|| {
+                inv.invoice_state = Some(4);
+                inv
+            })
+        }
+        InvoiceRefundMode::Allowance => {
+            inv.invoice_state = Some(6);
+            inv.invoice_allowance.push(Allowance {
+                uid: refund_uid.to_string(),
+                amount: Some(req.cost),
+                order_detail: serde_json::to_string(&req.items).unwrap_or_default(),
+            });
+            inv
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(invoice: InvoiceInfo) -> Order {
+        let items = vec![Item {
+            id: "1".into(),
+            name: "拿鐵".into(),
+            cost: Ntd::new(100),
+            amount: 2,
+            total: Ntd::new(200),
+        }];
+        Order {
+            uid: "MP1".into(),
+            key: "k".into(),
+            order_id: "o".into(),
+            user_id: "u".into(),
+            cost: Ntd::new(200),
+            pfn: "PIOFF".into(),
+            prc: "250".into(),
+            wechat_trade_no: String::new(),
+            confirm_polls: 0,
+            refunded: Ntd::ZERO,
+            refunds: Vec::new(),
+            finishtime: String::new(),
+            items,
+            wants_invoice: true,
+            invoice: Some(invoice),
+        }
+    }
+
+    fn refund(cost: i64, mode: Option<InvoiceRefundMode>, items: Vec<Item>) -> RefundRequest {
+        RefundRequest {
+            store_uid: STORE_UID.into(),
+            uid: "MP1".into(),
+            key: "k".into(),
+            cost: Ntd::new(cost),
+            invoice_state: mode,
+            items,
+            voucher_paid: Vec::new(),
+        }
+    }
+
+    fn at(y: i32, m: u32, d: u32) -> TaipeiTime {
+        taipei::from_wall_clock(
+            chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .and_hms_opt(12, 0, 0)
+                .unwrap(),
+        )
+    }
+
+    #[test]
+    fn the_simulated_invoice_passes_mypay_field_checks() {
+        let inv = issue_invoice(&[("拿鐵".into(), 2, Ntd::new(100))], at(2025, 3, 10)).unwrap();
+        let fields = inv.fields().unwrap();
+        let checked = crate::einvoice::mypay::MypayInvoice::from_fields(&fields).unwrap();
+        assert_eq!(checked.total, Ntd::new(200));
+        assert_eq!(checked.seller_ban, INVOICE_SELLER_BAN);
+    }
+
+    #[test]
+    fn refund_invoice_rules() {
+        let inv = issue_invoice(&[("拿鐵".into(), 2, Ntd::new(100))], at(2025, 3, 10)).unwrap();
+        let o = order(inv.clone());
+        let same = at(2025, 4, 30);
+        let later = at(2025, 5, 1);
+        // Whole payment, no items: MyPay fills them in; void is the default.
+        assert!(check_invoice_refund(&o, &inv, &refund(200, None, vec![]), same).is_ok());
+        // A void cannot cross periods, whether asked for or by default.
+        assert!(check_invoice_refund(&o, &inv, &refund(200, None, vec![]), later).is_err());
+        let allowance = Some(InvoiceRefundMode::Allowance);
+        assert!(check_invoice_refund(&o, &inv, &refund(200, allowance, vec![]), later).is_ok());
+        // Part of it: items required, named as sold.
+        assert!(check_invoice_refund(&o, &inv, &refund(100, allowance, vec![]), same).is_err());
+        let mut item = o.items[0].clone();
+        item.amount = 1;
+        item.total = Ntd::new(100);
+        assert!(
+            check_invoice_refund(&o, &inv, &refund(100, allowance, vec![item.clone()]), same)
+                .is_ok()
+        );
+        item.name = "別的".into();
+        assert!(check_invoice_refund(&o, &inv, &refund(100, allowance, vec![item]), same).is_err());
     }
 }

@@ -483,3 +483,6 @@ pub use payment::paypage::{PAYPAGE_MINUTES, PayPageOrder};
 pub use refund::{
     InvoicePreview, RefundMoney, RefundOutcome, RefundPreview, RefundVia, TenderLeft,
 };
+
+mod mypay_invoice;
+pub use mypay_invoice::MypayInvoiceLookupError;

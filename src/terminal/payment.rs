@@ -193,6 +193,9 @@ pub struct Payments {
     paypage: Option<Arc<dyn crate::gateway::client::PayPageGateway>>,
     policy: ResolvePolicy,
     events: Option<UnboundedSender<PayEvent>>,
+    /// The configuration e-invoice changes are made with when `recover` or
+    /// `query` settles a refund in doubt (see [`Payments::with_invoicing`]).
+    invoicing: Option<Arc<Config>>,
 }
 
 impl std::fmt::Debug for Payments {
@@ -218,13 +221,15 @@ impl Payments {
 
     /// A client for every gateway the configuration has a section for.
     pub fn from_config(cfg: &Config) -> Result<Payments, NotSent> {
-        let mut p = Payments::new();
+        let mut p = Payments::new().with_invoicing(cfg);
         let g = &cfg.gateways;
         if let Some(c) = &g.jkopay {
             p = p.with_gateway(Arc::new(JkoClient::from_config(c)?));
         }
         if let Some(c) = &g.mypay {
-            p = p.with_gateway(Arc::new(MyPayClient::from_config(c)?));
+            let mypay = MyPayClient::from_config(c)?
+                .issuing_invoices(cfg.einvoice.issuer == crate::config::InvoiceIssuer::Mypay);
+            p = p.with_gateway(Arc::new(mypay));
         }
         if let Some(c) = &g.ecpay {
             let return_url = if !c.return_url.is_empty() {
@@ -253,6 +258,15 @@ impl Payments {
         self
     }
 
+    /// Make the e-invoice void/allowance of a refund that `recover` or
+    /// `query` settles later, with this configuration (its Turnkey folder,
+    /// its issuer). [`Payments::from_config`] sets it; without it such a
+    /// refund's invoice is left for [`Terminal::refund_sale`]'s caller.
+    pub fn with_invoicing(mut self, cfg: &Config) -> Payments {
+        self.invoicing = Some(Arc::new(cfg.clone()));
+        self
+    }
+
     pub fn with_policy(mut self, policy: ResolvePolicy) -> Payments {
         self.policy = policy;
         self
@@ -266,6 +280,10 @@ impl Payments {
 
     pub fn policy(&self) -> &ResolvePolicy {
         &self.policy
+    }
+
+    pub(super) fn invoicing(&self) -> Option<&Arc<Config>> {
+        self.invoicing.as_ref()
     }
 
     pub fn gateway(&self, id: GatewayId) -> Result<Arc<dyn Gateway>, PayError> {
@@ -624,8 +642,41 @@ fn approval_detail(a: &Approval) -> Detail {
     if let Some(t) = a.paid_at {
         d = d.with("paid_at", stamp(t));
     }
+    if let Some(fields) = &a.einvoice {
+        // Journaled with the approval, in the same commit (see mypay_invoice.rs).
+        d = d.with(
+            super::mypay_invoice::DETAIL_KEY,
+            serde_json::to_value(fields).unwrap_or_default(),
+        );
+    }
     d
 }
+
+/// Test hook (debug builds only, never in a release binary): with
+/// `TILL_TEST_HOLD_AFTER_ANSWER=1` set, `till pay` stops between the
+/// gateway's answer and the journal write, says so on stderr
+/// ([`CRASH_HOOK_MARK`]) and waits to be killed. The crash tests
+/// (`tests/pay_crash.rs`) SIGKILL it there: the stage "answered but not
+/// journaled" cannot be reached from outside the process without a sleep.
+#[cfg(debug_assertions)]
+fn crash_test_hook(trade: &TradeNo) {
+    if std::env::var_os("TILL_TEST_HOLD_AFTER_ANSWER").is_some() {
+        use std::io::Write;
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{CRASH_HOOK_MARK} {trade}");
+        let _ = err.flush();
+        drop(err);
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn crash_test_hook(_trade: &TradeNo) {}
+
+/// The stderr line [`crash_test_hook`] writes once the answer is in.
+pub const CRASH_HOOK_MARK: &str = "till-test-hook: answered, not journaled";
 
 /// Where an attempt in doubt can go next, for the notice that settles it.
 fn in_doubt(state: AttemptState) -> bool {
@@ -692,6 +743,10 @@ impl Terminal {
         if let PayWith::PayLater { pay_type, .. } = &route.with {
             sending = sending.with("pay_type", pay_type.as_str());
         }
+        if route.gateway == GatewayId::MyPay && !items.is_empty() {
+            // A refund with an e-invoice must name the items as sold.
+            sending = sending.with(super::refund::SENT_ITEMS, super::refund::items_json(&items));
+        }
         let req = PayRequest {
             trade_no: trade.clone(),
             amount,
@@ -709,6 +764,7 @@ impl Terminal {
         });
         tracing::info!(trade = %trade, gateway = route.gateway.as_str(), %amount, "payment sent");
         let answer = payments.timed(route.gateway, &trade, gw.pay(&req)).await;
+        crash_test_hook(&trade);
         self.settle_payment(payments, gw.as_ref(), &req, answer)
             .await
     }
@@ -1231,21 +1287,22 @@ impl Terminal {
             .journal
             .begin_refund(sale, request, Some(gateway), paid.method)?;
         let at = self.now();
-        self.journal.transition(
-            &trade,
-            AttemptState::Sending,
-            Detail::new()
-                .with("at", stamp(at))
-                .with("reason", reason)
-                .with("manager", manager.name.clone())
-                .with("payment", paid.trade_no.to_string()),
-        )?;
+        let invoice = self.gateway_refund_invoice(paid, plan.amount, &plan.lines)?;
+        let sending = Detail::new()
+            .with("at", stamp(at))
+            .with("reason", reason)
+            .with("manager", manager.name.clone())
+            .with("payment", paid.trade_no.to_string());
+        let sending = self.with_invoice_due(sale, sending, invoice.as_ref())?;
+        self.journal
+            .transition(&trade, AttemptState::Sending, sending)?;
         payments.emit(PayEvent::Sending {
             gateway,
             trade_no: trade.to_string(),
             since: stamp(at),
         });
-        let req = refund_request(paid, trade.clone(), plan.amount, at);
+        let mut req = refund_request(paid, trade.clone(), plan.amount, at);
+        req.invoice = invoice;
         let answer = payments.timed(gateway, &trade, gw.refund(&req)).await;
         self.settle_refund(&trade, answer)?;
         self.result_of(payments, &trade, gateway)
@@ -1324,7 +1381,8 @@ impl Terminal {
                 }
             }
             (GatewayId::MyPay | GatewayId::Goodbuy, Some(paid)) => {
-                let req = refund_request(paid, trade.clone(), rec.amount, request_time(rec));
+                let mut req = refund_request(paid, trade.clone(), rec.amount, request_time(rec));
+                req.invoice = self.gateway_refund_invoice(paid, rec.amount, &rec.refund_lines)?;
                 let before = detail
                     .refunds
                     .iter()
@@ -1375,6 +1433,7 @@ impl Terminal {
             }
             _ => {}
         }
+        self.refund_settled(payments, trade);
         self.result_of(payments, trade, gw.id())
     }
 
@@ -1443,6 +1502,7 @@ fn refund_request(
         },
         amount,
         at,
+        invoice: None,
     }
 }
 

@@ -22,12 +22,15 @@ use super::{InvoiceRefund, RefundInvoice, Terminal};
 use crate::config::{Config, InvoiceIssuer};
 use crate::einvoice::buyer::BuyerChoice;
 use crate::einvoice::{CrossPeriodVoid, Treatment, refund_treatment};
+use crate::gateway::client::{PayItem, RefundInvoiceInfo};
 use crate::gateway::goodbuy;
 use crate::journal::{
     AttemptRecord, AttemptState, Detail, InvoiceStatus, JournalError, Role, SaleDetail, User, stamp,
 };
 use crate::money::Ntd;
-use crate::sale::{GatewayId, PayMethod, RefundPlan, RefundRequest, Refundable, SaleNo};
+use crate::sale::{
+    AttemptKind, GatewayId, PayMethod, RefundPlan, RefundRequest, Refundable, SaleNo, TradeNo,
+};
 
 /// How the money went back.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -483,22 +486,18 @@ impl Terminal {
             invoice: None,
             invoice_error: None,
         };
-        if !outcome.money.is_back() || cfg.einvoice.issuer == InvoiceIssuer::Mypay {
-            // Not back: nothing to change yet. MyPay-issued: MyPay changes
-            // its own invoice from the refund's invoice_state.
+        if !outcome.money.is_back() {
+            // Not back: nothing to change yet (`recover` / `query` makes
+            // the change once they settle it: see `refund_settled`).
             return Ok(outcome);
         }
-        if self.live_invoice(sale)?.is_none() {
-            return Ok(outcome);
-        }
-        let change = InvoiceRefund {
-            amount: plan.amount,
-            lines: plan.lines.clone(),
-            reason: reason.to_string(),
-            policy: CrossPeriodVoid::default(),
-        };
-        match self.invoice_for_refund(cfg, sale, &change) {
-            Ok(inv) => outcome.invoice = Some(inv),
+        let trade: TradeNo = outcome
+            .money
+            .trade_no()
+            .parse()
+            .map_err(|_| PayError::NoSuchAttempt(outcome.money.trade_no().to_string()))?;
+        match self.apply_refund_invoice(cfg, &trade) {
+            Ok(inv) => outcome.invoice = inv,
             Err(e) => {
                 tracing::error!(sale = %sale, error = %e, "refund done but the e-invoice change failed");
                 outcome.invoice_error = Some(e.to_string());
@@ -506,6 +505,289 @@ impl Terminal {
         }
         Ok(outcome)
     }
+
+    /// The refund's e-invoice part for the gateway (MyPay only: the others
+    /// know nothing of our invoices): void or allowance by the period rule
+    /// (MyPay: "跨發票月份無法作廢", [`CrossPeriodVoid::Never`]), and the
+    /// refunded items named as sold (none for the whole payment). `None`
+    /// when the sale has no live e-invoice, terminal- or MyPay-issued.
+    pub(super) fn gateway_refund_invoice(
+        &self,
+        paid: &AttemptRecord,
+        amount: Ntd,
+        lines: &[(usize, u32)],
+    ) -> Result<Option<RefundInvoiceInfo>, PayError> {
+        if paid.gateway != Some(GatewayId::MyPay) {
+            return Ok(None);
+        }
+        let sale = paid.trade_no.sale();
+        let detail = self.refund_detail(sale)?;
+        let today = self.now().date_naive();
+        let refunded_before = detail
+            .refunds
+            .iter()
+            .filter(|r| r.state == AttemptState::Approved)
+            .filter(|r| {
+                refunded_payment(r, &detail.payments).map(|p| &p.trade_no) == Some(&paid.trade_no)
+            })
+            .fold(Ntd::ZERO, |acc, r| acc.checked_add(r.amount).unwrap_or(acc));
+        let whole = refunded_before == Ntd::ZERO && amount == paid.amount;
+        let (issued_on, full) = if let Some((inv, status)) = self.live_invoice(sale)? {
+            (
+                inv.issued_on(),
+                amount == inv.total() && status == InvoiceStatus::Issued,
+            )
+        } else if let Ok(Some(inv)) = self.mypay_invoice(sale) {
+            (inv.issued_on, whole && inv.state == 2)
+        } else {
+            return Ok(None);
+        };
+        let treatment = if full {
+            refund_treatment(issued_on, today, CrossPeriodVoid::Never)
+                .map_err(super::InvoicingError::from)?
+        } else {
+            Treatment::Allowance
+        };
+        let items = if whole {
+            Vec::new()
+        } else {
+            refund_items(&detail, paid, amount, lines)
+        };
+        Ok(Some(RefundInvoiceInfo { treatment, items }))
+    }
+
+    /// The Sending detail of a refund, noting what it will do to the
+    /// sale's invoice: the gateway's part (MyPay `invoice_state`) and
+    /// whether this till must void / allowance its own invoice once the
+    /// money is back ([`INVOICE_DUE`]).
+    pub(super) fn with_invoice_due(
+        &self,
+        sale: &SaleNo,
+        d: Detail,
+        gateway: Option<&RefundInvoiceInfo>,
+    ) -> Result<Detail, PayError> {
+        let mut d = d;
+        if let Some(g) = gateway {
+            d = d.with(
+                "invoice_state",
+                match g.treatment {
+                    Treatment::Void => "4",
+                    Treatment::Allowance => "6",
+                },
+            );
+        }
+        if self.live_invoice(sale)?.is_some() {
+            d = d.with(INVOICE_DUE, true);
+        }
+        Ok(d)
+    }
+
+    /// A refund in doubt that `recover` / `query` just settled: once it is
+    /// approved, make its e-invoice change (when [`Payments`] knows the
+    /// configuration). A failure is logged, not returned: the money is
+    /// back either way and a person finishes the invoice by hand.
+    pub(super) fn refund_settled(&mut self, payments: &Payments, trade: &TradeNo) {
+        let Some(cfg) = payments.invoicing() else {
+            return;
+        };
+        let cfg = cfg.clone();
+        match self.apply_refund_invoice(&cfg, trade) {
+            Ok(Some(inv)) => {
+                tracing::info!(trade = %trade, number = %inv.number, treatment = ?inv.treatment, "refund settled: e-invoice changed")
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(trade = %trade, error = %e, "refund settled but the e-invoice change failed: do it by hand (till einvoice)")
+            }
+        }
+    }
+
+    /// Make the e-invoice void / allowance of refund `trade`, whose money
+    /// is back, exactly once. The change made is marked with the refund's
+    /// number ([`CHANGE_REFUND_KEY`], journaled and audited); a refund whose
+    /// change exists already gets `None`. Nothing for a refund not approved,
+    /// a sale without a live invoice, or an invoice MyPay issued (MyPay
+    /// changes it from the refund's `invoice_state`).
+    pub fn apply_refund_invoice(
+        &mut self,
+        cfg: &Config,
+        trade: &TradeNo,
+    ) -> Result<Option<RefundInvoice>, PayError> {
+        let rec = self
+            .journal
+            .attempt(trade)?
+            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        if rec.kind != AttemptKind::Refund
+            || rec.state != AttemptState::Approved
+            || cfg.einvoice.issuer == InvoiceIssuer::Mypay
+        {
+            return Ok(None);
+        }
+        let sale = trade.sale();
+        if self.refund_invoice_made(&rec)? {
+            return Ok(None);
+        }
+        if self.live_invoice(sale)?.is_none() {
+            return Ok(None);
+        }
+        let change = InvoiceRefund {
+            amount: rec.amount,
+            lines: rec.refund_lines.clone(),
+            reason: refund_reason(&rec),
+            policy: CrossPeriodVoid::default(),
+        };
+        let inv = self.invoice_for_refund(cfg, sale, &change)?;
+        // The change just made is the invoice's newest.
+        if let Some(c) = self.journal.invoice_changes(inv.number.as_str())?.last() {
+            self.journal.set_invoice_change_data(
+                c.id,
+                CHANGE_REFUND_KEY,
+                &serde_json::json!(trade.to_string()),
+            )?;
+        }
+        Ok(Some(inv))
+    }
+
+    /// Whether the invoice change of refund `rec` was made already: a
+    /// change marked with its number, or (a crash between the change and
+    /// its mark) an unmarked one with its reason and amount made after the
+    /// refund was approved, which is then marked.
+    fn refund_invoice_made(&mut self, rec: &AttemptRecord) -> Result<bool, PayError> {
+        let detail = self.refund_detail(rec.trade_no.sale())?;
+        let trade = rec.trade_no.to_string();
+        let approved_at = rec
+            .events
+            .iter()
+            .rev()
+            .find(|e| e.to == AttemptState::Approved)
+            .map(|e| e.at.clone())
+            .unwrap_or_default();
+        let reason = refund_reason(rec);
+        for invoice in &detail.invoices {
+            for c in self.journal.invoice_changes(&invoice.number)? {
+                match c.data.get(CHANGE_REFUND_KEY).and_then(|v| v.as_str()) {
+                    Some(t) if t == trade => return Ok(true),
+                    Some(_) => {}
+                    None => {
+                        let amount = match c.kind.as_str() {
+                            "void" => c.data.get("refund").and_then(|v| v.as_i64()),
+                            _ => Some(c.amount.dollars()),
+                        };
+                        if c.reason == reason
+                            && amount == Some(rec.amount.dollars())
+                            && c.at >= approved_at
+                        {
+                            self.journal.set_invoice_change_data(
+                                c.id,
+                                CHANGE_REFUND_KEY,
+                                &serde_json::json!(trade),
+                            )?;
+                            return Ok(true);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// Journal key on a refund's `Sending`: the sale had a live invoice from
+/// this till's rolls, to void / allowance once the money is back.
+pub(super) const INVOICE_DUE: &str = "invoice_due";
+/// Key on an invoice change (void / allowance): the refund it was made for.
+pub const CHANGE_REFUND_KEY: &str = "refund_trade";
+/// Journal key on a MyPay payment's `Sending`: the items sent, as
+/// `[name, qty, unit price]` (a refund with an e-invoice must name them).
+pub(super) const SENT_ITEMS: &str = "items";
+
+/// The items of a payment as journaled under [`SENT_ITEMS`].
+pub(super) fn items_json(items: &[PayItem]) -> serde_json::Value {
+    items
+        .iter()
+        .map(|i| serde_json::json!([i.name, i.qty, i.unit_price.dollars()]))
+        .collect()
+}
+
+/// The items a payment sent ([`SENT_ITEMS`]); empty when it sent none
+/// (the MyPay client then sent one line, 商品, for the whole amount).
+pub(super) fn sent_items(paid: &AttemptRecord) -> Vec<PayItem> {
+    let Some(list) = paid
+        .events
+        .iter()
+        .find_map(|e| detail_field(&e.detail, SENT_ITEMS).and_then(|v| v.as_array()))
+    else {
+        return Vec::new();
+    };
+    list.iter()
+        .enumerate()
+        .filter_map(|(n, v)| {
+            Some(PayItem {
+                id: (n + 1).to_string(),
+                name: v.get(0)?.as_str()?.to_string(),
+                qty: u32::try_from(v.get(1)?.as_u64()?).ok()?,
+                unit_price: Ntd::new(v.get(2)?.as_i64()?),
+            })
+        })
+        .collect()
+}
+
+/// What a partial refund names for MyPay: the refunded sale lines when they
+/// were sent under those names and add up to the amount (no discount in
+/// the way), else one line under the first name sent.
+fn refund_items(
+    detail: &SaleDetail,
+    paid: &AttemptRecord,
+    amount: Ntd,
+    lines: &[(usize, u32)],
+) -> Vec<PayItem> {
+    let sent = sent_items(paid);
+    let names: Vec<&str> = if sent.is_empty() {
+        vec![crate::gateway::mypay::client::WHOLE_AMOUNT_ITEM]
+    } else {
+        sent.iter().map(|i| i.name.as_str()).collect()
+    };
+    let picked: Vec<PayItem> = lines
+        .iter()
+        .filter_map(|&(i, qty)| {
+            detail.lines.get(i).map(|l| PayItem {
+                id: l.id.clone(),
+                name: l.name.clone(),
+                unit_price: l.unit_price,
+                qty,
+            })
+        })
+        .collect();
+    let sum = Ntd::checked_sum(picked.iter().map(|i| {
+        i.unit_price
+            .checked_mul(i64::from(i.qty))
+            .unwrap_or(Ntd::ZERO)
+    }))
+    .ok();
+    if !picked.is_empty()
+        && sum == Some(amount)
+        && picked.iter().all(|i| names.contains(&i.name.as_str()))
+    {
+        return picked;
+    }
+    vec![PayItem {
+        id: sent
+            .first()
+            .map(|i| i.id.clone())
+            .unwrap_or_else(|| "1".into()),
+        name: names[0].to_string(),
+        unit_price: amount,
+        qty: 1,
+    }]
+}
+
+/// The reason journaled with a refund's `Sending` (or the drawer's `Approved`).
+fn refund_reason(rec: &AttemptRecord) -> String {
+    rec.events
+        .iter()
+        .find_map(|e| detail_field(&e.detail, "reason").and_then(|v| v.as_str()))
+        .unwrap_or("退款 refund")
+        .to_string()
 }
 
 /// goodbuy refunds carry no amount: the whole order or nothing.

@@ -506,6 +506,7 @@ fn approved(order: &OrderInfo, asked: Ntd) -> Outcome {
         paid_at: parse_date(&order.payment_date),
         is_repeat: false,
         review,
+        einvoice: None,
     })
 }
 

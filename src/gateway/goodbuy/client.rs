@@ -169,6 +169,7 @@ impl GoodbuyClient {
                 paid_at: super::parse_date(&data.date),
                 is_repeat: false,
                 review: (data.status == "refunded").then(|| "已退訂 / refunded since".to_string()),
+                einvoice: None,
             }),
             "unpaid" => Outcome::Pending(PendingInfo {
                 code: "200".into(),
@@ -210,6 +211,7 @@ impl GoodbuyClient {
                 paid_at: Some(self.clock.now()),
                 is_repeat: false,
                 review: None,
+                einvoice: None,
             }),
             Err(d) => Outcome::Declined(d),
         })

@@ -443,6 +443,7 @@ impl Callback {
             paid_at: parse_date(&self.date),
             is_repeat: false,
             review,
+            einvoice: None,
         })
     }
 }

@@ -621,6 +621,7 @@ impl Response {
             paid_at: parse_trade_time(time),
             is_repeat: self.is_rep,
             review: (!review.is_empty()).then(|| review.join("; ")),
+            einvoice: None,
         })
     }
 

@@ -34,6 +34,9 @@ pub struct MyPayClient {
     pos_id: String,
     http: Http,
     clock: Clock,
+    /// MyPay issues the e-invoice (`[einvoice] issuer = "mypay"`): ask for
+    /// it (`issue_invoice_state` 1) and fetch its fields once paid.
+    issue_invoices: bool,
 }
 
 /// A call that reached MyPay: its typed answer, or an Unknown to return as is.
@@ -48,7 +51,38 @@ impl MyPayClient {
             pos_id: "1".into(),
             http: Http::new(NAME, timeout)?,
             clock: Clock::system(),
+            issue_invoices: false,
         })
+    }
+
+    /// Have MyPay issue the e-invoice of every payment (see
+    /// [`MyPayClient::issued_invoice`]).
+    pub fn issuing_invoices(mut self, on: bool) -> MyPayClient {
+        self.issue_invoices = on;
+        self
+    }
+
+    /// `api/transaction` answers carry no invoice fields (manual §7.3), but
+    /// `api/querydirect` rows do (§8): once a payment is approved, ask for
+    /// its row and put the invoice on the approval. Best effort: a failed
+    /// query leaves the approval as it was (the payment stands either way).
+    async fn issued_invoice(&self, req: &PayRequest, outcome: Outcome) -> Outcome {
+        let Outcome::Approved(a) = &outcome else {
+            return outcome;
+        };
+        if !self.issue_invoices || a.einvoice.is_some() {
+            return outcome;
+        }
+        match self.query_direct(&req.trade_no, req.amount).await {
+            Ok(Ok(found)) => match found.rows.iter().find(|r| r.uid == a.gateway_trade_no) {
+                Some(row) => row.invoice.attach(outcome),
+                None => outcome,
+            },
+            _ => {
+                tracing::warn!(trade = %req.trade_no, "MyPay invoice fields not fetched; query the sale later");
+                outcome
+            }
+        }
     }
 
     /// From the `[gateways.mypay]` section, with its `timeout_secs`.
@@ -209,6 +243,38 @@ impl MyPayClient {
         )
     }
 
+    /// `api/refund` for a generic refund: with an e-invoice, its
+    /// `invoice_state` (void 4 / allowance 6, as the till decided) and the
+    /// refunded `items` (none for the whole payment: MyPay fills them in).
+    pub fn refund_request(
+        &self,
+        uid: &str,
+        key: &str,
+        req: &GenericRefund,
+    ) -> Result<RefundRequest, NotSent> {
+        let Some(inv) = &req.invoice else {
+            return Ok(RefundRequest::new(
+                &self.cfg,
+                uid,
+                key,
+                req.amount,
+                Vec::new(),
+                false,
+            )?);
+        };
+        let lines = if inv.items.is_empty() {
+            Vec::new()
+        } else {
+            items(&inv.items, req.amount)
+        };
+        let mut r = RefundRequest::new(&self.cfg, uid, key, req.amount, lines, true)?;
+        r.invoice_state = Some(match inv.treatment {
+            crate::einvoice::Treatment::Void => super::InvoiceRefundMode::Void,
+            crate::einvoice::Treatment::Allowance => super::InvoiceRefundMode::Allowance,
+        });
+        Ok(r)
+    }
+
     pub fn transaction_request(&self, req: &PayRequest) -> Result<TransactionRequest, NotSent> {
         let PayWith::WalletCode { wallet, code } = &req.with else {
             return Err(NotSent::Unsupported {
@@ -216,7 +282,7 @@ impl MyPayClient {
                 what: "payment without a wallet code",
             });
         };
-        Ok(TransactionRequest::new(
+        let mut r = TransactionRequest::new(
             &self.cfg,
             WalletPaymentInput {
                 trade_no: &req.trade_no,
@@ -229,7 +295,12 @@ impl MyPayClient {
                 amount: req.amount,
                 at: req.at,
             },
-        )?)
+        )?;
+        if self.issue_invoices {
+            // 1: issue (the default 2 follows MyPay's store setting).
+            r.invoice.issue_invoice_state = Some(1);
+        }
+        Ok(r)
     }
 }
 
@@ -248,13 +319,16 @@ fn with_wechat_reference(
     }
 }
 
+/// The one line sent for the whole amount when the till passed no items.
+pub const WHOLE_AMOUNT_ITEM: &str = "商品";
+
 /// MyPay wants items adding up to the cost: one line for the whole amount
 /// when the till passed none.
 fn items(lines: &[PayItem], amount: Ntd) -> Vec<Item> {
     if lines.is_empty() {
         return vec![Item {
             id: "1".into(),
-            name: "商品".into(),
+            name: WHOLE_AMOUNT_ITEM.into(),
             cost: amount,
             amount: 1,
             total: amount,
@@ -285,10 +359,11 @@ impl Gateway for MyPayClient {
     /// [`MyPayClient::transaction`] + [`MyPayClient::wechat_confirm`].
     async fn pay(&self, req: &PayRequest) -> CallResult {
         let r = self.transaction_request(req)?;
-        Ok(match self.transaction(&r).await? {
+        let outcome = match self.transaction(&r).await? {
             Ok(resp) => with_wechat_reference(&resp, resp.outcome(req.amount), &self.cfg),
             Err(o) => o,
-        })
+        };
+        Ok(self.issued_invoice(req, outcome).await)
     }
 
     /// `api/wechatconfirmation` for a 280: the payment's `uid` and `key`
@@ -309,7 +384,8 @@ impl Gateway for MyPayClient {
             key: row.key.clone(),
             trade_no: reference.to_string(),
         };
-        self.wechat_confirm(&confirm, req.amount).await
+        let outcome = self.wechat_confirm(&confirm, req.amount).await?;
+        Ok(self.issued_invoice(req, outcome).await)
     }
 
     async fn query(&self, req: &PayRequest) -> CallResult {
@@ -340,7 +416,7 @@ impl Gateway for MyPayClient {
                 action: crate::gateway::CashierAction::CallSupport,
             }));
         };
-        let r = RefundRequest::new(&self.cfg, &row.uid, &row.key, req.amount, Vec::new(), false)?;
+        let r = self.refund_request(&row.uid, &row.key, req)?;
         self.refund_with(&r).await
     }
 
@@ -411,6 +487,8 @@ impl Gateway for MyPayClient {
             paid_at: None,
             is_repeat: false,
             review: None,
+            // The invoice as it stands after the refunds.
+            einvoice: rec.invoice.fields().map(Box::new),
         })))
     }
 }

@@ -549,9 +549,12 @@ impl RefundRequest {
         check_required("store_uid", &self.store_uid, 16)?;
         check_required("uid", &self.uid, 32)?;
         check_required("key", &self.key, 64)?;
-        if self.invoice_state.is_some() || !self.items.is_empty() {
+        if !self.items.is_empty() {
             check_items(&self.items, self.cost)
         } else if self.cost.is_positive() {
+            // With an e-invoice and no items MyPay fills them in for a
+            // refund of the whole payment (交易退款 `items`); a partial
+            // refund without them is MyPay's to refuse.
             Ok(())
         } else {
             Err(FieldError::Amount {
@@ -792,6 +795,31 @@ pub struct InvoiceDetail {
 }
 
 impl InvoiceInfo {
+    /// The invoice fields as MyPay sent them, when the answer carries an
+    /// invoice at all (a state other than 0 "none", or a number).
+    pub fn fields(&self) -> Option<crate::einvoice::mypay::MypayInvoiceFields> {
+        let none = matches!(self.invoice_state, None | Some(0)) && self.invoice_number.is_empty();
+        if none {
+            return None;
+        }
+        serde_json::to_value(self)
+            .and_then(serde_json::from_value)
+            .ok()
+    }
+
+    /// Put the invoice this answer carries on an approval.
+    pub fn attach(&self, outcome: Outcome) -> Outcome {
+        match outcome {
+            Outcome::Approved(mut a) => {
+                if a.einvoice.is_none() {
+                    a.einvoice = self.fields().map(Box::new);
+                }
+                Outcome::Approved(a)
+            }
+            other => other,
+        }
+    }
+
     pub fn details(&self) -> Result<Vec<InvoiceDetail>, CryptoError> {
         if self.invoice_order_detail.trim().is_empty() {
             return Ok(Vec::new());
@@ -987,14 +1015,15 @@ impl PaymentRecord {
 
     pub fn outcome(&self, asked: Ntd) -> Outcome {
         let amount = self.actual_cost.or(self.cost);
-        payment_outcome(
+        let o = payment_outcome(
             &self.prc,
             &self.retmsg,
             &self.uid,
             amount,
             asked,
             &self.finishtime,
-        )
+        );
+        self.invoice.attach(o)
     }
 }
 
@@ -1049,6 +1078,7 @@ fn payment_outcome(
         paid_at: parse_time(finishtime),
         is_repeat: false,
         review: (!review.is_empty()).then(|| review.join("; ")),
+        einvoice: None,
     })
 }
 
@@ -1223,6 +1253,8 @@ impl RefundResponse {
                     paid_at: parse_time(&row.finishtime),
                     is_repeat: false,
                     review,
+                    // The invoice after the refund (voided, or its allowance).
+                    einvoice: row.invoice.fields().map(Box::new),
                 })
             }
             Some(row) => match lookup(STATUS_CODES, &row.prc) {

@@ -1,0 +1,82 @@
+//! E-invoices MyPay issued for our sales (`[einvoice] issuer = "mypay"`).
+//!
+//! MyPay's invoice fields come with its answers (`api/querydirect`,
+//! `api/queryorder`, the notification, a refund's `row_data`). They are
+//! journaled verbatim with the attempt whose answer carried them, in the
+//! same commit as that attempt's `Approved` (so they are audited with it):
+//! no table of their own, and no number is taken from this till's rolls.
+//! A refund's answer carries the invoice's state after the refund (4 void,
+//! 6 allowance), so the newest fields journaled for a sale are the
+//! invoice as it stands.
+
+use crate::einvoice::mypay::{MypayInvoice, MypayInvoiceError, MypayInvoiceFields};
+use crate::journal::{AttemptState, JournalError};
+use crate::sale::{GatewayId, SaleNo};
+
+use super::Terminal;
+use super::payment::detail_field;
+
+/// Journal detail key of MyPay's invoice fields on an attempt event.
+pub(super) const DETAIL_KEY: &str = "mypay_invoice";
+
+/// Why the sale's MyPay invoice cannot be given.
+#[derive(Debug, thiserror::Error)]
+pub enum MypayInvoiceLookupError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("找不到交易 {0} / no sale {0}")]
+    NoSuchSale(String),
+    /// MyPay's fields disagree with each other: print nothing (a proof
+    /// whose codes name another invoice is worse than none).
+    #[error(transparent)]
+    Invalid(#[from] MypayInvoiceError),
+}
+
+impl Terminal {
+    /// MyPay's invoice fields for `sale`, as MyPay last sent them (after a
+    /// refund: the voided or allowanced invoice). `None` when no MyPay
+    /// answer about the sale carried an invoice.
+    pub fn mypay_invoice_fields(
+        &self,
+        sale: &SaleNo,
+    ) -> Result<Option<MypayInvoiceFields>, MypayInvoiceLookupError> {
+        let detail = self
+            .journal
+            .sale_detail(sale)?
+            .ok_or_else(|| MypayInvoiceLookupError::NoSuchSale(sale.to_string()))?;
+        let mut newest: Option<(&str, &serde_json::Value)> = None;
+        for a in detail
+            .payments
+            .iter()
+            .chain(detail.refunds.iter())
+            .filter(|a| a.gateway == Some(GatewayId::MyPay) && a.state == AttemptState::Approved)
+        {
+            for e in &a.events {
+                if let Some(v) = detail_field(&e.detail, DETAIL_KEY)
+                    && newest.is_none_or(|(at, _)| e.at.as_str() >= at)
+                {
+                    newest = Some((e.at.as_str(), v));
+                }
+            }
+        }
+        Ok(newest.and_then(|(_, v)| serde_json::from_value(v.clone()).ok()))
+    }
+
+    /// The e-invoice MyPay issued for `sale`, checked field by field and
+    /// ready to print verbatim ([`super::proof_from_mypay`]). `None` when
+    /// MyPay issued none (yet), or it was voided by a refund; an error when
+    /// MyPay's fields do not agree with each other.
+    pub fn mypay_invoice(
+        &self,
+        sale: &SaleNo,
+    ) -> Result<Option<MypayInvoice>, MypayInvoiceLookupError> {
+        let Some(fields) = self.mypay_invoice_fields(sale)? else {
+            return Ok(None);
+        };
+        match MypayInvoice::from_fields(&fields) {
+            Ok(inv) => Ok(Some(inv)),
+            Err(MypayInvoiceError::Voided | MypayInvoiceError::NotIssued { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
