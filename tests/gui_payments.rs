@@ -420,3 +420,55 @@ fn a_pay_later_order_prints_the_slip_and_the_next_customer_can_come() {
     click(&mut app, "下一位 (Enter)");
     assert_eq!(app.screen_name(), "sale");
 }
+
+#[test]
+fn when_mypay_issues_the_invoice_its_proof_prints_with_mypays_own_number() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut config = Config::demo();
+    config.einvoice.issuer = till::config::InvoiceIssuer::Mypay;
+    let terminal =
+        Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
+    let mut app = App::new(&config, terminal, Catalogue::demo())
+        .with_printer(virtual_printer(paper.path()))
+        .with_resolve_policy(no_inline_resolving());
+    sign_in(&mut app);
+    ring_up(&mut app, "300");
+    wedge_scan(&mut app, PI_CODE);
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert_eq!(app.screen_name(), "done");
+
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    let sale = journal.sales_by_date(today, today, None, 1).unwrap().items[0]
+        .sale_no
+        .clone();
+    let inv = app
+        .terminal()
+        .unwrap()
+        .mypay_invoice(&sale)
+        .unwrap()
+        .expect("MyPay issued the invoice with the payment");
+    assert!(
+        journal
+            .sale_detail(&sale)
+            .unwrap()
+            .unwrap()
+            .invoices
+            .is_empty(),
+        "no number was taken from the till's own rolls"
+    );
+    assert!(shows(
+        &app,
+        &format!("電子發票 {} 證明聯已列印", inv.number.dashed())
+    ));
+    let proofs: Vec<String> = printed_texts(paper.path())
+        .into_iter()
+        .filter(|r| r.contains("電子發票證明聯"))
+        .collect();
+    assert_eq!(proofs.len(), 1);
+    assert!(proofs[0].contains(&inv.number.dashed()));
+    assert!(
+        proofs[0].contains(inv.left_qr.trim_end()),
+        "MyPay's left QR string printed as given"
+    );
+}

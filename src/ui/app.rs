@@ -1070,8 +1070,9 @@ impl App {
     /// why not.
     fn issue_invoice(&mut self, sale: &crate::sale::SaleNo) -> Result<String, String> {
         if self.config.einvoice.issuer == crate::config::InvoiceIssuer::Mypay {
-            // MyPay issues it with the payment; its proof prints from MyPay's answer.
-            return Err(t(self.lang, "result.invoice_by_mypay"));
+            // MyPay issued it with the payment: its proof prints from MyPay's
+            // own strings, verbatim.
+            return self.print_mypay_invoice(sale);
         }
         // No printer, no invoice: its proof could not be handed over.
         self.spooler()?;
@@ -1083,6 +1084,38 @@ impl App {
             .map_err(|e| e.to_string())?;
         self.issued_buyer = Some(issued.buyer.clone());
         Ok(self.print_issued(sale, &issued))
+    }
+
+    /// The proof of an invoice MyPay issued for this sale (none for a cash
+    /// sale when MyPay is the issuer: the store issues those elsewhere).
+    fn print_mypay_invoice(&mut self, sale: &crate::sale::SaleNo) -> Result<String, String> {
+        let lang = self.lang;
+        let inv = match self.terminal.as_ref() {
+            Ok(t) => t.mypay_invoice(sale).map_err(|e| e.to_string())?,
+            Err(e) => return Err(e.clone()),
+        }
+        .ok_or_else(|| t(lang, "result.invoice_by_mypay"))?;
+        let number = inv.number.dashed();
+        let mut proof = crate::terminal::proof_from_mypay(&inv, false);
+        proof.test = self.demo;
+        let bytes = self.spooler().and_then(|s| {
+            crate::print::encode(&crate::print::proof_document(&proof), s.profile())
+                .map_err(|e| e.to_string())
+        });
+        let sale_no = sale.to_string();
+        set_paper(self, &sale_no, done::Paper::Printing);
+        let after: AfterPrint = Box::new(move |app: &mut App, printed: Result<(), String>| {
+            let paper = match printed {
+                Ok(()) => done::Paper::Printed,
+                Err(e) => done::Paper::Failed(e),
+            };
+            set_paper(app, &sale_no, paper);
+        });
+        match bytes {
+            Ok(bytes) => self.print_bytes(crate::terminal::PROOF, bytes, Some(sale), None, after),
+            Err(e) => after(self, Err(e)),
+        }
+        Ok(number)
     }
 
     /// Send what an issued invoice needs to the printer (the proof, marked
