@@ -434,7 +434,8 @@ fn history_finds_a_sale_by_receipt_code_and_a_manager_reprints_it_marked() {
     let code = sale.receipt_code().to_string();
     let messages: Vec<Message> = {
         let mut ui = simulator(app.view());
-        ui.click("掃描收據或輸入單號、發票號碼…").unwrap();
+        ui.click("掃描收據,或輸入單號、發票號碼、金額、日期(11/21)、付款方式…")
+            .unwrap();
         ui.typewrite(&code);
         ui.into_messages().collect()
     };
@@ -675,4 +676,44 @@ fn a_manager_opens_the_drawer_without_a_sale_and_it_is_on_record() {
         )
         .unwrap();
     assert_eq!(audited, 1, "the opening is audited under the manager");
+}
+
+#[test]
+fn history_lists_sales_by_amount_by_day_and_by_how_they_were_paid() {
+    use till::ui::screen::history::Message as H;
+    let mut app = demo_app();
+    for name in ["貝果 Bagel", "拿鐵 Latte"] {
+        tap_product(&mut app, name);
+        click(&mut app, "收款 (F2)");
+        click(&mut app, "完成收款 (Enter)");
+        click(&mut app, "下一位 (Enter)");
+    }
+    let today = till::taipei::now().date_naive();
+    let sales = app
+        .terminal()
+        .unwrap()
+        .journal()
+        .sales_by_date(today, today, None, 10)
+        .unwrap()
+        .items;
+    let bagel = sales.iter().find(|s| s.total == Ntd::new(45)).unwrap();
+    let latte = sales.iter().find(|s| s.total == Ntd::new(85)).unwrap();
+    click(&mut app, "查詢 (F6)");
+
+    let search = |app: &mut App, q: &str| {
+        app.update(Message::History(H::Query(q.into())));
+        app.update(Message::History(H::Search));
+    };
+    search(&mut app, "NT$45");
+    assert!(shows(&app, &bagel.sale_no.to_string()));
+    assert!(!shows(&app, &latte.sale_no.to_string()), "only that amount");
+
+    search(&mut app, &today.format("%m/%d").to_string());
+    assert!(shows(&app, &bagel.sale_no.to_string()) && shows(&app, &latte.sale_no.to_string()));
+
+    search(&mut app, "現金");
+    assert!(shows(&app, &latte.sale_no.to_string()), "paid in cash");
+    search(&mut app, "街口");
+    assert!(shows(&app, "找不到這筆交易"), "no JKoPay sales: it says so");
+    assert!(!shows(&app, &latte.sale_no.to_string()));
 }

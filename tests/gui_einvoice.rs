@@ -216,3 +216,45 @@ fn after_payment_a_new_choice_voids_the_invoice_and_issues_another() {
         .unwrap();
     assert_eq!(detail.invoices.len(), 2);
 }
+
+#[test]
+fn the_status_bar_warns_when_invoice_numbers_run_low() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut config = Config::demo();
+    // Any roll is "low" against this mark.
+    config.einvoice.low_water = u32::MAX;
+    let terminal =
+        Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
+    let profile = till::print::Profile::builtin("generic-58-big5").unwrap();
+    let (dir, p) = (paper.path().to_path_buf(), profile.clone());
+    let printer = till::device::printer::Printer::with_opener(profile, "virtual", move || {
+        Ok(Box::new(
+            till::device::printer::virtual_printer::VirtualPort::new(dir.clone(), p.clone()),
+        ))
+    });
+    let mut app = App::new(&config, terminal, Catalogue::demo()).with_printer(printer);
+    let (name, _, pin) = DEMO_USERS[0];
+    click(&mut app, name);
+    for d in pin.chars() {
+        click(&mut app, &d.to_string());
+    }
+    click(&mut app, "登入 (Enter)");
+    app.update(Message::Sale(till::ui::screen::sale::Message::OpenAmount(
+        "100".into(),
+    )));
+    app.update(Message::Sale(
+        till::ui::screen::sale::Message::AddOpenAmount,
+    ));
+    click(&mut app, "收款 (F2)");
+    click(&mut app, "完成收款 (Enter)");
+    let left = app
+        .terminal()
+        .unwrap()
+        .invoicing_status(&config)
+        .unwrap()
+        .numbers_left;
+    assert!(shows(
+        &app,
+        &format!("發票號碼將用完,剩 {left} 張,請匯入字軌")
+    ));
+}

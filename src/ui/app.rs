@@ -112,6 +112,8 @@ struct Status {
     uploads_waiting: usize,
     /// Of those, past the 48-hour B2C upload deadline.
     uploads_overdue: usize,
+    /// E-invoice numbers left in the period, when under `[einvoice] low_water`.
+    numbers_low: Option<u64>,
     /// The last print's outcome (`None` before the first print).
     printer: Option<Result<(), String>>,
     refreshed: Option<Instant>,
@@ -308,6 +310,7 @@ impl App {
         if let Ok(s) = terminal.invoicing_status(&self.config) {
             self.status.uploads_waiting = s.pending_files.len() + s.not_written.len();
             self.status.uploads_overdue = s.overdue.len();
+            self.status.numbers_low = s.low_water.then_some(s.numbers_left);
         }
         self.status.refreshed = Some(Instant::now());
         if self.probe_gateways && self.health.is_none() {
@@ -580,7 +583,7 @@ impl App {
                     Some(history::Event::Back) => {
                         self.screen = Screen::Sale(sale::State::default())
                     }
-                    Some(history::Event::Search(code)) => self.history_find(&code),
+                    Some(history::Event::Search(query)) => self.history_search(&query),
                     Some(history::Event::Select(sale_no)) => self.history_find(&sale_no),
                     Some(history::Event::Reprint {
                         sale_no,
@@ -748,6 +751,51 @@ impl App {
 
     /// Show the sale a code names (receipt code, sale or trade number,
     /// invoice number).
+    /// A history search: a code shows that sale; a day, an amount or a
+    /// way of paying lists the sales it finds.
+    fn history_search(&mut self, query: &str) {
+        use crate::ui::screen::history::{Query, parse_query};
+        let lang = self.lang;
+        let Ok(terminal) = &self.terminal else { return };
+        let journal = terminal.journal();
+        let today = terminal.now().date_naive();
+        let list = match parse_query(query, today) {
+            Query::Code(code) => return self.history_find(&code),
+            Query::Day(d) => journal
+                .sales_by_date(d, d, None, 500)
+                .map(|p| p.items)
+                .unwrap_or_default(),
+            Query::Amount(a) => journal.sales_by_amount(a, 200).unwrap_or_default(),
+            Query::Paid(method) => {
+                // The last week's sales paid this way.
+                let from = today - chrono::Duration::days(7);
+                journal
+                    .sales_by_date(from, today, None, 2000)
+                    .map(|p| p.items)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|s| {
+                        journal
+                            .sale_detail(&s.sale_no)
+                            .ok()
+                            .flatten()
+                            .is_some_and(|d| {
+                                d.payments.iter().any(|p| {
+                                    p.method == method
+                                        && p.state == crate::journal::AttemptState::Approved
+                                })
+                            })
+                    })
+                    .collect()
+            }
+        };
+        let mut list = list;
+        list.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        if let Screen::History(state) = &mut self.screen {
+            state.found(list, lang);
+        }
+    }
+
     fn history_find(&mut self, code: &str) {
         let lang = self.lang;
         let Ok(terminal) = &self.terminal else { return };
@@ -2302,6 +2350,13 @@ impl App {
                 lang,
                 "status.open_payments",
                 &[("n", &self.status.open_payments.to_string())],
+            )));
+        }
+        if let Some(left) = self.status.numbers_low {
+            bar = bar.push(alert(crate::ui::i18n::tf(
+                lang,
+                "status.numbers_low",
+                &[("n", &left.to_string())],
             )));
         }
         if self.status.uploads_overdue > 0 {

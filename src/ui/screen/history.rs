@@ -271,3 +271,127 @@ impl State {
         .into()
     }
 }
+
+/// What a history search means: a number a customer brings, a day, an
+/// amount, or how they paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    /// A receipt code, sale or trade number, or invoice number.
+    Code(String),
+    Day(chrono::NaiveDate),
+    Amount(crate::money::Ntd),
+    Paid(crate::sale::PayMethod),
+}
+
+/// Read a search. Dates are `2026-11-21`, `11/21` or `11-21` (this year);
+/// an amount is digits, with or without `NT$`/`$` and commas; a wallet or
+/// tender by its name in either language; anything else is a code.
+pub fn parse_query(q: &str, today: chrono::NaiveDate) -> Query {
+    use crate::sale::{PayMethod, Wallet};
+    use chrono::{Datelike, NaiveDate};
+    let q = q.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(q, "%Y-%m-%d") {
+        return Query::Day(d);
+    }
+    for sep in ['/', '-'] {
+        if let Some((m, d)) = q.split_once(sep)
+            && let (Ok(m), Ok(d)) = (m.parse::<u32>(), d.parse::<u32>())
+            && let Some(date) = NaiveDate::from_ymd_opt(today.year(), m, d)
+        {
+            return Query::Day(date);
+        }
+    }
+    let lower = q.to_lowercase();
+    let methods: [(&[&str], PayMethod); 11] = [
+        (&["街口", "jko"], PayMethod::Wallet(Wallet::JkoPay)),
+        (&["line"], PayMethod::Wallet(Wallet::LinePay)),
+        (&["拍錢包", "pi"], PayMethod::Wallet(Wallet::PiWallet)),
+        (&["微信", "wechat"], PayMethod::Wallet(Wallet::WeChatPay)),
+        (&["支付寶", "alipay"], PayMethod::Wallet(Wallet::Alipay)),
+        (&["悠遊", "easy"], PayMethod::Wallet(Wallet::EasyWallet)),
+        (&["現金", "cash"], PayMethod::Cash),
+        (&["會員", "綁定", "card"], PayMethod::BoundCard),
+        (&["繳費", "超商", "atm", "later"], PayMethod::PayLater),
+        (&["手機", "paypage", "phone"], PayMethod::PayPage),
+        (
+            &["其他錢包", "wallet"],
+            PayMethod::Wallet(Wallet::Unidentified),
+        ),
+    ];
+    for (names, method) in methods {
+        // Short Latin names ("pi") only whole, so they do not match inside words.
+        let matches =
+            |n: &&str| lower == *n || ((!n.is_ascii() || n.len() > 2) && lower.contains(n));
+        if names.iter().any(matches) {
+            return Query::Paid(method);
+        }
+    }
+    let digits: String = q
+        .trim_start_matches("NT$")
+        .trim_start_matches('$')
+        .chars()
+        .filter(|c| *c != ',')
+        .collect();
+    if !digits.is_empty()
+        && digits.len() <= 7
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && let Ok(n) = digits.parse::<i64>()
+    {
+        return Query::Amount(crate::money::Ntd::new(n));
+    }
+    Query::Code(q.to_string())
+}
+
+impl State {
+    /// Sales a search found (a day, an amount, a way of paying).
+    pub fn found(&mut self, list: Vec<SaleSummary>, lang: Lang) {
+        self.message = list.is_empty().then(|| Err(t(lang, "history.not_found")));
+        self.list = list;
+        self.selected = None;
+        self.pin.clear();
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::*;
+    use crate::money::Ntd;
+    use crate::sale::{PayMethod, Wallet};
+    use chrono::NaiveDate;
+
+    #[test]
+    fn a_search_reads_as_a_day_an_amount_a_way_of_paying_or_a_code() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let day = |m, d| Query::Day(NaiveDate::from_ymd_opt(2026, m, d).unwrap());
+        assert_eq!(parse_query("2026-11-21", today), day(11, 21));
+        assert_eq!(parse_query("11/21", today), day(11, 21));
+        assert_eq!(parse_query("3-5", today), day(3, 5));
+        assert_eq!(
+            parse_query("NT$1,200", today),
+            Query::Amount(Ntd::new(1200))
+        );
+        assert_eq!(parse_query("85", today), Query::Amount(Ntd::new(85)));
+        assert_eq!(
+            parse_query("街口支付", today),
+            Query::Paid(PayMethod::Wallet(Wallet::JkoPay))
+        );
+        assert_eq!(
+            parse_query("LINE", today),
+            Query::Paid(PayMethod::Wallet(Wallet::LinePay))
+        );
+        assert_eq!(parse_query("現金", today), Query::Paid(PayMethod::Cash));
+        assert_eq!(
+            parse_query("TLD0126112200001", today),
+            Query::Code("TLD0126112200001".into())
+        );
+        assert_eq!(
+            parse_query("AB12345678", today),
+            Query::Code("AB12345678".into())
+        );
+        // Invoice numbers without a track are 8 digits: a code, not an amount.
+        assert_eq!(
+            parse_query("12345678", today),
+            Query::Code("12345678".into())
+        );
+    }
+}
