@@ -310,7 +310,9 @@ impl App {
         if let Ok(s) = terminal.invoicing_status(&self.config) {
             self.status.uploads_waiting = s.pending_files.len() + s.not_written.len();
             self.status.uploads_overdue = s.overdue.len();
-            self.status.numbers_low = s.low_water.then_some(s.numbers_left);
+            // Demo mode loads its test roll with the first sale.
+            let demo_unloaded = self.demo && s.rolls.is_empty();
+            self.status.numbers_low = (s.low_water && !demo_unloaded).then_some(s.numbers_left);
         }
         self.status.refreshed = Some(Instant::now());
         if self.probe_gateways && self.health.is_none() {
