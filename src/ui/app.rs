@@ -114,6 +114,8 @@ struct Status {
     uploads_overdue: usize,
     /// E-invoice numbers left in the period, when under `[einvoice] low_water`.
     numbers_low: Option<u64>,
+    /// No number roll is loaded for this period (invoices cannot be issued).
+    no_roll: bool,
     /// The last print's outcome (`None` before the first print).
     printer: Option<Result<(), String>>,
     refreshed: Option<Instant>,
@@ -313,6 +315,7 @@ impl App {
             // Demo mode loads its test roll with the first sale.
             let demo_unloaded = self.demo && s.rolls.is_empty();
             self.status.numbers_low = (s.low_water && !demo_unloaded).then_some(s.numbers_left);
+            self.status.no_roll = !self.demo && s.rolls.is_empty();
         }
         self.status.refreshed = Some(Instant::now());
         if self.probe_gateways && self.health.is_none() {
@@ -2354,7 +2357,9 @@ impl App {
                 &[("n", &self.status.open_payments.to_string())],
             )));
         }
-        if let Some(left) = self.status.numbers_low {
+        if self.status.no_roll {
+            bar = bar.push(alert(t(lang, "status.no_roll")));
+        } else if let Some(left) = self.status.numbers_low {
             bar = bar.push(alert(crate::ui::i18n::tf(
                 lang,
                 "status.numbers_low",
