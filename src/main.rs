@@ -186,7 +186,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Config(ConfigCommand::Init { path })) => {
-            let path = match path.or_else(config::default_path) {
+            // `till --config FILE config init` means that FILE too.
+            let path = match path.or(cli.config.clone()).or_else(config::default_path) {
                 Some(p) => p,
                 None => anyhow::bail!(
                     "找不到設定資料夾,請指定檔案 / no config directory found: give a FILE"

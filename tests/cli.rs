@@ -86,6 +86,19 @@ fn config_init_then_check_round_trip() {
 }
 
 #[test]
+fn config_init_writes_where_config_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.toml");
+    let out = at(&path).args(["config", "init"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(path.exists(), "--config FILE config init writes FILE");
+}
+
+#[test]
 fn check_explains_each_problem_and_fails() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
