@@ -1,45 +1,13 @@
 //! The e-invoice choice typed at the tender screen: the same rules and the
 //! same precise messages as a scan, and the invoice issued as chosen.
 
-use iced_test::simulator;
-use till::catalogue::Catalogue;
+mod gui_support;
+
+use gui_support::{click, demo_app, shows, sign_in};
 use till::config::Config;
 use till::einvoice::buyer::BuyerChoice;
 use till::journal::Journal;
-use till::terminal::{DEMO_USERS, Terminal};
 use till::ui::{App, Message};
-
-fn app(paper: &std::path::Path) -> App {
-    let config = Config::demo();
-    let terminal =
-        Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
-    let profile = till::print::Profile::builtin("generic-58-big5").unwrap();
-    let (dir, p) = (paper.to_path_buf(), profile.clone());
-    let printer = till::device::printer::Printer::with_opener(profile, "virtual", move || {
-        Ok(Box::new(
-            till::device::printer::virtual_printer::VirtualPort::new(dir.clone(), p.clone()),
-        ))
-    });
-    App::new(&config, terminal, Catalogue::demo()).with_printer(printer)
-}
-
-fn click(app: &mut App, label: &str) {
-    let messages: Vec<Message> = {
-        let mut ui = simulator(app.view());
-        ui.click(label)
-            .unwrap_or_else(|e| panic!("no {label:?} on the {} screen: {e:?}", app.screen_name()));
-        ui.into_messages().collect()
-    };
-    for m in messages {
-        app.update(m);
-    }
-    // Whatever the click sent to the printer has printed.
-    app.settle(std::time::Duration::from_secs(10));
-}
-
-fn shows(app: &App, label: &str) -> bool {
-    simulator(app.view()).find(label).is_ok()
-}
 
 fn type_choice(app: &mut App, typed: &str) {
     app.update(Message::BuyerInput(typed.into()));
@@ -47,13 +15,8 @@ fn type_choice(app: &mut App, typed: &str) {
 }
 
 fn at_tender(paper: &std::path::Path) -> App {
-    let mut app = app(paper);
-    let (name, _, pin) = DEMO_USERS[0];
-    click(&mut app, name);
-    for d in pin.chars() {
-        click(&mut app, &d.to_string());
-    }
-    click(&mut app, "登入 (Enter)");
+    let mut app = demo_app(paper);
+    sign_in(&mut app);
     app.update(Message::Sale(till::ui::screen::sale::Message::OpenAmount(
         "1050".into(),
     )));
@@ -223,22 +186,8 @@ fn the_status_bar_warns_when_invoice_numbers_run_low() {
     let mut config = Config::demo();
     // Any roll is "low" against this mark.
     config.einvoice.low_water = u32::MAX;
-    let terminal =
-        Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
-    let profile = till::print::Profile::builtin("generic-58-big5").unwrap();
-    let (dir, p) = (paper.path().to_path_buf(), profile.clone());
-    let printer = till::device::printer::Printer::with_opener(profile, "virtual", move || {
-        Ok(Box::new(
-            till::device::printer::virtual_printer::VirtualPort::new(dir.clone(), p.clone()),
-        ))
-    });
-    let mut app = App::new(&config, terminal, Catalogue::demo()).with_printer(printer);
-    let (name, _, pin) = DEMO_USERS[0];
-    click(&mut app, name);
-    for d in pin.chars() {
-        click(&mut app, &d.to_string());
-    }
-    click(&mut app, "登入 (Enter)");
+    let mut app = gui_support::app_with(&config, Journal::open_in_memory().unwrap(), paper.path());
+    sign_in(&mut app);
     app.update(Message::Sale(till::ui::screen::sale::Message::OpenAmount(
         "100".into(),
     )));

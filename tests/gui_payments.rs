@@ -3,16 +3,16 @@
 //! itself once the answer is definite; the start-up check of payments a
 //! crash left open; the status bar's count of them.
 
-use std::time::{Duration, Instant};
+mod gui_support;
 
-use iced_test::simulator;
+use std::time::Duration;
+
+use gui_support::{click, printed_texts, ring_up, shows, sign_in, virtual_printer, wedge_scan};
 use till::catalogue::Catalogue;
 use till::config::Config;
-use till::device::scanner::wedge::Key;
 use till::journal::{AttemptState, Journal};
 use till::terminal::payment::ResolvePolicy;
 use till::terminal::{DEMO_USERS, Terminal};
-use till::ui::keys::KeyPress;
 use till::ui::{App, Message};
 
 /// A Pi Wallet payment code: MyPay's OFFLINE route.
@@ -28,81 +28,9 @@ fn no_inline_resolving() -> ResolvePolicy {
     }
 }
 
-fn virtual_printer(dir: &std::path::Path) -> till::device::printer::Printer {
-    let profile = till::print::Profile::builtin("generic-58-big5").unwrap();
-    let (dir, p) = (dir.to_path_buf(), profile.clone());
-    till::device::printer::Printer::with_opener(profile, "virtual", move || {
-        Ok(Box::new(
-            till::device::printer::virtual_printer::VirtualPort::new(dir.clone(), p.clone()),
-        ))
-    })
-}
-
 fn app_on(journal: Journal, paper: &std::path::Path) -> App {
-    let config = Config::demo();
-    let terminal = Terminal::with_journal(&config, journal, true).unwrap();
-    App::new(&config, terminal, Catalogue::demo())
-        .with_printer(virtual_printer(paper))
+    gui_support::app_with(&Config::demo(), journal, paper)
         .with_resolve_policy(no_inline_resolving())
-}
-
-fn click(app: &mut App, label: &str) {
-    let messages: Vec<Message> = {
-        let mut ui = simulator(app.view());
-        ui.click(label)
-            .unwrap_or_else(|e| panic!("no {label:?} on the {} screen: {e:?}", app.screen_name()));
-        ui.into_messages().collect()
-    };
-    for m in messages {
-        app.update(m);
-    }
-    // Whatever the click sent to the printer has printed.
-    app.settle(std::time::Duration::from_secs(10));
-}
-
-fn shows(app: &App, label: &str) -> bool {
-    let mut ui = simulator(app.view());
-    ui.find(label).is_ok()
-}
-
-fn sign_in(app: &mut App) {
-    let (name, _, pin) = DEMO_USERS[0];
-    click(app, name);
-    for d in pin.chars() {
-        click(app, &d.to_string());
-    }
-    click(app, "登入 (Enter)");
-}
-
-/// Type `code` as a keyboard-wedge scanner does: fast keys, then Enter.
-fn wedge_scan(app: &mut App, code: &str) {
-    let start = Instant::now();
-    let mut at = start;
-    for c in code.chars() {
-        at += Duration::from_millis(4);
-        app.update(Message::Key(KeyPress {
-            key: Key::Char(c),
-            captured: false,
-            at,
-        }));
-    }
-    at += Duration::from_millis(4);
-    app.update(Message::Key(KeyPress {
-        key: Key::Enter,
-        captured: false,
-        at,
-    }));
-}
-
-fn ring_up(app: &mut App, amount: &str) {
-    app.update(Message::Sale(till::ui::screen::sale::Message::OpenAmount(
-        amount.into(),
-    )));
-    app.update(Message::Sale(
-        till::ui::screen::sale::Message::AddOpenAmount,
-    ));
-    click(app, "收款 (F2)");
-    assert_eq!(app.screen_name(), "tender");
 }
 
 #[test]
@@ -308,15 +236,6 @@ fn customer_pays(url: &str) {
         status.is_success(),
         "the simulator took the payment: {status}"
     );
-}
-
-fn printed_texts(dir: &std::path::Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect()
 }
 
 #[test]

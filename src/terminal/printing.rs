@@ -160,19 +160,8 @@ impl Terminal {
         bytes: &[u8],
     ) -> Result<(), PrintError> {
         self.journal_mut().start_print(id)?;
-        match printer.send(bytes) {
-            Ok(_) => {
-                self.journal_mut().finish_print(id)?;
-                tracing::info!(job = id, kind, "printed");
-                Ok(())
-            }
-            Err(error) => {
-                let why = reason(kind, &error);
-                tracing::warn!(job = id, kind, "print failed: {why}");
-                self.journal_mut().fail_print(id, &why)?;
-                Err(PrintError::Printer { job: id, error })
-            }
-        }
+        let outcome = printer.send(bytes).map(|_| ());
+        self.print_done(id, kind, outcome)
     }
 
     /// Print an e-invoice proof; with an approval it is a 補印 reprint.

@@ -1,0 +1,116 @@
+//! Shared set-up for the `gui_*` tests: a demo till on an in-memory
+//! journal printing to a virtual printer in a folder of the test's own,
+//! and the cashier's gestures (click, type, scan) driven through iced_test.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use iced_test::simulator;
+use till::catalogue::Catalogue;
+use till::config::Config;
+use till::device::printer::Printer;
+use till::device::scanner::wedge::Key;
+use till::journal::Journal;
+use till::terminal::{DEMO_USERS, Terminal};
+use till::ui::keys::KeyPress;
+use till::ui::{App, Message};
+
+/// How long a test waits for the printer or a gateway at most.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// A virtual printer (generic 58 mm) writing its PNGs and reports into `dir`.
+pub fn virtual_printer(dir: &std::path::Path) -> Printer {
+    let profile = till::print::Profile::builtin("generic-58-big5").unwrap();
+    let (dir, p) = (dir.to_path_buf(), profile.clone());
+    Printer::with_opener(profile, "virtual", move || {
+        Ok(Box::new(
+            till::device::printer::virtual_printer::VirtualPort::new(dir.clone(), p.clone()),
+        ))
+    })
+}
+
+/// A till for `config` on `journal`, printing into `paper`, at the sign-in screen.
+pub fn app_with(config: &Config, journal: Journal, paper: &std::path::Path) -> App {
+    let terminal = Terminal::with_journal(config, journal, true).unwrap();
+    App::new(config, terminal, Catalogue::demo()).with_printer(virtual_printer(paper))
+}
+
+/// The demo till on an in-memory journal, at the sign-in screen.
+pub fn demo_app(paper: &std::path::Path) -> App {
+    app_with(&Config::demo(), Journal::open_in_memory().unwrap(), paper)
+}
+
+/// Click the widget showing `label`, apply what it sent, and let the
+/// printer answer for whatever the click printed.
+pub fn click(app: &mut App, label: &str) {
+    let messages: Vec<Message> = {
+        let mut ui = simulator(app.view());
+        ui.click(label)
+            .unwrap_or_else(|e| panic!("no {label:?} on the {} screen: {e:?}", app.screen_name()));
+        ui.into_messages().collect()
+    };
+    for m in messages {
+        app.update(m);
+    }
+    app.settle(WAIT);
+}
+
+pub fn shows(app: &App, label: &str) -> bool {
+    simulator(app.view()).find(label).is_ok()
+}
+
+/// The demo cashier signs in on the keypad.
+pub fn sign_in(app: &mut App) {
+    let (name, _, pin) = DEMO_USERS[0];
+    click(app, name);
+    for d in pin.chars() {
+        click(app, &d.to_string());
+    }
+    click(app, "登入 (Enter)");
+}
+
+/// Type `code` as a keyboard-wedge scanner does: fast keys, then Enter.
+pub fn wedge_scan(app: &mut App, code: &str) {
+    let mut at = Instant::now();
+    for c in code.chars() {
+        at += Duration::from_millis(4);
+        app.update(Message::Key(KeyPress {
+            key: Key::Char(c),
+            captured: false,
+            at,
+        }));
+    }
+    at += Duration::from_millis(4);
+    app.update(Message::Key(KeyPress {
+        key: Key::Enter,
+        captured: false,
+        at,
+    }));
+    app.settle(WAIT);
+}
+
+/// An open-amount line of `amount`, then the tender screen.
+pub fn ring_up(app: &mut App, amount: &str) {
+    app.update(Message::Sale(till::ui::screen::sale::Message::OpenAmount(
+        amount.into(),
+    )));
+    app.update(Message::Sale(
+        till::ui::screen::sale::Message::AddOpenAmount,
+    ));
+    click(app, "收款 (F2)");
+    assert_eq!(app.screen_name(), "tender");
+}
+
+/// The virtual printer's report of every print-out, oldest first.
+pub fn printed_texts(dir: &std::path::Path) -> Vec<String> {
+    let mut reports: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    reports.sort();
+    reports
+        .into_iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
