@@ -136,3 +136,81 @@ fn a_printer_that_fails_later_is_reported_and_the_job_waits_in_the_journal() {
         "the receipt waits to be printed again"
     );
 }
+
+#[test]
+fn after_a_paper_change_the_waiting_receipt_prints_from_the_status_bar() {
+    let (mut app, release) = held_app();
+    cash_sale(&mut app);
+    release.send(Err(PrinterError::PaperEnd)).unwrap();
+    release.send(Ok(())).unwrap();
+    assert!(app.settle(Duration::from_secs(10)));
+    assert!(shows(&app, "待印 1 張,按此重印"));
+
+    // Paper loaded: the cashier presses the status bar.
+    click(&mut app, "待印 1 張,按此重印");
+    release.send(Ok(())).unwrap();
+    assert!(app.settle(Duration::from_secs(10)));
+    assert!(!shows(&app, "待印 1 張,按此重印"));
+    assert!(
+        app.terminal()
+            .unwrap()
+            .journal()
+            .pending_print_jobs()
+            .unwrap()
+            .is_empty(),
+        "the receipt printed"
+    );
+}
+
+#[test]
+fn a_proof_cut_short_is_reprinted_only_as_a_manager_approved_reprint() {
+    let (mut app, release) = held_app();
+    cash_sale(&mut app);
+    release.send(Ok(())).unwrap(); // the receipt
+    release.send(Err(PrinterError::PaperEnd)).unwrap(); // the proof, mid-way
+    assert!(app.settle(Duration::from_secs(10)));
+    assert!(shows(&app, "證明聯待補印 1 張(店長於查詢畫面補印)"));
+    assert!(
+        !shows(&app, "待印 1 張,按此重印"),
+        "a proof that may be on paper is never printed again as an original"
+    );
+
+    click(&mut app, "下一位 (Enter)");
+    click(&mut app, "查詢 (F6)");
+    let sale = app
+        .terminal()
+        .unwrap()
+        .journal()
+        .sales_by_date(
+            till::taipei::now().date_naive(),
+            till::taipei::now().date_naive(),
+            None,
+            1,
+        )
+        .unwrap()
+        .items[0]
+        .sale_no
+        .to_string();
+    click(&mut app, &sale);
+    let (manager, _, pin) = DEMO_USERS[1];
+    click(&mut app, manager);
+    for d in pin.chars() {
+        app.update(Message::History(till::ui::screen::history::Message::Digit(
+            d,
+        )));
+    }
+    click(&mut app, "補印證明聯");
+    release.send(Ok(())).unwrap();
+    assert!(app.settle(Duration::from_secs(10)));
+    assert!(shows(&app, "證明聯已補印(已記錄)"));
+    assert!(!shows(&app, "證明聯待補印 1 張(店長於查詢畫面補印)"));
+    let raw = app.terminal().unwrap().journal().raw_connection();
+    let reprints: i64 = raw
+        .query_row(
+            "SELECT COUNT(*) FROM print_jobs WHERE kind = 'invoice_proof' AND reprint = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(reprints, 1, "one 補印, on record");
+}

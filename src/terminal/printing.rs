@@ -561,3 +561,97 @@ pub fn pay_later_slip(
         test,
     }
 }
+
+/// Resuming and 補印 for a caller that sends the bytes itself (the GUI's
+/// printer thread), by the same rules as [`Terminal::resume_print_jobs`]
+/// and [`Terminal::reprint_proof`].
+impl Terminal {
+    /// After a restart or a paper change: proofs caught mid-print are set
+    /// aside for a manager's 補印 (they may be on paper already); every
+    /// other job still waiting is marked printing again and returned, in
+    /// order, to be sent and then reported with [`Terminal::print_done`].
+    pub fn take_resumable_prints(&mut self) -> Result<Vec<crate::journal::PrintJob>, PrintError> {
+        for job in self.journal().pending_print_jobs()? {
+            if job.kind == PROOF && job.state == PrintState::Printing {
+                self.journal_mut().fail_print(
+                    job.id,
+                    &format!("{INCOMPLETE}interrupted: 列印中斷 / interrupted while printing"),
+                )?;
+            }
+        }
+        self.journal_mut().requeue_interrupted_prints()?;
+        let mut out = Vec::new();
+        for job in self.journal().pending_print_jobs()? {
+            if is_incomplete_proof(&job) {
+                continue;
+            }
+            self.journal_mut().start_print(job.id)?;
+            out.push(job);
+        }
+        Ok(out)
+    }
+
+    /// Proofs that may be cut short on paper, waiting for a manager's 補印.
+    pub fn proofs_awaiting_reprint(&self) -> Result<Vec<crate::journal::PrintJob>, PrintError> {
+        Ok(self
+            .journal()
+            .pending_print_jobs()?
+            .into_iter()
+            .filter(is_incomplete_proof)
+            .collect())
+    }
+
+    /// The proof of `sale`'s e-invoice, marked 補印: the till's own, or the
+    /// one MyPay issued. `None` when the sale has no e-invoice on paper.
+    pub fn proof_for_reprint(
+        &self,
+        cfg: &crate::config::Config,
+        sale: &SaleNo,
+    ) -> Result<Option<ProofData>, PrintError> {
+        let own = self
+            .live_invoice(sale)
+            .map_err(|e| PrintError::Encode(e.to_string()))?;
+        if let Some((invoice, _)) = own {
+            return self
+                .reprint_invoice(cfg, invoice.number())
+                .map_err(|e| PrintError::Encode(e.to_string()));
+        }
+        Ok(self
+            .mypay_invoice(sale)
+            .ok()
+            .flatten()
+            .map(|inv| proof_from_mypay(&inv, true)))
+    }
+
+    /// Journal a 補印 of `sale`'s proof with a manager's approval (audited);
+    /// a cut-short proof job of the sale is closed by it. Returns the job id
+    /// and the bytes to send.
+    pub fn queue_proof_reprint(
+        &mut self,
+        cfg: &crate::config::Config,
+        profile: &crate::print::Profile,
+        sale: &SaleNo,
+        approval: Approval<'_>,
+    ) -> Result<(i64, Vec<u8>), PrintError> {
+        let proof = self.proof_for_reprint(cfg, sale)?.ok_or_else(|| {
+            PrintError::Encode("此交易沒有電子發票證明聯 / this sale has no e-invoice proof".into())
+        })?;
+        let bytes = self.proof_bytes(profile, &proof, true)?;
+        let id = self.queue_print(profile, PROOF, &bytes, Some(sale), Some(approval))?;
+        for old in self.proofs_awaiting_reprint()? {
+            if old.sale.as_ref() == Some(sale) {
+                self.journal_mut().start_print(old.id)?;
+                self.journal_mut().finish_print(old.id)?;
+            }
+        }
+        Ok((id, bytes))
+    }
+}
+
+fn is_incomplete_proof(job: &crate::journal::PrintJob) -> bool {
+    job.kind == PROOF
+        && job
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.starts_with(INCOMPLETE))
+}

@@ -29,6 +29,9 @@ type AfterPrint = Box<dyn FnOnce(&mut App, Result<(), String>)>;
 /// The till locks itself after this long without a touch or key.
 pub const IDLE_LOCK: Duration = Duration::from_secs(5 * 60);
 
+/// The status bar is one line high, whatever it has to say.
+const STATUS_BAR_HEIGHT: f32 = 40.0;
+
 /// How wide each print-out is shown on the result screen (demo mode).
 const PREVIEW_WIDTH: f32 = 180.0;
 
@@ -116,6 +119,10 @@ struct Status {
     numbers_low: Option<u64>,
     /// No number roll is loaded for this period (invoices cannot be issued).
     no_roll: bool,
+    /// Jobs waiting in the journal that are not with the printer now.
+    waiting_prints: usize,
+    /// Proofs cut short, waiting for a manager's 補印.
+    proofs_to_reprint: usize,
     /// The last print's outcome (`None` before the first print).
     printer: Option<Result<(), String>>,
     refreshed: Option<Instant>,
@@ -181,6 +188,8 @@ pub enum Message {
     BuyerPrint,
     /// Void the invoice just issued and issue it again as now chosen.
     Reissue,
+    /// Print the jobs left waiting (after a paper change).
+    ResumePrinting,
     /// Time to ask the gateway again about a payment in doubt.
     ConfirmTick(Instant),
     /// A clock tick for the idle lock.
@@ -316,6 +325,19 @@ impl App {
             let demo_unloaded = self.demo && s.rolls.is_empty();
             self.status.numbers_low = (s.low_water && !demo_unloaded).then_some(s.numbers_left);
             self.status.no_roll = !self.demo && s.rolls.is_empty();
+        }
+        if let Ok(jobs) = terminal.journal().pending_print_jobs() {
+            let incomplete = |j: &crate::journal::PrintJob| {
+                j.kind == crate::terminal::PROOF
+                    && j.last_error
+                        .as_deref()
+                        .is_some_and(|e| e.starts_with(crate::terminal::INCOMPLETE))
+            };
+            self.status.proofs_to_reprint = jobs.iter().filter(|j| incomplete(j)).count();
+            self.status.waiting_prints = jobs
+                .iter()
+                .filter(|j| !incomplete(j) && !self.printing.contains_key(&j.id))
+                .count();
         }
         self.status.refreshed = Some(Instant::now());
         if self.probe_gateways && self.health.is_none() {
@@ -529,6 +551,7 @@ impl App {
             }
             Message::BuyerApply => self.apply_typed_buyer(),
             Message::Reissue => self.reissue_invoice(),
+            Message::ResumePrinting => self.resume_printing(),
             Message::BuyerPrint => self.choose_buyer(crate::einvoice::buyer::BuyerChoice::Print),
             Message::SignOut => self.lock_now(None),
             Message::ToggleLanguage | Message::Shortcut(Shortcut::Language) => {
@@ -595,6 +618,11 @@ impl App {
                         manager,
                         pin,
                     }) => self.reprint_receipt(&sale_no, &manager, &pin),
+                    Some(history::Event::ReprintProof {
+                        sale_no,
+                        manager,
+                        pin,
+                    }) => self.reprint_proof(&sale_no, &manager, &pin),
                     Some(history::Event::Refund(sale_no)) => self.open_refund(Some(&sale_no)),
                     None => {}
                 }
@@ -649,6 +677,7 @@ impl App {
             match terminal.sign_in(&name, &pin) {
                 Ok(_) => {
                     self.lock = None;
+                    self.resume_printing();
                     self.recover_open_payments();
                 }
                 Err(TerminalError::WrongPin) => {
@@ -850,6 +879,91 @@ impl App {
         }
     }
 
+    /// 補印 of a sale's e-invoice proof: a manager approves, it is audited,
+    /// and a proof cut short on paper is closed by it.
+    fn reprint_proof(&mut self, sale_no: &str, manager: &str, pin: &crate::secret::Secret) {
+        let lang = self.lang;
+        let told = move |app: &mut App, outcome: Result<(), String>| {
+            if let Screen::History(state) = &mut app.screen {
+                match outcome {
+                    Ok(()) => state.told(Ok(t(lang, "history.proof_reprinted"))),
+                    Err(e) => state.told(Err(e)),
+                }
+            }
+        };
+        let sale: crate::sale::SaleNo = match sale_no.parse() {
+            Ok(s) => s,
+            Err(e) => return told(self, Err(format!("{e}"))),
+        };
+        let profile = match self.spooler() {
+            Ok(s) => s.profile().clone(),
+            Err(e) => return told(self, Err(e)),
+        };
+        let queued = match self.terminal.as_mut() {
+            Ok(t) => t
+                .queue_proof_reprint(
+                    &self.config,
+                    &profile,
+                    &sale,
+                    crate::terminal::Approval { manager, pin },
+                )
+                .map_err(|e| print_error_text(e, lang)),
+            Err(e) => Err(e.clone()),
+        };
+        match queued {
+            Ok((id, bytes)) => self.submit(id, crate::terminal::PROOF, bytes, Box::new(told)),
+            Err(e) => told(self, Err(e)),
+        }
+        self.refresh_status();
+    }
+
+    /// Send a journaled job's bytes to the printer thread.
+    fn submit(&mut self, id: i64, kind: &str, bytes: Vec<u8>, then: AfterPrint) {
+        let spooler = match (&mut self.trial_printer, &mut self.printer) {
+            (Some(trial), _) => trial,
+            (None, Ok(p)) => p,
+            (None, Err(e)) => {
+                let e = e.clone();
+                return then(self, Err(e));
+            }
+        };
+        spooler.submit(id, kind, bytes.clone());
+        self.printing.insert(id, (bytes, then));
+    }
+
+    /// After a restart or a paper change: jobs still waiting in the journal
+    /// go to the printer again (proofs cut short wait for a manager's 補印).
+    fn resume_printing(&mut self) {
+        if self.printer.is_err() {
+            return;
+        }
+        let jobs = match self.terminal.as_mut() {
+            Ok(t) => t.take_resumable_prints(),
+            Err(_) => return,
+        };
+        match jobs {
+            Ok(jobs) => {
+                if !jobs.is_empty() {
+                    tracing::info!(jobs = jobs.len(), "printing what was left waiting");
+                }
+                for job in jobs {
+                    self.submit(
+                        job.id,
+                        &job.kind,
+                        job.payload,
+                        Box::new(|_: &mut App, printed: Result<(), String>| {
+                            if let Err(e) = printed {
+                                tracing::warn!("a resumed job did not print: {e}");
+                            }
+                        }),
+                    );
+                }
+            }
+            Err(e) => tracing::warn!("cannot resume printing: {e}"),
+        }
+        self.refresh_status();
+    }
+
     /// The close-the-day screen, from the sale screen with an empty cart.
     fn open_close_day(&mut self) {
         if !matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty() {
@@ -920,26 +1034,19 @@ impl App {
         then: AfterPrint,
     ) {
         let lang = self.lang;
-        let spooler = match (&mut self.trial_printer, &mut self.printer) {
-            (Some(trial), _) => trial,
-            (None, Ok(p)) => p,
-            (None, Err(e)) => {
-                let e = e.clone();
-                return then(self, Err(e));
-            }
+        let profile = match self.spooler() {
+            Ok(s) => s.profile().clone(),
+            Err(e) => return then(self, Err(e)),
         };
         let queued = match self.terminal.as_mut() {
-            Ok(terminal) => terminal.queue_print(spooler.profile(), kind, &bytes, sale, approval),
+            Ok(terminal) => terminal.queue_print(&profile, kind, &bytes, sale, approval),
             Err(e) => {
                 let e = e.clone();
                 return then(self, Err(e));
             }
         };
         match queued {
-            Ok(id) => {
-                spooler.submit(id, kind, bytes.clone());
-                self.printing.insert(id, (bytes, then));
-            }
+            Ok(id) => self.submit(id, kind, bytes, then),
             Err(e) => {
                 tracing::warn!(kind, "not printed: {e}");
                 then(self, Err(print_error_text(e, lang)))
@@ -968,6 +1075,7 @@ impl App {
 
     fn journal_printed(&mut self, answers: Vec<crate::ui::spooler::Printed>) {
         let lang = self.lang;
+        let answered = !answers.is_empty();
         for printed in answers {
             let Ok(terminal) = self.terminal.as_mut() else {
                 // Away with a payment: journaled when it is back.
@@ -993,6 +1101,9 @@ impl App {
         }
         if self.trial_printer.as_ref().is_some_and(|p| !p.busy()) {
             self.trial_printer = None;
+        }
+        if answered {
+            self.refresh_status();
         }
     }
 
@@ -2302,14 +2413,33 @@ impl App {
     fn status_bar(&self) -> Element<'_, Message> {
         use crate::ui::health::Reach;
         let lang = self.lang;
-        let small = |s: String| text(s).size(theme::TEXT_SMALL);
-        let alert = |s: String| text(s).size(theme::TEXT_SMALL).color(theme::DANGER_RED);
+        // One line, never more: what does not fit is cut at the right
+        // (the key hint goes first), never wrapped over the screen.
+        let small = |s: String| {
+            text(s)
+                .size(theme::TEXT_SMALL)
+                .wrapping(iced::widget::text::Wrapping::None)
+        };
+        let alert = |s: String| {
+            text(s)
+                .size(theme::TEXT_SMALL)
+                .color(theme::DANGER_RED)
+                .wrapping(iced::widget::text::Wrapping::None)
+        };
         let mut bar = row![].spacing(theme::PAD).align_y(Alignment::Center);
 
         let printer = t(lang, "status.printer");
+        // Messages are "zh-TW / English": the bar shows the screen's language.
+        let one_language = |e: &str| -> String {
+            let (zh, en) = e.split_once(" / ").unwrap_or((e, e));
+            match lang {
+                Lang::ZhTw => zh.to_string(),
+                Lang::En => en.to_string(),
+            }
+        };
         bar = bar.push(match (&self.printer, &self.status.printer) {
-            (Err(e), _) => alert(format!("{printer}: {e}")),
-            (Ok(_), Some(Err(e))) => alert(format!("{printer}: {e}")),
+            (Err(e), _) => alert(format!("{printer}: {}", one_language(e))),
+            (Ok(_), Some(Err(e))) => alert(format!("{printer}: {}", one_language(e))),
             (Ok(_), _) if self.demo() => small(format!("{printer}: {}", t(lang, "status.virtual"))),
             (Ok(_), _) => small(format!("{printer}: {}", t(lang, "status.ready"))),
         });
@@ -2357,6 +2487,28 @@ impl App {
                 &[("n", &self.status.open_payments.to_string())],
             )));
         }
+        if self.status.waiting_prints > 0 {
+            bar = bar.push(
+                button(
+                    text(crate::ui::i18n::tf(
+                        lang,
+                        "status.waiting_prints",
+                        &[("n", &self.status.waiting_prints.to_string())],
+                    ))
+                    .size(theme::TEXT_SMALL),
+                )
+                .on_press_maybe((!self.printer_busy()).then_some(Message::ResumePrinting))
+                .style(theme::danger)
+                .padding([4, 10]),
+            );
+        }
+        if self.status.proofs_to_reprint > 0 {
+            bar = bar.push(alert(crate::ui::i18n::tf(
+                lang,
+                "status.proofs_to_reprint",
+                &[("n", &self.status.proofs_to_reprint.to_string())],
+            )));
+        }
         if self.status.no_roll {
             bar = bar.push(alert(t(lang, "status.no_roll")));
         } else if let Some(left) = self.status.numbers_low {
@@ -2382,12 +2534,15 @@ impl App {
         bar = bar.push(
             text(t(lang, "keys.hint"))
                 .size(theme::TEXT_SMALL)
+                .wrapping(iced::widget::text::Wrapping::None)
                 .width(Length::Fill)
                 .align_x(Alignment::End),
         );
         container(bar)
             .padding([8, 16])
             .width(Length::Fill)
+            .height(Length::Fixed(STATUS_BAR_HEIGHT))
+            .clip(true)
             .style(theme::status_bar)
             .into()
     }

@@ -103,9 +103,12 @@ impl State {
                 .style(theme::primary)
                 .padding([16, 32]),
         );
-        container(body)
-            .center(Length::Fill)
-            .style(theme::panel)
-            .into()
+        // Long printer messages must never push "next" off a small screen.
+        container(iced::widget::scrollable(
+            container(body).center_x(Length::Fill).padding(theme::PAD),
+        ))
+        .center(Length::Fill)
+        .style(theme::panel)
+        .into()
     }
 }

@@ -32,6 +32,8 @@ pub enum Message {
     Digit(char),
     Backspace,
     Reprint,
+    /// 補印 the sale's e-invoice proof (manager).
+    ReprintProof,
     /// Open the refund screen on the sale shown.
     Refund,
     Back,
@@ -42,6 +44,11 @@ pub enum Event {
     Search(String),
     Select(String),
     Reprint {
+        sale_no: String,
+        manager: String,
+        pin: Secret,
+    },
+    ReprintProof {
         sale_no: String,
         manager: String,
         pin: Secret,
@@ -93,6 +100,21 @@ impl State {
                     .selected
                     .as_ref()
                     .map(|d| Event::Refund(d.summary.sale_no.to_string()));
+            }
+            Message::ReprintProof => {
+                let Some(sale) = &self.selected else {
+                    return None;
+                };
+                let Some(manager) = self.manager.clone() else {
+                    self.message = Some(Err(t(lang, "history.pick_manager")));
+                    return None;
+                };
+                let pin = Secret::new(std::mem::take(&mut self.pin));
+                return Some(Event::ReprintProof {
+                    sale_no: sale.summary.sale_no.to_string(),
+                    manager,
+                    pin,
+                });
             }
             Message::Reprint => {
                 let Some(sale) = &self.selected else {
@@ -240,6 +262,16 @@ impl State {
                             button(text(t(lang, "history.reprint")).size(theme::TEXT))
                                 .on_press(Message::Reprint)
                                 .style(theme::primary)
+                                .padding([12, 20]),
+                            button(text(t(lang, "history.reprint_proof")).size(theme::TEXT))
+                                .on_press_maybe(
+                                    (!self
+                                        .selected
+                                        .as_ref()
+                                        .is_some_and(|d| d.invoices.is_empty()))
+                                    .then_some(Message::ReprintProof),
+                                )
+                                .style(theme::secondary)
                                 .padding([12, 20]),
                             button(text(t(lang, "refund.from_history")).size(theme::TEXT))
                                 .on_press(Message::Refund)
