@@ -711,16 +711,8 @@ impl Terminal {
         if !refund.amount.is_positive() {
             return Err(InvoicingError::RefundNotPositive);
         }
-        let detail = self
-            .journal
-            .sale_detail(sale)?
-            .ok_or_else(|| InvoicingError::NoSuchSale(sale.to_string()))?;
-        let record = detail
-            .invoices
-            .iter()
-            .rev()
-            .find(|r| r.status != InvoiceStatus::Voided)
-            .ok_or_else(|| InvoicingError::NoInvoice(sale.to_string()))?;
+        let record = self.live_record(sale)?;
+        let record = &record;
         let s = stored(record)?;
         let invoice = &s.invoice;
         let number = invoice.number().clone();
@@ -1224,16 +1216,8 @@ impl Terminal {
         if cfg.einvoice.issuer == InvoiceIssuer::Mypay {
             return Err(InvoicingError::IssuerIsMypay);
         }
-        let detail = self
-            .journal
-            .sale_detail(sale)?
-            .ok_or_else(|| InvoicingError::NoSuchSale(sale.to_string()))?;
-        let record = detail
-            .invoices
-            .iter()
-            .rev()
-            .find(|r| r.status != InvoiceStatus::Voided)
-            .ok_or_else(|| InvoicingError::NoInvoice(sale.to_string()))?;
+        let record = self.live_record(sale)?;
+        let record = &record;
         if record.status != InvoiceStatus::Issued {
             // An allowance was made on it: the original cannot be voided.
             return Err(InvoicingError::NoInvoice(sale.to_string()));
@@ -1277,5 +1261,21 @@ impl Terminal {
             recover_proof: recover,
             issued,
         })
+    }
+}
+
+impl Terminal {
+    /// The sale's invoice that is not voided (issued, or with allowances).
+    fn live_record(&self, sale: &SaleNo) -> InvoicingResult<crate::journal::InvoiceRecord> {
+        let detail = self
+            .journal
+            .sale_detail(sale)?
+            .ok_or_else(|| InvoicingError::NoSuchSale(sale.to_string()))?;
+        detail
+            .invoices
+            .into_iter()
+            .rev()
+            .find(|r| r.status != InvoiceStatus::Voided)
+            .ok_or_else(|| InvoicingError::NoInvoice(sale.to_string()))
     }
 }

@@ -10,8 +10,8 @@ mod printing;
 mod report;
 
 pub use printing::{
-    Approval, INCOMPLETE, PROOF, PrintError, RECEIPT, Resumed, pay_later_slip, paypage_slip,
-    proof_from_mypay,
+    Approval, INCOMPLETE, PROOF, PrintError, RECEIPT, Resumed, is_incomplete_proof, pay_later_slip,
+    paypage_slip, proof_from_mypay,
 };
 pub use report::report_document;
 mod invoicing;

@@ -180,24 +180,10 @@ impl Terminal {
     /// order, stopping at the first printer problem. Proofs that may be on
     /// paper already are left for a manager's 補印.
     pub fn resume_print_jobs(&mut self, printer: &mut Printer) -> Result<Resumed, PrintError> {
-        // Proofs caught mid-print by a crash may be on paper: mark them
-        // before the journal puts every interrupted job back in the queue.
-        for job in self.journal().pending_print_jobs()? {
-            if job.kind == PROOF && job.state == PrintState::Printing {
-                self.journal_mut().fail_print(
-                    job.id,
-                    &format!("{INCOMPLETE}interrupted: 列印中斷 / interrupted while printing"),
-                )?;
-            }
-        }
-        self.journal_mut().requeue_interrupted_prints()?;
+        self.requeue_after_restart()?;
         let mut done = Resumed::default();
         for job in self.journal().pending_print_jobs()? {
-            let incomplete = job
-                .last_error
-                .as_deref()
-                .is_some_and(|e| e.starts_with(INCOMPLETE));
-            if job.kind == PROOF && incomplete {
+            if is_incomplete_proof(&job) {
                 done.needs_approval.push(job.id);
                 continue;
             }
@@ -571,15 +557,7 @@ impl Terminal {
     /// other job still waiting is marked printing again and returned, in
     /// order, to be sent and then reported with [`Terminal::print_done`].
     pub fn take_resumable_prints(&mut self) -> Result<Vec<crate::journal::PrintJob>, PrintError> {
-        for job in self.journal().pending_print_jobs()? {
-            if job.kind == PROOF && job.state == PrintState::Printing {
-                self.journal_mut().fail_print(
-                    job.id,
-                    &format!("{INCOMPLETE}interrupted: 列印中斷 / interrupted while printing"),
-                )?;
-            }
-        }
-        self.journal_mut().requeue_interrupted_prints()?;
+        self.requeue_after_restart()?;
         let mut out = Vec::new();
         for job in self.journal().pending_print_jobs()? {
             if is_incomplete_proof(&job) {
@@ -648,7 +626,25 @@ impl Terminal {
     }
 }
 
-fn is_incomplete_proof(job: &crate::journal::PrintJob) -> bool {
+impl Terminal {
+    /// Proofs caught mid-print by a crash may be on paper: mark them before
+    /// the journal puts every interrupted job back in the queue.
+    fn requeue_after_restart(&mut self) -> Result<(), PrintError> {
+        for job in self.journal().pending_print_jobs()? {
+            if job.kind == PROOF && job.state == PrintState::Printing {
+                self.journal_mut().fail_print(
+                    job.id,
+                    &format!("{INCOMPLETE}interrupted: 列印中斷 / interrupted while printing"),
+                )?;
+            }
+        }
+        self.journal_mut().requeue_interrupted_prints()?;
+        Ok(())
+    }
+}
+
+/// A proof that may be on paper already: only a 補印 may print it again.
+pub fn is_incomplete_proof(job: &crate::journal::PrintJob) -> bool {
     job.kind == PROOF
         && job
             .last_error

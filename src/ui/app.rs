@@ -327,12 +327,7 @@ impl App {
             self.status.no_roll = !self.demo && s.rolls.is_empty();
         }
         if let Ok(jobs) = terminal.journal().pending_print_jobs() {
-            let incomplete = |j: &crate::journal::PrintJob| {
-                j.kind == crate::terminal::PROOF
-                    && j.last_error
-                        .as_deref()
-                        .is_some_and(|e| e.starts_with(crate::terminal::INCOMPLETE))
-            };
+            let incomplete = crate::terminal::is_incomplete_proof;
             self.status.proofs_to_reprint = jobs.iter().filter(|j| incomplete(j)).count();
             self.status.waiting_prints = jobs
                 .iter()
