@@ -1,5 +1,8 @@
 //! The cashier's screens driven headlessly (iced_test, CPU renderer).
 
+mod gui_support;
+
+use gui_support::{click, shows, tap_product, virtual_printer};
 use std::time::{Duration, Instant};
 
 use iced_test::simulator;
@@ -10,19 +13,7 @@ use till::journal::Journal;
 use till::money::Ntd;
 use till::terminal::{DEMO_USERS, Terminal};
 use till::ui::keys::KeyPress;
-use till::ui::screen::sale::product_tile_id;
 use till::ui::{App, Message};
-
-/// A virtual printer writing its PNGs into `dir`.
-fn virtual_printer(dir: &std::path::Path) -> till::device::printer::Printer {
-    let profile = till::print::Profile::builtin("generic-58-big5").unwrap();
-    let (dir, p) = (dir.to_path_buf(), profile.clone());
-    till::device::printer::Printer::with_opener(profile, "virtual", move || {
-        Ok(Box::new(
-            till::device::printer::virtual_printer::VirtualPort::new(dir.clone(), p.clone()),
-        ))
-    })
-}
 
 thread_local! {
     /// Where this test's virtual printer prints (each test runs on its own thread).
@@ -58,48 +49,6 @@ fn demo_app() -> App {
     enter_pin(&mut app, name, pin);
     assert_eq!(app.screen_name(), "sale");
     app
-}
-
-/// Click the widget showing `label` on the current screen and apply what it sent.
-fn click(app: &mut App, label: &str) {
-    let messages: Vec<Message> = {
-        let mut ui = simulator(app.view());
-        ui.click(label)
-            .unwrap_or_else(|e| panic!("no {label:?} on the {} screen: {e:?}", app.screen_name()));
-        ui.into_messages().collect()
-    };
-    for m in messages {
-        app.update(m);
-    }
-    // Whatever the click sent to the printer has printed.
-    app.settle(std::time::Duration::from_secs(10));
-}
-
-/// Tap a product's tile (its name also appears in the cart once added).
-fn tap_product(app: &mut App, name: &str) {
-    let ean = Catalogue::demo()
-        .products()
-        .iter()
-        .find(|p| p.name == name)
-        .unwrap_or_else(|| panic!("{name} is in the demo catalogue"))
-        .ean
-        .clone();
-    let messages: Vec<Message> = {
-        let mut ui = simulator(app.view());
-        ui.click(product_tile_id(&ean))
-            .expect("the tile is on screen");
-        ui.into_messages().collect()
-    };
-    for m in messages {
-        app.update(m);
-    }
-    // Whatever the click sent to the printer has printed.
-    app.settle(std::time::Duration::from_secs(10));
-}
-
-fn shows(app: &App, label: &str) -> bool {
-    let mut ui = simulator(app.view());
-    ui.find(label).is_ok()
 }
 
 #[test]

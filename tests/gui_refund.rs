@@ -3,6 +3,9 @@
 //! refunds through the JKoPay simulator, what the screen says before and
 //! after, and the slips.
 
+mod gui_support;
+
+use gui_support::{click, shows, tap_product, virtual_printer};
 use std::time::{Duration, Instant};
 
 use iced_test::simulator;
@@ -15,22 +18,11 @@ use till::sale::SaleNo;
 use till::terminal::{DEMO_USERS, Terminal};
 use till::ui::keys::KeyPress;
 use till::ui::screen::refund::Message as R;
-use till::ui::screen::sale::product_tile_id;
 use till::ui::{App, Message};
 
 const SEARCH: &str = "掃描收據條碼,或輸入單號、發票號碼、金額…";
 const NOTE: &str = "補充說明(選「其他」時必填)";
 const CONFIRM: &str = "確認退款";
-
-fn virtual_printer(dir: &std::path::Path) -> till::device::printer::Printer {
-    let profile = till::print::Profile::builtin("generic-58-big5").unwrap();
-    let (dir, p) = (dir.to_path_buf(), profile.clone());
-    till::device::printer::Printer::with_opener(profile, "virtual", move || {
-        Ok(Box::new(
-            till::device::printer::virtual_printer::VirtualPort::new(dir.clone(), p.clone()),
-        ))
-    })
-}
 
 thread_local! {
     /// Where this test's virtual printer prints (each test runs on its own thread).
@@ -51,20 +43,6 @@ fn printed() -> Vec<String> {
         .collect()
 }
 
-fn click(app: &mut App, label: &str) {
-    let messages: Vec<Message> = {
-        let mut ui = simulator(app.view());
-        ui.click(label)
-            .unwrap_or_else(|e| panic!("no {label:?} on the {} screen: {e:?}", app.screen_name()));
-        ui.into_messages().collect()
-    };
-    for m in messages {
-        app.update(m);
-    }
-    // Whatever the click sent to the printer has printed.
-    app.settle(std::time::Duration::from_secs(10));
-}
-
 /// A text on screen starts with `start`.
 fn shows_starting(app: &App, start: &str) -> bool {
     let mut ui = simulator(app.view());
@@ -75,11 +53,6 @@ fn shows_starting(app: &App, start: &str) -> bool {
         _ => None,
     })
     .is_ok()
-}
-
-fn shows(app: &App, label: &str) -> bool {
-    let mut ui = simulator(app.view());
-    ui.find(label).is_ok()
 }
 
 /// A demo till with the demo cashier signed in.
@@ -97,26 +70,6 @@ fn demo_app() -> App {
     click(&mut app, "登入 (Enter)");
     assert_eq!(app.screen_name(), "sale");
     app
-}
-
-fn tap_product(app: &mut App, name: &str) {
-    let ean = Catalogue::demo()
-        .products()
-        .iter()
-        .find(|p| p.name == name)
-        .unwrap()
-        .ean
-        .clone();
-    let messages: Vec<Message> = {
-        let mut ui = simulator(app.view());
-        ui.click(product_tile_id(&ean)).unwrap();
-        ui.into_messages().collect()
-    };
-    for m in messages {
-        app.update(m);
-    }
-    // Whatever the click sent to the printer has printed.
-    app.settle(std::time::Duration::from_secs(10));
 }
 
 /// A keyboard-wedge scanner types `code` 4 ms a key, then Enter. With a

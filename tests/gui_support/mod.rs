@@ -55,6 +55,27 @@ pub fn click(app: &mut App, label: &str) {
     app.settle(WAIT);
 }
 
+/// Tap a product's tile by its name in the demo catalogue.
+pub fn tap_product(app: &mut App, name: &str) {
+    let ean = Catalogue::demo()
+        .products()
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("{name} is in the demo catalogue"))
+        .ean
+        .clone();
+    let messages: Vec<Message> = {
+        let mut ui = simulator(app.view());
+        ui.click(till::ui::screen::sale::product_tile_id(&ean))
+            .expect("the tile is on screen");
+        ui.into_messages().collect()
+    };
+    for m in messages {
+        app.update(m);
+    }
+    app.settle(WAIT);
+}
+
 pub fn shows(app: &App, label: &str) -> bool {
     simulator(app.view()).find(label).is_ok()
 }
