@@ -700,3 +700,22 @@ impl Journal {
         Ok(())
     }
 }
+
+impl Journal {
+    /// Sales paid in full since `since` (a business date) that have no
+    /// e-invoice at all: a pay-later order paid after the customer left,
+    /// or an issue that failed (no roll loaded). Oldest first.
+    pub fn paid_sales_without_invoice(&self, since: chrono::NaiveDate) -> Result<Vec<SaleNo>> {
+        let rows = self
+            .conn
+            .prepare_cached(
+                "SELECT sale_no FROM sales s
+                 WHERE s.status = 'paid' AND s.business_date >= ?1
+                   AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.sale_id = s.id)
+                 ORDER BY s.id",
+            )?
+            .query_map([since.to_string()], |r| r.get::<_, String>(0))?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        rows.iter().map(|s| parse_sale_no(s)).collect()
+    }
+}

@@ -148,6 +148,11 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
                 for n in &s.unprinted {
                     println!("證明聯未列印 proof not printed: {n}");
                 }
+                for n in &s.awaiting_invoice {
+                    println!(
+                        "已付款未開發票 paid without an e-invoice: {n} (till einvoice issue --trade {n})"
+                    );
+                }
             }
             if !s.overdue.is_empty() {
                 return Ok(ExitCode::from(1));

@@ -123,6 +123,8 @@ struct Status {
     waiting_prints: usize,
     /// Proofs cut short, waiting for a manager's 補印.
     proofs_to_reprint: usize,
+    /// Paid sales of this period still without an e-invoice.
+    awaiting_invoice: usize,
     /// The last print's outcome (`None` before the first print).
     printer: Option<Result<(), String>>,
     refreshed: Option<Instant>,
@@ -190,6 +192,8 @@ pub enum Message {
     Reissue,
     /// Print the jobs left waiting (after a paper change).
     ResumePrinting,
+    /// Issue the e-invoices of paid sales that have none yet.
+    IssueAwaiting,
     /// Time to ask the gateway again about a payment in doubt.
     ConfirmTick(Instant),
     /// A clock tick for the idle lock.
@@ -326,6 +330,10 @@ impl App {
             self.status.numbers_low = (s.low_water && !demo_unloaded).then_some(s.numbers_left);
             self.status.no_roll = !self.demo && s.rolls.is_empty();
         }
+        self.status.awaiting_invoice = terminal
+            .sales_awaiting_invoice(&self.config)
+            .map(|v| v.len())
+            .unwrap_or(0);
         if let Ok(jobs) = terminal.journal().pending_print_jobs() {
             let incomplete = crate::terminal::is_incomplete_proof;
             self.status.proofs_to_reprint = jobs.iter().filter(|j| incomplete(j)).count();
@@ -547,6 +555,7 @@ impl App {
             Message::BuyerApply => self.apply_typed_buyer(),
             Message::Reissue => self.reissue_invoice(),
             Message::ResumePrinting => self.resume_printing(),
+            Message::IssueAwaiting => self.issue_awaiting_invoices(),
             Message::BuyerPrint => self.choose_buyer(crate::einvoice::buyer::BuyerChoice::Print),
             Message::SignOut => self.lock_now(None),
             Message::ToggleLanguage | Message::Shortcut(Shortcut::Language) => {
@@ -924,6 +933,34 @@ impl App {
         };
         spooler.submit(id, kind, bytes.clone());
         self.printing.insert(id, (bytes, then));
+    }
+
+    /// Every paid sale needs its e-invoice: issue those still without one
+    /// (a pay-later order the customer paid later, an issue that failed),
+    /// as paper proofs kept for the customer.
+    fn issue_awaiting_invoices(&mut self) {
+        let sales = match &self.terminal {
+            Ok(t) => t.sales_awaiting_invoice(&self.config).unwrap_or_default(),
+            Err(_) => return,
+        };
+        let paper = crate::einvoice::buyer::BuyerChoice::Print;
+        for sale in sales {
+            let issued = match self.terminal.as_mut() {
+                Ok(t) => t.issue_invoice(&self.config, &sale, &paper),
+                Err(_) => return,
+            };
+            match issued {
+                Ok(issued) => {
+                    tracing::info!(sale = %sale, number = %issued.invoice.number(), "e-invoice issued for a sale paid earlier");
+                    self.print_issued(&sale, &issued);
+                }
+                Err(e) => {
+                    tracing::warn!(sale = %sale, "e-invoice still not issued: {e}");
+                    break;
+                }
+            }
+        }
+        self.refresh_status();
     }
 
     /// After a restart or a paper change: jobs still waiting in the journal
@@ -2493,6 +2530,22 @@ impl App {
                     .size(theme::TEXT_SMALL),
                 )
                 .on_press_maybe((!self.printer_busy()).then_some(Message::ResumePrinting))
+                .style(theme::danger)
+                .padding([4, 10]),
+            );
+        }
+        if self.status.awaiting_invoice > 0 {
+            bar = bar.push(
+                button(
+                    text(crate::ui::i18n::tf(
+                        lang,
+                        "status.awaiting_invoice",
+                        &[("n", &self.status.awaiting_invoice.to_string())],
+                    ))
+                    .size(theme::TEXT_SMALL)
+                    .wrapping(iced::widget::text::Wrapping::None),
+                )
+                .on_press(Message::IssueAwaiting)
                 .style(theme::danger)
                 .padding([4, 10]),
             );
