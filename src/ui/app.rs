@@ -2579,13 +2579,27 @@ impl App {
                 &[("n", &self.status.uploads_waiting.to_string())],
             )));
         }
-        bar = bar.push(
-            text(t(lang, "keys.hint"))
-                .size(theme::TEXT_SMALL)
-                .wrapping(iced::widget::text::Wrapping::None)
-                .width(Length::Fill)
-                .align_x(Alignment::End),
-        );
+        // The key hint only when nothing needs attention: a warning must
+        // never be drawn over (the keys are also on the buttons).
+        let quiet = self.status.open_payments == 0
+            && self.status.waiting_prints == 0
+            && self.status.awaiting_invoice == 0
+            && self.status.proofs_to_reprint == 0
+            && self.status.uploads_overdue == 0
+            && self.status.numbers_low.is_none()
+            && !self.status.no_roll
+            && down.is_empty()
+            && !matches!(self.status.printer, Some(Err(_)))
+            && self.printer.is_ok();
+        if quiet {
+            bar = bar.push(
+                text(t(lang, "keys.hint"))
+                    .size(theme::TEXT_SMALL)
+                    .wrapping(iced::widget::text::Wrapping::None)
+                    .width(Length::Fill)
+                    .align_x(Alignment::End),
+            );
+        }
         container(bar)
             .padding([8, 16])
             .width(Length::Fill)
