@@ -77,7 +77,8 @@ pub struct App {
     /// Started on the first wallet scan (demo mode starts the simulators).
     wallet: Option<Result<crate::ui::wallet::WalletPay, String>>,
     /// A refund with the gateway (the terminal went with it).
-    refunding: Option<crate::ui::refund_flow::RefundJob>,
+    /// The refund with the gateway: why, and who approved (for its slip).
+    refunding: Option<(String, String)>,
     /// The journaled sale of the current cart, once a payment was tried.
     open_sale: Option<crate::sale::SaleNo>,
     /// The customer's e-invoice choice for this sale (paper by default).
@@ -163,8 +164,6 @@ pub enum Message {
     OpenSettings,
     Refund(crate::ui::screen::refund::Message),
     OpenRefund,
-    /// Time to look whether the refund in flight has finished.
-    RefundPoll(Instant),
     ToggleLanguage,
     SignOut,
     Shortcut(Shortcut),
@@ -503,13 +502,6 @@ impl App {
             Message::ConfirmTick(_) => return self.check_payment_in_doubt(),
             Message::PrintPoll(_) => return self.spooled(),
             Message::PayPageTick(_) => return self.poll_paypage(),
-            Message::RefundPoll(_) => {
-                let done = self.refunding.as_ref().and_then(|j| j.poll());
-                if let Some((terminal, result)) = done {
-                    self.refund_finished(terminal, result);
-                }
-                return;
-            }
             _ => {}
         }
         self.last_activity = Instant::now();
@@ -525,8 +517,7 @@ impl App {
             | Message::PayPoll(_)
             | Message::ConfirmTick(_)
             | Message::PrintPoll(_)
-            | Message::PayPageTick(_)
-            | Message::RefundPoll(_) => {}
+            | Message::PayPageTick(_) => {}
             Message::PayPage(m) => {
                 let event = match &mut self.screen {
                     Screen::PayPage(state) => state.update(m),
@@ -1883,6 +1874,7 @@ impl App {
                     }
                 }
             }
+            Finished::Refund(result) => self.refund_finished(terminal, result),
             Finished::PayPageOpened(result) => {
                 self.terminal = Ok(terminal);
                 match result {
@@ -2190,9 +2182,6 @@ impl App {
                     .map(|_| Message::Settings(settings::Message::Poll)),
             );
         }
-        if self.refunding.is_some() {
-            subs.push(iced::time::every(Duration::from_millis(250)).map(Message::RefundPoll));
-        }
         Subscription::batch(subs)
     }
 
@@ -2392,7 +2381,11 @@ impl App {
             }
             Screen::Settings(state) => state.view(lang).map(Message::Settings),
             Screen::Refund(state) => {
-                let waiting = self.refunding.as_ref().map(|j| j.waiting());
+                let waiting = self
+                    .wallet
+                    .as_ref()
+                    .and_then(|w| w.as_ref().ok())
+                    .and_then(|w| w.waiting());
                 state
                     .view(self.managers(), waiting, lang)
                     .map(Message::Refund)
@@ -2891,33 +2884,21 @@ impl App {
                 return;
             }
         };
-        let _ = self.start_wallet();
-        let wallet = match self.wallet.as_ref() {
-            Some(Ok(w)) => w,
-            Some(Err(e)) => {
-                let e = e.clone();
-                if let Screen::Refund(state) = &mut self.screen {
-                    state.told(Err(e));
-                }
-                return;
+        if let Err(e) = self.start_wallet() {
+            if let Screen::Refund(state) = &mut self.screen {
+                state.told(Err(e));
             }
-            None => return,
-        };
-        let Ok(terminal) = std::mem::replace(&mut self.terminal, Err(t(lang, "paying.busy")))
-        else {
+            return;
+        }
+        let Some(terminal) = self.take_terminal() else {
             return;
         };
         tracing::info!(sale = %sale, manager, "refund approved, sending");
         let what = format!("{sale} {}", self.refund_what());
-        self.refunding = Some(crate::ui::refund_flow::RefundJob::start(
-            wallet,
-            terminal,
-            &self.config,
-            sale,
-            request,
-            reason,
-            user,
-        ));
+        self.refunding = Some((reason.clone(), user.name.clone()));
+        if let Some(Ok(wallet)) = self.wallet.as_mut() {
+            wallet.refund(terminal, &self.config, sale, request, reason, user);
+        }
         if let Screen::Refund(state) = &mut self.screen {
             state.running(what);
         }
@@ -2939,11 +2920,7 @@ impl App {
         use crate::ui::refund_flow::{RefundMoney, approved, invoice_line, trade_no};
         self.terminal = Ok(terminal);
         let lang = self.lang;
-        let (reason, manager) = self
-            .refunding
-            .take()
-            .map(|j| (j.reason, j.manager))
-            .unwrap_or_default();
+        let (reason, manager) = self.refunding.take().unwrap_or_default();
         let outcome = match result {
             Ok(o) => o,
             Err(e) => {
@@ -3109,17 +3086,10 @@ impl App {
         }
     }
 
-    /// Wait for a refund in flight (tests; bounded).
+    /// Wait for a refund in flight (tests; bounded): it is a gateway job
+    /// like a payment.
     pub fn wait_for_refund(&mut self, timeout: Duration) -> bool {
-        let done = self.refunding.as_ref().and_then(|j| j.wait(timeout));
-        match done {
-            Some((terminal, result)) => {
-                self.refund_finished(terminal, result);
-                self.settle(timeout);
-                true
-            }
-            None => false,
-        }
+        self.wait_for_payment(timeout)
     }
 }
 

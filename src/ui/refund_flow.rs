@@ -1,23 +1,14 @@
 //! Refunds from the GUI, below the screen: what a refund would do (shown
-//! before the manager confirms, from `Terminal::refund_preview`), the
-//! refund itself (`Terminal::refund_sale`) on the payment runtime (the
-//! terminal travels with it, as with payments), and its printed slip.
-
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+//! before the manager confirms, from `Terminal::refund_preview`) and its
+//! printed slip. The refund itself runs as a gateway job (`wallet`).
 
 use crate::config::Config;
-use crate::journal::User;
 use crate::money::Ntd;
 use crate::print::document::{Document, Style};
 use crate::sale::{RefundRequest, SaleNo};
-use crate::terminal::payment::PayError;
 use crate::terminal::{InvoicePreview, RefundVia, Terminal, gateway_name_zh};
-use crate::ui::wallet::WalletPay;
 
 pub use crate::terminal::{RefundMoney, RefundOutcome};
-
-type Done = (Terminal, Result<RefundOutcome, PayError>);
 
 /// What the screen shows before the manager confirms.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,58 +127,6 @@ fn invoice_preview_line(i: &InvoicePreview) -> String {
         (Treatment::Allowance, _) => format!(
             "折讓 {n}(部分退款或已跨期,列印折讓單請顧客簽收{by_mypay})/ allowance on {n} (partial or a later period; the buyer signs the slip)"
         ),
-    }
-}
-
-/// A refund running on the payment runtime.
-pub struct RefundJob {
-    rx: mpsc::Receiver<Done>,
-    started: Instant,
-    /// For the slip: why, and who approved.
-    pub reason: String,
-    pub manager: String,
-}
-
-impl RefundJob {
-    /// Send the refund; the terminal goes with it and comes back with the outcome.
-    #[allow(clippy::too_many_arguments)]
-    pub fn start(
-        wallet: &WalletPay,
-        terminal: Terminal,
-        cfg: &Config,
-        sale: SaleNo,
-        request: RefundRequest,
-        reason: String,
-        manager: User,
-    ) -> RefundJob {
-        let cfg = cfg.clone();
-        let (why, by) = (reason.clone(), manager.name.clone());
-        let rx = wallet.run_detached(terminal, move |mut terminal, payments| async move {
-            let outcome = terminal
-                .refund_sale(&cfg, &payments, &sale, &request, &reason, &manager)
-                .await;
-            (terminal, outcome)
-        });
-        RefundJob {
-            rx,
-            started: Instant::now(),
-            reason: why,
-            manager: by,
-        }
-    }
-
-    pub fn waiting(&self) -> Duration {
-        self.started.elapsed()
-    }
-
-    /// The finished refund, if it has finished.
-    pub fn poll(&self) -> Option<Done> {
-        self.rx.try_recv().ok()
-    }
-
-    /// Wait for the refund, at most `timeout` (tests).
-    pub fn wait(&self, timeout: Duration) -> Option<Done> {
-        self.rx.recv_timeout(timeout).ok()
     }
 }
 

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use crate::config::Config;
-use crate::gateway::client::{PayItem, PayWith};
+use crate::gateway::client::PayItem;
 use crate::money::Ntd;
 use crate::sale::{Cart, SaleNo, TradeNo};
 use crate::sim::{SimHandles, Simulators};
@@ -49,6 +49,8 @@ pub enum Finished {
     PayPageOpened(Result<crate::terminal::PayPageOrder, PayError>),
     /// Where the PayPage payment stands (asked, or after a cancel).
     PayPagePolled(Result<PayResult, PayError>),
+    /// Money given back (and the e-invoice voided or allowed), or why not.
+    Refund(Result<crate::terminal::RefundOutcome, PayError>),
 }
 
 type Done = (Terminal, Finished);
@@ -178,26 +180,6 @@ impl WalletPay {
         });
     }
 
-    /// Run another terminal workflow (a refund) on this runtime with these
-    /// gateways: the terminal goes with it and comes back on the receiver.
-    pub fn run_detached<T, F, Fut>(
-        &self,
-        terminal: Terminal,
-        job: F,
-    ) -> mpsc::Receiver<(Terminal, T)>
-    where
-        T: Send + 'static,
-        F: FnOnce(Terminal, Arc<Payments>) -> Fut,
-        Fut: std::future::Future<Output = (Terminal, T)> + Send + 'static,
-    {
-        let (tx, rx) = mpsc::channel();
-        let work = job(terminal, self.payments.clone());
-        self.runtime.spawn(async move {
-            let _ = tx.send(work.await);
-        });
-        rx
-    }
-
     /// Charge `amount` on `sale` with a scanned code or a chosen tender.
     pub fn pay(
         &mut self,
@@ -214,28 +196,24 @@ impl WalletPay {
         });
     }
 
-    /// Send a scanned wallet code.
-    pub fn pay_code(
+    /// Give money back on a sale, approved by a manager (see
+    /// [`Terminal::refund_sale`]).
+    pub fn refund(
         &mut self,
         terminal: Terminal,
+        cfg: &Config,
         sale: SaleNo,
-        code: String,
-        amount: Ntd,
-        cart: &Cart,
+        request: crate::sale::RefundRequest,
+        reason: String,
+        manager: crate::journal::User,
     ) {
-        self.pay(terminal, sale, Tender::Scan(code), amount, cart)
-    }
-
-    /// Charge a tender chosen on screen (a member's bound card, pay-later).
-    pub fn pay_with(
-        &mut self,
-        terminal: Terminal,
-        sale: SaleNo,
-        with: PayWith,
-        amount: Ntd,
-        cart: &Cart,
-    ) {
-        self.pay(terminal, sale, Tender::With(with), amount, cart)
+        let cfg = cfg.clone();
+        self.run(terminal, move |mut terminal, payments| async move {
+            let outcome = terminal
+                .refund_sale(&cfg, &payments, &sale, &request, &reason, &manager)
+                .await;
+            (terminal, Finished::Refund(outcome))
+        });
     }
 
     /// Ask again about a payment in doubt (resolving it by its gateway's rule).
