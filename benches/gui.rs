@@ -71,7 +71,15 @@ fn main() {
         .collect();
     let sales = 1000;
     let t0 = Instant::now();
+    let mut first_100 = std::time::Duration::ZERO;
+    let mut t_last = Instant::now();
     for i in 0..sales {
+        if i == 100 {
+            first_100 = t0.elapsed();
+        }
+        if i == sales - 100 {
+            t_last = Instant::now();
+        }
         for k in 0..3 {
             let ean = eans[(i + k) % eans.len()].clone();
             app.update(Message::Sale(sale::Message::Add(ean)));
@@ -79,8 +87,11 @@ fn main() {
         app.update(Message::Sale(sale::Message::Tender));
         app.update(Message::Tender(tender::Message::Quick(Ntd::new(1000))));
         app.update(Message::Tender(tender::Message::Confirm));
+        // The receipt and proof are printed and journaled before the next customer.
+        assert!(app.settle(std::time::Duration::from_secs(30)));
         app.update(Message::Done(till::ui::screen::done::Message::Next));
     }
+    let last_100 = t_last.elapsed();
     let per_sale = t0.elapsed() / sales as u32;
     let today = app.terminal().unwrap().now().date_naive();
     let journaled = app
@@ -93,8 +104,13 @@ fn main() {
         .len();
     assert_eq!(journaled, sales, "every sale was journaled");
     println!(
-        "{sales} cash sales (journal + receipt render): {:.1} ms per sale",
+        "{sales} cash sales (journal, e-invoice, receipt and proof printed to the virtual printer): {:.1} ms per sale",
         per_sale.as_secs_f64() * 1000.0
+    );
+    println!(
+        "first 100 sales {:.1} ms each, last 100 {:.1} ms each (must not grow with the journal)",
+        first_100.as_secs_f64() * 10.0,
+        last_100.as_secs_f64() * 10.0
     );
     println!("memory after {sales} sales: {:.1} MB", rss_mb());
 }

@@ -333,14 +333,7 @@ impl App {
             .sales_awaiting_invoice(&self.config)
             .map(|v| v.len())
             .unwrap_or(0);
-        if let Ok(jobs) = terminal.journal().pending_print_jobs() {
-            let incomplete = crate::terminal::is_incomplete_proof;
-            self.status.proofs_to_reprint = jobs.iter().filter(|j| incomplete(j)).count();
-            self.status.waiting_prints = jobs
-                .iter()
-                .filter(|j| !incomplete(j) && !self.printing.contains_key(&j.id))
-                .count();
-        }
+        self.refresh_prints();
         self.status.refreshed = Some(Instant::now());
         if self.probe_gateways && self.health.is_none() {
             // In demo mode the simulators are probed once they are running.
@@ -352,6 +345,21 @@ impl App {
             if let Some(targets) = targets {
                 self.health = Some(crate::ui::health::GatewayHealth::start(targets));
             }
+        }
+    }
+
+    /// Only the print counts: after the printer answered. (The invoice
+    /// counts read every invoice of two periods: the clock tick and the
+    /// rarer events re-read those, not every print job.)
+    fn refresh_prints(&mut self) {
+        let Ok(terminal) = &self.terminal else { return };
+        if let Ok(jobs) = terminal.journal().pending_print_jobs() {
+            let incomplete = crate::terminal::is_incomplete_proof;
+            self.status.proofs_to_reprint = jobs.iter().filter(|j| incomplete(j)).count();
+            self.status.waiting_prints = jobs
+                .iter()
+                .filter(|j| !incomplete(j) && !self.printing.contains_key(&j.id))
+                .count();
         }
     }
 
@@ -1126,7 +1134,7 @@ impl App {
             self.trial_printer = None;
         }
         if answered {
-            self.refresh_status();
+            self.refresh_prints();
         }
     }
 
@@ -1270,6 +1278,10 @@ impl App {
             .issue_invoice(&self.config, sale, &self.buyer)
             .map_err(|e| e.to_string())?;
         self.issued_buyer = Some(issued.buyer.clone());
+        // The issue says when the roll runs low: no need to re-read them all.
+        if issued.low_water.is_some() {
+            self.status.numbers_low = issued.low_water;
+        }
         Ok(self.print_issued(sale, &issued))
     }
 
@@ -2009,7 +2021,6 @@ impl App {
         {
             done.invoice = invoice;
         }
-        self.refresh_status();
     }
 
     /// Print a sale's receipt from the journal (for cash it also opens the
