@@ -423,11 +423,20 @@ fn pulse(printer: &mut Printer) -> Result<(), PrinterError> {
 }
 
 fn proof_bytes(printer: &Printer, proof: &ProofData, reprint: bool) -> Result<Vec<u8>, PrintError> {
+    encode_proof(&printer.profile, proof, reprint)
+}
+
+/// A proof's bytes for a printer profile, 補印 when `reprint`.
+fn encode_proof(
+    profile: &crate::print::Profile,
+    proof: &ProofData,
+    reprint: bool,
+) -> Result<Vec<u8>, PrintError> {
     let proof = ProofData {
         reprint,
         ..proof.clone()
     };
-    encode(&proof_document(&proof), &printer.profile).map_err(|e| PrintError::Encode(e.to_string()))
+    encode(&proof_document(&proof), profile).map_err(|e| PrintError::Encode(e.to_string()))
 }
 
 /// Whether the bytes print 補印. Printers without a Chinese font get text as
@@ -492,11 +501,7 @@ impl Terminal {
         proof: &ProofData,
         reprint: bool,
     ) -> Result<Vec<u8>, PrintError> {
-        let proof = ProofData {
-            reprint,
-            ..proof.clone()
-        };
-        encode(&proof_document(&proof), profile).map_err(|e| PrintError::Encode(e.to_string()))
+        encode_proof(profile, proof, reprint)
     }
 }
 

@@ -66,7 +66,7 @@ pub struct App {
     trial_printer: Option<Spooler>,
     /// Jobs with the printer: their bytes (for the demo preview) and what
     /// to do once the printer answered.
-    printing: std::collections::HashMap<i64, (Vec<u8>, AfterPrint)>,
+    printing: std::collections::HashMap<i64, (Option<Vec<u8>>, AfterPrint)>,
     /// Answers that came back while the terminal was away with a payment:
     /// journaled as soon as it is back.
     unjournaled: Vec<crate::ui::spooler::Printed>,
@@ -930,8 +930,10 @@ impl App {
                 return then(self, Err(e));
             }
         };
-        spooler.submit(id, kind, bytes.clone());
-        self.printing.insert(id, (bytes, then));
+        // Demo mode keeps the bytes for the result screen's preview.
+        let keep = self.demo.then(|| bytes.clone());
+        spooler.submit(id, kind, bytes);
+        self.printing.insert(id, (keep, then));
     }
 
     /// Every paid sale needs its e-invoice: issue those still without one
@@ -1124,7 +1126,9 @@ impl App {
                 }
                 Ok(()) => {
                     self.status.printer = Some(Ok(()));
-                    self.remember_print(&bytes);
+                    if let Some(bytes) = bytes {
+                        self.remember_print(&bytes);
+                    }
                 }
                 Err(_) => {}
             }
@@ -1294,17 +1298,38 @@ impl App {
             Err(e) => return Err(e.clone()),
         }
         .ok_or_else(|| t(lang, "result.invoice_by_mypay"))?;
-        let number = inv.number.dashed();
         let mut proof = crate::terminal::proof_from_mypay(&inv, false);
         proof.test = self.demo;
-        let bytes = self.spooler().and_then(|s| {
-            crate::print::encode(&crate::print::proof_document(&proof), s.profile())
-                .map_err(|e| e.to_string())
-        });
+        // MyPay keeps its own record of what was printed: nothing to mark.
+        self.print_proof(sale, &proof, None);
+        Ok(inv.number.dashed())
+    }
+
+    /// Send an e-invoice proof to the printer; the result screen shows
+    /// where it is. A proof of the till's own roll (`number`) is marked
+    /// printed in the journal once it is.
+    fn print_proof(
+        &mut self,
+        sale: &crate::sale::SaleNo,
+        proof: &crate::print::ProofData,
+        number: Option<crate::einvoice::InvoiceNumber>,
+    ) {
         let sale_no = sale.to_string();
         set_paper(self, &sale_no, done::Paper::Printing);
+        let bytes = match (self.spooler(), self.terminal.as_ref()) {
+            (Ok(s), Ok(t)) => t
+                .proof_bytes(s.profile(), proof, false)
+                .map_err(|e| e.to_string()),
+            (Err(e), _) => Err(e),
+            (_, Err(e)) => Err(e.clone()),
+        };
         let after: AfterPrint = Box::new(move |app: &mut App, printed: Result<(), String>| {
-            let paper = match printed {
+            let marked = printed.and_then(|()| match (&number, app.terminal.as_mut()) {
+                (None, _) => Ok(()),
+                (Some(n), Ok(t)) => t.invoice_printed(n).map_err(|e| e.to_string()),
+                (Some(_), Err(e)) => Err(e.clone()),
+            });
+            let paper = match marked {
                 Ok(()) => done::Paper::Printed,
                 Err(e) => done::Paper::Failed(e),
             };
@@ -1314,7 +1339,6 @@ impl App {
             Ok(bytes) => self.print_bytes(crate::terminal::PROOF, bytes, Some(sale), None, after),
             Err(e) => after(self, Err(e)),
         }
-        Ok(number)
     }
 
     /// Send what an issued invoice needs to the printer (the proof, marked
@@ -1326,37 +1350,9 @@ impl App {
         issued: &crate::terminal::IssuedProof,
     ) -> String {
         let number = issued.invoice.number().clone();
-        let sale_no = sale.to_string();
-        if let Some(proof) = &issued.proof {
-            set_paper(self, &sale_no, done::Paper::Printing);
-            let bytes = match (self.spooler(), self.terminal.as_ref()) {
-                (Ok(s), Ok(t)) => t
-                    .proof_bytes(s.profile(), proof, false)
-                    .map_err(|e| e.to_string()),
-                (Err(e), _) => Err(e),
-                (_, Err(e)) => Err(e.clone()),
-            };
-            let after_proof: AfterPrint = {
-                let (number, sale_no) = (number.clone(), sale_no.clone());
-                Box::new(move |app: &mut App, printed: Result<(), String>| {
-                    let paper = match printed.and_then(|()| match app.terminal.as_mut() {
-                        Ok(t) => t.invoice_printed(&number).map_err(|e| e.to_string()),
-                        Err(e) => Err(e.clone()),
-                    }) {
-                        Ok(()) => done::Paper::Printed,
-                        Err(e) => done::Paper::Failed(e),
-                    };
-                    set_paper(app, &sale_no, paper);
-                })
-            };
-            match bytes {
-                Ok(bytes) => {
-                    self.print_bytes(crate::terminal::PROOF, bytes, Some(sale), None, after_proof)
-                }
-                Err(e) => after_proof(self, Err(e)),
-            }
-        } else {
-            set_paper(self, &sale_no, done::Paper::None);
+        match &issued.proof {
+            Some(proof) => self.print_proof(sale, proof, Some(number.clone())),
+            None => set_paper(self, &sale.to_string(), done::Paper::None),
         }
         // The detail slip is journaled like any job; a failure is logged and
         // left to the print queue rather than undoing the issued invoice.
@@ -1431,9 +1427,6 @@ impl App {
             Ok(r) => {
                 self.issued_buyer = Some(r.issued.buyer.clone());
                 self.buyer_error = None;
-                if let Screen::Done(done) = &mut self.screen {
-                    done.invoice = Ok(String::new());
-                }
                 let number = self.print_issued(&sale, &r.issued);
                 let voided = r.voided.dashed();
                 let text = crate::ui::i18n::tf(

@@ -31,8 +31,6 @@ pub struct Spooler {
     jobs: Sender<Job>,
     done: Receiver<Printed>,
     profile: Profile,
-    /// How the printer is reached ("virtual", "tcp://…"), for the status bar.
-    transport: String,
     out: usize,
 }
 
@@ -40,7 +38,6 @@ impl Spooler {
     /// Give `printer` to a thread of its own.
     pub fn start(mut printer: Printer) -> Spooler {
         let profile = printer.profile.clone();
-        let transport = printer.target.clone();
         let (jobs, rx) = mpsc::channel::<Job>();
         let (tx, done) = mpsc::channel();
         std::thread::Builder::new()
@@ -64,17 +61,12 @@ impl Spooler {
             jobs,
             done,
             profile,
-            transport,
             out: 0,
         }
     }
 
     pub fn profile(&self) -> &Profile {
         &self.profile
-    }
-
-    pub fn transport(&self) -> &str {
-        &self.transport
     }
 
     /// Send a journaled job's bytes.
