@@ -8,6 +8,7 @@ use crate::journal::{ShiftReport, User};
 use crate::secret::Secret;
 use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::theme;
+use crate::ui::widget::approval::{manager_buttons, told};
 use crate::ui::widget::keypad::keypad;
 
 const MAX_PIN: usize = 8;
@@ -146,31 +147,14 @@ impl State {
             Ok(r) => tf(lang, "closeday.heading", &[("z", &r.z_number.to_string())]),
             Err(_) => t(lang, "closeday.heading_plain"),
         };
-        let mut people = Column::new().spacing(8);
-        for m in managers {
-            let chosen = self.manager.as_deref() == Some(m.name.as_str());
-            people = people.push(
-                button(text(m.name.clone()).size(theme::TEXT))
-                    .width(Length::Fill)
-                    .style(if chosen {
-                        theme::primary
-                    } else {
-                        theme::secondary
-                    })
-                    .on_press(Message::PickManager(m.name.clone())),
-            );
-        }
-        let message: Element<'a, Message> = match &self.message {
-            Some(Ok(m)) => text(m.clone())
-                .size(theme::TEXT)
-                .color(theme::OK_GREEN)
-                .into(),
-            Some(Err(m)) => text(m.clone())
-                .size(theme::TEXT)
-                .color(theme::DANGER_RED)
-                .into(),
-            None => column![].into(),
-        };
+        let people = manager_buttons(
+            managers,
+            self.manager.as_deref(),
+            theme::TEXT,
+            Message::PickManager,
+        )
+        .spacing(8);
+        let message: Element<'a, Message> = told(&self.message, theme::TEXT);
         container(
             row![
                 column![

@@ -9,6 +9,7 @@ use crate::journal::{SaleDetail, SaleSummary, User};
 use crate::secret::Secret;
 use crate::ui::i18n::{Lang, t};
 use crate::ui::theme;
+use crate::ui::widget::approval::{manager_buttons, told};
 use crate::ui::widget::keypad::keypad;
 
 const MAX_PIN: usize = 8;
@@ -183,17 +184,7 @@ impl State {
         .spacing(theme::GAP)
         .width(Length::FillPortion(1));
 
-        let message: Element<'a, Message> = match &self.message {
-            Some(Ok(m)) => text(m.clone())
-                .size(theme::TEXT)
-                .color(theme::OK_GREEN)
-                .into(),
-            Some(Err(m)) => text(m.clone())
-                .size(theme::TEXT)
-                .color(theme::DANGER_RED)
-                .into(),
-            None => column![].into(),
-        };
+        let message: Element<'a, Message> = told(&self.message, theme::TEXT);
         let right: Element<'a, Message> = match &self.selected {
             None => column![text(t(lang, "history.pick")).size(theme::TEXT), message].into(),
             Some(d) => {
@@ -237,20 +228,13 @@ impl State {
                         .size(theme::TEXT_SMALL),
                     );
                 }
-                let mut people = Column::new().spacing(8);
-                for m in managers {
-                    let chosen = self.manager.as_deref() == Some(m.name.as_str());
-                    people = people.push(
-                        button(text(m.name.clone()).size(theme::TEXT_SMALL))
-                            .width(Length::Fill)
-                            .style(if chosen {
-                                theme::primary
-                            } else {
-                                theme::secondary
-                            })
-                            .on_press(Message::PickManager(m.name.clone())),
-                    );
-                }
+                let people = manager_buttons(
+                    managers,
+                    self.manager.as_deref(),
+                    theme::TEXT_SMALL,
+                    Message::PickManager,
+                )
+                .spacing(8);
                 column![
                     scrollable(c).height(Length::Fill),
                     message,

@@ -16,6 +16,7 @@ use crate::secret::Secret;
 use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::refund_flow::Preview;
 use crate::ui::theme;
+use crate::ui::widget::approval::{manager_buttons, told};
 use crate::ui::widget::keypad::keypad;
 
 const MAX_PIN: usize = 8;
@@ -647,31 +648,14 @@ impl State {
 
     /// Right: the manager, the PIN and the keypad, the confirm button.
     fn approval_view<'a>(&'a self, managers: Vec<&'a User>, lang: Lang) -> Element<'a, Message> {
-        let mut people = Column::new().spacing(6);
-        for m in managers {
-            let chosen = self.manager.as_deref() == Some(m.name.as_str());
-            people = people.push(
-                button(text(m.name.clone()).size(theme::TEXT_SMALL))
-                    .width(Length::Fill)
-                    .style(if chosen {
-                        theme::primary
-                    } else {
-                        theme::secondary
-                    })
-                    .on_press(Message::PickManager(m.name.clone())),
-            );
-        }
-        let message: Element<'a, Message> = match &self.message {
-            Some(Ok(m)) => text(m.clone())
-                .size(theme::TEXT_SMALL)
-                .color(theme::OK_GREEN)
-                .into(),
-            Some(Err(m)) => text(m.clone())
-                .size(theme::TEXT_SMALL)
-                .color(theme::DANGER_RED)
-                .into(),
-            None => column![].into(),
-        };
+        let people = manager_buttons(
+            managers,
+            self.manager.as_deref(),
+            theme::TEXT_SMALL,
+            Message::PickManager,
+        )
+        .spacing(6);
+        let message: Element<'a, Message> = told(&self.message, theme::TEXT_SMALL);
         let pin = if self.pin.is_empty() {
             t(lang, "refund.pin")
         } else {
