@@ -1554,11 +1554,24 @@ impl App {
     /// Journal the sale if it is not yet and send the tender to its
     /// gateway; the progress screen names `what` was presented.
     fn send_to_gateway(&mut self, tender: crate::terminal::payment::Tender, what: String) {
+        self.hand_to_gateway(what, |wallet, terminal, sale, total, cart| {
+            wallet.pay(terminal, sale, tender, total, cart)
+        });
+    }
+
+    /// Journal the sale if it is not yet, then hand the terminal to a
+    /// gateway job (`start`) and show the wait, naming `what` was presented.
+    fn hand_to_gateway(
+        &mut self,
+        what: String,
+        start: impl FnOnce(&mut WalletPay, Terminal, crate::sale::SaleNo, crate::money::Ntd, &Cart),
+    ) {
         if let Err(e) = self.start_wallet() {
             return self.tender_notice(e);
         }
         let Some(mut terminal) = self.take_terminal() else {
-            return;
+            let busy = t(self.lang, "paying.busy");
+            return self.tender_notice(busy);
         };
         let sale = match &self.open_sale {
             Some(s) => s.clone(),
@@ -1573,7 +1586,7 @@ impl App {
         self.open_sale = Some(sale.clone());
         let total = self.cart.total();
         if let Some(Ok(wallet)) = self.wallet.as_mut() {
-            wallet.pay(terminal, sale, tender, total, &self.cart);
+            start(wallet, terminal, sale, total, &self.cart);
         }
         self.screen = Screen::Paying { what };
     }
@@ -1598,31 +1611,10 @@ impl App {
     /// The customer pays on their own phone: journal the sale if it is not
     /// yet and open a PayPage order at MyPay.
     fn start_paypage(&mut self) {
-        if let Err(e) = self.start_wallet() {
-            return self.tender_notice(e);
-        }
-        let Some(mut terminal) = self.take_terminal() else {
-            let busy = t(self.lang, "paying.busy");
-            return self.tender_notice(busy);
-        };
-        let sale = match &self.open_sale {
-            Some(s) => s.clone(),
-            None => match terminal.open_sale(&self.cart) {
-                Ok(s) => s,
-                Err(e) => {
-                    self.terminal = Ok(terminal);
-                    return self.tender_notice(e.to_string());
-                }
-            },
-        };
-        self.open_sale = Some(sale.clone());
-        let total = self.cart.total();
-        if let Some(Ok(wallet)) = self.wallet.as_mut() {
-            wallet.start_paypage(terminal, sale, total, &self.cart);
-        }
-        self.screen = Screen::Paying {
-            what: t(self.lang, "tender.tab_paypage"),
-        };
+        let what = t(self.lang, "tender.tab_paypage");
+        self.hand_to_gateway(what, |wallet, terminal, sale, total, cart| {
+            wallet.start_paypage(terminal, sale, total, cart)
+        });
     }
 
     /// A pay-later order was created: print the slip that tells the
