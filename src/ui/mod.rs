@@ -100,8 +100,8 @@ mod two_windows {
             ShellMessage::Closed(id) if id == shell.cashier => return iced::exit(),
             ShellMessage::Closed(_) => {}
         }
-        if let customer::CustomerDisplay::PayPage { url, .. } = shell.app.customer_display() {
-            shell.qr.set(&url);
+        if let Some(url) = shell.app.paypage_url() {
+            shell.qr.set(url);
         }
         Task::none()
     }
