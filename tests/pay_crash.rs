@@ -286,3 +286,135 @@ async fn mypay_killed_in_sending_is_settled_by_querydirect_with_one_charge() {
     assert_eq!(after, AttemptState::Approved);
     assert_eq!(charges, 1);
 }
+
+/// Kill `till pay` at random moments, each followed by `till recover`, all
+/// in one journal, then hold the books against the simulator's own ledger:
+/// nothing left in doubt, at most one standing charge per trade, a charge
+/// stands exactly when the journal says Approved (with the gateway's own
+/// number), and the gateway holds no charge the journal does not know.
+///
+/// The kill moment is drawn from the time an undisturbed `till pay` takes,
+/// so it lands anywhere from start-up to the end. That delay is the crash
+/// point under test, not synchronisation: the assertions hold wherever it
+/// lands. Set `TILL_CRASH_SEED` to replay a run's draws.
+async fn killed_at_random_points(
+    barcode: &str,
+    ledger: impl Fn(&SimHandles) -> &till::sim::Ledger,
+) {
+    use rand::{Rng, SeedableRng};
+    const KILLS: usize = 12;
+    let seed: u64 = std::env::var("TILL_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    eprintln!("TILL_CRASH_SEED={seed}");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+
+    let sims = Simulators::start_all().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.sqlite3");
+    let config = dir.path().join("till.toml");
+    write_config(&config, &sims, &sims.jkopay.server.base_url(), &journal);
+    let pay = |amount: i64| {
+        let mut c = till(&config);
+        c.args(["pay", "--amount", &amount.to_string(), "--barcode", barcode])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        c
+    };
+
+    // An undisturbed payment: approved, and how long one takes.
+    let started = std::time::Instant::now();
+    let status = pay(100).status().unwrap();
+    let whole = started.elapsed();
+    assert_eq!(status.code(), Some(0), "an undisturbed payment is approved");
+
+    for i in 0..KILLS {
+        let mut child = pay(101 + i as i64).spawn().unwrap();
+        let at = whole.mul_f64(rng.random_range(0.0..1.2));
+        tokio::time::sleep(at).await;
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGKILL);
+        }
+        child.wait().unwrap();
+        let cfg = config.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            till(&cfg).args(["recover", "--json"]).output().unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "recover after a kill at {at:?} (seed {seed}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let j = Journal::open(&journal).unwrap();
+    assert!(
+        j.unresolved_attempts().unwrap().is_empty(),
+        "nothing left in doubt (seed {seed})"
+    );
+    let attempts = j
+        .search_attempts(&till::journal::AttemptQuery {
+            limit: 1000,
+            ..Default::default()
+        })
+        .unwrap();
+    let ledger = ledger(&sims);
+    for a in &attempts {
+        let standing = ledger.charges_for(&a.trade_no.to_string());
+        assert!(
+            standing.len() <= 1,
+            "{} charged twice (seed {seed})",
+            a.trade_no
+        );
+        if a.state == AttemptState::Approved {
+            assert_eq!(
+                standing.len(),
+                1,
+                "{} approved but not charged (seed {seed})",
+                a.trade_no
+            );
+            assert_eq!(
+                a.gateway_trade_no.as_deref(),
+                Some(standing[0].gateway_trade_no.as_str())
+            );
+            assert_eq!(standing[0].amount, a.amount);
+        } else {
+            assert!(
+                standing.is_empty(),
+                "{} is {:?} in the journal but charged (seed {seed})",
+                a.trade_no,
+                a.state
+            );
+        }
+    }
+    // Where the kills landed, for whoever reads the test output.
+    let mut tally = std::collections::BTreeMap::<String, usize>::new();
+    for a in &attempts {
+        *tally.entry(format!("{:?}", a.state)).or_default() += 1;
+    }
+    let never_started = KILLS + 1 - attempts.len();
+    eprintln!("outcomes: {tally:?}, killed before an attempt was journaled: {never_started}");
+    let known: std::collections::HashSet<String> =
+        attempts.iter().map(|a| a.trade_no.to_string()).collect();
+    for c in ledger.all().iter().filter(|c| !c.cancelled) {
+        assert!(
+            known.contains(&c.trade_no),
+            "the gateway holds a charge the journal does not know: {} (seed {seed})",
+            c.trade_no
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jkopay_killed_at_random_points_never_charges_twice_or_loses_a_charge() {
+    killed_at_random_points(TOKEN, |s| &s.jkopay.ledger).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mypay_killed_at_random_points_never_charges_twice_or_loses_a_charge() {
+    killed_at_random_points("PI7E3A60BD8C8F23F7", |s| &s.mypay.ledger).await;
+}
