@@ -138,6 +138,15 @@ fn a_key_pressed_just_before_a_scan_stays_typing() {
 }
 
 #[test]
+fn a_scan_seen_in_a_burst_after_a_busy_frame_stays_whole() {
+    let out = replay(
+        WedgeConfig::default(),
+        &recording("scan_seen_by_a_busy_ui.txt"),
+    );
+    assert_eq!(out, vec![scanned("4710088123456")]);
+}
+
+#[test]
 fn a_scan_without_terminator_ends_by_silence() {
     let out = replay(WedgeConfig::default(), &recording("unterminated_scan.txt"));
     assert_eq!(out, vec![scanned("4710088123456"), typed("ok")]);

@@ -102,6 +102,11 @@ enum End {
 /// person pressed just before the scan started.
 const OUTLIER_FACTOR: u32 = 4;
 const OUTLIER_FLOOR: Duration = Duration::from_millis(10);
+/// A rhythm faster than any scanner types (a HID report per key down and up
+/// takes at least 2 ms) means the keys were not timed one by one: the app
+/// was busy and read them as one burst. The times say nothing about who
+/// pressed the first key then, so it stays with the scan.
+const BURST_RHYTHM: Duration = Duration::from_millis(1);
 
 impl WedgeDetector {
     pub fn new(mut config: WedgeConfig) -> WedgeDetector {
@@ -244,6 +249,9 @@ fn is_outlier(gap: Duration, rest: &[Duration]) -> bool {
     let Some(&median) = sorted.get(sorted.len() / 2) else {
         return false;
     };
+    if median < BURST_RHYTHM {
+        return false;
+    }
     gap > (median * OUTLIER_FACTOR).max(median + OUTLIER_FLOOR)
 }
 
