@@ -135,3 +135,26 @@ fn a_mistyped_carrier_gets_the_precise_reason_and_takes_no_number() {
     let status: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(status["rolls"][0]["used"], 0, "{out}");
 }
+
+#[test]
+fn issue_without_a_choice_uses_the_one_kept_from_the_counter_else_paper() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_in(dir.path());
+    let kept = paid_sale(&cfg);
+    {
+        let config = till::config::load(&cfg).unwrap();
+        let source = till::config::Source::File(cfg.to_path_buf());
+        let mut t = till::terminal::Terminal::open(&config, &source).unwrap();
+        let donate = till::einvoice::buyer::BuyerChoice::Donate("168001".parse().unwrap());
+        t.remember_buyer_choice(&kept.parse().unwrap(), &donate)
+            .unwrap();
+    }
+    let (code, out, err) = run(till(&cfg).args(["einvoice", "issue", "--trade", &kept]));
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("donate (love code 168001)"), "{out}");
+
+    let plain = paid_sale(&cfg);
+    let (code, out, err) = run(till(&cfg).args(["einvoice", "issue", "--trade", &plain]));
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("print the e-invoice proof"), "{out}");
+}

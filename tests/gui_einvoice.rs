@@ -209,6 +209,55 @@ fn the_status_bar_warns_when_invoice_numbers_run_low() {
 }
 
 #[test]
+fn a_sale_paid_later_is_issued_from_the_status_bar_to_the_carrier_chosen_at_the_counter() {
+    let paper = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let carrier = BuyerChoice::Mobile("/ABC+123".parse().unwrap());
+    // Paid through the terminal alone (as a pay-later order is when its
+    // money arrives), the buyer's carrier kept from the counter.
+    let sale = {
+        let config = Config::demo();
+        let mut till =
+            till::terminal::Terminal::with_journal(&config, Journal::open(&path).unwrap(), true)
+                .unwrap();
+        let (name, _, pin) = till::terminal::DEMO_USERS[0];
+        till.sign_in(name, &till::secret::Secret::new(pin)).unwrap();
+        let mut cart = till::sale::Cart::new();
+        cart.add(till::sale::Line::new("OPEN", "咖啡", 1, till::money::Ntd::new(150)).unwrap())
+            .unwrap();
+        let sale = till
+            .cash_sale(&cart, till::money::Ntd::new(150))
+            .unwrap()
+            .sale_no;
+        till.remember_buyer_choice(&sale, &carrier).unwrap();
+        sale
+    };
+    let mut app =
+        gui_support::app_with(&Config::demo(), Journal::open(&path).unwrap(), paper.path());
+    sign_in(&mut app);
+    click(&mut app, "已付款未開發票 1 筆,按此開立");
+    let detail = app
+        .terminal()
+        .unwrap()
+        .journal()
+        .sale_detail(&sale)
+        .unwrap()
+        .unwrap();
+    assert_eq!(detail.invoices.len(), 1);
+    assert_eq!(
+        detail.invoices[0].buyer_id.as_deref(),
+        Some("/ABC+123"),
+        "issued to the carrier the buyer gave"
+    );
+    let proofs = gui_support::printed_texts(paper.path())
+        .into_iter()
+        .filter(|r| r.contains("電子發票證明聯"))
+        .count();
+    assert_eq!(proofs, 0, "a carrier invoice prints no proof");
+}
+
+#[test]
 fn a_paid_sale_without_an_invoice_is_shown_and_issued_from_the_status_bar() {
     let paper = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -341,6 +341,54 @@ fn a_pay_later_order_prints_the_slip_and_the_next_customer_can_come() {
 }
 
 #[test]
+fn a_pay_later_customers_carrier_is_kept_for_the_invoice_issued_once_they_pay() {
+    use till::ui::screen::tender::Message as T;
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
+    sign_in(&mut app);
+    ring_up(&mut app, "9601");
+    // The customer gives their mobile barcode before leaving to pay.
+    app.update(Message::BuyerInput("/ABC+123".into()));
+    click(&mut app, "套用");
+    click(&mut app, "繳費單");
+    click(&mut app, "超商代碼");
+    app.update(Message::Tender(T::LaterPhone("0912345678".into())));
+    app.update(Message::Tender(T::LaterName("陳小華".into())));
+    click(&mut app, "建立繳費單 (Enter)");
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert_eq!(app.screen_name(), "done");
+    assert!(shows(
+        &app,
+        "電子發票未開立: 顧客繳費後開立 → 存入手機條碼 /ABC+123"
+    ));
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    let sale = journal.sales_by_date(today, today, None, 1).unwrap().items[0]
+        .sale_no
+        .clone();
+    assert_eq!(
+        app.terminal()
+            .unwrap()
+            .remembered_buyer_choice(&sale)
+            .unwrap(),
+        Some(till::einvoice::buyer::BuyerChoice::Mobile(
+            "/ABC+123".parse().unwrap()
+        )),
+        "kept in the journal for when the money arrives"
+    );
+    // The next customer starts with no choice of their own.
+    click(&mut app, "下一位 (Enter)");
+    ring_up(&mut app, "9601");
+    click(&mut app, "繳費單");
+    click(&mut app, "超商代碼");
+    app.update(Message::Tender(T::LaterPhone("0912345678".into())));
+    app.update(Message::Tender(T::LaterName("林小明".into())));
+    click(&mut app, "建立繳費單 (Enter)");
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert!(shows(&app, "電子發票未開立: 顧客繳費後開立"));
+}
+
+#[test]
 fn when_mypay_issues_the_invoice_its_proof_prints_with_mypays_own_number() {
     let paper = tempfile::tempdir().unwrap();
     let mut config = Config::demo();

@@ -168,3 +168,63 @@ async fn a_store_order_gives_the_payment_code_and_others_give_none() {
         Err(PayError::NoSuchAttempt(_))
     ));
 }
+
+/// A pay-later order where the customer chose a mobile-barcode carrier at
+/// the counter: when the money arrives, long after they left, the e-invoice
+/// goes to that carrier (nothing printed), and an order whose customer
+/// chose nothing gets a paper proof kept for them.
+#[tokio::test]
+async fn a_pay_later_sale_is_invoiced_as_the_buyer_chose_at_the_counter_once_paid() {
+    use till::einvoice::buyer::BuyerChoice;
+    let mut r = rig().await;
+    let store = || {
+        later(PayType::Store {
+            payer: "王小明".into(),
+        })
+    };
+    let carrier: BuyerChoice = BuyerChoice::Mobile("/ABC+123".parse().unwrap());
+
+    let chose = r.sale(9601);
+    let with_choice = r
+        .till
+        .pay(&r.payments, &chose, store(), Ntd::new(9601), vec![])
+        .await
+        .unwrap();
+    r.till.remember_buyer_choice(&chose, &carrier).unwrap();
+    let plain = r.sale(9601);
+    let without = r
+        .till
+        .pay(&r.payments, &plain, store(), Ntd::new(9601), vec![])
+        .await
+        .unwrap();
+    assert!(
+        r.till.sales_awaiting_invoice(&r.cfg).unwrap().is_empty(),
+        "nothing paid yet"
+    );
+
+    // Both customers pay at the store; the till hears of it by asking.
+    for res in [&with_choice, &without] {
+        assert!(r.sims.goodbuy.customer_pays(&res.trade_no));
+        let q = r
+            .till
+            .query(&r.payments, &res.trade_no.parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(q.state, AttemptState::Approved, "{}", q.message);
+    }
+    assert_eq!(
+        r.till.sales_awaiting_invoice(&r.cfg).unwrap(),
+        vec![chose.clone(), plain.clone()]
+    );
+
+    let issued = r.till.issue_awaiting_invoice(&r.cfg, &chose).unwrap();
+    assert_eq!(issued.buyer, carrier);
+    assert!(issued.proof.is_none(), "a carrier invoice prints nothing");
+    let issued = r.till.issue_awaiting_invoice(&r.cfg, &plain).unwrap();
+    assert_eq!(issued.buyer, BuyerChoice::Print);
+    assert!(
+        issued.proof.is_some(),
+        "a paper proof, kept for the customer"
+    );
+    assert!(r.till.sales_awaiting_invoice(&r.cfg).unwrap().is_empty());
+}

@@ -705,6 +705,32 @@ impl Journal {
     /// Sales paid in full since `since` (a business date) that have no
     /// e-invoice at all: a pay-later order paid after the customer left,
     /// or an issue that failed (no roll loaded). Oldest first.
+    /// Keep the buyer's e-invoice choice for a sale whose invoice is issued
+    /// later (a pay-later order). A later call replaces it.
+    pub fn remember_buyer_choice(&mut self, sale: &SaleNo, choice: &str) -> Result<()> {
+        let (tx, now) = self.write()?;
+        let sale_id = super::sales::sale_row(&tx, sale)?.id;
+        tx.execute(
+            "INSERT INTO sale_buyer_choices (sale_id, choice, at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (sale_id) DO UPDATE SET choice = excluded.choice, at = excluded.at",
+            params![sale_id, choice, now],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The choice kept by [`Journal::remember_buyer_choice`], if any.
+    pub fn remembered_buyer_choice(&self, sale: &SaleNo) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT c.choice FROM sale_buyer_choices c JOIN sales s ON s.id = c.sale_id
+                 WHERE s.sale_no = ?1",
+            )?
+            .query_row([sale.to_string()], |r| r.get(0))
+            .optional()?)
+    }
+
     pub fn paid_sales_without_invoice(&self, since: chrono::NaiveDate) -> Result<Vec<SaleNo>> {
         let rows = self
             .conn

@@ -195,6 +195,15 @@ CREATE TABLE print_jobs (
 CREATE INDEX print_jobs_pending ON print_jobs (state, id) WHERE state <> 'done';
 CREATE INDEX print_jobs_by_sale ON print_jobs (sale_id);
 "#,
+    // v4: the buyer's e-invoice choice kept for a sale invoiced later (a
+    // pay-later order is paid after the customer has left the counter).
+    r#"
+CREATE TABLE sale_buyer_choices (
+    sale_id INTEGER PRIMARY KEY REFERENCES sales (id),
+    choice  TEXT NOT NULL,                  -- einvoice::buyer::BuyerChoice as JSON
+    at      TEXT NOT NULL
+);
+"#,
 ];
 
 /// The version this build writes.

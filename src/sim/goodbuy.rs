@@ -89,6 +89,27 @@ impl GoodbuySim {
         }
     }
 
+    /// The customer pays an unpaid order at the ATM or the store (a 9601
+    /// order, which otherwise is never paid): booked in the ledger, and
+    /// `order_status` says paid from now on. False when there is no such
+    /// unpaid order.
+    pub fn customer_pays(&self, mch_order_id: &str) -> bool {
+        let mut orders = self.orders.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(o) = orders.get_mut(mch_order_id).filter(|o| !o.paid) else {
+            return false;
+        };
+        o.paid = true;
+        self.ledger.charge(Charge {
+            gateway: GatewayId::Goodbuy,
+            trade_no: mch_order_id.into(),
+            gateway_trade_no: mch_order_id.into(),
+            amount: o.amount,
+            refunded: Ntd::ZERO,
+            cancelled: false,
+        });
+        true
+    }
+
     /// Moves an order's creation time (tests of the 09:30 refund deadline).
     pub fn set_created(&self, mch_order_id: &str, created: TaipeiTime) {
         if let Some(o) = self

@@ -26,7 +26,7 @@
 //! | 9283 | MyPay | 280 and never confirmed: `api/wechatconfirmation` answers 280 forever |
 //! | 9252 / 9255 | ECPay | RtnCode 10100252 insufficient credit / 10100255 lost card |
 //! | 9503 | goodbuy | order created, the callback says 503 card payment failed |
-//! | 9601 | goodbuy | order created, never paid (no callback) |
+//! | 9601 | goodbuy | order created, not paid (no callback) until the test calls [`goodbuy::GoodbuySim::customer_pays`] |
 //! | 7001 | all | SLOW: processed and charged, the answer held for [`SimOptions::slow`] |
 //! | 7002 | all | DROP: processed and charged, the connection closed without an answer |
 //! | 7003 | all | HTTP 500 before any processing, nothing charged |

@@ -1288,6 +1288,46 @@ impl Terminal {
 }
 
 impl Terminal {
+    /// Keep the buyer's choice (carrier, donation, BAN or paper) for a sale
+    /// whose invoice is issued once it is paid, after the customer has left:
+    /// [`Terminal::issue_awaiting_invoice`] then issues it that way.
+    pub fn remember_buyer_choice(
+        &mut self,
+        sale: &SaleNo,
+        buyer: &BuyerChoice,
+    ) -> InvoicingResult<()> {
+        let json = serde_json::to_string(buyer).expect("a buyer choice serialises");
+        self.journal.remember_buyer_choice(sale, &json)?;
+        Ok(())
+    }
+
+    /// The choice kept for `sale`, if one was.
+    pub fn remembered_buyer_choice(&self, sale: &SaleNo) -> InvoicingResult<Option<BuyerChoice>> {
+        Ok(self
+            .journal
+            .remembered_buyer_choice(sale)?
+            .and_then(|json| match serde_json::from_str(&json) {
+                Ok(choice) => Some(choice),
+                Err(e) => {
+                    // Never block the invoice a paid sale needs: paper it is.
+                    tracing::warn!(sale = %sale, "kept buyer choice unreadable, issuing on paper: {e}");
+                    None
+                }
+            }))
+    }
+
+    /// Issue the e-invoice of a sale paid after the customer left (one of
+    /// [`Terminal::sales_awaiting_invoice`]) as the buyer chose at the
+    /// counter, or as a paper proof kept for them when they chose nothing.
+    pub fn issue_awaiting_invoice(
+        &mut self,
+        cfg: &Config,
+        sale: &SaleNo,
+    ) -> InvoicingResult<IssuedProof> {
+        let buyer = self.remembered_buyer_choice(sale)?.unwrap_or_default();
+        self.issue_invoice(cfg, sale, &buyer)
+    }
+
     /// Sales of this period paid in full without an e-invoice (a pay-later
     /// order paid after the customer left, an issue that failed): each
     /// still needs one. Empty when MyPay issues the invoices.

@@ -19,7 +19,9 @@ pub enum EinvoiceCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Issue the e-invoice of a paid sale and print its proof to stdout
+    /// Issue the e-invoice of a paid sale and print its proof to stdout.
+    /// Without --carrier, --donate or --ban: as the buyer chose at the
+    /// counter (kept for a pay-later order), else a paper proof
     Issue {
         /// Sale number, receipt code or trade number
         #[arg(long)]
@@ -172,7 +174,9 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
                 (Some(c), _, _) => carrier_choice(&c)?,
                 (_, Some(d), _) => BuyerChoice::Donate(d.parse()?),
                 (_, _, Some(b)) => BuyerChoice::Company(b.parse()?),
-                _ => BuyerChoice::Print,
+                // None given: as the buyer chose at the counter (kept for
+                // a pay-later order), else the paper proof.
+                _ => t.remembered_buyer_choice(&sale)?.unwrap_or_default(),
             };
             let issued = t.issue_invoice(cfg, &sale, &buyer)?;
             println!(

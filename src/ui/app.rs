@@ -938,16 +938,15 @@ impl App {
 
     /// Every paid sale needs its e-invoice: issue those still without one
     /// (a pay-later order the customer paid later, an issue that failed),
-    /// as paper proofs kept for the customer.
+    /// as the buyer chose at the counter, else as paper proofs kept for them.
     fn issue_awaiting_invoices(&mut self) {
         let sales = match &self.terminal {
             Ok(t) => t.sales_awaiting_invoice(&self.config).unwrap_or_default(),
             Err(_) => return,
         };
-        let paper = crate::einvoice::buyer::BuyerChoice::Print;
         for sale in sales {
             let issued = match self.terminal.as_mut() {
-                Ok(t) => t.issue_invoice(&self.config, &sale, &paper),
+                Ok(t) => t.issue_awaiting_invoice(&self.config, &sale),
                 Err(_) => return,
             };
             match issued {
@@ -1623,6 +1622,29 @@ impl App {
     /// notification or `till recover` says it was.
     fn pay_later_issued(&mut self, r: &crate::terminal::PayResult) {
         let lang = self.lang;
+        // The customer leaves before paying: keep their e-invoice choice
+        // for when the payment arrives.
+        let mut invoice_note = t(lang, "result.invoice_when_paid");
+        if self.buyer != crate::einvoice::buyer::BuyerChoice::Print
+            && let (Ok(sale), Ok(terminal)) = (
+                r.sale_no.parse::<crate::sale::SaleNo>(),
+                self.terminal.as_mut(),
+            )
+        {
+            match terminal.remember_buyer_choice(&sale, &self.buyer) {
+                Ok(()) => {
+                    let chosen = match lang {
+                        Lang::ZhTw => self.buyer.describe_zh(),
+                        Lang::En => self.buyer.describe_en(),
+                    };
+                    invoice_note = format!("{invoice_note} → {chosen}");
+                }
+                Err(e) => {
+                    tracing::warn!(sale = %sale, "buyer choice not kept, the invoice will be paper: {e}");
+                    invoice_note = t(lang, "result.invoice_when_paid_paper");
+                }
+            }
+        }
         let how = r
             .trade_no
             .parse::<crate::sale::TradeNo>()
@@ -1655,7 +1677,7 @@ impl App {
             change: crate::money::Ntd::ZERO,
             sale_no: r.sale_no.clone(),
             printed: None,
-            invoice: Err(t(lang, "result.invoice_when_paid")),
+            invoice: Err(invoice_note),
             paper: done::Paper::None,
         });
         let sale_no = r.sale_no.clone();
