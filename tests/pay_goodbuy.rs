@@ -217,9 +217,20 @@ async fn a_pay_later_sale_is_invoiced_as_the_buyer_chose_at_the_counter_once_pai
         vec![chose.clone(), plain.clone()]
     );
 
-    let issued = r.till.issue_awaiting_invoice(&r.cfg, &chose).unwrap();
-    assert_eq!(issued.buyer, carrier);
-    assert!(issued.proof.is_none(), "a carrier invoice prints nothing");
+    // The carrier's invoice needs nobody: issued by itself. The paper one
+    // waits for the cashier, who prints the proof to keep for the customer.
+    let by_itself = r.till.issue_awaiting_paperless(&r.cfg).unwrap();
+    assert_eq!(by_itself.len(), 1);
+    assert_eq!(by_itself[0].sale, chose);
+    assert_eq!(by_itself[0].buyer, carrier);
+    assert!(
+        by_itself[0].proof.is_none(),
+        "a carrier invoice prints nothing"
+    );
+    assert_eq!(
+        r.till.sales_awaiting_invoice(&r.cfg).unwrap(),
+        vec![plain.clone()]
+    );
     let issued = r.till.issue_awaiting_invoice(&r.cfg, &plain).unwrap();
     assert_eq!(issued.buyer, BuyerChoice::Print);
     assert!(

@@ -1328,6 +1328,26 @@ impl Terminal {
         self.issue_invoice(cfg, sale, &buyer)
     }
 
+    /// Issue, without asking anyone, the invoices of sales paid after the
+    /// customer left whose buyer chose a carrier or a donation at the
+    /// counter: nothing is printed or handed over, so nothing waits for the
+    /// cashier. Paper proofs wait for them (the proof must be printed and
+    /// kept for the customer). Stops at the first failure, which stays
+    /// counted as awaiting.
+    pub fn issue_awaiting_paperless(&mut self, cfg: &Config) -> InvoicingResult<Vec<IssuedProof>> {
+        let mut issued = Vec::new();
+        for sale in self.sales_awaiting_invoice(cfg)? {
+            let Some(buyer) = self.remembered_buyer_choice(&sale)? else {
+                continue;
+            };
+            if buyer.prints_proof() {
+                continue;
+            }
+            issued.push(self.issue_invoice(cfg, &sale, &buyer)?);
+        }
+        Ok(issued)
+    }
+
     /// Sales of this period paid in full without an e-invoice (a pay-later
     /// order paid after the customer left, an issue that failed): each
     /// still needs one. Empty when MyPay issues the invoices.

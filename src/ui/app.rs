@@ -486,6 +486,7 @@ impl App {
                     .refreshed
                     .is_none_or(|r| now.saturating_duration_since(r) >= STATUS_EVERY)
                 {
+                    self.issue_paperless_awaiting();
                     self.refresh_status();
                 }
                 return self.idle_check(now);
@@ -934,6 +935,23 @@ impl App {
         let keep = self.demo.then(|| bytes.clone());
         spooler.submit(id, kind, bytes);
         self.printing.insert(id, (keep, then));
+    }
+
+    /// A pay-later sale paid since (the callback server or `till recover`
+    /// booked it) whose buyer chose a carrier or a donation gets its
+    /// invoice without anyone pressing anything: there is nothing to print.
+    fn issue_paperless_awaiting(&mut self) {
+        let Ok(terminal) = self.terminal.as_mut() else {
+            return;
+        };
+        match terminal.issue_awaiting_paperless(&self.config) {
+            Ok(issued) => {
+                for i in issued {
+                    tracing::info!(sale = %i.sale, number = %i.invoice.number(), "e-invoice issued to the buyer's carrier for a sale paid later");
+                }
+            }
+            Err(e) => tracing::warn!("e-invoice of a sale paid later not issued yet: {e}"),
+        }
     }
 
     /// Every paid sale needs its e-invoice: issue those still without one
