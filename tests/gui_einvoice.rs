@@ -27,6 +27,29 @@ fn at_tender(paper: &std::path::Path) -> App {
     app
 }
 
+/// A sale paid through the terminal alone, without its e-invoice (as a
+/// pay-later order is when its money arrives), on the journal at `path`;
+/// with the buyer's choice kept from the counter when one is given.
+fn paid_without_invoice(path: &std::path::Path, kept: Option<&BuyerChoice>) -> till::sale::SaleNo {
+    let config = Config::demo();
+    let mut till =
+        till::terminal::Terminal::with_journal(&config, Journal::open(path).unwrap(), true)
+            .unwrap();
+    let (name, _, pin) = till::terminal::DEMO_USERS[0];
+    till.sign_in(name, &till::secret::Secret::new(pin)).unwrap();
+    let mut cart = till::sale::Cart::new();
+    cart.add(till::sale::Line::new("OPEN", "咖啡", 1, till::money::Ntd::new(150)).unwrap())
+        .unwrap();
+    let sale = till
+        .cash_sale(&cart, till::money::Ntd::new(150))
+        .unwrap()
+        .sale_no;
+    if let Some(choice) = kept {
+        till.remember_buyer_choice(&sale, choice).unwrap();
+    }
+    sale
+}
+
 #[test]
 fn a_typed_choice_is_checked_like_a_scan_and_says_precisely_what_is_wrong() {
     let paper = tempfile::tempdir().unwrap();
@@ -216,23 +239,7 @@ fn a_sale_paid_later_is_issued_by_itself_to_the_carrier_chosen_at_the_counter() 
     let carrier = BuyerChoice::Mobile("/ABC+123".parse().unwrap());
     // Paid through the terminal alone (as a pay-later order is when its
     // money arrives), the buyer's carrier kept from the counter.
-    let sale = {
-        let config = Config::demo();
-        let mut till =
-            till::terminal::Terminal::with_journal(&config, Journal::open(&path).unwrap(), true)
-                .unwrap();
-        let (name, _, pin) = till::terminal::DEMO_USERS[0];
-        till.sign_in(name, &till::secret::Secret::new(pin)).unwrap();
-        let mut cart = till::sale::Cart::new();
-        cart.add(till::sale::Line::new("OPEN", "咖啡", 1, till::money::Ntd::new(150)).unwrap())
-            .unwrap();
-        let sale = till
-            .cash_sale(&cart, till::money::Ntd::new(150))
-            .unwrap()
-            .sale_no;
-        till.remember_buyer_choice(&sale, &carrier).unwrap();
-        sale
-    };
+    let sale = paid_without_invoice(&path, Some(&carrier));
     let mut app =
         gui_support::app_with(&Config::demo(), Journal::open(&path).unwrap(), paper.path());
     sign_in(&mut app);
@@ -270,20 +277,7 @@ fn a_paid_sale_without_an_invoice_is_shown_and_issued_from_the_status_bar() {
     let path = dir.path().join("journal.sqlite3");
     // A sale paid while the invoice could not be issued (here: paid through
     // the terminal alone, as a pay-later order is when its money arrives).
-    let sale = {
-        let config = Config::demo();
-        let mut till =
-            till::terminal::Terminal::with_journal(&config, Journal::open(&path).unwrap(), true)
-                .unwrap();
-        let (name, _, pin) = till::terminal::DEMO_USERS[0];
-        till.sign_in(name, &till::secret::Secret::new(pin)).unwrap();
-        let mut cart = till::sale::Cart::new();
-        cart.add(till::sale::Line::new("OPEN", "咖啡", 1, till::money::Ntd::new(150)).unwrap())
-            .unwrap();
-        till.cash_sale(&cart, till::money::Ntd::new(150))
-            .unwrap()
-            .sale_no
-    };
+    let sale = paid_without_invoice(&path, None);
     let mut app =
         gui_support::app_with(&Config::demo(), Journal::open(&path).unwrap(), paper.path());
     sign_in(&mut app);

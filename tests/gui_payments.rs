@@ -297,20 +297,39 @@ fn a_paypage_can_be_cancelled_and_nothing_is_charged() {
     assert_eq!(only_payment(&app).state, AttemptState::Cancelled);
 }
 
+/// At the tender: a pay-later order paid at a convenience store, for
+/// `payer`, created and answered.
+fn pay_later_at_a_store(app: &mut App, payer: &str) {
+    use till::ui::screen::tender::Message as T;
+    click(app, "繳費單");
+    click(app, "超商代碼");
+    app.update(Message::Tender(T::LaterPhone("0912345678".into())));
+    app.update(Message::Tender(T::LaterName(payer.into())));
+    click(app, "建立繳費單 (Enter)");
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+}
+
+/// Today's newest sale.
+fn latest_sale(app: &App) -> till::sale::SaleNo {
+    let today = till::taipei::now().date_naive();
+    app.terminal()
+        .unwrap()
+        .journal()
+        .sales_by_date(today, today, None, 1)
+        .unwrap()
+        .items[0]
+        .sale_no
+        .clone()
+}
+
 #[test]
 fn a_pay_later_order_prints_the_slip_and_the_next_customer_can_come() {
-    use till::ui::screen::tender::Message as T;
     let paper = tempfile::tempdir().unwrap();
     let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
     sign_in(&mut app);
     // NT$9,601: the aggregator's order is created and not paid yet.
     ring_up(&mut app, "9601");
-    click(&mut app, "繳費單");
-    click(&mut app, "超商代碼");
-    app.update(Message::Tender(T::LaterPhone("0912345678".into())));
-    app.update(Message::Tender(T::LaterName("陳小華".into())));
-    click(&mut app, "建立繳費單 (Enter)");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    pay_later_at_a_store(&mut app, "陳小華");
     assert_eq!(app.screen_name(), "done");
 
     let order = only_payment(&app);
@@ -332,9 +351,7 @@ fn a_pay_later_order_prints_the_slip_and_the_next_customer_can_come() {
         "the slip carries the store code"
     );
     let journal = app.terminal().unwrap().journal();
-    let today = till::taipei::now().date_naive();
-    let sale = &journal.sales_by_date(today, today, None, 1).unwrap().items[0];
-    let detail = journal.sale_detail(&sale.sale_no).unwrap().unwrap();
+    let detail = journal.sale_detail(&latest_sale(&app)).unwrap().unwrap();
     assert!(detail.invoices.is_empty(), "no e-invoice before the money");
     click(&mut app, "下一位 (Enter)");
     assert_eq!(app.screen_name(), "sale");
@@ -342,7 +359,6 @@ fn a_pay_later_order_prints_the_slip_and_the_next_customer_can_come() {
 
 #[test]
 fn a_pay_later_customers_carrier_is_kept_for_the_invoice_issued_once_they_pay() {
-    use till::ui::screen::tender::Message as T;
     let paper = tempfile::tempdir().unwrap();
     let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
     sign_in(&mut app);
@@ -350,22 +366,13 @@ fn a_pay_later_customers_carrier_is_kept_for_the_invoice_issued_once_they_pay() 
     // The customer gives their mobile barcode before leaving to pay.
     app.update(Message::BuyerInput("/ABC+123".into()));
     click(&mut app, "套用");
-    click(&mut app, "繳費單");
-    click(&mut app, "超商代碼");
-    app.update(Message::Tender(T::LaterPhone("0912345678".into())));
-    app.update(Message::Tender(T::LaterName("陳小華".into())));
-    click(&mut app, "建立繳費單 (Enter)");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    pay_later_at_a_store(&mut app, "陳小華");
     assert_eq!(app.screen_name(), "done");
     assert!(shows(
         &app,
         "電子發票未開立: 顧客繳費後開立 → 存入手機條碼 /ABC+123"
     ));
-    let journal = app.terminal().unwrap().journal();
-    let today = till::taipei::now().date_naive();
-    let sale = journal.sales_by_date(today, today, None, 1).unwrap().items[0]
-        .sale_no
-        .clone();
+    let sale = latest_sale(&app);
     assert_eq!(
         app.terminal()
             .unwrap()
@@ -379,12 +386,7 @@ fn a_pay_later_customers_carrier_is_kept_for_the_invoice_issued_once_they_pay() 
     // The next customer starts with no choice of their own.
     click(&mut app, "下一位 (Enter)");
     ring_up(&mut app, "9601");
-    click(&mut app, "繳費單");
-    click(&mut app, "超商代碼");
-    app.update(Message::Tender(T::LaterPhone("0912345678".into())));
-    app.update(Message::Tender(T::LaterName("林小明".into())));
-    click(&mut app, "建立繳費單 (Enter)");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    pay_later_at_a_store(&mut app, "林小明");
     assert!(shows(&app, "電子發票未開立: 顧客繳費後開立"));
 }
 
@@ -404,17 +406,14 @@ fn when_mypay_issues_the_invoice_its_proof_prints_with_mypays_own_number() {
     assert!(app.wait_for_payment(Duration::from_secs(30)));
     assert_eq!(app.screen_name(), "done");
 
-    let journal = app.terminal().unwrap().journal();
-    let today = till::taipei::now().date_naive();
-    let sale = journal.sales_by_date(today, today, None, 1).unwrap().items[0]
-        .sale_no
-        .clone();
+    let sale = latest_sale(&app);
     let inv = app
         .terminal()
         .unwrap()
         .mypay_invoice(&sale)
         .unwrap()
         .expect("MyPay issued the invoice with the payment");
+    let journal = app.terminal().unwrap().journal();
     assert!(
         journal
             .sale_detail(&sale)
