@@ -1651,10 +1651,7 @@ impl App {
         {
             match terminal.remember_buyer_choice(&sale, &self.buyer) {
                 Ok(()) => {
-                    let chosen = match lang {
-                        Lang::ZhTw => self.buyer.describe_zh(),
-                        Lang::En => self.buyer.describe_en(),
-                    };
+                    let chosen = buyer_text(&self.buyer, lang);
                     invoice_note = format!("{invoice_note} → {chosen}");
                 }
                 Err(e) => {
@@ -2433,10 +2430,7 @@ impl App {
     /// carrier/BAN/love code, and (after payment) the reissue button.
     fn buyer_chooser(&self, after_payment: bool) -> Element<'_, Message> {
         let lang = self.lang;
-        let choice = match lang {
-            Lang::ZhTw => self.buyer.describe_zh(),
-            Lang::En => self.buyer.describe_en(),
-        };
+        let choice = buyer_text(&self.buyer, lang);
         let mut chooser = row![
             text(format!("{} {choice}", t(lang, "buyer.label")))
                 .size(theme::TEXT)
@@ -3184,5 +3178,13 @@ fn buyer_choice_of(code: &str, tendering: bool) -> Option<crate::einvoice::buyer
         Scanned::LoveCode(c) => Some(BuyerChoice::Donate(c)),
         Scanned::Ban(b) => Some(BuyerChoice::Company(b)),
         _ => None,
+    }
+}
+
+/// The buyer's e-invoice choice in the cashier's language.
+fn buyer_text(choice: &crate::einvoice::buyer::BuyerChoice, lang: Lang) -> String {
+    match lang {
+        Lang::ZhTw => choice.describe_zh(),
+        Lang::En => choice.describe_en(),
     }
 }
