@@ -4,7 +4,7 @@
 
 mod pay_support;
 
-use pay_support::rig;
+use pay_support::{JKO_TOKEN, rig};
 use till::gateway::client::PayWith;
 use till::gateway::goodbuy::PayType;
 use till::journal::{AttemptState, Detail, stamp};
@@ -204,5 +204,231 @@ async fn a_goodbuy_refund_in_doubt_is_finished_at_the_right_step() {
     assert_eq!(
         r.sims.goodbuy.ledger.charges_for(&pay_no)[0].refunded,
         Ntd::new(1000)
+    );
+}
+
+/// A MyPay payment of `amount` and a refund of [`QUEUED_REFUND`] sent on
+/// it: MyPay accepts the refund and queues it.
+const QUEUED: i64 = till::sim::mypay::QUEUED_REFUND;
+
+#[tokio::test]
+async fn a_refund_mypay_queued_is_never_sent_again_and_settles_once_mypay_does_it() {
+    let mut r = rig().await;
+    let sale = r.sale(20_000);
+    let paid = r
+        .till
+        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
+        .await
+        .unwrap();
+    let m = r.manager();
+    let queued = r
+        .till
+        .refund(
+            &r.payments,
+            &sale,
+            &RefundRequest::Amount(Ntd::new(QUEUED)),
+            "queued",
+            &m,
+        )
+        .await
+        .unwrap();
+    assert_eq!(queued.state, AttemptState::Unknown, "{}", queued.message);
+    assert!(queued.message.contains("佇列"), "{}", queued.message);
+    let refunded = || r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded;
+    // Recover (twice, as start-ups would) while MyPay still holds it: asked,
+    // never sent again.
+    for _ in 0..2 {
+        let out = r.till.recover(&r.payments).await.unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].state, AttemptState::Unknown, "{}", out[0].message);
+    }
+    assert_eq!(refunded(), Ntd::ZERO);
+    // MyPay's overnight run finds exactly the one refund the till sent.
+    assert_eq!(r.sims.mypay.process_queued_refunds(), 1);
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
+    assert_eq!(refunded(), Ntd::new(QUEUED));
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::new(QUEUED));
+    assert!(r.till.recover(&r.payments).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_queued_refund_whose_answer_never_reached_the_journal_is_not_sent_again() {
+    let mut r = rig().await;
+    let sale = r.sale(20_000);
+    let paid = r
+        .till
+        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
+        .await
+        .unwrap();
+    // The till journaled `Sending`, MyPay queued the refund, and the till
+    // died before it wrote the answer down.
+    let (trade, _) = r
+        .till
+        .journal_mut()
+        .begin_refund(
+            &sale,
+            &RefundRequest::Amount(Ntd::new(QUEUED)),
+            Some(GatewayId::MyPay),
+            PayMethod::Wallet(Wallet::PiWallet),
+        )
+        .unwrap();
+    let now = r.till.now();
+    r.till
+        .journal_mut()
+        .transition(
+            &trade,
+            AttemptState::Sending,
+            Detail::new()
+                .with("at", stamp(now))
+                .with("payment", paid.trade_no.clone()),
+        )
+        .unwrap();
+    let client = till::gateway::mypay::client::MyPayClient::from_config(
+        r.cfg.gateways.mypay.as_ref().unwrap(),
+    )
+    .unwrap();
+    let sent = till::gateway::client::Gateway::refund(
+        &client,
+        &till::gateway::client::RefundRequest {
+            refund_no: trade.clone(),
+            payment: till::gateway::client::PaidRef {
+                trade_no: paid.trade_no.parse().unwrap(),
+                gateway_trade_no: paid.gateway_trade_no.clone().unwrap(),
+                amount: Ntd::new(20_000),
+                at: now,
+                with: PayWith::WalletCode {
+                    wallet: Wallet::PiWallet,
+                    code: "PI7E3A60BD8C8F23F7".into(),
+                },
+                items: vec![],
+            },
+            amount: Ntd::new(QUEUED),
+            at: now,
+            invoice: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(sent, till::gateway::Outcome::Pending(_)),
+        "{sent:?}"
+    );
+    // MyPay lists it as not done: in doubt, not sent a second time.
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Unknown, "{}", out[0].message);
+    assert_eq!(r.sims.mypay.process_queued_refunds(), 1);
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
+    assert_eq!(
+        r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::new(QUEUED)
+    );
+}
+
+#[tokio::test]
+async fn a_jkopay_refund_whose_answer_was_dropped_is_found_by_inquiry_not_sent_again() {
+    let mut r = rig().await;
+    let sale = r.sale(20_000);
+    let paid = r
+        .till
+        .pay(
+            &r.payments,
+            &sale,
+            Tender::Scan(JKO_TOKEN.into()),
+            Ntd::new(20_000),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(paid.state, AttemptState::Approved, "{}", paid.message);
+    let m = r.manager();
+    // 7002: JKoPay refunds, then drops the connection without an answer.
+    let lost = r
+        .till
+        .refund(
+            &r.payments,
+            &sale,
+            &RefundRequest::Amount(Ntd::new(7002)),
+            "dropped",
+            &m,
+        )
+        .await
+        .unwrap();
+    assert_eq!(lost.state, AttemptState::Unknown, "{}", lost.message);
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
+    assert_eq!(
+        r.sims.jkopay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::new(7002)
+    );
+    // Found by Inquiry R, not sent again: JKoPay answers a Refund sent
+    // again under the same number as a repeat (IsRep), and the approval
+    // journaled is not one.
+    let rec = r
+        .till
+        .journal()
+        .attempt(&out[0].trade_no.parse().unwrap())
+        .unwrap()
+        .unwrap();
+    let approved = rec
+        .events
+        .iter()
+        .find(|e| e.to == AttemptState::Approved)
+        .unwrap();
+    assert_eq!(
+        approved.detail["extra"]["is_rep"],
+        serde_json::json!(false),
+        "{:?}",
+        approved.detail
+    );
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::new(7002));
+}
+
+#[tokio::test]
+async fn a_jkopay_refund_killed_before_it_reached_jkopay_is_sent_again_once() {
+    let mut r = rig().await;
+    let sale = r.sale(500);
+    let paid = r
+        .till
+        .pay(
+            &r.payments,
+            &sale,
+            Tender::Scan(JKO_TOKEN.into()),
+            Ntd::new(500),
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (trade, _) = r
+        .till
+        .journal_mut()
+        .begin_refund(
+            &sale,
+            &RefundRequest::Amount(Ntd::new(200)),
+            Some(GatewayId::JkoPay),
+            PayMethod::Wallet(Wallet::JkoPay),
+        )
+        .unwrap();
+    let now = r.till.now();
+    r.till
+        .journal_mut()
+        .transition(
+            &trade,
+            AttemptState::Sending,
+            Detail::new()
+                .with("at", stamp(now))
+                .with("payment", paid.trade_no.clone()),
+        )
+        .unwrap();
+    // Inquiry R: no such refund (916), so it is sent under its own number.
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
+    assert!(r.till.recover(&r.payments).await.unwrap().is_empty());
+    assert_eq!(
+        r.sims.jkopay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::new(200)
     );
 }

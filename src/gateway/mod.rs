@@ -159,6 +159,21 @@ impl Outcome {
         }
     }
 
+    /// A failed *query* says nothing about what it asked about: whatever
+    /// the failure's own kind, that stays in doubt. Approved and Unknown
+    /// pass through.
+    pub fn into_doubt(self) -> Outcome {
+        match self {
+            Outcome::Declined(d) => Outcome::Unknown {
+                why: format!("{} {}", d.code, d.reason).trim().to_string(),
+            },
+            Outcome::Pending(p) => Outcome::Unknown {
+                why: format!("{} {}", p.code, p.reason).trim().to_string(),
+            },
+            other => other,
+        }
+    }
+
     /// A declined / pending outcome from a table row, or `Unknown` for a
     /// success row (success needs the call's details, so callers build it).
     pub fn from_status(info: &StatusInfo) -> Outcome {

@@ -49,6 +49,12 @@ use crate::taipei::{self, TaipeiTime};
 /// yet) until this call, which finds it confirmed.
 pub const WECHAT_CONFIRM_AFTER: u32 = 3;
 
+/// A refund of this amount is queued, as MyPay queues refunds it cannot
+/// do at once: `api/refund` answers B200 with no `row_data`, and
+/// `api/queryorder` lists it as 200 (not done) until the test calls
+/// [`MyPaySim::process_queued_refunds`] (MyPay's overnight run).
+pub const QUEUED_REFUND: i64 = 7006;
+
 /// The seller BAN on the simulator's e-invoices (MyPay's sample store).
 pub const INVOICE_SELLER_BAN: &str = "28915188";
 /// The QR key the simulator's e-invoice codes are made with (NOTES.md §5 vector).
@@ -75,6 +81,9 @@ struct Order {
     refunded: Ntd,
     /// Every refund done, as `api/queryorder` lists them in `refund_order`.
     refunds: Vec<RefundRecord>,
+    /// Refunds accepted but not done yet ([`QUEUED_REFUND`]): not listed
+    /// anywhere until [`MyPaySim::process_queued_refunds`].
+    queued: Vec<RefundRequest>,
     finishtime: String,
     /// The request's items (refund item names must be these).
     items: Vec<Item>,
@@ -100,10 +109,27 @@ impl Order {
             cost: Some(self.cost),
             currency: "TWD".into(),
             pfn: self.pfn.clone(),
-            refund_order: self.refunds.clone(),
+            refund_order: self.refunds_listed(),
             invoice: self.invoice.clone().unwrap_or_default(),
             ..PaymentRecord::default()
         }
+    }
+
+    /// `refund_order`: the refunds done (230), then those still queued as
+    /// 200 "received, not done" \[guess: MyPay documents no status for a
+    /// queued refund\].
+    fn refunds_listed(&self) -> Vec<RefundRecord> {
+        let queued = self.queued.iter().map(|q| RefundRecord {
+            uid: self.uid.clone(),
+            key: self.key.clone(),
+            prc: "200".into(),
+            order_id: self.order_id.clone(),
+            cost: Some(q.cost),
+            pfn: self.pfn.clone(),
+            retmsg: "退款處理中".into(),
+            ..RefundRecord::default()
+        });
+        self.refunds.iter().cloned().chain(queued).collect()
     }
 
     /// Issue the e-invoice if the request asked for one and it is paid.
@@ -145,6 +171,7 @@ struct Sim {
 pub struct MyPaySim {
     pub server: Server,
     pub ledger: Ledger,
+    orders: Arc<Mutex<HashMap<String, Order>>>,
 }
 
 impl MyPaySim {
@@ -158,6 +185,7 @@ impl MyPaySim {
             base: Arc::default(),
         };
         let base = sim.base.clone();
+        let orders = sim.orders.clone();
         let app = Router::new()
             .route("/api/agent", post(agent))
             .route("/api/init", post(init))
@@ -169,7 +197,26 @@ impl MyPaySim {
             .with_state(sim);
         let server = super::serve(app).await?;
         let _ = base.set(server.base_url().trim_end_matches('/').to_string());
-        Ok(MyPaySim { server, ledger })
+        Ok(MyPaySim {
+            server,
+            ledger,
+            orders,
+        })
+    }
+
+    /// MyPay's overnight run: every queued refund ([`QUEUED_REFUND`]) is
+    /// done now (230, money back, listed in `refund_order`). Returns how
+    /// many were done.
+    pub fn process_queued_refunds(&self) -> usize {
+        let mut orders = self.orders.lock().expect("mypay sim lock");
+        let mut done = 0;
+        for o in orders.values_mut() {
+            for req in std::mem::take(&mut o.queued) {
+                refund_now(o, &req, &self.ledger);
+                done += 1;
+            }
+        }
+        done
     }
 
     pub fn addr(&self) -> std::net::SocketAddr {
@@ -187,6 +234,37 @@ impl MyPaySim {
             timeout_secs: 30,
         }
     }
+}
+
+/// Do refund `req` of order `o`: money back (in the ledger too), the
+/// e-invoice changed, the 230 row listed in `refund_order`.
+fn refund_now(o: &mut Order, req: &RefundRequest, ledger: &Ledger) -> RefundRecord {
+    let full = o.refunded == Ntd::ZERO && req.cost == o.cost;
+    o.refunded = Ntd::new(o.refunded.dollars() + req.cost.dollars());
+    let refunded = o.refunded;
+    ledger.update(&o.order_id, |c| c.refunded = refunded);
+    let refund_uid = next_number("MR");
+    let left = Ntd::new(o.cost.dollars() - o.refunded.dollars());
+    let invoice_after = o
+        .invoice
+        .take()
+        .map(|inv| invoice_after_refund(inv, req, full, left, &refund_uid, &o.items));
+    o.invoice = invoice_after;
+    let row = RefundRecord {
+        uid: o.uid.clone(),
+        refund_uid,
+        key: o.key.clone(),
+        prc: "230".into(),
+        finishtime: now_text(),
+        order_id: o.order_id.clone(),
+        cost: Some(req.cost),
+        pfn: o.pfn.clone(),
+        refund_type: "1".into(),
+        invoice: o.invoice.clone().unwrap_or_default(),
+        ..RefundRecord::default()
+    };
+    o.refunds.push(row.clone());
+    row
 }
 
 fn code(code: &str, msg: &str) -> HttpResponse {
@@ -243,7 +321,7 @@ impl Sim {
             Cmd::WeChatConfirmation => self.wechat(data),
             Cmd::QueryDirect => self.query_direct(data),
             Cmd::Refund => self.refund(data, kill).await,
-            Cmd::RefundCancel => code("B500", "無待處理的退款"),
+            Cmd::RefundCancel => self.refund_cancel(data),
             Cmd::Orders => self.orders(data, kill).await,
             Cmd::QueryOrder => self.query_order(data),
         }
@@ -314,6 +392,7 @@ impl Sim {
             confirm_polls: 0,
             refunded: Ntd::ZERO,
             refunds: Vec::new(),
+            queued: Vec::new(),
             finishtime: now_text(),
             items: req.items.clone(),
             wants_invoice: req.invoice.issue_invoice_state == Some(1),
@@ -426,7 +505,8 @@ impl Sim {
             if !o.paid() {
                 return code("B500", "交易未付款,不可退款");
             }
-            let left = Ntd::new(o.cost.dollars() - o.refunded.dollars());
+            let queued = o.queued.iter().map(|q| q.cost.dollars()).sum::<i64>();
+            let left = Ntd::new(o.cost.dollars() - o.refunded.dollars() - queued);
             if req.cost > left {
                 return code("B500", "退款金額超過可退金額 / refund exceeds what is left");
             }
@@ -435,34 +515,38 @@ impl Sim {
             {
                 return code("B500", why);
             }
-            let full = o.refunded == Ntd::ZERO && req.cost == o.cost;
-            o.refunded = Ntd::new(o.refunded.dollars() + req.cost.dollars());
-            let refunded = o.refunded;
-            self.ledger.update(&o.order_id, |c| c.refunded = refunded);
-            let refund_uid = next_number("MR");
-            let left = Ntd::new(o.cost.dollars() - o.refunded.dollars());
-            let invoice_after = o
-                .invoice
-                .take()
-                .map(|inv| invoice_after_refund(inv, &req, full, left, &refund_uid, &o.items));
-            o.invoice = invoice_after;
-            let row = RefundRecord {
-                uid: o.uid.clone(),
-                refund_uid,
-                key: o.key.clone(),
-                prc: "230".into(),
-                finishtime: now_text(),
-                order_id: o.order_id.clone(),
-                cost: Some(req.cost),
-                pfn: o.pfn.clone(),
-                refund_type: "1".into(),
-                invoice: o.invoice.clone().unwrap_or_default(),
-                ..RefundRecord::default()
-            };
-            o.refunds.push(row.clone());
+            if req.cost.dollars() == QUEUED_REFUND {
+                o.queued.push(req.clone());
+                return Json(
+                    json!({"code": "B200", "msg": "退款已受理", "uid": o.uid, "key": o.key}),
+                )
+                .into_response();
+            }
+            let row = refund_now(o, &req, &self.ledger);
             json!({"code": "B200", "msg": "執行成功", "uid": o.uid, "key": o.key, "row_data": row})
         };
         self.deliver(fault, body, &kill).await
+    }
+
+    /// `api/refundcancel`: withdraw the refunds still queued on an order.
+    fn refund_cancel(&self, data: Value) -> HttpResponse {
+        let Ok(req) = serde_json::from_value::<crate::gateway::mypay::RefundCancelRequest>(data)
+        else {
+            return code("100", "資料錯誤:欄位不齊");
+        };
+        if req.store_uid != STORE_UID {
+            return code("B500", "資料錯誤");
+        }
+        let mut orders = self.lock();
+        match orders.get_mut(&req.uid).filter(|o| o.key == req.key) {
+            Some(o) if !o.queued.is_empty() => {
+                o.queued.clear();
+                Json(json!({"code": "B200", "msg": "取消退款成功", "uid": o.uid, "key": o.key}))
+                    .into_response()
+            }
+            Some(_) => code("B500", "無待處理的退款"),
+            None => code("B500", "查無交易"),
+        }
     }
 
     async fn orders(&self, data: Value, kill: Killer) -> HttpResponse {
@@ -484,6 +568,7 @@ impl Sim {
             confirm_polls: 0,
             refunded: Ntd::ZERO,
             refunds: Vec::new(),
+            queued: Vec::new(),
             finishtime: String::new(),
             items: req.items.clone(),
             wants_invoice: req.invoice.issue_invoice_state == Some(1),
@@ -750,6 +835,7 @@ mod tests {
             confirm_polls: 0,
             refunded: Ntd::ZERO,
             refunds: Vec::new(),
+            queued: Vec::new(),
             finishtime: String::new(),
             items,
             wants_invoice: true,

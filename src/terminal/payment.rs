@@ -60,6 +60,9 @@ use crate::taipei::{self, TaipeiTime};
 const WECHAT_AWAITING: &str = "280";
 /// Journal detail key of the WeChat `TradeNo` a 280 answer carried.
 const WECHAT_REFERENCE: &str = "wechat_trade_no";
+/// Journal detail key on a refund the gateway accepted without doing it
+/// yet (MyPay's queued refund): it is never sent again.
+const REFUND_ACCEPTED: &str = "refund_accepted";
 
 /// How hard the till tries to settle a result that is in doubt before it
 /// hands the attempt to `till recover` (or the GUI's retry button).
@@ -527,6 +530,20 @@ pub(super) fn detail_field<'a>(
     d.get("extra")
         .and_then(|e| e.get(key))
         .or_else(|| d.get(key))
+}
+
+/// Whether the gateway once accepted refund `rec` ([`REFUND_ACCEPTED`]).
+fn was_accepted(rec: &AttemptRecord) -> bool {
+    rec.events
+        .iter()
+        .any(|e| detail_field(&e.detail, REFUND_ACCEPTED).and_then(|v| v.as_bool()) == Some(true))
+}
+
+/// A decline that, answering a refund sent again, may only mean the first
+/// send went through (JKoPay 812 already refunded, 922 refunds exceed the
+/// payment): the refund stays in doubt rather than declined.
+fn says_done_already(gateway: GatewayId, code: &str) -> bool {
+    gateway == GatewayId::JkoPay && matches!(code, "812" | "922")
 }
 
 fn state_message(state: AttemptState, error: Option<&str>) -> (String, CashierAction) {
@@ -1323,9 +1340,13 @@ impl Terminal {
                 AttemptState::Declined,
                 Detail::new().error(d.reason).with("code", d.code),
             ),
+            // Accepted, not done yet (MyPay's queue): never send it again.
             Ok(Outcome::Pending(p)) => (
                 AttemptState::Unknown,
-                Detail::new().error(p.reason).with("code", p.code),
+                Detail::new()
+                    .error(p.reason)
+                    .with("code", p.code)
+                    .with(REFUND_ACCEPTED, true),
             ),
             Ok(Outcome::Unknown { why }) => (AttemptState::Unknown, Detail::new().error(why)),
         };
@@ -1333,12 +1354,15 @@ impl Terminal {
         Ok(())
     }
 
-    /// A refund in doubt: JKoPay's Refund is idempotent on the refund's own
-    /// number, so it is sent again. MyPay (no merchant refund number: a
-    /// resend could refund twice) and goodbuy are asked first
-    /// ([`Gateway::find_refund`]: `api/queryorder`'s refund list,
-    /// `order_status`) and the refund is sent again only when the gateway
-    /// shows it was not done. ECPay has no refund call in our specs.
+    /// A refund in doubt. The gateway is asked first
+    /// ([`Gateway::find_refund`]: JKoPay `Inquiry` R on the refund's own
+    /// number, MyPay `api/queryorder`'s refund list, goodbuy
+    /// `order_status`), and the refund is sent again only when the gateway
+    /// shows it was not done, and never when the gateway once accepted it
+    /// ([`REFUND_ACCEPTED`]: MyPay queues refunds it cannot do at once and
+    /// lists them only when done). It goes back through the payment the
+    /// refund journaled, with what that payment already gave back. ECPay
+    /// has no refund call in our specs.
     async fn resolve_refund(
         &mut self,
         payments: &Payments,
@@ -1358,83 +1382,86 @@ impl Terminal {
             .journal
             .sale_detail(trade.sale())?
             .ok_or_else(|| JournalError::NoSuchSale(trade.sale().to_string()))?;
-        let paid = detail
-            .payments
+        let paid = super::refund::refunded_payment(rec, &detail.payments)
+            .filter(|p| p.gateway == Some(gw.id()))
+            .cloned();
+        let Some(paid) = paid else {
+            self.refund_for_the_back_office(rec)?;
+            return self.result_of(payments, trade, gw.id());
+        };
+        let mut req = refund_request(&paid, trade.clone(), rec.amount, request_time(rec));
+        req.invoice = self.gateway_refund_invoice(&paid, rec.amount, &rec.refund_lines)?;
+        let before = detail
+            .refunds
             .iter()
-            .rev()
-            .find(|p| p.state == AttemptState::Approved && p.gateway == Some(gw.id()));
-        match (gw.id(), paid) {
-            (GatewayId::JkoPay, Some(paid)) => {
-                let req = refund_request(paid, trade.clone(), rec.amount, request_time(rec));
+            .filter(|r| r.state == AttemptState::Approved && r.trade_no != *trade)
+            .filter(|r| {
+                super::refund::refunded_payment(r, &detail.payments).map(|p| &p.trade_no)
+                    == Some(&paid.trade_no)
+            })
+            .fold(Ntd::ZERO, |acc, r| acc.checked_add(r.amount).unwrap_or(acc));
+        let found = payments
+            .timed(gw.id(), trade, gw.find_refund(&req, before))
+            .await;
+        match found {
+            Ok(Some(o @ (Outcome::Approved(_) | Outcome::Declined(_)))) => {
+                self.settle_refund(trade, Ok(o))?
+            }
+            Ok(Some(Outcome::Pending(p))) => self.journal_refund_doubt(
+                trade,
+                Detail::new().error(p.reason).with("code", p.code),
+            )?,
+            Ok(Some(Outcome::Unknown { why })) => {
+                self.journal_refund_doubt(trade, Detail::new().error(why))?
+            }
+            Ok(None) if was_accepted(rec) => self.journal_refund_doubt(
+                trade,
+                Detail::new().error(
+                    "金流已受理此退款,尚未列出,請稍後再查 / the gateway accepted this refund and does not list it yet: ask again later",
+                ),
+            )?,
+            Ok(None) => {
+                // The gateway shows no such refund: sending it again
+                // cannot refund twice.
+                tracing::info!(trade = %trade, "refund not found at the gateway: sending it again");
                 let answer = payments.timed(gw.id(), trade, gw.refund(&req)).await;
                 match answer {
-                    // The first send may have gone through: still in doubt.
-                    Err(e) if rec.state == AttemptState::Sending => {
-                        self.journal.transition(
-                            trade,
-                            AttemptState::Unknown,
-                            Detail::new().error(e.to_string()),
-                        )?;
-                    }
-                    Err(_) => {}
-                    Ok(_) => self.settle_refund(trade, answer)?,
-                }
-            }
-            (GatewayId::MyPay | GatewayId::Goodbuy, Some(paid)) => {
-                let mut req = refund_request(paid, trade.clone(), rec.amount, request_time(rec));
-                req.invoice = self.gateway_refund_invoice(paid, rec.amount, &rec.refund_lines)?;
-                let before = detail
-                    .refunds
-                    .iter()
-                    .filter(|r| {
-                        r.state == AttemptState::Approved
-                            && r.gateway == Some(gw.id())
-                            && r.trade_no != *trade
-                    })
-                    .fold(Ntd::ZERO, |acc, r| acc.checked_add(r.amount).unwrap_or(acc));
-                let found = payments
-                    .timed(gw.id(), trade, gw.find_refund(&req, before))
-                    .await;
-                match found {
-                    Ok(Some(o @ (Outcome::Approved(_) | Outcome::Declined(_)))) => {
-                        self.settle_refund(trade, Ok(o))?
-                    }
-                    Ok(Some(Outcome::Pending(p))) => self.journal_refund_doubt(
-                        trade,
-                        Detail::new().error(p.reason).with("code", p.code),
-                    )?,
-                    Ok(Some(Outcome::Unknown { why })) => {
-                        self.journal_refund_doubt(trade, Detail::new().error(why))?
-                    }
-                    Ok(None) => {
-                        // The gateway shows no such refund: sending it
-                        // again cannot refund twice.
-                        tracing::info!(trade = %trade, "refund not found at the gateway: sending it again");
-                        let answer = payments.timed(gw.id(), trade, gw.refund(&req)).await;
-                        match answer {
-                            Err(e) if e.retryable() => self
-                                .journal_refund_doubt(trade, Detail::new().error(e.to_string()))?,
-                            _ => self.settle_refund(trade, answer)?,
-                        }
-                    }
-                    Err(e) => {
+                    Err(e) if e.retryable() => {
                         self.journal_refund_doubt(trade, Detail::new().error(e.to_string()))?
                     }
+                    Ok(Outcome::Declined(d)) if says_done_already(gw.id(), &d.code) => self
+                        .journal_refund_doubt(
+                            trade,
+                            Detail::new()
+                                .error(format!(
+                                    "{} (重送時):請稍後再查 / on a resend: ask again later",
+                                    d.reason
+                                ))
+                                .with("code", d.code),
+                        )?,
+                    _ => self.settle_refund(trade, answer)?,
                 }
             }
-            _ if rec.state == AttemptState::Sending => {
-                self.journal.transition(
-                    trade,
-                    AttemptState::Unknown,
-                    Detail::new().error(
-                        "中斷於傳送中,請至金流後台確認退款 / interrupted while sending: check the refund in the gateway's back office",
-                    ),
-                )?;
-            }
-            _ => {}
+            Err(NotSent::Unsupported { .. }) => self.refund_for_the_back_office(rec)?,
+            Err(e) => self.journal_refund_doubt(trade, Detail::new().error(e.to_string()))?,
         }
         self.refund_settled(payments, trade);
         self.result_of(payments, trade, gw.id())
+    }
+
+    /// A refund the till cannot ask about: one interrupted while sending
+    /// stays in doubt for a person to check in the gateway's back office.
+    fn refund_for_the_back_office(&mut self, rec: &AttemptRecord) -> Result<(), PayError> {
+        if rec.state == AttemptState::Sending {
+            self.journal.transition(
+                &rec.trade_no,
+                AttemptState::Unknown,
+                Detail::new().error(
+                    "中斷於傳送中,請至金流後台確認退款 / interrupted while sending: check the refund in the gateway's back office",
+                ),
+            )?;
+        }
+        Ok(())
     }
 
     /// A refund still in doubt after asking: `Unknown`, each try recorded.

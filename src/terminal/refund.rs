@@ -166,7 +166,7 @@ fn rule_of(gateway: Option<GatewayId>) -> &'static str {
 
 /// Which payment a refund attempt gave money back for: the `payment` it
 /// journaled, else (older refunds) the latest payment of its gateway.
-fn refunded_payment<'a>(
+pub(super) fn refunded_payment<'a>(
     refund: &AttemptRecord,
     payments: &'a [AttemptRecord],
 ) -> Option<&'a AttemptRecord> {

@@ -194,4 +194,28 @@ impl Gateway for JkoClient {
         )?;
         self.refund_payment(&r).await
     }
+
+    /// `Inquiry` type `R` on the refund's own MerchantTradeNo: JKoPay shows
+    /// the refund done (Approved), or has no such refund (916: `None`, so
+    /// it is sent again under the same number, which JKoPay cannot book
+    /// twice). Anything else, a failed call included, leaves it in doubt.
+    async fn find_refund(
+        &self,
+        req: &GenericRefund,
+        _refunded_before: crate::money::Ntd,
+    ) -> Result<Option<Outcome>, NotSent> {
+        let now = self.clock.now();
+        let r = InquiryRequest::new(&self.cfg, InquiryType::Refund, &req.refund_no, req.at, now)?;
+        Ok(match self.call(Call::Inquiry, &r).await? {
+            Ok(resp) if resp.is_success() => Some(resp.refund_outcome(req.amount).into_doubt()),
+            Ok(resp) if resp.status_code == jkopay::codes::NO_SUCH_ORDER => None,
+            Ok(resp) => Some(Outcome::Unknown {
+                why: format!(
+                    "退款查詢 {} {} / refund inquiry answered {} {}",
+                    resp.status_code, resp.status_desc, resp.status_code, resp.status_desc
+                ),
+            }),
+            Err(o) => Some(o.into_doubt()),
+        })
+    }
 }

@@ -10,14 +10,14 @@ use serde::de::DeserializeOwned;
 use super::{
     Cmd, Item, MyPayConfig, OrdersRequest, OrdersResponse, QueryDirectRequest, QueryDirectResponse,
     QueryOrderRequest, QueryOrderResponse, RefundCancelRequest, RefundCancelResponse,
-    RefundRequest, RefundResponse, TransactionRequest, TransactionResponse, WalletPaymentInput,
-    WeChatConfirmRequest,
+    RefundRequest, RefundResponse, STATUS_CODES, TransactionRequest, TransactionResponse,
+    WalletPaymentInput, WeChatConfirmRequest,
 };
 use crate::gateway::client::{
     CallResult, Clock, Exchange, Gateway, Http, NotSent, PayItem, PayRequest, PayWith,
     RefundRequest as GenericRefund, malformed, secs,
 };
-use crate::gateway::{Decline, Outcome};
+use crate::gateway::{CashierAction, Decline, Outcome, OutcomeKind, PendingInfo, lookup};
 use crate::money::Ntd;
 use crate::sale::{GatewayId, TradeNo};
 
@@ -422,7 +422,10 @@ impl Gateway for MyPayClient {
 
     /// MyPay refunds carry no merchant refund number, so a lost answer is
     /// settled by `api/queryorder`'s `refund_order` list: refunds done
-    /// there beyond what the journal knows are this one.
+    /// there beyond what the journal knows are this one. A listed refund
+    /// that is neither done nor refused (queued, in progress, a status we
+    /// do not know) may be this one: in doubt, never "not found", so it is
+    /// not sent twice. A failed query leaves it in doubt too.
     async fn find_refund(
         &self,
         req: &GenericRefund,
@@ -433,8 +436,11 @@ impl Gateway for MyPayClient {
             .await?
         {
             Ok(r) => r,
-            Err(o) => return Ok(Some(o)),
+            Err(o) => return Ok(Some(o.into_doubt())),
         };
+        if found.code != "B200" {
+            return Ok(Some(found.outcome(req.payment.amount).into_doubt()));
+        }
         let Some(row) = found
             .rows
             .iter()
@@ -453,7 +459,7 @@ impl Gateway for MyPayClient {
             .await?
         {
             Ok(r) => r,
-            Err(o) => return Ok(Some(o)),
+            Err(o) => return Ok(Some(o.into_doubt())),
         };
         if rec.uid != row.uid {
             return Ok(Some(Outcome::Unknown {
@@ -465,6 +471,14 @@ impl Gateway for MyPayClient {
             .iter()
             .filter(|r| r.prc == "230" || r.prc == "B200")
             .collect();
+        let open: Vec<_> = rec
+            .refund_order
+            .iter()
+            .filter(|r| !(r.prc == "230" || r.prc == "B200"))
+            .filter(|r| {
+                !matches!(lookup(STATUS_CODES, &r.prc), Some(i) if i.kind == OutcomeKind::Declined)
+            })
+            .collect();
         let total = done.iter().fold(Ntd::ZERO, |acc, r| {
             acc.checked_add(r.actual_cost.or(r.cost).unwrap_or(Ntd::ZERO))
                 .unwrap_or(acc)
@@ -473,6 +487,17 @@ impl Gateway for MyPayClient {
             .checked_add(req.amount)
             .unwrap_or(req.amount);
         if total < wanted {
+            if let Some(r) = open.first() {
+                return Ok(Some(Outcome::Pending(PendingInfo {
+                    code: r.prc.clone(),
+                    reason: format!(
+                        "退款處理中(狀態 {}),尚未完成 / a refund is listed as not finished (status {})",
+                        r.prc, r.prc
+                    ),
+                    action: CashierAction::WaitAndQuery,
+                    reference: None,
+                })));
+            }
             return Ok(None);
         }
         let last = done.last().expect("a positive total has a row");
