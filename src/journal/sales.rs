@@ -328,6 +328,7 @@ impl Journal {
                 }
                 let refundable = Refundable {
                     lines: &lines,
+                    total: row.total,
                     paid: row.paid,
                     refunded: row.refunded,
                     refunded_units,

@@ -20,6 +20,9 @@ pub enum RefundRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refundable<'a> {
     pub lines: &'a [Line],
+    /// The sale total: the lines after their discounts, less the sale
+    /// discount (which line refunds share).
+    pub total: Ntd,
     /// What the customer paid (the sale total).
     pub paid: Ntd,
     /// Sum of refunds already approved.
@@ -72,6 +75,10 @@ impl Refundable<'_> {
             RefundRequest::Full => (left, Vec::new()),
             RefundRequest::Amount(a) => (*a, Vec::new()),
             RefundRequest::Lines(picks) => {
+                let paid_per_line = self.line_paid();
+                // Units taken so far per line, this request's picks included.
+                let mut taken = self.refunded_units.clone();
+                taken.resize(self.lines.len(), 0);
                 let mut amount = Ntd::ZERO;
                 for &(i, qty) in picks {
                     let line = self.lines.get(i).ok_or(RefundError::NoSuchLine(i + 1))?;
@@ -84,8 +91,10 @@ impl Refundable<'_> {
                             left: units_left,
                         });
                     }
+                    let share = units_share(paid_per_line[i], line.qty, taken[i], qty);
+                    taken[i] += qty;
                     amount = amount
-                        .checked_add(unit_share(line, qty))
+                        .checked_add(share)
                         .map_err(|_| RefundError::MoreThanLeft { left })?;
                 }
                 (amount, picks.clone())
@@ -105,13 +114,45 @@ impl Refundable<'_> {
     }
 }
 
-/// What `qty` units of a line were really paid: the line discount is shared
-/// across its units, the remainder going to the last units so that refunding
-/// every unit returns exactly the line total.
-fn unit_share(line: &Line, qty: u32) -> Ntd {
-    let total = line.total().unwrap_or(Ntd::ZERO).dollars();
-    let per_unit = total / i64::from(line.qty);
-    Ntd::new(per_unit * i64::from(qty))
+impl Refundable<'_> {
+    /// What each line was really paid: its total after its own discount,
+    /// less its part of the sale discount, spread in proportion to the line
+    /// totals (running shares rounded down, so the parts add up to exactly
+    /// the sale discount and the lines to exactly the sale total).
+    fn line_paid(&self) -> Vec<i64> {
+        let totals: Vec<i128> = self
+            .lines
+            .iter()
+            .map(|l| i128::from(l.total().unwrap_or(Ntd::ZERO).dollars()))
+            .collect();
+        let sum: i128 = totals.iter().sum();
+        let discount = (sum - i128::from(self.total.dollars())).clamp(0, sum);
+        let mut running = 0i128;
+        totals
+            .iter()
+            .map(|&t| {
+                if sum == 0 {
+                    return 0;
+                }
+                let before = discount * running / sum;
+                running += t;
+                let after = discount * running / sum;
+                i64::try_from(t - (after - before)).unwrap_or(i64::MAX)
+            })
+            .collect()
+    }
+}
+
+/// What units `done + 1 ..= done + qty` of a line of `units` units, which
+/// was paid `paid` in all, were really paid: running shares rounded down, so
+/// the odd dollars go to the last units and refunding every unit, in any
+/// number of refunds, returns exactly what the line was paid.
+fn units_share(paid: i64, units: u32, done: u32, qty: u32) -> Ntd {
+    if units == 0 {
+        return Ntd::ZERO;
+    }
+    let share = |k: u32| i128::from(paid) * i128::from(k.min(units)) / i128::from(units);
+    Ntd::new(i64::try_from(share(done + qty) - share(done)).unwrap_or(0))
 }
 
 #[cfg(test)]
@@ -129,6 +170,7 @@ mod tests {
         let lines = lines();
         let r = Refundable {
             lines: &lines,
+            total: Ntd::new(315),
             paid: Ntd::new(315),
             refunded: Ntd::new(15),
             refunded_units: vec![0, 0],
@@ -143,6 +185,7 @@ mod tests {
         let lines = lines();
         let mut r = Refundable {
             lines: &lines,
+            total: Ntd::new(315),
             paid: Ntd::new(315),
             refunded: Ntd::ZERO,
             refunded_units: vec![0, 0],
@@ -170,6 +213,7 @@ mod tests {
         let lines = lines();
         let r = Refundable {
             lines: &lines,
+            total: Ntd::new(315),
             paid: Ntd::new(315),
             refunded: Ntd::ZERO,
             refunded_units: vec![1, 0],
@@ -189,5 +233,59 @@ mod tests {
             r.plan(&RefundRequest::Lines(vec![(5, 1)])),
             Err(RefundError::NoSuchLine(6))
         );
+    }
+
+    #[test]
+    fn line_refunds_share_the_sale_discount_and_never_return_more_than_was_paid() {
+        // 3 lattes at 100 and a bagel at 45, 50 off the whole sale: 295.
+        let lines = vec![
+            Line::new("1", "Latte", 3, Ntd::new(100)).unwrap(),
+            Line::new("2", "Bagel", 1, Ntd::new(45)).unwrap(),
+        ];
+        let mut r = Refundable {
+            lines: &lines,
+            total: Ntd::new(295),
+            paid: Ntd::new(295),
+            refunded: Ntd::ZERO,
+            refunded_units: vec![0, 0],
+        };
+        // The lattes carry 300/345 of the 50 off, rounded down: 43; the
+        // bagel the other 7, so it gives back 38, not its list price.
+        let bagel = r.plan(&RefundRequest::Lines(vec![(1, 1)])).unwrap();
+        assert_eq!(bagel.amount, Ntd::new(38));
+        // The lattes were paid 257 together: 85, 86, 86 one by one.
+        let mut back = Vec::new();
+        for _ in 0..3 {
+            let p = r.plan(&RefundRequest::Lines(vec![(0, 1)])).unwrap();
+            back.push(p.amount.dollars());
+            r.refunded = r.refunded.checked_add(p.amount).unwrap();
+            r.refunded_units[0] += 1;
+        }
+        assert_eq!(back, vec![85, 86, 86]);
+        // Every unit back, one refund at a time, is exactly the sale total.
+        r.refunded = r.refunded.checked_add(bagel.amount).unwrap();
+        assert_eq!(r.refunded, Ntd::new(295));
+        assert_eq!(r.plan(&RefundRequest::Full), Err(RefundError::NothingLeft));
+    }
+
+    #[test]
+    fn refunding_every_unit_of_a_line_at_once_returns_the_line_exactly() {
+        // 3 at 100 with 1 off the line: 299, which 3 does not divide.
+        let mut latte = Line::new("1", "Latte", 3, Ntd::new(100)).unwrap();
+        latte.discount = Ntd::new(1);
+        let lines = vec![latte];
+        let r = Refundable {
+            lines: &lines,
+            total: Ntd::new(299),
+            paid: Ntd::new(299),
+            refunded: Ntd::ZERO,
+            refunded_units: vec![0],
+        };
+        let all = r.plan(&RefundRequest::Lines(vec![(0, 3)])).unwrap();
+        assert_eq!(all.amount, Ntd::new(299));
+        assert!(all.closes_sale);
+        // Two picks of the same line in one request count in order.
+        let split = r.plan(&RefundRequest::Lines(vec![(0, 2), (0, 1)])).unwrap();
+        assert_eq!(split.amount, Ntd::new(299));
     }
 }

@@ -255,6 +255,7 @@ fn plan(detail: &SaleDetail, request: &RefundRequest) -> Result<RefundPlan, PayE
     }
     let refundable = Refundable {
         lines: &detail.lines,
+        total: detail.summary.total,
         paid: detail.summary.paid,
         refunded: detail.summary.refunded,
         refunded_units,
