@@ -157,6 +157,24 @@ async fn goodbuy_callback_needs_the_check_value_and_is_idempotent() {
     assert_eq!(state_of(&till, &res.trade_no).await, before);
 
     let good = goodbuy::chk_value(&res.trade_no, &key);
+    // The check value covers only the order id: a genuine one with its
+    // code or amount edited, or one sent before the money is there, is
+    // checked with the aggregator, which says unpaid. Nothing is booked,
+    // and the aggregator is told to send it again later.
+    let early = http
+        .post(&url)
+        .form(&form(good.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(early.status().as_u16(), 503);
+    assert_ne!(
+        state_of(&till, &res.trade_no).await.0,
+        AttemptState::Approved
+    );
+    let before = state_of(&till, &res.trade_no).await;
+
+    assert!(r.sims.goodbuy.customer_pays(&res.trade_no));
     for _ in 0..2 {
         let resp = http
             .post(&url)

@@ -21,6 +21,8 @@ use crate::money::Ntd;
 use crate::sale::GatewayId;
 
 const NAME: &str = "goodbuy";
+/// 519: no order under that number and amount.
+const NO_SUCH_ORDER: &str = "519";
 /// Where the create-order form goes under the base URL. The document names
 /// no path \[guess\]: configurable through [`GoodbuyClient::new`].
 pub const CREATE_PATH: &str = "api/order";
@@ -143,7 +145,10 @@ impl GoodbuyClient {
             .map(|a| a.body))
     }
 
-    /// `order_status` for an order of `amount`.
+    /// `order_status` for an order of `amount`. A failed query says
+    /// nothing about the order (in doubt), except 519: no order under that
+    /// number and amount, so nothing can ever be charged on it. An order
+    /// paid short is never approved: it waits for a person.
     pub async fn order_status(&self, mch_order_id: &str, amount: Ntd) -> CallResult {
         let req = KeyedRequest::order_status(&self.cfg, mch_order_id, amount);
         let body = match self.keyed(&req).await? {
@@ -155,13 +160,20 @@ impl GoodbuyClient {
             Err(e) => return Ok(malformed(NAME, e)),
         };
         if let Err(d) = ans.result() {
-            return Ok(Outcome::Declined(d));
+            return Ok(if d.code == NO_SUCH_ORDER {
+                Outcome::Declined(d)
+            } else {
+                Outcome::Declined(d).into_doubt()
+            });
         }
         let data: OrderData = match serde_json::from_str(&ans.datas) {
             Ok(d) => d,
             Err(e) => return Ok(malformed(NAME, e)),
         };
         Ok(match data.status.as_str() {
+            "paid" | "refunded" if data.pay_amount.is_some_and(|p| p < amount) => {
+                super::short_payment(amount, data.pay_amount.unwrap_or(Ntd::ZERO))
+            }
             "paid" | "refunded" => Outcome::Approved(Approval {
                 gateway: GatewayId::Goodbuy,
                 gateway_trade_no: mch_order_id.to_string(),

@@ -433,6 +433,9 @@ impl Callback {
             };
         }
         let amount = self.pay_amount.unwrap_or(asked);
+        if amount < asked {
+            return short_payment(asked, amount);
+        }
         let review = (amount != asked).then(|| {
             format!("金額不符:訂單 {asked},實付 {amount} / amount differs: ordered {asked}, paid {amount}")
         });
@@ -445,6 +448,17 @@ impl Callback {
             review,
             einvoice: None,
         })
+    }
+}
+
+/// An order paid less than it asked (an ATM transfer short, say): not
+/// approved, the sale stays unpaid and in doubt for a person to settle
+/// with the customer and the aggregator.
+pub fn short_payment(asked: Ntd, paid: Ntd) -> Outcome {
+    Outcome::Unknown {
+        why: format!(
+            "實付 {paid} 少於訂單 {asked},請向顧客及金流確認 / paid {paid}, less than the {asked} ordered: check with the customer and the aggregator"
+        ),
     }
 }
 

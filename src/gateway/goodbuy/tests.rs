@@ -170,7 +170,11 @@ fn callback_outcomes() {
     assert_eq!(a.gateway, GatewayId::Goodbuy);
     assert_eq!(a.paid_at, Some(at(2026, 11, 22, 10, 0, 0)));
     assert!(a.review.is_none());
+    // Paid short: never approved, left for a person.
     let o = callback("200", "T0126112200042P01", &chk, "1400").outcome(Ntd::new(1500));
+    assert_eq!(o.kind(), OutcomeKind::Unknown);
+    // Paid more: the money is there, flagged for review.
+    let o = callback("200", "T0126112200042P01", &chk, "1600").outcome(Ntd::new(1500));
     assert_eq!(o.action(), CashierAction::ReviewPayment);
     let o = callback("534", "T0126112200042P01", &chk, "1500").outcome(Ntd::new(1500));
     assert_eq!(o.kind(), OutcomeKind::Declined);

@@ -9,7 +9,11 @@
 //!   only a hint: till asks MyPay itself (`api/querydirect`) and journals
 //!   that answer. Answered `8888`.
 //! - goodbuy (`POST /goodbuy/return`, form): `chk_value` must be
-//!   md5(mch_order_id + agent key); answered with the mch_order_id.
+//!   md5(mch_order_id + agent key). That covers the order id only, not the
+//!   code or the amount, so like MyPay's the notice is only a hint: till
+//!   asks `order_status` and journals that answer (a short payment is never
+//!   approved). Answered with the mch_order_id once the order is settled;
+//!   a 503 otherwise, so the aggregator tries again.
 //!
 //! Anything forged or malformed gets a 4xx and changes nothing.
 
@@ -27,6 +31,7 @@ use super::{NoticeEffect, PayError, Payments};
 use crate::config::Config;
 use crate::gateway::ecpay::{self, EcpayConfig, ResponseEnvelope, ReturnData};
 use crate::gateway::{goodbuy, mypay};
+use crate::journal::AttemptState;
 use crate::sale::TradeNo;
 use crate::terminal::Terminal;
 
@@ -199,8 +204,30 @@ async fn goodbuy_return(
     let Some(trade) = trade_of(&cb.mch_order_id) else {
         return refuse(StatusCode::BAD_REQUEST, "bad mch_order_id");
     };
-    match record(&state, &trade, |asked| Some(cb.outcome(asked)), "goodbuy").await {
-        Ok(_) => cb.ack().unwrap_or("OK").to_string().into_response(),
-        Err(r) => r,
+    let mut till = state.till.lock().await;
+    match till.journal().attempt(&trade) {
+        Ok(Some(_)) => {}
+        Ok(None) => return refuse(StatusCode::NOT_FOUND, "no such trade"),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+    // The check value does not cover the code or the amount: ask.
+    let settled = match till.query(&state.payments, &trade).await {
+        Ok(r) => !matches!(r.state, AttemptState::Unknown | AttemptState::Sending),
+        Err(PayError::Journal(e)) => {
+            tracing::error!("journal: {e}");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+        Err(e) => {
+            tracing::warn!("goodbuy notice: {e}");
+            false
+        }
+    };
+    match cb.ack() {
+        Some(ack) if settled => ack.to_string().into_response(),
+        Some(_) => refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the aggregator does not confirm it yet: send it again later",
+        ),
+        None => "OK".into_response(),
     }
 }
