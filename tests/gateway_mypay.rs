@@ -119,8 +119,10 @@ async fn querydirect_resolves_a_lost_answer() {
     let q = c.query(&p).await.unwrap();
     assert_eq!(approved(&q).amount, Ntd::new(7002));
 
-    // A number MyPay never saw: nothing was charged.
-    let never = pay_req(6, 100, Wallet::LinePay);
+    // A number MyPay does not list, a whole call timeout after it was
+    // sent: it never arrived, nothing was charged.
+    let mut never = pay_req(6, 100, Wallet::LinePay);
+    never.at = till::taipei::now() - chrono::TimeDelta::minutes(2);
     match c.query(&never).await.unwrap() {
         Outcome::Declined(d) => assert!(d.reason.contains("nothing was charged")),
         other => panic!("{other:?}"),

@@ -105,6 +105,29 @@ async fn a_5xx_before_processing_is_found_uncharged_and_declined() {
 }
 
 #[tokio::test]
+async fn a_payment_mypay_books_after_the_connection_dropped_is_found_not_declined() {
+    let mut r = rig().await;
+    let amount = till::sim::mypay::LATE_BOOKING;
+    let sale = r.sale(amount);
+    // The connection drops at once; MyPay lists the payment only a moment
+    // later. Asking at once finds nothing, which must not mean "declined"
+    // while the request may still be under way.
+    let res = r
+        .till
+        .pay(&r.payments, &sale, pi(), Ntd::new(amount), vec![])
+        .await
+        .unwrap();
+    assert_eq!(res.state, AttemptState::Approved, "{}", res.message);
+    assert_eq!(
+        r.sims.mypay.ledger.charges_for(&res.trade_no).len(),
+        1,
+        "charged once, and the journal knows it"
+    );
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.paid, Ntd::new(amount));
+}
+
+#[tokio::test]
 async fn wechat_awaiting_confirmation_blocks_a_second_charge() {
     let mut r = rig().await;
     // 9283: the customer never confirms.

@@ -49,6 +49,13 @@ use crate::taipei::{self, TaipeiTime};
 /// yet) until this call, which finds it confirmed.
 pub const WECHAT_CONFIRM_AFTER: u32 = 3;
 
+/// A payment of this amount is booked late: the connection is dropped at
+/// once, and the payment is charged and listed [`LATE_BOOKING_AFTER`] later
+/// (a request that reached MyPay while it was busy).
+pub const LATE_BOOKING: i64 = 7007;
+/// How long a [`LATE_BOOKING`] payment stays unlisted.
+pub const LATE_BOOKING_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// A refund of this amount is queued, as MyPay queues refunds it cannot
 /// do at once: `api/refund` answers B200 with no `row_data`, and
 /// `api/queryorder` lists it as 200 (not done) until the test calls
@@ -399,6 +406,22 @@ impl Sim {
             invoice: None,
         };
         o.issue_invoice_if_asked();
+        if req.cost.dollars() == LATE_BOOKING {
+            // MyPay is still working on it when the connection goes.
+            let sim = self.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(LATE_BOOKING_AFTER).await;
+                sim.book(o);
+            });
+            return kill.drop_connection().await;
+        }
+        self.book(o.clone());
+        self.deliver(fault, o.answer("交易完成"), &kill).await
+    }
+
+    /// Keep the order (listed by `api/querydirect` from now on) and charge
+    /// it when paid.
+    fn book(&self, o: Order) {
         if o.paid() {
             self.ledger.charge(Charge {
                 gateway: GatewayId::MyPay,
@@ -410,8 +433,7 @@ impl Sim {
             });
             self.notify(&o);
         }
-        self.lock().insert(o.uid.clone(), o.clone());
-        self.deliver(fault, o.answer("交易完成"), &kill).await
+        self.lock().insert(o.uid.clone(), o);
     }
 
     fn wechat(&self, data: Value) -> HttpResponse {

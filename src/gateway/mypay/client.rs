@@ -33,6 +33,8 @@ pub struct MyPayClient {
     ip: String,
     pos_id: String,
     http: Http,
+    /// How long a call may take before the till gives up on its answer.
+    timeout: Duration,
     clock: Clock,
     /// MyPay issues the e-invoice (`[einvoice] issuer = "mypay"`): ask for
     /// it (`issue_invoice_state` 1) and fetch its fields once paid.
@@ -50,6 +52,7 @@ impl MyPayClient {
             ip: "127.0.0.1".into(),
             pos_id: "1".into(),
             http: Http::new(NAME, timeout)?,
+            timeout,
             clock: Clock::system(),
             issue_invoices: false,
         })
@@ -111,7 +114,15 @@ impl MyPayClient {
 
     pub fn with_timeout(mut self, timeout: Duration) -> Result<MyPayClient, NotSent> {
         self.http = Http::new(NAME, timeout)?;
+        self.timeout = timeout;
         Ok(self)
+    }
+
+    /// How much longer a payment sent at `sent` may still be under way at
+    /// MyPay (a whole call timeout after sending); `None` once it cannot be.
+    fn in_flight_for(&self, sent: crate::taipei::TaipeiTime) -> Option<Duration> {
+        let elapsed = (self.clock.now() - sent).to_std().unwrap_or(Duration::ZERO);
+        self.timeout.checked_sub(elapsed).filter(|d| !d.is_zero())
     }
 
     pub fn with_clock(mut self, clock: Clock) -> MyPayClient {
@@ -388,8 +399,25 @@ impl Gateway for MyPayClient {
         Ok(self.issued_invoice(req, outcome).await)
     }
 
+    /// `api/querydirect`. "No such transaction" is final only once a
+    /// whole call timeout has passed since the payment was sent: before
+    /// that MyPay may still be working on a request that reached it, and
+    /// calling it declined would let the cashier take the money twice. So
+    /// an empty answer that early is asked again once that time is up.
     async fn query(&self, req: &PayRequest) -> CallResult {
-        Ok(match self.query_direct(&req.trade_no, req.amount).await? {
+        let first = self.query_direct(&req.trade_no, req.amount).await?;
+        let answer = match first {
+            Ok(r) if r.lists_nothing() => match self.in_flight_for(req.at) {
+                Some(left) => {
+                    tracing::info!(trade = %req.trade_no, wait_ms = left.as_millis() as u64, "MyPay lists nothing yet: asking again once the call timeout is up");
+                    tokio::time::sleep(left).await;
+                    self.query_direct(&req.trade_no, req.amount).await?
+                }
+                None => Ok(r),
+            },
+            other => other,
+        };
+        Ok(match answer {
             Ok(r) => r.outcome(req.amount),
             Err(o) => o,
         })

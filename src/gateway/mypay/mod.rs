@@ -1171,6 +1171,11 @@ pub struct QueryDirectResponse {
 }
 
 impl QueryDirectResponse {
+    /// MyPay answered and lists no transaction under that order id.
+    pub fn lists_nothing(&self) -> bool {
+        self.code == "B200" && self.rows.iter().all(|r| r.prc.is_empty())
+    }
+
     /// What the query says about the attempt. A failed query says nothing
     /// (Unknown); a row with an empty `prc` means MyPay has no such
     /// transaction (manual §8.5), so nothing was charged. A paid row wins
