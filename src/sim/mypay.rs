@@ -413,7 +413,7 @@ impl Sim {
                 tokio::time::sleep(LATE_BOOKING_AFTER).await;
                 sim.book(o);
             });
-            return kill.drop_connection().await;
+            kill.drop_connection().await;
         }
         self.book(o.clone());
         self.deliver(fault, o.answer("交易完成"), &kill).await
