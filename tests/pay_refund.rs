@@ -372,3 +372,113 @@ async fn a_mixed_sale_refunds_the_wallet_first_then_cash() {
     let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
     assert_eq!(d.summary.status, SaleStatus::Refunded);
 }
+
+#[tokio::test]
+async fn a_void_owed_when_the_till_died_after_the_money_went_back_is_made_at_start_up_once() {
+    use till::journal::{Detail, INVOICE_DUE, stamp};
+    use till::sale::{GatewayId, PayMethod, Wallet};
+    let mut r = rig().await;
+    set_clock(&mut r, at(2026, 11, 20));
+    let sale = jko_sale(&mut r, 300).await;
+    let issued = r
+        .till
+        .issue_invoice(&r.cfg, &sale, &BuyerChoice::Print)
+        .unwrap();
+    let paid = r
+        .till
+        .journal()
+        .sale_detail(&sale)
+        .unwrap()
+        .unwrap()
+        .payments[0]
+        .trade_no
+        .to_string();
+    // The refund went out noting the void it owes, JKoPay gave the money
+    // back, and the till died before it voided the invoice.
+    let (trade, _) = r
+        .till
+        .journal_mut()
+        .begin_refund(
+            &sale,
+            &RefundRequest::Full,
+            Some(GatewayId::JkoPay),
+            PayMethod::Wallet(Wallet::JkoPay),
+        )
+        .unwrap();
+    let now = r.till.now();
+    let j = r.till.journal_mut();
+    j.transition(
+        &trade,
+        AttemptState::Sending,
+        Detail::new()
+            .with("at", stamp(now))
+            .with("reason", "顧客退貨")
+            .with("payment", paid)
+            .with(INVOICE_DUE, true),
+    )
+    .unwrap();
+    j.transition(
+        &trade,
+        AttemptState::Approved,
+        Detail::new().gateway_trade_no("JR000001"),
+    )
+    .unwrap();
+    assert_eq!(invoice_status(&r, &sale), [InvoiceStatus::Issued]);
+    assert_eq!(
+        r.till.journal().invoice_changes_owed().unwrap(),
+        [trade.clone()]
+    );
+    let status = r.till.invoicing_status(&r.cfg).unwrap();
+    assert_eq!(status.changes_owed, [trade.to_string()]);
+
+    // Start-up: the owed void is made, with the refund's reason.
+    r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(invoice_status(&r, &sale), [InvoiceStatus::Voided]);
+    let changes = r
+        .till
+        .journal()
+        .invoice_changes(issued.invoice.number().as_str())
+        .unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].reason, "顧客退貨");
+    assert!(r.till.journal().invoice_changes_owed().unwrap().is_empty());
+    // Once: the next start-up owes and makes nothing.
+    r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(
+        r.till
+            .journal()
+            .invoice_changes(issued.invoice.number().as_str())
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_cash_refund_records_the_void_it_owes_with_the_money() {
+    let mut r = rig().await;
+    set_clock(&mut r, at(2026, 11, 20));
+    let sale = cash_sale(&mut r, 150);
+    r.till
+        .issue_invoice(&r.cfg, &sale, &BuyerChoice::Print)
+        .unwrap();
+    let manager = r.manager();
+    r.till
+        .refund_sale(
+            &r.cfg,
+            &r.payments,
+            &sale,
+            &RefundRequest::Full,
+            "退貨",
+            &manager,
+        )
+        .await
+        .unwrap();
+    // The drawer's refund was journaled owing the void, and the void,
+    // made right after, cleared it.
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    let approved = &d.refunds[0].events.last().unwrap().detail;
+    assert_eq!(approved["extra"]["invoice_due"], serde_json::json!(true));
+    assert_eq!(invoice_status(&r, &sale), [InvoiceStatus::Voided]);
+    assert!(r.till.journal().invoice_changes_owed().unwrap().is_empty());
+}

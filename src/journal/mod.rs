@@ -16,6 +16,7 @@ pub mod audit;
 mod bulk;
 mod history;
 mod invoice;
+mod owed;
 mod people;
 mod print;
 mod report;
@@ -43,6 +44,7 @@ pub use invoice::{
     Allocation, ChangeContext, InvoiceChange, InvoiceRecord, InvoiceRoll, InvoiceStatus,
     IssuedInvoice,
 };
+pub use owed::{INVOICE_DUE, LatePayment};
 pub use people::{Member, MemberCard, Role, User};
 pub use print::{PrintJob, PrintState};
 pub use report::{ShiftReport, TenderTotal};

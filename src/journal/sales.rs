@@ -481,6 +481,9 @@ impl Journal {
                 }
             };
             tx.prepare_cached(sql)?.execute(params![sale_id, amount])?;
+            if trade.kind() == AttemptKind::Refund {
+                super::owed::owe_invoice_change(&tx, attempt_id, &now)?;
+            }
         }
         audit::append(
             &tx,

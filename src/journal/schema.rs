@@ -204,6 +204,27 @@ CREATE TABLE sale_buyer_choices (
     at      TEXT NOT NULL
 );
 "#,
+    // v5: work owed once money has moved, kept until it is done so that a
+    // crash never loses it: the e-invoice change of a refund whose money
+    // is back, and money a gateway took on an attempt the till had closed.
+    r#"
+CREATE TABLE invoice_changes_owed (
+    attempt_id INTEGER PRIMARY KEY REFERENCES attempts (id),
+    since      TEXT NOT NULL
+);
+
+CREATE TABLE late_payments (
+    attempt_id       INTEGER PRIMARY KEY REFERENCES attempts (id),
+    amount           INTEGER NOT NULL CHECK (amount > 0),
+    gateway_trade_no TEXT NOT NULL,
+    source           TEXT NOT NULL,         -- the notice or query that found it
+    found_at         TEXT NOT NULL,
+    settled_at       TEXT,                  -- NULL while the money is still owed back
+    settled_by       TEXT,
+    settlement       TEXT
+);
+CREATE INDEX late_payments_open ON late_payments (found_at) WHERE settled_at IS NULL;
+"#,
 ];
 
 /// The version this build writes.

@@ -182,6 +182,9 @@ pub struct InvoicingStatus {
     pub unprinted: Vec<String>,
     /// Sales of this period paid without an e-invoice yet (issue them).
     pub awaiting_invoice: Vec<String>,
+    /// Refunds whose money is back and whose void / allowance is still to
+    /// make (refund numbers).
+    pub changes_owed: Vec<String>,
     pub rolls: Vec<RollUsage>,
     pub numbers_left: u64,
     /// Fewer numbers left than `[einvoice] low_water`.
@@ -1188,6 +1191,12 @@ impl Terminal {
                 .sales_awaiting_invoice(cfg)?
                 .iter()
                 .map(|s| s.to_string())
+                .collect(),
+            changes_owed: self
+                .journal
+                .invoice_changes_owed()?
+                .iter()
+                .map(|t| t.to_string())
                 .collect(),
             rolls,
             numbers_left,

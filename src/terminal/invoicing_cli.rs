@@ -120,6 +120,16 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
                     println!("已補寫 written now: {}", f.display());
                 }
             }
+            for (trade, made) in t.make_owed_invoice_changes(cfg)? {
+                match made {
+                    Ok(Some(inv)) => eprintln!(
+                        "已補做退款發票 {} {:?} for refund {trade} / made now",
+                        inv.number, inv.treatment
+                    ),
+                    Ok(None) => {}
+                    Err(e) => eprintln!("退款 {trade} 的發票作廢/折讓失敗 / failed: {e}"),
+                }
+            }
             let s = t.invoicing_status(cfg)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&s)?);
@@ -149,6 +159,9 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
                 }
                 for n in &s.unprinted {
                     println!("證明聯未列印 proof not printed: {n}");
+                }
+                for n in &s.changes_owed {
+                    println!("退款待作廢/折讓 refund still owes its void / allowance: {n}");
                 }
                 for n in &s.awaiting_invoice {
                     println!(

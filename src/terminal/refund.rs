@@ -463,16 +463,15 @@ impl Terminal {
                 let (trade, plan) =
                     self.journal
                         .begin_refund(sale, request, None, PayMethod::Cash)?;
-                self.journal.transition(
-                    &trade,
-                    AttemptState::Approved,
-                    Detail::new()
-                        .with("at", stamp(self.now()))
-                        .with("reason", reason)
-                        .with("manager", manager.name.clone())
-                        .with("payment", paid_cash)
-                        .with("drawer", true),
-                )?;
+                let approved = Detail::new()
+                    .with("at", stamp(self.now()))
+                    .with("reason", reason)
+                    .with("manager", manager.name.clone())
+                    .with("payment", paid_cash)
+                    .with("drawer", true);
+                let approved = self.with_invoice_due(sale, approved, None)?;
+                self.journal
+                    .transition(&trade, AttemptState::Approved, approved)?;
                 tracing::info!(sale = %sale, trade = %trade, amount = %plan.amount, "cash refund journaled");
                 RefundMoney::Cash {
                     trade_no: trade.to_string(),
@@ -609,6 +608,8 @@ impl Terminal {
     /// change exists already gets `None`. Nothing for a refund not approved,
     /// a sale without a live invoice, or an invoice MyPay issued (MyPay
     /// changes it from the refund's `invoice_state`).
+    /// An approved refund's change, once made or found needless, is no
+    /// longer owed (see [`Terminal::make_owed_invoice_changes`]).
     pub fn apply_refund_invoice(
         &mut self,
         cfg: &Config,
@@ -618,14 +619,55 @@ impl Terminal {
             .journal
             .attempt(trade)?
             .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
-        if rec.kind != AttemptKind::Refund
-            || rec.state != AttemptState::Approved
-            || cfg.einvoice.issuer == InvoiceIssuer::Mypay
-        {
+        if rec.kind != AttemptKind::Refund || rec.state != AttemptState::Approved {
             return Ok(None);
         }
+        let made = self.make_refund_invoice(cfg, &rec)?;
+        let outcome = match &made {
+            Some(inv) => format!("{:?} {}", inv.treatment, inv.number).to_lowercase(),
+            None => "nothing left to change".to_string(),
+        };
+        self.journal.invoice_change_settled(trade, &outcome)?;
+        Ok(made)
+    }
+
+    /// Every e-invoice change a refund still owes (a crash came between
+    /// its money coming back and the change): made now, each on its own;
+    /// one that fails stays owed and is reported.
+    pub fn make_owed_invoice_changes(
+        &mut self,
+        cfg: &Config,
+    ) -> Result<Vec<(TradeNo, Result<Option<RefundInvoice>, PayError>)>, PayError> {
+        let owed = self.journal.invoice_changes_owed()?;
+        Ok(owed
+            .into_iter()
+            .map(|trade| {
+                let r = self.apply_refund_invoice(cfg, &trade);
+                match &r {
+                    Ok(Some(inv)) => {
+                        tracing::info!(trade = %trade, number = %inv.number, "owed e-invoice change made")
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::error!(trade = %trade, error = %e, "owed e-invoice change failed: still owed")
+                    }
+                }
+                (trade, r)
+            })
+            .collect())
+    }
+
+    fn make_refund_invoice(
+        &mut self,
+        cfg: &Config,
+        rec: &AttemptRecord,
+    ) -> Result<Option<RefundInvoice>, PayError> {
+        if cfg.einvoice.issuer == InvoiceIssuer::Mypay {
+            return Ok(None);
+        }
+        let trade = &rec.trade_no;
         let sale = trade.sale();
-        if self.refund_invoice_made(&rec)? {
+        if self.refund_invoice_made(rec)? {
             return Ok(None);
         }
         if self.live_invoice(sale)?.is_none() {
@@ -695,7 +737,7 @@ impl Terminal {
 
 /// Journal key on a refund's `Sending`: the sale had a live invoice from
 /// this till's rolls, to void / allowance once the money is back.
-pub(super) const INVOICE_DUE: &str = "invoice_due";
+pub(super) use crate::journal::INVOICE_DUE;
 /// Key on an invoice change (void / allowance): the refund it was made for.
 pub const CHANGE_REFUND_KEY: &str = "refund_trade";
 /// Journal key on a MyPay payment's `Sending`: the items sent, as
