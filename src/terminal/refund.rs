@@ -637,7 +637,7 @@ impl Terminal {
     pub fn make_owed_invoice_changes(
         &mut self,
         cfg: &Config,
-    ) -> Result<Vec<(TradeNo, Result<Option<RefundInvoice>, PayError>)>, PayError> {
+    ) -> Result<Vec<OwedChange>, PayError> {
         let owed = self.journal.invoice_changes_owed()?;
         Ok(owed
             .into_iter()
@@ -676,7 +676,7 @@ impl Terminal {
         let change = InvoiceRefund {
             amount: rec.amount,
             lines: rec.refund_lines.clone(),
-            reason: refund_reason(&rec),
+            reason: refund_reason(rec),
             policy: CrossPeriodVoid::default(),
         };
         let inv = self.invoice_for_refund(cfg, sale, &change)?;
@@ -734,6 +734,9 @@ impl Terminal {
         Ok(false)
     }
 }
+
+/// One owed e-invoice change tried: the refund, and what came of it.
+pub type OwedChange = (TradeNo, Result<Option<RefundInvoice>, PayError>);
 
 /// Journal key on a refund's `Sending`: the sale had a live invoice from
 /// this till's rolls, to void / allowance once the money is back.
