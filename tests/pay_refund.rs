@@ -426,7 +426,7 @@ async fn a_void_owed_when_the_till_died_after_the_money_went_back_is_made_at_sta
     assert_eq!(invoice_status(&r, &sale), [InvoiceStatus::Issued]);
     assert_eq!(
         r.till.journal().invoice_changes_owed().unwrap(),
-        [trade.clone()]
+        std::slice::from_ref(&trade)
     );
     let status = r.till.invoicing_status(&r.cfg).unwrap();
     assert_eq!(status.changes_owed, [trade.to_string()]);
