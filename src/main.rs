@@ -62,6 +62,8 @@ enum Command {
     Query(terminal::payment_cli::QueryArgs),
     /// Settle every payment a crash left in doubt
     Recover(terminal::payment_cli::RecoverArgs),
+    /// Money a gateway took after the till had closed the attempt, owed back (exit 1 while any is open)
+    LatePayments(terminal::payment_cli::LateArgs),
     /// Run the four gateway simulators in the foreground and print a config snippet
     Simulate(terminal::payment_cli::SimulateArgs),
     /// Receive gateway notifications (ECPay ReturnURL, MyPay notify, goodbuy returnurl)
@@ -246,6 +248,11 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
             a,
         )),
         Some(Command::Query(a)) => Ok(terminal::payment_cli::query(
+            cli.config.as_deref(),
+            redactor,
+            a,
+        )),
+        Some(Command::LatePayments(a)) => Ok(terminal::payment_cli::late_payments(
             cli.config.as_deref(),
             redactor,
             a,

@@ -79,7 +79,8 @@ fn payments_left_open_by_a_crash_are_settled_after_sign_in_before_anything_else(
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite3");
     // A till that died with a MyPay payment on the wire: journaled
-    // `Sending`, no answer recorded.
+    // `Sending`, no answer recorded. (One sent moments ago is asked about
+    // again once MyPay's call timeout is up: see pay_mypay.rs.)
     let trade = {
         let config = Config::demo();
         let mut till =
@@ -99,8 +100,14 @@ fn payments_left_open_by_a_crash_are_settled_after_sign_in_before_anything_else(
                 None,
             )
             .unwrap();
+        // Sent two minutes before the crash: MyPay has long answered it.
+        let sent = till::taipei::now() - chrono::TimeDelta::minutes(2);
         journal
-            .transition(&trade, AttemptState::Sending, till::journal::Detail::new())
+            .transition(
+                &trade,
+                AttemptState::Sending,
+                till::journal::Detail::new().with("at", till::journal::stamp(sent)),
+            )
             .unwrap();
         trade
     };
@@ -437,4 +444,62 @@ fn when_mypay_issues_the_invoice_its_proof_prints_with_mypays_own_number() {
         proofs[0].contains(inv.left_qr.trim_end()),
         "MyPay's left QR string printed as given"
     );
+}
+
+#[test]
+fn money_taken_after_the_till_closed_the_attempt_stays_on_the_status_bar_until_settled() {
+    let paper = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    // A PayPage the till cancelled, paid on the customer's phone anyway
+    // (what a MyPay notice finds: tests/pay_callbacks.rs).
+    let trade = {
+        let config = Config::demo();
+        let mut till =
+            Terminal::with_journal(&config, Journal::open(&path).unwrap(), true).unwrap();
+        let mut cart = till::sale::Cart::new();
+        cart.add(till::sale::Line::new("OPEN", "咖啡", 1, till::money::Ntd::new(260)).unwrap())
+            .unwrap();
+        let sale = till.open_sale_as(&cart, DEMO_USERS[0].0).unwrap();
+        let journal = till.journal_mut();
+        let trade = journal
+            .begin_attempt(
+                &sale,
+                till::sale::AttemptKind::Payment,
+                Some(till::sale::GatewayId::MyPay),
+                till::sale::PayMethod::PayPage,
+                till::money::Ntd::new(260),
+                None,
+            )
+            .unwrap();
+        journal
+            .transition(
+                &trade,
+                AttemptState::Abandoned,
+                till::journal::Detail::new(),
+            )
+            .unwrap();
+        journal
+            .record_late_payment(&trade, till::money::Ntd::new(260), "MP1", "mypay notice")
+            .unwrap();
+        trade
+    };
+    let mut app = app_on(Journal::open(&path).unwrap(), paper.path());
+    sign_in(&mut app);
+    let notice = "逾時後收到的款項 1 筆,須退還顧客(till late-payments)";
+    assert!(shows(&app, notice));
+    // A manager settles it with `till late-payments --settle` (another
+    // process on the same journal); the next status round clears it.
+    {
+        let mut cli =
+            Terminal::with_journal(&Config::demo(), Journal::open(&path).unwrap(), true).unwrap();
+        let manager = cli.journal().user(DEMO_USERS[1].0).unwrap().unwrap();
+        cli.settle_late_payment(&trade, &manager, "MyPay 後台退款")
+            .unwrap();
+    }
+    assert!(shows(&app, notice), "until the status is next read");
+    app.update(Message::Tick(
+        std::time::Instant::now() + std::time::Duration::from_secs(60),
+    ));
+    assert!(!shows(&app, notice));
 }

@@ -189,3 +189,135 @@ async fn goodbuy_callback_needs_the_check_value_and_is_idempotent() {
     assert_eq!(state, AttemptState::Approved);
     assert_eq!(events, before.1 + 1, "the second callback changed nothing");
 }
+
+#[tokio::test]
+async fn a_paypage_paid_after_the_till_cancelled_it_is_found_and_owed_back() {
+    let mut r = rig().await;
+    let sale = r.sale(260);
+    let order = r
+        .till
+        .start_paypage(&r.payments, &sale, Ntd::new(260), vec![])
+        .await
+        .unwrap();
+    let trade: till::sale::TradeNo = order.trade_no.parse().unwrap();
+    let res = r.till.cancel_paypage(&r.payments, &trade).await.unwrap();
+    assert_eq!(res.state, AttemptState::Cancelled, "{}", res.message);
+    // The cashier takes cash; the customer, whose phone still shows the
+    // page (MyPay has no call to close it), pays on it anyway.
+    r.till
+        .pay_cash(&sale, Ntd::new(260), Ntd::new(260))
+        .unwrap();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    assert!(
+        http.post(&order.url)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    assert_eq!(r.sims.mypay.ledger.charges_for(&order.trade_no).len(), 1);
+
+    let manager = r.manager();
+    let cashier = till::journal::User {
+        role: till::journal::Role::Cashier,
+        ..manager.clone()
+    };
+    let till = Arc::new(Mutex::new(r.till));
+    let state = CallbackState::new(till.clone(), r.payments.clone(), &r.cfg);
+    let (addr, _task) = serve("127.0.0.1:0".parse().unwrap(), state).await.unwrap();
+    // MyPay's notice (unsigned: only a hint to ask), twice.
+    for _ in 0..2 {
+        let resp = http
+            .post(format!("http://{addr}/mypay/notify"))
+            .form(&[
+                ("order_id", order.trade_no.as_str()),
+                ("prc", "250"),
+                ("cost", "260"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        assert_eq!(resp.text().await.unwrap(), "8888");
+    }
+    let mut t = till.lock().await;
+    // The attempt stays as the till closed it, the sale paid once in cash,
+    // and the card money is on record, once, as owed back.
+    assert_eq!(
+        t.journal().attempt(&trade).unwrap().unwrap().state,
+        AttemptState::Cancelled
+    );
+    let d = t.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.paid, Ntd::new(260));
+    let late = t.late_payments(true).unwrap();
+    assert_eq!(late.len(), 1);
+    assert_eq!(late[0].trade_no, trade);
+    assert_eq!(late[0].amount, Ntd::new(260));
+    assert_eq!(late[0].closed_as, "cancelled");
+    assert_eq!(late[0].source, "mypay notice");
+
+    // Settled by a manager only, with what was done; audited.
+    assert!(matches!(
+        t.settle_late_payment(&trade, &cashier, "後台退款"),
+        Err(till::terminal::PayError::NotManager)
+    ));
+    t.settle_late_payment(
+        &trade,
+        &manager,
+        "MyPay 後台全額退款 / refunded in full in MyPay's back office",
+    )
+    .unwrap();
+    assert!(t.late_payments(true).unwrap().is_empty());
+    let all = t.late_payments(false).unwrap();
+    assert_eq!(all[0].settled_by.as_deref(), Some(manager.name.as_str()));
+    assert!(matches!(
+        t.settle_late_payment(&trade, &manager, "again"),
+        Err(till::terminal::PayError::NoLatePayment(_))
+    ));
+}
+
+#[tokio::test]
+async fn an_ecpay_notice_of_payment_on_a_declined_attempt_is_owed_back_not_booked() {
+    let mut r = rig().await;
+    let sale = r.sale(9252);
+    let card = Tender::With(PayWith::BoundCard {
+        bind_card_id: "BIND0001".into(),
+        member_id: "member42".into(),
+    });
+    let res = r
+        .till
+        .pay(&r.payments, &sale, card, Ntd::new(9252), vec![])
+        .await
+        .unwrap();
+    assert_eq!(res.state, AttemptState::Declined, "{}", res.message);
+    let cfg = ecpay_cfg(r.cfg.gateways.ecpay.as_ref().unwrap());
+    let till = Arc::new(Mutex::new(r.till));
+    let state = CallbackState::new(till.clone(), r.payments.clone(), &r.cfg);
+    let (addr, _task) = serve("127.0.0.1:0".parse().unwrap(), state).await.unwrap();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    // ECPay's authenticated notice says it was paid after all, twice.
+    for _ in 0..2 {
+        let resp = http
+            .post(format!("http://{addr}/ecpay/return"))
+            .body(return_body(&cfg, &res.trade_no, 9252, false))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        assert_eq!(resp.text().await.unwrap(), "1|OK");
+    }
+    let t = till.lock().await;
+    let trade: till::sale::TradeNo = res.trade_no.parse().unwrap();
+    assert_eq!(
+        t.journal().attempt(&trade).unwrap().unwrap().state,
+        AttemptState::Declined
+    );
+    let d = t.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.paid, Ntd::ZERO, "the sale is not booked as paid");
+    let late = t.late_payments(true).unwrap();
+    assert_eq!(late.len(), 1, "on record once");
+    assert_eq!(late[0].amount, Ntd::new(9252));
+    assert_eq!(late[0].closed_as, "declined");
+    assert_eq!(late[0].source, "ecpay");
+}

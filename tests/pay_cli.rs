@@ -149,3 +149,79 @@ fn pay_later_prints_how_the_customer_pays() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(3));
 }
+
+#[test]
+fn late_payments_are_listed_until_a_manager_settles_them() {
+    let home = tempfile::tempdir().unwrap();
+    let none = till(home.path()).arg("late-payments").output().unwrap();
+    assert_eq!(none.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&none.stdout).contains("no late payment"));
+
+    // A declined payment whose money the gateway took after all (what a
+    // notice then finds: see tests/pay_callbacks.rs).
+    let declined = till(home.path())
+        .args([
+            "pay",
+            "--amount",
+            "9906",
+            "--barcode",
+            "22J111111111111111",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(declined.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&declined.stdout).unwrap();
+    let trade: till::sale::TradeNo = v["trade_no"].as_str().unwrap().parse().unwrap();
+    let journal = home.path().join(".local/share/till/demo/journal.sqlite3");
+    till::journal::Journal::open(&journal)
+        .unwrap()
+        .record_late_payment(&trade, till::money::Ntd::new(9906), "JK0001", "test notice")
+        .unwrap();
+
+    let open = till(home.path())
+        .args(["late-payments", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(open.status.code(), Some(1), "one is owed back");
+    let list: serde_json::Value = serde_json::from_slice(&open.stdout).unwrap();
+    assert_eq!(list[0]["trade_no"], trade.to_string());
+    assert_eq!(list[0]["amount"], 9906);
+    assert_eq!(list[0]["closed_as"], "declined");
+
+    let wrong_pin = till(home.path())
+        .args([
+            "late-payments",
+            "--settle",
+            &trade.to_string(),
+            "--how",
+            "退款",
+        ])
+        .env("TILL_MANAGER_PIN", "9999")
+        .output()
+        .unwrap();
+    assert_eq!(wrong_pin.status.code(), Some(3));
+    let settled = till(home.path())
+        .args([
+            "late-payments",
+            "--settle",
+            &trade.to_string(),
+            "--how",
+            "街口後台退款 / refunded in the JKoPay back office",
+        ])
+        .env("TILL_MANAGER_PIN", "1234")
+        .output()
+        .unwrap();
+    assert_eq!(
+        settled.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&settled.stderr)
+    );
+    let all = till(home.path())
+        .args(["late-payments", "--all"])
+        .output()
+        .unwrap();
+    assert_eq!(all.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&all.stdout).contains("JKoPay back office"));
+}

@@ -98,6 +98,24 @@ pub struct RecoverArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct LateArgs {
+    /// Also list the ones already settled
+    #[arg(long)]
+    pub all: bool,
+    /// Mark this late payment (its trade number) as given back / settled
+    #[arg(long, requires = "how")]
+    pub settle: Option<String>,
+    /// What was done, e.g. "refunded in the MyPay back office"
+    #[arg(long, requires = "settle")]
+    pub how: Option<String>,
+    /// The manager settling it; the PIN is read from TILL_MANAGER_PIN or standard input
+    #[arg(long)]
+    pub manager: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
 pub struct SimulateArgs {
     /// Address to listen on (loopback only)
     #[arg(long, default_value = "127.0.0.1")]
@@ -564,12 +582,83 @@ pub fn recover(explicit: Option<&Path>, redactor: &Redactor, args: RecoverArgs) 
                         print_result(r, false);
                     }
                 }
+                let late = till.late_payments(true).unwrap_or_default();
+                if !late.is_empty() && !args.json {
+                    eprintln!(
+                        "注意:{} 筆逾時收款待退還顧客(till late-payments)/ {} late payments are owed back to customers (till late-payments)",
+                        late.len(),
+                        late.len()
+                    );
+                }
                 let worst = results.iter().map(|r| r.exit_code()).max().unwrap_or(0);
                 // Declined/cancelled attempts are settled: only doubt is 2.
                 ExitCode::from(if worst == 2 { 2 } else { 0 })
             }
             Err(e) => pay_error(e),
         }
+    })
+}
+
+/// `till late-payments`: money gateways took on attempts the till had
+/// closed, owed back to customers; `--settle` records one as given back.
+/// Exit 0 when none is open, 1 when some are (for a close-of-day script).
+pub fn late_payments(explicit: Option<&Path>, redactor: &Redactor, args: LateArgs) -> ExitCode {
+    runtime().block_on(async move {
+        let (mut till, _payments, _sims) = match session(explicit, redactor).await {
+            Ok(x) => x,
+            Err(c) => return c,
+        };
+        if let (Some(trade), Some(how)) = (&args.settle, &args.how) {
+            let trade: TradeNo = match trade.parse() {
+                Ok(t) => t,
+                Err(e) => return usage(e),
+            };
+            let name = match (&args.manager, till.is_demo()) {
+                (Some(m), _) => m.clone(),
+                (None, true) => super::DEMO_USERS[1].0.to_string(),
+                (None, false) => return usage("需 --manager / settling needs --manager NAME"),
+            };
+            let manager = match till.manager_approves(&name, &read_pin()) {
+                Ok(m) => m,
+                Err(e) => return usage(e),
+            };
+            if let Err(e) = till.settle_late_payment(&trade, &manager, how) {
+                return pay_error(e);
+            }
+            println!("已結清 settled: {trade}");
+        }
+        let list = match till.late_payments(!args.all) {
+            Ok(l) => l,
+            Err(e) => return pay_error(e),
+        };
+        if args.json {
+            println!(
+                "{}",
+                serde_json::to_string(&list).expect("late payments serialise")
+            );
+        } else if list.is_empty() {
+            println!("沒有待退還的逾時收款 / no late payment owed back");
+        } else {
+            for l in &list {
+                println!(
+                    "{} {} {} 原狀態 closed as {} 金流編號 {} 發現於 found {} ({}){}",
+                    l.trade_no,
+                    l.gateway.map(|g| g.as_str()).unwrap_or("-"),
+                    l.amount,
+                    l.closed_as,
+                    l.gateway_trade_no,
+                    l.found_at,
+                    l.source,
+                    match (&l.settled_at, &l.settled_by, &l.settlement) {
+                        (Some(at), Some(by), Some(how)) =>
+                            format!(" — 已結清 settled {at} by {by}: {how}"),
+                        _ => " — 待退還顧客 owed back to the customer".to_string(),
+                    }
+                );
+            }
+        }
+        let open = list.iter().any(|l| l.settled_at.is_none());
+        ExitCode::from(u8::from(open))
     })
 }
 

@@ -634,10 +634,7 @@ impl Terminal {
     /// Every e-invoice change a refund still owes (a crash came between
     /// its money coming back and the change): made now, each on its own;
     /// one that fails stays owed and is reported.
-    pub fn make_owed_invoice_changes(
-        &mut self,
-        cfg: &Config,
-    ) -> Result<Vec<OwedChange>, PayError> {
+    pub fn make_owed_invoice_changes(&mut self, cfg: &Config) -> Result<Vec<OwedChange>, PayError> {
         let owed = self.journal.invoice_changes_owed()?;
         Ok(owed
             .into_iter()

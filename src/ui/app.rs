@@ -126,6 +126,10 @@ struct Status {
     proofs_to_reprint: usize,
     /// Paid sales of this period still without an e-invoice.
     awaiting_invoice: usize,
+    /// Refunds whose e-invoice void / allowance is still to make.
+    changes_owed: usize,
+    /// Money gateways took after the till closed the attempt: owed back.
+    late_payments: usize,
     /// The last print's outcome (`None` before the first print).
     printer: Option<Result<(), String>>,
     refreshed: Option<Instant>,
@@ -328,7 +332,9 @@ impl App {
             let demo_unloaded = self.demo && s.rolls.is_empty();
             self.status.numbers_low = (s.low_water && !demo_unloaded).then_some(s.numbers_left);
             self.status.no_roll = !self.demo && s.rolls.is_empty();
+            self.status.changes_owed = s.changes_owed.len();
         }
+        self.status.late_payments = terminal.late_payments(true).map(|v| v.len()).unwrap_or(0);
         self.status.awaiting_invoice = terminal
             .sales_awaiting_invoice(&self.config)
             .map(|v| v.len())
@@ -2573,6 +2579,20 @@ impl App {
                 .padding([4, 10]),
             );
         }
+        if self.status.late_payments > 0 {
+            bar = bar.push(alert(crate::ui::i18n::tf(
+                lang,
+                "status.late_payments",
+                &[("n", &self.status.late_payments.to_string())],
+            )));
+        }
+        if self.status.changes_owed > 0 {
+            bar = bar.push(alert(crate::ui::i18n::tf(
+                lang,
+                "status.changes_owed",
+                &[("n", &self.status.changes_owed.to_string())],
+            )));
+        }
         if self.status.proofs_to_reprint > 0 {
             bar = bar.push(alert(crate::ui::i18n::tf(
                 lang,
@@ -2607,6 +2627,8 @@ impl App {
         let quiet = self.status.open_payments == 0
             && self.status.waiting_prints == 0
             && self.status.awaiting_invoice == 0
+            && self.status.late_payments == 0
+            && self.status.changes_owed == 0
             && self.status.proofs_to_reprint == 0
             && self.status.uploads_overdue == 0
             && self.status.numbers_low.is_none()

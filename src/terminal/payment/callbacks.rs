@@ -15,6 +15,10 @@
 //!   approved). Answered with the mch_order_id once the order is settled;
 //!   a 503 otherwise, so the aggregator tries again.
 //!
+//! A notice of money on an attempt the till had already closed (a PayPage
+//! paid after it expired, say) is checked with the gateway the same way and
+//! put on record as owed back to the customer ([`Terminal::late_payments`]).
+//!
 //! Anything forged or malformed gets a 4xx and changes nothing.
 
 use std::net::SocketAddr;
@@ -174,7 +178,16 @@ async fn mypay_notify(
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
     // Unsigned: ask MyPay itself rather than believe the body.
-    match till.query(&state.payments, &trade).await {
+    let asked = match till.query(&state.payments, &trade).await {
+        // Closed without the money (a PayPage that expired, say): did
+        // the customer pay since? Then it is owed back.
+        Ok(r) if r.state.is_final() && r.state != AttemptState::Approved => till
+            .check_late_payment(&state.payments, &trade, "mypay notice")
+            .await
+            .map(|_| ()),
+        other => other.map(|_| ()),
+    };
+    match asked {
         Ok(_) | Err(PayError::NoGateway(_)) => mypay::NOTIFY_ACK.into_response(),
         Err(PayError::Journal(e)) => {
             tracing::error!("journal: {e}");
@@ -211,7 +224,14 @@ async fn goodbuy_return(
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
     // The check value does not cover the code or the amount: ask.
-    let settled = match till.query(&state.payments, &trade).await {
+    let asked = match till.query(&state.payments, &trade).await {
+        Ok(r) if r.state.is_final() && r.state != AttemptState::Approved => till
+            .check_late_payment(&state.payments, &trade, "goodbuy notice")
+            .await
+            .map(|_| r),
+        other => other,
+    };
+    let settled = match asked {
         Ok(r) => !matches!(r.state, AttemptState::Unknown | AttemptState::Sending),
         Err(PayError::Journal(e)) => {
             tracing::error!("journal: {e}");
