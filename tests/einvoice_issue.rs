@@ -800,3 +800,57 @@ fn void_and_allowance_files_are_written_from_the_journal_after_a_crash() {
         Some(true)
     );
 }
+
+#[test]
+fn a_reissue_voids_nothing_without_a_free_number_and_a_crash_between_its_steps_loses_nothing() {
+    let cfg = config(None);
+    let mut t = till(
+        &cfg,
+        Journal::open_in_memory().unwrap(),
+        at(2026, 11, 22, 12, 0, 0),
+    );
+    t.add_invoice_roll(period("11512"), "AB", 100, 100).unwrap();
+    let sale = paid_sale(&mut t);
+    let first = t.issue_invoice(&cfg, &sale, &BuyerChoice::Print).unwrap();
+    // The one number is used: the buyer now wants their BAN on it, but
+    // there is no number for a new invoice, so the old one stands.
+    let err = t
+        .reissue_invoice(&cfg, &sale, &choice("company"))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            InvoicingError::Journal(JournalError::NoInvoiceNumbers { .. })
+        ),
+        "{err:?}"
+    );
+    let d = t.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(
+        d.invoices.iter().map(|i| i.status).collect::<Vec<_>>(),
+        [InvoiceStatus::Issued]
+    );
+
+    // With a number free it voids and issues as now chosen.
+    t.add_invoice_roll(period("11512"), "AC", 0, 9).unwrap();
+    let re = t.reissue_invoice(&cfg, &sale, &choice("company")).unwrap();
+    assert_eq!(re.voided, *first.invoice.number());
+    assert_eq!(re.issued.invoice.number().as_str(), "AC00000000");
+
+    // A crash between the void and the new issue: the sale, with only a
+    // voided invoice, is listed as paid without one, and issuing it uses
+    // the choice kept by the reissue.
+    let sale = paid_sale(&mut t);
+    let old = t.issue_invoice(&cfg, &sale, &BuyerChoice::Print).unwrap();
+    t.remember_buyer_choice(&sale, &choice("donate")).unwrap();
+    t.journal_mut()
+        .void_invoice(
+            old.invoice.number().as_str(),
+            "買受人變更",
+            &serde_json::json!({}),
+        )
+        .unwrap();
+    assert_eq!(t.sales_awaiting_invoice(&cfg).unwrap(), [sale.clone()]);
+    let issued = t.issue_awaiting_invoice(&cfg, &sale).unwrap();
+    assert_eq!(issued.buyer, choice("donate"));
+    assert!(t.sales_awaiting_invoice(&cfg).unwrap().is_empty());
+}

@@ -737,7 +737,8 @@ impl Journal {
             .prepare_cached(
                 "SELECT sale_no FROM sales s
                  WHERE s.status = 'paid' AND s.business_date >= ?1
-                   AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.sale_id = s.id)
+                   AND NOT EXISTS (SELECT 1 FROM invoices i
+                                    WHERE i.sale_id = s.id AND i.status <> 'voided')
                  ORDER BY s.id",
             )?
             .query_map([since.to_string()], |r| r.get::<_, String>(0))?

@@ -1222,7 +1222,10 @@ impl Terminal {
     /// period the invoice is voided (F0501; a printed proof is taken back)
     /// and a new one issued as now chosen, with a new number. This is how a
     /// Taiwanese counter corrects it; after the period it cannot be done
-    /// here. Both steps are journaled and audited.
+    /// here. Both steps are journaled and audited. Nothing is voided
+    /// unless a number is free for the new invoice, and the new choice is
+    /// kept first: a crash between the two steps leaves the sale listed as
+    /// paid without an e-invoice, to be issued as now chosen.
     pub fn reissue_invoice(
         &mut self,
         cfg: &Config,
@@ -1251,6 +1254,21 @@ impl Terminal {
                 number.dashed()
             )));
         }
+        let period = self.current_period()?;
+        let free: u64 = self
+            .journal
+            .invoice_rolls(sale.terminal(), period)?
+            .iter()
+            .map(|r| r.left())
+            .sum();
+        if free == 0 {
+            return Err(JournalError::NoInvoiceNumbers {
+                period: period.to_string(),
+                terminal: sale.terminal().to_string(),
+            }
+            .into());
+        }
+        self.remember_buyer_choice(sale, buyer)?;
         // F0501 CancelReason holds at most 20 characters.
         let reason = "買受人變更";
         let recover = s.buyer.prints_proof();
