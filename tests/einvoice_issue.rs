@@ -849,7 +849,10 @@ fn a_reissue_voids_nothing_without_a_free_number_and_a_crash_between_its_steps_l
             &serde_json::json!({}),
         )
         .unwrap();
-    assert_eq!(t.sales_awaiting_invoice(&cfg).unwrap(), std::slice::from_ref(&sale));
+    assert_eq!(
+        t.sales_awaiting_invoice(&cfg).unwrap(),
+        std::slice::from_ref(&sale)
+    );
     let issued = t.issue_awaiting_invoice(&cfg, &sale).unwrap();
     assert_eq!(issued.buyer, choice("donate"));
     assert!(t.sales_awaiting_invoice(&cfg).unwrap().is_empty());

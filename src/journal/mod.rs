@@ -136,6 +136,10 @@ pub enum JournalError {
     AttemptInFlight { trade: String, state: AttemptState },
     #[error("交易 {0} 已付清 / sale {0} is already paid")]
     AlreadyPaid(String),
+    #[error(
+        "交易 {0} 已有退款,不能再收款,請開新交易 / sale {0} has refunds: it takes no more payments, start a new sale"
+    )]
+    HasRefunds(String),
     #[error("交易 {0} 已作廢 / sale {0} is void")]
     SaleVoid(String),
     #[error("應付 {due},不能收 {amount} / {due} is due, an attempt of {amount} is more than that")]

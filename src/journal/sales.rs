@@ -269,6 +269,11 @@ impl Journal {
                     if row.status == SaleStatus::Void {
                         return Err(JournalError::SaleVoid(sale.to_string()));
                     }
+                    // Money given back on a sale not paid in full: taking
+                    // more would make "paid" and "refunded" disagree.
+                    if row.refunded.is_positive() {
+                        return Err(JournalError::HasRefunds(sale.to_string()));
+                    }
                     let due = row.total.checked_sub(row.paid).unwrap_or(Ntd::ZERO);
                     if !due.is_positive() {
                         return Err(JournalError::AlreadyPaid(sale.to_string()));

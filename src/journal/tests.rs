@@ -194,6 +194,44 @@ fn a_sale_is_never_charged_twice() {
 }
 
 #[test]
+fn a_part_paid_sale_with_a_refund_takes_no_more_payments() {
+    let mut j = Journal::open_in_memory().unwrap();
+    let sale = j.new_sale(&t01(), day(), "amy", &cart()).unwrap();
+    pay(&mut j, &sale, 100);
+    let r = j
+        .begin_attempt(
+            &sale,
+            AttemptKind::Refund,
+            Some(GatewayId::JkoPay),
+            JKO,
+            Ntd::new(40),
+            None,
+        )
+        .unwrap();
+    j.transition(&r, AttemptState::Sending, Detail::new())
+        .unwrap();
+    j.transition(&r, AttemptState::Approved, Detail::new())
+        .unwrap();
+    let err = j
+        .begin_attempt(
+            &sale,
+            AttemptKind::Payment,
+            None,
+            PayMethod::Cash,
+            Ntd::new(30),
+            None,
+        )
+        .unwrap_err();
+    assert!(matches!(err, JournalError::HasRefunds(_)), "{err:?}");
+    let d = j.sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.status, SaleStatus::PartRefunded);
+    assert_eq!(
+        (d.summary.paid, d.summary.refunded),
+        (Ntd::new(100), Ntd::new(40))
+    );
+}
+
+#[test]
 fn split_tender_cannot_overpay() {
     let mut j = Journal::open_in_memory().unwrap();
     let sale = j.new_sale(&t01(), day(), "amy", &cart()).unwrap();
