@@ -432,3 +432,105 @@ async fn a_jkopay_refund_killed_before_it_reached_jkopay_is_sent_again_once() {
         Ntd::new(200)
     );
 }
+
+#[tokio::test]
+async fn a_queued_refund_can_be_withdrawn_by_a_manager_before_mypay_does_it() {
+    let mut r = rig().await;
+    let sale = r.sale(20_000);
+    let paid = r
+        .till
+        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
+        .await
+        .unwrap();
+    let m = r.manager();
+    let queued = r
+        .till
+        .refund(
+            &r.payments,
+            &sale,
+            &RefundRequest::Amount(Ntd::new(QUEUED)),
+            "queued",
+            &m,
+        )
+        .await
+        .unwrap();
+    let trade: till::sale::TradeNo = queued.trade_no.parse().unwrap();
+    // Only a manager, with a reason.
+    let cashier = till::journal::User {
+        role: till::journal::Role::Cashier,
+        ..m.clone()
+    };
+    assert!(
+        r.till
+            .withdraw_refund(&r.payments, &trade, "wrong amount", &cashier)
+            .await
+            .is_err()
+    );
+    assert!(
+        r.till
+            .withdraw_refund(&r.payments, &trade, "  ", &m)
+            .await
+            .is_err()
+    );
+    let out = r
+        .till
+        .withdraw_refund(&r.payments, &trade, "金額打錯 / wrong amount", &m)
+        .await
+        .unwrap();
+    assert_eq!(out.state, AttemptState::Declined, "{}", out.message);
+    // MyPay's overnight run has nothing left to do; no money moved.
+    assert_eq!(r.sims.mypay.process_queued_refunds(), 0);
+    assert_eq!(
+        r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::ZERO
+    );
+    assert!(r.till.recover(&r.payments).await.unwrap().is_empty());
+    // The sale can be refunded again, in full.
+    let again = r
+        .till
+        .refund(&r.payments, &sale, &RefundRequest::Full, "退貨", &m)
+        .await
+        .unwrap();
+    assert_eq!(again.state, AttemptState::Approved, "{}", again.message);
+    assert_eq!(again.amount, Ntd::new(20_000));
+    // A refund already done cannot be withdrawn.
+    let done: till::sale::TradeNo = again.trade_no.parse().unwrap();
+    assert!(
+        r.till
+            .withdraw_refund(&r.payments, &done, "late", &m)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn a_refund_mypay_did_overnight_cannot_be_withdrawn_and_is_settled_instead() {
+    let mut r = rig().await;
+    let sale = r.sale(20_000);
+    r.till
+        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
+        .await
+        .unwrap();
+    let m = r.manager();
+    let queued = r
+        .till
+        .refund(
+            &r.payments,
+            &sale,
+            &RefundRequest::Amount(Ntd::new(QUEUED)),
+            "queued",
+            &m,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.sims.mypay.process_queued_refunds(), 1);
+    let trade: till::sale::TradeNo = queued.trade_no.parse().unwrap();
+    let out = r
+        .till
+        .withdraw_refund(&r.payments, &trade, "too late", &m)
+        .await
+        .unwrap();
+    assert_eq!(out.state, AttemptState::Approved, "{}", out.message);
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::new(QUEUED));
+}

@@ -229,6 +229,18 @@ pub trait Gateway: Send + Sync {
     /// Give money back; partial and repeated refunds where the vendor allows.
     async fn refund(&self, req: &RefundRequest) -> CallResult;
 
+    /// Withdraw a refund the gateway accepted but has not done yet (MyPay
+    /// `api/refundcancel` on its queue). `Cancelled`: withdrawn, no money
+    /// will move. Anything else: it could not be withdrawn (done already,
+    /// or refused), so ask with [`Gateway::find_refund`].
+    async fn withdraw_refund(&self, req: &RefundRequest) -> Result<CancelOutcome, NotSent> {
+        let _ = req;
+        Err(NotSent::Unsupported {
+            gateway: self.id().as_str(),
+            what: "refund withdrawal",
+        })
+    }
+
     /// Did a refund whose answer was lost go through? `refunded_before` is
     /// what the journal knows was refunded on that payment before it.
     /// `Ok(Some(Approved))`: it did. `Ok(None)`: the gateway shows no such

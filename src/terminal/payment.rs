@@ -1469,6 +1469,72 @@ impl Terminal {
         self.result_of(payments, trade, gw.id())
     }
 
+    /// Withdraw refund `trade`, which the gateway accepted and queued
+    /// (MyPay `api/refundcancel`), on a manager's word, with the reason
+    /// journaled. Withdrawn: the refund ends Declined, no money moves and
+    /// the sale can be refunded again. Not withdrawn (done in the
+    /// meantime, or refused): the refund is settled by asking, as
+    /// `recover` would, and the result says where it stands.
+    pub async fn withdraw_refund(
+        &mut self,
+        payments: &Payments,
+        trade: &TradeNo,
+        reason: &str,
+        manager: &User,
+    ) -> Result<PayResult, PayError> {
+        if manager.role != Role::Manager {
+            return Err(PayError::NotManager);
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(PayError::ReasonRequired);
+        }
+        let rec = self
+            .journal
+            .attempt(trade)?
+            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        let gateway = rec.gateway.ok_or(PayError::NothingToRefund)?;
+        if rec.kind != AttemptKind::Refund || !in_doubt(rec.state) || !was_accepted(&rec) {
+            return Err(PayError::RefundNotAllowed(
+                "只能撤回金流已受理、尚未完成的退款 / only a refund the gateway accepted and has not done yet can be withdrawn"
+                    .into(),
+            ));
+        }
+        let detail = self
+            .journal
+            .sale_detail(trade.sale())?
+            .ok_or_else(|| JournalError::NoSuchSale(trade.sale().to_string()))?;
+        let paid = super::refund::refunded_payment(&rec, &detail.payments)
+            .filter(|p| p.gateway == Some(gateway))
+            .cloned()
+            .ok_or(PayError::NothingToRefund)?;
+        let gw = payments.gateway(gateway)?;
+        let req = refund_request(&paid, trade.clone(), rec.amount, request_time(&rec));
+        let withdrawn = gw
+            .withdraw_refund(&req)
+            .await
+            .map_err(|e| PayError::RefundNotAllowed(e.to_string()))?;
+        match withdrawn {
+            CancelOutcome::Cancelled => {
+                self.journal.transition(
+                    trade,
+                    AttemptState::Declined,
+                    Detail::new()
+                        .error("退款已撤回 / refund withdrawn")
+                        .with("withdrawn", true)
+                        .with("reason", reason)
+                        .with("manager", manager.name.clone()),
+                )?;
+                tracing::info!(trade = %trade, manager = %manager.name, "queued refund withdrawn");
+                self.result_of(payments, trade, gateway)
+            }
+            other => {
+                tracing::warn!(trade = %trade, outcome = ?other, "refund not withdrawn: asking where it stands");
+                self.resolve_refund(payments, gw.as_ref(), &rec).await
+            }
+        }
+    }
+
     /// A refund the till cannot ask about: one interrupted while sending
     /// stays in doubt for a person to check in the gateway's back office.
     fn refund_for_the_back_office(&mut self, rec: &AttemptRecord) -> Result<(), PayError> {

@@ -71,10 +71,14 @@ pub struct RefundArgs {
     #[arg(long)]
     pub trade: String,
     /// Amount to give back (default: everything not refunded yet)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "withdraw")]
     pub amount: Option<i64>,
     #[arg(long)]
     pub reason: String,
+    /// Withdraw the refund --trade names (…-R01), which the gateway queued
+    /// and has not done yet (MyPay api/refundcancel)
+    #[arg(long)]
+    pub withdraw: bool,
     /// Approving manager; the PIN is read from TILL_MANAGER_PIN or standard input
     #[arg(long)]
     pub manager: Option<String>,
@@ -450,6 +454,22 @@ pub fn refund(explicit: Option<&Path>, redactor: &Redactor, args: RefundArgs) ->
             Ok(m) => m,
             Err(e) => return usage(e),
         };
+        if args.withdraw {
+            let trade: TradeNo = match args.trade.parse() {
+                Ok(t) => t,
+                Err(e) => return usage(e),
+            };
+            return match till
+                .withdraw_refund(&payments, &trade, &args.reason, &manager)
+                .await
+            {
+                Ok(r) => {
+                    print_result(&r, args.json);
+                    ExitCode::from(r.exit_code())
+                }
+                Err(e) => pay_error(e),
+            };
+        }
         let request = match args.amount {
             Some(a) => RefundRequest::Amount(Ntd::new(a)),
             None => RefundRequest::Full,

@@ -14,8 +14,8 @@ use super::{
     WalletPaymentInput, WeChatConfirmRequest,
 };
 use crate::gateway::client::{
-    CallResult, Clock, Exchange, Gateway, Http, NotSent, PayItem, PayRequest, PayWith,
-    RefundRequest as GenericRefund, malformed, secs,
+    CallResult, CancelOutcome, Clock, Exchange, Gateway, Http, NotSent, PayItem, PayRequest,
+    PayWith, RefundRequest as GenericRefund, malformed, secs,
 };
 use crate::gateway::{CashierAction, Decline, Outcome, OutcomeKind, PendingInfo, lookup};
 use crate::money::Ntd;
@@ -446,6 +446,43 @@ impl Gateway for MyPayClient {
         };
         let r = self.refund_request(&row.uid, &row.key, req)?;
         self.refund_with(&r).await
+    }
+
+    /// `api/refundcancel` with the payment's uid and key (found by
+    /// `api/querydirect`): B200 withdrew what was queued on it.
+    async fn withdraw_refund(&self, req: &GenericRefund) -> Result<CancelOutcome, NotSent> {
+        let why = |o: Outcome| match o.into_doubt() {
+            Outcome::Unknown { why } => why,
+            _ => String::new(),
+        };
+        let found = match self
+            .query_direct(&req.payment.trade_no, req.payment.amount)
+            .await?
+        {
+            Ok(r) => r,
+            Err(o) => return Ok(CancelOutcome::Unknown { why: why(o) }),
+        };
+        let Some(row) = found
+            .rows
+            .iter()
+            .find(|r| r.uid == req.payment.gateway_trade_no)
+        else {
+            return Ok(CancelOutcome::Unknown {
+                why: "查無原交易 / the payment was not found".into(),
+            });
+        };
+        Ok(match self.refund_cancel(&row.uid, &row.key).await? {
+            Ok(r) if r.code == "B200" => CancelOutcome::Cancelled,
+            Ok(r) => CancelOutcome::Refused(Decline {
+                code: r.code.clone(),
+                reason: format!(
+                    "無法撤回退款:{} / the refund could not be withdrawn: {}",
+                    r.msg, r.msg
+                ),
+                action: CashierAction::CallSupport,
+            }),
+            Err(o) => CancelOutcome::Unknown { why: why(o) },
+        })
     }
 
     /// MyPay refunds carry no merchant refund number, so a lost answer is
