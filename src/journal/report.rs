@@ -45,6 +45,12 @@ pub struct ShiftReport {
     pub cash_in_drawer: Ntd,
     /// Attempts still Sending / Unknown / Cancelling.
     pub unresolved: u64,
+    /// Money gateways took after the till closed the attempt, still owed
+    /// back to customers (any day: it stays on every report until settled).
+    #[serde(default)]
+    pub owed_back: u64,
+    #[serde(default)]
+    pub owed_back_amount: Ntd,
     /// RFC 3339, +08:00.
     pub generated_at: String,
     /// Internal: the last sale id this report covers.
@@ -175,6 +181,14 @@ fn summarise(
         [t],
         |r| r.get(0),
     )?;
+    let (owed_back, owed_back_amount): (u64, i64) = conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(l.amount), 0)
+           FROM late_payments l JOIN attempts a ON a.id = l.attempt_id
+           JOIN sales s ON s.id = a.sale_id
+          WHERE s.terminal = ?1 AND l.settled_at IS NULL",
+        [t],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     Ok(ShiftReport {
         terminal: t.to_string(),
         kind,
@@ -188,6 +202,8 @@ fn summarise(
         refunds,
         cash_in_drawer,
         unresolved,
+        owed_back,
+        owed_back_amount: Ntd::new(owed_back_amount),
         generated_at: now,
         to_sale_id,
     })
@@ -320,5 +336,23 @@ mod tests {
             1,
             "nothing was closed"
         );
+    }
+
+    #[test]
+    fn money_owed_back_stays_on_every_report_until_settled() {
+        let mut j = Journal::open_in_memory().unwrap();
+        let s = sale(&mut j, 85);
+        jko(&mut j, &s, 85, AttemptState::Declined);
+        let t: crate::sale::TradeNo = format!("{s}P01").parse().unwrap();
+        j.record_late_payment(&t, Ntd::new(85), "JK9", "test")
+            .unwrap();
+        let x = j.x_report(&t01()).unwrap();
+        assert_eq!((x.owed_back, x.owed_back_amount), (1, Ntd::new(85)));
+        assert!(x.payments.is_empty(), "not counted as taken for the sale");
+        // It does not block the close, and is still there the next day.
+        j.close_day(&t01(), "店長").unwrap();
+        assert_eq!(j.x_report(&t01()).unwrap().owed_back, 1);
+        j.settle_late_payment(&t, "店長", "back office").unwrap();
+        assert_eq!(j.x_report(&t01()).unwrap().owed_back, 0);
     }
 }

@@ -85,6 +85,15 @@ pub fn report_document(r: &ShiftReport, store: &Store) -> Document {
             Style::default().bold(),
         );
     }
+    if r.owed_back > 0 {
+        d.text(
+            format!(
+                "逾時收款待退還 {} 筆 {} / {} late payments owed back: {}",
+                r.owed_back, r.owed_back_amount, r.owed_back, r.owed_back_amount
+            ),
+            Style::default().bold(),
+        );
+    }
     d.feed(3).cut();
     d
 }

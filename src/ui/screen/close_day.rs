@@ -140,6 +140,20 @@ impl State {
                         .color(theme::DANGER_RED),
                     );
                 }
+                if r.owed_back > 0 {
+                    c = c.push(
+                        text(tf(
+                            lang,
+                            "closeday.owed_back",
+                            &[
+                                ("n", &r.owed_back.to_string()),
+                                ("amount", &r.owed_back_amount.to_string()),
+                            ],
+                        ))
+                        .size(theme::TEXT)
+                        .color(theme::DANGER_RED),
+                    );
+                }
                 c.into()
             }
         };
