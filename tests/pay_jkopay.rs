@@ -206,3 +206,42 @@ async fn refunds_partial_then_the_rest_and_never_more_than_paid() {
         .await;
     assert!(matches!(refused, Err(PayError::NotManager)));
 }
+
+#[tokio::test]
+async fn a_trade_number_jkopay_already_paid_is_not_booked_for_a_new_sale() {
+    let mut r = rig().await;
+    let sale = r.sale(120);
+    let first = r
+        .till
+        .pay(&r.payments, &sale, scan(), Ntd::new(120), vec![])
+        .await
+        .unwrap();
+    assert_eq!(first.state, AttemptState::Approved, "{}", first.message);
+    // The till's journal is lost (a new disk, a restored backup): its next
+    // sale gets the same number, and JKoPay answers the old payment (IsRep).
+    let mut fresh = till::terminal::Terminal::with_journal(
+        &r.cfg,
+        till::journal::Journal::open_in_memory().unwrap(),
+        true,
+    )
+    .unwrap();
+    let mut cart = till::sale::Cart::new();
+    cart.add(till::sale::Line::new("4710000000028", "拿鐵 Latte", 1, Ntd::new(120)).unwrap())
+        .unwrap();
+    let again = fresh.open_sale_as(&cart, "test").unwrap();
+    assert_eq!(again, sale, "the same sale number as before the loss");
+    let res = fresh
+        .pay(&r.payments, &again, scan(), Ntd::new(120), vec![])
+        .await
+        .unwrap();
+    assert_eq!(res.trade_no, first.trade_no);
+    assert_eq!(res.state, AttemptState::Declined, "{}", res.message);
+    assert!(
+        res.message.contains("already has a payment"),
+        "{}",
+        res.message
+    );
+    let d = fresh.journal().sale_detail(&again).unwrap().unwrap();
+    assert_eq!(d.summary.paid, Ntd::ZERO, "not booked as paid");
+    assert_eq!(r.sims.jkopay.ledger.charges_for(&first.trade_no).len(), 1);
+}

@@ -820,6 +820,25 @@ impl Terminal {
                     Detail::new().error(e.to_string()).with("not_sent", true),
                 )?;
             }
+            // The first send of a payment answered as a repeat: the
+            // gateway already had a payment under this number from before
+            // this till sent it (a lost or restored journal reused the
+            // number). It is not this customer's money: nothing new was
+            // charged, and the old payment is not this sale's to book.
+            Ok(Outcome::Approved(a)) if a.is_repeat => {
+                tracing::error!(trade = %trade, gateway_trade_no = %a.gateway_trade_no, "payment answered as a repeat on its first send: trade number used before");
+                self.journal.transition(
+                    trade,
+                    AttemptState::Declined,
+                    Detail::new()
+                        .error(format!(
+                            "此交易編號在金流已有付款(編號 {n}),本次未扣款;請檢查本機交易紀錄是否遺失或還原 / the gateway already has a payment under this trade number ({n}): nothing was charged now; check whether this till's journal was lost or restored",
+                            n = a.gateway_trade_no
+                        ))
+                        .with("code", "IsRep")
+                        .with("repeat_of", a.gateway_trade_no.clone()),
+                )?;
+            }
             Ok(Outcome::Approved(a)) => {
                 self.journal
                     .transition(trade, AttemptState::Approved, approval_detail(&a))?;
