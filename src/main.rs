@@ -62,6 +62,8 @@ enum Command {
     Query(terminal::payment_cli::QueryArgs),
     /// Settle every payment a crash left in doubt
     Recover(terminal::payment_cli::RecoverArgs),
+    /// Settle by hand, from the gateway's back office, an attempt the till cannot settle by asking (manager PIN)
+    Settle(terminal::payment_cli::SettleArgs),
     /// Money a gateway took after the till had closed the attempt, owed back (exit 1 while any is open)
     LatePayments(terminal::payment_cli::LateArgs),
     /// Run the four gateway simulators in the foreground and print a config snippet
@@ -248,6 +250,11 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
             a,
         )),
         Some(Command::Query(a)) => Ok(terminal::payment_cli::query(
+            cli.config.as_deref(),
+            redactor,
+            a,
+        )),
+        Some(Command::Settle(a)) => Ok(terminal::payment_cli::settle(
             cli.config.as_deref(),
             redactor,
             a,

@@ -1554,6 +1554,77 @@ impl Terminal {
         }
     }
 
+    /// A manager settles by hand an attempt the till cannot settle by
+    /// asking (a cancel JKoPay keeps refusing, an ECPay notice that never
+    /// comes, a refund only the back office can confirm), after looking in
+    /// the gateway's back office: `charged` is the gateway's own number when
+    /// the money moved, `None` when it did not. Only an attempt still in
+    /// doubt; the reason and the manager are journaled and audited with it.
+    /// A refund settled as done then gets its e-invoice change.
+    pub fn settle_by_hand(
+        &mut self,
+        payments: &Payments,
+        trade: &TradeNo,
+        charged: Option<&str>,
+        reason: &str,
+        manager: &User,
+    ) -> Result<PayResult, PayError> {
+        if manager.role != Role::Manager {
+            return Err(PayError::NotManager);
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(PayError::ReasonRequired);
+        }
+        let rec = self
+            .journal
+            .attempt(trade)?
+            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        let gateway = rec.gateway.ok_or(PayError::NothingToRefund)?;
+        if !matches!(
+            rec.state,
+            AttemptState::Sending | AttemptState::Unknown | AttemptState::Cancelling
+        ) {
+            return Err(PayError::RefundNotAllowed(format!(
+                "{trade} 已是「{}」,不需人工確認 / {trade} is already {}: nothing to settle by hand",
+                rec.state.name_zh(),
+                rec.state
+            )));
+        }
+        let charged = charged.map(str::trim).filter(|c| !c.is_empty());
+        let by_hand = |d: Detail| {
+            d.with("by_hand", true)
+                .with("reason", reason)
+                .with("manager", manager.name.clone())
+        };
+        if rec.state == AttemptState::Sending {
+            self.journal.transition(
+                trade,
+                AttemptState::Unknown,
+                by_hand(Detail::new().error("人工確認 / settled by hand")),
+            )?;
+        }
+        let (to, d) = match (charged, rec.state) {
+            (Some(no), _) => (
+                AttemptState::Approved,
+                Detail::new()
+                    .gateway_trade_no(no)
+                    .with("approved_amount", rec.amount.dollars()),
+            ),
+            (None, AttemptState::Cancelling) => (AttemptState::Cancelled, Detail::new()),
+            (None, _) => (
+                AttemptState::Declined,
+                Detail::new().error("人工確認未扣款 / confirmed by hand: no money moved"),
+            ),
+        };
+        self.journal.transition(trade, to, by_hand(d))?;
+        tracing::warn!(trade = %trade, to = %to, manager = %manager.name, "attempt settled by hand");
+        if rec.kind == AttemptKind::Refund {
+            self.refund_settled(payments, trade);
+        }
+        self.result_of(payments, trade, gateway)
+    }
+
     /// A refund the till cannot ask about: one interrupted while sending
     /// stays in doubt for a person to check in the gateway's back office.
     fn refund_for_the_back_office(&mut self, rec: &AttemptRecord) -> Result<(), PayError> {

@@ -102,6 +102,31 @@ pub struct RecoverArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct SettleArgs {
+    /// The payment or refund still in doubt (…-P01, …-R01)
+    #[arg(long)]
+    pub trade: String,
+    /// The money moved: the gateway's own number for it, from its back office
+    #[arg(
+        long,
+        conflicts_with = "not_charged",
+        required_unless_present = "not_charged"
+    )]
+    pub charged: Option<String>,
+    /// The back office shows no money moved
+    #[arg(long)]
+    pub not_charged: bool,
+    /// What was checked, e.g. "JKoPay back office: no such payment"
+    #[arg(long)]
+    pub reason: String,
+    /// The manager settling it; the PIN is read from TILL_MANAGER_PIN or standard input
+    #[arg(long)]
+    pub manager: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
 pub struct LateArgs {
     /// Also list the ones already settled
     #[arg(long)]
@@ -613,6 +638,43 @@ pub fn recover(explicit: Option<&Path>, redactor: &Redactor, args: RecoverArgs) 
                 let worst = results.iter().map(|r| r.exit_code()).max().unwrap_or(0);
                 // Declined/cancelled attempts are settled: only doubt is 2.
                 ExitCode::from(if worst == 2 { 2 } else { 0 })
+            }
+            Err(e) => pay_error(e),
+        }
+    })
+}
+
+/// `till settle`: a manager settles by hand an attempt the till cannot
+/// settle by asking, from what the gateway's back office shows.
+pub fn settle(explicit: Option<&Path>, redactor: &Redactor, args: SettleArgs) -> ExitCode {
+    runtime().block_on(async move {
+        let (mut till, payments, _sims) = match session(explicit, redactor).await {
+            Ok(x) => x,
+            Err(c) => return c,
+        };
+        let trade: TradeNo = match args.trade.parse() {
+            Ok(t) => t,
+            Err(e) => return usage(e),
+        };
+        let name = match (&args.manager, till.is_demo()) {
+            (Some(m), _) => m.clone(),
+            (None, true) => super::DEMO_USERS[1].0.to_string(),
+            (None, false) => return usage("需 --manager / settling needs --manager NAME"),
+        };
+        let manager = match till.manager_approves(&name, &read_pin()) {
+            Ok(m) => m,
+            Err(e) => return usage(e),
+        };
+        match till.settle_by_hand(
+            &payments,
+            &trade,
+            args.charged.as_deref(),
+            &args.reason,
+            &manager,
+        ) {
+            Ok(r) => {
+                print_result(&r, args.json);
+                ExitCode::from(r.exit_code())
             }
             Err(e) => pay_error(e),
         }
