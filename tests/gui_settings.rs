@@ -2,6 +2,8 @@
 //! open it, secrets never shown or logged, validated atomic saving, the
 //! gateway connection test, rolls and staff, and its picture.
 
+mod snapshot_support;
+
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
@@ -541,19 +543,7 @@ fn printer_status_and_test_print_from_the_screen() {
 fn assert_snapshot(app: &App, name: &str) {
     let mut ui = ui(app);
     let snapshot = ui.snapshot(&till::ui::theme::theme()).unwrap();
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    let recorded = path.with_file_name(format!("{name}-tiny-skia.png"));
-    assert!(
-        recorded.exists() || std::env::var_os("CI").is_none(),
-        "tests/snapshots/{name}-tiny-skia.png is missing; record it locally and commit it"
-    );
-    assert!(
-        snapshot.matches_image(&path).unwrap(),
-        "the {name} screen no longer matches tests/snapshots/{name}-*.png; \
-         if the change is intended, delete that file, rerun, and look at the new picture"
-    );
+    snapshot_support::assert_looks_as_recorded(&snapshot, name);
 }
 
 #[test]
