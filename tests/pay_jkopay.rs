@@ -142,6 +142,43 @@ async fn every_fault_ends_cancelled_with_no_charge() {
     assert_eq!(r.sims.jkopay.ledger.total_charged(), Ntd::ZERO);
 }
 
+/// NOTES §1: JKoPay may answer 916 while it is still booking a payment.
+/// A Cancel answered 916 that soon is no proof nothing was charged: the till
+/// cancels again once the booking time is over, and the payment JKoPay
+/// booked meanwhile is cancelled, not left standing beside the next charge.
+#[tokio::test]
+async fn a_payment_jkopay_books_after_a_too_early_cancel_is_still_cancelled() {
+    let mut r = rig().await;
+    let late = till::sim::jkopay::LATE_BOOKING;
+    let sale = r.sale(late);
+    let res = r
+        .till
+        .pay(&r.payments, &sale, scan(), Ntd::new(late), vec![])
+        .await
+        .unwrap();
+    assert_eq!(res.state, AttemptState::Cancelled, "{}", res.message);
+    let rec = r
+        .till
+        .journal()
+        .attempt(&res.trade_no.parse().unwrap())
+        .unwrap()
+        .unwrap();
+    assert!(
+        rec.events.iter().any(|e| e
+            .detail
+            .to_string()
+            .contains("has not booked the payment yet")),
+        "the early 916 was taken at its word: {:?}",
+        rec.events
+    );
+    // What JKoPay booked after the first Cancel was cancelled by the next.
+    assert!(
+        r.sims.jkopay.ledger.charges_for(&res.trade_no).is_empty(),
+        "a charge stands for an attempt the journal calls cancelled"
+    );
+    assert_eq!(r.sims.jkopay.ledger.total_charged(), Ntd::ZERO);
+}
+
 #[tokio::test]
 async fn refunds_partial_then_the_rest_and_never_more_than_paid() {
     let mut r = rig().await;

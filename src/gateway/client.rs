@@ -143,6 +143,13 @@ pub enum CancelOutcome {
     Unknown {
         why: String,
     },
+    /// The gateway does not know the payment yet but may still book it
+    /// (JKoPay's 916 within 15 s of the payment): cancel again once
+    /// `retry_in` has passed, when its answer means what it says.
+    NotYet {
+        why: String,
+        retry_in: std::time::Duration,
+    },
 }
 
 /// Why a call was not sent. Nothing reached the gateway, so no money moved.

@@ -56,6 +56,13 @@ struct Sim {
     store: Arc<Mutex<Store>>,
 }
 
+/// A payment of this amount is BOOKED LATE: the connection is dropped at
+/// once and the payment charged [`LATE_BOOKING_AFTER`] later (NOTES §1:
+/// JKoPay may answer 916 for up to 15 s while it books).
+pub const LATE_BOOKING: i64 = 7007;
+/// How long a [`LATE_BOOKING`] payment stays unknown to JKoPay.
+pub const LATE_BOOKING_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// A running JKoPay simulator.
 #[derive(Debug)]
 pub struct JkoPaySim {
@@ -120,6 +127,15 @@ impl Sim {
             m.insert("Sign".into(), Value::String(s));
         }
         axum::Json(v).into_response()
+    }
+
+    /// Keep a payment (Cancel, Refund and Inquiry find it from now on) and
+    /// its charge, if it was paid.
+    fn book(&self, merchant_trade_no: String, payment: Payment, charge: Option<Charge>) {
+        if let Some(c) = charge {
+            self.ledger.charge(c);
+        }
+        self.lock().payments.insert(merchant_trade_no, payment);
     }
 
     fn status(&self, code: &str) -> HttpResponse {
@@ -211,12 +227,12 @@ async fn payment(State(sim): State<Sim>, kill: Killer, body: String) -> HttpResp
         trade_time: jkopay::format_trade_time(now),
         ..Response::default()
     };
-    let paid = match decline_for(req.trade_amount, &req.card_token) {
+    let charge = match decline_for(req.trade_amount, &req.card_token) {
         Some(code) => {
             let s = status_only(code);
             r.status_code = s.status_code;
             r.status_desc = s.status_desc;
-            false
+            None
         }
         None => {
             r.status_code = "000".into();
@@ -226,28 +242,36 @@ async fn payment(State(sim): State<Sim>, kill: Killer, body: String) -> HttpResp
             r.trade_amount = Some(req.trade_amount);
             r.debit_amount = Some(req.trade_amount);
             r.redeem_amount = Some(Ntd::ZERO);
-            sim.ledger.charge(Charge {
+            Some(Charge {
                 gateway: GatewayId::JkoPay,
                 trade_no: req.merchant_trade_no.clone(),
                 gateway_trade_no: r.trade_no.clone(),
                 amount: req.trade_amount,
                 refunded: Ntd::ZERO,
                 cancelled: false,
-            });
-            true
+            })
         }
     };
-    sim.lock().payments.insert(
-        req.merchant_trade_no.clone(),
-        Payment {
-            trade_no: r.trade_no.clone(),
-            amount: req.trade_amount,
-            paid,
-            cancelled: false,
-            refunded: Ntd::ZERO,
-            answer: r.clone(),
-        },
-    );
+    let payment = Payment {
+        trade_no: r.trade_no.clone(),
+        amount: req.trade_amount,
+        paid: charge.is_some(),
+        cancelled: false,
+        refunded: Ntd::ZERO,
+        answer: r.clone(),
+    };
+    if req.trade_amount.dollars() == LATE_BOOKING {
+        // JKoPay is still working on it when the connection goes: until it
+        // is booked, Cancel and Inquiry answer 916.
+        let sim = sim.clone();
+        let trade_no = req.merchant_trade_no.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(LATE_BOOKING_AFTER).await;
+            sim.book(trade_no, payment, charge);
+        });
+        kill.drop_connection().await;
+    }
+    sim.book(req.merchant_trade_no.clone(), payment, charge);
     sim.deliver(fault, &r, &kill).await
 }
 

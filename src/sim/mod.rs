@@ -32,7 +32,7 @@
 //! | 7003 | all | HTTP 500 before any processing, nothing charged |
 //! | 7004 | JKoPay, MyPay, ECPay | MALFORMED: processed and charged, the body is not JSON (goodbuy's create-order answers a page anyway) |
 //! | 7005 | JKoPay, ECPay | BAD SIGNATURE: processed and charged, the answer's Sign / Data made with the wrong key |
-//! | 7007 | MyPay | BOOKED LATE: the connection is dropped at once, the payment charged and listed by `api/querydirect` only [`mypay::LATE_BOOKING_AFTER`] (300 ms) later |
+//! | 7007 | MyPay, JKoPay | BOOKED LATE: the connection is dropped at once, the payment charged and found by `api/querydirect` (MyPay) or by Cancel / Inquiry (JKoPay, 916 until then) only 300 ms ([`mypay::LATE_BOOKING_AFTER`], [`jkopay::LATE_BOOKING_AFTER`]) later |
 //! | 7006 as a refund amount | MyPay | refund QUEUED: B200 with no `row_data`, listed by `api/queryorder` as 200 (not done) and done only when the test calls [`mypay::MyPaySim::process_queued_refunds`]; `api/refundcancel` withdraws it |
 //!
 //! MyPay PayPage (`api/orders`): the answer's `url` is served by the

@@ -1012,6 +1012,7 @@ impl Terminal {
                 doing: Resolving::Cancelling { try_no },
             });
             let answer = payments.timed(gw.id(), trade, gw.cancel(req)).await;
+            let mut wait = policy.retry_interval;
             let retry = match answer {
                 Ok(CancelOutcome::Cancelled) => {
                     self.journal.transition(
@@ -1048,6 +1049,12 @@ impl Terminal {
                     return Ok(());
                 }
                 Ok(CancelOutcome::Unknown { why }) => Detail::new().error(why),
+                Ok(CancelOutcome::NotYet { why, retry_in }) => {
+                    // The gateway may still book the payment: its "no such
+                    // payment" means something only after retry_in.
+                    wait = wait.max(retry_in + Duration::from_millis(50));
+                    Detail::new().error(why)
+                }
                 Err(e) if e.retryable() => Detail::new().error(e.to_string()),
                 Err(e) => {
                     self.journal.transition(
@@ -1066,7 +1073,7 @@ impl Terminal {
                 retry.with("cancel_try", try_no),
             )?;
             if try_no < policy.cancel_tries {
-                tokio::time::sleep(policy.retry_interval).await;
+                tokio::time::sleep(wait).await;
             }
         }
         Ok(())

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use chrono::TimeDelta;
+
 use async_trait::async_trait;
 use serde::Serialize;
 
@@ -24,6 +26,8 @@ const NAME: &str = "jkopay";
 pub struct JkoClient {
     cfg: JkoConfig,
     http: Http,
+    /// The payment call's time limit, also how long JKoPay may take to book.
+    timeout: Duration,
     clock: Clock,
 }
 
@@ -32,6 +36,7 @@ impl JkoClient {
         Ok(JkoClient {
             cfg,
             http: Http::new(NAME, timeout)?,
+            timeout,
             clock: Clock::system(),
         })
     }
@@ -53,6 +58,7 @@ impl JkoClient {
     /// Replaces the timeout (tests use a fraction of a second).
     pub fn with_timeout(mut self, timeout: Duration) -> Result<JkoClient, NotSent> {
         self.http = Http::new(NAME, timeout)?;
+        self.timeout = timeout;
         Ok(self)
     }
 
@@ -100,14 +106,27 @@ impl JkoClient {
     }
 
     /// `Cancel` with the payment's own fields. An Unknown means: send again.
-    pub async fn cancel_payment(&self, req: &CancelRequest) -> Result<CancelOutcome, NotSent> {
+    /// `Cancel`, `since_payment` after the payment was sent. JKoPay may
+    /// still be booking a payment for as long as a payment call may take
+    /// (15 s, its rule; tests shorten it with the timeout).
+    pub async fn cancel_payment(
+        &self,
+        req: &CancelRequest,
+        since_payment: TimeDelta,
+    ) -> Result<CancelOutcome, NotSent> {
         req.validate()?;
+        let booking = TimeDelta::from_std(self.timeout).unwrap_or(TimeDelta::seconds(15));
         Ok(match self.call(Call::Cancel, req).await? {
-            Ok(r) => match r.cancel_outcome() {
+            Ok(r) => match r.cancel_outcome(since_payment, booking) {
                 jkopay::CancelOutcome::Cancelled => CancelOutcome::Cancelled,
                 jkopay::CancelOutcome::NoSuchPayment => CancelOutcome::NothingToCancel,
                 jkopay::CancelOutcome::Refused(d) => CancelOutcome::Refused(d),
                 jkopay::CancelOutcome::Unknown { why } => CancelOutcome::Unknown { why },
+                jkopay::CancelOutcome::NotYet { left } => CancelOutcome::NotYet {
+                    why: "街口尚未登錄此筆付款,稍後再取消 / JKoPay has not booked the payment yet: cancelling again shortly"
+                        .to_string(),
+                    retry_in: left.to_std().unwrap_or_default(),
+                },
             },
             Err(o) => CancelOutcome::Unknown { why: o.to_string() },
         })
@@ -170,8 +189,9 @@ impl Gateway for JkoClient {
 
     async fn cancel(&self, req: &PayRequest) -> Result<CancelOutcome, NotSent> {
         let r = self.payment_request(req)?;
-        let c = r.to_cancel(self.clock.now(), &self.cfg.merchant_key);
-        self.cancel_payment(&c).await
+        let now = self.clock.now();
+        let c = r.to_cancel(now, &self.cfg.merchant_key);
+        self.cancel_payment(&c, now - req.at).await
     }
 
     async fn query(&self, req: &PayRequest) -> CallResult {

@@ -669,12 +669,21 @@ impl Response {
         self.payment_outcome(asked)
     }
 
-    /// A Cancel answer.
-    pub fn cancel_outcome(&self) -> CancelOutcome {
+    /// A Cancel answer, `since_payment` after the payment was sent. As for
+    /// Inquiry, a 916 while JKoPay may still be booking the payment
+    /// (`booking`: 15 s, the payment's own time limit) only means "not
+    /// booked yet": taking it for "nothing was charged" would let the
+    /// cashier charge again while the first payment still goes through.
+    pub fn cancel_outcome(&self, since_payment: TimeDelta, booking: TimeDelta) -> CancelOutcome {
         if self.is_success() {
             return CancelOutcome::Cancelled;
         }
         if self.status_code == codes::NO_SUCH_ORDER {
+            if since_payment <= booking {
+                return CancelOutcome::NotYet {
+                    left: booking - since_payment,
+                };
+            }
             return CancelOutcome::NoSuchPayment;
         }
         match lookup(STATUS_CODES, &self.status_code) {
@@ -699,6 +708,11 @@ pub enum CancelOutcome {
     Refused(Decline),
     Unknown {
         why: String,
+    },
+    /// 916 while JKoPay may still be booking the payment: cancel again
+    /// once `left` has passed.
+    NotYet {
+        left: TimeDelta,
     },
 }
 

@@ -430,17 +430,29 @@ fn inquiry_916_is_unknown_within_15_seconds_and_declined_after() {
 
 #[test]
 fn cancel_outcomes() {
-    assert_eq!(with_code("000").cancel_outcome(), CancelOutcome::Cancelled);
+    let (late, booking) = (TimeDelta::seconds(16), TimeDelta::seconds(15));
     assert_eq!(
-        with_code("916").cancel_outcome(),
+        with_code("000").cancel_outcome(late, booking),
+        CancelOutcome::Cancelled
+    );
+    assert_eq!(
+        with_code("916").cancel_outcome(late, booking),
         CancelOutcome::NoSuchPayment
     );
+    // Within 15 s JKoPay may not have booked the payment yet: ask again
+    // once the 15 s are over.
+    assert_eq!(
+        with_code("916").cancel_outcome(TimeDelta::seconds(3), booking),
+        CancelOutcome::NotYet {
+            left: TimeDelta::seconds(12)
+        }
+    );
     assert!(matches!(
-        with_code("801").cancel_outcome(),
+        with_code("801").cancel_outcome(late, booking),
         CancelOutcome::Unknown { .. }
     ));
     assert!(matches!(
-        with_code("904").cancel_outcome(),
+        with_code("904").cancel_outcome(late, booking),
         CancelOutcome::Refused(_)
     ));
 }
