@@ -188,6 +188,15 @@ async fn refund_in_two_steps_once() {
         Outcome::Declined(d) => assert_eq!(d.code, "521"),
         other => panic!("{other:?}"),
     }
+    // A refunded order is found as a refund done, and never as a payment
+    // the sale could keep.
+    assert!(matches!(
+        c.find_refund(&refund_of(&p, 2000), Ntd::ZERO)
+            .await
+            .unwrap(),
+        Some(Outcome::Approved(_))
+    ));
+    assert_eq!(c.query(&p).await.unwrap().kind(), OutcomeKind::Unknown);
 }
 
 #[tokio::test]

@@ -162,6 +162,23 @@ impl Outcome {
     /// A failed *query* says nothing about what it asked about: whatever
     /// the failure's own kind, that stays in doubt. Approved and Unknown
     /// pass through.
+    /// A payment approved for less than the till asked is not the sale paid
+    /// in full: the customer must not leave with the goods on it, and the
+    /// invoice must not say the whole total. It stays in doubt (JKoPay then
+    /// cancels it; elsewhere a manager settles it with the back office).
+    /// An amount above the one asked passes with its review note.
+    pub fn unless_short(self, asked: Ntd) -> Outcome {
+        match self {
+            Outcome::Approved(a) if a.amount < asked => Outcome::Unknown {
+                why: format!(
+                    "核准金額 {} 少於應收 {asked},請向金流確認 / approved {} of the {asked} asked: check with the gateway",
+                    a.amount, a.amount
+                ),
+            },
+            other => other,
+        }
+    }
+
     pub fn into_doubt(self) -> Outcome {
         match self {
             Outcome::Declined(d) => Outcome::Unknown {

@@ -492,6 +492,7 @@ fn rtn_decline(code: Option<i64>, msg: &str) -> Outcome {
     }
 }
 
+/// A paid order; short of `asked`, it stays in doubt ([`Outcome::unless_short`]).
 fn approved(order: &OrderInfo, asked: Ntd) -> Outcome {
     let amount = order.trade_amt.unwrap_or(asked);
     let review = (amount != asked).then(|| {
@@ -508,6 +509,7 @@ fn approved(order: &OrderInfo, asked: Ntd) -> Outcome {
         review,
         einvoice: None,
     })
+    .unless_short(asked)
 }
 
 impl PaymentResult {

@@ -204,6 +204,8 @@ fn vendor_sample_result_reads_as_approved() {
     assert_eq!(a.gateway_trade_no, "123456789");
     assert_eq!(a.paid_at, Some(at(2022, 9, 18, 15, 39, 10)));
     assert!(a.review.is_none());
+    // TradeAmt 2 for an order of 3: not paid in full, in doubt.
+    assert_eq!(r.outcome(Ntd::new(3)).kind(), OutcomeKind::Unknown);
 }
 
 #[test]

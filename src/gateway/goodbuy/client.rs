@@ -150,39 +150,30 @@ impl GoodbuyClient {
     /// number and amount, so nothing can ever be charged on it. An order
     /// paid short is never approved: it waits for a person.
     pub async fn order_status(&self, mch_order_id: &str, amount: Ntd) -> CallResult {
-        let req = KeyedRequest::order_status(&self.cfg, mch_order_id, amount);
-        let body = match self.keyed(&req).await? {
-            Ok(b) => b,
+        let data = match self.order_data(mch_order_id, amount).await? {
+            Ok(d) => d,
             Err(o) => return Ok(o),
         };
-        let ans: ApiAnswer = match serde_json::from_str(&body) {
-            Ok(a) => a,
-            Err(e) => return Ok(malformed(NAME, e)),
-        };
-        if let Err(d) = ans.result() {
-            return Ok(if d.code == NO_SUCH_ORDER {
-                Outcome::Declined(d)
-            } else {
-                Outcome::Declined(d).into_doubt()
-            });
-        }
-        let data: OrderData = match serde_json::from_str(&ans.datas) {
-            Ok(d) => d,
-            Err(e) => return Ok(malformed(NAME, e)),
-        };
         Ok(match data.status.as_str() {
-            "paid" | "refunded" if data.pay_amount.is_some_and(|p| p < amount) => {
+            "paid" if data.pay_amount.is_some_and(|p| p < amount) => {
                 super::short_payment(amount, data.pay_amount.unwrap_or(Ntd::ZERO))
             }
-            "paid" | "refunded" => Outcome::Approved(Approval {
+            "paid" => Outcome::Approved(Approval {
                 gateway: GatewayId::Goodbuy,
                 gateway_trade_no: mch_order_id.to_string(),
                 amount: data.pay_amount.unwrap_or(amount),
                 paid_at: super::parse_date(&data.date),
                 is_repeat: false,
-                review: (data.status == "refunded").then(|| "已退訂 / refunded since".to_string()),
+                review: None,
                 einvoice: None,
             }),
+            // Paid and given back already: not money the sale can keep.
+            // The till only refunds a payment it booked, so a person must
+            // find out who refunded it.
+            "refunded" => Outcome::Unknown {
+                why: "訂單已在金流端退款,請向金流確認 / the aggregator shows the order refunded: check with it"
+                    .to_string(),
+            },
             "unpaid" => Outcome::Pending(PendingInfo {
                 code: "200".into(),
                 reason: "尚未付款 / not paid yet".into(),
@@ -193,6 +184,32 @@ impl GoodbuyClient {
                 why: format!("未知的訂單狀態 {other} / unknown order status {other}"),
             },
         })
+    }
+
+    /// The `datas` of `order_status`, or the outcome its failure means
+    /// (519: no such order; any other failure leaves the order in doubt).
+    async fn order_data(
+        &self,
+        mch_order_id: &str,
+        amount: Ntd,
+    ) -> Result<Result<OrderData, Outcome>, NotSent> {
+        let req = KeyedRequest::order_status(&self.cfg, mch_order_id, amount);
+        let body = match self.keyed(&req).await? {
+            Ok(b) => b,
+            Err(o) => return Ok(Err(o)),
+        };
+        let ans: ApiAnswer = match serde_json::from_str(&body) {
+            Ok(a) => a,
+            Err(e) => return Ok(Err(malformed(NAME, e))),
+        };
+        if let Err(d) = ans.result() {
+            return Ok(Err(if d.code == NO_SUCH_ORDER {
+                Outcome::Declined(d)
+            } else {
+                Outcome::Declined(d).into_doubt()
+            }));
+        }
+        Ok(serde_json::from_str(&ans.datas).map_err(|e| malformed(NAME, e)))
     }
 
     /// Both refund steps: `order_refund`, then `order_refunded` (`E0`).
@@ -288,17 +305,25 @@ impl Gateway for GoodbuyClient {
         req: &GenericRefund,
         _refunded_before: Ntd,
     ) -> Result<Option<Outcome>, NotSent> {
-        let o = self
-            .order_status(&req.payment.trade_no.to_string(), req.payment.amount)
-            .await?;
-        Ok(match o {
-            Outcome::Approved(mut a) if a.review.is_some() => {
-                a.review = None;
-                a.amount = req.amount;
-                Some(Outcome::Approved(a))
-            }
-            Outcome::Approved(_) => None,
-            other => Some(other),
+        let order = req.payment.trade_no.to_string();
+        let data = match self.order_data(&order, req.payment.amount).await? {
+            Ok(d) => d,
+            Err(o) => return Ok(Some(o.into_doubt())),
+        };
+        Ok(match data.status.as_str() {
+            "refunded" => Some(Outcome::Approved(Approval {
+                gateway: GatewayId::Goodbuy,
+                gateway_trade_no: order,
+                amount: req.amount,
+                paid_at: None,
+                is_repeat: false,
+                review: None,
+                einvoice: None,
+            })),
+            "paid" => None,
+            other => Some(Outcome::Unknown {
+                why: format!("未知的訂單狀態 {other} / unknown order status {other}"),
+            }),
         })
     }
 }

@@ -629,6 +629,7 @@ impl Response {
     pub fn payment_outcome(&self, asked: Ntd) -> Outcome {
         if self.is_success() {
             self.approval(asked, &self.trade_no, &self.trade_time)
+                .unless_short(asked)
         } else {
             self.status_outcome()
         }

@@ -373,11 +373,16 @@ fn is_rep_reads_as_string_or_number_and_capital_w_is_read() {
 }
 
 #[test]
-fn amount_mismatch_is_flagged_for_review() {
+fn amount_mismatch_is_flagged_for_review_and_a_short_one_is_not_approved() {
+    let r: Response =
+        serde_json::from_str(r#"{"StatusCode":"000","TradeNo":"J1","TradeAmount":11}"#).unwrap();
+    let o = r.payment_outcome(Ntd::new(10));
+    assert_eq!(o.action(), CashierAction::ReviewPayment);
+    // Less than asked: the sale is not paid, the payment is in doubt (cancelled).
     let r: Response =
         serde_json::from_str(r#"{"StatusCode":"000","TradeNo":"J1","TradeAmount":9}"#).unwrap();
     let o = r.payment_outcome(Ntd::new(10));
-    assert_eq!(o.action(), CashierAction::ReviewPayment);
+    assert_eq!(o.kind(), OutcomeKind::Unknown, "{o:?}");
 }
 
 fn with_code(code: &str) -> Response {

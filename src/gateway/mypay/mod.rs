@@ -1014,7 +1014,9 @@ impl PaymentRecord {
     }
 
     pub fn outcome(&self, asked: Ntd) -> Outcome {
-        let amount = self.actual_cost.or(self.cost);
+        // `cost` is the order total in NT$; `actual_cost` may be in
+        // `actual_currency` (a foreign wallet), so it is only a fallback.
+        let amount = self.cost.or(self.actual_cost);
         let o = payment_outcome(
             &self.prc,
             &self.retmsg,
@@ -1038,7 +1040,8 @@ pub fn parse_time(s: &str) -> Option<TaipeiTime> {
 }
 
 /// Reads a payment status code. Paid codes become Approved (290 and any
-/// amount difference flagged for review); unlisted codes are Unknown.
+/// amount above the one asked flagged for review; one below stays in doubt,
+/// [`Outcome::unless_short`]); unlisted codes are Unknown.
 fn payment_outcome(
     code: &str,
     msg: &str,
@@ -1080,6 +1083,7 @@ fn payment_outcome(
         review: (!review.is_empty()).then(|| review.join("; ")),
         einvoice: None,
     })
+    .unless_short(asked)
 }
 
 /// The answer to `api/transaction` and `api/wechatconfirmation`. Keep `uid`
@@ -1126,7 +1130,9 @@ pub struct TransactionResponse {
 
 impl TransactionResponse {
     pub fn outcome(&self, asked: Ntd) -> Outcome {
-        let amount = self.actual_cost.or(self.cost);
+        // `cost` is the order total in NT$; `actual_cost` may be in
+        // `actual_currency` (a foreign wallet), so it is only a fallback.
+        let amount = self.cost.or(self.actual_cost);
         payment_outcome(
             &self.code,
             &self.msg,

@@ -298,8 +298,25 @@ fn transaction_codes_become_outcomes() {
     assert_eq!(o.kind(), OutcomeKind::Success);
     assert_eq!(o.action(), CashierAction::ReviewPayment);
     assert_eq!(
-        resp("250", 90).outcome(Ntd::new(100)).action(),
+        resp("250", 110).outcome(Ntd::new(100)).action(),
         CashierAction::ReviewPayment
+    );
+    // `actual_cost` in another currency (a foreign wallet) is not a short payment.
+    let mut abroad = resp("250", 100);
+    abroad.actual_cost = Some(Ntd::new(23));
+    abroad.actual_currency = "CNY".into();
+    let Outcome::Approved(a) = abroad.outcome(Ntd::new(100)) else {
+        panic!("a payment in CNY for NT$100 was not approved")
+    };
+    assert_eq!(a.amount, Ntd::new(100));
+    // Paid short: not the sale paid in full, in doubt for a person.
+    assert_eq!(
+        resp("250", 90).outcome(Ntd::new(100)).kind(),
+        OutcomeKind::Unknown
+    );
+    assert_eq!(
+        resp("290", 90).outcome(Ntd::new(100)).kind(),
+        OutcomeKind::Unknown
     );
     assert_eq!(
         resp("300", 100).outcome(Ntd::new(100)).kind(),
