@@ -857,3 +857,62 @@ fn a_reissue_voids_nothing_without_a_free_number_and_a_crash_between_its_steps_l
     assert_eq!(issued.buyer, choice("donate"));
     assert!(t.sales_awaiting_invoice(&cfg).unwrap().is_empty());
 }
+
+/// A sale paid on the last evening of a period without an invoice (no
+/// numbers were left), with part of its money given back before one could
+/// be issued, is still owed one the next morning, in the new period: it is
+/// listed, issued for the whole sale, and the refund gets its allowance.
+#[test]
+fn a_sale_paid_without_an_invoice_and_partly_refunded_is_invoiced_in_the_next_period() {
+    let cfg = config(None);
+    let mut t = till(
+        &cfg,
+        Journal::open_in_memory().unwrap(),
+        at(2026, 12, 31, 20, 0, 0),
+    );
+    let sale = paid_sale(&mut t);
+    let err = t
+        .issue_invoice(&cfg, &sale, &BuyerChoice::Print)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            InvoicingError::Journal(JournalError::NoInvoiceNumbers { .. })
+        ),
+        "{err:?}"
+    );
+    let j = t.journal_mut();
+    let refund = j
+        .begin_attempt(
+            &sale,
+            AttemptKind::Refund,
+            None,
+            PayMethod::Cash,
+            Ntd::new(85),
+            None,
+        )
+        .unwrap();
+    j.transition(&refund, AttemptState::Approved, Detail::new())
+        .unwrap();
+    assert_eq!(
+        t.sales_awaiting_invoice(&cfg).unwrap(),
+        std::slice::from_ref(&sale),
+        "a partly refunded sale without an invoice was dropped"
+    );
+
+    set_clock(&mut t, at(2027, 1, 1, 9, 0, 0));
+    t.add_invoice_roll(period("11602"), "CD", 0, 49).unwrap();
+    assert_eq!(
+        t.sales_awaiting_invoice(&cfg).unwrap(),
+        std::slice::from_ref(&sale),
+        "the new period forgot a sale still owed its invoice"
+    );
+    let issued = t.issue_awaiting_invoice(&cfg, &sale).unwrap();
+    assert_eq!(issued.invoice.number().as_str(), "CD00000000");
+    assert_eq!(issued.invoice.total(), Ntd::new(290));
+    let changes = t.journal().invoice_changes("CD00000000").unwrap();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].amount, Ntd::new(85));
+    assert!(t.sales_awaiting_invoice(&cfg).unwrap().is_empty());
+    assert!(t.journal().invoice_changes_owed().unwrap().is_empty());
+}

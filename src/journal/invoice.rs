@@ -343,6 +343,17 @@ impl Journal {
             number.as_str(),
             &json!({ "sale": sale.to_string(), "amount": amount.dollars(), "buyer": buyer_id }),
         )?;
+        // Money already given back on this sale (a refund made before its
+        // invoice could be issued) now owes this invoice its allowance or
+        // void, recorded in the same commit so that a crash cannot lose it.
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO invoice_changes_owed (attempt_id, since)
+             SELECT id, ?2 FROM attempts
+              WHERE sale_id = ?1 AND kind = 'refund' AND state = 'approved'",
+        )
+        .map_err(JournalError::from)?
+        .execute(params![row.id, now])
+        .map_err(JournalError::from)?;
         tx.commit().map_err(JournalError::from)?;
         Ok(IssuedInvoice {
             number: number.to_string(),
@@ -731,12 +742,14 @@ impl Journal {
             .optional()?)
     }
 
+    /// Sales paid (in full, or with part of it given back since) on or
+    /// after `since` that have no live e-invoice.
     pub fn paid_sales_without_invoice(&self, since: chrono::NaiveDate) -> Result<Vec<SaleNo>> {
         let rows = self
             .conn
             .prepare_cached(
                 "SELECT sale_no FROM sales s
-                 WHERE s.status = 'paid' AND s.business_date >= ?1
+                 WHERE s.status IN ('paid', 'part_refunded') AND s.business_date >= ?1
                    AND NOT EXISTS (SELECT 1 FROM invoices i
                                     WHERE i.sale_id = s.id AND i.status <> 'voided')
                  ORDER BY s.id",

@@ -483,7 +483,13 @@ impl Terminal {
             .journal
             .sale_detail(sale)?
             .ok_or_else(|| InvoicingError::NoSuchSale(sale.to_string()))?;
-        if detail.summary.status != SaleStatus::Paid {
+        // A sale with part of its money given back still had its sale: the
+        // invoice is for all of it, and the refunds then get their
+        // allowance (the journal records them as owed with the invoice).
+        if !matches!(
+            detail.summary.status,
+            SaleStatus::Paid | SaleStatus::PartRefunded
+        ) {
             return Err(InvoicingError::SaleNotPaid {
                 sale: sale.to_string(),
                 status: detail.summary.status.as_str(),
@@ -546,6 +552,11 @@ impl Terminal {
         let mut proof = self.proof_of(cfg, sale.clone(), &record)?;
         proof.turnkey_file = self.hand_to_turnkey(cfg, &record)?;
         proof.low_water = self.low_water_warning(cfg, issued.period)?;
+        if detail.summary.status == SaleStatus::PartRefunded {
+            // One that fails stays owed, listed, and is made at the next start.
+            self.make_owed_invoice_changes(cfg)
+                .map_err(|e| InvoicingError::Data(e.to_string()))?;
+        }
         Ok(proof)
     }
 
@@ -1375,16 +1386,18 @@ impl Terminal {
         Ok(issued)
     }
 
-    /// Sales of this period paid in full without an e-invoice (a pay-later
-    /// order paid after the customer left, an issue that failed): each
-    /// still needs one. Empty when MyPay issues the invoices.
+    /// Sales paid without an e-invoice (a pay-later order paid after the
+    /// customer left, an issue that failed, no numbers left), even if part
+    /// of the money was given back since: each still needs one. Looked for
+    /// since the start of the previous period, so a sale paid on the last
+    /// evening of a period is not forgotten the next morning (older ones
+    /// are no longer this till's to issue). Empty when MyPay issues them.
     pub fn sales_awaiting_invoice(&self, cfg: &Config) -> InvoicingResult<Vec<SaleNo>> {
         if cfg.einvoice.issuer == InvoiceIssuer::Mypay {
             return Ok(Vec::new());
         }
         let period = self.current_period()?;
-        Ok(self
-            .journal
-            .paid_sales_without_invoice(period.first_day())?)
+        let since = period.prev().unwrap_or(period).first_day();
+        Ok(self.journal.paid_sales_without_invoice(since)?)
     }
 }
