@@ -916,3 +916,35 @@ fn a_sale_paid_without_an_invoice_and_partly_refunded_is_invoiced_in_the_next_pe
     assert!(t.sales_awaiting_invoice(&cfg).unwrap().is_empty());
     assert!(t.journal().invoice_changes_owed().unwrap().is_empty());
 }
+
+/// Allowances by amount take each item off at most what it was sold for:
+/// after the two lattes (170) are allowed, a refund of 120 is the cake, not
+/// a third latte and a bit.
+#[test]
+fn a_second_allowance_goes_to_what_the_first_left() {
+    let cfg = config(None);
+    let mut t = till(
+        &cfg,
+        Journal::open_in_memory().unwrap(),
+        at(2026, 11, 22, 12, 0, 0),
+    );
+    t.add_invoice_roll(period("11512"), "AB", 0, 9).unwrap();
+    let sale = paid_sale(&mut t);
+    t.issue_invoice(&cfg, &sale, &BuyerChoice::Print).unwrap();
+    let lines_of = |t: &Terminal, nth: usize| -> serde_json::Value {
+        t.journal().invoice_changes("AB00000000").unwrap()[nth].data["lines"].clone()
+    };
+    t.invoice_for_refund(&cfg, &sale, &refund(170, vec![], CrossPeriodVoid::Never))
+        .unwrap();
+    assert_eq!(lines_of(&t, 0), serde_json::json!([[1, 2, 85]]));
+    t.invoice_for_refund(&cfg, &sale, &refund(120, vec![], CrossPeriodVoid::Never))
+        .unwrap();
+    assert_eq!(lines_of(&t, 1), serde_json::json!([[2, 1, 120]]));
+    // The G0401 written says the same.
+    let xml = t.journal().invoice_changes("AB00000000").unwrap()[1].data["xml"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(xml.contains("蛋糕"), "{xml}");
+    assert!(!xml.contains("拿鐵"), "{xml}");
+}

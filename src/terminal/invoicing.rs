@@ -425,11 +425,14 @@ pub fn allowance_slip(invoice: &Invoice, allowance: &Allowance, test: bool) -> D
 
 /// Spread a tax-inclusive refund over invoice items (1-based indexes into
 /// `candidates`): whole units at their price first, the rest as a smaller
-/// refund on one more unit.
+/// refund on one more unit. `already` is what earlier allowances took off
+/// each item (by item index, dollars): an item is never allowed more than
+/// it was sold for, so a second refund goes to what is left.
 fn allowance_lines(
     invoice: &Invoice,
     candidates: &[(usize, u32)],
     amount: Ntd,
+    already: &std::collections::HashMap<usize, i64>,
 ) -> Option<Vec<AllowanceLine>> {
     let mut left = amount.dollars();
     let mut out = Vec::new();
@@ -442,7 +445,11 @@ fn allowance_lines(
         if price <= 0 {
             continue;
         }
-        let units = max_units.min(it.qty);
+        // Units untouched by earlier allowances (a unit partly allowed
+        // counts as used: its rest is not a whole unit any more).
+        let taken = already.get(&item).copied().unwrap_or(0);
+        let untouched = (i64::from(it.qty) - (taken + price - 1) / price).max(0);
+        let units = max_units.min(u32::try_from(untouched).ok()?);
         let whole = u32::try_from((left / price).min(i64::from(units))).ok()?;
         if whole > 0 {
             out.push(AllowanceLine {
@@ -452,7 +459,11 @@ fn allowance_lines(
             });
             left -= price * i64::from(whole);
         }
-        if left > 0 && left < price && whole < units {
+        // The rest on one more unit, within what the item has left (an
+        // untouched unit, or what a partly allowed one still has).
+        let room = i64::from(it.qty) * price - taken - price * i64::from(whole);
+        let partial_ok = whole < units || i64::from(max_units) > i64::from(whole);
+        if left > 0 && left < price && left <= room && partial_ok {
             out.push(AllowanceLine {
                 item,
                 qty: 1,
@@ -462,6 +473,25 @@ fn allowance_lines(
         }
     }
     (left == 0 && !out.is_empty()).then_some(out)
+}
+
+/// What the allowances among `changes` took off each invoice item (1-based
+/// index → dollars), from the `lines` each one journaled.
+fn allowed_per_item(
+    changes: &[crate::journal::InvoiceChange],
+) -> std::collections::HashMap<usize, i64> {
+    let mut out = std::collections::HashMap::new();
+    for c in changes.iter().filter(|c| c.kind == "allowance") {
+        let lines = c.data["lines"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+        for l in lines {
+            if let (Some(item), Some(qty), Some(each)) =
+                (l[0].as_u64(), l[1].as_i64(), l[2].as_i64())
+            {
+                *out.entry(item as usize).or_insert(0) += qty * each;
+            }
+        }
+    }
+    out
 }
 
 impl Terminal {
@@ -732,9 +762,9 @@ impl Terminal {
         let s = stored(record)?;
         let invoice = &s.invoice;
         let number = invoice.number().clone();
+        let changes = self.journal.invoice_changes(number.as_str())?;
         let allowed_so_far = Ntd::checked_sum(
-            self.journal
-                .invoice_changes(number.as_str())?
+            changes
                 .iter()
                 .filter(|c| c.kind == "allowance")
                 .map(|c| c.amount),
@@ -808,13 +838,14 @@ impl Terminal {
                         })
                         .collect::<InvoicingResult<_>>()?
                 };
-                let lines = allowance_lines(invoice, &candidates, refund.amount)
+                let already = allowed_per_item(&changes);
+                let lines = allowance_lines(invoice, &candidates, refund.amount, &already)
                     .or_else(|| {
                         // Lines whose discount makes them worth less than
                         // their price: spread over every item instead.
                         let all: Vec<_> =
                             (1..=invoice.items().len()).map(|i| (i, u32::MAX)).collect();
-                        allowance_lines(invoice, &all, refund.amount)
+                        allowance_lines(invoice, &all, refund.amount, &already)
                     })
                     .ok_or(InvoicingError::RefundTooLarge {
                         amount: refund.amount,
@@ -838,6 +869,10 @@ impl Terminal {
                             "decision": why,
                             "refund": refund.amount.dollars(),
                             "allowance_number": allowance_no,
+                            "lines": lines
+                                .iter()
+                                .map(|l| json!([l.item, l.qty, l.unit_refund.dollars()]))
+                                .collect::<Vec<_>>(),
                             "message": "G0401",
                             "at": crate::journal::stamp(ctx.at),
                             "xml": xml,
