@@ -311,6 +311,12 @@ pub struct Einvoice {
     /// Warn the manager when fewer numbers than this remain in the rolls.
     #[serde(default = "default_low_water")]
     pub low_water: u32,
+    /// Whether a full refund after the invoice's period may still void it
+    /// until the filing deadline (the 15th of the next odd month):
+    /// `"never"` (MyPay's rule, the default) or `"until_filing_deadline"`
+    /// (NOTES §5). Ask the store's accountant.
+    #[serde(default)]
+    pub void_across_period: crate::einvoice::CrossPeriodVoid,
 }
 
 impl Default for Einvoice {
@@ -320,6 +326,7 @@ impl Default for Einvoice {
             qr_key: Secret::default(),
             turnkey_dir: String::new(),
             low_water: default_low_water(),
+            void_across_period: crate::einvoice::CrossPeriodVoid::default(),
         }
     }
 }

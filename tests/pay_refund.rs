@@ -144,6 +144,53 @@ async fn a_full_refund_in_a_later_period_is_an_allowance() {
     assert_eq!(invoice_status(&r, &sale), [InvoiceStatus::Allowance]);
 }
 
+/// The store's accountant may allow voids until the filing deadline
+/// (`einvoice.void_across_period = "until_filing_deadline"`): the same full
+/// refund early in the next period then voids the invoice, and after the
+/// 15th of that odd month it is an allowance again.
+#[tokio::test]
+async fn a_store_voiding_until_the_filing_deadline_voids_early_in_the_next_period() {
+    let mut r = rig().await;
+    r.cfg.einvoice.void_across_period = till::einvoice::CrossPeriodVoid::UntilFilingDeadline;
+    set_clock(&mut r, at(2026, 10, 30));
+    let sale = cash_sale(&mut r, 200);
+    let late = cash_sale(&mut r, 300);
+    for s in [&sale, &late] {
+        r.till
+            .issue_invoice(&r.cfg, s, &BuyerChoice::Print)
+            .unwrap();
+    }
+    // 2026-11-03: the 9–10 period's return is due on 11-15.
+    set_clock(&mut r, at(2026, 11, 3));
+    let preview = r
+        .till
+        .refund_preview(&r.cfg, &sale, &RefundRequest::Full)
+        .unwrap();
+    assert_eq!(preview.invoice.unwrap().treatment, Treatment::Void);
+    let manager = r.manager();
+    let out = r
+        .till
+        .refund_sale(
+            &r.cfg,
+            &r.payments,
+            &sale,
+            &RefundRequest::Full,
+            "defect",
+            &manager,
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.invoice.unwrap().treatment, Treatment::Void);
+    assert_eq!(invoice_status(&r, &sale), [InvoiceStatus::Voided]);
+    // After the deadline: an allowance.
+    set_clock(&mut r, at(2026, 11, 16));
+    let preview = r
+        .till
+        .refund_preview(&r.cfg, &late, &RefundRequest::Full)
+        .unwrap();
+    assert_eq!(preview.invoice.unwrap().treatment, Treatment::Allowance);
+}
+
 #[tokio::test]
 async fn jkopay_refunds_partly_twice_then_refuses_beyond_what_was_paid() {
     let mut r = rig().await;

@@ -19,6 +19,7 @@ use super::{FormatError, Period};
 /// Whether an invoice may be voided in the next period before its filing
 /// deadline.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CrossPeriodVoid {
     /// Void only within the invoice's own period (MyPay) [doc].
     #[default]

@@ -1291,7 +1291,7 @@ impl Terminal {
         let invoice = &s.invoice;
         let number = invoice.number().clone();
         let today = self.journal.clock_now().date_naive();
-        if refund_treatment(invoice.issued_on(), today, CrossPeriodVoid::default())?
+        if refund_treatment(invoice.issued_on(), today, cfg.einvoice.void_across_period)?
             != Treatment::Void
         {
             return Err(InvoicingError::Data(format!(

@@ -332,7 +332,7 @@ impl Terminal {
             return Ok(None);
         };
         let today = self.journal.clock_now().date_naive();
-        let by_date = refund_treatment(invoice.issued_on(), today, CrossPeriodVoid::default())
+        let by_date = refund_treatment(invoice.issued_on(), today, cfg.einvoice.void_across_period)
             .map_err(super::InvoicingError::from)?;
         let full = amount == invoice.total() && status == InvoiceStatus::Issued;
         let treatment = if full { by_date } else { Treatment::Allowance };
@@ -674,7 +674,7 @@ impl Terminal {
             amount: rec.amount,
             lines: rec.refund_lines.clone(),
             reason: refund_reason(rec),
-            policy: CrossPeriodVoid::default(),
+            policy: cfg.einvoice.void_across_period,
         };
         let inv = self.invoice_for_refund(cfg, sale, &change)?;
         // The change just made is the invoice's newest.
