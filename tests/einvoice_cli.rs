@@ -158,3 +158,63 @@ fn issue_without_a_choice_uses_the_one_kept_from_the_counter_else_paper() {
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(out.contains("print the e-invoice proof"), "{out}");
 }
+
+/// `till einvoice void-allowance`: a manager (PIN from TILL_MANAGER_PIN)
+/// voids an allowance made in error and its G0501 lands for Turnkey; a
+/// wrong PIN voids nothing.
+#[test]
+fn a_manager_voids_an_allowance_made_in_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_in(dir.path());
+    let sale = paid_sale(&cfg);
+    let (code, out, err) = run(till(&cfg).args(["einvoice", "issue", "--trade", &sale]));
+    assert_eq!(code, Some(0), "{out}{err}");
+    let allowance = {
+        let config = till::config::load(&cfg).unwrap();
+        let source = till::config::Source::File(cfg.clone());
+        let mut t = till::terminal::Terminal::open(&config, &source).unwrap();
+        let refund = till::terminal::InvoiceRefund {
+            amount: till::Ntd::new(20),
+            lines: vec![],
+            reason: "少找零".into(),
+            policy: till::einvoice::CrossPeriodVoid::Never,
+        };
+        t.invoice_for_refund(&config, &sale.parse().unwrap(), &refund)
+            .unwrap()
+            .allowance_number
+            .unwrap()
+    };
+    let void = |pin: &str| {
+        run(till(&cfg).env("TILL_MANAGER_PIN", pin).args([
+            "einvoice",
+            "void-allowance",
+            "--allowance",
+            &allowance,
+            "--reason",
+            "折讓開錯",
+            "--manager",
+            "店長",
+        ]))
+    };
+    let (code, out, err) = void("9999");
+    assert_ne!(code, Some(0), "a wrong PIN voided it: {out}");
+    // Still standing: the manager's own void below goes through (a second
+    // void of the same allowance is refused).
+    let (code, out, err2) = void("2468");
+    assert_eq!(code, Some(0), "{out}{err}{err2}");
+    let g0501 = out
+        .split_whitespace()
+        .find(|w| w.contains("G0501_"))
+        .unwrap_or_else(|| panic!("no G0501 file in {out}"));
+    let xml = std::fs::read_to_string(g0501).unwrap();
+    assert!(
+        xml.contains(&format!(
+            "<CancelAllowanceNumber>{allowance}</CancelAllowanceNumber>"
+        )),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<CancelReason>折讓開錯</CancelReason>"),
+        "{xml}"
+    );
+}

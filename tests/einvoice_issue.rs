@@ -948,3 +948,63 @@ fn a_second_allowance_goes_to_what_the_first_left() {
     assert!(xml.contains("蛋糕"), "{xml}");
     assert!(!xml.contains("拿鐵"), "{xml}");
 }
+
+/// An allowance made in error is voided (G0501): the message reaches
+/// Turnkey naming the allowance, its date and the reason; the invoice is
+/// plainly issued again, so its whole amount can be allowed or voided
+/// later; the same allowance cannot be voided twice, nor a made-up one.
+#[test]
+fn an_allowance_made_in_error_is_voided_with_a_g0501() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(Some(dir.path()));
+    let mut t = till(
+        &cfg,
+        Journal::open_in_memory().unwrap(),
+        at(2026, 12, 20, 12, 0, 0),
+    );
+    t.add_invoice_roll(period("11512"), "AB", 0, 49).unwrap();
+    let sale = paid_sale(&mut t);
+    t.issue_invoice(&cfg, &sale, &BuyerChoice::Print).unwrap();
+    let a = t
+        .invoice_for_refund(
+            &cfg,
+            &sale,
+            &refund(120, vec![(1, 1)], CrossPeriodVoid::Never),
+        )
+        .unwrap();
+    assert_eq!(a.allowance_number.as_deref(), Some("AB00000000001"));
+
+    set_clock(&mut t, at(2026, 12, 21, 9, 30, 0));
+    let file = t
+        .void_allowance(&cfg, "AB00000000001", "退款未完成", "Mia")
+        .unwrap()
+        .expect("written to the Turnkey folder");
+    assert!(file.starts_with(turnkey::src_dir(dir.path(), MessageType::G0501)));
+    let xml = read(&file);
+    for want in [
+        "<CancelAllowanceNumber>AB00000000001</CancelAllowanceNumber>",
+        "<AllowanceDate>20261220</AllowanceDate>",
+        "<CancelDate>20261221</CancelDate>",
+        "<CancelReason>退款未完成</CancelReason>",
+    ] {
+        assert!(xml.contains(want), "{want} missing from {xml}");
+    }
+    let d = t.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.invoices[0].status, InvoiceStatus::Issued);
+    // Nothing is allowed any more: the whole 290 can be given back.
+    let full = t
+        .invoice_for_refund(&cfg, &sale, &refund(290, vec![], CrossPeriodVoid::Never))
+        .unwrap();
+    assert_eq!(full.treatment, Treatment::Void);
+
+    assert!(matches!(
+        t.void_allowance(&cfg, "AB00000000001", "again", "Mia"),
+        Err(InvoicingError::Journal(JournalError::AllowanceVoided(_)))
+    ));
+    assert!(matches!(
+        t.void_allowance(&cfg, "AB00000000009", "none", "Mia"),
+        Err(InvoicingError::Journal(JournalError::NoSuchAllowance(_)))
+    ));
+    // Written once: nothing is left waiting for Turnkey.
+    assert!(t.export_pending(&cfg).unwrap().is_empty());
+}

@@ -547,6 +547,75 @@ impl Journal {
         self.invoice_change(number, "allowance", Some(amount), reason, build)
     }
 
+    /// Void allowance `allowance_no` of invoice `number` (MIG G0501): a
+    /// row of its own, kind `allowance_void`, with what `build` returns; the
+    /// invoice is `issued` again once no allowance stands. Audited.
+    pub fn void_allowance_with<E: From<JournalError>>(
+        &mut self,
+        number: &str,
+        allowance_no: &str,
+        reason: &str,
+        build: impl FnOnce(&ChangeContext) -> std::result::Result<serde_json::Value, E>,
+    ) -> std::result::Result<i64, E> {
+        let at = (self.clock)();
+        let now = stamp(at);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(JournalError::from)?;
+        let count = |kind: &str, which: Option<&str>| -> Result<u32> {
+            Ok(tx.query_row(
+                "SELECT count(*) FROM invoice_voids v JOIN invoices i ON i.id = v.invoice_id
+                  WHERE i.number = ?1 AND v.kind = ?2
+                    AND (?3 IS NULL OR json_extract(v.data, '$.allowance_number') = ?3)",
+                params![number, kind, which],
+                |r| r.get(0),
+            )?)
+        };
+        if count("allowance", Some(allowance_no))? == 0 {
+            return Err(JournalError::NoSuchAllowance(allowance_no.to_string()).into());
+        }
+        if count("allowance_void", Some(allowance_no))? > 0 {
+            return Err(JournalError::AllowanceVoided(allowance_no.to_string()).into());
+        }
+        let standing = count("allowance", None)? - count("allowance_void", None)? - 1;
+        let (id, amount): (i64, i64) = tx
+            .query_row(
+                "SELECT i.id, v.amount FROM invoice_voids v JOIN invoices i ON i.id = v.invoice_id
+                  WHERE i.number = ?1 AND v.kind = 'allowance'
+                    AND json_extract(v.data, '$.allowance_number') = ?2",
+                params![number, allowance_no],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(JournalError::from)?;
+        let data = build(&ChangeContext { nth: 0, at })?;
+        if standing == 0 {
+            tx.execute(
+                "UPDATE invoices SET status = 'issued', updated_at = ?2 WHERE id = ?1",
+                params![id, now],
+            )
+            .map_err(JournalError::from)?;
+        }
+        let change_id: i64 = tx
+            .query_row(
+                "INSERT INTO invoice_voids (invoice_id, kind, amount, reason, data, at)
+                 VALUES (?1, 'allowance_void', ?2, ?3, ?4, ?5) RETURNING id",
+                params![id, amount, reason, data.to_string(), now],
+                |r| r.get(0),
+            )
+            .map_err(JournalError::from)?;
+        audit::append(
+            &tx,
+            &now,
+            "till",
+            "invoice.allowance_void",
+            allowance_no,
+            &json!({ "invoice": number, "reason": reason, "amount": amount }),
+        )?;
+        tx.commit().map_err(JournalError::from)?;
+        Ok(change_id)
+    }
+
     fn invoice_change<E: From<JournalError>>(
         &mut self,
         number: &str,

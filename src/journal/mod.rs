@@ -170,6 +170,10 @@ pub enum JournalError {
     NoSuchInvoice(String),
     #[error("發票 {number} 已是 {status} / e-invoice {number} is already {status}")]
     InvoiceNotIssued { number: String, status: String },
+    #[error("查無折讓單 {0} / no allowance {0}")]
+    NoSuchAllowance(String),
+    #[error("折讓單 {0} 已作廢 / allowance {0} is already void")]
+    AllowanceVoided(String),
     #[error("密碼須為 4 到 8 位數字 / a PIN must be 4 to 8 digits")]
     BadPin,
     #[error("使用者「{0}」已存在 / user \"{0}\" already exists")]

@@ -225,6 +225,25 @@ CREATE TABLE late_payments (
 );
 CREATE INDEX late_payments_open ON late_payments (found_at) WHERE settled_at IS NULL;
 "#,
+    // v6: an allowance made in error can be voided (MIG G0501): its own
+    // row, so the allowance itself is never rewritten. SQLite cannot widen
+    // a CHECK in place, so the table is rebuilt (nothing refers to it).
+    r#"
+CREATE TABLE invoice_voids_v6 (
+    id         INTEGER PRIMARY KEY,
+    invoice_id INTEGER NOT NULL REFERENCES invoices (id),
+    kind       TEXT NOT NULL CHECK (kind IN ('void','allowance','allowance_void')),
+    amount     INTEGER NOT NULL CHECK (amount >= 0),
+    reason     TEXT NOT NULL,
+    data       TEXT NOT NULL,
+    at         TEXT NOT NULL
+);
+INSERT INTO invoice_voids_v6 (id, invoice_id, kind, amount, reason, data, at)
+    SELECT id, invoice_id, kind, amount, reason, data, at FROM invoice_voids;
+DROP TABLE invoice_voids;
+ALTER TABLE invoice_voids_v6 RENAME TO invoice_voids;
+CREATE INDEX invoice_voids_by_invoice ON invoice_voids (invoice_id);
+"#,
 ];
 
 /// The version this build writes.

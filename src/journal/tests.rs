@@ -889,6 +889,50 @@ fn an_old_file_is_migrated_and_a_newer_one_refused() {
     assert!(err.to_string().contains("update till"), "{err}");
 }
 
+/// v6 rebuilds invoice_voids to admit allowance voids: a v5 file keeps its
+/// voids and allowances (same rows, same ids) and can then void an allowance.
+#[test]
+fn a_v5_file_keeps_its_allowances_and_can_void_one_after_migrating() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v5.sqlite");
+    let nov: crate::einvoice::Period = "11512".parse().unwrap();
+    let data = serde_json::json!({"allowance_number": "AB00000000001"});
+    {
+        let mut old = Journal::open_at_version(&path, 5).unwrap();
+        fixed_clock(&mut old, 2026, 11, 22);
+        old.add_invoice_roll(&t01(), nov, "AB", 0, 9).unwrap();
+        let sale = old.new_sale(&t01(), day(), "amy", &cart()).unwrap();
+        old.issue_invoice(&sale, "1234", None, Ntd::new(130), &data)
+            .unwrap();
+        old.record_allowance("AB00000000", Ntd::new(30), "cake back", &data)
+            .unwrap();
+    }
+    let mut j = Journal::open(&path).unwrap();
+    assert_eq!(j.schema_version().unwrap(), schema::LATEST);
+    let kept = j.invoice_changes("AB00000000").unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        (kept[0].kind.as_str(), kept[0].amount),
+        ("allowance", Ntd::new(30))
+    );
+    j.void_allowance_with::<JournalError>("AB00000000", "AB00000000001", "in error", |_| {
+        Ok(serde_json::json!({"allowance_number": "AB00000000001"}))
+    })
+    .unwrap();
+    let (_, inv) = j.invoice("AB00000000").unwrap().unwrap();
+    assert_eq!(inv.status, InvoiceStatus::Issued);
+    assert!(j.verify_audit().unwrap().is_intact());
+    let fk: Vec<String> = j
+        .raw_connection()
+        .prepare("PRAGMA foreign_key_check")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<std::result::Result<_, _>>()
+        .unwrap();
+    assert!(fk.is_empty(), "dangling references after the rebuild");
+}
+
 #[test]
 fn opened_files_are_durable_by_configuration() {
     let dir = tempfile::tempdir().unwrap();

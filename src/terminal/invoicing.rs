@@ -25,8 +25,8 @@ use crate::config::{Config, InvoiceIssuer};
 use crate::einvoice::buyer::BuyerChoice;
 use crate::einvoice::mig::turnkey::{self, Pending, TurnkeyError};
 use crate::einvoice::mig::{
-    Allowance, AllowanceLine, BlankRange, BranchTrackBlank, CancelInvoice, InvoiceMessage,
-    MessageType, MigError, Seller,
+    Allowance, AllowanceLine, BlankRange, BranchTrackBlank, CancelAllowance, CancelInvoice,
+    InvoiceMessage, MessageType, MigError, Seller,
 };
 use crate::einvoice::qr::{self, Encoding, QrError};
 use crate::einvoice::refund::RefundDateError;
@@ -475,13 +475,30 @@ fn allowance_lines(
     (left == 0 && !out.is_empty()).then_some(out)
 }
 
-/// What the allowances among `changes` took off each invoice item (1-based
+/// The allowances among `changes` not voided since (G0501).
+fn standing_allowances(
+    changes: &[crate::journal::InvoiceChange],
+) -> impl Iterator<Item = &crate::journal::InvoiceChange> {
+    let voided: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.kind == "allowance_void")
+        .filter_map(|c| c.data["allowance_number"].as_str())
+        .collect();
+    changes.iter().filter(move |c| {
+        c.kind == "allowance"
+            && !c.data["allowance_number"]
+                .as_str()
+                .is_some_and(|n| voided.contains(&n))
+    })
+}
+
+/// What the standing allowances among `changes` took off each invoice item (1-based
 /// index → dollars), from the `lines` each one journaled.
 fn allowed_per_item(
     changes: &[crate::journal::InvoiceChange],
 ) -> std::collections::HashMap<usize, i64> {
     let mut out = std::collections::HashMap::new();
-    for c in changes.iter().filter(|c| c.kind == "allowance") {
+    for c in standing_allowances(changes) {
         let lines = c.data["lines"].as_array().map(Vec::as_slice).unwrap_or(&[]);
         for l in lines {
             if let (Some(item), Some(qty), Some(each)) =
@@ -763,13 +780,8 @@ impl Terminal {
         let invoice = &s.invoice;
         let number = invoice.number().clone();
         let changes = self.journal.invoice_changes(number.as_str())?;
-        let allowed_so_far = Ntd::checked_sum(
-            changes
-                .iter()
-                .filter(|c| c.kind == "allowance")
-                .map(|c| c.amount),
-        )
-        .map_err(|_| InvoicingError::Data("allowance sum overflows".into()))?;
+        let allowed_so_far = Ntd::checked_sum(standing_allowances(&changes).map(|c| c.amount))
+            .map_err(|_| InvoicingError::Data("allowance sum overflows".into()))?;
         let left = invoice
             .total()
             .checked_sub(allowed_so_far)
@@ -927,6 +939,84 @@ impl Terminal {
         self.journal
             .set_invoice_change_data(change_id, "turnkey", &json!(name))?;
         Ok(Some(path))
+    }
+
+    /// Void an allowance made in error (作廢折讓, MIG G0501), e.g. one for a
+    /// refund that turned out not to have happened: journaled and audited
+    /// first, then handed to Turnkey. The invoice's other allowances stand;
+    /// with none left it is plainly issued again. Returns the file written.
+    pub fn void_allowance(
+        &mut self,
+        cfg: &Config,
+        allowance_no: &str,
+        reason: &str,
+        manager: &str,
+    ) -> InvoicingResult<Option<PathBuf>> {
+        let number: InvoiceNumber = allowance_no
+            .get(..10)
+            .unwrap_or_default()
+            .parse()
+            .map_err(|_| JournalError::NoSuchAllowance(allowance_no.to_string()))?;
+        let (_, record) = self
+            .journal
+            .invoice(number.as_str())?
+            .ok_or_else(|| JournalError::NoSuchAllowance(allowance_no.to_string()))?;
+        let s = stored(&record)?;
+        let change = self
+            .journal
+            .invoice_changes(number.as_str())?
+            .into_iter()
+            .find(|c| c.kind == "allowance" && c.data["allowance_number"] == allowance_no)
+            .ok_or_else(|| JournalError::NoSuchAllowance(allowance_no.to_string()))?;
+        // The allowance as it was made, rebuilt from the lines it journaled.
+        let lines = change.data["lines"]
+            .as_array()
+            .ok_or_else(|| {
+                InvoicingError::Data(format!(
+                    "折讓單 {allowance_no} 無品項紀錄,請於平台作廢 / allowance {allowance_no} has no recorded lines: void it on the platform"
+                ))
+            })?
+            .iter()
+            .map(|l| {
+                Some(AllowanceLine {
+                    item: usize::try_from(l[0].as_u64()?).ok()?,
+                    qty: u32::try_from(l[1].as_u64()?).ok()?,
+                    unit_refund: Ntd::new(l[2].as_i64()?),
+                })
+            })
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| InvoicingError::Data(format!("allowance {allowance_no}: bad lines")))?;
+        let allowance_at = parse_stamp(&change.at)?;
+        let seller = Seller {
+            ban: s.invoice.seller_ban().to_string(),
+            name: s.seller_name.clone(),
+        };
+        let allowance = Allowance::new(
+            &s.invoice,
+            &seller,
+            None,
+            allowance_no,
+            allowance_at,
+            &lines,
+        )?;
+        let id = self.journal.void_allowance_with(
+            number.as_str(),
+            allowance_no,
+            reason,
+            |ctx| -> InvoicingResult<_> {
+                let msg = CancelAllowance::new(&allowance, allowance_at, ctx.at, reason)?;
+                Ok(json!({
+                    "allowance_number": allowance_no,
+                    "manager": manager,
+                    "message": "G0501",
+                    "at": crate::journal::stamp(ctx.at),
+                    "xml": msg.to_xml()?,
+                    "turnkey": null,
+                }))
+            },
+        )?;
+        tracing::info!(allowance = allowance_no, manager, "allowance voided");
+        self.write_change(turnkey_root(cfg), id, MessageType::G0501, &number)
     }
 
     /// After a period ends: report its unused numbers (E0402, one message
@@ -1089,6 +1179,7 @@ impl Terminal {
             let message = match message.as_str() {
                 "F0501" => MessageType::F0501,
                 "G0401" => MessageType::G0401,
+                "G0501" => MessageType::G0501,
                 other => {
                     return Err(InvoicingError::Data(format!(
                         "change {id} has message {other:?}"

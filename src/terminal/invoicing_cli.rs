@@ -37,6 +37,17 @@ pub enum EinvoiceCommand {
         #[arg(long)]
         ban: Option<String>,
     },
+    /// Void an allowance made in error (作廢折讓, G0501), e.g. AB12345678001.
+    /// The PIN is read from TILL_MANAGER_PIN or standard input
+    VoidAllowance {
+        /// The allowance number printed on its slip
+        #[arg(long)]
+        allowance: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        manager: String,
+    },
     /// After a period ends, report its unused numbers (E0402)
     ClosePeriod {
         /// ROC year + even month, e.g. 11512
@@ -209,6 +220,25 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
             // Scripts have no printer here: the proof counts as handed over.
             if issued.proof.is_some() {
                 t.invoice_printed(issued.invoice.number())?;
+            }
+        }
+        EinvoiceCommand::VoidAllowance {
+            allowance,
+            reason,
+            manager,
+        } => {
+            if reason.trim().is_empty() {
+                anyhow::bail!("請填寫作廢原因 / give a reason (--reason)");
+            }
+            let m = t.manager_approves(&manager, &super::payment_cli::read_pin())?;
+            match t.void_allowance(cfg, &allowance, reason.trim(), &m.name)? {
+                Some(f) => println!(
+                    "折讓單 {allowance} 已作廢 / allowance voided: G0501 {}",
+                    f.display()
+                ),
+                None => println!(
+                    "折讓單 {allowance} 已作廢 / allowance voided; set [einvoice] turnkey_dir to write its G0501"
+                ),
             }
         }
         EinvoiceCommand::ClosePeriod { period } => {

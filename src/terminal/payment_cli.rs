@@ -450,7 +450,7 @@ async fn paypage(
     }
 }
 
-fn read_pin() -> Secret {
+pub(super) fn read_pin() -> Secret {
     if let Ok(p) = std::env::var("TILL_MANAGER_PIN") {
         return Secret::new(p.trim());
     }
