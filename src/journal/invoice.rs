@@ -212,6 +212,23 @@ impl Journal {
                 "{track}{start:08}..{end:08} 與已載入的字軌重疊 / overlaps a roll already loaded"
             )));
         }
+        // The journal keeps one invoice per number, whatever its period: a
+        // later period's roll repeating numbers this till already issued
+        // would fail at the first sale, so it is refused now, with the
+        // number, while the manager is at it.
+        let used: Option<(String, String)> = tx
+            .query_row(
+                "SELECT number, period FROM invoices WHERE number BETWEEN ?1 AND ?2
+                 ORDER BY number LIMIT 1",
+                params![format!("{track}{start:08}"), format!("{track}{end:08}")],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((number, earlier)) = used {
+            return Err(JournalError::BadRoll(format!(
+                "{number} 已於 {earlier} 期開立,本機無法重複使用同一號碼,請洽系統支援 / {number} was already issued in period {earlier}; this till cannot hold two invoices under one number: contact support"
+            )));
+        }
         let id: i64 = tx.query_row(
             "INSERT INTO invoice_rolls (period, track, start_no, end_no, next_no, terminal, created_at)
              VALUES (?1, ?2, ?3, ?4, ?3, ?5, ?6) RETURNING id",

@@ -626,6 +626,15 @@ fn invoice_numbers_come_in_order_once_and_only_in_their_period() {
         ]
     );
     assert_eq!(j.lookup("AC-00000050").unwrap(), Some(sales[2].clone()));
+    // A later period's roll repeating numbers already issued is refused at
+    // once, naming the number, rather than failing at the next sale.
+    let jan: crate::einvoice::Period = "11602".parse().unwrap();
+    let err = j.add_invoice_roll(&t01(), jan, "AB", 90, 100).unwrap_err();
+    assert!(
+        matches!(&err, JournalError::BadRoll(m) if m.contains("AB00000100") && m.contains("11512")),
+        "{err}"
+    );
+    j.add_invoice_roll(&t01(), jan, "AB", 102, 150).unwrap();
 }
 
 #[test]
