@@ -379,7 +379,7 @@ impl Terminal {
                     };
                     break 'found;
                 }
-                if c.amount == refund.amount {
+                if c.kind == "allowance" && c.amount == refund.amount {
                     decision = RefundInvoiceLine::Allowance {
                         number_dashed: dashed,
                         allowance_number: c.data["allowance_number"]
