@@ -76,9 +76,22 @@ fn tap_product(app: &mut App, ean: &str) {
 }
 
 fn assert_snapshot(app: &App, name: &str) {
+    snapshot_support::assert_looks_as_recorded(&snapshot(app), name);
+}
+
+fn snapshot(app: &App) -> iced_test::simulator::Snapshot {
     let mut ui = Simulator::with_size(settings(), SIZE, app.view());
-    let snapshot = ui.snapshot(&till::ui::theme::theme()).unwrap();
-    snapshot_support::assert_looks_as_recorded(&snapshot, name);
+    ui.snapshot(&till::ui::theme::theme()).unwrap()
+}
+
+/// The demo cashier signs in on the keypad.
+fn sign_in(app: &mut App) {
+    let (name, _, pin) = DEMO_USERS[0];
+    click(app, name);
+    for d in pin.chars() {
+        click(app, &d.to_string());
+    }
+    click(app, "登入 (Enter)");
 }
 
 #[test]
@@ -87,12 +100,7 @@ fn main_screens_look_as_recorded() {
     let mut app = app(paper.path());
     assert_snapshot(&app, "sign-in");
 
-    let (name, _, pin) = DEMO_USERS[0];
-    click(&mut app, name);
-    for d in pin.chars() {
-        click(&mut app, &d.to_string());
-    }
-    click(&mut app, "登入 (Enter)");
+    sign_in(&mut app);
     tap_product(&mut app, "4710000000028");
     tap_product(&mut app, "4710000000028");
     tap_product(&mut app, "4710000000066");
@@ -124,17 +132,10 @@ fn main_screens_look_as_recorded() {
 fn a_screen_with_one_item_fewer_does_not_pass_for_the_recorded_one() {
     let paper = tempfile::tempdir().unwrap();
     let mut app = app(paper.path());
-    let (name, _, pin) = DEMO_USERS[0];
-    click(&mut app, name);
-    for d in pin.chars() {
-        click(&mut app, &d.to_string());
-    }
-    click(&mut app, "登入 (Enter)");
+    sign_in(&mut app);
     tap_product(&mut app, "4710000000028");
     tap_product(&mut app, "4710000000066");
-    let mut ui = Simulator::with_size(settings(), SIZE, app.view());
-    let snapshot = ui.snapshot(&till::ui::theme::theme()).unwrap();
-    let (now, _) = snapshot_support::picture(&snapshot, "sale-one-fewer");
+    let (now, _) = snapshot_support::picture(&snapshot(&app), "sale-one-fewer");
     let recorded = image::open(snapshot_support::recorded_path("sale"))
         .unwrap()
         .to_rgba8();

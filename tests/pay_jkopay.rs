@@ -128,12 +128,7 @@ async fn every_fault_ends_cancelled_with_no_charge() {
             r.sims.jkopay.ledger.charges_for(&res.trade_no).is_empty(),
             "{amount} left a charge"
         );
-        let rec = r
-            .till
-            .journal()
-            .attempt(&res.trade_no.parse().unwrap())
-            .unwrap()
-            .unwrap();
+        let rec = r.attempt(&res.trade_no);
         assert!(
             rec.events.iter().any(|e| e.to == AttemptState::Cancelling),
             "{amount}: cancel not journaled"
@@ -157,12 +152,7 @@ async fn a_payment_jkopay_books_after_a_too_early_cancel_is_still_cancelled() {
         .await
         .unwrap();
     assert_eq!(res.state, AttemptState::Cancelled, "{}", res.message);
-    let rec = r
-        .till
-        .journal()
-        .attempt(&res.trade_no.parse().unwrap())
-        .unwrap()
-        .unwrap();
+    let rec = r.attempt(&res.trade_no);
     assert!(
         rec.events.iter().any(|e| e
             .detail

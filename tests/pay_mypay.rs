@@ -69,12 +69,7 @@ async fn a_lost_answer_is_settled_by_querydirect_with_exactly_one_charge() {
             1,
             "{amount}"
         );
-        let rec = r
-            .till
-            .journal()
-            .attempt(&res.trade_no.parse().unwrap())
-            .unwrap()
-            .unwrap();
+        let rec = r.attempt(&res.trade_no);
         assert!(rec.events.iter().any(|e| e.to == AttemptState::Unknown));
         let events = r.drain_events();
         assert!(events.iter().any(|e| matches!(
@@ -212,12 +207,7 @@ async fn wechat_280_is_confirmed_by_polling_wechatconfirmation_and_charged_once(
             ..
         }
     )));
-    let rec = r
-        .till
-        .journal()
-        .attempt(&res.trade_no.parse().unwrap())
-        .unwrap()
-        .unwrap();
+    let rec = r.attempt(&res.trade_no);
     // Unresolved (Unknown) while the customer was confirming.
     assert!(rec.events.iter().any(|e| e.to == AttemptState::Unknown));
 

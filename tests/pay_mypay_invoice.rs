@@ -157,12 +157,7 @@ async fn a_whole_refund_in_the_period_voids_the_invoice_at_mypay() {
     let RefundMoney::Gateway(res) = &out.money else {
         panic!("through MyPay")
     };
-    let rec = r
-        .till
-        .journal()
-        .attempt(&res.trade_no.parse().unwrap())
-        .unwrap()
-        .unwrap();
+    let rec = r.attempt(&res.trade_no);
     assert!(
         rec.events
             .iter()
@@ -243,12 +238,7 @@ async fn a_refund_of_a_till_invoiced_sale_tells_mypay_too() {
     let RefundMoney::Gateway(res) = &out.money else {
         panic!("through MyPay")
     };
-    let rec = r
-        .till
-        .journal()
-        .attempt(&res.trade_no.parse().unwrap())
-        .unwrap()
-        .unwrap();
+    let rec = r.attempt(&res.trade_no);
     assert!(
         rec.events
             .iter()

@@ -51,6 +51,34 @@ fn cash_sale(r: &mut Rig, total: i64) -> SaleNo {
     sale
 }
 
+/// What the refund screen says a full refund of `sale` would do to its invoice.
+fn full_refund_treatment(r: &Rig, sale: &SaleNo) -> Treatment {
+    r.till
+        .refund_preview(&r.cfg, sale, &RefundRequest::Full)
+        .unwrap()
+        .invoice
+        .unwrap()
+        .treatment
+}
+
+/// A manager gives all of `sale` back ("defect"); what it did to the invoice.
+async fn refund_in_full(r: &mut Rig, sale: &SaleNo) -> till::terminal::RefundInvoice {
+    let manager = r.manager();
+    r.till
+        .refund_sale(
+            &r.cfg,
+            &r.payments,
+            sale,
+            &RefundRequest::Full,
+            "defect",
+            &manager,
+        )
+        .await
+        .unwrap()
+        .invoice
+        .unwrap()
+}
+
 fn invoice_status(r: &Rig, sale: &SaleNo) -> Vec<InvoiceStatus> {
     let d = r.till.journal().sale_detail(sale).unwrap().unwrap();
     d.invoices.iter().map(|i| i.status).collect()
@@ -119,25 +147,8 @@ async fn a_full_refund_in_a_later_period_is_an_allowance() {
         .unwrap();
     // 2026-11 is the next period (11–12): no longer voidable.
     set_clock(&mut r, at(2026, 11, 3));
-    let preview = r
-        .till
-        .refund_preview(&r.cfg, &sale, &RefundRequest::Full)
-        .unwrap();
-    assert_eq!(preview.invoice.unwrap().treatment, Treatment::Allowance);
-    let manager = r.manager();
-    let out = r
-        .till
-        .refund_sale(
-            &r.cfg,
-            &r.payments,
-            &sale,
-            &RefundRequest::Full,
-            "defect",
-            &manager,
-        )
-        .await
-        .unwrap();
-    let inv = out.invoice.unwrap();
+    assert_eq!(full_refund_treatment(&r, &sale), Treatment::Allowance);
+    let inv = refund_in_full(&mut r, &sale).await;
     assert_eq!(inv.treatment, Treatment::Allowance);
     assert!(inv.allowance_number.is_some());
     assert!(inv.allowance_slip.is_some());
@@ -162,33 +173,15 @@ async fn a_store_voiding_until_the_filing_deadline_voids_early_in_the_next_perio
     }
     // 2026-11-03: the 9–10 period's return is due on 11-15.
     set_clock(&mut r, at(2026, 11, 3));
-    let preview = r
-        .till
-        .refund_preview(&r.cfg, &sale, &RefundRequest::Full)
-        .unwrap();
-    assert_eq!(preview.invoice.unwrap().treatment, Treatment::Void);
-    let manager = r.manager();
-    let out = r
-        .till
-        .refund_sale(
-            &r.cfg,
-            &r.payments,
-            &sale,
-            &RefundRequest::Full,
-            "defect",
-            &manager,
-        )
-        .await
-        .unwrap();
-    assert_eq!(out.invoice.unwrap().treatment, Treatment::Void);
+    assert_eq!(full_refund_treatment(&r, &sale), Treatment::Void);
+    assert_eq!(
+        refund_in_full(&mut r, &sale).await.treatment,
+        Treatment::Void
+    );
     assert_eq!(invoice_status(&r, &sale), [InvoiceStatus::Voided]);
     // After the deadline: an allowance.
     set_clock(&mut r, at(2026, 11, 16));
-    let preview = r
-        .till
-        .refund_preview(&r.cfg, &late, &RefundRequest::Full)
-        .unwrap();
-    assert_eq!(preview.invoice.unwrap().treatment, Treatment::Allowance);
+    assert_eq!(full_refund_treatment(&r, &late), Treatment::Allowance);
 }
 
 #[tokio::test]

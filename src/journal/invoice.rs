@@ -589,13 +589,6 @@ impl Journal {
                 |r| r.get(0),
             )?)
         };
-        if count("allowance", Some(allowance_no))? == 0 {
-            return Err(JournalError::NoSuchAllowance(allowance_no.to_string()).into());
-        }
-        if count("allowance_void", Some(allowance_no))? > 0 {
-            return Err(JournalError::AllowanceVoided(allowance_no.to_string()).into());
-        }
-        let standing = count("allowance", None)? - count("allowance_void", None)? - 1;
         let (id, amount): (i64, i64) = tx
             .query_row(
                 "SELECT i.id, v.amount FROM invoice_voids v JOIN invoices i ON i.id = v.invoice_id
@@ -604,7 +597,14 @@ impl Journal {
                 params![number, allowance_no],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .map_err(JournalError::from)?;
+            .optional()
+            .map_err(JournalError::from)?
+            .ok_or_else(|| JournalError::NoSuchAllowance(allowance_no.to_string()))?;
+        if count("allowance_void", Some(allowance_no))? > 0 {
+            return Err(JournalError::AllowanceVoided(allowance_no.to_string()).into());
+        }
+        // The others still standing once this one is void.
+        let standing = count("allowance", None)? - count("allowance_void", None)? - 1;
         let data = build(&ChangeContext { nth: 0, at })?;
         if standing == 0 {
             tx.execute(

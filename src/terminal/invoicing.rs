@@ -492,21 +492,41 @@ fn standing_allowances(
     })
 }
 
-/// What the standing allowances among `changes` took off each invoice item (1-based
-/// index → dollars), from the `lines` each one journaled.
+/// An allowance's lines as its journal data keeps them: `[item, qty, unit_refund]`.
+fn lines_to_json(lines: &[AllowanceLine]) -> serde_json::Value {
+    lines
+        .iter()
+        .map(|l| json!([l.item, l.qty, l.unit_refund.dollars()]))
+        .collect()
+}
+
+/// The lines an allowance journaled ([`lines_to_json`]); `None` when it
+/// has none (made before they were kept) or they do not read.
+fn recorded_lines(change: &crate::journal::InvoiceChange) -> Option<Vec<AllowanceLine>> {
+    change.data["lines"]
+        .as_array()?
+        .iter()
+        .map(|l| {
+            Some(AllowanceLine {
+                item: usize::try_from(l[0].as_u64()?).ok()?,
+                qty: u32::try_from(l[1].as_u64()?).ok()?,
+                unit_refund: Ntd::new(l[2].as_i64()?),
+            })
+        })
+        .collect()
+}
+
+/// What the standing allowances among `changes` took off each invoice item
+/// (1-based index → dollars), from the lines each one journaled.
 fn allowed_per_item(
     changes: &[crate::journal::InvoiceChange],
 ) -> std::collections::HashMap<usize, i64> {
     let mut out = std::collections::HashMap::new();
-    for c in standing_allowances(changes) {
-        let lines = c.data["lines"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-        for l in lines {
-            if let (Some(item), Some(qty), Some(each)) =
-                (l[0].as_u64(), l[1].as_i64(), l[2].as_i64())
-            {
-                *out.entry(item as usize).or_insert(0) += qty * each;
-            }
-        }
+    for l in standing_allowances(changes)
+        .filter_map(recorded_lines)
+        .flatten()
+    {
+        *out.entry(l.item).or_insert(0) += i64::from(l.qty) * l.unit_refund.dollars();
     }
     out
 }
@@ -881,10 +901,7 @@ impl Terminal {
                             "decision": why,
                             "refund": refund.amount.dollars(),
                             "allowance_number": allowance_no,
-                            "lines": lines
-                                .iter()
-                                .map(|l| json!([l.item, l.qty, l.unit_refund.dollars()]))
-                                .collect::<Vec<_>>(),
+                            "lines": lines_to_json(&lines),
                             "message": "G0401",
                             "at": crate::journal::stamp(ctx.at),
                             "xml": xml,
@@ -969,23 +986,11 @@ impl Terminal {
             .find(|c| c.kind == "allowance" && c.data["allowance_number"] == allowance_no)
             .ok_or_else(|| JournalError::NoSuchAllowance(allowance_no.to_string()))?;
         // The allowance as it was made, rebuilt from the lines it journaled.
-        let lines = change.data["lines"]
-            .as_array()
-            .ok_or_else(|| {
-                InvoicingError::Data(format!(
-                    "折讓單 {allowance_no} 無品項紀錄,請於平台作廢 / allowance {allowance_no} has no recorded lines: void it on the platform"
-                ))
-            })?
-            .iter()
-            .map(|l| {
-                Some(AllowanceLine {
-                    item: usize::try_from(l[0].as_u64()?).ok()?,
-                    qty: u32::try_from(l[1].as_u64()?).ok()?,
-                    unit_refund: Ntd::new(l[2].as_i64()?),
-                })
-            })
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| InvoicingError::Data(format!("allowance {allowance_no}: bad lines")))?;
+        let lines = recorded_lines(&change).ok_or_else(|| {
+            InvoicingError::Data(format!(
+                "折讓單 {allowance_no} 無品項紀錄,請於平台作廢 / allowance {allowance_no} has no recorded lines: void it on the platform"
+            ))
+        })?;
         let allowance_at = parse_stamp(&change.at)?;
         let seller = Seller {
             ban: s.invoice.seller_ban().to_string(),

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use till::config::Config;
-use till::journal::{Journal, User};
+use till::journal::{AttemptRecord, Journal, User};
 use till::money::Ntd;
 use till::sale::{Cart, Line, SaleNo};
 use till::secret::Secret;
@@ -82,6 +82,15 @@ impl Rig {
         cart.add(Line::new("4710000000028", "拿鐵 Latte", 1, Ntd::new(total)).unwrap())
             .unwrap();
         self.till.open_sale_as(&cart, "test").unwrap()
+    }
+
+    /// The journal's record of attempt `trade`.
+    pub fn attempt(&self, trade: &str) -> AttemptRecord {
+        self.till
+            .journal()
+            .attempt(&trade.parse().unwrap())
+            .unwrap()
+            .unwrap_or_else(|| panic!("no attempt {trade} in the journal"))
     }
 
     pub fn manager(&self) -> User {
