@@ -68,6 +68,9 @@ enum Command {
     LatePayments(terminal::payment_cli::LateArgs),
     /// Run the four gateway simulators in the foreground and print a config snippet
     Simulate(terminal::payment_cli::SimulateArgs),
+    /// Demo mode's own data (the demo journal, the simulated vendors' books)
+    #[command(subcommand)]
+    Demo(DemoCommand),
     /// Receive gateway notifications (ECPay ReturnURL, MyPay notify, goodbuy returnurl)
     CallbackServer(terminal::payment_cli::CallbackArgs),
     /// E-invoice rolls, status, issuing and period close
@@ -112,6 +115,12 @@ struct ReportArgs {
     /// Machine-readable output
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Start the demo afresh: no demo sales, and simulated vendors that were never paid (close the demo till first)
+    Reset,
 }
 
 #[derive(Subcommand)]
@@ -270,6 +279,7 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
             a,
         )),
         Some(Command::Simulate(a)) => Ok(terminal::payment_cli::simulate(a)),
+        Some(Command::Demo(DemoCommand::Reset)) => Ok(terminal::payment_cli::demo_reset()),
         Some(Command::CallbackServer(a)) => Ok(terminal::payment_cli::callback_server(
             cli.config.as_deref(),
             redactor,

@@ -3,9 +3,10 @@
 //! and duplicates (505); pays a card order at once and posts the md5-checked
 //! callback; answers `order_status`; refunds card orders only (522), paid
 //! ones only (521), before 09:30 the next day (520), in two steps (`E0`).
+//! It reads the forms and makes its check values itself, from the
+//! document: no request type or signing code of the client is used.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
@@ -14,8 +15,10 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::json;
 
+use super::books::Books;
 use super::{CallbackBody, Charge, Fault, Killer, Ledger, Server, SimOptions};
-use crate::gateway::goodbuy::{REFUND_CONFIRMED, chk_value, refund_deadline};
+use md5::{Digest, Md5};
+
 use crate::money::Ntd;
 use crate::sale::GatewayId;
 use crate::secret::Secret;
@@ -25,7 +28,7 @@ pub const AGENT_ID: &str = "A0001";
 /// The simulator's own test key (the real one comes from the back office).
 pub const AGENT_KEY: &str = "sim-agent-key-0001";
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Order {
     amount: Ntd,
     pay_type: String,
@@ -40,7 +43,8 @@ struct Sim {
     key: Secret,
     opts: SimOptions,
     ledger: Ledger,
-    orders: Arc<Mutex<HashMap<String, Order>>>,
+    /// Orders by mch_order_id.
+    books: Books<HashMap<String, Order>>,
 }
 
 /// A running aggregator simulator.
@@ -48,18 +52,18 @@ struct Sim {
 pub struct GoodbuySim {
     pub server: Server,
     pub ledger: Ledger,
-    orders: Arc<Mutex<HashMap<String, Order>>>,
+    books: Books<HashMap<String, Order>>,
 }
 
 impl GoodbuySim {
     pub async fn start(opts: SimOptions) -> std::io::Result<GoodbuySim> {
-        let ledger = Ledger::default();
-        let orders: Arc<Mutex<HashMap<String, Order>>> = Arc::default();
+        let books = opts.open_books("goodbuy")?;
+        let ledger = Ledger::of(books.clone());
         let sim = Sim {
             key: Secret::new(AGENT_KEY),
             opts,
             ledger: ledger.clone(),
-            orders: orders.clone(),
+            books: books.clone(),
         };
         let app = Router::new()
             .route("/api/order", post(create))
@@ -71,7 +75,7 @@ impl GoodbuySim {
         Ok(GoodbuySim {
             server: super::serve(app).await?,
             ledger,
-            orders,
+            books,
         })
     }
 
@@ -94,33 +98,54 @@ impl GoodbuySim {
     /// `order_status` says paid from now on. False when there is no such
     /// unpaid order.
     pub fn customer_pays(&self, mch_order_id: &str) -> bool {
-        let mut orders = self.orders.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(o) = orders.get_mut(mch_order_id).filter(|o| !o.paid) else {
-            return false;
-        };
-        o.paid = true;
-        self.ledger.charge(Charge {
-            gateway: GatewayId::Goodbuy,
-            trade_no: mch_order_id.into(),
-            gateway_trade_no: mch_order_id.into(),
-            amount: o.amount,
-            refunded: Ntd::ZERO,
-            cancelled: false,
-        });
-        true
+        self.books.with(|b| {
+            let Some(o) = b.store.get_mut(mch_order_id).filter(|o| !o.paid) else {
+                return false;
+            };
+            o.paid = true;
+            let amount = o.amount;
+            b.charges.charge(order_charge(mch_order_id, amount));
+            true
+        })
     }
 
     /// Moves an order's creation time (tests of the 09:30 refund deadline).
     pub fn set_created(&self, mch_order_id: &str, created: TaipeiTime) {
-        if let Some(o) = self
-            .orders
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get_mut(mch_order_id)
-        {
-            o.created = created;
-        }
+        self.books.with(|b| {
+            if let Some(o) = b.store.get_mut(mch_order_id) {
+                o.created = created;
+            }
+        });
     }
+}
+
+/// The charge of a paid order.
+fn order_charge(mch_order_id: &str, amount: Ntd) -> Charge {
+    Charge {
+        gateway: GatewayId::Goodbuy,
+        trade_no: mch_order_id.into(),
+        gateway_trade_no: mch_order_id.into(),
+        amount,
+        refunded: Ntd::ZERO,
+        cancelled: false,
+    }
+}
+
+/// What `order_refunded` answers once the refund is done (NOTES §4).
+const REFUND_CONFIRMED: &str = "E0";
+
+/// The callback's check value, `md5(mch_order_id.agent_key)` as the
+/// document writes it (PHP's `.`: the two texts joined), lower-case hex.
+fn chk_value(mch_order_id: &str, agent_key: &Secret) -> String {
+    hex::encode(Md5::digest(
+        format!("{mch_order_id}{}", agent_key.expose()).as_bytes(),
+    ))
+}
+
+/// A refund may be asked for until 09:30 on the day after the order (NOTES §4).
+fn refund_deadline(created: TaipeiTime) -> TaipeiTime {
+    let next = created.date_naive() + chrono::Days::new(1);
+    taipei::from_wall_clock(next.and_hms_opt(9, 30, 0).expect("09:30 exists"))
 }
 
 fn answer(code: &str, status: &str) -> HttpResponse {
@@ -135,10 +160,6 @@ fn field<'a>(f: &'a [(String, String)], name: &str) -> &'a str {
 }
 
 impl Sim {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Order>> {
-        self.orders.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     fn keyed_ok(&self, f: &[(String, String)]) -> bool {
         field(f, "agent_id") == AGENT_ID && field(f, "agent_key") == self.key.expose()
     }
@@ -194,7 +215,13 @@ async fn create(
                 && field(&f, "cardnum").len() == 4
                 && field(&f, "cardnum").bytes().all(|b| b.is_ascii_digit())
         }
-        "atm" => !field(&f, "accowner").is_empty() && !field(&f, "accnum").is_empty(),
+        // The last five digits of each account, comma-separated.
+        "atm" => {
+            !field(&f, "accowner").is_empty()
+                && field(&f, "accnum")
+                    .split(',')
+                    .all(|a| a.len() == 5 && a.bytes().all(|b| b.is_ascii_digit()))
+        }
         "store" => !field(&f, "payer").is_empty(),
         _ => return answer("506", "錯誤的支付方式參數"),
     };
@@ -223,29 +250,30 @@ async fn create(
         refund_applied: false,
         refunded: false,
     };
-    {
-        let mut orders = sim.lock();
-        if orders.contains_key(&id) {
-            return answer("505", "已有重複的商戶訂單號");
+    // The payer pays at once unless the amount says otherwise.
+    let callback = match amount.dollars() {
+        9601 => None,
+        9503 => Some("503"),
+        _ => {
+            o.paid = true;
+            Some("200")
         }
-        // The payer pays at once unless the amount says otherwise.
-        match amount.dollars() {
-            9601 => {}
-            9503 => sim.callback(&returnurl, &id, "503", &o),
-            _ => {
-                o.paid = true;
-                sim.ledger.charge(Charge {
-                    gateway: GatewayId::Goodbuy,
-                    trade_no: id.clone(),
-                    gateway_trade_no: id.clone(),
-                    amount,
-                    refunded: Ntd::ZERO,
-                    cancelled: false,
-                });
-                sim.callback(&returnurl, &id, "200", &o);
-            }
+    };
+    let fresh = sim.books.with(|b| {
+        if b.store.contains_key(&id) {
+            return false;
         }
-        orders.insert(id.clone(), o.clone());
+        if o.paid {
+            b.charges.charge(order_charge(&id, amount));
+        }
+        b.store.insert(id.clone(), o.clone());
+        true
+    });
+    if !fresh {
+        return answer("505", "已有重複的商戶訂單號");
+    }
+    if let Some(code) = callback {
+        sim.callback(&returnurl, &id, code, &o);
     }
     let host = headers
         .get(axum::http::header::HOST)
@@ -268,11 +296,13 @@ async fn status(State(sim): State<Sim>, Form(f): Form<Vec<(String, String)>>) ->
         return answer("500", "錯誤的ID或KEY");
     }
     let amount: Option<i64> = field(&f, "payment_amount").parse().ok();
-    let orders = sim.lock();
-    match orders
-        .get(field(&f, "mch_order_id"))
-        .filter(|o| Some(o.amount.dollars()) == amount)
-    {
+    let found = sim.books.read(|b| {
+        b.store
+            .get(field(&f, "mch_order_id"))
+            .filter(|o| Some(o.amount.dollars()) == amount)
+            .cloned()
+    });
+    match found {
         Some(o) => {
             let st = if o.refunded {
                 "refunded"
@@ -294,21 +324,23 @@ async fn refund(State(sim): State<Sim>, Form(f): Form<Vec<(String, String)>>) ->
     if !sim.keyed_ok(&f) {
         return answer("500", "錯誤的ID或KEY");
     }
-    let mut orders = sim.lock();
-    let Some(o) = orders.get_mut(field(&f, "mch_order_id")) else {
-        return answer("519", "查詢的訂單編號或訂單金額有誤");
-    };
-    if o.pay_type != "credit" {
-        return answer("522", "退刷訂單種類錯誤(只接受信用卡)");
-    }
-    if taipei::now() >= refund_deadline(o.created) {
-        return answer("520", "訂單已超過申請退款時間");
-    }
-    if !o.paid || o.refunded {
-        return answer("521", "訂單退訂狀態錯誤");
-    }
-    o.refund_applied = true;
-    answer("200", "退訂申請成功")
+    let (code, status) = sim.books.with(|b| {
+        let Some(o) = b.store.get_mut(field(&f, "mch_order_id")) else {
+            return ("519", "查詢的訂單編號或訂單金額有誤");
+        };
+        if o.pay_type != "credit" {
+            return ("522", "退刷訂單種類錯誤(只接受信用卡)");
+        }
+        if taipei::now() >= refund_deadline(o.created) {
+            return ("520", "訂單已超過申請退款時間");
+        }
+        if !o.paid || o.refunded {
+            return ("521", "訂單退訂狀態錯誤");
+        }
+        o.refund_applied = true;
+        ("200", "退訂申請成功")
+    });
+    answer(code, status)
 }
 
 async fn refunded(State(sim): State<Sim>, Form(f): Form<Vec<(String, String)>>) -> HttpResponse {
@@ -317,15 +349,19 @@ async fn refunded(State(sim): State<Sim>, Form(f): Form<Vec<(String, String)>>) 
         return answer("500", "錯誤的ID或KEY");
     }
     let id = field(&f, "mch_order_id").to_string();
-    let mut orders = sim.lock();
-    match orders.get_mut(&id) {
+    let done = sim.books.with(|b| match b.store.get_mut(&id) {
         Some(o) if o.refund_applied && !o.refunded => {
             o.refunded = true;
             let amount = o.amount;
-            sim.ledger.update(&id, |c| c.refunded = amount);
-            REFUND_CONFIRMED.into_response()
+            b.charges.update(&id, |c| c.refunded = amount);
+            true
         }
-        _ => "訂單退訂狀態錯誤".into_response(),
+        _ => false,
+    });
+    if done {
+        REFUND_CONFIRMED.into_response()
+    } else {
+        "訂單退訂狀態錯誤".into_response()
     }
 }
 
@@ -335,7 +371,7 @@ async fn payer(
     headers: axum::http::HeaderMap,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> HttpResponse {
-    let Some(o) = sim.lock().get(&id).cloned() else {
+    let Some(o) = sim.books.read(|b| b.store.get(&id).cloned()) else {
         return (StatusCode::NOT_FOUND, "查無訂單 / no such order").into_response();
     };
     let host = headers

@@ -3,9 +3,17 @@
 //! Each one behaves like the VENDOR, not like our client: it checks
 //! signatures and opens envelopes with its test credentials and refuses
 //! bad ones with the vendor's own codes, enforces field formats, and keeps
-//! an order store (in memory) so repeats, cancels, inquiries and refund
-//! limits reflect what really happened. They listen on `127.0.0.1` only,
-//! on a port the OS picks; [`Simulators::start_all`] returns the addresses.
+//! an order store so repeats, cancels, inquiries and refund limits reflect
+//! what really happened. They listen on `127.0.0.1` only, on a port the OS
+//! picks; [`Simulators::start_all`] returns the addresses.
+//!
+//! # Books
+//!
+//! Tests keep each simulator's books in memory. Demo mode
+//! ([`Simulators::start_demo`]) keeps them in one SQLite file next to the
+//! demo journal, shared by every demo process, so a payment made by one
+//! `till` command (or the GUI) is known to the vendor when another one
+//! refunds it; `till demo reset` forgets them ([`books`]).
 //!
 //! # Scenarios
 //!
@@ -56,6 +64,7 @@
 //! The records ([`Ledger`]) let crash tests check "exactly one charge or
 //! none" with [`Ledger::charges_for`] and [`Ledger::total_charged`].
 
+pub mod books;
 pub mod ecpay;
 pub mod goodbuy;
 pub mod jkopay;
@@ -63,7 +72,9 @@ pub mod mypay;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -108,6 +119,9 @@ pub struct SimOptions {
     /// Where MyPay, ECPay and goodbuy post their notifications, if anywhere
     /// (goodbuy uses each order's own `returnurl` when this is `None`).
     pub callback_url: Option<String>,
+    /// The books file (demo mode: [`demo_books`]); `None` keeps the books
+    /// in memory, forgotten when the simulator stops (tests).
+    pub books: Option<PathBuf>,
 }
 
 impl Default for SimOptions {
@@ -115,12 +129,32 @@ impl Default for SimOptions {
         SimOptions {
             slow: Duration::from_secs(30),
             callback_url: None,
+            books: None,
         }
     }
 }
 
+impl SimOptions {
+    /// The books of simulator `name`: in the file when one is given.
+    pub(crate) fn open_books<S>(&self, name: &'static str) -> std::io::Result<books::Books<S>>
+    where
+        S: serde::Serialize + serde::de::DeserializeOwned + Default + Send + 'static,
+    {
+        match &self.books {
+            Some(path) => books::Books::open(name, path),
+            None => Ok(books::Books::memory()),
+        }
+    }
+}
+
+/// Where the simulators of a demo till keep their books: next to its
+/// journal (`~/.local/share/till/demo/simulators.sqlite3`).
+pub fn demo_books(journal: &Path) -> PathBuf {
+    journal.with_file_name(books::FILE_NAME)
+}
+
 /// One charge as the simulated vendor booked it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Charge {
     pub gateway: GatewayId,
     /// The merchant's number (MerchantTradeNo / order_id / mch_order_id).
@@ -132,63 +166,78 @@ pub struct Charge {
     pub cancelled: bool,
 }
 
-/// The simulator's own books, shared with whoever started it.
-#[derive(Debug, Clone, Default)]
+/// The charges a simulator booked (its books: in memory, or the demo
+/// file), and the requests that reached it in this process.
+#[derive(Clone)]
 pub struct Ledger {
-    inner: Arc<Mutex<LedgerInner>>,
+    book: Arc<dyn books::ChargeBook>,
+    requests: Arc<AtomicUsize>,
 }
 
-#[derive(Debug, Default)]
-struct LedgerInner {
-    charges: Vec<Charge>,
-    requests: usize,
+impl Default for Ledger {
+    /// A ledger of its own, in memory.
+    fn default() -> Ledger {
+        Ledger::of(books::Books::<()>::memory())
+    }
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("requests", &self.requests())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Ledger {
-    fn lock(&self) -> std::sync::MutexGuard<'_, LedgerInner> {
-        // A panic while holding the lock leaves plain data: keep using it.
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    /// The ledger kept in a simulator's books.
+    pub(crate) fn of(book: impl books::ChargeBook + 'static) -> Ledger {
+        Ledger {
+            book: Arc::new(book),
+            requests: Arc::default(),
+        }
     }
 
     pub(crate) fn count_request(&self) {
-        self.lock().requests += 1;
+        self.requests.fetch_add(1, Ordering::Relaxed);
     }
 
+    #[cfg(test)]
     pub(crate) fn charge(&self, c: Charge) {
-        self.lock().charges.push(c);
+        self.book.change(&mut |charges| charges.push(c.clone()));
     }
 
-    pub(crate) fn update(&self, trade_no: &str, f: impl FnOnce(&mut Charge)) {
-        if let Some(c) = self
-            .lock()
-            .charges
-            .iter_mut()
-            .find(|c| c.trade_no == trade_no && !c.cancelled)
-        {
-            f(c);
-        }
+    #[cfg(test)]
+    pub(crate) fn update(&self, trade_no: &str, f: impl Fn(&mut Charge)) {
+        self.book.change(&mut |charges| {
+            if let Some(c) = charges
+                .iter_mut()
+                .find(|c| c.trade_no == trade_no && !c.cancelled)
+            {
+                f(c);
+            }
+        });
     }
 
     /// Charges that stand (not cancelled) under a merchant trade number.
     pub fn charges_for(&self, trade_no: &str) -> Vec<Charge> {
-        self.lock()
-            .charges
-            .iter()
+        self.book
+            .charges()
+            .into_iter()
             .filter(|c| c.trade_no == trade_no && !c.cancelled)
-            .cloned()
             .collect()
     }
 
     /// Every charge ever booked, cancelled ones included.
     pub fn all(&self) -> Vec<Charge> {
-        self.lock().charges.clone()
+        self.book.charges()
     }
 
     /// What the customers paid and still have paid: standing charges less refunds.
     pub fn total_charged(&self) -> Ntd {
         Ntd::new(
-            self.lock()
-                .charges
+            self.book
+                .charges()
                 .iter()
                 .filter(|c| !c.cancelled)
                 .map(|c| c.amount.dollars() - c.refunded.dollars())
@@ -196,9 +245,9 @@ impl Ledger {
         )
     }
 
-    /// How many HTTP requests reached the simulator's handlers.
+    /// How many HTTP requests reached the simulator's handlers (in this process).
     pub fn requests(&self) -> usize {
-        self.lock().requests
+        self.requests.load(Ordering::Relaxed)
     }
 }
 
@@ -289,6 +338,16 @@ impl Simulators {
         Simulators::start_all_with(SimOptions::default()).await
     }
 
+    /// Starts the four simulators of a demo till, whose books are kept in
+    /// the file `books` and shared with every other demo process.
+    pub async fn start_demo(books: &Path) -> std::io::Result<SimHandles> {
+        Simulators::start_all_with(SimOptions {
+            books: Some(books.to_path_buf()),
+            ..SimOptions::default()
+        })
+        .await
+    }
+
     pub async fn start_all_with(opts: SimOptions) -> std::io::Result<SimHandles> {
         Ok(SimHandles {
             jkopay: jkopay::JkoPaySim::start(opts.clone()).await?,
@@ -310,13 +369,6 @@ impl SimHandles {
         c.gateways.goodbuy = Some(self.goodbuy.config_section());
         c
     }
-}
-
-/// A simulated vendor's trade number: prefix + a counter, unique per run.
-pub(crate) fn next_number(prefix: &str) -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(1);
-    format!("{prefix}{:010}", N.fetch_add(1, Ordering::Relaxed))
 }
 
 /// Posts a notification form or JSON body to a callback URL, in the

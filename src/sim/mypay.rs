@@ -23,7 +23,7 @@
 //! the invoice as it stands after the refund.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
@@ -32,7 +32,8 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::{CallbackBody, Charge, Fault, Killer, Ledger, Server, SimOptions, next_number};
+use super::books::{Book, Books, Charges, Seq};
+use super::{CallbackBody, Charge, Fault, Killer, Ledger, Server, SimOptions};
 use crate::einvoice::qr::{self, Encoding};
 use crate::einvoice::{Invoice, InvoiceNumber, Period, RandomCode, code39_content};
 use crate::gateway::mypay::{
@@ -72,7 +73,7 @@ pub const AGENT_UID: &str = "518169081001";
 pub const STORE_UID: &str = "289151880002";
 pub const KEY: &str = "2MrhtRYeF9wKZ4bKwzZoL8aZf26pWzIG";
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Order {
     uid: String,
     key: String,
@@ -140,14 +141,14 @@ impl Order {
     }
 
     /// Issue the e-invoice if the request asked for one and it is paid.
-    fn issue_invoice_if_asked(&mut self) {
+    fn issue_invoice_if_asked(&mut self, seq: &mut Seq) {
         if self.wants_invoice && self.paid() && self.invoice.is_none() {
             let lines: Vec<(String, u32, Ntd)> = self
                 .items
                 .iter()
                 .map(|i| (i.name.clone(), i.amount, i.cost))
                 .collect();
-            self.invoice = issue_invoice(&lines, taipei::now());
+            self.invoice = issue_invoice(&lines, taipei::now(), seq);
         }
     }
 
@@ -168,7 +169,8 @@ struct Sim {
     key: Secret,
     opts: SimOptions,
     ledger: Ledger,
-    orders: Arc<Mutex<HashMap<String, Order>>>,
+    /// Orders by MyPay's uid.
+    books: Books<HashMap<String, Order>>,
     /// `http://127.0.0.1:port`, known once the server listens (PayPage URLs).
     base: Arc<std::sync::OnceLock<String>>,
 }
@@ -178,21 +180,21 @@ struct Sim {
 pub struct MyPaySim {
     pub server: Server,
     pub ledger: Ledger,
-    orders: Arc<Mutex<HashMap<String, Order>>>,
+    books: Books<HashMap<String, Order>>,
 }
 
 impl MyPaySim {
     pub async fn start(opts: SimOptions) -> std::io::Result<MyPaySim> {
-        let ledger = Ledger::default();
+        let books = opts.open_books("mypay")?;
+        let ledger = Ledger::of(books.clone());
         let sim = Sim {
             key: Secret::new(KEY),
             opts,
             ledger: ledger.clone(),
-            orders: Arc::default(),
+            books: books.clone(),
             base: Arc::default(),
         };
         let base = sim.base.clone();
-        let orders = sim.orders.clone();
         let app = Router::new()
             .route("/api/agent", post(agent))
             .route("/api/init", post(init))
@@ -207,7 +209,7 @@ impl MyPaySim {
         Ok(MyPaySim {
             server,
             ledger,
-            orders,
+            books,
         })
     }
 
@@ -215,15 +217,21 @@ impl MyPaySim {
     /// done now (230, money back, listed in `refund_order`). Returns how
     /// many were done.
     pub fn process_queued_refunds(&self) -> usize {
-        let mut orders = self.orders.lock().expect("mypay sim lock");
-        let mut done = 0;
-        for o in orders.values_mut() {
-            for req in std::mem::take(&mut o.queued) {
-                refund_now(o, &req, &self.ledger);
-                done += 1;
+        self.books.with(|b| {
+            let Book {
+                store,
+                charges,
+                seq,
+            } = b;
+            let mut done = 0;
+            for o in store.values_mut() {
+                for req in std::mem::take(&mut o.queued) {
+                    refund_now(o, &req, charges, seq);
+                    done += 1;
+                }
             }
-        }
-        done
+            done
+        })
     }
 
     pub fn addr(&self) -> std::net::SocketAddr {
@@ -245,17 +253,22 @@ impl MyPaySim {
 
 /// Do refund `req` of order `o`: money back (in the ledger too), the
 /// e-invoice changed, the 230 row listed in `refund_order`.
-fn refund_now(o: &mut Order, req: &RefundRequest, ledger: &Ledger) -> RefundRecord {
+fn refund_now(
+    o: &mut Order,
+    req: &RefundRequest,
+    charges: &mut Charges,
+    seq: &mut Seq,
+) -> RefundRecord {
     let full = o.refunded == Ntd::ZERO && req.cost == o.cost;
     o.refunded = Ntd::new(o.refunded.dollars() + req.cost.dollars());
     let refunded = o.refunded;
-    ledger.update(&o.order_id, |c| c.refunded = refunded);
-    let refund_uid = next_number("MR");
+    charges.update(&o.order_id, |c| c.refunded = refunded);
+    let refund_uid = seq.number("MR");
     let left = Ntd::new(o.cost.dollars() - o.refunded.dollars());
     let invoice_after = o
         .invoice
         .take()
-        .map(|inv| invoice_after_refund(inv, req, full, left, &refund_uid, &o.items));
+        .map(|inv| invoice_after_refund(inv, req, full, left, &refund_uid, &o.items, seq));
     o.invoice = invoice_after;
     let row = RefundRecord {
         uid: o.uid.clone(),
@@ -272,6 +285,56 @@ fn refund_now(o: &mut Order, req: &RefundRequest, ledger: &Ledger) -> RefundReco
     };
     o.refunds.push(row.clone());
     row
+}
+
+/// The order an `api/transaction` request makes, its outcome `prc` as the
+/// amount says (see the table in `sim`).
+fn new_order(req: &TransactionRequest, prc: &str, seq: &mut Seq) -> Order {
+    let mut o = Order {
+        uid: seq.number("MP"),
+        key: format!("{:032x}", rand::random::<u128>()),
+        order_id: req.order_id.clone(),
+        user_id: req.user_id.clone(),
+        cost: req.cost,
+        pfn: req.pfn.clone(),
+        prc: prc.into(),
+        wechat_trade_no: if prc == "280" {
+            seq.number("WX")
+        } else {
+            String::new()
+        },
+        confirm_polls: 0,
+        refunded: Ntd::ZERO,
+        refunds: Vec::new(),
+        queued: Vec::new(),
+        finishtime: now_text(),
+        items: req.items.clone(),
+        wants_invoice: req.invoice.issue_invoice_state == Some(1),
+        invoice: None,
+    };
+    o.issue_invoice_if_asked(seq);
+    o
+}
+
+/// Keep the order (listed by `api/querydirect` from now on) and charge it
+/// when paid.
+fn book_in(b: &mut Book<HashMap<String, Order>>, o: &Order) {
+    if o.paid() {
+        b.charges.charge(order_charge(o));
+    }
+    b.store.insert(o.uid.clone(), o.clone());
+}
+
+/// The charge of a paid order.
+fn order_charge(o: &Order) -> Charge {
+    Charge {
+        gateway: GatewayId::MyPay,
+        trade_no: o.order_id.clone(),
+        gateway_trade_no: o.uid.clone(),
+        amount: o.cost,
+        refunded: Ntd::ZERO,
+        cancelled: false,
+    }
 }
 
 fn code(code: &str, msg: &str) -> HttpResponse {
@@ -299,10 +362,6 @@ async fn init(
 }
 
 impl Sim {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Order>> {
-        self.orders.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     async fn handle(&self, path: Mode, form: Vec<(String, String)>, kill: Killer) -> HttpResponse {
         self.ledger.count_request();
         let env = match Envelope::from_form(form.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
@@ -374,106 +433,89 @@ impl Sim {
         if fault == Some(Fault::ServerError) {
             return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
         }
-        if self.lock().values().any(|o| o.order_id == req.order_id) {
-            return code("B500", "訂單編號重複 / duplicate order_id");
-        }
         let prc = match req.cost.dollars() {
             9300 => "300",
             9290 => "290",
             9280..=9283 => "280",
             _ => "250",
         };
-        let mut o = Order {
-            uid: next_number("MP"),
-            key: format!("{:032x}", rand::random::<u128>()),
-            order_id: req.order_id.clone(),
-            user_id: req.user_id.clone(),
-            cost: req.cost,
-            pfn: req.pfn.clone(),
-            prc: prc.into(),
-            wechat_trade_no: if prc == "280" {
-                next_number("WX")
-            } else {
-                String::new()
-            },
-            confirm_polls: 0,
-            refunded: Ntd::ZERO,
-            refunds: Vec::new(),
-            queued: Vec::new(),
-            finishtime: now_text(),
-            items: req.items.clone(),
-            wants_invoice: req.invoice.issue_invoice_state == Some(1),
-            invoice: None,
+        let late = req.cost.dollars() == LATE_BOOKING;
+        // Checked and booked in one go: two tills sending the same order_id
+        // at once get one payment and one B500.
+        let made = self.books.with(|b| {
+            if b.store.values().any(|o| o.order_id == req.order_id) {
+                return None;
+            }
+            let o = new_order(&req, prc, &mut b.seq);
+            if !late {
+                book_in(b, &o);
+            }
+            Some(o)
+        });
+        let Some(o) = made else {
+            return code("B500", "訂單編號重複 / duplicate order_id");
         };
-        o.issue_invoice_if_asked();
-        if req.cost.dollars() == LATE_BOOKING {
+        if late {
             // MyPay is still working on it when the connection goes.
             let sim = self.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(LATE_BOOKING_AFTER).await;
-                sim.book(o);
+                sim.books.with(|b| book_in(b, &o));
+                sim.notify_if_paid(&o);
             });
             kill.drop_connection().await;
         }
-        self.book(o.clone());
+        self.notify_if_paid(&o);
         self.deliver(fault, o.answer("交易完成"), &kill).await
     }
 
-    /// Keep the order (listed by `api/querydirect` from now on) and charge
-    /// it when paid.
-    fn book(&self, o: Order) {
+    fn notify_if_paid(&self, o: &Order) {
         if o.paid() {
-            self.ledger.charge(Charge {
-                gateway: GatewayId::MyPay,
-                trade_no: o.order_id.clone(),
-                gateway_trade_no: o.uid.clone(),
-                amount: o.cost,
-                refunded: Ntd::ZERO,
-                cancelled: false,
-            });
-            self.notify(&o);
+            self.notify(o);
         }
-        self.lock().insert(o.uid.clone(), o);
     }
 
     fn wechat(&self, data: Value) -> HttpResponse {
         let Ok(req) = serde_json::from_value::<WeChatConfirmRequest>(data) else {
             return code("100", "資料錯誤:欄位不齊");
         };
-        let mut orders = self.lock();
-        let Some(o) = orders
-            .get_mut(&req.uid)
-            .filter(|o| o.key == req.key && o.wechat_trade_no == req.trade_no)
-        else {
+        let answered = self.books.with(|b| {
+            let Book {
+                store,
+                charges,
+                seq,
+            } = b;
+            let o = store
+                .get_mut(&req.uid)
+                .filter(|o| o.key == req.key && o.wechat_trade_no == req.trade_no)?;
+            o.confirm_polls += 1;
+            // What the customer does in the app (see the table in `sim`).
+            let confirmed = match o.cost.dollars() {
+                9281 => o.confirm_polls >= WECHAT_CONFIRM_AFTER,
+                9282 => {
+                    if o.prc == "280" {
+                        o.prc = "300".into();
+                        o.finishtime = now_text();
+                    }
+                    false
+                }
+                9283 => false,
+                _ => true,
+            };
+            let now_paid = o.prc == "280" && confirmed;
+            if now_paid {
+                o.prc = "250".into();
+                o.finishtime = now_text();
+                o.issue_invoice_if_asked(seq);
+                charges.charge(order_charge(o));
+            }
+            Some((o.clone(), now_paid))
+        });
+        let Some((o, now_paid)) = answered else {
             return code("B500", "查無交易");
         };
-        o.confirm_polls += 1;
-        // What the customer does in the app (see the table in `sim`).
-        let confirmed = match o.cost.dollars() {
-            9281 => o.confirm_polls >= WECHAT_CONFIRM_AFTER,
-            9282 => {
-                if o.prc == "280" {
-                    o.prc = "300".into();
-                    o.finishtime = now_text();
-                }
-                false
-            }
-            9283 => false,
-            _ => true,
-        };
-        if o.prc == "280" && confirmed {
-            o.prc = "250".into();
-            o.finishtime = now_text();
-            o.issue_invoice_if_asked();
-            self.ledger.charge(Charge {
-                gateway: GatewayId::MyPay,
-                trade_no: o.order_id.clone(),
-                gateway_trade_no: o.uid.clone(),
-                amount: o.cost,
-                refunded: Ntd::ZERO,
-                cancelled: false,
-            });
-            self.notify(o);
+        if now_paid {
+            self.notify(&o);
         }
         let msg = match o.prc.as_str() {
             "250" => "付款成功",
@@ -490,12 +532,13 @@ impl Sim {
         if req.store_uid != STORE_UID {
             return code("100", "資料錯誤:商店代號");
         }
-        let rows: Vec<PaymentRecord> = self
-            .lock()
-            .values()
-            .filter(|o| o.order_id == req.order_id && o.cost == req.cost)
-            .map(Order::record)
-            .collect();
+        let rows: Vec<PaymentRecord> = self.books.read(|b| {
+            b.store
+                .values()
+                .filter(|o| o.order_id == req.order_id && o.cost == req.cost)
+                .map(Order::record)
+                .collect()
+        });
         // Manual §8.5: no such transaction is a row with an empty prc.
         let rows = if rows.is_empty() {
             vec![PaymentRecord {
@@ -519,35 +562,45 @@ impl Sim {
         if fault == Some(Fault::ServerError) {
             return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
         }
-        let body = {
-            let mut orders = self.lock();
-            let Some(o) = orders.get_mut(&req.uid).filter(|o| o.key == req.key) else {
-                return code("B500", "查無交易");
+        let done = self.books.with(|b| {
+            let Book {
+                store,
+                charges,
+                seq,
+            } = b;
+            let Some(o) = store.get_mut(&req.uid).filter(|o| o.key == req.key) else {
+                return Err("查無交易");
             };
             if !o.paid() {
-                return code("B500", "交易未付款,不可退款");
+                return Err("交易未付款,不可退款");
             }
             let queued = o.queued.iter().map(|q| q.cost.dollars()).sum::<i64>();
             let left = Ntd::new(o.cost.dollars() - o.refunded.dollars() - queued);
             if req.cost > left {
-                return code("B500", "退款金額超過可退金額 / refund exceeds what is left");
+                return Err("退款金額超過可退金額 / refund exceeds what is left");
             }
-            if let Some(inv) = &o.invoice
-                && let Err(why) = check_invoice_refund(o, inv, &req, taipei::now())
-            {
-                return code("B500", why);
+            if let Some(inv) = &o.invoice {
+                check_invoice_refund(o, inv, &req, taipei::now())?;
             }
             if req.cost.dollars() == QUEUED_REFUND {
                 o.queued.push(req.clone());
-                return Json(
+                return Ok((
                     json!({"code": "B200", "msg": "退款已受理", "uid": o.uid, "key": o.key}),
-                )
-                .into_response();
+                    true,
+                ));
             }
-            let row = refund_now(o, &req, &self.ledger);
-            json!({"code": "B200", "msg": "執行成功", "uid": o.uid, "key": o.key, "row_data": row})
-        };
-        self.deliver(fault, body, &kill).await
+            let row = refund_now(o, &req, charges, seq);
+            Ok((
+                json!({"code": "B200", "msg": "執行成功", "uid": o.uid, "key": o.key, "row_data": row}),
+                false,
+            ))
+        });
+        match done {
+            // A queued refund is answered at once, whatever the amount.
+            Ok((body, true)) => Json(body).into_response(),
+            Ok((body, false)) => self.deliver(fault, body, &kill).await,
+            Err(why) => code("B500", why),
+        }
     }
 
     /// `api/refundcancel`: withdraw the refunds still queued on an order.
@@ -559,16 +612,18 @@ impl Sim {
         if req.store_uid != STORE_UID {
             return code("B500", "資料錯誤");
         }
-        let mut orders = self.lock();
-        match orders.get_mut(&req.uid).filter(|o| o.key == req.key) {
-            Some(o) if !o.queued.is_empty() => {
-                o.queued.clear();
-                Json(json!({"code": "B200", "msg": "取消退款成功", "uid": o.uid, "key": o.key}))
-                    .into_response()
-            }
-            Some(_) => code("B500", "無待處理的退款"),
-            None => code("B500", "查無交易"),
-        }
+        self.books
+            .with(
+                |b| match b.store.get_mut(&req.uid).filter(|o| o.key == req.key) {
+                    Some(o) if !o.queued.is_empty() => {
+                        o.queued.clear();
+                        Json(json!({"code": "B200", "msg": "取消退款成功", "uid": o.uid, "key": o.key}))
+                    }
+                    Some(_) => Json(json!({"code": "B500", "msg": "無待處理的退款"})),
+                    None => Json(json!({"code": "B500", "msg": "查無交易"})),
+                },
+            )
+            .into_response()
     }
 
     async fn orders(&self, data: Value, kill: Killer) -> HttpResponse {
@@ -578,28 +633,32 @@ impl Sim {
         if req.validate().is_err() || req.store_uid != STORE_UID {
             return code("100", "資料錯誤:欄位格式");
         }
-        let o = Order {
-            uid: next_number("MP"),
-            key: format!("{:032x}", rand::random::<u128>()),
-            order_id: req.order_id,
-            user_id: req.user_id,
-            cost: req.cost,
-            pfn: req.pfn,
-            prc: "200".into(),
-            wechat_trade_no: String::new(),
-            confirm_polls: 0,
-            refunded: Ntd::ZERO,
-            refunds: Vec::new(),
-            queued: Vec::new(),
-            finishtime: String::new(),
-            items: req.items.clone(),
-            wants_invoice: req.invoice.issue_invoice_state == Some(1),
-            invoice: None,
-        };
         let fault = Fault::for_amount(req.cost);
         if fault == Some(Fault::ServerError) {
             return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
         }
+        let o = self.books.with(|b| {
+            let o = Order {
+                uid: b.seq.number("MP"),
+                key: format!("{:032x}", rand::random::<u128>()),
+                order_id: req.order_id,
+                user_id: req.user_id,
+                cost: req.cost,
+                pfn: req.pfn,
+                prc: "200".into(),
+                wechat_trade_no: String::new(),
+                confirm_polls: 0,
+                refunded: Ntd::ZERO,
+                refunds: Vec::new(),
+                queued: Vec::new(),
+                finishtime: String::new(),
+                items: req.items.clone(),
+                wants_invoice: req.invoice.issue_invoice_state == Some(1),
+                invoice: None,
+            };
+            b.store.insert(o.uid.clone(), o.clone());
+            o
+        });
         let base = self
             .base
             .get()
@@ -608,7 +667,6 @@ impl Sim {
         let url = format!("{base}/paypage/{}", o.uid);
         let body =
             json!({"code": "200", "msg": "訂單建立", "url": url, "uid": o.uid, "key": o.key});
-        self.lock().insert(o.uid.clone(), o);
         self.deliver(fault, body, &kill).await
     }
 
@@ -616,8 +674,14 @@ impl Sim {
         let Ok(req) = serde_json::from_value::<QueryOrderRequest>(data) else {
             return code("100", "資料錯誤:欄位不齊");
         };
-        match self.lock().get(&req.uid).filter(|o| o.key == req.key) {
-            Some(o) => Json(o.record()).into_response(),
+        let found = self.books.read(|b| {
+            b.store
+                .get(&req.uid)
+                .filter(|o| o.key == req.key)
+                .map(Order::record)
+        });
+        match found {
+            Some(r) => Json(r).into_response(),
             None => code("B500", "查無交易"),
         }
     }
@@ -626,13 +690,13 @@ impl Sim {
 /// The customer's PayPage (`GET /paypage/{uid}`): the order and two
 /// buttons. `POST /paypage/{uid}` pays it (250, charged once, notified);
 /// `POST /paypage/{uid}/abandon` gives up (A0002). Tests drive these as the
-/// customer's phone would.
+/// customer's phone would. Any demo process serves the pages of every
+/// order in the books.
 async fn paypage(
     State(sim): State<Sim>,
     axum::extract::Path(uid): axum::extract::Path<String>,
 ) -> HttpResponse {
-    let orders = sim.lock();
-    let Some(o) = orders.get(&uid) else {
+    let Some(o) = sim.books.read(|b| b.store.get(&uid).cloned()) else {
         return (StatusCode::NOT_FOUND, "查無訂單 / no such order").into_response();
     };
     let state = match o.prc.as_str() {
@@ -657,45 +721,40 @@ async fn paypage_pay(
     State(sim): State<Sim>,
     axum::extract::Path(uid): axum::extract::Path<String>,
 ) -> HttpResponse {
-    let paid = {
-        let mut orders = sim.lock();
-        let Some(o) = orders.get_mut(&uid) else {
-            return (StatusCode::NOT_FOUND, "查無訂單 / no such order").into_response();
+    let paid = sim.books.with(|b| {
+        let Some(o) = b.store.get_mut(&uid) else {
+            return Err((StatusCode::NOT_FOUND, "查無訂單 / no such order"));
         };
         match o.prc.as_str() {
             "200" => {
                 o.prc = "250".into();
                 o.finishtime = now_text();
-                sim.ledger.charge(Charge {
-                    gateway: GatewayId::MyPay,
-                    trade_no: o.order_id.clone(),
-                    gateway_trade_no: o.uid.clone(),
-                    amount: o.cost,
-                    refunded: Ntd::ZERO,
-                    cancelled: false,
-                });
-                o.clone()
+                let o = o.clone();
+                b.charges.charge(order_charge(&o));
+                Ok(Some(o))
             }
-            "250" => return "已付款 / already paid".into_response(),
-            _ => {
-                return (
-                    StatusCode::CONFLICT,
-                    "訂單已失效 / the order can no longer be paid",
-                )
-                    .into_response();
-            }
+            "250" => Ok(None),
+            _ => Err((
+                StatusCode::CONFLICT,
+                "訂單已失效 / the order can no longer be paid",
+            )),
         }
-    };
-    sim.notify(&paid);
-    "付款成功 / paid".into_response()
+    });
+    match paid {
+        Ok(Some(o)) => {
+            sim.notify(&o);
+            "付款成功 / paid".into_response()
+        }
+        Ok(None) => "已付款 / already paid".into_response(),
+        Err(refused) => refused.into_response(),
+    }
 }
 
 async fn paypage_abandon(
     State(sim): State<Sim>,
     axum::extract::Path(uid): axum::extract::Path<String>,
 ) -> HttpResponse {
-    let mut orders = sim.lock();
-    match orders.get_mut(&uid) {
+    sim.books.with(|b| match b.store.get_mut(&uid) {
         Some(o) if o.prc == "200" => {
             o.prc = "A0002".into();
             o.finishtime = now_text();
@@ -703,20 +762,24 @@ async fn paypage_abandon(
         }
         Some(_) => (StatusCode::CONFLICT, "訂單已結束 / the order is over").into_response(),
         None => (StatusCode::NOT_FOUND, "查無訂單 / no such order").into_response(),
-    }
+    })
 }
 
 /// An e-invoice for `lines` (name, quantity, unit price) issued `at`, as
-/// MyPay's query answers carry it. `None` when the lines make no invoice.
-fn issue_invoice(lines: &[(String, u32, Ntd)], at: TaipeiTime) -> Option<InvoiceInfo> {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(10_000_001);
+/// MyPay's query answers carry it, numbered from `seq`. `None` when the
+/// lines make no invoice.
+fn issue_invoice(
+    lines: &[(String, u32, Ntd)],
+    at: TaipeiTime,
+    seq: &mut Seq,
+) -> Option<InvoiceInfo> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let items = lines
         .iter()
         .map(|(name, qty, price)| crate::einvoice::Item::new(name, *qty, *price))
         .collect::<Result<Vec<_>, _>>()
         .ok()?;
-    let n = NEXT.fetch_add(1, Ordering::Relaxed) % 100_000_000;
+    let n = (10_000_000 + seq.next(&NEXT)) % 100_000_000;
     let number = InvoiceNumber::from_parts("MY", &format!("{n:08}")).ok()?;
     let random = RandomCode::from_number(rand::random::<u16>() % 10_000).ok()?;
     let inv = Invoice::new(number, random, at, INVOICE_SELLER_BAN, None, items).ok()?;
@@ -804,6 +867,7 @@ fn invoice_after_refund(
     left: Ntd,
     refund_uid: &str,
     items: &[Item],
+    seq: &mut Seq,
 ) -> InvoiceInfo {
     if !matches!(inv.invoice_state, Some(2) | Some(6)) {
         return inv;
@@ -816,7 +880,7 @@ fn invoice_after_refund(
         InvoiceRefundMode::Void => {
             // 作廢重開: a new invoice for what is left, one line.
             let name = items.first().map(|i| i.name.clone()).unwrap_or_default();
-            issue_invoice(&[(name, 1, left)], taipei::now()).unwrap_or_else(|| {
+            issue_invoice(&[(name, 1, left)], taipei::now(), seq).unwrap_or_else(|| {
                 inv.invoice_state = Some(4);
                 inv
             })
@@ -888,7 +952,12 @@ mod tests {
 
     #[test]
     fn the_simulated_invoice_passes_mypay_field_checks() {
-        let inv = issue_invoice(&[("拿鐵".into(), 2, Ntd::new(100))], at(2025, 3, 10)).unwrap();
+        let inv = issue_invoice(
+            &[("拿鐵".into(), 2, Ntd::new(100))],
+            at(2025, 3, 10),
+            &mut Seq::default(),
+        )
+        .unwrap();
         let fields = inv.fields().unwrap();
         let checked = crate::einvoice::mypay::MypayInvoice::from_fields(&fields).unwrap();
         assert_eq!(checked.total, Ntd::new(200));
@@ -897,7 +966,12 @@ mod tests {
 
     #[test]
     fn refund_invoice_rules() {
-        let inv = issue_invoice(&[("拿鐵".into(), 2, Ntd::new(100))], at(2025, 3, 10)).unwrap();
+        let inv = issue_invoice(
+            &[("拿鐵".into(), 2, Ntd::new(100))],
+            at(2025, 3, 10),
+            &mut Seq::default(),
+        )
+        .unwrap();
         let o = order(inv.clone());
         let same = at(2025, 4, 30);
         let later = at(2025, 5, 1);

@@ -116,6 +116,9 @@ pub struct Terminal {
     /// Where e-invoice random codes come from: the OS CSPRNG unless a
     /// picture test needs the same code every run.
     random_codes: Option<Box<dyn FnMut() -> u16 + Send>>,
+    /// A demo till on a journal file: where its simulators keep their books
+    /// (next to the journal, shared with every demo process).
+    simulator_books: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Terminal {
@@ -157,7 +160,11 @@ impl Terminal {
             })?;
         }
         let journal = Journal::open(path)?;
-        Terminal::with_journal(cfg, journal, demo)
+        let mut t = Terminal::with_journal(cfg, journal, demo)?;
+        if demo {
+            t.simulator_books = Some(crate::sim::demo_books(path));
+        }
+        Ok(t)
     }
 
     pub fn with_journal(cfg: &Config, journal: Journal, demo: bool) -> Result<Terminal> {
@@ -169,6 +176,7 @@ impl Terminal {
             terminal,
             demo,
             random_codes: None,
+            simulator_books: None,
             user: None,
             clock: std::sync::Arc::new(taipei::now),
         };
@@ -225,6 +233,13 @@ impl Terminal {
 
     pub fn is_demo(&self) -> bool {
         self.demo
+    }
+
+    /// Where this demo till's simulators keep their books: `None` for a
+    /// store's till, and for a demo till on an in-memory journal (tests),
+    /// whose simulators keep theirs in memory.
+    pub fn simulator_books(&self) -> Option<&Path> {
+        self.simulator_books.as_deref()
     }
 
     pub fn terminal_id(&self) -> &TerminalId {

@@ -178,7 +178,7 @@ async fn setup(
     let (cfg, source) = config::locate(explicit).map_err(usage)?;
     let (cfg, sims) = match source {
         Source::Demo => {
-            let sims = Simulators::start_all().await.map_err(usage)?;
+            let sims = Simulators::start_demo(&demo_books()).await.map_err(usage)?;
             eprintln!(
                 "示範模式:使用內建金流模擬器 / demo mode: using the built-in gateway simulators"
             );
@@ -192,6 +192,35 @@ async fn setup(
         redactor.add_secret(s);
     }
     Ok((cfg, source, sims))
+}
+
+/// The books file of the demo's simulators, next to the demo journal: every
+/// demo process (the GUI too) shares it.
+fn demo_books() -> std::path::PathBuf {
+    crate::sim::demo_books(&super::journal_path(&Config::demo(), &Source::Demo))
+}
+
+/// `till demo reset`: the demo's data directory (its journal, the
+/// simulators' books) removed, so the next demo command starts afresh.
+pub fn demo_reset() -> ExitCode {
+    let journal = super::journal_path(&Config::demo(), &Source::Demo);
+    let Some(dir) = journal.parent() else {
+        return usage("no demo directory");
+    };
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => {
+            println!(
+                "示範資料已清除 / the demo data was removed: {}",
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("沒有示範資料 / there was no demo data: {}", dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => usage(format!("{}: {e}", dir.display())),
+    }
 }
 
 /// What every payment command starts with: the configuration (simulators in
@@ -749,7 +778,9 @@ pub fn simulate(args: SimulateArgs) -> ExitCode {
         return usage("模擬器只在 127.0.0.1 上執行 / the simulators listen on 127.0.0.1 only");
     }
     runtime().block_on(async move {
-        let sims = match Simulators::start_all().await {
+        // The demo's books: a payment made through these is known to every
+        // other demo process.
+        let sims = match Simulators::start_demo(&demo_books()).await {
             Ok(s) => s,
             Err(e) => return usage(e),
         };

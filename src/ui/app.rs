@@ -74,6 +74,8 @@ pub struct App {
     scanner_state: Option<Result<String, String>>,
     config: Config,
     demo: bool,
+    /// A demo till on a journal file: its simulators' shared books.
+    simulator_books: Option<std::path::PathBuf>,
     /// Started on the first wallet scan (demo mode starts the simulators).
     wallet: Option<Result<crate::ui::wallet::WalletPay, String>>,
     /// A refund with the gateway (the terminal went with it).
@@ -257,6 +259,10 @@ impl App {
             tracing::error!("cannot open the journal: {e}");
         }
         let demo = terminal.as_ref().is_ok_and(|t| t.is_demo());
+        let simulator_books = terminal
+            .as_ref()
+            .ok()
+            .and_then(|t| t.simulator_books().map(std::path::Path::to_path_buf));
         let staff = terminal
             .as_ref()
             .ok()
@@ -287,6 +293,7 @@ impl App {
             scanner_state: None,
             config: config.clone(),
             demo,
+            simulator_books,
             wallet: None,
             refunding: None,
             open_sale: None,
@@ -1868,6 +1875,7 @@ impl App {
             self.wallet = Some(WalletPay::start(
                 &self.config,
                 self.demo,
+                self.simulator_books.clone(),
                 self.resolve_policy,
             ));
         }

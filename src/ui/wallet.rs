@@ -90,8 +90,15 @@ pub fn pay_items(cart: &Cart) -> Vec<PayItem> {
 }
 
 impl WalletPay {
-    /// Gateways from the configuration, or the simulators in demo mode.
-    pub fn start(config: &Config, demo: bool, policy: ResolvePolicy) -> Result<WalletPay, String> {
+    /// Gateways from the configuration, or the simulators in demo mode
+    /// (keeping their books in `books`, shared with every demo process,
+    /// when given; in memory when not).
+    pub fn start(
+        config: &Config,
+        demo: bool,
+        books: Option<std::path::PathBuf>,
+        policy: ResolvePolicy,
+    ) -> Result<WalletPay, String> {
         // A runtime of our own, started on a plain thread: iced may already
         // be inside its own runtime when this runs.
         std::thread::spawn({
@@ -103,9 +110,11 @@ impl WalletPay {
                     .build()
                     .map_err(|e| e.to_string())?;
                 let (simulators, gateways) = if demo {
-                    let sims = runtime
-                        .block_on(Simulators::start_all())
-                        .map_err(|e| e.to_string())?;
+                    let sims = match &books {
+                        Some(path) => runtime.block_on(Simulators::start_demo(path)),
+                        None => runtime.block_on(Simulators::start_all()),
+                    }
+                    .map_err(|e| e.to_string())?;
                     let gateways = sims.demo_config().gateways;
                     (Some(sims), gateways)
                 } else {
