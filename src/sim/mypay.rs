@@ -37,9 +37,9 @@ use super::{CallbackBody, Charge, Fault, Killer, Ledger, Server, SimOptions};
 use crate::einvoice::qr::{self, Encoding};
 use crate::einvoice::{Invoice, InvoiceNumber, Period, RandomCode, code39_content};
 use crate::gateway::mypay::{
-    Allowance, Cmd, Envelope, InvoiceInfo, InvoiceRefundMode, Item, Mode, PaymentRecord,
-    QueryDirectRequest, QueryOrderRequest, RefundRecord, RefundRequest, TIME_FORMAT,
-    TransactionRequest, WeChatConfirmRequest,
+    Allowance, InvoiceInfo, InvoiceRefundMode, Item, PaymentRecord, QueryDirectRequest,
+    QueryOrderRequest, RefundRecord, RefundRequest, TIME_FORMAT, TransactionRequest,
+    WeChatConfirmRequest,
 };
 use crate::money::Ntd;
 use crate::sale::GatewayId;
@@ -345,51 +345,87 @@ fn now_text() -> String {
     taipei::now().format(TIME_FORMAT).to_string()
 }
 
+/// The envelope's `service` and `encry_data` opened as MyPay does (NOTES
+/// §2, written here from the document, not the client's envelope code):
+/// base64 of the 16-byte IV followed by AES-256-CBC-PKCS7 of the compact
+/// JSON, with the 32-character key. `None` when it does not open to a JSON
+/// object.
+fn open_sealed(sealed: &str, key: &str) -> Option<serde_json::Map<String, Value>> {
+    use aes::cipher::{BlockDecryptMut, KeyIvInit, block_padding::Pkcs7};
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(sealed)
+        .ok()?;
+    if raw.len() < 32 || raw.len() % 16 != 0 {
+        return None;
+    }
+    let (iv, ct) = raw.split_at(16);
+    let dec = cbc::Decryptor::<aes::Aes256>::new_from_slices(key.as_bytes(), iv).ok()?;
+    let plain = dec.decrypt_padded_vec_mut::<Pkcs7>(ct).ok()?;
+    match serde_json::from_slice(&plain).ok()? {
+        Value::Object(m) => Some(m),
+        _ => None,
+    }
+}
+
+/// `/api/agent`: a reseller calls with its `agent_uid`.
 async fn agent(
     State(sim): State<Sim>,
     kill: Killer,
     Form(f): Form<Vec<(String, String)>>,
 ) -> HttpResponse {
-    sim.handle(Mode::Agent, f, kill).await
+    sim.handle(("agent_uid", AGENT_UID), f, kill).await
 }
 
+/// `/api/init`: the store calls with its own `store_uid`.
 async fn init(
     State(sim): State<Sim>,
     kill: Killer,
     Form(f): Form<Vec<(String, String)>>,
 ) -> HttpResponse {
-    sim.handle(Mode::Store, f, kill).await
+    sim.handle(("store_uid", STORE_UID), f, kill).await
 }
 
 impl Sim {
-    async fn handle(&self, path: Mode, form: Vec<(String, String)>, kill: Killer) -> HttpResponse {
+    /// One call: the form (the caller's uid as `caller` names it,
+    /// `service`, `encry_data`), opened with our key, to its command.
+    async fn handle(
+        &self,
+        caller: (&str, &str),
+        form: Vec<(String, String)>,
+        kill: Killer,
+    ) -> HttpResponse {
         self.ledger.count_request();
-        let env = match Envelope::from_form(form.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
-            Ok(e) => e,
-            Err(_) => return code("100", "資料錯誤:缺少欄位"),
+        let field = |name: &str| {
+            form.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
         };
-        let uid_ok = match (path, env.mode) {
-            (Mode::Agent, Mode::Agent) => env.uid == AGENT_UID,
-            (Mode::Store, Mode::Store) => env.uid == STORE_UID,
-            _ => false,
+        let (Some(service), Some(sealed)) = (field("service"), field("encry_data")) else {
+            return code("100", "資料錯誤:缺少欄位");
         };
-        if !uid_ok {
+        let (uid_field, uid) = caller;
+        if field(uid_field) != Some(uid) {
             return code("100", "資料錯誤:商家代號錯誤");
         }
-        let Ok(cmd) = env.open_cmd(&self.key) else {
+        let key = self.key.expose();
+        let (Some(service), Some(data)) = (open_sealed(service, key), open_sealed(sealed, key))
+        else {
             return code("100", "資料錯誤:無法解密");
         };
-        let Ok(data) = env.open_data::<Value>(&self.key) else {
-            return code("100", "資料錯誤:無法解密");
-        };
-        match cmd {
-            Cmd::Transaction => self.transaction(data, kill).await,
-            Cmd::WeChatConfirmation => self.wechat(data),
-            Cmd::QueryDirect => self.query_direct(data),
-            Cmd::Refund => self.refund(data, kill).await,
-            Cmd::RefundCancel => self.refund_cancel(data),
-            Cmd::Orders => self.orders(data, kill).await,
-            Cmd::QueryOrder => self.query_order(data),
+        if service.get("service_name").and_then(Value::as_str) != Some("api") {
+            return code("100", "資料錯誤:service_name");
+        }
+        let data = Value::Object(data);
+        match service.get("cmd").and_then(Value::as_str).unwrap_or("") {
+            "api/transaction" => self.transaction(data, kill).await,
+            "api/wechatconfirmation" => self.wechat(data),
+            "api/querydirect" => self.query_direct(data),
+            "api/refund" => self.refund(data, kill).await,
+            "api/refundcancel" => self.refund_cancel(data),
+            "api/orders" => self.orders(data, kill).await,
+            "api/queryorder" => self.query_order(data),
+            _ => code("100", "資料錯誤:不明的指令 / unknown cmd"),
         }
     }
 
@@ -948,6 +984,20 @@ mod tests {
                 .and_hms_opt(12, 0, 0)
                 .unwrap(),
         )
+    }
+
+    #[test]
+    fn the_envelope_opens_as_the_documents_vector_says() {
+        // NOTES §2: key Xd668…, IV bytes 00..0f.
+        let sealed = "AAECAwQFBgcICQoLDA0ODzZOmxwGeAhOU6YzQlyaArqt93J43inV132DUSQ4fV9C4Hd9nkwQV7MHPBq8MiABxQ==";
+        let m = open_sealed(sealed, "Xd668CSjnXQLD26Hia8vapkOgGXAv68s").unwrap();
+        assert_eq!(m["service_name"], "api");
+        assert_eq!(m["cmd"], "api/transaction");
+        assert!(
+            open_sealed(sealed, KEY).is_none(),
+            "another key does not open it"
+        );
+        assert!(open_sealed("AAEC", KEY).is_none(), "too short");
     }
 
     #[test]
