@@ -450,9 +450,12 @@ mod tests {
         assert!(open(&wrong).is_none(), "another key does not open");
     }
 
+    /// A change that makes Data wrong, for the cases below.
+    type Change = Box<dyn Fn(&mut serde_json::Map<String, Value>)>;
+
     #[test]
     fn data_ecpay_would_refuse_is_refused() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Map<String, Value>)>)> = vec![
+        let cases: Vec<(&str, Change)> = vec![
             (
                 "no BindCardID",
                 Box::new(|m| {

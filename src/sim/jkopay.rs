@@ -710,9 +710,12 @@ mod tests {
         assert_eq!(sim().open("{oops", Call::Payment).err(), Some("905"));
     }
 
+    /// A change that makes a request wrong, for the cases below.
+    type Change = Box<dyn FnOnce(&mut Map<String, Value>)>;
+
     #[test]
     fn missing_ill_formed_or_too_long_fields_are_refused_804() {
-        let bad: Vec<(&str, Box<dyn FnOnce(&mut Map<String, Value>)>)> = vec![
+        let bad: Vec<(&str, Change)> = vec![
             (
                 "no Remark (empty, never omitted)",
                 Box::new(|m| {
