@@ -112,3 +112,65 @@ fn a_ban_reaches_mypay_and_its_proof_names_the_buyer() {
     );
     assert!(proofs[0].contains(&f.invoice_number), "{}", proofs[0]);
 }
+
+/// MyPay issues the invoice after the payment (manual §11): the result
+/// screen says it comes later, the status bar counts it, the status clock
+/// asks MyPay between sales, and the proof prints when it arrives.
+#[test]
+fn an_invoice_mypay_issues_later_is_counted_then_fetched_and_printed_on_the_status_clock() {
+    use std::time::Instant;
+    use till::sim::mypay::LATE_INVOICE;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // Simulators the test can reach (demo mode keeps its own inside the GUI).
+    let sims = rt.block_on(till::sim::Simulators::start_all()).unwrap();
+    let mut config = sims.demo_config();
+    config.einvoice.issuer = InvoiceIssuer::Mypay;
+    let mut journal = Journal::open_in_memory().unwrap();
+    let (name, _, pin) = till::terminal::DEMO_USERS[0];
+    journal
+        .add_user(
+            name,
+            till::journal::Role::Cashier,
+            &till::secret::Secret::new(pin),
+            "test",
+        )
+        .unwrap();
+    let terminal = till::terminal::Terminal::with_journal(&config, journal, false).unwrap();
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = App::new(&config, terminal, till::catalogue::Catalogue::demo())
+        .with_printer(gui_support::virtual_printer(paper.path()));
+    sign_in(&mut app);
+
+    ring_up(&mut app, &LATE_INVOICE.to_string());
+    wedge_scan(&mut app, PI_CODE);
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert_eq!(app.screen_name(), "done");
+    assert!(shows(&app, "電子發票未開立: MyPay 尚未開立,開立後自動列印"));
+    assert!(shows(&app, "MyPay 尚未開立的發票 1 筆,開立後自動列印"));
+    assert!(proofs(paper.path()).is_empty());
+    click(&mut app, "下一位 (Enter)");
+
+    // MyPay issues it; the next status clock fetches and prints it.
+    assert_eq!(sims.mypay.issue_late_invoices(), 1);
+    app.update(Message::Tick(Instant::now() + Duration::from_secs(31)));
+    assert!(
+        app.wait_for_payment(Duration::from_secs(30)),
+        "the fetch ran"
+    );
+    let printed = proofs(paper.path());
+    assert_eq!(printed.len(), 1, "the proof printed when it arrived");
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    let sale = journal.sales_by_date(today, today, None, 1).unwrap().items[0]
+        .sale_no
+        .clone();
+    let inv = app
+        .terminal()
+        .unwrap()
+        .mypay_invoice(&sale)
+        .unwrap()
+        .unwrap();
+    assert!(printed[0].contains(inv.number.digits()), "{}", printed[0]);
+    assert!(!shows(&app, "MyPay 尚未開立的發票 1 筆,開立後自動列印"));
+    drop(rt);
+}
