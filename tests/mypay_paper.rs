@@ -18,9 +18,7 @@ use till::money::Ntd;
 use till::print::{DetailItem, Profile, detail_slip_document, encode, render};
 use till::sale::SaleNo;
 use till::secret::Secret;
-use till::terminal::{
-    Approval, DEMO_USERS, Payments, PrintError, Tender, mypay_detail_slip, mypay_proof,
-};
+use till::terminal::{Approval, DEMO_USERS, Payments, PrintError, Tender, mypay_detail_slip};
 
 const PI_CODE: &str = "PI7E3A60BD8C8F23F7";
 /// A profile with a Chinese font, so the emulator reads the text back.
