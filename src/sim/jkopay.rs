@@ -153,6 +153,8 @@ impl JkoPaySim {
             merchant_key: Secret::new(MERCHANT_KEY),
             // JKoPay answers within 15 s (NOTES §1, timeouts).
             timeout_secs: 15,
+            response_sign: Default::default(),
+            inquiry_order_status: Default::default(),
         }
     }
 }

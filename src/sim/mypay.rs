@@ -13,6 +13,12 @@
 //! codes made with [`INVOICE_QR_KEY`], one line per request item. Like
 //! MyPay's, the `api/transaction` answer does not carry it (manual §7.3);
 //! `api/querydirect` rows, `api/queryorder` and the notification do.
+//! The buyer's choice in the request (`invoice_input_type` 1 cloud with
+//! its carrier, 2 donation with its love code, 3 paper with an optional
+//! `invoice_b2b_id`) is checked (code 100 when a carrier, love code or BAN
+//! is malformed, or a PayPage asks for type 3), the BAN becomes the
+//! invoice's buyer, and the choice is echoed in the invoice fields. A
+//! PayPage order's invoice is issued when the page is paid.
 //! `api/refund` on such a payment follows the refund table: `invoice_state`
 //! 4 (void or void-and-reissue, the default when absent) or 6 (allowance);
 //! a void cannot cross invoice periods; `items` are required unless the
@@ -37,9 +43,9 @@ use super::{CallbackBody, Charge, Fault, Killer, Ledger, Server, SimOptions};
 use crate::einvoice::qr::{self, Encoding};
 use crate::einvoice::{Invoice, InvoiceNumber, Period, RandomCode, code39_content};
 use crate::gateway::mypay::{
-    Allowance, InvoiceInfo, InvoiceRefundMode, Item, PaymentRecord, QueryDirectRequest,
-    QueryOrderRequest, RefundRecord, RefundRequest, TIME_FORMAT, TransactionRequest,
-    WeChatConfirmRequest,
+    Allowance, InvoiceInfo, InvoiceRefundMode, InvoiceRequest, Item, PaymentRecord,
+    QueryDirectRequest, QueryOrderRequest, RefundRecord, RefundRequest, TIME_FORMAT,
+    TransactionRequest, WeChatConfirmRequest,
 };
 use crate::money::Ntd;
 use crate::sale::GatewayId;
@@ -62,6 +68,12 @@ pub const LATE_BOOKING_AFTER: std::time::Duration = std::time::Duration::from_mi
 /// `api/queryorder` lists it as 200 (not done) until the test calls
 /// [`MyPaySim::process_queued_refunds`] (MyPay's overnight run).
 pub const QUEUED_REFUND: i64 = 7006;
+
+/// A payment of this amount gets its e-invoice late, as MyPay issues them
+/// after the payment (manual §11, 電子發票通知回報): its answers show the
+/// invoice waiting (`invoice_state` 1) until the test calls
+/// [`MyPaySim::issue_late_invoices`].
+pub const LATE_INVOICE: i64 = 7008;
 
 /// The seller BAN on the simulator's e-invoices (MyPay's sample store).
 pub const INVOICE_SELLER_BAN: &str = "28915188";
@@ -97,6 +109,10 @@ struct Order {
     items: Vec<Item>,
     /// `issue_invoice_state` 1: issue the e-invoice once paid.
     wants_invoice: bool,
+    /// The request's invoice fields: the buyer's choice, echoed back.
+    /// (Books written before it was kept read as no choice.)
+    #[serde(default)]
+    buyer: InvoiceRequest,
     /// The e-invoice issued for it, as it stands.
     invoice: Option<InvoiceInfo>,
 }
@@ -140,15 +156,23 @@ impl Order {
         self.refunds.iter().cloned().chain(queued).collect()
     }
 
-    /// Issue the e-invoice if the request asked for one and it is paid.
+    /// Issue the e-invoice if the request asked for one and it is paid
+    /// ([`LATE_INVOICE`]: only say it is waiting).
     fn issue_invoice_if_asked(&mut self, seq: &mut Seq) {
+        if self.wants_invoice && self.paid() && self.cost.dollars() == LATE_INVOICE {
+            self.invoice.get_or_insert(InvoiceInfo {
+                invoice_state: Some(1),
+                ..InvoiceInfo::default()
+            });
+            return;
+        }
         if self.wants_invoice && self.paid() && self.invoice.is_none() {
             let lines: Vec<(String, u32, Ntd)> = self
                 .items
                 .iter()
                 .map(|i| (i.name.clone(), i.amount, i.cost))
                 .collect();
-            self.invoice = issue_invoice(&lines, taipei::now(), seq);
+            self.invoice = issue_invoice(&lines, taipei::now(), &self.buyer, seq);
         }
     }
 
@@ -234,6 +258,30 @@ impl MyPaySim {
         })
     }
 
+    /// MyPay issues the invoices it kept waiting ([`LATE_INVOICE`]).
+    /// Returns how many it issued.
+    pub fn issue_late_invoices(&self) -> usize {
+        self.books.with(|b| {
+            let Book { store, seq, .. } = b;
+            let mut done = 0;
+            for o in store.values_mut() {
+                if o.invoice
+                    .as_ref()
+                    .is_some_and(|i| i.invoice_state == Some(1))
+                {
+                    let lines: Vec<(String, u32, Ntd)> = o
+                        .items
+                        .iter()
+                        .map(|i| (i.name.clone(), i.amount, i.cost))
+                        .collect();
+                    o.invoice = issue_invoice(&lines, taipei::now(), &o.buyer, seq);
+                    done += 1;
+                }
+            }
+            done
+        })
+    }
+
     pub fn addr(&self) -> std::net::SocketAddr {
         self.server.addr
     }
@@ -247,6 +295,10 @@ impl MyPaySim {
             key: Secret::new(KEY),
             user_id: "cashier01".into(),
             timeout_secs: 30,
+            pfn_style: Default::default(),
+            alipay: Default::default(),
+            easywallet: Default::default(),
+            notice_format: Default::default(),
         }
     }
 }
@@ -268,7 +320,7 @@ fn refund_now(
     let invoice_after = o
         .invoice
         .take()
-        .map(|inv| invoice_after_refund(inv, req, full, left, &refund_uid, &o.items, seq));
+        .map(|inv| invoice_after_refund(inv, req, full, left, &refund_uid, o, seq));
     o.invoice = invoice_after;
     let row = RefundRecord {
         uid: o.uid.clone(),
@@ -310,6 +362,7 @@ fn new_order(req: &TransactionRequest, prc: &str, seq: &mut Seq) -> Order {
         finishtime: now_text(),
         items: req.items.clone(),
         wants_invoice: req.invoice.issue_invoice_state == Some(1),
+        buyer: req.invoice.clone(),
         invoice: None,
     };
     o.issue_invoice_if_asked(seq);
@@ -464,6 +517,9 @@ impl Sim {
         };
         if req.validate().is_err() || req.store_uid != STORE_UID {
             return code("100", "資料錯誤:欄位格式");
+        }
+        if let Err(why) = check_invoice_request(&req.invoice, false) {
+            return code("100", why);
         }
         let fault = Fault::for_amount(req.cost);
         if fault == Some(Fault::ServerError) {
@@ -669,6 +725,9 @@ impl Sim {
         if req.validate().is_err() || req.store_uid != STORE_UID {
             return code("100", "資料錯誤:欄位格式");
         }
+        if let Err(why) = check_invoice_request(&req.invoice, true) {
+            return code("100", why);
+        }
         let fault = Fault::for_amount(req.cost);
         if fault == Some(Fault::ServerError) {
             return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
@@ -690,6 +749,7 @@ impl Sim {
                 finishtime: String::new(),
                 items: req.items.clone(),
                 wants_invoice: req.invoice.issue_invoice_state == Some(1),
+                buyer: req.invoice.clone(),
                 invoice: None,
             };
             b.store.insert(o.uid.clone(), o.clone());
@@ -765,6 +825,7 @@ async fn paypage_pay(
             "200" => {
                 o.prc = "250".into();
                 o.finishtime = now_text();
+                o.issue_invoice_if_asked(&mut b.seq);
                 let o = o.clone();
                 b.charges.charge(order_charge(&o));
                 Ok(Some(o))
@@ -801,12 +862,57 @@ async fn paypage_abandon(
     })
 }
 
-/// An e-invoice for `lines` (name, quantity, unit price) issued `at`, as
-/// MyPay's query answers carry it, numbered from `seq`. `None` when the
-/// lines make no invoice.
+/// The buyer fields of a request that asks for an invoice, checked as
+/// `mypay-link-agent-api.txt` defines them (lines 1025–1036; value tables
+/// 『電子發票開立類型』 line 3269 and 『雲端發票類型』 line 3277): a cloud
+/// invoice names its carrier, a donation its love code, a BAN is a valid
+/// one; a PayPage never takes type 3 (line 3273 note 2).
+fn check_invoice_request(r: &InvoiceRequest, paypage: bool) -> Result<(), &'static str> {
+    use crate::einvoice::buyer::{Ban, CitizenCertificate, LoveCode, MobileCarrier};
+    if r.issue_invoice_state != Some(1) {
+        return Ok(());
+    }
+    let ban_ok = |b: &str| b.is_empty() || b.parse::<Ban>().is_ok();
+    match r.invoice_input_type {
+        // MyPay's store setting decides.
+        None => Ok(()),
+        Some(1) => {
+            let carrier_ok = match r.invoice_cloud_type.as_str() {
+                "2" => r.invoice_mobile_code.parse::<MobileCarrier>().is_ok(),
+                "3" => r
+                    .invoice_natural_person
+                    .parse::<CitizenCertificate>()
+                    .is_ok(),
+                "4" => true,
+                _ => false,
+            };
+            if !carrier_ok {
+                return Err("資料錯誤:雲端發票載具 / invoice carrier fields are wrong");
+            }
+            if !ban_ok(&r.invoice_tax_id) {
+                return Err("資料錯誤:統一編號 invoice_tax_id");
+            }
+            Ok(())
+        }
+        Some(2) if r.invoice_love_code.parse::<LoveCode>().is_ok() => Ok(()),
+        Some(2) => Err("資料錯誤:愛心碼 invoice_love_code"),
+        Some(3) if paypage => {
+            Err("資料錯誤:PayPage 不可使用實體發票 / no paper invoice type on a PayPage")
+        }
+        Some(3) if ban_ok(&r.invoice_b2b_id) => Ok(()),
+        Some(3) => Err("資料錯誤:統一編號 invoice_b2b_id"),
+        Some(_) => Err("資料錯誤:invoice_input_type"),
+    }
+}
+
+/// An e-invoice for `lines` (name, quantity, unit price) issued `at` as
+/// the buyer asked (`buyer`, echoed in the answer), as MyPay's query
+/// answers carry it, numbered from `seq`. `None` when the lines make no
+/// invoice.
 fn issue_invoice(
     lines: &[(String, u32, Ntd)],
     at: TaipeiTime,
+    buyer: &InvoiceRequest,
     seq: &mut Seq,
 ) -> Option<InvoiceInfo> {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -818,7 +924,13 @@ fn issue_invoice(
     let n = (10_000_000 + seq.next(&NEXT)) % 100_000_000;
     let number = InvoiceNumber::from_parts("MY", &format!("{n:08}")).ok()?;
     let random = RandomCode::from_number(rand::random::<u16>() % 10_000).ok()?;
-    let inv = Invoice::new(number, random, at, INVOICE_SELLER_BAN, None, items).ok()?;
+    let buyer_ban = match buyer.invoice_input_type {
+        Some(1) => buyer.invoice_tax_id.as_str(),
+        Some(3) => buyer.invoice_b2b_id.as_str(),
+        _ => "",
+    };
+    let buyer_ban = (!buyer_ban.is_empty()).then_some(buyer_ban);
+    let inv = Invoice::new(number, random, at, INVOICE_SELLER_BAN, buyer_ban, items).ok()?;
     let codes = qr::contents(&inv, &Secret::new(INVOICE_QR_KEY), Encoding::Utf8).ok()?;
     let detail: Vec<Value> = inv
         .items()
@@ -848,8 +960,19 @@ fn issue_invoice(
         invoice_sales_amount: Some(inv.total()),
         invoice_tax_amount: Some(Ntd::ZERO),
         invoice_order_detail: Value::Array(detail).to_string(),
+        invoice_buyer_ban: buyer_ban.unwrap_or_default().into(),
         invoice_ratetype: Some(1),
-        invoice_input_type: Some(3),
+        // What the buyer chose, echoed as MyPay's answers do (sample near
+        // `mypay-link-agent-api.txt` line 1995).
+        invoice_input_type: buyer.invoice_input_type.map(i64::from),
+        invoice_cloud_type: buyer.invoice_cloud_type.clone(),
+        invoice_mobile_code: buyer.invoice_mobile_code.clone(),
+        invoice_tax_id: buyer.invoice_tax_id.clone(),
+        invoice_natural_person: buyer.invoice_natural_person.clone(),
+        invoice_love_code: buyer.invoice_love_code.clone(),
+        invoice_b2b_title: buyer.invoice_b2b_title.clone(),
+        invoice_b2b_id: buyer.invoice_b2b_id.clone(),
+        invoice_b2b_address: buyer.invoice_b2b_address.clone(),
         ..InvoiceInfo::default()
     })
 }
@@ -895,14 +1018,15 @@ fn check_invoice_refund(
     Ok(())
 }
 
-/// The invoice once a refund is done (see the module docs).
+/// The invoice once a refund of order `o` is done (see the module docs);
+/// a reissue goes to the order's buyer.
 fn invoice_after_refund(
     mut inv: InvoiceInfo,
     req: &RefundRequest,
     full: bool,
     left: Ntd,
     refund_uid: &str,
-    items: &[Item],
+    o: &Order,
     seq: &mut Seq,
 ) -> InvoiceInfo {
     if !matches!(inv.invoice_state, Some(2) | Some(6)) {
@@ -915,8 +1039,8 @@ fn invoice_after_refund(
         }
         InvoiceRefundMode::Void => {
             // 作廢重開: a new invoice for what is left, one line.
-            let name = items.first().map(|i| i.name.clone()).unwrap_or_default();
-            issue_invoice(&[(name, 1, left)], taipei::now(), seq).unwrap_or_else(|| {
+            let name = o.items.first().map(|i| i.name.clone()).unwrap_or_default();
+            issue_invoice(&[(name, 1, left)], taipei::now(), &o.buyer, seq).unwrap_or_else(|| {
                 inv.invoice_state = Some(4);
                 inv
             })
@@ -961,6 +1085,7 @@ mod tests {
             finishtime: String::new(),
             items,
             wants_invoice: true,
+            buyer: InvoiceRequest::default(),
             invoice: Some(invoice),
         }
     }
@@ -977,6 +1102,14 @@ mod tests {
         }
     }
 
+    fn paper() -> InvoiceRequest {
+        InvoiceRequest {
+            issue_invoice_state: Some(1),
+            invoice_input_type: Some(3),
+            ..InvoiceRequest::default()
+        }
+    }
+
     fn at(y: i32, m: u32, d: u32) -> TaipeiTime {
         taipei::from_wall_clock(
             chrono::NaiveDate::from_ymd_opt(y, m, d)
@@ -984,6 +1117,41 @@ mod tests {
                 .and_hms_opt(12, 0, 0)
                 .unwrap(),
         )
+    }
+
+    #[tokio::test]
+    async fn a_late_invoice_left_in_the_demo_books_is_issued_later_to_the_buyer_it_was_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(super::super::books::FILE_NAME);
+        // One till process leaves a paid order whose invoice MyPay keeps
+        // waiting ([`LATE_INVOICE`]), for a company buyer.
+        let mut o = order(InvoiceInfo {
+            invoice_state: Some(1),
+            ..InvoiceInfo::default()
+        });
+        o.buyer = InvoiceRequest {
+            invoice_b2b_id: "04595252".into(),
+            ..paper()
+        };
+        Books::<HashMap<String, Order>>::open("mypay", &path)
+            .unwrap()
+            .with(|b| b.store.insert(o.uid.clone(), o.clone()));
+        // A later process's simulator issues it from the books alone.
+        let later = MyPaySim::start(SimOptions {
+            books: Some(path.clone()),
+            ..SimOptions::default()
+        })
+        .await
+        .unwrap();
+        assert_eq!(later.issue_late_invoices(), 1);
+        let inv = Books::<HashMap<String, Order>>::open("mypay", &path)
+            .unwrap()
+            .read(|b| b.store["MP1"].invoice.clone())
+            .unwrap();
+        assert_eq!(inv.invoice_state, Some(2));
+        assert_eq!(inv.invoice_buyer_ban, "04595252");
+        assert_eq!(inv.invoice_b2b_id, "04595252");
+        assert_eq!(inv.invoice_input_type, Some(3));
     }
 
     #[test]
@@ -1005,6 +1173,7 @@ mod tests {
         let inv = issue_invoice(
             &[("拿鐵".into(), 2, Ntd::new(100))],
             at(2025, 3, 10),
+            &paper(),
             &mut Seq::default(),
         )
         .unwrap();
@@ -1019,6 +1188,7 @@ mod tests {
         let inv = issue_invoice(
             &[("拿鐵".into(), 2, Ntd::new(100))],
             at(2025, 3, 10),
+            &paper(),
             &mut Seq::default(),
         )
         .unwrap();
