@@ -358,7 +358,7 @@ fn x_then_z_reports_close_the_day_once_with_a_manager_pin() {
     let closed: serde_json::Value = serde_json::from_slice(&z.stdout).unwrap();
     assert_eq!(
         (closed["kind"].as_str(), closed["z_number"].as_u64()),
-        (Some("Z"), Some(1))
+        (Some("z"), Some(1))
     );
     let after = at(&cfg).args(["report", "x", "--json"]).output().unwrap();
     let after: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();

@@ -389,7 +389,7 @@ fn a_refund_is_reported_in_refund_words() {
     let first = refund("20", true);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
     let v = json(&first);
-    assert_eq!(v["kind"], "Refund");
+    assert_eq!(v["kind"], "refund");
     assert_eq!(v["message"], "退款成功 / refunded", "{v}");
     assert!(!String::from_utf8_lossy(&first.stdout).contains("付款成功"));
 
@@ -402,6 +402,119 @@ fn a_refund_is_reported_in_refund_words() {
         if let Some(n) = line.strip_prefix("金流交易序號 gateway trade no:") {
             assert!(!n.trim().is_empty(), "an empty gateway number line: {out}");
         }
+    }
+}
+
+/// Every `kind` in `v`, however deep.
+fn kinds(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(o) => {
+            for (k, x) in o {
+                if k == "kind" {
+                    out.push(x.as_str().map_or_else(|| x.to_string(), str::to_string));
+                }
+                kinds(x, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| kinds(x, out)),
+        _ => {}
+    }
+}
+
+/// A script reads `kind` one way everywhere: lower snake_case, the same
+/// word for a gateway refund as for a cash one, for a payment, a sale's
+/// attempts and tenders, and the X and Z reports (`till report x|z`).
+#[test]
+fn every_json_kind_is_spelled_in_snake_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let sims = Simulated::start(dir.path());
+    let cash_sale = {
+        let cfg = till::config::load(&sims.config).unwrap();
+        let source = till::config::Source::File(sims.config.clone());
+        let mut t = till::terminal::Terminal::open(&cfg, &source).unwrap();
+        let pin = till::secret::Secret::new("2468");
+        t.sign_in("王小明", &pin).unwrap();
+        let mut cart = till::sale::Cart::new();
+        let price = till::Ntd::new(90);
+        cart.add(till::sale::Line::new("4710000000028", "拿鐵", 1, price).unwrap())
+            .unwrap();
+        t.cash_sale(&cart, price).unwrap().sale_no.to_string()
+    };
+    let run = |args: &[&str], stdin: &str| {
+        use std::io::Write as _;
+        let mut child = at(&sims.config)
+            .env("TILL_MANAGER_PIN", "2468")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+        json(&out)
+    };
+    let paid = run(
+        &[
+            "pay",
+            "--amount",
+            "120",
+            "--barcode",
+            "22J111111111111111",
+            "--json",
+        ],
+        "",
+    );
+    let sale = paid["sale_no"].as_str().unwrap().to_string();
+    let refund = [
+        "--amount",
+        "20",
+        "--reason",
+        "退貨",
+        "--manager",
+        "王小明",
+        "--json",
+    ];
+    let by_gateway = run(&[&["refund", "--trade", &sale][..], &refund].concat(), "");
+    let in_cash = run(
+        &[&["refund", "--trade", &cash_sale][..], &refund].concat(),
+        "",
+    );
+    assert_eq!(
+        (by_gateway["via"].as_str(), in_cash["via"].as_str()),
+        (Some("gateway"), Some("cash"))
+    );
+    assert_eq!(by_gateway["kind"], in_cash["kind"]);
+
+    let answers = [
+        paid,
+        by_gateway,
+        in_cash,
+        run(&["history", "--trade", &sale, "--json"], ""),
+        run(&["history", "--trade", &cash_sale, "--json"], ""),
+        run(&["history", "--json"], ""),
+        run(&["report", "x", "--json"], ""),
+        run(&["report", "z", "--manager", "王小明", "--json"], "2468\n"),
+    ];
+    let mut seen = Vec::new();
+    for a in &answers {
+        kinds(a, &mut seen);
+    }
+    let snake = |k: &str| {
+        k.starts_with(|c: char| c.is_ascii_lowercase())
+            && k.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    };
+    let odd: Vec<&String> = seen.iter().filter(|k| !snake(k)).collect();
+    assert!(odd.is_empty(), "not snake_case: {odd:?} among {seen:?}");
+    for want in ["payment", "refund", "cash", "x", "z"] {
+        assert!(seen.iter().any(|k| k == want), "no {want:?} among {seen:?}");
     }
 }
 
