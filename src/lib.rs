@@ -11,6 +11,7 @@
 
 pub mod barcode;
 pub mod catalogue;
+pub mod cli_output;
 pub mod config;
 pub mod device;
 pub mod einvoice;

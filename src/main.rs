@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use till::{errln, outln};
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use till::barcode::{self, ScanContext};
 use till::config::{self, Config, Severity, Source};
@@ -93,6 +94,34 @@ enum Command {
     Printer(printer_cli::PrinterCommand),
     /// List serial ports and USB devices
     Devices,
+    /// Print the shell completion script for bash, zsh or fish (generated from these definitions)
+    Completions {
+        /// bash, zsh or fish (also elvish, powershell)
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page till(1) (roff, generated from these definitions)
+    Man {
+        /// Instead, write till.1 and a page per subcommand (till-history.1 …) into DIR
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// `till --version`: the version and the journal schema it writes, so
+/// support can tell which journals a build reads and makes.
+fn version_line() -> &'static str {
+    let line = format!(
+        "{} (journal schema {})",
+        env!("CARGO_PKG_VERSION"),
+        till::journal::schema::LATEST
+    );
+    // Once per run; clap keeps a `&'static str`.
+    Box::leak(line.into_boxed_str())
+}
+
+/// The argument definitions, as parsing, completions and the man page see them.
+fn cli_command() -> clap::Command {
+    Cli::command().version(version_line())
 }
 
 #[derive(clap::Args)]
@@ -133,10 +162,16 @@ struct HistoryArgs {
     /// Last Taipei business date (YYYY-MM-DD); default the same as --from
     #[arg(long)]
     to: Option<chrono::NaiveDate>,
-    /// Most sales to list
+    /// Most sales to list (one page); a full page says how to get the next
     #[arg(long, default_value_t = 50)]
     limit: u32,
-    /// Machine-readable output
+    /// Continue after this cursor: the `next` of the previous page
+    #[arg(long, value_name = "CURSOR", conflicts_with_all = ["trade", "all"])]
+    after: Option<till::journal::Cursor>,
+    /// Every sale in the range, however many (with --json: one JSON object per line)
+    #[arg(long, conflicts_with = "trade")]
+    all: bool,
+    /// Machine-readable output: {"items": [...], "more": bool, "next": CURSOR or null}
     #[arg(long)]
     json: bool,
 }
@@ -150,7 +185,11 @@ enum UserCommand {
         role: String,
     },
     /// List the staff who can sign in
-    List,
+    List {
+        /// Machine-readable output: {"items": [...], "more": false, "next": null}
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -168,7 +207,10 @@ enum ConfigCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match cli_command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
@@ -181,7 +223,7 @@ fn main() -> ExitCode {
     match run(cli, &redactor) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("till: {e:#}");
+            errln!("till: {e:#}");
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -198,7 +240,7 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
                 ),
             };
             config::create_private(&path, config::EXAMPLE)?;
-            println!(
+            outln!(
                 "已建立 {} (僅擁有者可讀寫)。請填入商店與金流資料後執行 `till config check`。\n\
                  Wrote {} (owner-only). Fill in your store and gateway details, then run `till config check`.",
                 path.display(),
@@ -208,10 +250,10 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Config(ConfigCommand::Path)) => {
             match config::default_path() {
-                Some(p) => println!("config: {}", p.display()),
-                None => println!("config: (no platform config directory)"),
+                Some(p) => outln!("config: {}", p.display()),
+                None => outln!("config: (no platform config directory)"),
             }
-            println!("data:   {}", config::default_data_dir().display());
+            outln!("data:   {}", config::default_data_dir().display());
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Config(ConfigCommand::Check)) => {
@@ -239,6 +281,30 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
             printer_cli::printer_status(&cmd, &load(cli.config.as_deref(), redactor)?.0)
         }
         Some(Command::Devices) => printer_cli::devices(),
+        Some(Command::Completions { shell }) => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cli_command(), "till", &mut script);
+            till::cli_output::write_stdout(format_args!("{}", String::from_utf8_lossy(&script)));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man { dir }) => {
+            match dir {
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir)?;
+                    clap_mangen::generate_to(cli_command(), &dir)?;
+                    outln!("{}", dir.display());
+                }
+                None => {
+                    let mut page = Vec::new();
+                    clap_mangen::Man::new(cli_command()).render(&mut page)?;
+                    till::cli_output::write_stdout(format_args!(
+                        "{}",
+                        String::from_utf8_lossy(&page)
+                    ));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Pay(a)) => Ok(terminal::payment_cli::pay(
             cli.config.as_deref(),
             redactor,
@@ -277,7 +343,7 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
         )),
         Some(Command::Journal(JournalCommand::Path)) => {
             let (cfg, source) = load(cli.config.as_deref(), redactor)?;
-            println!("{}", terminal::journal_path(&cfg, &source).display());
+            outln!("{}", terminal::journal_path(&cfg, &source).display());
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Journal(JournalCommand::Verify)) => {
@@ -324,7 +390,7 @@ fn classify(code: &str, context: &str) -> anyhow::Result<ExitCode> {
     };
     match barcode::classify(code, context) {
         Ok(scanned) => {
-            println!(
+            outln!(
                 "{} / {}: {}",
                 scanned.kind_zh(),
                 scanned.kind_en(),
@@ -333,7 +399,7 @@ fn classify(code: &str, context: &str) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(why) => {
-            println!("{why}");
+            outln!("{why}");
             Ok(ExitCode::from(1))
         }
     }
@@ -343,31 +409,31 @@ fn classify(code: &str, context: &str) -> anyhow::Result<ExitCode> {
 /// context, and a keyboard-layout hint when it looks mangled.
 fn describe_scan(text: &str) {
     use till::device::scanner::diagnose::layout_hint;
-    println!("掃描 scan: {}", barcode::mask_payment_code(text));
+    outln!("掃描 scan: {}", barcode::mask_payment_code(text));
     for (name, ctx) in [
         ("selling", ScanContext::Selling),
         ("tendering", ScanContext::Tendering),
         ("buyer-choice", ScanContext::BuyerChoice),
     ] {
         match barcode::classify(text, ctx) {
-            Ok(s) => println!(
+            Ok(s) => outln!(
                 "  {name:<13} {} / {}: {}",
                 s.kind_zh(),
                 s.kind_en(),
                 s.shown()
             ),
-            Err(why) => println!("  {name:<13} {why}"),
+            Err(why) => outln!("  {name:<13} {why}"),
         }
     }
     if let Some(hint) = layout_hint(text) {
-        println!("  {hint}");
+        outln!("  {hint}");
     }
 }
 
 fn scan_test(scanner: &config::Scanner) -> anyhow::Result<ExitCode> {
     use till::device::scanner::{ScannerEvent, ScannerHub};
     if scanner.kind == "wedge" {
-        println!(
+        outln!(
             "鍵盤式掃描器:請對著本視窗掃描,每筆一行。/ keyboard-wedge scanner: scan into this window, one code per line."
         );
         for line in std::io::stdin().lines() {
@@ -380,18 +446,19 @@ fn scan_test(scanner: &config::Scanner) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let hub = ScannerHub::from_config(scanner)?;
-    println!(
+    outln!(
         "等待掃描 {} / waiting for scans from {}",
-        scanner.device, scanner.device
+        scanner.device,
+        scanner.device
     );
     loop {
         match hub.recv_timeout(std::time::Duration::from_secs(3600)) {
             Some(ScannerEvent::Scan(scan)) => describe_scan(&scan.text),
             Some(ScannerEvent::Connected(s)) | Some(ScannerEvent::Reconnected(s)) => {
-                println!("已連線 connected: {s}")
+                outln!("已連線 connected: {s}")
             }
             Some(ScannerEvent::Disconnected { source, reason }) => {
-                println!("未連線,重試中 disconnected, retrying: {source}: {reason}")
+                outln!("未連線,重試中 disconnected, retrying: {source}: {reason}")
             }
             None => {}
         }
@@ -413,9 +480,9 @@ fn report(t: &mut Terminal, cfg: &Config, args: &ReportArgs) -> anyhow::Result<E
         t.x_report()?
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!(
+        outln!(
             "{} #{}  {} 筆 sales  營業額 gross {}  錢櫃現金 cash {}  未確認 unresolved {}",
             report.kind,
             report.z_number,
@@ -425,7 +492,7 @@ fn report(t: &mut Terminal, cfg: &Config, args: &ReportArgs) -> anyhow::Result<E
             report.unresolved
         );
         for p in &report.payments {
-            println!(
+            outln!(
                 "  {:<10} {:<8} {:<10} ×{:<4} {}",
                 p.method,
                 p.gateway.as_deref().unwrap_or("-"),
@@ -453,19 +520,22 @@ fn journal_verify(t: &Terminal) -> anyhow::Result<ExitCode> {
     let problems = t.journal().integrity_check()?;
     let report = t.journal().verify_audit()?;
     for p in &problems {
-        println!("SQLite: {p}");
+        outln!("SQLite: {p}");
     }
     match &report.first_problem {
         None if problems.is_empty() => {
-            println!(
+            outln!(
                 "日誌完整:{} 筆稽核紀錄,最後雜湊 {} / journal intact: {} audit rows, head hash {}",
-                report.rows, report.head_hash, report.rows, report.head_hash
+                report.rows,
+                report.head_hash,
+                report.rows,
+                report.head_hash
             );
             Ok(ExitCode::SUCCESS)
         }
         None => Ok(ExitCode::from(1)),
         Some(problem) => {
-            println!("{problem}");
+            outln!("{problem}");
             Ok(ExitCode::from(1))
         }
     }
@@ -475,17 +545,17 @@ fn history(t: &Terminal, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
     let journal = t.journal();
     if let Some(code) = &args.trade {
         let Some(sale) = journal.lookup(code)? else {
-            println!("找不到「{code}」/ nothing found for \"{code}\"");
+            outln!("找不到「{code}」/ nothing found for \"{code}\"");
             return Ok(ExitCode::from(1));
         };
         let detail = journal
             .sale_detail(&sale)?
             .ok_or_else(|| anyhow::anyhow!("sale {sale} vanished while reading"))?;
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&detail)?);
+            outln!("{}", serde_json::to_string_pretty(&detail)?);
         } else {
             let s = &detail.summary;
-            println!(
+            outln!(
                 "{}  {}  {}  {}  {}",
                 s.sale_no,
                 s.created_at,
@@ -494,7 +564,7 @@ fn history(t: &Terminal, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
                 s.status.as_str()
             );
             for line in &detail.lines {
-                println!(
+                outln!(
                     "  {} × {}  {}",
                     line.name,
                     line.qty,
@@ -502,7 +572,7 @@ fn history(t: &Terminal, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
                 );
             }
             for a in detail.payments.iter().chain(&detail.refunds) {
-                println!(
+                outln!(
                     "  {}  {}  {}  {}",
                     a.trade_no,
                     a.gateway.map(|g| g.as_str()).unwrap_or("cash"),
@@ -517,30 +587,75 @@ fn history(t: &Terminal, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
         .from
         .unwrap_or_else(|| till::taipei::now().date_naive());
     let to = args.to.unwrap_or(from);
-    let page = journal.sales_by_date(from, to, None, args.limit)?;
+    let line = |s: &till::journal::SaleSummary| {
+        format!(
+            "{}  {}  {:>10}  {}  {}",
+            s.sale_no,
+            s.created_at,
+            s.total.to_string(),
+            s.status.as_str(),
+            s.cashier
+        )
+    };
+    if args.all {
+        // Page by page, so a year of sales streams in constant memory and
+        // stops as soon as the reader goes away.
+        const PAGE: u32 = 1000;
+        let (mut after, mut count) = (None, 0usize);
+        loop {
+            let page = journal.sales_by_date(from, to, after, PAGE)?;
+            for s in &page.items {
+                if args.json {
+                    outln!("{}", serde_json::to_string(s)?);
+                } else {
+                    outln!("{}", line(s));
+                }
+            }
+            count += page.items.len();
+            match page.next {
+                Some(next) if !till::cli_output::stdout_closed() => after = Some(next),
+                _ => break,
+            }
+        }
+        if !args.json {
+            outln!("{count} 筆 / {count} sales");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let page = journal.sales_by_date(from, to, args.after, args.limit)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&page.items)?);
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&till::cli_output::listing(&page.items, page.next))?
+        );
     } else {
         for s in &page.items {
-            println!(
-                "{}  {}  {:>10}  {}  {}",
-                s.sale_no,
-                s.created_at,
-                s.total.to_string(),
-                s.status.as_str(),
-                s.cashier
+            outln!("{}", line(s));
+        }
+        outln!("{} 筆 / {} sales", page.items.len(), page.items.len());
+        if let Some(next) = page.next {
+            outln!(
+                "還有更多:加上 --after {next} 看下一頁,或 --all 列出全部 / more: add --after {next} for the next page, or --all for all of them"
             );
         }
-        println!("{} 筆 / {} sales", page.items.len(), page.items.len());
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn user(t: &mut Terminal, cmd: UserCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        UserCommand::List => {
-            for u in t.staff()? {
-                println!("{}  {:?}", u.name, u.role);
+        UserCommand::List { json } => {
+            let staff = t.staff()?;
+            if json {
+                let none: Option<String> = None;
+                outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&till::cli_output::listing(&staff, none))?
+                );
+            } else {
+                for u in staff {
+                    outln!("{}  {:?}", u.name, u.role);
+                }
             }
         }
         UserCommand::Add { name, role } => {
@@ -553,7 +668,7 @@ fn user(t: &mut Terminal, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             std::io::stdin().read_line(&mut pin)?;
             let pin = Secret::new(pin.trim().to_string());
             t.journal_mut().add_user(&name, role, &pin, "cli")?;
-            println!("已新增 {name} / added {name}");
+            outln!("已新增 {name} / added {name}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -574,12 +689,12 @@ fn load(
 
 fn config_check(cfg: &Config, source: &Source) -> ExitCode {
     match source {
-        Source::File(p) => println!("設定檔 config: {}", p.display()),
-        Source::Demo => println!("沒有設定檔,使用示範模式 / no config file: demo mode"),
+        Source::File(p) => outln!("設定檔 config: {}", p.display()),
+        Source::Demo => outln!("沒有設定檔,使用示範模式 / no config file: demo mode"),
     }
     let problems = cfg.problems();
     for p in &problems {
-        println!("{p}");
+        outln!("{p}");
     }
     let errors = problems
         .iter()
@@ -587,10 +702,10 @@ fn config_check(cfg: &Config, source: &Source) -> ExitCode {
         .count();
     let warnings = problems.len() - errors;
     if errors == 0 {
-        println!("設定可用({warnings} 個注意事項)/ configuration is usable ({warnings} warnings)");
+        outln!("設定可用({warnings} 個注意事項)/ configuration is usable ({warnings} warnings)");
         ExitCode::SUCCESS
     } else {
-        println!(
+        outln!(
             "設定有 {errors} 個錯誤、{warnings} 個注意事項 / {errors} errors, {warnings} warnings"
         );
         ExitCode::from(EXIT_USAGE)

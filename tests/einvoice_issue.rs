@@ -557,6 +557,39 @@ fn closing_a_period_reports_the_unused_numbers() {
     );
 }
 
+/// A roll for a period this till already closed would hold numbers the
+/// Ministry never hears of (the close reported its blanks once): it is
+/// refused, naming the close, and closing again still reports nothing new
+/// because nothing was loaded. A later period still takes rolls.
+#[test]
+fn a_roll_for_a_closed_period_is_refused_naming_the_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(Some(dir.path()));
+    let mut t = till(
+        &cfg,
+        Journal::open_in_memory().unwrap(),
+        at(2027, 1, 2, 9, 0, 0),
+    );
+    // An empty close: no roll was ever loaded for 11512.
+    assert!(t.close_period(&cfg, period("11512")).unwrap().is_empty());
+    let err = t
+        .add_invoice_roll(period("11512"), "AB", 100, 149)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("11512"), "{err}");
+    assert!(err.contains("closed at 2027-01-02T09:00:00"), "{err}");
+    assert!(err.contains("AB00000100..00000149"), "{err}");
+    assert!(t.invoice_rolls(period("11512")).unwrap().is_empty());
+    assert!(t.close_period(&cfg, period("11512")).unwrap().is_empty());
+    // The current period is not closed: its roll loads, and its close
+    // reports it.
+    t.add_invoice_roll(period("11602"), "CD", 0, 49).unwrap();
+    set_clock(&mut t, at(2027, 3, 1, 9, 0, 0));
+    let out = t.close_period(&cfg, period("11602")).unwrap();
+    assert_eq!(out.len(), 1);
+    assert!(out[0].1.contains("<InvoiceEndNo>00000049</InvoiceEndNo>"));
+}
+
 /// The child: issue one invoice and report its number, then wait to be
 /// killed before printing (or marking printed) anything.
 #[test]

@@ -179,7 +179,8 @@ fn roll_from_row(
 
 impl Journal {
     /// Load a roll of numbers `start..=end` under track `track` for a
-    /// terminal. Refused if it overlaps a roll already loaded.
+    /// terminal. Refused if it overlaps a roll already loaded, or if the
+    /// terminal already closed the period.
     pub fn add_invoice_roll(
         &mut self,
         terminal: &TerminalId,
@@ -227,6 +228,22 @@ impl Journal {
         if let Some((number, earlier)) = used {
             return Err(JournalError::BadRoll(format!(
                 "{number} 已於 {earlier} 期開立,本機無法重複使用同一號碼,請洽系統支援 / {number} was already issued in period {earlier}; this till cannot hold two invoices under one number: contact support"
+            )));
+        }
+        // Closing a period reported its unused numbers once (E0402), and a
+        // close is never redone: a roll loaded after it would be numbers
+        // the Ministry never hears of. Refused, naming the close.
+        let closed: Option<String> = tx
+            .query_row(
+                "SELECT at FROM audit_log
+                 WHERE action = 'invoice.close_period' AND subject = ?1 ORDER BY seq LIMIT 1",
+                params![format!("{}:{period}", terminal.as_str())],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(closed_at) = closed {
+            return Err(JournalError::BadRoll(format!(
+                "{period} 期已於 {closed_at} 結算並申報空白字軌,不能再載入該期字軌;{track}{start:08}..{end:08} 請於財政部平台申報為空白未使用 / period {period} was closed at {closed_at} and its unused numbers reported: a roll for it can no longer be loaded; report {track}{start:08}..{end:08} as unused on the Ministry's platform"
             )));
         }
         let id: i64 = tx.query_row(

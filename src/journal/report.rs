@@ -29,7 +29,9 @@ pub struct TenderTotal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShiftReport {
     pub terminal: String,
-    /// `X` (a look) or `Z` (the close).
+    /// `X` (a look) or `Z` (the close); `"x"` / `"z"` in JSON, as
+    /// `till report x|z` names it and like every other `kind` it prints.
+    #[serde(with = "report_kind")]
     pub kind: char,
     /// The Z number: 1 for the terminal's first close (the next one for an X).
     pub z_number: u64,
@@ -56,6 +58,19 @@ pub struct ShiftReport {
     /// Internal: the last sale id this report covers.
     #[serde(skip)]
     to_sale_id: i64,
+}
+
+/// [`ShiftReport::kind`] in JSON: lower case out, either case in.
+mod report_kind {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(kind: &char, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_char(kind.to_ascii_lowercase())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<char, D::Error> {
+        Ok(char::deserialize(d)?.to_ascii_uppercase())
+    }
 }
 
 impl Journal {

@@ -40,8 +40,9 @@ use crate::einvoice::buyer::BuyerChoice;
 /// every sample has it\].
 pub const MAX_LINES: usize = 999;
 
-/// Longest item description \[code: a public validator caps at 256\].
-pub const DESCRIPTION_MAX: usize = 256;
+/// Longest item description (`Description` / G0401 `OriginalDescription`:
+/// `maxLength` 500 in F0401.xsd and G0401.xsd, characters not bytes).
+pub const DESCRIPTION_MAX: usize = 500;
 
 /// A validated F0401 message, ready to serialise.
 #[derive(Debug, Clone, PartialEq, Eq)]

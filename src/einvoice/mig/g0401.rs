@@ -8,7 +8,8 @@
 //! `Quantity`, `UnitPrice`, `Amount`, `Tax`, `AllowanceSequenceNumber`,
 //! `TaxType`), `Amount` (`TaxAmount`, `TotalAmount`).
 //!
-//! - `AllowanceType` `2`: issued by the seller (賣方開立) \[code\].
+//! - `AllowanceType` `2`: issued by the seller (賣方開立) \[code\]; kept on
+//!   the [`Allowance`] so that its void (G0501) names the same type.
 //! - `Amount` of a line is untaxed ("小計金額(不含稅之進貨額)") and `Tax` its
 //!   5% tax; `TotalAmount` is the sum of the untaxed amounts, not the refund
 //!   paid \[code: two public samples, 300 + tax 15 → TotalAmount 300\].
@@ -30,6 +31,10 @@ use crate::taipei::TaipeiTime;
 pub const MAX_LINES: usize = 999;
 pub const NUMBER_MAX: usize = 16;
 
+/// `AllowanceType` (`AllowanceTypeEnum`): `1` the buyer issued the allowance
+/// (買方開立), `2` the seller did (賣方開立). A till only ever issues its own.
+pub const SELLER_ISSUED: &str = "2";
+
 /// One refunded line: which invoice line (1-based, as its
 /// `SequenceNumber`), how many units and the tax-inclusive refund per unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +51,8 @@ pub struct Allowance {
     pub seller: Seller,
     pub buyer_id: String,
     pub buyer_name: String,
+    /// `AllowanceType`: always [`SELLER_ISSUED`] for allowances `till` makes.
+    pub allowance_type: &'static str,
     pub lines: Vec<AllowanceItem>,
     pub tax_amount: i64,
     pub total_amount: i64,
@@ -163,6 +170,7 @@ impl Allowance {
             seller: seller.clone(),
             buyer_id,
             buyer_name,
+            allowance_type: SELLER_ISSUED,
             lines: items,
             tax_amount: tax_amount.dollars(),
             total_amount: total_amount.dollars(),
@@ -188,7 +196,7 @@ impl Allowance {
         w.leaf("Identifier", &self.buyer_id);
         w.leaf("Name", &self.buyer_name);
         w.close("Buyer");
-        w.leaf("AllowanceType", "2");
+        w.leaf("AllowanceType", self.allowance_type);
         w.close("Main");
         w.open("Details");
         for l in &self.lines {

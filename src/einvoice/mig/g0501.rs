@@ -1,12 +1,11 @@
 //! G0501 `CancelAllowance` (平台存證作廢折讓證明單, MIG 4.1): voiding an
 //! allowance. Replaces D0501 of MIG 3.x.
 //!
-//! A flat message like F0501: `CancelAllowanceNumber`, `AllowanceDate`,
-//! `BuyerId`, `SellerId`, `CancelDate`, `CancelTime`, `CancelReason`
-//! \[code: the D0501/B0201 shape in several public integrations\]. One
-//! public 4.1 test harness also writes `AllowanceType` right after
-//! `CancelAllowanceNumber`; no other source does, so it is left out
-//! \[guess: check against G0501.xsd\].
+//! A flat message like F0501: `CancelAllowanceNumber`, `AllowanceType`,
+//! `AllowanceDate`, `BuyerId`, `SellerId`, `CancelDate`, `CancelTime`,
+//! `CancelReason` (G0501.xsd, 4.0 and 4.1 copies: `AllowanceType` is
+//! required). `AllowanceType` is the voided allowance's own type, as its
+//! G0401 wrote it.
 
 use super::g0401::Allowance;
 use super::xml::Writer;
@@ -18,6 +17,8 @@ pub const REASON_MAX: usize = 20;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CancelAllowance {
     pub allowance_number: String,
+    /// The voided allowance's `AllowanceType`.
+    pub allowance_type: &'static str,
     pub allowance_date: String,
     pub buyer_id: String,
     pub seller_id: String,
@@ -49,6 +50,7 @@ impl CancelAllowance {
         }
         Ok(CancelAllowance {
             allowance_number: allowance.allowance_number.clone(),
+            allowance_type: allowance.allowance_type,
             allowance_date: allowance.allowance_date.clone(),
             buyer_id: allowance.buyer_id.clone(),
             seller_id: allowance.seller.ban.clone(),
@@ -62,6 +64,7 @@ impl CancelAllowance {
         let t = MessageType::G0501;
         let mut w = Writer::new(t);
         w.leaf("CancelAllowanceNumber", &self.allowance_number);
+        w.leaf("AllowanceType", self.allowance_type);
         w.leaf("AllowanceDate", &self.allowance_date);
         w.leaf("BuyerId", &self.buyer_id);
         w.leaf("SellerId", &self.seller_id);

@@ -248,7 +248,7 @@ impl MyPayClient {
                 .call::<_, QueryOrderResponse>(Cmd::QueryOrder, &req)
                 .await?
             {
-                Ok(r) => r.outcome(asked),
+                Ok(r) => r.order_outcome(asked),
                 Err(o) => o,
             },
         )
