@@ -102,6 +102,7 @@ fn main() {
             pos_id: "1".into(),
             merchant_key: Secret::new("2AA6B9B6F9C64247ABB2677B6AF2C896"),
             response_sign: ResponseSignPolicy::default(),
+            inquiry_order_status: Default::default(),
         },
     }));
     let mut cart = Cart::new();

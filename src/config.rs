@@ -102,6 +102,13 @@ pub struct JkoPay {
     /// JKoPay's rule: no answer within 15 s → Cancel.
     #[serde(default = "default_jkopay_timeout")]
     pub timeout_secs: u64,
+    /// Answers' `Sign`: `verify_if_present` (default), `require`, `ignore`
+    /// (the response table of `jkopay-pos-payment.txt` has no `Sign`).
+    #[serde(default)]
+    pub response_sign: crate::gateway::jkopay::ResponseSignPolicy,
+    /// Inquiry's `OrderStatus` values (NOTES §1: undocumented); empty: ignored.
+    #[serde(default)]
+    pub inquiry_order_status: crate::gateway::jkopay::OrderStatusMap,
 }
 
 /// Which MyPay Link endpoint and identity `till` uses.
@@ -132,6 +139,18 @@ pub struct MyPay {
     pub user_id: String,
     #[serde(default = "default_mypay_timeout")]
     pub timeout_secs: u64,
+    /// `pfn` as the code (`PIOFF`, default) or the number (`28`).
+    #[serde(default)]
+    pub pfn_style: crate::gateway::mypay::PfnStyle,
+    /// Alipay codes: `dedicated` (ALIPAYOFF, default) or `auto_detect` (OFFLINE).
+    #[serde(default)]
+    pub alipay: crate::gateway::mypay::OfflineRoute,
+    /// 悠遊付 codes: `dedicated` (EASYWALLETOFF, default) or `auto_detect` (OFFLINE).
+    #[serde(default)]
+    pub easywallet: crate::gateway::mypay::OfflineRoute,
+    /// Server notifications read as `form` (default), `json` or `either`.
+    #[serde(default)]
+    pub notice_format: crate::gateway::mypay::NoticeFormat,
 }
 
 /// ECPay ECPG (`ecpay-create-payment-with-card-id.txt`).
@@ -166,6 +185,12 @@ pub struct Goodbuy {
     pub return_url: String,
     #[serde(default = "default_goodbuy_timeout")]
     pub timeout_secs: u64,
+    /// Where the create-order form goes under `base_url` (undocumented).
+    #[serde(default = "default_goodbuy_create_path")]
+    pub create_path: String,
+    /// `order_status` `datas`: `json_text` (default) or `json_object`.
+    #[serde(default)]
+    pub datas: crate::gateway::goodbuy::DatasShape,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -353,6 +378,9 @@ fn default_ecpay_timeout() -> u64 {
 }
 fn default_goodbuy_timeout() -> u64 {
     30
+}
+fn default_goodbuy_create_path() -> String {
+    crate::gateway::goodbuy::client::CREATE_PATH.into()
 }
 fn default_baud() -> u32 {
     9600
@@ -606,6 +634,30 @@ impl Config {
                     "街口規定 15 秒未回應須取消交易 / JKoPay requires a Cancel after 15 s without an answer",
                 );
             }
+            let map = &j.inquiry_order_status;
+            if let Some(v) = map.conflict() {
+                p.error(
+                    "gateways.jkopay.inquiry_order_status",
+                    format!("訂單狀態「{v}」不可同時列為已付與未付 / OrderStatus \"{v}\" cannot be both paid and not_paid"),
+                );
+            }
+            if map
+                .paid
+                .iter()
+                .chain(&map.not_paid)
+                .any(|v| v.trim().is_empty())
+            {
+                p.error(
+                    "gateways.jkopay.inquiry_order_status",
+                    "訂單狀態值不可空白 / an OrderStatus value cannot be empty",
+                );
+            }
+            if map.is_used() && map.paid.is_empty() {
+                p.warning(
+                    "gateways.jkopay.inquiry_order_status",
+                    "未列出代表已付款的狀態,查詢永遠無法確認付款 / no paid value: an Inquiry can never confirm a payment",
+                );
+            }
         }
         if let Some(m) = &g.mypay {
             p.url("gateways.mypay.base_url", &m.base_url);
@@ -634,6 +686,17 @@ impl Config {
             p.url("gateways.goodbuy.base_url", &b.base_url);
             p.required("gateways.goodbuy.agent_id", &b.agent_id);
             p.secret_len("gateways.goodbuy.agent_key", &b.agent_key, None);
+            let path = b.create_path.trim_matches('/');
+            if path.is_empty()
+                || !path
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"/_-.".contains(&c))
+            {
+                p.error(
+                    "gateways.goodbuy.create_path",
+                    "建立訂單路徑須為 base_url 之下的路徑,如 api/order / create_path must be a path under base_url, e.g. api/order",
+                );
+            }
             if b.return_url.is_empty() {
                 p.warning(
                     "gateways.goodbuy.return_url",

@@ -71,6 +71,7 @@ fn pay_req(seq: u32, amount: i64, pay_type: PayType) -> PayRequest {
         },
         items: Vec::new(),
         at: taipei::now(),
+        buyer: Default::default(),
     }
 }
 

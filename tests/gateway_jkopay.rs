@@ -41,6 +41,7 @@ fn pay_req(seq: u32, amount: i64) -> PayRequest {
         },
         items: Vec::new(),
         at: taipei::now(),
+        buyer: Default::default(),
     }
 }
 

@@ -43,6 +43,7 @@ fn pay_req(seq: u32, amount: i64, wallet: Wallet) -> PayRequest {
         },
         items: Vec::new(),
         at: taipei::now(),
+        buyer: Default::default(),
     }
 }
 

@@ -42,6 +42,7 @@ async fn demo_config_points_every_gateway_at_loopback_and_works() {
         },
         items: Vec::new(),
         at: taipei::now(),
+        buyer: Default::default(),
     };
     assert!(matches!(c.pay(&req).await.unwrap(), Outcome::Approved(_)));
     assert_eq!(sims.jkopay.ledger.total_charged(), Ntd::new(85));

@@ -56,6 +56,52 @@ pub struct MypayInvoiceFields {
     pub invoice_tax_amount: String,
     #[serde(deserialize_with = "lenient")]
     pub invoice_order_detail: String,
+    /// The buyer's choice as MyPay echoes it (『電子發票開立類型』 1 cloud,
+    /// 2 donation, 3 paper; `mypay-link-agent-api.txt` line 3269, sample
+    /// near line 1995).
+    #[serde(deserialize_with = "lenient")]
+    pub invoice_input_type: String,
+    #[serde(deserialize_with = "lenient")]
+    pub invoice_cloud_type: String,
+    #[serde(deserialize_with = "lenient")]
+    pub invoice_mobile_code: String,
+    #[serde(deserialize_with = "lenient")]
+    pub invoice_natural_person: String,
+    #[serde(deserialize_with = "lenient")]
+    pub invoice_love_code: String,
+    #[serde(deserialize_with = "lenient")]
+    pub invoice_tax_id: String,
+    #[serde(deserialize_with = "lenient")]
+    pub invoice_b2b_id: String,
+}
+
+/// Where MyPay's invoice goes, by its `invoice_input_type`
+/// (『電子發票開立類型』, `mypay-link-agent-api.txt` line 3269): only a
+/// paper invoice (3) is printed by the store; a cloud (1) or donated (2)
+/// one has no paper proof.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Delivery {
+    /// 3, or not stated (what MyPay did before it echoed a choice).
+    #[default]
+    Paper,
+    /// 1: the buyer's carrier (mobile barcode, citizen certificate, or the
+    /// e-mail cloud type 4, shown empty).
+    Carrier(String),
+    /// 2: donated under this love code.
+    Donated(String),
+}
+
+impl Delivery {
+    fn of(f: &MypayInvoiceFields) -> Delivery {
+        match f.invoice_input_type.trim() {
+            "1" => Delivery::Carrier(match f.invoice_cloud_type.trim() {
+                "3" => f.invoice_natural_person.clone(),
+                _ => f.invoice_mobile_code.clone(),
+            }),
+            "2" => Delivery::Donated(f.invoice_love_code.clone()),
+            _ => Delivery::Paper,
+        }
+    }
 }
 
 /// A JSON string, number or null, as text.
@@ -122,6 +168,16 @@ pub struct MypayInvoice {
     pub left: LeftQrHeader,
     /// Every item the two codes record.
     pub qr_items: Vec<QrItem>,
+    /// Printed, stored in a carrier, or donated.
+    #[serde(default)]
+    pub delivery: Delivery,
+}
+
+impl MypayInvoice {
+    /// Whether the store prints a proof (電子發票證明聯) for it.
+    pub fn prints_proof(&self) -> bool {
+        self.delivery == Delivery::Paper
+    }
 }
 
 /// Why MyPay's invoice fields cannot be printed as a proof.
@@ -352,6 +408,7 @@ impl MypayInvoice {
             items,
             left,
             qr_items,
+            delivery: Delivery::of(f),
         })
     }
 }

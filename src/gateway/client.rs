@@ -91,6 +91,9 @@ pub struct PayRequest {
     /// When the till rang the sale up (JKoPay `PosTradeTime`, ECPay
     /// `MerchantTradeDate`).
     pub at: TaipeiTime,
+    /// The buyer's e-invoice choice, for a gateway that issues the invoice
+    /// (MyPay with `[einvoice] issuer = "mypay"`); the others ignore it.
+    pub buyer: crate::einvoice::buyer::BuyerChoice,
 }
 
 /// What a paid attempt is known by, kept in the journal for refunds.
@@ -504,6 +507,8 @@ pub struct PageRequest {
     /// Empty means one line for the whole amount.
     pub items: Vec<PayItem>,
     pub at: TaipeiTime,
+    /// The buyer's e-invoice choice (see [`PayRequest::buyer`]).
+    pub buyer: crate::einvoice::buyer::BuyerChoice,
 }
 
 /// A page made for the customer.

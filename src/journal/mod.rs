@@ -16,12 +16,14 @@ pub mod audit;
 mod bulk;
 mod history;
 mod invoice;
+mod mypay_due;
 mod owed;
 mod people;
 mod print;
 mod report;
 mod sales;
 pub mod schema;
+mod sealed;
 
 use std::path::Path;
 use std::time::Duration;
@@ -44,6 +46,7 @@ pub use invoice::{
     Allocation, ChangeContext, InvoiceChange, InvoiceRecord, InvoiceRoll, InvoiceStatus,
     IssuedInvoice,
 };
+pub use mypay_due::{MYPAY_INVOICE_DUE, MypayInvoiceDue};
 pub use owed::{INVOICE_DUE, LatePayment};
 pub use people::{Member, MemberCard, Role, User};
 pub use print::{PrintJob, PrintState};
@@ -242,6 +245,9 @@ impl Journal {
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        // Deleted rows are overwritten, so a sealed code dropped once its
+        // attempt settled does not linger in the file (see `sealed`).
+        conn.pragma_update(None, "secure_delete", true)?;
         schema::migrate_to(&mut conn, version)?;
         Ok(Journal {
             conn,

@@ -472,6 +472,9 @@ impl Journal {
             detail.gateway_trade_no,
             detail.error
         ])?;
+        if to.is_final() {
+            super::sealed::drop_sealed_code(&tx, attempt_id)?;
+        }
         if to == AttemptState::Approved {
             let sql = match trade.kind() {
                 AttemptKind::Payment => {
@@ -488,6 +491,8 @@ impl Journal {
             tx.prepare_cached(sql)?.execute(params![sale_id, amount])?;
             if trade.kind() == AttemptKind::Refund {
                 super::owed::owe_invoice_change(&tx, attempt_id, &now)?;
+            } else {
+                super::mypay_due::owe_if_due(&tx, attempt_id, &detail, &now)?;
             }
         }
         audit::append(

@@ -244,6 +244,28 @@ DROP TABLE invoice_voids;
 ALTER TABLE invoice_voids_v6 RENAME TO invoice_voids;
 CREATE INDEX invoice_voids_by_invoice ON invoice_voids (invoice_id);
 "#,
+    // v7 (vendor, #14): a JKoPay CardToken sealed (AES-GCM, key outside the
+    // journal) while its attempt is unsettled, so a recovery Cancel carries
+    // it; the row is deleted (secure_delete) when the attempt settles. And
+    // the MyPay e-invoices still to fetch.
+    r#"
+CREATE TABLE sealed_codes (
+    attempt_id INTEGER PRIMARY KEY REFERENCES attempts (id),
+    sealed     BLOB NOT NULL
+);
+
+-- A MyPay payment approved before MyPay issued its e-invoice (manual §11):
+-- listed until the invoice is fetched; then MyPay's fields, as sent.
+CREATE TABLE mypay_invoices_due (
+    attempt_id INTEGER PRIMARY KEY REFERENCES attempts (id),
+    since      TEXT NOT NULL,
+    tries      INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    fields     TEXT,                        -- JSON, once fetched
+    fetched_at TEXT
+);
+CREATE INDEX mypay_invoices_open ON mypay_invoices_due (since) WHERE fetched_at IS NULL;
+"#,
 ];
 
 /// The version this build writes.

@@ -86,6 +86,8 @@ impl GoodbuySim {
             agent_key: Secret::new(AGENT_KEY),
             return_url: "http://127.0.0.1/callback/goodbuy".into(),
             timeout_secs: 30,
+            create_path: crate::gateway::goodbuy::client::CREATE_PATH.into(),
+            datas: Default::default(),
         }
     }
 

@@ -105,6 +105,8 @@ impl JkoPaySim {
             pos_id: "1".into(),
             merchant_key: Secret::new(MERCHANT_KEY),
             timeout_secs: jkopay::PAYMENT_TIMEOUT_SECS as u64,
+            response_sign: Default::default(),
+            inquiry_order_status: Default::default(),
         }
     }
 }

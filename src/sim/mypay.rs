@@ -13,6 +13,12 @@
 //! codes made with [`INVOICE_QR_KEY`], one line per request item. Like
 //! MyPay's, the `api/transaction` answer does not carry it (manual §7.3);
 //! `api/querydirect` rows, `api/queryorder` and the notification do.
+//! The buyer's choice in the request (`invoice_input_type` 1 cloud with
+//! its carrier, 2 donation with its love code, 3 paper with an optional
+//! `invoice_b2b_id`) is checked (code 100 when a carrier, love code or BAN
+//! is malformed, or a PayPage asks for type 3), the BAN becomes the
+//! invoice's buyer, and the choice is echoed in the invoice fields. A
+//! PayPage order's invoice is issued when the page is paid.
 //! `api/refund` on such a payment follows the refund table: `invoice_state`
 //! 4 (void or void-and-reissue, the default when absent) or 6 (allowance);
 //! a void cannot cross invoice periods; `items` are required unless the
@@ -36,8 +42,8 @@ use super::{CallbackBody, Charge, Fault, Killer, Ledger, Server, SimOptions, nex
 use crate::einvoice::qr::{self, Encoding};
 use crate::einvoice::{Invoice, InvoiceNumber, Period, RandomCode, code39_content};
 use crate::gateway::mypay::{
-    Allowance, Cmd, Envelope, InvoiceInfo, InvoiceRefundMode, Item, Mode, PaymentRecord,
-    QueryDirectRequest, QueryOrderRequest, RefundRecord, RefundRequest, TIME_FORMAT,
+    Allowance, Cmd, Envelope, InvoiceInfo, InvoiceRefundMode, InvoiceRequest, Item, Mode,
+    PaymentRecord, QueryDirectRequest, QueryOrderRequest, RefundRecord, RefundRequest, TIME_FORMAT,
     TransactionRequest, WeChatConfirmRequest,
 };
 use crate::money::Ntd;
@@ -61,6 +67,12 @@ pub const LATE_BOOKING_AFTER: std::time::Duration = std::time::Duration::from_mi
 /// `api/queryorder` lists it as 200 (not done) until the test calls
 /// [`MyPaySim::process_queued_refunds`] (MyPay's overnight run).
 pub const QUEUED_REFUND: i64 = 7006;
+
+/// A payment of this amount gets its e-invoice late, as MyPay issues them
+/// after the payment (manual §11, 電子發票通知回報): its answers show the
+/// invoice waiting (`invoice_state` 1) until the test calls
+/// [`MyPaySim::issue_late_invoices`].
+pub const LATE_INVOICE: i64 = 7008;
 
 /// The seller BAN on the simulator's e-invoices (MyPay's sample store).
 pub const INVOICE_SELLER_BAN: &str = "28915188";
@@ -96,6 +108,8 @@ struct Order {
     items: Vec<Item>,
     /// `issue_invoice_state` 1: issue the e-invoice once paid.
     wants_invoice: bool,
+    /// The request's invoice fields: the buyer's choice, echoed back.
+    buyer: InvoiceRequest,
     /// The e-invoice issued for it, as it stands.
     invoice: Option<InvoiceInfo>,
 }
@@ -139,15 +153,23 @@ impl Order {
         self.refunds.iter().cloned().chain(queued).collect()
     }
 
-    /// Issue the e-invoice if the request asked for one and it is paid.
+    /// Issue the e-invoice if the request asked for one and it is paid
+    /// ([`LATE_INVOICE`]: only say it is waiting).
     fn issue_invoice_if_asked(&mut self) {
+        if self.wants_invoice && self.paid() && self.cost.dollars() == LATE_INVOICE {
+            self.invoice.get_or_insert(InvoiceInfo {
+                invoice_state: Some(1),
+                ..InvoiceInfo::default()
+            });
+            return;
+        }
         if self.wants_invoice && self.paid() && self.invoice.is_none() {
             let lines: Vec<(String, u32, Ntd)> = self
                 .items
                 .iter()
                 .map(|i| (i.name.clone(), i.amount, i.cost))
                 .collect();
-            self.invoice = issue_invoice(&lines, taipei::now());
+            self.invoice = issue_invoice(&lines, taipei::now(), &self.buyer);
         }
     }
 
@@ -226,6 +248,29 @@ impl MyPaySim {
         done
     }
 
+    /// MyPay issues the invoices it kept waiting ([`LATE_INVOICE`]).
+    /// Returns how many it issued.
+    pub fn issue_late_invoices(&self) -> usize {
+        let mut orders = self.orders.lock().expect("mypay sim lock");
+        let mut done = 0;
+        for o in orders.values_mut() {
+            if o.invoice
+                .as_ref()
+                .is_some_and(|i| i.invoice_state == Some(1))
+            {
+                o.invoice = None;
+                let lines: Vec<(String, u32, Ntd)> = o
+                    .items
+                    .iter()
+                    .map(|i| (i.name.clone(), i.amount, i.cost))
+                    .collect();
+                o.invoice = issue_invoice(&lines, taipei::now(), &o.buyer);
+                done += 1;
+            }
+        }
+        done
+    }
+
     pub fn addr(&self) -> std::net::SocketAddr {
         self.server.addr
     }
@@ -239,6 +284,10 @@ impl MyPaySim {
             key: Secret::new(KEY),
             user_id: "cashier01".into(),
             timeout_secs: 30,
+            pfn_style: Default::default(),
+            alipay: Default::default(),
+            easywallet: Default::default(),
+            notice_format: Default::default(),
         }
     }
 }
@@ -255,7 +304,7 @@ fn refund_now(o: &mut Order, req: &RefundRequest, ledger: &Ledger) -> RefundReco
     let invoice_after = o
         .invoice
         .take()
-        .map(|inv| invoice_after_refund(inv, req, full, left, &refund_uid, &o.items));
+        .map(|inv| invoice_after_refund(inv, req, full, left, &refund_uid, &o.items, &o.buyer));
     o.invoice = invoice_after;
     let row = RefundRecord {
         uid: o.uid.clone(),
@@ -370,6 +419,9 @@ impl Sim {
         if req.validate().is_err() || req.store_uid != STORE_UID {
             return code("100", "資料錯誤:欄位格式");
         }
+        if let Err(why) = check_invoice_request(&req.invoice, false) {
+            return code("100", why);
+        }
         let fault = Fault::for_amount(req.cost);
         if fault == Some(Fault::ServerError) {
             return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
@@ -403,6 +455,7 @@ impl Sim {
             finishtime: now_text(),
             items: req.items.clone(),
             wants_invoice: req.invoice.issue_invoice_state == Some(1),
+            buyer: req.invoice.clone(),
             invoice: None,
         };
         o.issue_invoice_if_asked();
@@ -578,6 +631,9 @@ impl Sim {
         if req.validate().is_err() || req.store_uid != STORE_UID {
             return code("100", "資料錯誤:欄位格式");
         }
+        if let Err(why) = check_invoice_request(&req.invoice, true) {
+            return code("100", why);
+        }
         let o = Order {
             uid: next_number("MP"),
             key: format!("{:032x}", rand::random::<u128>()),
@@ -594,6 +650,7 @@ impl Sim {
             finishtime: String::new(),
             items: req.items.clone(),
             wants_invoice: req.invoice.issue_invoice_state == Some(1),
+            buyer: req.invoice.clone(),
             invoice: None,
         };
         let fault = Fault::for_amount(req.cost);
@@ -666,6 +723,7 @@ async fn paypage_pay(
             "200" => {
                 o.prc = "250".into();
                 o.finishtime = now_text();
+                o.issue_invoice_if_asked();
                 sim.ledger.charge(Charge {
                     gateway: GatewayId::MyPay,
                     trade_no: o.order_id.clone(),
@@ -706,9 +764,57 @@ async fn paypage_abandon(
     }
 }
 
-/// An e-invoice for `lines` (name, quantity, unit price) issued `at`, as
-/// MyPay's query answers carry it. `None` when the lines make no invoice.
-fn issue_invoice(lines: &[(String, u32, Ntd)], at: TaipeiTime) -> Option<InvoiceInfo> {
+/// The buyer fields of a request that asks for an invoice, checked as
+/// `mypay-link-agent-api.txt` defines them (lines 1025–1036; value tables
+/// 『電子發票開立類型』 line 3269 and 『雲端發票類型』 line 3277): a cloud
+/// invoice names its carrier, a donation its love code, a BAN is a valid
+/// one; a PayPage never takes type 3 (line 3273 note 2).
+fn check_invoice_request(r: &InvoiceRequest, paypage: bool) -> Result<(), &'static str> {
+    use crate::einvoice::buyer::{Ban, CitizenCertificate, LoveCode, MobileCarrier};
+    if r.issue_invoice_state != Some(1) {
+        return Ok(());
+    }
+    let ban_ok = |b: &str| b.is_empty() || b.parse::<Ban>().is_ok();
+    match r.invoice_input_type {
+        // MyPay's store setting decides.
+        None => Ok(()),
+        Some(1) => {
+            let carrier_ok = match r.invoice_cloud_type.as_str() {
+                "2" => r.invoice_mobile_code.parse::<MobileCarrier>().is_ok(),
+                "3" => r
+                    .invoice_natural_person
+                    .parse::<CitizenCertificate>()
+                    .is_ok(),
+                "4" => true,
+                _ => false,
+            };
+            if !carrier_ok {
+                return Err("資料錯誤:雲端發票載具 / invoice carrier fields are wrong");
+            }
+            if !ban_ok(&r.invoice_tax_id) {
+                return Err("資料錯誤:統一編號 invoice_tax_id");
+            }
+            Ok(())
+        }
+        Some(2) if r.invoice_love_code.parse::<LoveCode>().is_ok() => Ok(()),
+        Some(2) => Err("資料錯誤:愛心碼 invoice_love_code"),
+        Some(3) if paypage => {
+            Err("資料錯誤:PayPage 不可使用實體發票 / no paper invoice type on a PayPage")
+        }
+        Some(3) if ban_ok(&r.invoice_b2b_id) => Ok(()),
+        Some(3) => Err("資料錯誤:統一編號 invoice_b2b_id"),
+        Some(_) => Err("資料錯誤:invoice_input_type"),
+    }
+}
+
+/// An e-invoice for `lines` (name, quantity, unit price) issued `at` as
+/// the buyer asked (`buyer`, echoed in the answer), as MyPay's query
+/// answers carry it. `None` when the lines make no invoice.
+fn issue_invoice(
+    lines: &[(String, u32, Ntd)],
+    at: TaipeiTime,
+    buyer: &InvoiceRequest,
+) -> Option<InvoiceInfo> {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(10_000_001);
     let items = lines
@@ -719,7 +825,13 @@ fn issue_invoice(lines: &[(String, u32, Ntd)], at: TaipeiTime) -> Option<Invoice
     let n = NEXT.fetch_add(1, Ordering::Relaxed) % 100_000_000;
     let number = InvoiceNumber::from_parts("MY", &format!("{n:08}")).ok()?;
     let random = RandomCode::from_number(rand::random::<u16>() % 10_000).ok()?;
-    let inv = Invoice::new(number, random, at, INVOICE_SELLER_BAN, None, items).ok()?;
+    let buyer_ban = match buyer.invoice_input_type {
+        Some(1) => buyer.invoice_tax_id.as_str(),
+        Some(3) => buyer.invoice_b2b_id.as_str(),
+        _ => "",
+    };
+    let buyer_ban = (!buyer_ban.is_empty()).then_some(buyer_ban);
+    let inv = Invoice::new(number, random, at, INVOICE_SELLER_BAN, buyer_ban, items).ok()?;
     let codes = qr::contents(&inv, &Secret::new(INVOICE_QR_KEY), Encoding::Utf8).ok()?;
     let detail: Vec<Value> = inv
         .items()
@@ -749,8 +861,19 @@ fn issue_invoice(lines: &[(String, u32, Ntd)], at: TaipeiTime) -> Option<Invoice
         invoice_sales_amount: Some(inv.total()),
         invoice_tax_amount: Some(Ntd::ZERO),
         invoice_order_detail: Value::Array(detail).to_string(),
+        invoice_buyer_ban: buyer_ban.unwrap_or_default().into(),
         invoice_ratetype: Some(1),
-        invoice_input_type: Some(3),
+        // What the buyer chose, echoed as MyPay's answers do (sample near
+        // `mypay-link-agent-api.txt` line 1995).
+        invoice_input_type: buyer.invoice_input_type.map(i64::from),
+        invoice_cloud_type: buyer.invoice_cloud_type.clone(),
+        invoice_mobile_code: buyer.invoice_mobile_code.clone(),
+        invoice_tax_id: buyer.invoice_tax_id.clone(),
+        invoice_natural_person: buyer.invoice_natural_person.clone(),
+        invoice_love_code: buyer.invoice_love_code.clone(),
+        invoice_b2b_title: buyer.invoice_b2b_title.clone(),
+        invoice_b2b_id: buyer.invoice_b2b_id.clone(),
+        invoice_b2b_address: buyer.invoice_b2b_address.clone(),
         ..InvoiceInfo::default()
     })
 }
@@ -804,6 +927,7 @@ fn invoice_after_refund(
     left: Ntd,
     refund_uid: &str,
     items: &[Item],
+    buyer: &InvoiceRequest,
 ) -> InvoiceInfo {
     if !matches!(inv.invoice_state, Some(2) | Some(6)) {
         return inv;
@@ -816,7 +940,7 @@ fn invoice_after_refund(
         InvoiceRefundMode::Void => {
             // 作廢重開: a new invoice for what is left, one line.
             let name = items.first().map(|i| i.name.clone()).unwrap_or_default();
-            issue_invoice(&[(name, 1, left)], taipei::now()).unwrap_or_else(|| {
+            issue_invoice(&[(name, 1, left)], taipei::now(), buyer).unwrap_or_else(|| {
                 inv.invoice_state = Some(4);
                 inv
             })
@@ -861,6 +985,7 @@ mod tests {
             finishtime: String::new(),
             items,
             wants_invoice: true,
+            buyer: InvoiceRequest::default(),
             invoice: Some(invoice),
         }
     }
@@ -877,6 +1002,14 @@ mod tests {
         }
     }
 
+    fn paper() -> InvoiceRequest {
+        InvoiceRequest {
+            issue_invoice_state: Some(1),
+            invoice_input_type: Some(3),
+            ..InvoiceRequest::default()
+        }
+    }
+
     fn at(y: i32, m: u32, d: u32) -> TaipeiTime {
         taipei::from_wall_clock(
             chrono::NaiveDate::from_ymd_opt(y, m, d)
@@ -888,7 +1021,12 @@ mod tests {
 
     #[test]
     fn the_simulated_invoice_passes_mypay_field_checks() {
-        let inv = issue_invoice(&[("拿鐵".into(), 2, Ntd::new(100))], at(2025, 3, 10)).unwrap();
+        let inv = issue_invoice(
+            &[("拿鐵".into(), 2, Ntd::new(100))],
+            at(2025, 3, 10),
+            &paper(),
+        )
+        .unwrap();
         let fields = inv.fields().unwrap();
         let checked = crate::einvoice::mypay::MypayInvoice::from_fields(&fields).unwrap();
         assert_eq!(checked.total, Ntd::new(200));
@@ -897,7 +1035,12 @@ mod tests {
 
     #[test]
     fn refund_invoice_rules() {
-        let inv = issue_invoice(&[("拿鐵".into(), 2, Ntd::new(100))], at(2025, 3, 10)).unwrap();
+        let inv = issue_invoice(
+            &[("拿鐵".into(), 2, Ntd::new(100))],
+            at(2025, 3, 10),
+            &paper(),
+        )
+        .unwrap();
         let o = order(inv.clone());
         let same = at(2025, 4, 30);
         let later = at(2025, 5, 1);

@@ -85,11 +85,26 @@ fn period_arg(s: &str) -> anyhow::Result<Period> {
 
 /// A typed carrier: a mobile barcode starts with `/`, anything else is read
 /// as a citizen certificate (`NOTES.md` §5), each with its own message.
-fn carrier_choice(code: &str) -> anyhow::Result<BuyerChoice> {
+pub(crate) fn carrier_choice(code: &str) -> anyhow::Result<BuyerChoice> {
     Ok(if code.starts_with('/') {
         BuyerChoice::Mobile(code.parse()?)
     } else {
         BuyerChoice::Citizen(code.parse()?)
+    })
+}
+
+/// The buyer's choice from `--carrier`, `--donate`, `--ban` (`till
+/// einvoice issue`, `till pay`); `None` when none was given.
+pub(crate) fn buyer_flags(
+    carrier: Option<String>,
+    donate: Option<String>,
+    ban: Option<String>,
+) -> anyhow::Result<Option<BuyerChoice>> {
+    Ok(match (carrier, donate, ban) {
+        (Some(c), _, _) => Some(carrier_choice(&c)?),
+        (_, Some(d), _) => Some(BuyerChoice::Donate(d.parse()?)),
+        (_, _, Some(b)) => Some(BuyerChoice::Company(b.parse()?)),
+        _ => None,
     })
 }
 
@@ -213,13 +228,11 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
                 .journal()
                 .lookup(&trade)?
                 .ok_or_else(|| anyhow::anyhow!("找不到「{trade}」/ nothing found for {trade:?}"))?;
-            let buyer = match (carrier, donate, ban) {
-                (Some(c), _, _) => carrier_choice(&c)?,
-                (_, Some(d), _) => BuyerChoice::Donate(d.parse()?),
-                (_, _, Some(b)) => BuyerChoice::Company(b.parse()?),
+            let buyer = match buyer_flags(carrier, donate, ban)? {
+                Some(b) => b,
                 // None given: as the buyer chose at the counter (kept for
                 // a pay-later order), else the paper proof.
-                _ => t.remembered_buyer_choice(&sale)?.unwrap_or_default(),
+                None => t.remembered_buyer_choice(&sale)?.unwrap_or_default(),
             };
             let issued = t.issue_invoice(cfg, &sale, &buyer)?;
             outln!(

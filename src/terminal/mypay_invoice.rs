@@ -7,7 +7,9 @@
 //! no table of their own, and no number is taken from this till's rolls.
 //! A refund's answer carries the invoice's state after the refund (4 void,
 //! 6 allowance), so the newest fields journaled for a sale are the
-//! invoice as it stands.
+//! invoice as it stands. An invoice MyPay issued after the payment's
+//! answer is fetched later (`Terminal::fetch_mypay_invoices`) and kept in
+//! the journal's `mypay_invoices_due` row.
 
 use crate::einvoice::mypay::{MypayInvoice, MypayInvoiceError, MypayInvoiceFields};
 use crate::journal::{AttemptState, JournalError};
@@ -59,7 +61,19 @@ impl Terminal {
                 }
             }
         }
+        // An invoice MyPay issued after the payment, fetched later.
+        let fetched = self.journal.fetched_mypay_invoice(sale)?;
+        if let Some((at, json)) = &fetched
+            && newest.is_none_or(|(n, _)| at.as_str() >= n)
+        {
+            return Ok(serde_json::from_str(json).ok());
+        }
         Ok(newest.and_then(|(_, v)| serde_json::from_value(v.clone()).ok()))
+    }
+
+    /// How many MyPay e-invoices are still to fetch (the status bar).
+    pub fn mypay_invoices_due(&self) -> Result<usize, JournalError> {
+        Ok(self.journal.mypay_invoices_due()?.len())
     }
 
     /// The e-invoice MyPay issued for `sale`, checked field by field and

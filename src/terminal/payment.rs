@@ -199,6 +199,10 @@ pub struct Payments {
     /// The configuration e-invoice changes are made with when `recover` or
     /// `query` settles a refund in doubt (see [`Payments::with_invoicing`]).
     invoicing: Option<Arc<Config>>,
+    /// Seals JKoPay CardTokens for the journal (key from the merchant key).
+    token_seal: Option<crate::gateway::jkopay::seal::TokenSeal>,
+    /// MyPay issues the e-invoices (`[einvoice] issuer = "mypay"`).
+    mypay_issues: bool,
 }
 
 impl std::fmt::Debug for Payments {
@@ -225,9 +229,13 @@ impl Payments {
     /// A client for every gateway the configuration has a section for.
     pub fn from_config(cfg: &Config) -> Result<Payments, NotSent> {
         let mut p = Payments::new().with_invoicing(cfg);
+        p.mypay_issues = cfg.einvoice.issuer == crate::config::InvoiceIssuer::Mypay;
         let g = &cfg.gateways;
         if let Some(c) = &g.jkopay {
             p = p.with_gateway(Arc::new(JkoClient::from_config(c)?));
+            p.token_seal = Some(crate::gateway::jkopay::seal::TokenSeal::from_merchant_key(
+                &c.merchant_key,
+            ));
         }
         if let Some(c) = &g.mypay {
             let mypay = MyPayClient::from_config(c)?
@@ -250,7 +258,9 @@ impl Payments {
             p = p.with_gateway(Arc::new(GoodbuyClient::from_config(c)?));
         }
         if let Some(c) = &g.mypay {
-            p.paypage = Some(Arc::new(MyPayClient::from_config(c)?));
+            // A PayPage order asks for the invoice too (with the buyer's choice).
+            let page = MyPayClient::from_config(c)?.issuing_invoices(p.mypay_issues);
+            p.paypage = Some(Arc::new(page));
         }
         Ok(p)
     }
@@ -287,6 +297,23 @@ impl Payments {
 
     pub(super) fn invoicing(&self) -> Option<&Arc<Config>> {
         self.invoicing.as_ref()
+    }
+
+    /// The journal detail of a payment's approval. A MyPay approval that
+    /// carries no invoice yet, when MyPay issues them, leaves it owed
+    /// ([`crate::journal::MYPAY_INVOICE_DUE`], fetched by
+    /// [`Terminal::fetch_mypay_invoices`]): never silently skipped.
+    pub(super) fn approval_detail(&self, a: &Approval) -> Detail {
+        let d = approval_detail(a);
+        let issued = a
+            .einvoice
+            .as_deref()
+            .is_some_and(|f| crate::einvoice::mypay::MypayInvoice::from_fields(f).is_ok());
+        if self.mypay_issues && a.gateway == GatewayId::MyPay && !issued {
+            d.with(crate::journal::MYPAY_INVOICE_DUE, true)
+        } else {
+            d
+        }
     }
 
     pub fn gateway(&self, id: GatewayId) -> Result<Arc<dyn Gateway>, PayError> {
@@ -612,16 +639,12 @@ fn state_message(
     }
 }
 
-/// A stand-in for a JKoPay CardToken when only its masked form survives (a
-/// crash): the full code is a bearer token and is never journaled. JKoPay
-/// cancels by MerchantTradeNo and amount; the simulator ignores the token,
-/// the real API's check of it on Cancel is undocumented \[guess\].
-fn stand_in_code(masked: Option<&str>) -> String {
-    match masked {
-        Some(m) => m.replace('*', "0"),
-        None => "220000000000000000".into(),
-    }
-}
+/// Why a JKoPay attempt in doubt is not cancelled after a restart: NOTES
+/// §1 says Cancel carries the same fields as Payment, the CardToken
+/// included, and it can no longer be opened (the merchant key changed, or
+/// the journal predates sealed codes). No Cancel goes out with a made-up
+/// token; a manager settles it from JKoPay's back office (`till settle`).
+pub const NO_CARD_TOKEN: &str = "無法取得顧客的街口付款碼,不能送出取消;請至街口後台確認後由主管以 till settle 結案 / the customer's JKoPay CardToken is not available, so no Cancel can be sent: check JKoPay's back office, then a manager settles it (till settle)";
 
 /// When the attempt's request was made: the `at` journaled with `Sending`.
 pub(super) fn request_time(rec: &AttemptRecord) -> TaipeiTime {
@@ -635,11 +658,14 @@ pub(super) fn request_time(rec: &AttemptRecord) -> TaipeiTime {
 }
 
 /// The request of a journaled attempt, as far as cancel and query need it.
-fn rebuild_with(rec: &AttemptRecord) -> PayWith {
+/// `code` is the full payment code when it was kept sealed (a JKoPay
+/// attempt in doubt, [`Terminal::unsealed_code`]); otherwise empty: a
+/// query, a refund or a MyPay cancel never needs it.
+fn rebuild_with(rec: &AttemptRecord, code: Option<String>) -> PayWith {
     match rec.method {
         PayMethod::Wallet(wallet) => PayWith::WalletCode {
             wallet,
-            code: stand_in_code(rec.masked_code.as_deref()),
+            code: code.unwrap_or_default(),
         },
         PayMethod::BoundCard => PayWith::BoundCard {
             bind_card_id: String::new(),
@@ -673,13 +699,14 @@ pub(super) fn pay_type_of(rec: &AttemptRecord) -> goodbuy::PayType {
     }
 }
 
-fn rebuild_request(rec: &AttemptRecord) -> PayRequest {
+fn rebuild_request(rec: &AttemptRecord, code: Option<String>) -> PayRequest {
     PayRequest {
         trade_no: rec.trade_no.clone(),
         amount: rec.amount,
-        with: rebuild_with(rec),
+        with: rebuild_with(rec, code),
         items: Vec::new(),
         at: request_time(rec),
+        buyer: Default::default(),
     }
 }
 
@@ -780,7 +807,96 @@ impl Terminal {
         self.open_sale_as(cart, &cashier)
     }
 
+    /// Ask MyPay again for every e-invoice it still owes (a payment
+    /// approved before MyPay had issued it; manual §11, 電子發票通知回報):
+    /// `api/querydirect`'s row carries it once issued. Each answer is
+    /// journaled: the fields as MyPay sent them once the invoice is issued
+    /// and its codes check out, else one more try with the reason. Returns
+    /// the sales whose invoice arrived now (their proofs are to print).
+    pub async fn fetch_mypay_invoices(
+        &mut self,
+        payments: &Payments,
+    ) -> Result<Vec<SaleNo>, PayError> {
+        let due = self.journal.mypay_invoices_due()?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let gw = payments.gateway(GatewayId::MyPay)?;
+        let mut arrived = Vec::new();
+        for d in due {
+            let Some(rec) = self.journal.attempt(&d.trade_no)? else {
+                continue;
+            };
+            let req = rebuild_request(&rec, None);
+            let answer = payments
+                .timed(GatewayId::MyPay, &d.trade_no, gw.query(&req))
+                .await;
+            let fields = match answer {
+                Ok(Outcome::Approved(a)) => a.einvoice.map(|f| *f),
+                _ => None,
+            };
+            let checked = fields
+                .as_ref()
+                .map(crate::einvoice::mypay::MypayInvoice::from_fields);
+            match (fields, checked) {
+                (Some(f), Some(Ok(_))) => {
+                    let v = serde_json::to_value(&f).unwrap_or_default();
+                    self.journal.mypay_invoice_fetched(&d.trade_no, &v)?;
+                    tracing::info!(trade = %d.trade_no, "MyPay e-invoice fetched");
+                    arrived.push(d.sale_no);
+                }
+                (_, Some(Err(e))) => {
+                    self.journal
+                        .mypay_invoice_not_yet(&d.trade_no, &e.to_string())?;
+                }
+                _ => {
+                    self.journal.mypay_invoice_not_yet(
+                        &d.trade_no,
+                        "MyPay 尚未開立發票 / MyPay has not issued the invoice yet",
+                    )?;
+                }
+            }
+        }
+        Ok(arrived)
+    }
+
+    /// The full payment code sealed for `rec` while it is unsettled (JKoPay
+    /// keeps it for the recovery Cancel), opened with the merchant key.
+    fn unsealed_code(
+        &self,
+        payments: &Payments,
+        rec: &AttemptRecord,
+    ) -> Result<Option<String>, PayError> {
+        let Some(seal) = &payments.token_seal else {
+            return Ok(None);
+        };
+        let Some(sealed) = self.journal.sealed_code(&rec.trade_no)? else {
+            return Ok(None);
+        };
+        let opened = seal.open(&rec.trade_no.to_string(), &sealed);
+        if opened.is_none() {
+            tracing::warn!(trade = %rec.trade_no, "sealed payment code does not open with the configured merchant key");
+        }
+        Ok(opened)
+    }
+
+    /// The buyer's e-invoice choice kept for `sale`
+    /// ([`Terminal::remember_buyer_choice`]), paper when none was: MyPay
+    /// issues the invoice with it when it is the issuer.
+    pub(super) fn buyer_choice(
+        &self,
+        sale: &SaleNo,
+    ) -> Result<crate::einvoice::buyer::BuyerChoice, PayError> {
+        Ok(self
+            .journal
+            .remembered_buyer_choice(sale)?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default())
+    }
+
     /// Charge `amount` on `sale` with a scanned code or a chosen tender.
+    /// MyPay, when it issues the e-invoice, issues it as the buyer chose
+    /// (kept by [`Terminal::remember_buyer_choice`] before paying).
     ///
     /// Comes back with the attempt's final state, or `Unknown` /
     /// `Cancelling` when it could not be settled yet (then no other charge
@@ -803,6 +919,15 @@ impl Terminal {
             amount,
             route.masked.as_ref(),
         )?;
+        if route.gateway == GatewayId::JkoPay
+            && let (PayWith::WalletCode { code, .. }, Some(seal)) =
+                (&route.with, &payments.token_seal)
+        {
+            // A Cancel after a crash needs the full CardToken: kept sealed
+            // (key outside the journal) until the attempt settles.
+            self.journal
+                .keep_sealed_code(&trade, &seal.seal(&trade.to_string(), code))?;
+        }
         let at = self.now();
         let mut sending = Detail::new().with("at", stamp(at));
         if let PayWith::PayLater { pay_type, .. } = &route.with {
@@ -812,12 +937,18 @@ impl Terminal {
             // A refund with an e-invoice must name the items as sold.
             sending = sending.with(super::refund::SENT_ITEMS, super::refund::items_json(&items));
         }
+        let buyer = if route.gateway == GatewayId::MyPay {
+            self.buyer_choice(sale)?
+        } else {
+            Default::default()
+        };
         let req = PayRequest {
             trade_no: trade.clone(),
             amount,
             with: route.with,
             items,
             at,
+            buyer,
         };
         // Durable before the first byte leaves.
         self.journal
@@ -873,8 +1004,11 @@ impl Terminal {
                 )?;
             }
             Ok(Outcome::Approved(a)) => {
-                self.journal
-                    .transition(trade, AttemptState::Approved, approval_detail(&a))?;
+                self.journal.transition(
+                    trade,
+                    AttemptState::Approved,
+                    payments.approval_detail(&a),
+                )?;
             }
             Ok(Outcome::Declined(d)) => {
                 self.journal.transition(
@@ -1144,7 +1278,8 @@ impl Terminal {
                     self.journal.transition(
                         trade,
                         AttemptState::Approved,
-                        approval_detail(&a)
+                        payments
+                            .approval_detail(&a)
                             .with("confirm_poll", poll)
                             .with(WECHAT_REFERENCE, reference),
                     )?;
@@ -1221,7 +1356,7 @@ impl Terminal {
                     self.journal.transition(
                         trade,
                         AttemptState::Approved,
-                        approval_detail(&a).with("poll", poll),
+                        payments.approval_detail(&a).with("poll", poll),
                     )?;
                     return Ok(());
                 }
@@ -1290,7 +1425,23 @@ impl Terminal {
         let gw = payments.gateway(gateway)?;
         match rec.kind {
             AttemptKind::Payment => {
-                let req = rebuild_request(rec);
+                let code = self.unsealed_code(payments, rec)?;
+                if gateway == GatewayId::JkoPay
+                    && code.is_none()
+                    && matches!(
+                        rec.state,
+                        AttemptState::Sending | AttemptState::Unknown | AttemptState::Cancelling
+                    )
+                {
+                    // JKoPay settles a payment in doubt only by Cancel.
+                    self.journal.transition(
+                        &rec.trade_no,
+                        AttemptState::Cancelling,
+                        Detail::new().error(NO_CARD_TOKEN),
+                    )?;
+                    return self.result_of(payments, &rec.trade_no, gateway);
+                }
+                let req = rebuild_request(rec, code);
                 self.resolve(payments, gw.as_ref(), &req, true).await
             }
             AttemptKind::Refund => self.resolve_refund(payments, gw.as_ref(), rec).await,
@@ -1711,7 +1862,7 @@ impl Terminal {
             return Ok(NoticeEffect::Ignored);
         }
         let gw = payments.gateway(gateway)?;
-        let req = rebuild_request(&rec);
+        let req = rebuild_request(&rec, None);
         match payments.timed(gateway, trade, gw.query(&req)).await {
             Ok(Outcome::Approved(a)) => {
                 self.late_payment_found(&rec, &a, source)?;
@@ -1831,7 +1982,7 @@ fn refund_request(
             gateway_trade_no: paid.gateway_trade_no.clone().unwrap_or_default(),
             amount: paid.amount,
             at: request_time(paid),
-            with: rebuild_with(paid),
+            with: rebuild_with(paid, None),
             items: Vec::new(),
         },
         amount,
@@ -1843,17 +1994,6 @@ fn refund_request(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stand_in_codes_pass_the_card_token_format() {
-        let m = MaskedCode::mask("22J111111111111111");
-        let s = stand_in_code(Some(m.as_str()));
-        assert!(
-            crate::gateway::jkopay::validate_card_token(&s).is_ok(),
-            "{s}"
-        );
-        assert_ne!(s, "22J111111111111111");
-    }
 
     #[test]
     fn ecpay_return_url_shares_the_callback_host() {

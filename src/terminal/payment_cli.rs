@@ -64,6 +64,16 @@ pub struct PayArgs {
     /// Pay-later credit check field: the card's last 4 digits
     #[arg(long, requires = "pay_later")]
     pub card_last4: Option<String>,
+    /// E-invoice carrier, as `till einvoice issue`: a mobile barcode
+    /// (/ABC1234) or a citizen certificate (AB12345678901234)
+    #[arg(long, conflicts_with_all = ["donate", "ban"])]
+    pub carrier: Option<String>,
+    /// E-invoice donation love code (捐贈碼)
+    #[arg(long, conflicts_with = "ban")]
+    pub donate: Option<String>,
+    /// Buyer business number (統一編號) for the e-invoice
+    #[arg(long)]
+    pub ban: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -328,6 +338,14 @@ pub fn pay(explicit: Option<&Path>, redactor: &Redactor, args: PayArgs) -> ExitC
             return usage(e);
         }
     }
+    let buyer = match super::invoicing_cli::buyer_flags(
+        args.carrier.clone(),
+        args.donate.clone(),
+        args.ban.clone(),
+    ) {
+        Ok(b) => b,
+        Err(e) => return usage(e),
+    };
     runtime().block_on(async move {
         let (mut till, payments, _sims) = match session(explicit, redactor).await {
             Ok(x) => x,
@@ -338,6 +356,13 @@ pub fn pay(explicit: Option<&Path>, redactor: &Redactor, args: PayArgs) -> ExitC
             Err(e) => return pay_error(e),
         };
         errln!("交易 sale {sale}");
+        // Kept with the sale: MyPay issues the invoice with it (`[einvoice]
+        // issuer = "mypay"`), `till einvoice issue` uses it otherwise.
+        if let Some(b) = &buyer
+            && let Err(e) = till.remember_buyer_choice(&sale, b)
+        {
+            return usage(e);
+        }
         if args.paypage {
             return paypage(&mut till, &payments, &sale, &args).await;
         }
@@ -362,12 +387,65 @@ pub fn pay(explicit: Option<&Path>, redactor: &Redactor, args: PayArgs) -> ExitC
                 ExitCode::from(r.exit_code())
             }
             Ok(r) => {
-                print_result(&r, args.json);
+                print_result_and_invoice(&till, &sale, &r, args.json);
                 ExitCode::from(r.exit_code())
             }
             Err(e) => pay_error(e),
         }
     })
+}
+
+/// The result, and the e-invoice MyPay issued with the payment, as MyPay
+/// answered it: where it went (paper with its buyer BAN, carrier, or
+/// donation). JSON: the result plus `einvoice` (absent without one).
+fn print_result_and_invoice(
+    till: &Terminal,
+    sale: &crate::sale::SaleNo,
+    r: &PayResult,
+    json: bool,
+) {
+    use crate::einvoice::mypay::Delivery;
+    let inv = match till.mypay_invoice(sale) {
+        Ok(inv) => inv,
+        Err(e) => {
+            errln!("till: {e}");
+            None
+        }
+    };
+    let Some(inv) = inv else {
+        return print_result(r, json);
+    };
+    let (delivery, code) = match &inv.delivery {
+        Delivery::Paper => ("paper", None),
+        Delivery::Carrier(c) => ("carrier", Some(c.as_str())),
+        Delivery::Donated(c) => ("donated", Some(c.as_str())),
+    };
+    if json {
+        let mut v = serde_json::to_value(r).expect("a result serialises");
+        if let Some(o) = v.as_object_mut() {
+            o.insert(
+                "einvoice".into(),
+                serde_json::json!({
+                    "number": inv.number.dashed(),
+                    "random_code": inv.random_code.as_str(),
+                    "buyer_ban": inv.buyer_ban,
+                    "delivery": delivery,
+                    "code": code,
+                    "prints_proof": inv.prints_proof(),
+                }),
+            );
+        }
+        outln!("{v}");
+        return;
+    }
+    print_result(r, false);
+    let whom = match (&inv.delivery, &inv.buyer_ban) {
+        (Delivery::Paper, Some(ban)) => format!("證明聯 買方 {ban} / paper proof, buyer BAN {ban}"),
+        (Delivery::Paper, None) => "證明聯 / paper proof".into(),
+        (Delivery::Carrier(c), _) => format!("存入載具 {c} / stored in carrier {c}"),
+        (Delivery::Donated(c), _) => format!("捐贈 {c} / donated to {c}"),
+    };
+    outln!("電子發票 e-invoice {} (MyPay): {whom}", inv.number.dashed());
 }
 
 /// `--pay-later KIND` with its check fields.
@@ -659,6 +737,22 @@ pub fn recover(explicit: Option<&Path>, redactor: &Redactor, args: RecoverArgs) 
                     for r in &results {
                         print_result(r, false);
                     }
+                }
+                // E-invoices MyPay issued after their payment (stderr: the
+                // JSON on stdout stays the results).
+                match till.fetch_mypay_invoices(&payments).await {
+                    Ok(sales) => {
+                        for sale in sales {
+                            errln!("MyPay 發票已開立 / MyPay e-invoice arrived: {sale}");
+                        }
+                    }
+                    Err(e) => errln!("till: {e}"),
+                }
+                let owed = till.mypay_invoices_due().unwrap_or(0);
+                if owed > 0 {
+                    errln!(
+                        "注意:{owed} 筆 MyPay 發票尚未開立,稍後再執行 till recover / {owed} MyPay e-invoice(s) not issued yet: run till recover again later"
+                    );
                 }
                 let late = till.late_payments(true).unwrap_or_default();
                 if !late.is_empty() && !args.json {

@@ -130,6 +130,8 @@ struct Status {
     changes_owed: usize,
     /// Money gateways took after the till closed the attempt: owed back.
     late_payments: usize,
+    /// MyPay e-invoices issued after their payment, not fetched yet.
+    mypay_invoices_due: usize,
     /// The last print's outcome (`None` before the first print).
     printer: Option<Result<(), String>>,
     refreshed: Option<Instant>,
@@ -335,6 +337,7 @@ impl App {
             self.status.changes_owed = s.changes_owed.len();
         }
         self.status.late_payments = terminal.late_payments(true).map(|v| v.len()).unwrap_or(0);
+        self.status.mypay_invoices_due = terminal.mypay_invoices_due().unwrap_or(0);
         self.status.awaiting_invoice = terminal
             .sales_awaiting_invoice(&self.config)
             .map(|v| v.len())
@@ -494,6 +497,7 @@ impl App {
                 {
                     self.issue_paperless_awaiting();
                     self.refresh_status();
+                    self.fetch_mypay_invoices();
                 }
                 return self.idle_check(now);
             }
@@ -1316,11 +1320,39 @@ impl App {
     /// sale when MyPay is the issuer: the store issues those elsewhere).
     fn print_mypay_invoice(&mut self, sale: &crate::sale::SaleNo) -> Result<String, String> {
         let lang = self.lang;
-        let inv = match self.terminal.as_ref() {
-            Ok(t) => t.mypay_invoice(sale).map_err(|e| e.to_string())?,
+        let (inv, later) = match self.terminal.as_ref() {
+            Ok(t) => (
+                t.mypay_invoice(sale).map_err(|e| e.to_string())?,
+                // Owed by MyPay: fetched and printed when it arrives.
+                t.journal()
+                    .mypay_invoices_due()
+                    .is_ok_and(|due| due.iter().any(|d| &d.sale_no == sale)),
+            ),
             Err(e) => return Err(e.clone()),
+        };
+        let Some(inv) = inv else {
+            let why = if later {
+                "result.mypay_invoice_later"
+            } else {
+                "result.invoice_by_mypay"
+            };
+            return Err(t(lang, why));
+        };
+        // Stored in the buyer's carrier or donated: no paper proof
+        // (`mypay-link-agent-api.txt` 『電子發票開立類型』 1 / 2).
+        let number = inv.number.dashed();
+        let paperless = |key: &str, code: &str| {
+            crate::ui::i18n::tf(lang, key, &[("number", number.as_str()), ("code", code)])
+        };
+        match &inv.delivery {
+            crate::einvoice::mypay::Delivery::Carrier(code) => {
+                return Ok(paperless("result.mypay_carrier", code.as_str()));
+            }
+            crate::einvoice::mypay::Delivery::Donated(code) => {
+                return Ok(paperless("result.mypay_donated", code.as_str()));
+            }
+            crate::einvoice::mypay::Delivery::Paper => {}
         }
-        .ok_or_else(|| t(lang, "result.invoice_by_mypay"))?;
         let mut proof = crate::terminal::proof_from_mypay(&inv, false);
         proof.test = self.demo;
         // MyPay keeps its own record of what was printed: nothing to mark.
@@ -1607,6 +1639,13 @@ impl App {
             },
         };
         self.open_sale = Some(sale.clone());
+        if self.config.einvoice.issuer == crate::config::InvoiceIssuer::Mypay
+            && let Err(e) = terminal.remember_buyer_choice(&sale, &self.buyer)
+        {
+            // MyPay issues the invoice with the payment: as the buyer chose.
+            self.terminal = Ok(terminal);
+            return self.tender_notice(e.to_string());
+        }
         let total = self.cart.total();
         if let Some(Ok(wallet)) = self.wallet.as_mut() {
             start(wallet, terminal, sale, total, &self.cart);
@@ -1877,6 +1916,23 @@ impl App {
         }
     }
 
+    /// On the status clock, between sales: ask MyPay for the e-invoices it
+    /// issued after their payment (MyPay as the issuer).
+    fn fetch_mypay_invoices(&mut self) {
+        let idle = matches!(self.screen, Screen::Sale(_)) && self.open_sale.is_none();
+        if self.status.mypay_invoices_due == 0 || !idle || self.start_wallet().is_err() {
+            return;
+        }
+        if self.wallet_mut().is_none_or(|w| w.busy()) {
+            return;
+        }
+        if let Some(terminal) = self.take_terminal()
+            && let Some(wallet) = self.wallet_mut()
+        {
+            wallet.fetch_mypay_invoices(terminal);
+        }
+    }
+
     /// The terminal leaves with a gateway job; the screens show the wait.
     fn take_terminal(&mut self) -> Option<Terminal> {
         let busy = Err(t(self.lang, "paying.busy"));
@@ -1955,6 +2011,21 @@ impl App {
                             state.still_open(e.to_string());
                         }
                     }
+                }
+            }
+            Finished::MypayInvoices(result) => {
+                self.terminal = Ok(terminal);
+                match result {
+                    // Printed when it arrives (nothing for a carrier or a
+                    // donation); the status bar counts the rest.
+                    Ok(sales) => {
+                        for sale in sales {
+                            if let Err(e) = self.print_mypay_invoice(&sale) {
+                                tracing::warn!(sale = %sale, "MyPay e-invoice proof not printed: {e}");
+                            }
+                        }
+                    }
+                    Err(e) => tracing::warn!("MyPay e-invoices not fetched: {e}"),
                 }
             }
             Finished::Recover(result) => {
@@ -2586,6 +2657,13 @@ impl App {
                 &[("n", &self.status.late_payments.to_string())],
             )));
         }
+        if self.status.mypay_invoices_due > 0 {
+            bar = bar.push(alert(crate::ui::i18n::tf(
+                lang,
+                "status.mypay_invoices_due",
+                &[("n", &self.status.mypay_invoices_due.to_string())],
+            )));
+        }
         if self.status.changes_owed > 0 {
             bar = bar.push(alert(crate::ui::i18n::tf(
                 lang,
@@ -2628,6 +2706,7 @@ impl App {
             && self.status.waiting_prints == 0
             && self.status.awaiting_invoice == 0
             && self.status.late_payments == 0
+            && self.status.mypay_invoices_due == 0
             && self.status.changes_owed == 0
             && self.status.proofs_to_reprint == 0
             && self.status.uploads_overdue == 0

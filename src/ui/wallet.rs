@@ -51,6 +51,8 @@ pub enum Finished {
     PayPagePolled(Result<PayResult, PayError>),
     /// Money given back (and the e-invoice voided or allowed), or why not.
     Refund(Result<crate::terminal::RefundOutcome, PayError>),
+    /// E-invoices MyPay issued after their payment: the sales whose arrived.
+    MypayInvoices(Result<Vec<SaleNo>, PayError>),
 }
 
 type Done = (Terminal, Finished);
@@ -249,6 +251,14 @@ impl WalletPay {
         self.run(terminal, move |mut terminal, payments| async move {
             let result = terminal.cancel_paypage(&payments, &trade).await;
             (terminal, Finished::PayPagePolled(result))
+        });
+    }
+
+    /// Ask MyPay for the e-invoices it still owes (issued after the payment).
+    pub fn fetch_mypay_invoices(&mut self, terminal: Terminal) {
+        self.run_check(terminal, move |mut terminal, payments| async move {
+            let result = terminal.fetch_mypay_invoices(&payments).await;
+            (terminal, Finished::MypayInvoices(result))
         });
     }
 

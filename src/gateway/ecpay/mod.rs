@@ -155,8 +155,18 @@ impl ResponseEnvelope {
     /// A rejected envelope charged nothing; an accepted one whose Data
     /// cannot be read may have, so that is Unknown.
     pub fn payment_outcome(&self, cfg: &EcpayConfig, asked: Ntd) -> Outcome {
-        if self.trans_code != Some(1) {
-            let code = self.trans_code.map(|c| c.to_string()).unwrap_or_default();
+        let Some(code) = self.trans_code else {
+            // An answer without `TransCode` (lines 111–113: "1 代表 API 傳輸資料
+            // 接收成功") says neither that ECPay refused the request nor
+            // what became of it: the card may have been charged.
+            return Outcome::Unknown {
+                why: format!(
+                    "綠界回應沒有 TransCode,結果未定 / ECPay's answer has no TransCode: result unknown ({})",
+                    self.trans_msg
+                ),
+            };
+        };
+        if code != 1 {
             return Outcome::Declined(Decline {
                 code: format!("TransCode {code}"),
                 reason: format!(
@@ -249,7 +259,7 @@ impl CreatePaymentWithCardId {
                 total_amount: input.amount,
                 return_url: cfg.return_url.clone(),
                 trade_desc: input.trade_desc.to_string(),
-                item_name: input.item_names.join("#"),
+                item_name: item_name(input.item_names),
             },
             consumer_info: ConsumerInfo {
                 merchant_member_id: input.member_id.to_string(),
@@ -292,8 +302,9 @@ impl CreatePaymentWithCardId {
         }
         check_required("ReturnURL", &o.return_url, 200)?;
         check_required("TradeDesc", &o.trade_desc, 200)?;
-        // The field holds 400, but ECPay truncates past 200 (the doc).
-        check_required("ItemName", &o.item_name, 200)?;
+        // The field holds 400 (`ecpay-create-payment-with-card-id.txt`
+        // line 60); [`item_name`] keeps it within the 200 shown.
+        check_required("ItemName", &o.item_name, 400)?;
         let c = &self.consumer_info;
         check_required("MerchantMemberID", &c.merchant_member_id, 60)?;
         check_len("Email", &c.email, 200)?;
@@ -310,6 +321,24 @@ impl CreatePaymentWithCardId {
         check_len("CreditInstallment", &self.credit_installment, 20)?;
         check_len("CustomField", &self.custom_field, 200)
     }
+}
+
+/// What ECPay shows of `ItemName` (`ecpay-create-payment-with-card-id.txt`
+/// lines 60–63: "String(400) … 請勿傳入超過長度 200 的內容,避免該欄位資訊被截斷").
+pub const ITEM_NAME_SHOWN: usize = 200;
+
+/// The item names joined with `#` (line 62). Past [`ITEM_NAME_SHOWN`]
+/// characters the document only warns that ECPay would cut the text
+/// itself, so the till cuts it first, on a character boundary, and ends it
+/// with `…` so the cut is visible, instead of refusing the payment.
+pub fn item_name(names: &[&str]) -> String {
+    let joined = names.join("#");
+    if joined.chars().count() <= ITEM_NAME_SHOWN {
+        return joined;
+    }
+    let mut cut: String = joined.chars().take(ITEM_NAME_SHOWN - 1).collect();
+    cut.push('…');
+    cut
 }
 
 /// The doc's rule `^([a-zA-Z\d._%+-]+@[a-zA-Z\d.-]+\.[a-zA-Z]{2,6})*$`, for one address.

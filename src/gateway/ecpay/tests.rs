@@ -114,14 +114,14 @@ fn validation_errors() {
         FieldError::Amount { .. }
     ));
     assert!(CreatePaymentWithCardId::new(&c, &input(&t, 200_000, &["x"])).is_ok());
-    let long = "麵".repeat(201);
-    let items = [long.as_str()];
+    let mut r = CreatePaymentWithCardId::new(&c, &input(&t, 5, &["x"])).unwrap();
+    r.order_info.item_name = "麵".repeat(401);
     assert!(matches!(
-        err(input(&t, 5, &items)),
-        FieldError::TooLong {
+        r.validate(),
+        Err(FieldError::TooLong {
             field: "ItemName",
             ..
-        }
+        })
     ));
     let mut r = CreatePaymentWithCardId::new(&c, &input(&t, 5, &["x"])).unwrap();
     r.order_info.merchant_trade_no = "AB-12".into();
@@ -206,6 +206,56 @@ fn vendor_sample_result_reads_as_approved() {
     assert!(a.review.is_none());
     // TradeAmt 2 for an order of 3: not paid in full, in doubt.
     assert_eq!(r.outcome(Ntd::new(3)).kind(), OutcomeKind::Unknown);
+}
+
+/// `ecpay-create-payment-with-card-id.txt` lines 60–63: longer names are
+/// cut by ECPay, so the till cuts them itself and still takes the payment.
+#[test]
+fn a_long_item_name_is_cut_with_an_ellipsis_not_refused() {
+    let t = trade_no();
+    let c = cfg();
+    let long = "麵".repeat(190);
+    let items = [long.as_str(), "清潔用品", "泡麵🍜加蛋"];
+    let r = CreatePaymentWithCardId::new(&c, &input(&t, 5, &items)).unwrap();
+    let name = &r.order_info.item_name;
+    assert_eq!(name.chars().count(), 200);
+    assert!(name.ends_with('…'), "{name}");
+    assert!(name.starts_with(&format!("{long}#清潔用品#")), "{name}");
+    // Cut on a character boundary: every char is a whole one of the input.
+    let whole = items.join("#");
+    assert!(whole.starts_with(name.trim_end_matches('…')));
+    // Exactly 200 characters pass untouched.
+    let exact = "麵".repeat(200);
+    let r = CreatePaymentWithCardId::new(&c, &input(&t, 5, &[exact.as_str()])).unwrap();
+    assert_eq!(r.order_info.item_name, exact);
+    // On the wire (encrypted Data) the cut name is what ECPay gets.
+    let v = serde_json::to_value(CreatePaymentWithCardId::new(&c, &input(&t, 5, &items)).unwrap())
+        .unwrap();
+    assert_eq!(
+        v["OrderInfo"]["ItemName"].as_str().unwrap().chars().count(),
+        200
+    );
+}
+
+/// Lines 111–113: only `TransCode` says whether ECPay took the request in;
+/// a 200-OK body without it is no refusal, the card may be charged.
+#[test]
+fn an_answer_without_trans_code_is_in_doubt_not_declined() {
+    let c = cfg();
+    let now = at(2022, 9, 18, 15, 39, 10);
+    let paid: PaymentResult = serde_json::from_str(SAMPLE_RESULT).unwrap();
+    let mut env = ResponseEnvelope::seal(&c, 1, "Success", &paid, now).unwrap();
+    env.trans_code = None;
+    assert_eq!(
+        env.payment_outcome(&c, Ntd::new(2)).kind(),
+        OutcomeKind::Unknown
+    );
+    let body = r#"{"MerchantID":"3002607","TransMsg":"","Data":""}"#;
+    let env: ResponseEnvelope = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        env.payment_outcome(&c, Ntd::new(2)).kind(),
+        OutcomeKind::Unknown
+    );
 }
 
 #[test]

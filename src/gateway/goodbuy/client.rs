@@ -23,8 +23,9 @@ use crate::sale::GatewayId;
 const NAME: &str = "goodbuy";
 /// 519: no order under that number and amount.
 const NO_SUCH_ORDER: &str = "519";
-/// Where the create-order form goes under the base URL. The document names
-/// no path \[guess\]: configurable through [`GoodbuyClient::new`].
+/// Where the create-order form goes under the base URL by default. The
+/// document (`goodbuy-form-gateway.txt` §1 創建訂單) names no path, unlike
+/// §3 `/api/order_status` \[guess\]: `[gateways.goodbuy] create_path`.
 pub const CREATE_PATH: &str = "api/order";
 
 /// An aggregator client for one agent.
@@ -59,11 +60,12 @@ impl GoodbuyClient {
 
     pub fn from_config(c: &crate::config::Goodbuy) -> Result<GoodbuyClient, NotSent> {
         let cfg = GoodbuyConfig {
-            create_url: join_url(&c.base_url, CREATE_PATH),
+            create_url: join_url(&c.base_url, &c.create_path),
             api_base: c.base_url.clone(),
             agent_id: c.agent_id.clone(),
             agent_key: c.agent_key.clone(),
             return_url: c.return_url.clone(),
+            datas: c.datas,
         };
         GoodbuyClient::new(cfg, secs(c.timeout_secs))
     }
@@ -209,7 +211,11 @@ impl GoodbuyClient {
                 Outcome::Declined(d).into_doubt()
             }));
         }
-        Ok(serde_json::from_str(&ans.datas).map_err(|e| malformed(NAME, e)))
+        Ok(self
+            .cfg
+            .datas
+            .read(&ans.datas)
+            .map_err(|e| malformed(NAME, e)))
     }
 
     /// Both refund steps: `order_refund`, then `order_refunded` (`E0`).

@@ -40,6 +40,8 @@ pub struct GoodbuyConfig {
     pub agent_id: String,
     pub agent_key: Secret,
     pub return_url: String,
+    #[serde(default)]
+    pub datas: DatasShape,
 }
 
 impl GoodbuyConfig {
@@ -226,11 +228,48 @@ pub struct ApiAnswer {
     pub code: String,
     #[serde(deserialize_with = "flex_string")]
     pub status: String,
-    #[serde(
-        deserialize_with = "flex_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub datas: String,
+    /// Text or an object, as sent: [`DatasShape`] says which to expect.
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    pub datas: serde_json::Value,
+}
+
+/// How `order_status` sends `datas`. `goodbuy-form-gateway.txt` (§3 查詢訂單
+/// 狀態, Return table) says only "datas string 查詢訂單資訊" [guess]: by
+/// default a string holding JSON; a shop whose aggregator sends a JSON
+/// object there sets `datas = "json_object"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatasShape {
+    #[default]
+    JsonText,
+    JsonObject,
+}
+
+impl DatasShape {
+    /// `datas` read as `T`, or why it is not in this shape.
+    pub fn read<T: serde::de::DeserializeOwned>(
+        self,
+        datas: &serde_json::Value,
+    ) -> Result<T, String> {
+        use serde_json::Value;
+        match (self, datas) {
+            (DatasShape::JsonText, Value::String(s)) => {
+                serde_json::from_str(s).map_err(|e| e.to_string())
+            }
+            (DatasShape::JsonObject, v @ Value::Object(_)) => {
+                serde_json::from_value(v.clone()).map_err(|e| e.to_string())
+            }
+            (shape, other) => Err(format!(
+                "datas is not {shape:?} ([gateways.goodbuy] datas): {}",
+                match other {
+                    Value::String(_) => "text",
+                    Value::Object(_) => "an object",
+                    Value::Null => "absent",
+                    _ => "another JSON value",
+                }
+            )),
+        }
+    }
 }
 
 impl ApiAnswer {

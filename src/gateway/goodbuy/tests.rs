@@ -11,6 +11,7 @@ fn cfg() -> GoodbuyConfig {
         agent_id: "agent01".into(),
         agent_key: Secret::new(AGENT_KEY),
         return_url: "https://till.example/goodbuy/callback".into(),
+        datas: DatasShape::default(),
     }
 }
 
@@ -214,6 +215,26 @@ fn api_answers_and_refund_confirmation() {
     assert!(e.reason.contains("退款申請失敗"));
     let e = read_refund_confirmation(r#"{"code":521,"status":"x"}"#).unwrap_err();
     assert_eq!(e.code, "521");
+}
+
+/// `goodbuy-form-gateway.txt` §3 says only "datas string": the shape is
+/// the `[gateways.goodbuy] datas` setting.
+#[test]
+fn datas_is_read_in_the_configured_shape_only() {
+    #[derive(Deserialize)]
+    struct D {
+        status: String,
+    }
+    let text: ApiAnswer =
+        serde_json::from_str(r#"{"code":200,"status":"ok","datas":"{\"status\":\"paid\"}"}"#)
+            .unwrap();
+    let object: ApiAnswer =
+        serde_json::from_str(r#"{"code":200,"status":"ok","datas":{"status":"paid"}}"#).unwrap();
+    let read = |shape: DatasShape, a: &ApiAnswer| shape.read::<D>(&a.datas).map(|d| d.status);
+    assert_eq!(read(DatasShape::JsonText, &text).unwrap(), "paid");
+    assert!(read(DatasShape::JsonText, &object).is_err());
+    assert_eq!(read(DatasShape::JsonObject, &object).unwrap(), "paid");
+    assert!(read(DatasShape::JsonObject, &text).is_err());
 }
 
 #[test]

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::{
     Call, CancelRequest, InquiryRequest, InquiryType, JkoConfig, PaymentInput, PaymentRequest,
-    RefundInput, RefundRequest, Response, ResponseError, ResponseSignPolicy,
+    RefundInput, RefundRequest, Response, ResponseError,
 };
 use crate::gateway::client::{
     CallResult, CancelOutcome, Clock, Exchange, Gateway, Http, NotSent, PayRequest, PayWith,
@@ -50,7 +50,8 @@ impl JkoClient {
             store_name: c.store_name.clone(),
             pos_id: c.pos_id.clone(),
             merchant_key: c.merchant_key.clone(),
-            response_sign: ResponseSignPolicy::default(),
+            response_sign: c.response_sign,
+            inquiry_order_status: c.inquiry_order_status.clone(),
         };
         JkoClient::new(cfg, secs(c.timeout_secs))
     }
@@ -149,7 +150,7 @@ impl JkoClient {
     ) -> CallResult {
         req.validate()?;
         Ok(match self.call(Call::Inquiry, req).await? {
-            Ok(r) => r.inquiry_outcome(asked, since_payment),
+            Ok(r) => r.inquiry_outcome(asked, since_payment, &self.cfg.inquiry_order_status),
             Err(o) => o,
         })
     }

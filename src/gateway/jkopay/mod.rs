@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod codes;
+pub mod seal;
 pub mod sign;
 
 use std::fmt;
@@ -66,6 +67,34 @@ pub enum ResponseSignPolicy {
     Require,
 }
 
+/// How Inquiry's `OrderStatus` is read. NOTES §1 (Inquiry): "Response adds
+/// OrderStatus (values unknown [guess])". With both lists empty (the
+/// default) `OrderStatus` is ignored and `StatusCode` alone decides, as
+/// before. Once a shop learns JKoPay's values it lists them: a `000` answer
+/// whose `OrderStatus` is in `paid` is the payment; in `not_paid`, nothing
+/// was charged; any other value leaves the payment in doubt.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrderStatusMap {
+    pub paid: Vec<String>,
+    pub not_paid: Vec<String>,
+}
+
+impl OrderStatusMap {
+    /// Whether `OrderStatus` is read at all.
+    pub fn is_used(&self) -> bool {
+        !(self.paid.is_empty() && self.not_paid.is_empty())
+    }
+
+    /// A value listed twice, or in both lists: the setting is contradictory.
+    pub fn conflict(&self) -> Option<&str> {
+        self.paid
+            .iter()
+            .find(|v| self.not_paid.contains(v))
+            .map(String::as_str)
+    }
+}
+
 /// One store's JKoPay settings. The key is a [`Secret`], so `Debug` never
 /// shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +109,8 @@ pub struct JkoConfig {
     pub merchant_key: Secret,
     #[serde(default)]
     pub response_sign: ResponseSignPolicy,
+    #[serde(default)]
+    pub inquiry_order_status: OrderStatusMap,
 }
 
 pub fn format_trade_time(t: TaipeiTime) -> String {
@@ -651,7 +682,12 @@ impl Response {
     /// An Inquiry answer, `since_payment` after the payment was sent. A 916
     /// within 15 s only means "not booked yet"; later it means the payment
     /// never reached JKoPay.
-    pub fn inquiry_outcome(&self, asked: Ntd, since_payment: TimeDelta) -> Outcome {
+    pub fn inquiry_outcome(
+        &self,
+        asked: Ntd,
+        since_payment: TimeDelta,
+        order_status: &OrderStatusMap,
+    ) -> Outcome {
         if self.status_code == codes::NO_SUCH_ORDER {
             if since_payment <= TimeDelta::seconds(PAYMENT_TIMEOUT_SECS) {
                 return Outcome::Unknown {
@@ -666,6 +702,25 @@ impl Response {
                     .to_string(),
                 action: CashierAction::RetryLater,
             });
+        }
+        if self.is_success() && order_status.is_used() {
+            let status = self.order_status.as_str();
+            if order_status.not_paid.iter().any(|v| v == status) {
+                return Outcome::Declined(Decline {
+                    code: format!("OrderStatus {status}"),
+                    reason: format!(
+                        "街口訂單狀態 {status}:未付款 / JKoPay order status {status}: not paid"
+                    ),
+                    action: CashierAction::RetryLater,
+                });
+            }
+            if !order_status.paid.iter().any(|v| v == status) {
+                return Outcome::Unknown {
+                    why: format!(
+                        "未列出的街口訂單狀態 {status:?} / OrderStatus {status:?} is in neither list ([gateways.jkopay.inquiry_order_status])"
+                    ),
+                };
+            }
         }
         self.payment_outcome(asked)
     }

@@ -50,6 +50,7 @@ fn config() -> JkoConfig {
         pos_id: "1".into(),
         merchant_key: key(),
         response_sign: ResponseSignPolicy::default(),
+        inquiry_order_status: OrderStatusMap::default(),
     }
 }
 
@@ -422,13 +423,62 @@ fn status_codes_map_to_cashier_actions() {
 fn inquiry_916_is_unknown_within_15_seconds_and_declined_after() {
     let r = with_code("916");
     assert_eq!(
-        r.inquiry_outcome(Ntd::new(10), TimeDelta::seconds(15))
-            .kind(),
+        r.inquiry_outcome(
+            Ntd::new(10),
+            TimeDelta::seconds(15),
+            &OrderStatusMap::default()
+        )
+        .kind(),
         OutcomeKind::Unknown
     );
     assert_eq!(
-        r.inquiry_outcome(Ntd::new(10), TimeDelta::seconds(16))
-            .kind(),
+        r.inquiry_outcome(
+            Ntd::new(10),
+            TimeDelta::seconds(16),
+            &OrderStatusMap::default()
+        )
+        .kind(),
+        OutcomeKind::Declined
+    );
+}
+
+/// NOTES §1: Inquiry's OrderStatus values are unknown; the shop's map
+/// (`[gateways.jkopay] inquiry_order_status`) decides once it lists any.
+#[test]
+fn inquiry_order_status_is_read_as_the_map_says() {
+    let mut r = with_code("000");
+    r.trade_no = "JK1".into();
+    let late = TimeDelta::seconds(20);
+    let none = OrderStatusMap::default();
+    let map = OrderStatusMap {
+        paid: vec!["0".into()],
+        not_paid: vec!["2".into(), "3".into()],
+    };
+    r.order_status = "2".into();
+    // Ignored by default: 000 is the payment whatever OrderStatus says.
+    assert_eq!(
+        r.inquiry_outcome(Ntd::new(10), late, &none).kind(),
+        OutcomeKind::Success
+    );
+    assert_eq!(
+        r.inquiry_outcome(Ntd::new(10), late, &map).kind(),
+        OutcomeKind::Declined
+    );
+    r.order_status = "0".into();
+    assert_eq!(
+        r.inquiry_outcome(Ntd::new(10), late, &map).kind(),
+        OutcomeKind::Success
+    );
+    r.order_status = "9".into();
+    assert_eq!(
+        r.inquiry_outcome(Ntd::new(10), late, &map).kind(),
+        OutcomeKind::Unknown
+    );
+    // A failed Inquiry is read by its StatusCode, as before.
+    let mut failed = with_code("928");
+    failed.order_status = "0".into();
+    assert_eq!(
+        failed.inquiry_outcome(Ntd::new(10), late, &map).kind(),
         OutcomeKind::Declined
     );
 }

@@ -99,10 +99,11 @@ impl MyPayClient {
             agent_uid: c.agent_uid.clone(),
             store_uid: c.store_uid.clone(),
             key: c.key.clone(),
-            pfn_style: Default::default(),
-            alipay: Default::default(),
-            easywallet: Default::default(),
+            pfn_style: c.pfn_style,
+            alipay: c.alipay,
+            easywallet: c.easywallet,
             refund_invoice_state: Default::default(),
+            notice_format: c.notice_format,
         };
         let user = if c.user_id.is_empty() {
             "till"
@@ -308,8 +309,9 @@ impl MyPayClient {
             },
         )?;
         if self.issue_invoices {
-            // 1: issue (the default 2 follows MyPay's store setting).
-            r.invoice.issue_invoice_state = Some(1);
+            // Issue (1, not the store setting's 2) with the buyer's choice.
+            r.invoice =
+                super::InvoiceRequest::issue_for(&req.buyer, super::InvoiceChannel::InPerson)?;
         }
         Ok(r)
     }

@@ -45,16 +45,52 @@ pub enum PfnStyle {
     Number,
 }
 
-/// Where Alipay and easy wallet codes go. Their own offline `data_json` keys
-/// are undocumented (NOTES §2 [guess]), so by default they go through
-/// OFFLINE's auto-detection.
+/// Where Alipay and easy wallet (悠遊付) codes go.
+///
+/// Decided from the documents: OFFLINE (98) recognises only "Pi 拍錢包、
+/// WeChat Pay、LINE Pay、JKOPay" (`mypay-manual-2.0.231.txt` 附錄 pfn table,
+/// line ~7326; its `data_json` `qrCode` row, line ~4645, names the same
+/// four apps), so an Alipay or 悠遊付 code sent there is outside what MyPay
+/// promises to recognise. Both wallets have their own "消費者被掃" pfn:
+/// 33 ALIPAYOFF and 39 EASYWALLETOFF (`mypay-link-agent-api.txt` lines
+/// 3516, 3521; ALIPAYOFF is also in the manual's §7 list for
+/// `api/transaction`, line ~3870, and among the pfns needing `data_json`,
+/// line ~4172). So they go to their own pfn by default. What stays a guess
+/// is their `data_json` key (documented for neither): `{"qrCode":…}`, as
+/// for OFFLINE. `auto_detect` keeps the old route through OFFLINE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OfflineRoute {
-    #[default]
+    /// OFFLINE (98) with `{"qrCode":…}`.
     AutoDetect,
     /// The wallet's own pfn (ALIPAYOFF / EASYWALLETOFF) with `{"qrCode":…}`.
+    #[default]
     Dedicated,
+}
+
+/// How MyPay's server notification (manual §11) arrives. The manual shows
+/// the fields but not the encoding \[guess\]: `form` (what the till has
+/// always read) by default; `json` for a JSON body; `either` takes both,
+/// picked by the Content-Type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeFormat {
+    #[default]
+    Form,
+    Json,
+    Either,
+}
+
+impl NoticeFormat {
+    /// Whether a notification body is read: `json` when it came as
+    /// `application/json`, a form otherwise.
+    pub fn accepts(self, json: bool) -> bool {
+        match self {
+            NoticeFormat::Form => !json,
+            NoticeFormat::Json => json,
+            NoticeFormat::Either => true,
+        }
+    }
 }
 
 /// `invoice_state` of a refund: void (or void and reissue), or allowance.
@@ -90,6 +126,8 @@ pub struct MyPayConfig {
     pub easywallet: OfflineRoute,
     #[serde(default)]
     pub refund_invoice_state: InvoiceRefundMode,
+    #[serde(default)]
+    pub notice_format: NoticeFormat,
 }
 
 impl MyPayConfig {
@@ -370,6 +408,99 @@ pub struct InvoiceRequest {
     pub invoice_b2b_id: String,
     #[serde(skip_serializing_if = "is_empty")]
     pub invoice_b2b_address: String,
+}
+
+/// Where a MyPay invoice request goes: the two documents allow different
+/// buyer choices in each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceChannel {
+    /// `api/transaction` at the counter (2020 manual §7.3 items 27–40).
+    InPerson,
+    /// `api/orders`, a PayPage on the customer's phone.
+    PayPage,
+}
+
+/// 『電子發票開立類型』 (`mypay-link-agent-api.txt` line 3269).
+pub const INPUT_CLOUD: u8 = 1;
+pub const INPUT_DONATION: u8 = 2;
+pub const INPUT_PAPER: u8 = 3;
+/// 『雲端發票類型』 (line 3277): 2 mobile barcode, 3 citizen certificate.
+pub const CLOUD_MOBILE: &str = "2";
+pub const CLOUD_CITIZEN: &str = "3";
+
+impl InvoiceRequest {
+    /// "Issue an e-invoice" (`issue_invoice_state` 1, 『電子發票是否開立狀態』
+    /// line 3255) with the buyer's choice, as `mypay-link-agent-api.txt`
+    /// lines 1023–1036 (and the 2020 manual §7.3 items 27–40) define it:
+    ///
+    /// - a mobile barcode or citizen certificate: `invoice_input_type` 1
+    ///   (cloud), `invoice_cloud_type` 2 / 3 with `invoice_mobile_code` /
+    ///   `invoice_natural_person`; a BAN with a mobile barcode goes in
+    ///   `invoice_tax_id` ("當invoice_input_type為1 … 統一編號");
+    /// - a love code: `invoice_input_type` 2 with `invoice_love_code`;
+    /// - a BAN: `invoice_input_type` 3 (實體發票: the store prints it) with
+    ///   `invoice_b2b_id`; the title is the BAN, since the till does not
+    ///   ask for the company's name \[guess\];
+    /// - nothing: at the counter 3 (the store prints the proof).
+    ///
+    /// On a PayPage 3 is forbidden (line 3273 note 2: "使用paypage交易與開立
+    /// 發票同時進行時,絕對不可以使用此模式", MyPay issues what the customer
+    /// picks on the page): a plain sale sends no type, and a BAN is refused
+    /// before anything is sent.
+    pub fn issue_for(
+        buyer: &crate::einvoice::buyer::BuyerChoice,
+        channel: InvoiceChannel,
+    ) -> Result<InvoiceRequest, FieldError> {
+        use crate::einvoice::buyer::BuyerChoice;
+        let mut r = InvoiceRequest {
+            issue_invoice_state: Some(1),
+            ..InvoiceRequest::default()
+        };
+        match buyer {
+            BuyerChoice::Print => {
+                if channel == InvoiceChannel::InPerson {
+                    r.invoice_input_type = Some(INPUT_PAPER);
+                }
+            }
+            BuyerChoice::Mobile(m) => {
+                r.invoice_input_type = Some(INPUT_CLOUD);
+                r.invoice_cloud_type = CLOUD_MOBILE.into();
+                r.invoice_mobile_code = m.as_str().into();
+            }
+            BuyerChoice::CompanyMobile(ban, m) => {
+                r.invoice_input_type = Some(INPUT_CLOUD);
+                r.invoice_cloud_type = CLOUD_MOBILE.into();
+                r.invoice_mobile_code = m.as_str().into();
+                r.invoice_tax_id = ban.as_str().into();
+            }
+            BuyerChoice::Citizen(c) => {
+                r.invoice_input_type = Some(INPUT_CLOUD);
+                r.invoice_cloud_type = CLOUD_CITIZEN.into();
+                r.invoice_natural_person = c.as_str().into();
+            }
+            BuyerChoice::Donate(l) => {
+                r.invoice_input_type = Some(INPUT_DONATION);
+                r.invoice_love_code = l.as_str().into();
+            }
+            BuyerChoice::Company(ban) => {
+                if channel == InvoiceChannel::PayPage {
+                    return Err(FieldError::Format {
+                        field: "invoice_input_type",
+                        expected: "no company (BAN) invoice on a MyPay PayPage: scan the customer's code at the counter instead",
+                    });
+                }
+                r.invoice_input_type = Some(INPUT_PAPER);
+                r.invoice_b2b_id = ban.as_str().into();
+                r.invoice_b2b_title = ban.as_str().into();
+            }
+        }
+        Ok(r)
+    }
+
+    /// Whether MyPay is asked for a paper invoice (the store prints it).
+    pub fn is_paper(&self) -> bool {
+        self.invoice_input_type == Some(INPUT_PAPER)
+    }
 }
 
 /// `echo_0` … `echo_4`: returned as sent.

@@ -24,6 +24,7 @@ fn cfg() -> MyPayConfig {
         alipay: OfflineRoute::AutoDetect,
         easywallet: OfflineRoute::AutoDetect,
         refund_invoice_state: InvoiceRefundMode::Void,
+        notice_format: NoticeFormat::Form,
     }
 }
 

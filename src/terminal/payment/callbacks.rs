@@ -5,7 +5,8 @@
 //! - ECPay ReturnURL (`POST /ecpay/return`, JSON): the envelope's and the
 //!   Data's MerchantID must be ours and Data must decrypt with our
 //!   HashKey/IV; `SimulatePaid=1` is answered `1|OK` and books nothing.
-//! - MyPay (`POST /mypay/notify`, form): the notice is not signed, so it is
+//! - MyPay (`POST /mypay/notify`, a form, or JSON as `[gateways.mypay]
+//!   notice_format` says): the notice is not signed, so it is
 //!   only a hint: till asks MyPay itself (`api/querydirect`) and journals
 //!   that answer. Answered `8888`.
 //! - goodbuy (`POST /goodbuy/return`, form): `chk_value` must be
@@ -24,9 +25,10 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::Router;
-use axum::extract::{Form, State};
-use axum::http::StatusCode;
+use axum::extract::{Form, FromRequest, Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use tokio::sync::Mutex;
@@ -46,6 +48,7 @@ pub struct CallbackState {
     pub payments: Payments,
     ecpay: Option<EcpayConfig>,
     goodbuy_key: Option<crate::secret::Secret>,
+    mypay_notice: mypay::NoticeFormat,
 }
 
 impl CallbackState {
@@ -62,6 +65,12 @@ impl CallbackState {
                 return_url: String::new(),
             }),
             goodbuy_key: cfg.gateways.goodbuy.as_ref().map(|g| g.agent_key.clone()),
+            mypay_notice: cfg
+                .gateways
+                .mypay
+                .as_ref()
+                .map(|m| m.notice_format)
+                .unwrap_or_default(),
         }
     }
 }
@@ -160,13 +169,42 @@ async fn ecpay_return(State(state): State<CallbackState>, body: String) -> Respo
     }
 }
 
-async fn mypay_notify(
-    State(state): State<CallbackState>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let Ok(n) = mypay::Notification::from_form(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-    else {
-        return refuse(StatusCode::BAD_REQUEST, "malformed");
+/// A MyPay notice in the format `[gateways.mypay] notice_format` accepts.
+async fn read_mypay_notice(
+    format: mypay::NoticeFormat,
+    req: Request,
+) -> Result<mypay::Notification, Response> {
+    let json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+    if !format.accepts(json) {
+        return Err(refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "notice format (notice_format)",
+        ));
+    }
+    let malformed = || refuse(StatusCode::BAD_REQUEST, "malformed");
+    if json {
+        let Json(v) = Json::<serde_json::Value>::from_request(req, &())
+            .await
+            .map_err(|_| malformed())?;
+        serde_json::from_value(v).map_err(|_| malformed())
+    } else {
+        let Form(pairs) = Form::<Vec<(String, String)>>::from_request(req, &())
+            .await
+            .map_err(|_| malformed())?;
+        mypay::Notification::from_form(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(|_| malformed())
+    }
+}
+
+async fn mypay_notify(State(state): State<CallbackState>, req: Request) -> Response {
+    let n = match read_mypay_notice(state.mypay_notice, req).await {
+        Ok(n) => n,
+        Err(r) => return r,
     };
     let Some(trade) = trade_of(&n.order_id) else {
         return refuse(StatusCode::BAD_REQUEST, "bad order_id");

@@ -31,7 +31,7 @@
 use chrono::{SecondsFormat, TimeDelta};
 use serde::Serialize;
 
-use super::{PayError, PayEvent, PayResult, Payments, Resolving, approval_detail, detail_field};
+use super::{PayError, PayEvent, PayResult, Payments, Resolving, detail_field};
 use crate::gateway::Outcome;
 use crate::gateway::client::{PageRequest, PayItem};
 use crate::journal::{AttemptRecord, AttemptState, Detail, stamp};
@@ -92,6 +92,7 @@ fn page_request(rec: &AttemptRecord) -> PageRequest {
         amount: rec.amount,
         items: Vec::new(),
         at: super::request_time(rec),
+        buyer: Default::default(),
     }
 }
 
@@ -156,6 +157,7 @@ impl Terminal {
             amount,
             items,
             at,
+            buyer: self.buyer_choice(sale)?,
         };
         let answer = payments.timed(id, &trade, gw.open_page(&req)).await;
         let page = match answer {
@@ -338,7 +340,7 @@ impl Terminal {
                 self.journal.transition(
                     trade,
                     AttemptState::Approved,
-                    approval_detail(&a).with("paypage", true),
+                    payments.approval_detail(&a).with("paypage", true),
                 )?;
             }
             Ok(Outcome::Declined(d)) if !cancelling => {

@@ -39,6 +39,12 @@ impl MyPayClient {
         r.transaction_type = Some(1);
         // 『驗證折價券方式』 0: no vouchers; cost is then the items' total.
         r.voucher_type = "0".into();
+        if self.issue_invoices {
+            r.invoice = crate::gateway::mypay::InvoiceRequest::issue_for(
+                &req.buyer,
+                crate::gateway::mypay::InvoiceChannel::PayPage,
+            )?;
+        }
         r.validate()?;
         Ok(r)
     }
@@ -130,6 +136,7 @@ mod tests {
             alipay: Default::default(),
             easywallet: Default::default(),
             refund_invoice_state: Default::default(),
+            notice_format: Default::default(),
         };
         MyPayClient::new(cfg, "till", std::time::Duration::from_secs(1)).unwrap()
     }
@@ -154,6 +161,7 @@ mod tests {
             amount: crate::money::Ntd::new(120),
             items: Vec::new(),
             at: crate::taipei::now(),
+            buyer: Default::default(),
         };
         let r = c.orders_request(&req).unwrap();
         assert_eq!(r.transaction_type, Some(1));
