@@ -369,7 +369,7 @@ impl Journal {
         .map_err(JournalError::from)?
         .execute(params![row.id, now])
         .map_err(JournalError::from)?;
-        tx.commit().map_err(JournalError::from)?;
+        tx.commit()?;
         Ok(IssuedInvoice {
             number: number.to_string(),
             period,
@@ -625,7 +625,7 @@ impl Journal {
             allowance_no,
             &json!({ "invoice": number, "reason": reason, "amount": amount }),
         )?;
-        tx.commit().map_err(JournalError::from)?;
+        tx.commit()?;
         Ok(change_id)
     }
 
@@ -707,7 +707,7 @@ impl Journal {
             number,
             &json!({ "reason": reason, "amount": amount.map(Ntd::dollars) }),
         )?;
-        tx.commit().map_err(JournalError::from)?;
+        tx.commit()?;
         Ok(change_id)
     }
 

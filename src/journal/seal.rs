@@ -588,12 +588,12 @@ impl Sealer {
     ) -> Result<bool, JournalError> {
         let entry = chain_entry(conn, seq)?;
         let prev = if seq > 1 {
-            chain_entry(conn, seq - 1)?.map(|e| e.2)
+            chain_entry(conn, seq - 1)?.map(|e| e.mac)
         } else {
             Some(CHAIN_GENESIS.to_vec())
         };
         Ok(match (entry, prev) {
-            (Some((at, digest, mac)), Some(prev)) => {
+            (Some(ChainEntry { at, digest, mac }), Some(prev)) => {
                 digest == state_digest(state).to_vec()
                     && mac == self.chain_mac(&prev, seq, &at, &digest).to_vec()
             }
@@ -690,7 +690,7 @@ impl Sealer {
                     |r| r.get(0),
                 )?,
             }),
-            Some((_, _, mac)) => {
+            Some(ChainEntry { mac, .. }) => {
                 if self.anchor_check(a, &mac) != a.check {
                     problems.push(SealProblem::AnchorMismatch { anchor_seq: a.seq });
                 }
@@ -820,32 +820,37 @@ impl Sealer {
         let mut seals = seals_stmt.query([&t.name])?;
         let mut figures = TableState::default();
         let mut sum = 0u128;
-        let next_seal = |seals: &mut rusqlite::Rows<'_>| -> rusqlite::Result<Option<(i64, i64, Vec<u8>, Vec<u8>)>> {
+        let next_seal = |seals: &mut rusqlite::Rows<'_>| -> rusqlite::Result<Option<StoredSeal>> {
             Ok(match seals.next()? {
-                Some(s) => Some((s.get(0)?, s.get(1)?, s.get(2)?, s.get(3)?)),
+                Some(s) => Some(StoredSeal {
+                    k1: s.get(0)?,
+                    k2: s.get(1)?,
+                    mac: s.get(2)?,
+                    cols: s.get(3)?,
+                }),
                 None => None,
             })
         };
         let mut seal = next_seal(&mut seals)?;
-        let mut count_seal = |s: &(i64, i64, Vec<u8>, Vec<u8>), figures: &mut TableState| {
+        let mut count_seal = |s: &StoredSeal, figures: &mut TableState| {
             figures.rows += 1;
-            figures.max = figures.max.max(s.0);
-            sum = sum.wrapping_add(u128_of(&s.2));
+            figures.max = figures.max.max(s.k1);
+            sum = sum.wrapping_add(u128_of(&s.mac));
         };
         while let Some(r) = rows.next()? {
             let (k1, k2): (i64, i64) = (r.get(0)?, r.get(1)?);
             // Seals before this row belong to rows that are gone.
-            while let Some(s) = seal.as_ref().filter(|s| (s.0, s.1) < (k1, k2)) {
+            while let Some(s) = seal.as_ref().filter(|s| (s.k1, s.k2) < (k1, k2)) {
                 count_seal(s, &mut figures);
                 report.push(SealProblem::RowDeleted {
                     table: t.name.clone(),
-                    key: key_text(t, s.0, s.1),
+                    key: key_text(t, s.k1, s.k2),
                 });
                 seal = next_seal(&mut seals)?;
             }
             let values = row_values(r, 2, t.cols.len())?;
             report.rows_checked += 1;
-            match seal.as_ref().filter(|s| (s.0, s.1) == (k1, k2)) {
+            match seal.as_ref().filter(|s| (s.k1, s.k2) == (k1, k2)) {
                 None => report.push(SealProblem::RowNotSealed {
                     table: t.name.clone(),
                     key: key_text(t, k1, k2),
@@ -854,14 +859,14 @@ impl Sealer {
                 Some(s) => {
                     count_seal(s, &mut figures);
                     let mac = t.mac(&self.key, k1, k2, &values);
-                    if mac[..] != s.2[..] {
+                    if mac[..] != s.mac[..] {
                         let fingerprints = fingerprints(&values);
                         let changed = t
                             .cols
                             .iter()
                             .zip(&values)
                             .enumerate()
-                            .filter(|(i, _)| s.3.get(*i) != fingerprints.get(*i))
+                            .filter(|(i, _)| s.cols.get(*i) != fingerprints.get(*i))
                             .map(|(_, (c, v))| (c.clone(), show(*v)))
                             .collect();
                         report.push(SealProblem::RowChanged {
@@ -879,7 +884,7 @@ impl Sealer {
             count_seal(s, &mut figures);
             report.push(SealProblem::RowDeleted {
                 table: t.name.clone(),
-                key: key_text(t, s.0, s.1),
+                key: key_text(t, s.k1, s.k2),
             });
             seal = next_seal(&mut seals)?;
         }
@@ -894,6 +899,21 @@ fn row_values<'r>(
     n: usize,
 ) -> rusqlite::Result<Vec<ValueRef<'r>>> {
     (from..from + n).map(|i| r.get_ref(i)).collect()
+}
+
+/// A row's seal as stored.
+struct StoredSeal {
+    k1: i64,
+    k2: i64,
+    mac: Vec<u8>,
+    cols: Vec<u8>,
+}
+
+/// One entry of the chain as stored.
+struct ChainEntry {
+    at: String,
+    digest: Vec<u8>,
+    mac: Vec<u8>,
 }
 
 fn key_text(t: &TableSpec, k1: i64, k2: i64) -> String {
@@ -943,13 +963,16 @@ fn read_head(conn: &Connection) -> Result<Option<(i64, State)>, JournalError> {
     }))
 }
 
-fn chain_entry(
-    conn: &Connection,
-    seq: i64,
-) -> Result<Option<(String, Vec<u8>, Vec<u8>)>, JournalError> {
+fn chain_entry(conn: &Connection, seq: i64) -> Result<Option<ChainEntry>, JournalError> {
     Ok(conn
         .prepare_cached("SELECT at, digest, mac FROM main.seal_chain WHERE seq = ?1")?
-        .query_row([seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row([seq], |r| {
+            Ok(ChainEntry {
+                at: r.get(0)?,
+                digest: r.get(1)?,
+                mac: r.get(2)?,
+            })
+        })
         .optional()?)
 }
 
