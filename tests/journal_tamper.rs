@@ -268,7 +268,7 @@ fn a_sale_deleted_together_with_its_seals() {
         &[
             "sales: ",
             "rows sealed 5, now 4",
-            "highest id sealed 5, now 4",
+            "highest id ever sealed 5, now 4",
         ],
     );
 }
