@@ -8,6 +8,8 @@
 //! - Payment attempts follow the state machine in [`attempt`]; the only way
 //!   to move one is [`Journal::transition`], which reads the current state
 //!   from the database, not from the caller.
+//! - Every row is sealed when its transaction commits ([`seal`]): `till
+//!   journal verify` names any row changed, added or removed outside till.
 //! - The journal never stores a full payment code ([`MaskedCode`] can only be
 //!   made by masking) nor any secret (PINs are argon2 hashes).
 
