@@ -362,6 +362,10 @@ pub struct JournalConfig {
     /// The SQLite journal; defaults to `journal.sqlite3` in the data directory.
     #[serde(default)]
     pub path: Option<PathBuf>,
+    /// The key of the journal's seals (created owner-only on first use);
+    /// defaults to `<journal>.seal-key` beside the journal.
+    #[serde(default)]
+    pub seal_key: Option<PathBuf>,
 }
 
 fn default_pos_id() -> String {

@@ -145,10 +145,27 @@ struct ReportArgs {
 
 #[derive(Subcommand)]
 enum JournalCommand {
-    /// Verify SQLite integrity and the audit hash chain (exit 1 when tampered)
-    Verify,
+    /// Verify SQLite integrity, the audit chain and every sealed row (exit 1 when tampered)
+    Verify(VerifyArgs),
     /// Print where the journal file is
     Path,
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    /// The anchor code from the last Z slip: also proves the journal was
+    /// not cut short or restored from an older copy since
+    #[arg(long, value_name = "CODE")]
+    anchor: Option<String>,
+    /// A journal file other than the configured one (e.g. a copy)
+    #[arg(long, value_name = "FILE", requires = "key")]
+    journal: Option<PathBuf>,
+    /// The seal key file for --journal
+    #[arg(long, value_name = "FILE", requires = "journal")]
+    key: Option<PathBuf>,
+    /// Machine-readable output
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -346,9 +363,22 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
             outln!("{}", terminal::journal_path(&cfg, &source).display());
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Journal(JournalCommand::Verify)) => {
-            let t = open_terminal(cli.config.as_deref(), redactor)?;
-            journal_verify(&t)
+        Some(Command::Journal(JournalCommand::Verify(args))) => {
+            let journal = match (&args.journal, &args.key) {
+                (Some(path), Some(key)) => till::journal::Journal::open_with_key(path, key)?,
+                _ => {
+                    let (cfg, source) = load(cli.config.as_deref(), redactor)?;
+                    let path = terminal::journal_path(&cfg, &source);
+                    if !path.exists() {
+                        anyhow::bail!("找不到日誌 / no journal at {}", path.display());
+                    }
+                    till::journal::Journal::open_with_key(
+                        &path,
+                        terminal::seal_key_path(&cfg, &path),
+                    )?
+                }
+            };
+            journal_verify(&journal, &args)
         }
         Some(Command::History(args)) => {
             let t = open_terminal(cli.config.as_deref(), redactor)?;
@@ -501,6 +531,9 @@ fn report(t: &mut Terminal, cfg: &Config, args: &ReportArgs) -> anyhow::Result<E
                 p.amount
             );
         }
+        if let Some(anchor) = &report.anchor {
+            outln!("日誌錨碼 journal anchor {anchor}");
+        }
     }
     let document = terminal::report_document(&report, &cfg.store);
     if let Some(out) = &args.out {
@@ -516,28 +549,76 @@ fn report(t: &mut Terminal, cfg: &Config, args: &ReportArgs) -> anyhow::Result<E
     Ok(ExitCode::SUCCESS)
 }
 
-fn journal_verify(t: &Terminal) -> anyhow::Result<ExitCode> {
-    let problems = t.journal().integrity_check()?;
-    let report = t.journal().verify_audit()?;
-    for p in &problems {
+fn journal_verify(journal: &till::journal::Journal, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let anchor = args
+        .anchor
+        .as_deref()
+        .map(str::parse::<till::journal::Anchor>)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let sqlite = journal.integrity_check()?;
+    let audit = journal.verify_audit()?;
+    let seals = journal.verify_seals()?;
+    let anchored = match &anchor {
+        Some(a) => journal.check_anchor(a)?,
+        None => Vec::new(),
+    };
+    let intact = sqlite.is_empty()
+        && audit.is_intact()
+        && seals.as_ref().is_some_and(|s| s.is_intact())
+        && anchored.is_empty();
+    if args.json {
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "intact": intact,
+                "sqlite": sqlite,
+                "audit": audit,
+                "seals": seals,
+                "anchor": anchor.as_ref().map(|a| a.to_string()),
+                "anchor_problems": anchored,
+            }))?
+        );
+        return Ok(ExitCode::from(if intact { 0 } else { 1 }));
+    }
+    for p in &sqlite {
         outln!("SQLite: {p}");
     }
-    match &report.first_problem {
-        None if problems.is_empty() => {
-            outln!(
-                "日誌完整:{} 筆稽核紀錄,最後雜湊 {} / journal intact: {} audit rows, head hash {}",
-                report.rows,
-                report.head_hash,
-                report.rows,
-                report.head_hash
-            );
-            Ok(ExitCode::SUCCESS)
+    if let Some(problem) = &audit.first_problem {
+        outln!("{problem}");
+    }
+    match &seals {
+        None => outln!("日誌尚未封存 / the journal is not sealed"),
+        Some(s) => {
+            for p in &s.problems {
+                outln!("{p}");
+            }
+            if s.more > 0 {
+                outln!("… 另有 {} 筆 / {} more rows", s.more, s.more);
+            }
         }
-        None => Ok(ExitCode::from(1)),
-        Some(problem) => {
-            outln!("{problem}");
-            Ok(ExitCode::from(1))
+    }
+    for p in &anchored {
+        outln!("{p}");
+    }
+    if intact {
+        let s = seals.as_ref().expect("intact means sealed");
+        outln!(
+            "日誌完整:{} 筆稽核紀錄,{} 筆封存資料,封存鏈 {} 筆 / journal intact: {} audit rows, {} sealed rows, {} chain entries, head {}",
+            audit.rows,
+            s.rows_checked,
+            s.chain_entries,
+            audit.rows,
+            s.rows_checked,
+            s.chain_entries,
+            s.head
+        );
+        if let Some(a) = &anchor {
+            outln!("與錨碼相符 / matches the anchor {a}");
         }
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::from(1))
     }
 }
 

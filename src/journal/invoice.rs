@@ -6,7 +6,7 @@
 //! time, so a number can be neither handed out twice nor used in the wrong
 //! period. The invoice content itself is JSON from the `einvoice` module.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 
@@ -301,10 +301,8 @@ impl Journal {
         let now = stamp(at);
         let period =
             Period::of(at.date_naive()).map_err(|e| JournalError::BadRoll(e.to_string()))?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(JournalError::from)?;
+        self.wrote.set(true);
+        let tx = super::seal::begin(&mut self.conn, self.sealer.as_ref(), now.clone())?;
         let row = sale_row(&tx, sale)?;
         if row.status == super::SaleStatus::Void {
             return Err(JournalError::SaleVoid(sale.to_string()).into());
@@ -388,7 +386,7 @@ impl Journal {
         .map_err(JournalError::from)?
         .execute(params![row.id, now])
         .map_err(JournalError::from)?;
-        tx.commit().map_err(JournalError::from)?;
+        tx.commit()?;
         Ok(IssuedInvoice {
             number: number.to_string(),
             period,
@@ -593,10 +591,8 @@ impl Journal {
     ) -> std::result::Result<i64, E> {
         let at = (self.clock)();
         let now = stamp(at);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(JournalError::from)?;
+        self.wrote.set(true);
+        let tx = super::seal::begin(&mut self.conn, self.sealer.as_ref(), now.clone())?;
         let count = |kind: &str, which: Option<&str>| -> Result<u32> {
             Ok(tx.query_row(
                 "SELECT count(*) FROM invoice_voids v JOIN invoices i ON i.id = v.invoice_id
@@ -646,7 +642,7 @@ impl Journal {
             allowance_no,
             &json!({ "invoice": number, "reason": reason, "amount": amount }),
         )?;
-        tx.commit().map_err(JournalError::from)?;
+        tx.commit()?;
         Ok(change_id)
     }
 
@@ -660,10 +656,8 @@ impl Journal {
     ) -> std::result::Result<i64, E> {
         let at = (self.clock)();
         let now = stamp(at);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(JournalError::from)?;
+        self.wrote.set(true);
+        let tx = super::seal::begin(&mut self.conn, self.sealer.as_ref(), now.clone())?;
         let found: Option<(i64, String)> = tx
             .query_row(
                 "SELECT id, status FROM invoices WHERE number = ?1",
@@ -730,7 +724,7 @@ impl Journal {
             number,
             &json!({ "reason": reason, "amount": amount.map(Ntd::dollars) }),
         )?;
-        tx.commit().map_err(JournalError::from)?;
+        tx.commit()?;
         Ok(change_id)
     }
 

@@ -55,6 +55,10 @@ pub struct ShiftReport {
     pub owed_back_amount: Ntd,
     /// RFC 3339, +08:00.
     pub generated_at: String,
+    /// Z only: the seal anchor after the close (chain entry, perpetual
+    /// totals, keyed check) for `till journal verify --anchor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<String>,
     /// Internal: the last sale id this report covers.
     #[serde(skip)]
     to_sale_id: i64,
@@ -105,6 +109,8 @@ impl Journal {
             }),
         )?;
         tx.commit()?;
+        let mut report = report;
+        report.anchor = self.anchor(terminal)?.map(|a| a.to_string());
         Ok(report)
     }
 }
@@ -220,6 +226,7 @@ fn summarise(
         owed_back,
         owed_back_amount: Ntd::new(owed_back_amount),
         generated_at: now,
+        anchor: None,
         to_sale_id,
     })
 }

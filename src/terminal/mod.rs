@@ -139,6 +139,28 @@ pub fn journal_path(cfg: &Config, source: &Source) -> PathBuf {
     }
 }
 
+/// Where the journal's seal key lives: `[journal] seal_key`, else beside
+/// the journal.
+pub fn seal_key_path(cfg: &Config, journal: &Path) -> PathBuf {
+    cfg.journal
+        .seal_key
+        .clone()
+        .unwrap_or_else(|| crate::journal::SealKey::default_path(journal))
+}
+
+/// Create a directory (and its parents) owner-only (0700): the journal's
+/// directory holds PIN hashes, masked payment codes and the seal key.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
 impl Terminal {
     /// Open the till described by a configuration.
     pub fn open(cfg: &Config, source: &Source) -> Result<Terminal> {
@@ -151,12 +173,12 @@ impl Terminal {
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(dir).map_err(|source| TerminalError::DataDir {
+            create_private_dir(dir).map_err(|source| TerminalError::DataDir {
                 path: dir.to_path_buf(),
                 source,
             })?;
         }
-        let journal = Journal::open(path)?;
+        let journal = Journal::open_with_key(path, seal_key_path(cfg, path))?;
         Terminal::with_journal(cfg, journal, demo)
     }
 

@@ -382,6 +382,13 @@ struct Route {
     masked: Option<MaskedCode>,
 }
 
+/// Whether a scanned code is one the till can take payment with: the same
+/// check the payment makes, for callers that must refuse before anything
+/// is journaled.
+pub fn check_scan(code: &str) -> Result<(), PayError> {
+    route(Tender::Scan(code.to_string())).map(|_| ())
+}
+
 fn route(tender: Tender) -> Result<Route, PayError> {
     let with = match tender {
         Tender::Scan(text) => match barcode::classify(&text, ScanContext::Tendering) {

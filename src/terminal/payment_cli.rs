@@ -338,6 +338,11 @@ pub fn pay(explicit: Option<&Path>, redactor: &Redactor, args: PayArgs) -> ExitC
             return usage(e);
         }
     }
+    // Everything the till can refuse without a gateway is refused before a
+    // sale is journaled: an open sale is only ever one a cashier started.
+    if let Err(e) = check_before_journaling(&cart, &args) {
+        return usage(e);
+    }
     let buyer = match super::invoicing_cli::buyer_flags(
         args.carrier.clone(),
         args.donate.clone(),
@@ -446,6 +451,25 @@ fn print_result_and_invoice(
         (Delivery::Donated(c), _) => format!("捐贈 {c} / donated to {c}"),
     };
     outln!("電子發票 e-invoice {} (MyPay): {whom}", inv.number.dashed());
+}
+
+/// The amount and the scanned code, checked as the payment will check them.
+fn check_before_journaling(cart: &Cart, args: &PayArgs) -> Result<(), String> {
+    let amount = Ntd::new(args.amount);
+    if !amount.is_positive() {
+        return Err("金額必須大於 0 / the amount must be more than NT$0".into());
+    }
+    if amount > cart.total() {
+        return Err(format!(
+            "電子支付不能找零:應付 {}，輸入 {amount} / an electronic payment cannot give change: {} is due, {amount} was entered",
+            cart.total(),
+            cart.total()
+        ));
+    }
+    if let (None, false, Some(code)) = (&args.pay_later, args.paypage, &args.barcode) {
+        crate::terminal::payment::check_scan(code).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// `--pay-later KIND` with its check fields.

@@ -4,7 +4,7 @@
 use super::{Approval, Result, Terminal};
 use crate::config::Store;
 use crate::journal::{ShiftReport, TenderTotal};
-use crate::print::document::{Document, Style};
+use crate::print::document::{Document, Ecc, Style};
 
 impl Terminal {
     /// The shift so far (X report): changes nothing.
@@ -94,6 +94,18 @@ pub fn report_document(r: &ShiftReport, store: &Store) -> Document {
             Style::default().bold(),
         );
     }
+    // --- Seal anchor (tamper branch, journal::seal) --------------------
+    // Kept as one block of its own, apart from the figures above: the chain
+    // head, the terminal's perpetual counters and grand totals, and a keyed
+    // check. `till journal verify --anchor CODE` checks a journal against it,
+    // which catches a journal cut short or restored from an older copy.
+    if let Some(anchor) = &r.anchor {
+        d.rule();
+        d.text("日誌錨碼 Journal anchor", Style::default().bold());
+        d.text(anchor.clone(), Style::default());
+        d.qr(anchor.clone(), Ecc::M);
+    }
+    // --- end of seal anchor -------------------------------------------
     d.feed(3).cut();
     d
 }
