@@ -105,6 +105,8 @@ pub struct App {
     probe_gateways: bool,
     /// How hard a payment in doubt is resolved before 確認中 takes over.
     resolve_policy: crate::terminal::payment::ResolvePolicy,
+    /// The screen, units and total last logged (see [`App::log_shown`]).
+    shown: (&'static str, u64, crate::money::Ntd, Lang),
 }
 
 /// Counts for the status bar.
@@ -262,7 +264,7 @@ impl App {
             .ok()
             .and_then(|t| t.staff().ok())
             .unwrap_or_default();
-        App {
+        let mut app = App {
             lang: Lang::default(),
             catalogue,
             terminal,
@@ -300,8 +302,11 @@ impl App {
             resolve_policy: crate::ui::wallet::counter_policy(),
             health: None,
             probe_gateways: false,
+            shown: ("", 0, crate::money::Ntd::ZERO, Lang::default()),
         }
-        .with_status()
+        .with_status();
+        app.log_shown();
+        app
     }
 
     /// Probe the gateways' reachability for the status bar (every
@@ -485,6 +490,28 @@ impl App {
     }
 
     pub fn update(&mut self, message: Message) {
+        self.handle(message);
+        self.log_shown();
+    }
+
+    /// Every change of screen or of the cart's count and total is logged:
+    /// it tells what the till showed when, and lets scripts driving the
+    /// real window wait for what it shows instead of sleeping (.ci/gui-*).
+    fn log_shown(&mut self) {
+        let shown = (
+            self.screen_name(),
+            self.cart.units(),
+            self.cart.total(),
+            self.lang,
+        );
+        if shown != self.shown {
+            self.shown = shown;
+            let (screen, items, total, lang) = shown;
+            tracing::info!(screen, items, total = total.dollars(), ?lang, "shows");
+        }
+    }
+
+    fn handle(&mut self, message: Message) {
         match message {
             Message::Tick(now) => {
                 if self
@@ -572,7 +599,11 @@ impl App {
                     && let Some(sale::Event::Tender) =
                         state.update(m, &mut self.cart, &self.catalogue, self.lang)
                 {
-                    self.screen = Screen::Tender(tender::State::new(self.cart.total()));
+                    let state = tender::State::new(self.cart.total());
+                    self.screen = Screen::Tender(match self.open_sale {
+                        Some(_) => state.typed_only(),
+                        None => state,
+                    });
                 }
             }
             Message::Tender(m) => {
@@ -1596,18 +1627,24 @@ impl App {
             let busy = t(self.lang, "paying.busy");
             return self.tender_notice(busy);
         };
-        let sale = match &self.open_sale {
-            Some(s) => s.clone(),
-            None => match terminal.open_sale(&self.cart) {
-                Ok(s) => s,
-                Err(e) => {
-                    self.terminal = Ok(terminal);
-                    return self.tender_notice(e.to_string());
-                }
-            },
+        let opened = match &self.open_sale {
+            Some(s) => terminal
+                .due_for_cart(s, &self.cart)
+                .map(|due| (s.clone(), due))
+                .map_err(|e| e.to_string()),
+            None => terminal
+                .open_sale(&self.cart)
+                .map(|s| (s, self.cart.total()))
+                .map_err(|e| e.to_string()),
+        };
+        let (sale, total) = match opened {
+            Ok(opened) => opened,
+            Err(e) => {
+                self.terminal = Ok(terminal);
+                return self.tender_notice(e);
+            }
         };
         self.open_sale = Some(sale.clone());
-        let total = self.cart.total();
         if let Some(Ok(wallet)) = self.wallet.as_mut() {
             start(wallet, terminal, sale, total, &self.cart);
         }
@@ -1827,14 +1864,10 @@ impl App {
                 self.screen = Screen::Confirming(confirming::State::payment(&r));
             }
             Ok(r) => {
-                let mut state = tender::State::new(total);
-                state.refused(r.message.clone());
-                self.screen = Screen::Tender(state);
+                self.screen = Screen::Tender(tender::State::after_failure(total, r.message.clone()))
             }
             Err(e) => {
-                let mut state = tender::State::new(total);
-                state.refused(e.to_string());
-                self.screen = Screen::Tender(state);
+                self.screen = Screen::Tender(tender::State::after_failure(total, e.to_string()))
             }
         }
     }
@@ -1920,8 +1953,7 @@ impl App {
                 match result {
                     Ok(order) => self.paypage_opened(order),
                     Err(e) => {
-                        let mut state = tender::State::new(self.cart.total());
-                        state.refused(e.to_string());
+                        let state = tender::State::after_failure(self.cart.total(), e.to_string());
                         self.screen = Screen::Tender(state);
                     }
                 }
@@ -1936,13 +1968,12 @@ impl App {
                         }
                     }
                     Ok(r) if r.state.is_final() => {
-                        let mut state = tender::State::new(self.cart.total());
                         let why = if r.state == crate::journal::AttemptState::Cancelled {
                             t(self.lang, "paypage.cancelled")
                         } else {
                             r.message.clone()
                         };
-                        state.refused(why);
+                        let state = tender::State::after_failure(self.cart.total(), why);
                         self.screen = Screen::Tender(state);
                     }
                     Ok(r) => {
@@ -2083,8 +2114,13 @@ impl App {
             let busy = t(self.lang, "paying.busy");
             return self.tender_notice(busy);
         };
+        // A sale journaled for a wallet payment that did not go through
+        // takes the cash for what the journal says is due, after following
+        // the cart (never the total of an earlier cart).
         let outcome = match &self.open_sale {
-            Some(sale) => terminal.pay_cash(sale, self.cart.total(), received),
+            Some(sale) => terminal
+                .due_for_cart(sale, &self.cart)
+                .and_then(|due| terminal.pay_cash(sale, due, received)),
             None => terminal.cash_sale(&self.cart, received),
         };
         match outcome {
@@ -2135,7 +2171,11 @@ impl App {
             (Screen::Tender(_), Shortcut::Backspace) => {
                 self.update(Message::Tender(tender::Message::Backspace))
             }
-            (Screen::Done(_), Shortcut::Enter | Shortcut::Escape) => self.next_customer(),
+            // With change to give, only a tap goes on: a second Enter
+            // meant for the tender never skips the change.
+            (Screen::Done(d), Shortcut::Enter | Shortcut::Escape) if !d.change.is_positive() => {
+                self.next_customer()
+            }
             (Screen::PayPage(_), Shortcut::Escape) => self.cancel_paypage(),
             (Screen::Confirming(state), Shortcut::Enter) if state.recovery_done() => {
                 self.update(Message::Confirming(confirming::Message::Continue))
