@@ -126,13 +126,16 @@ sign_in_at() {
 # Screenshot the screen once it has settled: the `shows` line is logged
 # when the state changes, the frame follows; take pictures until two in a
 # row are the same (bounded), so the picture is of the state waited for.
+# With a second file (the picture before the change waited for), the new
+# picture must also differ from it: a slow frame is waited for, not taken.
 shot_settled() {
-  local file=$1 prev="" now
+  local file=$1 before="" prev="" now
+  [ -n "${2:-}" ] && [ -f "$2" ] && before=$(md5sum <"$2")
   mkdir -p "$(dirname "$file")"
-  for _ in $(seq 1 50); do
+  for _ in $(seq 1 100); do
     import -window root "$file.tmp.png"
     now=$(md5sum <"$file.tmp.png")
-    if [ "$now" = "$prev" ]; then
+    if [ "$now" = "$prev" ] && [ "$now" != "$before" ]; then
       mv "$file.tmp.png" "$file"
       return 0
     fi

@@ -2677,13 +2677,23 @@ impl App {
             && !matches!(self.status.printer, Some(Err(_)))
             && self.printer.is_ok();
         if quiet {
-            bar = bar.push(
-                text(t(lang, "keys.hint"))
-                    .size(theme::TEXT_SMALL)
-                    .wrapping(iced::widget::text::Wrapping::None)
-                    .width(Length::Fill)
-                    .align_x(Alignment::End),
-            );
+            // Only where it fits beside what the bar already says: drawn
+            // over the status texts it made both unreadable (English at
+            // 1024 px).
+            let hint = t(lang, "keys.hint");
+            let wide = crate::ui::theme::text_width(&hint, theme::TEXT_SMALL);
+            bar = bar.push(iced::widget::responsive(move |room| {
+                if wide <= room.width {
+                    text(hint.clone())
+                        .size(theme::TEXT_SMALL)
+                        .wrapping(iced::widget::text::Wrapping::None)
+                        .width(Length::Fill)
+                        .align_x(Alignment::End)
+                        .into()
+                } else {
+                    Element::from(iced::widget::Space::new())
+                }
+            }));
         }
         container(bar)
             .padding([8, 16])

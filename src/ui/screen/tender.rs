@@ -13,7 +13,7 @@ use crate::journal::Member;
 use crate::money::Ntd;
 use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::theme;
-use crate::ui::widget::keypad::{key, keypad};
+use crate::ui::widget::keypad::{key_sized, keypad};
 
 #[derive(Debug)]
 pub struct State {
@@ -438,10 +438,16 @@ impl State {
             ("C", Message::Clear),
             ("←", Message::Backspace),
         );
-        let mut quick = row![key(t(lang, "tender.exact"), Message::Quick(self.due))].spacing(8);
+        let mut quick = row![key_sized(
+            t(lang, "tender.exact"),
+            theme::TEXT,
+            Message::Quick(self.due)
+        )]
+        .spacing(8);
         for note in NOTES {
-            quick = quick.push(key(
+            quick = quick.push(key_sized(
                 Ntd::new(note).to_string(),
+                theme::TEXT,
                 Message::Quick(Ntd::new(note)),
             ));
         }
