@@ -2829,7 +2829,13 @@ impl App {
         if !from_history && (!matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty()) {
             return;
         }
-        self.screen = Screen::Refund(Box::default());
+        let mut state = Box::<crate::ui::screen::refund::State>::default();
+        // With one manager there is nobody to choose: a PIN typed first is theirs.
+        if let [only] = self.managers().as_slice() {
+            let pick = crate::ui::screen::refund::Message::PickManager(only.name.clone());
+            state.update(pick, self.lang);
+        }
+        self.screen = Screen::Refund(state);
         if let Some(code) = sale {
             self.refund_find(code);
         }
