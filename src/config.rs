@@ -46,13 +46,30 @@ pub struct Config {
 }
 
 /// The screens.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Display {
     /// Open a second, customer-facing window (for a pole or second
     /// monitor): the total, the change, and the PayPage QR code to scan.
     #[serde(default)]
     pub customer_window: bool,
+    /// The cashier's window fills the screen (a till has nothing else to
+    /// show); `false` opens a 1024×700 window, e.g. on a developer's desk.
+    #[serde(default = "yes")]
+    pub fullscreen: bool,
+}
+
+impl Default for Display {
+    fn default() -> Self {
+        Display {
+            customer_window: false,
+            fullscreen: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -113,7 +113,7 @@ fn main_screens_look_as_recorded() {
     click(&mut app, "完成收款 (Enter)");
     assert_snapshot(&app, "done");
 
-    click(&mut app, "下一位 (Enter)");
+    click(&mut app, "已找零,下一位");
     click(&mut app, "查詢 (F6)");
     click(&mut app, "D0126112200001");
     assert_snapshot(&app, "history");

@@ -201,6 +201,10 @@ pub enum JournalError {
         "還有 {0} 筆付款尚未確認,請先處理(till recover)再結帳 / {0} payments are still unresolved: resolve them (till recover) before closing the day"
     )]
     Unresolved(u64),
+    #[error(
+        "還有 {0} 筆未結交易已收部分款項,請店長先處理再日結 / {0} open sales have money taken on them: a manager settles them before the day is closed"
+    )]
+    HalfPaid(u64),
     #[error("密碼雜湊失敗 / PIN hashing failed: {0}")]
     Hash(String),
     #[error("封存金鑰 {path}: {reason} / seal key {path}: {reason}", path = path.display())]
