@@ -60,6 +60,10 @@ async fn a_mypay_refund_whose_answer_was_dropped_is_found_not_sent_again() {
     let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
     assert_eq!(d.summary.refunded, Ntd::new(7002));
     assert!(r.till.recover(&r.payments).await.unwrap().is_empty());
+    // Found by asking, not sent again: MyPay received one api/refund.
+    let uid = paid.gateway_trade_no.as_deref().unwrap();
+    assert_eq!(r.sims.mypay.ledger.calls("api/refund", uid), 1);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -89,6 +93,9 @@ async fn a_mypay_refund_that_never_reached_mypay_is_sent_again_and_never_doubled
         r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
         Ntd::ZERO
     );
+    let uid = paid.gateway_trade_no.clone().unwrap();
+    let sent_before = r.sims.mypay.ledger.calls("api/refund", &uid);
+    assert!(sent_before >= 1);
     let out = r.till.recover(&r.payments).await.unwrap();
     // Sent again: the simulator's 7003 fault applies to every try of that
     // amount, so it stays in doubt — and nothing was refunded twice.
@@ -98,6 +105,13 @@ async fn a_mypay_refund_that_never_reached_mypay_is_sent_again_and_never_doubled
         r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
         Ntd::ZERO
     );
+    assert!(
+        r.sims.mypay.ledger.calls("api/refund", &uid) > sent_before,
+        "recover sent the refund again"
+    );
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::ZERO);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -142,6 +156,15 @@ async fn a_mypay_refund_killed_while_sending_is_sent_by_recover_exactly_once() {
         r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
         Ntd::new(200)
     );
+    let uid = paid.gateway_trade_no.as_deref().unwrap();
+    assert_eq!(
+        r.sims.mypay.ledger.calls("api/refund", uid),
+        1,
+        "sent exactly once"
+    );
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::new(200));
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 /// A goodbuy card order paid, and its refund left in `Sending`.
@@ -205,6 +228,7 @@ async fn a_goodbuy_refund_in_doubt_is_finished_at_the_right_step() {
         r.sims.goodbuy.ledger.charges_for(&pay_no)[0].refunded,
         Ntd::new(1000)
     );
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 /// A MyPay payment of `amount` and a refund of [`QUEUED_REFUND`] sent on
@@ -243,6 +267,12 @@ async fn a_refund_mypay_queued_is_never_sent_again_and_settles_once_mypay_does_i
         assert_eq!(out[0].state, AttemptState::Unknown, "{}", out[0].message);
     }
     assert_eq!(refunded(), Ntd::ZERO);
+    let uid = paid.gateway_trade_no.clone().unwrap();
+    assert_eq!(
+        r.sims.mypay.ledger.calls("api/refund", &uid),
+        1,
+        "never sent again"
+    );
     // MyPay's overnight run finds exactly the one refund the till sent.
     assert_eq!(r.sims.mypay.process_queued_refunds(), 1);
     let out = r.till.recover(&r.payments).await.unwrap();
@@ -251,6 +281,8 @@ async fn a_refund_mypay_queued_is_never_sent_again_and_settles_once_mypay_does_i
     let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
     assert_eq!(d.summary.refunded, Ntd::new(QUEUED));
     assert!(r.till.recover(&r.payments).await.unwrap().is_empty());
+    assert_eq!(r.sims.mypay.ledger.calls("api/refund", &uid), 1);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -325,6 +357,16 @@ async fn a_queued_refund_whose_answer_never_reached_the_journal_is_not_sent_agai
         r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
         Ntd::new(QUEUED)
     );
+    // Only the one api/refund sent before the crash reached MyPay.
+    let uid = paid.gateway_trade_no.as_deref().unwrap();
+    assert_eq!(
+        r.sims.mypay.ledger.calls("api/refund", uid),
+        1,
+        "not sent again"
+    );
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::new(QUEUED));
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -385,6 +427,10 @@ async fn a_jkopay_refund_whose_answer_was_dropped_is_found_by_inquiry_not_sent_a
     );
     let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
     assert_eq!(d.summary.refunded, Ntd::new(7002));
+    // What JKoPay received: the one Refund, then an Inquiry.
+    assert_eq!(r.sims.jkopay.ledger.calls("Refund", &out[0].trade_no), 1);
+    assert!(r.sims.jkopay.ledger.calls("Inquiry", &out[0].trade_no) >= 1);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -431,6 +477,15 @@ async fn a_jkopay_refund_killed_before_it_reached_jkopay_is_sent_again_once() {
         r.sims.jkopay.ledger.charges_for(&paid.trade_no)[0].refunded,
         Ntd::new(200)
     );
+    let trade = trade.to_string();
+    assert!(
+        r.sims.jkopay.ledger.calls("Inquiry", &trade) >= 1,
+        "asked first"
+    );
+    assert_eq!(r.sims.jkopay.ledger.calls("Refund", &trade), 1, "sent once");
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::new(200));
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
