@@ -216,8 +216,8 @@ impl Ledger {
     /// could read, whatever it answered: lets a test see that something was
     /// sent again, or never sent twice. `order` is the merchant's number the
     /// request carries (JKoPay: MerchantTradeNo, a refund's own; MyPay:
-    /// order_id, or for `api/refund`, which has none, MyPay's uid of the
-    /// payment).
+    /// order_id, or where a call names none (`api/refund`,
+    /// `api/wechatconfirmation`), MyPay's uid of the payment).
     pub fn calls(&self, call: &str, order: &str) -> usize {
         self.lock()
             .calls
