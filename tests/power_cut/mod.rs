@@ -17,6 +17,9 @@
 //! that does not sync (a lowered `synchronous`) has fewer cut points, but the
 //! cut after the last acknowledgement still loses what it never synced.
 //!
+//! [`kill_at_io`] uses the same hooks for the other crash, a SIGKILL at an
+//! exact I/O call, the OS cache kept.
+//!
 //! No crate offers this (the SQLite VFS crates implement whole file systems,
 //! not a pass-through with crash semantics), so it is written here against
 //! the raw API `rusqlite::ffi` exposes. Test code only: nothing in `src/`
@@ -38,6 +41,9 @@ static DURABLE: Mutex<Vec<(String, Option<Vec<u8>>)>> = Mutex::new(Vec::new());
 static ARMED: AtomicBool = AtomicBool::new(false);
 static CUT_AT: AtomicUsize = AtomicUsize::new(0);
 static POINTS: AtomicUsize = AtomicUsize::new(0);
+/// [`kill_at_io`]: the I/O call to die at (0: never), and the calls so far.
+static KILL_AT: AtomicUsize = AtomicUsize::new(0);
+static IO_CALLS: AtomicUsize = AtomicUsize::new(0);
 /// The OS VFS this one wraps.
 static mut REAL: *mut ffi::sqlite3_vfs = std::ptr::null_mut();
 static mut VFS: std::mem::MaybeUninit<ffi::sqlite3_vfs> = std::mem::MaybeUninit::uninit();
@@ -77,6 +83,25 @@ pub fn arm(at: usize) {
     CUT_AT.store(at, Ordering::SeqCst);
     POINTS.store(0, Ordering::SeqCst);
     ARMED.store(true, Ordering::SeqCst);
+}
+
+/// The other crash: SIGKILL this process just before its `at`-th write,
+/// sync, truncate or delete (1-based), with the OS cache kept as a killed
+/// process leaves it. Counting I/O calls instead of time makes the kill
+/// point exact: the same `at` kills at the same call, mid-transaction or
+/// between two, on every run.
+pub fn kill_at_io(at: usize) {
+    IO_CALLS.store(0, Ordering::SeqCst);
+    KILL_AT.store(at, Ordering::SeqCst);
+}
+
+fn io_call() {
+    let at = KILL_AT.load(Ordering::SeqCst);
+    if at != 0 && IO_CALLS.fetch_add(1, Ordering::SeqCst) + 1 == at {
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+    }
 }
 
 /// Cut points passed since [`arm`].
@@ -181,6 +206,7 @@ unsafe extern "C" fn x_delete(
     name: *const c_char,
     sync_dir: c_int,
 ) -> c_int {
+    io_call();
     cut_point();
     unsafe {
         let rc = ((*REAL).xDelete.unwrap())(REAL, name, sync_dir);
@@ -211,15 +237,18 @@ unsafe extern "C" fn x_write(
     amt: c_int,
     off: ffi::sqlite3_int64,
 ) -> c_int {
+    io_call();
     unsafe { (real_methods(f).xWrite.unwrap())(real_file(f), buf, amt, off) }
 }
 
 unsafe extern "C" fn x_truncate(f: *mut ffi::sqlite3_file, size: ffi::sqlite3_int64) -> c_int {
+    io_call();
     cut_point();
     unsafe { (real_methods(f).xTruncate.unwrap())(real_file(f), size) }
 }
 
 unsafe extern "C" fn x_sync(f: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
+    io_call();
     cut_point();
     unsafe {
         let rc = (real_methods(f).xSync.unwrap())(real_file(f), flags);
