@@ -589,3 +589,145 @@ async fn a_refund_mypay_did_overnight_cannot_be_withdrawn_and_is_settled_instead
     let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
     assert_eq!(d.summary.refunded, Ntd::new(QUEUED));
 }
+
+/// What a till killed after journaling refund `amount` as `Sending` on
+/// `paid` leaves behind (nothing reached the gateway).
+fn refund_left_sending(
+    r: &mut pay_support::Rig,
+    sale: &till::sale::SaleNo,
+    paid: &till::terminal::PayResult,
+    amount: i64,
+    gateway: GatewayId,
+    wallet: Wallet,
+) -> till::sale::TradeNo {
+    let (trade, _) = r
+        .till
+        .journal_mut()
+        .begin_refund(
+            sale,
+            &RefundRequest::Amount(Ntd::new(amount)),
+            Some(gateway),
+            PayMethod::Wallet(wallet),
+        )
+        .unwrap();
+    let now = r.till.now();
+    r.till
+        .journal_mut()
+        .transition(
+            &trade,
+            AttemptState::Sending,
+            Detail::new()
+                .with("at", stamp(now))
+                .with("payment", paid.trade_no.clone()),
+        )
+        .unwrap();
+    trade
+}
+
+/// MyPay lists refunds by what they add up to: a second refund of the same
+/// amount, never sent, must not be taken for the first one (which would
+/// book money MyPay never gave back). It is sent, once.
+#[tokio::test]
+async fn a_second_refund_of_the_same_amount_left_in_doubt_is_sent_not_taken_for_the_first() {
+    let mut r = rig().await;
+    let sale = r.sale(1000);
+    let paid = r
+        .till
+        .pay(&r.payments, &sale, pi(), Ntd::new(1000), vec![])
+        .await
+        .unwrap();
+    let m = r.manager();
+    let first = r
+        .till
+        .refund(&r.payments, &sale, &RefundRequest::Amount(Ntd::new(200)), "退貨", &m)
+        .await
+        .unwrap();
+    assert_eq!(first.state, AttemptState::Approved, "{}", first.message);
+    refund_left_sending(&mut r, &sale, &paid, 200, GatewayId::MyPay, Wallet::PiWallet);
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
+    let uid = paid.gateway_trade_no.as_deref().unwrap();
+    assert_eq!(r.sims.mypay.ledger.calls("api/refund", uid), 2, "sent, once");
+    assert_eq!(
+        r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::new(400)
+    );
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::new(400));
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
+}
+
+/// A refund MyPay did while its answer was lost is found by what MyPay
+/// lists, counting only the refunds that were done before it: one that was
+/// declined on the same sale does not make the till send it a second time.
+#[tokio::test]
+async fn a_refund_done_with_its_answer_lost_is_found_though_an_earlier_one_was_declined() {
+    let mut r = rig().await;
+    let sale = r.sale(20_000);
+    let paid = r
+        .till
+        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
+        .await
+        .unwrap();
+    let m = r.manager();
+    let first = r
+        .till
+        .refund(&r.payments, &sale, &RefundRequest::Amount(Ntd::new(200)), "退貨", &m)
+        .await
+        .unwrap();
+    assert_eq!(first.state, AttemptState::Approved, "{}", first.message);
+    // A refund the gateway declined (journaled; no money moved).
+    let declined =
+        refund_left_sending(&mut r, &sale, &paid, 300, GatewayId::MyPay, Wallet::PiWallet);
+    r.till
+        .journal_mut()
+        .transition(&declined, AttemptState::Declined, Detail::new().error("declined"))
+        .unwrap();
+    // 7002: MyPay refunds, then drops the connection without an answer.
+    let lost = r
+        .till
+        .refund(&r.payments, &sale, &RefundRequest::Amount(Ntd::new(7002)), "退貨", &m)
+        .await
+        .unwrap();
+    assert_eq!(lost.state, AttemptState::Unknown, "{}", lost.message);
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
+    let uid = paid.gateway_trade_no.as_deref().unwrap();
+    assert_eq!(r.sims.mypay.ledger.calls("api/refund", uid), 2, "not sent again");
+    assert_eq!(
+        r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::new(7202)
+    );
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
+}
+
+/// A JKoPay refund in doubt that Inquiry does not find is sent again; when
+/// JKoPay declines that send (951), the refund is declined, not left in
+/// doubt: nothing was given back.
+#[tokio::test]
+async fn a_jkopay_refund_declined_when_sent_again_is_declined() {
+    let mut r = rig().await;
+    let sale = r.sale(20_000);
+    let paid = r
+        .till
+        .pay(
+            &r.payments,
+            &sale,
+            Tender::Scan(JKO_TOKEN.into()),
+            Ntd::new(20_000),
+            vec![],
+        )
+        .await
+        .unwrap();
+    // 9951: JKoPay declines a refund of that amount with StatusCode 951.
+    let trade = refund_left_sending(&mut r, &sale, &paid, 9951, GatewayId::JkoPay, Wallet::JkoPay);
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Declined, "{}", out[0].message);
+    assert_eq!(r.sims.jkopay.ledger.calls("Refund", &trade.to_string()), 1);
+    assert_eq!(
+        r.sims.jkopay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::ZERO
+    );
+    assert!(r.till.recover(&r.payments).await.unwrap().is_empty());
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
+}
