@@ -226,12 +226,15 @@ async fn wechat_280_is_confirmed_by_polling_wechatconfirmation_and_charged_once(
     assert_eq!(no.state, AttemptState::Declined, "{}", no.message);
     assert!(r.sims.mypay.ledger.charges_for(&no.trade_no).is_empty());
     // Charged once: one api/transaction; confirmed by polling, not by paying again.
-    assert_eq!(r.sims.mypay.ledger.calls("api/transaction", &res.trade_no), 1);
     assert_eq!(
-        r.sims
-            .mypay
-            .ledger
-            .calls("api/wechatconfirmation", res.gateway_trade_no.as_deref().unwrap()),
+        r.sims.mypay.ledger.calls("api/transaction", &res.trade_no),
+        1
+    );
+    assert_eq!(
+        r.sims.mypay.ledger.calls(
+            "api/wechatconfirmation",
+            res.gateway_trade_no.as_deref().unwrap()
+        ),
         WECHAT_CONFIRM_AFTER as usize
     );
     pay_support::assert_books_match(r.till.journal(), &r.sims);
@@ -269,6 +272,9 @@ async fn wechat_still_unconfirmed_after_the_policy_is_finished_by_recover() {
     );
     assert_eq!(r.sims.mypay.ledger.charges_for(&res.trade_no).len(), 1);
     assert_eq!(r.sims.mypay.ledger.total_charged(), Ntd::new(9281));
-    assert_eq!(r.sims.mypay.ledger.calls("api/transaction", &res.trade_no), 1);
+    assert_eq!(
+        r.sims.mypay.ledger.calls("api/transaction", &res.trade_no),
+        1
+    );
     pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
