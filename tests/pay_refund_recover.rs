@@ -639,15 +639,32 @@ async fn a_second_refund_of_the_same_amount_left_in_doubt_is_sent_not_taken_for_
     let m = r.manager();
     let first = r
         .till
-        .refund(&r.payments, &sale, &RefundRequest::Amount(Ntd::new(200)), "退貨", &m)
+        .refund(
+            &r.payments,
+            &sale,
+            &RefundRequest::Amount(Ntd::new(200)),
+            "退貨",
+            &m,
+        )
         .await
         .unwrap();
     assert_eq!(first.state, AttemptState::Approved, "{}", first.message);
-    refund_left_sending(&mut r, &sale, &paid, 200, GatewayId::MyPay, Wallet::PiWallet);
+    refund_left_sending(
+        &mut r,
+        &sale,
+        &paid,
+        200,
+        GatewayId::MyPay,
+        Wallet::PiWallet,
+    );
     let out = r.till.recover(&r.payments).await.unwrap();
     assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
     let uid = paid.gateway_trade_no.as_deref().unwrap();
-    assert_eq!(r.sims.mypay.ledger.calls("api/refund", uid), 2, "sent, once");
+    assert_eq!(
+        r.sims.mypay.ledger.calls("api/refund", uid),
+        2,
+        "sent, once"
+    );
     assert_eq!(
         r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
         Ntd::new(400)
@@ -672,28 +689,54 @@ async fn a_refund_done_with_its_answer_lost_is_found_though_an_earlier_one_was_d
     let m = r.manager();
     let first = r
         .till
-        .refund(&r.payments, &sale, &RefundRequest::Amount(Ntd::new(200)), "退貨", &m)
+        .refund(
+            &r.payments,
+            &sale,
+            &RefundRequest::Amount(Ntd::new(200)),
+            "退貨",
+            &m,
+        )
         .await
         .unwrap();
     assert_eq!(first.state, AttemptState::Approved, "{}", first.message);
     // A refund the gateway declined (journaled; no money moved).
-    let declined =
-        refund_left_sending(&mut r, &sale, &paid, 300, GatewayId::MyPay, Wallet::PiWallet);
+    let declined = refund_left_sending(
+        &mut r,
+        &sale,
+        &paid,
+        300,
+        GatewayId::MyPay,
+        Wallet::PiWallet,
+    );
     r.till
         .journal_mut()
-        .transition(&declined, AttemptState::Declined, Detail::new().error("declined"))
+        .transition(
+            &declined,
+            AttemptState::Declined,
+            Detail::new().error("declined"),
+        )
         .unwrap();
     // 7002: MyPay refunds, then drops the connection without an answer.
     let lost = r
         .till
-        .refund(&r.payments, &sale, &RefundRequest::Amount(Ntd::new(7002)), "退貨", &m)
+        .refund(
+            &r.payments,
+            &sale,
+            &RefundRequest::Amount(Ntd::new(7002)),
+            "退貨",
+            &m,
+        )
         .await
         .unwrap();
     assert_eq!(lost.state, AttemptState::Unknown, "{}", lost.message);
     let out = r.till.recover(&r.payments).await.unwrap();
     assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
     let uid = paid.gateway_trade_no.as_deref().unwrap();
-    assert_eq!(r.sims.mypay.ledger.calls("api/refund", uid), 2, "not sent again");
+    assert_eq!(
+        r.sims.mypay.ledger.calls("api/refund", uid),
+        2,
+        "not sent again"
+    );
     assert_eq!(
         r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
         Ntd::new(7202)
@@ -720,7 +763,14 @@ async fn a_jkopay_refund_declined_when_sent_again_is_declined() {
         .await
         .unwrap();
     // 9951: JKoPay declines a refund of that amount with StatusCode 951.
-    let trade = refund_left_sending(&mut r, &sale, &paid, 9951, GatewayId::JkoPay, Wallet::JkoPay);
+    let trade = refund_left_sending(
+        &mut r,
+        &sale,
+        &paid,
+        9951,
+        GatewayId::JkoPay,
+        Wallet::JkoPay,
+    );
     let out = r.till.recover(&r.payments).await.unwrap();
     assert_eq!(out[0].state, AttemptState::Declined, "{}", out[0].message);
     assert_eq!(r.sims.jkopay.ledger.calls("Refund", &trade.to_string()), 1);
