@@ -781,3 +781,66 @@ async fn a_jkopay_refund_declined_when_sent_again_is_declined() {
     assert!(r.till.recover(&r.payments).await.unwrap().is_empty());
     pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
+
+/// A JKoPay refund in doubt that Inquiry does not find is sent again; when
+/// JKoPay answers that the money is already given back (922: refunds would
+/// exceed the payment, here because the back office refunded meanwhile), the
+/// till cannot tell whether its own refund is among them: it stays in doubt
+/// for a person, never booked as declined.
+#[tokio::test]
+async fn a_jkopay_refund_answered_already_refunded_when_sent_again_stays_in_doubt() {
+    let mut r = rig().await;
+    let sale = r.sale(500);
+    let paid = r
+        .till
+        .pay(
+            &r.payments,
+            &sale,
+            Tender::Scan(JKO_TOKEN.into()),
+            Ntd::new(500),
+            vec![],
+        )
+        .await
+        .unwrap();
+    let trade = refund_left_sending(&mut r, &sale, &paid, 200, GatewayId::JkoPay, Wallet::JkoPay);
+    // The back office gives NT$400 back under a number of its own.
+    let client = till::gateway::jkopay::client::JkoClient::from_config(
+        r.cfg.gateways.jkopay.as_ref().unwrap(),
+    )
+    .unwrap();
+    let now = r.till.now();
+    let office = till::gateway::client::Gateway::refund(
+        &client,
+        &till::gateway::client::RefundRequest {
+            refund_no: format!("{sale}R09").parse().unwrap(),
+            payment: till::gateway::client::PaidRef {
+                trade_no: paid.trade_no.parse().unwrap(),
+                gateway_trade_no: paid.gateway_trade_no.clone().unwrap(),
+                amount: Ntd::new(500),
+                at: now,
+                with: PayWith::WalletCode {
+                    wallet: Wallet::JkoPay,
+                    code: JKO_TOKEN.into(),
+                },
+                items: vec![],
+            },
+            amount: Ntd::new(400),
+            at: now,
+            invoice: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(office, till::gateway::Outcome::Approved(_)),
+        "{office:?}"
+    );
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Unknown, "{}", out[0].message);
+    assert_eq!(r.sims.jkopay.ledger.calls("Refund", &trade.to_string()), 1);
+    assert_eq!(
+        r.sims.jkopay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::new(400),
+        "nothing more given back"
+    );
+}
