@@ -210,6 +210,7 @@ async fn payment(State(sim): State<Sim>, kill: Killer, body: String) -> HttpResp
             Ok(r) => r,
             Err(code) => return sim.status(code),
         };
+    sim.ledger.record_call("Payment", &req.merchant_trade_no);
     if let Some(p) = sim.lock().payments.get(&req.merchant_trade_no) {
         // The same MerchantTradeNo again: the stored result, never a second charge.
         let mut r = p.answer.clone();
@@ -285,6 +286,7 @@ async fn cancel(State(sim): State<Sim>, body: String) -> HttpResponse {
             Ok(r) => r,
             Err(code) => return sim.status(code),
         };
+    sim.ledger.record_call("Cancel", &req.merchant_trade_no);
     let mut store = sim.lock();
     let Some(p) = store.payments.get_mut(&req.merchant_trade_no) else {
         return sim.status("916");
@@ -315,6 +317,7 @@ async fn refund(State(sim): State<Sim>, kill: Killer, body: String) -> HttpRespo
         Ok(r) => r,
         Err(code) => return sim.status(code),
     };
+    sim.ledger.record_call("Refund", &req.merchant_trade_no);
     let fault = Fault::for_amount(req.trade_amount);
     let r = {
         let mut store = sim.lock();
@@ -379,6 +382,7 @@ async fn inquiry(State(sim): State<Sim>, body: String) -> HttpResponse {
             Ok(r) => r,
             Err(code) => return sim.status(code),
         };
+    sim.ledger.record_call("Inquiry", &req.merchant_trade_no);
     let store = sim.lock();
     let found = match req.inquiry_type {
         // A cancelled payment is void: no such order any more \[guess\].

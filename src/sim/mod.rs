@@ -142,6 +142,9 @@ pub struct Ledger {
 struct LedgerInner {
     charges: Vec<Charge>,
     requests: usize,
+    /// (call, merchant order number) of each request that got as far as
+    /// naming one.
+    calls: Vec<(String, String)>,
 }
 
 impl Ledger {
@@ -152,6 +155,14 @@ impl Ledger {
 
     pub(crate) fn count_request(&self) {
         self.lock().requests += 1;
+    }
+
+    /// Notes a request for `call` (the vendor's name for it: `Refund`,
+    /// `api/querydirect` …) naming merchant order `order`.
+    pub(crate) fn record_call(&self, call: &str, order: &str) {
+        self.lock()
+            .calls
+            .push((call.to_string(), order.to_string()));
     }
 
     pub(crate) fn charge(&self, c: Charge) {
@@ -199,6 +210,20 @@ impl Ledger {
     /// How many HTTP requests reached the simulator's handlers.
     pub fn requests(&self) -> usize {
         self.lock().requests
+    }
+
+    /// How many `call` requests naming `order` the simulator received and
+    /// could read, whatever it answered: lets a test see that something was
+    /// sent again, or never sent twice. `order` is the merchant's number the
+    /// request carries (JKoPay: MerchantTradeNo, a refund's own; MyPay:
+    /// order_id, or where a call names none (`api/refund`,
+    /// `api/wechatconfirmation`), MyPay's uid of the payment).
+    pub fn calls(&self, call: &str, order: &str) -> usize {
+        self.lock()
+            .calls
+            .iter()
+            .filter(|(c, o)| c == call && o == order)
+            .count()
     }
 }
 

@@ -372,6 +372,13 @@ impl Sim {
         let Ok(data) = env.open_data::<Value>(&self.key) else {
             return code("100", "資料錯誤:無法解密");
         };
+        // A refund or a WeChat confirmation names no order_id, only
+        // MyPay's uid of the payment.
+        let order = ["order_id", "uid"]
+            .iter()
+            .find_map(|k| data.get(*k).and_then(Value::as_str))
+            .unwrap_or("");
+        self.ledger.record_call(cmd.as_str(), order);
         match cmd {
             Cmd::Transaction => self.transaction(data, kill).await,
             Cmd::WeChatConfirmation => self.wechat(data),
