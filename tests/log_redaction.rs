@@ -115,8 +115,13 @@ mod cli {
 
     fn till(cfg: &Path) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_till"));
+        // HOME too: whatever the till writes (printed PNGs, data) stays
+        // in the test's directory, where its names are searched.
         c.arg("--config")
             .arg(cfg)
+            .env("HOME", cfg.parent().unwrap())
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("XDG_CONFIG_HOME")
             .env_remove("TILL_CONFIG")
             .env("TILL_LOG", "trace");
         c
@@ -351,6 +356,7 @@ mod cli {
                 vec!["history", "--json"],
                 vec!["journal", "verify"],
                 vec!["late-payments"],
+                vec!["print", "test"],
             ] {
                 all += &text(&run(till(&c).args(&args), ""));
             }
@@ -366,8 +372,25 @@ mod cli {
             "the runs logged at trace level:\n{outputs}"
         );
         let dump = journal_dump(&journal);
+        let mut names = String::new();
+        let mut dirs = vec![dir.path().to_path_buf()];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                names.push_str(&p.to_string_lossy());
+                names.push('\n');
+                if p.is_dir() {
+                    dirs.push(p);
+                }
+            }
+        }
         assert!(dump.contains("22J1"), "the journal holds the masked code");
-        for (what, hay) in [("output and logs", &outputs), ("journal", &dump)] {
+        assert!(names.contains(".png"), "a job was printed:\n{names}");
+        for (what, hay) in [
+            ("output and logs", &outputs),
+            ("journal", &dump),
+            ("file names", &names),
+        ] {
             for s in &secrets {
                 assert!(!hay.contains(s.as_str()), "a key in the {what}:\n{hay}");
             }
