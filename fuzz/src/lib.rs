@@ -347,8 +347,11 @@ pub fn einvoice(data: &[u8]) {
     }
 }
 
+/// A target body.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the corpus runner.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("barcode", barcode),
     ("jkopay_answer", jkopay_answer),
     ("mypay_answer", mypay_answer),

@@ -243,7 +243,10 @@ pub enum EcpayNotice {
     /// ECPay's back-office test (`SimulatePaid=1`): never money.
     Simulated,
     /// A notice about one of our trades.
-    Trade { trade: TradeNo, data: ReturnData },
+    Trade {
+        trade: TradeNo,
+        data: Box<ReturnData>,
+    },
 }
 
 /// Reads an ECPay ReturnURL body: the envelope's and the Data's MerchantID
@@ -278,7 +281,10 @@ pub fn read_ecpay_return(body: &str, cfg: &EcpayConfig) -> Result<EcpayNotice, R
     let Some(trade) = trade_of(no) else {
         return Err(Refusal::new(StatusCode::BAD_REQUEST, "bad MerchantTradeNo"));
     };
-    Ok(EcpayNotice::Trade { trade, data })
+    Ok(EcpayNotice::Trade {
+        trade,
+        data: Box::new(data),
+    })
 }
 
 /// Reads a MyPay notify form: only which trade it is about (the notice is
