@@ -25,6 +25,7 @@ pub mod secret;
 pub mod sim;
 pub mod taipei;
 pub mod terminal;
+#[cfg(feature = "gui")]
 pub mod ui;
 
 pub use money::Ntd;

@@ -112,11 +112,32 @@ impl Detail {
     }
 }
 
+impl From<rusqlite::Error> for JournalError {
+    fn from(e: rusqlite::Error) -> JournalError {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(
+                ErrorCode::DiskFull
+                | ErrorCode::ReadOnly
+                | ErrorCode::CannotOpen
+                | ErrorCode::SystemIoFailure,
+            ) => JournalError::Storage(e),
+            _ => JournalError::Sqlite(e),
+        }
+    }
+}
+
 /// Why the journal refused or failed. A refused write changes nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     #[error("日誌資料庫錯誤 / journal database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// The disk is full, or the file or its directory cannot be written:
+    /// the cashier must know it is storage, not the sale, that failed.
+    #[error(
+        "日誌無法寫入(磁碟已滿或唯讀),此步驟未完成,請釋出空間或檢查儲存裝置 / the journal cannot be written (disk full or read-only): this step was not done; free disk space or check the storage ({0})"
+    )]
+    Storage(rusqlite::Error),
     #[error(
         "日誌檔版本 {found} 比本程式支援的 {supported} 新,請更新 till / the journal file is version {found}, newer than this till supports ({supported}); update till"
     )]
