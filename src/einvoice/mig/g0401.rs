@@ -22,14 +22,12 @@
 //! - Some 4.1 writers add `OriginalInvoiceSellerId` / `OriginalInvoiceBuyerId`
 //!   to `Main`; others do not; left out \[guess\].
 
+use super::limits::{ALLOWANCE_MAX_LINES, ALLOWANCE_NUMBER_MAX, NAME_MAX};
 use super::xml::Writer;
-use super::{CONSUMER_BUYER_ID, MessageType, MigError, NAME_MAX, Seller, check_text, mig_date};
+use super::{CONSUMER_BUYER_ID, MessageType, MigError, Seller, check_text, mig_date};
 use crate::einvoice::Invoice;
 use crate::money::Ntd;
 use crate::taipei::TaipeiTime;
-
-pub const MAX_LINES: usize = 999;
-pub const NUMBER_MAX: usize = 16;
 
 /// `AllowanceType` (`AllowanceTypeEnum`): `1` the buyer issued the allowance
 /// (買方開立), `2` the seller did (賣方開立). A till only ever issues its own.
@@ -89,7 +87,7 @@ impl Allowance {
                 reason: "與發票賣方不符 / differs from the invoice's seller".into(),
             });
         }
-        check_text("AllowanceNumber", number, NUMBER_MAX)?;
+        check_text("AllowanceNumber", number, ALLOWANCE_NUMBER_MAX)?;
         if !number.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(MigError::Format {
                 field: "AllowanceNumber",
@@ -104,8 +102,10 @@ impl Allowance {
         if lines.is_empty() {
             return Err(MigError::AllowanceLine("沒有明細 / no lines".into()));
         }
-        if lines.len() > MAX_LINES {
-            return Err(MigError::TooManyLines { max: MAX_LINES });
+        if lines.len() > ALLOWANCE_MAX_LINES {
+            return Err(MigError::TooManyLines {
+                max: ALLOWANCE_MAX_LINES,
+            });
         }
         let (buyer_id, buyer_name) = match invoice.buyer_ban() {
             Some(ban) => {

@@ -8,11 +8,10 @@
 //! G0401 wrote it.
 
 use super::g0401::Allowance;
+use super::limits::CANCEL_REASON_MAX;
 use super::xml::Writer;
 use super::{MessageType, MigError, check_text, mig_date, mig_time};
 use crate::taipei::TaipeiTime;
-
-pub const REASON_MAX: usize = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CancelAllowance {
@@ -36,7 +35,7 @@ impl CancelAllowance {
         reason: &str,
     ) -> Result<CancelAllowance, MigError> {
         let reason = reason.trim();
-        check_text("CancelReason", reason, REASON_MAX)?;
+        check_text("CancelReason", reason, CANCEL_REASON_MAX)?;
         if mig_date(allowance_at) != allowance.allowance_date {
             return Err(MigError::Format {
                 field: "AllowanceDate",
