@@ -33,6 +33,18 @@ use crate::taipei::TaipeiTime;
 /// (買方開立), `2` the seller did (賣方開立). A till only ever issues its own.
 pub const SELLER_ISSUED: &str = "2";
 
+/// The `AllowanceType` a written G0401 names, if it reads.
+pub fn allowance_type_of(xml: &str) -> Option<&'static str> {
+    let root = super::xml::parse(xml).ok()?;
+    let main = root.children.iter().find(|c| c.name == "Main")?;
+    let t = main.children.iter().find(|c| c.name == "AllowanceType")?;
+    match t.text.as_str() {
+        "1" => Some("1"),
+        "2" => Some(SELLER_ISSUED),
+        _ => None,
+    }
+}
+
 /// One refunded line: which invoice line (1-based, as its
 /// `SequenceNumber`), how many units and the tax-inclusive refund per unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
