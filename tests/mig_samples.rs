@@ -1,7 +1,8 @@
 //! Every MIG message `till` can write, one file per case, for the schema
 //! validation in `.ci/run`: F0401 for each buyer choice and a long invoice,
 //! F0501 with the longest reason, G0401 for a company and a consumer, their
-//! G0501, E0402 with one and with several blank ranges.
+//! G0501 (and one journaled without `AllowanceType` by an earlier build, as
+//! it is exported now), E0402 with one and with several blank ranges.
 //!
 //! With `TILL_MIG_SAMPLES=DIR` the files go to `DIR/<MIG version>/` and,
 //! with the namespace changed to 4.0, to `DIR/4.0/` (the message bodies are
@@ -17,7 +18,7 @@ use till::einvoice::buyer::BuyerChoice;
 use till::einvoice::mig::xml::flatten;
 use till::einvoice::mig::{
     Allowance, AllowanceLine, BlankRange, BranchTrackBlank, CancelAllowance, CancelInvoice,
-    InvoiceMessage, MIG_VERSION, MessageType, Seller,
+    InvoiceMessage, MIG_VERSION, MessageType, Seller, g0401, g0501,
 };
 use till::einvoice::{Invoice, Item, Period};
 use till::money::Ntd;
@@ -205,6 +206,7 @@ fn every_message() -> Vec<(String, MessageType, String)> {
     );
     let b2b = allowance(&company, "AL0000000001", Some(&company_name()));
     let b2c = allowance(&consumer, "ALLOWANCE0000002", None);
+    let mut last_void = String::new();
     for (name, a) in [("b2b", &b2b), ("b2c", &b2c)] {
         add(&format!("G0401_{name}"), G0401, a.to_xml().unwrap());
         let void = CancelAllowance::new(
@@ -214,8 +216,20 @@ fn every_message() -> Vec<(String, MessageType, String)> {
             &reason,
         )
         .unwrap();
-        add(&format!("G0501_{name}"), G0501, void.to_xml().unwrap());
+        last_void = void.to_xml().unwrap();
+        add(&format!("G0501_{name}"), G0501, last_void.clone());
     }
+    // The last (b2c) void as builds before AllowanceType journaled it, as
+    // exported now.
+    let legacy: String = last_void
+        .lines()
+        .filter(|l| !l.contains("AllowanceType"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let fit = g0501::repaired(&legacy, g0401::SELLER_ISSUED).unwrap();
+    // Written again whole: the same bytes as a G0501 written today.
+    assert_eq!(fit, last_void.as_str());
+    add("G0501_legacy_repaired", G0501, fit.into_owned());
     let period = Period::of(NaiveDate::from_ymd_opt(2026, 5, 3).unwrap()).unwrap();
     add(
         "E0402_one_range",

@@ -27,12 +27,10 @@
 //! what the schema means and what Turnkey checks; CI validates with a copy
 //! whose name is collapsed (`shared/tools/mig_validate.py`).
 
+use super::limits::MAX_RANGES;
 use super::xml::Writer;
 use super::{MessageType, MigError, check_ban};
 use crate::einvoice::{InvoiceNumber, Period};
-
-/// Most `BranchTrackBlankItem`s in one message (E0402.xsd `maxOccurs`).
-pub const MAX_RANGES: usize = 10_000;
 
 /// A run of unused numbers of one track, both ends included.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -22,18 +22,28 @@
 //! - Some 4.1 writers add `OriginalInvoiceSellerId` / `OriginalInvoiceBuyerId`
 //!   to `Main`; others do not; left out \[guess\].
 
+use super::limits::{ALLOWANCE_MAX_LINES, ALLOWANCE_NUMBER_MAX, NAME_MAX};
 use super::xml::Writer;
-use super::{CONSUMER_BUYER_ID, MessageType, MigError, NAME_MAX, Seller, check_text, mig_date};
+use super::{CONSUMER_BUYER_ID, MessageType, MigError, Seller, check_text, mig_date};
 use crate::einvoice::Invoice;
 use crate::money::Ntd;
 use crate::taipei::TaipeiTime;
 
-pub const MAX_LINES: usize = 999;
-pub const NUMBER_MAX: usize = 16;
-
 /// `AllowanceType` (`AllowanceTypeEnum`): `1` the buyer issued the allowance
 /// (買方開立), `2` the seller did (賣方開立). A till only ever issues its own.
 pub const SELLER_ISSUED: &str = "2";
+
+/// The `AllowanceType` a written G0401 names, if it reads.
+pub fn allowance_type_of(xml: &str) -> Option<&'static str> {
+    let root = super::xml::parse(xml).ok()?;
+    let main = root.children.iter().find(|c| c.name == "Main")?;
+    let t = main.children.iter().find(|c| c.name == "AllowanceType")?;
+    match t.text.as_str() {
+        "1" => Some("1"),
+        "2" => Some(SELLER_ISSUED),
+        _ => None,
+    }
+}
 
 /// One refunded line: which invoice line (1-based, as its
 /// `SequenceNumber`), how many units and the tax-inclusive refund per unit.
@@ -89,7 +99,7 @@ impl Allowance {
                 reason: "與發票賣方不符 / differs from the invoice's seller".into(),
             });
         }
-        check_text("AllowanceNumber", number, NUMBER_MAX)?;
+        check_text("AllowanceNumber", number, ALLOWANCE_NUMBER_MAX)?;
         if !number.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(MigError::Format {
                 field: "AllowanceNumber",
@@ -104,8 +114,10 @@ impl Allowance {
         if lines.is_empty() {
             return Err(MigError::AllowanceLine("沒有明細 / no lines".into()));
         }
-        if lines.len() > MAX_LINES {
-            return Err(MigError::TooManyLines { max: MAX_LINES });
+        if lines.len() > ALLOWANCE_MAX_LINES {
+            return Err(MigError::TooManyLines {
+                max: ALLOWANCE_MAX_LINES,
+            });
         }
         let (buyer_id, buyer_name) = match invoice.buyer_ban() {
             Some(ban) => {

@@ -61,6 +61,7 @@ pub mod f0401;
 pub mod f0501;
 pub mod g0401;
 pub mod g0501;
+pub mod limits;
 pub mod schema;
 pub mod turnkey;
 pub mod xml;
@@ -188,8 +189,6 @@ pub struct Seller {
     pub name: String,
 }
 
-pub(crate) const NAME_MAX: usize = 60;
-
 /// `YYYYMMDD` of a Taipei time (MIG `DateType`) \[code\].
 pub(crate) fn mig_date(t: TaipeiTime) -> String {
     t.with_timezone(&taipei::offset())
@@ -239,6 +238,6 @@ pub(crate) fn check_ban(field: &'static str, s: &str) -> Result<(), MigError> {
 impl Seller {
     pub(crate) fn check(&self) -> Result<(), MigError> {
         check_ban("Seller/Identifier", &self.ban)?;
-        check_text("Seller/Name", &self.name, NAME_MAX)
+        check_text("Seller/Name", &self.name, limits::NAME_MAX)
     }
 }

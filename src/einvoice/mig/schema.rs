@@ -12,6 +12,10 @@
 //! every table against them; `.ci/run` also validates sample messages with
 //! the XSDs themselves (`shared/tools/mig_validate.py`).
 
+use super::limits::{
+    ALLOWANCE_MAX_LINES, ALLOWANCE_NUMBER_MAX, CANCEL_REASON_MAX, DESCRIPTION_MAX,
+    INVOICE_MAX_LINES, MAX_RANGES, NAME_MAX,
+};
 use super::xml::{Node, parse};
 use super::{MessageType, MigError};
 
@@ -95,10 +99,13 @@ const fn many(name: &'static str, max: Option<u32>, children: &'static [El]) -> 
 
 /// `RoleDescriptionType`: Identifier, Name, then optional contact fields
 /// that `till` does not write \[code\].
-const SELLER: &[El] = &[req("Identifier", Kind::Ban), req("Name", Kind::Text(60))];
+const SELLER: &[El] = &[
+    req("Identifier", Kind::Ban),
+    req("Name", Kind::Text(NAME_MAX)),
+];
 const BUYER: &[El] = &[
     req("Identifier", Kind::BuyerId),
-    req("Name", Kind::Text(60)),
+    req("Name", Kind::Text(NAME_MAX)),
 ];
 
 /// `xsd:decimal` with `totalDigits` 20, `fractionDigits` 7: amounts,
@@ -126,7 +133,7 @@ const F0401_MAIN: &[El] = &[
 ];
 
 const F0401_ITEM: &[El] = &[
-    req("Description", Kind::Text(super::f0401::DESCRIPTION_MAX)),
+    req("Description", Kind::Text(DESCRIPTION_MAX)),
     req("Quantity", AMOUNT),
     req("UnitPrice", AMOUNT),
     req("TaxType", Kind::OneOf(&["1"])),
@@ -150,7 +157,7 @@ const F0401: &[El] = &[
         "Details",
         &[many(
             "ProductItem",
-            Some(super::f0401::MAX_LINES as u32),
+            Some(INVOICE_MAX_LINES as u32),
             F0401_ITEM,
         )],
     ),
@@ -164,7 +171,7 @@ const F0501: &[El] = &[
     req("SellerId", Kind::Ban),
     req("CancelDate", Kind::Date),
     req("CancelTime", Kind::Time),
-    req("CancelReason", Kind::Text(20)),
+    req("CancelReason", Kind::Text(CANCEL_REASON_MAX)),
     opt("Remark", Kind::Text(200)),
 ];
 
@@ -172,10 +179,7 @@ const G0401_ITEM: &[El] = &[
     req("OriginalInvoiceDate", Kind::Date),
     req("OriginalInvoiceNumber", Kind::InvoiceNumber),
     req("OriginalSequenceNumber", Kind::Text(4)),
-    req(
-        "OriginalDescription",
-        Kind::Text(super::f0401::DESCRIPTION_MAX),
-    ),
+    req("OriginalDescription", Kind::Text(DESCRIPTION_MAX)),
     req("Quantity", AMOUNT),
     req("UnitPrice", AMOUNT),
     req("Amount", AMOUNT),
@@ -188,7 +192,7 @@ const G0401: &[El] = &[
     group(
         "Main",
         &[
-            req("AllowanceNumber", Kind::Text(16)),
+            req("AllowanceNumber", Kind::Text(ALLOWANCE_NUMBER_MAX)),
             req("AllowanceDate", Kind::Date),
             group("Seller", SELLER),
             group("Buyer", BUYER),
@@ -199,7 +203,7 @@ const G0401: &[El] = &[
         "Details",
         &[many(
             "ProductItem",
-            Some(super::g0401::MAX_LINES as u32),
+            Some(ALLOWANCE_MAX_LINES as u32),
             G0401_ITEM,
         )],
     ),
@@ -210,14 +214,14 @@ const G0401: &[El] = &[
 ];
 
 const G0501: &[El] = &[
-    req("CancelAllowanceNumber", Kind::Text(16)),
+    req("CancelAllowanceNumber", Kind::Text(ALLOWANCE_NUMBER_MAX)),
     req("AllowanceType", Kind::OneOf(&["1", "2"])),
     req("AllowanceDate", Kind::Date),
     req("BuyerId", Kind::BuyerId),
     req("SellerId", Kind::Ban),
     req("CancelDate", Kind::Date),
     req("CancelTime", Kind::Time),
-    req("CancelReason", Kind::Text(20)),
+    req("CancelReason", Kind::Text(CANCEL_REASON_MAX)),
     opt("Remark", Kind::Text(200)),
 ];
 
@@ -236,7 +240,7 @@ const E0402: &[El] = &[
         "Details",
         &[many(
             "BranchTrackBlankItem",
-            Some(super::e0402::MAX_RANGES as u32),
+            Some(MAX_RANGES as u32),
             &[
                 req("InvoiceBeginNo", Kind::Digits(8)),
                 req("InvoiceEndNo", Kind::Digits(8)),
