@@ -66,6 +66,12 @@ fn a_mobile_carrier_reaches_mypay_and_no_proof_is_printed() {
         proofs(paper.path()).is_empty(),
         "a carrier invoice has no paper proof"
     );
+    assert!(
+        !printed_texts(paper.path())
+            .iter()
+            .any(|t| t.contains("交易明細")),
+        "nor a detail slip"
+    );
     let number = format!("{}-{}", f.invoice_wordtrack, f.invoice_number);
     assert!(shows(
         &app,
@@ -111,6 +117,23 @@ fn a_ban_reaches_mypay_and_its_proof_names_the_buyer() {
         proofs[0]
     );
     assert!(proofs[0].contains(&f.invoice_number), "{}", proofs[0]);
+    // Its 交易明細 follows, as with the till's own B2B proofs: the same
+    // invoice, the buyer, the item and the tax apart.
+    let printed = printed_texts(paper.path());
+    let at = |what: &str| printed.iter().position(|t| t.contains(what));
+    let slip = at("交易明細").expect("the detail slip printed");
+    assert!(at("電子發票證明聯") < Some(slip), "after the proof");
+    let slip = &printed[slip];
+    for want in [
+        f.invoice_number.as_str(),
+        "04595252",
+        "格式 25",
+        "1 x 150",
+        "銷售額(未稅)",
+        "稅額",
+    ] {
+        assert!(slip.contains(want), "{want:?} missing from:\n{slip}");
+    }
 }
 
 /// MyPay issues the invoice after the payment (manual §11): the result

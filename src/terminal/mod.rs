@@ -10,8 +10,9 @@ mod printing;
 mod report;
 
 pub use printing::{
-    Approval, INCOMPLETE, PROOF, PrintError, RECEIPT, Resumed, is_incomplete_proof, pay_later_slip,
-    paypage_slip, proof_from_mypay,
+    Approval, DETAIL_SLIP, INCOMPLETE, PROOF, PrintError, RECEIPT, Resumed, is_incomplete_proof,
+    mypay_detail_slip, mypay_detail_slip_document, mypay_proof, pay_later_slip, paypage_slip,
+    proof_from_mypay,
 };
 pub use report::{report_document, tender_name};
 mod invoicing;

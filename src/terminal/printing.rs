@@ -10,16 +10,23 @@ use serde_json::json;
 
 use super::{Terminal, TerminalError};
 use crate::device::printer::{JobError, Printed, Printer, PrinterError};
-use crate::einvoice::mypay::{MypayInvoice, Title};
+use crate::einvoice::mypay::{Delivery, MypayInvoice, Title};
 use crate::journal::{AttemptState, InvoiceChange};
 use crate::journal::{JournalError, PrintState};
-use crate::print::{ProofData, RefundInvoiceLine, RefundSlipData, encode, proof_document};
+use crate::money::Ntd;
+use crate::print::document::Document;
+use crate::print::{
+    DetailItem, DetailSlipData, ProofData, RefundInvoiceLine, RefundSlipData, detail_slip_document,
+    encode, proof_document,
+};
 use crate::sale::{GatewayId, SaleNo, TradeNo};
 use crate::secret::Secret;
 
 /// Journal kind of an e-invoice proof (電子發票證明聯).
 pub const PROOF: &str = "invoice_proof";
 pub const RECEIPT: &str = "receipt";
+/// Journal kind of an e-invoice's detail slip (交易明細).
+pub const DETAIL_SLIP: &str = "invoice_detail";
 
 /// `last_error` of a job that may be partly on paper starts with this.
 pub const INCOMPLETE: &str = "incomplete: ";
@@ -46,6 +53,23 @@ pub enum PrintError {
     NoSuchJob(i64),
     #[error("補印的證明聯必須印有「補印」/ a reprinted proof must say 補印")]
     NotMarkedReprint,
+    /// A MyPay invoice stored in the buyer's carrier has no paper proof:
+    /// none may be printed or reprinted (補印) for it.
+    #[error(
+        "電子發票 {number} 已存入載具 {carrier},沒有紙本證明聯,不可列印或補印 / \
+         e-invoice {number} went to the buyer's carrier {carrier}: it has no paper proof to print or reprint"
+    )]
+    InCarrier { number: String, carrier: String },
+    /// A donated MyPay invoice has no paper proof either.
+    #[error(
+        "電子發票 {number} 已捐贈(愛心碼 {love_code}),沒有紙本證明聯,不可列印或補印 / \
+         e-invoice {number} was donated (love code {love_code}): it has no paper proof to print or reprint"
+    )]
+    Donated { number: String, love_code: String },
+    #[error(
+        "MyPay 商品明細「{0}」無法印上交易明細 / MyPay item \"{0}\" cannot go on the detail slip"
+    )]
+    MypayItem(String),
 }
 
 impl PrintError {
@@ -102,6 +126,131 @@ pub fn proof_from_mypay(inv: &MypayInvoice, reprint: bool) -> ProofData {
         right_qr: inv.right_qr.clone(),
         test: false,
         reprint,
+    }
+}
+
+/// A MyPay invoice's proof, refused for one MyPay stored in the buyer's
+/// carrier or donated: no paper proof exists for it, so there is nothing to
+/// print or 補印 (the GUI's history screen and `till print einvoice` both
+/// come here).
+pub fn mypay_proof(inv: &MypayInvoice, reprint: bool) -> Result<ProofData, PrintError> {
+    let number = inv.number.dashed();
+    match &inv.delivery {
+        Delivery::Paper => Ok(proof_from_mypay(inv, reprint)),
+        Delivery::Carrier(code) => Err(PrintError::InCarrier {
+            number,
+            // The e-mail cloud carrier has no code to show.
+            carrier: if code.is_empty() {
+                "MyPay".into()
+            } else {
+                code.clone()
+            },
+        }),
+        Delivery::Donated(code) => Err(PrintError::Donated {
+            number,
+            love_code: code.clone(),
+        }),
+    }
+}
+
+/// The detail slip (交易明細) printed after the proof of a MyPay invoice to
+/// a company (buyer BAN), as the till's own B2B invoices have it; `None`
+/// for a consumer's invoice. Items are MyPay's `invoice_order_detail`, or
+/// what its QR codes record when it sent none.
+pub fn mypay_detail_slip(
+    inv: &MypayInvoice,
+    reprint: bool,
+    test: bool,
+) -> Result<Option<DetailSlipData>, PrintError> {
+    if inv.buyer_ban.is_none() || inv.delivery != Delivery::Paper {
+        return Ok(None);
+    }
+    let whole = |what: &str, name: &str, text: &str| -> Result<i64, PrintError> {
+        text.trim()
+            .parse::<i64>()
+            .map_err(|_| PrintError::MypayItem(format!("{name} {what} {text}")))
+    };
+    let items = if inv.items.is_empty() {
+        inv.qr_items
+            .iter()
+            .map(|i| {
+                let qty = whole("數量 quantity", &i.name, &i.qty)?;
+                let unit = whole("單價 unit price", &i.name, &i.unit_price)?;
+                let amount = Ntd::new(unit)
+                    .checked_mul(qty)
+                    .map_err(|_| PrintError::MypayItem(i.name.clone()))?;
+                Ok((i.name.clone(), qty, unit, amount))
+            })
+            .collect::<Result<Vec<_>, PrintError>>()?
+    } else {
+        inv.items
+            .iter()
+            .map(|i| {
+                let name = &i.description;
+                Ok((
+                    name.clone(),
+                    whole("數量 quantity", name, &i.quantity)?,
+                    whole("單價 unit price", name, &i.unit_price)?,
+                    Ntd::new(whole("金額 amount", name, &i.amount)?),
+                ))
+            })
+            .collect::<Result<Vec<_>, PrintError>>()?
+    };
+    let items = items
+        .into_iter()
+        .map(|(name, qty, unit, amount)| {
+            Ok(DetailItem {
+                qty: u32::try_from(qty)
+                    .map_err(|_| PrintError::MypayItem(format!("{name} 數量 quantity {qty}")))?,
+                name,
+                unit_price: Ntd::new(unit),
+                amount,
+            })
+        })
+        .collect::<Result<Vec<_>, PrintError>>()?;
+    // A company's slip shows the untaxed amount and the tax apart. MyPay
+    // may state tax 0 with sales = the total (its consumer sample; the
+    // simulator does so for companies too): then the split is the one its
+    // left QR code records (checked against the fields by `from_fields`).
+    let (sales_amount, tax) = if inv.tax.is_positive() || !inv.left.sales_amount.is_positive() {
+        (inv.sales_amount, inv.tax)
+    } else {
+        let untaxed = inv.left.sales_amount;
+        let tax = inv
+            .total
+            .checked_sub(untaxed)
+            .ok()
+            .filter(|t| !t.is_negative())
+            .ok_or_else(|| PrintError::MypayItem(format!("銷售額 sales {untaxed}")))?;
+        (untaxed, tax)
+    };
+    let proof = proof_from_mypay(inv, reprint);
+    Ok(Some(DetailSlipData {
+        seller_name: proof.seller_name,
+        seller_ban: inv.seller_ban.clone(),
+        number_dashed: proof.number_dashed,
+        datetime: proof.datetime,
+        buyer_ban: inv.buyer_ban.clone(),
+        items,
+        sales_amount,
+        tax,
+        total: inv.total,
+        test,
+        reprint,
+    }))
+}
+
+/// [`mypay_detail_slip`] as a document to print, for a caller that prints
+/// it as a job of its own after the proof (kind [`DETAIL_SLIP`]). A slip
+/// MyPay's items cannot fill is logged and left out: the proof, the legal
+/// document, still prints.
+pub fn mypay_detail_slip_document(inv: &MypayInvoice, test: bool) -> Option<Document> {
+    match mypay_detail_slip(inv, false, test) {
+        Ok(slip) => slip.as_ref().map(detail_slip_document),
+        Err(e) => {
+            tracing::warn!(number = %inv.number, "MyPay detail slip not printed: {e}");
+            None
+        }
     }
 }
 
@@ -585,7 +734,9 @@ impl Terminal {
     }
 
     /// The proof of `sale`'s e-invoice, marked 補印: the till's own, or the
-    /// one MyPay issued. `None` when the sale has no e-invoice on paper.
+    /// one MyPay issued. `None` when the sale has no e-invoice on paper; an
+    /// error naming where it went when MyPay stored it in the buyer's
+    /// carrier or donated it ([`mypay_proof`]).
     pub fn proof_for_reprint(
         &self,
         cfg: &crate::config::Config,
@@ -599,11 +750,10 @@ impl Terminal {
                 .reprint_invoice(cfg, invoice.number())
                 .map_err(|e| PrintError::Encode(e.to_string()));
         }
-        Ok(self
-            .mypay_invoice(sale)
-            .ok()
-            .flatten()
-            .map(|inv| proof_from_mypay(&inv, true)))
+        match self.mypay_invoice(sale).ok().flatten() {
+            Some(inv) => mypay_proof(&inv, true).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Journal a 補印 of `sale`'s proof with a manager's approval (audited);

@@ -1388,6 +1388,12 @@ impl App {
         proof.test = self.demo;
         // MyPay keeps its own record of what was printed: nothing to mark.
         self.print_proof(sale, &proof, None);
+        // A company buyer's 交易明細 follows, as with the till's own B2B proofs
+        // (a job that fails is logged and kept in the journal by the terminal).
+        if let Some(slip) = crate::terminal::mypay_detail_slip_document(&inv, self.demo) {
+            let kind = crate::terminal::DETAIL_SLIP;
+            self.print_document(kind, &slip, Some(sale), None, Box::new(|_, _| ()));
+        }
         Ok(inv.number.dashed())
     }
 

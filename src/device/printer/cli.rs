@@ -14,9 +14,12 @@ use super::{Printer, Transport};
 use crate::config::Config;
 use crate::einvoice::mypay::{MypayInvoice, MypayInvoiceFields};
 use crate::money::Ntd;
-use crate::print::{Document, Ecc, Profile, ProofData, Style, Symbology, encode, render};
+use crate::print::{
+    DetailSlipData, Document, Ecc, Profile, ProofData, Style, Symbology, detail_slip_document,
+    encode, render,
+};
 use crate::secret::Secret;
-use crate::terminal::{Approval, Terminal, proof_from_mypay};
+use crate::terminal::{Approval, DETAIL_SLIP, Terminal, mypay_detail_slip, mypay_proof};
 
 /// Exit code for a printer that cannot be reached (as "unknown").
 const EXIT_UNREACHABLE: u8 = 2;
@@ -170,9 +173,17 @@ struct ProofJson {
     test: bool,
 }
 
-/// A proof from either JSON shape. MyPay's answer is recognised by its
-/// `invoice_*` fields, at the top or under `data`.
-pub fn proof_from_json(text: &str) -> anyhow::Result<ProofData> {
+/// What `till print einvoice` prints, from either JSON shape: the proof
+/// (補印 when `reprint`) and,
+/// for a MyPay invoice to a company, its detail slip (交易明細) after it,
+/// as the till's own B2B invoices print. A 補印 reprints the proof alone.
+/// MyPay's answer is recognised by its `invoice_*` fields, at the top or
+/// under `data`; one MyPay stored in a carrier or donated is refused: no
+/// paper proof exists for it ([`mypay_proof`]).
+fn paper_from_json(
+    text: &str,
+    reprint: bool,
+) -> anyhow::Result<(ProofData, Option<DetailSlipData>)> {
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| anyhow::anyhow!("JSON 格式錯誤 / not valid JSON: {e}"))?;
     let mypay = [&value, &value["data"]]
@@ -181,14 +192,25 @@ pub fn proof_from_json(text: &str) -> anyhow::Result<ProofData> {
     if let Some(v) = mypay {
         let fields: MypayInvoiceFields = serde_json::from_value(v.clone())?;
         let inv = MypayInvoice::from_fields(&fields)?;
-        return Ok(proof_from_mypay(&inv, false));
+        let proof = mypay_proof(&inv, reprint)?;
+        let slip = if reprint {
+            None
+        } else {
+            // The proof is the legal document: it prints even when MyPay's
+            // items cannot fill the slip.
+            mypay_detail_slip(&inv, false, false).unwrap_or_else(|e| {
+                errln!("till: {e}");
+                None
+            })
+        };
+        return Ok((proof, slip));
     }
     let p: ProofJson = serde_json::from_value(value).map_err(|e| {
         anyhow::anyhow!(
             "不是 MyPay 回應也不是證明聯欄位 / neither a MyPay answer nor proof fields: {e}"
         )
     })?;
-    Ok(ProofData {
+    let proof = ProofData {
         seller_name: p.seller_name,
         period_label: p.period_label,
         number_dashed: p.number_dashed,
@@ -201,8 +223,9 @@ pub fn proof_from_json(text: &str) -> anyhow::Result<ProofData> {
         left_qr: p.left_qr,
         right_qr: p.right_qr,
         test: p.test,
-        reprint: false,
-    })
+        reprint,
+    };
+    Ok((proof, None))
 }
 
 fn printer_for(cfg: &Config, target: &str, profile: Option<&str>) -> anyhow::Result<Printer> {
@@ -248,12 +271,14 @@ pub fn print(
                     a.from.display()
                 )
             })?;
-            let mut proof = proof_from_json(&text)?;
+            let (proof, slip) = paper_from_json(&text, a.reprint)?;
             if let Some(out) = &a.out {
                 // A preview: nothing is printed, so no approval is needed.
-                proof.reprint = a.reprint;
                 let profile = Profile::find(a.profile.as_deref().unwrap_or(&cfg.printer.profile))?;
-                let bytes = encode(&crate::print::proof_document(&proof), &profile)?;
+                let mut bytes = encode(&crate::print::proof_document(&proof), &profile)?;
+                if let Some(slip) = &slip {
+                    bytes.extend(encode(&detail_slip_document(slip), &profile)?);
+                }
                 let rendered = render(&bytes, &profile);
                 write_file(out, &rendered.png())?;
                 outln!("已寫入 {} / wrote {}", out.display(), out.display());
@@ -281,7 +306,21 @@ pub fn print(
             match t.print_proof(&mut printer, &proof, None, approval) {
                 Ok(job) => {
                     outln!("證明聯已列印(工作 {job})/ proof printed (job {job})");
-                    Ok(ExitCode::SUCCESS)
+                    let Some(slip) = &slip else {
+                        return Ok(ExitCode::SUCCESS);
+                    };
+                    let bytes = encode(&detail_slip_document(slip), &printer.profile)?;
+                    match t.print(&mut printer, DETAIL_SLIP, &bytes, None, None) {
+                        Ok(job) => {
+                            outln!("交易明細已列印(工作 {job})/ detail slip printed (job {job})");
+                            Ok(ExitCode::SUCCESS)
+                        }
+                        Err(e @ crate::terminal::PrintError::Printer { .. }) => {
+                            outln!("{e}");
+                            Ok(ExitCode::from(1))
+                        }
+                        Err(e) => Err(e.into()),
+                    }
                 }
                 Err(e @ crate::terminal::PrintError::Printer { .. }) => {
                     outln!("{e}");
