@@ -16,7 +16,7 @@ use till::device::printer::status;
 use till::device::printer::{PrinterError, PrinterPort};
 use till::gateway::ecpay::{self, EcpayConfig, PaymentResult, ResponseEnvelope};
 use till::gateway::goodbuy::{self, ApiAnswer, client::OrderData};
-use till::gateway::jkopay::{Response as JkoResponse, ResponseSignPolicy};
+use till::gateway::jkopay::{OrderStatusMap, Response as JkoResponse, ResponseSignPolicy};
 use till::gateway::mypay::{
     self, Envelope, OrdersResponse, QueryDirectResponse, RefundResponse, TransactionResponse,
 };
@@ -95,12 +95,13 @@ pub fn jkopay_answer(data: &[u8]) {
         ResponseSignPolicy::Require,
     ] {
         if let Ok(r) = JkoResponse::parse(&body, &key, policy) {
+            let statuses = OrderStatusMap::default();
             let _ = r.card_info();
             for asked in amounts() {
                 let _ = r.payment_outcome(asked);
                 let _ = r.refund_outcome(asked);
-                let _ = r.inquiry_outcome(asked, TimeDelta::seconds(5));
-                let _ = r.inquiry_outcome(asked, TimeDelta::MAX);
+                let _ = r.inquiry_outcome(asked, TimeDelta::seconds(5), &statuses);
+                let _ = r.inquiry_outcome(asked, TimeDelta::MAX, &statuses);
             }
             let _ = r.cancel_outcome(TimeDelta::seconds(5), TimeDelta::seconds(15));
             let _ = r.cancel_outcome(TimeDelta::MIN, TimeDelta::MAX);
@@ -205,7 +206,9 @@ pub fn goodbuy_answer(data: &[u8]) {
         0 => {
             if let Ok(a) = serde_json::from_str::<ApiAnswer>(&body) {
                 let _ = (a.info(), a.result());
-                let _ = serde_json::from_str::<OrderData>(&a.datas);
+                for shape in [goodbuy::DatasShape::JsonText, goodbuy::DatasShape::JsonObject] {
+                    let _ = shape.read::<OrderData>(&a.datas);
+                }
             }
             let _ = goodbuy::read_refund_confirmation(&body);
         }

@@ -2,7 +2,7 @@
 //! status` and `till devices`. `main.rs` only declares the subcommands and
 //! calls these.
 
-use crate::outln;
+use crate::{errln, outln};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
