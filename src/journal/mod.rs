@@ -250,6 +250,9 @@ pub struct Journal {
     /// the raw connection (tests playing the attacker), for the check on drop.
     wrote: std::cell::Cell<bool>,
     raw: std::cell::Cell<bool>,
+    /// The schema version the file is at (below [`schema::LATEST`] only in
+    /// tests of old files, written by this code as an older till would).
+    version: u32,
 }
 
 /// Debug builds check, when a journal that wrote is closed, that every
@@ -364,6 +367,7 @@ impl Journal {
             sealer: None,
             wrote: Default::default(),
             raw: Default::default(),
+            version: now,
         };
         if let Some(key) = key.filter(|_| now >= seal::SEALED_FROM) {
             let sealer = seal::Sealer::new(&journal.conn, key)?;

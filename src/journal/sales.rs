@@ -540,6 +540,7 @@ impl Journal {
         to: AttemptState,
         detail: Detail,
     ) -> Result<Transitioned> {
+        let has_sealed_codes = self.version >= super::schema::SEALED_CODES_FROM;
         let (tx, now) = self.write()?;
         let row: Option<(i64, i64, Option<String>, String, i64)> = tx
             .prepare_cached(
@@ -575,7 +576,7 @@ impl Journal {
             detail.gateway_trade_no,
             detail.error
         ])?;
-        if to.is_final() {
+        if to.is_final() && has_sealed_codes {
             super::sealed::drop_sealed_code(&tx, attempt_id)?;
         }
         if to == AttemptState::Approved {

@@ -317,6 +317,9 @@ CREATE INDEX mypay_invoices_open ON mypay_invoices_due (since) WHERE fetched_at 
 "#,
 ];
 
+/// The version that added `sealed_codes` and `mypay_invoices_due`.
+pub const SEALED_CODES_FROM: u32 = 8;
+
 /// The version this build writes.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
 

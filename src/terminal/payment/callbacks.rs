@@ -368,14 +368,24 @@ async fn read_mypay_notice(
     if json {
         let Json(v) = Json::<serde_json::Value>::from_request(req, &())
             .await
-            .map_err(|_| malformed())?;
+            .map_err(|e| too_large_or(e.status(), malformed))?;
         serde_json::from_value(v).map_err(|_| malformed())
     } else {
         let Form(pairs) = Form::<Vec<(String, String)>>::from_request(req, &())
             .await
-            .map_err(|_| malformed())?;
+            .map_err(|e| too_large_or(e.status(), malformed))?;
         mypay::Notification::from_form(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .map_err(|_| malformed())
+    }
+}
+
+/// A body over the server's limit is 413, as for every other callback;
+/// anything else the extractor refuses is `otherwise`.
+fn too_large_or(status: StatusCode, otherwise: impl FnOnce() -> Response) -> Response {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        refuse(status, "body too large")
+    } else {
+        otherwise()
     }
 }
 
