@@ -1,5 +1,7 @@
-//! Journal figures: how long one durable attempt transition takes, and how
-//! fast history lookups are over a million journaled sales.
+//! Journal figures: how long one durable attempt transition takes, how
+//! fast history lookups are over a million journaled sales, and how long
+//! checking every seal takes (thousands of sales written one commit at a
+//! time; a million imported).
 //!
 //! `cargo bench --bench journal`. The million-sale file is built once (one
 //! bulk transaction) and cached under the target dir; delete it to rebuild.
@@ -60,7 +62,7 @@ fn commit_latency() {
     let code = MaskedCode::mask("22J111111111111111");
     let mut sending = Vec::new();
     let mut approved = Vec::new();
-    for _ in 0..1000 {
+    for _ in 0..STEP_SALES {
         let c = cart(&mut rng);
         let sale = j.new_sale(&terminal, first_day(), "amy", &c).unwrap();
         let trade = j
@@ -90,7 +92,21 @@ fn commit_latency() {
     }
     report("transition Created→Sending (durable commit)", sending);
     report("transition Sending→Approved (+ sale update)", approved);
+    // Every sale here took four commits, so the chain is as long as a
+    // real day's: the untouched journal must verify in well under a second.
+    let t = Instant::now();
+    let seals = j.verify_seals().unwrap().unwrap();
+    println!(
+        "verify seals, {STEP_SALES} sales one commit at a time ({} rows, {} chain entries): {:.3} s",
+        seals.rows_checked,
+        seals.chain_entries,
+        t.elapsed().as_secs_f64()
+    );
+    assert!(seals.is_intact(), "{:?}", seals.problems.first());
 }
+
+/// Sales written step by step (new sale, attempt, two transitions).
+const STEP_SALES: usize = 3000;
 
 fn big_journal() -> PathBuf {
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -217,6 +233,28 @@ fn lookups(path: &PathBuf) {
     report("sales_by_amount, newest 20", samples);
 }
 
+/// Check every seal and the chain of the million-sale journal (the
+/// journal's rule: `journal verify` within 10 s on a year of sales).
+fn verify_big(path: &PathBuf) {
+    let j = Journal::open(path).unwrap();
+    let t = Instant::now();
+    let seals = j.verify_seals().unwrap().unwrap();
+    println!(
+        "verify seals, {SALES} imported sales ({} rows, {} chain entries): {:.2} s",
+        seals.rows_checked,
+        seals.chain_entries,
+        t.elapsed().as_secs_f64()
+    );
+    assert!(seals.is_intact(), "{:?}", seals.problems.first());
+    let t = Instant::now();
+    let audit = j.verify_audit().unwrap();
+    println!(
+        "verify audit chain ({} rows): {:.2} s",
+        audit.rows,
+        t.elapsed().as_secs_f64()
+    );
+}
+
 fn main() {
     // `cargo test --benches` runs this with --bench absent: keep it quick.
     if !std::env::args().any(|a| a == "--bench") {
@@ -226,4 +264,5 @@ fn main() {
     commit_latency();
     let path = big_journal();
     lookups(&path);
+    verify_big(&path);
 }

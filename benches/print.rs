@@ -43,4 +43,39 @@ fn main() {
             render_ms
         );
     }
+    silent_printer();
+}
+
+/// How long a status query to a printer that accepts the connection and
+/// never answers takes to give up (was a threshold in
+/// tests/printer_transport.rs; a figure belongs here).
+fn silent_printer() {
+    use std::net::TcpListener;
+    use std::time::Duration;
+    use till::device::printer::status;
+    use till::device::printer::tcp::TcpPort;
+
+    let timeout = Duration::from_millis(200);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("loopback listener");
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let (_s, _) = listener.accept().unwrap();
+        let _ = rx.recv_timeout(Duration::from_secs(10));
+    });
+    let mut conn = TcpPort::connect("127.0.0.1", port, Duration::from_secs(10)).unwrap();
+    let t = Instant::now();
+    let answer = status::query(&mut conn, timeout);
+    println!(
+        "silent printer: status query gave up after {:.0} ms (timeout {} ms): {}",
+        t.elapsed().as_secs_f64() * 1000.0,
+        timeout.as_millis(),
+        if answer.is_err() {
+            "no answer"
+        } else {
+            "answered?!"
+        }
+    );
+    drop(tx);
+    let _ = holder.join();
 }

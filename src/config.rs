@@ -46,13 +46,30 @@ pub struct Config {
 }
 
 /// The screens.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Display {
     /// Open a second, customer-facing window (for a pole or second
     /// monitor): the total, the change, and the PayPage QR code to scan.
     #[serde(default)]
     pub customer_window: bool,
+    /// The cashier's window fills the screen (a till has nothing else to
+    /// show); `false` opens a 1024×700 window, e.g. on a developer's desk.
+    #[serde(default = "yes")]
+    pub fullscreen: bool,
+}
+
+impl Default for Display {
+    fn default() -> Self {
+        Display {
+            customer_window: false,
+            fullscreen: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -362,6 +379,10 @@ pub struct JournalConfig {
     /// The SQLite journal; defaults to `journal.sqlite3` in the data directory.
     #[serde(default)]
     pub path: Option<PathBuf>,
+    /// The key of the journal's seals (created owner-only on first use);
+    /// defaults to `<journal>.seal-key` beside the journal.
+    #[serde(default)]
+    pub seal_key: Option<PathBuf>,
 }
 
 fn default_pos_id() -> String {
@@ -453,9 +474,9 @@ pub fn load(path: &Path) -> Result<Config, LoadError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let config: Config = toml::from_str(&text).map_err(|e| LoadError::Parse {
+    let config = parse(&text).map_err(|message| LoadError::Parse {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message,
     })?;
     if config.has_secrets()
         && let Some(mode) = exposed_mode(path)
@@ -466,6 +487,21 @@ pub fn load(path: &Path) -> Result<Config, LoadError> {
         });
     }
     Ok(config)
+}
+
+/// Parse a config file's text (no I/O: the fuzz target's way in). The
+/// error names the line and column and what is wrong, without quoting the
+/// line as toml's own message does: that line may hold a key.
+pub fn parse(text: &str) -> Result<Config, String> {
+    toml::from_str(text).map_err(|e| {
+        let Some(span) = e.span() else {
+            return e.message().to_string();
+        };
+        let before = text.get(..span.start).unwrap_or(text);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        format!("line {line}, column {column}: {}", e.message())
+    })
 }
 
 /// The file's permission bits when group or others may read or write it.

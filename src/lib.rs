@@ -11,6 +11,7 @@
 
 pub mod barcode;
 pub mod catalogue;
+pub mod cli_output;
 pub mod config;
 pub mod device;
 pub mod einvoice;
@@ -24,6 +25,7 @@ pub mod secret;
 pub mod sim;
 pub mod taipei;
 pub mod terminal;
+#[cfg(feature = "gui")]
 pub mod ui;
 
 pub use money::Ntd;

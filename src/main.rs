@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use till::{errln, outln};
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use till::barcode::{self, ScanContext};
 use till::config::{self, Config, Severity, Source};
@@ -96,6 +97,34 @@ enum Command {
     Printer(printer_cli::PrinterCommand),
     /// List serial ports and USB devices
     Devices,
+    /// Print the shell completion script for bash, zsh or fish (generated from these definitions)
+    Completions {
+        /// bash, zsh or fish (also elvish, powershell)
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page till(1) (roff, generated from these definitions)
+    Man {
+        /// Instead, write till.1 and a page per subcommand (till-history.1 …) into DIR
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// `till --version`: the version and the journal schema it writes, so
+/// support can tell which journals a build reads and makes.
+fn version_line() -> &'static str {
+    let line = format!(
+        "{} (journal schema {})",
+        env!("CARGO_PKG_VERSION"),
+        till::journal::schema::LATEST
+    );
+    // Once per run; clap keeps a `&'static str`.
+    Box::leak(line.into_boxed_str())
+}
+
+/// The argument definitions, as parsing, completions and the man page see them.
+fn cli_command() -> clap::Command {
+    Cli::command().version(version_line())
 }
 
 #[derive(clap::Args)]
@@ -125,10 +154,27 @@ enum DemoCommand {
 
 #[derive(Subcommand)]
 enum JournalCommand {
-    /// Verify SQLite integrity and the audit hash chain (exit 1 when tampered)
-    Verify,
+    /// Verify SQLite integrity, the audit chain and every sealed row (exit 1 when tampered)
+    Verify(VerifyArgs),
     /// Print where the journal file is
     Path,
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    /// The anchor code from the last Z slip: also proves the journal was
+    /// not cut short or restored from an older copy since
+    #[arg(long, value_name = "CODE")]
+    anchor: Option<String>,
+    /// A journal file other than the configured one (e.g. a copy)
+    #[arg(long, value_name = "FILE", requires = "key")]
+    journal: Option<PathBuf>,
+    /// The seal key file for --journal
+    #[arg(long, value_name = "FILE", requires = "journal")]
+    key: Option<PathBuf>,
+    /// Machine-readable output
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -142,10 +188,16 @@ struct HistoryArgs {
     /// Last Taipei business date (YYYY-MM-DD); default the same as --from
     #[arg(long)]
     to: Option<chrono::NaiveDate>,
-    /// Most sales to list
+    /// Most sales to list (one page); a full page says how to get the next
     #[arg(long, default_value_t = 50)]
     limit: u32,
-    /// Machine-readable output
+    /// Continue after this cursor: the `next` of the previous page
+    #[arg(long, value_name = "CURSOR", conflicts_with_all = ["trade", "all"])]
+    after: Option<till::journal::Cursor>,
+    /// Every sale in the range, however many (with --json: one JSON object per line)
+    #[arg(long, conflicts_with = "trade")]
+    all: bool,
+    /// Machine-readable output: {"items": [...], "more": bool, "next": CURSOR or null}
     #[arg(long)]
     json: bool,
 }
@@ -159,7 +211,11 @@ enum UserCommand {
         role: String,
     },
     /// List the staff who can sign in
-    List,
+    List {
+        /// Machine-readable output: {"items": [...], "more": false, "next": null}
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -177,7 +233,10 @@ enum ConfigCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match cli_command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
@@ -190,7 +249,7 @@ fn main() -> ExitCode {
     match run(cli, &redactor) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("till: {e:#}");
+            errln!("till: {e:#}");
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -207,7 +266,7 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
                 ),
             };
             config::create_private(&path, config::EXAMPLE)?;
-            println!(
+            outln!(
                 "已建立 {} (僅擁有者可讀寫)。請填入商店與金流資料後執行 `till config check`。\n\
                  Wrote {} (owner-only). Fill in your store and gateway details, then run `till config check`.",
                 path.display(),
@@ -217,10 +276,10 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Config(ConfigCommand::Path)) => {
             match config::default_path() {
-                Some(p) => println!("config: {}", p.display()),
-                None => println!("config: (no platform config directory)"),
+                Some(p) => outln!("config: {}", p.display()),
+                None => outln!("config: (no platform config directory)"),
             }
-            println!("data:   {}", config::default_data_dir().display());
+            outln!("data:   {}", config::default_data_dir().display());
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Config(ConfigCommand::Check)) => {
@@ -248,6 +307,30 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
             printer_cli::printer_status(&cmd, &load(cli.config.as_deref(), redactor)?.0)
         }
         Some(Command::Devices) => printer_cli::devices(),
+        Some(Command::Completions { shell }) => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cli_command(), "till", &mut script);
+            till::cli_output::write_stdout(format_args!("{}", String::from_utf8_lossy(&script)));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man { dir }) => {
+            match dir {
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir)?;
+                    clap_mangen::generate_to(cli_command(), &dir)?;
+                    outln!("{}", dir.display());
+                }
+                None => {
+                    let mut page = Vec::new();
+                    clap_mangen::Man::new(cli_command()).render(&mut page)?;
+                    till::cli_output::write_stdout(format_args!(
+                        "{}",
+                        String::from_utf8_lossy(&page)
+                    ));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Pay(a)) => Ok(terminal::payment_cli::pay(
             cli.config.as_deref(),
             redactor,
@@ -287,12 +370,25 @@ fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<ExitCode> {
         )),
         Some(Command::Journal(JournalCommand::Path)) => {
             let (cfg, source) = load(cli.config.as_deref(), redactor)?;
-            println!("{}", terminal::journal_path(&cfg, &source).display());
+            outln!("{}", terminal::journal_path(&cfg, &source).display());
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Journal(JournalCommand::Verify)) => {
-            let t = open_terminal(cli.config.as_deref(), redactor)?;
-            journal_verify(&t)
+        Some(Command::Journal(JournalCommand::Verify(args))) => {
+            let journal = match (&args.journal, &args.key) {
+                (Some(path), Some(key)) => till::journal::Journal::open_with_key(path, key)?,
+                _ => {
+                    let (cfg, source) = load(cli.config.as_deref(), redactor)?;
+                    let path = terminal::journal_path(&cfg, &source);
+                    if !path.exists() {
+                        anyhow::bail!("找不到日誌 / no journal at {}", path.display());
+                    }
+                    till::journal::Journal::open_with_key(
+                        &path,
+                        terminal::seal_key_path(&cfg, &path),
+                    )?
+                }
+            };
+            journal_verify(&journal, &args)
         }
         Some(Command::History(args)) => {
             let t = open_terminal(cli.config.as_deref(), redactor)?;
@@ -334,7 +430,7 @@ fn classify(code: &str, context: &str) -> anyhow::Result<ExitCode> {
     };
     match barcode::classify(code, context) {
         Ok(scanned) => {
-            println!(
+            outln!(
                 "{} / {}: {}",
                 scanned.kind_zh(),
                 scanned.kind_en(),
@@ -343,7 +439,7 @@ fn classify(code: &str, context: &str) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(why) => {
-            println!("{why}");
+            outln!("{why}");
             Ok(ExitCode::from(1))
         }
     }
@@ -353,31 +449,31 @@ fn classify(code: &str, context: &str) -> anyhow::Result<ExitCode> {
 /// context, and a keyboard-layout hint when it looks mangled.
 fn describe_scan(text: &str) {
     use till::device::scanner::diagnose::layout_hint;
-    println!("掃描 scan: {}", barcode::mask_payment_code(text));
+    outln!("掃描 scan: {}", barcode::mask_payment_code(text));
     for (name, ctx) in [
         ("selling", ScanContext::Selling),
         ("tendering", ScanContext::Tendering),
         ("buyer-choice", ScanContext::BuyerChoice),
     ] {
         match barcode::classify(text, ctx) {
-            Ok(s) => println!(
+            Ok(s) => outln!(
                 "  {name:<13} {} / {}: {}",
                 s.kind_zh(),
                 s.kind_en(),
                 s.shown()
             ),
-            Err(why) => println!("  {name:<13} {why}"),
+            Err(why) => outln!("  {name:<13} {why}"),
         }
     }
     if let Some(hint) = layout_hint(text) {
-        println!("  {hint}");
+        outln!("  {hint}");
     }
 }
 
 fn scan_test(scanner: &config::Scanner) -> anyhow::Result<ExitCode> {
     use till::device::scanner::{ScannerEvent, ScannerHub};
     if scanner.kind == "wedge" {
-        println!(
+        outln!(
             "鍵盤式掃描器:請對著本視窗掃描,每筆一行。/ keyboard-wedge scanner: scan into this window, one code per line."
         );
         for line in std::io::stdin().lines() {
@@ -390,18 +486,19 @@ fn scan_test(scanner: &config::Scanner) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let hub = ScannerHub::from_config(scanner)?;
-    println!(
+    outln!(
         "等待掃描 {} / waiting for scans from {}",
-        scanner.device, scanner.device
+        scanner.device,
+        scanner.device
     );
     loop {
         match hub.recv_timeout(std::time::Duration::from_secs(3600)) {
             Some(ScannerEvent::Scan(scan)) => describe_scan(&scan.text),
             Some(ScannerEvent::Connected(s)) | Some(ScannerEvent::Reconnected(s)) => {
-                println!("已連線 connected: {s}")
+                outln!("已連線 connected: {s}")
             }
             Some(ScannerEvent::Disconnected { source, reason }) => {
-                println!("未連線,重試中 disconnected, retrying: {source}: {reason}")
+                outln!("未連線,重試中 disconnected, retrying: {source}: {reason}")
             }
             None => {}
         }
@@ -423,9 +520,9 @@ fn report(t: &mut Terminal, cfg: &Config, args: &ReportArgs) -> anyhow::Result<E
         t.x_report()?
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!(
+        outln!(
             "{} #{}  {} 筆 sales  營業額 gross {}  錢櫃現金 cash {}  未確認 unresolved {}",
             report.kind,
             report.z_number,
@@ -435,7 +532,7 @@ fn report(t: &mut Terminal, cfg: &Config, args: &ReportArgs) -> anyhow::Result<E
             report.unresolved
         );
         for p in &report.payments {
-            println!(
+            outln!(
                 "  {:<10} {:<8} {:<10} ×{:<4} {}",
                 p.method,
                 p.gateway.as_deref().unwrap_or("-"),
@@ -443,6 +540,9 @@ fn report(t: &mut Terminal, cfg: &Config, args: &ReportArgs) -> anyhow::Result<E
                 p.count,
                 p.amount
             );
+        }
+        if let Some(anchor) = &report.anchor {
+            outln!("日誌錨碼 journal anchor {anchor}");
         }
     }
     let document = terminal::report_document(&report, &cfg.store);
@@ -459,25 +559,76 @@ fn report(t: &mut Terminal, cfg: &Config, args: &ReportArgs) -> anyhow::Result<E
     Ok(ExitCode::SUCCESS)
 }
 
-fn journal_verify(t: &Terminal) -> anyhow::Result<ExitCode> {
-    let problems = t.journal().integrity_check()?;
-    let report = t.journal().verify_audit()?;
-    for p in &problems {
-        println!("SQLite: {p}");
+fn journal_verify(journal: &till::journal::Journal, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let anchor = args
+        .anchor
+        .as_deref()
+        .map(str::parse::<till::journal::Anchor>)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let sqlite = journal.integrity_check()?;
+    let audit = journal.verify_audit()?;
+    let seals = journal.verify_seals()?;
+    let anchored = match &anchor {
+        Some(a) => journal.check_anchor(a)?,
+        None => Vec::new(),
+    };
+    let intact = sqlite.is_empty()
+        && audit.is_intact()
+        && seals.as_ref().is_some_and(|s| s.is_intact())
+        && anchored.is_empty();
+    if args.json {
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "intact": intact,
+                "sqlite": sqlite,
+                "audit": audit,
+                "seals": seals,
+                "anchor": anchor.as_ref().map(|a| a.to_string()),
+                "anchor_problems": anchored,
+            }))?
+        );
+        return Ok(ExitCode::from(if intact { 0 } else { 1 }));
     }
-    match &report.first_problem {
-        None if problems.is_empty() => {
-            println!(
-                "日誌完整:{} 筆稽核紀錄,最後雜湊 {} / journal intact: {} audit rows, head hash {}",
-                report.rows, report.head_hash, report.rows, report.head_hash
-            );
-            Ok(ExitCode::SUCCESS)
+    for p in &sqlite {
+        outln!("SQLite: {p}");
+    }
+    if let Some(problem) = &audit.first_problem {
+        outln!("{problem}");
+    }
+    match &seals {
+        None => outln!("日誌尚未封存 / the journal is not sealed"),
+        Some(s) => {
+            for p in &s.problems {
+                outln!("{p}");
+            }
+            if s.more > 0 {
+                outln!("… 另有 {} 筆 / {} more rows", s.more, s.more);
+            }
         }
-        None => Ok(ExitCode::from(1)),
-        Some(problem) => {
-            println!("{problem}");
-            Ok(ExitCode::from(1))
+    }
+    for p in &anchored {
+        outln!("{p}");
+    }
+    if intact {
+        let s = seals.as_ref().expect("intact means sealed");
+        outln!(
+            "日誌完整:{} 筆稽核紀錄,{} 筆封存資料,封存鏈 {} 筆 / journal intact: {} audit rows, {} sealed rows, {} chain entries, head {}",
+            audit.rows,
+            s.rows_checked,
+            s.chain_entries,
+            audit.rows,
+            s.rows_checked,
+            s.chain_entries,
+            s.head
+        );
+        if let Some(a) = &anchor {
+            outln!("與錨碼相符 / matches the anchor {a}");
         }
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::from(1))
     }
 }
 
@@ -485,17 +636,17 @@ fn history(t: &Terminal, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
     let journal = t.journal();
     if let Some(code) = &args.trade {
         let Some(sale) = journal.lookup(code)? else {
-            println!("找不到「{code}」/ nothing found for \"{code}\"");
+            outln!("找不到「{code}」/ nothing found for \"{code}\"");
             return Ok(ExitCode::from(1));
         };
         let detail = journal
             .sale_detail(&sale)?
             .ok_or_else(|| anyhow::anyhow!("sale {sale} vanished while reading"))?;
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&detail)?);
+            outln!("{}", serde_json::to_string_pretty(&detail)?);
         } else {
             let s = &detail.summary;
-            println!(
+            outln!(
                 "{}  {}  {}  {}  {}",
                 s.sale_no,
                 s.created_at,
@@ -504,7 +655,7 @@ fn history(t: &Terminal, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
                 s.status.as_str()
             );
             for line in &detail.lines {
-                println!(
+                outln!(
                     "  {} × {}  {}",
                     line.name,
                     line.qty,
@@ -512,7 +663,7 @@ fn history(t: &Terminal, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
                 );
             }
             for a in detail.payments.iter().chain(&detail.refunds) {
-                println!(
+                outln!(
                     "  {}  {}  {}  {}",
                     a.trade_no,
                     a.gateway.map(|g| g.as_str()).unwrap_or("cash"),
@@ -527,30 +678,75 @@ fn history(t: &Terminal, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
         .from
         .unwrap_or_else(|| till::taipei::now().date_naive());
     let to = args.to.unwrap_or(from);
-    let page = journal.sales_by_date(from, to, None, args.limit)?;
+    let line = |s: &till::journal::SaleSummary| {
+        format!(
+            "{}  {}  {:>10}  {}  {}",
+            s.sale_no,
+            s.created_at,
+            s.total.to_string(),
+            s.status.as_str(),
+            s.cashier
+        )
+    };
+    if args.all {
+        // Page by page, so a year of sales streams in constant memory and
+        // stops as soon as the reader goes away.
+        const PAGE: u32 = 1000;
+        let (mut after, mut count) = (None, 0usize);
+        loop {
+            let page = journal.sales_by_date(from, to, after, PAGE)?;
+            for s in &page.items {
+                if args.json {
+                    outln!("{}", serde_json::to_string(s)?);
+                } else {
+                    outln!("{}", line(s));
+                }
+            }
+            count += page.items.len();
+            match page.next {
+                Some(next) if !till::cli_output::stdout_closed() => after = Some(next),
+                _ => break,
+            }
+        }
+        if !args.json {
+            outln!("{count} 筆 / {count} sales");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let page = journal.sales_by_date(from, to, args.after, args.limit)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&page.items)?);
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&till::cli_output::listing(&page.items, page.next))?
+        );
     } else {
         for s in &page.items {
-            println!(
-                "{}  {}  {:>10}  {}  {}",
-                s.sale_no,
-                s.created_at,
-                s.total.to_string(),
-                s.status.as_str(),
-                s.cashier
+            outln!("{}", line(s));
+        }
+        outln!("{} 筆 / {} sales", page.items.len(), page.items.len());
+        if let Some(next) = page.next {
+            outln!(
+                "還有更多:加上 --after {next} 看下一頁,或 --all 列出全部 / more: add --after {next} for the next page, or --all for all of them"
             );
         }
-        println!("{} 筆 / {} sales", page.items.len(), page.items.len());
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn user(t: &mut Terminal, cmd: UserCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        UserCommand::List => {
-            for u in t.staff()? {
-                println!("{}  {:?}", u.name, u.role);
+        UserCommand::List { json } => {
+            let staff = t.staff()?;
+            if json {
+                let none: Option<String> = None;
+                outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&till::cli_output::listing(&staff, none))?
+                );
+            } else {
+                for u in staff {
+                    outln!("{}  {:?}", u.name, u.role);
+                }
             }
         }
         UserCommand::Add { name, role } => {
@@ -563,7 +759,7 @@ fn user(t: &mut Terminal, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             std::io::stdin().read_line(&mut pin)?;
             let pin = Secret::new(pin.trim().to_string());
             t.journal_mut().add_user(&name, role, &pin, "cli")?;
-            println!("已新增 {name} / added {name}");
+            outln!("已新增 {name} / added {name}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -584,12 +780,12 @@ fn load(
 
 fn config_check(cfg: &Config, source: &Source) -> ExitCode {
     match source {
-        Source::File(p) => println!("設定檔 config: {}", p.display()),
-        Source::Demo => println!("沒有設定檔,使用示範模式 / no config file: demo mode"),
+        Source::File(p) => outln!("設定檔 config: {}", p.display()),
+        Source::Demo => outln!("沒有設定檔,使用示範模式 / no config file: demo mode"),
     }
     let problems = cfg.problems();
     for p in &problems {
-        println!("{p}");
+        outln!("{p}");
     }
     let errors = problems
         .iter()
@@ -597,10 +793,10 @@ fn config_check(cfg: &Config, source: &Source) -> ExitCode {
         .count();
     let warnings = problems.len() - errors;
     if errors == 0 {
-        println!("設定可用({warnings} 個注意事項)/ configuration is usable ({warnings} warnings)");
+        outln!("設定可用({warnings} 個注意事項)/ configuration is usable ({warnings} warnings)");
         ExitCode::SUCCESS
     } else {
-        println!(
+        outln!(
             "設定有 {errors} 個錯誤、{warnings} 個注意事項 / {errors} errors, {warnings} warnings"
         );
         ExitCode::from(EXIT_USAGE)

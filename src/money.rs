@@ -175,6 +175,16 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
+    fn zero_is_neither_negative_nor_positive() {
+        // A NT$0 price is allowed, a negative one is not; a NT$0 attempt
+        // is not positive and is refused.
+        for (n, negative, positive) in [(-1, true, false), (0, false, false), (1, false, true)] {
+            assert_eq!(Ntd::new(n).is_negative(), negative, "{n}");
+            assert_eq!(Ntd::new(n).is_positive(), positive, "{n}");
+        }
+    }
+
+    #[test]
     fn mypay_sample_splits_900_into_857_and_43() {
         assert_eq!(
             Ntd::new(900).tax_split(),

@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use till::Ntd;
 use till::config::Config;
 use till::einvoice::buyer::BuyerChoice;
-use till::einvoice::mig::MessageType;
-use till::einvoice::mig::turnkey;
+use till::einvoice::mig::xml::flatten;
+use till::einvoice::mig::{MessageType, MigError, schema, turnkey};
 use till::einvoice::{CrossPeriodVoid, Period, Treatment, parse_left_qr};
 use till::journal::{AttemptState, Detail, InvoiceStatus, Journal, JournalError};
 use till::sale::{AttemptKind, Cart, Line, PayMethod, SaleNo};
@@ -557,6 +557,39 @@ fn closing_a_period_reports_the_unused_numbers() {
     );
 }
 
+/// A roll for a period this till already closed would hold numbers the
+/// Ministry never hears of (the close reported its blanks once): it is
+/// refused, naming the close, and closing again still reports nothing new
+/// because nothing was loaded. A later period still takes rolls.
+#[test]
+fn a_roll_for_a_closed_period_is_refused_naming_the_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(Some(dir.path()));
+    let mut t = till(
+        &cfg,
+        Journal::open_in_memory().unwrap(),
+        at(2027, 1, 2, 9, 0, 0),
+    );
+    // An empty close: no roll was ever loaded for 11512.
+    assert!(t.close_period(&cfg, period("11512")).unwrap().is_empty());
+    let err = t
+        .add_invoice_roll(period("11512"), "AB", 100, 149)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("11512"), "{err}");
+    assert!(err.contains("closed at 2027-01-02T09:00:00"), "{err}");
+    assert!(err.contains("AB00000100..00000149"), "{err}");
+    assert!(t.invoice_rolls(period("11512")).unwrap().is_empty());
+    assert!(t.close_period(&cfg, period("11512")).unwrap().is_empty());
+    // The current period is not closed: its roll loads, and its close
+    // reports it.
+    t.add_invoice_roll(period("11602"), "CD", 0, 49).unwrap();
+    set_clock(&mut t, at(2027, 3, 1, 9, 0, 0));
+    let out = t.close_period(&cfg, period("11602")).unwrap();
+    assert_eq!(out.len(), 1);
+    assert!(out[0].1.contains("<InvoiceEndNo>00000049</InvoiceEndNo>"));
+}
+
 /// The child: issue one invoice and report its number, then wait to be
 /// killed before printing (or marking printed) anything.
 #[test]
@@ -1007,4 +1040,89 @@ fn an_allowance_made_in_error_is_voided_with_a_g0501() {
     ));
     // Written once: nothing is left waiting for Turnkey.
     assert!(t.export_pending(&cfg).unwrap().is_empty());
+}
+
+/// Builds before G0501 named `AllowanceType` journaled voids without it,
+/// which Turnkey refuses. Such a void, exported now, reaches Turnkey with
+/// the voided allowance's type and every field it had; the journal keeps
+/// what it recorded, and exporting again writes nothing twice.
+#[test]
+fn a_g0501_journaled_without_allowance_type_reaches_turnkey_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let no_files = config(None);
+    let cfg = config(Some(dir.path()));
+    let mut t = till(
+        &no_files,
+        Journal::open_in_memory().unwrap(),
+        at(2026, 12, 20, 12, 0, 0),
+    );
+    t.add_invoice_roll(period("11512"), "AB", 0, 49).unwrap();
+    let sale = paid_sale(&mut t);
+    t.issue_invoice(&no_files, &sale, &BuyerChoice::Print)
+        .unwrap();
+    t.invoice_for_refund(
+        &no_files,
+        &sale,
+        &refund(120, vec![(1, 1)], CrossPeriodVoid::Never),
+    )
+    .unwrap();
+    set_clock(&mut t, at(2026, 12, 21, 9, 30, 0));
+    assert!(
+        t.void_allowance(&no_files, "AB00000000001", "退款未完成", "Mia")
+            .unwrap()
+            .is_none()
+    );
+
+    // The void's row as an older build journaled it: no AllowanceType.
+    let legacy: String = {
+        let changes = t.journal().invoice_changes("AB00000000").unwrap();
+        let void = changes.iter().find(|c| c.kind == "allowance_void").unwrap();
+        void.data["xml"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains("AllowanceType"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    let updated = t
+        .journal()
+        .raw_connection()
+        .execute(
+            "UPDATE invoice_voids SET data = json_set(data, '$.xml', ?1)
+             WHERE kind = 'allowance_void'",
+            [&legacy],
+        )
+        .unwrap();
+    assert_eq!(updated, 1);
+    assert!(matches!(
+        schema::check(MessageType::G0501, &legacy),
+        Err(MigError::Structure { .. })
+    ));
+
+    let written = t.export_pending(&cfg).unwrap();
+    let g0501 = files(&turnkey::src_dir(dir.path(), MessageType::G0501));
+    assert_eq!(g0501.len(), 1, "{written:?}");
+    assert!(written.contains(&g0501[0]));
+    let xml = read(&g0501[0]);
+    schema::check(MessageType::G0501, &xml).unwrap();
+    let got = flatten(&xml).unwrap();
+    assert!(
+        got.contains(&("CancelAllowance/AllowanceType".into(), "2".into())),
+        "{xml}"
+    );
+    // Every field the journal recorded, unchanged.
+    let kept = flatten(&legacy).unwrap();
+    assert_eq!(kept.len(), 7);
+    for field in &kept {
+        assert!(got.contains(field), "{field:?} missing from {xml}");
+    }
+    let changes = t.journal().invoice_changes("AB00000000").unwrap();
+    let void = changes.iter().find(|c| c.kind == "allowance_void").unwrap();
+    assert_eq!(void.data["xml"].as_str(), Some(legacy.as_str()));
+    assert!(void.data["turnkey"].is_string());
+
+    // Once handed over, never again.
+    assert!(t.export_pending(&cfg).unwrap().is_empty());
+    assert_eq!(files(dir.path()).len(), 3);
 }

@@ -400,6 +400,7 @@ fn allowance_void_points_at_the_allowance() {
     let got = flatten(&xml).unwrap();
     let want = [
         ("CancelAllowance/CancelAllowanceNumber", "AL0000000001"),
+        ("CancelAllowance/AllowanceType", "2"),
         ("CancelAllowance/AllowanceDate", "20260702"),
         ("CancelAllowance/BuyerId", "04595252"),
         ("CancelAllowance/SellerId", "28915188"),

@@ -115,7 +115,15 @@ fn a_cash_sale_from_tiles_to_change() {
         report.contains(&format!("Code128: {}", sale.sale_no.receipt_code())),
         "the receipt code is printed for refunds: {report}"
     );
-    click(&mut app, "下一位 (Enter)");
+    // With change to give, Enter does not leave the screen (a second Enter
+    // meant for the tender must not skip the change); the tap does.
+    app.update(Message::Key(KeyPress {
+        key: Key::Enter,
+        captured: false,
+        at: Instant::now(),
+    }));
+    assert_eq!(app.screen_name(), "done", "Enter did not skip the change");
+    click(&mut app, "已找零,下一位");
     assert_eq!(app.screen_name(), "sale");
     assert!(app.cart().is_empty());
 }
@@ -340,6 +348,13 @@ fn a_manager_closes_the_day_and_a_cashier_cannot() {
     for d in "0000".chars() {
         click(&mut app, &d.to_string());
     }
+    // A Z cannot be undone: the first press asks, the second closes.
+    click(&mut app, "日結 Z 並列印");
+    assert!(shows(
+        &app,
+        "日結後無法復原。確定要日結,請再按一次「日結 Z 並列印」。"
+    ));
+    assert_eq!(app.terminal().unwrap().x_report().unwrap().z_number, 1);
     click(&mut app, "日結 Z 並列印");
     assert!(shows(&app, "姓名或密碼不正確,請再試一次"));
     let x = app.terminal().unwrap().x_report().unwrap();
@@ -351,6 +366,7 @@ fn a_manager_closes_the_day_and_a_cashier_cannot() {
             till::ui::screen::close_day::Message::Digit(d),
         ));
     }
+    click(&mut app, "日結 Z 並列印");
     click(&mut app, "日結 Z 並列印");
     assert!(shows(&app, "已日結 Z #1 並列印"));
     let x = app.terminal().unwrap().x_report().unwrap();

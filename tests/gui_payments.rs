@@ -123,16 +123,105 @@ fn payments_left_open_by_a_crash_are_settled_after_sign_in_before_anything_else(
     assert!(app.wait_for_payment(Duration::from_secs(30)));
     // The simulator never saw that order: MyPay says it does not exist,
     // so nothing was charged and the attempt is closed as such.
-    let state = app
-        .terminal()
-        .unwrap()
-        .journal()
-        .attempt(&trade)
-        .unwrap()
-        .unwrap()
-        .state;
-    assert!(state.is_final(), "settled: {state:?}");
+    let journal = app.terminal().unwrap().journal();
+    let rec = journal.attempt(&trade).unwrap().unwrap();
+    assert_eq!(
+        rec.state,
+        AttemptState::Declined,
+        "settled as never charged"
+    );
+    assert_eq!(rec.gateway_trade_no, None, "no MyPay payment is booked");
+    let sale = journal.lookup(&trade.to_string()).unwrap().unwrap();
+    let d = journal.sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(
+        d.summary.paid,
+        till::money::Ntd::ZERO,
+        "nothing booked as paid"
+    );
     assert!(shows(&app, &trade.to_string()), "each outcome is listed");
+    click(&mut app, "繼續 (Enter)");
+    assert_eq!(app.screen_name(), "sale");
+    assert!(!shows(&app, "待確認付款 1 筆"));
+}
+
+/// The start-up check against MyPay's own books: a till that died after
+/// MyPay took NT$7,002 (the answer lost on the way back, the attempt left in
+/// doubt) books exactly that charge once the next cashier signs in: the
+/// journal's approval carries MyPay's number and amount, the sale is paid,
+/// and MyPay received one payment request for the order, never a second.
+#[test]
+fn a_payment_mypay_took_before_a_crash_is_booked_at_start_up_as_mypay_holds_it() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sims = rt.block_on(till::sim::Simulators::start_all()).unwrap();
+    let mut config = sims.demo_config();
+    config.gateways.mypay.as_mut().unwrap().timeout_secs = 1;
+    let paper = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let trade = {
+        let mut till =
+            Terminal::with_journal(&config, Journal::open(&path).unwrap(), true).unwrap();
+        let payments = till::terminal::Payments::from_config(&config)
+            .unwrap()
+            .with_policy(no_inline_resolving());
+        let mut cart = till::sale::Cart::new();
+        cart.add(till::sale::Line::new("OPEN", "咖啡", 1, till::money::Ntd::new(7002)).unwrap())
+            .unwrap();
+        let sale = till.open_sale_as(&cart, DEMO_USERS[0].0).unwrap();
+        // 7002: MyPay charges, then drops the connection without an answer.
+        let lost = rt
+            .block_on(till.pay(
+                &payments,
+                &sale,
+                till::terminal::Tender::Scan(PI_CODE.into()),
+                till::money::Ntd::new(7002),
+                vec![],
+            ))
+            .unwrap();
+        assert_eq!(lost.state, AttemptState::Unknown, "{}", lost.message);
+        lost.trade_no
+        // The till dies here, with the attempt in doubt.
+    };
+    let charged = sims.mypay.ledger.charges_for(&trade);
+    assert_eq!(charged.len(), 1, "MyPay took the money");
+
+    // The next start: the same journal, the gateways of the config.
+    let terminal = Terminal::with_journal(&config, Journal::open(&path).unwrap(), false).unwrap();
+    let mut app = App::new(&config, terminal, Catalogue::demo())
+        .with_printer(gui_support::virtual_printer(paper.path()))
+        .with_resolve_policy(no_inline_resolving());
+    assert!(
+        shows(&app, "待確認付款 1 筆"),
+        "seen before anyone signs in"
+    );
+    sign_in(&mut app);
+    assert_eq!(app.screen_name(), "confirming");
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert!(shows(&app, &trade), "the outcome is listed");
+
+    let journal = app.terminal().unwrap().journal();
+    let rec = journal.attempt(&trade.parse().unwrap()).unwrap().unwrap();
+    assert_eq!(rec.state, AttemptState::Approved);
+    assert_eq!(
+        rec.gateway_trade_no.as_deref(),
+        Some(charged[0].gateway_trade_no.as_str()),
+        "the journal books MyPay's own charge"
+    );
+    assert_eq!(rec.amount, charged[0].amount, "money taken = money booked");
+    let sale = journal.lookup(&trade).unwrap().unwrap();
+    let d = journal.sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.paid, till::money::Ntd::new(7002));
+    assert_eq!(
+        sims.mypay.ledger.charges_for(&trade),
+        charged,
+        "no second charge"
+    );
+    assert_eq!(
+        sims.mypay.ledger.calls("api/transaction", &trade),
+        1,
+        "asked about, never sent again"
+    );
+    assert!(sims.mypay.ledger.calls("api/querydirect", &trade) >= 1);
     click(&mut app, "繼續 (Enter)");
     assert_eq!(app.screen_name(), "sale");
     assert!(!shows(&app, "待確認付款 1 筆"));

@@ -434,8 +434,7 @@ fn the_refund_screen_looks_as_recorded() {
         ..Settings::default()
     };
     let mut ui = Simulator::with_size(settings, SIZE, app.view());
-    let snapshot = ui.snapshot(&till::ui::theme::theme()).unwrap();
-    snapshot_support::assert_looks_as_recorded(&snapshot, "refund");
+    snapshot_support::assert_screen_as_recorded(&mut ui, "refund");
 }
 
 /// Sign-in keypad digits.

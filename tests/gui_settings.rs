@@ -542,8 +542,7 @@ fn printer_status_and_test_print_from_the_screen() {
 
 fn assert_snapshot(app: &App, name: &str) {
     let mut ui = ui(app);
-    let snapshot = ui.snapshot(&till::ui::theme::theme()).unwrap();
-    snapshot_support::assert_looks_as_recorded(&snapshot, name);
+    snapshot_support::assert_screen_as_recorded(&mut ui, name);
 }
 
 #[test]

@@ -25,6 +25,10 @@ fn settings() -> Settings {
 }
 
 fn app(paper: &std::path::Path) -> App {
+    app_with(paper, Catalogue::demo())
+}
+
+fn app_with(paper: &std::path::Path, catalogue: Catalogue) -> App {
     let config = Config::demo();
     let mut terminal =
         Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
@@ -44,7 +48,7 @@ fn app(paper: &std::path::Path) -> App {
             till::device::printer::virtual_printer::VirtualPort::new(paper.clone(), p.clone()),
         ))
     });
-    App::new(&config, terminal, Catalogue::demo()).with_printer(printer)
+    App::new(&config, terminal, catalogue).with_printer(printer)
 }
 
 fn click(app: &mut App, label: &str) {
@@ -76,7 +80,8 @@ fn tap_product(app: &mut App, ean: &str) {
 }
 
 fn assert_snapshot(app: &App, name: &str) {
-    snapshot_support::assert_looks_as_recorded(&snapshot(app), name);
+    let mut ui = Simulator::with_size(settings(), SIZE, app.view());
+    snapshot_support::assert_screen_as_recorded(&mut ui, name);
 }
 
 fn snapshot(app: &App) -> iced_test::simulator::Snapshot {
@@ -113,7 +118,7 @@ fn main_screens_look_as_recorded() {
     click(&mut app, "完成收款 (Enter)");
     assert_snapshot(&app, "done");
 
-    click(&mut app, "下一位 (Enter)");
+    click(&mut app, "已找零,下一位");
     click(&mut app, "查詢 (F6)");
     click(&mut app, "D0126112200001");
     assert_snapshot(&app, "history");
@@ -147,5 +152,63 @@ fn a_screen_with_one_item_fewer_does_not_pass_for_the_recorded_one() {
     assert!(
         d.worst > snapshot_support::TOLERANCE,
         "a changed quantity and total passed for the recorded sale screen: {d:?}"
+    );
+}
+
+/// One digit is enough: the recorded sale screen, but with the bagel's tile
+/// price NT$45 shown as NT$46 (nothing else differs), does not pass. The
+/// block comparison alone lets it through (its figure is printed); the
+/// laid-out text names the line.
+#[test]
+fn a_single_changed_digit_does_not_pass_for_the_recorded_screen() {
+    let bagel = "name = \"貝果 Bagel\"\nprice = 45\n";
+    assert!(
+        till::catalogue::DEMO.contains(bagel),
+        "the demo bagel costs NT$45"
+    );
+    let changed = till::catalogue::DEMO.replace(bagel, "name = \"貝果 Bagel\"\nprice = 46\n");
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = app_with(paper.path(), Catalogue::parse(&changed).unwrap());
+    sign_in(&mut app);
+    tap_product(&mut app, "4710000000028");
+    tap_product(&mut app, "4710000000028");
+    tap_product(&mut app, "4710000000066");
+
+    let mut ui = Simulator::with_size(settings(), SIZE, app.view());
+    let text = snapshot_support::laid_out_text(&mut ui);
+    let recorded = std::fs::read_to_string(snapshot_support::recorded_text_path("sale")).unwrap();
+    let (was, is) = snapshot_support::text_difference(&text, &recorded)
+        .expect("a changed price passed for the recorded sale screen");
+    assert!(
+        was.ends_with("\tNT$45") && is.ends_with("\tNT$46"),
+        "{was} / {is}"
+    );
+    let only_one = text
+        .lines()
+        .zip(recorded.lines())
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(only_one, 1, "nothing but the one price differs");
+    // And the check every screen test uses fails on it, naming the price.
+    let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        snapshot_support::assert_screen_as_recorded(&mut ui, "sale")
+    }))
+    .expect_err("the sale screen with one digit changed passed");
+    let message = failed.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("NT$46"), "{message}");
+
+    let (now, _) = snapshot_support::picture(
+        &ui.snapshot(&till::ui::theme::theme()).unwrap(),
+        "sale-one-digit",
+    );
+    let pixels = image::open(snapshot_support::recorded_path("sale"))
+        .unwrap()
+        .to_rgba8();
+    let d = snapshot_support::block_difference(&now, &pixels).unwrap();
+    println!(
+        "one digit changed: worst block differs by {:.1}/255 at {:?} (tolerance {})",
+        d.worst,
+        d.at,
+        snapshot_support::TOLERANCE
     );
 }

@@ -3,10 +3,16 @@
 //!
 //! The writer is this test binary itself, re-run as a child with an
 //! environment variable naming the journal. After each COMMIT the child
-//! prints an acknowledgement line; the parent reads a random number of
-//! them, SIGKILLs the child (`Child::kill`), reopens the journal and checks
-//! it. The pipe gives the ordering: a line can only be read after the commit
-//! that preceded it returned, so no sleeps are needed.
+//! prints an acknowledgement line. The child dies by SIGKILL at an exact
+//! point: its journal runs on the pass-through VFS of tests/power_cut, which
+//! kills the process just before its n-th write, sync, truncate or delete
+//! (mid-transaction as often as between two), with n drawn from the seed
+//! alone. The parent reads every acknowledgement the child printed, reopens
+//! the journal and checks it. The seed is printed; `TILL_DURABILITY_SEED`
+//! replays a run exactly. Each child first settles what the previous one
+//! left in flight, and a run where no kill left anything to settle fails.
+
+mod power_cut;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -21,6 +27,7 @@ use till::sale::{AttemptKind, Cart, GatewayId, Line, PayMethod, TerminalId, Wall
 
 const CHILD_ENV: &str = "TILL_DURABILITY_JOURNAL";
 const SEED_ENV: &str = "TILL_DURABILITY_SEED";
+const KILL_ENV: &str = "TILL_DURABILITY_KILL_AT_IO";
 const KILLS: usize = 40;
 
 fn business_date() -> NaiveDate {
@@ -75,8 +82,10 @@ fn killed_writers_never_lose_an_acknowledged_write() {
     let mut acked: Vec<Ack> = Vec::new();
     let mut total_acks = 0;
 
+    let mut settled_by_a_child = 0;
     for round in 0..KILLS {
-        let want = rng.random_range(1..=40usize);
+        // The I/O call to die at: a sale with its payment is a few dozen.
+        let kill_at = rng.random_range(1..=400usize);
         let mut child = Command::new(&me)
             .args([
                 "--exact",
@@ -87,6 +96,7 @@ fn killed_writers_never_lose_an_acknowledged_write() {
             .args(["--test-threads", "1"])
             .env(CHILD_ENV, &path)
             .env(SEED_ENV, rng.random::<u64>().to_string())
+            .env(KILL_ENV, kill_at.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -95,39 +105,42 @@ fn killed_writers_never_lose_an_acknowledged_write() {
         let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut got = 0;
         let mut line = String::new();
-        while got < want {
-            line.clear();
-            let n = out.read_line(&mut line).unwrap();
-            assert!(
-                n > 0,
-                "seed {seed} round {round}: the writer exited before it was killed: {:?}",
-                child.wait()
-            );
-            if let Some(ack) = parse_ack(&line) {
-                acked.push(ack);
-                got += 1;
-            }
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
-        // Lines already in the pipe were printed after their commits too.
-        // A line cut short by the kill has no newline and is not counted.
+        // Every line printed before the kill is an acknowledged commit; a
+        // line cut short by the kill has no newline and is not counted.
         loop {
             line.clear();
             if out.read_line(&mut line).unwrap() == 0 || !line.ends_with('\n') {
                 break;
             }
+            // (libtest's "test … ... " may start the first line.)
+            if let Some(at) = line.find("SETTLED ") {
+                settled_by_a_child += usize::from(line[at..].trim() != "SETTLED 0");
+            }
             if let Some(ack) = parse_ack(&line) {
                 acked.push(ack);
                 got += 1;
             }
         }
+        let status = child.wait().unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            status.signal(),
+            Some(libc::SIGKILL),
+            "seed {seed} round {round}: the writer was to die at I/O call {kill_at}: {status:?}"
+        );
         total_acks += got;
         check(&path, &acked, seed, round);
     }
     assert!(
         total_acks >= KILLS,
         "seed {seed}: too few writes to mean anything"
+    );
+    println!(
+        "{total_acks} acknowledged writes; {settled_by_a_child} children settled what a kill left"
+    );
+    assert!(
+        settled_by_a_child > 0,
+        "seed {seed}: no kill left anything in flight for the next writer to settle"
     );
 }
 
@@ -236,7 +249,10 @@ fn check(path: &std::path::Path, acked: &[Ack], seed: u64, round: usize) {
 fn durability_writer_child() {
     let path = std::env::var(CHILD_ENV).expect("only run as the durability test's child");
     let seed: u64 = std::env::var(SEED_ENV).unwrap().parse().unwrap();
+    let kill_at: usize = std::env::var(KILL_ENV).unwrap().parse().unwrap();
     let mut rng = StdRng::seed_from_u64(seed);
+    power_cut::install();
+    power_cut::kill_at_io(kill_at);
     let mut j = Journal::open(&path).unwrap();
     let stdout = std::io::stdout();
     let ack = |line: String| {
@@ -248,7 +264,9 @@ fn durability_writer_child() {
     };
 
     // What `till recover` does, with made-up gateway answers.
-    for a in j.unresolved_attempts().unwrap() {
+    let unresolved = j.unresolved_attempts().unwrap();
+    ack(format!("SETTLED {}", unresolved.len()));
+    for a in unresolved {
         let mut nth = a.events.len();
         let mut state = a.state;
         while !state.is_final() {

@@ -95,3 +95,311 @@ fn no_secret_or_full_payment_code_reaches_the_log() {
         "full wallet code leaked:\n{log}"
     );
 }
+
+mod cli {
+    //! The real binary, at `TILL_LOG=trace`, through every gateway, a
+    //! refund, a callback and a crash recovery; then its output, its logs
+    //! and a dump of every journal table are searched for the configured
+    //! keys and the full payment codes.
+
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Output, Stdio};
+
+    use till::config::{self, Config};
+    use till::sim::Simulators;
+
+    const JKO: &str = "22J111111111111111";
+    const LINE_PAY: &str = "123456789012345678";
+    const MANAGER_PIN: &str = "2468";
+
+    fn till(cfg: &Path) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_till"));
+        // HOME too: whatever the till writes (printed PNGs, data) stays
+        // in the test's directory, where its names are searched.
+        c.arg("--config")
+            .arg(cfg)
+            .env("HOME", cfg.parent().unwrap())
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("TILL_CONFIG")
+            .env("TILL_LOG", "trace");
+        c
+    }
+
+    /// Everything a run printed, stdout and stderr (where the log goes).
+    fn text(o: &Output) -> String {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    }
+
+    fn run(cmd: &mut Command, stdin: &str) -> Output {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn json_of(o: &Output) -> serde_json::Value {
+        let out = String::from_utf8_lossy(&o.stdout);
+        let line = out
+            .lines()
+            .rev()
+            .find(|l| l.starts_with('{'))
+            .unwrap_or_else(|| panic!("no JSON in: {}", text(o)));
+        serde_json::from_str(line).unwrap()
+    }
+
+    /// Every value in every table, as text.
+    fn journal_dump(path: &Path) -> String {
+        let db = rusqlite::Connection::open(path).unwrap();
+        let tables: Vec<String> = db
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut dump = String::new();
+        for t in tables {
+            let mut stmt = db.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
+            let n = stmt.column_count();
+            let mut rows = stmt.query([]).unwrap();
+            while let Some(row) = rows.next().unwrap() {
+                for i in 0..n {
+                    use rusqlite::types::ValueRef;
+                    match row.get_ref(i).unwrap() {
+                        ValueRef::Text(b) | ValueRef::Blob(b) => {
+                            dump.push_str(&String::from_utf8_lossy(b));
+                        }
+                        ValueRef::Integer(v) => dump.push_str(&v.to_string()),
+                        _ => {}
+                    }
+                    dump.push('\t');
+                }
+                dump.push('\n');
+            }
+        }
+        dump
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_gateway_a_refund_a_callback_and_a_recovery_leak_nothing() {
+        let sims = Simulators::start_all().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let journal: PathBuf = dir.path().join("journal.sqlite3");
+        let mut cfg: Config = sims.demo_config();
+        cfg.journal.path = Some(journal.clone());
+        let cfg_path = dir.path().join("till.toml");
+        config::create_private(&cfg_path, &toml::to_string(&cfg).unwrap()).unwrap();
+        let secrets: Vec<String> = cfg
+            .secrets()
+            .iter()
+            .map(|s| s.expose().to_string())
+            .filter(|s| s.len() >= 4)
+            .collect();
+        assert!(secrets.len() >= 5, "the simulators' keys are configured");
+        let goodbuy_key = cfg.gateways.goodbuy.as_ref().unwrap().agent_key.clone();
+
+        let c = cfg_path.clone();
+        let rt = tokio::runtime::Handle::current();
+        let outputs = tokio::task::spawn_blocking(move || {
+            let mut all = String::new();
+            let o = run(
+                till(&c).args(["user", "add", "店長", "--role", "manager"]),
+                &format!("{MANAGER_PIN}\n"),
+            );
+            assert!(o.status.success(), "{}", text(&o));
+            all += &text(&o);
+
+            // JKoPay, MyPay (LINE Pay code) and goodbuy (pay at a store).
+            let jko = run(
+                till(&c).args(["pay", "--amount", "120", "--barcode", JKO, "--json"]),
+                "",
+            );
+            assert_eq!(jko.status.code(), Some(0), "{}", text(&jko));
+            all += &text(&jko);
+            let jko_trade = json_of(&jko)["trade_no"].as_str().unwrap().to_string();
+            let line = run(
+                till(&c).args(["pay", "--amount", "130", "--barcode", LINE_PAY, "--json"]),
+                "",
+            );
+            assert_eq!(line.status.code(), Some(0), "{}", text(&line));
+            all += &text(&line);
+            let later = run(
+                till(&c).args([
+                    "pay",
+                    "--amount",
+                    "9601",
+                    "--pay-later",
+                    "store",
+                    "--phone",
+                    "0912345678",
+                    "--payer",
+                    "王小明",
+                    "--json",
+                ]),
+                "",
+            );
+            all += &text(&later);
+            let later_trade = json_of(&later)["trade_no"].as_str().unwrap().to_string();
+
+            // A refund of the JKoPay sale, the manager's PIN on stdin.
+            let refund = run(
+                till(&c).args([
+                    "refund",
+                    "--trade",
+                    &jko_trade,
+                    "--reason",
+                    "客訴",
+                    "--manager",
+                    "店長",
+                    "--json",
+                ]),
+                &format!("{MANAGER_PIN}\n"),
+            );
+            assert_eq!(refund.status.code(), Some(0), "{}", text(&refund));
+            all += &text(&refund);
+
+            // The callback server, and goodbuy's notice once the customer paid.
+            let mut server = till(&c)
+                .args(["callback-server", "--listen", "127.0.0.1:0"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut first = String::new();
+            BufReader::new(server.stdout.as_mut().unwrap())
+                .read_line(&mut first)
+                .unwrap();
+            let base = first
+                .split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .unwrap_or_else(|| panic!("no address in {first:?}"))
+                .trim_end_matches('/')
+                .to_string();
+            assert!(sims.goodbuy.customer_pays(&later_trade));
+            let form = [
+                ("code", "200".to_string()),
+                ("status", "success".to_string()),
+                ("mch_order_id", later_trade.clone()),
+                ("pay_amount", "9601".to_string()),
+                ("date", "2026-11-22 10:00:00".to_string()),
+                (
+                    "chk_value",
+                    till::gateway::goodbuy::chk_value(&later_trade, &goodbuy_key),
+                ),
+            ];
+            let status = rt.block_on(async {
+                let http = reqwest::Client::builder().no_proxy().build().unwrap();
+                let resp = http
+                    .post(format!("{base}/goodbuy/return"))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap();
+                resp.status().as_u16()
+            });
+            assert_eq!(status, 200);
+            server.kill().unwrap();
+            let mut server_out = String::new();
+            server
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut server_out)
+                .unwrap();
+            server.wait().unwrap();
+            all += &first;
+            all += &server_out;
+
+            // A crash between the gateway's answer and the journal, then recovery.
+            let mut crash = till(&c)
+                .args(["pay", "--amount", "150", "--barcode", JKO, "--json"])
+                .env("TILL_TEST_HOLD_AFTER_ANSWER", "1")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut err = BufReader::new(crash.stderr.take().unwrap());
+            let mut log = String::new();
+            loop {
+                let mut l = String::new();
+                if err.read_line(&mut l).unwrap() == 0 {
+                    panic!("till pay ended before the hook: {log}");
+                }
+                log += &l;
+                if l.contains(till::terminal::payment::CRASH_HOOK_MARK) {
+                    break;
+                }
+            }
+            crash.kill().unwrap();
+            crash.wait().unwrap();
+            all += &log;
+            let recover = run(till(&c).args(["recover", "--json"]), "");
+            assert_eq!(recover.status.code(), Some(0), "{}", text(&recover));
+            all += &text(&recover);
+
+            for args in [
+                vec!["history", "--json"],
+                vec!["journal", "verify"],
+                vec!["late-payments"],
+                vec!["print", "test"],
+            ] {
+                all += &text(&run(till(&c).args(&args), ""));
+            }
+            all
+        })
+        .await
+        .unwrap();
+
+        assert!(
+            outputs.contains("payment sent")
+                || outputs.contains("DEBUG")
+                || outputs.contains("TRACE"),
+            "the runs logged at trace level:\n{outputs}"
+        );
+        let dump = journal_dump(&journal);
+        let mut names = String::new();
+        let mut dirs = vec![dir.path().to_path_buf()];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                names.push_str(&p.to_string_lossy());
+                names.push('\n');
+                if p.is_dir() {
+                    dirs.push(p);
+                }
+            }
+        }
+        assert!(dump.contains("22J1"), "the journal holds the masked code");
+        assert!(names.contains(".png"), "a job was printed:\n{names}");
+        for (what, hay) in [
+            ("output and logs", &outputs),
+            ("journal", &dump),
+            ("file names", &names),
+        ] {
+            for s in &secrets {
+                assert!(!hay.contains(s.as_str()), "a key in the {what}:\n{hay}");
+            }
+            for code in [JKO, LINE_PAY] {
+                assert!(
+                    !hay.contains(code),
+                    "full code {code} in the {what}:\n{hay}"
+                );
+            }
+        }
+    }
+}

@@ -184,7 +184,9 @@ fn late_payments_are_listed_until_a_manager_settles_them() {
         .output()
         .unwrap();
     assert_eq!(open.status.code(), Some(1), "one is owed back");
-    let list: serde_json::Value = serde_json::from_slice(&open.stdout).unwrap();
+    let listing: serde_json::Value = serde_json::from_slice(&open.stdout).unwrap();
+    assert_eq!(listing["more"], false, "the whole list, nothing left out");
+    let list = &listing["items"];
     assert_eq!(list[0]["trade_no"], trade.to_string());
     assert_eq!(list[0]["amount"], 9906);
     assert_eq!(list[0]["closed_as"], "declined");

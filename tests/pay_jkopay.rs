@@ -44,6 +44,7 @@ async fn approved_payment_is_booked_once_with_the_gateway_number() {
         .await;
     assert!(again.is_err());
     assert_eq!(r.sims.jkopay.ledger.total_charged(), Ntd::new(120));
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -68,6 +69,7 @@ async fn a_decline_charges_nothing_and_the_next_attempt_gets_p02() {
     assert_eq!(ok.state, AttemptState::Approved);
     assert!(ok.trade_no.ends_with("P02"), "{}", ok.trade_no);
     assert_eq!(r.sims.jkopay.ledger.total_charged(), Ntd::new(10_000));
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -104,6 +106,11 @@ async fn no_answer_in_time_is_cancelled_then_p02_is_charged_once() {
     assert!(second.trade_no.ends_with("P02"), "{}", second.trade_no);
     assert_eq!(r.sims.jkopay.ledger.total_charged(), Ntd::new(7101));
     assert_eq!(r.sims.jkopay.ledger.charges_for(&second.trade_no).len(), 1);
+    // P01 was sent once and cancelled; P02 paid once.
+    assert_eq!(r.sims.jkopay.ledger.calls("Payment", &first.trade_no), 1);
+    assert!(r.sims.jkopay.ledger.calls("Cancel", &first.trade_no) >= 1);
+    assert_eq!(r.sims.jkopay.ledger.calls("Payment", &second.trade_no), 1);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -135,6 +142,7 @@ async fn every_fault_ends_cancelled_with_no_charge() {
         );
     }
     assert_eq!(r.sims.jkopay.ledger.total_charged(), Ntd::ZERO);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 /// NOTES §1: JKoPay may answer 916 while it is still booking a payment.
@@ -167,6 +175,7 @@ async fn a_payment_jkopay_books_after_a_too_early_cancel_is_still_cancelled() {
         "a charge stands for an attempt the journal calls cancelled"
     );
     assert_eq!(r.sims.jkopay.ledger.total_charged(), Ntd::ZERO);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -232,6 +241,7 @@ async fn refunds_partial_then_the_rest_and_never_more_than_paid() {
         .refund(&r.payments, &sale, &RefundRequest::Full, "x", &cashier)
         .await;
     assert!(matches!(refused, Err(PayError::NotManager)));
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]

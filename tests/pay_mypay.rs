@@ -45,6 +45,7 @@ async fn approve_and_decline() {
     assert_eq!(no.state, AttemptState::Declined);
     assert_eq!(no.exit_code(), 1);
     assert!(r.sims.mypay.ledger.charges_for(&no.trade_no).is_empty());
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -84,6 +85,7 @@ async fn a_lost_answer_is_settled_by_querydirect_with_exactly_one_charge() {
         r.sims.mypay.ledger.total_charged(),
         Ntd::new(7002 + 7001 + 7004)
     );
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -97,6 +99,7 @@ async fn a_5xx_before_processing_is_found_uncharged_and_declined() {
         .unwrap();
     assert_eq!(res.state, AttemptState::Declined, "{}", res.message);
     assert_eq!(r.sims.mypay.ledger.total_charged(), Ntd::ZERO);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -120,6 +123,7 @@ async fn a_payment_mypay_books_after_the_connection_dropped_is_found_not_decline
     );
     let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
     assert_eq!(d.summary.paid, Ntd::new(amount));
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -184,6 +188,7 @@ async fn refunds_partial_and_over_the_limit() {
         .await;
     assert!(over.is_err());
     assert_eq!(r.sims.mypay.ledger.total_charged(), Ntd::new(500));
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -220,6 +225,19 @@ async fn wechat_280_is_confirmed_by_polling_wechatconfirmation_and_charged_once(
         .unwrap();
     assert_eq!(no.state, AttemptState::Declined, "{}", no.message);
     assert!(r.sims.mypay.ledger.charges_for(&no.trade_no).is_empty());
+    // Charged once: one api/transaction; confirmed by polling, not by paying again.
+    assert_eq!(
+        r.sims.mypay.ledger.calls("api/transaction", &res.trade_no),
+        1
+    );
+    assert_eq!(
+        r.sims.mypay.ledger.calls(
+            "api/wechatconfirmation",
+            res.gateway_trade_no.as_deref().unwrap()
+        ),
+        WECHAT_CONFIRM_AFTER as usize
+    );
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -254,4 +272,9 @@ async fn wechat_still_unconfirmed_after_the_policy_is_finished_by_recover() {
     );
     assert_eq!(r.sims.mypay.ledger.charges_for(&res.trade_no).len(), 1);
     assert_eq!(r.sims.mypay.ledger.total_charged(), Ntd::new(9281));
+    assert_eq!(
+        r.sims.mypay.ledger.calls("api/transaction", &res.trade_no),
+        1
+    );
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }

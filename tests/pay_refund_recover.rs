@@ -60,6 +60,10 @@ async fn a_mypay_refund_whose_answer_was_dropped_is_found_not_sent_again() {
     let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
     assert_eq!(d.summary.refunded, Ntd::new(7002));
     assert!(r.till.recover(&r.payments).await.unwrap().is_empty());
+    // Found by asking, not sent again: MyPay received one api/refund.
+    let uid = paid.gateway_trade_no.as_deref().unwrap();
+    assert_eq!(r.sims.mypay.ledger.calls("api/refund", uid), 1);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -89,6 +93,9 @@ async fn a_mypay_refund_that_never_reached_mypay_is_sent_again_and_never_doubled
         r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
         Ntd::ZERO
     );
+    let uid = paid.gateway_trade_no.clone().unwrap();
+    let sent_before = r.sims.mypay.ledger.calls("api/refund", &uid);
+    assert!(sent_before >= 1);
     let out = r.till.recover(&r.payments).await.unwrap();
     // Sent again: the simulator's 7003 fault applies to every try of that
     // amount, so it stays in doubt — and nothing was refunded twice.
@@ -98,6 +105,13 @@ async fn a_mypay_refund_that_never_reached_mypay_is_sent_again_and_never_doubled
         r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
         Ntd::ZERO
     );
+    assert!(
+        r.sims.mypay.ledger.calls("api/refund", &uid) > sent_before,
+        "recover sent the refund again"
+    );
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::ZERO);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -142,6 +156,15 @@ async fn a_mypay_refund_killed_while_sending_is_sent_by_recover_exactly_once() {
         r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
         Ntd::new(200)
     );
+    let uid = paid.gateway_trade_no.as_deref().unwrap();
+    assert_eq!(
+        r.sims.mypay.ledger.calls("api/refund", uid),
+        1,
+        "sent exactly once"
+    );
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::new(200));
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 /// A goodbuy card order paid, and its refund left in `Sending`.
@@ -205,6 +228,7 @@ async fn a_goodbuy_refund_in_doubt_is_finished_at_the_right_step() {
         r.sims.goodbuy.ledger.charges_for(&pay_no)[0].refunded,
         Ntd::new(1000)
     );
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 /// A MyPay payment of `amount` and a refund of [`QUEUED_REFUND`] sent on
@@ -243,6 +267,12 @@ async fn a_refund_mypay_queued_is_never_sent_again_and_settles_once_mypay_does_i
         assert_eq!(out[0].state, AttemptState::Unknown, "{}", out[0].message);
     }
     assert_eq!(refunded(), Ntd::ZERO);
+    let uid = paid.gateway_trade_no.clone().unwrap();
+    assert_eq!(
+        r.sims.mypay.ledger.calls("api/refund", &uid),
+        1,
+        "never sent again"
+    );
     // MyPay's overnight run finds exactly the one refund the till sent.
     assert_eq!(r.sims.mypay.process_queued_refunds(), 1);
     let out = r.till.recover(&r.payments).await.unwrap();
@@ -251,6 +281,8 @@ async fn a_refund_mypay_queued_is_never_sent_again_and_settles_once_mypay_does_i
     let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
     assert_eq!(d.summary.refunded, Ntd::new(QUEUED));
     assert!(r.till.recover(&r.payments).await.unwrap().is_empty());
+    assert_eq!(r.sims.mypay.ledger.calls("api/refund", &uid), 1);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -325,6 +357,16 @@ async fn a_queued_refund_whose_answer_never_reached_the_journal_is_not_sent_agai
         r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
         Ntd::new(QUEUED)
     );
+    // Only the one api/refund sent before the crash reached MyPay.
+    let uid = paid.gateway_trade_no.as_deref().unwrap();
+    assert_eq!(
+        r.sims.mypay.ledger.calls("api/refund", uid),
+        1,
+        "not sent again"
+    );
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::new(QUEUED));
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -385,6 +427,10 @@ async fn a_jkopay_refund_whose_answer_was_dropped_is_found_by_inquiry_not_sent_a
     );
     let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
     assert_eq!(d.summary.refunded, Ntd::new(7002));
+    // What JKoPay received: the one Refund, then an Inquiry.
+    assert_eq!(r.sims.jkopay.ledger.calls("Refund", &out[0].trade_no), 1);
+    assert!(r.sims.jkopay.ledger.calls("Inquiry", &out[0].trade_no) >= 1);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -431,6 +477,15 @@ async fn a_jkopay_refund_killed_before_it_reached_jkopay_is_sent_again_once() {
         r.sims.jkopay.ledger.charges_for(&paid.trade_no)[0].refunded,
         Ntd::new(200)
     );
+    let trade = trade.to_string();
+    assert!(
+        r.sims.jkopay.ledger.calls("Inquiry", &trade) >= 1,
+        "asked first"
+    );
+    assert_eq!(r.sims.jkopay.ledger.calls("Refund", &trade), 1, "sent once");
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::new(200));
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -533,4 +588,259 @@ async fn a_refund_mypay_did_overnight_cannot_be_withdrawn_and_is_settled_instead
     assert_eq!(out.state, AttemptState::Approved, "{}", out.message);
     let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
     assert_eq!(d.summary.refunded, Ntd::new(QUEUED));
+}
+
+/// What a till killed after journaling refund `amount` as `Sending` on
+/// `paid` leaves behind (nothing reached the gateway).
+fn refund_left_sending(
+    r: &mut pay_support::Rig,
+    sale: &till::sale::SaleNo,
+    paid: &till::terminal::PayResult,
+    amount: i64,
+    gateway: GatewayId,
+    wallet: Wallet,
+) -> till::sale::TradeNo {
+    let (trade, _) = r
+        .till
+        .journal_mut()
+        .begin_refund(
+            sale,
+            &RefundRequest::Amount(Ntd::new(amount)),
+            Some(gateway),
+            PayMethod::Wallet(wallet),
+        )
+        .unwrap();
+    let now = r.till.now();
+    r.till
+        .journal_mut()
+        .transition(
+            &trade,
+            AttemptState::Sending,
+            Detail::new()
+                .with("at", stamp(now))
+                .with("payment", paid.trade_no.clone()),
+        )
+        .unwrap();
+    trade
+}
+
+/// MyPay lists refunds by what they add up to: a second refund of the same
+/// amount, never sent, must not be taken for the first one (which would
+/// book money MyPay never gave back). It is sent, once.
+#[tokio::test]
+async fn a_second_refund_of_the_same_amount_left_in_doubt_is_sent_not_taken_for_the_first() {
+    let mut r = rig().await;
+    let sale = r.sale(1000);
+    let paid = r
+        .till
+        .pay(&r.payments, &sale, pi(), Ntd::new(1000), vec![])
+        .await
+        .unwrap();
+    let m = r.manager();
+    let first = r
+        .till
+        .refund(
+            &r.payments,
+            &sale,
+            &RefundRequest::Amount(Ntd::new(200)),
+            "退貨",
+            &m,
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.state, AttemptState::Approved, "{}", first.message);
+    refund_left_sending(
+        &mut r,
+        &sale,
+        &paid,
+        200,
+        GatewayId::MyPay,
+        Wallet::PiWallet,
+    );
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
+    let uid = paid.gateway_trade_no.as_deref().unwrap();
+    assert_eq!(
+        r.sims.mypay.ledger.calls("api/refund", uid),
+        2,
+        "sent, once"
+    );
+    assert_eq!(
+        r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::new(400)
+    );
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::new(400));
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
+}
+
+/// A refund MyPay did while its answer was lost is found by what MyPay
+/// lists, counting only the refunds that were done before it: one that was
+/// declined on the same sale does not make the till send it a second time.
+#[tokio::test]
+async fn a_refund_done_with_its_answer_lost_is_found_though_an_earlier_one_was_declined() {
+    let mut r = rig().await;
+    let sale = r.sale(20_000);
+    let paid = r
+        .till
+        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
+        .await
+        .unwrap();
+    let m = r.manager();
+    let first = r
+        .till
+        .refund(
+            &r.payments,
+            &sale,
+            &RefundRequest::Amount(Ntd::new(200)),
+            "退貨",
+            &m,
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.state, AttemptState::Approved, "{}", first.message);
+    // A refund the gateway declined (journaled; no money moved).
+    let declined = refund_left_sending(
+        &mut r,
+        &sale,
+        &paid,
+        300,
+        GatewayId::MyPay,
+        Wallet::PiWallet,
+    );
+    r.till
+        .journal_mut()
+        .transition(
+            &declined,
+            AttemptState::Declined,
+            Detail::new().error("declined"),
+        )
+        .unwrap();
+    // 7002: MyPay refunds, then drops the connection without an answer.
+    let lost = r
+        .till
+        .refund(
+            &r.payments,
+            &sale,
+            &RefundRequest::Amount(Ntd::new(7002)),
+            "退貨",
+            &m,
+        )
+        .await
+        .unwrap();
+    assert_eq!(lost.state, AttemptState::Unknown, "{}", lost.message);
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
+    let uid = paid.gateway_trade_no.as_deref().unwrap();
+    assert_eq!(
+        r.sims.mypay.ledger.calls("api/refund", uid),
+        2,
+        "not sent again"
+    );
+    assert_eq!(
+        r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::new(7202)
+    );
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
+}
+
+/// A JKoPay refund in doubt that Inquiry does not find is sent again; when
+/// JKoPay declines that send (951), the refund is declined, not left in
+/// doubt: nothing was given back.
+#[tokio::test]
+async fn a_jkopay_refund_declined_when_sent_again_is_declined() {
+    let mut r = rig().await;
+    let sale = r.sale(20_000);
+    let paid = r
+        .till
+        .pay(
+            &r.payments,
+            &sale,
+            Tender::Scan(JKO_TOKEN.into()),
+            Ntd::new(20_000),
+            vec![],
+        )
+        .await
+        .unwrap();
+    // 9951: JKoPay declines a refund of that amount with StatusCode 951.
+    let trade = refund_left_sending(
+        &mut r,
+        &sale,
+        &paid,
+        9951,
+        GatewayId::JkoPay,
+        Wallet::JkoPay,
+    );
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Declined, "{}", out[0].message);
+    assert_eq!(r.sims.jkopay.ledger.calls("Refund", &trade.to_string()), 1);
+    assert_eq!(
+        r.sims.jkopay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::ZERO
+    );
+    assert!(r.till.recover(&r.payments).await.unwrap().is_empty());
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
+}
+
+/// A JKoPay refund in doubt that Inquiry does not find is sent again; when
+/// JKoPay answers that the money is already given back (922: refunds would
+/// exceed the payment, here because the back office refunded meanwhile), the
+/// till cannot tell whether its own refund is among them: it stays in doubt
+/// for a person, never booked as declined.
+#[tokio::test]
+async fn a_jkopay_refund_answered_already_refunded_when_sent_again_stays_in_doubt() {
+    let mut r = rig().await;
+    let sale = r.sale(500);
+    let paid = r
+        .till
+        .pay(
+            &r.payments,
+            &sale,
+            Tender::Scan(JKO_TOKEN.into()),
+            Ntd::new(500),
+            vec![],
+        )
+        .await
+        .unwrap();
+    let trade = refund_left_sending(&mut r, &sale, &paid, 200, GatewayId::JkoPay, Wallet::JkoPay);
+    // The back office gives NT$400 back under a number of its own.
+    let client = till::gateway::jkopay::client::JkoClient::from_config(
+        r.cfg.gateways.jkopay.as_ref().unwrap(),
+    )
+    .unwrap();
+    let now = r.till.now();
+    let office = till::gateway::client::Gateway::refund(
+        &client,
+        &till::gateway::client::RefundRequest {
+            refund_no: format!("{sale}R09").parse().unwrap(),
+            payment: till::gateway::client::PaidRef {
+                trade_no: paid.trade_no.parse().unwrap(),
+                gateway_trade_no: paid.gateway_trade_no.clone().unwrap(),
+                amount: Ntd::new(500),
+                at: now,
+                with: PayWith::WalletCode {
+                    wallet: Wallet::JkoPay,
+                    code: JKO_TOKEN.into(),
+                },
+                items: vec![],
+            },
+            amount: Ntd::new(400),
+            at: now,
+            invoice: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(office, till::gateway::Outcome::Approved(_)),
+        "{office:?}"
+    );
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Unknown, "{}", out[0].message);
+    assert_eq!(r.sims.jkopay.ledger.calls("Refund", &trade.to_string()), 1);
+    assert_eq!(
+        r.sims.jkopay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::new(400),
+        "nothing more given back"
+    );
 }

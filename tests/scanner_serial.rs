@@ -210,9 +210,8 @@ fn a_scanner_plugged_in_after_start_is_picked_up() {
 #[test]
 fn stop_releases_the_port() {
     let (_dir, link, _pty, hub) = scanner(Terminator::Cr);
-    let started = Instant::now();
+    // `stop` returns (no timing threshold: a hang is a failure by itself).
     hub.stop();
-    assert!(started.elapsed() < Duration::from_secs(2));
     // `till` opens ports exclusively; after stop another program can.
     serialport::new(link.to_string_lossy(), 9600)
         .open()

@@ -295,6 +295,30 @@ mod tests {
     }
 
     #[test]
+    fn unresolved_are_exactly_the_states_money_may_still_be_moving_in() {
+        let unresolved: Vec<_> = AttemptState::ALL
+            .into_iter()
+            .filter(|s| s.is_unresolved())
+            .collect();
+        assert_eq!(unresolved, vec![Created, Sending, Unknown, Cancelling]);
+    }
+
+    #[test]
+    fn each_state_shows_its_own_name_to_cashiers_and_in_messages() {
+        let zh: std::collections::HashSet<_> =
+            AttemptState::ALL.into_iter().map(|s| s.name_zh()).collect();
+        assert_eq!(zh.len(), AttemptState::ALL.len(), "{zh:?}");
+        assert!(zh.iter().all(|n| !n.is_empty() && !n.is_ascii()), "{zh:?}");
+        assert_eq!(Approved.name_zh(), "成功");
+        assert_eq!(Unknown.name_zh(), "結果未明");
+        // Error messages and the CLI print the journal's own names.
+        for s in AttemptState::ALL {
+            assert_eq!(s.to_string(), s.as_str());
+        }
+        assert_eq!(Cancelling.to_string(), "cancelling");
+    }
+
+    #[test]
     fn every_edge_has_a_reason_and_names_round_trip() {
         for e in EDGES {
             assert!(e.rule.len() > 20, "{:?}", e);

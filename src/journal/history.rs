@@ -115,6 +115,30 @@ pub struct Cursor {
     id: i64,
 }
 
+/// The command line's form of a cursor, `2025-03-01/1234`: what
+/// `till history --json` gives as `next` and takes back with `--after`.
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.date, self.id)
+    }
+}
+
+impl std::str::FromStr for Cursor {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Cursor, String> {
+        let bad = || {
+            format!(
+                "游標應為前一頁的 next(如 2025-03-01/1234)/ a cursor is the previous page's next (e.g. 2025-03-01/1234), not {s:?}"
+            )
+        };
+        let (date, id) = s.split_once('/').ok_or_else(bad)?;
+        Ok(Cursor {
+            date: date.parse().map_err(|_| bad())?,
+            id: id.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {

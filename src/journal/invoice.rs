@@ -6,7 +6,7 @@
 //! time, so a number can be neither handed out twice nor used in the wrong
 //! period. The invoice content itself is JSON from the `einvoice` module.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 
@@ -179,7 +179,8 @@ fn roll_from_row(
 
 impl Journal {
     /// Load a roll of numbers `start..=end` under track `track` for a
-    /// terminal. Refused if it overlaps a roll already loaded.
+    /// terminal. Refused if it overlaps a roll already loaded, or if the
+    /// terminal already closed the period.
     pub fn add_invoice_roll(
         &mut self,
         terminal: &TerminalId,
@@ -227,6 +228,22 @@ impl Journal {
         if let Some((number, earlier)) = used {
             return Err(JournalError::BadRoll(format!(
                 "{number} 已於 {earlier} 期開立,本機無法重複使用同一號碼,請洽系統支援 / {number} was already issued in period {earlier}; this till cannot hold two invoices under one number: contact support"
+            )));
+        }
+        // Closing a period reported its unused numbers once (E0402), and a
+        // close is never redone: a roll loaded after it would be numbers
+        // the Ministry never hears of. Refused, naming the close.
+        let closed: Option<String> = tx
+            .query_row(
+                "SELECT at FROM audit_log
+                 WHERE action = 'invoice.close_period' AND subject = ?1 ORDER BY seq LIMIT 1",
+                params![format!("{}:{period}", terminal.as_str())],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(closed_at) = closed {
+            return Err(JournalError::BadRoll(format!(
+                "{period} 期已於 {closed_at} 結算並申報空白字軌,不能再載入該期字軌;{track}{start:08}..{end:08} 請於財政部平台申報為空白未使用 / period {period} was closed at {closed_at} and its unused numbers reported: a roll for it can no longer be loaded; report {track}{start:08}..{end:08} as unused on the Ministry's platform"
             )));
         }
         let id: i64 = tx.query_row(
@@ -284,10 +301,8 @@ impl Journal {
         let now = stamp(at);
         let period =
             Period::of(at.date_naive()).map_err(|e| JournalError::BadRoll(e.to_string()))?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(JournalError::from)?;
+        self.wrote.set(true);
+        let tx = super::seal::begin(&mut self.conn, self.sealer.as_ref(), now.clone())?;
         let row = sale_row(&tx, sale)?;
         if row.status == super::SaleStatus::Void {
             return Err(JournalError::SaleVoid(sale.to_string()).into());
@@ -371,7 +386,7 @@ impl Journal {
         .map_err(JournalError::from)?
         .execute(params![row.id, now])
         .map_err(JournalError::from)?;
-        tx.commit().map_err(JournalError::from)?;
+        tx.commit()?;
         Ok(IssuedInvoice {
             number: number.to_string(),
             period,
@@ -576,10 +591,8 @@ impl Journal {
     ) -> std::result::Result<i64, E> {
         let at = (self.clock)();
         let now = stamp(at);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(JournalError::from)?;
+        self.wrote.set(true);
+        let tx = super::seal::begin(&mut self.conn, self.sealer.as_ref(), now.clone())?;
         let count = |kind: &str, which: Option<&str>| -> Result<u32> {
             Ok(tx.query_row(
                 "SELECT count(*) FROM invoice_voids v JOIN invoices i ON i.id = v.invoice_id
@@ -629,7 +642,7 @@ impl Journal {
             allowance_no,
             &json!({ "invoice": number, "reason": reason, "amount": amount }),
         )?;
-        tx.commit().map_err(JournalError::from)?;
+        tx.commit()?;
         Ok(change_id)
     }
 
@@ -643,10 +656,8 @@ impl Journal {
     ) -> std::result::Result<i64, E> {
         let at = (self.clock)();
         let now = stamp(at);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(JournalError::from)?;
+        self.wrote.set(true);
+        let tx = super::seal::begin(&mut self.conn, self.sealer.as_ref(), now.clone())?;
         let found: Option<(i64, String)> = tx
             .query_row(
                 "SELECT id, status FROM invoices WHERE number = ?1",
@@ -713,7 +724,7 @@ impl Journal {
             number,
             &json!({ "reason": reason, "amount": amount.map(Ntd::dollars) }),
         )?;
-        tx.commit().map_err(JournalError::from)?;
+        tx.commit()?;
         Ok(change_id)
     }
 

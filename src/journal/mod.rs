@@ -8,6 +8,8 @@
 //! - Payment attempts follow the state machine in [`attempt`]; the only way
 //!   to move one is [`Journal::transition`], which reads the current state
 //!   from the database, not from the caller.
+//! - Every row is sealed when its transaction commits ([`seal`]): `till
+//!   journal verify` names any row changed, added or removed outside till.
 //! - The journal never stores a full payment code ([`MaskedCode`] can only be
 //!   made by masking) nor any secret (PINs are argon2 hashes).
 
@@ -23,13 +25,14 @@ mod print;
 mod report;
 mod sales;
 pub mod schema;
+pub mod seal;
 mod sealed;
 
 use std::path::Path;
 use std::time::Duration;
 
 use chrono::SecondsFormat;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::money::Ntd;
@@ -52,6 +55,7 @@ pub use people::{Member, MemberCard, Role, User};
 pub use print::{PrintJob, PrintState};
 pub use report::{ShiftReport, TenderTotal};
 pub use sales::{Transitioned, UnresolvedAttempt};
+pub use seal::{Anchor, SealKey, SealProblem, SealReport, Totals};
 
 /// How long a writer waits for another process holding the write lock
 /// (the GUI and `till recover` may both have the file open).
@@ -108,11 +112,32 @@ impl Detail {
     }
 }
 
+impl From<rusqlite::Error> for JournalError {
+    fn from(e: rusqlite::Error) -> JournalError {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(
+                ErrorCode::DiskFull
+                | ErrorCode::ReadOnly
+                | ErrorCode::CannotOpen
+                | ErrorCode::SystemIoFailure,
+            ) => JournalError::Storage(e),
+            _ => JournalError::Sqlite(e),
+        }
+    }
+}
+
 /// Why the journal refused or failed. A refused write changes nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     #[error("日誌資料庫錯誤 / journal database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// The disk is full, or the file or its directory cannot be written:
+    /// the cashier must know it is storage, not the sale, that failed.
+    #[error(
+        "日誌無法寫入(磁碟已滿或唯讀),此步驟未完成,請釋出空間或檢查儲存裝置 / the journal cannot be written (disk full or read-only): this step was not done; free disk space or check the storage ({0})"
+    )]
+    Storage(rusqlite::Error),
     #[error(
         "日誌檔版本 {found} 比本程式支援的 {supported} 新,請更新 till / the journal file is version {found}, newer than this till supports ({supported}); update till"
     )]
@@ -197,8 +222,17 @@ pub enum JournalError {
         "還有 {0} 筆付款尚未確認,請先處理(till recover)再結帳 / {0} payments are still unresolved: resolve them (till recover) before closing the day"
     )]
     Unresolved(u64),
+    #[error(
+        "還有 {0} 筆未結交易已收部分款項,請店長先處理再日結 / {0} open sales have money taken on them: a manager settles them before the day is closed"
+    )]
+    HalfPaid(u64),
     #[error("密碼雜湊失敗 / PIN hashing failed: {0}")]
     Hash(String),
+    #[error("封存金鑰 {path}: {reason} / seal key {path}: {reason}", path = path.display())]
+    SealKey {
+        path: std::path::PathBuf,
+        reason: String,
+    },
 }
 
 pub type Result<T, E = JournalError> = std::result::Result<T, E>;
@@ -210,6 +244,37 @@ type Clock = Box<dyn Fn() -> TaipeiTime + Send>;
 pub struct Journal {
     conn: Connection,
     clock: Clock,
+    /// `None` only for files kept at a version before seals (tests).
+    sealer: Option<seal::Sealer>,
+    /// Debug builds: whether this handle wrote, and whether someone took
+    /// the raw connection (tests playing the attacker), for the check on drop.
+    wrote: std::cell::Cell<bool>,
+    raw: std::cell::Cell<bool>,
+    /// The schema version the file is at (below [`schema::LATEST`] only in
+    /// tests of old files, written by this code as an older till would).
+    version: u32,
+}
+
+/// Debug builds check, when a journal that wrote is closed, that every
+/// row it wrote is sealed and the whole journal verifies: every test that
+/// writes a journal then also proves that its write paths seal. A write
+/// path that forgot the seal fails the tests instead of passing silently.
+#[cfg(debug_assertions)]
+impl Drop for Journal {
+    fn drop(&mut self) {
+        if !self.wrote.get() || self.raw.get() || std::thread::panicking() {
+            return;
+        }
+        if let Ok(Some(report)) = self.verify_seals()
+            && !report.is_intact()
+        {
+            let list: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+            panic!(
+                "journal closed with rows that do not verify (a write path that does not seal?):\n{}",
+                list.join("\n")
+            );
+        }
+    }
 }
 
 impl std::fmt::Debug for Journal {
@@ -220,27 +285,56 @@ impl std::fmt::Debug for Journal {
     }
 }
 
+/// Where the chain key comes from.
+enum KeySource {
+    File(std::path::PathBuf),
+    Given(SealKey),
+}
+
 impl Journal {
-    /// Open (creating if needed) and migrate the journal at `path`.
+    /// Open (creating if needed) and migrate the journal at `path`, with
+    /// its seal key beside it ([`SealKey::default_path`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Journal> {
-        let conn = Connection::open(path)?;
-        Journal::setup(conn, schema::LATEST)
+        let key = SealKey::default_path(path.as_ref());
+        Journal::open_with_key(path, key)
+    }
+
+    /// Open with the seal key kept at `key` (created owner-only when the
+    /// journal has never been sealed).
+    pub fn open_with_key(path: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<Journal> {
+        let conn = open_owner_only(path.as_ref())?;
+        Journal::setup(
+            conn,
+            schema::LATEST,
+            KeySource::File(key.as_ref().to_path_buf()),
+        )
     }
 
     /// A journal that lives in memory: for tests and simulations.
     pub fn open_in_memory() -> Result<Journal> {
-        Journal::setup(Connection::open_in_memory()?, schema::LATEST)
+        Journal::setup(
+            Connection::open_in_memory()?,
+            schema::LATEST,
+            KeySource::Given(SealKey::random()),
+        )
     }
 
     /// Open a file and migrate it only up to `version`: lets tests make a
     /// file as an older `till` would have left it.
     #[doc(hidden)]
     pub fn open_at_version(path: impl AsRef<Path>, version: u32) -> Result<Journal> {
-        Journal::setup(Connection::open(path)?, version)
+        let key = SealKey::default_path(path.as_ref());
+        Journal::setup(
+            open_owner_only(path.as_ref())?,
+            version,
+            KeySource::File(key),
+        )
     }
 
-    fn setup(mut conn: Connection, version: u32) -> Result<Journal> {
+    fn setup(mut conn: Connection, version: u32, key: KeySource) -> Result<Journal> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Sealing prepares a statement per table written: keep them all.
+        conn.set_prepared_statement_cache_capacity(128);
         // journal_mode answers with the mode it got; in-memory stays "memory".
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -248,11 +342,56 @@ impl Journal {
         // Deleted rows are overwritten, so a sealed code dropped once its
         // attempt settled does not linger in the file (see `sealed`).
         conn.pragma_update(None, "secure_delete", true)?;
+        let found: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let key = if version.max(found) >= seal::SEALED_FROM {
+            Some(match key {
+                KeySource::Given(k) => k,
+                KeySource::File(p) => SealKey::load(&p, found < seal::SEALED_FROM)?,
+            })
+        } else {
+            None
+        };
+        // What was already wrong before an upgrade is kept: resealing after
+        // the upgrade must not wash it away.
+        let before = match &key {
+            Some(k) if found >= seal::SEALED_FROM && found < version => {
+                seal::Sealer::new(&conn, k.clone())?.verify(&conn)?.problems
+            }
+            _ => Vec::new(),
+        };
         schema::migrate_to(&mut conn, version)?;
-        Ok(Journal {
+        let now: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let mut journal = Journal {
             conn,
             clock: Box::new(taipei::now),
-        })
+            sealer: None,
+            wrote: Default::default(),
+            raw: Default::default(),
+            version: now,
+        };
+        if let Some(key) = key.filter(|_| now >= seal::SEALED_FROM) {
+            let sealer = seal::Sealer::new(&journal.conn, key)?;
+            sealer.install_triggers(&journal.conn)?;
+            if found < now {
+                // New tables or columns change what is sealed: seal every
+                // row afresh.
+                let at = journal.now();
+                let tx = seal::begin(&mut journal.conn, None, at.clone())?;
+                sealer.reseal_all(
+                    &tx,
+                    &at,
+                    &format!("v{found} → v{now}"),
+                    before
+                        .iter()
+                        .filter(|p| !matches!(p, SealProblem::Note { .. }))
+                        .map(|p| p.to_string())
+                        .collect(),
+                )?;
+                tx.commit()?;
+            }
+            journal.sealer = Some(sealer);
+        }
+        Ok(journal)
     }
 
     /// Replace the clock (tests and simulations that need fixed times).
@@ -265,6 +404,33 @@ impl Journal {
         Ok(self
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Check every sealed row, the tables' figures, the schema and the
+    /// keyed chain. `None` for a file kept at a version before seals.
+    pub fn verify_seals(&self) -> Result<Option<SealReport>> {
+        self.sealer
+            .as_ref()
+            .map(|s| s.verify(&self.conn))
+            .transpose()
+    }
+
+    /// What a Z slip prints for `terminal`: the chain head, the terminal's
+    /// perpetual totals and a keyed check.
+    pub fn anchor(&self, terminal: &crate::sale::TerminalId) -> Result<Option<Anchor>> {
+        self.sealer
+            .as_ref()
+            .map(|s| s.anchor(&self.conn, terminal.as_str()))
+            .transpose()
+    }
+
+    /// Check the journal against an anchor printed earlier: the chain still
+    /// holds the anchored entry and no perpetual total went down.
+    pub fn check_anchor(&self, anchor: &Anchor) -> Result<Vec<SealProblem>> {
+        match &self.sealer {
+            Some(s) => s.check_anchor(&self.conn, anchor),
+            None => Ok(vec![SealProblem::NoHead]),
+        }
     }
 
     /// Walk the audit chain and report the first tampered, missing or
@@ -286,6 +452,7 @@ impl Journal {
     /// attacker. Writing through it bypasses every rule of the journal.
     #[doc(hidden)]
     pub fn raw_connection(&self) -> &Connection {
+        self.raw.set(true);
         &self.conn
     }
 
@@ -295,13 +462,38 @@ impl Journal {
 
     /// A write transaction that takes the write lock at once, so two
     /// processes never both read a state and then both try to change it.
-    fn write(&mut self) -> Result<(Transaction<'_>, String)> {
+    /// Every row it writes is sealed when it commits.
+    fn write(&mut self) -> Result<(seal::WriteTx<'_>, String)> {
         let now = self.now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.wrote.set(true);
+        let tx = seal::begin(&mut self.conn, self.sealer.as_ref(), now.clone())?;
         Ok((tx, now))
     }
+}
+
+/// Open the file, creating it (and the SQLite side files, which take its
+/// mode) owner-only: it holds PIN hashes and masked payment codes.
+fn open_owner_only(path: &Path) -> Result<Connection> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let fail = |e: std::io::Error| JournalError::Corrupt(format!("{}: {e}", path.display()));
+        if !path.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .map_err(fail)?;
+        } else if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            // A file an older till left world-readable.
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+        }
+    }
+    Ok(Connection::open(path)?)
 }
 
 /// RFC 3339 with milliseconds and an explicit +08:00. Fixed width, so text

@@ -29,7 +29,9 @@ pub struct TenderTotal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShiftReport {
     pub terminal: String,
-    /// `X` (a look) or `Z` (the close).
+    /// `X` (a look) or `Z` (the close); `"x"` / `"z"` in JSON, as
+    /// `till report x|z` names it and like every other `kind` it prints.
+    #[serde(with = "report_kind")]
     pub kind: char,
     /// The Z number: 1 for the terminal's first close (the next one for an X).
     pub z_number: u64,
@@ -37,8 +39,27 @@ pub struct ShiftReport {
     pub last_sale: Option<String>,
     pub sales: u64,
     pub voided: u64,
-    /// Totals of the sales that were not voided.
+    /// Totals of the sales paid in full (refunded or not): money taken for
+    /// what was sold. An open sale is not in it, even half paid.
     pub gross: Ntd,
+    /// Discounts given on those sales (already taken off `gross`).
+    #[serde(default)]
+    pub discounts: Ntd,
+    /// Money given back (approved refunds).
+    #[serde(default)]
+    pub refunded: Ntd,
+    /// `gross` less `refunded`: what the tender lines add up to
+    /// (payments less refunds), to the dollar.
+    #[serde(default)]
+    pub net: Ntd,
+    /// Sales still open (rung up, a payment tried, not paid in full) and
+    /// the money already taken on them: they are on no tender line until
+    /// settled, and block the Z.
+    #[serde(default)]
+    pub open_sales: u64,
+    #[serde(default)]
+    pub open_paid: Ntd,
+    /// Payments on the sales in `gross`, by tender.
     pub payments: Vec<TenderTotal>,
     pub refunds: Vec<TenderTotal>,
     /// Cash payments less cash refunds: what the drawer should hold beyond its float.
@@ -53,9 +74,26 @@ pub struct ShiftReport {
     pub owed_back_amount: Ntd,
     /// RFC 3339, +08:00.
     pub generated_at: String,
+    /// Z only: the seal anchor after the close (chain entry, perpetual
+    /// totals, keyed check) for `till journal verify --anchor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<String>,
     /// Internal: the last sale id this report covers.
     #[serde(skip)]
     to_sale_id: i64,
+}
+
+/// [`ShiftReport::kind`] in JSON: lower case out, either case in.
+mod report_kind {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(kind: &char, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_char(kind.to_ascii_lowercase())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<char, D::Error> {
+        Ok(char::deserialize(d)?.to_ascii_uppercase())
+    }
 }
 
 impl Journal {
@@ -74,6 +112,38 @@ impl Journal {
         if report.unresolved > 0 {
             return Err(JournalError::Unresolved(report.unresolved));
         }
+        // Money taken on a sale not paid in full is settled by a manager
+        // first; a sale rung up and left with nothing paid (a wallet that
+        // failed, the customer gone) is voided by the close, on record.
+        if report.open_paid.is_positive() {
+            return Err(JournalError::HalfPaid(report.open_sales));
+        }
+        let abandoned: Vec<String> = tx
+            .prepare(
+                "SELECT sale_no FROM sales
+                  WHERE terminal = ?1 AND id > ?2 AND status = 'open' AND paid = 0",
+            )?
+            .query_map(params![terminal.as_str(), after.1], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for sale_no in &abandoned {
+            tx.execute(
+                "UPDATE sales SET status = 'void' WHERE sale_no = ?1 AND status = 'open'",
+                [sale_no],
+            )?;
+            audit::append(
+                &tx,
+                &now,
+                by,
+                "sale.void",
+                sale_no,
+                &json!({ "reason": "open at the day's close, nothing paid" }),
+            )?;
+        }
+        let report = if abandoned.is_empty() {
+            report
+        } else {
+            summarise(&tx, terminal, after, 'Z', now.clone())?
+        };
         audit::append(
             &tx,
             &now,
@@ -90,7 +160,21 @@ impl Journal {
             }),
         )?;
         tx.commit()?;
+        let mut report = report;
+        report.anchor = self.anchor(terminal)?.map(|a| a.to_string());
         Ok(report)
+    }
+}
+
+/// Sales whose money was taken in full (some may have been given back).
+const PAID: &str = "'paid','part_refunded','refunded'";
+
+impl ShiftReport {
+    /// Whether the tender lines add up to the net: payments less refunds,
+    /// to the dollar.
+    pub fn reconciles(&self) -> bool {
+        let sum = |l: &[TenderTotal]| l.iter().map(|x| x.amount).sum::<Ntd>();
+        sum(&self.payments).checked_sub(sum(&self.refunds)).ok() == Some(self.net)
     }
 }
 
@@ -122,14 +206,37 @@ fn summarise(
     now: String,
 ) -> Result<ShiftReport> {
     let t = terminal.as_str();
-    let (sales, voided, gross, to_sale_id): (u64, u64, i64, Option<i64>) = conn.query_row(
-        "SELECT COUNT(*),
-                COALESCE(SUM(status = 'void'), 0),
-                COALESCE(SUM(CASE WHEN status <> 'void' THEN total ELSE 0 END), 0),
-                MAX(id)
-           FROM sales WHERE terminal = ?1 AND id > ?2",
+    let (sales, voided, gross, discounts, open_sales, open_paid, to_sale_id): (
+        u64,
+        u64,
+        i64,
+        i64,
+        u64,
+        i64,
+        Option<i64>,
+    ) = conn.query_row(
+        &format!(
+            "SELECT COUNT(*),
+                    COALESCE(SUM(status = 'void'), 0),
+                    COALESCE(SUM(CASE WHEN status IN ({PAID}) THEN total ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN status IN ({PAID}) THEN discount ELSE 0 END), 0),
+                    COALESCE(SUM(status = 'open'), 0),
+                    COALESCE(SUM(CASE WHEN status = 'open' THEN paid ELSE 0 END), 0),
+                    MAX(id)
+               FROM sales WHERE terminal = ?1 AND id > ?2"
+        ),
         params![t, after],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        },
     )?;
     let to_sale_id = to_sale_id.unwrap_or(after);
     let sale_no = |order: &str| -> Result<Option<String>> {
@@ -145,14 +252,14 @@ fn summarise(
             .optional()?)
     };
     let totals = |kind: &str| -> Result<Vec<TenderTotal>> {
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare(&format!(
             "SELECT a.method, a.gateway, a.wallet, COUNT(*), SUM(a.amount)
                FROM attempts a JOIN sales s ON s.id = a.sale_id
               WHERE s.terminal = ?1 AND s.id > ?2 AND s.id <= ?3
-                AND a.kind = ?4 AND a.state = 'approved'
+                AND a.kind = ?4 AND a.state = 'approved' AND s.status IN ({PAID})
               GROUP BY a.method, a.gateway, a.wallet
-              ORDER BY a.method, a.gateway, a.wallet",
-        )?;
+              ORDER BY a.method, a.gateway, a.wallet"
+        ))?;
         let rows = stmt.query_map(params![t, after, to_sale_id, kind], |r| {
             Ok(TenderTotal {
                 method: r.get(0)?,
@@ -166,6 +273,10 @@ fn summarise(
     };
     let payments = totals("payment")?;
     let refunds = totals("refund")?;
+    let refunded: Ntd = refunds.iter().map(|x| x.amount).sum();
+    let net = Ntd::new(gross)
+        .checked_sub(refunded)
+        .map_err(|_| JournalError::Corrupt("refund totals overflow".into()))?;
     let cash = |list: &[TenderTotal]| -> Ntd {
         list.iter()
             .filter(|x| x.method == "cash")
@@ -198,6 +309,11 @@ fn summarise(
         sales,
         voided,
         gross: Ntd::new(gross),
+        discounts: Ntd::new(discounts),
+        refunded,
+        net,
+        open_sales,
+        open_paid: Ntd::new(open_paid),
         payments,
         refunds,
         cash_in_drawer,
@@ -205,6 +321,7 @@ fn summarise(
         owed_back,
         owed_back_amount: Ntd::new(owed_back_amount),
         generated_at: now,
+        anchor: None,
         to_sale_id,
     })
 }
@@ -314,6 +431,63 @@ mod tests {
             j.verify_audit().unwrap().is_intact(),
             "the close is in the audit chain"
         );
+    }
+
+    #[test]
+    fn gross_refunds_and_net_reconcile_with_the_tender_lines_and_an_open_sale_is_apart() {
+        let mut j = Journal::open_in_memory().unwrap();
+        let a = sale(&mut j, 100);
+        cash(&mut j, &a, 100);
+        // Declined and left: rung up, nothing taken.
+        let b = sale(&mut j, 7001);
+        jko(&mut j, &b, 7001, AttemptState::Declined);
+        let c = sale(&mut j, 60);
+        jko(&mut j, &c, 60, AttemptState::Approved);
+        let (refund, _) = j
+            .begin_refund(
+                &c,
+                &RefundRequest::Amount(Ntd::new(20)),
+                Some(GatewayId::JkoPay),
+                PayMethod::Wallet(Wallet::JkoPay),
+            )
+            .unwrap();
+        j.transition(&refund, AttemptState::Sending, Detail::new())
+            .unwrap();
+        j.transition(&refund, AttemptState::Approved, Detail::new())
+            .unwrap();
+
+        let x = j.x_report(&t01()).unwrap();
+        assert_eq!(x.gross, Ntd::new(160), "the unpaid sale is not turnover");
+        assert_eq!(x.refunded, Ntd::new(20));
+        assert_eq!(x.net, Ntd::new(140));
+        assert_eq!((x.open_sales, x.open_paid), (1, Ntd::ZERO));
+        assert!(x.reconciles(), "tender lines add up to the net: {x:?}");
+        let taken: Ntd = x.payments.iter().map(|p| p.amount).sum();
+        assert_eq!(taken, Ntd::new(160));
+
+        // The close voids the sale left with nothing paid, on record.
+        let z = j.close_day(&t01(), "店長").unwrap();
+        assert_eq!((z.open_sales, z.voided, z.gross), (0, 1, Ntd::new(160)));
+        assert!(z.reconciles());
+        let b = j.sale_detail(&b).unwrap().unwrap();
+        assert_eq!(b.summary.status, crate::journal::SaleStatus::Void);
+    }
+
+    #[test]
+    fn a_half_paid_sale_blocks_the_close() {
+        let mut j = Journal::open_in_memory().unwrap();
+        let s = sale(&mut j, 100);
+        cash(&mut j, &s, 40);
+        let x = j.x_report(&t01()).unwrap();
+        assert_eq!(
+            (x.open_sales, x.open_paid, x.gross),
+            (1, Ntd::new(40), Ntd::ZERO)
+        );
+        assert!(x.payments.is_empty(), "not a tender line until settled");
+        assert!(matches!(
+            j.close_day(&t01(), "店長"),
+            Err(JournalError::HalfPaid(1))
+        ));
     }
 
     #[test]

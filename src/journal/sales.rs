@@ -105,13 +105,18 @@ pub(super) fn insert_sale(
             ],
             |r| r.get(0),
         )?;
+    insert_lines(conn, id, cart)?;
+    Ok(id)
+}
+
+fn insert_lines(conn: &Connection, sale_id: i64, cart: &Cart) -> Result<()> {
     let mut line_stmt = conn.prepare_cached(
         "INSERT INTO sale_lines (sale_id, line_no, product_id, name, qty, unit_price, discount)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for (i, l) in cart.lines().iter().enumerate() {
         line_stmt.execute(params![
-            id,
+            sale_id,
             i as i64,
             l.id,
             l.name,
@@ -120,7 +125,46 @@ pub(super) fn insert_sale(
             l.discount.dollars()
         ])?;
     }
-    Ok(id)
+    Ok(())
+}
+
+/// A sale line as journaled, to tell whether the cart changed.
+#[derive(Debug, PartialEq, Eq)]
+struct LineRow {
+    product_id: String,
+    name: String,
+    qty: i64,
+    unit_price: i64,
+    discount: i64,
+}
+
+impl LineRow {
+    fn of(l: &crate::sale::Line) -> LineRow {
+        LineRow {
+            product_id: l.id.clone(),
+            name: l.name.clone(),
+            qty: i64::from(l.qty),
+            unit_price: l.unit_price.dollars(),
+            discount: l.discount.dollars(),
+        }
+    }
+}
+
+fn sale_lines(conn: &Connection, sale_id: i64) -> Result<Vec<LineRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT product_id, name, qty, unit_price, discount FROM sale_lines
+         WHERE sale_id = ?1 ORDER BY line_no",
+    )?;
+    let rows = stmt.query_map([sale_id], |r| {
+        Ok(LineRow {
+            product_id: r.get(0)?,
+            name: r.get(1)?,
+            qty: r.get(2)?,
+            unit_price: r.get(3)?,
+            discount: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
 /// Columns that store a pay method: the kind, and the wallet for indexing.
@@ -218,6 +262,65 @@ impl Journal {
         )?;
         tx.commit()?;
         Ok(sale)
+    }
+
+    /// Make an open sale's lines and total follow the cart again: until a
+    /// first tender is approved the customer may still change what they
+    /// buy (a declined or cancelled wallet, then an item put back). The
+    /// only write path that changes a journaled sale's lines; refused once
+    /// anything is paid or refunded, while an attempt is unresolved, and
+    /// on a void or empty sale. Nothing is written when nothing changed.
+    pub fn follow_cart(&mut self, sale: &SaleNo, actor: &str, cart: &Cart) -> Result<()> {
+        if cart.is_empty() {
+            return Err(JournalError::EmptyCart);
+        }
+        if !cart.total().is_positive() {
+            return Err(JournalError::NotPositive);
+        }
+        let (tx, now) = self.write()?;
+        let row = sale_row(&tx, sale)?;
+        if row.status == SaleStatus::Void {
+            return Err(JournalError::SaleVoid(sale.to_string()));
+        }
+        if row.paid.is_positive() || row.refunded.is_positive() || row.status != SaleStatus::Open {
+            return Err(JournalError::HasPayments(sale.to_string()));
+        }
+        if let Some((trade, state)) = in_flight(&tx, row.id)? {
+            return Err(JournalError::AttemptInFlight { trade, state });
+        }
+        let journaled = sale_lines(&tx, row.id)?;
+        let wanted: Vec<LineRow> = cart.lines().iter().map(LineRow::of).collect();
+        if journaled == wanted && row.total == cart.total() {
+            return Ok(());
+        }
+        let subtotal = cart.subtotal().map_err(|_| JournalError::NotPositive)?;
+        tx.execute(
+            "UPDATE sales SET subtotal = ?2, discount = ?3, total = ?4, line_count = ?5
+             WHERE id = ?1",
+            params![
+                row.id,
+                subtotal.dollars(),
+                cart.discount().dollars(),
+                cart.total().dollars(),
+                cart.lines().len() as i64
+            ],
+        )?;
+        tx.execute("DELETE FROM sale_lines WHERE sale_id = ?1", [row.id])?;
+        insert_lines(&tx, row.id, cart)?;
+        audit::append(
+            &tx,
+            &now,
+            actor,
+            "sale.lines",
+            &sale.to_string(),
+            &json!({
+                "total_was": row.total.dollars(),
+                "total": cart.total().dollars(),
+                "lines": cart.lines().len(),
+            }),
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Void an open sale nothing was paid on (the customer walked away).
@@ -437,6 +540,7 @@ impl Journal {
         to: AttemptState,
         detail: Detail,
     ) -> Result<Transitioned> {
+        let has_sealed_codes = self.version >= super::schema::SEALED_CODES_FROM;
         let (tx, now) = self.write()?;
         let row: Option<(i64, i64, Option<String>, String, i64)> = tx
             .prepare_cached(
@@ -472,7 +576,7 @@ impl Journal {
             detail.gateway_trade_no,
             detail.error
         ])?;
-        if to.is_final() {
+        if to.is_final() && has_sealed_codes {
             super::sealed::drop_sealed_code(&tx, attempt_id)?;
         }
         if to == AttemptState::Approved {

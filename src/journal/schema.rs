@@ -244,7 +244,56 @@ DROP TABLE invoice_voids;
 ALTER TABLE invoice_voids_v6 RENAME TO invoice_voids;
 CREATE INDEX invoice_voids_by_invoice ON invoice_voids (invoice_id);
 "#,
-    // v7 (vendor, #14): a JKoPay CardToken sealed (AES-GCM, key outside the
+    // v7: seals (see journal::seal). Every row of every other table gets a
+    // keyed seal in `seals`; each commit adds a `seal_chain` entry over the
+    // state in `seal_head`; `terminal_totals` are the perpetual counters
+    // and grand totals a Z slip's anchor carries. The existing rows are
+    // sealed by the till right after this step (it needs the key).
+    r#"
+CREATE TABLE seals (
+    tbl  TEXT NOT NULL,
+    k1   INTEGER NOT NULL,                  -- the row id (or first key column)
+    k2   INTEGER NOT NULL,                  -- second key column, else 0
+    mac  BLOB NOT NULL,                     -- HMAC-SHA256/128 of the row
+    cols BLOB NOT NULL,                     -- a fingerprint byte per column: which one changed
+    PRIMARY KEY (tbl, k1, k2)
+) WITHOUT ROWID;
+
+CREATE TABLE seal_chain (
+    seq    INTEGER PRIMARY KEY,
+    at     TEXT NOT NULL,
+    digest BLOB NOT NULL,                   -- SHA-256 of the head state after this commit
+    mac    BLOB NOT NULL                    -- HMAC over the previous mac, seq, at, digest
+);
+
+CREATE TABLE seal_head (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    seq   INTEGER NOT NULL,
+    state TEXT NOT NULL                     -- JSON: per-table rows/max/sum, schema, notes
+);
+
+CREATE TABLE terminal_totals (
+    id       INTEGER PRIMARY KEY,
+    terminal TEXT NOT NULL UNIQUE,
+    sales    INTEGER NOT NULL DEFAULT 0,    -- sales ever started
+    payments INTEGER NOT NULL DEFAULT 0,    -- approved payments
+    paid     INTEGER NOT NULL DEFAULT 0,    -- NT$ of approved payments
+    refunds  INTEGER NOT NULL DEFAULT 0,    -- approved refunds
+    refunded INTEGER NOT NULL DEFAULT 0     -- NT$ of approved refunds
+);
+INSERT INTO terminal_totals (terminal, sales)
+    SELECT terminal, count(*) FROM sales GROUP BY terminal;
+UPDATE terminal_totals SET
+    payments = (SELECT count(*) FROM attempts a JOIN sales s ON s.id = a.sale_id
+                 WHERE s.terminal = terminal_totals.terminal AND a.kind = 'payment' AND a.state = 'approved'),
+    paid     = (SELECT coalesce(sum(a.amount), 0) FROM attempts a JOIN sales s ON s.id = a.sale_id
+                 WHERE s.terminal = terminal_totals.terminal AND a.kind = 'payment' AND a.state = 'approved'),
+    refunds  = (SELECT count(*) FROM attempts a JOIN sales s ON s.id = a.sale_id
+                 WHERE s.terminal = terminal_totals.terminal AND a.kind = 'refund' AND a.state = 'approved'),
+    refunded = (SELECT coalesce(sum(a.amount), 0) FROM attempts a JOIN sales s ON s.id = a.sale_id
+                 WHERE s.terminal = terminal_totals.terminal AND a.kind = 'refund' AND a.state = 'approved');
+"#,
+    // v8 (vendor, #14): a JKoPay CardToken sealed (AES-GCM, key outside the
     // journal) while its attempt is unsettled, so a recovery Cancel carries
     // it; the row is deleted (secure_delete) when the attempt settles. And
     // the MyPay e-invoices still to fetch.
@@ -267,6 +316,9 @@ CREATE TABLE mypay_invoices_due (
 CREATE INDEX mypay_invoices_open ON mypay_invoices_due (since) WHERE fetched_at IS NULL;
 "#,
 ];
+
+/// The version that added `sealed_codes` and `mypay_invoices_due`.
+pub const SEALED_CODES_FROM: u32 = 8;
 
 /// The version this build writes.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

@@ -1040,3 +1040,157 @@ fn invoices_check_their_input() {
         Err(JournalError::BadRandomCode(_))
     ));
 }
+
+/// v7 seals: a v6 file (no key, no seals) is sealed as it is when this till
+/// opens it, its perpetual totals count what it already holds, and an edit
+/// made after the upgrade is caught.
+#[test]
+fn a_v6_file_is_sealed_on_upgrade_and_its_totals_count_its_past() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v6.sqlite");
+    {
+        let mut old = Journal::open_at_version(&path, 6).unwrap();
+        let sale = old.new_sale(&t01(), day(), "amy", &cart()).unwrap();
+        pay(&mut old, &sale, 130);
+        old.new_sale(&t01(), day(), "amy", &cart()).unwrap();
+        assert!(old.verify_seals().unwrap().is_none(), "v6 has no seals");
+    }
+    let key = seal::SealKey::default_path(&path);
+    assert!(!key.exists(), "a v6 till made no key");
+    let j = Journal::open(&path).unwrap();
+    assert_eq!(j.schema_version().unwrap(), schema::LATEST);
+    assert!(key.exists());
+    let report = j.verify_seals().unwrap().unwrap();
+    assert!(report.is_intact(), "{:?}", report.problems);
+    assert!(report.rows_checked > 5, "{report:?}");
+    let anchor = j.anchor(&t01()).unwrap().unwrap();
+    assert_eq!(
+        (
+            anchor.totals.sales,
+            anchor.totals.payments,
+            anchor.totals.paid
+        ),
+        (2, 1, 130)
+    );
+    j.raw_connection()
+        .execute("UPDATE sales SET total = 13000 WHERE id = 1", [])
+        .unwrap();
+    let report = j.verify_seals().unwrap().unwrap();
+    assert!(
+        report.problems.iter().any(|p| matches!(
+            p,
+            SealProblem::RowChanged { table, columns, .. }
+                if table == "sales" && columns.iter().any(|(c, v)| c == "total" && v == "13000")
+        )),
+        "{:?}",
+        report.problems
+    );
+}
+
+/// A sealed journal whose key is gone is refused rather than resealed
+/// under a new key (that would wash away every edit made meanwhile).
+#[test]
+fn a_sealed_journal_without_its_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    drop(Journal::open(&path).unwrap());
+    std::fs::remove_file(seal::SealKey::default_path(&path)).unwrap();
+    let err = Journal::open(&path).unwrap_err();
+    assert!(matches!(err, JournalError::SealKey { .. }), "{err}");
+    assert!(err.to_string().contains("seal key"), "{err}");
+}
+
+/// Every write path seals what it writes: the journal built by the other
+/// unit tests' paths (sales, payments, refunds, voids, users, invoices,
+/// print jobs, the Z) verifies, and the perpetual totals only grow.
+#[test]
+fn every_write_path_seals_and_totals_only_grow() {
+    let mut j = Journal::open_in_memory().unwrap();
+    j.add_user(
+        "amy",
+        Role::Manager,
+        &crate::secret::Secret::new("2468"),
+        "t",
+    )
+    .unwrap();
+    let s1 = j.new_sale(&t01(), day(), "amy", &cart()).unwrap();
+    pay(&mut j, &s1, 130);
+    let (r, _) = j
+        .begin_refund(
+            &s1,
+            &crate::sale::RefundRequest::Amount(Ntd::new(30)),
+            Some(GatewayId::JkoPay),
+            JKO,
+        )
+        .unwrap();
+    j.transition(&r, AttemptState::Sending, Detail::new())
+        .unwrap();
+    j.transition(&r, AttemptState::Approved, Detail::new())
+        .unwrap();
+    let s2 = j.new_sale(&t01(), day(), "amy", &cart()).unwrap();
+    j.void_sale(&s2, "amy", "typo").unwrap();
+    j.enqueue_print(Some(&s1), "receipt", b"x", false, "amy")
+        .unwrap();
+    let before = j.anchor(&t01()).unwrap().unwrap();
+    j.close_day(&t01(), "amy").unwrap();
+    let after = j.anchor(&t01()).unwrap().unwrap();
+    assert_eq!(
+        (after.totals.sales, after.totals.paid, after.totals.refunded),
+        (2, 130, 30)
+    );
+    assert!(after.seq > before.seq);
+    assert!(j.check_anchor(&before).unwrap().is_empty());
+    assert!(j.check_anchor(&after).unwrap().is_empty());
+    let report = j.verify_seals().unwrap().unwrap();
+    assert!(report.is_intact(), "{:?}", report.problems);
+}
+
+/// A row written around the journal's door (the raw connection, as a
+/// forgetful new write path would) is reported as not sealed.
+#[test]
+fn a_row_written_outside_the_sealing_path_is_reported() {
+    let mut j = Journal::open_in_memory().unwrap();
+    let sale = j.new_sale(&t01(), day(), "amy", &cart()).unwrap();
+    let conn = j.raw_connection();
+    conn.execute_batch("DROP TRIGGER temp.seal_upd_sales")
+        .unwrap();
+    conn.execute("UPDATE sales SET cashier = 'bo' WHERE id = 1", [])
+        .unwrap();
+    let report = j.verify_seals().unwrap().unwrap();
+    assert!(
+        report.problems.iter().any(|p| matches!(
+            p,
+            SealProblem::RowChanged { table, columns, .. }
+                if table == "sales" && columns == &[("cashier".to_string(), "bo".to_string())]
+        )),
+        "{:?}",
+        report.problems
+    );
+    let _ = sale;
+}
+
+#[test]
+fn anchors_round_trip_and_refuse_garbage() {
+    let a = Anchor {
+        terminal: "T01".into(),
+        seq: 57,
+        totals: seal::Totals {
+            sales: 6,
+            payments: 4,
+            paid: 395,
+            refunds: 1,
+            refunded: 80,
+        },
+        check: "9F3A0C21BE".into(),
+    };
+    assert_eq!(a.to_string(), "T01-57-6-4-395-1-80-9F3A0C21BE");
+    assert_eq!(a.to_string().parse::<Anchor>().unwrap(), a);
+    for bad in [
+        "",
+        "T01-57",
+        "T01-x-6-4-395-1-80-9F3A0C21BE",
+        "T01-57-6-4-395-1-80-9F3",
+    ] {
+        assert!(bad.parse::<Anchor>().is_err(), "{bad}");
+    }
+}

@@ -63,6 +63,16 @@ impl Rendered {
     }
 }
 
+/// The longest print-out drawn, in dots: about 12 m of paper at 203 dpi,
+/// far past any receipt or report. A longer file (a broken or hostile one
+/// given to `till render`) stops there, with a warning, rather than taking
+/// the machine's memory.
+pub const MAX_PAPER_DOTS: u32 = 100_000;
+
+/// The largest page-mode area: Epson's maximum printable area in page mode
+/// (the whole line wide, 1662 dots long), which `ESC W` cannot exceed.
+const MAX_PAGE_DOTS: u32 = 1662;
+
 /// Render `bytes` as the printer described by `profile` would print them.
 pub fn render(bytes: &[u8], profile: &Profile) -> Rendered {
     let mut e = Emulator::new(profile);
@@ -167,6 +177,13 @@ impl<'a> Emulator<'a> {
         // Parameters past the end of the data read as missing.
         let arg = |i: usize| b.get(i).copied();
         while i < b.len() {
+            if self.y > MAX_PAPER_DOTS {
+                self.warn(
+                    i,
+                    format!("print-out longer than {MAX_PAPER_DOTS} dots: the rest is not drawn"),
+                );
+                return;
+            }
             let c = b[i];
             let start = i;
             macro_rules! need {
@@ -325,8 +342,11 @@ impl<'a> Emulator<'a> {
                 }
                 self.page = Some(Page {
                     width: self.p.dots_per_line,
-                    height: 1662.min(self.p.dots_per_line * 4),
-                    canvas: Bitmap::new(self.p.dots_per_line, 1662.min(self.p.dots_per_line * 4)),
+                    height: MAX_PAGE_DOTS.min(self.p.dots_per_line * 4),
+                    canvas: Bitmap::new(
+                        self.p.dots_per_line,
+                        MAX_PAGE_DOTS.min(self.p.dots_per_line * 4),
+                    ),
                     x: 0,
                     y: 0,
                 });
@@ -347,6 +367,12 @@ impl<'a> Emulator<'a> {
                 if x != 0 || y != 0 {
                     self.warn(i, "page area origin other than 0,0 drawn at 0,0");
                 }
+                // A printer clips the area to what it can print.
+                let (max_w, max_h) = (self.p.dots_per_line, MAX_PAGE_DOTS);
+                if w > max_w || h > max_h {
+                    self.warn(i, "page area larger than the printable area: clipped");
+                }
+                let (w, h) = (w.min(max_w), h.min(max_h));
                 if let Some(page) = &mut self.page {
                     *page = Page {
                         width: w,
@@ -846,4 +872,51 @@ fn symbols_text(data: &[u8]) -> String {
         i += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod hostile_tests {
+    use super::*;
+
+    fn profile() -> Profile {
+        Profile::builtin_all().into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn a_page_area_past_the_printable_area_is_clipped_not_allocated() {
+        // ESC L, GS P 1 1 (1-inch units), ESC W 0 0 0 0 65535 65535: a
+        // 13-million-dot square page asked of a receipt printer.
+        let bytes = [
+            0x1b, b'L', 0x1d, b'P', 1, 1, 0x1b, b'W', 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, b'x',
+            0x0c,
+        ];
+        let r = render(&bytes, &profile());
+        assert!(
+            r.image.height() <= MAX_PAGE_DOTS + 64,
+            "{}",
+            r.image.height()
+        );
+        assert_eq!(r.image.width(), profile().dots_per_line);
+        assert!(
+            r.report.warnings.iter().any(|(_, w)| w.contains("clipped")),
+            "{:?}",
+            r.report.warnings
+        );
+    }
+
+    #[test]
+    fn an_endless_feed_stops_at_the_longest_print_out() {
+        // ESC J 255, a million times: 255 million dots of blank paper.
+        let bytes: Vec<u8> = [0x1b, b'J', 0xff].repeat(1_000_000);
+        let r = render(&bytes, &profile());
+        assert!(r.image.height() <= MAX_PAPER_DOTS + 255);
+        assert!(
+            r.report
+                .warnings
+                .iter()
+                .any(|(_, w)| w.contains("longer than")),
+            "{:?}",
+            r.report.warnings
+        );
+    }
 }

@@ -198,10 +198,15 @@ impl From<SaleNo> for String {
     }
 }
 
-/// What an attempt does with the sale's money.
+/// What an attempt does with the sale's money. `payment` / `refund` in
+/// JSON, as the journal spells it; the capitalised names earlier builds
+/// printed still read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AttemptKind {
+    #[serde(alias = "Payment")]
     Payment,
+    #[serde(alias = "Refund")]
     Refund,
 }
 

@@ -403,6 +403,7 @@ async fn payment(State(sim): State<Sim>, kill: Killer, body: String) -> HttpResp
         Ok(r) => r,
         Err(code) => return sim.status(code),
     };
+    sim.ledger.record_call("Payment", &req.merchant_trade_no);
     let fault = Fault::for_amount(req.amount);
     let late = req.amount.dollars() == LATE_BOOKING;
     let made = sim.books.with(|b| {
@@ -519,6 +520,7 @@ async fn cancel(State(sim): State<Sim>, body: String) -> HttpResponse {
         Ok(r) => r,
         Err(code) => return sim.status(code),
     };
+    sim.ledger.record_call("Cancel", &req.merchant_trade_no);
     let answer = sim.books.with(|b| {
         let Some(p) = b.store.payments.get_mut(&req.merchant_trade_no) else {
             return Err("916");
@@ -559,6 +561,7 @@ async fn refund(State(sim): State<Sim>, kill: Killer, body: String) -> HttpRespo
         Ok(r) => r,
         Err(code) => return sim.status(code),
     };
+    sim.ledger.record_call("Refund", &req.merchant_trade_no);
     let fault = Fault::for_amount(req.amount);
     let done = sim.books.with(|b| {
         if let Some(done) = b.store.refunds.get(&req.merchant_trade_no) {
@@ -620,6 +623,7 @@ async fn inquiry(State(sim): State<Sim>, body: String) -> HttpResponse {
         Ok(r) => r,
         Err(code) => return sim.status(code),
     };
+    sim.ledger.record_call("Inquiry", &req.merchant_trade_no);
     let found = sim.books.read(|b| match req.inquiry_type.as_str() {
         // A cancelled payment is void: no such order any more \[guess\].
         "P" => b

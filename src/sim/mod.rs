@@ -73,8 +73,8 @@ pub mod mypay;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
@@ -172,6 +172,9 @@ pub struct Charge {
 pub struct Ledger {
     book: Arc<dyn books::ChargeBook>,
     requests: Arc<AtomicUsize>,
+    /// (call, merchant order number) of each request that got as far as
+    /// naming one, in this process.
+    calls: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 impl Default for Ledger {
@@ -195,11 +198,19 @@ impl Ledger {
         Ledger {
             book: Arc::new(book),
             requests: Arc::default(),
+            calls: Arc::default(),
         }
     }
 
     pub(crate) fn count_request(&self) {
         self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Notes a request for `call` (the vendor's name for it: `Refund`,
+    /// `api/querydirect` …) naming merchant order `order`.
+    pub(crate) fn record_call(&self, call: &str, order: &str) {
+        self.calls_list()
+            .push((call.to_string(), order.to_string()));
     }
 
     #[cfg(test)]
@@ -248,6 +259,24 @@ impl Ledger {
     /// How many HTTP requests reached the simulator's handlers (in this process).
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    /// How many `call` requests naming `order` the simulator received and
+    /// could read, whatever it answered: lets a test see that something was
+    /// sent again, or never sent twice. `order` is the merchant's number the
+    /// request carries (JKoPay: MerchantTradeNo, a refund's own; MyPay:
+    /// order_id, or where a call names none (`api/refund`,
+    /// `api/wechatconfirmation`), MyPay's uid of the payment).
+    pub fn calls(&self, call: &str, order: &str) -> usize {
+        self.calls_list()
+            .iter()
+            .filter(|(c, o)| c == call && o == order)
+            .count()
+    }
+
+    fn calls_list(&self) -> MutexGuard<'_, Vec<(String, String)>> {
+        // A panicking test thread leaves the list as it was: still readable.
+        self.calls.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

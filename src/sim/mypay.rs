@@ -439,6 +439,17 @@ async fn init(
     sim.handle(("store_uid", STORE_UID), f, kill).await
 }
 
+/// The commands MyPay answers (the `cmd` a request's service names).
+const KNOWN_CMDS: [&str; 7] = [
+    "api/transaction",
+    "api/wechatconfirmation",
+    "api/querydirect",
+    "api/refund",
+    "api/refundcancel",
+    "api/orders",
+    "api/queryorder",
+];
+
 impl Sim {
     /// One call: the form (the caller's uid as `caller` names it,
     /// `service`, `encry_data`), opened with our key, to its command.
@@ -470,7 +481,17 @@ impl Sim {
             return code("100", "資料錯誤:service_name");
         }
         let data = Value::Object(data);
-        match service.get("cmd").and_then(Value::as_str).unwrap_or("") {
+        let cmd = service.get("cmd").and_then(Value::as_str).unwrap_or("");
+        if KNOWN_CMDS.contains(&cmd) {
+            // A refund or a WeChat confirmation names no order_id, only
+            // MyPay's uid of the payment.
+            let order = ["order_id", "uid"]
+                .iter()
+                .find_map(|k| data.get(*k).and_then(Value::as_str))
+                .unwrap_or("");
+            self.ledger.record_call(cmd, order);
+        }
+        match cmd {
             "api/transaction" => self.transaction(data, kill).await,
             "api/wechatconfirmation" => self.wechat(data),
             "api/querydirect" => self.query_direct(data),

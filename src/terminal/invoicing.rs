@@ -26,7 +26,7 @@ use crate::einvoice::buyer::BuyerChoice;
 use crate::einvoice::mig::turnkey::{self, Pending, TurnkeyError};
 use crate::einvoice::mig::{
     Allowance, AllowanceLine, BlankRange, BranchTrackBlank, CancelAllowance, CancelInvoice,
-    InvoiceMessage, MessageType, MigError, Seller,
+    InvoiceMessage, MessageType, MigError, Seller, g0401, g0501,
 };
 use crate::einvoice::qr::{self, Encoding, QrError};
 use crate::einvoice::refund::RefundDateError;
@@ -937,10 +937,9 @@ impl Terminal {
         let Some(root) = root else {
             return Ok(None);
         };
-        let change = self
-            .journal
-            .invoice_changes(number.as_str())?
-            .into_iter()
+        let changes = self.journal.invoice_changes(number.as_str())?;
+        let change = changes
+            .iter()
             .find(|c| c.id == change_id)
             .ok_or_else(|| InvoicingError::Data(format!("change {change_id} vanished")))?;
         let xml = change.data["xml"]
@@ -950,8 +949,29 @@ impl Terminal {
             .as_str()
             .unwrap_or(number.as_str())
             .to_string();
+        // A G0501 journaled by a build that left out AllowanceType is
+        // written with it: the journal keeps what was decided, Turnkey gets
+        // a message it takes (the same bytes each time it is written).
+        let xml = if message == MessageType::G0501 {
+            let allowance_type = changes
+                .iter()
+                .find(|c| c.kind == "allowance" && c.data["allowance_number"] == key.as_str())
+                .and_then(|c| c.data["xml"].as_str())
+                .and_then(g0401::allowance_type_of)
+                .unwrap_or(g0401::SELLER_ISSUED);
+            let fit = g0501::repaired(xml, allowance_type)?;
+            if fit != xml {
+                tracing::warn!(
+                    allowance = key.as_str(),
+                    "G0501 journaled without AllowanceType: written with it"
+                );
+            }
+            fit
+        } else {
+            std::borrow::Cow::Borrowed(xml)
+        };
         let at = parse_stamp(&change.at)?;
-        let (path, _) = deliver(root, message, &key, at, xml)?;
+        let (path, _) = deliver(root, message, &key, at, &xml)?;
         let name = turnkey::file_name(message, &key, at)?;
         self.journal
             .set_invoice_change_data(change_id, "turnkey", &json!(name))?;

@@ -1,5 +1,6 @@
 //! `till einvoice …`: rolls, status, issuing for scripts, closing a period.
 
+use crate::{errln, outln};
 use std::process::ExitCode;
 
 use clap::Subcommand;
@@ -72,6 +73,9 @@ pub enum RollCommand {
     List {
         #[arg(long)]
         period: Option<String>,
+        /// Machine-readable output: {"items": [...], "more": false, "next": null}
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -115,27 +119,36 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
         }) => {
             let p = period_arg(&period)?;
             t.add_invoice_roll(p, &track, from, to)?;
-            println!(
+            outln!(
                 "已載入 {p} {track}{from:08}–{track}{to:08} / loaded {} numbers",
                 u64::from(to) - u64::from(from) + 1
             );
         }
-        EinvoiceCommand::Roll(RollCommand::List { period }) => {
+        EinvoiceCommand::Roll(RollCommand::List { period, json }) => {
             let p = match period {
                 Some(p) => period_arg(&p)?,
                 None => t.current_period()?,
             };
-            for r in t.invoice_rolls(p)? {
-                println!(
-                    "{} {}{:08}–{}{:08}  used {}  left {}",
-                    r.period,
-                    r.track,
-                    r.start,
-                    r.track,
-                    r.end,
-                    r.next - r.start,
-                    r.left()
+            let rolls = t.invoice_rolls(p)?;
+            if json {
+                let none: Option<String> = None;
+                outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&crate::cli_output::listing(&rolls, none))?
                 );
+            } else {
+                for r in &rolls {
+                    outln!(
+                        "{} {}{:08}–{}{:08}  used {}  left {}",
+                        r.period,
+                        r.track,
+                        r.start,
+                        r.track,
+                        r.end,
+                        r.next - r.start,
+                        r.left()
+                    );
+                }
             }
         }
         EinvoiceCommand::Status { json } => {
@@ -143,54 +156,60 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
             let written = t.export_pending(cfg)?;
             if !json {
                 for f in &written {
-                    println!("已補寫 written now: {}", f.display());
+                    outln!("已補寫 written now: {}", f.display());
                 }
             }
             for (trade, made) in t.make_owed_invoice_changes(cfg)? {
                 match made {
-                    Ok(Some(inv)) => eprintln!(
+                    Ok(Some(inv)) => errln!(
                         "已補做退款發票 {} {:?} for refund {trade} / made now",
-                        inv.number, inv.treatment
+                        inv.number,
+                        inv.treatment
                     ),
                     Ok(None) => {}
-                    Err(e) => eprintln!("退款 {trade} 的發票作廢/折讓失敗 / failed: {e}"),
+                    Err(e) => errln!("退款 {trade} 的發票作廢/折讓失敗 / failed: {e}"),
                 }
             }
             let s = t.invoicing_status(cfg)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&s)?);
+                outln!("{}", serde_json::to_string_pretty(&s)?);
             } else {
-                println!("期別 period {}", s.period);
+                outln!("期別 period {}", s.period);
                 for r in &s.rolls {
-                    println!(
+                    outln!(
                         "  {} {:08}–{:08} used {} left {}",
-                        r.track, r.first, r.last, r.used, r.left
+                        r.track,
+                        r.first,
+                        r.last,
+                        r.used,
+                        r.left
                     );
                 }
                 if s.low_water {
-                    println!(
+                    outln!(
                         "注意:發票號碼剩 {} 個,請載入下一本 / warning: only {} numbers left, load the next roll",
-                        s.numbers_left, s.numbers_left
+                        s.numbers_left,
+                        s.numbers_left
                     );
                 }
-                println!("Turnkey 待上傳 waiting: {}", s.pending_files.len());
+                outln!("Turnkey 待上傳 waiting: {}", s.pending_files.len());
                 for f in &s.pending_files {
-                    println!("  {f}");
+                    outln!("  {f}");
                 }
                 for n in &s.overdue {
-                    println!("逾期未上傳 overdue (48 h): {n}");
+                    outln!("逾期未上傳 overdue (48 h): {n}");
                 }
                 for n in &s.not_written {
-                    println!("尚未寫出 F0401 not written: {n}");
+                    outln!("尚未寫出 F0401 not written: {n}");
                 }
                 for n in &s.unprinted {
-                    println!("證明聯未列印 proof not printed: {n}");
+                    outln!("證明聯未列印 proof not printed: {n}");
                 }
                 for n in &s.changes_owed {
-                    println!("退款待作廢/折讓 refund still owes its void / allowance: {n}");
+                    outln!("退款待作廢/折讓 refund still owes its void / allowance: {n}");
                 }
                 for n in &s.awaiting_invoice {
-                    println!(
+                    outln!(
                         "已付款未開發票 paid without an e-invoice: {n} (till einvoice issue --trade {n})"
                     );
                 }
@@ -216,7 +235,7 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
                 None => t.remembered_buyer_choice(&sale)?.unwrap_or_default(),
             };
             let issued = t.issue_invoice(cfg, &sale, &buyer)?;
-            println!(
+            outln!(
                 "{} {} 隨機碼 {} 總計 {} ({})",
                 sale,
                 issued.invoice.number().dashed(),
@@ -225,10 +244,10 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
                 buyer.describe_en()
             );
             if let Some(f) = &issued.turnkey_file {
-                println!("F0401: {}", f.display());
+                outln!("F0401: {}", f.display());
             }
             if let Some(left) = issued.low_water {
-                println!("注意:發票號碼剩 {left} 個 / warning: {left} numbers left");
+                outln!("注意:發票號碼剩 {left} 個 / warning: {left} numbers left");
             }
             // Scripts have no printer here: the proof counts as handed over.
             if issued.proof.is_some() {
@@ -245,11 +264,11 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
             }
             let m = t.manager_approves(&manager, &super::payment_cli::read_pin())?;
             match t.void_allowance(cfg, &allowance, reason.trim(), &m.name)? {
-                Some(f) => println!(
+                Some(f) => outln!(
                     "折讓單 {allowance} 已作廢 / allowance voided: G0501 {}",
                     f.display()
                 ),
-                None => println!(
+                None => outln!(
                     "折讓單 {allowance} 已作廢 / allowance voided; set [einvoice] turnkey_dir to write its G0501"
                 ),
             }
@@ -258,13 +277,13 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
             let p = period_arg(&period)?;
             let out = t.close_period(cfg, p)?;
             if out.is_empty() {
-                println!("{p}: 沒有未使用的號碼 / no unused numbers");
+                outln!("{p}: 沒有未使用的號碼 / no unused numbers");
             }
             for (track, _, file) in out {
                 match file {
-                    Some(f) => println!("{p} {track}: E0402 {}", f.display()),
+                    Some(f) => outln!("{p} {track}: E0402 {}", f.display()),
                     None => {
-                        println!("{p} {track}: E0402 built; set [einvoice] turnkey_dir to write it")
+                        outln!("{p} {track}: E0402 built; set [einvoice] turnkey_dir to write it")
                     }
                 }
             }

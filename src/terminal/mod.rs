@@ -14,7 +14,7 @@ pub use printing::{
     mypay_detail_slip, mypay_detail_slip_document, mypay_proof, pay_later_slip, paypage_slip,
     proof_from_mypay,
 };
-pub use report::report_document;
+pub use report::{report_document, tender_name};
 mod invoicing;
 pub mod invoicing_cli;
 pub mod payment;
@@ -143,6 +143,28 @@ pub fn journal_path(cfg: &Config, source: &Source) -> PathBuf {
     }
 }
 
+/// Where the journal's seal key lives: `[journal] seal_key`, else beside
+/// the journal.
+pub fn seal_key_path(cfg: &Config, journal: &Path) -> PathBuf {
+    cfg.journal
+        .seal_key
+        .clone()
+        .unwrap_or_else(|| crate::journal::SealKey::default_path(journal))
+}
+
+/// Create a directory (and its parents) owner-only (0700): the journal's
+/// directory holds PIN hashes, masked payment codes and the seal key.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
 impl Terminal {
     /// Open the till described by a configuration.
     pub fn open(cfg: &Config, source: &Source) -> Result<Terminal> {
@@ -155,12 +177,12 @@ impl Terminal {
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(dir).map_err(|source| TerminalError::DataDir {
+            create_private_dir(dir).map_err(|source| TerminalError::DataDir {
                 path: dir.to_path_buf(),
                 source,
             })?;
         }
-        let journal = Journal::open(path)?;
+        let journal = Journal::open_with_key(path, seal_key_path(cfg, path))?;
         let mut t = Terminal::with_journal(cfg, journal, demo)?;
         if demo {
             t.simulator_books = Some(crate::sim::demo_books(path));
@@ -390,6 +412,30 @@ impl Terminal {
         self.pay_cash(&sale_no, total, received)
     }
 
+    /// What is still due on a sale already journaled for `cart` (a wallet
+    /// payment was tried on it). Until a first tender is approved the sale
+    /// follows the cart (the customer put something back after a declined
+    /// or cancelled wallet); once something is paid the journal's figures
+    /// stand, and only what is left is due.
+    pub fn due_for_cart(&mut self, sale_no: &SaleNo, cart: &Cart) -> Result<Ntd> {
+        let actor = self
+            .user
+            .as_ref()
+            .ok_or(TerminalError::NotSignedIn)?
+            .name
+            .clone();
+        match self.journal.follow_cart(sale_no, &actor, cart) {
+            Ok(()) | Err(JournalError::HasPayments(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let sale = self
+            .journal
+            .sale_detail(sale_no)?
+            .ok_or_else(|| JournalError::NoSuchSale(sale_no.to_string()))?
+            .summary;
+        Ok(sale.total.checked_sub(sale.paid).unwrap_or(Ntd::ZERO))
+    }
+
     /// Take cash for what is still due on an open sale (e.g. after a
     /// declined wallet payment).
     pub fn pay_cash(&mut self, sale_no: &SaleNo, due: Ntd, received: Ntd) -> Result<CashSale> {
@@ -490,6 +536,35 @@ mod tests {
         assert_eq!(detail.payments.len(), 1);
         let second = t.cash_sale(&cart(), Ntd::new(170)).unwrap();
         assert_eq!(second.sale_no.seq(), sale.sale_no.seq() + 1);
+    }
+
+    #[test]
+    fn an_open_sale_follows_the_cart_until_a_tender_is_approved() {
+        let mut t = demo();
+        let (name, _, pin) = DEMO_USERS[0];
+        t.sign_in(name, &Secret::new(pin)).unwrap();
+        // Journaled for a wallet payment that did not go through…
+        let sale = t.open_sale(&cart()).unwrap();
+        // …then the customer takes one latte and a cake instead.
+        let mut smaller = Cart::new();
+        smaller
+            .add(Line::new("4710000000028", "拿鐵 Latte", 1, Ntd::new(85)).unwrap())
+            .unwrap();
+        smaller
+            .add(Line::new("4710000000066", "鳳梨酥", 1, Ntd::new(40)).unwrap())
+            .unwrap();
+        assert_eq!(t.due_for_cart(&sale, &smaller).unwrap(), Ntd::new(125));
+        let cash = t.pay_cash(&sale, Ntd::new(125), Ntd::new(200)).unwrap();
+        assert_eq!(cash.change, Ntd::new(75));
+        let detail = t.journal().sale_detail(&sale).unwrap().unwrap();
+        assert_eq!(detail.summary.total, Ntd::new(125));
+        assert_eq!(detail.summary.status, SaleStatus::Paid);
+        let names: Vec<_> = detail.lines.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["拿鐵 Latte", "鳳梨酥"]);
+        // Once paid, the journal's sale stands whatever the cart says.
+        assert_eq!(t.due_for_cart(&sale, &cart()).unwrap(), Ntd::ZERO);
+        let detail = t.journal().sale_detail(&sale).unwrap().unwrap();
+        assert_eq!(detail.summary.total, Ntd::new(125));
     }
 }
 

@@ -382,6 +382,13 @@ struct Route {
     masked: Option<MaskedCode>,
 }
 
+/// Whether a scanned code is one the till can take payment with: the same
+/// check the payment makes, for callers that must refuse before anything
+/// is journaled.
+pub fn check_scan(code: &str) -> Result<(), PayError> {
+    route(Tender::Scan(code.to_string())).map(|_| ())
+}
+
 fn route(tender: Tender) -> Result<Route, PayError> {
     let with = match tender {
         Tender::Scan(text) => match barcode::classify(&text, ScanContext::Tendering) {
@@ -533,7 +540,7 @@ impl PayResult {
             .and_then(|d| detail_field(d, "review"))
             .and_then(|c| c.as_str())
             .map(str::to_string);
-        let (message, action) = state_message(rec.state, rec.last_error.as_deref());
+        let (message, action) = state_message(rec.kind, rec.state, rec.last_error.as_deref());
         PayResult {
             sale_no: rec.trade_no.sale().to_string(),
             trade_no: rec.trade_no.to_string(),
@@ -541,7 +548,11 @@ impl PayResult {
             gateway,
             amount: rec.amount,
             state: rec.state,
-            gateway_trade_no: rec.gateway_trade_no.clone(),
+            // Some answers carry an empty number: that is no number.
+            gateway_trade_no: rec
+                .gateway_trade_no
+                .clone()
+                .filter(|n| !n.trim().is_empty()),
             code,
             message,
             action,
@@ -575,8 +586,37 @@ fn says_done_already(gateway: GatewayId, code: &str) -> bool {
     gateway == GatewayId::JkoPay && matches!(code, "812" | "922")
 }
 
-fn state_message(state: AttemptState, error: Option<&str>) -> (String, CashierAction) {
+/// What the cashier (and a script's `message`) is told about an attempt:
+/// a refund in refund words, never "付款成功 / approved".
+fn state_message(
+    kind: AttemptKind,
+    state: AttemptState,
+    error: Option<&str>,
+) -> (String, CashierAction) {
     let err = error.unwrap_or("");
+    if kind == AttemptKind::Refund {
+        return match state {
+            AttemptState::Approved => ("退款成功 / refunded".into(), CashierAction::None),
+            AttemptState::Declined => (
+                format!("退款失敗,款項未退 / refund declined, no money went back: {err}"),
+                CashierAction::None,
+            ),
+            AttemptState::Cancelled => (
+                "退款已撤回,款項未退 / the refund was withdrawn: no money went back".into(),
+                CashierAction::None,
+            ),
+            AttemptState::Abandoned => (
+                "退款未送出,款項未退 / the refund was never sent: no money went back".into(),
+                CashierAction::RetryLater,
+            ),
+            _ => (
+                format!(
+                    "退款結果未定,勿重複退款;稍後查詢 / refund result not known yet: do not refund again; query later ({err})"
+                ),
+                CashierAction::WaitAndQuery,
+            ),
+        };
+    }
     match state {
         AttemptState::Approved => ("付款成功 / approved".into(), CashierAction::None),
         AttemptState::Declined => (

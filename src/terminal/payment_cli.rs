@@ -4,6 +4,7 @@
 //! error. `--json` prints one JSON object on standard output; progress goes
 //! to standard error.
 
+use crate::{errln, outln};
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -27,8 +28,8 @@ const EXIT_USAGE: u8 = 3;
 
 #[derive(Args, Debug)]
 pub struct PayArgs {
-    /// Amount to charge, whole NT$
-    #[arg(long)]
+    /// Amount to charge, whole NT$ in plain digits (85; not +85 or 085)
+    #[arg(long, value_parser = parse_amount)]
     pub amount: i64,
     /// The payment code scanned from the customer's phone
     #[arg(long, required_unless_present_any = ["paypage", "pay_later"])]
@@ -80,8 +81,9 @@ pub struct RefundArgs {
     /// The payment's trade number (or the sale's number / receipt code)
     #[arg(long)]
     pub trade: String,
-    /// Amount to give back (default: everything not refunded yet)
-    #[arg(long, conflicts_with = "withdraw")]
+    /// Amount to give back, whole NT$ in plain digits (default: everything
+    /// not refunded yet)
+    #[arg(long, conflicts_with = "withdraw", value_parser = parse_amount)]
     pub amount: Option<i64>,
     #[arg(long)]
     pub reason: String,
@@ -168,8 +170,24 @@ pub struct CallbackArgs {
     pub listen: SocketAddr,
 }
 
+/// An amount as a script types it: whole NT$ in plain digits. A sign or a
+/// leading zero is refused rather than guessed at (`+85`, `085`, `-5`), as
+/// are separators and decimals (`1,000`, `85.0`).
+pub fn parse_amount(s: &str) -> Result<i64, String> {
+    let plain = !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && !(s.len() > 1 && s.starts_with('0'));
+    if !plain {
+        return Err(format!(
+            "金額須為整數元,只寫數字,不可有正負號、前置 0、逗號或小數點(例如 85)/ an amount is whole NT$ in plain digits, without a sign, leading zero, comma or decimal point (e.g. 85), not {s:?}"
+        ));
+    }
+    s.parse()
+        .map_err(|_| format!("金額過大 / the amount {s} is too large"))
+}
+
 fn usage(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("till: {msg}");
+    errln!("till: {msg}");
     ExitCode::from(EXIT_USAGE)
 }
 
@@ -189,7 +207,7 @@ async fn setup(
     let (cfg, sims) = match source {
         Source::Demo => {
             let sims = Simulators::start_demo(&demo_books()).await.map_err(usage)?;
-            eprintln!(
+            errln!(
                 "示範模式:使用內建金流模擬器 / demo mode: using the built-in gateway simulators"
             );
             let mut demo = sims.demo_config();
@@ -219,14 +237,14 @@ pub fn demo_reset() -> ExitCode {
     };
     match std::fs::remove_dir_all(dir) {
         Ok(()) => {
-            println!(
+            outln!(
                 "示範資料已清除 / the demo data was removed: {}",
                 dir.display()
             );
             ExitCode::SUCCESS
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            println!("沒有示範資料 / there was no demo data: {}", dir.display());
+            outln!("沒有示範資料 / there was no demo data: {}", dir.display());
             ExitCode::SUCCESS
         }
         Err(e) => usage(format!("{}: {e}", dir.display())),
@@ -265,7 +283,7 @@ fn progress(payments: Payments) -> Payments {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PayEvent>();
     tokio::spawn(async move {
         while let Some(e) = rx.recv().await {
-            eprintln!("{}", e.message());
+            errln!("{}", e.message());
         }
     });
     payments.with_events(tx)
@@ -273,21 +291,36 @@ fn progress(payments: Payments) -> Payments {
 
 fn print_result(r: &PayResult, json: bool) {
     if json {
-        println!("{}", serde_json::to_string(r).expect("a result serialises"));
+        outln!("{}", serde_json::to_string(r).expect("a result serialises"));
     } else {
-        println!(
+        for line in result_lines(r) {
+            outln!("{line}");
+        }
+    }
+}
+
+/// A result as text: trade, gateway, amount and state; the message; the
+/// gateway's own number when there is one (no empty "gateway trade no:").
+fn result_lines(r: &PayResult) -> Vec<String> {
+    let mut lines = vec![
+        format!(
             "{} {} {} {}:{}",
             r.trade_no,
             r.gateway.as_str(),
             r.amount,
             r.state.name_zh(),
             r.state
-        );
-        println!("{}", r.message);
-        if let Some(n) = &r.gateway_trade_no {
-            println!("金流交易序號 gateway trade no: {n}");
-        }
+        ),
+        r.message.clone(),
+    ];
+    if let Some(n) = r
+        .gateway_trade_no
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+    {
+        lines.push(format!("金流交易序號 gateway trade no: {n}"));
     }
+    lines
 }
 
 fn pay_error(e: PayError) -> ExitCode {
@@ -295,7 +328,7 @@ fn pay_error(e: PayError) -> ExitCode {
         PayError::InFlight { .. } => 2,
         _ => EXIT_USAGE,
     };
-    eprintln!("till: {e}");
+    errln!("till: {e}");
     ExitCode::from(code)
 }
 
@@ -334,6 +367,11 @@ pub fn pay(explicit: Option<&Path>, redactor: &Redactor, args: PayArgs) -> ExitC
             return usage(e);
         }
     }
+    // Everything the till can refuse without a gateway is refused before a
+    // sale is journaled: an open sale is only ever one a cashier started.
+    if let Err(e) = check_before_journaling(&cart, &args) {
+        return usage(e);
+    }
     let buyer = match super::invoicing_cli::buyer_flags(
         args.carrier.clone(),
         args.donate.clone(),
@@ -351,7 +389,7 @@ pub fn pay(explicit: Option<&Path>, redactor: &Redactor, args: PayArgs) -> ExitC
             Ok(s) => s,
             Err(e) => return pay_error(e),
         };
-        eprintln!("交易 sale {sale}");
+        errln!("交易 sale {sale}");
         // Kept with the sale: MyPay issues the invoice with it (`[einvoice]
         // issuer = "mypay"`), `till einvoice issue` uses it otherwise.
         if let Some(b) = &buyer
@@ -404,7 +442,7 @@ fn print_result_and_invoice(
     let inv = match till.mypay_invoice(sale) {
         Ok(inv) => inv,
         Err(e) => {
-            eprintln!("till: {e}");
+            errln!("till: {e}");
             None
         }
     };
@@ -431,7 +469,7 @@ fn print_result_and_invoice(
                 }),
             );
         }
-        println!("{v}");
+        outln!("{v}");
         return;
     }
     print_result(r, false);
@@ -441,7 +479,26 @@ fn print_result_and_invoice(
         (Delivery::Carrier(c), _) => format!("存入載具 {c} / stored in carrier {c}"),
         (Delivery::Donated(c), _) => format!("捐贈 {c} / donated to {c}"),
     };
-    println!("電子發票 e-invoice {} (MyPay): {whom}", inv.number.dashed());
+    outln!("電子發票 e-invoice {} (MyPay): {whom}", inv.number.dashed());
+}
+
+/// The amount and the scanned code, checked as the payment will check them.
+fn check_before_journaling(cart: &Cart, args: &PayArgs) -> Result<(), String> {
+    let amount = Ntd::new(args.amount);
+    if !amount.is_positive() {
+        return Err("金額必須大於 0 / the amount must be more than NT$0".into());
+    }
+    if amount > cart.total() {
+        return Err(format!(
+            "電子支付不能找零:應付 {}，輸入 {amount} / an electronic payment cannot give change: {} is due, {amount} was entered",
+            cart.total(),
+            cart.total()
+        ));
+    }
+    if let (None, false, Some(code)) = (&args.pay_later, args.paypage, &args.barcode) {
+        crate::terminal::payment::check_scan(code).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// `--pay-later KIND` with its check fields.
@@ -481,7 +538,7 @@ fn print_pay_later(r: &PayResult, i: Option<&super::PayLaterInstructions>, json:
                 serde_json::to_value(i).expect("instructions serialise"),
             );
         }
-        println!("{v}");
+        outln!("{v}");
         return;
     }
     print_result(r, false);
@@ -497,7 +554,7 @@ fn print_pay_later(r: &PayResult, i: Option<&super::PayLaterInstructions>, json:
     ];
     for (label, value) in lines {
         if let Some(v) = value {
-            println!("{label}: {v}");
+            outln!("{label}: {v}");
         }
     }
 }
@@ -522,17 +579,17 @@ async fn paypage(
         Err(e) => return pay_error(e),
     };
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string(&order).expect("an order serialises")
         );
     } else {
-        println!(
+        outln!(
             "請顧客掃描並付款 / ask the customer to open and pay: {}",
             order.url
         );
         if let Some(t) = &order.expires_at {
-            println!("期限 expires at {t}");
+            outln!("期限 expires at {t}");
         }
     }
     let trade: TradeNo = match order.trade_no.parse() {
@@ -662,35 +719,35 @@ fn print_refund(out: &RefundOutcome, json: bool) {
                 o.insert("invoice_error".into(), e.clone().into());
             }
         }
-        println!("{v}");
+        outln!("{v}");
         return;
     }
     match &out.money {
         RefundMoney::Gateway(r) => print_result(r, false),
         RefundMoney::Cash { trade_no, amount } => {
-            println!("{trade_no} cash {amount} 成功:approved");
-            println!("現金退款,請由錢櫃退還 / cash refund: pay it back from the drawer");
+            outln!("{trade_no} cash {amount} 成功:approved");
+            outln!("現金退款,請由錢櫃退還 / cash refund: pay it back from the drawer");
         }
     }
     match &out.invoice {
         Some(i) => match i.treatment {
             crate::einvoice::Treatment::Void => {
-                println!("發票 {} 已作廢 / e-invoice voided", i.number.as_str());
+                outln!("發票 {} 已作廢 / e-invoice voided", i.number.as_str());
                 if i.recover_proof {
-                    println!("請收回發票證明聯 / take back the printed proof");
+                    outln!("請收回發票證明聯 / take back the printed proof");
                 }
             }
-            crate::einvoice::Treatment::Allowance => println!(
+            crate::einvoice::Treatment::Allowance => outln!(
                 "發票 {} 開立折讓單 {} / allowance on the e-invoice",
                 i.number.as_str(),
                 i.allowance_number.as_deref().unwrap_or("")
             ),
         },
-        None if out.money.is_back() => println!("發票未變更 / e-invoice unchanged"),
-        None => println!("退款未完成,發票未變更 / the refund is not done: e-invoice unchanged"),
+        None if out.money.is_back() => outln!("發票未變更 / e-invoice unchanged"),
+        None => outln!("退款未完成,發票未變更 / the refund is not done: e-invoice unchanged"),
     }
     if let Some(e) = &out.invoice_error {
-        println!("發票處理失敗,請手動處理 / the e-invoice change failed, do it by hand: {e}");
+        outln!("發票處理失敗,請手動處理 / the e-invoice change failed, do it by hand: {e}");
     }
 }
 
@@ -723,12 +780,12 @@ pub fn recover(explicit: Option<&Path>, redactor: &Redactor, args: RecoverArgs) 
         match till.recover(&payments).await {
             Ok(results) => {
                 if args.json {
-                    println!(
+                    outln!(
                         "{}",
                         serde_json::to_string(&results).expect("results serialise")
                     );
                 } else if results.is_empty() {
-                    println!("沒有未完成的交易 / nothing to recover");
+                    outln!("沒有未完成的交易 / nothing to recover");
                 } else {
                     for r in &results {
                         print_result(r, false);
@@ -739,20 +796,20 @@ pub fn recover(explicit: Option<&Path>, redactor: &Redactor, args: RecoverArgs) 
                 match till.fetch_mypay_invoices(&payments).await {
                     Ok(sales) => {
                         for sale in sales {
-                            eprintln!("MyPay 發票已開立 / MyPay e-invoice arrived: {sale}");
+                            errln!("MyPay 發票已開立 / MyPay e-invoice arrived: {sale}");
                         }
                     }
-                    Err(e) => eprintln!("till: {e}"),
+                    Err(e) => errln!("till: {e}"),
                 }
                 let owed = till.mypay_invoices_due().unwrap_or(0);
                 if owed > 0 {
-                    eprintln!(
+                    errln!(
                         "注意:{owed} 筆 MyPay 發票尚未開立,稍後再執行 till recover / {owed} MyPay e-invoice(s) not issued yet: run till recover again later"
                     );
                 }
                 let late = till.late_payments(true).unwrap_or_default();
                 if !late.is_empty() && !args.json {
-                    eprintln!(
+                    errln!(
                         "注意:{} 筆逾時收款待退還顧客(till late-payments)/ {} late payments are owed back to customers (till late-payments)",
                         late.len(),
                         late.len()
@@ -830,22 +887,21 @@ pub fn late_payments(explicit: Option<&Path>, redactor: &Redactor, args: LateArg
             if let Err(e) = till.settle_late_payment(&trade, &manager, how) {
                 return pay_error(e);
             }
-            println!("已結清 settled: {trade}");
+            outln!("已結清 settled: {trade}");
         }
         let list = match till.late_payments(!args.all) {
             Ok(l) => l,
             Err(e) => return pay_error(e),
         };
         if args.json {
-            println!(
-                "{}",
-                serde_json::to_string(&list).expect("late payments serialise")
-            );
+            // Never cut short: every one (open, or all with --all).
+            let none: Option<String> = None;
+            outln!("{}", crate::cli_output::listing(&list, none));
         } else if list.is_empty() {
-            println!("沒有待退還的逾時收款 / no late payment owed back");
+            outln!("沒有待退還的逾時收款 / no late payment owed back");
         } else {
             for l in &list {
-                println!(
+                outln!(
                     "{} {} {} 原狀態 closed as {} 金流編號 {} 發現於 found {} ({}){}",
                     l.trade_no,
                     l.gateway.map(|g| g.as_str()).unwrap_or("-"),
@@ -878,22 +934,22 @@ pub fn simulate(args: SimulateArgs) -> ExitCode {
             Ok(s) => s,
             Err(e) => return usage(e),
         };
-        println!("JKoPay  {}", sims.jkopay.server.base_url());
-        println!("MyPay   http://{}/", sims.mypay.addr());
-        println!("ECPay   http://{}/", sims.ecpay.addr());
-        println!("goodbuy http://{}/", sims.goodbuy.addr());
-        println!();
-        println!("# 貼入設定檔 / paste into your config file:");
+        outln!("JKoPay  {}", sims.jkopay.server.base_url());
+        outln!("MyPay   http://{}/", sims.mypay.addr());
+        outln!("ECPay   http://{}/", sims.ecpay.addr());
+        outln!("goodbuy http://{}/", sims.goodbuy.addr());
+        outln!();
+        outln!("# 貼入設定檔 / paste into your config file:");
         let gateways = sims.demo_config().gateways;
         #[derive(serde::Serialize)]
         struct Snippet {
             gateways: config::Gateways,
         }
         match toml::to_string(&Snippet { gateways }) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(e) => return usage(e),
         }
-        println!("# Ctrl-C 結束 / Ctrl-C to stop");
+        outln!("# Ctrl-C 結束 / Ctrl-C to stop");
         std::future::pending::<ExitCode>().await
     })
 }
@@ -904,7 +960,7 @@ pub fn callback_server(
     args: CallbackArgs,
 ) -> ExitCode {
     if !args.listen.ip().is_loopback() {
-        eprintln!(
+        errln!(
             "注意:監聽非本機位址 {} / note: listening on a non-loopback address",
             args.listen
         );
@@ -925,7 +981,7 @@ pub fn callback_server(
             callbacks::CallbackState::new(Arc::new(tokio::sync::Mutex::new(till)), payments, &cfg);
         match callbacks::serve(args.listen, state).await {
             Ok((addr, task)) => {
-                println!(
+                outln!(
                     "callback server http://{addr}/ (ecpay/return, mypay/notify, goodbuy/return)"
                 );
                 let _ = task.await;
@@ -934,4 +990,52 @@ pub fn callback_server(
             Err(e) => usage(e),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gateway::CashierAction;
+    use crate::journal::AttemptState;
+    use crate::sale::{AttemptKind, GatewayId};
+
+    fn result(gateway_trade_no: Option<&str>) -> PayResult {
+        PayResult {
+            sale_no: "T0126010100001".into(),
+            trade_no: "T0126010100001R01".into(),
+            kind: AttemptKind::Refund,
+            gateway: GatewayId::Ecpay,
+            amount: Ntd::new(40),
+            state: AttemptState::Approved,
+            gateway_trade_no: gateway_trade_no.map(String::from),
+            code: None,
+            message: "退款成功 / refunded".into(),
+            action: CashierAction::None,
+            is_repeat: false,
+            review: None,
+        }
+    }
+
+    #[test]
+    fn no_gateway_number_means_no_gateway_number_line() {
+        for none in [None, Some(""), Some("  ")] {
+            let lines = result_lines(&result(none));
+            assert_eq!(lines.len(), 2, "{lines:?}");
+            assert!(lines.iter().all(|l| !l.contains("gateway trade no")));
+        }
+        let lines = result_lines(&result(Some("2506011234567890")));
+        assert_eq!(lines[2], "金流交易序號 gateway trade no: 2506011234567890");
+    }
+
+    #[test]
+    fn amounts_are_plain_digits() {
+        assert_eq!(parse_amount("85"), Ok(85));
+        assert_eq!(parse_amount("0"), Ok(0));
+        for bad in [
+            "+85", "085", "00", "-85", "8 5", "85.0", "1,000", "", "８５",
+        ] {
+            assert!(parse_amount(bad).is_err(), "{bad:?}");
+        }
+        assert!(parse_amount("99999999999999999999").is_err());
+    }
 }

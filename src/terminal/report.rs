@@ -4,7 +4,8 @@
 use super::{Approval, Result, Terminal};
 use crate::config::Store;
 use crate::journal::{ShiftReport, TenderTotal};
-use crate::print::document::{Document, Style};
+use crate::print::document::{Document, Ecc, Style};
+use crate::sale::Wallet;
 
 impl Terminal {
     /// The shift so far (X report): changes nothing.
@@ -23,14 +24,53 @@ impl Terminal {
     }
 }
 
-fn tender_label(t: &TenderTotal) -> String {
-    let name = match (t.method.as_str(), t.wallet.as_deref(), t.gateway.as_deref()) {
-        ("cash", _, _) => "現金 Cash".to_string(),
-        (_, Some(w), _) => w.replace('_', " "),
-        (_, None, Some(g)) => g.to_string(),
-        (m, None, None) => m.to_string(),
+/// A tender line's name as cashiers know it: the wallet's name (`zh`
+/// true: 街口支付, false: JKoPay), never the journal's keys. A wallet the
+/// code alone could not tell is named by the gateway that took it.
+pub fn tender_name(t: &TenderTotal, zh: bool) -> String {
+    let pick = |zh_name: &str, en_name: &str| {
+        if zh {
+            zh_name.to_string()
+        } else {
+            en_name.to_string()
+        }
     };
-    format!("{name} ×{}", t.count)
+    let gateway = t.gateway.as_deref().map(gateway_name);
+    let wallet = t
+        .wallet
+        .as_deref()
+        .and_then(|w| serde_json::from_value::<Wallet>(serde_json::Value::from(w)).ok());
+    match (t.method.as_str(), wallet) {
+        ("cash", _) => pick("現金", "Cash"),
+        (_, Some(Wallet::Unidentified)) | ("wallet", None) => match gateway {
+            Some(g) => format!("{} ({g})", pick("行動支付", "Mobile wallet")),
+            None => pick("行動支付", "Mobile wallet"),
+        },
+        (_, Some(w)) => pick(w.name_zh(), w.name_en()),
+        ("bound_card", _) => pick("會員綁定卡", "Member card"),
+        ("pay_page", _) => pick("手機付款", "Pay on phone"),
+        ("pay_later", _) => pick("繳費單", "Pay later"),
+        (other, _) => other.to_string(),
+    }
+}
+
+fn gateway_name(key: &str) -> String {
+    match key {
+        "jko_pay" => "JKoPay".into(),
+        "my_pay" | "mypay" => "MyPay".into(),
+        "ecpay" | "ec_pay" => "ECPay".into(),
+        "goodbuy" | "good_buy" => "goodbuy".into(),
+        other => other.into(),
+    }
+}
+
+fn tender_label(t: &TenderTotal) -> String {
+    format!(
+        "{} {} ×{}",
+        tender_name(t, true),
+        tender_name(t, false),
+        t.count
+    )
 }
 
 /// The printed X or Z report.
@@ -58,7 +98,10 @@ pub fn report_document(r: &ShiftReport, store: &Store) -> Document {
     d.rule();
     d.row("交易筆數 Sales", r.sales.to_string());
     d.row("作廢 Voided", r.voided.to_string());
+    d.row("折扣 Discounts", r.discounts.to_string());
     d.row_styled("營業額 Gross", r.gross.to_string(), Style::default().bold());
+    d.row("退款 Refunds", format!("-{}", r.refunded));
+    d.row_styled("淨額 Net", r.net.to_string(), Style::default().bold());
     d.rule();
     d.text("收款 Payments", Style::default().bold());
     for t in &r.payments {
@@ -71,6 +114,15 @@ pub fn report_document(r: &ShiftReport, store: &Store) -> Document {
         }
     }
     d.rule();
+    if r.open_sales > 0 {
+        d.text(
+            format!(
+                "未結交易 {} 筆(已收 {}) / {} open sales ({} taken)",
+                r.open_sales, r.open_paid, r.open_sales, r.open_paid
+            ),
+            Style::default().bold(),
+        );
+    }
     d.row_styled(
         "錢櫃現金 Cash in drawer",
         r.cash_in_drawer.to_string(),
@@ -94,6 +146,47 @@ pub fn report_document(r: &ShiftReport, store: &Store) -> Document {
             Style::default().bold(),
         );
     }
+    // --- Seal anchor (tamper branch, journal::seal) --------------------
+    // Kept as one block of its own, apart from the figures above: the chain
+    // head, the terminal's perpetual counters and grand totals, and a keyed
+    // check. `till journal verify --anchor CODE` checks a journal against it,
+    // which catches a journal cut short or restored from an older copy.
+    if let Some(anchor) = &r.anchor {
+        d.rule();
+        d.text("日誌錨碼 Journal anchor", Style::default().bold());
+        d.text(anchor.clone(), Style::default());
+        d.qr(anchor.clone(), Ecc::M);
+    }
+    // --- end of seal anchor -------------------------------------------
     d.feed(3).cut();
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Ntd;
+
+    fn line(method: &str, gateway: Option<&str>, wallet: Option<&str>) -> TenderTotal {
+        TenderTotal {
+            method: method.into(),
+            gateway: gateway.map(str::to_string),
+            wallet: wallet.map(str::to_string),
+            count: 1,
+            amount: Ntd::new(85),
+        }
+    }
+
+    #[test]
+    fn tenders_are_named_as_cashiers_know_them_never_by_journal_keys() {
+        let jko = line("wallet", Some("jko_pay"), Some("jko_pay"));
+        assert_eq!(tender_name(&jko, true), "街口支付");
+        assert_eq!(tender_name(&jko, false), "JKoPay");
+        let line_pay = line("wallet", Some("my_pay"), Some("line_pay"));
+        assert_eq!(tender_name(&line_pay, false), "LINE Pay");
+        let unknown = line("wallet", Some("my_pay"), Some("unidentified"));
+        assert_eq!(tender_name(&unknown, true), "行動支付 (MyPay)");
+        assert_eq!(tender_name(&line("cash", None, None), true), "現金");
+        assert_eq!(tender_name(&line("cash", None, None), false), "Cash");
+    }
 }

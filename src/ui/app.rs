@@ -107,6 +107,8 @@ pub struct App {
     probe_gateways: bool,
     /// How hard a payment in doubt is resolved before 確認中 takes over.
     resolve_policy: crate::terminal::payment::ResolvePolicy,
+    /// The screen, units and total last logged (see [`App::log_shown`]).
+    shown: (&'static str, u64, crate::money::Ntd, Lang),
 }
 
 /// Counts for the status bar.
@@ -270,7 +272,7 @@ impl App {
             .ok()
             .and_then(|t| t.staff().ok())
             .unwrap_or_default();
-        App {
+        let mut app = App {
             lang: Lang::default(),
             catalogue,
             terminal,
@@ -309,8 +311,11 @@ impl App {
             resolve_policy: crate::ui::wallet::counter_policy(),
             health: None,
             probe_gateways: false,
+            shown: ("", 0, crate::money::Ntd::ZERO, Lang::default()),
         }
-        .with_status()
+        .with_status();
+        app.log_shown();
+        app
     }
 
     /// Probe the gateways' reachability for the status bar (every
@@ -495,6 +500,28 @@ impl App {
     }
 
     pub fn update(&mut self, message: Message) {
+        self.handle(message);
+        self.log_shown();
+    }
+
+    /// Every change of screen or of the cart's count and total is logged:
+    /// it tells what the till showed when, and lets scripts driving the
+    /// real window wait for what it shows instead of sleeping (.ci/gui-*).
+    fn log_shown(&mut self) {
+        let shown = (
+            self.screen_name(),
+            self.cart.units(),
+            self.cart.total(),
+            self.lang,
+        );
+        if shown != self.shown {
+            self.shown = shown;
+            let (screen, items, total, lang) = shown;
+            tracing::info!(screen, items, total = total.dollars(), ?lang, "shows");
+        }
+    }
+
+    fn handle(&mut self, message: Message) {
         match message {
             Message::Tick(now) => {
                 if self
@@ -583,7 +610,11 @@ impl App {
                     && let Some(sale::Event::Tender) =
                         state.update(m, &mut self.cart, &self.catalogue, self.lang)
                 {
-                    self.screen = Screen::Tender(tender::State::new(self.cart.total()));
+                    let state = tender::State::new(self.cart.total());
+                    self.screen = Screen::Tender(match self.open_sale {
+                        Some(_) => state.typed_only(),
+                        None => state,
+                    });
                 }
             }
             Message::Tender(m) => {
@@ -1641,15 +1672,22 @@ impl App {
             let busy = t(self.lang, "paying.busy");
             return self.tender_notice(busy);
         };
-        let sale = match &self.open_sale {
-            Some(s) => s.clone(),
-            None => match terminal.open_sale(&self.cart) {
-                Ok(s) => s,
-                Err(e) => {
-                    self.terminal = Ok(terminal);
-                    return self.tender_notice(e.to_string());
-                }
-            },
+        let opened = match &self.open_sale {
+            Some(s) => terminal
+                .due_for_cart(s, &self.cart)
+                .map(|due| (s.clone(), due))
+                .map_err(|e| e.to_string()),
+            None => terminal
+                .open_sale(&self.cart)
+                .map(|s| (s, self.cart.total()))
+                .map_err(|e| e.to_string()),
+        };
+        let (sale, total) = match opened {
+            Ok(opened) => opened,
+            Err(e) => {
+                self.terminal = Ok(terminal);
+                return self.tender_notice(e);
+            }
         };
         self.open_sale = Some(sale.clone());
         if self.config.einvoice.issuer == crate::config::InvoiceIssuer::Mypay
@@ -1659,7 +1697,6 @@ impl App {
             self.terminal = Ok(terminal);
             return self.tender_notice(e.to_string());
         }
-        let total = self.cart.total();
         if let Some(Ok(wallet)) = self.wallet.as_mut() {
             start(wallet, terminal, sale, total, &self.cart);
         }
@@ -1879,14 +1916,10 @@ impl App {
                 self.screen = Screen::Confirming(confirming::State::payment(&r));
             }
             Ok(r) => {
-                let mut state = tender::State::new(total);
-                state.refused(r.message.clone());
-                self.screen = Screen::Tender(state);
+                self.screen = Screen::Tender(tender::State::after_failure(total, r.message.clone()))
             }
             Err(e) => {
-                let mut state = tender::State::new(total);
-                state.refused(e.to_string());
-                self.screen = Screen::Tender(state);
+                self.screen = Screen::Tender(tender::State::after_failure(total, e.to_string()))
             }
         }
     }
@@ -1990,8 +2023,7 @@ impl App {
                 match result {
                     Ok(order) => self.paypage_opened(order),
                     Err(e) => {
-                        let mut state = tender::State::new(self.cart.total());
-                        state.refused(e.to_string());
+                        let state = tender::State::after_failure(self.cart.total(), e.to_string());
                         self.screen = Screen::Tender(state);
                     }
                 }
@@ -2006,13 +2038,12 @@ impl App {
                         }
                     }
                     Ok(r) if r.state.is_final() => {
-                        let mut state = tender::State::new(self.cart.total());
                         let why = if r.state == crate::journal::AttemptState::Cancelled {
                             t(self.lang, "paypage.cancelled")
                         } else {
                             r.message.clone()
                         };
-                        state.refused(why);
+                        let state = tender::State::after_failure(self.cart.total(), why);
                         self.screen = Screen::Tender(state);
                     }
                     Ok(r) => {
@@ -2168,8 +2199,13 @@ impl App {
             let busy = t(self.lang, "paying.busy");
             return self.tender_notice(busy);
         };
+        // A sale journaled for a wallet payment that did not go through
+        // takes the cash for what the journal says is due, after following
+        // the cart (never the total of an earlier cart).
         let outcome = match &self.open_sale {
-            Some(sale) => terminal.pay_cash(sale, self.cart.total(), received),
+            Some(sale) => terminal
+                .due_for_cart(sale, &self.cart)
+                .and_then(|due| terminal.pay_cash(sale, due, received)),
             None => terminal.cash_sale(&self.cart, received),
         };
         match outcome {
@@ -2220,7 +2256,11 @@ impl App {
             (Screen::Tender(_), Shortcut::Backspace) => {
                 self.update(Message::Tender(tender::Message::Backspace))
             }
-            (Screen::Done(_), Shortcut::Enter | Shortcut::Escape) => self.next_customer(),
+            // With change to give, only a tap goes on: a second Enter
+            // meant for the tender never skips the change.
+            (Screen::Done(d), Shortcut::Enter | Shortcut::Escape) if !d.change.is_positive() => {
+                self.next_customer()
+            }
             (Screen::PayPage(_), Shortcut::Escape) => self.cancel_paypage(),
             (Screen::Confirming(state), Shortcut::Enter) if state.recovery_done() => {
                 self.update(Message::Confirming(confirming::Message::Continue))
@@ -2730,13 +2770,23 @@ impl App {
             && !matches!(self.status.printer, Some(Err(_)))
             && self.printer.is_ok();
         if quiet {
-            bar = bar.push(
-                text(t(lang, "keys.hint"))
-                    .size(theme::TEXT_SMALL)
-                    .wrapping(iced::widget::text::Wrapping::None)
-                    .width(Length::Fill)
-                    .align_x(Alignment::End),
-            );
+            // Only where it fits beside what the bar already says: drawn
+            // over the status texts it made both unreadable (English at
+            // 1024 px).
+            let hint = t(lang, "keys.hint");
+            let wide = crate::ui::theme::text_width(&hint, theme::TEXT_SMALL);
+            bar = bar.push(iced::widget::responsive(move |room| {
+                if wide <= room.width {
+                    text(hint.clone())
+                        .size(theme::TEXT_SMALL)
+                        .wrapping(iced::widget::text::Wrapping::None)
+                        .width(Length::Fill)
+                        .align_x(Alignment::End)
+                        .into()
+                } else {
+                    Element::from(iced::widget::Space::new())
+                }
+            }));
         }
         container(bar)
             .padding([8, 16])
@@ -2872,7 +2922,13 @@ impl App {
         if !from_history && (!matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty()) {
             return;
         }
-        self.screen = Screen::Refund(Box::default());
+        let mut state = Box::<crate::ui::screen::refund::State>::default();
+        // With one manager there is nobody to choose: a PIN typed first is theirs.
+        if let [only] = self.managers().as_slice() {
+            let pick = crate::ui::screen::refund::Message::PickManager(only.name.clone());
+            state.update(pick, self.lang);
+        }
+        self.screen = Screen::Refund(state);
         if let Some(code) = sale {
             self.refund_find(code);
         }

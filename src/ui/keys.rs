@@ -60,6 +60,10 @@ impl KeyRouter {
     }
 
     pub fn press(&mut self, press: KeyPress) -> Vec<Routed> {
+        if press.key == Key::Modifier {
+            // Part of the next key (Shift before a capital): nothing to route.
+            return Vec::new();
+        }
         self.held.push_back((press.key.clone(), press.captured));
         let out = self.detector.feed(press.key, press.at);
         self.route(out)
@@ -105,9 +109,16 @@ impl KeyRouter {
     }
 }
 
-/// The key of an iced key press, as the detector names keys. Keys pressed
-/// with Ctrl, Alt or Logo are never part of a scan.
+/// The key of an iced key press, as the detector names keys. A modifier
+/// pressed on its own (a scanner sends Shift before each capital) is
+/// [`Key::Modifier`]; keys pressed with Ctrl, Alt or Logo are never part of
+/// a scan.
 pub fn key_of(key: &IcedKey, text: Option<&str>, modifiers: keyboard::Modifiers) -> Key {
+    if let IcedKey::Named(named) = key
+        && is_modifier(*named)
+    {
+        return Key::Modifier;
+    }
     if modifiers.control() || modifiers.alt() || modifiers.logo() {
         return Key::Other(format!("{key:?}"));
     }
@@ -127,6 +138,26 @@ pub fn key_of(key: &IcedKey, text: Option<&str>, modifiers: keyboard::Modifiers)
         }
         IcedKey::Unidentified => Key::Other("Unidentified".into()),
     }
+}
+
+fn is_modifier(named: Named) -> bool {
+    matches!(
+        named,
+        Named::Shift
+            | Named::Control
+            | Named::Alt
+            | Named::AltGraph
+            | Named::Super
+            | Named::Meta
+            | Named::Hyper
+            | Named::Fn
+            | Named::FnLock
+            | Named::CapsLock
+            | Named::NumLock
+            | Named::ScrollLock
+            | Named::Symbol
+            | Named::SymbolLock
+    )
 }
 
 /// Take a scan's characters back out of a text field: the longest end of
@@ -211,6 +242,48 @@ mod tests {
                 from_field: String::new()
             }]
         );
+    }
+
+    /// What iced reports for `c` typed by a wedge scanner: Shift pressed
+    /// on its own before a capital, then the capital with Shift held.
+    fn iced_presses(c: char) -> Vec<Key> {
+        let mut keys = Vec::new();
+        let mut modifiers = keyboard::Modifiers::empty();
+        if c.is_ascii_uppercase() {
+            modifiers = keyboard::Modifiers::SHIFT;
+            keys.push(key_of(&IcedKey::Named(Named::Shift), None, modifiers));
+        }
+        let s = c.to_string();
+        keys.push(key_of(
+            &IcedKey::Character(s.to_lowercase().into()),
+            Some(&s),
+            modifiers,
+        ));
+        keys
+    }
+
+    #[test]
+    fn a_scan_with_capitals_typed_with_shift_is_one_scan() {
+        let t0 = Instant::now();
+        let mut r = KeyRouter::default();
+        let mut out = Vec::new();
+        let mut ms = 0;
+        for c in "22J111111111111111".chars() {
+            for key in iced_presses(c) {
+                ms += 4;
+                out.extend(press(&mut r, key, false, at(t0, ms)));
+            }
+        }
+        out.extend(press(&mut r, Key::Enter, false, at(t0, ms + 4)));
+        assert_eq!(
+            out,
+            vec![Routed::Scan {
+                code: "22J111111111111111".into(),
+                from_field: String::new()
+            }],
+            "nothing typed into a field, nothing left over"
+        );
+        assert!(r.deadline().is_none());
     }
 
     #[test]

@@ -28,15 +28,51 @@ pub fn run(setup: Setup) -> iced::Result {
     if setup.config.display.customer_window {
         return two_windows::run(setup);
     }
-    iced::application(move || App::boot(&setup), App::update, App::view)
-        .title(App::title)
-        .subscription(App::subscription)
-        .theme(|_: &App| theme::theme())
-        .font(FONT_BYTES)
-        .default_font(iced::Font::with_name(FONT_FAMILY))
-        .window_size((1280.0, 800.0))
-        .centered()
-        .run()
+    let fullscreen = setup.config.display.fullscreen;
+    iced::application(
+        move || {
+            let fill = if fullscreen {
+                fill_screen(iced::window::latest())
+            } else {
+                iced::Task::none()
+            };
+            (App::boot(&setup), fill)
+        },
+        App::update,
+        App::view,
+    )
+    .title(App::title)
+    .subscription(App::subscription)
+    .theme(|_: &App| theme::theme())
+    .font(FONT_BYTES)
+    .default_font(iced::Font::with_name(FONT_FAMILY))
+    .window(window_settings(fullscreen))
+    .run()
+}
+
+/// The cashier's window: full-screen, or a window that fits the smallest
+/// screen a till has (1024×768) with room for a title bar.
+fn window_settings(fullscreen: bool) -> iced::window::Settings {
+    iced::window::Settings {
+        size: iced::Size::new(1024.0, 700.0),
+        position: iced::window::Position::Centered,
+        fullscreen,
+        ..iced::window::Settings::default()
+    }
+}
+
+/// Fill the monitor with the window `id` names. The full-screen hint alone
+/// needs a window manager to act on it; a till's kiosk X session may have
+/// none, so the window is also moved to the corner and sized to the screen.
+fn fill_screen<T: Send + 'static>(id: iced::Task<Option<iced::window::Id>>) -> iced::Task<T> {
+    id.and_then(|id| {
+        iced::window::monitor_size(id).and_then(move |size| {
+            iced::Task::batch([
+                iced::window::move_to(id, iced::Point::ORIGIN),
+                iced::window::resize(id, size),
+            ])
+        })
+    })
 }
 
 /// The cashier's window and the customer's, as one iced daemon: the app
@@ -72,11 +108,8 @@ mod two_windows {
     }
 
     fn boot(setup: &Setup) -> (Shell, Task<ShellMessage>) {
-        let (cashier, open_cashier) = window::open(window::Settings {
-            size: Size::new(1280.0, 800.0),
-            position: window::Position::Centered,
-            ..window::Settings::default()
-        });
+        let fullscreen = setup.config.display.fullscreen;
+        let (cashier, open_cashier) = window::open(super::window_settings(fullscreen));
         let (customer, open_customer) = window::open(window::Settings {
             size: Size::new(800.0, 600.0),
             ..window::Settings::default()
@@ -87,7 +120,12 @@ mod two_windows {
             customer,
             qr: QrCache::new(),
         };
-        let opened = Task::batch([open_cashier, open_customer]).map(|_| ShellMessage::Opened);
+        let fill = if fullscreen {
+            super::fill_screen(open_cashier.map(Some))
+        } else {
+            open_cashier.discard()
+        };
+        let opened = Task::batch([fill, open_customer.map(|_| ShellMessage::Opened)]);
         (shell, opened)
     }
 

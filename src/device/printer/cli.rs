@@ -2,6 +2,7 @@
 //! status` and `till devices`. `main.rs` only declares the subcommands and
 //! calls these.
 
+use crate::{errln, outln};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -97,8 +98,8 @@ pub fn render_file(args: &RenderArgs) -> anyhow::Result<ExitCode> {
     })?;
     let rendered = render(&bytes, &profile);
     write_file(&args.out, &rendered.png())?;
-    print!("{}", report_text(&rendered.report));
-    println!(
+    crate::cli_output::write_stdout(format_args!("{}", report_text(&rendered.report)));
+    outln!(
         "已寫入 {} ({}×{} 點) / wrote {} ({}×{} dots)",
         args.out.display(),
         rendered.image.width(),
@@ -138,7 +139,7 @@ pub fn virtual_printer(args: &VirtualPrinterArgs) -> anyhow::Result<ExitCode> {
             args.listen
         )
     })?;
-    println!(
+    outln!(
         "虛擬印表機 ({}) 接聽 {},輸出到 {} / virtual printer ({}) listening on {}, writing to {}",
         args.profile,
         vp.local_addr()?,
@@ -198,7 +199,7 @@ fn paper_from_json(
             // The proof is the legal document: it prints even when MyPay's
             // items cannot fill the slip.
             mypay_detail_slip(&inv, false, false).unwrap_or_else(|e| {
-                eprintln!("till: {e}");
+                errln!("till: {e}");
                 None
             })
         };
@@ -249,14 +250,15 @@ pub fn print(
             let bytes = encode(&test_page(cfg, &printer), &printer.profile)?;
             match printer.send(&bytes) {
                 Ok(_) => {
-                    println!(
+                    outln!(
                         "測試頁已送到 {} / test page sent to {}",
-                        printer.target, printer.target
+                        printer.target,
+                        printer.target
                     );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
-                    println!("{e}");
+                    outln!("{e}");
                     Ok(ExitCode::from(1))
                 }
             }
@@ -279,7 +281,7 @@ pub fn print(
                 }
                 let rendered = render(&bytes, &profile);
                 write_file(out, &rendered.png())?;
-                println!("已寫入 {} / wrote {}", out.display(), out.display());
+                outln!("已寫入 {} / wrote {}", out.display(), out.display());
                 return Ok(ExitCode::SUCCESS);
             }
             let pin;
@@ -303,25 +305,25 @@ pub fn print(
             let mut t = terminal()?;
             match t.print_proof(&mut printer, &proof, None, approval) {
                 Ok(job) => {
-                    println!("證明聯已列印(工作 {job})/ proof printed (job {job})");
+                    outln!("證明聯已列印(工作 {job})/ proof printed (job {job})");
                     let Some(slip) = &slip else {
                         return Ok(ExitCode::SUCCESS);
                     };
                     let bytes = encode(&detail_slip_document(slip), &printer.profile)?;
                     match t.print(&mut printer, DETAIL_SLIP, &bytes, None, None) {
                         Ok(job) => {
-                            println!("交易明細已列印(工作 {job})/ detail slip printed (job {job})");
+                            outln!("交易明細已列印(工作 {job})/ detail slip printed (job {job})");
                             Ok(ExitCode::SUCCESS)
                         }
                         Err(e @ crate::terminal::PrintError::Printer { .. }) => {
-                            println!("{e}");
+                            outln!("{e}");
                             Ok(ExitCode::from(1))
                         }
                         Err(e) => Err(e.into()),
                     }
                 }
                 Err(e @ crate::terminal::PrintError::Printer { .. }) => {
-                    println!("{e}");
+                    outln!("{e}");
                     Ok(ExitCode::from(1))
                 }
                 Err(e) => Err(e.into()),
@@ -356,35 +358,33 @@ pub fn test_page(cfg: &Config, printer: &Printer) -> Document {
 pub fn printer_status(cmd: &PrinterCommand, cfg: &Config) -> anyhow::Result<ExitCode> {
     let PrinterCommand::Status = cmd;
     let mut printer = Printer::from_config(&cfg.printer)?;
-    println!("{} ({})", printer.target, printer.profile.name);
+    outln!("{} ({})", printer.target, printer.profile.name);
     match printer.status() {
         Ok(None) => {
-            println!(
-                "此型號或連線不支援狀態查詢 / this model or connection has no status reporting"
-            );
+            outln!("此型號或連線不支援狀態查詢 / this model or connection has no status reporting");
             Ok(ExitCode::SUCCESS)
         }
         Ok(Some(s)) => {
             let yes = |b: bool| if b { "是 yes" } else { "否 no" };
-            println!("連線 online:          {}", yes(s.online));
-            println!("上蓋開啟 cover open:   {}", yes(s.cover_open));
-            println!("缺紙 paper end:        {}", yes(s.paper_end));
-            println!("紙將盡 paper near end: {}", yes(s.paper_near_end));
-            println!("錢櫃開啟 drawer open:  {}", yes(s.drawer_open));
-            println!("故障 error:            {}", yes(s.error));
+            outln!("連線 online:          {}", yes(s.online));
+            outln!("上蓋開啟 cover open:   {}", yes(s.cover_open));
+            outln!("缺紙 paper end:        {}", yes(s.paper_end));
+            outln!("紙將盡 paper near end: {}", yes(s.paper_near_end));
+            outln!("錢櫃開啟 drawer open:  {}", yes(s.drawer_open));
+            outln!("故障 error:            {}", yes(s.error));
             match s.problem() {
                 None => {
-                    println!("可以列印 / ready to print");
+                    outln!("可以列印 / ready to print");
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(p) => {
-                    println!("{p}");
+                    outln!("{p}");
                     Ok(ExitCode::from(1))
                 }
             }
         }
         Err(e) => {
-            println!("{e}");
+            outln!("{e}");
             Ok(ExitCode::from(EXIT_UNREACHABLE))
         }
     }
@@ -392,22 +392,22 @@ pub fn printer_status(cmd: &PrinterCommand, cfg: &Config) -> anyhow::Result<Exit
 
 /// `till devices`.
 pub fn devices() -> anyhow::Result<ExitCode> {
-    println!("序列埠 serial ports:");
+    outln!("序列埠 serial ports:");
     match crate::device::scanner::serial::available_ports() {
-        Ok(ports) if ports.is_empty() => println!("  (沒有 / none found)"),
+        Ok(ports) if ports.is_empty() => outln!("  (沒有 / none found)"),
         Ok(ports) => {
             for p in ports {
-                println!("  {}  {}", p.path, p.description);
+                outln!("  {}  {}", p.path, p.description);
             }
         }
-        Err(e) => println!("  {e}"),
+        Err(e) => outln!("  {e}"),
     }
-    println!("USB:");
+    outln!("USB:");
     match super::usb::list() {
-        Ok(list) if list.is_empty() => println!("  (沒有 USB 裝置 / no USB devices)"),
+        Ok(list) if list.is_empty() => outln!("  (沒有 USB 裝置 / no USB devices)"),
         Ok(list) => {
             for d in list {
-                println!(
+                outln!(
                     "  usb://{:04x}:{:04x}  bus {} addr {}{}  {}",
                     d.vid,
                     d.pid,
@@ -418,7 +418,7 @@ pub fn devices() -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        Err(e) => println!(
+        Err(e) => outln!(
             "  無法列出 USB 裝置(此機器可能沒有 USB 匯流排)/ cannot list USB devices (this machine may have no USB bus): {e}"
         ),
     }

@@ -24,6 +24,11 @@ pub enum Key {
     Tab,
     Backspace,
     Escape,
+    /// Shift, Ctrl, Alt, Caps Lock… pressed on their own. A wedge scanner
+    /// presses Shift before every capital letter, exactly as a keyboard
+    /// does, so a modifier is never a key of its own: it never ends,
+    /// splits or joins a scan, and nothing is forwarded for it.
+    Modifier,
     /// Any other key, by the GUI's own name for it (e.g. `ArrowLeft`);
     /// handed back untouched.
     Other(String),
@@ -124,6 +129,10 @@ impl WedgeDetector {
 
     /// One key, pressed at `at`. Timestamps must not go backwards.
     pub fn feed(&mut self, key: Key, at: Instant) -> Vec<WedgeOutput> {
+        if key == Key::Modifier {
+            // Its time says nothing either: the character it shifts follows.
+            return Vec::new();
+        }
         // Some toolkits deliver Enter and Tab as control characters.
         let key = match key {
             Key::Char('\r' | '\n') => Key::Enter,
@@ -395,6 +404,19 @@ mod tests {
         assert_eq!(
             feed_all(&mut d, &keys),
             vec![WedgeOutput::Scanned("4710088123456".into())]
+        );
+    }
+
+    #[test]
+    fn shift_before_a_capital_neither_ends_nor_splits_a_scan() {
+        let mut d = WedgeDetector::new(WedgeConfig::default());
+        let mut keys = chars(0, 8, "22");
+        keys.push((12, Key::Modifier));
+        keys.extend(chars(16, 8, "J111111111111111"));
+        keys.push((16 + 8 * 16, Key::Enter));
+        assert_eq!(
+            feed_all(&mut d, &keys),
+            vec![WedgeOutput::Scanned("22J111111111111111".into())]
         );
     }
 

@@ -14,7 +14,20 @@
 //!   \[code\].
 //! - The platform may require whole booklets of 50 (begin ending in 00/50,
 //!   end in 49/99); not enforced here \[guess\].
+//! - At most [`MAX_RANGES`] ranges per message (`maxOccurs` in E0402.xsd).
+//!
+//! # `BranchBan`, not `" BranchBan"`
+//!
+//! Every known copy of E0402.xsd (3.1, 3.2, 4.0, 4.1) declares the element
+//! as `name=" BranchBan"`, with a leading space. An element name cannot
+//! start with a space, and XSD 1.0 collapses whitespace in `name` (an
+//! NCName), so a conforming validator, Turnkey's Java (Xerces) among them,
+//! reads it as `BranchBan`; libxml2 (xmllint, lxml) takes it literally and
+//! then no document at all can match. `till` writes `BranchBan`, which is
+//! what the schema means and what Turnkey checks; CI validates with a copy
+//! whose name is collapsed (`shared/tools/mig_validate.py`).
 
+use super::limits::MAX_RANGES;
 use super::xml::Writer;
 use super::{MessageType, MigError, check_ban};
 use crate::einvoice::{InvoiceNumber, Period};
@@ -82,6 +95,9 @@ impl BranchTrackBlank {
     ) -> Result<BranchTrackBlank, MigError> {
         check_ban("HeadBan", head_ban)?;
         check_ban("BranchBan", branch_ban)?;
+        if ranges.len() > MAX_RANGES {
+            return Err(MigError::TooManyLines { max: MAX_RANGES });
+        }
         ranges.sort();
         let track = ranges
             .first()
@@ -122,6 +138,7 @@ impl BranchTrackBlank {
         let mut w = Writer::new(t);
         w.open("Main");
         w.leaf("HeadBan", &self.head_ban);
+        // Not " BranchBan" as the XSD spells it: see the module docs.
         w.leaf("BranchBan", &self.branch_ban);
         w.leaf("InvoiceType", "07");
         w.leaf("YearMonth", &self.year_month);

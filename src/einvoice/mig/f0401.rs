@@ -28,20 +28,11 @@
 //!   \[code\]. Some integrations write `TaxAmount` `0` and a tax-inclusive
 //!   `SalesAmount` for consumers \[guess: confirm with the XSD notes\].
 
+use super::limits::{DESCRIPTION_MAX, INVOICE_MAX_LINES, NAME_MAX};
 use super::xml::Writer;
-use super::{
-    CONSUMER_BUYER_ID, MessageType, MigError, NAME_MAX, Seller, check_text, mig_date, mig_time,
-};
+use super::{CONSUMER_BUYER_ID, MessageType, MigError, Seller, check_text, mig_date, mig_time};
 use crate::einvoice::Invoice;
 use crate::einvoice::buyer::BuyerChoice;
-
-/// Most item lines one message carries (3-digit `SequenceNumber`) \[guess:
-/// the XSD allows up to 9999 lines; 999 keeps the sequence 3 digits wide as
-/// every sample has it\].
-pub const MAX_LINES: usize = 999;
-
-/// Longest item description \[code: a public validator caps at 256\].
-pub const DESCRIPTION_MAX: usize = 256;
 
 /// A validated F0401 message, ready to serialise.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,8 +93,10 @@ impl InvoiceMessage {
             None => (CONSUMER_BUYER_ID.to_string(), random.clone()),
         };
         check_text("Buyer/Name", &buyer_name, NAME_MAX)?;
-        if invoice.items().len() > MAX_LINES {
-            return Err(MigError::TooManyLines { max: MAX_LINES });
+        if invoice.items().len() > INVOICE_MAX_LINES {
+            return Err(MigError::TooManyLines {
+                max: INVOICE_MAX_LINES,
+            });
         }
         let lines = invoice
             .items()

@@ -9,12 +9,11 @@
 //! \[code\]. Whether a void is allowed at all is decided by
 //! [`crate::einvoice::refund_treatment`], not here.
 
+use super::limits::CANCEL_REASON_MAX;
 use super::xml::Writer;
 use super::{CONSUMER_BUYER_ID, MessageType, MigError, check_text, mig_date, mig_time};
 use crate::einvoice::Invoice;
 use crate::taipei::TaipeiTime;
-
-pub const REASON_MAX: usize = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CancelInvoice {
@@ -31,7 +30,7 @@ impl CancelInvoice {
     /// Void `invoice` at `at` for `reason` (e.g. `退貨`).
     pub fn new(invoice: &Invoice, at: TaipeiTime, reason: &str) -> Result<CancelInvoice, MigError> {
         let reason = reason.trim();
-        check_text("CancelReason", reason, REASON_MAX)?;
+        check_text("CancelReason", reason, CANCEL_REASON_MAX)?;
         if at < invoice.issued_at() {
             return Err(MigError::BeforeIssue {
                 what: "作廢時間 / the void",

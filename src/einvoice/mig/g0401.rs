@@ -8,7 +8,8 @@
 //! `Quantity`, `UnitPrice`, `Amount`, `Tax`, `AllowanceSequenceNumber`,
 //! `TaxType`), `Amount` (`TaxAmount`, `TotalAmount`).
 //!
-//! - `AllowanceType` `2`: issued by the seller (賣方開立) \[code\].
+//! - `AllowanceType` `2`: issued by the seller (賣方開立) \[code\]; kept on
+//!   the [`Allowance`] so that its void (G0501) names the same type.
 //! - `Amount` of a line is untaxed ("小計金額(不含稅之進貨額)") and `Tax` its
 //!   5% tax; `TotalAmount` is the sum of the untaxed amounts, not the refund
 //!   paid \[code: two public samples, 300 + tax 15 → TotalAmount 300\].
@@ -21,14 +22,28 @@
 //! - Some 4.1 writers add `OriginalInvoiceSellerId` / `OriginalInvoiceBuyerId`
 //!   to `Main`; others do not; left out \[guess\].
 
+use super::limits::{ALLOWANCE_MAX_LINES, ALLOWANCE_NUMBER_MAX, NAME_MAX};
 use super::xml::Writer;
-use super::{CONSUMER_BUYER_ID, MessageType, MigError, NAME_MAX, Seller, check_text, mig_date};
+use super::{CONSUMER_BUYER_ID, MessageType, MigError, Seller, check_text, mig_date};
 use crate::einvoice::Invoice;
 use crate::money::Ntd;
 use crate::taipei::TaipeiTime;
 
-pub const MAX_LINES: usize = 999;
-pub const NUMBER_MAX: usize = 16;
+/// `AllowanceType` (`AllowanceTypeEnum`): `1` the buyer issued the allowance
+/// (買方開立), `2` the seller did (賣方開立). A till only ever issues its own.
+pub const SELLER_ISSUED: &str = "2";
+
+/// The `AllowanceType` a written G0401 names, if it reads.
+pub fn allowance_type_of(xml: &str) -> Option<&'static str> {
+    let root = super::xml::parse(xml).ok()?;
+    let main = root.children.iter().find(|c| c.name == "Main")?;
+    let t = main.children.iter().find(|c| c.name == "AllowanceType")?;
+    match t.text.as_str() {
+        "1" => Some("1"),
+        "2" => Some(SELLER_ISSUED),
+        _ => None,
+    }
+}
 
 /// One refunded line: which invoice line (1-based, as its
 /// `SequenceNumber`), how many units and the tax-inclusive refund per unit.
@@ -46,6 +61,8 @@ pub struct Allowance {
     pub seller: Seller,
     pub buyer_id: String,
     pub buyer_name: String,
+    /// `AllowanceType`: always [`SELLER_ISSUED`] for allowances `till` makes.
+    pub allowance_type: &'static str,
     pub lines: Vec<AllowanceItem>,
     pub tax_amount: i64,
     pub total_amount: i64,
@@ -82,7 +99,7 @@ impl Allowance {
                 reason: "與發票賣方不符 / differs from the invoice's seller".into(),
             });
         }
-        check_text("AllowanceNumber", number, NUMBER_MAX)?;
+        check_text("AllowanceNumber", number, ALLOWANCE_NUMBER_MAX)?;
         if !number.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(MigError::Format {
                 field: "AllowanceNumber",
@@ -97,8 +114,10 @@ impl Allowance {
         if lines.is_empty() {
             return Err(MigError::AllowanceLine("沒有明細 / no lines".into()));
         }
-        if lines.len() > MAX_LINES {
-            return Err(MigError::TooManyLines { max: MAX_LINES });
+        if lines.len() > ALLOWANCE_MAX_LINES {
+            return Err(MigError::TooManyLines {
+                max: ALLOWANCE_MAX_LINES,
+            });
         }
         let (buyer_id, buyer_name) = match invoice.buyer_ban() {
             Some(ban) => {
@@ -163,6 +182,7 @@ impl Allowance {
             seller: seller.clone(),
             buyer_id,
             buyer_name,
+            allowance_type: SELLER_ISSUED,
             lines: items,
             tax_amount: tax_amount.dollars(),
             total_amount: total_amount.dollars(),
@@ -188,7 +208,7 @@ impl Allowance {
         w.leaf("Identifier", &self.buyer_id);
         w.leaf("Name", &self.buyer_name);
         w.close("Buyer");
-        w.leaf("AllowanceType", "2");
+        w.leaf("AllowanceType", self.allowance_type);
         w.close("Main");
         w.open("Details");
         for l in &self.lines {

@@ -36,18 +36,19 @@
 //!   F0401/G0401 XSDs before upload, and a test harness that lays files out
 //!   as `UpCast/B2SSTORAGE/{F0401,F0501,G0401,G0501}/SRC`.
 //!
-//! # XSD validation: not possible here
+//! # Checked against the XSDs
 //!
-//! The published MIG 4.x XSD files (`F0401.xsd`, `F0501.xsd`, `G0401.xsd`,
-//! `G0501.xsd`, `E0402.xsd`) could not be obtained: no public repository
-//! reachable from this workplace carries them (searched for `C0401.xsd`,
-//! `F0401.xsd`, `E0402.xsd`, their target namespaces and type names), and
-//! the Ministry's download page is not reachable. Output is therefore
-//! checked by [`schema::check`], a pure-Rust structural check written from
-//! the sources above (element order, required and optional elements,
-//! repetition, field lengths and formats). Before going live, validate a
-//! sample of each message against the official XSDs shipped with Turnkey
-//! (its `xsd/` folder) — the places marked \[guess\] are the ones to watch.
+//! Public copies of the MIG 4.0 and 4.1 XSDs (`F0401.xsd`, `F0501.xsd`,
+//! `G0401.xsd`, `G0501.xsd`, `E0402.xsd`, `GenericType_4.0.xsd`) sit in
+//! `../shared/specs/mig-xsd/` (where each came from: its `SOURCES.md`; no
+//! copy straight from the Ministry was found). `.ci/run` writes every
+//! message `till` can write (`tests/mig_samples.rs`) and validates them
+//! against those XSDs with `shared/tools/mig_validate.py`, failing on any
+//! error. [`schema::check`] repeats the XSD rules `till` relies on in pure
+//! Rust, so a bad message is refused before it is journaled; a test reads
+//! the XSDs and checks that its tables agree with them. Before going live,
+//! validate a sample of each message against the schemas shipped with the
+//! shop's own Turnkey (its `xsd/` folder), which are the authority.
 
 use std::fmt;
 
@@ -60,6 +61,7 @@ pub mod f0401;
 pub mod f0501;
 pub mod g0401;
 pub mod g0501;
+pub mod limits;
 pub mod schema;
 pub mod turnkey;
 pub mod xml;
@@ -71,6 +73,14 @@ pub use g0401::{Allowance, AllowanceLine};
 pub use g0501::CancelAllowance;
 
 /// The MIG version written into every namespace.
+///
+/// Not a setting. In the 4.0 and 4.1 XSDs the five messages `till` writes
+/// differ only in the namespace; the one change of content (two optional
+/// elements in G0401 `Main`) is something `till` does not write. The same
+/// bodies are valid under either (`.ci/run` validates every sample in both
+/// namespaces), so nothing a shop could choose would change what it
+/// reports, and 4.1 is the current version. Should a Turnkey accept only
+/// 4.0 namespaces, this constant is the one place to change.
 pub const MIG_VERSION: &str = "4.1";
 
 /// Buyer identifier of a consumer (no BAN): ten zeros, not eight
@@ -179,8 +189,6 @@ pub struct Seller {
     pub name: String,
 }
 
-pub(crate) const NAME_MAX: usize = 60;
-
 /// `YYYYMMDD` of a Taipei time (MIG `DateType`) \[code\].
 pub(crate) fn mig_date(t: TaipeiTime) -> String {
     t.with_timezone(&taipei::offset())
@@ -230,6 +238,6 @@ pub(crate) fn check_ban(field: &'static str, s: &str) -> Result<(), MigError> {
 impl Seller {
     pub(crate) fn check(&self) -> Result<(), MigError> {
         check_ban("Seller/Identifier", &self.ban)?;
-        check_text("Seller/Name", &self.name, NAME_MAX)
+        check_text("Seller/Name", &self.name, limits::NAME_MAX)
     }
 }

@@ -1,15 +1,21 @@
-//! The structure of each message, as far as public sources show it, and a
-//! pure-Rust check of a message against it. This stands in for the official
-//! XSDs, which could not be obtained (see the module docs of `mig`).
+//! The structure of each message and a pure-Rust check of a message
+//! against it, run by every `to_xml` so that the till never hands Turnkey a
+//! message it would refuse.
 //!
-//! Element order: F0401 follows the classes `xsd.exe` generated from the
-//! 4.x XSD (`ModelCore.Schema.TurnKey.Invoice`), which agree with the 3.2
-//! C0401 examples in ho600-ltd/django-taiwan-einvoice `docs/` and with a
-//! lxml-validated F0401 writer \[code\]. F0501/G0501 follow ho600's
-//! `F0501JSON2MIGXMl` input and a .NET `MIG4.F0501` class \[code\]. G0401
-//! and E0402: see their modules. Only the elements `till` may write are
-//! listed beyond the required ones; an element not listed is refused.
+//! The tables follow the MIG 4.x XSDs (`F0401.xsd` … `E0402.xsd`, copies in
+//! `../shared/specs/mig-xsd/`, see its `SOURCES.md`): the elements `till`
+//! writes, in the XSD's order, with the XSD's lengths, digits and values.
+//! Only the elements `till` may write are listed beyond the required ones;
+//! an element not listed is refused. Where the tables are stricter than the
+//! XSD (an optional element `till` always writes, fewer lines) it is on
+//! purpose. The test `tables_agree_with_the_xsds` reads the XSDs and checks
+//! every table against them; `.ci/run` also validates sample messages with
+//! the XSDs themselves (`shared/tools/mig_validate.py`).
 
+use super::limits::{
+    ALLOWANCE_MAX_LINES, ALLOWANCE_NUMBER_MAX, CANCEL_REASON_MAX, DESCRIPTION_MAX,
+    INVOICE_MAX_LINES, MAX_RANGES, NAME_MAX,
+};
 use super::xml::{Node, parse};
 use super::{MessageType, MigError};
 
@@ -30,10 +36,16 @@ pub(crate) enum Kind {
     BuyerId,
     /// Exactly this many digits.
     Digits(usize),
+    /// Exactly this many capital letters (a track, 字軌).
+    Letters(usize),
+    /// A period: ROC year (3 digits) and its even end month, `11512`.
+    Period,
     /// One of these values.
     OneOf(&'static [&'static str]),
-    /// A decimal number, optionally signed (`-50`, `0.05`, `12.3456789`).
-    Decimal,
+    /// A decimal number, optionally signed (`-50`, `0.05`, `12.3456789`),
+    /// with at most this many digits in all and after the point (XSD
+    /// `totalDigits`, `fractionDigits`).
+    Decimal(u32, u32),
 }
 
 pub(crate) struct El {
@@ -87,11 +99,20 @@ const fn many(name: &'static str, max: Option<u32>, children: &'static [El]) -> 
 
 /// `RoleDescriptionType`: Identifier, Name, then optional contact fields
 /// that `till` does not write \[code\].
-const SELLER: &[El] = &[req("Identifier", Kind::Ban), req("Name", Kind::Text(60))];
+const SELLER: &[El] = &[
+    req("Identifier", Kind::Ban),
+    req("Name", Kind::Text(NAME_MAX)),
+];
 const BUYER: &[El] = &[
     req("Identifier", Kind::BuyerId),
-    req("Name", Kind::Text(60)),
+    req("Name", Kind::Text(NAME_MAX)),
 ];
+
+/// `xsd:decimal` with `totalDigits` 20, `fractionDigits` 7: amounts,
+/// quantities and prices.
+const AMOUNT: Kind = Kind::Decimal(20, 7);
+/// `totalDigits` 20, `fractionDigits` 0: whole-dollar tax.
+const TAX: Kind = Kind::Decimal(20, 0);
 
 const F0401_MAIN: &[El] = &[
     req("InvoiceNumber", Kind::InvoiceNumber),
@@ -104,30 +125,30 @@ const F0401_MAIN: &[El] = &[
     req("InvoiceType", Kind::OneOf(&["07", "08"])),
     req("DonateMark", Kind::OneOf(&["0", "1"])),
     opt("CarrierType", Kind::OneOf(&["3J0002", "CQ0001"])),
-    opt("CarrierId1", Kind::Text(64)),
-    opt("CarrierId2", Kind::Text(64)),
+    opt("CarrierId1", Kind::Text(400)),
+    opt("CarrierId2", Kind::Text(400)),
     req("PrintMark", Kind::OneOf(&["Y", "N"])),
     opt("NPOBAN", Kind::Text(10)),
     req("RandomNumber", Kind::Digits(4)),
 ];
 
 const F0401_ITEM: &[El] = &[
-    req("Description", Kind::Text(256)),
-    req("Quantity", Kind::Decimal),
-    req("UnitPrice", Kind::Decimal),
+    req("Description", Kind::Text(DESCRIPTION_MAX)),
+    req("Quantity", AMOUNT),
+    req("UnitPrice", AMOUNT),
     req("TaxType", Kind::OneOf(&["1"])),
-    req("Amount", Kind::Decimal),
+    req("Amount", AMOUNT),
     req("SequenceNumber", Kind::Text(4)),
 ];
 
 const F0401_AMOUNT: &[El] = &[
-    req("SalesAmount", Kind::Decimal),
-    req("FreeTaxSalesAmount", Kind::Decimal),
-    req("ZeroTaxSalesAmount", Kind::Decimal),
+    req("SalesAmount", AMOUNT),
+    req("FreeTaxSalesAmount", AMOUNT),
+    req("ZeroTaxSalesAmount", AMOUNT),
     req("TaxType", Kind::OneOf(&["1"])),
     req("TaxRate", Kind::OneOf(&["0.05"])),
-    req("TaxAmount", Kind::Decimal),
-    req("TotalAmount", Kind::Decimal),
+    req("TaxAmount", TAX),
+    req("TotalAmount", AMOUNT),
 ];
 
 const F0401: &[El] = &[
@@ -136,7 +157,7 @@ const F0401: &[El] = &[
         "Details",
         &[many(
             "ProductItem",
-            Some(super::f0401::MAX_LINES as u32),
+            Some(INVOICE_MAX_LINES as u32),
             F0401_ITEM,
         )],
     ),
@@ -150,7 +171,7 @@ const F0501: &[El] = &[
     req("SellerId", Kind::Ban),
     req("CancelDate", Kind::Date),
     req("CancelTime", Kind::Time),
-    req("CancelReason", Kind::Text(20)),
+    req("CancelReason", Kind::Text(CANCEL_REASON_MAX)),
     opt("Remark", Kind::Text(200)),
 ];
 
@@ -158,11 +179,11 @@ const G0401_ITEM: &[El] = &[
     req("OriginalInvoiceDate", Kind::Date),
     req("OriginalInvoiceNumber", Kind::InvoiceNumber),
     req("OriginalSequenceNumber", Kind::Text(4)),
-    req("OriginalDescription", Kind::Text(256)),
-    req("Quantity", Kind::Decimal),
-    req("UnitPrice", Kind::Decimal),
-    req("Amount", Kind::Decimal),
-    req("Tax", Kind::Decimal),
+    req("OriginalDescription", Kind::Text(DESCRIPTION_MAX)),
+    req("Quantity", AMOUNT),
+    req("UnitPrice", AMOUNT),
+    req("Amount", AMOUNT),
+    req("Tax", TAX),
     req("AllowanceSequenceNumber", Kind::Text(4)),
     req("TaxType", Kind::OneOf(&["1"])),
 ];
@@ -171,7 +192,7 @@ const G0401: &[El] = &[
     group(
         "Main",
         &[
-            req("AllowanceNumber", Kind::Text(16)),
+            req("AllowanceNumber", Kind::Text(ALLOWANCE_NUMBER_MAX)),
             req("AllowanceDate", Kind::Date),
             group("Seller", SELLER),
             group("Buyer", BUYER),
@@ -182,27 +203,25 @@ const G0401: &[El] = &[
         "Details",
         &[many(
             "ProductItem",
-            Some(super::g0401::MAX_LINES as u32),
+            Some(ALLOWANCE_MAX_LINES as u32),
             G0401_ITEM,
         )],
     ),
     group(
         "Amount",
-        &[
-            req("TaxAmount", Kind::Decimal),
-            req("TotalAmount", Kind::Decimal),
-        ],
+        &[req("TaxAmount", TAX), req("TotalAmount", AMOUNT)],
     ),
 ];
 
 const G0501: &[El] = &[
-    req("CancelAllowanceNumber", Kind::Text(16)),
+    req("CancelAllowanceNumber", Kind::Text(ALLOWANCE_NUMBER_MAX)),
+    req("AllowanceType", Kind::OneOf(&["1", "2"])),
     req("AllowanceDate", Kind::Date),
     req("BuyerId", Kind::BuyerId),
     req("SellerId", Kind::Ban),
     req("CancelDate", Kind::Date),
     req("CancelTime", Kind::Time),
-    req("CancelReason", Kind::Text(20)),
+    req("CancelReason", Kind::Text(CANCEL_REASON_MAX)),
     opt("Remark", Kind::Text(200)),
 ];
 
@@ -213,15 +232,15 @@ const E0402: &[El] = &[
             req("HeadBan", Kind::Ban),
             req("BranchBan", Kind::Ban),
             req("InvoiceType", Kind::OneOf(&["07", "08"])),
-            req("YearMonth", Kind::Digits(5)),
-            req("InvoiceTrack", Kind::Text(2)),
+            req("YearMonth", Kind::Period),
+            req("InvoiceTrack", Kind::Letters(2)),
         ],
     ),
     group(
         "Details",
         &[many(
             "BranchTrackBlankItem",
-            None,
+            Some(MAX_RANGES as u32),
             &[
                 req("InvoiceBeginNo", Kind::Digits(8)),
                 req("InvoiceEndNo", Kind::Digits(8)),
@@ -333,15 +352,23 @@ fn check_leaf(kind: Kind, s: &str) -> Result<(), String> {
         Kind::Ban => digits(s, 8),
         Kind::BuyerId => digits(s, 8) || s == super::CONSUMER_BUYER_ID,
         Kind::Digits(n) => digits(s, n),
+        Kind::Letters(n) => s.len() == n && s.bytes().all(|b| b.is_ascii_uppercase()),
+        Kind::Period => digits(s, 5) && matches!(&s[3..], "02" | "04" | "06" | "08" | "10" | "12"),
         Kind::OneOf(values) => values.contains(&s),
-        Kind::Decimal => {
+        Kind::Decimal(total, fraction) => {
             let body = s.strip_prefix('-').unwrap_or(s);
             let mut parts = body.splitn(2, '.');
             let int = parts.next().unwrap_or("");
             let frac = parts.next();
+            // XSD counts significant digits: leading zeros of the integer
+            // part and trailing zeros of the fraction do not count.
+            let int_digits = int.trim_start_matches('0').len();
+            let frac_digits = frac.map_or(0, |f| f.trim_end_matches('0').len());
             !int.is_empty()
                 && int.bytes().all(|b| b.is_ascii_digit())
                 && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+                && frac_digits <= fraction as usize
+                && int_digits + frac_digits <= total as usize
         }
     };
     if ok {
@@ -350,3 +377,8 @@ fn check_leaf(kind: Kind, s: &str) -> Result<(), String> {
         Err(format!("not a valid {kind:?}"))
     }
 }
+
+/// The tables above checked against the XSDs themselves.
+#[cfg(test)]
+#[path = "schema_xsd_tests.rs"]
+mod xsd_tests;

@@ -249,7 +249,7 @@ impl MyPayClient {
                 .call::<_, QueryOrderResponse>(Cmd::QueryOrder, &req)
                 .await?
             {
-                Ok(r) => r.outcome(asked),
+                Ok(r) => r.order_outcome(asked),
                 Err(o) => o,
             },
         )
@@ -567,7 +567,11 @@ impl Gateway for MyPayClient {
             }
             return Ok(None);
         }
-        let last = done.last().expect("a positive total has a row");
+        // MyPay's list decides this: an empty one for a refund of nothing
+        // is not a refund done.
+        let Some(last) = done.last() else {
+            return Ok(None);
+        };
         Ok(Some(Outcome::Approved(crate::gateway::Approval {
             gateway: GatewayId::MyPay,
             gateway_trade_no: if last.refund_uid.is_empty() {

@@ -1144,6 +1144,24 @@ impl PaymentRecord {
         serde_json::from_str(body).map_err(|e| ParseError(e.to_string()))
     }
 
+    /// What an `api/queryorder` answer says. MyPay answers an order the
+    /// customer has not acted on yet with the query's own fields and no
+    /// `prc` (manual §2 交易查詢: "消費者有進行過交易動作" is a condition of
+    /// the query, "不符合查詢條件則回傳原查詢欄位"): that is pending, not an
+    /// unknown status code.
+    pub fn order_outcome(&self, asked: Ntd) -> Outcome {
+        if self.prc.trim().is_empty() {
+            return Outcome::Pending(PendingInfo {
+                code: String::new(),
+                reason: "尚無交易,顧客還沒付款 / no transaction yet: the customer has not paid"
+                    .into(),
+                action: CashierAction::WaitAndQuery,
+                reference: None,
+            });
+        }
+        self.outcome(asked)
+    }
+
     pub fn outcome(&self, asked: Ntd) -> Outcome {
         // `cost` is the order total in NT$; `actual_cost` may be in
         // `actual_currency` (a foreign wallet), so it is only a fallback.

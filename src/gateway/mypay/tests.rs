@@ -544,3 +544,25 @@ proptest! {
         prop_assert_ne!(decrypt(&tampered, &key()).ok(), Some(plain.to_vec()));
     }
 }
+
+/// The documented answer for an order nobody has paid yet: the query's own
+/// fields back, no `prc`. Pending, in words that say so; never an unknown
+/// status code (which a PayPage payment used to carry to its approval).
+#[test]
+fn queryorder_with_no_transaction_yet_is_pending() {
+    let q: QueryOrderResponse = serde_json::from_str(r#"{"key":"k1","uid":"95217"}"#).unwrap();
+    match q.order_outcome(Ntd::new(85)) {
+        Outcome::Pending(p) => {
+            assert!(p.reason.contains("no transaction yet"), "{}", p.reason);
+            assert!(!p.reason.contains("unknown"), "{}", p.reason);
+        }
+        other => panic!("expected pending, got {other:?}"),
+    }
+    // A paid answer still reads as paid.
+    let paid: QueryOrderResponse =
+        serde_json::from_str(include_str!("testdata/queryorder_response.json")).unwrap();
+    assert!(matches!(
+        paid.order_outcome(Ntd::new(900)),
+        Outcome::Approved(_)
+    ));
+}

@@ -20,18 +20,26 @@
 //! paid after it expired, say) is checked with the gateway the same way and
 //! put on record as owed back to the customer ([`Terminal::late_payments`]).
 //!
-//! Anything forged or malformed gets a 4xx and changes nothing.
+//! Anything forged or malformed gets a 4xx and changes nothing. The server
+//! is on the internet's side of the till, so it bounds what a client can
+//! hold ([`Limits`]): a body limit (413 beyond it), a time to send the
+//! headers and a time a connection may stay open, and a cap on connections
+//! served at once. The parsing of each notice is a pure function
+//! (`read_*`), fuzzed in `fuzz/`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Form, FromRequest, Request, State};
+use axum::extract::{DefaultBodyLimit, Form, FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use tokio::sync::Mutex;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::{Mutex, Semaphore};
 
 use super::{NoticeEffect, PayError, Payments};
 use crate::config::Config;
@@ -75,12 +83,47 @@ impl CallbackState {
     }
 }
 
+/// How much the callback server lets a client take. A notice is a few
+/// hundred bytes (ECPay's encrypted Data about 2 KB) and is posted in one go,
+/// so a small body, a short wait for it and a cap on open connections keep
+/// a flood of idle, slow or oversized requests from holding memory or
+/// crowding real notices out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body read; a larger one is answered 413 unread.
+    pub body_bytes: usize,
+    /// Time a client has to send a request's headers.
+    pub header_timeout: Duration,
+    /// Time a connection may stay open at all (idle keep-alive, a body
+    /// trickled a byte at a time): then it is closed.
+    pub connection_timeout: Duration,
+    /// Connections served at once; more wait in the listen queue until one
+    /// closes (at the latest after `connection_timeout`).
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            body_bytes: 16 * 1024,
+            header_timeout: Duration::from_secs(10),
+            connection_timeout: Duration::from_secs(30),
+            max_connections: 256,
+        }
+    }
+}
+
 /// The routes, for serving or for driving in tests.
 pub fn router(state: CallbackState) -> Router {
+    router_with(state, &Limits::default())
+}
+
+fn router_with(state: CallbackState, limits: &Limits) -> Router {
     Router::new()
         .route("/ecpay/return", post(ecpay_return))
         .route("/mypay/notify", post(mypay_notify))
         .route("/goodbuy/return", post(goodbuy_return))
+        .layer(DefaultBodyLimit::max(limits.body_bytes))
         .with_state(state)
 }
 
@@ -89,15 +132,64 @@ pub async fn serve(
     addr: SocketAddr,
     state: CallbackState,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    serve_with(addr, state, Limits::default()).await
+}
+
+/// [`serve`] with other [`Limits`] (tests use short ones).
+pub async fn serve_with(
+    addr: SocketAddr,
+    state: CallbackState,
+    limits: Limits,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
-    let app = router(state);
+    let app = router_with(state, &limits);
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!("callback server stopped: {e}");
+        loop {
+            // A free slot first: past the cap, clients wait in the queue.
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let stream = match listener.accept().await {
+                Ok((stream, _peer)) => stream,
+                Err(e) => {
+                    // Out of file descriptors, say: the next accept may work.
+                    tracing::warn!("callback server: accept failed: {e}");
+                    continue;
+                }
+            };
+            let app = app.clone();
+            tokio::spawn(async move {
+                serve_connection(stream, app, limits).await;
+                drop(slot);
+            });
         }
     });
     Ok((local, task))
+}
+
+/// One connection, within the header and connection time limits.
+async fn serve_connection(stream: tokio::net::TcpStream, app: Router, limits: Limits) {
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
+    let mut conn = std::pin::pin!(conn);
+    tokio::select! {
+        res = conn.as_mut() => {
+            if let Err(e) = res {
+                tracing::debug!("callback connection: {e}");
+            }
+        }
+        () = tokio::time::sleep(limits.connection_timeout) => {
+            tracing::debug!("callback connection open too long: closed");
+            // Let a request in progress finish its answer, briefly.
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
+        }
+    }
 }
 
 fn refuse(status: StatusCode, why: &str) -> Response {
@@ -134,34 +226,120 @@ async fn record(
     })
 }
 
-async fn ecpay_return(State(state): State<CallbackState>, body: String) -> Response {
-    let Some(cfg) = &state.ecpay else {
-        return refuse(StatusCode::NOT_FOUND, "ecpay not configured");
-    };
-    let Ok(env) = serde_json::from_str::<ResponseEnvelope>(&body) else {
-        return refuse(StatusCode::BAD_REQUEST, "malformed");
+/// Why a notice was refused: the HTTP status it is answered with, and the
+/// reason (logged and sent back; never a secret).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub why: &'static str,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, why: &'static str) -> Refusal {
+        Refusal { status, why }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        refuse(self.status, self.why)
+    }
+}
+
+/// What an ECPay ReturnURL body says, once it is known to be ours.
+#[derive(Debug)]
+pub enum EcpayNotice {
+    /// ECPay's back-office test (`SimulatePaid=1`): never money.
+    Simulated,
+    /// A notice about one of our trades.
+    Trade {
+        trade: TradeNo,
+        data: Box<ReturnData>,
+    },
+}
+
+/// Reads an ECPay ReturnURL body: the envelope's and the Data's MerchantID
+/// must be ours and Data must decrypt with our key. Pure: no I/O.
+pub fn read_ecpay_return(body: &str, cfg: &EcpayConfig) -> Result<EcpayNotice, Refusal> {
+    let Ok(env) = serde_json::from_str::<ResponseEnvelope>(body) else {
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, "malformed"));
     };
     if env.merchant_id != cfg.merchant_id {
-        return refuse(StatusCode::FORBIDDEN, "wrong MerchantID");
+        return Err(Refusal::new(StatusCode::FORBIDDEN, "wrong MerchantID"));
     }
     let Ok(data) = env.open::<ReturnData>(cfg) else {
-        return refuse(StatusCode::FORBIDDEN, "Data does not decrypt with our key");
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "Data does not decrypt with our key",
+        ));
     };
     if !data.merchant_id.is_empty() && data.merchant_id != cfg.merchant_id {
-        return refuse(StatusCode::FORBIDDEN, "wrong MerchantID in Data");
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "wrong MerchantID in Data",
+        ));
     }
     if data.is_simulated() {
-        // ECPay's back-office test: never money. Acknowledge, book nothing.
-        tracing::info!("ECPay simulated notification ignored");
-        return ecpay::RETURN_URL_ACK.into_response();
+        return Ok(EcpayNotice::Simulated);
     }
     let no = data
         .order_info
         .as_ref()
-        .map(|o| o.merchant_trade_no.clone())
+        .map(|o| o.merchant_trade_no.as_str())
         .unwrap_or_default();
-    let Some(trade) = trade_of(&no) else {
-        return refuse(StatusCode::BAD_REQUEST, "bad MerchantTradeNo");
+    let Some(trade) = trade_of(no) else {
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, "bad MerchantTradeNo"));
+    };
+    Ok(EcpayNotice::Trade {
+        trade,
+        data: Box::new(data),
+    })
+}
+
+/// Reads a MyPay notify form: only which trade it is about (the notice is
+/// unsigned, so nothing else in it is believed). Pure: no I/O.
+pub fn read_mypay_notify(pairs: &[(String, String)]) -> Result<TradeNo, Refusal> {
+    let Ok(n) = mypay::Notification::from_form(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    else {
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, "malformed"));
+    };
+    trade_of(&n.order_id).ok_or(Refusal::new(StatusCode::BAD_REQUEST, "bad order_id"))
+}
+
+/// Reads a goodbuy return form and checks its `chk_value` against the
+/// agent key. Pure: no I/O.
+pub fn read_goodbuy_return(
+    pairs: &[(String, String)],
+    agent_key: &crate::secret::Secret,
+) -> Result<(TradeNo, goodbuy::Callback), Refusal> {
+    let Ok(cb) = goodbuy::Callback::from_form(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    else {
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, "malformed"));
+    };
+    if cb.verify(agent_key).is_err() {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "chk_value does not match",
+        ));
+    }
+    let Some(trade) = trade_of(&cb.mch_order_id) else {
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, "bad mch_order_id"));
+    };
+    Ok((trade, cb))
+}
+
+async fn ecpay_return(State(state): State<CallbackState>, body: String) -> Response {
+    let Some(cfg) = &state.ecpay else {
+        return refuse(StatusCode::NOT_FOUND, "ecpay not configured");
+    };
+    let (trade, data) = match read_ecpay_return(&body, cfg) {
+        Ok(EcpayNotice::Trade { trade, data }) => (trade, data),
+        Ok(EcpayNotice::Simulated) => {
+            // ECPay's back-office test: never money. Acknowledge, book nothing.
+            tracing::info!("ECPay simulated notification ignored");
+            return ecpay::RETURN_URL_ACK.into_response();
+        }
+        Err(r) => return r.into_response(),
     };
     match record(&state, &trade, |asked| data.outcome(asked), "ecpay").await {
         Ok(_) => ecpay::RETURN_URL_ACK.into_response(),
@@ -190,14 +368,24 @@ async fn read_mypay_notice(
     if json {
         let Json(v) = Json::<serde_json::Value>::from_request(req, &())
             .await
-            .map_err(|_| malformed())?;
+            .map_err(|e| too_large_or(e.status(), malformed))?;
         serde_json::from_value(v).map_err(|_| malformed())
     } else {
         let Form(pairs) = Form::<Vec<(String, String)>>::from_request(req, &())
             .await
-            .map_err(|_| malformed())?;
+            .map_err(|e| too_large_or(e.status(), malformed))?;
         mypay::Notification::from_form(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .map_err(|_| malformed())
+    }
+}
+
+/// A body over the server's limit is 413, as for every other callback;
+/// anything else the extractor refuses is `otherwise`.
+fn too_large_or(status: StatusCode, otherwise: impl FnOnce() -> Response) -> Response {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        refuse(status, "body too large")
+    } else {
+        otherwise()
     }
 }
 
@@ -245,15 +433,9 @@ async fn goodbuy_return(
     let Some(key) = &state.goodbuy_key else {
         return refuse(StatusCode::NOT_FOUND, "goodbuy not configured");
     };
-    let Ok(cb) = goodbuy::Callback::from_form(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-    else {
-        return refuse(StatusCode::BAD_REQUEST, "malformed");
-    };
-    if cb.verify(key).is_err() {
-        return refuse(StatusCode::FORBIDDEN, "chk_value does not match");
-    }
-    let Some(trade) = trade_of(&cb.mch_order_id) else {
-        return refuse(StatusCode::BAD_REQUEST, "bad mch_order_id");
+    let (trade, cb) = match read_goodbuy_return(&pairs, key) {
+        Ok(x) => x,
+        Err(r) => return r.into_response(),
     };
     let mut till = state.till.lock().await;
     match till.journal().attempt(&trade) {

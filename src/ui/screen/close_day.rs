@@ -19,6 +19,8 @@ pub struct State {
     manager: Option<String>,
     pin: String,
     message: Option<Result<String, String>>,
+    /// The Z was asked for once: the next press closes the day.
+    confirming: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +50,7 @@ impl State {
             manager: None,
             pin: String::new(),
             message: None,
+            confirming: false,
         }
     }
 
@@ -61,6 +64,7 @@ impl State {
     }
 
     pub fn update(&mut self, message: Message, lang: Lang) -> Option<Event> {
+        let confirming = std::mem::take(&mut self.confirming);
         match message {
             Message::PickManager(name) => {
                 self.manager = Some(name);
@@ -86,11 +90,40 @@ impl State {
                     self.message = Some(Err(t(lang, "closeday.pick_manager")));
                     return None;
                 };
+                if !confirming {
+                    // A Z cannot be undone: say what it will do, then close
+                    // on the second press.
+                    self.confirming = true;
+                    self.message = Some(Err(self.close_warning(lang)));
+                    return None;
+                }
                 let pin = Secret::new(std::mem::take(&mut self.pin));
                 return Some(Event::CloseDay { manager, pin });
             }
         }
         None
+    }
+
+    /// What the Z will do, asked before it is done.
+    fn close_warning(&self, lang: Lang) -> String {
+        let mut lines = vec![t(lang, "closeday.confirm")];
+        if let Ok(r) = &self.report {
+            if r.unresolved > 0 {
+                lines.push(tf(
+                    lang,
+                    "closeday.unresolved",
+                    &[("n", &r.unresolved.to_string())],
+                ));
+            }
+            if r.open_sales > 0 {
+                lines.push(tf(
+                    lang,
+                    "closeday.open_at_close",
+                    &[("n", &r.open_sales.to_string())],
+                ));
+            }
+        }
+        lines.join("\n")
     }
 
     pub fn view<'a>(&'a self, managers: Vec<&'a User>, lang: Lang) -> Element<'a, Message> {
@@ -107,28 +140,41 @@ impl State {
                     ]
                 };
                 let mut c = Column::new().spacing(6);
+                let zh = lang == Lang::ZhTw;
                 c = c.push(line(t(lang, "closeday.sales"), r.sales.to_string()));
+                c = c.push(line(t(lang, "closeday.discounts"), r.discounts.to_string()));
                 c = c.push(line(t(lang, "closeday.gross"), r.gross.to_string()));
+                c = c.push(line(
+                    t(lang, "closeday.refunded"),
+                    format!("-{}", r.refunded),
+                ));
+                c = c.push(line(t(lang, "closeday.net"), r.net.to_string()));
                 for p in &r.payments {
-                    let name = p
-                        .wallet
-                        .clone()
-                        .or(p.gateway.clone())
-                        .unwrap_or(p.method.clone());
+                    let name = crate::terminal::tender_name(p, zh);
                     c = c.push(line(format!("  {name} ×{}", p.count), p.amount.to_string()));
                 }
                 for p in &r.refunds {
-                    let name = p
-                        .wallet
-                        .clone()
-                        .or(p.gateway.clone())
-                        .unwrap_or(p.method.clone());
+                    let name = crate::terminal::tender_name(p, zh);
                     c = c.push(line(
-                        format!("  -{name} ×{}", p.count),
+                        format!("  {} {name} ×{}", t(lang, "closeday.refund_line"), p.count),
                         format!("-{}", p.amount),
                     ));
                 }
                 c = c.push(line(t(lang, "closeday.cash"), r.cash_in_drawer.to_string()));
+                if r.open_sales > 0 {
+                    c = c.push(
+                        text(tf(
+                            lang,
+                            "closeday.open_sales",
+                            &[
+                                ("n", &r.open_sales.to_string()),
+                                ("amount", &r.open_paid.to_string()),
+                            ],
+                        ))
+                        .size(theme::TEXT)
+                        .color(theme::DANGER_RED),
+                    );
+                }
                 if r.unresolved > 0 {
                     c = c.push(
                         text(tf(

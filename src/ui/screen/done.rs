@@ -98,10 +98,20 @@ impl State {
             );
         }
         body = body.push(
-            button(text(t(lang, "result.next")).size(theme::TEXT_LARGE))
-                .on_press(Message::Next)
-                .style(theme::primary)
-                .padding([16, 32]),
+            button(
+                text(t(
+                    lang,
+                    if self.change.is_positive() {
+                        "result.next_change_given"
+                    } else {
+                        "result.next"
+                    },
+                ))
+                .size(theme::TEXT_LARGE),
+            )
+            .on_press(Message::Next)
+            .style(theme::primary)
+            .padding([16, 32]),
         );
         // Long printer messages must never push "next" off a small screen.
         container(iced::widget::scrollable(

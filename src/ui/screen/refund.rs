@@ -322,8 +322,12 @@ impl State {
             Message::Reason(r) => self.reason = Some(r),
             Message::Note(n) => self.note = n,
             Message::PickManager(m) => {
+                // A PIN typed before the manager was picked is theirs;
+                // only a change of manager starts the PIN again.
+                if self.manager.as_ref().is_some_and(|was| *was != m) {
+                    self.pin.clear();
+                }
                 self.manager = Some(m);
-                self.pin.clear();
                 self.target = Target::Pin;
             }
             Message::EditAmount => {
@@ -390,6 +394,11 @@ impl State {
             self.message = Some(Err(t(lang, "refund.pick_manager")));
             return None;
         };
+        if self.pin.is_empty() {
+            // Not "wrong name or PIN": nothing was typed yet.
+            self.message = Some(Err(t(lang, "refund.pin")));
+            return None;
+        }
         let pin = Secret::new(std::mem::take(&mut self.pin));
         Some(Event::Confirm {
             sale,
@@ -547,10 +556,11 @@ impl State {
                 .padding([10, 12])
                 .on_press(m)
         };
-        let amount = if self.amount.is_empty() {
-            "NT$ —".to_string()
-        } else {
-            format!("NT${}", self.amount)
+        // The box shows what will be refunded, typed or from the lines.
+        let amount = match (&self.preview, self.amount.is_empty()) {
+            (_, false) => format!("NT${}", self.amount),
+            (Some(Ok(Preview { amount: Ok(a), .. })), true) => a.to_string(),
+            _ => "NT$ —".to_string(),
         };
         let mut reasons = row![].spacing(6);
         for r in Reason::ALL {
@@ -736,4 +746,54 @@ fn figure<'a>(label: String, amount: Ntd, strong: bool) -> Element<'a, Message> 
     ]
     .align_y(Alignment::Center)
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(s: &mut State, digits: &str) {
+        for d in digits.chars() {
+            s.update(Message::Digit(d), Lang::ZhTw);
+        }
+    }
+
+    #[test]
+    fn a_pin_typed_before_picking_the_manager_is_kept_and_an_empty_one_is_asked_for() {
+        let mut s = State::default();
+        typed(&mut s, "1234");
+        s.update(Message::PickManager("店長".into()), Lang::ZhTw);
+        assert_eq!(s.pin, "1234", "picking the manager kept the PIN");
+        s.update(Message::PickManager("副店長".into()), Lang::ZhTw);
+        assert_eq!(s.pin, "", "another manager starts the PIN again");
+
+        s.pin.clear();
+        s.manager = Some("店長".into());
+        s.sale = Some(crate::journal::SaleDetail {
+            summary: crate::journal::SaleSummary {
+                sale_no: "D0126112200001".parse().unwrap(),
+                business_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+                cashier: "amy".into(),
+                subtotal: Ntd::new(360),
+                discount: Ntd::ZERO,
+                total: Ntd::new(360),
+                paid: Ntd::new(360),
+                refunded: Ntd::ZERO,
+                status: crate::journal::SaleStatus::Paid,
+                line_count: 1,
+                created_at: String::new(),
+            },
+            lines: Vec::new(),
+            payments: Vec::new(),
+            refunds: Vec::new(),
+            invoices: Vec::new(),
+        });
+        s.reason = Some(Reason::ALL[0]);
+        assert!(s.update(Message::Confirm, Lang::ZhTw).is_none());
+        assert_eq!(
+            s.message,
+            Some(Err("請輸入店長密碼".into())),
+            "an empty PIN is asked for, not called wrong"
+        );
+    }
 }

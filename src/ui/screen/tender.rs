@@ -13,13 +13,16 @@ use crate::journal::Member;
 use crate::money::Ntd;
 use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::theme;
-use crate::ui::widget::keypad::{key, keypad};
+use crate::ui::widget::keypad::{key_sized, keypad};
 
 #[derive(Debug)]
 pub struct State {
     due: Ntd,
     /// Digits typed for the cash received.
     received: String,
+    /// Whether an empty keypad means the exact amount. Not after a wallet
+    /// payment failed: one hurried Enter would book cash nobody handed over.
+    exact_when_empty: bool,
     notice: Option<String>,
     mode: Mode,
     /// Member card tab: the number typed or scanned, and who it found.
@@ -104,6 +107,7 @@ impl State {
         State {
             due,
             received: String::new(),
+            exact_when_empty: true,
             notice: None,
             mode: Mode::Cash,
             member_no: String::new(),
@@ -113,6 +117,22 @@ impl State {
             later_name: String::new(),
             later_digits: String::new(),
         }
+    }
+
+    /// Back at the tender after a wallet payment failed or was cancelled:
+    /// why, and nothing prefilled (the cash must be typed or chosen).
+    pub fn after_failure(due: Ntd, why: String) -> State {
+        let mut state = State::new(due);
+        state.exact_when_empty = false;
+        state.notice = Some(why);
+        state
+    }
+
+    /// The tender for a sale a wallet payment was already tried on: the
+    /// cash received must be typed or chosen, never taken as exact.
+    pub fn typed_only(mut self) -> State {
+        self.exact_when_empty = false;
+        self
     }
 
     pub fn mode(&self) -> Mode {
@@ -252,11 +272,15 @@ impl State {
                 return self.update(Message::CreateSlip, lang);
             }
             Message::Confirm => {
-                // Enter on an empty keypad means "exact amount".
-                let received = if self.received.is_empty() {
-                    self.due
-                } else {
-                    self.received()
+                // Enter on an empty keypad means "exact amount", except
+                // after a failed wallet payment.
+                let received = match (self.received.is_empty(), self.exact_when_empty) {
+                    (true, true) => self.due,
+                    (true, false) => {
+                        self.notice = Some(t(lang, "tender.type_received"));
+                        return None;
+                    }
+                    (false, _) => self.received(),
                 };
                 if received < self.due {
                     let short = self.due.checked_sub(received).unwrap_or(self.due);
@@ -375,10 +399,9 @@ impl State {
 
 impl State {
     fn cash_view(&self, lang: Lang) -> Element<'_, Message> {
-        let received = if self.received.is_empty() {
-            self.due
-        } else {
-            self.received()
+        let received = match (self.received.is_empty(), self.exact_when_empty) {
+            (true, true) => self.due,
+            _ => self.received(),
         };
         let change = received
             .checked_sub(self.due)
@@ -415,10 +438,16 @@ impl State {
             ("C", Message::Clear),
             ("←", Message::Backspace),
         );
-        let mut quick = row![key(t(lang, "tender.exact"), Message::Quick(self.due))].spacing(8);
+        let mut quick = row![key_sized(
+            t(lang, "tender.exact"),
+            theme::TEXT,
+            Message::Quick(self.due)
+        )]
+        .spacing(8);
         for note in NOTES {
-            quick = quick.push(key(
+            quick = quick.push(key_sized(
                 Ntd::new(note).to_string(),
+                theme::TEXT,
                 Message::Quick(Ntd::new(note)),
             ));
         }
@@ -563,6 +592,28 @@ mod tests {
             s.update(Message::Confirm, Lang::ZhTw),
             Some(Event::PaidCash {
                 received: Ntd::new(60)
+            })
+        );
+    }
+
+    #[test]
+    fn after_a_failed_wallet_nothing_is_prefilled_and_enter_books_nothing() {
+        let mut s = State::after_failure(Ntd::new(65), "declined".into());
+        assert_eq!(
+            s.received(),
+            Ntd::ZERO,
+            "the received amount is not the due"
+        );
+        assert_eq!(s.update(Message::Confirm, Lang::En), None);
+        assert_eq!(
+            s.notice.as_deref(),
+            Some("Type the cash received, or tap Exact")
+        );
+        s.update(Message::Quick(Ntd::new(65)), Lang::En);
+        assert_eq!(
+            s.update(Message::Confirm, Lang::En),
+            Some(Event::PaidCash {
+                received: Ntd::new(65)
             })
         );
     }

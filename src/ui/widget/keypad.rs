@@ -8,9 +8,19 @@ use crate::ui::theme;
 
 /// One large keypad key.
 pub fn key<'a, M: Clone + 'a>(label: impl Into<String>, message: M) -> Button<'a, M> {
+    key_sized(label, theme::TEXT_LARGE, message)
+}
+
+/// A keypad key with a longer label (a banknote) in smaller text, so it
+/// fits a quarter of the pad at 1024 px.
+pub fn key_sized<'a, M: Clone + 'a>(
+    label: impl Into<String>,
+    size: f32,
+    message: M,
+) -> Button<'a, M> {
     button(
         text(label.into())
-            .size(theme::TEXT_LARGE)
+            .size(size)
             .align_x(Alignment::Center)
             .width(Length::Fill),
     )

@@ -1,0 +1,81 @@
+//! Standard output and error of the command line, written so that a reader
+//! going away ends the output quietly, as ripgrep does: `till history … |
+//! head -2` must not panic ("failed printing to stdout: Broken pipe", which
+//! is what `println!` does once the pipe is closed).
+//!
+//! The first write that fails marks the stream closed; later writes are
+//! dropped, and the command finishes with its own exit code (a payment's
+//! result stays its exit code even when nobody reads its text). A failure
+//! other than a closed pipe (a full disk behind `> file`) is said once on
+//! standard error. Long listings ask [`stdout_closed`] to stop early.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Whether standard output has gone away (nothing more will be shown).
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
+}
+
+/// Write to standard output; see the module docs. Use [`crate::outln!`].
+pub fn write_stdout(args: fmt::Arguments<'_>) {
+    if stdout_closed() {
+        return;
+    }
+    let mut out = io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            write_stderr(format_args!(
+                "till: 無法寫出結果 / cannot write the output: {e}\n"
+            ));
+        }
+    }
+}
+
+/// Write to standard error, dropping it once the reader is gone. Use
+/// [`crate::errln!`].
+pub fn write_stderr(args: fmt::Arguments<'_>) {
+    if STDERR_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    if io::stderr().lock().write_fmt(args).is_err() {
+        STDERR_CLOSED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// `println!` for the command line: quiet when the reader has gone.
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::cli_output::write_stdout(format_args!("\n")) };
+    ($($arg:tt)*) => {
+        $crate::cli_output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `eprintln!` for the command line: quiet when the reader has gone.
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::cli_output::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// The JSON of every listing command (README "Command line", JSON
+/// listings): `{"items": [...], "more": bool, "next": CURSOR or null}`.
+/// `next` is what to pass back (`--after`) for the items that follow; a
+/// listing that is never cut short always says `"more": false`.
+pub fn listing<T: serde::Serialize>(
+    items: &[T],
+    next: Option<impl fmt::Display>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "items": items,
+        "more": next.is_some(),
+        "next": next.map(|c| c.to_string()),
+    })
+}

@@ -1,0 +1,154 @@
+//! At a real counter (issue 13): scans arrive as a keyboard-wedge scanner
+//! sends them, with Shift pressed on its own before each capital, exactly as
+//! iced reports the keys; a carrier scanned at the tender; a wallet payment
+//! that fails, then a changed cart paid in cash.
+
+mod gui_support;
+
+use std::time::{Duration, Instant};
+
+use gui_support::{click, demo_app, printed_texts, ring_up, shows, sign_in};
+use iced::keyboard::{Key as IcedKey, Modifiers, key::Named};
+use till::journal::{AttemptState, SaleStatus};
+use till::money::Ntd;
+use till::sale::GatewayId;
+use till::ui::app::Shortcut;
+use till::ui::keys::{KeyPress, key_of};
+use till::ui::{App, Message};
+
+/// Characters a US keyboard (and a wedge scanner set to it) types with Shift.
+fn shifted(c: char) -> bool {
+    c.is_ascii_uppercase() || "~!@#$%^&*()_+{}|:\"<>?".contains(c)
+}
+
+/// Key `code` as a wedge scanner does, 4 ms a key: Shift pressed on its own
+/// before a shifted character, the character with Shift held, then Enter;
+/// every key named by the app's own `key_of`, as the real window's are.
+fn keyboard_scan(app: &mut App, code: &str) {
+    let mut at = Instant::now();
+    let mut send = |app: &mut App, key: IcedKey, text: Option<&str>, modifiers: Modifiers| {
+        at += Duration::from_millis(4);
+        app.update(Message::Key(KeyPress {
+            key: key_of(&key, text, modifiers),
+            captured: false,
+            at,
+        }));
+    };
+    for c in code.chars() {
+        let typed = c.to_string();
+        let modifiers = if shifted(c) {
+            send(app, IcedKey::Named(Named::Shift), None, Modifiers::SHIFT);
+            Modifiers::SHIFT
+        } else {
+            Modifiers::empty()
+        };
+        let key = IcedKey::Character(typed.to_lowercase().into());
+        send(app, key, Some(&typed), modifiers);
+    }
+    send(app, IcedKey::Named(Named::Enter), None, Modifiers::empty());
+    app.settle(gui_support::WAIT);
+}
+
+fn today_sales(app: &App) -> Vec<till::journal::SaleSummary> {
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    journal.sales_by_date(today, today, None, 50).unwrap().items
+}
+
+#[test]
+fn a_jkopay_code_with_a_capital_keyed_with_shift_pays_through_jkopay() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = demo_app(paper.path());
+    sign_in(&mut app);
+    ring_up(&mut app, "65");
+    keyboard_scan(&mut app, "22J111111111111111");
+    assert_eq!(
+        app.screen_name(),
+        "paying",
+        "the whole code went to JKoPay, not \"22\" into the cash field"
+    );
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert_eq!(app.screen_name(), "done");
+
+    let sales = today_sales(&app);
+    assert_eq!(sales.len(), 1);
+    assert_eq!(sales[0].status, SaleStatus::Paid);
+    let journal = app.terminal().unwrap().journal();
+    let detail = journal.sale_detail(&sales[0].sale_no).unwrap().unwrap();
+    assert_eq!(detail.payments.len(), 1, "one payment, no cash beside it");
+    assert_eq!(detail.payments[0].gateway, Some(GatewayId::JkoPay));
+    assert_eq!(detail.payments[0].amount, Ntd::new(65));
+}
+
+#[test]
+fn a_carrier_scanned_on_the_tender_screen_sets_the_invoice_choice_and_books_nothing() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = demo_app(paper.path());
+    sign_in(&mut app);
+    ring_up(&mut app, "100");
+    keyboard_scan(&mut app, "/ABC1234");
+    assert_eq!(app.screen_name(), "tender", "still taking payment");
+    assert_eq!(
+        *app.buyer(),
+        till::einvoice::buyer::BuyerChoice::Mobile("/ABC1234".parse().unwrap())
+    );
+    assert!(today_sales(&app).is_empty(), "no sale was booked");
+    assert!(printed_texts(paper.path()).is_empty(), "nothing printed");
+    // The cash keypad was not touched: the due is still shown as received.
+    assert!(!shows(&app, "NT$1,234"), "no digits of the carrier as cash");
+}
+
+#[test]
+fn after_a_declined_wallet_a_smaller_cart_is_paid_in_cash_as_the_new_cart() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = demo_app(paper.path());
+    sign_in(&mut app);
+    // NT$9,928: the JKoPay simulator's "insufficient balance".
+    ring_up(&mut app, "9928");
+    keyboard_scan(&mut app, "22J111111111111111");
+    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    assert_eq!(app.screen_name(), "tender", "back to take another payment");
+
+    // A hurried Enter after the failure books nothing: nothing is prefilled.
+    app.update(Message::Shortcut(Shortcut::Enter));
+    assert_eq!(app.screen_name(), "tender");
+    assert!(shows(&app, "請輸入收到的現金,或按「剛好」"));
+
+    // The customer puts the item back and takes something smaller.
+    app.update(Message::Shortcut(Shortcut::Escape));
+    assert_eq!(app.screen_name(), "sale");
+    app.update(Message::Shortcut(Shortcut::Remove));
+    app.update(Message::Shortcut(Shortcut::Enter));
+    assert!(app.cart().is_empty());
+    ring_up(&mut app, "65");
+    assert!(shows(&app, "NT$65"));
+    click(&mut app, "剛好");
+    click(&mut app, "完成收款 (Enter)");
+    assert_eq!(app.screen_name(), "done");
+
+    let sales = today_sales(&app);
+    assert_eq!(sales.len(), 1, "the same sale, now for the new cart");
+    assert_eq!(sales[0].total, Ntd::new(65));
+    assert_eq!(sales[0].paid, Ntd::new(65));
+    assert_eq!(sales[0].status, SaleStatus::Paid, "paid, not half-paid");
+    let journal = app.terminal().unwrap().journal();
+    let detail = journal.sale_detail(&sales[0].sale_no).unwrap().unwrap();
+    assert_eq!(detail.lines.len(), 1);
+    assert_eq!(detail.lines[0].unit_price, Ntd::new(65));
+    let payments: Vec<_> = detail
+        .payments
+        .iter()
+        .map(|a| (a.gateway, a.state, a.amount))
+        .collect();
+    assert_eq!(
+        payments,
+        vec![
+            (
+                Some(GatewayId::JkoPay),
+                AttemptState::Declined,
+                Ntd::new(9928)
+            ),
+            (None, AttemptState::Approved, Ntd::new(65)),
+        ]
+    );
+}
