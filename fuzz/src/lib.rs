@@ -206,7 +206,10 @@ pub fn goodbuy_answer(data: &[u8]) {
         0 => {
             if let Ok(a) = serde_json::from_str::<ApiAnswer>(&body) {
                 let _ = (a.info(), a.result());
-                for shape in [goodbuy::DatasShape::JsonText, goodbuy::DatasShape::JsonObject] {
+                for shape in [
+                    goodbuy::DatasShape::JsonText,
+                    goodbuy::DatasShape::JsonObject,
+                ] {
                     let _ = shape.read::<OrderData>(&a.datas);
                 }
             }
