@@ -306,7 +306,11 @@ struct Simulated {
 impl Simulated {
     fn start(dir: &Path) -> Simulated {
         use std::io::BufRead;
+        // `till simulate` keeps the demo's durable books under HOME: a home
+        // of this test's own, so no other test's (or run's) payments are
+        // already booked under the same trade numbers.
         let mut child = till()
+            .env("HOME", dir.join("home"))
             .arg("simulate")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
