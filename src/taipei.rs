@@ -31,6 +31,13 @@ pub fn from_wall_clock(t: NaiveDateTime) -> TaipeiTime {
         .expect("a fixed offset maps every wall-clock time to one instant")
 }
 
+/// The instant a Taipei clock reads `y-m-d h:mi:s`; `None` when no such
+/// date or time exists (month 13, 24:00…).
+pub fn at(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<TaipeiTime> {
+    let day = NaiveDate::from_ymd_opt(y, m, d)?;
+    Some(from_wall_clock(day.and_hms_opt(h, mi, s)?))
+}
+
 /// Midnight at the start of a Taipei calendar day.
 pub fn start_of_day(d: NaiveDate) -> TaipeiTime {
     from_wall_clock(d.and_hms_opt(0, 0, 0).expect("midnight exists"))
@@ -59,5 +66,14 @@ mod tests {
         let t = from_wall_clock(wall);
         assert_eq!(t.naive_local(), wall);
         assert_eq!(t.timestamp(), 1_596_247_511);
+    }
+
+    #[test]
+    fn a_clock_reading_is_taipei_time_and_an_impossible_one_is_none() {
+        let t = at(2026, 12, 6, 14, 5, 0).unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-12-06T14:05:00+08:00");
+        assert_eq!(at(2026, 13, 1, 0, 0, 0), None);
+        assert_eq!(at(2026, 2, 29, 0, 0, 0), None);
+        assert_eq!(at(2026, 12, 6, 24, 0, 0), None);
     }
 }

@@ -22,12 +22,7 @@ use till::terminal::{InvoiceRefund, InvoicingError, Terminal};
 const CHILD_ENV: &str = "TILL_EINVOICE_CHILD_JOURNAL";
 
 fn at(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> TaipeiTime {
-    taipei::from_wall_clock(
-        NaiveDate::from_ymd_opt(y, m, d)
-            .unwrap()
-            .and_hms_opt(h, min, s)
-            .unwrap(),
-    )
+    taipei::at(y, m, d, h, min, s).expect("a real Taipei time")
 }
 
 fn period(s: &str) -> Period {
@@ -45,6 +40,14 @@ fn config(turnkey: Option<&Path>) -> Config {
 fn till(cfg: &Config, journal: Journal, now: TaipeiTime) -> Terminal {
     let mut t = Terminal::with_journal(cfg, journal, false).unwrap();
     set_clock(&mut t, now);
+    t
+}
+
+/// A till on a fresh in-memory journal with the usual roll loaded:
+/// period 115/11–12, track AB, numbers 0–49.
+fn till_with_roll(cfg: &Config, now: TaipeiTime) -> Terminal {
+    let mut t = till(cfg, Journal::open_in_memory().unwrap(), now);
+    t.add_invoice_roll(period("11512"), "AB", 0, 49).unwrap();
     t
 }
 
@@ -136,12 +139,7 @@ fn numbers_come_in_roll_order_and_run_out_with_a_warning() {
 fn the_proof_qr_reads_back_the_number_code_and_amounts() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(Some(dir.path()));
-    let mut t = till(
-        &cfg,
-        Journal::open_in_memory().unwrap(),
-        at(2026, 11, 22, 9, 8, 7),
-    );
-    t.add_invoice_roll(period("11512"), "AB", 0, 49).unwrap();
+    let mut t = till_with_roll(&cfg, at(2026, 11, 22, 9, 8, 7));
     let sale = paid_sale(&mut t);
     let issued = t.issue_invoice(&cfg, &sale, &BuyerChoice::Print).unwrap();
     let proof = issued.proof.as_ref().unwrap();
@@ -181,12 +179,7 @@ fn the_proof_qr_reads_back_the_number_code_and_amounts() {
 #[test]
 fn random_codes_vary() {
     let cfg = config(None);
-    let mut t = till(
-        &cfg,
-        Journal::open_in_memory().unwrap(),
-        at(2026, 11, 22, 12, 0, 0),
-    );
-    t.add_invoice_roll(period("11512"), "AB", 0, 49).unwrap();
+    let mut t = till_with_roll(&cfg, at(2026, 11, 22, 12, 0, 0));
     let codes: std::collections::HashSet<String> = (0..20)
         .map(|_| {
             let sale = paid_sale(&mut t);
@@ -202,12 +195,7 @@ fn random_codes_vary() {
 fn a_number_belongs_to_the_period_of_its_issue_time() {
     let cfg = config(None);
     // 23:59:59 on Dec 31 is still 115年11-12月.
-    let mut t = till(
-        &cfg,
-        Journal::open_in_memory().unwrap(),
-        at(2026, 12, 31, 23, 59, 59),
-    );
-    t.add_invoice_roll(period("11512"), "AB", 0, 49).unwrap();
+    let mut t = till_with_roll(&cfg, at(2026, 12, 31, 23, 59, 59));
     let sale = paid_sale(&mut t);
     let dec = t.issue_invoice(&cfg, &sale, &BuyerChoice::Print).unwrap();
     assert_eq!(dec.invoice.period(), period("11512"));
@@ -243,12 +231,7 @@ fn a_number_belongs_to_the_period_of_its_issue_time() {
 fn each_buyer_choice_prints_what_it_should() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(Some(dir.path()));
-    let mut t = till(
-        &cfg,
-        Journal::open_in_memory().unwrap(),
-        at(2026, 11, 22, 12, 0, 0),
-    );
-    t.add_invoice_roll(period("11512"), "AB", 0, 49).unwrap();
+    let mut t = till_with_roll(&cfg, at(2026, 11, 22, 12, 0, 0));
     // (choice, proof printed, 格式 25 buyer BAN, detail slip, F0401 marks)
     let cases = [
         ("print", true, false, false, "<PrintMark>Y</PrintMark>"),
@@ -320,12 +303,7 @@ fn each_buyer_choice_prints_what_it_should() {
 fn the_f0401_lands_in_the_turnkey_folder_and_shows_as_pending() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(Some(dir.path()));
-    let mut t = till(
-        &cfg,
-        Journal::open_in_memory().unwrap(),
-        at(2026, 11, 22, 12, 0, 0),
-    );
-    t.add_invoice_roll(period("11512"), "AB", 0, 49).unwrap();
+    let mut t = till_with_roll(&cfg, at(2026, 11, 22, 12, 0, 0));
     let sale = paid_sale(&mut t);
     let issued = t.issue_invoice(&cfg, &sale, &BuyerChoice::Print).unwrap();
     let file = issued.turnkey_file.unwrap();
@@ -356,12 +334,7 @@ fn the_f0401_lands_in_the_turnkey_folder_and_shows_as_pending() {
 fn a_bad_qr_key_uses_up_no_number() {
     let mut cfg = config(None);
     cfg.einvoice.qr_key = Secret::new("not-a-key");
-    let mut t = till(
-        &cfg,
-        Journal::open_in_memory().unwrap(),
-        at(2026, 11, 22, 12, 0, 0),
-    );
-    t.add_invoice_roll(period("11512"), "AB", 0, 49).unwrap();
+    let mut t = till_with_roll(&cfg, at(2026, 11, 22, 12, 0, 0));
     let sale = paid_sale(&mut t);
     let err = t
         .issue_invoice(&cfg, &sale, &BuyerChoice::Print)
@@ -401,12 +374,7 @@ fn refund(amount: i64, lines: Vec<(usize, u32)>, policy: CrossPeriodVoid) -> Inv
 fn refunds_void_in_the_period_and_make_allowances_after_it() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(Some(dir.path()));
-    let mut t = till(
-        &cfg,
-        Journal::open_in_memory().unwrap(),
-        at(2026, 12, 20, 12, 0, 0),
-    );
-    t.add_invoice_roll(period("11512"), "AB", 0, 49).unwrap();
+    let mut t = till_with_roll(&cfg, at(2026, 12, 20, 12, 0, 0));
     let sales: Vec<SaleNo> = (0..5)
         .map(|_| {
             let s = paid_sale(&mut t);
@@ -773,12 +741,7 @@ fn void_and_allowance_files_are_written_from_the_journal_after_a_crash() {
     // journal commit and before each file was written.
     let no_files = config(None);
     let cfg = config(Some(dir.path()));
-    let mut t = till(
-        &no_files,
-        Journal::open_in_memory().unwrap(),
-        at(2026, 12, 20, 12, 0, 0),
-    );
-    t.add_invoice_roll(period("11512"), "AB", 0, 49).unwrap();
+    let mut t = till_with_roll(&no_files, at(2026, 12, 20, 12, 0, 0));
     let (a, b) = (paid_sale(&mut t), paid_sale(&mut t));
     t.issue_invoice(&no_files, &a, &BuyerChoice::Print).unwrap();
     t.issue_invoice(&no_files, &b, &BuyerChoice::Print).unwrap();
@@ -990,12 +953,7 @@ fn a_second_allowance_goes_to_what_the_first_left() {
 fn an_allowance_made_in_error_is_voided_with_a_g0501() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(Some(dir.path()));
-    let mut t = till(
-        &cfg,
-        Journal::open_in_memory().unwrap(),
-        at(2026, 12, 20, 12, 0, 0),
-    );
-    t.add_invoice_roll(period("11512"), "AB", 0, 49).unwrap();
+    let mut t = till_with_roll(&cfg, at(2026, 12, 20, 12, 0, 0));
     let sale = paid_sale(&mut t);
     t.issue_invoice(&cfg, &sale, &BuyerChoice::Print).unwrap();
     let a = t
@@ -1051,12 +1009,7 @@ fn a_g0501_journaled_without_allowance_type_reaches_turnkey_valid() {
     let dir = tempfile::tempdir().unwrap();
     let no_files = config(None);
     let cfg = config(Some(dir.path()));
-    let mut t = till(
-        &no_files,
-        Journal::open_in_memory().unwrap(),
-        at(2026, 12, 20, 12, 0, 0),
-    );
-    t.add_invoice_roll(period("11512"), "AB", 0, 49).unwrap();
+    let mut t = till_with_roll(&no_files, at(2026, 12, 20, 12, 0, 0));
     let sale = paid_sale(&mut t);
     t.issue_invoice(&no_files, &sale, &BuyerChoice::Print)
         .unwrap();

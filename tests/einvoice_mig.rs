@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use proptest::prelude::*;
 use till::einvoice::buyer::BuyerChoice;
 use till::einvoice::mig::schema;
@@ -19,12 +18,7 @@ use till::money::Ntd;
 use till::taipei::{self, TaipeiTime};
 
 fn at(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32) -> TaipeiTime {
-    taipei::from_wall_clock(
-        NaiveDate::from_ymd_opt(y, m, d)
-            .unwrap()
-            .and_hms_opt(h, mi, s)
-            .unwrap(),
-    )
+    taipei::at(y, m, d, h, mi, s).expect("a real Taipei time")
 }
 
 fn seller() -> Seller {

@@ -25,12 +25,7 @@ use till::money::Ntd;
 use till::taipei::{self, TaipeiTime};
 
 fn at(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32) -> TaipeiTime {
-    taipei::from_wall_clock(
-        NaiveDate::from_ymd_opt(y, m, d)
-            .unwrap()
-            .and_hms_opt(h, mi, s)
-            .unwrap(),
-    )
+    taipei::at(y, m, d, h, mi, s).expect("a real Taipei time")
 }
 
 /// The longest registered name MIG takes (60 characters), with every

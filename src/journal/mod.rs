@@ -16,6 +16,7 @@
 pub mod attempt;
 pub mod audit;
 mod bulk;
+mod card_codes;
 mod history;
 mod invoice;
 mod mypay_due;
@@ -26,7 +27,6 @@ mod report;
 mod sales;
 pub mod schema;
 pub mod seal;
-mod sealed;
 
 use std::path::Path;
 use std::time::Duration;

@@ -577,7 +577,7 @@ impl Journal {
             detail.error
         ])?;
         if to.is_final() && has_sealed_codes {
-            super::sealed::drop_sealed_code(&tx, attempt_id)?;
+            super::card_codes::drop_sealed_code(&tx, attempt_id)?;
         }
         if to == AttemptState::Approved {
             let sql = match trade.kind() {

@@ -1,4 +1,6 @@
-//! Payment codes kept sealed while their attempt is unsettled (schema v7).
+//! Payment codes (JKoPay CardTokens) kept encrypted while their attempt is
+//! unsettled (schema v8). "Sealed" here means encrypted with a key the
+//! journal does not hold; it is not the row seals of `journal::seal`.
 //!
 //! The journal only stores bytes it cannot read: the sealing key is not
 //! in the journal (see `gateway::jkopay::seal`). A row lives from before
