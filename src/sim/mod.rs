@@ -69,6 +69,7 @@ pub mod ecpay;
 pub mod goodbuy;
 pub mod jkopay;
 pub mod mypay;
+mod mypay_requests;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
