@@ -128,7 +128,11 @@ async fn ecpay_return_url_settles_once_and_ignores_simulated_and_foreign() {
     let t = till.lock().await;
     let detail = t.journal().sale_detail(&sale).unwrap().unwrap();
     assert_eq!(detail.summary.paid, Ntd::new(7002), "booked once");
-    let rec = t.journal().attempt(&res.trade_no.parse().unwrap()).unwrap().unwrap();
+    let rec = t
+        .journal()
+        .attempt(&res.trade_no.parse().unwrap())
+        .unwrap()
+        .unwrap();
     assert_eq!(rec.gateway_trade_no.as_deref(), Some(ecpay_no.as_str()));
     pay_support::assert_books_match(t.journal(), &r.sims);
 }

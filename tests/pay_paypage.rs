@@ -271,7 +271,9 @@ async fn recover_after_a_restart_settles_pending_pages() {
     );
     assert_eq!(sims.mypay.ledger.total_charged(), Ntd::new(150));
     assert_eq!(
-        sims.mypay.ledger.calls("api/orders", &crashed_trade.to_string()),
+        sims.mypay
+            .ledger
+            .calls("api/orders", &crashed_trade.to_string()),
         0,
         "the crashed page never reached MyPay"
     );

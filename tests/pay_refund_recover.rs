@@ -871,7 +871,9 @@ async fn answers_once_then_unreachable(upstream: String) -> String {
         let header = |name: &str| {
             head.lines().find_map(|l| {
                 let (k, v) = l.split_once(':')?;
-                k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+                k.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| v.trim().to_string())
             })
         };
         let len: usize = header("content-length").map_or(0, |v| v.parse().unwrap());
@@ -944,7 +946,11 @@ async fn a_jkopay_refund_whose_resend_cannot_reach_jkopay_stays_in_doubt_and_is_
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].state, AttemptState::Unknown, "{}", out[0].message);
     assert_eq!(r.sims.jkopay.ledger.calls("Inquiry", &trade_no), 1, "asked");
-    assert_eq!(r.sims.jkopay.ledger.calls("Refund", &trade_no), 0, "not sent");
+    assert_eq!(
+        r.sims.jkopay.ledger.calls("Refund", &trade_no),
+        0,
+        "not sent"
+    );
     assert_eq!(
         r.sims.jkopay.ledger.charges_for(&paid.trade_no)[0].refunded,
         Ntd::ZERO
@@ -957,7 +963,11 @@ async fn a_jkopay_refund_whose_resend_cannot_reach_jkopay_stays_in_doubt_and_is_
     assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
     assert!(r.till.recover(&r.payments).await.unwrap().is_empty());
     assert_eq!(r.sims.jkopay.ledger.calls("Inquiry", &trade_no), 2);
-    assert_eq!(r.sims.jkopay.ledger.calls("Refund", &trade_no), 1, "sent once");
+    assert_eq!(
+        r.sims.jkopay.ledger.calls("Refund", &trade_no),
+        1,
+        "sent once"
+    );
     assert_eq!(
         r.sims.jkopay.ledger.charges_for(&paid.trade_no)[0].refunded,
         Ntd::new(200)

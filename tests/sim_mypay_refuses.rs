@@ -50,7 +50,10 @@ async fn requests_the_till_would_never_send_are_refused_and_move_no_money() {
         // data_json must be a JSON text, not an object.
         ("data_json", json!({"piCode": "PI7E3A60BD8C8F23F7"})),
         // The code must be under the pfn's own key.
-        ("data_json", json!("{\"linepayCode\":\"314818461832250045\"}")),
+        (
+            "data_json",
+            json!("{\"linepayCode\":\"314818461832250045\"}"),
+        ),
         ("pfn", json!("CREDIT")),
         // The items must make the cost, each line cost × amount.
         (
@@ -92,7 +95,8 @@ async fn requests_the_till_would_never_send_are_refused_and_move_no_money() {
 
     // Refunds: more than 0, invoice_state 4 or 6, items adding up to cost.
     let refund = |cost: Value, extra: (&str, Value)| {
-        let mut r = json!({"store_uid": STORE_UID, "uid": paid["uid"], "key": paid["key"], "cost": cost});
+        let mut r =
+            json!({"store_uid": STORE_UID, "uid": paid["uid"], "key": paid["key"], "cost": cost});
         r[extra.0] = extra.1;
         r
     };
@@ -113,7 +117,13 @@ async fn requests_the_till_would_never_send_are_refused_and_move_no_money() {
     }
     let charge = &sim.ledger.charges_for("T0125010100099")[0];
     assert_eq!(charge.refunded, Ntd::ZERO, "nothing given back");
-    let ok = call(&sim, KEY, "api/refund", &refund(json!(10), ("invoice_state", json!(4)))).await;
+    let ok = call(
+        &sim,
+        KEY,
+        "api/refund",
+        &refund(json!(10), ("invoice_state", json!(4))),
+    )
+    .await;
     assert_eq!(ok["code"], "B200", "{ok}");
     assert_eq!(
         sim.ledger.charges_for("T0125010100099")[0].refunded,

@@ -39,13 +39,13 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::books::{Book, Books, Charges, Seq};
-use super::{CallbackBody, Charge, Fault, Killer, Ledger, Server, SimOptions};
-use crate::einvoice::qr::{self, Encoding};
-use crate::einvoice::{Invoice, InvoiceNumber, Period, RandomCode, code39_content};
 use super::mypay_requests::{
     Buyer, Fields, Item, Orders, PaymentRef, QueryDirect, Refund, RefundInvoice, Transaction,
     WeChatConfirm,
 };
+use super::{CallbackBody, Charge, Fault, Killer, Ledger, Server, SimOptions};
+use crate::einvoice::qr::{self, Encoding};
+use crate::einvoice::{Invoice, InvoiceNumber, Period, RandomCode, code39_content};
 // The answers are written with the client's record types (the field names
 // MyPay's answers use); the requests are read by `mypay_requests`, from
 // the documents, never with the client's request types.
@@ -311,12 +311,7 @@ impl MyPaySim {
 
 /// Do refund `req` of order `o`: money back (in the ledger too), the
 /// e-invoice changed, the 230 row listed in `refund_order`.
-fn refund_now(
-    o: &mut Order,
-    req: &Refund,
-    charges: &mut Charges,
-    seq: &mut Seq,
-) -> RefundRecord {
+fn refund_now(o: &mut Order, req: &Refund, charges: &mut Charges, seq: &mut Seq) -> RefundRecord {
     let full = o.refunded == Ntd::ZERO && req.cost == o.cost;
     o.refunded = Ntd::new(o.refunded.dollars() + req.cost.dollars());
     let refunded = o.refunded;

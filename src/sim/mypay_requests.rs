@@ -241,7 +241,9 @@ impl Transaction {
         }
         // No shipping nor vouchers at the counter: the items make the cost.
         if Item::sum(&items) != Some(cost.dollars()) {
-            return Err("資料錯誤:支付總金額須為商品小計加總 / cost must be the items' total".into());
+            return Err(
+                "資料錯誤:支付總金額須為商品小計加總 / cost must be the items' total".into(),
+            );
         }
         let pfn = text(f, "pfn", 0)?;
         let Some((_, _, key)) = IN_PERSON_PFNS
@@ -394,7 +396,9 @@ impl Refund {
         };
         let items = Item::read_all(f)?.unwrap_or_default();
         if !items.is_empty() && Item::sum(&items) != Some(cost.dollars()) {
-            return Err("資料錯誤:退款項目小計須等於退款金額 / the items must add up to cost".into());
+            return Err(
+                "資料錯誤:退款項目小計須等於退款金額 / the items must add up to cost".into(),
+            );
         }
         Ok(Refund {
             uid,
@@ -513,12 +517,21 @@ mod tests {
             // data_json must be a JSON text, not an object.
             ("data_json", json!({"piCode": "PI7E3A60BD8C8F23F7"})),
             // The code under the pfn's own key.
-            ("data_json", json!("{\"linepayCode\":\"314818461832250045\"}")),
+            (
+                "data_json",
+                json!("{\"linepayCode\":\"314818461832250045\"}"),
+            ),
             ("items", json!([])),
             // The items do not make the cost.
-            ("items", json!([{"id": "1", "name": "拿鐵", "cost": 50, "amount": 1, "total": 50}])),
+            (
+                "items",
+                json!([{"id": "1", "name": "拿鐵", "cost": 50, "amount": 1, "total": 50}]),
+            ),
             // A line's total is not cost × amount.
-            ("items", json!([{"id": "1", "name": "拿鐵", "cost": 40, "amount": 2, "total": 100}])),
+            (
+                "items",
+                json!([{"id": "1", "name": "拿鐵", "cost": 40, "amount": 2, "total": 100}]),
+            ),
         ];
         for (name, value) in cases {
             let mut v = transaction();
@@ -560,7 +573,10 @@ mod tests {
             ("cost", json!(0)),
             ("invoice_state", json!(5)),
             ("key", json!("")),
-            ("items", json!([{"id": "1", "name": "拿鐵", "cost": 5, "amount": 1, "total": 5}])),
+            (
+                "items",
+                json!([{"id": "1", "name": "拿鐵", "cost": 5, "amount": 1, "total": 5}]),
+            ),
         ] {
             let mut g = f.clone();
             g.insert(name.into(), value.clone());
