@@ -49,3 +49,16 @@ fn a_date_falls_in_its_two_month_period() {
     let p = Period::of(NaiveDate::from_ymd_opt(2027, 1, 5).unwrap()).unwrap();
     assert_eq!((p.roc_year(), p.start_month(), p.end_month()), (116, 1, 2));
 }
+
+#[test]
+fn period_codes_are_five_digits_written_and_read_back() {
+    use till::einvoice::Period;
+    let p: Period = "11512".parse().unwrap();
+    assert_eq!(p.to_string(), "11512");
+    assert_eq!((p.roc_year(), p.end_month()), (115, 12));
+    // Five characters that are not all digits are no period, even when
+    // each part would parse as a number on its own.
+    for bad in ["+1512", "115+2", "1151", "115122", "11513", ""] {
+        assert!(bad.parse::<Period>().is_err(), "{bad:?} taken as a period");
+    }
+}

@@ -120,6 +120,10 @@ async fn a_jkopay_cancel_left_unanswered_is_closed_as_cancelled_when_nothing_was
         .await
         .unwrap();
     assert_eq!(paid.state, AttemptState::Approved, "{}", paid.message);
+    // Settled on the manager's word: nothing was sent to JKoPay for it.
+    assert_eq!(r.sims.jkopay.ledger.calls("Cancel", &trade.to_string()), 0);
+    assert_eq!(r.sims.jkopay.ledger.calls("Payment", &trade.to_string()), 0);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]

@@ -36,12 +36,20 @@ fn ecpay_cfg(c: &till::config::Ecpay) -> EcpayConfig {
     }
 }
 
-fn return_body(cfg: &EcpayConfig, trade: &str, amount: i64, simulated: bool) -> String {
+/// ECPay's ReturnURL notice of `trade`, paid under ECPay's own number
+/// `ecpay_no`.
+fn return_body(
+    cfg: &EcpayConfig,
+    trade: &str,
+    ecpay_no: &str,
+    amount: i64,
+    simulated: bool,
+) -> String {
     let mut data = ReturnData::default();
     data.merchant_id = cfg.merchant_id.clone();
     data.order_info = Some(OrderInfo {
         merchant_trade_no: trade.into(),
-        trade_no: "2411221234567890".into(),
+        trade_no: ecpay_no.into(),
         trade_amt: Some(Ntd::new(amount)),
         trade_status: "1".into(),
         ..OrderInfo::default()
@@ -66,6 +74,14 @@ async fn ecpay_return_url_settles_once_and_ignores_simulated_and_foreign() {
         .await
         .unwrap();
     assert_eq!(res.state, AttemptState::Unknown);
+    // ECPay charged (7002: the answer was lost); its notice names the
+    // charge under ECPay's own number.
+    let charged = r.sims.ecpay.ledger.charges_for(&res.trade_no);
+    assert_eq!(charged.len(), 1);
+    let ecpay_no = charged[0].gateway_trade_no.clone();
+    let return_body = |cfg: &EcpayConfig, trade: &str, amount: i64, simulated: bool| {
+        return_body(cfg, trade, &ecpay_no, amount, simulated)
+    };
     let cfg = ecpay_cfg(r.cfg.gateways.ecpay.as_ref().unwrap());
     let till = Arc::new(Mutex::new(r.till));
     let state = CallbackState::new(till.clone(), r.payments.clone(), &r.cfg);
@@ -112,6 +128,13 @@ async fn ecpay_return_url_settles_once_and_ignores_simulated_and_foreign() {
     let t = till.lock().await;
     let detail = t.journal().sale_detail(&sale).unwrap().unwrap();
     assert_eq!(detail.summary.paid, Ntd::new(7002), "booked once");
+    let rec = t
+        .journal()
+        .attempt(&res.trade_no.parse().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec.gateway_trade_no.as_deref(), Some(ecpay_no.as_str()));
+    pay_support::assert_books_match(t.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -188,6 +211,7 @@ async fn goodbuy_callback_needs_the_check_value_and_is_idempotent() {
     let (state, events) = state_of(&till, &res.trade_no).await;
     assert_eq!(state, AttemptState::Approved);
     assert_eq!(events, before.1 + 1, "the second callback changed nothing");
+    pay_support::assert_books_match(till.lock().await.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -300,7 +324,13 @@ async fn an_ecpay_notice_of_payment_on_a_declined_attempt_is_owed_back_not_booke
     for _ in 0..2 {
         let resp = http
             .post(format!("http://{addr}/ecpay/return"))
-            .body(return_body(&cfg, &res.trade_no, 9252, false))
+            .body(return_body(
+                &cfg,
+                &res.trade_no,
+                "2411221234567890",
+                9252,
+                false,
+            ))
             .send()
             .await
             .unwrap();

@@ -36,6 +36,7 @@ async fn approve_and_decline() {
         .unwrap();
     assert_eq!(no.state, AttemptState::Declined);
     assert!(r.sims.ecpay.ledger.charges_for(&no.trade_no).is_empty());
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]

@@ -37,6 +37,12 @@ async fn a_card_order_is_confirmed_by_order_status_not_by_the_create_answer() {
     let q = r.till.query(&r.payments, &trade).await.unwrap();
     assert_eq!(q.state, AttemptState::Approved, "{}", q.message);
     assert_eq!(r.sims.goodbuy.ledger.charges_for(&res.trade_no).len(), 1);
+    assert_eq!(
+        r.sims.goodbuy.ledger.calls("api/order", &res.trade_no),
+        1,
+        "ordered once"
+    );
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -57,6 +63,10 @@ async fn an_unpaid_order_stays_pending_and_blocks_another_charge() {
         .await;
     assert!(matches!(again, Err(PayError::InFlight { .. })));
     assert_eq!(r.sims.goodbuy.ledger.total_charged(), Ntd::ZERO);
+    assert_eq!(r.sims.goodbuy.ledger.calls("api/order", &res.trade_no), 1);
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.payments.len(), 1, "no second attempt");
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 fn later(pay_type: PayType) -> Tender {

@@ -44,6 +44,11 @@ async fn approved_payment_is_booked_once_with_the_gateway_number() {
         .await;
     assert!(again.is_err());
     assert_eq!(r.sims.jkopay.ledger.total_charged(), Ntd::new(120));
+    assert_eq!(
+        r.sims.jkopay.ledger.calls("Payment", &res.trade_no),
+        1,
+        "sent once"
+    );
     pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
@@ -140,6 +145,12 @@ async fn every_fault_ends_cancelled_with_no_charge() {
             rec.events.iter().any(|e| e.to == AttemptState::Cancelling),
             "{amount}: cancel not journaled"
         );
+        // Cancelled at JKoPay, not only in the journal: a Cancel reached it.
+        assert!(
+            r.sims.jkopay.ledger.calls("Cancel", &res.trade_no) >= 1,
+            "{amount}: JKoPay received no Cancel"
+        );
+        assert_eq!(r.sims.jkopay.ledger.calls("Payment", &res.trade_no), 1);
     }
     assert_eq!(r.sims.jkopay.ledger.total_charged(), Ntd::ZERO);
     pay_support::assert_books_match(r.till.journal(), &r.sims);
@@ -170,6 +181,10 @@ async fn a_payment_jkopay_books_after_a_too_early_cancel_is_still_cancelled() {
         rec.events
     );
     // What JKoPay booked after the first Cancel was cancelled by the next.
+    assert!(
+        r.sims.jkopay.ledger.calls("Cancel", &res.trade_no) >= 2,
+        "cancelled again after the early 916"
+    );
     assert!(
         r.sims.jkopay.ledger.charges_for(&res.trade_no).is_empty(),
         "a charge stands for an attempt the journal calls cancelled"

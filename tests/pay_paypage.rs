@@ -143,15 +143,22 @@ async fn a_page_the_customer_gives_up_on_is_declined_and_the_sale_can_be_paid_ag
         .await
         .unwrap();
     assert_ne!(next.trade_no, order.trade_no);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
 async fn a_cancelled_page_ends_cancelled_unless_the_customer_had_paid() {
     let mut r = rig().await;
-    let (_order, trade) = start(&mut r, 200).await;
+    let (order, trade) = start(&mut r, 200).await;
     let res = r.till.cancel_paypage(&r.payments, &trade).await.unwrap();
     assert_eq!(res.state, AttemptState::Cancelled, "{}", res.message);
     assert_eq!(res.exit_code(), 1);
+    assert_eq!(
+        r.sims.mypay.ledger.calls("api/orders", &order.trade_no),
+        1,
+        "the page was opened once"
+    );
+    assert!(r.sims.mypay.ledger.charges_for(&order.trade_no).is_empty());
     // The cashier can take cash now.
     r.till
         .pay_cash(trade.sale(), Ntd::new(200), Ntd::new(200))
@@ -163,6 +170,8 @@ async fn a_cancelled_page_ends_cancelled_unless_the_customer_had_paid() {
     let res = r.till.cancel_paypage(&r.payments, &trade).await.unwrap();
     assert_eq!(res.state, AttemptState::Approved, "{}", res.message);
     assert_eq!(r.sims.mypay.ledger.charges_for(&order.trade_no).len(), 1);
+    assert_eq!(r.sims.mypay.ledger.calls("api/orders", &order.trade_no), 1);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -177,6 +186,7 @@ async fn an_unpaid_page_expires_at_the_tills_deadline_without_a_charge() {
     let after = r.till.poll_paypage(&r.payments, &trade).await.unwrap();
     assert_eq!(after.state, AttemptState::Cancelled, "{}", after.message);
     assert_eq!(r.sims.mypay.ledger.charges_for(&order.trade_no).len(), 0);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -194,6 +204,12 @@ async fn a_page_whose_answer_was_lost_was_never_shown_and_ends_cancelled() {
     };
     assert_eq!(res.state, AttemptState::Cancelled, "{}", res.message);
     assert_eq!(r.sims.mypay.ledger.total_charged(), Ntd::ZERO);
+    assert_eq!(
+        r.sims.mypay.ledger.calls("api/orders", &res.trade_no),
+        1,
+        "asked for once, never again"
+    );
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
 
 #[tokio::test]
@@ -254,6 +270,14 @@ async fn recover_after_a_restart_settles_pending_pages() {
         Some(AttemptState::Cancelled)
     );
     assert_eq!(sims.mypay.ledger.total_charged(), Ntd::new(150));
+    assert_eq!(
+        sims.mypay
+            .ledger
+            .calls("api/orders", &crashed_trade.to_string()),
+        0,
+        "the crashed page never reached MyPay"
+    );
+    pay_support::assert_books_match(t.journal(), &sims);
 
     // Past the deadline the pending one is given up, not kept in doubt.
     let offset = PAYPAGE_MINUTES * 60 + 1;
@@ -262,4 +286,6 @@ async fn recover_after_a_restart_settles_pending_pages() {
     let unpaid = results.iter().find(|r| r.trade_no == unpaid_trade).unwrap();
     assert_eq!(unpaid.state, AttemptState::Cancelled, "{}", unpaid.message);
     assert!(t.recover(&payments).await.unwrap().is_empty());
+    assert_eq!(sims.mypay.ledger.total_charged(), Ntd::new(150));
+    pay_support::assert_books_match(t.journal(), &sims);
 }

@@ -236,6 +236,11 @@ async fn jkopay_refunds_partly_twice_then_refuses_beyond_what_was_paid() {
         );
         // A partial refund is an allowance on the invoice.
         assert_eq!(out.invoice.unwrap().treatment, Treatment::Allowance);
+        assert_eq!(
+            r.sims.jkopay.ledger.calls("Refund", &res.trade_no),
+            1,
+            "each refund sent once"
+        );
     }
     let charge = r.sims.jkopay.ledger.charges_for(&pay_no).pop().unwrap();
     assert_eq!(charge.refunded, Ntd::new(250));

@@ -844,3 +844,248 @@ async fn a_jkopay_refund_answered_already_refunded_when_sent_again_stays_in_doub
         "nothing more given back"
     );
 }
+
+/// A front to the gateway at `upstream` that relays one request and is
+/// then gone: its listener closes the moment the first connection is
+/// taken, and that connection closes after its answer. A gateway that
+/// answers the till's question, then cannot be reached when the refund is
+/// sent (a network that drops in between).
+async fn answers_once_then_unreachable(upstream: String) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut conn, _) = listener.accept().await.unwrap();
+        drop(listener);
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let head_end = loop {
+            let n = conn.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the till closed before its request was whole");
+            buf.extend_from_slice(&chunk[..n]);
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+        let header = |name: &str| {
+            head.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| v.trim().to_string())
+            })
+        };
+        let len: usize = header("content-length").map_or(0, |v| v.parse().unwrap());
+        while buf.len() < head_end + len {
+            let n = conn.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the till closed before its request was whole");
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        let path = head.split(' ').nth(1).unwrap().trim_start_matches('/');
+        let answer = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .post(format!("{upstream}{path}"))
+            .header(
+                "content-type",
+                header("content-type").unwrap_or_else(|| "application/json".into()),
+            )
+            .body(buf[head_end..head_end + len].to_vec())
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status().as_u16();
+        let content_type = answer
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_else(|| "application/json".into());
+        let body = answer.bytes().await.unwrap();
+        let head = format!(
+            "HTTP/1.1 {status} OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        conn.write_all(head.as_bytes()).await.unwrap();
+        conn.write_all(&body).await.unwrap();
+        conn.shutdown().await.unwrap();
+    });
+    format!("http://{addr}/")
+}
+
+/// A JKoPay refund in doubt that Inquiry does not find is sent again; when
+/// JKoPay cannot be reached for that send, nothing was given back and
+/// nothing is settled: the refund stays in doubt (never booked as declined,
+/// which would let it be refunded a second way) and the next recover,
+/// with JKoPay back, sends it exactly once.
+#[tokio::test]
+async fn a_jkopay_refund_whose_resend_cannot_reach_jkopay_stays_in_doubt_and_is_sent_once_later() {
+    let mut r = rig().await;
+    let sale = r.sale(500);
+    let paid = r
+        .till
+        .pay(
+            &r.payments,
+            &sale,
+            Tender::Scan(JKO_TOKEN.into()),
+            Ntd::new(500),
+            vec![],
+        )
+        .await
+        .unwrap();
+    let trade = refund_left_sending(&mut r, &sale, &paid, 200, GatewayId::JkoPay, Wallet::JkoPay);
+    let trade_no = trade.to_string();
+    let mut cut = r.cfg.clone();
+    cut.gateways.jkopay.as_mut().unwrap().base_url =
+        answers_once_then_unreachable(r.sims.jkopay.server.base_url()).await;
+    let cut_off = till::terminal::Payments::from_config(&cut)
+        .unwrap()
+        .with_policy(pay_support::quick_policy());
+    let out = r.till.recover(&cut_off).await.unwrap();
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].state, AttemptState::Unknown, "{}", out[0].message);
+    assert_eq!(r.sims.jkopay.ledger.calls("Inquiry", &trade_no), 1, "asked");
+    assert_eq!(
+        r.sims.jkopay.ledger.calls("Refund", &trade_no),
+        0,
+        "not sent"
+    );
+    assert_eq!(
+        r.sims.jkopay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::ZERO
+    );
+    assert_eq!(r.attempt(&trade_no).state, AttemptState::Unknown);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
+
+    // JKoPay is reachable again: asked, not found, sent once, booked.
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
+    assert!(r.till.recover(&r.payments).await.unwrap().is_empty());
+    assert_eq!(r.sims.jkopay.ledger.calls("Inquiry", &trade_no), 2);
+    assert_eq!(
+        r.sims.jkopay.ledger.calls("Refund", &trade_no),
+        1,
+        "sent once"
+    );
+    assert_eq!(
+        r.sims.jkopay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::new(200)
+    );
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::new(200));
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
+}
+
+/// goodbuy takes a card refund until 09:30 the day after the order. A
+/// refund journaled in time whose till died before sending it is found not
+/// done (`order_status` says paid) by a recover that runs after that
+/// deadline: goodbuy would refuse it now, so the till does not send it and
+/// books it declined, nothing given back — not in doubt for ever.
+#[tokio::test]
+async fn a_goodbuy_refund_found_not_done_after_its_deadline_is_declined_not_sent() {
+    let mut r = rig().await;
+    let then = till::taipei::now() - chrono::Duration::days(2);
+    r.till.set_clock(move || then);
+    let (sale, pay_no, trade) = goodbuy_refund_in_doubt(&mut r).await;
+    r.till.set_clock(till::taipei::now);
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].trade_no, trade.to_string());
+    assert_eq!(out[0].state, AttemptState::Declined, "{}", out[0].message);
+    assert!(out[0].message.contains("退款期限"), "{}", out[0].message);
+    assert_eq!(r.sims.goodbuy.ledger.calls("api/order_status", &pay_no), 2);
+    assert_eq!(r.sims.goodbuy.ledger.calls("api/order_refund", &pay_no), 0);
+    assert_eq!(
+        r.sims.goodbuy.ledger.calls("api/order_refunded", &pay_no),
+        0
+    );
+    assert_eq!(
+        r.sims.goodbuy.ledger.charges_for(&pay_no)[0].refunded,
+        Ntd::ZERO
+    );
+    assert!(r.till.recover(&r.payments).await.unwrap().is_empty());
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::ZERO);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
+}
+
+/// A refund MyPay accepted and queued, then withdrawn in MyPay's back
+/// office (not through this till), is no longer listed by MyPay. The till
+/// cannot tell that from a list that is late: MyPay accepted it once, so
+/// recover never sends it again (that would give back money the shop
+/// withdrew); it stays in doubt for a manager, and no money moves.
+#[tokio::test]
+async fn a_queued_refund_mypay_no_longer_lists_is_never_sent_again() {
+    let mut r = rig().await;
+    let sale = r.sale(20_000);
+    let paid = r
+        .till
+        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
+        .await
+        .unwrap();
+    let m = r.manager();
+    let queued = r
+        .till
+        .refund(
+            &r.payments,
+            &sale,
+            &RefundRequest::Amount(Ntd::new(QUEUED)),
+            "queued",
+            &m,
+        )
+        .await
+        .unwrap();
+    assert_eq!(queued.state, AttemptState::Unknown, "{}", queued.message);
+    // MyPay's back office withdraws it.
+    let office = till::gateway::mypay::client::MyPayClient::from_config(
+        r.cfg.gateways.mypay.as_ref().unwrap(),
+    )
+    .unwrap();
+    let now = r.till.now();
+    let withdrawn = till::gateway::client::Gateway::withdraw_refund(
+        &office,
+        &till::gateway::client::RefundRequest {
+            refund_no: queued.trade_no.parse().unwrap(),
+            payment: till::gateway::client::PaidRef {
+                trade_no: paid.trade_no.parse().unwrap(),
+                gateway_trade_no: paid.gateway_trade_no.clone().unwrap(),
+                amount: Ntd::new(20_000),
+                at: now,
+                with: PayWith::WalletCode {
+                    wallet: Wallet::PiWallet,
+                    code: String::new(),
+                },
+                items: vec![],
+            },
+            amount: Ntd::new(QUEUED),
+            at: now,
+            invoice: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(withdrawn, till::gateway::client::CancelOutcome::Cancelled);
+    let out = r.till.recover(&r.payments).await.unwrap();
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].state, AttemptState::Unknown, "{}", out[0].message);
+    assert!(
+        out[0].message.contains("尚未列出"),
+        "says why it waits: {}",
+        out[0].message
+    );
+    let uid = paid.gateway_trade_no.as_deref().unwrap();
+    assert_eq!(
+        r.sims.mypay.ledger.calls("api/refund", uid),
+        1,
+        "never sent again"
+    );
+    assert_eq!(r.sims.mypay.process_queued_refunds(), 0);
+    assert_eq!(
+        r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
+        Ntd::ZERO
+    );
+    let d = r.till.journal().sale_detail(&sale).unwrap().unwrap();
+    assert_eq!(d.summary.refunded, Ntd::ZERO);
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
+}

@@ -207,6 +207,8 @@ async fn create(
     Form(f): Form<Vec<(String, String)>>,
 ) -> HttpResponse {
     sim.ledger.count_request();
+    sim.ledger
+        .record_call("api/order", field(&f, "mch_order_id"));
     if field(&f, "agent_id") != AGENT_ID {
         return answer("500", "錯誤的ID或KEY");
     }
@@ -294,6 +296,8 @@ async fn create(
 
 async fn status(State(sim): State<Sim>, Form(f): Form<Vec<(String, String)>>) -> HttpResponse {
     sim.ledger.count_request();
+    sim.ledger
+        .record_call("api/order_status", field(&f, "mch_order_id"));
     if !sim.keyed_ok(&f) {
         return answer("500", "錯誤的ID或KEY");
     }
@@ -323,6 +327,8 @@ async fn status(State(sim): State<Sim>, Form(f): Form<Vec<(String, String)>>) ->
 
 async fn refund(State(sim): State<Sim>, Form(f): Form<Vec<(String, String)>>) -> HttpResponse {
     sim.ledger.count_request();
+    sim.ledger
+        .record_call("api/order_refund", field(&f, "mch_order_id"));
     if !sim.keyed_ok(&f) {
         return answer("500", "錯誤的ID或KEY");
     }
@@ -347,6 +353,8 @@ async fn refund(State(sim): State<Sim>, Form(f): Form<Vec<(String, String)>>) ->
 
 async fn refunded(State(sim): State<Sim>, Form(f): Form<Vec<(String, String)>>) -> HttpResponse {
     sim.ledger.count_request();
+    sim.ledger
+        .record_call("api/order_refunded", field(&f, "mch_order_id"));
     if !sim.keyed_ok(&f) {
         return answer("500", "錯誤的ID或KEY");
     }

@@ -69,6 +69,7 @@ pub mod ecpay;
 pub mod goodbuy;
 pub mod jkopay;
 pub mod mypay;
+mod mypay_requests;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -266,7 +267,9 @@ impl Ledger {
     /// sent again, or never sent twice. `order` is the merchant's number the
     /// request carries (JKoPay: MerchantTradeNo, a refund's own; MyPay:
     /// order_id, or where a call names none (`api/refund`,
-    /// `api/wechatconfirmation`), MyPay's uid of the payment).
+    /// `api/wechatconfirmation`), MyPay's uid of the payment; goodbuy:
+    /// mch_order_id, calls named by path, `api/order_status` …). ECPay's
+    /// calls are not counted.
     pub fn calls(&self, call: &str, order: &str) -> usize {
         self.calls_list()
             .iter()

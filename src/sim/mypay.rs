@@ -39,14 +39,17 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::books::{Book, Books, Charges, Seq};
+use super::mypay_requests::{
+    Buyer, Fields, Item, Orders, PaymentRef, QueryDirect, Refund, RefundInvoice, Transaction,
+    WeChatConfirm,
+};
 use super::{CallbackBody, Charge, Fault, Killer, Ledger, Server, SimOptions};
 use crate::einvoice::qr::{self, Encoding};
 use crate::einvoice::{Invoice, InvoiceNumber, Period, RandomCode, code39_content};
-use crate::gateway::mypay::{
-    Allowance, InvoiceInfo, InvoiceRefundMode, InvoiceRequest, Item, PaymentRecord,
-    QueryDirectRequest, QueryOrderRequest, RefundRecord, RefundRequest, TIME_FORMAT,
-    TransactionRequest, WeChatConfirmRequest,
-};
+// The answers are written with the client's record types (the field names
+// MyPay's answers use); the requests are read by `mypay_requests`, from
+// the documents, never with the client's request types.
+use crate::gateway::mypay::{Allowance, InvoiceInfo, PaymentRecord, RefundRecord};
 use crate::money::Ntd;
 use crate::sale::GatewayId;
 use crate::secret::Secret;
@@ -85,6 +88,9 @@ pub const AGENT_UID: &str = "518169081001";
 pub const STORE_UID: &str = "289151880002";
 pub const KEY: &str = "2MrhtRYeF9wKZ4bKwzZoL8aZf26pWzIG";
 
+/// MyPay's times: `YYYYMMDDHHmmss`, Taipei.
+const TIME_FORMAT: &str = "%Y%m%d%H%M%S";
+
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Order {
     uid: String,
@@ -103,7 +109,7 @@ struct Order {
     refunds: Vec<RefundRecord>,
     /// Refunds accepted but not done yet ([`QUEUED_REFUND`]): not listed
     /// anywhere until [`MyPaySim::process_queued_refunds`].
-    queued: Vec<RefundRequest>,
+    queued: Vec<Refund>,
     finishtime: String,
     /// The request's items (refund item names must be these).
     items: Vec<Item>,
@@ -112,7 +118,7 @@ struct Order {
     /// The request's invoice fields: the buyer's choice, echoed back.
     /// (Books written before it was kept read as no choice.)
     #[serde(default)]
-    buyer: InvoiceRequest,
+    buyer: Buyer,
     /// The e-invoice issued for it, as it stands.
     invoice: Option<InvoiceInfo>,
 }
@@ -305,12 +311,7 @@ impl MyPaySim {
 
 /// Do refund `req` of order `o`: money back (in the ledger too), the
 /// e-invoice changed, the 230 row listed in `refund_order`.
-fn refund_now(
-    o: &mut Order,
-    req: &RefundRequest,
-    charges: &mut Charges,
-    seq: &mut Seq,
-) -> RefundRecord {
+fn refund_now(o: &mut Order, req: &Refund, charges: &mut Charges, seq: &mut Seq) -> RefundRecord {
     let full = o.refunded == Ntd::ZERO && req.cost == o.cost;
     o.refunded = Ntd::new(o.refunded.dollars() + req.cost.dollars());
     let refunded = o.refunded;
@@ -341,7 +342,7 @@ fn refund_now(
 
 /// The order an `api/transaction` request makes, its outcome `prc` as the
 /// amount says (see the table in `sim`).
-fn new_order(req: &TransactionRequest, prc: &str, seq: &mut Seq) -> Order {
+fn new_order(req: &Transaction, prc: &str, seq: &mut Seq) -> Order {
     let mut o = Order {
         uid: seq.number("MP"),
         key: format!("{:032x}", rand::random::<u128>()),
@@ -361,8 +362,8 @@ fn new_order(req: &TransactionRequest, prc: &str, seq: &mut Seq) -> Order {
         queued: Vec::new(),
         finishtime: now_text(),
         items: req.items.clone(),
-        wants_invoice: req.invoice.issue_invoice_state == Some(1),
-        buyer: req.invoice.clone(),
+        wants_invoice: req.buyer.issue_invoice_state == Some(1),
+        buyer: req.buyer.clone(),
         invoice: None,
     };
     o.issue_invoice_if_asked(seq);
@@ -480,7 +481,6 @@ impl Sim {
         if service.get("service_name").and_then(Value::as_str) != Some("api") {
             return code("100", "資料錯誤:service_name");
         }
-        let data = Value::Object(data);
         let cmd = service.get("cmd").and_then(Value::as_str).unwrap_or("");
         if KNOWN_CMDS.contains(&cmd) {
             // A refund or a WeChat confirmation names no order_id, only
@@ -492,13 +492,13 @@ impl Sim {
             self.ledger.record_call(cmd, order);
         }
         match cmd {
-            "api/transaction" => self.transaction(data, kill).await,
-            "api/wechatconfirmation" => self.wechat(data),
-            "api/querydirect" => self.query_direct(data),
-            "api/refund" => self.refund(data, kill).await,
-            "api/refundcancel" => self.refund_cancel(data),
-            "api/orders" => self.orders(data, kill).await,
-            "api/queryorder" => self.query_order(data),
+            "api/transaction" => self.transaction(&data, kill).await,
+            "api/wechatconfirmation" => self.wechat(&data),
+            "api/querydirect" => self.query_direct(&data),
+            "api/refund" => self.refund(&data, kill).await,
+            "api/refundcancel" => self.refund_cancel(&data),
+            "api/orders" => self.orders(&data, kill).await,
+            "api/queryorder" => self.query_order(&data),
             _ => code("100", "資料錯誤:不明的指令 / unknown cmd"),
         }
     }
@@ -532,14 +532,12 @@ impl Sim {
         }
     }
 
-    async fn transaction(&self, data: Value, kill: Killer) -> HttpResponse {
-        let Ok(req) = serde_json::from_value::<TransactionRequest>(data) else {
-            return code("100", "資料錯誤:欄位不齊");
+    async fn transaction(&self, data: &Fields, kill: Killer) -> HttpResponse {
+        let req = match Transaction::read(data, STORE_UID) {
+            Ok(req) => req,
+            Err(why) => return code("100", &why),
         };
-        if req.validate().is_err() || req.store_uid != STORE_UID {
-            return code("100", "資料錯誤:欄位格式");
-        }
-        if let Err(why) = check_invoice_request(&req.invoice, false) {
+        if let Err(why) = check_invoice_request(&req.buyer, false) {
             return code("100", why);
         }
         let fault = Fault::for_amount(req.cost);
@@ -588,9 +586,10 @@ impl Sim {
         }
     }
 
-    fn wechat(&self, data: Value) -> HttpResponse {
-        let Ok(req) = serde_json::from_value::<WeChatConfirmRequest>(data) else {
-            return code("100", "資料錯誤:欄位不齊");
+    fn wechat(&self, data: &Fields) -> HttpResponse {
+        let req = match WeChatConfirm::read(data) {
+            Ok(req) => req,
+            Err(why) => return code("100", &why),
         };
         let answered = self.books.with(|b| {
             let Book {
@@ -638,13 +637,11 @@ impl Sim {
         Json(o.answer(msg)).into_response()
     }
 
-    fn query_direct(&self, data: Value) -> HttpResponse {
-        let Ok(req) = serde_json::from_value::<QueryDirectRequest>(data) else {
-            return code("100", "資料錯誤:欄位不齊");
+    fn query_direct(&self, data: &Fields) -> HttpResponse {
+        let req = match QueryDirect::read(data, STORE_UID) {
+            Ok(req) => req,
+            Err(why) => return code("100", &why),
         };
-        if req.store_uid != STORE_UID {
-            return code("100", "資料錯誤:商店代號");
-        }
         let rows: Vec<PaymentRecord> = self.books.read(|b| {
             b.store
                 .values()
@@ -664,13 +661,11 @@ impl Sim {
         Json(json!({"code": "B200", "msg": "執行成功", "rows": rows})).into_response()
     }
 
-    async fn refund(&self, data: Value, kill: Killer) -> HttpResponse {
-        let Ok(req) = serde_json::from_value::<RefundRequest>(data) else {
-            return code("100", "資料錯誤:欄位不齊");
+    async fn refund(&self, data: &Fields, kill: Killer) -> HttpResponse {
+        let req = match Refund::read(data, STORE_UID) {
+            Ok(req) => req,
+            Err(why) => return code("B500", &why),
         };
-        if req.validate().is_err() || req.store_uid != STORE_UID {
-            return code("B500", "資料錯誤");
-        }
         let fault = Fault::for_amount(req.cost);
         if fault == Some(Fault::ServerError) {
             return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
@@ -717,14 +712,11 @@ impl Sim {
     }
 
     /// `api/refundcancel`: withdraw the refunds still queued on an order.
-    fn refund_cancel(&self, data: Value) -> HttpResponse {
-        let Ok(req) = serde_json::from_value::<crate::gateway::mypay::RefundCancelRequest>(data)
-        else {
-            return code("100", "資料錯誤:欄位不齊");
+    fn refund_cancel(&self, data: &Fields) -> HttpResponse {
+        let req = match PaymentRef::read(data, Some(STORE_UID)) {
+            Ok(req) => req,
+            Err(why) => return code("B500", &why),
         };
-        if req.store_uid != STORE_UID {
-            return code("B500", "資料錯誤");
-        }
         self.books
             .with(
                 |b| match b.store.get_mut(&req.uid).filter(|o| o.key == req.key) {
@@ -739,14 +731,12 @@ impl Sim {
             .into_response()
     }
 
-    async fn orders(&self, data: Value, kill: Killer) -> HttpResponse {
-        let Ok(req) = serde_json::from_value::<crate::gateway::mypay::OrdersRequest>(data) else {
-            return code("100", "資料錯誤:欄位不齊");
+    async fn orders(&self, data: &Fields, kill: Killer) -> HttpResponse {
+        let req = match Orders::read(data, STORE_UID) {
+            Ok(req) => req,
+            Err(why) => return code("100", &why),
         };
-        if req.validate().is_err() || req.store_uid != STORE_UID {
-            return code("100", "資料錯誤:欄位格式");
-        }
-        if let Err(why) = check_invoice_request(&req.invoice, true) {
+        if let Err(why) = check_invoice_request(&req.buyer, true) {
             return code("100", why);
         }
         let fault = Fault::for_amount(req.cost);
@@ -769,8 +759,8 @@ impl Sim {
                 queued: Vec::new(),
                 finishtime: String::new(),
                 items: req.items.clone(),
-                wants_invoice: req.invoice.issue_invoice_state == Some(1),
-                buyer: req.invoice.clone(),
+                wants_invoice: req.buyer.issue_invoice_state == Some(1),
+                buyer: req.buyer.clone(),
                 invoice: None,
             };
             b.store.insert(o.uid.clone(), o.clone());
@@ -787,9 +777,10 @@ impl Sim {
         self.deliver(fault, body, &kill).await
     }
 
-    fn query_order(&self, data: Value) -> HttpResponse {
-        let Ok(req) = serde_json::from_value::<QueryOrderRequest>(data) else {
-            return code("100", "資料錯誤:欄位不齊");
+    fn query_order(&self, data: &Fields) -> HttpResponse {
+        let req = match PaymentRef::read(data, None) {
+            Ok(req) => req,
+            Err(why) => return code("100", &why),
         };
         let found = self.books.read(|b| {
             b.store
@@ -888,7 +879,7 @@ async fn paypage_abandon(
 /// 『電子發票開立類型』 line 3269 and 『雲端發票類型』 line 3277): a cloud
 /// invoice names its carrier, a donation its love code, a BAN is a valid
 /// one; a PayPage never takes type 3 (line 3273 note 2).
-fn check_invoice_request(r: &InvoiceRequest, paypage: bool) -> Result<(), &'static str> {
+fn check_invoice_request(r: &Buyer, paypage: bool) -> Result<(), &'static str> {
     use crate::einvoice::buyer::{Ban, CitizenCertificate, LoveCode, MobileCarrier};
     if r.issue_invoice_state != Some(1) {
         return Ok(());
@@ -933,7 +924,7 @@ fn check_invoice_request(r: &InvoiceRequest, paypage: bool) -> Result<(), &'stat
 fn issue_invoice(
     lines: &[(String, u32, Ntd)],
     at: TaipeiTime,
-    buyer: &InvoiceRequest,
+    buyer: &Buyer,
     seq: &mut Seq,
 ) -> Option<InvoiceInfo> {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -1002,13 +993,13 @@ fn issue_invoice(
 fn check_invoice_refund(
     o: &Order,
     inv: &InvoiceInfo,
-    req: &RefundRequest,
+    req: &Refund,
     today: TaipeiTime,
 ) -> Result<(), &'static str> {
     if !matches!(inv.invoice_state, Some(2) | Some(6)) {
         return Ok(());
     }
-    let mode = req.invoice_state.unwrap_or(InvoiceRefundMode::Void);
+    let mode = req.invoice_state.unwrap_or(RefundInvoice::Void);
     let full = o.refunded == Ntd::ZERO && req.cost == o.cost;
     if req.items.is_empty() && !full {
         return Err(
@@ -1022,7 +1013,7 @@ fn check_invoice_refund(
     {
         return Err("退款項目名稱須與交易時相同 / refund item names must be the payment's");
     }
-    if mode == InvoiceRefundMode::Void {
+    if mode == RefundInvoice::Void {
         if inv.invoice_state == Some(6) {
             return Err("發票已折讓,不可作廢 / the invoice has an allowance: it cannot be voided");
         }
@@ -1043,7 +1034,7 @@ fn check_invoice_refund(
 /// a reissue goes to the order's buyer.
 fn invoice_after_refund(
     mut inv: InvoiceInfo,
-    req: &RefundRequest,
+    req: &Refund,
     full: bool,
     left: Ntd,
     refund_uid: &str,
@@ -1053,12 +1044,12 @@ fn invoice_after_refund(
     if !matches!(inv.invoice_state, Some(2) | Some(6)) {
         return inv;
     }
-    match req.invoice_state.unwrap_or(InvoiceRefundMode::Void) {
-        InvoiceRefundMode::Void if full || !left.is_positive() => {
+    match req.invoice_state.unwrap_or(RefundInvoice::Void) {
+        RefundInvoice::Void if full || !left.is_positive() => {
             inv.invoice_state = Some(4);
             inv
         }
-        InvoiceRefundMode::Void => {
+        RefundInvoice::Void => {
             // 作廢重開: a new invoice for what is left, one line.
             let name = o.items.first().map(|i| i.name.clone()).unwrap_or_default();
             issue_invoice(&[(name, 1, left)], taipei::now(), &o.buyer, seq).unwrap_or_else(|| {
@@ -1066,7 +1057,7 @@ fn invoice_after_refund(
                 inv
             })
         }
-        InvoiceRefundMode::Allowance => {
+        RefundInvoice::Allowance => {
             inv.invoice_state = Some(6);
             inv.invoice_allowance.push(Allowance {
                 uid: refund_uid.to_string(),
@@ -1106,28 +1097,26 @@ mod tests {
             finishtime: String::new(),
             items,
             wants_invoice: true,
-            buyer: InvoiceRequest::default(),
+            buyer: Buyer::default(),
             invoice: Some(invoice),
         }
     }
 
-    fn refund(cost: i64, mode: Option<InvoiceRefundMode>, items: Vec<Item>) -> RefundRequest {
-        RefundRequest {
-            store_uid: STORE_UID.into(),
+    fn refund(cost: i64, mode: Option<RefundInvoice>, items: Vec<Item>) -> Refund {
+        Refund {
             uid: "MP1".into(),
             key: "k".into(),
             cost: Ntd::new(cost),
             invoice_state: mode,
             items,
-            voucher_paid: Vec::new(),
         }
     }
 
-    fn paper() -> InvoiceRequest {
-        InvoiceRequest {
+    fn paper() -> Buyer {
+        Buyer {
             issue_invoice_state: Some(1),
             invoice_input_type: Some(3),
-            ..InvoiceRequest::default()
+            ..Buyer::default()
         }
     }
 
@@ -1150,7 +1139,7 @@ mod tests {
             invoice_state: Some(1),
             ..InvoiceInfo::default()
         });
-        o.buyer = InvoiceRequest {
+        o.buyer = Buyer {
             invoice_b2b_id: "04595252".into(),
             ..paper()
         };
@@ -1220,7 +1209,7 @@ mod tests {
         assert!(check_invoice_refund(&o, &inv, &refund(200, None, vec![]), same).is_ok());
         // A void cannot cross periods, whether asked for or by default.
         assert!(check_invoice_refund(&o, &inv, &refund(200, None, vec![]), later).is_err());
-        let allowance = Some(InvoiceRefundMode::Allowance);
+        let allowance = Some(RefundInvoice::Allowance);
         assert!(check_invoice_refund(&o, &inv, &refund(200, allowance, vec![]), later).is_ok());
         // Part of it: items required, named as sold.
         assert!(check_invoice_refund(&o, &inv, &refund(100, allowance, vec![]), same).is_err());
