@@ -8,7 +8,7 @@ mod pay_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pay_support::rig;
+use pay_support::{Rig, rig};
 use till::gateway::client::PayWith;
 use till::gateway::ecpay::{EcpayConfig, OrderInfo, ResponseEnvelope, ReturnData};
 use till::gateway::goodbuy::PayType;
@@ -28,6 +28,8 @@ fn tight() -> Limits {
         header_timeout: Duration::from_millis(300),
         connection_timeout: Duration::from_millis(800),
         max_connections: 32,
+        notice_query_interval: Duration::from_millis(300),
+        notice_queries_per_minute: 1000,
     }
 }
 
@@ -443,4 +445,183 @@ async fn an_unsigned_notice_claiming_payment_is_checked_with_the_gateway_not_bel
     );
     let d = t.journal().sale_detail(&sale).unwrap().unwrap();
     assert_eq!(d.summary.paid, Ntd::ZERO);
+}
+
+/// A MyPay pay page the till cancelled unpaid: a notice about it can only be
+/// money paid after all, which the till asks MyPay about.
+async fn cancelled_page(r: &mut Rig, amount: i64) -> till::terminal::PayPageOrder {
+    let sale = r.sale(amount);
+    let order = r
+        .till
+        .start_paypage(&r.payments, &sale, Ntd::new(amount), vec![])
+        .await
+        .unwrap();
+    let trade = order.trade_no.parse().unwrap();
+    let res = r.till.cancel_paypage(&r.payments, &trade).await.unwrap();
+    assert_eq!(res.state, AttemptState::Cancelled, "{}", res.message);
+    order
+}
+
+/// MyPay's notice form about `order`, claiming it paid.
+fn mypay_notice(order: &str, amount: i64, uid: usize) -> Vec<(&'static str, String)> {
+    vec![
+        ("order_id", order.to_string()),
+        ("prc", "250".into()),
+        ("cost", amount.to_string()),
+        ("uid", uid.to_string()),
+    ]
+}
+
+/// Posts a MyPay notice: (status, body).
+async fn notify(addr: std::net::SocketAddr, form: Vec<(&'static str, String)>) -> (u16, String) {
+    let resp = http()
+        .post(format!("http://{addr}/mypay/notify"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// The customer pays on the pay page.
+async fn customer_pays(order: &till::terminal::PayPageOrder) {
+    let resp = http().post(&order.url).send().await.unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+}
+
+#[tokio::test]
+async fn a_flood_of_forged_mypay_notices_costs_mypay_one_query_per_interval_and_the_real_one_still_counts()
+ {
+    let mut r = rig().await;
+    let order = cancelled_page(&mut r, 260).await;
+    let trade: till::sale::TradeNo = order.trade_no.parse().unwrap();
+    let ledger = r.sims.mypay.ledger.clone();
+    let limits = Limits {
+        notice_query_interval: Duration::from_secs(1),
+        ..tight()
+    };
+    let till = Arc::new(Mutex::new(r.till));
+    let state = CallbackState::new(till.clone(), r.payments.clone(), &r.cfg);
+    let (addr, _task) = serve_with("127.0.0.1:0".parse().unwrap(), state, limits)
+        .await
+        .unwrap();
+
+    // One notice: what one check with MyPay costs.
+    let before = ledger.requests();
+    assert_eq!(
+        notify(addr, mypay_notice(&order.trade_no, 260, 0)).await,
+        (200, "8888".into())
+    );
+    let per_check = ledger.requests() - before;
+    assert!(per_check >= 1, "the notice was checked with MyPay");
+
+    // 150 forged notices naming the order, all at once.
+    let before = ledger.requests();
+    let started = std::time::Instant::now();
+    let mut flood = tokio::task::JoinSet::new();
+    for uid in 1..=150 {
+        flood.spawn(notify(addr, mypay_notice(&order.trade_no, 260, uid)));
+    }
+    while let Some(answer) = flood.join_next().await {
+        assert_eq!(
+            answer.unwrap(),
+            (200, "8888".to_string()),
+            "every notice is answered"
+        );
+    }
+    let elapsed = started.elapsed();
+    let checks = (ledger.requests() - before) / per_check;
+    // However they were spread in time: one check per interval at most
+    // (the first may come at once, the last interval begun counts whole).
+    let most = 1 + (elapsed.as_millis() / limits.notice_query_interval.as_millis()) as usize;
+    assert!(
+        checks <= most,
+        "{checks} checks with MyPay for 150 notices in {elapsed:?}"
+    );
+    assert!(till.lock().await.late_payments(true).unwrap().is_empty());
+
+    // The customer pays on the page after all; MyPay's real notice comes
+    // right behind the flood: it is still checked, and the money found.
+    customer_pays(&order).await;
+    assert_eq!(
+        notify(addr, mypay_notice(&order.trade_no, 260, 999)).await,
+        (200, "8888".into())
+    );
+    let late = till.lock().await.late_payments(true).unwrap();
+    assert_eq!(late.len(), 1, "the real notice got through");
+    assert_eq!(
+        (late[0].trade_no.clone(), late[0].amount),
+        (trade, Ntd::new(260))
+    );
+}
+
+#[tokio::test]
+async fn notices_about_many_closed_orders_are_capped_and_a_payment_in_progress_still_gets_through()
+{
+    let mut r = rig().await;
+    let mut closed = Vec::new();
+    for amount in [261, 262, 263, 264] {
+        closed.push(cancelled_page(&mut r, amount).await);
+    }
+    // A page the customer is paying right now.
+    let sale = r.sale(265);
+    let open = r
+        .till
+        .start_paypage(&r.payments, &sale, Ntd::new(265), vec![])
+        .await
+        .unwrap();
+    let ledger = r.sims.mypay.ledger.clone();
+    let limits = Limits {
+        notice_queries_per_minute: 2,
+        ..tight()
+    };
+    let till = Arc::new(Mutex::new(r.till));
+    let state = CallbackState::new(till.clone(), r.payments.clone(), &r.cfg);
+    let started = std::time::Instant::now();
+    let (addr, _task) = serve_with("127.0.0.1:0".parse().unwrap(), state, limits)
+        .await
+        .unwrap();
+
+    // Forged notices naming four closed orders, one each.
+    let before = ledger.requests();
+    let mut answers = Vec::new();
+    for (i, order) in closed.iter().enumerate() {
+        answers.push(notify(addr, mypay_notice(&order.trade_no, 261 + i as i64, i)).await);
+    }
+    let minutes = 1 + (started.elapsed().as_secs() / 60) as usize;
+    let checked = answers.iter().filter(|a| a.0 == 200).count();
+    assert_eq!(answers[0], (200, "8888".into()));
+    assert_eq!(answers[1], (200, "8888".into()));
+    assert!(checked <= 2 * minutes, "{answers:?}");
+    for a in &answers[checked..] {
+        assert_eq!(a.0, 503, "past the cap: MyPay is to send it again later");
+    }
+    let per_check = (ledger.requests() - before) / checked;
+    assert!(per_check >= 1);
+
+    // The cap is spent; the customer pays the open page and MyPay's
+    // notice about it still gets the payment booked.
+    customer_pays(&open).await;
+    let before = ledger.requests();
+    assert_eq!(
+        notify(addr, mypay_notice(&open.trade_no, 265, 99)).await,
+        (200, "8888".into())
+    );
+    assert!(ledger.requests() > before, "checked with MyPay");
+    let t = till.lock().await;
+    let rec = t
+        .journal()
+        .attempt(&open.trade_no.parse().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec.state, AttemptState::Approved);
+    assert_eq!(
+        t.journal()
+            .sale_detail(&sale)
+            .unwrap()
+            .unwrap()
+            .summary
+            .paid,
+        Ntd::new(265)
+    );
 }

@@ -100,14 +100,27 @@ mod cli {
     //! The real binary, at `TILL_LOG=trace`, through every gateway, a
     //! refund, a callback and a crash recovery; then its output, its logs
     //! and a dump of every journal table are searched for the configured
-    //! keys and the full payment codes.
+    //! keys and the full payment codes. ECPay's bound-card payments are
+    //! taken only by the GUI, so those two run in the test's own process,
+    //! logged as the binary logs (trace level, through a redactor that
+    //! holds the config's secrets) into the same journal; the binary then
+    //! refunds one and takes ECPay's ReturnURL notice for the other.
 
     use std::io::{BufRead, BufReader, Read, Write};
     use std::path::{Path, PathBuf};
     use std::process::{Command, Output, Stdio};
 
     use till::config::{self, Config};
+    use till::gateway::client::PayWith;
+    use till::gateway::ecpay::{EcpayConfig, OrderInfo, ResponseEnvelope, ReturnData};
+    use till::journal::AttemptState;
+    use till::logging::{RedactingMakeWriter, Redactor};
+    use till::money::Ntd;
+    use till::sale::{Cart, Line};
     use till::sim::Simulators;
+    use till::terminal::{Payments, Tender, Terminal};
+
+    use super::Sink;
 
     const JKO: &str = "22J111111111111111";
     const LINE_PAY: &str = "123456789012345678";
@@ -212,6 +225,84 @@ mod cli {
             .collect();
         assert!(secrets.len() >= 5, "the simulators' keys are configured");
         let goodbuy_key = cfg.gateways.goodbuy.as_ref().unwrap().agent_key.clone();
+        // Every kind of key the brief names is configured and searched for.
+        let g = &cfg.gateways;
+        for key in [
+            g.ecpay.as_ref().unwrap().hash_key.expose(),
+            g.ecpay.as_ref().unwrap().hash_iv.expose(),
+            g.mypay.as_ref().unwrap().key.expose(),
+            g.jkopay.as_ref().unwrap().merchant_key.expose(),
+            cfg.einvoice.qr_key.expose(),
+        ] {
+            assert!(
+                secrets.iter().any(|s| s == key),
+                "{} keys searched",
+                secrets.len()
+            );
+        }
+
+        // ECPay in this process: the binary's logging, a bound card paid
+        // (NT$500), and one whose answer is lost (7002, DROP: charged, the
+        // till waits for the ReturnURL notice).
+        let redactor = Redactor::new();
+        for s in cfg.secrets() {
+            redactor.add_secret(s);
+        }
+        let sink = Sink::default();
+        tracing::subscriber::set_global_default(
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(RedactingMakeWriter::new(redactor, sink.clone()))
+                .finish(),
+        )
+        .unwrap();
+        let (ecpay_paid, ecpay_waiting) = {
+            let mut t = Terminal::open_at(&cfg, &journal, false).unwrap();
+            let payments = Payments::from_config(&cfg).unwrap();
+            let mut trades = Vec::new();
+            for (amount, state) in [(500, AttemptState::Approved), (7002, AttemptState::Unknown)] {
+                let mut cart = Cart::new();
+                cart.add(Line::new("4710000000028", "拿鐵 Latte", 1, Ntd::new(amount)).unwrap())
+                    .unwrap();
+                let sale = t.open_sale_as(&cart, "test").unwrap();
+                let card = Tender::With(PayWith::BoundCard {
+                    bind_card_id: "BIND0001".into(),
+                    member_id: "member42".into(),
+                });
+                let res = t
+                    .pay(&payments, &sale, card, Ntd::new(amount), vec![])
+                    .await
+                    .unwrap();
+                assert_eq!(res.state, state, "{}", res.message);
+                trades.push(res.trade_no);
+            }
+            (trades[0].clone(), trades[1].clone())
+        };
+        let ec = cfg.gateways.ecpay.as_ref().unwrap();
+        let ecpay_cfg = EcpayConfig {
+            url: String::new(),
+            merchant_id: ec.merchant_id.clone(),
+            platform_id: ec.platform_id.clone(),
+            hash_key: ec.hash_key.clone(),
+            hash_iv: ec.hash_iv.clone(),
+            return_url: String::new(),
+        };
+        // ECPay's ReturnURL notice for the payment whose answer was lost.
+        let return_url_body = {
+            let mut data = ReturnData::default();
+            data.merchant_id = ecpay_cfg.merchant_id.clone();
+            data.order_info = Some(OrderInfo {
+                merchant_trade_no: ecpay_waiting.clone(),
+                trade_no: "2411221234567890".into(),
+                trade_amt: Some(Ntd::new(7002)),
+                trade_status: "1".into(),
+                ..OrderInfo::default()
+            });
+            data.set_result(1, "成功");
+            let env =
+                ResponseEnvelope::seal(&ecpay_cfg, 1, "", &data, till::taipei::now()).unwrap();
+            serde_json::to_string(&env).unwrap()
+        };
 
         let c = cfg_path.clone();
         let rt = tokio::runtime::Handle::current();
@@ -272,6 +363,23 @@ mod cli {
             );
             assert_eq!(refund.status.code(), Some(0), "{}", text(&refund));
             all += &text(&refund);
+            // And of the ECPay one (ECPG's refund call is not in the
+            // documents: the till says so; whatever it says is searched).
+            let refund = run(
+                till(&c).args([
+                    "refund",
+                    "--trade",
+                    &ecpay_paid,
+                    "--reason",
+                    "客訴",
+                    "--manager",
+                    "店長",
+                    "--json",
+                ]),
+                &format!("{MANAGER_PIN}\n"),
+            );
+            assert!(!text(&refund).is_empty());
+            all += &text(&refund);
 
             // The callback server, and goodbuy's notice once the customer paid.
             let mut server = till(&c)
@@ -313,6 +421,36 @@ mod cli {
                 resp.status().as_u16()
             });
             assert_eq!(status, 200);
+            // ECPay's ReturnURL notice, and MyPay's (unsigned) notice of the
+            // LINE Pay payment.
+            let line_trade = json_of(&line)["trade_no"].as_str().unwrap().to_string();
+            let answers = rt.block_on(async {
+                let http = reqwest::Client::builder().no_proxy().build().unwrap();
+                let ecpay = http
+                    .post(format!("{base}/ecpay/return"))
+                    .header("content-type", "application/json")
+                    .body(return_url_body)
+                    .send()
+                    .await
+                    .unwrap();
+                let ecpay = (ecpay.status().as_u16(), ecpay.text().await.unwrap());
+                let mypay = http
+                    .post(format!("{base}/mypay/notify"))
+                    .form(&[
+                        ("order_id", line_trade.as_str()),
+                        ("prc", "250"),
+                        ("cost", "130"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                (
+                    ecpay,
+                    (mypay.status().as_u16(), mypay.text().await.unwrap()),
+                )
+            });
+            assert_eq!(answers.0, (200, "1|OK".to_string()));
+            assert_eq!(answers.1, (200, "8888".to_string()));
             server.kill().unwrap();
             let mut server_out = String::new();
             server
@@ -364,6 +502,21 @@ mod cli {
         })
         .await
         .unwrap();
+        let in_process = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            in_process.contains("ECPay") || in_process.contains("ecpay"),
+            "the ECPay payments were logged:\n{in_process}"
+        );
+        let outputs = outputs + &in_process;
+        // The ReturnURL notice settled the payment whose answer was lost.
+        let t = Terminal::open_at(&cfg, &journal, false).unwrap();
+        let rec = t
+            .journal()
+            .attempt(&ecpay_waiting.parse().unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(rec.state, AttemptState::Approved);
+        drop(t);
 
         assert!(
             outputs.contains("payment sent")

@@ -75,7 +75,16 @@ const MAX_PAGE_DOTS: u32 = 1662;
 
 /// Render `bytes` as the printer described by `profile` would print them.
 pub fn render(bytes: &[u8], profile: &Profile) -> Rendered {
+    render_capped(bytes, profile, MAX_PAPER_DOTS)
+}
+
+/// [`render`] that stops drawing after `max_paper_dots` of paper (never
+/// more than [`MAX_PAPER_DOTS`]). The ESC/POS fuzz target uses a short cap:
+/// every command is still read the same way, but a few bytes of feed no
+/// longer make each run allocate and copy metres of paper.
+pub fn render_capped(bytes: &[u8], profile: &Profile, max_paper_dots: u32) -> Rendered {
     let mut e = Emulator::new(profile);
+    e.max_paper = max_paper_dots.min(MAX_PAPER_DOTS);
     e.run(bytes);
     e.flush_line();
     let mut image = e.paper;
@@ -121,6 +130,8 @@ struct Emulator<'a> {
     units: (u32, u32),
     page: Option<Page>,
     report: RenderReport,
+    /// Paper drawn at most, in dots.
+    max_paper: u32,
 }
 
 impl<'a> Emulator<'a> {
@@ -149,19 +160,28 @@ impl<'a> Emulator<'a> {
             units: (p.dpi, p.dpi),
             page: None,
             report: RenderReport::default(),
+            max_paper: MAX_PAPER_DOTS,
         }
     }
 
     fn reset(&mut self) {
-        let (paper, y, report, line, x) = (
+        let (paper, y, report, line, x, max_paper) = (
             std::mem::replace(&mut self.paper, Bitmap::new(0, 0)),
             self.y,
             std::mem::take(&mut self.report),
             std::mem::take(&mut self.line),
             self.x,
+            self.max_paper,
         );
         *self = Emulator::new(self.p);
-        (self.paper, self.y, self.report, self.line, self.x) = (paper, y, report, line, x);
+        (
+            self.paper,
+            self.y,
+            self.report,
+            self.line,
+            self.x,
+            self.max_paper,
+        ) = (paper, y, report, line, x, max_paper);
     }
 
     fn unknown(&mut self, offset: usize, bytes: &[u8]) {
@@ -177,10 +197,11 @@ impl<'a> Emulator<'a> {
         // Parameters past the end of the data read as missing.
         let arg = |i: usize| b.get(i).copied();
         while i < b.len() {
-            if self.y > MAX_PAPER_DOTS {
+            if self.y > self.max_paper {
+                let cap = self.max_paper;
                 self.warn(
                     i,
-                    format!("print-out longer than {MAX_PAPER_DOTS} dots: the rest is not drawn"),
+                    format!("print-out longer than {cap} dots: the rest is not drawn"),
                 );
                 return;
             }
@@ -901,6 +922,39 @@ mod hostile_tests {
             r.report.warnings.iter().any(|(_, w)| w.contains("clipped")),
             "{:?}",
             r.report.warnings
+        );
+    }
+
+    #[test]
+    fn a_capped_render_draws_the_same_paper_up_to_its_cap() {
+        // 400 lines of text: far more than 2,000 dots of paper.
+        let bytes = b"Hello 1234\n".repeat(400);
+        let full = render(&bytes, &profile());
+        let capped = render_capped(&bytes, &profile(), 2000);
+        assert!(full.image.height() > 4000, "{}", full.image.height());
+        assert!(
+            (2000..2000 + 255).contains(&capped.image.height()),
+            "{}",
+            capped.image.height()
+        );
+        for y in 0..2000 {
+            for x in 0..full.image.width() {
+                assert_eq!(full.image.get(x, y), capped.image.get(x, y), "({x},{y})");
+            }
+        }
+        assert!(
+            capped
+                .report
+                .warnings
+                .iter()
+                .any(|(_, w)| w.contains("longer than 2000")),
+            "{:?}",
+            capped.report.warnings
+        );
+        // No cap past the longest print-out.
+        assert_eq!(
+            render_capped(&bytes, &profile(), u32::MAX).image,
+            full.image
         );
     }
 

@@ -22,7 +22,7 @@ pub use document::{
     Align, Block, Document, Ecc, ProofData, ReceiptData, ReceiptItem, Style, Symbology,
     proof_document, receipt_document,
 };
-pub use emulator::{CutKind, DrawerPulse, RenderReport, Rendered, render};
+pub use emulator::{CutKind, DrawerPulse, RenderReport, Rendered, render, render_capped};
 pub use escpos::{EncodeError, encode};
 pub use profile::{Chinese, Cutter, FontMetrics, Profile, ProfileError, RasterCommand};
 pub use slips::{

@@ -8,7 +8,10 @@
 //! - MyPay (`POST /mypay/notify`, a form, or JSON as `[gateways.mypay]
 //!   notice_format` says): the notice is not signed, so it is
 //!   only a hint: till asks MyPay itself (`api/querydirect`) and journals
-//!   that answer. Answered `8888`.
+//!   that answer. Answered `8888`. Since anyone can send one, the queries
+//!   they cause are bounded ([`Limits::notice_query_interval`],
+//!   [`Limits::notice_queries_per_minute`]): a flood of forged notices
+//!   does not become a flood of requests to MyPay.
 //! - goodbuy (`POST /goodbuy/return`, form): `chk_value` must be
 //!   md5(mch_order_id + agent key). That covers the order id only, not the
 //!   code or the amount, so like MyPay's the notice is only a hint: till
@@ -27,6 +30,7 @@
 //! served at once. The parsing of each notice is a pure function
 //! (`read_*`), fuzzed in `fuzz/`.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,6 +44,7 @@ use axum::routing::post;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::sync::{Mutex, Semaphore};
+use tokio::time::Instant;
 
 use super::{NoticeEffect, PayError, Payments};
 use crate::config::Config;
@@ -57,6 +62,9 @@ pub struct CallbackState {
     ecpay: Option<EcpayConfig>,
     goodbuy_key: Option<crate::secret::Secret>,
     mypay_notice: mypay::NoticeFormat,
+    /// The gateway queries MyPay's notices have caused (set by the server
+    /// from its [`Limits`]).
+    notice_queries: Arc<NoticeQueries>,
 }
 
 impl CallbackState {
@@ -79,6 +87,7 @@ impl CallbackState {
                 .as_ref()
                 .map(|m| m.notice_format)
                 .unwrap_or_default(),
+            notice_queries: Arc::new(NoticeQueries::new(&Limits::default())),
         }
     }
 }
@@ -100,6 +109,20 @@ pub struct Limits {
     /// Connections served at once; more wait in the listen queue until one
     /// closes (at the latest after `connection_timeout`).
     pub max_connections: usize,
+    /// Least time between two gateway queries that MyPay notices cause for
+    /// one order. A notice for an order queried since it arrived is
+    /// answered with that query's result; one arriving sooner waits for
+    /// the next query, which every notice waiting with it shares. So every
+    /// notice is still followed by a query made after it arrived, and a
+    /// flood naming one order costs MyPay one query per interval.
+    pub notice_query_interval: Duration,
+    /// Gateway queries that MyPay notices about attempts the till already
+    /// closed (only a late payment can come of those) may cause per minute,
+    /// all orders together: past it such a notice is answered 503 unasked,
+    /// and MyPay sends it again (every 15 minutes, 4 times). Notices about
+    /// an attempt still in doubt, a payment in progress, are not held back
+    /// by it: there are only as many of those as tills paying.
+    pub notice_queries_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -109,7 +132,65 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             connection_timeout: Duration::from_secs(30),
             max_connections: 256,
+            notice_query_interval: Duration::from_secs(5),
+            notice_queries_per_minute: 60,
         }
+    }
+}
+
+/// Bounds the gateway queries that unsigned notices cause: per order
+/// (coalesced, at most one per interval) and for closed attempts in all.
+struct NoticeQueries {
+    interval: Duration,
+    per_minute: u32,
+    /// Per order: when the last query a notice caused started. The lock
+    /// also queues the notices of one order behind each other.
+    orders: std::sync::Mutex<HashMap<TradeNo, Arc<Mutex<Option<Instant>>>>>,
+    /// Queries for closed attempts: when the current minute began and how
+    /// many it had. A fixed window is enough for a cap this coarse.
+    window: std::sync::Mutex<(Instant, u32)>,
+}
+
+/// Orders remembered before the ones no notice is using are forgotten.
+const NOTICE_ORDERS_KEPT: usize = 1024;
+
+impl NoticeQueries {
+    fn new(limits: &Limits) -> NoticeQueries {
+        NoticeQueries {
+            interval: limits.notice_query_interval,
+            per_minute: limits.notice_queries_per_minute,
+            orders: std::sync::Mutex::default(),
+            window: std::sync::Mutex::new((Instant::now(), 0)),
+        }
+    }
+
+    /// The queue of the notices about `trade`.
+    fn order(&self, trade: &TradeNo) -> Arc<Mutex<Option<Instant>>> {
+        // Never poisoned: nothing panics while holding it.
+        let mut orders = self.orders.lock().unwrap_or_else(|e| e.into_inner());
+        if orders.len() >= NOTICE_ORDERS_KEPT {
+            let interval = self.interval;
+            orders.retain(|_, gate| {
+                Arc::strong_count(gate) > 1
+                    || gate
+                        .try_lock()
+                        .map_or(true, |last| last.is_some_and(|t| t.elapsed() < interval))
+            });
+        }
+        orders.entry(trade.clone()).or_default().clone()
+    }
+
+    /// Takes one query for a closed attempt from this minute's allowance.
+    fn take_closed(&self) -> bool {
+        let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        if w.0.elapsed() >= Duration::from_secs(60) {
+            *w = (Instant::now(), 0);
+        }
+        if w.1 >= self.per_minute {
+            return false;
+        }
+        w.1 += 1;
+        true
     }
 }
 
@@ -143,6 +224,10 @@ pub async fn serve_with(
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
+    let state = CallbackState {
+        notice_queries: Arc::new(NoticeQueries::new(&limits)),
+        ..state
+    };
     let app = router_with(state, &limits);
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let task = tokio::spawn(async move {
@@ -397,13 +482,36 @@ async fn mypay_notify(State(state): State<CallbackState>, req: Request) -> Respo
     let Some(trade) = trade_of(&n.order_id) else {
         return refuse(StatusCode::BAD_REQUEST, "bad order_id");
     };
+    let arrived = Instant::now();
+    if let Err(r) = known_trade(&state, &trade).await {
+        return r;
+    }
+    // Unsigned, so anyone can send one: one query per order at a time and
+    // per interval, shared by the notices that wait for it.
+    let limits = &state.notice_queries;
+    let gate = limits.order(&trade);
+    let mut last = gate.lock().await;
+    if last.is_some_and(|started| started >= arrived) {
+        // Asked since this notice came: that answer is journaled already.
+        return mypay::NOTIFY_ACK.into_response();
+    }
+    if let Some(started) = *last {
+        tokio::time::sleep_until(started + limits.interval).await;
+    }
     let mut till = state.till.lock().await;
-    match till.journal().attempt(&trade) {
-        Ok(Some(_)) => {}
+    let in_doubt = match till.journal().attempt(&trade) {
+        Ok(Some(rec)) => !rec.state.is_final(),
         Ok(None) => return refuse(StatusCode::NOT_FOUND, "no such trade"),
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    if !in_doubt && !limits.take_closed() {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many notices: send it again later",
+        );
     }
-    // Unsigned: ask MyPay itself rather than believe the body.
+    *last = Some(Instant::now());
+    // Ask MyPay itself rather than believe the body.
     let asked = match till.query(&state.payments, &trade).await {
         // Closed without the money (a PayPage that expired, say): did
         // the customer pay since? Then it is owed back.
@@ -422,6 +530,18 @@ async fn mypay_notify(State(state): State<CallbackState>, req: Request) -> Respo
         Err(e) => {
             tracing::warn!("mypay notice: {e}");
             mypay::NOTIFY_ACK.into_response()
+        }
+    }
+}
+
+/// Whether `trade` is in the journal: 404 if not, before it costs anything.
+async fn known_trade(state: &CallbackState, trade: &TradeNo) -> Result<(), Response> {
+    match state.till.lock().await.journal().attempt(trade) {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(refuse(StatusCode::NOT_FOUND, "no such trade")),
+        Err(e) => {
+            tracing::error!("journal: {e}");
+            Err(StatusCode::INTERNAL_SERVER_ERROR.into_response())
         }
     }
 }
