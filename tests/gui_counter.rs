@@ -99,6 +99,26 @@ fn a_carrier_scanned_on_the_tender_screen_sets_the_invoice_choice_and_books_noth
 }
 
 #[test]
+fn a_short_love_code_scanned_on_the_tender_screen_donates_and_books_no_cash() {
+    for code in ["168", "88888"] {
+        let paper = tempfile::tempdir().unwrap();
+        let mut app = demo_app(paper.path());
+        sign_in(&mut app);
+        // A due below the code: typed as cash, Enter would have paid it.
+        ring_up(&mut app, "100");
+        keyboard_scan(&mut app, code);
+        assert_eq!(app.screen_name(), "tender", "{code}: still taking payment");
+        assert_eq!(
+            *app.buyer(),
+            till::einvoice::buyer::BuyerChoice::Donate(code.parse().unwrap()),
+            "{code}: the invoice is donated to the scanned love code"
+        );
+        assert!(today_sales(&app).is_empty(), "{code}: no cash sale booked");
+        assert!(printed_texts(paper.path()).is_empty(), "{code}: nothing printed");
+    }
+}
+
+#[test]
 fn after_a_declined_wallet_a_smaller_cart_is_paid_in_cash_as_the_new_cart() {
     let paper = tempfile::tempdir().unwrap();
     let mut app = demo_app(paper.path());
