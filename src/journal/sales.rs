@@ -579,6 +579,16 @@ impl Journal {
         if to.is_final() && has_sealed_codes {
             super::sealed::drop_sealed_code(&tx, attempt_id)?;
         }
+        if to == AttemptState::Approved
+            && let Some(wallet) = detail.wallet
+        {
+            let wallet = serde_json::to_value(wallet)
+                .map_err(|e| JournalError::Corrupt(e.to_string()))?;
+            tx.prepare_cached(
+                "UPDATE attempts SET wallet = ?2 WHERE id = ?1 AND wallet = 'unidentified'",
+            )?
+            .execute(params![attempt_id, wallet.as_str()])?;
+        }
         if to == AttemptState::Approved {
             let sql = match trade.kind() {
                 AttemptKind::Payment => {
