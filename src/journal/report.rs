@@ -289,7 +289,7 @@ fn summarise(
                     COALESCE(SUM(CASE WHEN status IN ({PAID}) THEN total ELSE 0 END), 0),
                     COALESCE(SUM(CASE WHEN status IN ({PAID}) THEN discount ELSE 0 END), 0),
                     COALESCE(SUM(status = 'open'), 0),
-                    COALESCE(SUM(CASE WHEN status = 'open' THEN paid ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN status = 'open' THEN paid - refunded ELSE 0 END), 0),
                     MAX(id)
                FROM sales WHERE terminal = ?1 AND id > ?2"
         ),
@@ -425,7 +425,7 @@ fn summarise(
     )?;
     let open = conn
         .prepare_cached(
-            "SELECT sale_no, total, paid FROM sales
+            "SELECT sale_no, total, paid - refunded FROM sales
               WHERE status = 'open' AND terminal = ?1 AND id > ?2 ORDER BY id",
         )?
         .query_map(params![t, after], |r| {
@@ -702,7 +702,10 @@ mod tests {
                 count: 3,
             }]
         );
-        assert_eq!((first.as_str(), last.as_str()), ("AB00000100", "AB00000102"));
+        assert_eq!(
+            (first.as_str(), last.as_str()),
+            ("AB00000100", "AB00000102")
+        );
         assert_eq!(
             (x.invoices_voided, x.invoices_voided_amount),
             (1, Ntd::new(50))
@@ -744,6 +747,32 @@ mod tests {
             j.close_day(&t01(), "店長"),
             Err(JournalError::HalfPaid(1))
         ));
+    }
+
+    #[test]
+    fn a_half_paid_sale_settled_by_giving_the_money_back_is_void_and_the_day_closes() {
+        let mut j = Journal::open_in_memory().unwrap();
+        let paid = sale(&mut j, 60);
+        cash(&mut j, &paid, 60);
+        let s = sale(&mut j, 100);
+        cash(&mut j, &s, 40);
+        let (refund, _) = j
+            .begin_refund(&s, &RefundRequest::Full, None, PayMethod::Cash)
+            .unwrap();
+        j.transition(&refund, AttemptState::Approved, Detail::new())
+            .unwrap();
+        let detail = j.sale_detail(&s).unwrap().unwrap();
+        assert_eq!(detail.summary.status, crate::journal::SaleStatus::Void);
+        let x = j.x_report(&t01()).unwrap();
+        assert_eq!((x.open_sales, x.open_paid), (0, Ntd::ZERO));
+        assert!(x.open.is_empty());
+        assert_eq!(x.gross, Ntd::new(60), "the given-up sale is not turnover");
+        assert_eq!(x.cash_in_drawer, Ntd::new(60), "40 in and 40 back");
+        assert!(x.reconciles(), "{x:?}");
+        let z = j.close_day(&t01(), "店長").unwrap();
+        assert_eq!((z.voided, z.net), (1, Ntd::new(60)));
+        let audit = j.verify_audit().unwrap();
+        assert!(audit.is_intact());
     }
 
     #[test]

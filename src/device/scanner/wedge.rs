@@ -200,8 +200,7 @@ impl WedgeDetector {
         let is_scan_shaped = match end {
             End::Terminated(_, at) => {
                 run.len() >= min
-                    || (run.len() >= self.config.min_len_terminated
-                        && at_scanner_speed(&times, at))
+                    || (run.len() >= self.config.min_len_terminated && at_scanner_speed(&times, at))
             }
             End::Unterminated => self.config.accept_unterminated && run.len() >= min,
         };
