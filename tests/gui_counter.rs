@@ -99,6 +99,29 @@ fn a_carrier_scanned_on_the_tender_screen_sets_the_invoice_choice_and_books_noth
 }
 
 #[test]
+fn a_short_love_code_scanned_on_the_tender_screen_donates_and_books_no_cash() {
+    for code in ["168", "88888"] {
+        let paper = tempfile::tempdir().unwrap();
+        let mut app = demo_app(paper.path());
+        sign_in(&mut app);
+        // A due below the code: typed as cash, Enter would have paid it.
+        ring_up(&mut app, "100");
+        keyboard_scan(&mut app, code);
+        assert_eq!(app.screen_name(), "tender", "{code}: still taking payment");
+        assert_eq!(
+            *app.buyer(),
+            till::einvoice::buyer::BuyerChoice::Donate(code.parse().unwrap()),
+            "{code}: the invoice is donated to the scanned love code"
+        );
+        assert!(today_sales(&app).is_empty(), "{code}: no cash sale booked");
+        assert!(
+            printed_texts(paper.path()).is_empty(),
+            "{code}: nothing printed"
+        );
+    }
+}
+
+#[test]
 fn after_a_declined_wallet_a_smaller_cart_is_paid_in_cash_as_the_new_cart() {
     let paper = tempfile::tempdir().unwrap();
     let mut app = demo_app(paper.path());
@@ -151,4 +174,153 @@ fn after_a_declined_wallet_a_smaller_cart_is_paid_in_cash_as_the_new_cart() {
             (None, AttemptState::Approved, Ntd::new(65)),
         ]
     );
+}
+
+/// Sales left open from an earlier session (a till restarted mid-sale, a
+/// crash): one rung up with nothing paid, one with NT$40 of NT$100 taken.
+/// They are named at sign-in and in the status bar, which opens history
+/// on them, each marked with its standing; a manager voids the unpaid one
+/// and the rest of the half-paid one is taken at the tender.
+#[test]
+fn open_and_half_paid_sales_are_shown_and_a_manager_settles_them_from_history() {
+    use till::journal::{Detail, Journal};
+    use till::sale::{AttemptKind, Cart, Line, PayMethod};
+    use till::ui::i18n::Lang;
+    use till::ui::screen::history;
+
+    let paper = tempfile::tempdir().unwrap();
+    let books = tempfile::tempdir().unwrap();
+    let path = books.path().join("journal.sqlite3");
+    let config = till::config::Config::demo();
+    let mut terminal =
+        till::terminal::Terminal::with_journal(&config, Journal::open(&path).unwrap(), true)
+            .unwrap();
+    let tid = terminal.terminal_id().clone();
+    let today = till::taipei::now().date_naive();
+    let cart = |price: i64| {
+        let mut c = Cart::new();
+        c.add(Line::new("4710000000028", "拿鐵 Latte", 1, Ntd::new(price)).unwrap())
+            .unwrap();
+        c
+    };
+    let journal = terminal.journal_mut();
+    let unpaid = journal
+        .new_sale(&tid, today, "示範收銀員 Demo cashier", &cart(70))
+        .unwrap();
+    let half = journal
+        .new_sale(&tid, today, "示範收銀員 Demo cashier", &cart(100))
+        .unwrap();
+    let trade = journal
+        .begin_attempt(
+            &half,
+            AttemptKind::Payment,
+            None,
+            PayMethod::Cash,
+            Ntd::new(40),
+            None,
+        )
+        .unwrap();
+    journal
+        .transition(&trade, AttemptState::Approved, Detail::new())
+        .unwrap();
+    let open = terminal.open_sales(None).unwrap();
+    let mut app = till::ui::App::new(&config, terminal, till::catalogue::Catalogue::demo())
+        .with_printer(gui_support::virtual_printer(paper.path()));
+
+    // At sign-in: a notice naming both.
+    let notice = history::open_sales_notice(&open, Lang::ZhTw).unwrap();
+    assert!(notice.contains(&unpaid.to_string()) && notice.contains(&half.to_string()));
+    assert!(notice.contains("部分付款"), "{notice}");
+    assert!(shows(&app, &notice), "the sign-in screen names them");
+    sign_in(&mut app);
+
+    // The status bar: count and amount, a tap opens history on them.
+    let status = history::open_sales_status(&open, Lang::ZhTw);
+    assert!(
+        status.contains("2 筆") && status.contains("NT$170"),
+        "{status}"
+    );
+    click(&mut app, &status);
+    assert_eq!(app.screen_name(), "history");
+    assert!(shows(&app, "未結"), "the unpaid one is marked open");
+    assert!(shows(&app, "部分付款"), "the other half-paid");
+
+    // A manager voids the unpaid one.
+    click(&mut app, &unpaid.to_string());
+    click(&mut app, "示範店長 Demo manager");
+    for d in "1234".chars() {
+        app.update(Message::History(history::Message::Digit(d)));
+    }
+    click(&mut app, "作廢未結交易(店長)");
+    assert!(shows(&app, "已作廢此未結交易(已記錄)"));
+    let journal = app.terminal().unwrap().journal();
+    assert_eq!(
+        journal
+            .sale_detail(&unpaid)
+            .unwrap()
+            .unwrap()
+            .summary
+            .status,
+        SaleStatus::Void
+    );
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let voided_by: String = db
+        .query_row(
+            "SELECT actor FROM audit_log WHERE action = 'sale.void' AND subject = ?1",
+            [unpaid.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(voided_by, "示範店長 Demo manager", "the void is on record");
+
+    // The Z is refused while money sits on an open sale, naming it.
+    app.update(Message::Shortcut(Shortcut::Escape));
+    app.update(Message::Shortcut(Shortcut::CloseDay));
+    assert_eq!(app.screen_name(), "close_day");
+    let named = format!("{half} (NT$40/NT$100)");
+    assert!(
+        shows(
+            &app,
+            &format!("已收部分款項,須由店長於查詢畫面處理:{named}")
+        ),
+        "the close-day screen names the half-paid sale"
+    );
+    click(&mut app, "示範店長 Demo manager");
+    for d in "1234".chars() {
+        app.update(Message::CloseDay(
+            till::ui::screen::close_day::Message::Digit(d),
+        ));
+    }
+    click(&mut app, "日結 Z 並列印");
+    click(&mut app, "日結 Z 並列印");
+    assert_eq!(
+        app.terminal().unwrap().x_report().unwrap().z_number,
+        1,
+        "not closed"
+    );
+    app.update(Message::Shortcut(Shortcut::Escape));
+    let status = status_after_void(&app);
+    click(&mut app, &status);
+
+    // The rest of the half-paid one is taken at the tender: NT$60.
+    click(&mut app, &half.to_string());
+    click(&mut app, "收取餘款");
+    assert_eq!(app.screen_name(), "tender");
+    click(&mut app, "剛好");
+    click(&mut app, "完成收款 (Enter)");
+    assert_eq!(app.screen_name(), "done");
+    let journal = app.terminal().unwrap().journal();
+    let s = journal.sale_detail(&half).unwrap().unwrap().summary;
+    assert_eq!((s.status, s.paid), (SaleStatus::Paid, Ntd::new(100)));
+    assert!(app.terminal().unwrap().open_sales(None).unwrap().is_empty());
+    let x = app.terminal().unwrap().x_report().unwrap();
+    assert_eq!((x.open_sales, x.gross), (0, Ntd::new(100)));
+    assert!(x.reconciles());
+}
+
+/// The status bar's open-sales line as it reads now.
+fn status_after_void(app: &App) -> String {
+    let open = app.terminal().unwrap().open_sales(None).unwrap();
+    assert_eq!(open.len(), 1, "only the half-paid one is left");
+    till::ui::screen::history::open_sales_status(&open, till::ui::i18n::Lang::ZhTw)
 }

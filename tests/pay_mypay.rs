@@ -278,3 +278,42 @@ async fn wechat_still_unconfirmed_after_the_policy_is_finished_by_recover() {
     );
     pay_support::assert_books_match(r.till.journal(), &r.sims);
 }
+
+/// A code whose wallet the format cannot tell goes to MyPay's OFFLINE
+/// auto-detect and is journaled `unidentified`; MyPay's answer names the
+/// wallet it found, which the journal keeps, so the X report's tender line
+/// says "LINE Pay", not "行動支付 (MyPay)".
+#[tokio::test]
+async fn the_wallet_mypay_detected_is_journaled_and_named_on_the_report() {
+    let mut r = rig().await;
+    let sale = r.sale(150);
+    // MyPay's own LINE Pay sample: 18 digits, LINE Pay or EasyWallet by format.
+    let res = r
+        .till
+        .pay(
+            &r.payments,
+            &sale,
+            Tender::Scan("314818461832250045".into()),
+            Ntd::new(150),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.state, AttemptState::Approved, "{}", res.message);
+    let attempt = r.attempt(&res.trade_no.to_string());
+    assert_eq!(
+        attempt.method,
+        till::sale::PayMethod::Wallet(Wallet::LinePay),
+        "the wallet MyPay reported replaced `unidentified`"
+    );
+    let x = r.till.x_report().unwrap();
+    let line = x
+        .payments
+        .iter()
+        .find(|t| t.gateway.as_deref() == Some("mypay"))
+        .expect("a MyPay tender line");
+    assert_eq!(till::terminal::tender_name(line, false), "LINE Pay");
+    assert_eq!(till::terminal::tender_name(line, true), "LINE Pay");
+    assert_eq!(line.amount, Ntd::new(150));
+    pay_support::assert_books_match(r.till.journal(), &r.sims);
+}

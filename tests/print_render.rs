@@ -308,7 +308,9 @@ fn reprint_and_test_marks_are_printed() {
     }
 }
 
-/// Report figures as the journal gives them.
+/// Report figures as the journal gives them (its own keys), adding up:
+/// 12,345 sold at list price − 100 discounts − 85 refunded = 12,160 net =
+/// 8,000 + 3,745 + 500 taken − 85 given back.
 fn shift_report(kind: char) -> till::journal::ShiftReport {
     serde_json::from_value(serde_json::json!({
         "terminal": "T01",
@@ -318,10 +320,25 @@ fn shift_report(kind: char) -> till::journal::ShiftReport {
         "last_sale": "T0126101500042",
         "sales": 42,
         "voided": 1,
+        "voided_amount": 65,
         "gross": 12_345,
+        "discounts": 100,
+        "refunded": 85,
+        "net": 12_160,
+        "taxable": 12_160,
+        "zero_rated": 0,
+        "tax_exempt": 0,
+        "tax_included": 579,
+        "invoices": [
+            {"period": "11510", "track": "AB", "first": "AB12345001", "last": "AB12345041", "count": 41}
+        ],
+        "invoices_voided": 1,
+        "invoices_voided_amount": 85,
+        "allowances": 0,
+        "allowances_amount": 0,
         "payments": [
             {"method": "cash", "gateway": null, "wallet": null, "count": 30, "amount": 8_000},
-            {"method": "wallet", "gateway": "jkopay", "wallet": "JKOPAY", "count": 10, "amount": 3_845},
+            {"method": "wallet", "gateway": "jkopay", "wallet": "jko_pay", "count": 10, "amount": 3_745},
             {"method": "pay_later", "gateway": "goodbuy", "wallet": null, "count": 2, "amount": 500}
         ],
         "refunds": [
@@ -571,7 +588,10 @@ fn paypage_slip_on_every_profile() {
 #[test]
 fn x_and_z_reports_on_every_profile() {
     for kind in ['X', 'Z'] {
-        let doc = till::terminal::report_document(&shift_report(kind), &store());
+        let report = shift_report(kind);
+        assert!(report.reconciles(), "the fixture adds up: {report:?}");
+        assert_eq!(report.tax_included, report.net.tax_split().tax);
+        let doc = till::terminal::report_document(&report, &store());
         for p in Profile::builtin_all() {
             let (_, r) = render_doc(&doc, &p);
             assert_eq!(r.report.cuts, expected_cuts(&p), "{}", p.name);
@@ -580,7 +600,20 @@ fn x_and_z_reports_on_every_profile() {
             } else {
                 "班別報表 X"
             };
-            assert_text(&r, &p, &[title, "NT$12,345", "NT$7,915"]);
+            assert_text(
+                &r,
+                &p,
+                &[
+                    title,
+                    "NT$12,345",
+                    "NT$7,915",
+                    "淨額 Net",
+                    "NT$12,160",
+                    "街口支付 JKoPay ×10",
+                    "AB12345001 ~ AB12345041",
+                    "含稅額 5% tax incl.",
+                ],
+            );
             check_golden(
                 &format!("report-{}-{}", kind.to_ascii_lowercase(), p.name),
                 &r,

@@ -228,6 +228,10 @@ pub struct Approval {
     /// fields, as sent), or its state after a refund. `None` when the
     /// answer carried none.
     pub einvoice: Option<Box<crate::einvoice::mypay::MypayInvoiceFields>>,
+    /// The wallet the gateway says it took the money from (MyPay's `pfn`
+    /// once its OFFLINE auto-detect knew the code). `None` when the answer
+    /// does not name one.
+    pub wallet: Option<crate::sale::Wallet>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -386,6 +390,7 @@ mod tests {
             is_repeat: false,
             review: Some("amount differs".into()),
             einvoice: None,
+            wallet: None,
         });
         assert_eq!(o.action(), CashierAction::ReviewPayment);
         assert!(o.to_string().contains("amount differs"));

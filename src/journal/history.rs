@@ -475,6 +475,21 @@ impl Journal {
         })
     }
 
+    /// A terminal's sales still open (rung up, not paid in full, not
+    /// voided), oldest first: the ones a manager settles before the Z.
+    /// Half-paid ones have `paid` above zero.
+    pub fn open_sales(&self, terminal: &crate::sale::TerminalId) -> Result<Vec<SaleSummary>> {
+        let rows = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SUMMARY_COLS} FROM sales
+                  WHERE status = 'open' AND terminal = ?1 ORDER BY id"
+            ))?
+            .query_map(params![terminal.as_str()], summary)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(to_summary).collect()
+    }
+
     /// Sales whose total is exactly `amount`, newest first.
     pub fn sales_by_amount(&self, amount: Ntd, limit: u32) -> Result<Vec<SaleSummary>> {
         let rows = self

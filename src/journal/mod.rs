@@ -53,7 +53,7 @@ pub use mypay_due::{MYPAY_INVOICE_DUE, MypayInvoiceDue};
 pub use owed::{INVOICE_DUE, LatePayment};
 pub use people::{Member, MemberCard, Role, User};
 pub use print::{PrintJob, PrintState};
-pub use report::{ShiftReport, TenderTotal};
+pub use report::{InvoiceRange, OpenSale, ShiftReport, TenderTotal};
 pub use sales::{Transitioned, UnresolvedAttempt};
 pub use seal::{Anchor, SealKey, SealProblem, SealReport, Totals};
 
@@ -85,6 +85,11 @@ pub struct Detail {
     pub gateway_trade_no: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// On an approval: the wallet the gateway says it took the money from.
+    /// It replaces an attempt journaled as `unidentified` (a code MyPay's
+    /// auto-detect had to tell), never a wallet the till already knew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<crate::sale::Wallet>,
     /// Anything else worth keeping: status code, IsRep, poll count…
     /// Never a payment code or a key.
     #[serde(skip_serializing_if = "serde_json::Map::is_empty")]

@@ -25,6 +25,27 @@ pub struct TenderTotal {
     pub amount: Ntd,
 }
 
+/// A sale left open: rung up, not paid in full, not voided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenSale {
+    pub sale_no: String,
+    pub total: Ntd,
+    /// Money already taken on it (a half-paid sale when above zero).
+    pub paid: Ntd,
+}
+
+/// The e-invoice numbers one roll (a period's track and number range)
+/// gave to a report's sales.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceRange {
+    /// ROC year and even month, e.g. `11512`.
+    pub period: String,
+    pub track: String,
+    pub first: String,
+    pub last: String,
+    pub count: u64,
+}
+
 /// Everything since the last Z on one terminal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShiftReport {
@@ -39,19 +60,47 @@ pub struct ShiftReport {
     pub last_sale: Option<String>,
     pub sales: u64,
     pub voided: u64,
-    /// Totals of the sales paid in full (refunded or not): money taken for
-    /// what was sold. An open sale is not in it, even half paid.
+    /// What the voided sales were rung up for (no money taken on them).
+    #[serde(default)]
+    pub voided_amount: Ntd,
+    /// The sales paid in full (refunded or not) at list price, before any
+    /// discount: what was sold. An open sale is not in it, even half paid.
     pub gross: Ntd,
-    /// Discounts given on those sales (already taken off `gross`).
+    /// Discounts given on those sales, line and whole-sale ones.
     #[serde(default)]
     pub discounts: Ntd,
     /// Money given back (approved refunds).
     #[serde(default)]
     pub refunded: Ntd,
-    /// `gross` less `refunded`: what the tender lines add up to
-    /// (payments less refunds), to the dollar.
+    /// `gross` less `discounts` less `refunded`: what the tender lines add
+    /// up to (payments less refunds), to the dollar.
     #[serde(default)]
     pub net: Ntd,
+    /// The net by tax kind. The till sells taxable goods only (every
+    /// invoice it issues is MIG `TaxType` 1, 5% included in the price), so
+    /// zero-rated and exempt are there to be seen as nil, not guessed.
+    #[serde(default)]
+    pub taxable: Ntd,
+    #[serde(default)]
+    pub zero_rated: Ntd,
+    #[serde(default)]
+    pub tax_exempt: Ntd,
+    /// The 5% business tax included in `taxable`.
+    #[serde(default)]
+    pub tax_included: Ntd,
+    /// E-invoice numbers issued for this report's sales, per roll.
+    #[serde(default)]
+    pub invoices: Vec<InvoiceRange>,
+    /// Invoices voided (作廢) and allowances (折讓) still standing, on this
+    /// report's sales, with their amounts.
+    #[serde(default)]
+    pub invoices_voided: u64,
+    #[serde(default)]
+    pub invoices_voided_amount: Ntd,
+    #[serde(default)]
+    pub allowances: u64,
+    #[serde(default)]
+    pub allowances_amount: Ntd,
     /// Sales still open (rung up, a payment tried, not paid in full) and
     /// the money already taken on them: they are on no tender line until
     /// settled, and block the Z.
@@ -59,6 +108,10 @@ pub struct ShiftReport {
     pub open_sales: u64,
     #[serde(default)]
     pub open_paid: Ntd,
+    /// Those open sales by number, for the manager to settle (the half-paid
+    /// ones block the Z and are named there).
+    #[serde(default)]
+    pub open: Vec<OpenSale>,
     /// Payments on the sales in `gross`, by tender.
     pub payments: Vec<TenderTotal>,
     pub refunds: Vec<TenderTotal>,
@@ -172,9 +225,22 @@ const PAID: &str = "'paid','part_refunded','refunded'";
 impl ShiftReport {
     /// Whether the tender lines add up to the net: payments less refunds,
     /// to the dollar.
+    /// Also that gross − discounts − refunds is the net, and that the tax
+    /// split adds up to it.
     pub fn reconciles(&self) -> bool {
         let sum = |l: &[TenderTotal]| l.iter().map(|x| x.amount).sum::<Ntd>();
-        sum(&self.payments).checked_sub(sum(&self.refunds)).ok() == Some(self.net)
+        let tenders = sum(&self.payments).checked_sub(sum(&self.refunds)).ok();
+        let figures = self
+            .gross
+            .checked_sub(self.discounts)
+            .and_then(|n| n.checked_sub(self.refunded))
+            .ok();
+        let by_tax = self
+            .taxable
+            .checked_add(self.zero_rated)
+            .and_then(|n| n.checked_add(self.tax_exempt))
+            .ok();
+        tenders == Some(self.net) && figures == Some(self.net) && by_tax == Some(self.net)
     }
 }
 
@@ -206,9 +272,10 @@ fn summarise(
     now: String,
 ) -> Result<ShiftReport> {
     let t = terminal.as_str();
-    let (sales, voided, gross, discounts, open_sales, open_paid, to_sale_id): (
+    let (sales, voided, voided_amount, sold, sale_discounts, open_sales, open_paid, to_sale_id): (
         u64,
         u64,
+        i64,
         i64,
         i64,
         u64,
@@ -218,10 +285,11 @@ fn summarise(
         &format!(
             "SELECT COUNT(*),
                     COALESCE(SUM(status = 'void'), 0),
+                    COALESCE(SUM(CASE WHEN status = 'void' THEN total ELSE 0 END), 0),
                     COALESCE(SUM(CASE WHEN status IN ({PAID}) THEN total ELSE 0 END), 0),
                     COALESCE(SUM(CASE WHEN status IN ({PAID}) THEN discount ELSE 0 END), 0),
                     COALESCE(SUM(status = 'open'), 0),
-                    COALESCE(SUM(CASE WHEN status = 'open' THEN paid ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN status = 'open' THEN paid - refunded ELSE 0 END), 0),
                     MAX(id)
                FROM sales WHERE terminal = ?1 AND id > ?2"
         ),
@@ -235,10 +303,64 @@ fn summarise(
                 r.get(4)?,
                 r.get(5)?,
                 r.get(6)?,
+                r.get(7)?,
             ))
         },
     )?;
     let to_sale_id = to_sale_id.unwrap_or(after);
+    // Line discounts live on the lines (a sale's subtotal is after them).
+    let line_discounts: i64 = conn.query_row(
+        &format!(
+            "SELECT COALESCE(SUM(l.discount), 0)
+               FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+              WHERE l.sale_id > ?2 AND l.sale_id <= ?3 AND l.discount > 0
+                AND s.terminal = ?1 AND s.status IN ({PAID})"
+        ),
+        params![t, after, to_sale_id],
+        |r| r.get(0),
+    )?;
+    let overflow = |what: &str| JournalError::Corrupt(format!("{what} totals overflow"));
+    let discounts = Ntd::new(sale_discounts)
+        .checked_add(Ntd::new(line_discounts))
+        .map_err(|_| overflow("discount"))?;
+    let gross = Ntd::new(sold)
+        .checked_add(discounts)
+        .map_err(|_| overflow("sales"))?;
+    let invoices = {
+        let mut stmt = conn.prepare(
+            "SELECT r.period, r.track, MIN(i.number), MAX(i.number), COUNT(*)
+               FROM invoices i JOIN invoice_rolls r ON r.id = i.roll_id
+               JOIN sales s ON s.id = i.sale_id
+              WHERE i.sale_id > ?2 AND i.sale_id <= ?3 AND s.terminal = ?1
+              GROUP BY i.roll_id ORDER BY MIN(i.number)",
+        )?;
+        let rows = stmt.query_map(params![t, after, to_sale_id], |r| {
+            Ok(InvoiceRange {
+                period: r.get(0)?,
+                track: r.get(1)?,
+                first: r.get(2)?,
+                last: r.get(3)?,
+                count: r.get(4)?,
+            })
+        })?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    let change = |kind: &str| -> Result<(u64, i64)> {
+        Ok(conn.query_row(
+            // A void takes the whole invoice; its row carries no amount.
+            "SELECT COUNT(*),
+                    COALESCE(SUM(CASE WHEN v.kind = 'void' THEN i.amount ELSE v.amount END), 0)
+               FROM invoice_voids v JOIN invoices i ON i.id = v.invoice_id
+               JOIN sales s ON s.id = i.sale_id
+              WHERE i.sale_id > ?2 AND i.sale_id <= ?3 AND s.terminal = ?1 AND v.kind = ?4",
+            params![t, after, to_sale_id, kind],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    };
+    let (invoices_voided, invoices_voided_amount) = change("void")?;
+    // An allowance voided in error (MIG G0501) no longer stands.
+    let (allowances_made, allowances_made_amount) = change("allowance")?;
+    let (allowances_undone, allowances_undone_amount) = change("allowance_void")?;
     let sale_no = |order: &str| -> Result<Option<String>> {
         Ok(conn
             .query_row(
@@ -274,9 +396,10 @@ fn summarise(
     let payments = totals("payment")?;
     let refunds = totals("refund")?;
     let refunded: Ntd = refunds.iter().map(|x| x.amount).sum();
-    let net = Ntd::new(gross)
-        .checked_sub(refunded)
-        .map_err(|_| JournalError::Corrupt("refund totals overflow".into()))?;
+    let net = gross
+        .checked_sub(discounts)
+        .and_then(|n| n.checked_sub(refunded))
+        .map_err(|_| overflow("refund"))?;
     let cash = |list: &[TenderTotal]| -> Ntd {
         list.iter()
             .filter(|x| x.method == "cash")
@@ -300,6 +423,19 @@ fn summarise(
         [t],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    let open = conn
+        .prepare_cached(
+            "SELECT sale_no, total, paid - refunded FROM sales
+              WHERE status = 'open' AND terminal = ?1 AND id > ?2 ORDER BY id",
+        )?
+        .query_map(params![t, after], |r| {
+            Ok(OpenSale {
+                sale_no: r.get(0)?,
+                total: Ntd::new(r.get(1)?),
+                paid: Ntd::new(r.get(2)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(ShiftReport {
         terminal: t.to_string(),
         kind,
@@ -308,12 +444,23 @@ fn summarise(
         last_sale: sale_no("DESC")?,
         sales,
         voided,
-        gross: Ntd::new(gross),
-        discounts: Ntd::new(discounts),
+        voided_amount: Ntd::new(voided_amount),
+        gross,
+        discounts,
         refunded,
         net,
+        taxable: net,
+        zero_rated: Ntd::ZERO,
+        tax_exempt: Ntd::ZERO,
+        tax_included: net.tax_split().tax,
+        invoices,
+        invoices_voided,
+        invoices_voided_amount: Ntd::new(invoices_voided_amount),
+        allowances: allowances_made.saturating_sub(allowances_undone),
+        allowances_amount: Ntd::new(allowances_made_amount - allowances_undone_amount),
         open_sales,
         open_paid: Ntd::new(open_paid),
+        open,
         payments,
         refunds,
         cash_in_drawer,
@@ -474,6 +621,109 @@ mod tests {
     }
 
     #[test]
+    fn every_figure_reconciles_with_the_tender_lines_with_invoices_voids_allowances_and_tax() {
+        let mut j = Journal::open_in_memory().unwrap();
+        let at = crate::taipei::start_of_day(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
+        j.set_clock(move || at);
+        let nov: crate::einvoice::Period = "11512".parse().unwrap();
+        j.add_invoice_roll(&t01(), nov, "AB", 100, 199).unwrap();
+        let invoice = |j: &mut Journal, s: &SaleNo, amount: i64| {
+            j.issue_invoice(s, "1234", None, Ntd::new(amount), &json!({}))
+                .unwrap()
+                .number
+        };
+        // 2 × 60 less 10 on the line, less 5 on the sale: 105 in cash.
+        let mut c = Cart::new();
+        c.add(Line::new("1", "拿鐵", 2, Ntd::new(60)).unwrap())
+            .unwrap();
+        c.set_line_discount(0, Ntd::new(10)).unwrap();
+        c.set_discount(Ntd::new(5)).unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let a = j.new_sale(&t01(), day, "小明", &c).unwrap();
+        cash(&mut j, &a, 105);
+        let first = invoice(&mut j, &a, 105);
+        // 85 by JKoPay, 20 of it given back with an allowance.
+        let b = sale(&mut j, 85);
+        jko(&mut j, &b, 85, AttemptState::Approved);
+        let b_invoice = invoice(&mut j, &b, 85);
+        let (refund, _) = j
+            .begin_refund(
+                &b,
+                &RefundRequest::Amount(Ntd::new(20)),
+                None,
+                PayMethod::Cash,
+            )
+            .unwrap();
+        j.transition(&refund, AttemptState::Approved, Detail::new())
+            .unwrap();
+        j.record_allowance(&b_invoice, Ntd::new(20), "refund", &json!({}))
+            .unwrap();
+        // 50 in cash, all given back, its invoice voided.
+        let c = sale(&mut j, 50);
+        cash(&mut j, &c, 50);
+        let last = invoice(&mut j, &c, 50);
+        let (refund, _) = j
+            .begin_refund(&c, &RefundRequest::Full, None, PayMethod::Cash)
+            .unwrap();
+        j.transition(&refund, AttemptState::Approved, Detail::new())
+            .unwrap();
+        j.void_invoice(&last, "refund", &json!({})).unwrap();
+        // Rung up for 40 and voided; and one still open with nothing paid.
+        let d = sale(&mut j, 40);
+        j.void_sale(&d, "店長", "customer left").unwrap();
+        let _open = sale(&mut j, 7001);
+
+        let x = j.x_report(&t01()).unwrap();
+        assert_eq!(x.gross, Ntd::new(120 + 85 + 50), "list price of what sold");
+        assert_eq!(x.discounts, Ntd::new(15), "the line's 10 and the sale's 5");
+        assert_eq!(x.refunded, Ntd::new(70));
+        let taken: Ntd = x.payments.iter().map(|p| p.amount).sum();
+        let given: Ntd = x.refunds.iter().map(|p| p.amount).sum();
+        assert_eq!(taken, Ntd::new(105 + 85 + 50));
+        let figures = x.gross.checked_sub(x.refunded).unwrap();
+        let figures = figures.checked_sub(x.discounts).unwrap();
+        assert_eq!(figures, x.net, "gross − refunds − discounts = net");
+        assert_eq!(
+            x.net,
+            taken.checked_sub(given).unwrap(),
+            "net = Σ tender lines"
+        );
+        assert_eq!(x.net, Ntd::new(170));
+        assert!(x.reconciles(), "{x:?}");
+        assert_eq!((x.voided, x.voided_amount), (1, Ntd::new(40)));
+        assert_eq!((x.open_sales, x.open_paid), (1, Ntd::ZERO));
+        assert_eq!(
+            x.invoices,
+            vec![InvoiceRange {
+                period: "11512".into(),
+                track: "AB".into(),
+                first: first.clone(),
+                last: last.clone(),
+                count: 3,
+            }]
+        );
+        assert_eq!(
+            (first.as_str(), last.as_str()),
+            ("AB00000100", "AB00000102")
+        );
+        assert_eq!(
+            (x.invoices_voided, x.invoices_voided_amount),
+            (1, Ntd::new(50))
+        );
+        assert_eq!((x.allowances, x.allowances_amount), (1, Ntd::new(20)));
+        // All taxable, 5% included: 170 = 162 + 8.
+        assert_eq!(
+            (x.taxable, x.zero_rated, x.tax_exempt, x.tax_included),
+            (Ntd::new(170), Ntd::ZERO, Ntd::ZERO, Ntd::new(8))
+        );
+        // `till report x --json` prints these same fields.
+        let v = serde_json::to_value(&x).unwrap();
+        assert_eq!(v["invoices"][0]["first"], "AB00000100");
+        assert_eq!(v["tax_included"], 8);
+        assert_eq!(v["net"], 170);
+    }
+
+    #[test]
     fn a_half_paid_sale_blocks_the_close() {
         let mut j = Journal::open_in_memory().unwrap();
         let s = sale(&mut j, 100);
@@ -484,10 +734,45 @@ mod tests {
             (1, Ntd::new(40), Ntd::ZERO)
         );
         assert!(x.payments.is_empty(), "not a tender line until settled");
+        assert_eq!(
+            x.open,
+            vec![OpenSale {
+                sale_no: s.to_string(),
+                total: Ntd::new(100),
+                paid: Ntd::new(40)
+            }],
+            "named for the manager"
+        );
         assert!(matches!(
             j.close_day(&t01(), "店長"),
             Err(JournalError::HalfPaid(1))
         ));
+    }
+
+    #[test]
+    fn a_half_paid_sale_settled_by_giving_the_money_back_is_void_and_the_day_closes() {
+        let mut j = Journal::open_in_memory().unwrap();
+        let paid = sale(&mut j, 60);
+        cash(&mut j, &paid, 60);
+        let s = sale(&mut j, 100);
+        cash(&mut j, &s, 40);
+        let (refund, _) = j
+            .begin_refund(&s, &RefundRequest::Full, None, PayMethod::Cash)
+            .unwrap();
+        j.transition(&refund, AttemptState::Approved, Detail::new())
+            .unwrap();
+        let detail = j.sale_detail(&s).unwrap().unwrap();
+        assert_eq!(detail.summary.status, crate::journal::SaleStatus::Void);
+        let x = j.x_report(&t01()).unwrap();
+        assert_eq!((x.open_sales, x.open_paid), (0, Ntd::ZERO));
+        assert!(x.open.is_empty());
+        assert_eq!(x.gross, Ntd::new(60), "the given-up sale is not turnover");
+        assert_eq!(x.cash_in_drawer, Ntd::new(60), "40 in and 40 back");
+        assert!(x.reconciles(), "{x:?}");
+        let z = j.close_day(&t01(), "店長").unwrap();
+        assert_eq!((z.voided, z.net), (1, Ntd::new(60)));
+        let audit = j.verify_audit().unwrap();
+        assert!(audit.is_intact());
     }
 
     #[test]

@@ -579,6 +579,16 @@ impl Journal {
         if to.is_final() && has_sealed_codes {
             super::card_codes::drop_sealed_code(&tx, attempt_id)?;
         }
+        if to == AttemptState::Approved
+            && let Some(wallet) = detail.wallet
+        {
+            let wallet =
+                serde_json::to_value(wallet).map_err(|e| JournalError::Corrupt(e.to_string()))?;
+            tx.prepare_cached(
+                "UPDATE attempts SET wallet = ?2 WHERE id = ?1 AND wallet = 'unidentified'",
+            )?
+            .execute(params![attempt_id, wallet.as_str()])?;
+        }
         if to == AttemptState::Approved {
             let sql = match trade.kind() {
                 AttemptKind::Payment => {
@@ -586,13 +596,43 @@ impl Journal {
                          status = CASE WHEN paid + ?2 >= total THEN 'paid' ELSE status END
                      WHERE id = ?1"
                 }
+                // Money taken on a sale never paid in full and all given
+                // back: the sale is given up (void), as if never paid, and
+                // stays out of the takings; part of it back, still open.
                 AttemptKind::Refund => {
                     "UPDATE sales SET refunded = refunded + ?2,
-                         status = CASE WHEN refunded + ?2 >= paid THEN 'refunded' ELSE 'part_refunded' END
+                         status = CASE
+                             WHEN status = 'open' AND refunded + ?2 >= paid THEN 'void'
+                             WHEN status = 'open' THEN 'open'
+                             WHEN refunded + ?2 >= paid THEN 'refunded'
+                             ELSE 'part_refunded' END
                      WHERE id = ?1"
                 }
             };
+            let was_open = trade.kind() == AttemptKind::Refund
+                && tx.query_row(
+                    "SELECT status = 'open' FROM sales WHERE id = ?1",
+                    [sale_id],
+                    |r| r.get::<_, bool>(0),
+                )?;
             tx.prepare_cached(sql)?.execute(params![sale_id, amount])?;
+            if was_open {
+                let (sale_no, status): (String, String) = tx.query_row(
+                    "SELECT sale_no, status FROM sales WHERE id = ?1",
+                    [sale_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                if status == "void" {
+                    audit::append(
+                        &tx,
+                        &now,
+                        "till",
+                        "sale.void",
+                        &sale_no,
+                        &json!({ "reason": "open, what was taken given back", "refund": trade.to_string() }),
+                    )?;
+                }
+            }
             if trade.kind() == AttemptKind::Refund {
                 super::owed::owe_invoice_change(&tx, attempt_id, &now)?;
             } else {

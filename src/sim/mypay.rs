@@ -349,7 +349,7 @@ fn new_order(req: &Transaction, prc: &str, seq: &mut Seq) -> Order {
         order_id: req.order_id.clone(),
         user_id: req.user_id.clone(),
         cost: req.cost,
-        pfn: req.pfn.clone(),
+        pfn: detected_pfn(req),
         prc: prc.into(),
         wechat_trade_no: if prc == "280" {
             seq.number("WX")
@@ -368,6 +368,35 @@ fn new_order(req: &Transaction, prc: &str, seq: &mut Seq) -> Order {
     };
     o.issue_invoice_if_asked(seq);
     o
+}
+
+/// The tool an order is booked under, as its answers name it: an OFFLINE
+/// (98) code is told apart the way the simulator stands in for MyPay's
+/// auto-detect: 18 digits from `31` up, like MyPay's own LINE Pay sample
+/// `314818461832250045`, are LINE Pay; `10`–`15` WeChat Pay; `25`–`30`
+/// Alipay; anything else stays OFFLINE (the wallet not told).
+fn detected_pfn(req: &TransactionRequest) -> String {
+    use crate::gateway::mypay::{Pfn, PfnStyle};
+    if Pfn::parse(&req.pfn) != Some(Pfn::Offline) {
+        return req.pfn.clone();
+    }
+    let code = serde_json::from_str::<Value>(&req.data_json)
+        .ok()
+        .and_then(|v| v["qrCode"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    let prefix: u8 = code.get(..2).and_then(|p| p.parse().ok()).unwrap_or(0);
+    let style = if req.pfn.bytes().all(|b| b.is_ascii_digit()) {
+        PfnStyle::Number
+    } else {
+        PfnStyle::Code
+    };
+    let found = match (code.len(), prefix) {
+        (18, 10..=15) => Pfn::WeChatOff,
+        (18, 25..=30) => Pfn::AlipayOff,
+        (18, 31..=99) => Pfn::LinePayOff,
+        _ => Pfn::Offline,
+    };
+    found.wire(style)
 }
 
 /// Keep the order (listed by `api/querydirect` from now on) and charge it

@@ -6,9 +6,11 @@
 //! median and 4 ms p99 (`cargo bench --bench journal`), well under a frame.
 //! Network calls to gateways will run as tasks.
 
+mod open_sales;
 mod printing;
 mod report;
 
+pub use open_sales::Standing;
 pub use printing::{
     Approval, DETAIL_SLIP, INCOMPLETE, PROOF, PrintError, RECEIPT, Resumed, is_incomplete_proof,
     mypay_detail_slip, mypay_detail_slip_document, mypay_proof, pay_later_slip, paypage_slip,

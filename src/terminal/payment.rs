@@ -722,6 +722,8 @@ fn approval_detail(a: &Approval) -> Detail {
         .gateway_trade_no(a.gateway_trade_no.clone())
         .with("is_rep", a.is_repeat)
         .with("approved_amount", a.amount.dollars());
+    // The wallet MyPay's auto-detect found: the report names it.
+    d.wallet = a.wallet;
     if let Some(r) = &a.review {
         d = d.with("review", r.clone());
     }

@@ -56,7 +56,7 @@ pub fn tender_name(t: &TenderTotal, zh: bool) -> String {
 
 fn gateway_name(key: &str) -> String {
     match key {
-        "jko_pay" => "JKoPay".into(),
+        "jko_pay" | "jkopay" => "JKoPay".into(),
         "my_pay" | "mypay" => "MyPay".into(),
         "ecpay" | "ec_pay" => "ECPay".into(),
         "goodbuy" | "good_buy" => "goodbuy".into(),
@@ -97,11 +97,38 @@ pub fn report_document(r: &ShiftReport, store: &Store) -> Document {
     }
     d.rule();
     d.row("交易筆數 Sales", r.sales.to_string());
-    d.row("作廢 Voided", r.voided.to_string());
-    d.row("折扣 Discounts", r.discounts.to_string());
+    d.row(
+        format!("作廢交易 Voided ×{}", r.voided),
+        r.voided_amount.to_string(),
+    );
     d.row_styled("營業額 Gross", r.gross.to_string(), Style::default().bold());
+    d.row("折扣 Discounts", format!("-{}", r.discounts));
     d.row("退款 Refunds", format!("-{}", r.refunded));
     d.row_styled("淨額 Net", r.net.to_string(), Style::default().bold());
+    d.row("應稅 Taxable", r.taxable.to_string());
+    d.row("  含稅額 5% tax incl.", r.tax_included.to_string());
+    d.row("零稅率 Zero-rated", r.zero_rated.to_string());
+    d.row("免稅 Exempt", r.tax_exempt.to_string());
+    d.rule();
+    d.text("電子發票 E-invoices", Style::default().bold());
+    if r.invoices.is_empty() {
+        d.row("  未開立 None issued", "");
+    }
+    for range in &r.invoices {
+        d.row(
+            format!("{} {}", range.period, range.track),
+            format!("×{}", range.count),
+        );
+        d.row(format!("  {} ~ {}", range.first, range.last), "");
+    }
+    d.row(
+        format!("作廢發票 Voided ×{}", r.invoices_voided),
+        r.invoices_voided_amount.to_string(),
+    );
+    d.row(
+        format!("折讓 Allowances ×{}", r.allowances),
+        r.allowances_amount.to_string(),
+    );
     d.rule();
     d.text("收款 Payments", Style::default().bold());
     for t in &r.payments {

@@ -136,6 +136,8 @@ struct Status {
     late_payments: usize,
     /// MyPay e-invoices issued after their payment, not fetched yet.
     mypay_invoices_due: usize,
+    /// Sales left open (not the one at the tender now), to settle.
+    open_sales: Vec<crate::journal::SaleSummary>,
     /// The last print's outcome (`None` before the first print).
     printer: Option<Result<(), String>>,
     refreshed: Option<Instant>,
@@ -203,6 +205,8 @@ pub enum Message {
     ResumePrinting,
     /// Issue the e-invoices of paid sales that have none yet.
     IssueAwaiting,
+    /// The status bar's open sales: history lists them to settle.
+    ShowOpenSales,
     /// Time to ask the gateway again about a payment in doubt.
     ConfirmTick(Instant),
     /// A clock tick for the idle lock.
@@ -350,6 +354,9 @@ impl App {
         }
         self.status.late_payments = terminal.late_payments(true).map(|v| v.len()).unwrap_or(0);
         self.status.mypay_invoices_due = terminal.mypay_invoices_due().unwrap_or(0);
+        self.status.open_sales = terminal
+            .open_sales(self.open_sale.as_ref())
+            .unwrap_or_default();
         self.status.awaiting_invoice = terminal
             .sales_awaiting_invoice(&self.config)
             .map(|v| v.len())
@@ -600,6 +607,7 @@ impl App {
             Message::Reissue => self.reissue_invoice(),
             Message::ResumePrinting => self.resume_printing(),
             Message::IssueAwaiting => self.issue_awaiting_invoices(),
+            Message::ShowOpenSales => self.show_open_sales(),
             Message::BuyerPrint => self.choose_buyer(crate::einvoice::buyer::BuyerChoice::Print),
             Message::SignOut => self.lock_now(None),
             Message::ToggleLanguage | Message::Shortcut(Shortcut::Language) => {
@@ -676,6 +684,12 @@ impl App {
                         pin,
                     }) => self.reprint_proof(&sale_no, &manager, &pin),
                     Some(history::Event::Refund(sale_no)) => self.open_refund(Some(&sale_no)),
+                    Some(history::Event::VoidOpen {
+                        sale_no,
+                        manager,
+                        pin,
+                    }) => self.void_open_sale(&sale_no, &manager, &pin),
+                    Some(history::Event::TakeRest(sale_no)) => self.take_rest(&sale_no),
                     None => {}
                 }
             }
@@ -835,6 +849,67 @@ impl App {
         self.screen = Screen::History(history::State::new(list));
     }
 
+    /// The status bar's open sales, listed in history to settle.
+    fn show_open_sales(&mut self) {
+        if !matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty() {
+            return;
+        }
+        let Ok(terminal) = &self.terminal else { return };
+        let list = terminal.open_sales(None).unwrap_or_default();
+        self.screen = Screen::History(history::State::new(list));
+    }
+
+    /// Void an open sale nothing was paid on (manager, from history).
+    fn void_open_sale(&mut self, sale_no: &str, manager: &str, pin: &crate::secret::Secret) {
+        let lang = self.lang;
+        let Ok(terminal) = self.terminal.as_mut() else {
+            return;
+        };
+        let outcome = sale_no
+            .parse::<crate::sale::SaleNo>()
+            .map_err(|e| e.to_string())
+            .and_then(|sale| {
+                terminal
+                    .void_open_sale(&sale, crate::terminal::Approval { manager, pin })
+                    .map_err(|e| e.to_string())
+                    .map(|()| terminal.journal().sale_detail(&sale).ok().flatten())
+            });
+        if let Screen::History(state) = &mut self.screen {
+            match outcome {
+                Ok(detail) => state.show(detail, Some(Ok(t(lang, "history.voided_open")))),
+                Err(e) => state.told(Err(e)),
+            }
+        }
+        self.refresh_status();
+    }
+
+    /// Take up a half-paid sale again at the tender, for what is still due.
+    fn take_rest(&mut self, sale_no: &str) {
+        let Ok(terminal) = &self.terminal else { return };
+        let resumed = sale_no
+            .parse::<crate::sale::SaleNo>()
+            .map_err(|e| e.to_string())
+            .and_then(|sale| {
+                terminal
+                    .resume_open_sale(&sale)
+                    .map(|(cart, due)| (sale, cart, due))
+                    .map_err(|e| e.to_string())
+            });
+        match resumed {
+            Ok((sale, cart, due)) => {
+                self.cart = cart;
+                self.open_sale = Some(sale);
+                self.screen = Screen::Tender(tender::State::new(due).typed_only());
+                self.refresh_status();
+            }
+            Err(e) => {
+                if let Screen::History(state) = &mut self.screen {
+                    state.told(Err(e));
+                }
+            }
+        }
+    }
+
     /// Show the sale a code names (receipt code, sale or trade number,
     /// invoice number).
     /// A history search: a code shows that sale; a day, an amount or a
@@ -852,6 +927,7 @@ impl App {
                 .map(|p| p.items)
                 .unwrap_or_default(),
             Query::Amount(a) => journal.sales_by_amount(a, 200).unwrap_or_default(),
+            Query::Open => terminal.open_sales(None).unwrap_or_default(),
             Query::Paid(method) => {
                 // The last week's sales paid this way.
                 let from = today - chrono::Duration::days(7);
@@ -2370,7 +2446,13 @@ impl App {
             )
             .padding(theme::PAD)
             .into(),
-            (Ok(_), Some(state), _) => state.view(&self.staff, lang).map(Message::SignIn),
+            (Ok(_), Some(state), _) => state
+                .view(
+                    &self.staff,
+                    crate::ui::screen::history::open_sales_notice(&self.status.open_sales, lang),
+                    lang,
+                )
+                .map(Message::SignIn),
             (Ok(_), None, screen) => self.screen_view(screen),
         };
 
@@ -2704,6 +2786,21 @@ impl App {
                 .padding([4, 10]),
             );
         }
+        if !self.status.open_sales.is_empty() {
+            bar = bar.push(
+                button(
+                    text(crate::ui::screen::history::open_sales_status(
+                        &self.status.open_sales,
+                        lang,
+                    ))
+                    .size(theme::TEXT_SMALL)
+                    .wrapping(iced::widget::text::Wrapping::None),
+                )
+                .on_press(Message::ShowOpenSales)
+                .style(theme::danger)
+                .padding([4, 10]),
+            );
+        }
         if self.status.late_payments > 0 {
             bar = bar.push(alert(crate::ui::i18n::tf(
                 lang,
@@ -2759,6 +2856,7 @@ impl App {
         let quiet = self.status.open_payments == 0
             && self.status.waiting_prints == 0
             && self.status.awaiting_invoice == 0
+            && self.status.open_sales.is_empty()
             && self.status.late_payments == 0
             && self.status.mypay_invoices_due == 0
             && self.status.changes_owed == 0

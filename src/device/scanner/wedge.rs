@@ -43,6 +43,11 @@ pub struct WedgeConfig {
     /// The shortest code taken as a scan: shorter fast bursts (a typist's
     /// rolled "th") stay typing. EAN-8 is the shortest common retail code.
     pub min_len: usize,
+    /// The shortest code taken as a scan when the run ends with a
+    /// terminator at a scanner's steady speed (every gap, the terminator's
+    /// too, within [`SHORT_SCAN_MAX_GAP`]): a 3-digit love code (愛心碼)
+    /// scanned at the tender is a scan, never cash typed into the amount.
+    pub min_len_terminated: usize,
     /// Keys that end a scan and are swallowed with it.
     pub terminators: Vec<Key>,
     /// Whether a fast run ended by silence (no terminator) is a scan, for
@@ -58,6 +63,7 @@ impl Default for WedgeConfig {
         WedgeConfig {
             max_gap: Duration::from_millis(40),
             min_len: 6,
+            min_len_terminated: 3,
             terminators: vec![Key::Enter, Key::Tab],
             accept_unterminated: true,
             idle_timeout: Duration::from_millis(60),
@@ -99,7 +105,8 @@ pub struct WedgeDetector {
 }
 
 enum End {
-    Terminated(Key),
+    /// Ended by a terminator key pressed at this time.
+    Terminated(Key, Instant),
     Unterminated,
 }
 
@@ -112,11 +119,16 @@ const OUTLIER_FLOOR: Duration = Duration::from_millis(10);
 /// was busy and read them as one burst. The times say nothing about who
 /// pressed the first key then, so it stays with the scan.
 const BURST_RHYTHM: Duration = Duration::from_millis(1);
+/// A run shorter than `min_len` is only a scan when every key came at
+/// least this fast: scanners send a key every 2–10 ms, while a typist's
+/// rolled keys are 10–20 ms apart at their fastest (`short_bursts.txt`).
+pub const SHORT_SCAN_MAX_GAP: Duration = Duration::from_millis(12);
 
 impl WedgeDetector {
     pub fn new(mut config: WedgeConfig) -> WedgeDetector {
         config.idle_timeout = config.idle_timeout.max(config.max_gap);
         config.min_len = config.min_len.max(2);
+        config.min_len_terminated = config.min_len_terminated.clamp(2, config.min_len);
         WedgeDetector {
             config,
             run: Vec::new(),
@@ -148,7 +160,7 @@ impl WedgeDetector {
         match key {
             Key::Char(c) => self.run.push((c, at)),
             k if !self.run.is_empty() && self.config.terminators.contains(&k) => {
-                self.resolve(End::Terminated(k), &mut out)
+                self.resolve(End::Terminated(k, at), &mut out)
             }
             k => {
                 self.resolve(End::Unterminated, &mut out);
@@ -184,26 +196,39 @@ impl WedgeDetector {
     fn resolve(&mut self, end: End, out: &mut Vec<WedgeOutput>) {
         let run = std::mem::take(&mut self.run);
         let min = self.config.min_len;
+        let times: Vec<Instant> = run.iter().map(|&(_, t)| t).collect();
         let is_scan_shaped = match end {
-            End::Terminated(_) => run.len() >= min,
+            End::Terminated(_, at) => {
+                run.len() >= min
+                    || (run.len() >= self.config.min_len_terminated && at_scanner_speed(&times, at))
+            }
             End::Unterminated => self.config.accept_unterminated && run.len() >= min,
         };
         if !is_scan_shaped {
             push_typed(out, run.iter().map(|&(c, _)| c));
-            if let End::Terminated(k) = end {
+            if let End::Terminated(k, _) = end {
                 out.push(WedgeOutput::Key(k));
             }
             return;
         }
-        let times: Vec<Instant> = run.iter().map(|&(_, t)| t).collect();
-        let lead = leading_typed(&times, min);
+        let lead = match end {
+            // A short scan is steady from its first key to its terminator.
+            _ if run.len() < min => 0,
+            // A terminated run's start is only a person's key when it stands
+            // out by a person's margin: the app times keys when it reads
+            // them, and a busy frame between reading the first keys and the
+            // rest looks like a short pause, not a person (see
+            // `PERSON_LEAD_GAP`).
+            End::Terminated(..) => leading_typed(&times, min, PERSON_LEAD_GAP),
+            End::Unterminated => leading_typed(&times, min, Duration::ZERO),
+        };
         // Without a terminator the scan's end is as uncertain as its start.
         let trail = match end {
             End::Unterminated => {
                 let rev: Vec<Instant> = times[lead..].iter().rev().copied().collect();
                 leading_typed_rev(&rev, min)
             }
-            End::Terminated(_) => 0,
+            End::Terminated(..) => 0,
         };
         let core_end = run.len() - trail;
         push_typed(out, run[..lead].iter().map(|&(c, _)| c));
@@ -217,10 +242,14 @@ impl WedgeDetector {
 /// How many leading keys of a fast run were typed by a person just before
 /// the scanner started: their gap to the next key stands out from the
 /// scanner's steady rhythm. Never leaves fewer than `min` keys.
-fn leading_typed(times: &[Instant], min: usize) -> usize {
+/// `at_least` is the shortest gap taken for a person's.
+fn leading_typed(times: &[Instant], min: usize, at_least: Duration) -> usize {
     let mut k = 0;
     while times.len() - k > min {
         let first = times[k + 1].duration_since(times[k]);
+        if first < at_least {
+            break;
+        }
         let rest: Vec<Duration> = times[k + 1..]
             .windows(2)
             .map(|w| w[1].duration_since(w[0]))
@@ -232,6 +261,22 @@ fn leading_typed(times: &[Instant], min: usize) -> usize {
         }
     }
     k
+}
+
+/// A person's key pressed just before a terminated scan is this far ahead
+/// of it at least. Shorter first gaps are what a busy UI makes of a scan it
+/// read in two bursts (one frame apart, 16 ms at 60 Hz), so they stay with
+/// the scan: a scan is never cut short by the till being busy.
+const PERSON_LEAD_GAP: Duration = Duration::from_millis(20);
+
+/// Every gap of a short run, up to its terminator at `end`, is a scanner's.
+fn at_scanner_speed(times: &[Instant], end: Instant) -> bool {
+    let last = times.last().copied();
+    times
+        .windows(2)
+        .map(|w| w[1].saturating_duration_since(w[0]))
+        .chain(last.map(|t| end.saturating_duration_since(t)))
+        .all(|gap| gap <= SHORT_SCAN_MAX_GAP)
 }
 
 /// [`leading_typed`] on a run in reverse time order.
@@ -414,6 +459,64 @@ mod tests {
         keys.push((12, Key::Modifier));
         keys.extend(chars(16, 8, "J111111111111111"));
         keys.push((16 + 8 * 16, Key::Enter));
+        assert_eq!(
+            feed_all(&mut d, &keys),
+            vec![WedgeOutput::Scanned("22J111111111111111".into())]
+        );
+    }
+
+    #[test]
+    fn a_love_code_of_three_to_five_digits_ended_by_enter_at_scanner_speed_is_a_scan() {
+        for code in ["168", "5299", "88888"] {
+            let mut d = WedgeDetector::new(WedgeConfig::default());
+            let mut keys = chars(0, 8, code);
+            keys.push((8 * code.len() as u64, Key::Enter));
+            assert_eq!(
+                feed_all(&mut d, &keys),
+                vec![WedgeOutput::Scanned(code.into())],
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn three_digits_and_enter_keyed_by_a_person_stay_typing() {
+        // A cashier keying NT$168 received and Enter, even a quick one.
+        for step in [18, 30] {
+            let mut d = WedgeDetector::new(WedgeConfig::default());
+            let mut keys = chars(0, step, "168");
+            keys.push((3 * step, Key::Enter));
+            assert_eq!(
+                feed_all(&mut d, &keys),
+                vec![
+                    WedgeOutput::Typed("168".into()),
+                    WedgeOutput::Key(Key::Enter)
+                ],
+                "{step} ms a key"
+            );
+        }
+        // Fast digits, but the Enter came by hand.
+        let mut d = WedgeDetector::new(WedgeConfig::default());
+        let mut keys = chars(0, 8, "168");
+        keys.push((300, Key::Enter));
+        assert_eq!(
+            feed_all(&mut d, &keys),
+            vec![
+                WedgeOutput::Typed("168".into()),
+                WedgeOutput::Key(Key::Enter)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_scan_read_in_two_bursts_by_a_busy_till_keeps_its_first_keys() {
+        // The till read "2" on time, then drew a 15 ms frame, then read the
+        // rest a couple of milliseconds apart: the times are the till's, not
+        // the scanner's, and nobody typed that "2".
+        let mut d = WedgeDetector::new(WedgeConfig::default());
+        let mut keys = vec![(0, Key::Char('2'))];
+        keys.extend(chars(15, 2, "2J111111111111111"));
+        keys.push((15 + 2 * 17, Key::Enter));
         assert_eq!(
             feed_all(&mut d, &keys),
             vec![WedgeOutput::Scanned("22J111111111111111".into())]

@@ -537,6 +537,7 @@ fn approved(order: &OrderInfo, asked: Ntd) -> Outcome {
         is_repeat: false,
         review,
         einvoice: None,
+        wallet: None,
     })
     .unless_short(asked)
 }

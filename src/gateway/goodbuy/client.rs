@@ -168,6 +168,7 @@ impl GoodbuyClient {
                 is_repeat: false,
                 review: None,
                 einvoice: None,
+                wallet: None,
             }),
             // Paid and given back already: not money the sale can keep.
             // The till only refunds a payment it booked, so a person must
@@ -247,6 +248,7 @@ impl GoodbuyClient {
                 is_repeat: false,
                 review: None,
                 einvoice: None,
+                wallet: None,
             }),
             Err(d) => Outcome::Declined(d),
         })
@@ -325,6 +327,7 @@ impl Gateway for GoodbuyClient {
                 is_repeat: false,
                 review: None,
                 einvoice: None,
+                wallet: None,
             })),
             "paid" => None,
             other => Some(Outcome::Unknown {

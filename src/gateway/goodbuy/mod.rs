@@ -486,6 +486,7 @@ impl Callback {
             is_repeat: false,
             review,
             einvoice: None,
+            wallet: None,
         })
     }
 }

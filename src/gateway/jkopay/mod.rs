@@ -653,6 +653,7 @@ impl Response {
             is_repeat: self.is_rep,
             review: (!review.is_empty()).then(|| review.join("; ")),
             einvoice: None,
+            wallet: None,
         })
     }
 

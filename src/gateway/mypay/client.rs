@@ -585,6 +585,7 @@ impl Gateway for MyPayClient {
             review: None,
             // The invoice as it stands after the refunds.
             einvoice: rec.invoice.fields().map(Box::new),
+            wallet: None,
         })))
     }
 }

@@ -216,6 +216,23 @@ impl Pfn {
         .or((s == "JKOOF").then_some(JkoOff))
     }
 
+    /// The wallet a payment under this pfn was taken from; `None` for
+    /// OFFLINE, whose wallet MyPay only knows once it read the code. An
+    /// answer to an OFFLINE payment names the tool actually used in its
+    /// `pfn` [guess: the manual documents the field as the payment tool,
+    /// not what OFFLINE answers with], which is how the till learns it.
+    pub fn wallet(self) -> Option<Wallet> {
+        match self {
+            Pfn::LinePayOff => Some(Wallet::LinePay),
+            Pfn::WeChatOff => Some(Wallet::WeChatPay),
+            Pfn::PiOff => Some(Wallet::PiWallet),
+            Pfn::JkoOff => Some(Wallet::JkoPay),
+            Pfn::AlipayOff => Some(Wallet::Alipay),
+            Pfn::EasyWalletOff => Some(Wallet::EasyWallet),
+            Pfn::Offline => None,
+        }
+    }
+
     /// The pfn for a wallet code scanned at the counter.
     pub fn for_wallet(wallet: Wallet, cfg: &MyPayConfig) -> Pfn {
         match wallet {
@@ -1173,6 +1190,7 @@ impl PaymentRecord {
             amount,
             asked,
             &self.finishtime,
+            &self.pfn,
         );
         self.invoice.attach(o)
     }
@@ -1198,6 +1216,7 @@ fn payment_outcome(
     reported: Option<Ntd>,
     asked: Ntd,
     finishtime: &str,
+    pfn: &str,
 ) -> Outcome {
     let Some(info) = lookup(STATUS_CODES, code) else {
         return Outcome::Unknown {
@@ -1231,6 +1250,7 @@ fn payment_outcome(
         is_repeat: false,
         review: (!review.is_empty()).then(|| review.join("; ")),
         einvoice: None,
+        wallet: Pfn::parse(pfn.trim()).and_then(Pfn::wallet),
     })
     .unless_short(asked)
 }
@@ -1289,6 +1309,7 @@ impl TransactionResponse {
             amount,
             asked,
             &self.finishtime,
+            &self.pfn,
         )
     }
 
@@ -1415,6 +1436,7 @@ impl RefundResponse {
                     review,
                     // The invoice after the refund (voided, or its allowance).
                     einvoice: row.invoice.fields().map(Box::new),
+                    wallet: None,
                 })
             }
             Some(row) => match lookup(STATUS_CODES, &row.prc) {

@@ -1,7 +1,7 @@
 //! Close the day: the shift's figures (X) at a glance, printable any time,
 //! and the Z close behind a manager's PIN.
 
-use iced::widget::{Column, button, column, container, row, text};
+use iced::widget::{Column, button, column, container, row, scrollable, text};
 use iced::{Alignment, Element, Length};
 
 use crate::journal::{ShiftReport, User};
@@ -122,6 +122,9 @@ impl State {
                     &[("n", &r.open_sales.to_string())],
                 ));
             }
+            if let Some(names) = half_paid(r) {
+                lines.push(tf(lang, "closeday.half_paid", &[("sales", &names)]));
+            }
         }
         lines.join("\n")
     }
@@ -141,14 +144,59 @@ impl State {
                 };
                 let mut c = Column::new().spacing(6);
                 let zh = lang == Lang::ZhTw;
+                let with_n = |key: &str, count: u64| tf(lang, key, &[("n", &count.to_string())]);
                 c = c.push(line(t(lang, "closeday.sales"), r.sales.to_string()));
-                c = c.push(line(t(lang, "closeday.discounts"), r.discounts.to_string()));
+                c = c.push(line(
+                    with_n("closeday.voided", r.voided),
+                    r.voided_amount.to_string(),
+                ));
                 c = c.push(line(t(lang, "closeday.gross"), r.gross.to_string()));
+                c = c.push(line(
+                    t(lang, "closeday.discounts"),
+                    format!("-{}", r.discounts),
+                ));
                 c = c.push(line(
                     t(lang, "closeday.refunded"),
                     format!("-{}", r.refunded),
                 ));
                 c = c.push(line(t(lang, "closeday.net"), r.net.to_string()));
+                c = c.push(line(
+                    tf(
+                        lang,
+                        "closeday.tax_split",
+                        &[
+                            ("zero", &r.zero_rated.to_string()),
+                            ("exempt", &r.tax_exempt.to_string()),
+                            ("tax", &r.tax_included.to_string()),
+                        ],
+                    ),
+                    r.taxable.to_string(),
+                ));
+                if r.invoices.is_empty() {
+                    c = c.push(line(t(lang, "closeday.no_invoices"), String::new()));
+                }
+                for range in &r.invoices {
+                    c = c.push(line(
+                        tf(
+                            lang,
+                            "closeday.invoices",
+                            &[
+                                ("period", &range.period),
+                                ("first", &range.first),
+                                ("last", &range.last),
+                            ],
+                        ),
+                        format!("×{}", range.count),
+                    ));
+                }
+                c = c.push(line(
+                    format!(
+                        "{} · {}",
+                        with_n("closeday.invoices_voided", r.invoices_voided),
+                        with_n("closeday.allowances", r.allowances)
+                    ),
+                    format!("{} · {}", r.invoices_voided_amount, r.allowances_amount),
+                ));
                 for p in &r.payments {
                     let name = crate::terminal::tender_name(p, zh);
                     c = c.push(line(format!("  {name} ×{}", p.count), p.amount.to_string()));
@@ -173,6 +221,13 @@ impl State {
                         ))
                         .size(theme::TEXT)
                         .color(theme::DANGER_RED),
+                    );
+                }
+                if let Some(names) = half_paid(r) {
+                    c = c.push(
+                        text(tf(lang, "closeday.half_paid", &[("sales", &names)]))
+                            .size(theme::TEXT)
+                            .color(theme::DANGER_RED),
                     );
                 }
                 if r.unresolved > 0 {
@@ -200,7 +255,7 @@ impl State {
                         .color(theme::DANGER_RED),
                     );
                 }
-                c.into()
+                scrollable(c).height(Length::Fill).into()
             }
         };
         let title = match &self.report {
@@ -269,4 +324,15 @@ impl State {
         .height(Length::Fill)
         .into()
     }
+}
+
+/// The half-paid sales that block the Z, by number and what was taken.
+fn half_paid(r: &ShiftReport) -> Option<String> {
+    let names: Vec<String> = r
+        .open
+        .iter()
+        .filter(|s| s.paid.is_positive())
+        .map(|s| format!("{} ({}/{})", s.sale_no, s.paid, s.total))
+        .collect();
+    (!names.is_empty()).then(|| names.join(", "))
 }

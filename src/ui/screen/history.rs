@@ -1,13 +1,17 @@
-//! History: today's sales, a search by any number a customer might bring
-//! (receipt code, trade number, invoice number), the detail of one sale,
-//! and a receipt reprint marked 補印 behind a manager's PIN.
+//! History: today's sales, each with where it stands (paid, open,
+//! half-paid, voided, refunded), a search by any number a customer might
+//! bring (receipt code, trade number, invoice number), the detail of one
+//! sale, a receipt reprint marked 補印 behind a manager's PIN, and the
+//! settling of a sale left open: void it (nothing paid, manager), give back
+//! what was taken (the refund screen) or take the rest (the tender).
 
 use iced::widget::{Column, button, column, container, row, scrollable, text, text_input};
 use iced::{Alignment, Element, Length};
 
 use crate::journal::{SaleDetail, SaleSummary, User};
 use crate::secret::Secret;
-use crate::ui::i18n::{Lang, t};
+use crate::terminal::Standing;
+use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::theme;
 use crate::ui::widget::approval::{manager_buttons, told};
 use crate::ui::widget::keypad::keypad;
@@ -37,6 +41,10 @@ pub enum Message {
     ReprintProof,
     /// Open the refund screen on the sale shown.
     Refund,
+    /// Void the open sale shown (nothing paid on it; manager).
+    VoidOpen,
+    /// Take what is still due on the half-paid sale shown.
+    TakeRest,
     Back,
 }
 
@@ -55,6 +63,12 @@ pub enum Event {
         pin: Secret,
     },
     Refund(String),
+    VoidOpen {
+        sale_no: String,
+        manager: String,
+        pin: Secret,
+    },
+    TakeRest(String),
     Back,
 }
 
@@ -102,6 +116,27 @@ impl State {
                     .as_ref()
                     .map(|d| Event::Refund(d.summary.sale_no.to_string()));
             }
+            Message::TakeRest => {
+                return self
+                    .selected
+                    .as_ref()
+                    .map(|d| Event::TakeRest(d.summary.sale_no.to_string()));
+            }
+            Message::VoidOpen => {
+                let Some(sale) = &self.selected else {
+                    return None;
+                };
+                let Some(manager) = self.manager.clone() else {
+                    self.message = Some(Err(t(lang, "history.pick_manager")));
+                    return None;
+                };
+                let pin = Secret::new(std::mem::take(&mut self.pin));
+                return Some(Event::VoidOpen {
+                    sale_no: sale.summary.sale_no.to_string(),
+                    manager,
+                    pin,
+                });
+            }
             Message::ReprintProof => {
                 let Some(sale) = &self.selected else {
                     return None;
@@ -147,6 +182,7 @@ impl State {
                             .width(Length::Fill),
                         text(s.created_at.get(11..19).unwrap_or("").to_string())
                             .size(theme::TEXT_SMALL),
+                        standing_text(s, lang),
                         text(s.total.to_string())
                             .size(theme::TEXT_SMALL)
                             .width(110)
@@ -216,6 +252,29 @@ impl State {
                         .width(Length::Fill),
                     text(d.summary.total.to_string()).size(theme::TEXT_LARGE),
                 ]);
+                let standing = Standing::of(&d.summary);
+                c = c.push(standing_text(&d.summary, lang));
+                if standing == Standing::HalfPaid {
+                    c = c.push(
+                        text(tf(
+                            lang,
+                            "history.half_paid_detail",
+                            &[
+                                ("paid", &d.summary.paid.to_string()),
+                                (
+                                    "due",
+                                    &d.summary
+                                        .total
+                                        .checked_sub(d.summary.paid)
+                                        .unwrap_or_default()
+                                        .to_string(),
+                                ),
+                            ],
+                        ))
+                        .size(theme::TEXT_SMALL)
+                        .color(theme::DANGER_RED),
+                    );
+                }
                 for a in d.payments.iter().chain(&d.refunds) {
                     c = c.push(
                         text(format!(
@@ -261,6 +320,7 @@ impl State {
                                 .on_press(Message::Refund)
                                 .style(theme::secondary)
                                 .padding([12, 20]),
+                            settle_buttons(standing, lang),
                         ]
                         .spacing(8)
                         .width(Length::FillPortion(1)),
@@ -288,6 +348,72 @@ impl State {
     }
 }
 
+/// A sale's standing in the cashier's language; open ones in red.
+fn standing_text<'a>(s: &SaleSummary, lang: Lang) -> Element<'a, Message> {
+    let standing = Standing::of(s);
+    let label = text(t(lang, standing.key())).size(theme::TEXT_SMALL);
+    if standing.is_open() {
+        label.color(theme::DANGER_RED).into()
+    } else {
+        label.into()
+    }
+}
+
+/// How a manager settles a sale left open: void one with nothing paid
+/// (PIN above); for a half-paid one, the refund button above gives back
+/// what was taken, or the rest is taken at the tender.
+fn settle_buttons<'a>(standing: Standing, lang: Lang) -> Element<'a, Message> {
+    match standing {
+        Standing::Open => button(text(t(lang, "history.void_open")).size(theme::TEXT))
+            .on_press(Message::VoidOpen)
+            .style(theme::danger)
+            .padding([12, 20])
+            .into(),
+        Standing::HalfPaid => button(text(t(lang, "history.take_rest")).size(theme::TEXT))
+            .on_press(Message::TakeRest)
+            .style(theme::primary)
+            .padding([12, 20])
+            .into(),
+        _ => column![].into(),
+    }
+}
+
+/// The status bar's line: how many sales are open and their total,
+/// with what was already taken on them.
+pub fn open_sales_status(open: &[SaleSummary], lang: Lang) -> String {
+    let total: crate::money::Ntd = open.iter().map(|s| s.total).sum();
+    let paid: crate::money::Ntd = open.iter().map(|s| s.paid).sum();
+    tf(
+        lang,
+        "history.open_status",
+        &[
+            ("n", &open.len().to_string()),
+            ("amount", &total.to_string()),
+            ("paid", &paid.to_string()),
+        ],
+    )
+}
+
+/// The open sales named for a notice (sign-in, the Z): `None` when there
+/// are none.
+pub fn open_sales_notice(open: &[SaleSummary], lang: Lang) -> Option<String> {
+    if open.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = open
+        .iter()
+        .map(|s| {
+            let standing = t(lang, Standing::of(s).key());
+            format!("{} {} {standing}", s.sale_no, s.total)
+        })
+        .collect();
+    Some(tf(
+        lang,
+        "history.open_notice",
+        &[("n", &open.len().to_string()), ("sales", &names.join("、"))],
+    ))
+}
+
 /// What a history search means: a number a customer brings, a day, an
 /// amount, or how they paid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -297,6 +423,8 @@ pub enum Query {
     Day(chrono::NaiveDate),
     Amount(crate::money::Ntd),
     Paid(crate::sale::PayMethod),
+    /// The sales left open (未結), to settle.
+    Open,
 }
 
 /// Read a search. Dates are `2026-11-21`, `11/21` or `11-21` (this year);
@@ -318,6 +446,9 @@ pub fn parse_query(q: &str, today: chrono::NaiveDate) -> Query {
         }
     }
     let lower = q.to_lowercase();
+    if ["未結", "未付", "open", "unpaid"].contains(&lower.as_str()) {
+        return Query::Open;
+    }
     let methods: [(&[&str], PayMethod); 11] = [
         (&["街口", "jko"], PayMethod::Wallet(Wallet::JkoPay)),
         (&["line"], PayMethod::Wallet(Wallet::LinePay)),
@@ -396,6 +527,8 @@ mod query_tests {
             Query::Paid(PayMethod::Wallet(Wallet::LinePay))
         );
         assert_eq!(parse_query("現金", today), Query::Paid(PayMethod::Cash));
+        assert_eq!(parse_query("未結", today), Query::Open);
+        assert_eq!(parse_query("Open", today), Query::Open);
         assert_eq!(
             parse_query("TLD0126112200001", today),
             Query::Code("TLD0126112200001".into())

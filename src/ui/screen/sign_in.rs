@@ -68,7 +68,13 @@ impl State {
         self.error = Some(message);
     }
 
-    pub fn view<'a>(&'a self, staff: &'a [User], lang: Lang) -> Element<'a, Message> {
+    /// `notice`: what a manager must see on signing in (sales left open).
+    pub fn view<'a>(
+        &'a self,
+        staff: &'a [User],
+        notice: Option<String>,
+        lang: Lang,
+    ) -> Element<'a, Message> {
         let mut people = Column::new().spacing(8);
         for user in staff {
             let role = match user.role {
@@ -122,7 +128,14 @@ impl State {
             row![
                 column![
                     text(t(lang, "signin.heading")).size(theme::TEXT_LARGE),
-                    people
+                    people,
+                    notice.map_or_else(
+                        || Element::from(column![]),
+                        |n| text(n)
+                            .size(theme::TEXT_SMALL)
+                            .color(theme::DANGER_RED)
+                            .into()
+                    ),
                 ]
                 .spacing(theme::GAP)
                 .width(Length::FillPortion(1)),
