@@ -2392,19 +2392,19 @@ impl App {
                     button(text(t(lang, "history.open")).size(theme::TEXT_SMALL))
                         .on_press(Message::OpenHistory)
                         .style(theme::secondary)
-                        .padding([8, 16]),
+                        .padding(theme::target_padding(theme::TEXT_SMALL)),
                 );
                 header = header.push(
                     button(text(t(lang, "refund.open")).size(theme::TEXT_SMALL))
                         .on_press(Message::OpenRefund)
                         .style(theme::secondary)
-                        .padding([8, 16]),
+                        .padding(theme::target_padding(theme::TEXT_SMALL)),
                 );
                 header = header.push(
                     button(text(t(lang, "closeday.open")).size(theme::TEXT_SMALL))
                         .on_press(Message::OpenCloseDay)
                         .style(theme::secondary)
-                        .padding([8, 16]),
+                        .padding(theme::target_padding(theme::TEXT_SMALL)),
                 );
                 // Only managers see the button; F10 tells anyone else why not.
                 if user.role == crate::journal::Role::Manager {
@@ -2412,7 +2412,7 @@ impl App {
                         button(text(t(lang, "settings.open")).size(theme::TEXT_SMALL))
                             .on_press(Message::OpenSettings)
                             .style(theme::secondary)
-                            .padding([8, 16]),
+                            .padding(theme::target_padding(theme::TEXT_SMALL)),
                     );
                 }
             }
@@ -2422,14 +2422,14 @@ impl App {
                     button(text(t(lang, "signin.sign_out")).size(theme::TEXT_SMALL))
                         .on_press(Message::SignOut)
                         .style(theme::secondary)
-                        .padding([8, 16]),
+                        .padding(theme::target_padding(theme::TEXT_SMALL)),
                 );
         }
         header = header.push(
             button(text(t(lang, "app.language")).size(theme::TEXT_SMALL))
                 .on_press(Message::ToggleLanguage)
                 .style(theme::secondary)
-                .padding([8, 16]),
+                .padding(theme::target_padding(theme::TEXT_SMALL)),
         );
 
         let mut page = column![];
@@ -2576,11 +2576,11 @@ impl App {
             button(text(t(lang, "buyer.apply")).size(theme::TEXT_SMALL))
                 .on_press(Message::BuyerApply)
                 .style(theme::secondary)
-                .padding([8, 16]),
+                .padding(theme::target_padding(theme::TEXT_SMALL)),
             button(text(t(lang, "buyer.print")).size(theme::TEXT_SMALL))
                 .on_press(Message::BuyerPrint)
                 .style(theme::secondary)
-                .padding([8, 16]),
+                .padding(theme::target_padding(theme::TEXT_SMALL)),
         ]
         .spacing(8)
         .align_y(Alignment::Center);
@@ -2590,7 +2590,7 @@ impl App {
                 button(text(t(lang, "buyer.reissue")).size(theme::TEXT_SMALL))
                     .on_press_maybe(changed.then_some(Message::Reissue))
                     .style(theme::danger)
-                    .padding([8, 16]),
+                    .padding(theme::target_padding(theme::TEXT_SMALL)),
             );
         }
         chooser.into()

@@ -72,6 +72,27 @@ pub fn t(lang: Lang, key: &str) -> String {
         .unwrap_or_else(|| key.to_string())
 }
 
+/// The cashier's half of a "中文 / English" message from below the UI (the
+/// terminal's and gateways' messages carry both): the Chinese before the
+/// "/ " that starts the English in zh-TW, the English after it in English.
+/// A message in one language only is shown as it is.
+pub fn one_language(message: &str, lang: Lang) -> String {
+    let split = message.match_indices("/ ").find_map(|(i, _)| {
+        let (zh, en) = (message[..i].trim_end(), message[i + 2..].trim());
+        (zh.chars().any(is_chinese) && !en.is_empty() && !en.chars().any(is_chinese))
+            .then_some((zh, en))
+    });
+    match (split, lang) {
+        (Some((zh, _)), Lang::ZhTw) => zh.to_string(),
+        (Some((_, en)), Lang::En) => en.to_string(),
+        (None, _) => message.to_string(),
+    }
+}
+
+fn is_chinese(c: char) -> bool {
+    matches!(c as u32, 0x3000..=0x303F | 0x4E00..=0x9FFF | 0xFF00..=0xFFEF)
+}
+
 /// The text for `key` with `{name}` placeholders filled in.
 pub fn tf(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     let mut s = t(lang, key);
@@ -85,6 +106,25 @@ pub fn tf(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    /// A bilingual message from below the UI shows in one language.
+    #[test]
+    fn a_two_language_message_shows_the_cashiers_half() {
+        let cash = "現金(由錢櫃退還)/ cash from the drawer";
+        assert_eq!(one_language(cash, Lang::ZhTw), "現金(由錢櫃退還)");
+        assert_eq!(one_language(cash, Lang::En), "cash from the drawer");
+        let cancelled = "交易已取消,未扣款 / the attempt was cancelled, nothing was charged";
+        assert_eq!(one_language(cancelled, Lang::ZhTw), "交易已取消,未扣款");
+        assert_eq!(
+            one_language(cancelled, Lang::En),
+            "the attempt was cancelled, nothing was charged"
+        );
+        // One language, or a slash that does not divide languages: as is.
+        for same in ["餘額不足", "insufficient balance", "載具 /ABC1234", "a / b"] {
+            assert_eq!(one_language(same, Lang::En), same);
+            assert_eq!(one_language(same, Lang::ZhTw), same);
+        }
+    }
 
     #[test]
     fn both_locales_have_the_same_keys() {

@@ -155,6 +155,7 @@ impl State {
                     .spacing(theme::GAP),
                 )
                 .width(Length::Fill)
+                .padding(theme::target_padding(theme::TEXT_SMALL))
                 .style(theme::secondary)
                 .on_press(Message::Select(s.sale_no.to_string())),
             );
@@ -172,7 +173,7 @@ impl State {
                 button(text(t(lang, "history.find")).size(theme::TEXT))
                     .on_press(Message::Search)
                     .style(theme::secondary)
-                    .padding([10, 16]),
+                    .padding(theme::target_padding(theme::TEXT_SMALL)),
             ]
             .spacing(8),
             scrollable(list).height(Length::Fill),

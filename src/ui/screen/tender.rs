@@ -339,11 +339,13 @@ impl State {
             .into(),
         };
 
+        // A notice takes the scan hint's line rather than a line of its own:
+        // below the keypad it pushed 返回 under the status bar at 768 px.
         let notice: Element<'_, Message> = match &self.notice {
             Some(n) => container(text(n.clone()).size(theme::TEXT).color(theme::DANGER_RED))
                 .id("tender-notice")
                 .into(),
-            None => column![].into(),
+            None => text(t(lang, "paying.scan")).size(theme::TEXT).into(),
         };
         let confirm = match self.mode {
             Mode::Cash => Some("tender.confirm"),
@@ -382,9 +384,8 @@ impl State {
                     tabs
                 ]
                 .align_y(Alignment::Center),
-                text(t(lang, "paying.scan")).size(theme::TEXT),
-                body,
                 notice,
+                body,
                 actions,
             ]
             .spacing(theme::PAD),
