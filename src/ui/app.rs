@@ -2496,26 +2496,13 @@ impl App {
                     .and_then(|w| w.waiting())
                     .map(|d| d.as_secs())
                     .unwrap_or(0);
-                let doing = wallet
-                    .and_then(|w| w.progress())
-                    .map(|e| confirming::progress_text(e, lang))
-                    .unwrap_or_default();
-                container(
-                    column![
-                        text(crate::ui::i18n::tf(
-                            lang,
-                            "paying.waiting",
-                            &[("what", what), ("secs", &secs.to_string())],
-                        ))
-                        .size(theme::TEXT_TOTAL),
-                        text(doing).size(theme::TEXT),
-                    ]
-                    .spacing(theme::GAP)
-                    .align_x(Alignment::Center),
-                )
-                .center(Length::Fill)
-                .style(theme::panel)
-                .into()
+                tender::waiting_view(tender::waiting_lines(
+                    what,
+                    secs,
+                    wallet.and_then(|w| w.progress()),
+                    &self.config.gateways,
+                    lang,
+                ))
             }
             Screen::PayPage(state) => {
                 let busy = self
@@ -2577,13 +2564,18 @@ impl App {
                 .on_press(Message::BuyerApply)
                 .style(theme::secondary)
                 .padding(theme::target_padding(theme::TEXT_SMALL)),
-            button(text(t(lang, "buyer.print")).size(theme::TEXT_SMALL))
-                .on_press(Message::BuyerPrint)
-                .style(theme::secondary)
-                .padding(theme::target_padding(theme::TEXT_SMALL)),
         ]
         .spacing(8)
         .align_y(Alignment::Center);
+        // "Print the proof instead" only when something else is chosen.
+        if self.buyer != crate::einvoice::buyer::BuyerChoice::Print {
+            chooser = chooser.push(
+                button(text(t(lang, "buyer.print")).size(theme::TEXT_SMALL))
+                    .on_press(Message::BuyerPrint)
+                    .style(theme::secondary)
+                    .padding(theme::target_padding(theme::TEXT_SMALL)),
+            );
+        }
         if after_payment && self.issued_buyer.is_some() {
             let changed = self.issued_buyer.as_ref() != Some(&self.buyer);
             chooser = chooser.push(

@@ -357,8 +357,12 @@ impl State {
             };
 
         let notice: Element<'a, Message> = match &self.notice {
-            Some(n) => container(text(n.clone()).size(theme::TEXT).color(theme::DANGER_RED))
-                .id("notice")
+            Some(n) => container(
+                text(crate::ui::i18n::one_language(n, lang))
+                    .size(theme::TEXT)
+                    .color(theme::DANGER_RED),
+            )
+            .id("notice")
                 .into(),
             None => column![].into(),
         };
