@@ -136,3 +136,84 @@ fn the_paypage_speaks_english_in_english_and_shows_taipei_time() {
         assert!(!has_chinese(t), "Chinese in English mode: {t}");
     }
 }
+
+/// After a full refund voided the sale's invoice, its proof is not offered
+/// for 補印, and asked for anyway the refusal is said once, in one language.
+#[test]
+fn a_voided_invoices_proof_is_not_offered_for_reprint() {
+    use till::ui::screen::history::Message as H;
+    use till::ui::screen::refund::Message as R;
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = demo_app(paper.path());
+    sign_in(&mut app);
+    tap_product(&mut app, "貝果 Bagel");
+    click(&mut app, "收款 (F2)");
+    click(&mut app, "完成收款 (Enter)");
+    click(&mut app, "下一位 (Enter)");
+    let today = till::taipei::now().date_naive();
+    let sale = app
+        .terminal()
+        .unwrap()
+        .journal()
+        .sales_by_date(today, today, None, 1)
+        .unwrap()
+        .items[0]
+        .sale_no
+        .clone();
+
+    // The whole sale back, the same day: the invoice is voided.
+    click(&mut app, "退款 (F7)");
+    gui_support::wedge_scan(&mut app, &sale.receipt_code().to_string());
+    click(&mut app, "退貨");
+    let (manager, _, pin) = till::terminal::DEMO_USERS[1];
+    click(&mut app, manager);
+    for d in pin.chars() {
+        app.update(Message::Refund(R::Digit(d)));
+    }
+    click(&mut app, "確認退款");
+    assert!(app.wait_for_refund(Duration::from_secs(30)));
+    let invoices = app
+        .terminal()
+        .unwrap()
+        .journal()
+        .sale_detail(&sale)
+        .unwrap()
+        .unwrap()
+        .invoices;
+    assert_eq!(invoices.len(), 1);
+    assert_eq!(invoices[0].status, till::journal::InvoiceStatus::Voided);
+    app.update(Message::Shortcut(till::ui::app::Shortcut::Escape));
+
+    click(&mut app, "查詢 (F6)");
+    click(&mut app, &sale.to_string());
+    // The button is there but cannot be pressed.
+    let pressed: Vec<Message> = {
+        let mut ui = simulator(app.view());
+        ui.click("補印證明聯").expect("the button is shown");
+        ui.into_messages().collect()
+    };
+    assert!(
+        pressed.is_empty(),
+        "補印 was offered for a voided proof: {pressed:?}"
+    );
+
+    // Asked for anyway (a manager approving): refused, once, in Chinese.
+    app.update(Message::History(H::PickManager(manager.to_string())));
+    for d in pin.chars() {
+        app.update(Message::History(H::Digit(d)));
+    }
+    app.update(Message::History(H::ReprintProof));
+    app.settle(Duration::from_secs(10));
+    let text = screen_text(&app);
+    let refusal: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split('\t').nth(1))
+        .filter(|t| t.contains("證明聯") && *t != "補印證明聯")
+        .collect();
+    assert_eq!(refusal.len(), 1, "{text}");
+    assert!(
+        !refusal[0].chars().any(|c| c.is_ascii_alphabetic()),
+        "one language: {}",
+        refusal[0]
+    );
+}

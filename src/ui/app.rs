@@ -3290,7 +3290,8 @@ impl App {
 fn print_error_text(e: crate::terminal::PrintError, lang: Lang) -> String {
     match e {
         crate::terminal::PrintError::Terminal(TerminalError::WrongPin) => t(lang, "signin.wrong"),
-        other => other.to_string(),
+        // Its "中文 / English" text wraps another's: one language, once.
+        other => crate::ui::i18n::one_language(&other.to_string(), lang),
     }
 }
 

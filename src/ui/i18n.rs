@@ -77,15 +77,19 @@ pub fn t(lang: Lang, key: &str) -> String {
 /// "/ " that starts the English in zh-TW, the English after it in English.
 /// A message in one language only is shown as it is.
 pub fn one_language(message: &str, lang: Lang) -> String {
-    let split = message.match_indices("/ ").find_map(|(i, _)| {
-        let (zh, en) = (message[..i].trim_end(), message[i + 2..].trim());
-        (zh.chars().any(is_chinese) && !en.is_empty() && !en.chars().any(is_chinese))
-            .then_some((zh, en))
+    let cuts = || message.match_indices("/ ").map(|(i, _)| i);
+    // Chinese ends at the first "/ " after some Chinese; English is the
+    // longest tail with no Chinese (a wrapped "無法列印:X / Y / cannot
+    // print: X / Y" has its English last).
+    let zh_end = cuts().find(|&i| message[..i].chars().any(is_chinese));
+    let en_start = cuts().map(|i| i + 2).find(|&j| {
+        let tail = message[j..].trim();
+        !tail.is_empty() && !tail.chars().any(is_chinese)
     });
-    match (split, lang) {
-        (Some((zh, _)), Lang::ZhTw) => zh.to_string(),
-        (Some((_, en)), Lang::En) => en.to_string(),
-        (None, _) => message.to_string(),
+    match (zh_end, en_start, lang) {
+        (Some(i), Some(_), Lang::ZhTw) => message[..i].trim().to_string(),
+        (Some(_), Some(j), Lang::En) => message[j..].trim().to_string(),
+        _ => message.to_string(),
     }
 }
 
@@ -119,6 +123,10 @@ mod tests {
             one_language(cancelled, Lang::En),
             "the attempt was cancelled, nothing was charged"
         );
+        // A wrapped message says each language once.
+        let wrapped = "無法列印:此交易沒有電子發票證明聯 / this sale has no e-invoice proof / cannot print: 此交易沒有電子發票證明聯 / this sale has no e-invoice proof";
+        assert_eq!(one_language(wrapped, Lang::ZhTw), "無法列印:此交易沒有電子發票證明聯");
+        assert_eq!(one_language(wrapped, Lang::En), "this sale has no e-invoice proof");
         // One language, or a slash that does not divide languages: as is.
         for same in ["餘額不足", "insufficient balance", "載具 /ABC1234", "a / b"] {
             assert_eq!(one_language(same, Lang::En), same);

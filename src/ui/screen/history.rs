@@ -249,12 +249,17 @@ impl State {
                                 .style(theme::primary)
                                 .padding([12, 20]),
                             button(text(t(lang, "history.reprint_proof")).size(theme::TEXT))
+                                // Only a proof still valid: never a voided one.
                                 .on_press_maybe(
-                                    (!self
-                                        .selected
+                                    self.selected
                                         .as_ref()
-                                        .is_some_and(|d| d.invoices.is_empty()))
-                                    .then_some(Message::ReprintProof),
+                                        .is_some_and(|d| {
+                                            d.invoices.iter().any(|i| {
+                                                i.status
+                                                    != crate::journal::InvoiceStatus::Voided
+                                            })
+                                        })
+                                        .then_some(Message::ReprintProof),
                                 )
                                 .style(theme::secondary)
                                 .padding([12, 20]),
