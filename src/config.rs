@@ -400,6 +400,18 @@ fn default_ecpay_timeout() -> u64 {
 fn default_goodbuy_timeout() -> u64 {
     30
 }
+
+/// How long the till waits for `gateway` when its settings do not say (the
+/// demo's simulators, a gateway not configured).
+pub fn default_timeout_secs(gateway: crate::sale::GatewayId) -> u64 {
+    use crate::sale::GatewayId;
+    match gateway {
+        GatewayId::JkoPay => default_jkopay_timeout(),
+        GatewayId::MyPay => default_mypay_timeout(),
+        GatewayId::Ecpay => default_ecpay_timeout(),
+        GatewayId::Goodbuy => default_goodbuy_timeout(),
+    }
+}
 fn default_goodbuy_create_path() -> String {
     crate::gateway::goodbuy::client::CREATE_PATH.into()
 }

@@ -463,6 +463,24 @@ fn a_cash_sale_is_refunded_from_the_drawer() {
         .clone();
     refund_screen_on(&mut app, &sale);
     assert!(shows_starting(&app, "退款方式: 現金"));
+    // How the money goes back is said once, in the cashier's language: the
+    // cash line was read twice (the way, then cash's rule).
+    let said = |app: &App, needle: &str| -> Vec<String> {
+        let mut ui = simulator(app.view());
+        snapshot_support::laid_out_text(&mut ui)
+            .lines()
+            .filter(|l| l.contains(needle))
+            .map(str::to_string)
+            .collect()
+    };
+    let zh = said(&app, "錢櫃");
+    assert_eq!(zh.len(), 1, "{zh:?}");
+    assert!(!zh[0].contains("drawer"), "{zh:?}");
+    app.update(Message::ToggleLanguage);
+    let en = said(&app, "drawer");
+    assert_eq!(en.len(), 1, "{en:?}");
+    assert!(!en[0].contains("錢櫃"), "{en:?}");
+    app.update(Message::ToggleLanguage);
     click(&mut app, "退貨");
     let (manager, _, right) = DEMO_USERS[MANAGER];
     click(&mut app, manager);
@@ -480,4 +498,7 @@ fn a_cash_sale_is_refunded_from_the_drawer() {
         slip.contains("drawer pulse: pin 2"),
         "the drawer opened: {slip}"
     );
+    // The slip names the cash once (金流 Gateway 現金 Cash).
+    let cash: Vec<&str> = slip.lines().filter(|l| l.contains("現金")).collect();
+    assert_eq!(cash.len(), 1, "{slip}");
 }

@@ -351,7 +351,11 @@ impl Terminal {
                 a.events
                     .iter()
                     .rev()
-                    .find_map(|e| e.detail["received"].as_i64())
+                    // Kept under the event's `extra`, as every detail is:
+                    // read at the top level it was never found, and the
+                    // receipt showed neither the cash received nor change.
+                    .find_map(|e| payment::detail_field(&e.detail, "received"))
+                    .and_then(|v| v.as_i64())
                     .unwrap_or(a.amount.dollars())
             })
             .sum();
@@ -366,7 +370,7 @@ impl Terminal {
             .map(|a| (tender_label(a), a.amount))
             .collect();
         if cash_due > 0 {
-            tenders.insert(0, ("現金 Cash".to_string(), Ntd::new(received_cash)));
+            tenders.insert(0, ("收現 Cash received".to_string(), Ntd::new(received_cash)));
         }
         Ok(ReceiptData {
             shop_name: store.name.clone(),

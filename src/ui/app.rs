@@ -2474,19 +2474,19 @@ impl App {
                     button(text(t(lang, "history.open")).size(theme::TEXT_SMALL))
                         .on_press(Message::OpenHistory)
                         .style(theme::secondary)
-                        .padding([8, 16]),
+                        .padding(theme::target_padding(theme::TEXT_SMALL)),
                 );
                 header = header.push(
                     button(text(t(lang, "refund.open")).size(theme::TEXT_SMALL))
                         .on_press(Message::OpenRefund)
                         .style(theme::secondary)
-                        .padding([8, 16]),
+                        .padding(theme::target_padding(theme::TEXT_SMALL)),
                 );
                 header = header.push(
                     button(text(t(lang, "closeday.open")).size(theme::TEXT_SMALL))
                         .on_press(Message::OpenCloseDay)
                         .style(theme::secondary)
-                        .padding([8, 16]),
+                        .padding(theme::target_padding(theme::TEXT_SMALL)),
                 );
                 // Only managers see the button; F10 tells anyone else why not.
                 if user.role == crate::journal::Role::Manager {
@@ -2494,7 +2494,7 @@ impl App {
                         button(text(t(lang, "settings.open")).size(theme::TEXT_SMALL))
                             .on_press(Message::OpenSettings)
                             .style(theme::secondary)
-                            .padding([8, 16]),
+                            .padding(theme::target_padding(theme::TEXT_SMALL)),
                     );
                 }
             }
@@ -2504,14 +2504,14 @@ impl App {
                     button(text(t(lang, "signin.sign_out")).size(theme::TEXT_SMALL))
                         .on_press(Message::SignOut)
                         .style(theme::secondary)
-                        .padding([8, 16]),
+                        .padding(theme::target_padding(theme::TEXT_SMALL)),
                 );
         }
         header = header.push(
             button(text(t(lang, "app.language")).size(theme::TEXT_SMALL))
                 .on_press(Message::ToggleLanguage)
                 .style(theme::secondary)
-                .padding([8, 16]),
+                .padding(theme::target_padding(theme::TEXT_SMALL)),
         );
 
         let mut page = column![];
@@ -2578,26 +2578,13 @@ impl App {
                     .and_then(|w| w.waiting())
                     .map(|d| d.as_secs())
                     .unwrap_or(0);
-                let doing = wallet
-                    .and_then(|w| w.progress())
-                    .map(|e| confirming::progress_text(e, lang))
-                    .unwrap_or_default();
-                container(
-                    column![
-                        text(crate::ui::i18n::tf(
-                            lang,
-                            "paying.waiting",
-                            &[("what", what), ("secs", &secs.to_string())],
-                        ))
-                        .size(theme::TEXT_TOTAL),
-                        text(doing).size(theme::TEXT),
-                    ]
-                    .spacing(theme::GAP)
-                    .align_x(Alignment::Center),
-                )
-                .center(Length::Fill)
-                .style(theme::panel)
-                .into()
+                tender::waiting_view(tender::waiting_lines(
+                    what,
+                    secs,
+                    wallet.and_then(|w| w.progress()),
+                    &self.config.gateways,
+                    lang,
+                ))
             }
             Screen::PayPage(state) => {
                 let busy = self
@@ -2658,21 +2645,26 @@ impl App {
             button(text(t(lang, "buyer.apply")).size(theme::TEXT_SMALL))
                 .on_press(Message::BuyerApply)
                 .style(theme::secondary)
-                .padding([8, 16]),
-            button(text(t(lang, "buyer.print")).size(theme::TEXT_SMALL))
-                .on_press(Message::BuyerPrint)
-                .style(theme::secondary)
-                .padding([8, 16]),
+                .padding(theme::target_padding(theme::TEXT_SMALL)),
         ]
         .spacing(8)
         .align_y(Alignment::Center);
+        // "Print the proof instead" only when something else is chosen.
+        if self.buyer != crate::einvoice::buyer::BuyerChoice::Print {
+            chooser = chooser.push(
+                button(text(t(lang, "buyer.print")).size(theme::TEXT_SMALL))
+                    .on_press(Message::BuyerPrint)
+                    .style(theme::secondary)
+                    .padding(theme::target_padding(theme::TEXT_SMALL)),
+            );
+        }
         if after_payment && self.issued_buyer.is_some() {
             let changed = self.issued_buyer.as_ref() != Some(&self.buyer);
             chooser = chooser.push(
                 button(text(t(lang, "buyer.reissue")).size(theme::TEXT_SMALL))
                     .on_press_maybe(changed.then_some(Message::Reissue))
                     .style(theme::danger)
-                    .padding([8, 16]),
+                    .padding(theme::target_padding(theme::TEXT_SMALL)),
             );
         }
         chooser.into()
@@ -3396,7 +3388,8 @@ impl App {
 fn print_error_text(e: crate::terminal::PrintError, lang: Lang) -> String {
     match e {
         crate::terminal::PrintError::Terminal(TerminalError::WrongPin) => t(lang, "signin.wrong"),
-        other => other.to_string(),
+        // Its "中文 / English" text wraps another's: one language, once.
+        other => crate::ui::i18n::one_language(&other.to_string(), lang),
     }
 }
 

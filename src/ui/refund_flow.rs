@@ -68,6 +68,11 @@ pub fn preview(
     };
     let mut rules: Vec<String> = Vec::new();
     for t in &p.tenders {
+        // Cash's rule ("from the drawer") is what the money line already
+        // says: shown twice, the cash line read twice.
+        if t.gateway.is_none() && matches!(p.via, Some(RefundVia::Cash)) {
+            continue;
+        }
         if !rules.contains(&t.rule) {
             rules.push(t.rule.clone());
         }

@@ -310,6 +310,7 @@ impl State {
                             .width(Length::Fill)
                     )
                     .width(Length::Fill)
+                    .padding(theme::target_padding(theme::TEXT_LARGE))
                     .style(theme::danger)
                     .on_press(Message::CloseDay),
                 ]

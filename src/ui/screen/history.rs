@@ -191,6 +191,7 @@ impl State {
                     .spacing(theme::GAP),
                 )
                 .width(Length::Fill)
+                .padding(theme::target_padding(theme::TEXT_SMALL))
                 .style(theme::secondary)
                 .on_press(Message::Select(s.sale_no.to_string())),
             );
@@ -208,7 +209,7 @@ impl State {
                 button(text(t(lang, "history.find")).size(theme::TEXT))
                     .on_press(Message::Search)
                     .style(theme::secondary)
-                    .padding([10, 16]),
+                    .padding(theme::target_padding(theme::TEXT_SMALL)),
             ]
             .spacing(8),
             scrollable(list).height(Length::Fill),
@@ -307,12 +308,17 @@ impl State {
                                 .style(theme::primary)
                                 .padding([12, 20]),
                             button(text(t(lang, "history.reprint_proof")).size(theme::TEXT))
+                                // Only a proof still valid: never a voided one.
                                 .on_press_maybe(
-                                    (!self
-                                        .selected
+                                    self.selected
                                         .as_ref()
-                                        .is_some_and(|d| d.invoices.is_empty()))
-                                    .then_some(Message::ReprintProof),
+                                        .is_some_and(|d| {
+                                            d.invoices.iter().any(|i| {
+                                                i.status
+                                                    != crate::journal::InvoiceStatus::Voided
+                                            })
+                                        })
+                                        .then_some(Message::ReprintProof),
                                 )
                                 .style(theme::secondary)
                                 .padding([12, 20]),

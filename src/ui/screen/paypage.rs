@@ -9,7 +9,7 @@ use iced::widget::{button, column, container, qr_code, text};
 use iced::{Alignment, Element, Length};
 
 use crate::terminal::PayPageOrder;
-use crate::ui::i18n::{Lang, t, tf};
+use crate::ui::i18n::{Lang, one_language, t, tf};
 use crate::ui::theme;
 
 pub struct State {
@@ -72,11 +72,13 @@ impl State {
         ]
         .spacing(theme::GAP);
         if let Some(until) = &self.order.expires_at {
-            info = info
-                .push(text(tf(lang, "paypage.expires", &[("at", until)])).size(theme::TEXT_SMALL));
+            info = info.push(
+                text(tf(lang, "paypage.expires", &[("at", &as_read(until))]))
+                    .size(theme::TEXT_SMALL),
+            );
         }
         if let Some(last) = &self.last {
-            info = info.push(text(last.clone()).size(theme::TEXT_SMALL));
+            info = info.push(text(one_language(last, lang)).size(theme::TEXT_SMALL));
         }
         info = info.push(match &self.slip {
             None => text(t(lang, "paypage.slip_printing")).size(theme::TEXT_SMALL),
@@ -105,3 +107,30 @@ impl State {
         .into()
     }
 }
+
+/// A gateway's time as the cashier reads it: Asia/Taipei, to the minute
+/// ("2026-12-06 14:05"), whatever offset the gateway wrote.
+pub fn as_read(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .or_else(|_| chrono::DateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S%z"))
+        .map(|t| {
+            t.with_timezone(&crate::taipei::offset())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| at.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deadline_reads_as_taipei_time_to_the_minute() {
+        assert_eq!(as_read("2026-12-06T14:05:59+08:00"), "2026-12-06 14:05");
+        // Written in UTC by a gateway: shown as the till's clock says it.
+        assert_eq!(as_read("2026-12-06T06:05:00Z"), "2026-12-06 14:05");
+        assert_eq!(as_read("2026-12-06T06:05:00.123+00:00"), "2026-12-06 14:05");
+    }
+}
+

@@ -13,7 +13,7 @@ use crate::journal::{SaleDetail, SaleSummary, User};
 use crate::money::Ntd;
 use crate::sale::{RefundRequest, SaleNo};
 use crate::secret::Secret;
-use crate::ui::i18n::{Lang, t, tf};
+use crate::ui::i18n::{one_language, Lang, t, tf};
 use crate::ui::refund_flow::Preview;
 use crate::ui::theme;
 use crate::ui::widget::approval::{manager_buttons, told};
@@ -466,6 +466,7 @@ impl State {
                             .spacing(theme::GAP),
                         )
                         .width(Length::Fill)
+                        .padding(theme::target_padding(theme::TEXT_SMALL))
                         .style(theme::secondary)
                         .on_press(Message::Select(s.sale_no.to_string())),
                     );
@@ -493,12 +494,16 @@ impl State {
                                 .size(theme::TEXT_SMALL)
                                 .width(Length::Fill),
                             text(l.total().unwrap_or_default().to_string()).size(theme::TEXT_SMALL),
-                            button(text("-").size(theme::TEXT_SMALL))
+                            button(text("-").size(theme::TEXT).center())
                                 .style(theme::secondary)
+                                .width(theme::TARGET)
+                                .height(theme::TARGET)
                                 .on_press(Message::Less(i)),
                             text(chosen.to_string()).size(theme::TEXT_SMALL),
-                            button(text("+").size(theme::TEXT_SMALL))
+                            button(text("+").size(theme::TEXT).center())
                                 .style(theme::secondary)
+                                .width(theme::TARGET)
+                                .height(theme::TARGET)
                                 .on_press(Message::More(i)),
                         ]
                         .spacing(6)
@@ -534,7 +539,7 @@ impl State {
                 button(text(t(lang, "refund.find")).size(theme::TEXT_SMALL))
                     .on_press(Message::Search)
                     .style(theme::secondary)
-                    .padding([10, 14]),
+                    .padding(theme::target_padding(theme::TEXT_SMALL)),
             ]
             .spacing(8),
             scrollable(c).height(Length::Fill),
@@ -553,7 +558,7 @@ impl State {
         let choice = |label: String, on: bool, m: Message| {
             button(text(label).size(theme::TEXT_SMALL))
                 .style(if on { theme::primary } else { theme::secondary })
-                .padding([10, 12])
+                .padding(theme::target_padding(theme::TEXT_SMALL))
                 .on_press(m)
         };
         // The box shows what will be refunded, typed or from the lines.
@@ -586,22 +591,35 @@ impl State {
                         .color(theme::DANGER_RED),
                 };
                 what = what.push(amount).push(
-                    text(format!("{} {}", t(lang, "refund.via"), p.money)).size(theme::TEXT_SMALL),
+                    text(format!(
+                        "{} {}",
+                        t(lang, "refund.via"),
+                        one_language(&p.money, lang)
+                    ))
+                    .size(theme::TEXT_SMALL),
                 );
                 for r in &p.rules {
-                    what = what.push(text(r.clone()).size(theme::TEXT_SMALL));
+                    what = what.push(text(one_language(r, lang)).size(theme::TEXT_SMALL));
                 }
                 if let Some(why) = &p.refused {
                     what = what.push(
-                        text(format!("{} {why}", t(lang, "refund.refused")))
-                            .size(theme::TEXT_SMALL)
-                            .color(theme::DANGER_RED),
+                        text(format!(
+                            "{} {}",
+                            t(lang, "refund.refused"),
+                            one_language(why, lang)
+                        ))
+                        .size(theme::TEXT_SMALL)
+                        .color(theme::DANGER_RED),
                     );
                 }
                 if !p.invoice.is_empty() {
                     what = what.push(
-                        text(format!("{} {}", t(lang, "refund.invoice"), p.invoice))
-                            .size(theme::TEXT_SMALL),
+                        text(format!(
+                            "{} {}",
+                            t(lang, "refund.invoice"),
+                            one_language(&p.invoice, lang)
+                        ))
+                        .size(theme::TEXT_SMALL),
                     );
                 }
             }
@@ -633,9 +651,12 @@ impl State {
                     Message::Mode(Mode::Lines)
                 ),
             ]
-            .spacing(6),
+            .spacing(6)
+            .wrap()
+            .vertical_spacing(6),
             button(text(amount).size(theme::TEXT_LARGE))
                 .width(Length::Fill)
+                .padding(theme::target_padding(theme::TEXT_LARGE))
                 .style(if self.target == Target::Amount {
                     theme::primary
                 } else {
@@ -643,7 +664,8 @@ impl State {
                 })
                 .on_press(Message::EditAmount),
             text(t(lang, "refund.reason")).size(theme::TEXT),
-            reasons,
+            // Wraps where the column is narrow (1024 px, English).
+            reasons.wrap().vertical_spacing(6),
             text_input(&t(lang, "refund.note"), &self.note)
                 .on_input(Message::Note)
                 .size(theme::TEXT_SMALL)
@@ -676,6 +698,7 @@ impl State {
             people,
             button(text(pin).size(theme::TEXT))
                 .width(Length::Fill)
+                .padding(theme::target_padding(theme::TEXT))
                 .style(if self.target == Target::Pin {
                     theme::primary
                 } else {

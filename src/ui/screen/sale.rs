@@ -264,18 +264,20 @@ impl State {
                     text(line.name.clone())
                         .size(theme::TEXT)
                         .width(Length::Fill),
-                    button(text("-").size(theme::TEXT))
+                    button(text("-").size(theme::TEXT).center())
                         .on_press(Message::Decrease(i))
                         .style(theme::secondary)
-                        .padding([8, 16]),
+                        .width(theme::TARGET)
+                        .height(theme::TARGET),
                     text(line.qty.to_string())
                         .size(theme::TEXT)
                         .width(48)
                         .align_x(Alignment::Center),
-                    button(text("+").size(theme::TEXT))
+                    button(text("+").size(theme::TEXT).center())
                         .on_press(Message::Increase(i))
                         .style(theme::secondary)
-                        .padding([8, 16]),
+                        .width(theme::TARGET)
+                        .height(theme::TARGET),
                     column![
                         text(total.to_string()).size(theme::TEXT),
                         if line.discount.is_positive() {
@@ -295,11 +297,11 @@ impl State {
                     button(text(t(lang, "sale.discount")).size(theme::TEXT_SMALL))
                         .on_press(Message::AskDiscount(i))
                         .style(theme::secondary)
-                        .padding([8, 12]),
+                        .padding(theme::target_padding(theme::TEXT_SMALL)),
                     button(text(t(lang, "sale.remove")).size(theme::TEXT_SMALL))
                         .on_press(Message::AskRemove(i))
                         .style(theme::danger)
-                        .padding([8, 12]),
+                        .padding(theme::target_padding(theme::TEXT_SMALL)),
                 ]
                 .spacing(8)
                 .align_y(Alignment::Center),
@@ -342,11 +344,11 @@ impl State {
                     button(text(t(lang, "sale.discount_apply")).size(theme::TEXT))
                         .on_press(Message::ApplyDiscount)
                         .style(theme::primary)
-                        .padding([8, 16]),
+                        .padding(theme::target_padding(theme::TEXT)),
                     button(text(t(lang, "sale.keep")).size(theme::TEXT))
                         .on_press(Message::CancelDiscount)
                         .style(theme::secondary)
-                        .padding([8, 16]),
+                        .padding(theme::target_padding(theme::TEXT)),
                 ]
                 .spacing(8)
                 .align_y(Alignment::Center)
@@ -355,8 +357,12 @@ impl State {
             };
 
         let notice: Element<'a, Message> = match &self.notice {
-            Some(n) => container(text(n.clone()).size(theme::TEXT).color(theme::DANGER_RED))
-                .id("notice")
+            Some(n) => container(
+                text(crate::ui::i18n::one_language(n, lang))
+                    .size(theme::TEXT)
+                    .color(theme::DANGER_RED),
+            )
+            .id("notice")
                 .into(),
             None => column![].into(),
         };
@@ -426,7 +432,9 @@ impl State {
                         .id(product_tile_id(&p.ean)),
                     )
                     .width(Length::Fill)
-                    .height(theme::TOUCH + 20.0)
+                    // Two lines of name and the price: at 1024 px the
+                    // names wrap, and 76 px cut the price.
+                    .height(theme::TOUCH + 28.0)
                     .style(theme::tile)
                     .on_press(Message::Add(p.ean.clone())),
                 );

@@ -339,11 +339,18 @@ impl State {
             .into(),
         };
 
+        // A notice takes the scan hint's line rather than a line of its own:
+        // below the keypad it pushed 返回 under the status bar at 768 px.
         let notice: Element<'_, Message> = match &self.notice {
-            Some(n) => container(text(n.clone()).size(theme::TEXT).color(theme::DANGER_RED))
-                .id("tender-notice")
+            // A gateway's "中文 / English" answer in the cashier's language.
+            Some(n) => container(
+                text(crate::ui::i18n::one_language(n, lang))
+                    .size(theme::TEXT)
+                    .color(theme::DANGER_RED),
+            )
+            .id("tender-notice")
                 .into(),
-            None => column![].into(),
+            None => text(t(lang, "paying.scan")).size(theme::TEXT).into(),
         };
         let confirm = match self.mode {
             Mode::Cash => Some("tender.confirm"),
@@ -382,9 +389,8 @@ impl State {
                     tabs
                 ]
                 .align_y(Alignment::Center),
-                text(t(lang, "paying.scan")).size(theme::TEXT),
-                body,
                 notice,
+                body,
                 actions,
             ]
             .spacing(theme::PAD),
@@ -565,6 +571,37 @@ impl State {
 mod tests {
     use super::*;
 
+    /// The wallet wait is said once (not "waiting … 4 s" and "waiting for
+    /// JKoPay … 4 s" again), with the seconds left before the till cancels.
+    #[test]
+    fn the_wallet_wait_is_said_once_with_the_seconds_left() {
+        let gateways = crate::config::Config::demo().gateways;
+        // The demo's JKoPay is a simulator: the default 15 s applies.
+        assert!(gateways.jkopay.is_none());
+        let limit = crate::config::default_timeout_secs(crate::sale::GatewayId::JkoPay);
+        assert_eq!(limit, 15);
+        let waiting = crate::terminal::PayEvent::Waiting {
+            gateway: crate::sale::GatewayId::JkoPay,
+            trade_no: "D0126120600001P01".into(),
+            elapsed_secs: 4,
+        };
+        let (head, detail) =
+            waiting_lines("街口支付", 4, Some(&waiting), &gateways, Lang::ZhTw);
+        assert_eq!(head, "等待街口支付回應…");
+        assert_eq!(detail, format!("還有 {} 秒,逾時自動取消", limit - 4));
+        let (head, detail) = waiting_lines("JKoPay code", 4, Some(&waiting), &gateways, Lang::En);
+        assert_eq!(head, "Waiting for the JKoPay code…");
+        assert!(detail.starts_with(&format!("{} s left", limit - 4)), "{detail}");
+        // Past the limit (cancelling): never a negative count.
+        let late = crate::terminal::PayEvent::Waiting {
+            gateway: crate::sale::GatewayId::JkoPay,
+            trade_no: "D0126120600001P01".into(),
+            elapsed_secs: limit + 3,
+        };
+        let (_, detail) = waiting_lines("街口支付", 0, Some(&late), &gateways, Lang::ZhTw);
+        assert!(detail.starts_with("還有 0 秒"), "{detail}");
+    }
+
     #[test]
     fn short_cash_is_refused_with_the_missing_amount() {
         let mut s = State::new(Ntd::new(185));
@@ -633,3 +670,62 @@ mod tests {
         assert_eq!(s.received.len(), 7);
     }
 }
+
+/// The wallet-waiting screen's two lines: what the till waits for (once),
+/// then the seconds left before the till gives up and cancels (the
+/// gateway's timeout), or what it is doing about a late answer.
+pub fn waiting_lines(
+    what: &str,
+    since_secs: u64,
+    progress: Option<&crate::terminal::PayEvent>,
+    gateways: &crate::config::Gateways,
+    lang: Lang,
+) -> (String, String) {
+    use crate::terminal::PayEvent;
+    let headline = tf(lang, "paying.waiting_for", &[("what", what)]);
+    let detail = match progress {
+        Some(PayEvent::Waiting {
+            gateway,
+            elapsed_secs,
+            ..
+        }) => {
+            let limit = timeout_of(gateways, *gateway);
+            tf(
+                lang,
+                "paying.left",
+                &[("secs", &limit.saturating_sub(*elapsed_secs).to_string())],
+            )
+        }
+        Some(e) => crate::ui::screen::confirming::progress_text(e, lang),
+        None => tf(lang, "paying.elapsed", &[("secs", &since_secs.to_string())]),
+    };
+    (headline, detail)
+}
+
+/// How long the till waits for `gateway` before it cancels.
+fn timeout_of(gateways: &crate::config::Gateways, gateway: crate::sale::GatewayId) -> u64 {
+    use crate::sale::GatewayId;
+    match gateway {
+        GatewayId::JkoPay => gateways.jkopay.as_ref().map(|g| g.timeout_secs),
+        GatewayId::MyPay => gateways.mypay.as_ref().map(|g| g.timeout_secs),
+        GatewayId::Ecpay => gateways.ecpay.as_ref().map(|g| g.timeout_secs),
+        GatewayId::Goodbuy => gateways.goodbuy.as_ref().map(|g| g.timeout_secs),
+    }
+    .unwrap_or_else(|| crate::config::default_timeout_secs(gateway))
+}
+
+/// The wallet-waiting screen.
+pub fn waiting_view<'a, M: 'a>(lines: (String, String)) -> Element<'a, M> {
+    container(
+        column![
+            text(lines.0).size(theme::TEXT_TOTAL),
+            text(lines.1).size(theme::TEXT_LARGE),
+        ]
+        .spacing(theme::GAP)
+        .align_x(Alignment::Center),
+    )
+    .center(Length::Fill)
+    .style(theme::panel)
+    .into()
+}
+

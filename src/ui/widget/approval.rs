@@ -24,6 +24,7 @@ pub fn manager_buttons<'a, M: Clone + 'a>(
         people = people.push(
             button(text(m.name.clone()).size(size))
                 .width(Length::Fill)
+                .padding(crate::ui::theme::target_padding(size))
                 .style(style)
                 .on_press(pick(m.name.clone())),
         );

@@ -51,7 +51,7 @@ fn small_button<'a>(label: String, on: Message, chosen: bool) -> Element<'a, Mes
         } else {
             theme::secondary
         })
-        .padding([8, 14])
+        .padding(theme::target_padding(theme::TEXT_SMALL))
         .into()
 }
 
@@ -172,11 +172,11 @@ impl State {
             button(text(t(lang, "settings.back")).size(theme::TEXT))
                 .on_press(Message::Back)
                 .style(theme::secondary)
-                .padding([10, 18]),
+                .padding(theme::target_padding(theme::TEXT_SMALL)),
             button(text(t(lang, "settings.save")).size(theme::TEXT))
                 .on_press(Message::Save)
                 .style(theme::primary)
-                .padding([10, 18]),
+                .padding(theme::target_padding(theme::TEXT_SMALL)),
         ]
         .spacing(theme::GAP)
         .align_y(Alignment::Center);
@@ -302,7 +302,7 @@ impl State {
                     button(text(t(lang, "settings.test_connection")).size(theme::TEXT_SMALL))
                         .on_press(Message::TestGateway(g))
                         .style(theme::secondary)
-                        .padding([8, 14]),
+                        .padding(theme::target_padding(theme::TEXT_SMALL)),
                     result,
                 ]
                 .spacing(theme::GAP)
@@ -388,11 +388,11 @@ impl State {
                 button(text(t(lang, "settings.printer_status")).size(theme::TEXT_SMALL))
                     .on_press(Message::PrinterStatus)
                     .style(theme::secondary)
-                    .padding([8, 14]),
+                    .padding(theme::target_padding(theme::TEXT_SMALL)),
                 button(text(t(lang, "settings.test_print")).size(theme::TEXT_SMALL))
                     .on_press(Message::TestPrint)
                     .style(theme::secondary)
-                    .padding([8, 14]),
+                    .padding(theme::target_padding(theme::TEXT_SMALL)),
             ]
             .spacing(theme::GAP),
         )
@@ -460,7 +460,7 @@ impl State {
                     button(text(t(lang, "settings.classify")).size(theme::TEXT_SMALL))
                         .on_press(Message::Classify)
                         .style(theme::secondary)
-                        .padding([8, 14]),
+                        .padding(theme::target_padding(theme::TEXT_SMALL)),
                 ]
                 .spacing(8),
             )
@@ -537,7 +537,7 @@ impl State {
                 button(text(t(lang, "settings.add_roll_button")).size(theme::TEXT_SMALL))
                     .on_press(Message::AddRoll)
                     .style(theme::secondary)
-                    .padding([8, 14]),
+                    .padding(theme::target_padding(theme::TEXT_SMALL)),
             ]
             .spacing(8),
             message_line(&f.message),
@@ -570,6 +570,7 @@ impl State {
                     .spacing(8),
                 )
                 .width(Length::Fill)
+                .padding(theme::target_padding(theme::TEXT_SMALL))
                 .style(if chosen {
                     theme::primary
                 } else {
@@ -623,7 +624,7 @@ impl State {
             button(text(t(lang, "settings.add_user_button")).size(theme::TEXT_SMALL))
                 .on_press(Message::AddUser)
                 .style(theme::secondary)
-                .padding([8, 14]),
+                .padding(theme::target_padding(theme::TEXT_SMALL)),
         ]
         .spacing(8)
         .width(Length::FillPortion(1));
@@ -649,7 +650,7 @@ impl State {
             button(text(t(lang, "settings.change_pin_button")).size(theme::TEXT_SMALL))
                 .on_press(Message::SavePin)
                 .style(theme::secondary)
-                .padding([8, 14]),
+                .padding(theme::target_padding(theme::TEXT_SMALL)),
         ]
         .spacing(8)
         .width(Length::FillPortion(1));
