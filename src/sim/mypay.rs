@@ -375,28 +375,20 @@ fn new_order(req: &Transaction, prc: &str, seq: &mut Seq) -> Order {
 /// auto-detect: 18 digits from `31` up, like MyPay's own LINE Pay sample
 /// `314818461832250045`, are LINE Pay; `10`–`15` WeChat Pay; `25`–`30`
 /// Alipay; anything else stays OFFLINE (the wallet not told).
-fn detected_pfn(req: &TransactionRequest) -> String {
-    use crate::gateway::mypay::{Pfn, PfnStyle};
-    if Pfn::parse(&req.pfn) != Some(Pfn::Offline) {
+fn detected_pfn(req: &Transaction) -> String {
+    if req.pfn != "OFFLINE" && req.pfn != "98" {
         return req.pfn.clone();
     }
-    let code = serde_json::from_str::<Value>(&req.data_json)
-        .ok()
-        .and_then(|v| v["qrCode"].as_str().map(str::to_string))
-        .unwrap_or_default();
-    let prefix: u8 = code.get(..2).and_then(|p| p.parse().ok()).unwrap_or(0);
-    let style = if req.pfn.bytes().all(|b| b.is_ascii_digit()) {
-        PfnStyle::Number
-    } else {
-        PfnStyle::Code
+    let prefix: u8 = req.code.get(..2).and_then(|p| p.parse().ok()).unwrap_or(0);
+    // (code, number) as 附錄一 lists them; the answer names the tool the
+    // way the request did.
+    let (code, number) = match (req.code.len(), prefix) {
+        (18, 10..=15) => ("WECHATOFF", "19"),
+        (18, 25..=30) => ("ALIPAYOFF", "33"),
+        (18, 31..=99) => ("LINEPAYOFF", "16"),
+        _ => ("OFFLINE", "98"),
     };
-    let found = match (code.len(), prefix) {
-        (18, 10..=15) => Pfn::WeChatOff,
-        (18, 25..=30) => Pfn::AlipayOff,
-        (18, 31..=99) => Pfn::LinePayOff,
-        _ => Pfn::Offline,
-    };
-    found.wire(style)
+    if req.pfn == "98" { number } else { code }.to_string()
 }
 
 /// Keep the order (listed by `api/querydirect` from now on) and charge it

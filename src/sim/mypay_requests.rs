@@ -225,6 +225,8 @@ pub(super) struct Transaction {
     pub order_id: String,
     pub items: Vec<Item>,
     pub pfn: String,
+    /// The customer's code, from `data_json`.
+    pub code: String,
     pub buyer: Buyer,
 }
 
@@ -252,13 +254,14 @@ impl Transaction {
         else {
             return Err("資料錯誤:付款方式 pfn / not an in-person pfn".into());
         };
-        check_data_json(f, key)?;
+        let code = check_data_json(f, key)?;
         Ok(Transaction {
             user_id,
             cost,
             order_id,
             items,
             pfn,
+            code,
             buyer: Buyer::read(f)?,
         })
     }
@@ -266,8 +269,8 @@ impl Transaction {
 
 /// `data_json` is a JSON *text* (a string holding an object), with the
 /// customer's code under `key`; JKOOFF also wants `posId` and a 14-digit
-/// `posTradeTime` (YYYYMMDDHHIISS).
-fn check_data_json(f: &Fields, key: &str) -> Result<(), Refused> {
+/// `posTradeTime` (YYYYMMDDHHIISS). Gives the customer's code.
+fn check_data_json(f: &Fields, key: &str) -> Result<String, Refused> {
     let Some(Value::String(text)) = f.get("data_json") else {
         return Err(malformed("data_json"));
     };
@@ -295,7 +298,7 @@ fn check_data_json(f: &Fields, key: &str) -> Result<(), Refused> {
             return Err(malformed("data_json.posTradeTime"));
         }
     }
-    Ok(())
+    Ok(data[key].as_str().unwrap_or_default().trim().to_string())
 }
 
 /// `api/orders`: a PayPage.
