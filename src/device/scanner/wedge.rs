@@ -104,6 +104,10 @@ pub struct WedgeDetector {
     /// Characters not yet decided, each with its time: a run whose gaps
     /// are all within `max_gap`.
     run: Vec<(char, Instant)>,
+    /// A run too short for a scan, cut off by a pause: held until the key
+    /// after the next says whether the pause was the till's (the keys after
+    /// it were waiting in the queue: one run) or a person's.
+    stalled: Vec<(char, Instant)>,
 }
 
 enum End {
@@ -121,6 +125,10 @@ const OUTLIER_FLOOR: Duration = Duration::from_millis(10);
 /// was busy and read them as one burst. The times say nothing about who
 /// pressed the first key then, so it stays with the scan.
 const BURST_RHYTHM: Duration = Duration::from_millis(1);
+/// Keys the till read less than this apart were waiting in its input
+/// queue together (a scanner needs 2 ms a key at least): a pause just
+/// before them was the till busy drawing, not a person.
+const QUEUED: Duration = Duration::from_millis(2);
 /// A run shorter than `min_len` is only a scan when every key came at
 /// least this fast: scanners send a key every 2–10 ms, while a typist's
 /// rolled keys are 10–20 ms apart at their fastest (`short_bursts.txt`).
@@ -134,6 +142,7 @@ impl WedgeDetector {
         WedgeDetector {
             config,
             run: Vec::new(),
+            stalled: Vec::new(),
         }
     }
 
@@ -154,10 +163,30 @@ impl WedgeDetector {
             k => k,
         };
         let mut out = Vec::new();
+        if !self.stalled.is_empty() {
+            let after_pause = self.run.first().map(|&(_, t)| t);
+            match (&key, after_pause) {
+                // Read right behind the key after the pause: both were
+                // queued while the till was busy, so the pause was the
+                // till's, not between the keys.
+                (Key::Char(_), Some(t))
+                    if self.run.len() == 1 && at.saturating_duration_since(t) < QUEUED =>
+                {
+                    let mut whole = std::mem::take(&mut self.stalled);
+                    whole.append(&mut self.run);
+                    self.run = whole;
+                }
+                _ => self.release_stalled(&mut out),
+            }
+        }
         if let Some(&(_, last)) = self.run.last()
             && at.saturating_duration_since(last) > self.config.max_gap
         {
-            self.resolve(End::Unterminated, &mut out);
+            if matches!(key, Key::Char(_)) && self.run.len() < self.config.min_len {
+                self.stalled = std::mem::take(&mut self.run);
+            } else {
+                self.resolve(End::Unterminated, &mut out);
+            }
         }
         match key {
             Key::Char(c) => self.run.push((c, at)),
@@ -178,6 +207,7 @@ impl WedgeDetector {
         if let Some(d) = self.deadline()
             && now >= d
         {
+            self.release_stalled(&mut out);
             self.resolve(End::Unterminated, &mut out);
         }
         out
@@ -191,8 +221,19 @@ impl WedgeDetector {
     /// Decide everything held now, e.g. when the window loses focus.
     pub fn flush(&mut self) -> Vec<WedgeOutput> {
         let mut out = Vec::new();
+        self.release_stalled(&mut out);
         self.resolve(End::Unterminated, &mut out);
         out
+    }
+
+    /// Decide a stalled run on its own (before the keys held after it).
+    fn release_stalled(&mut self, out: &mut Vec<WedgeOutput>) {
+        if self.stalled.is_empty() {
+            return;
+        }
+        let after = std::mem::replace(&mut self.run, std::mem::take(&mut self.stalled));
+        self.resolve(End::Unterminated, out);
+        self.run = after;
     }
 
     fn resolve(&mut self, end: End, out: &mut Vec<WedgeOutput>) {
@@ -249,7 +290,9 @@ fn leading_typed(times: &[Instant], min: usize, at_least: Duration) -> usize {
     let mut k = 0;
     while times.len() - k > min {
         let first = times[k + 1].duration_since(times[k]);
-        if first < at_least {
+        // The keys after the pause came queued: the pause was the till's.
+        let queued_after = times[k + 2].duration_since(times[k + 1]) < QUEUED;
+        if first < at_least || queued_after {
             break;
         }
         let rest: Vec<Duration> = times[k + 1..]
@@ -524,6 +567,40 @@ mod tests {
             feed_all(&mut d, &keys),
             vec![WedgeOutput::Scanned("22J111111111111111".into())]
         );
+    }
+
+    /// A busy till (a slow frame in a debug build under load) read the
+    /// first key, then nothing for `pause` ms, then the keys that had
+    /// queued meanwhile a fraction of a millisecond apart, then the rest at
+    /// the scanner's 8 ms: one scan, whole, whether the pause was shorter or
+    /// longer than the scan gap.
+    #[test]
+    fn a_scan_the_till_read_late_after_its_first_key_stays_whole() {
+        for pause in [36u64, 70] {
+            let code = "22J111111111111111";
+            let mut d = WedgeDetector::new(WedgeConfig::default());
+            let base = Instant::now();
+            let ms = |us: u64| base + Duration::from_micros(us);
+            let mut out = d.feed(Key::Char('2'), ms(0));
+            let queued = (pause / 8) as usize;
+            let mut t = pause * 1000;
+            for (i, c) in code.chars().skip(1).enumerate() {
+                t += if i == 0 {
+                    0
+                } else if i < queued {
+                    300
+                } else {
+                    8000
+                };
+                out.extend(d.feed(Key::Char(c), ms(t)));
+            }
+            out.extend(d.feed(Key::Enter, ms(t + 8000)));
+            assert_eq!(
+                out,
+                vec![WedgeOutput::Scanned(code.into())],
+                "a {pause} ms pause after the first key"
+            );
+        }
     }
 
     #[test]
