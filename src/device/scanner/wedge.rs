@@ -182,7 +182,16 @@ impl WedgeDetector {
         if let Some(&(_, last)) = self.run.last()
             && at.saturating_duration_since(last) > self.config.max_gap
         {
-            if matches!(key, Key::Char(_)) && self.run.len() < self.config.min_len {
+            let gap = at.saturating_duration_since(last);
+            // A terminator a little late (a busy till, a scanner sending its
+            // suffix apart) still ends the run: nobody presses Enter within
+            // the idle time of a scan's last key on purpose, and a scan's
+            // Enter forwarded on its own would confirm the payment screen.
+            let late_terminator =
+                self.config.terminators.contains(&key) && gap <= self.config.idle_timeout;
+            if late_terminator {
+                // Ends the run below.
+            } else if matches!(key, Key::Char(_)) && self.run.len() < self.config.min_len {
                 self.stalled = std::mem::take(&mut self.run);
             } else {
                 self.resolve(End::Unterminated, &mut out);
@@ -601,6 +610,17 @@ mod tests {
                 "a {pause} ms pause after the first key"
             );
         }
+    }
+
+    #[test]
+    fn a_scans_enter_read_late_is_swallowed_with_it_not_forwarded() {
+        let mut d = WedgeDetector::new(WedgeConfig::default());
+        let mut keys = chars(0, 3, "4710088123456");
+        keys.push((36 + 55, Key::Enter));
+        assert_eq!(
+            feed_all(&mut d, &keys),
+            vec![WedgeOutput::Scanned("4710088123456".into())]
+        );
     }
 
     #[test]
