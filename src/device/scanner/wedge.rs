@@ -323,11 +323,15 @@ fn leading_typed(times: &[Instant], min: usize, at_least: Duration) -> usize {
 /// the scan: a scan is never cut short by the till being busy.
 const PERSON_LEAD_GAP: Duration = Duration::from_millis(20);
 
-/// Every gap between the keys of a short run is a scanner's.
+/// Every gap between the keys of a short run is a scanner's. Keys all
+/// read in one burst (a busy till) say nothing about who pressed them: a
+/// cashier's "100" then Enter read that way stays typing.
 fn at_scanner_speed(times: &[Instant]) -> bool {
-    times
+    let gaps: Vec<Duration> = times
         .windows(2)
-        .all(|w| w[1].saturating_duration_since(w[0]) <= SHORT_SCAN_MAX_GAP)
+        .map(|w| w[1].saturating_duration_since(w[0]))
+        .collect();
+    gaps.iter().all(|&g| g <= SHORT_SCAN_MAX_GAP) && gaps.iter().any(|&g| g >= BURST_RHYTHM)
 }
 
 /// [`leading_typed`] on a run in reverse time order.
@@ -550,6 +554,21 @@ mod tests {
                 "{step} ms a key"
             );
         }
+        // Typed by hand, but read in one burst by a busy till.
+        let mut d = WedgeDetector::new(WedgeConfig::default());
+        let base = Instant::now();
+        let mut out = Vec::new();
+        for (i, c) in "100".chars().enumerate() {
+            out.extend(d.feed(Key::Char(c), base + Duration::from_micros(200 * i as u64)));
+        }
+        out.extend(d.feed(Key::Enter, base + Duration::from_micros(600)));
+        assert_eq!(
+            out,
+            vec![
+                WedgeOutput::Typed("100".into()),
+                WedgeOutput::Key(Key::Enter)
+            ]
+        );
         // Fast digits, but the Enter came by hand.
         let mut d = WedgeDetector::new(WedgeConfig::default());
         let mut keys = chars(0, 8, "168");
