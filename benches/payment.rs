@@ -56,6 +56,7 @@ impl Gateway for SigningOnly {
             is_repeat: false,
             review: None,
             einvoice: None,
+            wallet: None,
         }))
     }
 

@@ -99,3 +99,97 @@ impl Terminal {
         Ok((cart, due))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::journal::{AttemptState, Detail, Journal};
+    use crate::sale::{AttemptKind, Line, PayMethod, RefundRequest};
+    use crate::secret::Secret;
+    use crate::terminal::{DEMO_USERS, TerminalError};
+
+    fn cart() -> Cart {
+        let mut c = Cart::new();
+        c.add(Line::new("4710000000028", "拿鐵 Latte", 2, Ntd::new(60)).unwrap())
+            .unwrap();
+        c.set_line_discount(0, Ntd::new(10)).unwrap();
+        c.set_discount(Ntd::new(5)).unwrap();
+        c
+    }
+
+    fn cash(t: &mut Terminal, sale: &SaleNo, kind: AttemptKind, amount: i64) {
+        let j = t.journal_mut();
+        let trade = match kind {
+            AttemptKind::Payment => j
+                .begin_attempt(sale, kind, None, PayMethod::Cash, Ntd::new(amount), None)
+                .unwrap(),
+            AttemptKind::Refund => {
+                j.begin_refund(sale, &RefundRequest::Full, None, PayMethod::Cash)
+                    .unwrap()
+                    .0
+            }
+        };
+        j.transition(&trade, AttemptState::Approved, Detail::new())
+            .unwrap();
+    }
+
+    #[test]
+    fn open_sales_are_settled_by_a_manager_void_or_by_taking_the_rest() {
+        let mut t =
+            Terminal::with_journal(&Config::demo(), Journal::open_in_memory().unwrap(), true)
+                .unwrap();
+        let (cashier, _, cpin) = DEMO_USERS[0];
+        let (manager, _, mpin) = DEMO_USERS[1];
+        t.sign_in(cashier, &Secret::new(cpin)).unwrap();
+        let unpaid = t.open_sale(&cart()).unwrap();
+        let half = t.open_sale(&cart()).unwrap();
+        cash(&mut t, &half, AttemptKind::Payment, 40);
+
+        let open = t.open_sales(Some(&half)).unwrap();
+        assert_eq!(open.len(), 1, "the sale at the tender now is not listed");
+        assert_eq!(Standing::of(&open[0]), Standing::Open);
+        let both = t.open_sales(None).unwrap();
+        assert_eq!(Standing::of(&both[1]), Standing::HalfPaid);
+
+        // Only a manager voids, and never a sale with money on it.
+        let wrong = Approval {
+            manager: cashier,
+            pin: &Secret::new(cpin),
+        };
+        assert!(matches!(
+            t.void_open_sale(&unpaid, wrong),
+            Err(TerminalError::WrongPin)
+        ));
+        let mpin = Secret::new(mpin);
+        let approval = || Approval {
+            manager,
+            pin: &mpin,
+        };
+        assert!(matches!(
+            t.void_open_sale(&half, approval()),
+            Err(TerminalError::Journal(JournalError::HasPayments(_)))
+        ));
+        t.void_open_sale(&unpaid, approval()).unwrap();
+        let voided = t.journal().sale_detail(&unpaid).unwrap().unwrap().summary;
+        assert_eq!(Standing::of(&voided), Standing::Voided);
+
+        // The rest: the journaled cart (its discounts too) and what is due.
+        let (again, due) = t.resume_open_sale(&half).unwrap();
+        assert_eq!(again.total(), cart().total());
+        assert_eq!(again.lines(), cart().lines());
+        assert_eq!(due, Ntd::new(105 - 40));
+        assert!(
+            t.resume_open_sale(&unpaid).is_err(),
+            "a void sale is not resumed"
+        );
+
+        // Giving back what was taken instead voids it; nothing left open.
+        cash(&mut t, &half, AttemptKind::Refund, 40);
+        assert!(t.resume_open_sale(&half).is_err());
+        assert!(t.open_sales(None).unwrap().is_empty());
+        let report = t.x_report().unwrap();
+        assert_eq!((report.voided, report.net), (2, Ntd::ZERO));
+        assert!(report.reconciles());
+    }
+}

@@ -44,9 +44,11 @@ pub struct WedgeConfig {
     /// rolled "th") stay typing. EAN-8 is the shortest common retail code.
     pub min_len: usize,
     /// The shortest code taken as a scan when the run ends with a
-    /// terminator at a scanner's steady speed (every gap, the terminator's
-    /// too, within [`SHORT_SCAN_MAX_GAP`]): a 3-digit love code (愛心碼)
-    /// scanned at the tender is a scan, never cash typed into the amount.
+    /// terminator and its keys came at a scanner's steady speed (every gap
+    /// within [`SHORT_SCAN_MAX_GAP`]): a 3-digit love code (愛心碼) scanned
+    /// at the tender is a scan, never cash typed into the amount. (The
+    /// terminator itself only has to come within `max_gap`: some scanners,
+    /// and xdotool, send it a little apart.)
     pub min_len_terminated: usize,
     /// Keys that end a scan and are swallowed with it.
     pub terminators: Vec<Key>,
@@ -102,11 +104,15 @@ pub struct WedgeDetector {
     /// Characters not yet decided, each with its time: a run whose gaps
     /// are all within `max_gap`.
     run: Vec<(char, Instant)>,
+    /// A run too short for a scan, cut off by a pause: held until the key
+    /// after the next says whether the pause was the till's (the keys after
+    /// it were waiting in the queue: one run) or a person's.
+    stalled: Vec<(char, Instant)>,
 }
 
 enum End {
-    /// Ended by a terminator key pressed at this time.
-    Terminated(Key, Instant),
+    /// Ended by a terminator key.
+    Terminated(Key),
     Unterminated,
 }
 
@@ -119,6 +125,10 @@ const OUTLIER_FLOOR: Duration = Duration::from_millis(10);
 /// was busy and read them as one burst. The times say nothing about who
 /// pressed the first key then, so it stays with the scan.
 const BURST_RHYTHM: Duration = Duration::from_millis(1);
+/// Keys the till read less than this apart were waiting in its input
+/// queue together (a scanner needs 2 ms a key at least): a pause just
+/// before them was the till busy drawing, not a person.
+const QUEUED: Duration = Duration::from_millis(2);
 /// A run shorter than `min_len` is only a scan when every key came at
 /// least this fast: scanners send a key every 2–10 ms, while a typist's
 /// rolled keys are 10–20 ms apart at their fastest (`short_bursts.txt`).
@@ -132,6 +142,7 @@ impl WedgeDetector {
         WedgeDetector {
             config,
             run: Vec::new(),
+            stalled: Vec::new(),
         }
     }
 
@@ -152,15 +163,44 @@ impl WedgeDetector {
             k => k,
         };
         let mut out = Vec::new();
+        if !self.stalled.is_empty() {
+            let after_pause = self.run.first().map(|&(_, t)| t);
+            match (&key, after_pause) {
+                // Read right behind the key after the pause: both were
+                // queued while the till was busy, so the pause was the
+                // till's, not between the keys.
+                (Key::Char(_), Some(t))
+                    if self.run.len() == 1 && at.saturating_duration_since(t) < QUEUED =>
+                {
+                    let mut whole = std::mem::take(&mut self.stalled);
+                    whole.append(&mut self.run);
+                    self.run = whole;
+                }
+                _ => self.release_stalled(&mut out),
+            }
+        }
         if let Some(&(_, last)) = self.run.last()
             && at.saturating_duration_since(last) > self.config.max_gap
         {
-            self.resolve(End::Unterminated, &mut out);
+            let gap = at.saturating_duration_since(last);
+            // A terminator a little late (a busy till, a scanner sending its
+            // suffix apart) still ends the run: nobody presses Enter within
+            // the idle time of a scan's last key on purpose, and a scan's
+            // Enter forwarded on its own would confirm the payment screen.
+            let late_terminator =
+                self.config.terminators.contains(&key) && gap <= self.config.idle_timeout;
+            if late_terminator {
+                // Ends the run below.
+            } else if matches!(key, Key::Char(_)) && self.run.len() < self.config.min_len {
+                self.stalled = std::mem::take(&mut self.run);
+            } else {
+                self.resolve(End::Unterminated, &mut out);
+            }
         }
         match key {
             Key::Char(c) => self.run.push((c, at)),
             k if !self.run.is_empty() && self.config.terminators.contains(&k) => {
-                self.resolve(End::Terminated(k, at), &mut out)
+                self.resolve(End::Terminated(k), &mut out)
             }
             k => {
                 self.resolve(End::Unterminated, &mut out);
@@ -176,6 +216,7 @@ impl WedgeDetector {
         if let Some(d) = self.deadline()
             && now >= d
         {
+            self.release_stalled(&mut out);
             self.resolve(End::Unterminated, &mut out);
         }
         out
@@ -189,8 +230,19 @@ impl WedgeDetector {
     /// Decide everything held now, e.g. when the window loses focus.
     pub fn flush(&mut self) -> Vec<WedgeOutput> {
         let mut out = Vec::new();
+        self.release_stalled(&mut out);
         self.resolve(End::Unterminated, &mut out);
         out
+    }
+
+    /// Decide a stalled run on its own (before the keys held after it).
+    fn release_stalled(&mut self, out: &mut Vec<WedgeOutput>) {
+        if self.stalled.is_empty() {
+            return;
+        }
+        let after = std::mem::replace(&mut self.run, std::mem::take(&mut self.stalled));
+        self.resolve(End::Unterminated, out);
+        self.run = after;
     }
 
     fn resolve(&mut self, end: End, out: &mut Vec<WedgeOutput>) {
@@ -198,15 +250,15 @@ impl WedgeDetector {
         let min = self.config.min_len;
         let times: Vec<Instant> = run.iter().map(|&(_, t)| t).collect();
         let is_scan_shaped = match end {
-            End::Terminated(_, at) => {
+            End::Terminated(_) => {
                 run.len() >= min
-                    || (run.len() >= self.config.min_len_terminated && at_scanner_speed(&times, at))
+                    || (run.len() >= self.config.min_len_terminated && at_scanner_speed(&times))
             }
             End::Unterminated => self.config.accept_unterminated && run.len() >= min,
         };
         if !is_scan_shaped {
             push_typed(out, run.iter().map(|&(c, _)| c));
-            if let End::Terminated(k, _) = end {
+            if let End::Terminated(k) = end {
                 out.push(WedgeOutput::Key(k));
             }
             return;
@@ -247,7 +299,9 @@ fn leading_typed(times: &[Instant], min: usize, at_least: Duration) -> usize {
     let mut k = 0;
     while times.len() - k > min {
         let first = times[k + 1].duration_since(times[k]);
-        if first < at_least {
+        // The keys after the pause came queued: the pause was the till's.
+        let queued_after = times[k + 2].duration_since(times[k + 1]) < QUEUED;
+        if first < at_least || queued_after {
             break;
         }
         let rest: Vec<Duration> = times[k + 1..]
@@ -269,14 +323,15 @@ fn leading_typed(times: &[Instant], min: usize, at_least: Duration) -> usize {
 /// the scan: a scan is never cut short by the till being busy.
 const PERSON_LEAD_GAP: Duration = Duration::from_millis(20);
 
-/// Every gap of a short run, up to its terminator at `end`, is a scanner's.
-fn at_scanner_speed(times: &[Instant], end: Instant) -> bool {
-    let last = times.last().copied();
-    times
+/// Every gap between the keys of a short run is a scanner's. Keys all
+/// read in one burst (a busy till) say nothing about who pressed them: a
+/// cashier's "100" then Enter read that way stays typing.
+fn at_scanner_speed(times: &[Instant]) -> bool {
+    let gaps: Vec<Duration> = times
         .windows(2)
         .map(|w| w[1].saturating_duration_since(w[0]))
-        .chain(last.map(|t| end.saturating_duration_since(t)))
-        .all(|gap| gap <= SHORT_SCAN_MAX_GAP)
+        .collect();
+    gaps.iter().all(|&g| g <= SHORT_SCAN_MAX_GAP) && gaps.iter().any(|&g| g >= BURST_RHYTHM)
 }
 
 /// [`leading_typed`] on a run in reverse time order.
@@ -467,15 +522,19 @@ mod tests {
 
     #[test]
     fn a_love_code_of_three_to_five_digits_ended_by_enter_at_scanner_speed_is_a_scan() {
-        for code in ["168", "5299", "88888"] {
-            let mut d = WedgeDetector::new(WedgeConfig::default());
-            let mut keys = chars(0, 8, code);
-            keys.push((8 * code.len() as u64, Key::Enter));
-            assert_eq!(
-                feed_all(&mut d, &keys),
-                vec![WedgeOutput::Scanned(code.into())],
-                "{code}"
-            );
+        // The Enter at the same rhythm, or a little apart (some scanners,
+        // xdotool's separate key).
+        for enter_after in [8, 30] {
+            for code in ["168", "5299", "88888"] {
+                let mut d = WedgeDetector::new(WedgeConfig::default());
+                let mut keys = chars(0, 8, code);
+                keys.push((8 * (code.len() as u64 - 1) + enter_after, Key::Enter));
+                assert_eq!(
+                    feed_all(&mut d, &keys),
+                    vec![WedgeOutput::Scanned(code.into())],
+                    "{code}, Enter {enter_after} ms after"
+                );
+            }
         }
     }
 
@@ -495,6 +554,21 @@ mod tests {
                 "{step} ms a key"
             );
         }
+        // Typed by hand, but read in one burst by a busy till.
+        let mut d = WedgeDetector::new(WedgeConfig::default());
+        let base = Instant::now();
+        let mut out = Vec::new();
+        for (i, c) in "100".chars().enumerate() {
+            out.extend(d.feed(Key::Char(c), base + Duration::from_micros(200 * i as u64)));
+        }
+        out.extend(d.feed(Key::Enter, base + Duration::from_micros(600)));
+        assert_eq!(
+            out,
+            vec![
+                WedgeOutput::Typed("100".into()),
+                WedgeOutput::Key(Key::Enter)
+            ]
+        );
         // Fast digits, but the Enter came by hand.
         let mut d = WedgeDetector::new(WedgeConfig::default());
         let mut keys = chars(0, 8, "168");
@@ -520,6 +594,51 @@ mod tests {
         assert_eq!(
             feed_all(&mut d, &keys),
             vec![WedgeOutput::Scanned("22J111111111111111".into())]
+        );
+    }
+
+    /// A busy till (a slow frame in a debug build under load) read the
+    /// first key, then nothing for `pause` ms, then the keys that had
+    /// queued meanwhile a fraction of a millisecond apart, then the rest at
+    /// the scanner's 8 ms: one scan, whole, whether the pause was shorter or
+    /// longer than the scan gap.
+    #[test]
+    fn a_scan_the_till_read_late_after_its_first_key_stays_whole() {
+        for pause in [36u64, 70] {
+            let code = "22J111111111111111";
+            let mut d = WedgeDetector::new(WedgeConfig::default());
+            let base = Instant::now();
+            let ms = |us: u64| base + Duration::from_micros(us);
+            let mut out = d.feed(Key::Char('2'), ms(0));
+            let queued = (pause / 8) as usize;
+            let mut t = pause * 1000;
+            for (i, c) in code.chars().skip(1).enumerate() {
+                t += if i == 0 {
+                    0
+                } else if i < queued {
+                    300
+                } else {
+                    8000
+                };
+                out.extend(d.feed(Key::Char(c), ms(t)));
+            }
+            out.extend(d.feed(Key::Enter, ms(t + 8000)));
+            assert_eq!(
+                out,
+                vec![WedgeOutput::Scanned(code.into())],
+                "a {pause} ms pause after the first key"
+            );
+        }
+    }
+
+    #[test]
+    fn a_scans_enter_read_late_is_swallowed_with_it_not_forwarded() {
+        let mut d = WedgeDetector::new(WedgeConfig::default());
+        let mut keys = chars(0, 3, "4710088123456");
+        keys.push((36 + 55, Key::Enter));
+        assert_eq!(
+            feed_all(&mut d, &keys),
+            vec![WedgeOutput::Scanned("4710088123456".into())]
         );
     }
 
