@@ -64,7 +64,10 @@ fn the_check_catches_a_label_too_long_for_its_box() {
         .iter()
         .find(|p| p.contains(long))
         .unwrap_or_else(|| panic!("the long label passed: {:?}", laid.problems));
-    assert!(problem.contains("needs") && problem.contains("its box is"), "{problem}");
+    assert!(
+        problem.contains("needs") && problem.contains("its box is"),
+        "{problem}"
+    );
     assert_eq!(laid.problems.len(), 1, "{:?}", laid.problems);
 
     // The same label fits a button wide enough for it.
@@ -90,7 +93,10 @@ fn the_check_catches_a_label_too_long_for_its_box() {
 
     let small: iced::Element<'_, ()> = button(text("+")).width(40).height(40).on_press(()).into();
     let laid = lay_out(small, (1024.0, 768.0));
-    assert_eq!(laid.small_targets(FINGER), vec!["\"+\" is 40×40".to_string()]);
+    assert_eq!(
+        laid.small_targets(FINGER),
+        vec!["\"+\" is 40×40".to_string()]
+    );
 }
 
 /// The sale screen squeezed into 640×480 fails (the old selector check

@@ -94,7 +94,8 @@ fn the_wallet_wait_is_said_once_with_the_seconds_left() {
     // Seconds are on the screen: left before the till cancels, once
     // JKoPay is being waited for (see tender::tests), so far before that.
     assert!(
-        text.lines().any(|l| l.contains("還有") || l.contains("已 ")),
+        text.lines()
+            .any(|l| l.contains("還有") || l.contains("已 ")),
         "{text}"
     );
     assert!(app.wait_for_payment(Duration::from_secs(30)));

@@ -368,7 +368,10 @@ impl Terminal {
             .map(|a| (tender_label(a), a.amount))
             .collect();
         if cash_due > 0 {
-            tenders.insert(0, ("收現 Cash received".to_string(), Ntd::new(received_cash)));
+            tenders.insert(
+                0,
+                ("收現 Cash received".to_string(), Ntd::new(received_cash)),
+            );
         }
         Ok(ReceiptData {
             shop_name: store.name.clone(),

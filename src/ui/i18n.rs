@@ -125,8 +125,14 @@ mod tests {
         );
         // A wrapped message says each language once.
         let wrapped = "無法列印:此交易沒有電子發票證明聯 / this sale has no e-invoice proof / cannot print: 此交易沒有電子發票證明聯 / this sale has no e-invoice proof";
-        assert_eq!(one_language(wrapped, Lang::ZhTw), "無法列印:此交易沒有電子發票證明聯");
-        assert_eq!(one_language(wrapped, Lang::En), "this sale has no e-invoice proof");
+        assert_eq!(
+            one_language(wrapped, Lang::ZhTw),
+            "無法列印:此交易沒有電子發票證明聯"
+        );
+        assert_eq!(
+            one_language(wrapped, Lang::En),
+            "this sale has no e-invoice proof"
+        );
         // One language, or a slash that does not divide languages: as is.
         for same in ["餘額不足", "insufficient balance", "載具 /ABC1234", "a / b"] {
             assert_eq!(one_language(same, Lang::En), same);

@@ -160,8 +160,12 @@ impl Operation for Reported {
     }
 
     fn text(&mut self, _: Option<&Id>, bounds: Rectangle, text: &str) {
-        self.texts
-            .push((text.to_string(), bounds, self.room, self.seen.intersection(&bounds)));
+        self.texts.push((
+            text.to_string(),
+            bounds,
+            self.room,
+            self.seen.intersection(&bounds),
+        ));
     }
 }
 
@@ -350,11 +354,8 @@ pub fn lay_out<Message>(view: Element<'_, Message>, window: (f32, f32)) -> Laid 
     for (i, (a, ra)) in seen_parts.iter().enumerate() {
         for (b, rb) in &seen_parts[i + 1..] {
             if overlaps(ra, rb) {
-                laid.problems.push(format!(
-                    "{a:?} {} overlaps {b:?} {}",
-                    rect(ra),
-                    rect(rb)
-                ));
+                laid.problems
+                    .push(format!("{a:?} {} overlaps {b:?} {}", rect(ra), rect(rb)));
             }
         }
     }

@@ -255,8 +255,7 @@ impl State {
                                         .as_ref()
                                         .is_some_and(|d| {
                                             d.invoices.iter().any(|i| {
-                                                i.status
-                                                    != crate::journal::InvoiceStatus::Voided
+                                                i.status != crate::journal::InvoiceStatus::Voided
                                             })
                                         })
                                         .then_some(Message::ReprintProof),

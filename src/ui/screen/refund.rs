@@ -13,7 +13,7 @@ use crate::journal::{SaleDetail, SaleSummary, User};
 use crate::money::Ntd;
 use crate::sale::{RefundRequest, SaleNo};
 use crate::secret::Secret;
-use crate::ui::i18n::{one_language, Lang, t, tf};
+use crate::ui::i18n::{Lang, one_language, t, tf};
 use crate::ui::refund_flow::Preview;
 use crate::ui::theme;
 use crate::ui::widget::approval::{manager_buttons, told};

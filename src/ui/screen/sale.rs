@@ -363,7 +363,7 @@ impl State {
                     .color(theme::DANGER_RED),
             )
             .id("notice")
-                .into(),
+            .into(),
             None => column![].into(),
         };
 

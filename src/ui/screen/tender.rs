@@ -349,7 +349,7 @@ impl State {
                     .color(theme::DANGER_RED),
             )
             .id("tender-notice")
-                .into(),
+            .into(),
             None => text(t(lang, "paying.scan")).size(theme::TEXT).into(),
         };
         let confirm = match self.mode {
@@ -585,13 +585,15 @@ mod tests {
             trade_no: "D0126120600001P01".into(),
             elapsed_secs: 4,
         };
-        let (head, detail) =
-            waiting_lines("街口支付", 4, Some(&waiting), &gateways, Lang::ZhTw);
+        let (head, detail) = waiting_lines("街口支付", 4, Some(&waiting), &gateways, Lang::ZhTw);
         assert_eq!(head, "等待街口支付回應…");
         assert_eq!(detail, format!("還有 {} 秒,逾時自動取消", limit - 4));
         let (head, detail) = waiting_lines("JKoPay code", 4, Some(&waiting), &gateways, Lang::En);
         assert_eq!(head, "Waiting for the JKoPay code…");
-        assert!(detail.starts_with(&format!("{} s left", limit - 4)), "{detail}");
+        assert!(
+            detail.starts_with(&format!("{} s left", limit - 4)),
+            "{detail}"
+        );
         // Past the limit (cancelling): never a negative count.
         let late = crate::terminal::PayEvent::Waiting {
             gateway: crate::sale::GatewayId::JkoPay,
@@ -728,4 +730,3 @@ pub fn waiting_view<'a, M: 'a>(lines: (String, String)) -> Element<'a, M> {
     .style(theme::panel)
     .into()
 }
-
