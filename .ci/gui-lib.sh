@@ -106,13 +106,14 @@ scan() {
   xdotool key Return
 }
 
-# Sign in as the demo cashier: pick the name (a tap at X Y), PIN 0000, Enter.
-# Retried while the first frame may not have taken the tap.
+# Sign in: pick the name (a tap at X Y), the PIN (the demo cashier's 0000
+# unless given), Enter. Retried while the first frame may not have taken
+# the tap.
 sign_in_at() {
-  local x=$1 y=$2
+  local x=$1 y=$2 pin=${3:-0000}
   for _ in 1 2 3 4 5; do
     xdotool mousemove "$x" "$y" click 1
-    xdotool type --delay 120 0000
+    xdotool type --delay 120 "$pin"
     xdotool key Return
     for _ in $(seq 1 25); do
       shows_now 'screen="sale"' && return 0

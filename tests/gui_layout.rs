@@ -133,6 +133,14 @@ fn the_counter_screens_lay_out_at_every_size_in_both_languages() {
     check(&mut app, "tender", &mut problems);
     click(&mut app, "NT$500");
     check(&mut app, "tender with cash", &mut problems);
+    // A mobile carrier chosen, then a BAN on top refused with its reason.
+    wedge_scan(&mut app, "/ABC+123");
+    wedge_scan(&mut app, "04595252");
+    check(
+        &mut app,
+        "tender, a carrier and a refused BAN",
+        &mut problems,
+    );
     click(&mut app, "完成收款 (Enter)");
     check(&mut app, "done", &mut problems);
     click(&mut app, "已找零,下一位");

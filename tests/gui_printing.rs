@@ -121,9 +121,13 @@ fn a_printer_that_fails_later_is_reported_and_the_job_waits_in_the_journal() {
     release.send(Err(PrinterError::Offline)).unwrap();
     release.send(Err(PrinterError::Offline)).unwrap();
     assert!(app.settle(Duration::from_secs(10)));
+    // In the cashier's language: the Chinese half of the printer's word.
     assert!(shows(
         &app,
-        &format!("收據未印出,已記錄待重印: {}", PrinterError::Offline)
+        &till::ui::i18n::one_language(
+            &format!("收據未印出,已記錄待重印: {}", PrinterError::Offline),
+            till::ui::i18n::Lang::ZhTw
+        )
     ));
     let pending = app
         .terminal()

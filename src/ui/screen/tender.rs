@@ -13,7 +13,7 @@ use crate::journal::Member;
 use crate::money::Ntd;
 use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::theme;
-use crate::ui::widget::keypad::{key_sized, keypad};
+use crate::ui::widget::keypad::{key_sized, keypad, keypad_of_height};
 
 #[derive(Debug)]
 pub struct State {
@@ -393,7 +393,7 @@ impl State {
                 body,
                 actions,
             ]
-            .spacing(theme::PAD),
+            .spacing(theme::GAP),
         )
         .padding(theme::PAD)
         .style(theme::panel)
@@ -439,23 +439,30 @@ impl State {
             .align_y(Alignment::Center),
         ]
         .spacing(theme::GAP);
-        let pad = keypad(
+        let pad = keypad_of_height(
             Message::Digit,
             ("C", Message::Clear),
             ("←", Message::Backspace),
+            theme::TARGET + 4.0,
         );
-        let mut quick = row![key_sized(
-            t(lang, "tender.exact"),
-            theme::TEXT,
-            Message::Quick(self.due)
-        )]
+        let mut quick = row![
+            key_sized(
+                t(lang, "tender.exact"),
+                theme::TEXT,
+                Message::Quick(self.due)
+            )
+            .height(theme::TARGET + 4.0)
+        ]
         .spacing(8);
         for note in NOTES {
-            quick = quick.push(key_sized(
-                Ntd::new(note).to_string(),
-                theme::TEXT,
-                Message::Quick(Ntd::new(note)),
-            ));
+            quick = quick.push(
+                key_sized(
+                    Ntd::new(note).to_string(),
+                    theme::TEXT,
+                    Message::Quick(Ntd::new(note)),
+                )
+                .height(theme::TARGET + 4.0),
+            );
         }
         row![
             container(figures).width(Length::FillPortion(1)),

@@ -36,19 +36,30 @@ pub fn keypad<'a, M: Clone + 'a>(
     left: (&str, M),
     right: (&str, M),
 ) -> Element<'a, M> {
+    keypad_of_height(digit, left, right, theme::TOUCH + 8.0)
+}
+
+/// The keypad with keys `height` px high (the tender's: a finger's 48 px,
+/// so the pad, the notes and 完成收款 fit 768 px with a notice showing).
+pub fn keypad_of_height<'a, M: Clone + 'a>(
+    digit: impl Fn(char) -> M,
+    left: (&str, M),
+    right: (&str, M),
+    height: f32,
+) -> Element<'a, M> {
     let mut pad = Column::new().spacing(8);
     for digits in [['7', '8', '9'], ['4', '5', '6'], ['1', '2', '3']] {
         let mut r = row![].spacing(8);
         for d in digits {
-            r = r.push(key(d.to_string(), digit(d)));
+            r = r.push(key(d.to_string(), digit(d)).height(height));
         }
         pad = pad.push(r);
     }
     pad.push(
         row![
-            key(left.0, left.1),
-            key("0", digit('0')),
-            key(right.0, right.1)
+            key(left.0, left.1).height(height),
+            key("0", digit('0')).height(height),
+            key(right.0, right.1).height(height)
         ]
         .spacing(8),
     )
