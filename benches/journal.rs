@@ -1,10 +1,12 @@
-//! Journal figures: how long one durable attempt transition takes, how
+//! Journal figures: how long one durable attempt transition takes, sealed
+//! and unsealed (A/B, interleaved, so both see the same machine load), how
 //! fast history lookups are over a million journaled sales, and how long
-//! checking every seal takes (thousands of sales written one commit at a
-//! time; a million imported).
+//! `journal verify` takes: thousands of sales written one commit at a time;
+//! a million imported; the same million with a year's chain (5 M commits,
+//! each with its audit row and seal chain entry).
 //!
-//! `cargo bench --bench journal`. The million-sale file is built once (one
-//! bulk transaction) and cached under the target dir; delete it to rebuild.
+//! `cargo bench --bench journal`. The million-sale files are built once and
+//! cached under the target dir; delete them to rebuild.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -14,6 +16,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use till::Ntd;
 use till::journal::{AttemptState, Detail, ImportedSale, Journal, MaskedCode, schema};
+
+/// Commits in a year of a busy till (about five per sale).
+const YEAR_OF_COMMITS: u64 = 5_000_000;
 use till::sale::{AttemptKind, Cart, GatewayId, Line, PayMethod, SaleNo, TerminalId, Wallet};
 
 const SALES: u64 = 1_000_000;
@@ -52,50 +57,95 @@ fn cart(rng: &mut StdRng) -> Cart {
     c
 }
 
-/// Durable commit latency of one attempt transition (Created → Sending),
-/// on a real file in the target dir.
-fn commit_latency() {
-    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let mut j = Journal::open(dir.path().join("latency.sqlite")).unwrap();
-    let mut rng = StdRng::seed_from_u64(1);
+/// CPU time this thread has used: what a commit costs the till itself,
+/// apart from waiting for the disk.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec it is given.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0);
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Wall and CPU time of the two transitions of one payment.
+#[derive(Default)]
+struct Transitions {
+    sending: Vec<Duration>,
+    sending_cpu: Vec<Duration>,
+    approved: Vec<Duration>,
+    approved_cpu: Vec<Duration>,
+}
+
+impl Transitions {
+    fn print(self, label: &str) {
+        report(&format!("{label} Created→Sending, wall"), self.sending);
+        report(&format!("{label} Created→Sending, CPU"), self.sending_cpu);
+        report(&format!("{label} Sending→Approved, wall"), self.approved);
+        report(&format!("{label} Sending→Approved, CPU"), self.approved_cpu);
+    }
+}
+
+/// One sale step by step: new sale, attempt, two timed transitions.
+fn one_sale(j: &mut Journal, rng: &mut StdRng, into: &mut Transitions) {
     let terminal: TerminalId = "T01".parse().unwrap();
     let code = MaskedCode::mask("22J111111111111111");
-    let mut sending = Vec::new();
-    let mut approved = Vec::new();
-    for _ in 0..STEP_SALES {
-        let c = cart(&mut rng);
-        let sale = j.new_sale(&terminal, first_day(), "amy", &c).unwrap();
-        let trade = j
-            .begin_attempt(
-                &sale,
-                AttemptKind::Payment,
-                Some(GatewayId::JkoPay),
-                PayMethod::Wallet(Wallet::JkoPay),
-                c.total(),
-                Some(&code),
-            )
-            .unwrap();
-        let t = Instant::now();
-        j.transition(&trade, AttemptState::Sending, Detail::new())
-            .unwrap();
-        sending.push(t.elapsed());
-        let t = Instant::now();
-        j.transition(
-            &trade,
-            AttemptState::Approved,
-            Detail::new()
-                .gateway_trade_no("JK1")
-                .with("StatusCode", "000"),
+    let c = cart(rng);
+    let sale = j.new_sale(&terminal, first_day(), "amy", &c).unwrap();
+    let trade = j
+        .begin_attempt(
+            &sale,
+            AttemptKind::Payment,
+            Some(GatewayId::JkoPay),
+            PayMethod::Wallet(Wallet::JkoPay),
+            c.total(),
+            Some(&code),
         )
         .unwrap();
-        approved.push(t.elapsed());
+    let (t, cpu) = (Instant::now(), thread_cpu());
+    j.transition(&trade, AttemptState::Sending, Detail::new())
+        .unwrap();
+    into.sending.push(t.elapsed());
+    into.sending_cpu.push(thread_cpu() - cpu);
+    let (t, cpu) = (Instant::now(), thread_cpu());
+    j.transition(
+        &trade,
+        AttemptState::Approved,
+        Detail::new()
+            .gateway_trade_no("JK1")
+            .with("StatusCode", "000"),
+    )
+    .unwrap();
+    into.approved.push(t.elapsed());
+    into.approved_cpu.push(thread_cpu() - cpu);
+}
+
+/// Durable commit cost of one attempt transition, sealed (this schema)
+/// and unsealed (a v6 file, the last before seals), sale by sale in turn
+/// on real files in the target dir; then `journal verify` on the sealed
+/// one, thousands of sales written one commit at a time.
+fn commit_costs() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let mut sealed = Journal::open(dir.path().join("sealed.sqlite")).unwrap();
+    let mut unsealed = Journal::open_at_version(dir.path().join("unsealed.sqlite"), 6).unwrap();
+    assert!(
+        unsealed.verify_seals().unwrap().is_none(),
+        "v6 has no seals"
+    );
+    let (mut rng_a, mut rng_b) = (StdRng::seed_from_u64(1), StdRng::seed_from_u64(1));
+    let (mut a, mut b) = (Transitions::default(), Transitions::default());
+    for _ in 0..STEP_SALES {
+        one_sale(&mut sealed, &mut rng_a, &mut a);
+        one_sale(&mut unsealed, &mut rng_b, &mut b);
     }
-    report("transition Created→Sending (durable commit)", sending);
-    report("transition Sending→Approved (+ sale update)", approved);
+    a.print("sealed  ");
+    b.print("unsealed");
     // Every sale here took four commits, so the chain is as long as a
     // real day's: the untouched journal must verify in well under a second.
     let t = Instant::now();
-    let seals = j.verify_seals().unwrap().unwrap();
+    let seals = sealed.verify_seals().unwrap().unwrap();
     println!(
         "verify seals, {STEP_SALES} sales one commit at a time ({} rows, {} chain entries): {:.3} s",
         seals.rows_checked,
@@ -103,6 +153,13 @@ fn commit_latency() {
         t.elapsed().as_secs_f64()
     );
     assert!(seals.is_intact(), "{:?}", seals.problems.first());
+    let t = Instant::now();
+    let all = sealed.verify(None).unwrap();
+    println!(
+        "journal verify (whole: SQLite check, audit, seals), {STEP_SALES} sales: {:.3} s",
+        t.elapsed().as_secs_f64()
+    );
+    assert!(all.is_intact());
 }
 
 /// Sales written step by step (new sale, attempt, two transitions).
@@ -233,26 +290,83 @@ fn lookups(path: &PathBuf) {
     report("sales_by_amount, newest 20", samples);
 }
 
-/// Check every seal and the chain of the million-sale journal (the
-/// journal's rule: `journal verify` within 10 s on a year of sales).
-fn verify_big(path: &PathBuf) {
+/// `journal verify` on a million-sale journal (the journal's rule: within
+/// 10 s on a year of sales): the whole check as the command runs it, then
+/// its parts one after another on one connection.
+fn verify_big(path: &PathBuf, what: &str) {
     let j = Journal::open(path).unwrap();
     let t = Instant::now();
-    let seals = j.verify_seals().unwrap().unwrap();
+    let all = j.verify(None).unwrap();
+    let seals = all.seals.as_ref().unwrap();
     println!(
-        "verify seals, {SALES} imported sales ({} rows, {} chain entries): {:.2} s",
+        "journal verify, {what} ({} sealed rows, {} chain entries, {} audit rows): {:.2} s",
         seals.rows_checked,
         seals.chain_entries,
+        all.audit.rows,
         t.elapsed().as_secs_f64()
     );
-    assert!(seals.is_intact(), "{:?}", seals.problems.first());
+    assert!(all.is_intact(), "{:?}", seals.problems.first());
     let t = Instant::now();
-    let audit = j.verify_audit().unwrap();
+    assert!(j.integrity_check().unwrap().is_empty());
     println!(
-        "verify audit chain ({} rows): {:.2} s",
-        audit.rows,
+        "  of which, alone: SQLite integrity_check {:.2} s",
         t.elapsed().as_secs_f64()
     );
+    let t = Instant::now();
+    j.verify_audit().unwrap();
+    println!(
+        "  of which, alone: audit chain {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    j.verify_seals().unwrap().unwrap();
+    println!(
+        "  of which, alone: seals and seal chain {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+}
+
+/// The imported million with a year's chain on top: a copy of the bulk
+/// journal, then [`YEAR_OF_COMMITS`] commits of one audit row each.
+fn year_journal(bulk: &PathBuf) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "journal-bench-{SALES}-{YEAR_OF_COMMITS}-commits-v{}.sqlite",
+        schema::LATEST
+    ));
+    if path.exists() {
+        let j = Journal::open(&path).unwrap();
+        let n: u64 = j
+            .raw_connection()
+            .query_row("SELECT count(*) FROM seal_chain", [], |r| r.get(0))
+            .unwrap();
+        if n > YEAR_OF_COMMITS {
+            println!("using cached {} ({n} chain entries)", path.display());
+            return path;
+        }
+    }
+    for suffix in ["", "-wal", "-shm", ".seal-key"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    // A checkpointed copy of the file and its key.
+    Journal::open(bulk)
+        .unwrap()
+        .raw_connection()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    std::fs::copy(bulk, &path).unwrap();
+    std::fs::copy(
+        format!("{}.seal-key", bulk.display()),
+        format!("{}.seal-key", path.display()),
+    )
+    .unwrap();
+    let mut j = Journal::open(&path).unwrap();
+    let t = Instant::now();
+    j.append_audit_steps(YEAR_OF_COMMITS, "bench").unwrap();
+    println!(
+        "added {YEAR_OF_COMMITS} sealed commits (audit row + chain entry each) in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    path
 }
 
 fn main() {
@@ -261,8 +375,10 @@ fn main() {
         println!("journal bench: run with `cargo bench --bench journal`");
         return;
     }
-    commit_latency();
+    commit_costs();
     let path = big_journal();
     lookups(&path);
-    verify_big(&path);
+    verify_big(&path, "1 M imported sales");
+    let year = year_journal(&path);
+    verify_big(&year, "1 M sales + a year's chain");
 }

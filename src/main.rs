@@ -566,13 +566,12 @@ fn journal_verify(journal: &till::journal::Journal, args: &VerifyArgs) -> anyhow
         .map(str::parse::<till::journal::Anchor>)
         .transpose()
         .map_err(|e| anyhow::anyhow!(e))?;
-    let sqlite = journal.integrity_check()?;
-    let audit = journal.verify_audit()?;
-    let seals = journal.verify_seals()?;
-    let anchored = match &anchor {
-        Some(a) => journal.check_anchor(a)?,
-        None => Vec::new(),
-    };
+    let till::journal::Verification {
+        sqlite,
+        audit,
+        seals,
+        anchor: anchored,
+    } = journal.verify(anchor.as_ref())?;
     let intact = sqlite.is_empty()
         && audit.is_intact()
         && seals.as_ref().is_some_and(|s| s.is_intact())

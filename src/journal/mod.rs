@@ -27,6 +27,7 @@ mod report;
 mod sales;
 pub mod schema;
 pub mod seal;
+mod verify;
 
 use std::path::Path;
 use std::time::Duration;
@@ -56,6 +57,7 @@ pub use print::{PrintJob, PrintState};
 pub use report::{InvoiceRange, OpenSale, ShiftReport, TenderTotal};
 pub use sales::{Transitioned, UnresolvedAttempt};
 pub use seal::{Anchor, SealKey, SealProblem, SealReport, Totals};
+pub use verify::Verification;
 
 /// How long a writer waits for another process holding the write lock
 /// (the GUI and `till recover` may both have the file open).
@@ -129,6 +131,12 @@ impl From<rusqlite::Error> for JournalError {
             ) => JournalError::Storage(e),
             _ => JournalError::Sqlite(e),
         }
+    }
+}
+
+impl From<rusqlite::types::FromSqlError> for JournalError {
+    fn from(e: rusqlite::types::FromSqlError) -> JournalError {
+        rusqlite::Error::from(e).into()
     }
 }
 
@@ -446,11 +454,7 @@ impl Journal {
 
     /// SQLite's own structural check: `Ok(())` or the messages it found.
     pub fn integrity_check(&self) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
-        let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(if rows == ["ok"] { Vec::new() } else { rows })
+        verify::integrity_check(&self.conn)
     }
 
     /// Raw connection, for the CLI's diagnostics and for tests that play the

@@ -1197,3 +1197,68 @@ fn anchors_round_trip_and_refuse_garbage() {
         assert!(bad.parse::<Anchor>().is_err(), "{bad}");
     }
 }
+
+/// `journal verify` checks on one read-only connection per core; it finds
+/// exactly what the one-connection check finds, in the same order, on an
+/// untouched journal and on a tampered one.
+#[test]
+fn the_parallel_check_reports_what_the_one_connection_check_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = Journal::open(dir.path().join("j.sqlite")).unwrap();
+    for _ in 0..3 {
+        let sale = j.new_sale(&t01(), day(), "amy", &cart()).unwrap();
+        pay(&mut j, &sale, 130);
+    }
+    let intact = j.verify(None).unwrap();
+    assert!(intact.is_intact(), "{intact:?}");
+    assert_eq!(intact.seals, j.verify_seals().unwrap());
+    assert!(intact.seals.as_ref().unwrap().rows_checked > 20);
+    j.raw_connection()
+        .execute_batch(
+            "UPDATE sales SET total = 8500 WHERE id = 1;
+             DELETE FROM seals WHERE tbl = 'sale_lines' AND k1 = 2;
+             UPDATE attempts SET state = 'declined' WHERE id = 3;",
+        )
+        .unwrap();
+    let found = j.verify(None).unwrap();
+    assert!(!found.is_intact());
+    let seals = found.seals.as_ref().unwrap();
+    assert_eq!(Some(seals), j.verify_seals().unwrap().as_ref());
+    assert_eq!(found.audit, j.verify_audit().unwrap());
+    assert_eq!(found.sqlite, j.integrity_check().unwrap());
+    let text: Vec<String> = seals.problems.iter().map(|p| p.to_string()).collect();
+    for want in [
+        "sales id 1",
+        "total is now 8500",
+        "sale_lines sale_id 2",
+        "attempts id 3",
+    ] {
+        assert!(text.iter().any(|t| t.contains(want)), "{want}: {text:#?}");
+    }
+}
+
+/// The till remembers the chain head it wrote, so a commit need not read
+/// and check it again; a head edited between two of its commits is still
+/// noticed (the remembered head is used only while the file holds it
+/// byte for byte) and reported for good.
+#[test]
+fn a_head_edited_between_two_commits_of_the_same_till_is_noted() {
+    let mut j = Journal::open_in_memory().unwrap();
+    j.new_sale(&t01(), day(), "amy", &cart()).unwrap();
+    j.raw_connection()
+        .execute(
+            "UPDATE seal_head SET state = json_set(state, '$.tables.sales.rows', 0)",
+            [],
+        )
+        .unwrap();
+    j.new_sale(&t01(), day(), "amy", &cart()).unwrap();
+    let report = j.verify_seals().unwrap().unwrap();
+    assert!(
+        report.problems.iter().any(|p| matches!(
+            p,
+            SealProblem::Note { note } if note.contains("the seal head did not match its chain")
+        )),
+        "{:?}",
+        report.problems
+    );
+}
