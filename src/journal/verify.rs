@@ -140,7 +140,7 @@ fn verify_in_parallel(
     for (i, t) in snap.tables.iter().enumerate() {
         tasks.push((snap.sealed_rows(t.name()), Task::Table(i)));
     }
-    tasks.sort_by(|a, b| b.0.cmp(&a.0));
+    tasks.sort_by_key(|t| std::cmp::Reverse(t.0));
     let queue = Mutex::new(tasks.into_iter().map(|(_, t)| t));
     let key = sealer.key();
     let tables = &snap.tables;
