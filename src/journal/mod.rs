@@ -422,10 +422,16 @@ impl Journal {
     /// Check every sealed row, the tables' figures, the schema and the
     /// keyed chain. `None` for a file kept at a version before seals.
     pub fn verify_seals(&self) -> Result<Option<SealReport>> {
-        self.sealer
-            .as_ref()
-            .map(|s| s.verify(&self.conn))
-            .transpose()
+        let Some(sealer) = &self.sealer else {
+            return Ok(None);
+        };
+        // One read transaction: the head, the seals and the tables are read
+        // from one snapshot, so another till's commit landing between two
+        // reads is not taken for tampering.
+        let snapshot = self.conn.unchecked_transaction()?;
+        let report = sealer.verify(&snapshot)?;
+        snapshot.finish()?;
+        Ok(Some(report))
     }
 
     /// What a Z slip prints for `terminal`: the chain head, the terminal's

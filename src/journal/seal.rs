@@ -296,14 +296,38 @@ impl TableSpec {
     }
 }
 
-/// One byte per column, so a changed row can say which column changed.
-/// A hint only (the seal is what proves): 1 change in 256 goes unnamed.
+/// Two bytes per column, so a changed row can say which column changed.
+/// A hint only (the seal is what proves): 1 change in 65,536 goes unnamed.
+/// Seals written before this held one byte per column; [`changed_columns`]
+/// reads both.
 fn fingerprints(r: &Row<'_>, from: usize, n: usize) -> rusqlite::Result<Vec<u8>> {
-    (from..from + n)
-        .map(|i| {
-            let mut h = Sha256::new();
-            feed_value(&mut h, r.get_ref(i)?);
-            Ok(h.finalize()[0])
+    let mut out = Vec::with_capacity(n * FINGERPRINT_WIDTH);
+    for i in from..from + n {
+        let mut h = Sha256::new();
+        feed_value(&mut h, r.get_ref(i)?);
+        out.extend_from_slice(&h.finalize()[..FINGERPRINT_WIDTH]);
+    }
+    Ok(out)
+}
+
+const FINGERPRINT_WIDTH: usize = 2;
+
+/// Which of a row's `n` columns differ between the fingerprints sealed
+/// and the row's fingerprints now (`now`, two bytes each). A sealed list
+/// longer than one byte a column is two bytes a column; otherwise it is
+/// the one-byte list of older seals, compared with the first byte of each.
+/// A column the sealed list does not cover (added since) counts as changed.
+fn changed_columns(sealed: &[u8], now: &[u8], n: usize) -> Vec<usize> {
+    let width = if sealed.len() > n {
+        FINGERPRINT_WIDTH
+    } else {
+        1
+    };
+    (0..n)
+        .filter(|&i| {
+            let then = sealed.get(i * width..(i + 1) * width);
+            let now = now.get(i * FINGERPRINT_WIDTH..i * FINGERPRINT_WIDTH + width);
+            then != now
         })
         .collect()
 }
@@ -1072,13 +1096,9 @@ pub(crate) fn check_table(
                         .unwrap_or_default();
                     let now = fingerprints(r, 2, t.cols.len())?;
                     let values = row_values(r, 2, t.cols.len())?;
-                    let changed = t
-                        .cols
-                        .iter()
-                        .zip(&values)
-                        .enumerate()
-                        .filter(|(i, _)| sealed.get(*i) != now.get(*i))
-                        .map(|(_, (c, v))| (c.clone(), show(*v)))
+                    let changed = changed_columns(&sealed, &now, t.cols.len())
+                        .into_iter()
+                        .map(|i| (t.cols[i].clone(), show(values[i])))
                         .collect();
                     check.push(SealProblem::RowChanged {
                         table: t.name.clone(),
@@ -1536,6 +1556,23 @@ pub(crate) fn begin<'a>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_changed_column_is_named_from_two_byte_and_older_one_byte_fingerprints() {
+        // Three columns now, fingerprints 0a0b 1c1d 2e2f; the second changed.
+        let now = [0x0a, 0x0b, 0x1c, 0x1d, 0x2e, 0x2f];
+        let sealed_two = [0x0a, 0x0b, 0x99, 0x1d, 0x2e, 0x2f];
+        assert_eq!(changed_columns(&sealed_two, &now, 3), vec![1]);
+        // Only the second byte differs: one byte would have missed it.
+        let sealed_low = [0x0a, 0x0b, 0x1c, 0x00, 0x2e, 0x2f];
+        assert_eq!(changed_columns(&sealed_low, &now, 3), vec![1]);
+        // A seal from before: one byte a column, compared with the first.
+        let sealed_one = [0x0a, 0x77, 0x2e];
+        assert_eq!(changed_columns(&sealed_one, &now, 3), vec![1]);
+        assert!(changed_columns(&[0x0a, 0x1c, 0x2e], &now, 3).is_empty());
+        // A column added after the row was sealed is not covered: named.
+        assert_eq!(changed_columns(&[0x0a, 0x1c], &now, 3), vec![2]);
+    }
+
     use super::*;
 
     fn hmac(key: &[u8; 32], msg: &[u8]) -> [u8; 32] {
