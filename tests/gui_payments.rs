@@ -28,6 +28,25 @@ fn no_inline_resolving() -> ResolvePolicy {
     }
 }
 
+/// The demo till's staff on simulators of the test's own, so the test can
+/// read what the vendors received and hold. The journal (in `dir`) gets
+/// the demo staff from a demo till first; the till then reopens it on the
+/// test's simulators (a demo till would start simulators of its own).
+fn app_on_own_simulators(
+    rt: &tokio::runtime::Runtime,
+    dir: &std::path::Path,
+) -> (App, till::sim::SimHandles) {
+    let sims = rt.block_on(till::sim::Simulators::start_all()).unwrap();
+    let config = sims.demo_config();
+    let path = dir.join("journal.sqlite3");
+    drop(Terminal::with_journal(&config, Journal::open(&path).unwrap(), true).unwrap());
+    let terminal = Terminal::with_journal(&config, Journal::open(&path).unwrap(), false).unwrap();
+    let app = App::new(&config, terminal, Catalogue::demo())
+        .with_printer(virtual_printer(dir))
+        .with_resolve_policy(no_inline_resolving());
+    (app, sims)
+}
+
 fn app_on(journal: Journal, paper: &std::path::Path) -> App {
     gui_support::app_with(&Config::demo(), journal, paper)
         .with_resolve_policy(no_inline_resolving())
@@ -36,7 +55,8 @@ fn app_on(journal: Journal, paper: &std::path::Path) -> App {
 #[test]
 fn a_payment_in_doubt_shows_confirming_refuses_a_second_charge_and_settles_by_itself() {
     let paper = tempfile::tempdir().unwrap();
-    let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (mut app, sims) = app_on_own_simulators(&rt, paper.path());
     sign_in(&mut app);
     // NT$7,002: MyPay charges, then the connection drops without an answer.
     ring_up(&mut app, "7002");
@@ -71,6 +91,16 @@ fn a_payment_in_doubt_shows_confirming_refuses_a_second_charge_and_settles_by_it
         vec![AttemptState::Approved],
         "one charge, booked once"
     );
+    // What MyPay saw: one payment request, one charge, the amount booked.
+    let trade = detail.payments[0].trade_no.to_string();
+    assert_eq!(
+        sims.mypay.ledger.calls("api/transaction", &trade),
+        1,
+        "the second scan sent nothing"
+    );
+    let charged = sims.mypay.ledger.charges_for(&trade);
+    assert_eq!(charged.len(), 1);
+    assert_eq!(charged[0].amount, detail.payments[0].amount);
 }
 
 #[test]
@@ -380,7 +410,8 @@ fn a_customer_pays_on_their_phone_from_the_paypage_qr() {
 #[test]
 fn a_paypage_can_be_cancelled_and_nothing_is_charged() {
     let paper = tempfile::tempdir().unwrap();
-    let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (mut app, sims) = app_on_own_simulators(&rt, paper.path());
     sign_in(&mut app);
     ring_up(&mut app, "260");
     click(&mut app, "手機付款");
@@ -390,7 +421,18 @@ fn a_paypage_can_be_cancelled_and_nothing_is_charged() {
     assert!(app.wait_for_payment(Duration::from_secs(30)));
     assert_eq!(app.screen_name(), "tender");
     assert!(shows(&app, "手機付款已取消,未收款"));
-    assert_eq!(only_payment(&app).state, AttemptState::Cancelled);
+    let order = only_payment(&app);
+    assert_eq!(order.state, AttemptState::Cancelled);
+    let trade = order.trade_no.to_string();
+    assert_eq!(
+        sims.mypay.ledger.calls("api/orders", &trade),
+        1,
+        "the PayPage order was made once"
+    );
+    assert!(
+        sims.mypay.ledger.charges_for(&trade).is_empty(),
+        "MyPay holds no charge for it"
+    );
 }
 
 /// At the tender: a pay-later order paid at a convenience store, for
