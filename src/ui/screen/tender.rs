@@ -574,6 +574,64 @@ impl State {
     }
 }
 
+/// The wallet-waiting screen's two lines: what the till waits for (once),
+/// then the seconds left before the till gives up and cancels (the
+/// gateway's timeout), or what it is doing about a late answer.
+pub fn waiting_lines(
+    what: &str,
+    since_secs: u64,
+    progress: Option<&crate::terminal::PayEvent>,
+    gateways: &crate::config::Gateways,
+    lang: Lang,
+) -> (String, String) {
+    use crate::terminal::PayEvent;
+    let headline = tf(lang, "paying.waiting_for", &[("what", what)]);
+    let detail = match progress {
+        Some(PayEvent::Waiting {
+            gateway,
+            elapsed_secs,
+            ..
+        }) => {
+            let limit = timeout_of(gateways, *gateway);
+            tf(
+                lang,
+                "paying.left",
+                &[("secs", &limit.saturating_sub(*elapsed_secs).to_string())],
+            )
+        }
+        Some(e) => crate::ui::screen::confirming::progress_text(e, lang),
+        None => tf(lang, "paying.elapsed", &[("secs", &since_secs.to_string())]),
+    };
+    (headline, detail)
+}
+
+/// How long the till waits for `gateway` before it cancels.
+fn timeout_of(gateways: &crate::config::Gateways, gateway: crate::sale::GatewayId) -> u64 {
+    use crate::sale::GatewayId;
+    match gateway {
+        GatewayId::JkoPay => gateways.jkopay.as_ref().map(|g| g.timeout_secs),
+        GatewayId::MyPay => gateways.mypay.as_ref().map(|g| g.timeout_secs),
+        GatewayId::Ecpay => gateways.ecpay.as_ref().map(|g| g.timeout_secs),
+        GatewayId::Goodbuy => gateways.goodbuy.as_ref().map(|g| g.timeout_secs),
+    }
+    .unwrap_or_else(|| crate::config::default_timeout_secs(gateway))
+}
+
+/// The wallet-waiting screen.
+pub fn waiting_view<'a, M: 'a>(lines: (String, String)) -> Element<'a, M> {
+    container(
+        column![
+            text(lines.0).size(theme::TEXT_TOTAL),
+            text(lines.1).size(theme::TEXT_LARGE),
+        ]
+        .spacing(theme::GAP)
+        .align_x(Alignment::Center),
+    )
+    .center(Length::Fill)
+    .style(theme::panel)
+    .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -678,62 +736,4 @@ mod tests {
         s.update(Message::Backspace, Lang::En);
         assert_eq!(s.received.len(), 7);
     }
-}
-
-/// The wallet-waiting screen's two lines: what the till waits for (once),
-/// then the seconds left before the till gives up and cancels (the
-/// gateway's timeout), or what it is doing about a late answer.
-pub fn waiting_lines(
-    what: &str,
-    since_secs: u64,
-    progress: Option<&crate::terminal::PayEvent>,
-    gateways: &crate::config::Gateways,
-    lang: Lang,
-) -> (String, String) {
-    use crate::terminal::PayEvent;
-    let headline = tf(lang, "paying.waiting_for", &[("what", what)]);
-    let detail = match progress {
-        Some(PayEvent::Waiting {
-            gateway,
-            elapsed_secs,
-            ..
-        }) => {
-            let limit = timeout_of(gateways, *gateway);
-            tf(
-                lang,
-                "paying.left",
-                &[("secs", &limit.saturating_sub(*elapsed_secs).to_string())],
-            )
-        }
-        Some(e) => crate::ui::screen::confirming::progress_text(e, lang),
-        None => tf(lang, "paying.elapsed", &[("secs", &since_secs.to_string())]),
-    };
-    (headline, detail)
-}
-
-/// How long the till waits for `gateway` before it cancels.
-fn timeout_of(gateways: &crate::config::Gateways, gateway: crate::sale::GatewayId) -> u64 {
-    use crate::sale::GatewayId;
-    match gateway {
-        GatewayId::JkoPay => gateways.jkopay.as_ref().map(|g| g.timeout_secs),
-        GatewayId::MyPay => gateways.mypay.as_ref().map(|g| g.timeout_secs),
-        GatewayId::Ecpay => gateways.ecpay.as_ref().map(|g| g.timeout_secs),
-        GatewayId::Goodbuy => gateways.goodbuy.as_ref().map(|g| g.timeout_secs),
-    }
-    .unwrap_or_else(|| crate::config::default_timeout_secs(gateway))
-}
-
-/// The wallet-waiting screen.
-pub fn waiting_view<'a, M: 'a>(lines: (String, String)) -> Element<'a, M> {
-    container(
-        column![
-            text(lines.0).size(theme::TEXT_TOTAL),
-            text(lines.1).size(theme::TEXT_LARGE),
-        ]
-        .spacing(theme::GAP)
-        .align_x(Alignment::Center),
-    )
-    .center(Length::Fill)
-    .style(theme::panel)
-    .into()
 }
