@@ -383,16 +383,7 @@ fn history_finds_a_sale_by_receipt_code_and_a_manager_reprints_it_marked() {
     click(&mut app, "收款 (F2)");
     click(&mut app, "完成收款 (Enter)");
     click(&mut app, "下一位 (Enter)");
-    let today = till::taipei::now().date_naive();
-    let sale = app
-        .terminal()
-        .unwrap()
-        .journal()
-        .sales_by_date(today, today, None, 1)
-        .unwrap()
-        .items[0]
-        .sale_no
-        .clone();
+    let sale = gui_support::newest_sale(&app);
 
     click(&mut app, "查詢 (F6)");
     assert_eq!(app.screen_name(), "history");

@@ -184,16 +184,7 @@ fn the_back_office_screens_lay_out_at_every_size_in_both_languages() {
 
     click(&mut app, "查詢 (F6)");
     check(&mut app, "history", &mut problems);
-    let today = till::taipei::now().date_naive();
-    let sale = app
-        .terminal()
-        .unwrap()
-        .journal()
-        .sales_by_date(today, today, None, 1)
-        .unwrap()
-        .items[0]
-        .sale_no
-        .clone();
+    let sale = gui_support::newest_sale(&app);
     click(&mut app, &sale.to_string());
     check(&mut app, "history, a sale", &mut problems);
     click(&mut app, "返回 (Esc)");

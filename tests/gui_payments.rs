@@ -447,19 +447,6 @@ fn pay_later_at_a_store(app: &mut App, payer: &str) {
     assert!(app.wait_for_payment(Duration::from_secs(30)));
 }
 
-/// Today's newest sale.
-fn latest_sale(app: &App) -> till::sale::SaleNo {
-    let today = till::taipei::now().date_naive();
-    app.terminal()
-        .unwrap()
-        .journal()
-        .sales_by_date(today, today, None, 1)
-        .unwrap()
-        .items[0]
-        .sale_no
-        .clone()
-}
-
 #[test]
 fn a_pay_later_order_prints_the_slip_and_the_next_customer_can_come() {
     let paper = tempfile::tempdir().unwrap();
@@ -489,7 +476,10 @@ fn a_pay_later_order_prints_the_slip_and_the_next_customer_can_come() {
         "the slip carries the store code"
     );
     let journal = app.terminal().unwrap().journal();
-    let detail = journal.sale_detail(&latest_sale(&app)).unwrap().unwrap();
+    let detail = journal
+        .sale_detail(&gui_support::newest_sale(&app))
+        .unwrap()
+        .unwrap();
     assert!(detail.invoices.is_empty(), "no e-invoice before the money");
     click(&mut app, "下一位 (Enter)");
     assert_eq!(app.screen_name(), "sale");
@@ -510,7 +500,7 @@ fn a_pay_later_customers_carrier_is_kept_for_the_invoice_issued_once_they_pay() 
         &app,
         "電子發票未開立: 顧客繳費後開立 → 存入手機條碼 /ABC+123"
     ));
-    let sale = latest_sale(&app);
+    let sale = gui_support::newest_sale(&app);
     assert_eq!(
         app.terminal()
             .unwrap()
@@ -544,7 +534,7 @@ fn when_mypay_issues_the_invoice_its_proof_prints_with_mypays_own_number() {
     assert!(app.wait_for_payment(Duration::from_secs(30)));
     assert_eq!(app.screen_name(), "done");
 
-    let sale = latest_sale(&app);
+    let sale = gui_support::newest_sale(&app);
     let inv = app
         .terminal()
         .unwrap()

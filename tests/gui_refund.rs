@@ -114,15 +114,7 @@ fn jkopay_sale(app: &mut App, products: &[&str]) -> SaleNo {
     assert!(app.wait_for_payment(Duration::from_secs(30)));
     assert_eq!(app.screen_name(), "done");
     click(app, "下一位 (Enter)");
-    let today = app.terminal().unwrap().now().date_naive();
-    app.terminal()
-        .unwrap()
-        .journal()
-        .sales_by_date(today, today, None, 1)
-        .unwrap()
-        .items[0]
-        .sale_no
-        .clone()
+    gui_support::newest_sale(app)
 }
 
 fn refunds(app: &App, sale: &SaleNo) -> Vec<till::journal::AttemptRecord> {
@@ -451,16 +443,7 @@ fn a_cash_sale_is_refunded_from_the_drawer() {
     click(&mut app, "收款 (F2)");
     click(&mut app, "完成收款 (Enter)");
     click(&mut app, "下一位 (Enter)");
-    let today = till::taipei::now().date_naive();
-    let sale = app
-        .terminal()
-        .unwrap()
-        .journal()
-        .sales_by_date(today, today, None, 1)
-        .unwrap()
-        .items[0]
-        .sale_no
-        .clone();
+    let sale = gui_support::newest_sale(&app);
     refund_screen_on(&mut app, &sale);
     assert!(shows_starting(&app, "退款方式: 現金"));
     // How the money goes back is said once, in the cashier's language: the

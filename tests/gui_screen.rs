@@ -151,16 +151,7 @@ fn a_voided_invoices_proof_is_not_offered_for_reprint() {
     click(&mut app, "收款 (F2)");
     click(&mut app, "完成收款 (Enter)");
     click(&mut app, "下一位 (Enter)");
-    let today = till::taipei::now().date_naive();
-    let sale = app
-        .terminal()
-        .unwrap()
-        .journal()
-        .sales_by_date(today, today, None, 1)
-        .unwrap()
-        .items[0]
-        .sale_no
-        .clone();
+    let sale = gui_support::newest_sale(&app);
 
     // The whole sale back, the same day: the invoice is voided.
     click(&mut app, "退款 (F7)");

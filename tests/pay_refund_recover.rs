@@ -30,25 +30,10 @@ fn credit() -> Tender {
 async fn a_mypay_refund_whose_answer_was_dropped_is_found_not_sent_again() {
     let mut r = rig().await;
     let sale = r.sale(20_000);
-    let paid = r
-        .till
-        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
-        .await
-        .unwrap();
+    let paid = r.pay(&sale, pi(), 20_000).await.unwrap();
     assert_eq!(paid.state, AttemptState::Approved, "{}", paid.message);
-    let m = r.manager();
     // 7002: MyPay refunds, then drops the connection without an answer.
-    let lost = r
-        .till
-        .refund(
-            &r.payments,
-            &sale,
-            &RefundRequest::Amount(Ntd::new(7002)),
-            "dropped",
-            &m,
-        )
-        .await
-        .unwrap();
+    let lost = r.refund_amount(&sale, 7002, "dropped").await.unwrap();
     assert_eq!(lost.state, AttemptState::Unknown, "{}", lost.message);
     let refunded = || r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded;
     assert_eq!(refunded(), Ntd::new(7002));
@@ -70,24 +55,9 @@ async fn a_mypay_refund_whose_answer_was_dropped_is_found_not_sent_again() {
 async fn a_mypay_refund_that_never_reached_mypay_is_sent_again_and_never_doubled() {
     let mut r = rig().await;
     let sale = r.sale(20_000);
-    let paid = r
-        .till
-        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
-        .await
-        .unwrap();
+    let paid = r.pay(&sale, pi(), 20_000).await.unwrap();
     // 7003: HTTP 500 before MyPay processed the refund.
-    let m = r.manager();
-    let lost = r
-        .till
-        .refund(
-            &r.payments,
-            &sale,
-            &RefundRequest::Amount(Ntd::new(7003)),
-            "5xx",
-            &m,
-        )
-        .await
-        .unwrap();
+    let lost = r.refund_amount(&sale, 7003, "5xx").await.unwrap();
     assert_eq!(lost.state, AttemptState::Unknown, "{}", lost.message);
     assert_eq!(
         r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded,
@@ -118,11 +88,7 @@ async fn a_mypay_refund_that_never_reached_mypay_is_sent_again_and_never_doubled
 async fn a_mypay_refund_killed_while_sending_is_sent_by_recover_exactly_once() {
     let mut r = rig().await;
     let sale = r.sale(500);
-    let paid = r
-        .till
-        .pay(&r.payments, &sale, pi(), Ntd::new(500), vec![])
-        .await
-        .unwrap();
+    let paid = r.pay(&sale, pi(), 500).await.unwrap();
     // What a till killed after journaling `Sending` leaves behind.
     let (trade, _) = r
         .till
@@ -172,11 +138,7 @@ async fn goodbuy_refund_in_doubt(
     r: &mut pay_support::Rig,
 ) -> (till::sale::SaleNo, String, till::sale::TradeNo) {
     let sale = r.sale(1000);
-    let paid = r
-        .till
-        .pay(&r.payments, &sale, credit(), Ntd::new(1000), vec![])
-        .await
-        .unwrap();
+    let paid = r.pay(&sale, credit(), 1000).await.unwrap();
     assert_eq!(paid.state, AttemptState::Approved, "{}", paid.message);
     let (trade, _) = r
         .till
@@ -239,23 +201,8 @@ const QUEUED: i64 = till::sim::mypay::QUEUED_REFUND;
 async fn a_refund_mypay_queued_is_never_sent_again_and_settles_once_mypay_does_it() {
     let mut r = rig().await;
     let sale = r.sale(20_000);
-    let paid = r
-        .till
-        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
-        .await
-        .unwrap();
-    let m = r.manager();
-    let queued = r
-        .till
-        .refund(
-            &r.payments,
-            &sale,
-            &RefundRequest::Amount(Ntd::new(QUEUED)),
-            "queued",
-            &m,
-        )
-        .await
-        .unwrap();
+    let paid = r.pay(&sale, pi(), 20_000).await.unwrap();
+    let queued = r.refund_amount(&sale, QUEUED, "queued").await.unwrap();
     assert_eq!(queued.state, AttemptState::Unknown, "{}", queued.message);
     assert!(queued.message.contains("佇列"), "{}", queued.message);
     let refunded = || r.sims.mypay.ledger.charges_for(&paid.trade_no)[0].refunded;
@@ -289,11 +236,7 @@ async fn a_refund_mypay_queued_is_never_sent_again_and_settles_once_mypay_does_i
 async fn a_queued_refund_whose_answer_never_reached_the_journal_is_not_sent_again() {
     let mut r = rig().await;
     let sale = r.sale(20_000);
-    let paid = r
-        .till
-        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
-        .await
-        .unwrap();
+    let paid = r.pay(&sale, pi(), 20_000).await.unwrap();
     // The till journaled `Sending`, MyPay queued the refund, and the till
     // died before it wrote the answer down.
     let (trade, _) = r
@@ -385,19 +328,8 @@ async fn a_jkopay_refund_whose_answer_was_dropped_is_found_by_inquiry_not_sent_a
         .await
         .unwrap();
     assert_eq!(paid.state, AttemptState::Approved, "{}", paid.message);
-    let m = r.manager();
     // 7002: JKoPay refunds, then drops the connection without an answer.
-    let lost = r
-        .till
-        .refund(
-            &r.payments,
-            &sale,
-            &RefundRequest::Amount(Ntd::new(7002)),
-            "dropped",
-            &m,
-        )
-        .await
-        .unwrap();
+    let lost = r.refund_amount(&sale, 7002, "dropped").await.unwrap();
     assert_eq!(lost.state, AttemptState::Unknown, "{}", lost.message);
     let out = r.till.recover(&r.payments).await.unwrap();
     assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
@@ -492,23 +424,9 @@ async fn a_jkopay_refund_killed_before_it_reached_jkopay_is_sent_again_once() {
 async fn a_queued_refund_can_be_withdrawn_by_a_manager_before_mypay_does_it() {
     let mut r = rig().await;
     let sale = r.sale(20_000);
-    let paid = r
-        .till
-        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
-        .await
-        .unwrap();
+    let paid = r.pay(&sale, pi(), 20_000).await.unwrap();
     let m = r.manager();
-    let queued = r
-        .till
-        .refund(
-            &r.payments,
-            &sale,
-            &RefundRequest::Amount(Ntd::new(QUEUED)),
-            "queued",
-            &m,
-        )
-        .await
-        .unwrap();
+    let queued = r.refund_amount(&sale, QUEUED, "queued").await.unwrap();
     let trade: till::sale::TradeNo = queued.trade_no.parse().unwrap();
     // Only a manager, with a reason.
     let cashier = till::journal::User {
@@ -562,22 +480,9 @@ async fn a_queued_refund_can_be_withdrawn_by_a_manager_before_mypay_does_it() {
 async fn a_refund_mypay_did_overnight_cannot_be_withdrawn_and_is_settled_instead() {
     let mut r = rig().await;
     let sale = r.sale(20_000);
-    r.till
-        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
-        .await
-        .unwrap();
+    r.pay(&sale, pi(), 20_000).await.unwrap();
     let m = r.manager();
-    let queued = r
-        .till
-        .refund(
-            &r.payments,
-            &sale,
-            &RefundRequest::Amount(Ntd::new(QUEUED)),
-            "queued",
-            &m,
-        )
-        .await
-        .unwrap();
+    let queued = r.refund_amount(&sale, QUEUED, "queued").await.unwrap();
     assert_eq!(r.sims.mypay.process_queued_refunds(), 1);
     let trade: till::sale::TradeNo = queued.trade_no.parse().unwrap();
     let out = r
@@ -631,23 +536,8 @@ fn refund_left_sending(
 async fn a_second_refund_of_the_same_amount_left_in_doubt_is_sent_not_taken_for_the_first() {
     let mut r = rig().await;
     let sale = r.sale(1000);
-    let paid = r
-        .till
-        .pay(&r.payments, &sale, pi(), Ntd::new(1000), vec![])
-        .await
-        .unwrap();
-    let m = r.manager();
-    let first = r
-        .till
-        .refund(
-            &r.payments,
-            &sale,
-            &RefundRequest::Amount(Ntd::new(200)),
-            "退貨",
-            &m,
-        )
-        .await
-        .unwrap();
+    let paid = r.pay(&sale, pi(), 1000).await.unwrap();
+    let first = r.refund_amount(&sale, 200, "退貨").await.unwrap();
     assert_eq!(first.state, AttemptState::Approved, "{}", first.message);
     refund_left_sending(
         &mut r,
@@ -681,23 +571,8 @@ async fn a_second_refund_of_the_same_amount_left_in_doubt_is_sent_not_taken_for_
 async fn a_refund_done_with_its_answer_lost_is_found_though_an_earlier_one_was_declined() {
     let mut r = rig().await;
     let sale = r.sale(20_000);
-    let paid = r
-        .till
-        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
-        .await
-        .unwrap();
-    let m = r.manager();
-    let first = r
-        .till
-        .refund(
-            &r.payments,
-            &sale,
-            &RefundRequest::Amount(Ntd::new(200)),
-            "退貨",
-            &m,
-        )
-        .await
-        .unwrap();
+    let paid = r.pay(&sale, pi(), 20_000).await.unwrap();
+    let first = r.refund_amount(&sale, 200, "退貨").await.unwrap();
     assert_eq!(first.state, AttemptState::Approved, "{}", first.message);
     // A refund the gateway declined (journaled; no money moved).
     let declined = refund_left_sending(
@@ -717,17 +592,7 @@ async fn a_refund_done_with_its_answer_lost_is_found_though_an_earlier_one_was_d
         )
         .unwrap();
     // 7002: MyPay refunds, then drops the connection without an answer.
-    let lost = r
-        .till
-        .refund(
-            &r.payments,
-            &sale,
-            &RefundRequest::Amount(Ntd::new(7002)),
-            "退貨",
-            &m,
-        )
-        .await
-        .unwrap();
+    let lost = r.refund_amount(&sale, 7002, "退貨").await.unwrap();
     assert_eq!(lost.state, AttemptState::Unknown, "{}", lost.message);
     let out = r.till.recover(&r.payments).await.unwrap();
     assert_eq!(out[0].state, AttemptState::Approved, "{}", out[0].message);
@@ -1019,23 +884,8 @@ async fn a_goodbuy_refund_found_not_done_after_its_deadline_is_declined_not_sent
 async fn a_queued_refund_mypay_no_longer_lists_is_never_sent_again() {
     let mut r = rig().await;
     let sale = r.sale(20_000);
-    let paid = r
-        .till
-        .pay(&r.payments, &sale, pi(), Ntd::new(20_000), vec![])
-        .await
-        .unwrap();
-    let m = r.manager();
-    let queued = r
-        .till
-        .refund(
-            &r.payments,
-            &sale,
-            &RefundRequest::Amount(Ntd::new(QUEUED)),
-            "queued",
-            &m,
-        )
-        .await
-        .unwrap();
+    let paid = r.pay(&sale, pi(), 20_000).await.unwrap();
+    let queued = r.refund_amount(&sale, QUEUED, "queued").await.unwrap();
     assert_eq!(queued.state, AttemptState::Unknown, "{}", queued.message);
     // MyPay's back office withdraws it.
     let office = till::gateway::mypay::client::MyPayClient::from_config(

@@ -135,3 +135,16 @@ pub fn printed_texts(dir: &std::path::Path) -> Vec<String> {
         .map(|p| std::fs::read_to_string(p).unwrap())
         .collect()
 }
+
+/// Today's newest sale in the till's journal: the one just rung up.
+pub fn newest_sale(app: &App) -> till::sale::SaleNo {
+    let today = app.terminal().unwrap().now().date_naive();
+    app.terminal()
+        .unwrap()
+        .journal()
+        .sales_by_date(today, today, None, 1)
+        .unwrap()
+        .items[0]
+        .sale_no
+        .clone()
+}

@@ -7,10 +7,13 @@ use std::time::Duration;
 use till::config::Config;
 use till::journal::{AttemptRecord, Journal, User};
 use till::money::Ntd;
+use till::sale::RefundRequest;
 use till::sale::{Cart, Line, SaleNo};
 use till::secret::Secret;
 use till::sim::{SimHandles, SimOptions, Simulators};
-use till::terminal::{DEMO_USERS, PayEvent, Payments, ResolvePolicy, Terminal};
+use till::terminal::{
+    DEMO_USERS, PayError, PayEvent, PayResult, Payments, ResolvePolicy, Tender, Terminal,
+};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 pub const JKO_TOKEN: &str = "22J111111111111111";
@@ -91,6 +94,38 @@ impl Rig {
             .attempt(&trade.parse().unwrap())
             .unwrap()
             .unwrap_or_else(|| panic!("no attempt {trade} in the journal"))
+    }
+
+    /// Pay `amount` of `sale` with `tender`, no item lines.
+    pub async fn pay(
+        &mut self,
+        sale: &SaleNo,
+        tender: Tender,
+        amount: i64,
+    ) -> Result<PayResult, PayError> {
+        self.till
+            .pay(&self.payments, sale, tender, Ntd::new(amount), vec![])
+            .await
+    }
+
+    /// A refund of `amount` from `sale` for `reason`, approved by the demo
+    /// manager.
+    pub async fn refund_amount(
+        &mut self,
+        sale: &SaleNo,
+        amount: i64,
+        reason: &str,
+    ) -> Result<PayResult, PayError> {
+        let manager = self.manager();
+        self.till
+            .refund(
+                &self.payments,
+                sale,
+                &RefundRequest::Amount(Ntd::new(amount)),
+                reason,
+                &manager,
+            )
+            .await
     }
 
     pub fn manager(&self) -> User {

@@ -123,52 +123,43 @@ impl State {
                     .map(|d| Event::TakeRest(d.summary.sale_no.to_string()));
             }
             Message::VoidOpen => {
-                let Some(sale) = &self.selected else {
-                    return None;
-                };
-                let Some(manager) = self.manager.clone() else {
-                    self.message = Some(Err(t(lang, "history.pick_manager")));
-                    return None;
-                };
-                let pin = Secret::new(std::mem::take(&mut self.pin));
+                let (sale_no, manager, pin) = self.manager_approval(lang)?;
                 return Some(Event::VoidOpen {
-                    sale_no: sale.summary.sale_no.to_string(),
+                    sale_no,
                     manager,
                     pin,
                 });
             }
             Message::ReprintProof => {
-                let Some(sale) = &self.selected else {
-                    return None;
-                };
-                let Some(manager) = self.manager.clone() else {
-                    self.message = Some(Err(t(lang, "history.pick_manager")));
-                    return None;
-                };
-                let pin = Secret::new(std::mem::take(&mut self.pin));
+                let (sale_no, manager, pin) = self.manager_approval(lang)?;
                 return Some(Event::ReprintProof {
-                    sale_no: sale.summary.sale_no.to_string(),
+                    sale_no,
                     manager,
                     pin,
                 });
             }
             Message::Reprint => {
-                let Some(sale) = &self.selected else {
-                    return None;
-                };
-                let Some(manager) = self.manager.clone() else {
-                    self.message = Some(Err(t(lang, "history.pick_manager")));
-                    return None;
-                };
-                let pin = Secret::new(std::mem::take(&mut self.pin));
+                let (sale_no, manager, pin) = self.manager_approval(lang)?;
                 return Some(Event::Reprint {
-                    sale_no: sale.summary.sale_no.to_string(),
+                    sale_no,
                     manager,
                     pin,
                 });
             }
         }
         None
+    }
+
+    /// What a manager-approved action on the chosen sale carries: its
+    /// number, the manager picked and the PIN typed (taken from the box).
+    /// `None`, with the reason shown, while no sale or no manager is chosen.
+    fn manager_approval(&mut self, lang: Lang) -> Option<(String, String, Secret)> {
+        let sale_no = self.selected.as_ref()?.summary.sale_no.to_string();
+        let Some(manager) = self.manager.clone() else {
+            self.message = Some(Err(t(lang, "history.pick_manager")));
+            return None;
+        };
+        Some((sale_no, manager, Secret::new(std::mem::take(&mut self.pin))))
     }
 
     pub fn view<'a>(&'a self, managers: Vec<&'a User>, lang: Lang) -> Element<'a, Message> {
