@@ -12,6 +12,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::device::printer::PrinterSettings as Printer;
+pub use crate::device::scanner::ScannerSettings as Scanner;
+pub use crate::gateway::ecpay::EcpaySettings as Ecpay;
+pub use crate::gateway::goodbuy::GoodbuySettings as Goodbuy;
+pub use crate::gateway::jkopay::JkoPaySettings as JkoPay;
+pub use crate::gateway::mypay::{MyPayMode, MyPaySettings as MyPay};
+pub use crate::paths::default_data_dir;
+
 use crate::einvoice::buyer::Ban;
 use crate::sale::TerminalId;
 use crate::secret::Secret;
@@ -104,230 +112,6 @@ pub struct Gateways {
     pub goodbuy: Option<Goodbuy>,
 }
 
-/// JKoPay in-store POS (`jkopay-pos-payment.txt`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct JkoPay {
-    /// e.g. `https://pos.jkopay.com/{system-name}/` (the path is assigned by JKoPay).
-    pub base_url: String,
-    pub merchant_id: String,
-    pub store_id: String,
-    pub store_name: String,
-    #[serde(default = "default_pos_id")]
-    pub pos_id: String,
-    pub merchant_key: Secret,
-    /// JKoPay's rule: no answer within 15 s → Cancel.
-    #[serde(default = "default_jkopay_timeout")]
-    pub timeout_secs: u64,
-    /// Answers' `Sign`: `verify_if_present` (default), `require`, `ignore`
-    /// (the response table of `jkopay-pos-payment.txt` has no `Sign`).
-    #[serde(default)]
-    pub response_sign: crate::gateway::jkopay::ResponseSignPolicy,
-    /// Inquiry's `OrderStatus` values (NOTES §1: undocumented); empty: ignored.
-    #[serde(default)]
-    pub inquiry_order_status: crate::gateway::jkopay::OrderStatusMap,
-}
-
-/// Which MyPay Link endpoint and identity `till` uses.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum MyPayMode {
-    /// `/api/agent` with `agent_uid`.
-    Agent,
-    /// `/api/init` with `store_uid`.
-    Store,
-}
-
-/// MyPay Link (`mypay-link-agent-api.txt`, `mypay-manual-2.0.231.txt`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct MyPay {
-    pub base_url: String,
-    pub mode: MyPayMode,
-    /// Required in agent mode.
-    #[serde(default)]
-    pub agent_uid: String,
-    /// The store's uid: sent in every request body, and as the envelope id in store mode.
-    pub store_uid: String,
-    /// The 32-character AES-256 key.
-    pub key: Secret,
-    /// `user_id` sent with in-person transactions (the cashier account at MyPay).
-    #[serde(default)]
-    pub user_id: String,
-    #[serde(default = "default_mypay_timeout")]
-    pub timeout_secs: u64,
-    /// `pfn` as the code (`PIOFF`, default) or the number (`28`).
-    #[serde(default)]
-    pub pfn_style: crate::gateway::mypay::PfnStyle,
-    /// Alipay codes: `dedicated` (ALIPAYOFF, default) or `auto_detect` (OFFLINE).
-    #[serde(default)]
-    pub alipay: crate::gateway::mypay::OfflineRoute,
-    /// 悠遊付 codes: `dedicated` (EASYWALLETOFF, default) or `auto_detect` (OFFLINE).
-    #[serde(default)]
-    pub easywallet: crate::gateway::mypay::OfflineRoute,
-    /// Server notifications read as `form` (default), `json` or `either`.
-    #[serde(default)]
-    pub notice_format: crate::gateway::mypay::NoticeFormat,
-}
-
-/// ECPay ECPG (`ecpay-create-payment-with-card-id.txt`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Ecpay {
-    pub base_url: String,
-    pub merchant_id: String,
-    #[serde(default)]
-    pub platform_id: String,
-    pub hash_key: Secret,
-    pub hash_iv: Secret,
-    /// Where ECPay posts payment results: the public address of
-    /// `till callback-server` + `/ecpay/return`. Empty: derived from the
-    /// aggregator's `return_url` host, else the local callback server.
-    #[serde(default)]
-    pub return_url: String,
-    /// ECPay recommends at least 30 s.
-    #[serde(default = "default_ecpay_timeout")]
-    pub timeout_secs: u64,
-}
-
-/// The form-POST aggregator (`goodbuy-form-gateway.txt`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Goodbuy {
-    pub base_url: String,
-    pub agent_id: String,
-    pub agent_key: Secret,
-    /// Where the aggregator posts results: the public address of `till callback-server`.
-    #[serde(default)]
-    pub return_url: String,
-    #[serde(default = "default_goodbuy_timeout")]
-    pub timeout_secs: u64,
-    /// Where the create-order form goes under `base_url` (undocumented).
-    #[serde(default = "default_goodbuy_create_path")]
-    pub create_path: String,
-    /// `order_status` `datas`: `json_text` (default) or `json_object`.
-    #[serde(default)]
-    pub datas: crate::gateway::goodbuy::DatasShape,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Printer {
-    /// A profile name from `drivers/printers/` (e.g. `generic-58-big5`).
-    pub profile: String,
-    /// `tcp://HOST:9100`, `serial:///dev/ttyUSB0?baud=9600`,
-    /// `usb://04b8:0202`, `file:///dev/usb/lp0`, or `virtual` (demo).
-    pub transport: String,
-}
-
-impl Default for Printer {
-    fn default() -> Printer {
-        Printer {
-            profile: "generic-58-big5".into(),
-            transport: "virtual".into(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash)]
-#[serde(deny_unknown_fields)]
-pub struct Scanner {
-    /// `wedge` (keyboard), `serial`, `hid`.
-    pub kind: String,
-    /// Serial device path, or `VID:PID` for HID.
-    #[serde(default)]
-    pub device: String,
-    #[serde(default = "default_baud")]
-    pub baud: u32,
-    /// `cr`, `lf`, `crlf` or `idle`.
-    #[serde(default = "default_terminator")]
-    pub terminator: String,
-    /// Characters the scanner adds before / after every code, stripped.
-    #[serde(default)]
-    pub strip_prefix: String,
-    #[serde(default)]
-    pub strip_suffix: String,
-    /// Serial framing: 7 or 8 data bits, `none`/`odd`/`even` parity,
-    /// 1 or 2 stop bits, `none`/`software`/`hardware` flow control.
-    #[serde(default = "default_data_bits")]
-    pub data_bits: u8,
-    #[serde(default = "default_none")]
-    pub parity: String,
-    #[serde(default = "default_stop_bits")]
-    pub stop_bits: u8,
-    #[serde(default = "default_none")]
-    pub flow_control: String,
-    /// With `terminator = "idle"`: the silence that ends a code.
-    #[serde(default = "default_idle_gap_ms")]
-    pub idle_gap_ms: u64,
-    /// USB HID scanners: `pos` (HID POS, usage page 0x8C) or `keyboard`.
-    #[serde(default = "default_hid_mode")]
-    pub hid_mode: String,
-    /// HID POS report id (0 when the device sends none).
-    #[serde(default = "default_hid_report_id")]
-    pub hid_report_id: u8,
-    /// Keyboard wedge: the longest gap between two keys of one scan, the
-    /// shortest code taken as a scan, and the silence after which held
-    /// keys are decided (and typed keys forwarded).
-    #[serde(default = "default_wedge_max_gap_ms")]
-    pub wedge_max_gap_ms: u64,
-    #[serde(default = "default_wedge_min_len")]
-    pub wedge_min_len: usize,
-    #[serde(default = "default_wedge_idle_ms")]
-    pub wedge_idle_ms: u64,
-}
-
-impl Default for Scanner {
-    fn default() -> Scanner {
-        Scanner {
-            kind: "wedge".into(),
-            device: String::new(),
-            baud: default_baud(),
-            terminator: default_terminator(),
-            strip_prefix: String::new(),
-            strip_suffix: String::new(),
-            data_bits: default_data_bits(),
-            parity: default_none(),
-            stop_bits: default_stop_bits(),
-            flow_control: default_none(),
-            idle_gap_ms: default_idle_gap_ms(),
-            hid_mode: default_hid_mode(),
-            hid_report_id: default_hid_report_id(),
-            wedge_max_gap_ms: default_wedge_max_gap_ms(),
-            wedge_min_len: default_wedge_min_len(),
-            wedge_idle_ms: default_wedge_idle_ms(),
-        }
-    }
-}
-
-fn default_data_bits() -> u8 {
-    8
-}
-fn default_none() -> String {
-    "none".into()
-}
-fn default_stop_bits() -> u8 {
-    1
-}
-fn default_idle_gap_ms() -> u64 {
-    50
-}
-fn default_hid_mode() -> String {
-    "pos".into()
-}
-fn default_hid_report_id() -> u8 {
-    2
-}
-fn default_wedge_max_gap_ms() -> u64 {
-    40
-}
-fn default_wedge_min_len() -> usize {
-    6
-}
-fn default_wedge_idle_ms() -> u64 {
-    60
-}
-
 /// Who issues the e-invoice for a sale.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
@@ -385,41 +169,16 @@ pub struct JournalConfig {
     pub seal_key: Option<PathBuf>,
 }
 
-fn default_pos_id() -> String {
-    "1".into()
-}
-fn default_jkopay_timeout() -> u64 {
-    15
-}
-fn default_mypay_timeout() -> u64 {
-    30
-}
-fn default_ecpay_timeout() -> u64 {
-    30
-}
-fn default_goodbuy_timeout() -> u64 {
-    30
-}
-
 /// How long the till waits for `gateway` when its settings do not say (the
 /// demo's simulators, a gateway not configured).
 pub fn default_timeout_secs(gateway: crate::sale::GatewayId) -> u64 {
     use crate::sale::GatewayId;
     match gateway {
-        GatewayId::JkoPay => default_jkopay_timeout(),
-        GatewayId::MyPay => default_mypay_timeout(),
-        GatewayId::Ecpay => default_ecpay_timeout(),
-        GatewayId::Goodbuy => default_goodbuy_timeout(),
+        GatewayId::JkoPay => crate::gateway::jkopay::settings::default_timeout_secs(),
+        GatewayId::MyPay => crate::gateway::mypay::settings::default_timeout_secs(),
+        GatewayId::Ecpay => crate::gateway::ecpay::settings::default_timeout_secs(),
+        GatewayId::Goodbuy => crate::gateway::goodbuy::settings::default_timeout_secs(),
     }
-}
-fn default_goodbuy_create_path() -> String {
-    crate::gateway::goodbuy::client::CREATE_PATH.into()
-}
-fn default_baud() -> u32 {
-    9600
-}
-fn default_terminator() -> String {
-    "cr".into()
 }
 fn default_low_water() -> u32 {
     50
@@ -459,13 +218,6 @@ pub enum LoadError {
 /// `%APPDATA%\till\config\config.toml` on Windows.
 pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("tw", "", "till").map(|d| d.config_dir().join("config.toml"))
-}
-
-/// The default data directory (journal, print previews).
-pub fn default_data_dir() -> PathBuf {
-    directories::ProjectDirs::from("tw", "", "till")
-        .map(|d| d.data_dir().to_path_buf())
-        .unwrap_or_else(|| PathBuf::from("till-data"))
 }
 
 /// Find and load the configuration: `explicit` (from `--config`) must exist;
@@ -558,6 +310,12 @@ pub fn create_private(path: &Path, contents: &str) -> Result<(), LoadError> {
     let mut file = options.open(path).map_err(write_err)?;
     file.write_all(contents.as_bytes()).map_err(write_err)?;
     file.sync_all().map_err(write_err)
+}
+
+impl crate::device::printer::cli::StoreName for Config {
+    fn store_name(&self) -> &str {
+        &self.store.name
+    }
 }
 
 /// How bad a finding of `till config check` is.

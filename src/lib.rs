@@ -3,7 +3,7 @@
 //! Layers, arrows pointing down only:
 //!
 //! ```text
-//! ui ─▶ terminal ─▶ { gateway, journal, print, device } ─▶ { sale, money, barcode, einvoice }
+//! ui, cli ─▶ terminal ─▶ config ─▶ { gateway, journal, print, device } ─▶ { sale, money, barcode, einvoice }
 //! ```
 //!
 //! The pure domain (`money`, `sale`, `barcode`, `einvoice`, gateway wire
@@ -11,6 +11,7 @@
 
 pub mod barcode;
 pub mod catalogue;
+pub mod cli;
 pub mod cli_output;
 pub mod config;
 pub mod device;
@@ -19,6 +20,7 @@ pub mod gateway;
 pub mod journal;
 pub mod logging;
 pub mod money;
+pub mod paths;
 pub mod print;
 pub mod sale;
 pub mod secret;

@@ -3,8 +3,8 @@
 //! pulses, status queries) and of every command it did not understand.
 
 use super::bitmap::Bitmap;
-use super::document::{Ecc, Symbology};
 use super::font::bundled;
+use super::model::{Ecc, Symbology};
 use super::profile::{Chinese, Profile};
 use super::symbols;
 

@@ -7,8 +7,8 @@
 //! that the emulator and golden tests can pin down.
 
 use super::bitmap::Bitmap;
-use super::document::{Align, Block, Document, Ecc, Style, Symbology, row_lines, wrap};
 use super::font::{bundled, display_width};
+use super::model::{Align, Block, Document, Ecc, Style, Symbology, row_lines, wrap};
 use super::profile::{Chinese, Cutter, Profile, RasterCommand};
 use super::symbols;
 

@@ -5,7 +5,7 @@ use barcoders::sym::{code39::Code39, code128::Code128};
 use qrcode::{EcLevel, QrCode, Version};
 
 use super::bitmap::Bitmap;
-use super::document::Ecc;
+use super::model::Ecc;
 
 /// Thick element width in dots for a Code 39 `GS w n` module (thin = n):
 /// Epson's table (0.282/0.706 mm at n = 2 on 180 dpi), and 1:3 at n = 1

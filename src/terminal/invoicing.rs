@@ -36,8 +36,8 @@ use crate::einvoice::{
 };
 use crate::journal::{InvoiceRecord, InvoiceRoll, InvoiceStatus, JournalError, SaleStatus};
 use crate::money::Ntd;
-use crate::print::document::{Document, ProofData, Style};
-use crate::print::slips::{DetailItem, DetailSlipData, detail_slip_document};
+use crate::print::{DetailItem, DetailSlipData, detail_slip_document};
+use crate::print::{Document, ProofData};
 use crate::sale::SaleNo;
 use crate::taipei::{self, TaipeiTime};
 
@@ -374,53 +374,7 @@ pub fn detail_slip(invoice: &Invoice) -> Document {
 
 /// The allowance slip (營業人銷貨退回、進貨退出或折讓證明單) to print.
 pub fn allowance_slip(invoice: &Invoice, allowance: &Allowance, test: bool) -> Document {
-    let mut d = Document::new();
-    if test {
-        d.text("測試", Style::center().bold());
-    }
-    d.text(
-        "營業人銷貨退回、進貨退出或折讓證明單",
-        Style::center().bold(),
-    );
-    d.text(
-        format!("折讓單號 {}", allowance.allowance_number),
-        Style::default(),
-    );
-    d.text(
-        format!("折讓日期 {}", allowance.allowance_date),
-        Style::default(),
-    );
-    d.text(
-        format!(
-            "原發票 {} {}",
-            invoice.number().dashed(),
-            invoice.issued_on().format("%Y-%m-%d")
-        ),
-        Style::default(),
-    );
-    d.text(format!("賣方 {}", invoice.seller_ban()), Style::default());
-    if let Some(ban) = invoice.buyer_ban() {
-        d.text(format!("買方 {ban}"), Style::default());
-    }
-    d.rule();
-    for line in &allowance.lines {
-        d.row(
-            format!("{} ×{}", line.original_description, line.quantity),
-            (line.amount + line.tax).to_string(),
-        );
-    }
-    d.rule();
-    d.row("銷售額", allowance.total_amount.to_string());
-    d.row("稅額", allowance.tax_amount.to_string());
-    d.row_styled(
-        "退款合計",
-        allowance.refund().dollars().to_string(),
-        Style::default().bold(),
-    );
-    d.feed(1);
-    d.text("買方簽收:", Style::default());
-    d.feed(3).cut();
-    d
+    crate::print::slips::allowance_slip_document(invoice, allowance, test)
 }
 
 /// Spread a tax-inclusive refund over invoice items (1-based indexes into

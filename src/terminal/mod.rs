@@ -14,13 +14,11 @@ pub use open_sales::Standing;
 pub use printing::{
     Approval, DETAIL_SLIP, INCOMPLETE, PROOF, PrintError, RECEIPT, Resumed, is_incomplete_proof,
     mypay_detail_slip, mypay_detail_slip_document, mypay_proof, pay_later_slip, paypage_slip,
-    proof_from_mypay,
+    proof_from_mypay, test_page,
 };
 pub use report::{report_document, tender_name};
 mod invoicing;
-pub mod invoicing_cli;
 pub mod payment;
-pub mod payment_cli;
 pub mod settings;
 
 use std::path::{Path, PathBuf};

@@ -14,7 +14,7 @@ use crate::einvoice::mypay::{Delivery, MypayInvoice, Title};
 use crate::journal::{AttemptState, InvoiceChange};
 use crate::journal::{JournalError, PrintState};
 use crate::money::Ntd;
-use crate::print::document::Document;
+use crate::print::Document;
 use crate::print::{
     DetailItem, DetailSlipData, ProofData, RefundInvoiceLine, RefundSlipData, detail_slip_document,
     encode, proof_document,
@@ -805,4 +805,12 @@ pub fn is_incomplete_proof(job: &crate::journal::PrintJob) -> bool {
             .last_error
             .as_deref()
             .is_some_and(|e| e.starts_with(INCOMPLETE))
+}
+
+/// The test page for `printer` (`till print test`, the Settings screen).
+pub fn test_page(store: &crate::config::Store, printer: &Printer) -> Document {
+    crate::print::slips::test_page_document(&crate::device::printer::test_page_data(
+        &store.name,
+        printer,
+    ))
 }

@@ -11,9 +11,23 @@
 //! printer take a closed connection as the end of a job, and a serial or
 //! USB printer unplugged between jobs is found again without a restart.
 
-pub mod cli;
+/// The test page's former address, kept while the GUI prints it from here;
+/// its layout is [`crate::print::slips::test_page`] and the CLI asks
+/// `terminal::test_page`. Remove this module when no caller is left.
+pub mod cli {
+    /// What the test page needs of the configuration (`config::Config`
+    /// answers it), so `device` need not import `config`.
+    pub trait StoreName {
+        fn store_name(&self) -> &str;
+    }
+
+    pub fn test_page(cfg: &impl StoreName, printer: &super::Printer) -> crate::print::Document {
+        crate::print::slips::test_page_document(&super::test_page_data(cfg.store_name(), printer))
+    }
+}
 pub mod file;
 pub mod serial;
+pub mod settings;
 pub mod status;
 pub mod tcp;
 pub mod transport;
@@ -22,6 +36,7 @@ pub mod virtual_printer;
 
 use std::time::{Duration, Instant};
 
+pub use settings::PrinterSettings;
 pub use status::{PrinterStatus, StatusQuery};
 pub use transport::{Transport, TransportError};
 
@@ -142,7 +157,7 @@ impl std::fmt::Debug for Printer {
 
 impl Printer {
     /// The printer a configuration names.
-    pub fn from_config(cfg: &crate::config::Printer) -> Result<Printer, PrinterError> {
+    pub fn from_config(cfg: &PrinterSettings) -> Result<Printer, PrinterError> {
         let profile =
             Profile::find(&cfg.profile).map_err(|e| PrinterError::Config(e.to_string()))?;
         Ok(Printer::new(profile, Transport::parse(&cfg.transport)?))
@@ -257,4 +272,14 @@ pub(crate) fn write_with_deadline(
         }
     }
     Ok(())
+}
+
+/// What the test page says about `printer`, at the current Taipei time.
+pub fn test_page_data(store_name: &str, printer: &Printer) -> crate::print::slips::TestPageData {
+    crate::print::slips::TestPageData {
+        store_name: store_name.to_string(),
+        profile: printer.profile.name.clone(),
+        target: printer.target.clone(),
+        time: crate::taipei::now().format("%Y-%m-%d %H:%M").to_string(),
+    }
 }

@@ -19,7 +19,7 @@ use crate::print::{Profile, RenderReport, render};
 
 /// Where demo mode's print-outs go.
 pub fn default_dir() -> PathBuf {
-    crate::config::default_data_dir().join("virtual-printer")
+    crate::paths::default_data_dir().join("virtual-printer")
 }
 
 /// One print-out written to disk.

@@ -18,7 +18,10 @@
 pub mod diagnose;
 pub mod hid;
 pub mod serial;
+pub mod settings;
 pub mod wedge;
+
+pub use settings::ScannerSettings;
 
 use std::fmt;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -123,7 +126,7 @@ pub struct Framing {
 }
 
 impl Framing {
-    pub fn from_config(c: &crate::config::Scanner) -> Framing {
+    pub fn from_config(c: &ScannerSettings) -> Framing {
         Framing {
             prefix: c.strip_prefix.clone(),
             suffix: c.strip_suffix.clone(),
@@ -329,7 +332,7 @@ impl ScannerHub {
     /// here: the GUI feeds key events to a [`wedge::WedgeInput`] built on
     /// [`sender`](Self::sender). For `hid`, reports are read as HID POS
     /// with report id 2 (see [`hid`]).
-    pub fn from_config(c: &crate::config::Scanner) -> Result<ScannerHub, ScannerError> {
+    pub fn from_config(c: &ScannerSettings) -> Result<ScannerHub, ScannerError> {
         let mut hub = ScannerHub::new();
         let framing = Framing::from_config(c);
         match c.kind.as_str() {
@@ -447,14 +450,14 @@ mod tests {
 
     #[test]
     fn a_bad_scanner_config_is_refused_with_the_reason() {
-        let hid = crate::config::Scanner {
+        let hid = ScannerSettings {
             kind: "hid".into(),
             device: "honeywell".into(),
             ..Default::default()
         };
         let err = ScannerHub::from_config(&hid).err().expect("refused");
         assert!(err.to_string().contains("VID:PID"), "{err}");
-        let serial = crate::config::Scanner {
+        let serial = ScannerSettings {
             kind: "serial".into(),
             device: "/dev/ttyACM0".into(),
             terminator: "tab".into(),
@@ -462,7 +465,7 @@ mod tests {
         };
         let err = ScannerHub::from_config(&serial).err().expect("refused");
         assert!(matches!(err, ScannerError::Terminator(_)));
-        let wedge = crate::config::Scanner::default();
+        let wedge = ScannerSettings::default();
         assert!(
             ScannerHub::from_config(&wedge)
                 .unwrap()

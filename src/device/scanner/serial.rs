@@ -150,7 +150,7 @@ impl SerialConfig {
         }
     }
 
-    pub fn from_config(c: &crate::config::Scanner) -> Result<SerialConfig, ScannerError> {
+    pub fn from_config(c: &super::ScannerSettings) -> Result<SerialConfig, ScannerError> {
         if c.device.is_empty() {
             return Err(ScannerError::NoSerialPath);
         }

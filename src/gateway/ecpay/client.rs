@@ -53,7 +53,7 @@ impl EcpayClient {
 
     /// From `[gateways.ecpay]`. `return_url` is where ECPay posts results
     /// (the public address of `till callback-server`); ECPay requires one.
-    pub fn from_config(c: &crate::config::Ecpay, return_url: &str) -> Result<EcpayClient, NotSent> {
+    pub fn from_config(c: &super::EcpaySettings, return_url: &str) -> Result<EcpayClient, NotSent> {
         let cfg = EcpayConfig {
             url: join_url(&c.base_url, PATH),
             merchant_id: c.merchant_id.clone(),

@@ -8,6 +8,7 @@
 
 pub mod client;
 pub mod crypto;
+pub mod settings;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -24,6 +25,7 @@ use crate::secret::Secret;
 use crate::taipei::{self, TaipeiTime};
 
 pub use crypto::{decrypt_data, encrypt_data, urldecode, urlencode};
+pub use settings::EcpaySettings;
 
 /// `MerchantTradeDate`, `PaymentDate` …: `yyyy/MM/dd HH:mm:ss`.
 pub const DATE_FORMAT: &str = "%Y/%m/%d %H:%M:%S";

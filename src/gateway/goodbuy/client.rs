@@ -58,7 +58,7 @@ impl GoodbuyClient {
         })
     }
 
-    pub fn from_config(c: &crate::config::Goodbuy) -> Result<GoodbuyClient, NotSent> {
+    pub fn from_config(c: &super::GoodbuySettings) -> Result<GoodbuyClient, NotSent> {
         let cfg = GoodbuyConfig {
             create_url: join_url(&c.base_url, &c.create_path),
             api_base: c.base_url.clone(),

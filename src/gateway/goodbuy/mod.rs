@@ -5,6 +5,9 @@
 
 pub mod client;
 pub mod payer_page;
+pub mod settings;
+
+pub use settings::GoodbuySettings;
 
 use chrono::{Days, NaiveTime};
 use md5::{Digest, Md5};

@@ -42,7 +42,7 @@ impl JkoClient {
     }
 
     /// From the `[gateways.jkopay]` section, with its `timeout_secs`.
-    pub fn from_config(c: &crate::config::JkoPay) -> Result<JkoClient, NotSent> {
+    pub fn from_config(c: &super::JkoPaySettings) -> Result<JkoClient, NotSent> {
         let cfg = JkoConfig {
             base_url: c.base_url.clone(),
             merchant_id: c.merchant_id.clone(),

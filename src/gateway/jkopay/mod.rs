@@ -6,6 +6,7 @@
 pub mod client;
 pub mod codes;
 pub mod seal;
+pub mod settings;
 pub mod sign;
 
 use std::fmt;
@@ -25,6 +26,7 @@ use crate::secret::Secret;
 use crate::taipei::{self, TaipeiTime};
 
 pub use codes::STATUS_CODES;
+pub use settings::JkoPaySettings;
 pub use sign::{SignError, sign, verify, verify_value};
 
 /// `PosTradeTime` / `TradeTime`: `yyyy/MM/dd HH:mm:ss`.

@@ -89,12 +89,12 @@ impl MyPayClient {
     }
 
     /// From the `[gateways.mypay]` section, with its `timeout_secs`.
-    pub fn from_config(c: &crate::config::MyPay) -> Result<MyPayClient, NotSent> {
+    pub fn from_config(c: &super::MyPaySettings) -> Result<MyPayClient, NotSent> {
         let cfg = MyPayConfig {
             base_url: c.base_url.clone(),
             mode: match c.mode {
-                crate::config::MyPayMode::Agent => super::Mode::Agent,
-                crate::config::MyPayMode::Store => super::Mode::Store,
+                super::MyPayMode::Agent => super::Mode::Agent,
+                super::MyPayMode::Store => super::Mode::Store,
             },
             agent_uid: c.agent_uid.clone(),
             store_uid: c.store_uid.clone(),

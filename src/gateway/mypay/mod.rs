@@ -6,6 +6,7 @@
 pub mod client;
 pub mod codes;
 pub mod envelope;
+pub mod settings;
 
 use std::fmt;
 
@@ -25,6 +26,7 @@ use crate::taipei::{self, TaipeiTime};
 
 pub use codes::STATUS_CODES;
 pub use envelope::{Cmd, Envelope, EnvelopeError, Mode, Service, decrypt, encrypt};
+pub use settings::{MyPayMode, MyPaySettings};
 
 /// What the merchant answers a MyPay notification with, exactly.
 pub const NOTIFY_ACK: &str = "8888";

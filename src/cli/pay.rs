@@ -1,11 +1,11 @@
-//! `till pay | refund | query | recover | simulate | callback-server`: the
-//! payment workflow for scripts. Exit codes: 0 approved, 1 declined (or
+//! `till pay | query | recover | settle | late-payments | simulate |
+//! callback-server | demo reset`: the payment workflow for scripts (refunds:
+//! [`super::refund`]). Exit codes: 0 approved, 1 declined (or
 //! cancelled: nothing charged), 2 unknown or pending, 3 usage or config
 //! error. `--json` prints one JSON object on standard output; progress goes
 //! to standard error.
 
 use crate::{errln, outln};
-use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
@@ -13,18 +13,20 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use super::{
-    PayError, PayEvent, PayResult, Payments, RefundMoney, RefundOutcome, Tender, Terminal,
-    callbacks,
-};
 use crate::config::{self, Config, Source};
 use crate::logging::Redactor;
 use crate::money::Ntd;
-use crate::sale::{Cart, Line, RefundRequest, TradeNo};
-use crate::secret::Secret;
+use crate::sale::{Cart, Line, TradeNo};
 use crate::sim::{SimHandles, Simulators};
+use crate::terminal::{PayError, PayEvent, PayResult, Payments, Tender, Terminal, callbacks};
 
-const EXIT_USAGE: u8 = 3;
+use super::EXIT_USAGE;
+
+#[derive(clap::Subcommand)]
+pub enum DemoCommand {
+    /// Start the demo afresh: no demo sales, and simulated vendors that were never paid (close the demo till first)
+    Reset,
+}
 
 #[derive(Args, Debug)]
 pub struct PayArgs {
@@ -74,28 +76,6 @@ pub struct PayArgs {
     /// Buyer business number (統一編號) for the e-invoice
     #[arg(long)]
     pub ban: Option<String>,
-}
-
-#[derive(Args, Debug)]
-pub struct RefundArgs {
-    /// The payment's trade number (or the sale's number / receipt code)
-    #[arg(long)]
-    pub trade: String,
-    /// Amount to give back, whole NT$ in plain digits (default: everything
-    /// not refunded yet)
-    #[arg(long, conflicts_with = "withdraw", value_parser = parse_amount)]
-    pub amount: Option<i64>,
-    #[arg(long)]
-    pub reason: String,
-    /// Withdraw the refund --trade names (…-R01), which the gateway queued
-    /// and has not done yet (MyPay api/refundcancel)
-    #[arg(long)]
-    pub withdraw: bool,
-    /// Approving manager; the PIN is read from TILL_MANAGER_PIN or standard input
-    #[arg(long)]
-    pub manager: Option<String>,
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -186,12 +166,12 @@ pub fn parse_amount(s: &str) -> Result<i64, String> {
         .map_err(|_| format!("金額過大 / the amount {s} is too large"))
 }
 
-fn usage(msg: impl std::fmt::Display) -> ExitCode {
+pub(super) fn usage(msg: impl std::fmt::Display) -> ExitCode {
     errln!("till: {msg}");
     ExitCode::from(EXIT_USAGE)
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(super) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -225,13 +205,16 @@ async fn setup(
 /// The books file of the demo's simulators, next to the demo journal: every
 /// demo process (the GUI too) shares it.
 fn demo_books() -> std::path::PathBuf {
-    crate::sim::demo_books(&super::journal_path(&Config::demo(), &Source::Demo))
+    crate::sim::demo_books(&crate::terminal::journal_path(
+        &Config::demo(),
+        &Source::Demo,
+    ))
 }
 
 /// `till demo reset`: the demo's data directory (its journal, the
 /// simulators' books) removed, so the next demo command starts afresh.
 pub fn demo_reset() -> ExitCode {
-    let journal = super::journal_path(&Config::demo(), &Source::Demo);
+    let journal = crate::terminal::journal_path(&Config::demo(), &Source::Demo);
     let Some(dir) = journal.parent() else {
         return usage("no demo directory");
     };
@@ -263,7 +246,7 @@ async fn session(
 }
 
 /// [`session`], keeping the configuration (refunds need the e-invoice settings).
-async fn session_with_config(
+pub(super) async fn session_with_config(
     explicit: Option<&Path>,
     redactor: &Redactor,
 ) -> Result<(Config, Terminal, Payments, Option<SimHandles>), ExitCode> {
@@ -289,7 +272,7 @@ fn progress(payments: Payments) -> Payments {
     payments.with_events(tx)
 }
 
-fn print_result(r: &PayResult, json: bool) {
+pub(super) fn print_result(r: &PayResult, json: bool) {
     if json {
         outln!("{}", serde_json::to_string(r).expect("a result serialises"));
     } else {
@@ -323,7 +306,7 @@ fn result_lines(r: &PayResult) -> Vec<String> {
     lines
 }
 
-fn pay_error(e: PayError) -> ExitCode {
+pub(super) fn pay_error(e: PayError) -> ExitCode {
     let code = match e {
         PayError::InFlight { .. } => 2,
         _ => EXIT_USAGE,
@@ -372,7 +355,7 @@ pub fn pay(explicit: Option<&Path>, redactor: &Redactor, args: PayArgs) -> ExitC
     if let Err(e) = check_before_journaling(&cart, &args) {
         return usage(e);
     }
-    let buyer = match super::invoicing_cli::buyer_flags(
+    let buyer = match super::input::buyer_flags(
         args.carrier.clone(),
         args.donate.clone(),
         args.ban.clone(),
@@ -529,7 +512,7 @@ fn pay_later_tender(kind: &str, args: &PayArgs) -> Result<Tender, String> {
 
 /// A pay-later result and how the customer pays (JSON: the result plus
 /// `instructions`, null when the aggregator gave none).
-fn print_pay_later(r: &PayResult, i: Option<&super::PayLaterInstructions>, json: bool) {
+fn print_pay_later(r: &PayResult, i: Option<&crate::terminal::PayLaterInstructions>, json: bool) {
     if json {
         let mut v = serde_json::to_value(r).expect("a result serialises");
         if let Some(o) = v.as_object_mut() {
@@ -611,143 +594,6 @@ async fn paypage(
             Ok(_) => {}
             Err(e) => return pay_error(e),
         }
-    }
-}
-
-pub(super) fn read_pin() -> Secret {
-    if let Ok(p) = std::env::var("TILL_MANAGER_PIN") {
-        return Secret::new(p.trim());
-    }
-    let mut line = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut line);
-    Secret::new(line.trim())
-}
-
-pub fn refund(explicit: Option<&Path>, redactor: &Redactor, args: RefundArgs) -> ExitCode {
-    runtime().block_on(async move {
-        let (cfg, mut till, payments, _sims) = match session_with_config(explicit, redactor).await {
-            Ok(x) => x,
-            Err(c) => return c,
-        };
-        let sale = match till.journal().lookup(&args.trade) {
-            Ok(Some(s)) => s,
-            Ok(None) => return usage(format!("找不到交易 / no sale for {}", args.trade)),
-            Err(e) => return usage(e),
-        };
-        let manager_name = match (&args.manager, till.is_demo()) {
-            (Some(m), _) => m.clone(),
-            (None, true) => super::DEMO_USERS[1].0.to_string(),
-            (None, false) => return usage("退款需 --manager / a refund needs --manager NAME"),
-        };
-        let manager = match till.manager_approves(&manager_name, &read_pin()) {
-            Ok(m) => m,
-            Err(e) => return usage(e),
-        };
-        if args.withdraw {
-            let trade: TradeNo = match args.trade.parse() {
-                Ok(t) => t,
-                Err(e) => return usage(e),
-            };
-            return match till
-                .withdraw_refund(&payments, &trade, &args.reason, &manager)
-                .await
-            {
-                Ok(r) => {
-                    print_result(&r, args.json);
-                    ExitCode::from(r.exit_code())
-                }
-                Err(e) => pay_error(e),
-            };
-        }
-        let request = match args.amount {
-            Some(a) => RefundRequest::Amount(Ntd::new(a)),
-            None => RefundRequest::Full,
-        };
-        match till
-            .refund_sale(&cfg, &payments, &sale, &request, &args.reason, &manager)
-            .await
-        {
-            Ok(out) => {
-                print_refund(&out, args.json);
-                ExitCode::from(out.money.exit_code())
-            }
-            Err(e) => pay_error(e),
-        }
-    })
-}
-
-/// The e-invoice part of a refund, for scripts.
-fn invoice_json(out: &RefundOutcome) -> serde_json::Value {
-    match &out.invoice {
-        Some(i) => serde_json::json!({
-            "number": i.number.as_str(),
-            "treatment": i.treatment,
-            "recover_proof": i.recover_proof,
-            "allowance_number": i.allowance_number,
-            "turnkey_file": i.turnkey_file.as_ref().map(|p| p.display().to_string()),
-        }),
-        None => serde_json::Value::Null,
-    }
-}
-
-/// A refund's result: the money as before (a gateway refund prints the
-/// same fields as ever), then the invoice decision.
-fn print_refund(out: &RefundOutcome, json: bool) {
-    if json {
-        let mut v = match &out.money {
-            RefundMoney::Gateway(r) => serde_json::to_value(r).expect("a result serialises"),
-            RefundMoney::Cash { trade_no, amount } => serde_json::json!({
-                "sale_no": out.sale_no.to_string(),
-                "trade_no": trade_no,
-                "kind": "refund",
-                "amount": amount,
-                "state": "approved",
-                "message": "現金退款,請由錢櫃退還 / cash refund: pay it back from the drawer",
-            }),
-        };
-        if let Some(o) = v.as_object_mut() {
-            o.insert(
-                "via".into(),
-                match &out.money {
-                    RefundMoney::Gateway(_) => "gateway",
-                    RefundMoney::Cash { .. } => "cash",
-                }
-                .into(),
-            );
-            o.insert("invoice".into(), invoice_json(out));
-            if let Some(e) = &out.invoice_error {
-                o.insert("invoice_error".into(), e.clone().into());
-            }
-        }
-        outln!("{v}");
-        return;
-    }
-    match &out.money {
-        RefundMoney::Gateway(r) => print_result(r, false),
-        RefundMoney::Cash { trade_no, amount } => {
-            outln!("{trade_no} cash {amount} 成功:approved");
-            outln!("現金退款,請由錢櫃退還 / cash refund: pay it back from the drawer");
-        }
-    }
-    match &out.invoice {
-        Some(i) => match i.treatment {
-            crate::einvoice::Treatment::Void => {
-                outln!("發票 {} 已作廢 / e-invoice voided", i.number.as_str());
-                if i.recover_proof {
-                    outln!("請收回發票證明聯 / take back the printed proof");
-                }
-            }
-            crate::einvoice::Treatment::Allowance => outln!(
-                "發票 {} 開立折讓單 {} / allowance on the e-invoice",
-                i.number.as_str(),
-                i.allowance_number.as_deref().unwrap_or("")
-            ),
-        },
-        None if out.money.is_back() => outln!("發票未變更 / e-invoice unchanged"),
-        None => outln!("退款未完成,發票未變更 / the refund is not done: e-invoice unchanged"),
-    }
-    if let Some(e) = &out.invoice_error {
-        outln!("發票處理失敗,請手動處理 / the e-invoice change failed, do it by hand: {e}");
     }
 }
 
@@ -838,10 +684,10 @@ pub fn settle(explicit: Option<&Path>, redactor: &Redactor, args: SettleArgs) ->
         };
         let name = match (&args.manager, till.is_demo()) {
             (Some(m), _) => m.clone(),
-            (None, true) => super::DEMO_USERS[1].0.to_string(),
+            (None, true) => crate::terminal::DEMO_USERS[1].0.to_string(),
             (None, false) => return usage("需 --manager / settling needs --manager NAME"),
         };
-        let manager = match till.manager_approves(&name, &read_pin()) {
+        let manager = match till.manager_approves(&name, &super::input::read_pin()) {
             Ok(m) => m,
             Err(e) => return usage(e),
         };
@@ -877,10 +723,10 @@ pub fn late_payments(explicit: Option<&Path>, redactor: &Redactor, args: LateArg
             };
             let name = match (&args.manager, till.is_demo()) {
                 (Some(m), _) => m.clone(),
-                (None, true) => super::DEMO_USERS[1].0.to_string(),
+                (None, true) => crate::terminal::DEMO_USERS[1].0.to_string(),
                 (None, false) => return usage("需 --manager / settling needs --manager NAME"),
             };
-            let manager = match till.manager_approves(&name, &read_pin()) {
+            let manager = match till.manager_approves(&name, &super::input::read_pin()) {
                 Ok(m) => m,
                 Err(e) => return usage(e),
             };

@@ -3,10 +3,9 @@
 
 use crate::money::Ntd;
 
-use super::document::{ProofData, ReceiptData, ReceiptItem};
-use super::slips::{
-    DetailItem, DetailSlipData, PayLaterKind, PayLaterSlipData, PayPageSlipData, RefundInvoiceLine,
-    RefundSlipData,
+use super::{
+    DetailItem, DetailSlipData, PayLaterKind, PayLaterSlipData, PayPageSlipData, ProofData,
+    ReceiptData, ReceiptItem, RefundInvoiceLine, RefundSlipData,
 };
 
 /// A consumer e-invoice proof for NT$ 200 (strings shaped as the `einvoice`

@@ -1,6 +1,5 @@
 //! `till render`, `till virtual-printer`, `till print …`, `till printer
-//! status` and `till devices`. `main.rs` only declares the subcommands and
-//! calls these.
+//! status` and `till devices`.
 
 use crate::{errln, outln};
 use std::io::Read as _;
@@ -9,15 +8,12 @@ use std::process::ExitCode;
 
 use serde::Deserialize;
 
-use super::virtual_printer::{VirtualPrinter, report_text};
-use super::{Printer, Transport};
 use crate::config::Config;
+use crate::device::printer::virtual_printer::{VirtualPrinter, report_text};
+use crate::device::printer::{Printer, Transport};
 use crate::einvoice::mypay::{MypayInvoice, MypayInvoiceFields};
 use crate::money::Ntd;
-use crate::print::{
-    DetailSlipData, Document, Ecc, Profile, ProofData, Style, Symbology, detail_slip_document,
-    encode, render,
-};
+use crate::print::{DetailSlipData, Profile, ProofData, detail_slip_document, encode, render};
 use crate::secret::Secret;
 use crate::terminal::{Approval, DETAIL_SLIP, Terminal, mypay_detail_slip, mypay_proof};
 
@@ -131,7 +127,7 @@ pub fn virtual_printer(args: &VirtualPrinterArgs) -> anyhow::Result<ExitCode> {
     let dir = args
         .out
         .clone()
-        .unwrap_or_else(super::virtual_printer::default_dir);
+        .unwrap_or_else(crate::device::printer::virtual_printer::default_dir);
     let vp = VirtualPrinter::bind(&args.listen, &dir, profile).map_err(|e| {
         anyhow::anyhow!(
             "無法在 {} 接聽 / cannot listen on {}: {e}",
@@ -247,7 +243,10 @@ pub fn print(
     match cmd {
         PrintCommand::Test => {
             let mut printer = Printer::from_config(&cfg.printer)?;
-            let bytes = encode(&test_page(cfg, &printer), &printer.profile)?;
+            let bytes = encode(
+                &crate::terminal::test_page(&cfg.store, &printer),
+                &printer.profile,
+            )?;
             match printer.send(&bytes) {
                 Ok(_) => {
                     outln!(
@@ -332,28 +331,6 @@ pub fn print(
     }
 }
 
-/// The test page `till print test` and the Settings screen print.
-pub fn test_page(cfg: &Config, printer: &Printer) -> Document {
-    let p = &printer.profile;
-    let mut d = Document::new();
-    d.text("till 測試頁 / test page", Style::center().double().bold());
-    d.text(&cfg.store.name, Style::center());
-    d.row("型號 profile", &p.name);
-    d.row("連線 transport", &printer.target);
-    d.row(
-        "時間 time",
-        crate::taipei::now().format("%Y-%m-%d %H:%M").to_string(),
-    );
-    d.rule();
-    d.text("繁體中文:發票證明聯 補印 找零", Style::default());
-    d.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789", Style::default());
-    d.text("粗體 bold", Style::default().bold());
-    d.barcode(Symbology::Code39, "TILL-TEST", 40, true);
-    d.qr("till test page 測試", Ecc::M);
-    d.feed(2).cut();
-    d
-}
-
 /// `till printer status`.
 pub fn printer_status(cmd: &PrinterCommand, cfg: &Config) -> anyhow::Result<ExitCode> {
     let PrinterCommand::Status = cmd;
@@ -403,7 +380,7 @@ pub fn devices() -> anyhow::Result<ExitCode> {
         Err(e) => outln!("  {e}"),
     }
     outln!("USB:");
-    match super::usb::list() {
+    match crate::device::printer::usb::list() {
         Ok(list) if list.is_empty() => outln!("  (沒有 USB 裝置 / no USB devices)"),
         Ok(list) => {
             for d in list {

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use super::Terminal;
+use super::input::buyer_flags;
 use crate::config::Config;
 use crate::einvoice::Period;
-use crate::einvoice::buyer::BuyerChoice;
+use crate::terminal::Terminal;
 
 #[derive(Debug, Subcommand)]
 pub enum EinvoiceCommand {
@@ -81,31 +81,6 @@ pub enum RollCommand {
 
 fn period_arg(s: &str) -> anyhow::Result<Period> {
     Ok(s.parse::<Period>()?)
-}
-
-/// A typed carrier: a mobile barcode starts with `/`, anything else is read
-/// as a citizen certificate (`NOTES.md` §5), each with its own message.
-pub(crate) fn carrier_choice(code: &str) -> anyhow::Result<BuyerChoice> {
-    Ok(if code.starts_with('/') {
-        BuyerChoice::Mobile(code.parse()?)
-    } else {
-        BuyerChoice::Citizen(code.parse()?)
-    })
-}
-
-/// The buyer's choice from `--carrier`, `--donate`, `--ban` (`till
-/// einvoice issue`, `till pay`); `None` when none was given.
-pub(crate) fn buyer_flags(
-    carrier: Option<String>,
-    donate: Option<String>,
-    ban: Option<String>,
-) -> anyhow::Result<Option<BuyerChoice>> {
-    Ok(match (carrier, donate, ban) {
-        (Some(c), _, _) => Some(carrier_choice(&c)?),
-        (_, Some(d), _) => Some(BuyerChoice::Donate(d.parse()?)),
-        (_, _, Some(b)) => Some(BuyerChoice::Company(b.parse()?)),
-        _ => None,
-    })
 }
 
 /// Run one `till einvoice` command.
@@ -262,7 +237,7 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
             if reason.trim().is_empty() {
                 anyhow::bail!("請填寫作廢原因 / give a reason (--reason)");
             }
-            let m = t.manager_approves(&manager, &super::payment_cli::read_pin())?;
+            let m = t.manager_approves(&manager, &super::input::read_pin())?;
             match t.void_allowance(cfg, &allowance, reason.trim(), &m.name)? {
                 Some(f) => outln!(
                     "折讓單 {allowance} 已作廢 / allowance voided: G0501 {}",
