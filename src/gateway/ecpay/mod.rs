@@ -8,6 +8,7 @@
 
 pub mod client;
 pub mod crypto;
+pub mod rules;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::de::DeserializeOwned;

@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod payer_page;
+pub mod rules;
 
 use chrono::{Days, NaiveTime};
 use md5::{Digest, Md5};
