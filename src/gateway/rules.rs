@@ -142,7 +142,10 @@ mod tests {
             of(GatewayId::Goodbuy).payment_doubt(),
             PaymentDoubt::Query { polls: Some(1) }
         );
-        assert_eq!(of(GatewayId::Ecpay).payment_doubt(), PaymentDoubt::AwaitNotice);
+        assert_eq!(
+            of(GatewayId::Ecpay).payment_doubt(),
+            PaymentDoubt::AwaitNotice
+        );
         for g in [GatewayId::MyPay, GatewayId::Ecpay, GatewayId::Goodbuy] {
             assert!(of(g).asks_after_cancel(), "{g:?}");
             assert!(!of(g).cancel_needs_payment_code(), "{g:?}");
@@ -179,9 +182,21 @@ mod tests {
             card_owner: String::new(),
             card_last4: String::new(),
         };
-        assert!(of(GatewayId::Ecpay).refund_refused(&credit, now, now).is_some());
-        assert!(of(GatewayId::Goodbuy).refund_refused(&store, now, now).is_some());
-        assert!(of(GatewayId::Goodbuy).refund_refused(&credit, now, now).is_none());
+        assert!(
+            of(GatewayId::Ecpay)
+                .refund_refused(&credit, now, now)
+                .is_some()
+        );
+        assert!(
+            of(GatewayId::Goodbuy)
+                .refund_refused(&store, now, now)
+                .is_some()
+        );
+        assert!(
+            of(GatewayId::Goodbuy)
+                .refund_refused(&credit, now, now)
+                .is_none()
+        );
         assert!(of(GatewayId::Goodbuy).refunds_whole_order_only());
         for g in [GatewayId::JkoPay, GatewayId::MyPay] {
             assert!(of(g).refund_refused(&store, now, now).is_none(), "{g:?}");

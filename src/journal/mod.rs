@@ -46,7 +46,6 @@ pub use attempt::{AttemptState, EDGES, Edge};
 pub use audit::{AuditProblem, AuditReport};
 pub use bulk::ImportedSale;
 pub use history::{AttemptQuery, Cursor, Page, SaleDetail, SaleSummary};
-pub use records::{AttemptEvent, AttemptRecord, SaleStatus};
 pub use invoice::{
     Allocation, ChangeContext, InvoiceChange, InvoiceRecord, InvoiceRoll, InvoiceStatus,
     IssuedInvoice,
@@ -56,6 +55,7 @@ pub use notes::Notes;
 pub use owed::{INVOICE_DUE, LatePayment};
 pub use people::{Member, MemberCard, Role, User};
 pub use print::{PrintJob, PrintState};
+pub use records::{AttemptEvent, AttemptRecord, SaleStatus};
 pub use report::{InvoiceRange, OpenSale, ShiftReport, TenderTotal};
 pub use sales::{Transitioned, UnresolvedAttempt};
 pub use seal::{Anchor, SealKey, SealProblem, SealReport, Totals};

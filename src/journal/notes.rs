@@ -232,7 +232,10 @@ mod tests {
         assert_eq!(n.code.as_deref(), Some("280"));
         assert_eq!(n.wechat_trade_no.as_deref(), Some("W9"));
         assert_eq!(n.poll, Some(4));
-        assert_eq!(n.other.get("from_a_newer_till"), Some(&serde_json::json!([1])));
+        assert_eq!(
+            n.other.get("from_a_newer_till"),
+            Some(&serde_json::json!([1]))
+        );
         // Written again, the unknown key stays, after the known ones.
         let d = Detail {
             extra: n,

@@ -150,7 +150,11 @@ pub(super) struct RawAttempt {
     updated_at: String,
 }
 
-pub(super) fn finish_attempt(conn: &Connection, raw: RawAttempt, events: bool) -> Result<AttemptRecord> {
+pub(super) fn finish_attempt(
+    conn: &Connection,
+    raw: RawAttempt,
+    events: bool,
+) -> Result<AttemptRecord> {
     let trade_no = parse_trade_no(&raw.trade_no)?;
     let gateway = match raw.gateway {
         Some(g) => Some(

@@ -5,8 +5,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 use super::attempt::{self, AttemptState};
-pub(super) use super::records::{method_columns, sale_row};
 use super::records::{self, AttemptRecord, SaleRow, SaleStatus};
+pub(super) use super::records::{method_columns, sale_row};
 use super::{Detail, Journal, JournalError, MaskedCode, Result, audit};
 use crate::money::Ntd;
 use crate::sale::{

@@ -10,7 +10,6 @@ use crate::money::Ntd;
 use crate::sale::PayMethod;
 use crate::taipei::{self, TaipeiTime};
 
-
 /// When the attempt's request was made: the `at` journaled with `Sending`.
 pub(super) fn request_time(rec: &AttemptRecord) -> TaipeiTime {
     rec.events

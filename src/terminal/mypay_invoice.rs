@@ -12,8 +12,8 @@
 //! the journal's `mypay_invoices_due` row.
 
 use crate::einvoice::mypay::{MypayInvoice, MypayInvoiceError, MypayInvoiceFields};
-use crate::journal::{AttemptState, JournalError};
 use crate::gateway::rules;
+use crate::journal::{AttemptState, JournalError};
 use crate::sale::SaleNo;
 
 use super::Terminal;
@@ -118,9 +118,7 @@ impl Terminal {
                 continue;
             };
             let req = rebuild_request(&rec, None);
-            let answer = payments
-                .timed(gw.id(), &d.trade_no, gw.query(&req))
-                .await;
+            let answer = payments.timed(gw.id(), &d.trade_no, gw.query(&req)).await;
             let fields = match answer {
                 Ok(Outcome::Approved(a)) => a.einvoice.map(|f| *f),
                 _ => None,

@@ -41,28 +41,20 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::attempt_notes::{
-items_json, rebuild_with, request_time};
+use super::attempt_notes::{items_json, rebuild_with, request_time};
 use super::{Terminal, TerminalError};
 use crate::barcode::{self, ScanContext, Scanned};
 use crate::config::Config;
-use crate::gateway::client::{
-    CancelOutcome, Gateway, NotSent, PayItem, PayRequest, PayWith,
-};
+use crate::gateway::client::{CancelOutcome, Gateway, NotSent, PayItem, PayRequest, PayWith};
 use crate::gateway::ecpay::client::EcpayClient;
 use crate::gateway::goodbuy::client::GoodbuyClient;
 use crate::gateway::jkopay::client::JkoClient;
 use crate::gateway::mypay::client::MyPayClient;
 use crate::gateway::rules::PaymentDoubt;
 use crate::gateway::{Approval, CashierAction, Outcome};
-use crate::journal::{
-    AttemptRecord, AttemptState, Detail, JournalError, MaskedCode, stamp,
-};
+use crate::journal::{AttemptRecord, AttemptState, Detail, JournalError, MaskedCode, stamp};
 use crate::money::Ntd;
-use crate::sale::{
-    AttemptKind, GatewayId, PayMethod, SaleNo, TradeNo, Wallet,
-};
-
+use crate::sale::{AttemptKind, GatewayId, PayMethod, SaleNo, TradeNo, Wallet};
 
 /// How hard the till tries to settle a result that is in doubt before it
 /// hands the attempt to `till recover` (or the GUI's retry button).
@@ -304,7 +296,10 @@ impl Payments {
             .einvoice
             .as_deref()
             .is_some_and(|f| crate::einvoice::mypay::MypayInvoice::from_fields(f).is_ok());
-        if self.mypay_issues && crate::gateway::rules::of(a.gateway).invoices_with_payment() && !issued {
+        if self.mypay_issues
+            && crate::gateway::rules::of(a.gateway).invoices_with_payment()
+            && !issued
+        {
             d.mypay_invoice_due(true)
         } else {
             d
@@ -336,7 +331,12 @@ impl Payments {
     }
 
     /// Await a gateway call, sending `Waiting` every tick while it is out.
-    pub(super) async fn timed<F: Future>(&self, gateway: GatewayId, trade: &TradeNo, fut: F) -> F::Output {
+    pub(super) async fn timed<F: Future>(
+        &self,
+        gateway: GatewayId,
+        trade: &TradeNo,
+        fut: F,
+    ) -> F::Output {
         if self.events.is_none() {
             return fut.await;
         }
@@ -651,8 +651,7 @@ pub(super) fn approval_detail(a: &Approval) -> Detail {
     }
     if let Some(fields) = &a.einvoice {
         // Journaled with the approval, in the same commit (see mypay_invoice.rs).
-        d = d.mypay_invoice(serde_json::to_value(fields).unwrap_or_default(),
-        );
+        d = d.mypay_invoice(serde_json::to_value(fields).unwrap_or_default());
     }
     d
 }
@@ -859,9 +858,7 @@ impl Terminal {
                 self.journal.transition(
                     trade,
                     AttemptState::Declined,
-                    Detail::new()
-                        .error(d.reason.clone())
-                        .code(d.code.clone()),
+                    Detail::new().error(d.reason.clone()).code(d.code.clone()),
                 )?;
             }
             Ok(o @ (Outcome::Pending(_) | Outcome::Unknown { .. })) => {
@@ -877,10 +874,9 @@ impl Terminal {
                     d = d.code(c.clone());
                 }
                 let rules = gw.rules();
-                let waiting_for_customer = code.as_deref().is_some_and(|c| rules.awaits_customer(c));
-                if waiting_for_customer
-                    && let Some(reference) = reference
-                {
+                let waiting_for_customer =
+                    code.as_deref().is_some_and(|c| rules.awaits_customer(c));
+                if waiting_for_customer && let Some(reference) = reference {
                     // Unresolved in the journal (no second charge can
                     // start) while the customer confirms in the app.
                     self.journal.transition(
@@ -1040,9 +1036,7 @@ impl Terminal {
                     self.journal.transition(
                         trade,
                         AttemptState::Cancelled,
-                        Detail::new()
-                            .cancel_try(try_no)
-                            .nothing_to_cancel(true),
+                        Detail::new().cancel_try(try_no).nothing_to_cancel(true),
                     )?;
                     return Ok(());
                 }
@@ -1074,18 +1068,13 @@ impl Terminal {
                     self.journal.transition(
                         trade,
                         AttemptState::Cancelling,
-                        Detail::new()
-                            .error(e.to_string())
-                            .cancel_try(try_no),
+                        Detail::new().error(e.to_string()).cancel_try(try_no),
                     )?;
                     return Ok(());
                 }
             };
-            self.journal.transition(
-                trade,
-                AttemptState::Cancelling,
-                retry.cancel_try(try_no),
-            )?;
+            self.journal
+                .transition(trade, AttemptState::Cancelling, retry.cancel_try(try_no))?;
             if try_no < policy.cancel_tries {
                 tokio::time::sleep(wait).await;
             }
@@ -1151,8 +1140,7 @@ impl Terminal {
             self.journal.transition(
                 trade,
                 AttemptState::Unknown,
-                d.confirm_poll(poll)
-                    .wechat_trade_no(reference),
+                d.confirm_poll(poll).wechat_trade_no(reference),
             )?;
         }
         Ok(())
@@ -1240,7 +1228,6 @@ impl Terminal {
         }
         Ok(())
     }
-
 }
 
 #[cfg(test)]

@@ -144,11 +144,7 @@ impl Terminal {
             )));
         }
         let charged = charged.map(str::trim).filter(|c| !c.is_empty());
-        let by_hand = |d: Detail| {
-            d.by_hand(true)
-                .reason(reason)
-                .manager(manager.name.clone())
-        };
+        let by_hand = |d: Detail| d.by_hand(true).reason(reason).manager(manager.name.clone());
         if rec.state == AttemptState::Sending {
             self.journal.transition(
                 trade,

@@ -33,10 +33,10 @@ use crate::journal::{
     AttemptRecord, AttemptState, Detail, InvoiceStatus, JournalError, Role, SaleDetail, User, stamp,
 };
 use crate::money::Ntd;
-use crate::taipei::TaipeiTime;
 use crate::sale::{
     AttemptKind, GatewayId, PayMethod, RefundPlan, RefundRequest, Refundable, SaleNo, TradeNo,
 };
+use crate::taipei::TaipeiTime;
 
 /// How the money went back.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -205,9 +205,9 @@ fn tenders(
                 .checked_sub(refunded)
                 .unwrap_or(Ntd::ZERO)
                 .max(Ntd::ZERO);
-            let refused = p.gateway.and_then(|g| {
-                rules::of(g).refund_refused(&pay_type_of(p), request_time(p), now)
-            });
+            let refused = p
+                .gateway
+                .and_then(|g| rules::of(g).refund_refused(&pay_type_of(p), request_time(p), now));
             (
                 TenderLeft {
                     trade_no: p.trade_no.to_string(),
@@ -561,10 +561,9 @@ impl Terminal {
         let mut d = d;
         if let Some(g) = gateway {
             d = d.invoice_state(match g.treatment {
-                    Treatment::Void => "4",
-                    Treatment::Allowance => "6",
-                },
-            );
+                Treatment::Void => "4",
+                Treatment::Allowance => "6",
+            });
         }
         if self.live_invoice(sale)?.is_some() {
             d = d.invoice_due(true);
@@ -858,8 +857,7 @@ impl Terminal {
             .iter()
             .filter(|r| r.state == AttemptState::Approved && r.trade_no != *trade)
             .filter(|r| {
-                refunded_payment(r, &detail.payments).map(|p| &p.trade_no)
-                    == Some(&paid.trade_no)
+                refunded_payment(r, &detail.payments).map(|p| &p.trade_no) == Some(&paid.trade_no)
             })
             .fold(Ntd::ZERO, |acc, r| acc.checked_add(r.amount).unwrap_or(acc));
         let found = payments
@@ -1000,7 +998,6 @@ impl Terminal {
     }
 }
 
-
 /// Whether the gateway once accepted refund `rec` (the `refund_accepted` note).
 fn was_accepted(rec: &AttemptRecord) -> bool {
     rec.events
@@ -1102,8 +1099,8 @@ fn whole_order_only(paid: Option<&AttemptRecord>, amount: Ntd) -> Result<(), Str
                 && p.amount != amount =>
         {
             Err(format!(
-            "此通路只能整筆退款 {} / this gateway refunds the whole order only ({})",
-            p.amount, p.amount
+                "此通路只能整筆退款 {} / this gateway refunds the whole order only ({})",
+                p.amount, p.amount
             ))
         }
         _ => Ok(()),

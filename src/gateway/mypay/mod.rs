@@ -5,8 +5,8 @@
 
 pub mod client;
 pub mod codes;
-pub mod rules;
 pub mod envelope;
+pub mod rules;
 
 use std::fmt;
 

@@ -121,10 +121,7 @@ impl Terminal {
             .attempt(trade)?
             .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
         let (to, detail) = match outcome {
-            Outcome::Approved(a) => (
-                AttemptState::Approved,
-                approval_detail(a).notice(source),
-            ),
+            Outcome::Approved(a) => (AttemptState::Approved, approval_detail(a).notice(source)),
             Outcome::Declined(d) => (
                 AttemptState::Declined,
                 Detail::new()

@@ -10,11 +10,11 @@
 use serde::Serialize;
 
 use super::PayError;
-use crate::terminal::attempt_notes::pay_type_of;
 use crate::gateway::goodbuy::{self, payer_page::PayerPage};
 use crate::money::Ntd;
 use crate::sale::{PayMethod, TradeNo};
 use crate::terminal::Terminal;
+use crate::terminal::attempt_notes::pay_type_of;
 
 /// Journal detail key of the instructions.
 pub const DETAIL_KEY: &str = "pay_later";

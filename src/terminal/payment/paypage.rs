@@ -32,21 +32,20 @@ use chrono::{SecondsFormat, TimeDelta};
 use serde::Serialize;
 
 use super::{PayError, PayEvent, PayResult, Payments, Resolving};
-use crate::journal::Notes;
-use crate::terminal::attempt_notes::request_time;
 use crate::gateway::Outcome;
 use crate::gateway::client::{PageRequest, PayItem};
+use crate::journal::Notes;
 use crate::journal::{AttemptRecord, AttemptState, Detail, stamp};
 use crate::money::Ntd;
 use crate::sale::{AttemptKind, GatewayId, PayMethod, SaleNo, TradeNo};
 use crate::taipei::{self, TaipeiTime};
 use crate::terminal::Terminal;
+use crate::terminal::attempt_notes::request_time;
 
 /// How long the till waits for the customer to pay on the page.
 pub const PAYPAGE_MINUTES: i64 = 15;
 
 const WAITING: &str = "等待顧客以手機付款 / waiting for the customer to pay on their phone";
-
 
 /// A PayPage made for the customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -135,9 +134,7 @@ impl Terminal {
         self.journal.transition(
             &trade,
             AttemptState::Sending,
-            Detail::new()
-                .at(stamp(at))
-                .expires_at(expires_at.clone()),
+            Detail::new().at(stamp(at)).expires_at(expires_at.clone()),
         )?;
         payments.emit(PayEvent::Sending {
             gateway: id,
@@ -350,7 +347,10 @@ impl Terminal {
                     Detail::new().code(d.code).not_paid(true),
                 )?;
             }
-            Ok(Outcome::Pending(p)) if (cancelling || cancel || expired) && crate::gateway::mypay::codes::page_untouched(&p.code) => {
+            Ok(Outcome::Pending(p))
+                if (cancelling || cancel || expired)
+                    && crate::gateway::mypay::codes::page_untouched(&p.code) =>
+            {
                 if !cancelling {
                     self.journal.transition(
                         trade,
