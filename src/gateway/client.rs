@@ -201,13 +201,21 @@ pub type CallResult = Result<Outcome, NotSent>;
 /// One payment gateway, as the terminal workflow sees it.
 ///
 /// `pay` is the only call that can take money. When it comes back
-/// `Unknown`, resolve with `query` (MyPay, goodbuy) or `cancel` (JKoPay:
-/// cancel after 15 s without an answer, repeat until it answers). Each
-/// client has more calls of its own (MyPay's WeChat confirmation, goodbuy's
-/// refund confirmation …) on its concrete type.
+/// `Unknown`, the vendor's [`Gateway::rules`] say how it resolves: `query`
+/// (MyPay, goodbuy), `cancel` (JKoPay: cancel after 15 s without an
+/// answer, repeat until it answers), `confirm` once the customer confirmed
+/// in the app (MyPay WeChat 280), or wait for the notification (ECPay).
+/// Each client has more calls of its own (goodbuy's refund confirmation …)
+/// on its concrete type.
 #[async_trait]
 pub trait Gateway: Send + Sync {
     fn id(&self) -> GatewayId;
+
+    /// What this vendor's rules say about results in doubt, refunds and
+    /// codes: the workflow asks these rather than naming vendors.
+    fn rules(&self) -> &'static dyn crate::gateway::rules::VendorRules {
+        crate::gateway::rules::of(self.id())
+    }
 
     /// Charge the customer.
     async fn pay(&self, req: &PayRequest) -> CallResult;

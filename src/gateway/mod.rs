@@ -11,6 +11,7 @@ pub mod ecpay;
 pub mod goodbuy;
 pub mod jkopay;
 pub mod mypay;
+pub mod rules;
 pub(crate) mod wire;
 
 use std::fmt;

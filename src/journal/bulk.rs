@@ -8,7 +8,7 @@ use rusqlite::params;
 use serde_json::json;
 
 use super::attempt::AttemptState;
-use super::history::SaleStatus;
+use super::records::SaleStatus;
 use super::sales::{insert_event, insert_sale, method_columns, next_seq};
 use super::{Journal, Result, audit, seal, stamp};
 use crate::money::Ntd;

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 
-use super::sales::sale_row;
+use super::records::sale_row;
 use super::{Journal, JournalError, Result, audit, parse_sale_no, stamp};
 use crate::einvoice::{InvoiceNumber, Period};
 use crate::money::Ntd;
@@ -817,7 +817,7 @@ impl Journal {
     /// later (a pay-later order). A later call replaces it.
     pub fn remember_buyer_choice(&mut self, sale: &SaleNo, choice: &str) -> Result<()> {
         let (tx, now) = self.write()?;
-        let sale_id = super::sales::sale_row(&tx, sale)?.id;
+        let sale_id = sale_row(&tx, sale)?.id;
         tx.execute(
             "INSERT INTO sale_buyer_choices (sale_id, choice, at) VALUES (?1, ?2, ?3)
              ON CONFLICT (sale_id) DO UPDATE SET choice = excluded.choice, at = excluded.at",

@@ -20,9 +20,11 @@ mod card_codes;
 mod history;
 mod invoice;
 mod mypay_due;
+mod notes;
 mod owed;
 mod people;
 mod print;
+mod records;
 mod report;
 mod sales;
 pub mod schema;
@@ -43,17 +45,17 @@ use crate::taipei::{self, TaipeiTime};
 pub use attempt::{AttemptState, EDGES, Edge};
 pub use audit::{AuditProblem, AuditReport};
 pub use bulk::ImportedSale;
-pub use history::{
-    AttemptEvent, AttemptQuery, AttemptRecord, Cursor, Page, SaleDetail, SaleStatus, SaleSummary,
-};
+pub use history::{AttemptQuery, Cursor, Page, SaleDetail, SaleSummary};
 pub use invoice::{
     Allocation, ChangeContext, InvoiceChange, InvoiceRecord, InvoiceRoll, InvoiceStatus,
     IssuedInvoice,
 };
 pub use mypay_due::{MYPAY_INVOICE_DUE, MypayInvoiceDue};
+pub use notes::Notes;
 pub use owed::{INVOICE_DUE, LatePayment};
 pub use people::{Member, MemberCard, Role, User};
 pub use print::{PrintJob, PrintState};
+pub use records::{AttemptEvent, AttemptRecord, SaleStatus};
 pub use report::{InvoiceRange, OpenSale, ShiftReport, TenderTotal};
 pub use sales::{Transitioned, UnresolvedAttempt};
 pub use seal::{Anchor, SealKey, SealProblem, SealReport, Totals};
@@ -94,8 +96,8 @@ pub struct Detail {
     pub wallet: Option<crate::sale::Wallet>,
     /// Anything else worth keeping: status code, IsRep, poll count…
     /// Never a payment code or a key.
-    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Notes::is_empty")]
+    pub extra: Notes,
 }
 
 impl Detail {
@@ -113,8 +115,10 @@ impl Detail {
         self
     }
 
+    /// A note named by its key (the typed builders, [`Notes`], are the
+    /// workflow's way; this stays for callers that name keys).
     pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Detail {
-        self.extra.insert(key.to_string(), value.into());
+        self.extra.insert(key, value.into());
         self
     }
 }

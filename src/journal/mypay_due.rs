@@ -8,7 +8,6 @@
 //! journaled (and audited) with MyPay's fields as sent.
 
 use rusqlite::{OptionalExtension, params};
-use serde_json::json;
 
 use super::{Detail, Journal, JournalError, Result, audit};
 use crate::money::Ntd;
@@ -38,7 +37,7 @@ pub(super) fn owe_if_due(
     detail: &Detail,
     now: &str,
 ) -> Result<()> {
-    if detail.extra.get(MYPAY_INVOICE_DUE) == Some(&json!(true)) {
+    if detail.extra.mypay_invoice_due == Some(true) {
         tx.prepare_cached(
             "INSERT OR IGNORE INTO mypay_invoices_due (attempt_id, since) VALUES (?1, ?2)",
         )?

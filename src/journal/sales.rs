@@ -5,7 +5,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 use super::attempt::{self, AttemptState};
-use super::history::{self, AttemptRecord, SaleStatus};
+use super::records::{self, AttemptRecord, SaleRow, SaleStatus};
+pub(super) use super::records::{method_columns, sale_row};
 use super::{Detail, Journal, JournalError, MaskedCode, Result, audit};
 use crate::money::Ntd;
 use crate::sale::{
@@ -24,39 +25,6 @@ pub struct Transitioned {
 
 /// An attempt `till recover` must resolve, with its history.
 pub type UnresolvedAttempt = AttemptRecord;
-
-/// The sale's row as the write paths need it.
-pub(super) struct SaleRow {
-    pub id: i64,
-    pub total: Ntd,
-    pub paid: Ntd,
-    pub refunded: Ntd,
-    pub status: SaleStatus,
-}
-
-pub(super) fn sale_row(conn: &Connection, sale: &SaleNo) -> Result<SaleRow> {
-    conn.prepare_cached("SELECT id, total, paid, refunded, status FROM sales WHERE sale_no = ?1")?
-        .query_row([sale.to_string()], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })
-        .optional()?
-        .ok_or_else(|| JournalError::NoSuchSale(sale.to_string()))
-        .and_then(|(id, total, paid, refunded, status)| {
-            Ok(SaleRow {
-                id,
-                total: Ntd::new(total),
-                paid: Ntd::new(paid),
-                refunded: Ntd::new(refunded),
-                status: SaleStatus::parse(&status)?,
-            })
-        })
-}
 
 /// Hand out the next daily number for a terminal; part of the caller's
 /// transaction, so a rolled-back sale gives its number back.
@@ -165,22 +133,6 @@ fn sale_lines(conn: &Connection, sale_id: i64) -> Result<Vec<LineRow>> {
         })
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
-}
-
-/// Columns that store a pay method: the kind, and the wallet for indexing.
-pub(super) fn method_columns(method: PayMethod) -> (&'static str, Option<String>) {
-    match method {
-        PayMethod::Cash => ("cash", None),
-        PayMethod::Wallet(w) => (
-            "wallet",
-            serde_json::to_value(w)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string)),
-        ),
-        PayMethod::BoundCard => ("bound_card", None),
-        PayMethod::PayLater => ("pay_later", None),
-        PayMethod::PayPage => ("pay_page", None),
-    }
 }
 
 pub(super) fn kind_str(kind: AttemptKind) -> &'static str {
@@ -415,7 +367,7 @@ impl Journal {
                 if !row.paid.is_positive() {
                     return Err(JournalError::NotPaid(sale.to_string()));
                 }
-                let lines = history::load_lines(tx, row.id)?;
+                let lines = records::load_lines(tx, row.id)?;
                 let mut refunded_units = vec![0u32; lines.len()];
                 let mut stmt = tx.prepare_cached(
                     "SELECT refund_lines FROM attempts
@@ -663,7 +615,7 @@ impl Journal {
             .query_map([], |r| r.get::<_, i64>(0))?
             .collect::<Result<Vec<_>, _>>()?;
         ids.into_iter()
-            .map(|id| history::load_attempt(&self.conn, id, true))
+            .map(|id| records::load_attempt(&self.conn, id, true))
             .collect()
     }
 }

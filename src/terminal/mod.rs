@@ -6,6 +6,7 @@
 //! median and 4 ms p99 (`cargo bench --bench journal`), well under a frame.
 //! Network calls to gateways will run as tasks.
 
+mod attempt_notes;
 mod open_sales;
 mod printing;
 mod report;
@@ -352,8 +353,7 @@ impl Terminal {
                     // Kept under the event's `extra`, as every detail is:
                     // read at the top level it was never found, and the
                     // receipt showed neither the cash received nor change.
-                    .find_map(|e| payment::detail_field(&e.detail, "received"))
-                    .and_then(|v| v.as_i64())
+                    .find_map(|e| e.notes().received)
                     .unwrap_or(a.amount.dollars())
             })
             .sum();
@@ -461,7 +461,7 @@ impl Terminal {
             self.journal.transition(
                 &trade,
                 AttemptState::Approved,
-                Detail::new().with("received", received.dollars()),
+                Detail::new().received(received.dollars()),
             )?;
         }
         let change = received.checked_sub(due).unwrap_or(Ntd::ZERO);
@@ -575,6 +575,7 @@ mod tests {
     }
 }
 
+mod recovery;
 mod refund;
 pub use payment::pay_later::PayLaterInstructions;
 pub use payment::paypage::{PAYPAGE_MINUTES, PayPageOrder};

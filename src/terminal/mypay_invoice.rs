@@ -12,14 +12,13 @@
 //! the journal's `mypay_invoices_due` row.
 
 use crate::einvoice::mypay::{MypayInvoice, MypayInvoiceError, MypayInvoiceFields};
+use crate::gateway::rules;
 use crate::journal::{AttemptState, JournalError};
-use crate::sale::{GatewayId, SaleNo};
+use crate::sale::SaleNo;
 
 use super::Terminal;
-use super::payment::detail_field;
-
-/// Journal detail key of MyPay's invoice fields on an attempt event.
-pub(super) const DETAIL_KEY: &str = "mypay_invoice";
+use super::payment::{PayError, Payments, rebuild_request};
+use crate::gateway::Outcome;
 
 /// Why the sale's MyPay invoice cannot be given.
 #[derive(Debug, thiserror::Error)]
@@ -46,16 +45,20 @@ impl Terminal {
             .journal
             .sale_detail(sale)?
             .ok_or_else(|| MypayInvoiceLookupError::NoSuchSale(sale.to_string()))?;
-        let mut newest: Option<(&str, &serde_json::Value)> = None;
+        let mut newest: Option<(&str, serde_json::Value)> = None;
         for a in detail
             .payments
             .iter()
             .chain(detail.refunds.iter())
-            .filter(|a| a.gateway == Some(GatewayId::MyPay) && a.state == AttemptState::Approved)
+            .filter(|a| {
+                a.gateway
+                    .is_some_and(|g| rules::of(g).invoices_with_payment())
+                    && a.state == AttemptState::Approved
+            })
         {
             for e in &a.events {
-                if let Some(v) = detail_field(&e.detail, DETAIL_KEY)
-                    && newest.is_none_or(|(at, _)| e.at.as_str() >= at)
+                if let Some(v) = e.notes().mypay_invoice
+                    && newest.as_ref().is_none_or(|(at, _)| e.at.as_str() >= *at)
                 {
                     newest = Some((e.at.as_str(), v));
                 }
@@ -64,11 +67,11 @@ impl Terminal {
         // An invoice MyPay issued after the payment, fetched later.
         let fetched = self.journal.fetched_mypay_invoice(sale)?;
         if let Some((at, json)) = &fetched
-            && newest.is_none_or(|(n, _)| at.as_str() >= n)
+            && newest.as_ref().is_none_or(|(n, _)| at.as_str() >= *n)
         {
             return Ok(serde_json::from_str(json).ok());
         }
-        Ok(newest.and_then(|(_, v)| serde_json::from_value(v.clone()).ok()))
+        Ok(newest.and_then(|(_, v)| serde_json::from_value(v).ok()))
     }
 
     /// How many MyPay e-invoices are still to fetch (the status bar).
@@ -92,5 +95,56 @@ impl Terminal {
             Err(MypayInvoiceError::Voided | MypayInvoiceError::NotIssued { .. }) => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Ask MyPay again for every e-invoice it still owes (a payment
+    /// approved before MyPay had issued it; manual §11, 電子發票通知回報):
+    /// `api/querydirect`'s row carries it once issued. Each answer is
+    /// journaled: the fields as MyPay sent them once the invoice is issued
+    /// and its codes check out, else one more try with the reason. Returns
+    /// the sales whose invoice arrived now (their proofs are to print).
+    pub async fn fetch_mypay_invoices(
+        &mut self,
+        payments: &Payments,
+    ) -> Result<Vec<SaleNo>, PayError> {
+        let due = self.journal.mypay_invoices_due()?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let gw = payments.invoice_issuer()?;
+        let mut arrived = Vec::new();
+        for d in due {
+            let Some(rec) = self.journal.attempt(&d.trade_no)? else {
+                continue;
+            };
+            let req = rebuild_request(&rec, None);
+            let answer = payments.timed(gw.id(), &d.trade_no, gw.query(&req)).await;
+            let fields = match answer {
+                Ok(Outcome::Approved(a)) => a.einvoice.map(|f| *f),
+                _ => None,
+            };
+            let checked = fields
+                .as_ref()
+                .map(crate::einvoice::mypay::MypayInvoice::from_fields);
+            match (fields, checked) {
+                (Some(f), Some(Ok(_))) => {
+                    let v = serde_json::to_value(&f).unwrap_or_default();
+                    self.journal.mypay_invoice_fetched(&d.trade_no, &v)?;
+                    tracing::info!(trade = %d.trade_no, "MyPay e-invoice fetched");
+                    arrived.push(d.sale_no);
+                }
+                (_, Some(Err(e))) => {
+                    self.journal
+                        .mypay_invoice_not_yet(&d.trade_no, &e.to_string())?;
+                }
+                _ => {
+                    self.journal.mypay_invoice_not_yet(
+                        &d.trade_no,
+                        "MyPay 尚未開立發票 / MyPay has not issued the invoice yet",
+                    )?;
+                }
+            }
+        }
+        Ok(arrived)
     }
 }

@@ -4,7 +4,8 @@
 //! money taken has it given back through the refund path, or the rest
 //! taken by resuming the tender.
 
-use super::{Approval, Result, Terminal};
+use super::payment::PayError;
+use super::{Approval, Result, Terminal, TerminalError};
 use crate::journal::{JournalError, SaleStatus, SaleSummary};
 use crate::money::Ntd;
 use crate::sale::{Cart, SaleNo};
@@ -97,6 +98,25 @@ impl Terminal {
             .map_err(|e| corrupt(e.to_string()))?;
         let due = s.total.checked_sub(s.paid).unwrap_or(Ntd::ZERO);
         Ok((cart, due))
+    }
+
+    /// Start a sale rung up by a script or test, journaled under `cashier`.
+    pub fn open_sale_as(&mut self, cart: &Cart, cashier: &str) -> Result<SaleNo, PayError> {
+        let today = self.now().date_naive();
+        Ok(self
+            .journal
+            .new_sale(&self.terminal, today, cashier, cart)?)
+    }
+
+    /// Start a sale for the signed-in cashier.
+    pub fn open_sale(&mut self, cart: &Cart) -> Result<SaleNo, PayError> {
+        let cashier = self
+            .user
+            .as_ref()
+            .ok_or(TerminalError::NotSignedIn)?
+            .name
+            .clone();
+        self.open_sale_as(cart, &cashier)
     }
 }
 

@@ -9,21 +9,27 @@
 //! 2. `transition(Sending)`, a durable commit, **then** the request;
 //! 3. the answer is journaled: `Approved` (gateway trade number, `IsRep`),
 //!    `Declined` (code and reason), or in doubt;
-//! 4. in doubt is resolved by the vendor's rule: JKoPay → `Cancel` with the
-//!    same MerchantTradeNo, repeated until it answers (a new charge then
-//!    gets the next trade number, P02); MyPay → `api/querydirect`, polled
-//!    while pending; ECPay → its ReturnURL notification; goodbuy → its
-//!    callback or `order_status`.
+//! 4. in doubt is resolved by the vendor's rule, which the gateway's
+//!    [`crate::gateway::rules::VendorRules`] state (this module names no
+//!    vendor outside routing): JKoPay → `Cancel` with the same
+//!    MerchantTradeNo, repeated until it answers (a new charge then gets
+//!    the next trade number, P02); MyPay → `api/querydirect`, polled while
+//!    pending, or `api/wechatconfirmation` while the customer confirms;
+//!    ECPay → its ReturnURL notification; goodbuy → its callback or
+//!    `order_status`.
 //!
 //! A crash anywhere leaves an attempt in `Sending`, `Unknown` or
-//! `Cancelling`; [`Terminal::recover`] resolves those on start-up by the
-//! same rules.
+//! `Cancelling`; [`Terminal::recover`] (in `terminal/recovery.rs`)
+//! resolves those on start-up by the same rules. Refunds live in
+//! `terminal/refund.rs`, server notifications and late payments in
+//! `payment/notices.rs`.
 //!
 //! The gateways live in [`Payments`] (not in [`Terminal`]) so the GUI can
 //! share one set of HTTP clients, tests can inject their own, and the
 //! progress channel belongs to whoever is watching.
 
 pub mod callbacks;
+mod notices;
 pub mod pay_later;
 pub mod paypage;
 
@@ -35,34 +41,20 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::attempt_notes::{items_json, rebuild_with, request_time};
 use super::{Terminal, TerminalError};
 use crate::barcode::{self, ScanContext, Scanned};
 use crate::config::Config;
-use crate::gateway::client::{
-    CancelOutcome, Gateway, NotSent, PaidRef, PayItem, PayRequest, PayWith,
-    RefundRequest as GatewayRefund,
-};
+use crate::gateway::client::{CancelOutcome, Gateway, NotSent, PayItem, PayRequest, PayWith};
 use crate::gateway::ecpay::client::EcpayClient;
 use crate::gateway::goodbuy::client::GoodbuyClient;
 use crate::gateway::jkopay::client::JkoClient;
 use crate::gateway::mypay::client::MyPayClient;
-use crate::gateway::{Approval, CashierAction, Outcome, goodbuy};
-use crate::journal::{
-    AttemptRecord, AttemptState, Detail, JournalError, MaskedCode, Role, User, stamp,
-};
+use crate::gateway::rules::PaymentDoubt;
+use crate::gateway::{Approval, CashierAction, Outcome};
+use crate::journal::{AttemptRecord, AttemptState, Detail, JournalError, MaskedCode, stamp};
 use crate::money::Ntd;
-use crate::sale::{
-    AttemptKind, Cart, GatewayId, PayMethod, RefundRequest, SaleNo, TradeNo, Wallet,
-};
-use crate::taipei::{self, TaipeiTime};
-
-/// MyPay's "paid once the customer confirms in the app" (WECHATOFF).
-const WECHAT_AWAITING: &str = "280";
-/// Journal detail key of the WeChat `TradeNo` a 280 answer carried.
-const WECHAT_REFERENCE: &str = "wechat_trade_no";
-/// Journal detail key on a refund the gateway accepted without doing it
-/// yet (MyPay's queued refund): it is never sent again.
-const REFUND_ACCEPTED: &str = "refund_accepted";
+use crate::sale::{AttemptKind, GatewayId, PayMethod, SaleNo, TradeNo, Wallet};
 
 /// How hard the till tries to settle a result that is in doubt before it
 /// hands the attempt to `till recover` (or the GUI's retry button).
@@ -136,12 +128,7 @@ pub enum PayEvent {
 
 /// A gateway's name as cashiers know it.
 pub fn gateway_name_zh(g: GatewayId) -> &'static str {
-    match g {
-        GatewayId::JkoPay => "街口支付",
-        GatewayId::MyPay => "MyPay",
-        GatewayId::Ecpay => "綠界",
-        GatewayId::Goodbuy => "超商/ATM 代收",
-    }
+    crate::gateway::rules::of(g).name_zh()
 }
 
 impl PayEvent {
@@ -309,8 +296,11 @@ impl Payments {
             .einvoice
             .as_deref()
             .is_some_and(|f| crate::einvoice::mypay::MypayInvoice::from_fields(f).is_ok());
-        if self.mypay_issues && a.gateway == GatewayId::MyPay && !issued {
-            d.with(crate::journal::MYPAY_INVOICE_DUE, true)
+        if self.mypay_issues
+            && crate::gateway::rules::of(a.gateway).invoices_with_payment()
+            && !issued
+        {
+            d.mypay_invoice_due(true)
         } else {
             d
         }
@@ -323,7 +313,17 @@ impl Payments {
             .ok_or(PayError::NoGateway(id))
     }
 
-    fn emit(&self, e: PayEvent) {
+    /// The gateway that issues e-invoices with its payments (MyPay with
+    /// `[einvoice] issuer = "mypay"`), asked for the ones it still owes.
+    pub(super) fn invoice_issuer(&self) -> Result<Arc<dyn Gateway>, PayError> {
+        self.gateways
+            .values()
+            .find(|g| g.rules().invoices_with_payment())
+            .cloned()
+            .ok_or(PayError::NoGateway(GatewayId::MyPay))
+    }
+
+    pub(super) fn emit(&self, e: PayEvent) {
         if let Some(tx) = &self.events {
             // A closed screen is no reason to stop a payment.
             let _ = tx.send(e);
@@ -331,7 +331,12 @@ impl Payments {
     }
 
     /// Await a gateway call, sending `Waiting` every tick while it is out.
-    async fn timed<F: Future>(&self, gateway: GatewayId, trade: &TradeNo, fut: F) -> F::Output {
+    pub(super) async fn timed<F: Future>(
+        &self,
+        gateway: GatewayId,
+        trade: &TradeNo,
+        fut: F,
+    ) -> F::Output {
         if self.events.is_none() {
             return fut.await;
         }
@@ -526,20 +531,11 @@ impl PayResult {
         }
     }
 
-    fn from_record(rec: &AttemptRecord, gateway: GatewayId) -> PayResult {
-        let last = rec.events.last().map(|e| &e.detail);
-        let code = last
-            .and_then(|d| detail_field(d, "code"))
-            .and_then(|c| c.as_str())
-            .map(str::to_string);
-        let is_repeat = rec
-            .events
-            .iter()
-            .any(|e| detail_field(&e.detail, "is_rep").and_then(|v| v.as_bool()) == Some(true));
-        let review = last
-            .and_then(|d| detail_field(d, "review"))
-            .and_then(|c| c.as_str())
-            .map(str::to_string);
+    pub(super) fn from_record(rec: &AttemptRecord, gateway: GatewayId) -> PayResult {
+        let last = rec.events.last().map(|e| e.notes()).unwrap_or_default();
+        let code = last.code;
+        let is_repeat = rec.events.iter().any(|e| e.notes().is_rep == Some(true));
+        let review = last.review;
         let (message, action) = state_message(rec.kind, rec.state, rec.last_error.as_deref());
         PayResult {
             sale_no: rec.trade_no.sale().to_string(),
@@ -560,30 +556,6 @@ impl PayResult {
             review,
         }
     }
-}
-
-/// A value a transition recorded with [`Detail::with`].
-pub(super) fn detail_field<'a>(
-    d: &'a serde_json::Value,
-    key: &str,
-) -> Option<&'a serde_json::Value> {
-    d.get("extra")
-        .and_then(|e| e.get(key))
-        .or_else(|| d.get(key))
-}
-
-/// Whether the gateway once accepted refund `rec` ([`REFUND_ACCEPTED`]).
-fn was_accepted(rec: &AttemptRecord) -> bool {
-    rec.events
-        .iter()
-        .any(|e| detail_field(&e.detail, REFUND_ACCEPTED).and_then(|v| v.as_bool()) == Some(true))
-}
-
-/// A decline that, answering a refund sent again, may only mean the first
-/// send went through (JKoPay 812 already refunded, 922 refunds exceed the
-/// payment): the refund stays in doubt rather than declined.
-fn says_done_already(gateway: GatewayId, code: &str) -> bool {
-    gateway == GatewayId::JkoPay && matches!(code, "812" | "922")
 }
 
 /// What the cashier (and a script's `message`) is told about an attempt:
@@ -653,60 +625,7 @@ fn state_message(
 /// token; a manager settles it from JKoPay's back office (`till settle`).
 pub const NO_CARD_TOKEN: &str = "無法取得顧客的街口付款碼,不能送出取消;請至街口後台確認後由主管以 till settle 結案 / the customer's JKoPay CardToken is not available, so no Cancel can be sent: check JKoPay's back office, then a manager settles it (till settle)";
 
-/// When the attempt's request was made: the `at` journaled with `Sending`.
-pub(super) fn request_time(rec: &AttemptRecord) -> TaipeiTime {
-    rec.events
-        .iter()
-        .find_map(|e| detail_field(&e.detail, "at").and_then(|v| v.as_str()))
-        .or(Some(rec.created_at.as_str()))
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| t.with_timezone(&taipei::offset()))
-        .unwrap_or_else(taipei::now)
-}
-
-/// The request of a journaled attempt, as far as cancel and query need it.
-/// `code` is the full payment code when it was kept sealed (a JKoPay
-/// attempt in doubt, [`Terminal::unsealed_code`]); otherwise empty: a
-/// query, a refund or a MyPay cancel never needs it.
-fn rebuild_with(rec: &AttemptRecord, code: Option<String>) -> PayWith {
-    match rec.method {
-        PayMethod::Wallet(wallet) => PayWith::WalletCode {
-            wallet,
-            code: code.unwrap_or_default(),
-        },
-        PayMethod::BoundCard => PayWith::BoundCard {
-            bind_card_id: String::new(),
-            member_id: String::new(),
-        },
-        _ => PayWith::PayLater {
-            pay_type: pay_type_of(rec),
-            phone: String::new(),
-        },
-    }
-}
-
-pub(super) fn pay_type_of(rec: &AttemptRecord) -> goodbuy::PayType {
-    let t = rec
-        .events
-        .iter()
-        .find_map(|e| detail_field(&e.detail, "pay_type").and_then(|v| v.as_str()))
-        .unwrap_or("store");
-    match t {
-        "credit" => goodbuy::PayType::Credit {
-            card_owner: String::new(),
-            card_last4: String::new(),
-        },
-        "atm" => goodbuy::PayType::Atm {
-            account_owner: String::new(),
-            account_last5: Vec::new(),
-        },
-        _ => goodbuy::PayType::Store {
-            payer: String::new(),
-        },
-    }
-}
-
-fn rebuild_request(rec: &AttemptRecord, code: Option<String>) -> PayRequest {
+pub(super) fn rebuild_request(rec: &AttemptRecord, code: Option<String>) -> PayRequest {
     PayRequest {
         trade_no: rec.trade_no.clone(),
         amount: rec.amount,
@@ -717,25 +636,22 @@ fn rebuild_request(rec: &AttemptRecord, code: Option<String>) -> PayRequest {
     }
 }
 
-fn approval_detail(a: &Approval) -> Detail {
+pub(super) fn approval_detail(a: &Approval) -> Detail {
     let mut d = Detail::new()
         .gateway_trade_no(a.gateway_trade_no.clone())
-        .with("is_rep", a.is_repeat)
-        .with("approved_amount", a.amount.dollars());
+        .is_rep(a.is_repeat)
+        .approved_amount(a.amount.dollars());
     // The wallet MyPay's auto-detect found: the report names it.
     d.wallet = a.wallet;
     if let Some(r) = &a.review {
-        d = d.with("review", r.clone());
+        d = d.review(r.clone());
     }
     if let Some(t) = a.paid_at {
-        d = d.with("paid_at", stamp(t));
+        d = d.paid_at(stamp(t));
     }
     if let Some(fields) = &a.einvoice {
         // Journaled with the approval, in the same commit (see mypay_invoice.rs).
-        d = d.with(
-            super::mypay_invoice::DETAIL_KEY,
-            serde_json::to_value(fields).unwrap_or_default(),
-        );
+        d = d.mypay_invoice(serde_json::to_value(fields).unwrap_or_default());
     }
     d
 }
@@ -767,7 +683,7 @@ fn crash_test_hook(_trade: &TradeNo) {}
 pub const CRASH_HOOK_MARK: &str = "till-test-hook: answered, not journaled";
 
 /// Where an attempt in doubt can go next, for the notice that settles it.
-fn in_doubt(state: AttemptState) -> bool {
+pub(super) fn in_doubt(state: AttemptState) -> bool {
     matches!(state, AttemptState::Sending | AttemptState::Unknown)
 }
 
@@ -786,92 +702,10 @@ pub enum NoticeEffect {
     LatePayment,
 }
 
-/// Closed without the money: a payment the gateway may still have taken
-/// later (a PayPage paid after it expired, a notice after a decline).
-fn closed_unpaid(rec: &AttemptRecord) -> bool {
-    rec.kind == AttemptKind::Payment
-        && matches!(
-            rec.state,
-            AttemptState::Declined | AttemptState::Cancelled | AttemptState::Abandoned
-        )
-}
-
 impl Terminal {
-    /// Start a sale rung up by a script or test, journaled under `cashier`.
-    pub fn open_sale_as(&mut self, cart: &Cart, cashier: &str) -> Result<SaleNo, PayError> {
-        let today = self.now().date_naive();
-        Ok(self
-            .journal
-            .new_sale(&self.terminal, today, cashier, cart)?)
-    }
-
-    /// Start a sale for the signed-in cashier.
-    pub fn open_sale(&mut self, cart: &Cart) -> Result<SaleNo, PayError> {
-        let cashier = self
-            .user
-            .as_ref()
-            .ok_or(TerminalError::NotSignedIn)?
-            .name
-            .clone();
-        self.open_sale_as(cart, &cashier)
-    }
-
-    /// Ask MyPay again for every e-invoice it still owes (a payment
-    /// approved before MyPay had issued it; manual §11, 電子發票通知回報):
-    /// `api/querydirect`'s row carries it once issued. Each answer is
-    /// journaled: the fields as MyPay sent them once the invoice is issued
-    /// and its codes check out, else one more try with the reason. Returns
-    /// the sales whose invoice arrived now (their proofs are to print).
-    pub async fn fetch_mypay_invoices(
-        &mut self,
-        payments: &Payments,
-    ) -> Result<Vec<SaleNo>, PayError> {
-        let due = self.journal.mypay_invoices_due()?;
-        if due.is_empty() {
-            return Ok(Vec::new());
-        }
-        let gw = payments.gateway(GatewayId::MyPay)?;
-        let mut arrived = Vec::new();
-        for d in due {
-            let Some(rec) = self.journal.attempt(&d.trade_no)? else {
-                continue;
-            };
-            let req = rebuild_request(&rec, None);
-            let answer = payments
-                .timed(GatewayId::MyPay, &d.trade_no, gw.query(&req))
-                .await;
-            let fields = match answer {
-                Ok(Outcome::Approved(a)) => a.einvoice.map(|f| *f),
-                _ => None,
-            };
-            let checked = fields
-                .as_ref()
-                .map(crate::einvoice::mypay::MypayInvoice::from_fields);
-            match (fields, checked) {
-                (Some(f), Some(Ok(_))) => {
-                    let v = serde_json::to_value(&f).unwrap_or_default();
-                    self.journal.mypay_invoice_fetched(&d.trade_no, &v)?;
-                    tracing::info!(trade = %d.trade_no, "MyPay e-invoice fetched");
-                    arrived.push(d.sale_no);
-                }
-                (_, Some(Err(e))) => {
-                    self.journal
-                        .mypay_invoice_not_yet(&d.trade_no, &e.to_string())?;
-                }
-                _ => {
-                    self.journal.mypay_invoice_not_yet(
-                        &d.trade_no,
-                        "MyPay 尚未開立發票 / MyPay has not issued the invoice yet",
-                    )?;
-                }
-            }
-        }
-        Ok(arrived)
-    }
-
     /// The full payment code sealed for `rec` while it is unsettled (JKoPay
     /// keeps it for the recovery Cancel), opened with the merchant key.
-    fn unsealed_code(
+    pub(super) fn unsealed_code(
         &self,
         payments: &Payments,
         rec: &AttemptRecord,
@@ -920,6 +754,7 @@ impl Terminal {
     ) -> Result<PayResult, PayError> {
         let route = route(tender)?;
         let gw = payments.gateway(route.gateway)?;
+        let rules = gw.rules();
         let trade = self.journal.begin_attempt(
             sale,
             AttemptKind::Payment,
@@ -928,7 +763,7 @@ impl Terminal {
             amount,
             route.masked.as_ref(),
         )?;
-        if route.gateway == GatewayId::JkoPay
+        if rules.cancel_needs_payment_code()
             && let (PayWith::WalletCode { code, .. }, Some(seal)) =
                 (&route.with, &payments.token_seal)
         {
@@ -938,15 +773,15 @@ impl Terminal {
                 .keep_sealed_code(&trade, &seal.seal(&trade.to_string(), code))?;
         }
         let at = self.now();
-        let mut sending = Detail::new().with("at", stamp(at));
+        let mut sending = Detail::new().at(stamp(at));
         if let PayWith::PayLater { pay_type, .. } = &route.with {
-            sending = sending.with("pay_type", pay_type.as_str());
+            sending = sending.pay_type(pay_type.as_str());
         }
-        if route.gateway == GatewayId::MyPay && !items.is_empty() {
+        if rules.invoices_with_payment() && !items.is_empty() {
             // A refund with an e-invoice must name the items as sold.
-            sending = sending.with(super::refund::SENT_ITEMS, super::refund::items_json(&items));
+            sending = sending.items(items_json(&items));
         }
-        let buyer = if route.gateway == GatewayId::MyPay {
+        let buyer = if rules.invoices_with_payment() {
             self.buyer_choice(sale)?
         } else {
             Default::default()
@@ -990,7 +825,7 @@ impl Terminal {
                 self.journal.transition(
                     trade,
                     AttemptState::Declined,
-                    Detail::new().error(e.to_string()).with("not_sent", true),
+                    Detail::new().error(e.to_string()).not_sent(true),
                 )?;
             }
             // The first send of a payment answered as a repeat: the
@@ -1008,8 +843,8 @@ impl Terminal {
                             "此交易編號在金流已有付款(編號 {n}),本次未扣款;請檢查本機交易紀錄是否遺失或還原 / the gateway already has a payment under this trade number ({n}): nothing was charged now; check whether this till's journal was lost or restored",
                             n = a.gateway_trade_no
                         ))
-                        .with("code", "IsRep")
-                        .with("repeat_of", a.gateway_trade_no.clone()),
+                        .code("IsRep")
+                        .repeat_of(a.gateway_trade_no.clone()),
                 )?;
             }
             Ok(Outcome::Approved(a)) => {
@@ -1023,9 +858,7 @@ impl Terminal {
                 self.journal.transition(
                     trade,
                     AttemptState::Declined,
-                    Detail::new()
-                        .error(d.reason.clone())
-                        .with("code", d.code.clone()),
+                    Detail::new().error(d.reason.clone()).code(d.code.clone()),
                 )?;
             }
             Ok(o @ (Outcome::Pending(_) | Outcome::Unknown { .. })) => {
@@ -1038,36 +871,36 @@ impl Terminal {
                 };
                 let mut d = Detail::new().error(why);
                 if let Some(c) = &code {
-                    d = d.with("code", c.clone());
+                    d = d.code(c.clone());
                 }
-                if code.as_deref() == Some(WECHAT_AWAITING)
-                    && let Some(reference) = reference
-                {
+                let rules = gw.rules();
+                let waiting_for_customer =
+                    code.as_deref().is_some_and(|c| rules.awaits_customer(c));
+                if waiting_for_customer && let Some(reference) = reference {
                     // Unresolved in the journal (no second charge can
                     // start) while the customer confirms in the app.
                     self.journal.transition(
                         trade,
                         AttemptState::Unknown,
-                        d.with(WECHAT_REFERENCE, reference.clone()),
+                        d.wechat_trade_no(reference.clone()),
                     )?;
                     self.confirm_until_settled(payments, gw, req, &reference)
                         .await?;
                     return self.result_of(payments, trade, gw.id());
                 }
-                if gw.id() == GatewayId::Goodbuy
+                if rules.pending_reference_is_payer_page()
                     && let Some(page) = reference.as_deref().and_then(pay_later::journal_value)
                 {
                     // How the customer pays, for the pay-later slip.
-                    d = d.with(pay_later::DETAIL_KEY, page);
+                    d = d.pay_later(page);
                 }
-                if gw.id() == GatewayId::JkoPay {
+                if rules.payment_doubt() == PaymentDoubt::Cancel {
                     // No result within 15 s, or 801: cancel, same MerchantTradeNo.
                     self.journal
                         .transition(trade, AttemptState::Cancelling, d)?;
                 } else {
                     self.journal.transition(trade, AttemptState::Unknown, d)?;
                 }
-                let waiting_for_customer = code.as_deref() == Some("280");
                 return self.resolve(payments, gw, req, !waiting_for_customer).await;
             }
         }
@@ -1076,7 +909,7 @@ impl Terminal {
 
     /// Settle an attempt in doubt by its gateway's rule. `query_now` false
     /// skips inquiries (pay-later: the customer pays tomorrow).
-    async fn resolve(
+    pub(super) async fn resolve(
         &mut self,
         payments: &Payments,
         gw: &dyn Gateway,
@@ -1086,15 +919,16 @@ impl Terminal {
         let trade = &req.trade_no;
         let id = gw.id();
         let state = self.state_of(trade)?;
-        match (id, state) {
+        let cancels = gw.rules().payment_doubt() == PaymentDoubt::Cancel;
+        match (cancels, state) {
             (_, AttemptState::Created) => {
                 self.journal.transition(
                     trade,
                     AttemptState::Abandoned,
-                    Detail::new().with("recovered", "never sent"),
+                    Detail::new().recovered("never sent"),
                 )?;
             }
-            (GatewayId::JkoPay, AttemptState::Sending | AttemptState::Unknown) => {
+            (true, AttemptState::Sending | AttemptState::Unknown) => {
                 self.journal.transition(
                     trade,
                     AttemptState::Cancelling,
@@ -1136,11 +970,11 @@ impl Terminal {
             .journal
             .attempt(trade)?
             .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
-        Ok(rec.events.iter().rev().find_map(|e| {
-            detail_field(&e.detail, WECHAT_REFERENCE)
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        }))
+        Ok(rec
+            .events
+            .iter()
+            .rev()
+            .find_map(|e| e.notes().wechat_trade_no))
     }
 
     fn state_of(&self, trade: &TradeNo) -> Result<AttemptState, PayError> {
@@ -1151,7 +985,7 @@ impl Terminal {
             .state)
     }
 
-    fn result_of(
+    pub(super) fn result_of(
         &self,
         payments: &Payments,
         trade: &TradeNo,
@@ -1194,7 +1028,7 @@ impl Terminal {
                     self.journal.transition(
                         trade,
                         AttemptState::Cancelled,
-                        Detail::new().with("cancel_try", try_no),
+                        Detail::new().cancel_try(try_no),
                     )?;
                     return Ok(());
                 }
@@ -1202,9 +1036,7 @@ impl Terminal {
                     self.journal.transition(
                         trade,
                         AttemptState::Cancelled,
-                        Detail::new()
-                            .with("cancel_try", try_no)
-                            .with("nothing_to_cancel", true),
+                        Detail::new().cancel_try(try_no).nothing_to_cancel(true),
                     )?;
                     return Ok(());
                 }
@@ -1219,8 +1051,8 @@ impl Terminal {
                                 "取消被拒 / cancel refused: {} {}",
                                 d.code, d.reason
                             ))
-                            .with("code", d.code.clone())
-                            .with("cancel_try", try_no),
+                            .code(d.code.clone())
+                            .cancel_try(try_no),
                     )?;
                     return Ok(());
                 }
@@ -1236,18 +1068,13 @@ impl Terminal {
                     self.journal.transition(
                         trade,
                         AttemptState::Cancelling,
-                        Detail::new()
-                            .error(e.to_string())
-                            .with("cancel_try", try_no),
+                        Detail::new().error(e.to_string()).cancel_try(try_no),
                     )?;
                     return Ok(());
                 }
             };
-            self.journal.transition(
-                trade,
-                AttemptState::Cancelling,
-                retry.with("cancel_try", try_no),
-            )?;
+            self.journal
+                .transition(trade, AttemptState::Cancelling, retry.cancel_try(try_no))?;
             if try_no < policy.cancel_tries {
                 tokio::time::sleep(wait).await;
             }
@@ -1289,8 +1116,8 @@ impl Terminal {
                         AttemptState::Approved,
                         payments
                             .approval_detail(&a)
-                            .with("confirm_poll", poll)
-                            .with(WECHAT_REFERENCE, reference),
+                            .confirm_poll(poll)
+                            .wechat_trade_no(reference),
                     )?;
                     return Ok(());
                 }
@@ -1300,21 +1127,20 @@ impl Terminal {
                         AttemptState::Declined,
                         Detail::new()
                             .error(d.reason.clone())
-                            .with("code", d.code.clone())
-                            .with("confirm_poll", poll)
-                            .with(WECHAT_REFERENCE, reference),
+                            .code(d.code.clone())
+                            .confirm_poll(poll)
+                            .wechat_trade_no(reference),
                     )?;
                     return Ok(());
                 }
-                Ok(Outcome::Pending(p)) => Detail::new().error(p.reason).with("code", p.code),
+                Ok(Outcome::Pending(p)) => Detail::new().error(p.reason).code(p.code),
                 Ok(Outcome::Unknown { why }) => Detail::new().error(why),
                 Err(e) => Detail::new().error(e.to_string()),
             };
             self.journal.transition(
                 trade,
                 AttemptState::Unknown,
-                d.with("confirm_poll", poll)
-                    .with(WECHAT_REFERENCE, reference),
+                d.confirm_poll(poll).wechat_trade_no(reference),
             )?;
         }
         Ok(())
@@ -1331,10 +1157,12 @@ impl Terminal {
     ) -> Result<(), PayError> {
         let trade = &req.trade_no;
         let id = gw.id();
-        if !query_now || id == GatewayId::Ecpay {
+        let rules = gw.rules();
+        let doubt = rules.payment_doubt();
+        if !query_now || doubt == PaymentDoubt::AwaitNotice {
             let doing = if query_now {
                 Resolving::AwaitingCallback
-            } else if id == GatewayId::MyPay {
+            } else if rules.customer_confirms_in_app() {
                 Resolving::AwaitingCustomer
             } else {
                 Resolving::AwaitingCallback
@@ -1348,10 +1176,9 @@ impl Terminal {
         }
         let policy = payments.policy;
         // `polls: 0` leaves the asking to the caller (the GUI's 確認中 screen).
-        let polls = if id == GatewayId::Goodbuy {
-            1
-        } else {
-            policy.polls
+        let polls = match doubt {
+            PaymentDoubt::Query { polls: Some(n) } => n,
+            _ => policy.polls,
         };
         for poll in 1..=polls {
             payments.emit(PayEvent::Unknown {
@@ -1365,7 +1192,7 @@ impl Terminal {
                     self.journal.transition(
                         trade,
                         AttemptState::Approved,
-                        payments.approval_detail(&a).with("poll", poll),
+                        payments.approval_detail(&a).poll(poll),
                     )?;
                     return Ok(());
                 }
@@ -1375,12 +1202,12 @@ impl Terminal {
                         AttemptState::Declined,
                         Detail::new()
                             .error(d.reason.clone())
-                            .with("code", d.code.clone())
-                            .with("poll", poll),
+                            .code(d.code.clone())
+                            .poll(poll),
                     )?;
                     return Ok(());
                 }
-                Ok(Outcome::Pending(p)) => Detail::new().error(p.reason).with("code", p.code),
+                Ok(Outcome::Pending(p)) => Detail::new().error(p.reason).code(p.code),
                 Ok(Outcome::Unknown { why }) => Detail::new().error(why),
                 Err(e) if e.retryable() => Detail::new().error(e.to_string()),
                 Err(e) => {
@@ -1388,615 +1215,18 @@ impl Terminal {
                     self.journal.transition(
                         trade,
                         AttemptState::Unknown,
-                        Detail::new().error(e.to_string()).with("poll", poll),
+                        Detail::new().error(e.to_string()).poll(poll),
                     )?;
                     return Ok(());
                 }
             };
             self.journal
-                .transition(trade, AttemptState::Unknown, d.with("poll", poll))?;
+                .transition(trade, AttemptState::Unknown, d.poll(poll))?;
             if poll < polls {
                 tokio::time::sleep(policy.retry_interval).await;
             }
         }
         Ok(())
-    }
-
-    /// Where an attempt stands; one still in doubt is resolved first (a
-    /// payment by its gateway's rule, a JKoPay refund by sending it again).
-    pub async fn query(
-        &mut self,
-        payments: &Payments,
-        trade: &TradeNo,
-    ) -> Result<PayResult, PayError> {
-        let rec = self
-            .journal
-            .attempt(trade)?
-            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
-        let Some(gateway) = rec.gateway else {
-            return Ok(PayResult::from_record(&rec, GatewayId::JkoPay));
-        };
-        if rec.state.is_final() {
-            return Ok(PayResult::from_record(&rec, gateway));
-        }
-        self.resolve_record(payments, &rec).await
-    }
-
-    async fn resolve_record(
-        &mut self,
-        payments: &Payments,
-        rec: &AttemptRecord,
-    ) -> Result<PayResult, PayError> {
-        if rec.method == PayMethod::PayPage && rec.kind == AttemptKind::Payment {
-            return self.settle_paypage(payments, rec, false).await;
-        }
-        let gateway = rec.gateway.ok_or(PayError::NothingToRefund)?;
-        let gw = payments.gateway(gateway)?;
-        match rec.kind {
-            AttemptKind::Payment => {
-                let code = self.unsealed_code(payments, rec)?;
-                if gateway == GatewayId::JkoPay
-                    && code.is_none()
-                    && matches!(
-                        rec.state,
-                        AttemptState::Sending | AttemptState::Unknown | AttemptState::Cancelling
-                    )
-                {
-                    // JKoPay settles a payment in doubt only by Cancel.
-                    self.journal.transition(
-                        &rec.trade_no,
-                        AttemptState::Cancelling,
-                        Detail::new().error(NO_CARD_TOKEN),
-                    )?;
-                    return self.result_of(payments, &rec.trade_no, gateway);
-                }
-                let req = rebuild_request(rec, code);
-                self.resolve(payments, gw.as_ref(), &req, true).await
-            }
-            AttemptKind::Refund => self.resolve_refund(payments, gw.as_ref(), rec).await,
-        }
-    }
-
-    /// On start-up: settle every attempt a crash left in `Created`,
-    /// `Sending`, `Unknown` or `Cancelling`, by the same rules as a live
-    /// payment. Returns where each one ended up (some may still be in doubt:
-    /// ECPay waits for its notification, a cancel may still be unanswered).
-    pub async fn recover(&mut self, payments: &Payments) -> Result<Vec<PayResult>, PayError> {
-        let mut out = Vec::new();
-        for rec in self.journal.unresolved_attempts()? {
-            let Some(gateway) = rec.gateway else {
-                // Cash never leaves Created unless at the drawer: nothing sent.
-                if rec.state == AttemptState::Created {
-                    self.journal.transition(
-                        &rec.trade_no,
-                        AttemptState::Abandoned,
-                        Detail::new().with("recovered", "never sent"),
-                    )?;
-                }
-                continue;
-            };
-            tracing::info!(trade = %rec.trade_no, state = %rec.state, "recovering attempt");
-            let r = match payments.gateway(gateway) {
-                Ok(_) => self.resolve_record(payments, &rec).await?,
-                Err(_) if rec.state == AttemptState::Created => {
-                    self.journal.transition(
-                        &rec.trade_no,
-                        AttemptState::Abandoned,
-                        Detail::new().with("recovered", "never sent"),
-                    )?;
-                    self.result_of(payments, &rec.trade_no, gateway)?
-                }
-                Err(e) => return Err(e),
-            };
-            out.push(r);
-        }
-        // A crash between a refund's money and its e-invoice change: make
-        // the change now (each failure is logged and stays owed).
-        if let Some(cfg) = payments.invoicing().cloned() {
-            self.make_owed_invoice_changes(&cfg)?;
-        }
-        Ok(out)
-    }
-
-    /// Give money back on a paid sale, approved by a manager, through the
-    /// gateway of its latest approved gateway payment. The app's one entry
-    /// point (cash too, and the e-invoice) is [`Terminal::refund_sale`].
-    pub async fn refund(
-        &mut self,
-        payments: &Payments,
-        sale: &SaleNo,
-        request: &RefundRequest,
-        reason: &str,
-        manager: &User,
-    ) -> Result<PayResult, PayError> {
-        if manager.role != Role::Manager {
-            return Err(PayError::NotManager);
-        }
-        let detail = self
-            .journal
-            .sale_detail(sale)?
-            .ok_or_else(|| JournalError::NoSuchSale(sale.to_string()))?;
-        let paid = detail
-            .payments
-            .iter()
-            .rev()
-            .find(|p| p.state == AttemptState::Approved && p.gateway.is_some())
-            .ok_or(PayError::NothingToRefund)?
-            .clone();
-        self.refund_through(payments, sale, &paid, request, reason, manager)
-            .await
-    }
-
-    /// Refund `request` of `sale` through the gateway that took `paid`.
-    pub(super) async fn refund_through(
-        &mut self,
-        payments: &Payments,
-        sale: &SaleNo,
-        paid: &AttemptRecord,
-        request: &RefundRequest,
-        reason: &str,
-        manager: &User,
-    ) -> Result<PayResult, PayError> {
-        let gateway = paid.gateway.ok_or(PayError::NothingToRefund)?;
-        let gw = payments.gateway(gateway)?;
-        let (trade, plan) = self
-            .journal
-            .begin_refund(sale, request, Some(gateway), paid.method)?;
-        let at = self.now();
-        let invoice = self.gateway_refund_invoice(paid, plan.amount, &plan.lines)?;
-        let sending = Detail::new()
-            .with("at", stamp(at))
-            .with("reason", reason)
-            .with("manager", manager.name.clone())
-            .with("payment", paid.trade_no.to_string());
-        let sending = self.with_invoice_due(sale, sending, invoice.as_ref())?;
-        self.journal
-            .transition(&trade, AttemptState::Sending, sending)?;
-        payments.emit(PayEvent::Sending {
-            gateway,
-            trade_no: trade.to_string(),
-            since: stamp(at),
-        });
-        let mut req = refund_request(paid, trade.clone(), plan.amount, at);
-        req.invoice = invoice;
-        let answer = payments.timed(gateway, &trade, gw.refund(&req)).await;
-        self.settle_refund(&trade, answer)?;
-        self.result_of(payments, &trade, gateway)
-    }
-
-    fn settle_refund(
-        &mut self,
-        trade: &TradeNo,
-        answer: Result<Outcome, NotSent>,
-    ) -> Result<(), PayError> {
-        let (to, d) = match answer {
-            Err(e) => (
-                AttemptState::Declined,
-                Detail::new().error(e.to_string()).with("not_sent", true),
-            ),
-            Ok(Outcome::Approved(a)) => (AttemptState::Approved, approval_detail(&a)),
-            Ok(Outcome::Declined(d)) => (
-                AttemptState::Declined,
-                Detail::new().error(d.reason).with("code", d.code),
-            ),
-            // Accepted, not done yet (MyPay's queue): never send it again.
-            Ok(Outcome::Pending(p)) => (
-                AttemptState::Unknown,
-                Detail::new()
-                    .error(p.reason)
-                    .with("code", p.code)
-                    .with(REFUND_ACCEPTED, true),
-            ),
-            Ok(Outcome::Unknown { why }) => (AttemptState::Unknown, Detail::new().error(why)),
-        };
-        self.journal.transition(trade, to, d)?;
-        Ok(())
-    }
-
-    /// A refund in doubt. The gateway is asked first
-    /// ([`Gateway::find_refund`]: JKoPay `Inquiry` R on the refund's own
-    /// number, MyPay `api/queryorder`'s refund list, goodbuy
-    /// `order_status`), and the refund is sent again only when the gateway
-    /// shows it was not done, and never when the gateway once accepted it
-    /// ([`REFUND_ACCEPTED`]: MyPay queues refunds it cannot do at once and
-    /// lists them only when done). It goes back through the payment the
-    /// refund journaled, with what that payment already gave back. ECPay
-    /// has no refund call in our specs.
-    async fn resolve_refund(
-        &mut self,
-        payments: &Payments,
-        gw: &dyn Gateway,
-        rec: &AttemptRecord,
-    ) -> Result<PayResult, PayError> {
-        let trade = &rec.trade_no;
-        if rec.state == AttemptState::Created {
-            self.journal.transition(
-                trade,
-                AttemptState::Abandoned,
-                Detail::new().with("recovered", "never sent"),
-            )?;
-            return self.result_of(payments, trade, gw.id());
-        }
-        let detail = self
-            .journal
-            .sale_detail(trade.sale())?
-            .ok_or_else(|| JournalError::NoSuchSale(trade.sale().to_string()))?;
-        let paid = super::refund::refunded_payment(rec, &detail.payments)
-            .filter(|p| p.gateway == Some(gw.id()))
-            .cloned();
-        let Some(paid) = paid else {
-            self.refund_for_the_back_office(rec)?;
-            return self.result_of(payments, trade, gw.id());
-        };
-        let mut req = refund_request(&paid, trade.clone(), rec.amount, request_time(rec));
-        req.invoice = self.gateway_refund_invoice(&paid, rec.amount, &rec.refund_lines)?;
-        let before = detail
-            .refunds
-            .iter()
-            .filter(|r| r.state == AttemptState::Approved && r.trade_no != *trade)
-            .filter(|r| {
-                super::refund::refunded_payment(r, &detail.payments).map(|p| &p.trade_no)
-                    == Some(&paid.trade_no)
-            })
-            .fold(Ntd::ZERO, |acc, r| acc.checked_add(r.amount).unwrap_or(acc));
-        let found = payments
-            .timed(gw.id(), trade, gw.find_refund(&req, before))
-            .await;
-        match found {
-            Ok(Some(o @ (Outcome::Approved(_) | Outcome::Declined(_)))) => {
-                self.settle_refund(trade, Ok(o))?
-            }
-            Ok(Some(Outcome::Pending(p))) => self.journal_refund_doubt(
-                trade,
-                Detail::new().error(p.reason).with("code", p.code),
-            )?,
-            Ok(Some(Outcome::Unknown { why })) => {
-                self.journal_refund_doubt(trade, Detail::new().error(why))?
-            }
-            Ok(None) if was_accepted(rec) => self.journal_refund_doubt(
-                trade,
-                Detail::new().error(
-                    "金流已受理此退款,尚未列出,請稍後再查 / the gateway accepted this refund and does not list it yet: ask again later",
-                ),
-            )?,
-            Ok(None) => {
-                // The gateway shows no such refund: sending it again
-                // cannot refund twice.
-                tracing::info!(trade = %trade, "refund not found at the gateway: sending it again");
-                let answer = payments.timed(gw.id(), trade, gw.refund(&req)).await;
-                match answer {
-                    Err(e) if e.retryable() => {
-                        self.journal_refund_doubt(trade, Detail::new().error(e.to_string()))?
-                    }
-                    Ok(Outcome::Declined(d)) if says_done_already(gw.id(), &d.code) => self
-                        .journal_refund_doubt(
-                            trade,
-                            Detail::new()
-                                .error(format!(
-                                    "{} (重送時):請稍後再查 / on a resend: ask again later",
-                                    d.reason
-                                ))
-                                .with("code", d.code),
-                        )?,
-                    _ => self.settle_refund(trade, answer)?,
-                }
-            }
-            Err(NotSent::Unsupported { .. }) => self.refund_for_the_back_office(rec)?,
-            Err(e) => self.journal_refund_doubt(trade, Detail::new().error(e.to_string()))?,
-        }
-        self.refund_settled(payments, trade);
-        self.result_of(payments, trade, gw.id())
-    }
-
-    /// Withdraw refund `trade`, which the gateway accepted and queued
-    /// (MyPay `api/refundcancel`), on a manager's word, with the reason
-    /// journaled. Withdrawn: the refund ends Declined, no money moves and
-    /// the sale can be refunded again. Not withdrawn (done in the
-    /// meantime, or refused): the refund is settled by asking, as
-    /// `recover` would, and the result says where it stands.
-    pub async fn withdraw_refund(
-        &mut self,
-        payments: &Payments,
-        trade: &TradeNo,
-        reason: &str,
-        manager: &User,
-    ) -> Result<PayResult, PayError> {
-        if manager.role != Role::Manager {
-            return Err(PayError::NotManager);
-        }
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(PayError::ReasonRequired);
-        }
-        let rec = self
-            .journal
-            .attempt(trade)?
-            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
-        let gateway = rec.gateway.ok_or(PayError::NothingToRefund)?;
-        if rec.kind != AttemptKind::Refund || !in_doubt(rec.state) || !was_accepted(&rec) {
-            return Err(PayError::RefundNotAllowed(
-                "只能撤回金流已受理、尚未完成的退款 / only a refund the gateway accepted and has not done yet can be withdrawn"
-                    .into(),
-            ));
-        }
-        let detail = self
-            .journal
-            .sale_detail(trade.sale())?
-            .ok_or_else(|| JournalError::NoSuchSale(trade.sale().to_string()))?;
-        let paid = super::refund::refunded_payment(&rec, &detail.payments)
-            .filter(|p| p.gateway == Some(gateway))
-            .cloned()
-            .ok_or(PayError::NothingToRefund)?;
-        let gw = payments.gateway(gateway)?;
-        let req = refund_request(&paid, trade.clone(), rec.amount, request_time(&rec));
-        let withdrawn = gw
-            .withdraw_refund(&req)
-            .await
-            .map_err(|e| PayError::RefundNotAllowed(e.to_string()))?;
-        match withdrawn {
-            CancelOutcome::Cancelled => {
-                self.journal.transition(
-                    trade,
-                    AttemptState::Declined,
-                    Detail::new()
-                        .error("退款已撤回 / refund withdrawn")
-                        .with("withdrawn", true)
-                        .with("reason", reason)
-                        .with("manager", manager.name.clone()),
-                )?;
-                tracing::info!(trade = %trade, manager = %manager.name, "queued refund withdrawn");
-                self.result_of(payments, trade, gateway)
-            }
-            other => {
-                tracing::warn!(trade = %trade, outcome = ?other, "refund not withdrawn: asking where it stands");
-                self.resolve_refund(payments, gw.as_ref(), &rec).await
-            }
-        }
-    }
-
-    /// A manager settles by hand an attempt the till cannot settle by
-    /// asking (a cancel JKoPay keeps refusing, an ECPay notice that never
-    /// comes, a refund only the back office can confirm), after looking in
-    /// the gateway's back office: `charged` is the gateway's own number when
-    /// the money moved, `None` when it did not. Only an attempt still in
-    /// doubt; the reason and the manager are journaled and audited with it.
-    /// A refund settled as done then gets its e-invoice change.
-    pub fn settle_by_hand(
-        &mut self,
-        payments: &Payments,
-        trade: &TradeNo,
-        charged: Option<&str>,
-        reason: &str,
-        manager: &User,
-    ) -> Result<PayResult, PayError> {
-        if manager.role != Role::Manager {
-            return Err(PayError::NotManager);
-        }
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(PayError::ReasonRequired);
-        }
-        let rec = self
-            .journal
-            .attempt(trade)?
-            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
-        let gateway = rec.gateway.ok_or(PayError::NothingToRefund)?;
-        if !matches!(
-            rec.state,
-            AttemptState::Sending | AttemptState::Unknown | AttemptState::Cancelling
-        ) {
-            return Err(PayError::RefundNotAllowed(format!(
-                "{trade} 已是「{}」,不需人工確認 / {trade} is already {}: nothing to settle by hand",
-                rec.state.name_zh(),
-                rec.state
-            )));
-        }
-        let charged = charged.map(str::trim).filter(|c| !c.is_empty());
-        let by_hand = |d: Detail| {
-            d.with("by_hand", true)
-                .with("reason", reason)
-                .with("manager", manager.name.clone())
-        };
-        if rec.state == AttemptState::Sending {
-            self.journal.transition(
-                trade,
-                AttemptState::Unknown,
-                by_hand(Detail::new().error("人工確認 / settled by hand")),
-            )?;
-        }
-        let (to, d) = match (charged, rec.state) {
-            (Some(no), _) => (
-                AttemptState::Approved,
-                Detail::new()
-                    .gateway_trade_no(no)
-                    .with("approved_amount", rec.amount.dollars()),
-            ),
-            (None, AttemptState::Cancelling) => (AttemptState::Cancelled, Detail::new()),
-            (None, _) => (
-                AttemptState::Declined,
-                Detail::new().error("人工確認未扣款 / confirmed by hand: no money moved"),
-            ),
-        };
-        self.journal.transition(trade, to, by_hand(d))?;
-        tracing::warn!(trade = %trade, to = %to, manager = %manager.name, "attempt settled by hand");
-        if rec.kind == AttemptKind::Refund {
-            self.refund_settled(payments, trade);
-        }
-        self.result_of(payments, trade, gateway)
-    }
-
-    /// A refund the till cannot ask about: one interrupted while sending
-    /// stays in doubt for a person to check in the gateway's back office.
-    fn refund_for_the_back_office(&mut self, rec: &AttemptRecord) -> Result<(), PayError> {
-        if rec.state == AttemptState::Sending {
-            self.journal.transition(
-                &rec.trade_no,
-                AttemptState::Unknown,
-                Detail::new().error(
-                    "中斷於傳送中,請至金流後台確認退款 / interrupted while sending: check the refund in the gateway's back office",
-                ),
-            )?;
-        }
-        Ok(())
-    }
-
-    /// A refund still in doubt after asking: `Unknown`, each try recorded.
-    fn journal_refund_doubt(&mut self, trade: &TradeNo, d: Detail) -> Result<(), PayError> {
-        self.journal
-            .transition(trade, AttemptState::Unknown, d.with("refund_check", true))?;
-        Ok(())
-    }
-
-    /// A gateway's notice about payment attempt `trade`, which the till
-    /// had closed without the money: ask the gateway, and if it did take
-    /// the money, put it on record as owed back ([`NoticeEffect::LatePayment`]).
-    /// Never asks JKoPay about a cancelled payment (no Inquiry after a
-    /// Cancel). `Ignored` for anything else.
-    pub async fn check_late_payment(
-        &mut self,
-        payments: &Payments,
-        trade: &TradeNo,
-        source: &str,
-    ) -> Result<NoticeEffect, PayError> {
-        let rec = self
-            .journal
-            .attempt(trade)?
-            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
-        let Some(gateway) = rec.gateway else {
-            return Ok(NoticeEffect::Ignored);
-        };
-        if !closed_unpaid(&rec)
-            || (gateway == GatewayId::JkoPay && rec.state == AttemptState::Cancelled)
-        {
-            return Ok(NoticeEffect::Ignored);
-        }
-        let gw = payments.gateway(gateway)?;
-        let req = rebuild_request(&rec, None);
-        match payments.timed(gateway, trade, gw.query(&req)).await {
-            Ok(Outcome::Approved(a)) => {
-                self.late_payment_found(&rec, &a, source)?;
-                Ok(NoticeEffect::LatePayment)
-            }
-            _ => Ok(NoticeEffect::Ignored),
-        }
-    }
-
-    fn late_payment_found(
-        &mut self,
-        rec: &AttemptRecord,
-        a: &Approval,
-        source: &str,
-    ) -> Result<(), PayError> {
-        if self
-            .journal
-            .record_late_payment(&rec.trade_no, a.amount, &a.gateway_trade_no, source)?
-        {
-            tracing::error!(
-                trade = %rec.trade_no,
-                closed_as = %rec.state,
-                amount = %a.amount,
-                source,
-                "the gateway took money on an attempt the till had closed: owed back to the customer"
-            );
-        }
-        Ok(())
-    }
-
-    /// Money gateways took on attempts the till had closed; only those
-    /// still owed back when `open`.
-    pub fn late_payments(&self, open: bool) -> Result<Vec<crate::journal::LatePayment>, PayError> {
-        Ok(self.journal.late_payments(open)?)
-    }
-
-    /// A manager gave late payment `trade` back (or settled it otherwise,
-    /// as `how` says), audited under their name.
-    pub fn settle_late_payment(
-        &mut self,
-        trade: &TradeNo,
-        manager: &User,
-        how: &str,
-    ) -> Result<(), PayError> {
-        if manager.role != Role::Manager {
-            return Err(PayError::NotManager);
-        }
-        let how = how.trim();
-        if how.is_empty() {
-            return Err(PayError::ReasonRequired);
-        }
-        if !self
-            .journal
-            .settle_late_payment(trade, &manager.name, how)?
-        {
-            return Err(PayError::NoLatePayment(trade.to_string()));
-        }
-        Ok(())
-    }
-
-    /// Record a gateway's server notification (ECPay ReturnURL, MyPay
-    /// notify, goodbuy callback) for attempt `trade`. Idempotent: the same
-    /// notice twice changes nothing the second time. Only `Approved` and
-    /// `Declined` move an attempt, and only one still in doubt.
-    pub fn record_notice(
-        &mut self,
-        trade: &TradeNo,
-        outcome: &Outcome,
-        source: &str,
-    ) -> Result<NoticeEffect, PayError> {
-        let rec = self
-            .journal
-            .attempt(trade)?
-            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
-        let (to, detail) = match outcome {
-            Outcome::Approved(a) => (
-                AttemptState::Approved,
-                approval_detail(a).with("notice", source),
-            ),
-            Outcome::Declined(d) => (
-                AttemptState::Declined,
-                Detail::new()
-                    .error(d.reason.clone())
-                    .with("code", d.code.clone())
-                    .with("notice", source),
-            ),
-            _ => return Ok(NoticeEffect::Ignored),
-        };
-        if rec.state == to {
-            return Ok(NoticeEffect::AlreadyRecorded(to));
-        }
-        if let Outcome::Approved(a) = outcome
-            && closed_unpaid(&rec)
-        {
-            self.late_payment_found(&rec, a, source)?;
-            return Ok(NoticeEffect::LatePayment);
-        }
-        if !in_doubt(rec.state) {
-            tracing::warn!(trade = %trade, state = %rec.state, to = %to, "notice disagrees with the journal");
-            return Ok(NoticeEffect::Ignored);
-        }
-        self.journal.transition(trade, to, detail)?;
-        Ok(NoticeEffect::Recorded(to))
-    }
-}
-
-fn refund_request(
-    paid: &AttemptRecord,
-    refund_no: TradeNo,
-    amount: Ntd,
-    at: TaipeiTime,
-) -> GatewayRefund {
-    GatewayRefund {
-        refund_no,
-        payment: PaidRef {
-            trade_no: paid.trade_no.clone(),
-            gateway_trade_no: paid.gateway_trade_no.clone().unwrap_or_default(),
-            amount: paid.amount,
-            at: request_time(paid),
-            with: rebuild_with(paid, None),
-            items: Vec::new(),
-        },
-        amount,
-        at,
-        invoice: None,
     }
 }
 

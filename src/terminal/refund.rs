@@ -17,13 +17,18 @@
 
 use serde::Serialize;
 
-use super::payment::{PayError, PayResult, Payments, detail_field, pay_type_of, request_time};
+use super::attempt_notes::{pay_type_of, rebuild_with, request_time, sent_items};
+use super::payment::{PayError, PayEvent, PayResult, Payments, approval_detail, in_doubt};
 use super::{InvoiceRefund, RefundInvoice, Terminal};
 use crate::config::{Config, InvoiceIssuer};
 use crate::einvoice::buyer::BuyerChoice;
 use crate::einvoice::{CrossPeriodVoid, Treatment, refund_treatment};
-use crate::gateway::client::{PayItem, RefundInvoiceInfo};
-use crate::gateway::goodbuy;
+use crate::gateway::Outcome;
+use crate::gateway::client::{
+    CancelOutcome, Gateway, NotSent, PaidRef, PayItem, RefundInvoiceInfo,
+    RefundRequest as GatewayRefund,
+};
+use crate::gateway::rules;
 use crate::journal::{
     AttemptRecord, AttemptState, Detail, InvoiceStatus, JournalError, Role, SaleDetail, User, stamp,
 };
@@ -31,6 +36,7 @@ use crate::money::Ntd;
 use crate::sale::{
     AttemptKind, GatewayId, PayMethod, RefundPlan, RefundRequest, Refundable, SaleNo, TradeNo,
 };
+use crate::taipei::TaipeiTime;
 
 /// How the money went back.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -148,19 +154,12 @@ pub struct RefundPreview {
 }
 
 const RULE_CASH: &str = "現金由錢櫃退還 / cash from the drawer";
-const RULE_JKOPAY: &str =
-    "可部分、多次退款,合計不超過付款金額 / partial and repeated refunds up to the paid amount";
-const RULE_MYPAY: &str = "可部分退款,合計不超過付款金額;MyPay 開立的發票由 MyPay 作廢或折讓 / partial refunds up to the paid amount; an invoice MyPay issued is voided or allowanced by MyPay";
-const RULE_ECPAY: &str = "綠界 ECPG 退款不在本系統規格內,請至綠界後台辦理 / ECPG refunds are not in our specs: refund in ECPay's back office";
-const RULE_GOODBUY: &str = "僅信用卡、整筆退款,訂單次日 09:30 前 / credit card only, the whole order, before 09:30 the day after the order";
 
+/// A tender's refund rule: cash, or its gateway's.
 fn rule_of(gateway: Option<GatewayId>) -> &'static str {
     match gateway {
         None => RULE_CASH,
-        Some(GatewayId::JkoPay) => RULE_JKOPAY,
-        Some(GatewayId::MyPay) => RULE_MYPAY,
-        Some(GatewayId::Ecpay) => RULE_ECPAY,
-        Some(GatewayId::Goodbuy) => RULE_GOODBUY,
+        Some(g) => rules::of(g).refund_rule(),
     }
 }
 
@@ -170,11 +169,7 @@ pub(super) fn refunded_payment<'a>(
     refund: &AttemptRecord,
     payments: &'a [AttemptRecord],
 ) -> Option<&'a AttemptRecord> {
-    let named = refund.events.iter().find_map(|e| {
-        detail_field(&e.detail, "payment")
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    });
+    let named = refund.events.iter().find_map(|e| e.notes().payment);
     let approved = payments
         .iter()
         .filter(|p| p.state == AttemptState::Approved);
@@ -210,15 +205,9 @@ fn tenders(
                 .checked_sub(refunded)
                 .unwrap_or(Ntd::ZERO)
                 .max(Ntd::ZERO);
-            let refused = match p.gateway {
-                Some(GatewayId::Ecpay) => Some(RULE_ECPAY.to_string()),
-                Some(GatewayId::Goodbuy) => {
-                    goodbuy::check_refund_allowed(&pay_type_of(p), request_time(p), now)
-                        .err()
-                        .map(|e| e.to_string())
-                }
-                _ => None,
-            };
+            let refused = p
+                .gateway
+                .and_then(|g| rules::of(g).refund_refused(&pay_type_of(p), request_time(p), now));
             (
                 TenderLeft {
                     trade_no: p.trade_no.to_string(),
@@ -406,7 +395,7 @@ impl Terminal {
             }
         };
         match choose(&tenders, plan.amount)
-            .and_then(|(via, rec)| goodbuy_whole_order(rec.as_ref(), plan.amount).map(|()| via))
+            .and_then(|(via, rec)| whole_order_only(rec.as_ref(), plan.amount).map(|()| via))
         {
             Ok(via) => {
                 preview.via = Some(via);
@@ -447,7 +436,7 @@ impl Terminal {
         let tenders = tenders(&detail, self.now());
         let plan = plan(&detail, request)?;
         let (via, paid) = choose(&tenders, plan.amount).map_err(PayError::RefundNotAllowed)?;
-        goodbuy_whole_order(paid.as_ref(), plan.amount).map_err(PayError::RefundNotAllowed)?;
+        whole_order_only(paid.as_ref(), plan.amount).map_err(PayError::RefundNotAllowed)?;
         let money = match (via, paid) {
             (RefundVia::Gateway { .. }, Some(paid)) => RefundMoney::Gateway(
                 self.refund_through(payments, sale, &paid, request, reason, manager)
@@ -464,11 +453,11 @@ impl Terminal {
                     self.journal
                         .begin_refund(sale, request, None, PayMethod::Cash)?;
                 let approved = Detail::new()
-                    .with("at", stamp(self.now()))
-                    .with("reason", reason)
-                    .with("manager", manager.name.clone())
-                    .with("payment", paid_cash)
-                    .with("drawer", true);
+                    .at(stamp(self.now()))
+                    .reason(reason)
+                    .manager(manager.name.clone())
+                    .payment(paid_cash)
+                    .drawer(true);
                 let approved = self.with_invoice_due(sale, approved, None)?;
                 self.journal
                     .transition(&trade, AttemptState::Approved, approved)?;
@@ -517,7 +506,10 @@ impl Terminal {
         amount: Ntd,
         lines: &[(usize, u32)],
     ) -> Result<Option<RefundInvoiceInfo>, PayError> {
-        if paid.gateway != Some(GatewayId::MyPay) {
+        if !paid
+            .gateway
+            .is_some_and(|g| rules::of(g).invoices_with_payment())
+        {
             return Ok(None);
         }
         let sale = paid.trade_no.sale();
@@ -559,7 +551,7 @@ impl Terminal {
     /// The Sending detail of a refund, noting what it will do to the
     /// sale's invoice: the gateway's part (MyPay `invoice_state`) and
     /// whether this till must void / allowance its own invoice once the
-    /// money is back ([`INVOICE_DUE`]).
+    /// money is back (the `invoice_due` note).
     pub(super) fn with_invoice_due(
         &self,
         sale: &SaleNo,
@@ -568,16 +560,13 @@ impl Terminal {
     ) -> Result<Detail, PayError> {
         let mut d = d;
         if let Some(g) = gateway {
-            d = d.with(
-                "invoice_state",
-                match g.treatment {
-                    Treatment::Void => "4",
-                    Treatment::Allowance => "6",
-                },
-            );
+            d = d.invoice_state(match g.treatment {
+                Treatment::Void => "4",
+                Treatment::Allowance => "6",
+            });
         }
         if self.live_invoice(sale)?.is_some() {
-            d = d.with(INVOICE_DUE, true);
+            d = d.invoice_due(true);
         }
         Ok(d)
     }
@@ -730,50 +719,319 @@ impl Terminal {
         }
         Ok(false)
     }
+
+    /// Give money back on a paid sale, approved by a manager, through the
+    /// gateway of its latest approved gateway payment. The app's one entry
+    /// point (cash too, and the e-invoice) is [`Terminal::refund_sale`].
+    pub async fn refund(
+        &mut self,
+        payments: &Payments,
+        sale: &SaleNo,
+        request: &RefundRequest,
+        reason: &str,
+        manager: &User,
+    ) -> Result<PayResult, PayError> {
+        if manager.role != Role::Manager {
+            return Err(PayError::NotManager);
+        }
+        let detail = self
+            .journal
+            .sale_detail(sale)?
+            .ok_or_else(|| JournalError::NoSuchSale(sale.to_string()))?;
+        let paid = detail
+            .payments
+            .iter()
+            .rev()
+            .find(|p| p.state == AttemptState::Approved && p.gateway.is_some())
+            .ok_or(PayError::NothingToRefund)?
+            .clone();
+        self.refund_through(payments, sale, &paid, request, reason, manager)
+            .await
+    }
+
+    /// Refund `request` of `sale` through the gateway that took `paid`.
+    pub(super) async fn refund_through(
+        &mut self,
+        payments: &Payments,
+        sale: &SaleNo,
+        paid: &AttemptRecord,
+        request: &RefundRequest,
+        reason: &str,
+        manager: &User,
+    ) -> Result<PayResult, PayError> {
+        let gateway = paid.gateway.ok_or(PayError::NothingToRefund)?;
+        let gw = payments.gateway(gateway)?;
+        let (trade, plan) = self
+            .journal
+            .begin_refund(sale, request, Some(gateway), paid.method)?;
+        let at = self.now();
+        let invoice = self.gateway_refund_invoice(paid, plan.amount, &plan.lines)?;
+        let sending = Detail::new()
+            .at(stamp(at))
+            .reason(reason)
+            .manager(manager.name.clone())
+            .payment(paid.trade_no.to_string());
+        let sending = self.with_invoice_due(sale, sending, invoice.as_ref())?;
+        self.journal
+            .transition(&trade, AttemptState::Sending, sending)?;
+        payments.emit(PayEvent::Sending {
+            gateway,
+            trade_no: trade.to_string(),
+            since: stamp(at),
+        });
+        let mut req = refund_request(paid, trade.clone(), plan.amount, at);
+        req.invoice = invoice;
+        let answer = payments.timed(gateway, &trade, gw.refund(&req)).await;
+        self.settle_refund(&trade, answer)?;
+        self.result_of(payments, &trade, gateway)
+    }
+
+    fn settle_refund(
+        &mut self,
+        trade: &TradeNo,
+        answer: Result<Outcome, NotSent>,
+    ) -> Result<(), PayError> {
+        let (to, d) = match answer {
+            Err(e) => (
+                AttemptState::Declined,
+                Detail::new().error(e.to_string()).not_sent(true),
+            ),
+            Ok(Outcome::Approved(a)) => (AttemptState::Approved, approval_detail(&a)),
+            Ok(Outcome::Declined(d)) => (
+                AttemptState::Declined,
+                Detail::new().error(d.reason).code(d.code),
+            ),
+            // Accepted, not done yet (MyPay's queue): never send it again.
+            Ok(Outcome::Pending(p)) => (
+                AttemptState::Unknown,
+                Detail::new()
+                    .error(p.reason)
+                    .code(p.code)
+                    .refund_accepted(true),
+            ),
+            Ok(Outcome::Unknown { why }) => (AttemptState::Unknown, Detail::new().error(why)),
+        };
+        self.journal.transition(trade, to, d)?;
+        Ok(())
+    }
+
+    /// A refund in doubt. The gateway is asked first
+    /// ([`Gateway::find_refund`]: JKoPay `Inquiry` R on the refund's own
+    /// number, MyPay `api/queryorder`'s refund list, goodbuy
+    /// `order_status`), and the refund is sent again only when the gateway
+    /// shows it was not done, and never when the gateway once accepted it
+    /// (the `refund_accepted` note: MyPay queues refunds it cannot do at once and
+    /// lists them only when done). It goes back through the payment the
+    /// refund journaled, with what that payment already gave back. ECPay
+    /// has no refund call in our specs.
+    pub(super) async fn resolve_refund(
+        &mut self,
+        payments: &Payments,
+        gw: &dyn Gateway,
+        rec: &AttemptRecord,
+    ) -> Result<PayResult, PayError> {
+        let trade = &rec.trade_no;
+        if rec.state == AttemptState::Created {
+            self.journal.transition(
+                trade,
+                AttemptState::Abandoned,
+                Detail::new().recovered("never sent"),
+            )?;
+            return self.result_of(payments, trade, gw.id());
+        }
+        let detail = self
+            .journal
+            .sale_detail(trade.sale())?
+            .ok_or_else(|| JournalError::NoSuchSale(trade.sale().to_string()))?;
+        let paid = refunded_payment(rec, &detail.payments)
+            .filter(|p| p.gateway == Some(gw.id()))
+            .cloned();
+        let Some(paid) = paid else {
+            self.refund_for_the_back_office(rec)?;
+            return self.result_of(payments, trade, gw.id());
+        };
+        let mut req = refund_request(&paid, trade.clone(), rec.amount, request_time(rec));
+        req.invoice = self.gateway_refund_invoice(&paid, rec.amount, &rec.refund_lines)?;
+        let before = detail
+            .refunds
+            .iter()
+            .filter(|r| r.state == AttemptState::Approved && r.trade_no != *trade)
+            .filter(|r| {
+                refunded_payment(r, &detail.payments).map(|p| &p.trade_no) == Some(&paid.trade_no)
+            })
+            .fold(Ntd::ZERO, |acc, r| acc.checked_add(r.amount).unwrap_or(acc));
+        let found = payments
+            .timed(gw.id(), trade, gw.find_refund(&req, before))
+            .await;
+        match found {
+            Ok(Some(o @ (Outcome::Approved(_) | Outcome::Declined(_)))) => {
+                self.settle_refund(trade, Ok(o))?
+            }
+            Ok(Some(Outcome::Pending(p))) => self.journal_refund_doubt(
+                trade,
+                Detail::new().error(p.reason).code(p.code),
+            )?,
+            Ok(Some(Outcome::Unknown { why })) => {
+                self.journal_refund_doubt(trade, Detail::new().error(why))?
+            }
+            Ok(None) if was_accepted(rec) => self.journal_refund_doubt(
+                trade,
+                Detail::new().error(
+                    "金流已受理此退款,尚未列出,請稍後再查 / the gateway accepted this refund and does not list it yet: ask again later",
+                ),
+            )?,
+            Ok(None) => {
+                // The gateway shows no such refund: sending it again
+                // cannot refund twice.
+                tracing::info!(trade = %trade, "refund not found at the gateway: sending it again");
+                let answer = payments.timed(gw.id(), trade, gw.refund(&req)).await;
+                match answer {
+                    Err(e) if e.retryable() => {
+                        self.journal_refund_doubt(trade, Detail::new().error(e.to_string()))?
+                    }
+                    Ok(Outcome::Declined(d)) if gw.rules().refund_resend_means_done(&d.code) => self
+                        .journal_refund_doubt(
+                            trade,
+                            Detail::new()
+                                .error(format!(
+                                    "{} (重送時):請稍後再查 / on a resend: ask again later",
+                                    d.reason
+                                ))
+                                .code(d.code),
+                        )?,
+                    _ => self.settle_refund(trade, answer)?,
+                }
+            }
+            Err(NotSent::Unsupported { .. }) => self.refund_for_the_back_office(rec)?,
+            Err(e) => self.journal_refund_doubt(trade, Detail::new().error(e.to_string()))?,
+        }
+        self.refund_settled(payments, trade);
+        self.result_of(payments, trade, gw.id())
+    }
+
+    /// Withdraw refund `trade`, which the gateway accepted and queued
+    /// (MyPay `api/refundcancel`), on a manager's word, with the reason
+    /// journaled. Withdrawn: the refund ends Declined, no money moves and
+    /// the sale can be refunded again. Not withdrawn (done in the
+    /// meantime, or refused): the refund is settled by asking, as
+    /// `recover` would, and the result says where it stands.
+    pub async fn withdraw_refund(
+        &mut self,
+        payments: &Payments,
+        trade: &TradeNo,
+        reason: &str,
+        manager: &User,
+    ) -> Result<PayResult, PayError> {
+        if manager.role != Role::Manager {
+            return Err(PayError::NotManager);
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(PayError::ReasonRequired);
+        }
+        let rec = self
+            .journal
+            .attempt(trade)?
+            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        let gateway = rec.gateway.ok_or(PayError::NothingToRefund)?;
+        if rec.kind != AttemptKind::Refund || !in_doubt(rec.state) || !was_accepted(&rec) {
+            return Err(PayError::RefundNotAllowed(
+                "只能撤回金流已受理、尚未完成的退款 / only a refund the gateway accepted and has not done yet can be withdrawn"
+                    .into(),
+            ));
+        }
+        let detail = self
+            .journal
+            .sale_detail(trade.sale())?
+            .ok_or_else(|| JournalError::NoSuchSale(trade.sale().to_string()))?;
+        let paid = refunded_payment(&rec, &detail.payments)
+            .filter(|p| p.gateway == Some(gateway))
+            .cloned()
+            .ok_or(PayError::NothingToRefund)?;
+        let gw = payments.gateway(gateway)?;
+        let req = refund_request(&paid, trade.clone(), rec.amount, request_time(&rec));
+        let withdrawn = gw
+            .withdraw_refund(&req)
+            .await
+            .map_err(|e| PayError::RefundNotAllowed(e.to_string()))?;
+        match withdrawn {
+            CancelOutcome::Cancelled => {
+                self.journal.transition(
+                    trade,
+                    AttemptState::Declined,
+                    Detail::new()
+                        .error("退款已撤回 / refund withdrawn")
+                        .withdrawn(true)
+                        .reason(reason)
+                        .manager(manager.name.clone()),
+                )?;
+                tracing::info!(trade = %trade, manager = %manager.name, "queued refund withdrawn");
+                self.result_of(payments, trade, gateway)
+            }
+            other => {
+                tracing::warn!(trade = %trade, outcome = ?other, "refund not withdrawn: asking where it stands");
+                self.resolve_refund(payments, gw.as_ref(), &rec).await
+            }
+        }
+    }
+
+    /// A refund the till cannot ask about: one interrupted while sending
+    /// stays in doubt for a person to check in the gateway's back office.
+    fn refund_for_the_back_office(&mut self, rec: &AttemptRecord) -> Result<(), PayError> {
+        if rec.state == AttemptState::Sending {
+            self.journal.transition(
+                &rec.trade_no,
+                AttemptState::Unknown,
+                Detail::new().error(
+                    "中斷於傳送中,請至金流後台確認退款 / interrupted while sending: check the refund in the gateway's back office",
+                ),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A refund still in doubt after asking: `Unknown`, each try recorded.
+    fn journal_refund_doubt(&mut self, trade: &TradeNo, d: Detail) -> Result<(), PayError> {
+        self.journal
+            .transition(trade, AttemptState::Unknown, d.refund_check(true))?;
+        Ok(())
+    }
+}
+
+/// Whether the gateway once accepted refund `rec` (the `refund_accepted` note).
+fn was_accepted(rec: &AttemptRecord) -> bool {
+    rec.events
+        .iter()
+        .any(|e| e.notes().refund_accepted == Some(true))
+}
+
+fn refund_request(
+    paid: &AttemptRecord,
+    refund_no: TradeNo,
+    amount: Ntd,
+    at: TaipeiTime,
+) -> GatewayRefund {
+    GatewayRefund {
+        refund_no,
+        payment: PaidRef {
+            trade_no: paid.trade_no.clone(),
+            gateway_trade_no: paid.gateway_trade_no.clone().unwrap_or_default(),
+            amount: paid.amount,
+            at: request_time(paid),
+            with: rebuild_with(paid, None),
+            items: Vec::new(),
+        },
+        amount,
+        at,
+        invoice: None,
+    }
 }
 
 /// One owed e-invoice change tried: the refund, and what came of it.
 pub type OwedChange = (TradeNo, Result<Option<RefundInvoice>, PayError>);
 
-/// Journal key on a refund's `Sending`: the sale had a live invoice from
-/// this till's rolls, to void / allowance once the money is back.
-pub(super) use crate::journal::INVOICE_DUE;
 /// Key on an invoice change (void / allowance): the refund it was made for.
 pub const CHANGE_REFUND_KEY: &str = "refund_trade";
-/// Journal key on a MyPay payment's `Sending`: the items sent, as
-/// `[name, qty, unit price]` (a refund with an e-invoice must name them).
-pub(super) const SENT_ITEMS: &str = "items";
-
-/// The items of a payment as journaled under [`SENT_ITEMS`].
-pub(super) fn items_json(items: &[PayItem]) -> serde_json::Value {
-    items
-        .iter()
-        .map(|i| serde_json::json!([i.name, i.qty, i.unit_price.dollars()]))
-        .collect()
-}
-
-/// The items a payment sent ([`SENT_ITEMS`]); empty when it sent none
-/// (the MyPay client then sent one line, 商品, for the whole amount).
-pub(super) fn sent_items(paid: &AttemptRecord) -> Vec<PayItem> {
-    let Some(list) = paid
-        .events
-        .iter()
-        .find_map(|e| detail_field(&e.detail, SENT_ITEMS).and_then(|v| v.as_array()))
-    else {
-        return Vec::new();
-    };
-    list.iter()
-        .enumerate()
-        .filter_map(|(n, v)| {
-            Some(PayItem {
-                id: (n + 1).to_string(),
-                name: v.get(0)?.as_str()?.to_string(),
-                qty: u32::try_from(v.get(1)?.as_u64()?).ok()?,
-                unit_price: Ntd::new(v.get(2)?.as_i64()?),
-            })
-        })
-        .collect()
-}
 
 /// What a partial refund names for MyPay: the refunded sale lines when they
 /// were sent under those names and add up to the amount (no discount in
@@ -828,18 +1086,23 @@ fn refund_items(
 fn refund_reason(rec: &AttemptRecord) -> String {
     rec.events
         .iter()
-        .find_map(|e| detail_field(&e.detail, "reason").and_then(|v| v.as_str()))
-        .unwrap_or("退款 refund")
-        .to_string()
+        .find_map(|e| e.notes().reason)
+        .unwrap_or_else(|| "退款 refund".to_string())
 }
 
-/// goodbuy refunds carry no amount: the whole order or nothing.
-fn goodbuy_whole_order(paid: Option<&AttemptRecord>, amount: Ntd) -> Result<(), String> {
+/// A gateway whose refunds carry no amount (goodbuy): the whole order or nothing.
+fn whole_order_only(paid: Option<&AttemptRecord>, amount: Ntd) -> Result<(), String> {
     match paid {
-        Some(p) if p.gateway == Some(GatewayId::Goodbuy) && p.amount != amount => Err(format!(
-            "此通路只能整筆退款 {} / this gateway refunds the whole order only ({})",
-            p.amount, p.amount
-        )),
+        Some(p)
+            if p.gateway
+                .is_some_and(|g| rules::of(g).refunds_whole_order_only())
+                && p.amount != amount =>
+        {
+            Err(format!(
+                "此通路只能整筆退款 {} / this gateway refunds the whole order only ({})",
+                p.amount, p.amount
+            ))
+        }
         _ => Ok(()),
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod client;
 pub mod crypto;
+pub mod rules;
 pub mod settings;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

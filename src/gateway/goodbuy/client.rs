@@ -21,8 +21,6 @@ use crate::money::Ntd;
 use crate::sale::GatewayId;
 
 const NAME: &str = "goodbuy";
-/// 519: no order under that number and amount.
-const NO_SUCH_ORDER: &str = "519";
 /// Where the create-order form goes under the base URL by default. The
 /// document (`goodbuy-form-gateway.txt` §1 創建訂單) names no path, unlike
 /// §3 `/api/order_status` \[guess\]: `[gateways.goodbuy] create_path`.
@@ -118,7 +116,7 @@ impl GoodbuyClient {
         };
         if let Ok(ans) = serde_json::from_str::<ApiAnswer>(&a.body)
             && !ans.code.is_empty()
-            && ans.code != "200"
+            && ans.code != super::codes::SUCCESS
         {
             return Ok(match ans.result() {
                 Err(d) => Outcome::Declined(d),
@@ -129,7 +127,7 @@ impl GoodbuyClient {
         let redirected = (a.url != self.cfg.create_url).then_some(a.url.as_str());
         let page = super::payer_page::read_payer_page(&a.body, redirected);
         Ok(Outcome::Pending(PendingInfo {
-            code: "200".into(),
+            code: super::codes::SUCCESS.into(),
             reason: "訂單已建立,等待付款通知 / order created: waiting for the payment callback"
                 .into(),
             action: CashierAction::WaitAndQuery,
@@ -178,7 +176,7 @@ impl GoodbuyClient {
                     .to_string(),
             },
             "unpaid" => Outcome::Pending(PendingInfo {
-                code: "200".into(),
+                code: super::codes::SUCCESS.into(),
                 reason: "尚未付款 / not paid yet".into(),
                 action: CashierAction::WaitAndQuery,
                 reference: None,
@@ -206,7 +204,7 @@ impl GoodbuyClient {
             Err(e) => return Ok(Err(malformed(NAME, e))),
         };
         if let Err(d) = ans.result() {
-            return Ok(Err(if d.code == NO_SUCH_ORDER {
+            return Ok(Err(if d.code == super::codes::NO_SUCH_ORDER {
                 Outcome::Declined(d)
             } else {
                 Outcome::Declined(d).into_doubt()

@@ -4,7 +4,9 @@
 //! callback, query `order_status`, refund credit payments in two steps.
 
 pub mod client;
+pub mod codes;
 pub mod payer_page;
+pub mod rules;
 pub mod settings;
 
 pub use settings::GoodbuySettings;
@@ -282,7 +284,7 @@ impl ApiAnswer {
 
     /// Success (200) or the table's reading of the code.
     pub fn result(&self) -> Result<(), Decline> {
-        if self.code == "200" {
+        if self.code == codes::SUCCESS {
             return Ok(());
         }
         Err(match self.info() {
@@ -461,12 +463,12 @@ impl Callback {
 
     /// What to print back: the mch_order_id for a code-200 callback.
     pub fn ack(&self) -> Option<&str> {
-        (self.code == "200").then_some(self.mch_order_id.as_str())
+        (self.code == codes::SUCCESS).then_some(self.mch_order_id.as_str())
     }
 
     /// The outcome for an order of `asked` dollars; verify first.
     pub fn outcome(&self, asked: Ntd) -> Outcome {
-        if self.code != "200" {
+        if self.code != codes::SUCCESS {
             return match lookup(STATUS_CODES, &self.code) {
                 Some(info) => Outcome::from_status(info),
                 None => Outcome::Unknown {

@@ -25,6 +25,12 @@ const fn s(
 pub const SUCCESS: &str = "000";
 /// "No such order": within 15 s of a payment it means "not booked yet".
 pub const NO_SUCH_ORDER: &str = "916";
+/// "Already refunded": answering a refund sent again, the first send may
+/// be what did it.
+pub const ALREADY_REFUNDED: &str = "812";
+/// "Refunds exceed the payment": likewise, the first send may have gone
+/// through.
+pub const REFUNDS_EXCEED_PAYMENT: &str = "922";
 
 pub static STATUS_CODES: &[StatusInfo] = &[
     s("000", "交易成功", "success", None, Success),

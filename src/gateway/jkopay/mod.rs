@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod codes;
+pub mod rules;
 pub mod seal;
 pub mod settings;
 pub mod sign;

@@ -474,7 +474,7 @@ impl Gateway for MyPayClient {
             });
         };
         Ok(match self.refund_cancel(&row.uid, &row.key).await? {
-            Ok(r) if r.code == "B200" => CancelOutcome::Cancelled,
+            Ok(r) if r.code == super::codes::DONE => CancelOutcome::Cancelled,
             Ok(r) => CancelOutcome::Refused(Decline {
                 code: r.code.clone(),
                 reason: format!(
@@ -505,7 +505,7 @@ impl Gateway for MyPayClient {
             Ok(r) => r,
             Err(o) => return Ok(Some(o.into_doubt())),
         };
-        if found.code != "B200" {
+        if found.code != super::codes::DONE {
             return Ok(Some(found.outcome(req.payment.amount).into_doubt()));
         }
         let Some(row) = found
@@ -536,12 +536,12 @@ impl Gateway for MyPayClient {
         let done: Vec<_> = rec
             .refund_order
             .iter()
-            .filter(|r| r.prc == "230" || r.prc == "B200")
+            .filter(|r| super::codes::refund_done(&r.prc))
             .collect();
         let open: Vec<_> = rec
             .refund_order
             .iter()
-            .filter(|r| !(r.prc == "230" || r.prc == "B200"))
+            .filter(|r| !super::codes::refund_done(&r.prc))
             .filter(|r| {
                 !matches!(lookup(STATUS_CODES, &r.prc), Some(i) if i.kind == OutcomeKind::Declined)
             })

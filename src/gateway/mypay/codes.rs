@@ -27,6 +27,25 @@ const fn s(
 pub const PAID_WITH_MISMATCH: &str = "290";
 /// WECHATOFF over WeChat's limits: the customer confirms in the app.
 pub const AWAITING_CONFIRMATION: &str = "280";
+/// 『執行成功』: an agent call (querydirect, queryorder, refundcancel) was done.
+pub const DONE: &str = "B200";
+/// 『退款成功』: the refund is done.
+pub const REFUNDED: &str = "230";
+/// 『資料正確,交易處理中』: the request was taken (a PayPage was made).
+pub const ACCEPTED: &str = "200";
+/// 『訂單綁定,尚未完成』: a PayPage order is bound but not paid.
+pub const ORDER_BOUND: &str = "265";
+
+/// A refund row that is done: 230, or B200 on the agent's lists.
+pub fn refund_done(code: &str) -> bool {
+    code == REFUNDED || code == DONE
+}
+
+/// A PayPage order nobody has started paying (200 accepted, 265 bound):
+/// safe to give up at the till's deadline.
+pub fn page_untouched(code: &str) -> bool {
+    code == ACCEPTED || code == ORDER_BOUND
+}
 
 pub static STATUS_CODES: &[StatusInfo] = &[
     s(

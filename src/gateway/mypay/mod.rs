@@ -6,6 +6,7 @@
 pub mod client;
 pub mod codes;
 pub mod envelope;
+pub mod rules;
 pub mod settings;
 
 use std::fmt;
@@ -1351,7 +1352,7 @@ pub struct QueryDirectResponse {
 impl QueryDirectResponse {
     /// MyPay answered and lists no transaction under that order id.
     pub fn lists_nothing(&self) -> bool {
-        self.code == "B200" && self.rows.iter().all(|r| r.prc.is_empty())
+        self.code == codes::DONE && self.rows.iter().all(|r| r.prc.is_empty())
     }
 
     /// What the query says about the attempt. A failed query says nothing
@@ -1359,7 +1360,7 @@ impl QueryDirectResponse {
     /// transaction (manual §8.5), so nothing was charged. A paid row wins
     /// over any other row.
     pub fn outcome(&self, asked: Ntd) -> Outcome {
-        if self.code != "B200" {
+        if self.code != codes::DONE {
             return Outcome::Unknown {
                 why: format!(
                     "查詢失敗 {} {} / query failed {} {}",
@@ -1410,7 +1411,7 @@ impl RefundResponse {
     /// Approved when refunded at once (prc 230), Pending when queued (MyPay
     /// refunds queued requests after midnight), Declined on B500.
     pub fn outcome(&self, asked: Ntd) -> Outcome {
-        if self.code != "B200" {
+        if self.code != codes::DONE {
             return match lookup(STATUS_CODES, &self.code) {
                 Some(info) => Outcome::from_status(info),
                 None => Outcome::Unknown {
@@ -1419,7 +1420,7 @@ impl RefundResponse {
             };
         }
         match &self.row_data {
-            Some(row) if row.prc == "230" || row.prc == "B200" => {
+            Some(row) if codes::refund_done(&row.prc) => {
                 let amount = row.actual_cost.or(row.cost).unwrap_or(asked);
                 let review = (amount != asked).then(|| {
                     format!("退款金額不符:要求 {asked},回覆 {amount} / refund amount differs: asked {asked}, answered {amount}")
@@ -1491,7 +1492,7 @@ pub struct OrdersResponse {
 impl OrdersResponse {
     /// 200 with a URL: show it as a QR code and wait for the notification.
     pub fn page(&self) -> Result<&str, Decline> {
-        if self.code == "200" && !self.url.is_empty() {
+        if self.code == codes::ACCEPTED && !self.url.is_empty() {
             return Ok(&self.url);
         }
         Err(match lookup(STATUS_CODES, &self.code) {

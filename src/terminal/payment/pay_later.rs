@@ -9,11 +9,12 @@
 
 use serde::Serialize;
 
-use super::{PayError, detail_field, pay_type_of};
+use super::PayError;
 use crate::gateway::goodbuy::{self, payer_page::PayerPage};
 use crate::money::Ntd;
 use crate::sale::{PayMethod, TradeNo};
 use crate::terminal::Terminal;
+use crate::terminal::attempt_notes::pay_type_of;
 
 /// Journal detail key of the instructions.
 pub const DETAIL_KEY: &str = "pay_later";
@@ -59,8 +60,9 @@ impl Terminal {
             return Ok(None);
         }
         let page = rec.events.iter().rev().find_map(|e| {
-            detail_field(&e.detail, DETAIL_KEY)
-                .and_then(|v| serde_json::from_value::<PayerPage>(v.clone()).ok())
+            e.notes()
+                .pay_later
+                .and_then(|v| serde_json::from_value::<PayerPage>(v).ok())
         });
         Ok(page.map(|p| PayLaterInstructions {
             trade_no: rec.trade_no.to_string(),

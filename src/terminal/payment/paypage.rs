@@ -31,29 +31,21 @@
 use chrono::{SecondsFormat, TimeDelta};
 use serde::Serialize;
 
-use super::{PayError, PayEvent, PayResult, Payments, Resolving, detail_field};
+use super::{PayError, PayEvent, PayResult, Payments, Resolving};
 use crate::gateway::Outcome;
 use crate::gateway::client::{PageRequest, PayItem};
+use crate::journal::Notes;
 use crate::journal::{AttemptRecord, AttemptState, Detail, stamp};
 use crate::money::Ntd;
 use crate::sale::{AttemptKind, GatewayId, PayMethod, SaleNo, TradeNo};
 use crate::taipei::{self, TaipeiTime};
 use crate::terminal::Terminal;
+use crate::terminal::attempt_notes::request_time;
 
 /// How long the till waits for the customer to pay on the page.
 pub const PAYPAGE_MINUTES: i64 = 15;
 
-const URL: &str = "paypage_url";
-/// The order's key, sealed with the store key (never the key itself).
-const HANDLE: &str = "paypage_handle";
-const EXPIRES: &str = "expires_at";
 const WAITING: &str = "等待顧客以手機付款 / waiting for the customer to pay on their phone";
-
-/// MyPay's codes for an order nobody has started paying (『交易回傳碼』 200
-/// accepted, 265 bound): safe to give up at the till's deadline.
-fn untouched(code: &str) -> bool {
-    matches!(code, "200" | "265")
-}
 
 /// A PayPage made for the customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,17 +64,16 @@ fn rfc3339(t: TaipeiTime) -> String {
         .to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
-/// A value the attempt's events recorded, latest first.
-fn recorded<'a>(rec: &'a AttemptRecord, key: &str) -> Option<&'a str> {
-    rec.events
-        .iter()
-        .rev()
-        .find_map(|e| detail_field(&e.detail, key).and_then(|v| v.as_str()))
+/// A note the attempt's events recorded, latest first: the page's
+/// `paypage_url`, its `paypage_handle` (the order's key sealed with the
+/// store key, never the key itself) and its `expires_at`.
+fn recorded(rec: &AttemptRecord, note: fn(Notes) -> Option<String>) -> Option<String> {
+    rec.events.iter().rev().find_map(|e| note(e.notes()))
 }
 
 fn expiry(rec: &AttemptRecord) -> Option<TaipeiTime> {
-    recorded(rec, EXPIRES)
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+    recorded(rec, |n| n.expires_at)
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
         .map(|t| t.with_timezone(&taipei::offset()))
 }
 
@@ -91,7 +82,7 @@ fn page_request(rec: &AttemptRecord) -> PageRequest {
         trade_no: rec.trade_no.clone(),
         amount: rec.amount,
         items: Vec::new(),
-        at: super::request_time(rec),
+        at: request_time(rec),
         buyer: Default::default(),
     }
 }
@@ -143,9 +134,7 @@ impl Terminal {
         self.journal.transition(
             &trade,
             AttemptState::Sending,
-            Detail::new()
-                .with("at", stamp(at))
-                .with(EXPIRES, expires_at.clone()),
+            Detail::new().at(stamp(at)).expires_at(expires_at.clone()),
         )?;
         payments.emit(PayEvent::Sending {
             gateway: id,
@@ -166,7 +155,7 @@ impl Terminal {
                 self.journal.transition(
                     &trade,
                     AttemptState::Declined,
-                    Detail::new().error(e.to_string()).with("not_sent", true),
+                    Detail::new().error(e.to_string()).not_sent(true),
                 )?;
                 return Err(self.not_opened(payments, &trade, id)?);
             }
@@ -174,7 +163,7 @@ impl Terminal {
                 self.journal.transition(
                     &trade,
                     AttemptState::Declined,
-                    Detail::new().error(d.reason).with("code", d.code),
+                    Detail::new().error(d.reason).code(d.code),
                 )?;
                 return Err(self.not_opened(payments, &trade, id)?);
             }
@@ -196,10 +185,10 @@ impl Terminal {
             Detail::new()
                 .gateway_trade_no(page.gateway_trade_no)
                 .error(WAITING)
-                .with("code", "200")
-                .with(URL, page.url.clone())
-                .with(HANDLE, page.handle)
-                .with(EXPIRES, expires_at.clone()),
+                .code("200")
+                .paypage_url(page.url.clone())
+                .paypage_handle(page.handle)
+                .expires_at(expires_at.clone()),
         )?;
         payments.emit(PayEvent::Unknown {
             gateway: id,
@@ -243,11 +232,11 @@ impl Terminal {
     /// The PayPage's URL and deadline again (a screen that was closed).
     pub fn paypage_order(&self, trade_no: &TradeNo) -> Result<Option<PayPageOrder>, PayError> {
         let rec = self.paypage_record(trade_no)?;
-        Ok(recorded(&rec, URL).map(|url| PayPageOrder {
+        Ok(recorded(&rec, |n| n.paypage_url).map(|url| PayPageOrder {
             trade_no: rec.trade_no.to_string(),
-            url: url.to_string(),
+            url,
             amount: rec.amount,
-            expires_at: recorded(&rec, EXPIRES).map(str::to_string),
+            expires_at: recorded(&rec, |n| n.expires_at),
         }))
     }
 
@@ -277,14 +266,14 @@ impl Terminal {
         self.journal.transition(
             trade,
             AttemptState::Cancelled,
-            Detail::new().with("never_shown", true),
+            Detail::new().never_shown(true),
         )?;
         Ok(())
     }
 
     /// One step for a PayPage attempt in any state: the poll, the cancel,
     /// and what `query` and `recover` do with one.
-    pub(super) async fn settle_paypage(
+    pub(in crate::terminal) async fn settle_paypage(
         &mut self,
         payments: &Payments,
         rec: &AttemptRecord,
@@ -298,7 +287,7 @@ impl Terminal {
                 self.journal.transition(
                     trade,
                     AttemptState::Abandoned,
-                    Detail::new().with("recovered", "never sent"),
+                    Detail::new().recovered("never sent"),
                 )?;
                 return self.result_of(payments, trade, id);
             }
@@ -321,11 +310,12 @@ impl Terminal {
             },
         });
         let uid = rec.gateway_trade_no.clone().unwrap_or_default();
+        let handle = recorded(rec, |n| n.paypage_handle);
         let answer = payments
             .timed(
                 id,
                 trade,
-                gw.query_page(&page_request(rec), &uid, recorded(rec, HANDLE)),
+                gw.query_page(&page_request(rec), &uid, handle.as_deref()),
             )
             .await;
         let cancelling = rec.state == AttemptState::Cancelling;
@@ -340,42 +330,45 @@ impl Terminal {
                 self.journal.transition(
                     trade,
                     AttemptState::Approved,
-                    payments.approval_detail(&a).with("paypage", true),
+                    payments.approval_detail(&a).paypage(true),
                 )?;
             }
             Ok(Outcome::Declined(d)) if !cancelling => {
                 self.journal.transition(
                     trade,
                     AttemptState::Declined,
-                    Detail::new().error(d.reason).with("code", d.code),
+                    Detail::new().error(d.reason).code(d.code),
                 )?;
             }
             Ok(Outcome::Declined(d)) => {
                 self.journal.transition(
                     trade,
                     AttemptState::Cancelled,
-                    Detail::new().with("code", d.code).with("not_paid", true),
+                    Detail::new().code(d.code).not_paid(true),
                 )?;
             }
-            Ok(Outcome::Pending(p)) if (cancelling || cancel || expired) && untouched(&p.code) => {
+            Ok(Outcome::Pending(p))
+                if (cancelling || cancel || expired)
+                    && crate::gateway::mypay::codes::page_untouched(&p.code) =>
+            {
                 if !cancelling {
                     self.journal.transition(
                         trade,
                         AttemptState::Cancelling,
-                        Detail::new().error(why_cancel).with("expired", !cancel),
+                        Detail::new().error(why_cancel).expired(!cancel),
                     )?;
                 }
                 self.journal.transition(
                     trade,
                     AttemptState::Cancelled,
-                    Detail::new().with("code", p.code).with("not_paid", true),
+                    Detail::new().code(p.code).not_paid(true),
                 )?;
             }
             Ok(Outcome::Pending(p)) => {
                 // Not paid yet; or the customer took a store code / ATM
                 // transfer, which MyPay settles by its own deadline (a
                 // cancel cannot stop that payment: it stays in doubt).
-                let why = if untouched(&p.code) {
+                let why = if crate::gateway::mypay::codes::page_untouched(&p.code) {
                     WAITING.to_string()
                 } else {
                     p.reason
@@ -390,8 +383,8 @@ impl Terminal {
                     to,
                     Detail::new()
                         .error(why)
-                        .with("code", p.code)
-                        .with("poll", poll),
+                        .code(p.code)
+                        .poll(u32::try_from(poll).unwrap_or(u32::MAX)),
                 )?;
             }
             Ok(Outcome::Unknown { why }) => self.paypage_doubt(trade, rec, cancel, why)?,
@@ -423,7 +416,7 @@ impl Terminal {
             AttemptState::Unknown
         };
         self.journal
-            .transition(trade, to, Detail::new().error(why).with("paypage", true))?;
+            .transition(trade, to, Detail::new().error(why).paypage(true))?;
         Ok(())
     }
 }
