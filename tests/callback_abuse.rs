@@ -3,7 +3,7 @@
 //! notices. Nothing forged is booked, nothing held grows without bound, and
 //! a real notice still gets through.
 
-mod pay_support;
+use crate::pay_support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! made by one process is refunded by another as the real vendor would,
 //! until `till demo reset`.
 
-mod gui_support;
+use crate::gui_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -21,6 +21,13 @@ use till::terminal::{InvoiceRefund, InvoicingError, Terminal};
 
 const CHILD_ENV: &str = "TILL_EINVOICE_CHILD_JOURNAL";
 
+/// `name` as libtest lists it in this test binary, whose root holds this
+/// file as one module among others: the path below that root.
+fn child_test(name: &str) -> String {
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+    format!("{module}::{name}")
+}
+
 fn at(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> TaipeiTime {
     taipei::at(y, m, d, h, min, s).expect("a real Taipei time")
 }
@@ -597,7 +604,12 @@ fn killed_between_allocation_and_print_reuses_nothing() {
         t.add_invoice_roll(period("11512"), "AB", 0, 49).unwrap();
     }
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "issuing_child", "--ignored", "--nocapture"])
+        .args([
+            "--exact",
+            &child_test("issuing_child"),
+            "--ignored",
+            "--nocapture",
+        ])
         .args(["--test-threads", "1"])
         .env(CHILD_ENV, &path)
         .stdin(Stdio::piped())

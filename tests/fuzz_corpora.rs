@@ -3,7 +3,7 @@
 //! bodies as `cargo +nightly fuzz run`, here on stable: a parser that panics
 //! on any input the fuzzer ever found interesting fails `cargo test`.
 //!
-//! `cargo test --test fuzz_corpora -- --ignored write_seed_corpus` writes
+//! `cargo test --test payments -- --ignored write_seed_corpus` writes
 //! the seeds the corpora started from (built from the unit tests' vectors).
 
 #[path = "../fuzz/src/lib.rs"]

@@ -1,6 +1,6 @@
 //! The cashier's screens driven headlessly (iced_test, CPU renderer).
 
-mod gui_support;
+use crate::gui_support;
 
 use gui_support::{click, shows, tap_product, virtual_printer};
 use std::time::{Duration, Instant};

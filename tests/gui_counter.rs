@@ -3,7 +3,7 @@
 //! iced reports the keys; a carrier scanned at the tender; a wallet payment
 //! that fails, then a changed cart paid in cash.
 
-mod gui_support;
+use crate::gui_support;
 
 use std::time::{Duration, Instant};
 

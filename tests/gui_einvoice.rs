@@ -1,7 +1,7 @@
 //! The e-invoice choice typed at the tender screen: the same rules and the
 //! same precise messages as a scan, and the invoice issued as chosen.
 
-mod gui_support;
+use crate::gui_support;
 
 use gui_support::{click, demo_app, shows, sign_in};
 use till::config::Config;

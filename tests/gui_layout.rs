@@ -4,8 +4,8 @@
 //! (tests/layout_support: measured with iced's own text layout), and every
 //! button is at least 48 px each way for a finger.
 
-mod gui_support;
-mod layout_support;
+use crate::gui_support;
+use crate::layout_support;
 
 use std::time::Duration;
 

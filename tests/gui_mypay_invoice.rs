@@ -4,7 +4,7 @@
 //! MyPay answers is what the till does: no paper proof for a carrier or a
 //! donation, a proof with the buyer's BAN for a company.
 
-mod gui_support;
+use crate::gui_support;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! itself once the answer is definite; the start-up check of payments a
 //! crash left open; the status bar's count of them.
 
-mod gui_support;
+use crate::gui_support;
 
 use std::time::Duration;
 

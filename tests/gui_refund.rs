@@ -3,8 +3,8 @@
 //! refunds through the JKoPay simulator, what the screen says before and
 //! after, and the slips.
 
-mod gui_support;
-mod snapshot_support;
+use crate::gui_support;
+use crate::snapshot_support;
 
 use gui_support::{click, shows, tap_product, virtual_printer};
 use std::time::{Duration, Instant};

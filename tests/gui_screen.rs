@@ -2,8 +2,8 @@
 //! lines, the e-invoice chooser, the wallet-waiting screen, the PayPage in
 //! English.
 
-mod gui_support;
-mod snapshot_support;
+use crate::gui_support;
+use crate::snapshot_support;
 
 use std::time::{Duration, Instant};
 

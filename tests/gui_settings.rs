@@ -2,7 +2,7 @@
 //! open it, secrets never shown or logged, validated atomic saving, the
 //! gateway connection test, rolls and staff, and its picture.
 
-mod snapshot_support;
+use crate::snapshot_support;
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex, mpsc};

@@ -3,7 +3,7 @@
 //! `tests/snapshots/` block by block (see tests/snapshot_support). After an intended change, delete the PNG and run
 //! the test once to record the new picture, then look at it before committing.
 
-mod snapshot_support;
+use crate::snapshot_support;
 
 use chrono::TimeZone;
 use iced_test::core::{Font, Settings};

@@ -12,7 +12,7 @@
 //! replays a run exactly. Each child first settles what the previous one
 //! left in flight, and a run where no kill left anything to settle fails.
 
-mod power_cut;
+use crate::power_cut;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -29,6 +29,13 @@ const CHILD_ENV: &str = "TILL_DURABILITY_JOURNAL";
 const SEED_ENV: &str = "TILL_DURABILITY_SEED";
 const KILL_ENV: &str = "TILL_DURABILITY_KILL_AT_IO";
 const KILLS: usize = 40;
+
+/// `name` as libtest lists it in this test binary, whose root holds this
+/// file as one module among others: the path below that root.
+fn child_test(name: &str) -> String {
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+    format!("{module}::{name}")
+}
 
 fn business_date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
@@ -89,7 +96,7 @@ fn killed_writers_never_lose_an_acknowledged_write() {
         let mut child = Command::new(&me)
             .args([
                 "--exact",
-                "durability_writer_child",
+                &child_test("durability_writer_child"),
                 "--ignored",
                 "--nocapture",
             ])

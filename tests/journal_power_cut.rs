@@ -16,8 +16,8 @@
 //! Lowering `synchronous` (NORMAL or OFF in `Journal::setup`) makes this
 //! fail: an acknowledged commit that was never synced is lost.
 
-mod pay_support;
-mod power_cut;
+use crate::pay_support;
+use crate::power_cut;
 
 use std::process::Command;
 
@@ -33,6 +33,13 @@ const CHILD_CUT_AT: &str = "TILL_POWER_CUT_AT";
 const PI_CODE: &str = "PI7E3A60BD8C8F23F7";
 const PAID: i64 = 1_000;
 const REFUNDED: i64 = 300;
+
+/// `name` as libtest lists it in this test binary, whose root holds this
+/// file as one module among others: the path below that root.
+fn child_test(name: &str) -> String {
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+    format!("{module}::{name}")
+}
 
 /// What the till acknowledged before the power went.
 #[derive(Debug, Default)]
@@ -83,7 +90,12 @@ async fn a_power_cut_at_any_step_of_a_payment_and_a_refund_loses_nothing_acknowl
         std::fs::write(dir.path().join("till.toml"), toml::to_string(&cfg).unwrap()).unwrap();
         let mut child = Command::new(&me);
         child
-            .args(["--exact", "power_cut_child", "--ignored", "--nocapture"])
+            .args([
+                "--exact",
+                &child_test("power_cut_child"),
+                "--ignored",
+                "--nocapture",
+            ])
             .args(["--test-threads", "1"])
             .env(CHILD_DIR, dir.path())
             .env(CHILD_CUT_AT, at.to_string());

@@ -4,7 +4,7 @@
 //! slip, as the till's own B2B invoices do. The GUI's history screen and
 //! `till print einvoice` go through the same terminal functions.
 
-mod pay_support;
+use crate::pay_support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -2,7 +2,7 @@
 //! settle by asking is settled by a manager from the gateway's back office,
 //! journaled with the reason, and only while it is still in doubt.
 
-mod pay_support;
+use crate::pay_support;
 
 use pay_support::rig;
 use till::gateway::client::PayWith;

@@ -1,7 +1,7 @@
 //! `till callback-server`: forged, foreign or simulated notices change
 //! nothing; a real one settles the attempt once, however often it comes.
 
-mod pay_support;
+use crate::pay_support;
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! so a result in doubt waits for the ReturnURL notice and blocks a second
 //! charge meanwhile.
 
-mod pay_support;
+use crate::pay_support;
 
 use pay_support::rig;
 use till::gateway::client::PayWith;

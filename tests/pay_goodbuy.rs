@@ -1,7 +1,7 @@
 //! Pay-later orders through the terminal: pending until the callback or
 //! `order_status` says paid.
 
-mod pay_support;
+use crate::pay_support;
 
 use pay_support::rig;
 use till::gateway::client::PayWith;

@@ -1,7 +1,7 @@
 //! JKoPay through the terminal against the JKoPay simulator: what the
 //! journal says and what the simulator's own ledger booked must agree.
 
-mod pay_support;
+use crate::pay_support;
 
 use pay_support::{JKO_TOKEN, rig};
 use till::journal::{AttemptState, SaleStatus};

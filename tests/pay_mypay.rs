@@ -1,7 +1,7 @@
 //! MyPay through the terminal against the MyPay simulator: a lost answer is
 //! settled by `api/querydirect`, never by charging again.
 
-mod pay_support;
+use crate::pay_support;
 
 use pay_support::{quick_policy, rig};
 use till::gateway::client::PayWith;

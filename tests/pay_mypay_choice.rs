@@ -3,7 +3,7 @@
 //! `mypay-link-agent-api.txt` lines 1025–1036 define it, and `till pay`
 //! takes it with the flags of `till einvoice issue`.
 
-mod pay_support;
+use crate::pay_support;
 
 use std::path::Path;
 use std::process::Command;

@@ -4,7 +4,7 @@
 //! 6, and the refunded `items`); a refund that `recover` settles later
 //! still gets this till's invoice void / allowance, exactly once.
 
-mod pay_support;
+use crate::pay_support;
 
 use pay_support::{Rig, rig};
 use till::config::InvoiceIssuer;

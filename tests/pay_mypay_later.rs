@@ -3,7 +3,7 @@
 //! asked for again until it arrives, then journaled as MyPay sent it.
 //! Never silently skipped.
 
-mod pay_support;
+use crate::pay_support;
 
 use pay_support::{Rig, rig};
 use till::config::InvoiceIssuer;

@@ -3,7 +3,7 @@
 //! `api/queryorder`; cancelled, abandoned and expired pages end without a
 //! charge, and `recover` settles pages a restart left pending.
 
-mod pay_support;
+use crate::pay_support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -1,7 +1,7 @@
 //! `Terminal::refund_sale`: money back first (gateway or cash), then the
 //! e-invoice void / allowance — and only once the money is back.
 
-mod pay_support;
+use crate::pay_support;
 
 use chrono::NaiveDate;
 use pay_support::{JKO_TOKEN, Rig, rig};

@@ -2,7 +2,7 @@
 //! are settled by `recover` exactly once: asked first, sent again only when
 //! the gateway shows the refund was not done.
 
-mod pay_support;
+use crate::pay_support;
 
 use pay_support::{JKO_TOKEN, rig};
 use till::gateway::client::PayWith;

@@ -5,7 +5,7 @@
 //!
 //! After an intended change, regenerate the goldens, then look at them:
 //!
-//!     TILL_BLESS=1 cargo test --test print_render
+//!     TILL_BLESS=1 cargo test --test devices print_render::
 
 use std::path::PathBuf;
 
@@ -136,7 +136,7 @@ fn check_golden(name: &str, r: &Rendered) {
     let golden = image::open(&path)
         .unwrap_or_else(|e| {
             panic!(
-                "{}: {e}; run TILL_BLESS=1 cargo test --test print_render",
+                "{}: {e}; run TILL_BLESS=1 cargo test --test devices print_render::",
                 path.display()
             )
         })
@@ -162,7 +162,7 @@ fn check_golden(name: &str, r: &Rendered) {
         panic!(
             "{name}: {diff} pixels differ from {}, within x {x0}..={x1}, y {y0}..={y1} \
              (dots; row {y0} is about text line {}); actual written to {}. \
-             If intended: TILL_BLESS=1 cargo test --test print_render",
+             If intended: TILL_BLESS=1 cargo test --test devices print_render::",
             path.display(),
             y0 / 30 + 1,
             out.display()
