@@ -13,6 +13,7 @@ pub mod spooler;
 pub mod theme;
 pub mod wallet;
 pub mod widget;
+pub mod words;
 
 pub use app::{App, Message, Setup};
 

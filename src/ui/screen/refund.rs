@@ -512,14 +512,7 @@ impl State {
                 }
                 for a in d.payments.iter().chain(&d.refunds) {
                     c = c.push(
-                        text(format!(
-                            "{}  {}  {}  {}",
-                            a.trade_no,
-                            a.gateway.map(|g| g.as_str()).unwrap_or("cash"),
-                            a.amount,
-                            a.state.name_zh()
-                        ))
-                        .size(theme::TEXT_SMALL),
+                        text(crate::ui::words::attempt_line(a, lang)).size(theme::TEXT_SMALL),
                     );
                 }
                 if let Some(Ok(p)) = &self.preview {
