@@ -14,17 +14,34 @@ use crate::device::scanner::{Framing, ScannerEvent};
 use crate::journal::User;
 use crate::sale::Cart;
 use crate::terminal::{Terminal, TerminalError};
+use crate::ui::component::printing::{Answer, Printing, Reply};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
 use crate::ui::screen::{
     close_day, confirming, done, history, paypage, sale, settings, sign_in, tender,
 };
-use crate::ui::spooler::Spooler;
 use crate::ui::theme;
 use crate::ui::wallet::{Finished, WalletPay};
 
-/// What to do once the printer answered for a job (on the UI thread).
-type AfterPrint = Box<dyn FnOnce(&mut App, Result<(), String>)>;
+/// Who waits on a print job: the screen the printer's answer goes to, as
+/// that screen's own message (see [`App::deliver`]).
+#[derive(Debug, Clone)]
+enum PrintFor {
+    History(history::Printed),
+    CloseDay(close_day::Printed),
+    /// The result screen of this sale (its receipt, a pay-later slip).
+    Done(String),
+    /// The proof of this sale's e-invoice; one of the till's own roll
+    /// (`number`) is marked printed in the journal once it is.
+    Proof {
+        sale_no: String,
+        number: Option<crate::einvoice::InvoiceNumber>,
+    },
+    /// The slip of the PayPage with this trade number.
+    PayPage(String),
+    Refund,
+    Settings,
+}
 
 /// The till locks itself after this long without a touch or key.
 pub const IDLE_LOCK: Duration = Duration::from_secs(5 * 60);
@@ -59,17 +76,8 @@ pub struct App {
     keys: KeyRouter,
     /// Prefix/suffix the configured scanner adds, stripped from scans.
     framing: Framing,
-    /// The receipt printer on its own thread; `Err` says why it could
-    /// not be set up.
-    printer: Result<Spooler, String>,
-    /// A printer tried from the Settings screen before it is saved.
-    trial_printer: Option<Spooler>,
-    /// Jobs with the printer: their bytes (for the demo preview) and what
-    /// to do once the printer answered.
-    printing: std::collections::HashMap<i64, (Option<Vec<u8>>, AfterPrint)>,
-    /// Answers that came back while the terminal was away with a payment:
-    /// journaled as soon as it is back.
-    unjournaled: Vec<crate::ui::spooler::Printed>,
+    /// The receipt printer and its journaled jobs.
+    printing: Printing<PrintFor>,
     /// What the status bar says about a serial/HID scanner.
     scanner_state: Option<Result<String, String>>,
     config: Config,
@@ -89,8 +97,6 @@ pub struct App {
     buyer_error: Option<String>,
     /// A carrier, BAN or love code the cashier is typing in.
     buyer_input: String,
-    /// Demo mode: what this sale printed, as the emulator drew it.
-    preview: Vec<iced::widget::image::Handle>,
     /// The choice the sale's invoice was issued with (to offer a reissue
     /// on the result screen when the customer changes their mind).
     issued_buyer: Option<crate::einvoice::buyer::BuyerChoice>,
@@ -138,8 +144,6 @@ struct Status {
     mypay_invoices_due: usize,
     /// Sales left open (not the one at the tender now), to settle.
     open_sales: Vec<crate::journal::SaleSummary>,
-    /// The last print's outcome (`None` before the first print).
-    printer: Option<Result<(), String>>,
     refreshed: Option<Instant>,
 }
 
@@ -292,12 +296,10 @@ impl App {
                 ..Default::default()
             }),
             framing: Framing::from_config(&config.scanner),
-            printer: Printer::from_config(&config.printer)
-                .map(Spooler::start)
-                .map_err(|e| e.to_string()),
-            trial_printer: None,
-            printing: std::collections::HashMap::new(),
-            unjournaled: Vec::new(),
+            printing: Printing::new(
+                Printer::from_config(&config.printer).map_err(|e| e.to_string()),
+                demo,
+            ),
             scanner_state: None,
             config: config.clone(),
             demo,
@@ -309,7 +311,6 @@ impl App {
             buyer_error: None,
             buyer_input: String::new(),
             issued_buyer: None,
-            preview: Vec::new(),
             config_path: None,
             status: Status::default(),
             resolve_policy: crate::ui::wallet::counter_policy(),
@@ -386,7 +387,7 @@ impl App {
             self.status.proofs_to_reprint = jobs.iter().filter(|j| incomplete(j)).count();
             self.status.waiting_prints = jobs
                 .iter()
-                .filter(|j| !incomplete(j) && !self.printing.contains_key(&j.id))
+                .filter(|j| !incomplete(j) && !self.printing.has_job(j.id))
                 .count();
         }
     }
@@ -458,7 +459,7 @@ impl App {
 
     /// Print on this printer instead of the configured one (tests).
     pub fn with_printer(mut self, printer: Printer) -> App {
-        self.printer = Ok(Spooler::start(printer));
+        self.printing.set_printer(Ok(printer));
         self
     }
 
@@ -560,7 +561,10 @@ impl App {
                 return;
             }
             Message::ConfirmTick(_) => return self.check_payment_in_doubt(),
-            Message::PrintPoll(_) => return self.spooled(),
+            Message::PrintPoll(_) => {
+                let answers = self.printing.poll(self.terminal.as_mut().ok(), self.lang);
+                return self.printed(answers);
+            }
             Message::PayPageTick(_) => return self.poll_paypage(),
             _ => {}
         }
@@ -568,6 +572,11 @@ impl App {
         if self.lock.is_some() {
             return self.update_locked(message);
         }
+        self.route(message)
+    }
+
+    /// A message for the screen showing (or the frame): one arm each.
+    fn route(&mut self, message: Message) {
         match message {
             Message::SignIn(_)
             | Message::Tick(_)
@@ -656,7 +665,13 @@ impl App {
                     }
                 }
             }
-            Message::Done(done::Message::Next) => self.next_customer(),
+            Message::Done(m) => {
+                if let Screen::Done(state) = &mut self.screen
+                    && let Some(done::Event::Next) = state.update(m)
+                {
+                    self.next_customer()
+                }
+            }
             Message::OpenCloseDay => self.open_close_day(),
             Message::OpenHistory => self.open_history(),
             Message::OpenSettings => self.open_settings(),
@@ -976,15 +991,7 @@ impl App {
     }
 
     fn reprint_receipt(&mut self, sale_no: &str, manager: &str, pin: &crate::secret::Secret) {
-        let lang = self.lang;
-        let told = move |app: &mut App, outcome: Result<(), String>| {
-            if let Screen::History(state) = &mut app.screen {
-                match outcome {
-                    Ok(()) => state.told(Ok(t(lang, "history.reprinted"))),
-                    Err(e) => state.told(Err(e)),
-                }
-            }
-        };
+        let reply = Reply::To(PrintFor::History(history::Printed::Receipt));
         let document = (|| -> Result<_, String> {
             let sale: crate::sale::SaleNo = sale_no.parse().map_err(|e| format!("{e}"))?;
             let data = self
@@ -1001,9 +1008,9 @@ impl App {
                 &document,
                 Some(&sale),
                 Some(crate::terminal::Approval { manager, pin }),
-                Box::new(told),
+                reply,
             ),
-            Err(e) => told(self, Err(e)),
+            Err(e) => self.printed(vec![(reply, Err(e))]),
         }
     }
 
@@ -1011,21 +1018,14 @@ impl App {
     /// and a proof cut short on paper is closed by it.
     fn reprint_proof(&mut self, sale_no: &str, manager: &str, pin: &crate::secret::Secret) {
         let lang = self.lang;
-        let told = move |app: &mut App, outcome: Result<(), String>| {
-            if let Screen::History(state) = &mut app.screen {
-                match outcome {
-                    Ok(()) => state.told(Ok(t(lang, "history.proof_reprinted"))),
-                    Err(e) => state.told(Err(e)),
-                }
-            }
-        };
+        let reply = || Reply::To(PrintFor::History(history::Printed::Proof));
         let sale: crate::sale::SaleNo = match sale_no.parse() {
             Ok(s) => s,
-            Err(e) => return told(self, Err(format!("{e}"))),
+            Err(e) => return self.printed(vec![(reply(), Err(format!("{e}")))]),
         };
-        let profile = match self.spooler() {
-            Ok(s) => s.profile().clone(),
-            Err(e) => return told(self, Err(e)),
+        let profile = match self.printing.profile() {
+            Ok(p) => p,
+            Err(e) => return self.printed(vec![(reply(), Err(e))]),
         };
         let queued = match self.terminal.as_mut() {
             Ok(t) => t
@@ -1038,27 +1038,14 @@ impl App {
                 .map_err(|e| print_error_text(e, lang)),
             Err(e) => Err(e.clone()),
         };
-        match queued {
-            Ok((id, bytes)) => self.submit(id, crate::terminal::PROOF, bytes, Box::new(told)),
-            Err(e) => told(self, Err(e)),
-        }
-        self.refresh_status();
-    }
-
-    /// Send a journaled job's bytes to the printer thread.
-    fn submit(&mut self, id: i64, kind: &str, bytes: Vec<u8>, then: AfterPrint) {
-        let spooler = match (&mut self.trial_printer, &mut self.printer) {
-            (Some(trial), _) => trial,
-            (None, Ok(p)) => p,
-            (None, Err(e)) => {
-                let e = e.clone();
-                return then(self, Err(e));
-            }
+        let answer = match queued {
+            Ok((id, bytes)) => self
+                .printing
+                .submit(id, crate::terminal::PROOF, bytes, reply()),
+            Err(e) => Some((reply(), Err(e))),
         };
-        // Demo mode keeps the bytes for the result screen's preview.
-        let keep = self.demo.then(|| bytes.clone());
-        spooler.submit(id, kind, bytes);
-        self.printing.insert(id, (keep, then));
+        self.printed(answer.into_iter().collect());
+        self.refresh_status();
     }
 
     /// A pay-later sale paid since (the callback server or `till recover`
@@ -1108,7 +1095,7 @@ impl App {
     /// After a restart or a paper change: jobs still waiting in the journal
     /// go to the printer again (proofs cut short wait for a manager's 補印).
     fn resume_printing(&mut self) {
-        if self.printer.is_err() {
+        if self.printing.setup_error().is_some() {
             return;
         }
         let jobs = match self.terminal.as_mut() {
@@ -1121,16 +1108,9 @@ impl App {
                     tracing::info!(jobs = jobs.len(), "printing what was left waiting");
                 }
                 for job in jobs {
-                    self.submit(
-                        job.id,
-                        &job.kind,
-                        job.payload,
-                        Box::new(|_: &mut App, printed: Result<(), String>| {
-                            if let Err(e) = printed {
-                                tracing::warn!("a resumed job did not print: {e}");
-                            }
-                        }),
-                    );
+                    let reply = Reply::Log("a resumed job");
+                    let answer = self.printing.submit(job.id, &job.kind, job.payload, reply);
+                    self.printed(answer.into_iter().collect());
                 }
             }
             Err(e) => tracing::warn!("cannot resume printing: {e}"),
@@ -1162,158 +1142,114 @@ impl App {
         }
     }
 
-    fn print_report(&mut self, report: &crate::journal::ShiftReport, then: AfterPrint) {
+    fn print_report(&mut self, report: &crate::journal::ShiftReport, reply: Reply<PrintFor>) {
         let document = crate::terminal::report_document(report, &self.config.store);
-        self.print_document("report", &document, None, None, then)
+        self.print_document("report", &document, None, None, reply)
     }
 
-    /// Encode a document for the printer's profile and print it as a
-    /// journaled job (with a manager's approval for a reprint). The one
-    /// path every screen prints through; `then` runs once the printer
-    /// answered (at once when the job could not even be journaled).
+    /// Print a document as a journaled job through the printing component
+    /// (with a manager's approval for a reprint); its answer goes to `reply`.
     fn print_document(
         &mut self,
         kind: &str,
         document: &crate::print::document::Document,
         sale: Option<&crate::sale::SaleNo>,
         approval: Option<crate::terminal::Approval<'_>>,
-        then: AfterPrint,
+        reply: Reply<PrintFor>,
     ) {
-        let bytes = match self.spooler() {
-            Ok(s) => crate::print::encode(document, s.profile()).map_err(|e| e.to_string()),
-            Err(e) => Err(e),
+        let terminal = self.terminal.as_mut().map_err(|e| e.as_str());
+        let job = crate::ui::component::printing::Job {
+            kind,
+            sale,
+            approval,
         };
-        match bytes {
-            Ok(bytes) => self.print_bytes(kind, bytes, sale, approval, then),
-            Err(e) => then(self, Err(e)),
-        }
+        let answer = self
+            .printing
+            .print_document(terminal, job, document, reply, self.lang);
+        self.printed(answer.into_iter().collect());
     }
 
-    /// The printer jobs go to: one being tried from Settings, else the till's.
-    fn spooler(&self) -> Result<&Spooler, String> {
-        match (&self.trial_printer, &self.printer) {
-            (Some(trial), _) => Ok(trial),
-            (None, Ok(p)) => Ok(p),
-            (None, Err(e)) => Err(e.clone()),
-        }
-    }
-
-    /// Journal the job, then hand its bytes to the printer's thread.
+    /// Journaled bytes already encoded (an e-invoice proof).
     fn print_bytes(
         &mut self,
         kind: &str,
         bytes: Vec<u8>,
         sale: Option<&crate::sale::SaleNo>,
-        approval: Option<crate::terminal::Approval<'_>>,
-        then: AfterPrint,
+        reply: Reply<PrintFor>,
     ) {
-        let lang = self.lang;
-        let profile = match self.spooler() {
-            Ok(s) => s.profile().clone(),
-            Err(e) => return then(self, Err(e)),
+        let terminal = self.terminal.as_mut().map_err(|e| e.as_str());
+        let job = crate::ui::component::printing::Job {
+            kind,
+            sale,
+            approval: None,
         };
-        let queued = match self.terminal.as_mut() {
-            Ok(terminal) => terminal.queue_print(&profile, kind, &bytes, sale, approval),
-            Err(e) => {
-                let e = e.clone();
-                return then(self, Err(e));
-            }
-        };
-        match queued {
-            Ok(id) => self.submit(id, kind, bytes, then),
-            Err(e) => {
-                tracing::warn!(kind, "not printed: {e}");
-                then(self, Err(print_error_text(e, lang)))
-            }
-        }
+        let answer = self
+            .printing
+            .print_bytes(terminal, job, bytes, reply, self.lang);
+        self.printed(answer.into_iter().collect());
     }
 
-    /// Whether the printer still has jobs (or answers wait to be journaled).
-    fn printer_busy(&self) -> bool {
-        self.printer.as_ref().is_ok_and(|p| p.busy())
-            || self.trial_printer.as_ref().is_some_and(|p| p.busy())
-            || !self.unjournaled.is_empty()
-    }
-
-    /// Journal what the printer did and run what waited on it.
-    fn spooled(&mut self) {
-        let mut answers = std::mem::take(&mut self.unjournaled);
-        if let Ok(p) = self.printer.as_mut() {
-            answers.extend(p.poll());
-        }
-        if let Some(p) = self.trial_printer.as_mut() {
-            answers.extend(p.poll());
-        }
-        self.journal_printed(answers);
-    }
-
-    fn journal_printed(&mut self, answers: Vec<crate::ui::spooler::Printed>) {
-        let lang = self.lang;
+    /// The printer answered: each answer goes to the screen that waits on it.
+    fn printed(&mut self, answers: Vec<Answer<PrintFor>>) {
         let answered = !answers.is_empty();
-        for printed in answers {
-            let Ok(terminal) = self.terminal.as_mut() else {
-                // Away with a payment: journaled when it is back.
-                self.unjournaled.push(printed);
-                continue;
-            };
-            let (id, kind) = (printed.id, printed.kind.clone());
-            let result = terminal.print_done(id, &kind, printed.outcome);
-            let Some((bytes, then)) = self.printing.remove(&id) else {
-                continue;
-            };
-            match &result {
-                Err(crate::terminal::PrintError::Printer { error, .. }) => {
-                    self.status.printer = Some(Err(error.error.to_string()))
-                }
-                Ok(()) => {
-                    self.status.printer = Some(Ok(()));
-                    if let Some(bytes) = bytes {
-                        self.remember_print(&bytes);
-                    }
-                }
-                Err(_) => {}
+        for (reply, result) in answers {
+            if let Reply::To(to) = reply {
+                self.deliver(to, result);
             }
-            then(self, result.map_err(|e| print_error_text(e, lang)));
-        }
-        if self.trial_printer.as_ref().is_some_and(|p| !p.busy()) {
-            self.trial_printer = None;
         }
         if answered {
             self.refresh_prints();
         }
     }
 
+    /// Route a printer's answer, as its own message, to the screen that
+    /// asked (dropped when that screen is gone, as a screen left behind
+    /// has nobody to tell). A proof of the till's own roll is marked
+    /// printed in the journal whatever shows.
+    fn deliver(&mut self, to: PrintFor, result: Result<(), String>) {
+        let message = match to {
+            PrintFor::History(what) => Message::History(history::Message::Printed(what, result)),
+            PrintFor::CloseDay(what) => {
+                Message::CloseDay(close_day::Message::Printed(what, result))
+            }
+            PrintFor::Done(sale) => Message::Done(done::Message::Printed(sale, result)),
+            PrintFor::Proof { sale_no, number } => {
+                let marked = result.and_then(|()| match (&number, self.terminal.as_mut()) {
+                    (None, _) => Ok(()),
+                    (Some(n), Ok(t)) => t.invoice_printed(n).map_err(|e| e.to_string()),
+                    (Some(_), Err(e)) => Err(e.clone()),
+                });
+                let paper = match marked {
+                    Ok(()) => done::Paper::Printed,
+                    Err(e) => done::Paper::Failed(e),
+                };
+                Message::Done(done::Message::Paper(sale_no, paper))
+            }
+            PrintFor::PayPage(trade) => {
+                Message::PayPage(paypage::Message::SlipPrinted(trade, result))
+            }
+            PrintFor::Refund => {
+                Message::Refund(crate::ui::screen::refund::Message::SlipPrinted(result))
+            }
+            PrintFor::Settings => Message::Settings(settings::Message::Printed(result)),
+        };
+        self.route(message);
+    }
+
     /// Wait until the printer has answered for every job (tests; bounded).
     pub fn settle(&mut self, timeout: Duration) -> bool {
-        let mut answers = std::mem::take(&mut self.unjournaled);
-        if let Ok(p) = self.printer.as_mut() {
-            answers.extend(p.wait(timeout));
-        }
-        if let Some(p) = self.trial_printer.as_mut() {
-            answers.extend(p.wait(timeout));
-        }
-        self.journal_printed(answers);
-        !self.printer_busy()
+        let answers = self
+            .printing
+            .wait(self.terminal.as_mut().ok(), timeout, self.lang);
+        self.printed(answers);
+        !self.printing.busy()
     }
 
     fn print_x(&mut self) {
-        let lang = self.lang;
         match self.x_report() {
             Ok(r) => {
-                let report = r.clone();
-                self.print_report(
-                    &r,
-                    Box::new(move |app: &mut App, printed: Result<(), String>| {
-                        if let Screen::CloseDay(state) = &mut app.screen {
-                            match printed {
-                                Ok(()) => {
-                                    state.told(Ok(t(lang, "closeday.printed_x")), Some(report))
-                                }
-                                Err(e) => state.told(Err(e), None),
-                            }
-                        }
-                    }),
-                );
+                let what = close_day::Printed::X(Box::new(r.clone()));
+                self.print_report(&r, Reply::To(PrintFor::CloseDay(what)));
             }
             Err(e) => {
                 if let Screen::CloseDay(state) = &mut self.screen {
@@ -1336,26 +1272,18 @@ impl App {
         };
         match closed {
             Ok(z) => {
-                let z_number = z.z_number;
-                self.print_report(
-                    &z,
-                    Box::new(move |app: &mut App, printed: Result<(), String>| {
-                        let next = app.terminal.as_ref().ok().and_then(|t| t.x_report().ok());
-                        if let Screen::CloseDay(state) = &mut app.screen {
-                            match printed {
-                                Ok(()) => state.told(
-                                    Ok(crate::ui::i18n::tf(
-                                        lang,
-                                        "closeday.closed",
-                                        &[("z", &z_number.to_string())],
-                                    )),
-                                    next,
-                                ),
-                                Err(print) => state.told(Err(print), next),
-                            }
-                        }
-                    }),
-                );
+                // The next shift's figures, shown once the Z is printed.
+                let next = self
+                    .terminal
+                    .as_ref()
+                    .ok()
+                    .and_then(|t| t.x_report().ok())
+                    .map(Box::new);
+                let what = close_day::Printed::Z {
+                    z: z.z_number,
+                    next,
+                };
+                self.print_report(&z, Reply::To(PrintFor::CloseDay(what)));
             }
             Err(e) => {
                 if let Screen::CloseDay(state) = &mut self.screen {
@@ -1375,15 +1303,12 @@ impl App {
                 .map_err(|e| print_error_text(e, lang)),
             Err(e) => Err(e.clone()),
         };
-        let told = move |app: &mut App, opened: Result<(), String>| {
-            if let Screen::CloseDay(state) = &mut app.screen {
-                state.told(opened.map(|()| t(lang, "closeday.drawer_opened")), None);
-            }
-        };
+        let reply = || Reply::To(PrintFor::CloseDay(close_day::Printed::Drawer));
         let pin_no = self
-            .spooler()
+            .printing
+            .profile()
             .ok()
-            .and_then(|s| s.profile().drawer_pins.first().copied());
+            .and_then(|p| p.drawer_pins.first().copied());
         match (approved, pin_no) {
             (Ok(()), Some(pin_no)) => {
                 // A short slip with the pulse: the opening is on paper too.
@@ -1398,10 +1323,10 @@ impl App {
                 slip.row("時間", at);
                 slip.row("店長", manager.to_string());
                 slip.feed(3).cut();
-                self.print_document("no_sale", &slip, None, None, Box::new(told));
+                self.print_document("no_sale", &slip, None, None, reply());
             }
-            (Ok(()), None) => told(self, Err(t(lang, "closeday.no_drawer"))),
-            (Err(e), _) => told(self, Err(e)),
+            (Ok(()), None) => self.printed(vec![(reply(), Err(t(lang, "closeday.no_drawer")))]),
+            (Err(e), _) => self.printed(vec![(reply(), Err(e))]),
         }
     }
 
@@ -1415,7 +1340,7 @@ impl App {
             return self.print_mypay_invoice(sale);
         }
         // No printer, no invoice: its proof could not be handed over.
-        self.spooler()?;
+        self.printing.profile()?;
         let Ok(terminal) = self.terminal.as_mut() else {
             return Err(String::new());
         };
@@ -1475,7 +1400,13 @@ impl App {
         // (a job that fails is logged and kept in the journal by the terminal).
         if let Some(slip) = crate::terminal::mypay_detail_slip_document(&inv, self.demo) {
             let kind = crate::terminal::DETAIL_SLIP;
-            self.print_document(kind, &slip, Some(sale), None, Box::new(|_, _| ()));
+            self.print_document(
+                kind,
+                &slip,
+                Some(sale),
+                None,
+                Reply::Log("MyPay detail slip"),
+            );
         }
         Ok(inv.number.dashed())
     }
@@ -1490,29 +1421,21 @@ impl App {
         number: Option<crate::einvoice::InvoiceNumber>,
     ) {
         let sale_no = sale.to_string();
-        set_paper(self, &sale_no, done::Paper::Printing);
-        let bytes = match (self.spooler(), self.terminal.as_ref()) {
-            (Ok(s), Ok(t)) => t
-                .proof_bytes(s.profile(), proof, false)
+        self.route(Message::Done(done::Message::Paper(
+            sale_no.clone(),
+            done::Paper::Printing,
+        )));
+        let bytes = match (self.printing.profile(), self.terminal.as_ref()) {
+            (Ok(profile), Ok(t)) => t
+                .proof_bytes(&profile, proof, false)
                 .map_err(|e| e.to_string()),
             (Err(e), _) => Err(e),
             (_, Err(e)) => Err(e.clone()),
         };
-        let after: AfterPrint = Box::new(move |app: &mut App, printed: Result<(), String>| {
-            let marked = printed.and_then(|()| match (&number, app.terminal.as_mut()) {
-                (None, _) => Ok(()),
-                (Some(n), Ok(t)) => t.invoice_printed(n).map_err(|e| e.to_string()),
-                (Some(_), Err(e)) => Err(e.clone()),
-            });
-            let paper = match marked {
-                Ok(()) => done::Paper::Printed,
-                Err(e) => done::Paper::Failed(e),
-            };
-            set_paper(app, &sale_no, paper);
-        });
+        let reply = Reply::To(PrintFor::Proof { sale_no, number });
         match bytes {
-            Ok(bytes) => self.print_bytes(crate::terminal::PROOF, bytes, Some(sale), None, after),
-            Err(e) => after(self, Err(e)),
+            Ok(bytes) => self.print_bytes(crate::terminal::PROOF, bytes, Some(sale), reply),
+            Err(e) => self.printed(vec![(reply, Err(e))]),
         }
     }
 
@@ -1527,7 +1450,10 @@ impl App {
         let number = issued.invoice.number().clone();
         match &issued.proof {
             Some(proof) => self.print_proof(sale, proof, Some(number.clone())),
-            None => set_paper(self, &sale.to_string(), done::Paper::None),
+            None => self.route(Message::Done(done::Message::Paper(
+                sale.to_string(),
+                done::Paper::None,
+            ))),
         }
         // The detail slip is journaled like any job; a failure is logged and
         // left to the print queue rather than undoing the issued invoice.
@@ -1537,11 +1463,7 @@ impl App {
                 slip,
                 Some(sale),
                 None,
-                Box::new(|_: &mut App, printed: Result<(), String>| {
-                    if let Err(e) = printed {
-                        tracing::warn!("detail slip not printed: {e}");
-                    }
-                }),
+                Reply::Log("detail slip"),
             );
         }
         if issued.proof.is_some() {
@@ -1551,29 +1473,9 @@ impl App {
         }
     }
 
-    /// Demo mode keeps what was printed for the result screen's preview.
-    fn remember_print(&mut self, bytes: &[u8]) {
-        if !self.demo {
-            return;
-        }
-        let Ok(printer) = self.spooler() else { return };
-        let rendered = crate::print::render(bytes, printer.profile());
-        let gray = rendered.image.to_gray();
-        let (w, h) = gray.dimensions();
-        if w == 0 || h == 0 {
-            return;
-        }
-        let rgba: Vec<u8> = gray
-            .pixels()
-            .flat_map(|p| [p.0[0], p.0[0], p.0[0], 255])
-            .collect();
-        self.preview
-            .push(iced::widget::image::Handle::from_rgba(w, h, rgba));
-    }
-
     /// How many print-outs the result screen previews (demo mode).
     pub fn preview_count(&self) -> usize {
-        self.preview.len()
+        self.printing.preview().len()
     }
 
     /// After payment the customer wants another e-invoice choice (a BAN
@@ -1616,10 +1518,10 @@ impl App {
                         ("new", &r.issued.invoice.number().dashed()),
                     ],
                 );
-                if let Screen::Done(done) = &mut self.screen {
-                    done.invoice = Ok(number);
-                    done.note = Some(text);
-                }
+                self.route(Message::Done(done::Message::Reissued {
+                    number,
+                    note: text,
+                }));
                 self.refresh_status();
             }
             Err(e) => self.buyer_error = Some(e),
@@ -1866,14 +1768,7 @@ impl App {
             invoice: Err(invoice_note),
             paper: done::Paper::None,
         });
-        let sale_no = r.sale_no.clone();
-        let told: AfterPrint = Box::new(move |app: &mut App, printed: Result<(), String>| {
-            if let Screen::Done(done) = &mut app.screen
-                && done.sale_no == sale_no
-            {
-                done.printed = Some(printed);
-            }
-        });
+        let told = Reply::To(PrintFor::Done(r.sale_no.clone()));
         match how {
             Some(h) => {
                 let slip = crate::print::pay_later_slip_document(&crate::terminal::pay_later_slip(
@@ -1884,7 +1779,7 @@ impl App {
                 let sale = self.open_sale.clone();
                 self.print_document("pay_later_slip", &slip, sale.as_ref(), None, told);
             }
-            None => told(self, Err(t(lang, "result.no_instructions"))),
+            None => self.printed(vec![(told, Err(t(lang, "result.no_instructions")))]),
         }
         self.refresh_status();
     }
@@ -1899,19 +1794,8 @@ impl App {
         let trade = order.trade_no.clone();
         self.screen = Screen::PayPage(Box::new(paypage::State::new(order)));
         let sale = self.open_sale.clone();
-        self.print_document(
-            "paypage_slip",
-            &slip,
-            sale.as_ref(),
-            None,
-            Box::new(move |app: &mut App, printed: Result<(), String>| {
-                if let Screen::PayPage(state) = &mut app.screen
-                    && state.order.trade_no == trade
-                {
-                    state.slip = Some(printed);
-                }
-            }),
-        );
+        let reply = Reply::To(PrintFor::PayPage(trade));
+        self.print_document("paypage_slip", &slip, sale.as_ref(), None, reply);
     }
 
     /// The PayPage being shown, if the wallet is free to ask about it.
@@ -2236,25 +2120,17 @@ impl App {
         });
         self.print_sale_receipt(&sale);
         let invoice = self.issue_invoice(&sale);
-        if let Screen::Done(done) = &mut self.screen
-            && done.sale_no == sale.to_string()
-        {
-            done.invoice = invoice;
-        }
+        self.route(Message::Done(done::Message::Invoice(
+            sale.to_string(),
+            invoice,
+        )));
     }
 
     /// Print a sale's receipt from the journal (for cash it also opens the
     /// drawer). The job is journaled first, so a printer problem leaves it
     /// to be reprinted.
     fn print_sale_receipt(&mut self, sale: &crate::sale::SaleNo) {
-        let sale_no = sale.to_string();
-        let after: AfterPrint = Box::new(move |app: &mut App, printed: Result<(), String>| {
-            if let Screen::Done(done) = &mut app.screen
-                && done.sale_no == sale_no
-            {
-                done.printed = Some(printed);
-            }
-        });
+        let after = Reply::To(PrintFor::Done(sale.to_string()));
         let data = match self.terminal.as_ref() {
             Ok(t) => t
                 .receipt(sale, &self.config.store, false)
@@ -2266,7 +2142,7 @@ impl App {
                 let document = crate::print::document::receipt_document(&data);
                 self.print_document(crate::terminal::RECEIPT, &document, Some(sale), None, after)
             }
-            Err(e) => after(self, Err(e)),
+            Err(e) => self.printed(vec![(after, Err(e))]),
         }
     }
 
@@ -2301,7 +2177,7 @@ impl App {
         self.buyer_error = None;
         self.buyer_input.clear();
         self.issued_buyer = None;
-        self.preview.clear();
+        self.printing.clear_preview();
         self.cart = Cart::new();
         self.screen = Screen::Sale(sale::State::default());
     }
@@ -2402,7 +2278,7 @@ impl App {
             .as_ref()
             .and_then(|w| w.as_ref().ok())
             .is_some_and(|w| w.busy());
-        if self.printer_busy() {
+        if self.printing.busy() {
             subs.push(iced::time::every(Duration::from_millis(50)).map(Message::PrintPoll));
         }
         if busy {
@@ -2548,12 +2424,12 @@ impl App {
                     col = col.push(text(e.clone()).size(theme::TEXT).color(theme::DANGER_RED));
                 }
                 let result = state.view(lang).map(Message::Done);
-                if self.preview.is_empty() {
+                if self.printing.preview().is_empty() {
                     return col.push(result).into();
                 }
                 // Demo mode: the print-outs as the emulator drew them.
                 let mut paper = row![].spacing(theme::GAP);
-                for handle in &self.preview {
+                for handle in self.printing.preview() {
                     paper = paper.push(
                         iced::widget::image(handle.clone()).width(Length::Fixed(PREVIEW_WIDTH)),
                     );
@@ -2697,11 +2573,11 @@ impl App {
                 Lang::En => en.to_string(),
             }
         };
-        bar = bar.push(match (&self.printer, &self.status.printer) {
-            (Err(e), _) => alert(format!("{printer}: {}", one_language(e))),
-            (Ok(_), Some(Err(e))) => alert(format!("{printer}: {}", one_language(e))),
-            (Ok(_), _) if self.demo() => small(format!("{printer}: {}", t(lang, "status.virtual"))),
-            (Ok(_), _) => small(format!("{printer}: {}", t(lang, "status.ready"))),
+        bar = bar.push(match (self.printing.setup_error(), self.printing.last()) {
+            (Some(e), _) => alert(format!("{printer}: {}", one_language(e))),
+            (None, Some(Err(e))) => alert(format!("{printer}: {}", one_language(e))),
+            (None, _) if self.demo() => small(format!("{printer}: {}", t(lang, "status.virtual"))),
+            (None, _) => small(format!("{printer}: {}", t(lang, "status.ready"))),
         });
         match &self.scanner_state {
             None => {}
@@ -2757,7 +2633,7 @@ impl App {
                     ))
                     .size(theme::TEXT_SMALL),
                 )
-                .on_press_maybe((!self.printer_busy()).then_some(Message::ResumePrinting))
+                .on_press_maybe((!self.printing.busy()).then_some(Message::ResumePrinting))
                 .style(theme::danger)
                 .padding([4, 10]),
             );
@@ -2857,8 +2733,8 @@ impl App {
             && self.status.numbers_low.is_none()
             && !self.status.no_roll
             && down.is_empty()
-            && !matches!(self.status.printer, Some(Err(_)))
-            && self.printer.is_ok();
+            && !matches!(self.printing.last(), Some(Err(_)))
+            && self.printing.setup_error().is_none();
         if quiet {
             // Only where it fits beside what the bar already says: drawn
             // over the status texts it made both unreadable (English at
@@ -2941,11 +2817,7 @@ impl App {
             Some(settings::Event::TestPrint(draft)) => {
                 // The printer as typed on the screen, so a new address can be
                 // tried before saving; the configured one when unchanged.
-                let told = move |app: &mut App, result: Result<(), String>| {
-                    if let Screen::Settings(state) = &mut app.screen {
-                        state.printed(result, lang);
-                    }
-                };
+                let reply = Reply::To(PrintFor::Settings);
                 let printer = if draft != self.config.printer {
                     Printer::from_config(&draft).map_err(|e| e.to_string())
                 } else {
@@ -2956,11 +2828,11 @@ impl App {
                         let page = crate::device::printer::cli::test_page(&self.config, &p);
                         if draft != self.config.printer {
                             // Until its job is back; the till's printer stays as saved.
-                            self.trial_printer = Some(Spooler::start(p));
+                            self.printing.try_printer(p);
                         }
-                        self.print_document("test_page", &page, None, None, Box::new(told));
+                        self.print_document("test_page", &page, None, None, reply);
                     }
-                    Err(e) => told(self, Err(e)),
+                    Err(e) => self.printed(vec![(reply, Err(e))]),
                 }
             }
             None => {}
@@ -2973,9 +2845,8 @@ impl App {
         if cfg.printer != self.config.printer {
             // Jobs still with the old printer are answered first.
             self.settle(Duration::from_secs(30));
-            self.printer = Printer::from_config(&cfg.printer)
-                .map(Spooler::start)
-                .map_err(|e| e.to_string());
+            self.printing
+                .set_printer(Printer::from_config(&cfg.printer).map_err(|e| e.to_string()));
         }
         if cfg.scanner != self.config.scanner {
             self.framing = Framing::from_config(&cfg.scanner);
@@ -3311,7 +3182,6 @@ impl App {
         reason: &str,
         manager: &str,
     ) {
-        let lang = self.lang;
         let at = self
             .terminal()
             .map(|t| t.now().format("%Y-%m-%d %H:%M:%S%:z").to_string())
@@ -3342,21 +3212,12 @@ impl App {
             // The cash goes back out of the drawer.
             slip.drawer(2);
         }
-        let told = move |app: &mut App, printed: Result<(), String>| {
-            if let Screen::Refund(state) = &mut app.screen {
-                let line = match printed {
-                    Ok(()) => t(lang, "refund.printed"),
-                    Err(e) => format!("{} {e}", t(lang, "refund.not_printed")),
-                };
-                state.replace_line(&t(lang, "refund.printing"), line);
-            }
-        };
         self.print_document(
             "refund_slip",
             &slip,
             Some(&outcome.sale_no),
             None,
-            Box::new(told),
+            Reply::To(PrintFor::Refund),
         );
         if let Some(allowance) = outcome
             .invoice
@@ -3368,11 +3229,7 @@ impl App {
                 allowance,
                 Some(&outcome.sale_no),
                 None,
-                Box::new(|_: &mut App, printed: Result<(), String>| {
-                    if let Err(e) = printed {
-                        tracing::warn!("allowance slip not printed: {e}");
-                    }
-                }),
+                Reply::Log("allowance slip"),
             );
         }
     }
@@ -3384,23 +3241,7 @@ impl App {
     }
 }
 
-/// The cashier's words for why a job was not printed.
-fn print_error_text(e: crate::terminal::PrintError, lang: Lang) -> String {
-    match e {
-        crate::terminal::PrintError::Terminal(TerminalError::WrongPin) => t(lang, "signin.wrong"),
-        // Its "中文 / English" text wraps another's: one language, once.
-        other => crate::ui::i18n::one_language(&other.to_string(), lang),
-    }
-}
-
-/// The proof's state on the result screen of `sale_no`, if it is showing.
-fn set_paper(app: &mut App, sale_no: &str, paper: done::Paper) {
-    if let Screen::Done(done) = &mut app.screen
-        && done.sale_no == sale_no
-    {
-        done.paper = paper;
-    }
-}
+use crate::ui::component::printing::print_error_text;
 
 fn shortcut_for(key: &Key) -> Option<Shortcut> {
     match key {

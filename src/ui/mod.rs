@@ -2,6 +2,7 @@
 //! rules: it shows domain state and sends the cashier's intent on.
 
 pub mod app;
+pub mod component;
 pub mod customer;
 pub mod health;
 pub mod i18n;

@@ -33,6 +33,22 @@ pub enum Message {
     /// Open the cash drawer without a sale (manager, audited).
     NoSale,
     Back,
+    /// The printer answered for what this screen sent it.
+    Printed(Printed, Result<(), String>),
+}
+
+/// What this screen sent to the printer.
+#[derive(Debug, Clone)]
+pub enum Printed {
+    /// The X report, as printed.
+    X(Box<ShiftReport>),
+    /// The Z report of close `z`, and the next shift's figures.
+    Z {
+        z: u64,
+        next: Option<Box<ShiftReport>>,
+    },
+    /// The drawer's pulse (no sale).
+    Drawer,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +92,20 @@ impl State {
                 self.pin.pop();
             }
             Message::PrintX => return Some(Event::PrintX),
+            Message::Printed(what, printed) => match (what, printed) {
+                (Printed::X(report), Ok(())) => {
+                    self.told(Ok(t(lang, "closeday.printed_x")), Some(*report))
+                }
+                (Printed::X(_), Err(e)) => self.told(Err(e), None),
+                (Printed::Z { z, next }, Ok(())) => self.told(
+                    Ok(tf(lang, "closeday.closed", &[("z", &z.to_string())])),
+                    next.map(|r| *r),
+                ),
+                (Printed::Z { next, .. }, Err(e)) => self.told(Err(e), next.map(|r| *r)),
+                (Printed::Drawer, opened) => {
+                    self.told(opened.map(|()| t(lang, "closeday.drawer_opened")), None)
+                }
+            },
             Message::Back => return Some(Event::Back),
             Message::NoSale => {
                 let Some(manager) = self.manager.clone() else {

@@ -46,6 +46,15 @@ pub enum Message {
     /// Take what is still due on the half-paid sale shown.
     TakeRest,
     Back,
+    /// The printer answered for a reprint this screen asked for.
+    Printed(Printed, Result<(), String>),
+}
+
+/// What this screen sent to the printer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Printed {
+    Receipt,
+    Proof,
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +119,13 @@ impl State {
                 self.pin.pop();
             }
             Message::Back => return Some(Event::Back),
+            Message::Printed(what, printed) => {
+                let done = match what {
+                    Printed::Receipt => "history.reprinted",
+                    Printed::Proof => "history.proof_reprinted",
+                };
+                self.told(printed.map(|()| t(lang, done)));
+            }
             Message::Refund => {
                 return self
                     .selected

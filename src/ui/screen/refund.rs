@@ -137,6 +137,8 @@ pub enum Message {
     /// After a result: refund another sale.
     Again,
     Back,
+    /// The printer answered for the refund slip.
+    SlipPrinted(Result<(), String>),
 }
 
 #[derive(Debug, Clone)]
@@ -362,6 +364,13 @@ impl State {
                 self.show(None);
             }
             Message::Back => return Some(Event::Back),
+            Message::SlipPrinted(printed) => {
+                let line = match printed {
+                    Ok(()) => t(lang, "refund.printed"),
+                    Err(e) => format!("{} {e}", t(lang, "refund.not_printed")),
+                };
+                self.replace_line(&t(lang, "refund.printing"), line);
+            }
         }
         None
     }
