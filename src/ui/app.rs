@@ -15,6 +15,7 @@ use crate::journal::User;
 use crate::sale::Cart;
 use crate::terminal::{Terminal, TerminalError};
 use crate::ui::component::printing::{Answer, Printing, Reply};
+use crate::ui::component::status_bar::{self, StatusBar};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
 use crate::ui::screen::{
@@ -46,14 +47,8 @@ enum PrintFor {
 /// The till locks itself after this long without a touch or key.
 pub const IDLE_LOCK: Duration = Duration::from_secs(5 * 60);
 
-/// The status bar is one line high, whatever it has to say.
-const STATUS_BAR_HEIGHT: f32 = 40.0;
-
 /// How wide each print-out is shown on the result screen (demo mode).
 const PREVIEW_WIDTH: f32 = 180.0;
-
-/// How often the status bar's counts are re-read from the journal.
-const STATUS_EVERY: Duration = Duration::from_secs(30);
 
 /// How often the PayPage screen asks MyPay whether it has been paid.
 const PAYPAGE_EVERY: Duration = Duration::from_secs(3);
@@ -104,7 +99,7 @@ pub struct App {
     config_path: Option<std::path::PathBuf>,
     /// What the status bar shows, refreshed on the clock tick and after
     /// every job (not on every frame: it reads the journal).
-    status: Status,
+    status: StatusBar,
     /// Gateway reachability probes (configured gateways; in demo mode the
     /// simulators, once started).
     health: Option<crate::ui::health::GatewayHealth>,
@@ -113,38 +108,11 @@ pub struct App {
     probe_gateways: bool,
     /// How hard a payment in doubt is resolved before 確認中 takes over.
     resolve_policy: crate::terminal::payment::ResolvePolicy,
+    /// Work the screens started, handed to the runtime after the update
+    /// ([`App::run_update`]).
+    tasks: Vec<iced::Task<Message>>,
     /// The screen, units and total last logged (see [`App::log_shown`]).
     shown: (&'static str, u64, crate::money::Ntd, Lang),
-}
-
-/// Counts for the status bar.
-#[derive(Debug, Default, Clone)]
-struct Status {
-    /// Payments and refunds whose result is still in doubt.
-    open_payments: usize,
-    /// E-invoice messages not yet taken by the Turnkey uploader.
-    uploads_waiting: usize,
-    /// Of those, past the 48-hour B2C upload deadline.
-    uploads_overdue: usize,
-    /// E-invoice numbers left in the period, when under `[einvoice] low_water`.
-    numbers_low: Option<u64>,
-    /// No number roll is loaded for this period (invoices cannot be issued).
-    no_roll: bool,
-    /// Jobs waiting in the journal that are not with the printer now.
-    waiting_prints: usize,
-    /// Proofs cut short, waiting for a manager's 補印.
-    proofs_to_reprint: usize,
-    /// Paid sales of this period still without an e-invoice.
-    awaiting_invoice: usize,
-    /// Refunds whose e-invoice void / allowance is still to make.
-    changes_owed: usize,
-    /// Money gateways took after the till closed the attempt: owed back.
-    late_payments: usize,
-    /// MyPay e-invoices issued after their payment, not fetched yet.
-    mypay_invoices_due: usize,
-    /// Sales left open (not the one at the tender now), to settle.
-    open_sales: Vec<crate::journal::SaleSummary>,
-    refreshed: Option<Instant>,
 }
 
 enum Screen {
@@ -205,12 +173,8 @@ pub enum Message {
     BuyerPrint,
     /// Void the invoice just issued and issue it again as now chosen.
     Reissue,
-    /// Print the jobs left waiting (after a paper change).
-    ResumePrinting,
-    /// Issue the e-invoices of paid sales that have none yet.
-    IssueAwaiting,
-    /// The status bar's open sales: history lists them to settle.
-    ShowOpenSales,
+    /// A press on the status bar.
+    Status(status_bar::Message),
     /// Time to ask the gateway again about a payment in doubt.
     ConfirmTick(Instant),
     /// A clock tick for the idle lock.
@@ -312,10 +276,11 @@ impl App {
             buyer_input: String::new(),
             issued_buyer: None,
             config_path: None,
-            status: Status::default(),
+            status: StatusBar::default(),
             resolve_policy: crate::ui::wallet::counter_policy(),
             health: None,
             probe_gateways: false,
+            tasks: Vec::new(),
             shown: ("", 0, crate::money::Ntd::ZERO, Lang::default()),
         }
         .with_status();
@@ -339,31 +304,10 @@ impl App {
     /// Re-read the counts the status bar shows.
     fn refresh_status(&mut self) {
         let Ok(terminal) = &self.terminal else { return };
-        self.status.open_payments = terminal
-            .journal()
-            .unresolved_attempts()
-            .map(|a| a.iter().filter(|a| a.gateway.is_some()).count())
-            .unwrap_or(0);
-        if let Ok(s) = terminal.invoicing_status(&self.config) {
-            self.status.uploads_waiting = s.pending_files.len() + s.not_written.len();
-            self.status.uploads_overdue = s.overdue.len();
-            // Demo mode loads its test roll with the first sale.
-            let demo_unloaded = self.demo && s.rolls.is_empty();
-            self.status.numbers_low = (s.low_water && !demo_unloaded).then_some(s.numbers_left);
-            self.status.no_roll = !self.demo && s.rolls.is_empty();
-            self.status.changes_owed = s.changes_owed.len();
-        }
-        self.status.late_payments = terminal.late_payments(true).map(|v| v.len()).unwrap_or(0);
-        self.status.mypay_invoices_due = terminal.mypay_invoices_due().unwrap_or(0);
-        self.status.open_sales = terminal
-            .open_sales(self.open_sale.as_ref())
-            .unwrap_or_default();
-        self.status.awaiting_invoice = terminal
-            .sales_awaiting_invoice(&self.config)
-            .map(|v| v.len())
-            .unwrap_or(0);
+        let at_tender = self.open_sale.as_ref();
+        self.status
+            .refresh(terminal, &self.config, self.demo, at_tender);
         self.refresh_prints();
-        self.status.refreshed = Some(Instant::now());
         if self.probe_gateways && self.health.is_none() {
             // In demo mode the simulators are probed once they are running.
             let targets = match (&self.wallet, self.demo) {
@@ -377,19 +321,12 @@ impl App {
         }
     }
 
-    /// Only the print counts: after the printer answered. (The invoice
-    /// counts read every invoice of two periods: the clock tick and the
-    /// rarer events re-read those, not every print job.)
+    /// Only the print counts: after the printer answered.
     fn refresh_prints(&mut self) {
         let Ok(terminal) = &self.terminal else { return };
-        if let Ok(jobs) = terminal.journal().pending_print_jobs() {
-            let incomplete = crate::terminal::is_incomplete_proof;
-            self.status.proofs_to_reprint = jobs.iter().filter(|j| incomplete(j)).count();
-            self.status.waiting_prints = jobs
-                .iter()
-                .filter(|j| !incomplete(j) && !self.printing.has_job(j.id))
-                .count();
-        }
+        let printing = &self.printing;
+        self.status
+            .refresh_prints(terminal, |id| printing.has_job(id));
     }
 
     fn demo(&self) -> bool {
@@ -512,6 +449,13 @@ impl App {
         self.log_shown();
     }
 
+    /// [`App::update`] for the iced runtime: the work the screens started
+    /// on this message goes with it.
+    pub fn run_update(&mut self, message: Message) -> iced::Task<Message> {
+        self.update(message);
+        iced::Task::batch(std::mem::take(&mut self.tasks))
+    }
+
     /// Every change of screen or of the cart's count and total is logged:
     /// it tells what the till showed when, and lets scripts driving the
     /// real window wait for what it shows instead of sleeping (.ci/gui-*).
@@ -532,11 +476,7 @@ impl App {
     fn handle(&mut self, message: Message) {
         match message {
             Message::Tick(now) => {
-                if self
-                    .status
-                    .refreshed
-                    .is_none_or(|r| now.saturating_duration_since(r) >= STATUS_EVERY)
-                {
+                if self.status.stale(now) {
                     self.issue_paperless_awaiting();
                     self.refresh_status();
                     self.fetch_mypay_invoices();
@@ -614,9 +554,9 @@ impl App {
             }
             Message::BuyerApply => self.apply_typed_buyer(),
             Message::Reissue => self.reissue_invoice(),
-            Message::ResumePrinting => self.resume_printing(),
-            Message::IssueAwaiting => self.issue_awaiting_invoices(),
-            Message::ShowOpenSales => self.show_open_sales(),
+            Message::Status(status_bar::Message::ResumePrinting) => self.resume_printing(),
+            Message::Status(status_bar::Message::IssueAwaiting) => self.issue_awaiting_invoices(),
+            Message::Status(status_bar::Message::ShowOpenSales) => self.show_open_sales(),
             Message::BuyerPrint => self.choose_buyer(crate::einvoice::buyer::BuyerChoice::Print),
             Message::SignOut => self.lock_now(None),
             Message::ToggleLanguage | Message::Shortcut(Shortcut::Language) => {
@@ -677,17 +617,20 @@ impl App {
             Message::OpenSettings => self.open_settings(),
             Message::Settings(m) => self.settings_update(m),
             Message::History(m) => {
-                let lang = self.lang;
-                let event = match &mut self.screen {
-                    Screen::History(state) => state.update(m, lang),
-                    _ => None,
+                let Screen::History(state) = &mut self.screen else {
+                    return;
                 };
+                let mut ctx = crate::ui::screen::Ctx {
+                    terminal: self.terminal.as_mut().map_err(|e| e.as_str()),
+                    config: &self.config,
+                    lang: self.lang,
+                };
+                let (task, event) = state.update(m, &mut ctx);
+                self.tasks.push(task.map(Message::History));
                 match event {
                     Some(history::Event::Back) => {
                         self.screen = Screen::Sale(sale::State::default())
                     }
-                    Some(history::Event::Search(query)) => self.history_search(&query),
-                    Some(history::Event::Select(sale_no)) => self.history_find(&sale_no),
                     Some(history::Event::Reprint {
                         sale_no,
                         manager,
@@ -699,30 +642,37 @@ impl App {
                         pin,
                     }) => self.reprint_proof(&sale_no, &manager, &pin),
                     Some(history::Event::Refund(sale_no)) => self.open_refund(Some(&sale_no)),
-                    Some(history::Event::VoidOpen {
-                        sale_no,
-                        manager,
-                        pin,
-                    }) => self.void_open_sale(&sale_no, &manager, &pin),
-                    Some(history::Event::TakeRest(sale_no)) => self.take_rest(&sale_no),
+                    Some(history::Event::Settled) => self.refresh_status(),
+                    Some(history::Event::TakeRest { sale, cart, due }) => {
+                        self.cart = cart;
+                        self.open_sale = Some(sale);
+                        self.screen = Screen::Tender(tender::State::new(due).typed_only());
+                        self.refresh_status();
+                    }
                     None => {}
                 }
             }
             Message::CloseDay(m) => {
-                if let Screen::CloseDay(state) = &mut self.screen {
-                    match state.update(m, self.lang) {
-                        Some(close_day::Event::Back) => {
-                            self.screen = Screen::Sale(sale::State::default())
-                        }
-                        Some(close_day::Event::PrintX) => self.print_x(),
-                        Some(close_day::Event::CloseDay { manager, pin }) => {
-                            self.close_day(&manager, &pin)
-                        }
-                        Some(close_day::Event::NoSale { manager, pin }) => {
-                            self.no_sale(&manager, &pin)
-                        }
-                        None => {}
+                let Screen::CloseDay(state) = &mut self.screen else {
+                    return;
+                };
+                let mut ctx = crate::ui::screen::Ctx {
+                    terminal: self.terminal.as_mut().map_err(|e| e.as_str()),
+                    config: &self.config,
+                    lang: self.lang,
+                };
+                let (task, event) = state.update(m, &mut ctx);
+                self.tasks.push(task.map(Message::CloseDay));
+                match event {
+                    Some(close_day::Event::Back) => {
+                        self.screen = Screen::Sale(sale::State::default())
                     }
+                    Some(close_day::Event::Print { document, what }) => {
+                        let reply = Reply::To(PrintFor::CloseDay(what));
+                        self.print_document("report", &document, None, None, reply)
+                    }
+                    Some(close_day::Event::OpenDrawer { manager }) => self.open_drawer(&manager),
+                    None => {}
                 }
             }
             Message::OpenRefund => self.open_refund(None),
@@ -854,14 +804,7 @@ impl App {
             return;
         }
         let Ok(terminal) = &self.terminal else { return };
-        let today = terminal.now().date_naive();
-        let mut list = terminal
-            .journal()
-            .sales_by_date(today, today, None, 200)
-            .map(|p| p.items)
-            .unwrap_or_default();
-        list.reverse();
-        self.screen = Screen::History(history::State::new(list));
+        self.screen = Screen::History(history::State::today(terminal));
     }
 
     /// The status bar's open sales, listed in history to settle.
@@ -870,124 +813,7 @@ impl App {
             return;
         }
         let Ok(terminal) = &self.terminal else { return };
-        let list = terminal.open_sales(None).unwrap_or_default();
-        self.screen = Screen::History(history::State::new(list));
-    }
-
-    /// Void an open sale nothing was paid on (manager, from history).
-    fn void_open_sale(&mut self, sale_no: &str, manager: &str, pin: &crate::secret::Secret) {
-        let lang = self.lang;
-        let Ok(terminal) = self.terminal.as_mut() else {
-            return;
-        };
-        let outcome = sale_no
-            .parse::<crate::sale::SaleNo>()
-            .map_err(|e| e.to_string())
-            .and_then(|sale| {
-                terminal
-                    .void_open_sale(&sale, crate::terminal::Approval { manager, pin })
-                    .map_err(|e| e.to_string())
-                    .map(|()| terminal.journal().sale_detail(&sale).ok().flatten())
-            });
-        if let Screen::History(state) = &mut self.screen {
-            match outcome {
-                Ok(detail) => state.show(detail, Some(Ok(t(lang, "history.voided_open")))),
-                Err(e) => state.told(Err(e)),
-            }
-        }
-        self.refresh_status();
-    }
-
-    /// Take up a half-paid sale again at the tender, for what is still due.
-    fn take_rest(&mut self, sale_no: &str) {
-        let Ok(terminal) = &self.terminal else { return };
-        let resumed = sale_no
-            .parse::<crate::sale::SaleNo>()
-            .map_err(|e| e.to_string())
-            .and_then(|sale| {
-                terminal
-                    .resume_open_sale(&sale)
-                    .map(|(cart, due)| (sale, cart, due))
-                    .map_err(|e| e.to_string())
-            });
-        match resumed {
-            Ok((sale, cart, due)) => {
-                self.cart = cart;
-                self.open_sale = Some(sale);
-                self.screen = Screen::Tender(tender::State::new(due).typed_only());
-                self.refresh_status();
-            }
-            Err(e) => {
-                if let Screen::History(state) = &mut self.screen {
-                    state.told(Err(e));
-                }
-            }
-        }
-    }
-
-    /// Show the sale a code names (receipt code, sale or trade number,
-    /// invoice number).
-    /// A history search: a code shows that sale; a day, an amount or a
-    /// way of paying lists the sales it finds.
-    fn history_search(&mut self, query: &str) {
-        use crate::ui::screen::history::{Query, parse_query};
-        let lang = self.lang;
-        let Ok(terminal) = &self.terminal else { return };
-        let journal = terminal.journal();
-        let today = terminal.now().date_naive();
-        let list = match parse_query(query, today) {
-            Query::Code(code) => return self.history_find(&code),
-            Query::Day(d) => journal
-                .sales_by_date(d, d, None, 500)
-                .map(|p| p.items)
-                .unwrap_or_default(),
-            Query::Amount(a) => journal.sales_by_amount(a, 200).unwrap_or_default(),
-            Query::Open => terminal.open_sales(None).unwrap_or_default(),
-            Query::Paid(method) => {
-                // The last week's sales paid this way.
-                let from = today - chrono::Duration::days(7);
-                journal
-                    .sales_by_date(from, today, None, 2000)
-                    .map(|p| p.items)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|s| {
-                        journal
-                            .sale_detail(&s.sale_no)
-                            .ok()
-                            .flatten()
-                            .is_some_and(|d| {
-                                d.payments.iter().any(|p| {
-                                    p.method == method
-                                        && p.state == crate::journal::AttemptState::Approved
-                                })
-                            })
-                    })
-                    .collect()
-            }
-        };
-        let mut list = list;
-        list.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-        if let Screen::History(state) = &mut self.screen {
-            state.found(list, lang);
-        }
-    }
-
-    fn history_find(&mut self, code: &str) {
-        let lang = self.lang;
-        let Ok(terminal) = &self.terminal else { return };
-        let found = terminal
-            .journal()
-            .lookup(code)
-            .ok()
-            .flatten()
-            .and_then(|sale| terminal.journal().sale_detail(&sale).ok().flatten());
-        if let Screen::History(state) = &mut self.screen {
-            match found {
-                Some(detail) => state.show(Some(detail), None),
-                None => state.show(None, Some(Err(t(lang, "history.not_found")))),
-            }
-        }
+        self.screen = Screen::History(history::State::open_sales(terminal));
     }
 
     fn reprint_receipt(&mut self, sale_no: &str, manager: &str, pin: &crate::secret::Secret) {
@@ -1142,11 +968,6 @@ impl App {
         }
     }
 
-    fn print_report(&mut self, report: &crate::journal::ShiftReport, reply: Reply<PrintFor>) {
-        let document = crate::terminal::report_document(report, &self.config.store);
-        self.print_document("report", &document, None, None, reply)
-    }
-
     /// Print a document as a journaled job through the printing component
     /// (with a manager's approval for a reprint); its answer goes to `reply`.
     fn print_document(
@@ -1245,89 +1066,31 @@ impl App {
         !self.printing.busy()
     }
 
-    fn print_x(&mut self) {
-        match self.x_report() {
-            Ok(r) => {
-                let what = close_day::Printed::X(Box::new(r.clone()));
-                self.print_report(&r, Reply::To(PrintFor::CloseDay(what)));
-            }
-            Err(e) => {
-                if let Screen::CloseDay(state) = &mut self.screen {
-                    state.told(Err(e), None);
-                }
-            }
-        }
-    }
-
-    fn close_day(&mut self, manager: &str, pin: &crate::secret::Secret) {
-        let lang = self.lang;
-        let closed = match self.terminal.as_mut() {
-            Ok(terminal) => terminal
-                .close_day(crate::terminal::Approval { manager, pin })
-                .map_err(|e| match e {
-                    TerminalError::WrongPin => t(lang, "signin.wrong"),
-                    other => other.to_string(),
-                }),
-            Err(e) => Err(e.clone()),
-        };
-        match closed {
-            Ok(z) => {
-                // The next shift's figures, shown once the Z is printed.
-                let next = self
-                    .terminal
-                    .as_ref()
-                    .ok()
-                    .and_then(|t| t.x_report().ok())
-                    .map(Box::new);
-                let what = close_day::Printed::Z {
-                    z: z.z_number,
-                    next,
-                };
-                self.print_report(&z, Reply::To(PrintFor::CloseDay(what)));
-            }
-            Err(e) => {
-                if let Screen::CloseDay(state) = &mut self.screen {
-                    state.told(Err(e), None);
-                }
-            }
-        }
-    }
-
-    /// Open the drawer without a sale: the manager's approval is audited
-    /// first, then the pulse goes to the printer as a journaled job.
-    fn no_sale(&mut self, manager: &str, pin: &crate::secret::Secret) {
-        let lang = self.lang;
-        let approved = match self.terminal.as_mut() {
-            Ok(terminal) => terminal
-                .approve_no_sale(crate::terminal::Approval { manager, pin }, "no sale")
-                .map_err(|e| print_error_text(e, lang)),
-            Err(e) => Err(e.clone()),
-        };
+    /// The drawer's pulse, with a short slip: the opening a manager
+    /// approved (audited by the close-day screen) is on paper too.
+    fn open_drawer(&mut self, manager: &str) {
         let reply = || Reply::To(PrintFor::CloseDay(close_day::Printed::Drawer));
         let pin_no = self
             .printing
             .profile()
             .ok()
             .and_then(|p| p.drawer_pins.first().copied());
-        match (approved, pin_no) {
-            (Ok(()), Some(pin_no)) => {
-                // A short slip with the pulse: the opening is on paper too.
-                use crate::print::document::{Document, Style};
-                let at = self
-                    .terminal()
-                    .map(|t| t.now().format("%Y-%m-%d %H:%M:%S").to_string())
-                    .unwrap_or_default();
-                let mut slip = Document::new();
-                slip.drawer(pin_no);
-                slip.text("開錢櫃 NO SALE", Style::center().bold());
-                slip.row("時間", at);
-                slip.row("店長", manager.to_string());
-                slip.feed(3).cut();
-                self.print_document("no_sale", &slip, None, None, reply());
-            }
-            (Ok(()), None) => self.printed(vec![(reply(), Err(t(lang, "closeday.no_drawer")))]),
-            (Err(e), _) => self.printed(vec![(reply(), Err(e))]),
-        }
+        let Some(pin_no) = pin_no else {
+            let why = t(self.lang, "closeday.no_drawer");
+            return self.printed(vec![(reply(), Err(why))]);
+        };
+        use crate::print::document::{Document, Style};
+        let at = self
+            .terminal()
+            .map(|t| t.now().format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default();
+        let mut slip = Document::new();
+        slip.drawer(pin_no);
+        slip.text("開錢櫃 NO SALE", Style::center().bold());
+        slip.row("時間", at);
+        slip.row("店長", manager.to_string());
+        slip.feed(3).cut();
+        self.print_document("no_sale", &slip, None, None, reply());
     }
 
     /// Every paid sale gets its e-invoice: issued from this terminal's roll
@@ -1349,9 +1112,7 @@ impl App {
             .map_err(|e| e.to_string())?;
         self.issued_buyer = Some(issued.buyer.clone());
         // The issue says when the roll runs low: no need to re-read them all.
-        if issued.low_water.is_some() {
-            self.status.numbers_low = issued.low_water;
-        }
+        self.status.numbers_low(issued.low_water);
         Ok(self.print_issued(sale, &issued))
     }
 
@@ -1927,7 +1688,7 @@ impl App {
     /// issued after their payment (MyPay as the issuer).
     fn fetch_mypay_invoices(&mut self) {
         let idle = matches!(self.screen, Screen::Sale(_)) && self.open_sale.is_none();
-        if self.status.mypay_invoices_due == 0 || !idle || self.start_wallet().is_err() {
+        if self.status.mypay_invoices_due() == 0 || !idle || self.start_wallet().is_err() {
             return;
         }
         if self.wallet_mut().is_none_or(|w| w.busy()) {
@@ -2325,7 +2086,7 @@ impl App {
             (Ok(_), Some(state), _) => state
                 .view(
                     &self.staff,
-                    crate::ui::screen::history::open_sales_notice(&self.status.open_sales, lang),
+                    crate::ui::screen::history::open_sales_notice(self.status.open_sales(), lang),
                     lang,
                 )
                 .map(Message::SignIn),
@@ -2403,6 +2164,19 @@ impl App {
             .push(container(body).padding([0, 16]).height(Length::Fill))
             .push(self.status_bar())
             .into()
+    }
+
+    fn status_bar(&self) -> Element<'_, Message> {
+        let look = status_bar::Look {
+            printer_error: self.printing.setup_error(),
+            last_print: self.printing.last(),
+            printer_busy: self.printing.busy(),
+            demo: self.demo,
+            scanner: self.scanner_state.as_ref(),
+            gateways: self.health.as_ref().map(|h| h.found()).unwrap_or_default(),
+            probing: self.health.is_some(),
+        };
+        self.status.view(look, self.lang).map(Message::Status)
     }
 
     fn screen_view<'a>(&'a self, screen: &'a Screen) -> Element<'a, Message> {
@@ -2544,223 +2318,6 @@ impl App {
             );
         }
         chooser.into()
-    }
-
-    fn status_bar(&self) -> Element<'_, Message> {
-        use crate::ui::health::Reach;
-        let lang = self.lang;
-        // One line, never more: what does not fit is cut at the right
-        // (the key hint goes first), never wrapped over the screen.
-        let small = |s: String| {
-            text(s)
-                .size(theme::TEXT_SMALL)
-                .wrapping(iced::widget::text::Wrapping::None)
-        };
-        let alert = |s: String| {
-            text(s)
-                .size(theme::TEXT_SMALL)
-                .color(theme::DANGER_RED)
-                .wrapping(iced::widget::text::Wrapping::None)
-        };
-        let mut bar = row![].spacing(theme::PAD).align_y(Alignment::Center);
-
-        let printer = t(lang, "status.printer");
-        // Messages are "zh-TW / English": the bar shows the screen's language.
-        let one_language = |e: &str| -> String {
-            let (zh, en) = e.split_once(" / ").unwrap_or((e, e));
-            match lang {
-                Lang::ZhTw => zh.to_string(),
-                Lang::En => en.to_string(),
-            }
-        };
-        bar = bar.push(match (self.printing.setup_error(), self.printing.last()) {
-            (Some(e), _) => alert(format!("{printer}: {}", one_language(e))),
-            (None, Some(Err(e))) => alert(format!("{printer}: {}", one_language(e))),
-            (None, _) if self.demo() => small(format!("{printer}: {}", t(lang, "status.virtual"))),
-            (None, _) => small(format!("{printer}: {}", t(lang, "status.ready"))),
-        });
-        match &self.scanner_state {
-            None => {}
-            Some(Ok(source)) => {
-                bar = bar.push(small(format!("{}: {source}", t(lang, "status.scanner"))))
-            }
-            Some(Err(source)) => {
-                bar = bar.push(alert(format!(
-                    "{}: {source} {}",
-                    t(lang, "status.scanner"),
-                    t(lang, "status.disconnected")
-                )))
-            }
-        }
-
-        let gateways = t(lang, "status.gateways");
-        let found = self.health.as_ref().map(|h| h.found()).unwrap_or_default();
-        let down: Vec<&str> = found
-            .iter()
-            .filter(|(_, r)| matches!(r, Reach::Unreachable(_)))
-            .map(|(g, _)| confirming::gateway_label(*g, lang))
-            .collect();
-        bar = bar.push(if !down.is_empty() {
-            alert(format!(
-                "{gateways}: {} {}",
-                down.join("、"),
-                t(lang, "status.unreachable")
-            ))
-        } else if !found.is_empty() {
-            small(format!("{gateways}: {}", t(lang, "status.reachable")))
-        } else if self.demo() {
-            small(format!("{gateways}: {}", t(lang, "status.simulated")))
-        } else if self.health.is_some() {
-            small(format!("{gateways}: {}", t(lang, "status.checking")))
-        } else {
-            small(String::new())
-        });
-
-        if self.status.open_payments > 0 {
-            bar = bar.push(alert(crate::ui::i18n::tf(
-                lang,
-                "status.open_payments",
-                &[("n", &self.status.open_payments.to_string())],
-            )));
-        }
-        if self.status.waiting_prints > 0 {
-            bar = bar.push(
-                button(
-                    text(crate::ui::i18n::tf(
-                        lang,
-                        "status.waiting_prints",
-                        &[("n", &self.status.waiting_prints.to_string())],
-                    ))
-                    .size(theme::TEXT_SMALL),
-                )
-                .on_press_maybe((!self.printing.busy()).then_some(Message::ResumePrinting))
-                .style(theme::danger)
-                .padding([4, 10]),
-            );
-        }
-        if self.status.awaiting_invoice > 0 {
-            bar = bar.push(
-                button(
-                    text(crate::ui::i18n::tf(
-                        lang,
-                        "status.awaiting_invoice",
-                        &[("n", &self.status.awaiting_invoice.to_string())],
-                    ))
-                    .size(theme::TEXT_SMALL)
-                    .wrapping(iced::widget::text::Wrapping::None),
-                )
-                .on_press(Message::IssueAwaiting)
-                .style(theme::danger)
-                .padding([4, 10]),
-            );
-        }
-        if !self.status.open_sales.is_empty() {
-            bar = bar.push(
-                button(
-                    text(crate::ui::screen::history::open_sales_status(
-                        &self.status.open_sales,
-                        lang,
-                    ))
-                    .size(theme::TEXT_SMALL)
-                    .wrapping(iced::widget::text::Wrapping::None),
-                )
-                .on_press(Message::ShowOpenSales)
-                .style(theme::danger)
-                .padding([4, 10]),
-            );
-        }
-        if self.status.late_payments > 0 {
-            bar = bar.push(alert(crate::ui::i18n::tf(
-                lang,
-                "status.late_payments",
-                &[("n", &self.status.late_payments.to_string())],
-            )));
-        }
-        if self.status.mypay_invoices_due > 0 {
-            bar = bar.push(alert(crate::ui::i18n::tf(
-                lang,
-                "status.mypay_invoices_due",
-                &[("n", &self.status.mypay_invoices_due.to_string())],
-            )));
-        }
-        if self.status.changes_owed > 0 {
-            bar = bar.push(alert(crate::ui::i18n::tf(
-                lang,
-                "status.changes_owed",
-                &[("n", &self.status.changes_owed.to_string())],
-            )));
-        }
-        if self.status.proofs_to_reprint > 0 {
-            bar = bar.push(alert(crate::ui::i18n::tf(
-                lang,
-                "status.proofs_to_reprint",
-                &[("n", &self.status.proofs_to_reprint.to_string())],
-            )));
-        }
-        if self.status.no_roll {
-            bar = bar.push(alert(t(lang, "status.no_roll")));
-        } else if let Some(left) = self.status.numbers_low {
-            bar = bar.push(alert(crate::ui::i18n::tf(
-                lang,
-                "status.numbers_low",
-                &[("n", &left.to_string())],
-            )));
-        }
-        if self.status.uploads_overdue > 0 {
-            bar = bar.push(alert(crate::ui::i18n::tf(
-                lang,
-                "status.uploads_overdue",
-                &[("n", &self.status.uploads_overdue.to_string())],
-            )));
-        } else if self.status.uploads_waiting > 0 {
-            bar = bar.push(small(crate::ui::i18n::tf(
-                lang,
-                "status.uploads_waiting",
-                &[("n", &self.status.uploads_waiting.to_string())],
-            )));
-        }
-        // The key hint only when nothing needs attention: a warning must
-        // never be drawn over (the keys are also on the buttons).
-        let quiet = self.status.open_payments == 0
-            && self.status.waiting_prints == 0
-            && self.status.awaiting_invoice == 0
-            && self.status.open_sales.is_empty()
-            && self.status.late_payments == 0
-            && self.status.mypay_invoices_due == 0
-            && self.status.changes_owed == 0
-            && self.status.proofs_to_reprint == 0
-            && self.status.uploads_overdue == 0
-            && self.status.numbers_low.is_none()
-            && !self.status.no_roll
-            && down.is_empty()
-            && !matches!(self.printing.last(), Some(Err(_)))
-            && self.printing.setup_error().is_none();
-        if quiet {
-            // Only where it fits beside what the bar already says: drawn
-            // over the status texts it made both unreadable (English at
-            // 1024 px).
-            let hint = t(lang, "keys.hint");
-            let wide = crate::ui::theme::text_width(&hint, theme::TEXT_SMALL);
-            bar = bar.push(iced::widget::responsive(move |room| {
-                if wide <= room.width {
-                    text(hint.clone())
-                        .size(theme::TEXT_SMALL)
-                        .wrapping(iced::widget::text::Wrapping::None)
-                        .width(Length::Fill)
-                        .align_x(Alignment::End)
-                        .into()
-                } else {
-                    Element::from(iced::widget::Space::new())
-                }
-            }));
-        }
-        container(bar)
-            .padding([8, 16])
-            .width(Length::Fill)
-            .height(Length::Fixed(STATUS_BAR_HEIGHT))
-            .clip(true)
-            .style(theme::status_bar)
-            .into()
     }
 }
 

@@ -40,7 +40,7 @@ pub fn run(setup: Setup) -> iced::Result {
             };
             (App::boot(&setup), fill)
         },
-        App::update,
+        App::run_update,
         App::view,
     )
     .title(App::title)
@@ -133,7 +133,13 @@ mod two_windows {
 
     fn update(shell: &mut Shell, message: ShellMessage) -> Task<ShellMessage> {
         match message {
-            ShellMessage::App(m) => shell.app.update(m),
+            ShellMessage::App(m) => {
+                let task = shell.app.run_update(m).map(ShellMessage::App);
+                if let Some(url) = shell.app.paypage_url() {
+                    shell.qr.set(url);
+                }
+                return task;
+            }
             ShellMessage::Opened => {}
             // Closing the cashier's window ends the till; the customer's
             // window alone can be closed and the till goes on.

@@ -2,3 +2,4 @@
 //! and the screens reach them through the app.
 
 pub mod printing;
+pub mod status_bar;
