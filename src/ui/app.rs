@@ -792,7 +792,7 @@ impl App {
             Screen::Settings(state) => state.scanned(&code),
             Screen::Refund(state) if !state.is_running() => {
                 state.take_back(from_field);
-                self.refund_find(&code);
+                self.refund_message(crate::ui::screen::refund::Message::Select(code));
             }
             _ => {}
         }
@@ -2440,36 +2440,41 @@ impl App {
         if !from_history && (!matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty()) {
             return;
         }
-        let mut state = Box::<crate::ui::screen::refund::State>::default();
+        use crate::ui::screen::refund::Message as M;
+        let only = match self.managers().as_slice() {
+            [only] => Some(only.name.clone()),
+            _ => None,
+        };
+        self.screen = Screen::Refund(Box::default());
         // With one manager there is nobody to choose: a PIN typed first is theirs.
-        if let [only] = self.managers().as_slice() {
-            let pick = crate::ui::screen::refund::Message::PickManager(only.name.clone());
-            state.update(pick, self.lang);
+        if let Some(name) = only {
+            self.refund_message(M::PickManager(name));
         }
-        self.screen = Screen::Refund(state);
         if let Some(code) = sale {
-            self.refund_find(code);
+            self.refund_message(M::Select(code.to_string()));
         }
     }
 
     fn refund_message(&mut self, m: crate::ui::screen::refund::Message) {
         use crate::ui::screen::refund::Event;
-        let lang = self.lang;
-        let event = match &mut self.screen {
-            Screen::Refund(state) => state.update(m, lang),
-            _ => None,
+        let Screen::Refund(state) = &mut self.screen else {
+            return;
         };
+        let mut ctx = crate::ui::screen::Ctx {
+            terminal: self.terminal.as_mut().map_err(|e| e.as_str()),
+            config: &self.config,
+            lang: self.lang,
+        };
+        let (task, event) = state.update(m, &mut ctx);
+        self.tasks.push(task.map(Message::Refund));
         match event {
             Some(Event::Back) => self.screen = Screen::Sale(sale::State::default()),
-            Some(Event::Search(code) | Event::Select(code)) => self.refund_find(&code),
-            Some(Event::Changed) => self.refund_preview(),
-            Some(Event::Confirm {
+            Some(Event::Send {
                 sale,
                 request,
                 reason,
                 manager,
-                pin,
-            }) => self.refund_confirm(sale, request, reason, &manager, &pin),
+            }) => self.send_refund(sale, request, reason, manager),
             None => {}
         }
     }
@@ -2492,142 +2497,25 @@ impl App {
         self.refund_message(m);
     }
 
-    /// Show the sale a scanned or typed code names (receipt code, sale or
-    /// trade number, invoice number), or the paid sales of the last 30 days
-    /// whose total is the amount typed.
-    fn refund_find(&mut self, code: &str) {
-        let lang = self.lang;
-        let Ok(terminal) = &self.terminal else { return };
-        let journal = terminal.journal();
-        let mut matches = Vec::new();
-        let mut sale = journal.lookup(code).ok().flatten();
-        if sale.is_none()
-            && let Ok(amount) = code
-                .trim()
-                .trim_start_matches("NT$")
-                .replace(',', "")
-                .parse::<i64>()
-        {
-            let today = terminal.now().date_naive();
-            let from = today - chrono::Days::new(30);
-            matches = journal
-                .sales_by_date(from, today, None, 500)
-                .map(|p| p.items)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|s| s.total.dollars() == amount && s.paid.is_positive())
-                .collect();
-            if matches.len() == 1 {
-                sale = matches.pop().map(|s| s.sale_no);
-            }
-        }
-        let detail = sale.and_then(|s| journal.sale_detail(&s).ok().flatten());
-        if let Screen::Refund(state) = &mut self.screen {
-            match (detail, matches.is_empty()) {
-                (Some(d), _) => state.show(Some(d)),
-                (None, false) => state.choose(matches),
-                (None, true) => {
-                    state.show(None);
-                    state.told(Err(t(lang, "refund.not_found")));
-                }
-            }
-        }
-        self.refund_preview();
-    }
-
-    /// What the refund as asked so far would do.
-    fn refund_preview(&mut self) {
-        let lang = self.lang;
-        let (Ok(terminal), Screen::Refund(state)) = (&self.terminal, &mut self.screen) else {
-            return;
-        };
-        let Some(sale) = state.sale().cloned() else {
-            return state.set_preview(None);
-        };
-        let preview = match state.request() {
-            Some(request) => {
-                crate::ui::refund_flow::preview(terminal, &self.config, &sale, &request)
-            }
-            // No amount yet: still show what was paid and what is left.
-            None => crate::ui::refund_flow::preview(
-                terminal,
-                &self.config,
-                &sale,
-                &crate::sale::RefundRequest::Full,
-            )
-            .map(|mut p| {
-                p.amount = Err(t(lang, "refund.need_amount"));
-                p.refused = None;
-                p
-            }),
-        };
-        state.set_preview(Some(preview));
-    }
-
-    /// A manager approved with a PIN: send the refund on the payment
-    /// runtime. A wrong PIN or a non-manager changes nothing.
-    fn refund_confirm(
+    /// Hand the terminal to the gateway job of a refund a manager approved.
+    fn send_refund(
         &mut self,
         sale: crate::sale::SaleNo,
         request: crate::sale::RefundRequest,
         reason: String,
-        manager: &str,
-        pin: &crate::secret::Secret,
+        manager: User,
     ) {
-        let lang = self.lang;
-        let approval = match &self.terminal {
-            // A cashier's own PIN never approves a refund.
-            Ok(_)
-                if !self
-                    .staff
-                    .iter()
-                    .any(|u| u.name == manager && u.role == crate::journal::Role::Manager) =>
-            {
-                Err(t(lang, "refund.not_manager"))
-            }
-            Ok(terminal) => terminal
-                .manager_approves(manager, pin)
-                .map_err(|e| match e {
-                    TerminalError::WrongPin => t(lang, "signin.wrong"),
-                    other => other.to_string(),
-                }),
-            Err(e) => Err(e.clone()),
-        };
-        let user = match approval {
-            Ok(user) => user,
-            Err(e) => {
-                tracing::warn!(manager, "refund not approved");
-                if let Screen::Refund(state) = &mut self.screen {
-                    state.told(Err(e));
-                }
-                return;
-            }
-        };
+        use crate::ui::screen::refund::Message as M;
         if let Err(e) = self.start_wallet() {
-            if let Screen::Refund(state) = &mut self.screen {
-                state.told(Err(e));
-            }
-            return;
+            return self.refund_message(M::NotSent(e));
         }
         let Some(terminal) = self.take_terminal() else {
-            return;
+            let busy = t(self.lang, "paying.busy");
+            return self.refund_message(M::NotSent(busy));
         };
-        tracing::info!(sale = %sale, manager, "refund approved, sending");
-        let what = format!("{sale} {}", self.refund_what());
-        self.refunding = Some((reason.clone(), user.name.clone()));
+        self.refunding = Some((reason.clone(), manager.name.clone()));
         if let Some(Ok(wallet)) = self.wallet.as_mut() {
-            wallet.refund(terminal, &self.config, sale, request, reason, user);
-        }
-        if let Screen::Refund(state) = &mut self.screen {
-            state.running(what);
-        }
-    }
-
-    /// How the money goes back, as the preview said.
-    fn refund_what(&self) -> String {
-        match &self.screen {
-            Screen::Refund(state) => state.preview_money().unwrap_or_default(),
-            _ => String::new(),
+            wallet.refund(terminal, &self.config, sale, request, reason, manager);
         }
     }
 
@@ -2644,10 +2532,8 @@ impl App {
             Ok(o) => o,
             Err(e) => {
                 tracing::warn!("refund not done: {e}");
-                if let Screen::Refund(state) = &mut self.screen {
-                    state.stopped(e.to_string());
-                }
-                return;
+                let why = crate::ui::screen::refund::Message::NotSent(e.to_string());
+                return self.refund_message(why);
             }
         };
         let finished = if approved(&outcome) {
@@ -2718,9 +2604,7 @@ impl App {
                 lines,
             }
         };
-        if let Screen::Refund(state) = &mut self.screen {
-            state.finished(finished);
-        }
+        self.refund_message(crate::ui::screen::refund::Message::Finished(finished));
     }
 
     /// What the sale can still give back, from the journal.
