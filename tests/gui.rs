@@ -678,3 +678,38 @@ fn history_lists_sales_by_amount_by_day_and_by_how_they_were_paid() {
     assert!(shows(&app, "找不到這筆交易"), "no JKoPay sales: it says so");
     assert!(!shows(&app, &latte.sale_no.to_string()));
 }
+
+#[test]
+fn history_names_the_way_of_paying_and_its_state_in_the_cashiers_language() {
+    let mut app = demo_app();
+    tap_product(&mut app, "貝果 Bagel");
+    click(&mut app, "收款 (F2)");
+    click(&mut app, "完成收款 (Enter)");
+    click(&mut app, "下一位 (Enter)");
+    let sale = gui_support::newest_sale(&app);
+    let paid = app
+        .terminal()
+        .unwrap()
+        .journal()
+        .sale_detail(&sale)
+        .unwrap()
+        .unwrap()
+        .payments[0]
+        .clone();
+
+    click(&mut app, "查詢 (F6)");
+    app.update(Message::History(till::ui::screen::history::Message::Query(
+        sale.to_string(),
+    )));
+    click(&mut app, "查詢");
+    let line =
+        |how: &str, state: &str| format!("{}  {how}  {}  {state}", paid.trade_no, paid.amount);
+    assert!(shows(&app, &line("現金", "成功")), "zh-TW: 現金 … 成功");
+
+    app.update(Message::ToggleLanguage);
+    assert!(
+        shows(&app, &line("Cash", "Approved")),
+        "English: the way of paying and its state in English, never the journal's key `cash` nor 成功"
+    );
+    assert!(!shows(&app, &line("cash", "成功")));
+}

@@ -14,29 +14,41 @@ use crate::device::scanner::{Framing, ScannerEvent};
 use crate::journal::User;
 use crate::sale::Cart;
 use crate::terminal::{Terminal, TerminalError};
+use crate::ui::component::printing::{Answer, Printing, Reply};
+use crate::ui::component::status_bar::{self, StatusBar};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
 use crate::ui::screen::{
     close_day, confirming, done, history, paypage, sale, settings, sign_in, tender,
 };
-use crate::ui::spooler::Spooler;
 use crate::ui::theme;
 use crate::ui::wallet::{Finished, WalletPay};
 
-/// What to do once the printer answered for a job (on the UI thread).
-type AfterPrint = Box<dyn FnOnce(&mut App, Result<(), String>)>;
+/// Who waits on a print job: the screen the printer's answer goes to, as
+/// that screen's own message (see [`App::deliver`]).
+#[derive(Debug, Clone)]
+enum PrintFor {
+    History(history::Printed),
+    CloseDay(close_day::Printed),
+    /// The result screen of this sale (its receipt, a pay-later slip).
+    Done(String),
+    /// The proof of this sale's e-invoice; one of the till's own roll
+    /// (`number`) is marked printed in the journal once it is.
+    Proof {
+        sale_no: String,
+        number: Option<crate::einvoice::InvoiceNumber>,
+    },
+    /// The slip of the PayPage with this trade number.
+    PayPage(String),
+    Refund,
+    Settings,
+}
 
 /// The till locks itself after this long without a touch or key.
 pub const IDLE_LOCK: Duration = Duration::from_secs(5 * 60);
 
-/// The status bar is one line high, whatever it has to say.
-const STATUS_BAR_HEIGHT: f32 = 40.0;
-
 /// How wide each print-out is shown on the result screen (demo mode).
 const PREVIEW_WIDTH: f32 = 180.0;
-
-/// How often the status bar's counts are re-read from the journal.
-const STATUS_EVERY: Duration = Duration::from_secs(30);
 
 /// How often the PayPage screen asks MyPay whether it has been paid.
 const PAYPAGE_EVERY: Duration = Duration::from_secs(3);
@@ -59,17 +71,8 @@ pub struct App {
     keys: KeyRouter,
     /// Prefix/suffix the configured scanner adds, stripped from scans.
     framing: Framing,
-    /// The receipt printer on its own thread; `Err` says why it could
-    /// not be set up.
-    printer: Result<Spooler, String>,
-    /// A printer tried from the Settings screen before it is saved.
-    trial_printer: Option<Spooler>,
-    /// Jobs with the printer: their bytes (for the demo preview) and what
-    /// to do once the printer answered.
-    printing: std::collections::HashMap<i64, (Option<Vec<u8>>, AfterPrint)>,
-    /// Answers that came back while the terminal was away with a payment:
-    /// journaled as soon as it is back.
-    unjournaled: Vec<crate::ui::spooler::Printed>,
+    /// The receipt printer and its journaled jobs.
+    printing: Printing<PrintFor>,
     /// What the status bar says about a serial/HID scanner.
     scanner_state: Option<Result<String, String>>,
     config: Config,
@@ -89,8 +92,6 @@ pub struct App {
     buyer_error: Option<String>,
     /// A carrier, BAN or love code the cashier is typing in.
     buyer_input: String,
-    /// Demo mode: what this sale printed, as the emulator drew it.
-    preview: Vec<iced::widget::image::Handle>,
     /// The choice the sale's invoice was issued with (to offer a reissue
     /// on the result screen when the customer changes their mind).
     issued_buyer: Option<crate::einvoice::buyer::BuyerChoice>,
@@ -98,7 +99,7 @@ pub struct App {
     config_path: Option<std::path::PathBuf>,
     /// What the status bar shows, refreshed on the clock tick and after
     /// every job (not on every frame: it reads the journal).
-    status: Status,
+    status: StatusBar,
     /// Gateway reachability probes (configured gateways; in demo mode the
     /// simulators, once started).
     health: Option<crate::ui::health::GatewayHealth>,
@@ -107,40 +108,11 @@ pub struct App {
     probe_gateways: bool,
     /// How hard a payment in doubt is resolved before 確認中 takes over.
     resolve_policy: crate::terminal::payment::ResolvePolicy,
+    /// Work the screens started, handed to the runtime after the update
+    /// ([`App::run_update`]).
+    tasks: Vec<iced::Task<Message>>,
     /// The screen, units and total last logged (see [`App::log_shown`]).
     shown: (&'static str, u64, crate::money::Ntd, Lang),
-}
-
-/// Counts for the status bar.
-#[derive(Debug, Default, Clone)]
-struct Status {
-    /// Payments and refunds whose result is still in doubt.
-    open_payments: usize,
-    /// E-invoice messages not yet taken by the Turnkey uploader.
-    uploads_waiting: usize,
-    /// Of those, past the 48-hour B2C upload deadline.
-    uploads_overdue: usize,
-    /// E-invoice numbers left in the period, when under `[einvoice] low_water`.
-    numbers_low: Option<u64>,
-    /// No number roll is loaded for this period (invoices cannot be issued).
-    no_roll: bool,
-    /// Jobs waiting in the journal that are not with the printer now.
-    waiting_prints: usize,
-    /// Proofs cut short, waiting for a manager's 補印.
-    proofs_to_reprint: usize,
-    /// Paid sales of this period still without an e-invoice.
-    awaiting_invoice: usize,
-    /// Refunds whose e-invoice void / allowance is still to make.
-    changes_owed: usize,
-    /// Money gateways took after the till closed the attempt: owed back.
-    late_payments: usize,
-    /// MyPay e-invoices issued after their payment, not fetched yet.
-    mypay_invoices_due: usize,
-    /// Sales left open (not the one at the tender now), to settle.
-    open_sales: Vec<crate::journal::SaleSummary>,
-    /// The last print's outcome (`None` before the first print).
-    printer: Option<Result<(), String>>,
-    refreshed: Option<Instant>,
 }
 
 enum Screen {
@@ -201,12 +173,8 @@ pub enum Message {
     BuyerPrint,
     /// Void the invoice just issued and issue it again as now chosen.
     Reissue,
-    /// Print the jobs left waiting (after a paper change).
-    ResumePrinting,
-    /// Issue the e-invoices of paid sales that have none yet.
-    IssueAwaiting,
-    /// The status bar's open sales: history lists them to settle.
-    ShowOpenSales,
+    /// A press on the status bar.
+    Status(status_bar::Message),
     /// Time to ask the gateway again about a payment in doubt.
     ConfirmTick(Instant),
     /// A clock tick for the idle lock.
@@ -292,12 +260,10 @@ impl App {
                 ..Default::default()
             }),
             framing: Framing::from_config(&config.scanner),
-            printer: Printer::from_config(&config.printer)
-                .map(Spooler::start)
-                .map_err(|e| e.to_string()),
-            trial_printer: None,
-            printing: std::collections::HashMap::new(),
-            unjournaled: Vec::new(),
+            printing: Printing::new(
+                Printer::from_config(&config.printer).map_err(|e| e.to_string()),
+                demo,
+            ),
             scanner_state: None,
             config: config.clone(),
             demo,
@@ -309,12 +275,12 @@ impl App {
             buyer_error: None,
             buyer_input: String::new(),
             issued_buyer: None,
-            preview: Vec::new(),
             config_path: None,
-            status: Status::default(),
+            status: StatusBar::default(),
             resolve_policy: crate::ui::wallet::counter_policy(),
             health: None,
             probe_gateways: false,
+            tasks: Vec::new(),
             shown: ("", 0, crate::money::Ntd::ZERO, Lang::default()),
         }
         .with_status();
@@ -338,31 +304,10 @@ impl App {
     /// Re-read the counts the status bar shows.
     fn refresh_status(&mut self) {
         let Ok(terminal) = &self.terminal else { return };
-        self.status.open_payments = terminal
-            .journal()
-            .unresolved_attempts()
-            .map(|a| a.iter().filter(|a| a.gateway.is_some()).count())
-            .unwrap_or(0);
-        if let Ok(s) = terminal.invoicing_status(&self.config) {
-            self.status.uploads_waiting = s.pending_files.len() + s.not_written.len();
-            self.status.uploads_overdue = s.overdue.len();
-            // Demo mode loads its test roll with the first sale.
-            let demo_unloaded = self.demo && s.rolls.is_empty();
-            self.status.numbers_low = (s.low_water && !demo_unloaded).then_some(s.numbers_left);
-            self.status.no_roll = !self.demo && s.rolls.is_empty();
-            self.status.changes_owed = s.changes_owed.len();
-        }
-        self.status.late_payments = terminal.late_payments(true).map(|v| v.len()).unwrap_or(0);
-        self.status.mypay_invoices_due = terminal.mypay_invoices_due().unwrap_or(0);
-        self.status.open_sales = terminal
-            .open_sales(self.open_sale.as_ref())
-            .unwrap_or_default();
-        self.status.awaiting_invoice = terminal
-            .sales_awaiting_invoice(&self.config)
-            .map(|v| v.len())
-            .unwrap_or(0);
+        let at_tender = self.open_sale.as_ref();
+        self.status
+            .refresh(terminal, &self.config, self.demo, at_tender);
         self.refresh_prints();
-        self.status.refreshed = Some(Instant::now());
         if self.probe_gateways && self.health.is_none() {
             // In demo mode the simulators are probed once they are running.
             let targets = match (&self.wallet, self.demo) {
@@ -376,19 +321,12 @@ impl App {
         }
     }
 
-    /// Only the print counts: after the printer answered. (The invoice
-    /// counts read every invoice of two periods: the clock tick and the
-    /// rarer events re-read those, not every print job.)
+    /// Only the print counts: after the printer answered.
     fn refresh_prints(&mut self) {
         let Ok(terminal) = &self.terminal else { return };
-        if let Ok(jobs) = terminal.journal().pending_print_jobs() {
-            let incomplete = crate::terminal::is_incomplete_proof;
-            self.status.proofs_to_reprint = jobs.iter().filter(|j| incomplete(j)).count();
-            self.status.waiting_prints = jobs
-                .iter()
-                .filter(|j| !incomplete(j) && !self.printing.contains_key(&j.id))
-                .count();
-        }
+        let printing = &self.printing;
+        self.status
+            .refresh_prints(terminal, |id| printing.has_job(id));
     }
 
     fn demo(&self) -> bool {
@@ -458,7 +396,7 @@ impl App {
 
     /// Print on this printer instead of the configured one (tests).
     pub fn with_printer(mut self, printer: Printer) -> App {
-        self.printer = Ok(Spooler::start(printer));
+        self.printing.set_printer(Ok(printer));
         self
     }
 
@@ -511,6 +449,13 @@ impl App {
         self.log_shown();
     }
 
+    /// [`App::update`] for the iced runtime: the work the screens started
+    /// on this message goes with it.
+    pub fn run_update(&mut self, message: Message) -> iced::Task<Message> {
+        self.update(message);
+        iced::Task::batch(std::mem::take(&mut self.tasks))
+    }
+
     /// Every change of screen or of the cart's count and total is logged:
     /// it tells what the till showed when, and lets scripts driving the
     /// real window wait for what it shows instead of sleeping (.ci/gui-*).
@@ -531,11 +476,7 @@ impl App {
     fn handle(&mut self, message: Message) {
         match message {
             Message::Tick(now) => {
-                if self
-                    .status
-                    .refreshed
-                    .is_none_or(|r| now.saturating_duration_since(r) >= STATUS_EVERY)
-                {
+                if self.status.stale(now) {
                     self.issue_paperless_awaiting();
                     self.refresh_status();
                     self.fetch_mypay_invoices();
@@ -560,7 +501,10 @@ impl App {
                 return;
             }
             Message::ConfirmTick(_) => return self.check_payment_in_doubt(),
-            Message::PrintPoll(_) => return self.spooled(),
+            Message::PrintPoll(_) => {
+                let answers = self.printing.poll(self.terminal.as_mut().ok(), self.lang);
+                return self.printed(answers);
+            }
             Message::PayPageTick(_) => return self.poll_paypage(),
             _ => {}
         }
@@ -568,6 +512,11 @@ impl App {
         if self.lock.is_some() {
             return self.update_locked(message);
         }
+        self.route(message)
+    }
+
+    /// A message for the screen showing (or the frame): one arm each.
+    fn route(&mut self, message: Message) {
         match message {
             Message::SignIn(_)
             | Message::Tick(_)
@@ -605,9 +554,9 @@ impl App {
             }
             Message::BuyerApply => self.apply_typed_buyer(),
             Message::Reissue => self.reissue_invoice(),
-            Message::ResumePrinting => self.resume_printing(),
-            Message::IssueAwaiting => self.issue_awaiting_invoices(),
-            Message::ShowOpenSales => self.show_open_sales(),
+            Message::Status(status_bar::Message::ResumePrinting) => self.resume_printing(),
+            Message::Status(status_bar::Message::IssueAwaiting) => self.issue_awaiting_invoices(),
+            Message::Status(status_bar::Message::ShowOpenSales) => self.show_open_sales(),
             Message::BuyerPrint => self.choose_buyer(crate::einvoice::buyer::BuyerChoice::Print),
             Message::SignOut => self.lock_now(None),
             Message::ToggleLanguage | Message::Shortcut(Shortcut::Language) => {
@@ -656,23 +605,32 @@ impl App {
                     }
                 }
             }
-            Message::Done(done::Message::Next) => self.next_customer(),
+            Message::Done(m) => {
+                if let Screen::Done(state) = &mut self.screen
+                    && let Some(done::Event::Next) = state.update(m)
+                {
+                    self.next_customer()
+                }
+            }
             Message::OpenCloseDay => self.open_close_day(),
             Message::OpenHistory => self.open_history(),
             Message::OpenSettings => self.open_settings(),
             Message::Settings(m) => self.settings_update(m),
             Message::History(m) => {
-                let lang = self.lang;
-                let event = match &mut self.screen {
-                    Screen::History(state) => state.update(m, lang),
-                    _ => None,
+                let Screen::History(state) = &mut self.screen else {
+                    return;
                 };
+                let mut ctx = crate::ui::screen::Ctx {
+                    terminal: self.terminal.as_mut().map_err(|e| e.as_str()),
+                    config: &self.config,
+                    lang: self.lang,
+                };
+                let (task, event) = state.update(m, &mut ctx);
+                self.tasks.push(task.map(Message::History));
                 match event {
                     Some(history::Event::Back) => {
                         self.screen = Screen::Sale(sale::State::default())
                     }
-                    Some(history::Event::Search(query)) => self.history_search(&query),
-                    Some(history::Event::Select(sale_no)) => self.history_find(&sale_no),
                     Some(history::Event::Reprint {
                         sale_no,
                         manager,
@@ -684,30 +642,37 @@ impl App {
                         pin,
                     }) => self.reprint_proof(&sale_no, &manager, &pin),
                     Some(history::Event::Refund(sale_no)) => self.open_refund(Some(&sale_no)),
-                    Some(history::Event::VoidOpen {
-                        sale_no,
-                        manager,
-                        pin,
-                    }) => self.void_open_sale(&sale_no, &manager, &pin),
-                    Some(history::Event::TakeRest(sale_no)) => self.take_rest(&sale_no),
+                    Some(history::Event::Settled) => self.refresh_status(),
+                    Some(history::Event::TakeRest { sale, cart, due }) => {
+                        self.cart = cart;
+                        self.open_sale = Some(sale);
+                        self.screen = Screen::Tender(tender::State::new(due).typed_only());
+                        self.refresh_status();
+                    }
                     None => {}
                 }
             }
             Message::CloseDay(m) => {
-                if let Screen::CloseDay(state) = &mut self.screen {
-                    match state.update(m, self.lang) {
-                        Some(close_day::Event::Back) => {
-                            self.screen = Screen::Sale(sale::State::default())
-                        }
-                        Some(close_day::Event::PrintX) => self.print_x(),
-                        Some(close_day::Event::CloseDay { manager, pin }) => {
-                            self.close_day(&manager, &pin)
-                        }
-                        Some(close_day::Event::NoSale { manager, pin }) => {
-                            self.no_sale(&manager, &pin)
-                        }
-                        None => {}
+                let Screen::CloseDay(state) = &mut self.screen else {
+                    return;
+                };
+                let mut ctx = crate::ui::screen::Ctx {
+                    terminal: self.terminal.as_mut().map_err(|e| e.as_str()),
+                    config: &self.config,
+                    lang: self.lang,
+                };
+                let (task, event) = state.update(m, &mut ctx);
+                self.tasks.push(task.map(Message::CloseDay));
+                match event {
+                    Some(close_day::Event::Back) => {
+                        self.screen = Screen::Sale(sale::State::default())
                     }
+                    Some(close_day::Event::Print { document, what }) => {
+                        let reply = Reply::To(PrintFor::CloseDay(what));
+                        self.print_document("report", &document, None, None, reply)
+                    }
+                    Some(close_day::Event::OpenDrawer { manager }) => self.open_drawer(&manager),
+                    None => {}
                 }
             }
             Message::OpenRefund => self.open_refund(None),
@@ -827,7 +792,7 @@ impl App {
             Screen::Settings(state) => state.scanned(&code),
             Screen::Refund(state) if !state.is_running() => {
                 state.take_back(from_field);
-                self.refund_find(&code);
+                self.refund_message(crate::ui::screen::refund::Message::Select(code));
             }
             _ => {}
         }
@@ -839,14 +804,7 @@ impl App {
             return;
         }
         let Ok(terminal) = &self.terminal else { return };
-        let today = terminal.now().date_naive();
-        let mut list = terminal
-            .journal()
-            .sales_by_date(today, today, None, 200)
-            .map(|p| p.items)
-            .unwrap_or_default();
-        list.reverse();
-        self.screen = Screen::History(history::State::new(list));
+        self.screen = Screen::History(history::State::today(terminal));
     }
 
     /// The status bar's open sales, listed in history to settle.
@@ -855,136 +813,11 @@ impl App {
             return;
         }
         let Ok(terminal) = &self.terminal else { return };
-        let list = terminal.open_sales(None).unwrap_or_default();
-        self.screen = Screen::History(history::State::new(list));
-    }
-
-    /// Void an open sale nothing was paid on (manager, from history).
-    fn void_open_sale(&mut self, sale_no: &str, manager: &str, pin: &crate::secret::Secret) {
-        let lang = self.lang;
-        let Ok(terminal) = self.terminal.as_mut() else {
-            return;
-        };
-        let outcome = sale_no
-            .parse::<crate::sale::SaleNo>()
-            .map_err(|e| e.to_string())
-            .and_then(|sale| {
-                terminal
-                    .void_open_sale(&sale, crate::terminal::Approval { manager, pin })
-                    .map_err(|e| e.to_string())
-                    .map(|()| terminal.journal().sale_detail(&sale).ok().flatten())
-            });
-        if let Screen::History(state) = &mut self.screen {
-            match outcome {
-                Ok(detail) => state.show(detail, Some(Ok(t(lang, "history.voided_open")))),
-                Err(e) => state.told(Err(e)),
-            }
-        }
-        self.refresh_status();
-    }
-
-    /// Take up a half-paid sale again at the tender, for what is still due.
-    fn take_rest(&mut self, sale_no: &str) {
-        let Ok(terminal) = &self.terminal else { return };
-        let resumed = sale_no
-            .parse::<crate::sale::SaleNo>()
-            .map_err(|e| e.to_string())
-            .and_then(|sale| {
-                terminal
-                    .resume_open_sale(&sale)
-                    .map(|(cart, due)| (sale, cart, due))
-                    .map_err(|e| e.to_string())
-            });
-        match resumed {
-            Ok((sale, cart, due)) => {
-                self.cart = cart;
-                self.open_sale = Some(sale);
-                self.screen = Screen::Tender(tender::State::new(due).typed_only());
-                self.refresh_status();
-            }
-            Err(e) => {
-                if let Screen::History(state) = &mut self.screen {
-                    state.told(Err(e));
-                }
-            }
-        }
-    }
-
-    /// Show the sale a code names (receipt code, sale or trade number,
-    /// invoice number).
-    /// A history search: a code shows that sale; a day, an amount or a
-    /// way of paying lists the sales it finds.
-    fn history_search(&mut self, query: &str) {
-        use crate::ui::screen::history::{Query, parse_query};
-        let lang = self.lang;
-        let Ok(terminal) = &self.terminal else { return };
-        let journal = terminal.journal();
-        let today = terminal.now().date_naive();
-        let list = match parse_query(query, today) {
-            Query::Code(code) => return self.history_find(&code),
-            Query::Day(d) => journal
-                .sales_by_date(d, d, None, 500)
-                .map(|p| p.items)
-                .unwrap_or_default(),
-            Query::Amount(a) => journal.sales_by_amount(a, 200).unwrap_or_default(),
-            Query::Open => terminal.open_sales(None).unwrap_or_default(),
-            Query::Paid(method) => {
-                // The last week's sales paid this way.
-                let from = today - chrono::Duration::days(7);
-                journal
-                    .sales_by_date(from, today, None, 2000)
-                    .map(|p| p.items)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|s| {
-                        journal
-                            .sale_detail(&s.sale_no)
-                            .ok()
-                            .flatten()
-                            .is_some_and(|d| {
-                                d.payments.iter().any(|p| {
-                                    p.method == method
-                                        && p.state == crate::journal::AttemptState::Approved
-                                })
-                            })
-                    })
-                    .collect()
-            }
-        };
-        let mut list = list;
-        list.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-        if let Screen::History(state) = &mut self.screen {
-            state.found(list, lang);
-        }
-    }
-
-    fn history_find(&mut self, code: &str) {
-        let lang = self.lang;
-        let Ok(terminal) = &self.terminal else { return };
-        let found = terminal
-            .journal()
-            .lookup(code)
-            .ok()
-            .flatten()
-            .and_then(|sale| terminal.journal().sale_detail(&sale).ok().flatten());
-        if let Screen::History(state) = &mut self.screen {
-            match found {
-                Some(detail) => state.show(Some(detail), None),
-                None => state.show(None, Some(Err(t(lang, "history.not_found")))),
-            }
-        }
+        self.screen = Screen::History(history::State::open_sales(terminal));
     }
 
     fn reprint_receipt(&mut self, sale_no: &str, manager: &str, pin: &crate::secret::Secret) {
-        let lang = self.lang;
-        let told = move |app: &mut App, outcome: Result<(), String>| {
-            if let Screen::History(state) = &mut app.screen {
-                match outcome {
-                    Ok(()) => state.told(Ok(t(lang, "history.reprinted"))),
-                    Err(e) => state.told(Err(e)),
-                }
-            }
-        };
+        let reply = Reply::To(PrintFor::History(history::Printed::Receipt));
         let document = (|| -> Result<_, String> {
             let sale: crate::sale::SaleNo = sale_no.parse().map_err(|e| format!("{e}"))?;
             let data = self
@@ -1001,9 +834,9 @@ impl App {
                 &document,
                 Some(&sale),
                 Some(crate::terminal::Approval { manager, pin }),
-                Box::new(told),
+                reply,
             ),
-            Err(e) => told(self, Err(e)),
+            Err(e) => self.printed(vec![(reply, Err(e))]),
         }
     }
 
@@ -1011,21 +844,14 @@ impl App {
     /// and a proof cut short on paper is closed by it.
     fn reprint_proof(&mut self, sale_no: &str, manager: &str, pin: &crate::secret::Secret) {
         let lang = self.lang;
-        let told = move |app: &mut App, outcome: Result<(), String>| {
-            if let Screen::History(state) = &mut app.screen {
-                match outcome {
-                    Ok(()) => state.told(Ok(t(lang, "history.proof_reprinted"))),
-                    Err(e) => state.told(Err(e)),
-                }
-            }
-        };
+        let reply = || Reply::To(PrintFor::History(history::Printed::Proof));
         let sale: crate::sale::SaleNo = match sale_no.parse() {
             Ok(s) => s,
-            Err(e) => return told(self, Err(format!("{e}"))),
+            Err(e) => return self.printed(vec![(reply(), Err(format!("{e}")))]),
         };
-        let profile = match self.spooler() {
-            Ok(s) => s.profile().clone(),
-            Err(e) => return told(self, Err(e)),
+        let profile = match self.printing.profile() {
+            Ok(p) => p,
+            Err(e) => return self.printed(vec![(reply(), Err(e))]),
         };
         let queued = match self.terminal.as_mut() {
             Ok(t) => t
@@ -1038,27 +864,14 @@ impl App {
                 .map_err(|e| print_error_text(e, lang)),
             Err(e) => Err(e.clone()),
         };
-        match queued {
-            Ok((id, bytes)) => self.submit(id, crate::terminal::PROOF, bytes, Box::new(told)),
-            Err(e) => told(self, Err(e)),
-        }
-        self.refresh_status();
-    }
-
-    /// Send a journaled job's bytes to the printer thread.
-    fn submit(&mut self, id: i64, kind: &str, bytes: Vec<u8>, then: AfterPrint) {
-        let spooler = match (&mut self.trial_printer, &mut self.printer) {
-            (Some(trial), _) => trial,
-            (None, Ok(p)) => p,
-            (None, Err(e)) => {
-                let e = e.clone();
-                return then(self, Err(e));
-            }
+        let answer = match queued {
+            Ok((id, bytes)) => self
+                .printing
+                .submit(id, crate::terminal::PROOF, bytes, reply()),
+            Err(e) => Some((reply(), Err(e))),
         };
-        // Demo mode keeps the bytes for the result screen's preview.
-        let keep = self.demo.then(|| bytes.clone());
-        spooler.submit(id, kind, bytes);
-        self.printing.insert(id, (keep, then));
+        self.printed(answer.into_iter().collect());
+        self.refresh_status();
     }
 
     /// A pay-later sale paid since (the callback server or `till recover`
@@ -1108,7 +921,7 @@ impl App {
     /// After a restart or a paper change: jobs still waiting in the journal
     /// go to the printer again (proofs cut short wait for a manager's 補印).
     fn resume_printing(&mut self) {
-        if self.printer.is_err() {
+        if self.printing.setup_error().is_some() {
             return;
         }
         let jobs = match self.terminal.as_mut() {
@@ -1121,16 +934,9 @@ impl App {
                     tracing::info!(jobs = jobs.len(), "printing what was left waiting");
                 }
                 for job in jobs {
-                    self.submit(
-                        job.id,
-                        &job.kind,
-                        job.payload,
-                        Box::new(|_: &mut App, printed: Result<(), String>| {
-                            if let Err(e) = printed {
-                                tracing::warn!("a resumed job did not print: {e}");
-                            }
-                        }),
-                    );
+                    let reply = Reply::Log("a resumed job");
+                    let answer = self.printing.submit(job.id, &job.kind, job.payload, reply);
+                    self.printed(answer.into_iter().collect());
                 }
             }
             Err(e) => tracing::warn!("cannot resume printing: {e}"),
@@ -1162,247 +968,129 @@ impl App {
         }
     }
 
-    fn print_report(&mut self, report: &crate::journal::ShiftReport, then: AfterPrint) {
-        let document = crate::terminal::report_document(report, &self.config.store);
-        self.print_document("report", &document, None, None, then)
-    }
-
-    /// Encode a document for the printer's profile and print it as a
-    /// journaled job (with a manager's approval for a reprint). The one
-    /// path every screen prints through; `then` runs once the printer
-    /// answered (at once when the job could not even be journaled).
+    /// Print a document as a journaled job through the printing component
+    /// (with a manager's approval for a reprint); its answer goes to `reply`.
     fn print_document(
         &mut self,
         kind: &str,
         document: &crate::print::document::Document,
         sale: Option<&crate::sale::SaleNo>,
         approval: Option<crate::terminal::Approval<'_>>,
-        then: AfterPrint,
+        reply: Reply<PrintFor>,
     ) {
-        let bytes = match self.spooler() {
-            Ok(s) => crate::print::encode(document, s.profile()).map_err(|e| e.to_string()),
-            Err(e) => Err(e),
+        let terminal = self.terminal.as_mut().map_err(|e| e.as_str());
+        let job = crate::ui::component::printing::Job {
+            kind,
+            sale,
+            approval,
         };
-        match bytes {
-            Ok(bytes) => self.print_bytes(kind, bytes, sale, approval, then),
-            Err(e) => then(self, Err(e)),
-        }
+        let answer = self
+            .printing
+            .print_document(terminal, job, document, reply, self.lang);
+        self.printed(answer.into_iter().collect());
     }
 
-    /// The printer jobs go to: one being tried from Settings, else the till's.
-    fn spooler(&self) -> Result<&Spooler, String> {
-        match (&self.trial_printer, &self.printer) {
-            (Some(trial), _) => Ok(trial),
-            (None, Ok(p)) => Ok(p),
-            (None, Err(e)) => Err(e.clone()),
-        }
-    }
-
-    /// Journal the job, then hand its bytes to the printer's thread.
+    /// Journaled bytes already encoded (an e-invoice proof).
     fn print_bytes(
         &mut self,
         kind: &str,
         bytes: Vec<u8>,
         sale: Option<&crate::sale::SaleNo>,
-        approval: Option<crate::terminal::Approval<'_>>,
-        then: AfterPrint,
+        reply: Reply<PrintFor>,
     ) {
-        let lang = self.lang;
-        let profile = match self.spooler() {
-            Ok(s) => s.profile().clone(),
-            Err(e) => return then(self, Err(e)),
+        let terminal = self.terminal.as_mut().map_err(|e| e.as_str());
+        let job = crate::ui::component::printing::Job {
+            kind,
+            sale,
+            approval: None,
         };
-        let queued = match self.terminal.as_mut() {
-            Ok(terminal) => terminal.queue_print(&profile, kind, &bytes, sale, approval),
-            Err(e) => {
-                let e = e.clone();
-                return then(self, Err(e));
-            }
-        };
-        match queued {
-            Ok(id) => self.submit(id, kind, bytes, then),
-            Err(e) => {
-                tracing::warn!(kind, "not printed: {e}");
-                then(self, Err(print_error_text(e, lang)))
-            }
-        }
+        let answer = self
+            .printing
+            .print_bytes(terminal, job, bytes, reply, self.lang);
+        self.printed(answer.into_iter().collect());
     }
 
-    /// Whether the printer still has jobs (or answers wait to be journaled).
-    fn printer_busy(&self) -> bool {
-        self.printer.as_ref().is_ok_and(|p| p.busy())
-            || self.trial_printer.as_ref().is_some_and(|p| p.busy())
-            || !self.unjournaled.is_empty()
-    }
-
-    /// Journal what the printer did and run what waited on it.
-    fn spooled(&mut self) {
-        let mut answers = std::mem::take(&mut self.unjournaled);
-        if let Ok(p) = self.printer.as_mut() {
-            answers.extend(p.poll());
-        }
-        if let Some(p) = self.trial_printer.as_mut() {
-            answers.extend(p.poll());
-        }
-        self.journal_printed(answers);
-    }
-
-    fn journal_printed(&mut self, answers: Vec<crate::ui::spooler::Printed>) {
-        let lang = self.lang;
+    /// The printer answered: each answer goes to the screen that waits on it.
+    fn printed(&mut self, answers: Vec<Answer<PrintFor>>) {
         let answered = !answers.is_empty();
-        for printed in answers {
-            let Ok(terminal) = self.terminal.as_mut() else {
-                // Away with a payment: journaled when it is back.
-                self.unjournaled.push(printed);
-                continue;
-            };
-            let (id, kind) = (printed.id, printed.kind.clone());
-            let result = terminal.print_done(id, &kind, printed.outcome);
-            let Some((bytes, then)) = self.printing.remove(&id) else {
-                continue;
-            };
-            match &result {
-                Err(crate::terminal::PrintError::Printer { error, .. }) => {
-                    self.status.printer = Some(Err(error.error.to_string()))
-                }
-                Ok(()) => {
-                    self.status.printer = Some(Ok(()));
-                    if let Some(bytes) = bytes {
-                        self.remember_print(&bytes);
-                    }
-                }
-                Err(_) => {}
+        for (reply, result) in answers {
+            if let Reply::To(to) = reply {
+                self.deliver(to, result);
             }
-            then(self, result.map_err(|e| print_error_text(e, lang)));
-        }
-        if self.trial_printer.as_ref().is_some_and(|p| !p.busy()) {
-            self.trial_printer = None;
         }
         if answered {
             self.refresh_prints();
         }
     }
 
+    /// Route a printer's answer, as its own message, to the screen that
+    /// asked (dropped when that screen is gone, as a screen left behind
+    /// has nobody to tell). A proof of the till's own roll is marked
+    /// printed in the journal whatever shows.
+    fn deliver(&mut self, to: PrintFor, result: Result<(), String>) {
+        let message = match to {
+            PrintFor::History(what) => Message::History(history::Message::Printed(what, result)),
+            PrintFor::CloseDay(what) => {
+                Message::CloseDay(close_day::Message::Printed(what, result))
+            }
+            PrintFor::Done(sale) => Message::Done(done::Message::Printed(sale, result)),
+            PrintFor::Proof { sale_no, number } => {
+                let marked = result.and_then(|()| match (&number, self.terminal.as_mut()) {
+                    (None, _) => Ok(()),
+                    (Some(n), Ok(t)) => t.invoice_printed(n).map_err(|e| e.to_string()),
+                    (Some(_), Err(e)) => Err(e.clone()),
+                });
+                let paper = match marked {
+                    Ok(()) => done::Paper::Printed,
+                    Err(e) => done::Paper::Failed(e),
+                };
+                Message::Done(done::Message::Paper(sale_no, paper))
+            }
+            PrintFor::PayPage(trade) => {
+                Message::PayPage(paypage::Message::SlipPrinted(trade, result))
+            }
+            PrintFor::Refund => {
+                Message::Refund(crate::ui::screen::refund::Message::SlipPrinted(result))
+            }
+            PrintFor::Settings => Message::Settings(settings::Message::Printed(result)),
+        };
+        self.route(message);
+    }
+
     /// Wait until the printer has answered for every job (tests; bounded).
     pub fn settle(&mut self, timeout: Duration) -> bool {
-        let mut answers = std::mem::take(&mut self.unjournaled);
-        if let Ok(p) = self.printer.as_mut() {
-            answers.extend(p.wait(timeout));
-        }
-        if let Some(p) = self.trial_printer.as_mut() {
-            answers.extend(p.wait(timeout));
-        }
-        self.journal_printed(answers);
-        !self.printer_busy()
+        let answers = self
+            .printing
+            .wait(self.terminal.as_mut().ok(), timeout, self.lang);
+        self.printed(answers);
+        !self.printing.busy()
     }
 
-    fn print_x(&mut self) {
-        let lang = self.lang;
-        match self.x_report() {
-            Ok(r) => {
-                let report = r.clone();
-                self.print_report(
-                    &r,
-                    Box::new(move |app: &mut App, printed: Result<(), String>| {
-                        if let Screen::CloseDay(state) = &mut app.screen {
-                            match printed {
-                                Ok(()) => {
-                                    state.told(Ok(t(lang, "closeday.printed_x")), Some(report))
-                                }
-                                Err(e) => state.told(Err(e), None),
-                            }
-                        }
-                    }),
-                );
-            }
-            Err(e) => {
-                if let Screen::CloseDay(state) = &mut self.screen {
-                    state.told(Err(e), None);
-                }
-            }
-        }
-    }
-
-    fn close_day(&mut self, manager: &str, pin: &crate::secret::Secret) {
-        let lang = self.lang;
-        let closed = match self.terminal.as_mut() {
-            Ok(terminal) => terminal
-                .close_day(crate::terminal::Approval { manager, pin })
-                .map_err(|e| match e {
-                    TerminalError::WrongPin => t(lang, "signin.wrong"),
-                    other => other.to_string(),
-                }),
-            Err(e) => Err(e.clone()),
-        };
-        match closed {
-            Ok(z) => {
-                let z_number = z.z_number;
-                self.print_report(
-                    &z,
-                    Box::new(move |app: &mut App, printed: Result<(), String>| {
-                        let next = app.terminal.as_ref().ok().and_then(|t| t.x_report().ok());
-                        if let Screen::CloseDay(state) = &mut app.screen {
-                            match printed {
-                                Ok(()) => state.told(
-                                    Ok(crate::ui::i18n::tf(
-                                        lang,
-                                        "closeday.closed",
-                                        &[("z", &z_number.to_string())],
-                                    )),
-                                    next,
-                                ),
-                                Err(print) => state.told(Err(print), next),
-                            }
-                        }
-                    }),
-                );
-            }
-            Err(e) => {
-                if let Screen::CloseDay(state) = &mut self.screen {
-                    state.told(Err(e), None);
-                }
-            }
-        }
-    }
-
-    /// Open the drawer without a sale: the manager's approval is audited
-    /// first, then the pulse goes to the printer as a journaled job.
-    fn no_sale(&mut self, manager: &str, pin: &crate::secret::Secret) {
-        let lang = self.lang;
-        let approved = match self.terminal.as_mut() {
-            Ok(terminal) => terminal
-                .approve_no_sale(crate::terminal::Approval { manager, pin }, "no sale")
-                .map_err(|e| print_error_text(e, lang)),
-            Err(e) => Err(e.clone()),
-        };
-        let told = move |app: &mut App, opened: Result<(), String>| {
-            if let Screen::CloseDay(state) = &mut app.screen {
-                state.told(opened.map(|()| t(lang, "closeday.drawer_opened")), None);
-            }
-        };
+    /// The drawer's pulse, with a short slip: the opening a manager
+    /// approved (audited by the close-day screen) is on paper too.
+    fn open_drawer(&mut self, manager: &str) {
+        let reply = || Reply::To(PrintFor::CloseDay(close_day::Printed::Drawer));
         let pin_no = self
-            .spooler()
+            .printing
+            .profile()
             .ok()
-            .and_then(|s| s.profile().drawer_pins.first().copied());
-        match (approved, pin_no) {
-            (Ok(()), Some(pin_no)) => {
-                // A short slip with the pulse: the opening is on paper too.
-                use crate::print::document::{Document, Style};
-                let at = self
-                    .terminal()
-                    .map(|t| t.now().format("%Y-%m-%d %H:%M:%S").to_string())
-                    .unwrap_or_default();
-                let mut slip = Document::new();
-                slip.drawer(pin_no);
-                slip.text("開錢櫃 NO SALE", Style::center().bold());
-                slip.row("時間", at);
-                slip.row("店長", manager.to_string());
-                slip.feed(3).cut();
-                self.print_document("no_sale", &slip, None, None, Box::new(told));
-            }
-            (Ok(()), None) => told(self, Err(t(lang, "closeday.no_drawer"))),
-            (Err(e), _) => told(self, Err(e)),
-        }
+            .and_then(|p| p.drawer_pins.first().copied());
+        let Some(pin_no) = pin_no else {
+            let why = t(self.lang, "closeday.no_drawer");
+            return self.printed(vec![(reply(), Err(why))]);
+        };
+        use crate::print::document::{Document, Style};
+        let at = self
+            .terminal()
+            .map(|t| t.now().format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default();
+        let mut slip = Document::new();
+        slip.drawer(pin_no);
+        slip.text("開錢櫃 NO SALE", Style::center().bold());
+        slip.row("時間", at);
+        slip.row("店長", manager.to_string());
+        slip.feed(3).cut();
+        self.print_document("no_sale", &slip, None, None, reply());
     }
 
     /// Every paid sale gets its e-invoice: issued from this terminal's roll
@@ -1415,7 +1103,7 @@ impl App {
             return self.print_mypay_invoice(sale);
         }
         // No printer, no invoice: its proof could not be handed over.
-        self.spooler()?;
+        self.printing.profile()?;
         let Ok(terminal) = self.terminal.as_mut() else {
             return Err(String::new());
         };
@@ -1424,9 +1112,7 @@ impl App {
             .map_err(|e| e.to_string())?;
         self.issued_buyer = Some(issued.buyer.clone());
         // The issue says when the roll runs low: no need to re-read them all.
-        if issued.low_water.is_some() {
-            self.status.numbers_low = issued.low_water;
-        }
+        self.status.numbers_low(issued.low_water);
         Ok(self.print_issued(sale, &issued))
     }
 
@@ -1475,7 +1161,13 @@ impl App {
         // (a job that fails is logged and kept in the journal by the terminal).
         if let Some(slip) = crate::terminal::mypay_detail_slip_document(&inv, self.demo) {
             let kind = crate::terminal::DETAIL_SLIP;
-            self.print_document(kind, &slip, Some(sale), None, Box::new(|_, _| ()));
+            self.print_document(
+                kind,
+                &slip,
+                Some(sale),
+                None,
+                Reply::Log("MyPay detail slip"),
+            );
         }
         Ok(inv.number.dashed())
     }
@@ -1490,29 +1182,21 @@ impl App {
         number: Option<crate::einvoice::InvoiceNumber>,
     ) {
         let sale_no = sale.to_string();
-        set_paper(self, &sale_no, done::Paper::Printing);
-        let bytes = match (self.spooler(), self.terminal.as_ref()) {
-            (Ok(s), Ok(t)) => t
-                .proof_bytes(s.profile(), proof, false)
+        self.route(Message::Done(done::Message::Paper(
+            sale_no.clone(),
+            done::Paper::Printing,
+        )));
+        let bytes = match (self.printing.profile(), self.terminal.as_ref()) {
+            (Ok(profile), Ok(t)) => t
+                .proof_bytes(&profile, proof, false)
                 .map_err(|e| e.to_string()),
             (Err(e), _) => Err(e),
             (_, Err(e)) => Err(e.clone()),
         };
-        let after: AfterPrint = Box::new(move |app: &mut App, printed: Result<(), String>| {
-            let marked = printed.and_then(|()| match (&number, app.terminal.as_mut()) {
-                (None, _) => Ok(()),
-                (Some(n), Ok(t)) => t.invoice_printed(n).map_err(|e| e.to_string()),
-                (Some(_), Err(e)) => Err(e.clone()),
-            });
-            let paper = match marked {
-                Ok(()) => done::Paper::Printed,
-                Err(e) => done::Paper::Failed(e),
-            };
-            set_paper(app, &sale_no, paper);
-        });
+        let reply = Reply::To(PrintFor::Proof { sale_no, number });
         match bytes {
-            Ok(bytes) => self.print_bytes(crate::terminal::PROOF, bytes, Some(sale), None, after),
-            Err(e) => after(self, Err(e)),
+            Ok(bytes) => self.print_bytes(crate::terminal::PROOF, bytes, Some(sale), reply),
+            Err(e) => self.printed(vec![(reply, Err(e))]),
         }
     }
 
@@ -1527,7 +1211,10 @@ impl App {
         let number = issued.invoice.number().clone();
         match &issued.proof {
             Some(proof) => self.print_proof(sale, proof, Some(number.clone())),
-            None => set_paper(self, &sale.to_string(), done::Paper::None),
+            None => self.route(Message::Done(done::Message::Paper(
+                sale.to_string(),
+                done::Paper::None,
+            ))),
         }
         // The detail slip is journaled like any job; a failure is logged and
         // left to the print queue rather than undoing the issued invoice.
@@ -1537,11 +1224,7 @@ impl App {
                 slip,
                 Some(sale),
                 None,
-                Box::new(|_: &mut App, printed: Result<(), String>| {
-                    if let Err(e) = printed {
-                        tracing::warn!("detail slip not printed: {e}");
-                    }
-                }),
+                Reply::Log("detail slip"),
             );
         }
         if issued.proof.is_some() {
@@ -1551,29 +1234,9 @@ impl App {
         }
     }
 
-    /// Demo mode keeps what was printed for the result screen's preview.
-    fn remember_print(&mut self, bytes: &[u8]) {
-        if !self.demo {
-            return;
-        }
-        let Ok(printer) = self.spooler() else { return };
-        let rendered = crate::print::render(bytes, printer.profile());
-        let gray = rendered.image.to_gray();
-        let (w, h) = gray.dimensions();
-        if w == 0 || h == 0 {
-            return;
-        }
-        let rgba: Vec<u8> = gray
-            .pixels()
-            .flat_map(|p| [p.0[0], p.0[0], p.0[0], 255])
-            .collect();
-        self.preview
-            .push(iced::widget::image::Handle::from_rgba(w, h, rgba));
-    }
-
     /// How many print-outs the result screen previews (demo mode).
     pub fn preview_count(&self) -> usize {
-        self.preview.len()
+        self.printing.preview().len()
     }
 
     /// After payment the customer wants another e-invoice choice (a BAN
@@ -1616,10 +1279,10 @@ impl App {
                         ("new", &r.issued.invoice.number().dashed()),
                     ],
                 );
-                if let Screen::Done(done) = &mut self.screen {
-                    done.invoice = Ok(number);
-                    done.note = Some(text);
-                }
+                self.route(Message::Done(done::Message::Reissued {
+                    number,
+                    note: text,
+                }));
                 self.refresh_status();
             }
             Err(e) => self.buyer_error = Some(e),
@@ -1866,14 +1529,7 @@ impl App {
             invoice: Err(invoice_note),
             paper: done::Paper::None,
         });
-        let sale_no = r.sale_no.clone();
-        let told: AfterPrint = Box::new(move |app: &mut App, printed: Result<(), String>| {
-            if let Screen::Done(done) = &mut app.screen
-                && done.sale_no == sale_no
-            {
-                done.printed = Some(printed);
-            }
-        });
+        let told = Reply::To(PrintFor::Done(r.sale_no.clone()));
         match how {
             Some(h) => {
                 let slip = crate::print::pay_later_slip_document(&crate::terminal::pay_later_slip(
@@ -1884,7 +1540,7 @@ impl App {
                 let sale = self.open_sale.clone();
                 self.print_document("pay_later_slip", &slip, sale.as_ref(), None, told);
             }
-            None => told(self, Err(t(lang, "result.no_instructions"))),
+            None => self.printed(vec![(told, Err(t(lang, "result.no_instructions")))]),
         }
         self.refresh_status();
     }
@@ -1899,19 +1555,8 @@ impl App {
         let trade = order.trade_no.clone();
         self.screen = Screen::PayPage(Box::new(paypage::State::new(order)));
         let sale = self.open_sale.clone();
-        self.print_document(
-            "paypage_slip",
-            &slip,
-            sale.as_ref(),
-            None,
-            Box::new(move |app: &mut App, printed: Result<(), String>| {
-                if let Screen::PayPage(state) = &mut app.screen
-                    && state.order.trade_no == trade
-                {
-                    state.slip = Some(printed);
-                }
-            }),
-        );
+        let reply = Reply::To(PrintFor::PayPage(trade));
+        self.print_document("paypage_slip", &slip, sale.as_ref(), None, reply);
     }
 
     /// The PayPage being shown, if the wallet is free to ask about it.
@@ -2043,7 +1688,7 @@ impl App {
     /// issued after their payment (MyPay as the issuer).
     fn fetch_mypay_invoices(&mut self) {
         let idle = matches!(self.screen, Screen::Sale(_)) && self.open_sale.is_none();
-        if self.status.mypay_invoices_due == 0 || !idle || self.start_wallet().is_err() {
+        if self.status.mypay_invoices_due() == 0 || !idle || self.start_wallet().is_err() {
             return;
         }
         if self.wallet_mut().is_none_or(|w| w.busy()) {
@@ -2236,25 +1881,17 @@ impl App {
         });
         self.print_sale_receipt(&sale);
         let invoice = self.issue_invoice(&sale);
-        if let Screen::Done(done) = &mut self.screen
-            && done.sale_no == sale.to_string()
-        {
-            done.invoice = invoice;
-        }
+        self.route(Message::Done(done::Message::Invoice(
+            sale.to_string(),
+            invoice,
+        )));
     }
 
     /// Print a sale's receipt from the journal (for cash it also opens the
     /// drawer). The job is journaled first, so a printer problem leaves it
     /// to be reprinted.
     fn print_sale_receipt(&mut self, sale: &crate::sale::SaleNo) {
-        let sale_no = sale.to_string();
-        let after: AfterPrint = Box::new(move |app: &mut App, printed: Result<(), String>| {
-            if let Screen::Done(done) = &mut app.screen
-                && done.sale_no == sale_no
-            {
-                done.printed = Some(printed);
-            }
-        });
+        let after = Reply::To(PrintFor::Done(sale.to_string()));
         let data = match self.terminal.as_ref() {
             Ok(t) => t
                 .receipt(sale, &self.config.store, false)
@@ -2266,7 +1903,7 @@ impl App {
                 let document = crate::print::document::receipt_document(&data);
                 self.print_document(crate::terminal::RECEIPT, &document, Some(sale), None, after)
             }
-            Err(e) => after(self, Err(e)),
+            Err(e) => self.printed(vec![(after, Err(e))]),
         }
     }
 
@@ -2301,7 +1938,7 @@ impl App {
         self.buyer_error = None;
         self.buyer_input.clear();
         self.issued_buyer = None;
-        self.preview.clear();
+        self.printing.clear_preview();
         self.cart = Cart::new();
         self.screen = Screen::Sale(sale::State::default());
     }
@@ -2402,7 +2039,7 @@ impl App {
             .as_ref()
             .and_then(|w| w.as_ref().ok())
             .is_some_and(|w| w.busy());
-        if self.printer_busy() {
+        if self.printing.busy() {
             subs.push(iced::time::every(Duration::from_millis(50)).map(Message::PrintPoll));
         }
         if busy {
@@ -2449,7 +2086,7 @@ impl App {
             (Ok(_), Some(state), _) => state
                 .view(
                     &self.staff,
-                    crate::ui::screen::history::open_sales_notice(&self.status.open_sales, lang),
+                    crate::ui::screen::history::open_sales_notice(self.status.open_sales(), lang),
                     lang,
                 )
                 .map(Message::SignIn),
@@ -2529,6 +2166,19 @@ impl App {
             .into()
     }
 
+    fn status_bar(&self) -> Element<'_, Message> {
+        let look = status_bar::Look {
+            printer_error: self.printing.setup_error(),
+            last_print: self.printing.last(),
+            printer_busy: self.printing.busy(),
+            demo: self.demo,
+            scanner: self.scanner_state.as_ref(),
+            gateways: self.health.as_ref().map(|h| h.found()).unwrap_or_default(),
+            probing: self.health.is_some(),
+        };
+        self.status.view(look, self.lang).map(Message::Status)
+    }
+
     fn screen_view<'a>(&'a self, screen: &'a Screen) -> Element<'a, Message> {
         let lang = self.lang;
         match screen {
@@ -2548,12 +2198,12 @@ impl App {
                     col = col.push(text(e.clone()).size(theme::TEXT).color(theme::DANGER_RED));
                 }
                 let result = state.view(lang).map(Message::Done);
-                if self.preview.is_empty() {
+                if self.printing.preview().is_empty() {
                     return col.push(result).into();
                 }
                 // Demo mode: the print-outs as the emulator drew them.
                 let mut paper = row![].spacing(theme::GAP);
-                for handle in &self.preview {
+                for handle in self.printing.preview() {
                     paper = paper.push(
                         iced::widget::image(handle.clone()).width(Length::Fixed(PREVIEW_WIDTH)),
                     );
@@ -2669,223 +2319,6 @@ impl App {
         }
         chooser.into()
     }
-
-    fn status_bar(&self) -> Element<'_, Message> {
-        use crate::ui::health::Reach;
-        let lang = self.lang;
-        // One line, never more: what does not fit is cut at the right
-        // (the key hint goes first), never wrapped over the screen.
-        let small = |s: String| {
-            text(s)
-                .size(theme::TEXT_SMALL)
-                .wrapping(iced::widget::text::Wrapping::None)
-        };
-        let alert = |s: String| {
-            text(s)
-                .size(theme::TEXT_SMALL)
-                .color(theme::DANGER_RED)
-                .wrapping(iced::widget::text::Wrapping::None)
-        };
-        let mut bar = row![].spacing(theme::PAD).align_y(Alignment::Center);
-
-        let printer = t(lang, "status.printer");
-        // Messages are "zh-TW / English": the bar shows the screen's language.
-        let one_language = |e: &str| -> String {
-            let (zh, en) = e.split_once(" / ").unwrap_or((e, e));
-            match lang {
-                Lang::ZhTw => zh.to_string(),
-                Lang::En => en.to_string(),
-            }
-        };
-        bar = bar.push(match (&self.printer, &self.status.printer) {
-            (Err(e), _) => alert(format!("{printer}: {}", one_language(e))),
-            (Ok(_), Some(Err(e))) => alert(format!("{printer}: {}", one_language(e))),
-            (Ok(_), _) if self.demo() => small(format!("{printer}: {}", t(lang, "status.virtual"))),
-            (Ok(_), _) => small(format!("{printer}: {}", t(lang, "status.ready"))),
-        });
-        match &self.scanner_state {
-            None => {}
-            Some(Ok(source)) => {
-                bar = bar.push(small(format!("{}: {source}", t(lang, "status.scanner"))))
-            }
-            Some(Err(source)) => {
-                bar = bar.push(alert(format!(
-                    "{}: {source} {}",
-                    t(lang, "status.scanner"),
-                    t(lang, "status.disconnected")
-                )))
-            }
-        }
-
-        let gateways = t(lang, "status.gateways");
-        let found = self.health.as_ref().map(|h| h.found()).unwrap_or_default();
-        let down: Vec<&str> = found
-            .iter()
-            .filter(|(_, r)| matches!(r, Reach::Unreachable(_)))
-            .map(|(g, _)| confirming::gateway_label(*g, lang))
-            .collect();
-        bar = bar.push(if !down.is_empty() {
-            alert(format!(
-                "{gateways}: {} {}",
-                down.join("、"),
-                t(lang, "status.unreachable")
-            ))
-        } else if !found.is_empty() {
-            small(format!("{gateways}: {}", t(lang, "status.reachable")))
-        } else if self.demo() {
-            small(format!("{gateways}: {}", t(lang, "status.simulated")))
-        } else if self.health.is_some() {
-            small(format!("{gateways}: {}", t(lang, "status.checking")))
-        } else {
-            small(String::new())
-        });
-
-        if self.status.open_payments > 0 {
-            bar = bar.push(alert(crate::ui::i18n::tf(
-                lang,
-                "status.open_payments",
-                &[("n", &self.status.open_payments.to_string())],
-            )));
-        }
-        if self.status.waiting_prints > 0 {
-            bar = bar.push(
-                button(
-                    text(crate::ui::i18n::tf(
-                        lang,
-                        "status.waiting_prints",
-                        &[("n", &self.status.waiting_prints.to_string())],
-                    ))
-                    .size(theme::TEXT_SMALL),
-                )
-                .on_press_maybe((!self.printer_busy()).then_some(Message::ResumePrinting))
-                .style(theme::danger)
-                .padding([4, 10]),
-            );
-        }
-        if self.status.awaiting_invoice > 0 {
-            bar = bar.push(
-                button(
-                    text(crate::ui::i18n::tf(
-                        lang,
-                        "status.awaiting_invoice",
-                        &[("n", &self.status.awaiting_invoice.to_string())],
-                    ))
-                    .size(theme::TEXT_SMALL)
-                    .wrapping(iced::widget::text::Wrapping::None),
-                )
-                .on_press(Message::IssueAwaiting)
-                .style(theme::danger)
-                .padding([4, 10]),
-            );
-        }
-        if !self.status.open_sales.is_empty() {
-            bar = bar.push(
-                button(
-                    text(crate::ui::screen::history::open_sales_status(
-                        &self.status.open_sales,
-                        lang,
-                    ))
-                    .size(theme::TEXT_SMALL)
-                    .wrapping(iced::widget::text::Wrapping::None),
-                )
-                .on_press(Message::ShowOpenSales)
-                .style(theme::danger)
-                .padding([4, 10]),
-            );
-        }
-        if self.status.late_payments > 0 {
-            bar = bar.push(alert(crate::ui::i18n::tf(
-                lang,
-                "status.late_payments",
-                &[("n", &self.status.late_payments.to_string())],
-            )));
-        }
-        if self.status.mypay_invoices_due > 0 {
-            bar = bar.push(alert(crate::ui::i18n::tf(
-                lang,
-                "status.mypay_invoices_due",
-                &[("n", &self.status.mypay_invoices_due.to_string())],
-            )));
-        }
-        if self.status.changes_owed > 0 {
-            bar = bar.push(alert(crate::ui::i18n::tf(
-                lang,
-                "status.changes_owed",
-                &[("n", &self.status.changes_owed.to_string())],
-            )));
-        }
-        if self.status.proofs_to_reprint > 0 {
-            bar = bar.push(alert(crate::ui::i18n::tf(
-                lang,
-                "status.proofs_to_reprint",
-                &[("n", &self.status.proofs_to_reprint.to_string())],
-            )));
-        }
-        if self.status.no_roll {
-            bar = bar.push(alert(t(lang, "status.no_roll")));
-        } else if let Some(left) = self.status.numbers_low {
-            bar = bar.push(alert(crate::ui::i18n::tf(
-                lang,
-                "status.numbers_low",
-                &[("n", &left.to_string())],
-            )));
-        }
-        if self.status.uploads_overdue > 0 {
-            bar = bar.push(alert(crate::ui::i18n::tf(
-                lang,
-                "status.uploads_overdue",
-                &[("n", &self.status.uploads_overdue.to_string())],
-            )));
-        } else if self.status.uploads_waiting > 0 {
-            bar = bar.push(small(crate::ui::i18n::tf(
-                lang,
-                "status.uploads_waiting",
-                &[("n", &self.status.uploads_waiting.to_string())],
-            )));
-        }
-        // The key hint only when nothing needs attention: a warning must
-        // never be drawn over (the keys are also on the buttons).
-        let quiet = self.status.open_payments == 0
-            && self.status.waiting_prints == 0
-            && self.status.awaiting_invoice == 0
-            && self.status.open_sales.is_empty()
-            && self.status.late_payments == 0
-            && self.status.mypay_invoices_due == 0
-            && self.status.changes_owed == 0
-            && self.status.proofs_to_reprint == 0
-            && self.status.uploads_overdue == 0
-            && self.status.numbers_low.is_none()
-            && !self.status.no_roll
-            && down.is_empty()
-            && !matches!(self.status.printer, Some(Err(_)))
-            && self.printer.is_ok();
-        if quiet {
-            // Only where it fits beside what the bar already says: drawn
-            // over the status texts it made both unreadable (English at
-            // 1024 px).
-            let hint = t(lang, "keys.hint");
-            let wide = crate::ui::theme::text_width(&hint, theme::TEXT_SMALL);
-            bar = bar.push(iced::widget::responsive(move |room| {
-                if wide <= room.width {
-                    text(hint.clone())
-                        .size(theme::TEXT_SMALL)
-                        .wrapping(iced::widget::text::Wrapping::None)
-                        .width(Length::Fill)
-                        .align_x(Alignment::End)
-                        .into()
-                } else {
-                    Element::from(iced::widget::Space::new())
-                }
-            }));
-        }
-        container(bar)
-            .padding([8, 16])
-            .width(Length::Fill)
-            .height(Length::Fixed(STATUS_BAR_HEIGHT))
-            .clip(true)
-            .style(theme::status_bar)
-            .into()
-    }
 }
 
 /// The Settings screen (issue #7): opening it, its events, and running
@@ -2941,11 +2374,7 @@ impl App {
             Some(settings::Event::TestPrint(draft)) => {
                 // The printer as typed on the screen, so a new address can be
                 // tried before saving; the configured one when unchanged.
-                let told = move |app: &mut App, result: Result<(), String>| {
-                    if let Screen::Settings(state) = &mut app.screen {
-                        state.printed(result, lang);
-                    }
-                };
+                let reply = Reply::To(PrintFor::Settings);
                 let printer = if draft != self.config.printer {
                     Printer::from_config(&draft).map_err(|e| e.to_string())
                 } else {
@@ -2956,11 +2385,11 @@ impl App {
                         let page = crate::device::printer::cli::test_page(&self.config, &p);
                         if draft != self.config.printer {
                             // Until its job is back; the till's printer stays as saved.
-                            self.trial_printer = Some(Spooler::start(p));
+                            self.printing.try_printer(p);
                         }
-                        self.print_document("test_page", &page, None, None, Box::new(told));
+                        self.print_document("test_page", &page, None, None, reply);
                     }
-                    Err(e) => told(self, Err(e)),
+                    Err(e) => self.printed(vec![(reply, Err(e))]),
                 }
             }
             None => {}
@@ -2973,9 +2402,8 @@ impl App {
         if cfg.printer != self.config.printer {
             // Jobs still with the old printer are answered first.
             self.settle(Duration::from_secs(30));
-            self.printer = Printer::from_config(&cfg.printer)
-                .map(Spooler::start)
-                .map_err(|e| e.to_string());
+            self.printing
+                .set_printer(Printer::from_config(&cfg.printer).map_err(|e| e.to_string()));
         }
         if cfg.scanner != self.config.scanner {
             self.framing = Framing::from_config(&cfg.scanner);
@@ -3012,36 +2440,41 @@ impl App {
         if !from_history && (!matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty()) {
             return;
         }
-        let mut state = Box::<crate::ui::screen::refund::State>::default();
+        use crate::ui::screen::refund::Message as M;
+        let only = match self.managers().as_slice() {
+            [only] => Some(only.name.clone()),
+            _ => None,
+        };
+        self.screen = Screen::Refund(Box::default());
         // With one manager there is nobody to choose: a PIN typed first is theirs.
-        if let [only] = self.managers().as_slice() {
-            let pick = crate::ui::screen::refund::Message::PickManager(only.name.clone());
-            state.update(pick, self.lang);
+        if let Some(name) = only {
+            self.refund_message(M::PickManager(name));
         }
-        self.screen = Screen::Refund(state);
         if let Some(code) = sale {
-            self.refund_find(code);
+            self.refund_message(M::Select(code.to_string()));
         }
     }
 
     fn refund_message(&mut self, m: crate::ui::screen::refund::Message) {
         use crate::ui::screen::refund::Event;
-        let lang = self.lang;
-        let event = match &mut self.screen {
-            Screen::Refund(state) => state.update(m, lang),
-            _ => None,
+        let Screen::Refund(state) = &mut self.screen else {
+            return;
         };
+        let mut ctx = crate::ui::screen::Ctx {
+            terminal: self.terminal.as_mut().map_err(|e| e.as_str()),
+            config: &self.config,
+            lang: self.lang,
+        };
+        let (task, event) = state.update(m, &mut ctx);
+        self.tasks.push(task.map(Message::Refund));
         match event {
             Some(Event::Back) => self.screen = Screen::Sale(sale::State::default()),
-            Some(Event::Search(code) | Event::Select(code)) => self.refund_find(&code),
-            Some(Event::Changed) => self.refund_preview(),
-            Some(Event::Confirm {
+            Some(Event::Send {
                 sale,
                 request,
                 reason,
                 manager,
-                pin,
-            }) => self.refund_confirm(sale, request, reason, &manager, &pin),
+            }) => self.send_refund(sale, request, reason, manager),
             None => {}
         }
     }
@@ -3064,142 +2497,25 @@ impl App {
         self.refund_message(m);
     }
 
-    /// Show the sale a scanned or typed code names (receipt code, sale or
-    /// trade number, invoice number), or the paid sales of the last 30 days
-    /// whose total is the amount typed.
-    fn refund_find(&mut self, code: &str) {
-        let lang = self.lang;
-        let Ok(terminal) = &self.terminal else { return };
-        let journal = terminal.journal();
-        let mut matches = Vec::new();
-        let mut sale = journal.lookup(code).ok().flatten();
-        if sale.is_none()
-            && let Ok(amount) = code
-                .trim()
-                .trim_start_matches("NT$")
-                .replace(',', "")
-                .parse::<i64>()
-        {
-            let today = terminal.now().date_naive();
-            let from = today - chrono::Days::new(30);
-            matches = journal
-                .sales_by_date(from, today, None, 500)
-                .map(|p| p.items)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|s| s.total.dollars() == amount && s.paid.is_positive())
-                .collect();
-            if matches.len() == 1 {
-                sale = matches.pop().map(|s| s.sale_no);
-            }
-        }
-        let detail = sale.and_then(|s| journal.sale_detail(&s).ok().flatten());
-        if let Screen::Refund(state) = &mut self.screen {
-            match (detail, matches.is_empty()) {
-                (Some(d), _) => state.show(Some(d)),
-                (None, false) => state.choose(matches),
-                (None, true) => {
-                    state.show(None);
-                    state.told(Err(t(lang, "refund.not_found")));
-                }
-            }
-        }
-        self.refund_preview();
-    }
-
-    /// What the refund as asked so far would do.
-    fn refund_preview(&mut self) {
-        let lang = self.lang;
-        let (Ok(terminal), Screen::Refund(state)) = (&self.terminal, &mut self.screen) else {
-            return;
-        };
-        let Some(sale) = state.sale().cloned() else {
-            return state.set_preview(None);
-        };
-        let preview = match state.request() {
-            Some(request) => {
-                crate::ui::refund_flow::preview(terminal, &self.config, &sale, &request)
-            }
-            // No amount yet: still show what was paid and what is left.
-            None => crate::ui::refund_flow::preview(
-                terminal,
-                &self.config,
-                &sale,
-                &crate::sale::RefundRequest::Full,
-            )
-            .map(|mut p| {
-                p.amount = Err(t(lang, "refund.need_amount"));
-                p.refused = None;
-                p
-            }),
-        };
-        state.set_preview(Some(preview));
-    }
-
-    /// A manager approved with a PIN: send the refund on the payment
-    /// runtime. A wrong PIN or a non-manager changes nothing.
-    fn refund_confirm(
+    /// Hand the terminal to the gateway job of a refund a manager approved.
+    fn send_refund(
         &mut self,
         sale: crate::sale::SaleNo,
         request: crate::sale::RefundRequest,
         reason: String,
-        manager: &str,
-        pin: &crate::secret::Secret,
+        manager: User,
     ) {
-        let lang = self.lang;
-        let approval = match &self.terminal {
-            // A cashier's own PIN never approves a refund.
-            Ok(_)
-                if !self
-                    .staff
-                    .iter()
-                    .any(|u| u.name == manager && u.role == crate::journal::Role::Manager) =>
-            {
-                Err(t(lang, "refund.not_manager"))
-            }
-            Ok(terminal) => terminal
-                .manager_approves(manager, pin)
-                .map_err(|e| match e {
-                    TerminalError::WrongPin => t(lang, "signin.wrong"),
-                    other => other.to_string(),
-                }),
-            Err(e) => Err(e.clone()),
-        };
-        let user = match approval {
-            Ok(user) => user,
-            Err(e) => {
-                tracing::warn!(manager, "refund not approved");
-                if let Screen::Refund(state) = &mut self.screen {
-                    state.told(Err(e));
-                }
-                return;
-            }
-        };
+        use crate::ui::screen::refund::Message as M;
         if let Err(e) = self.start_wallet() {
-            if let Screen::Refund(state) = &mut self.screen {
-                state.told(Err(e));
-            }
-            return;
+            return self.refund_message(M::NotSent(e));
         }
         let Some(terminal) = self.take_terminal() else {
-            return;
+            let busy = t(self.lang, "paying.busy");
+            return self.refund_message(M::NotSent(busy));
         };
-        tracing::info!(sale = %sale, manager, "refund approved, sending");
-        let what = format!("{sale} {}", self.refund_what());
-        self.refunding = Some((reason.clone(), user.name.clone()));
+        self.refunding = Some((reason.clone(), manager.name.clone()));
         if let Some(Ok(wallet)) = self.wallet.as_mut() {
-            wallet.refund(terminal, &self.config, sale, request, reason, user);
-        }
-        if let Screen::Refund(state) = &mut self.screen {
-            state.running(what);
-        }
-    }
-
-    /// How the money goes back, as the preview said.
-    fn refund_what(&self) -> String {
-        match &self.screen {
-            Screen::Refund(state) => state.preview_money().unwrap_or_default(),
-            _ => String::new(),
+            wallet.refund(terminal, &self.config, sale, request, reason, manager);
         }
     }
 
@@ -3216,10 +2532,8 @@ impl App {
             Ok(o) => o,
             Err(e) => {
                 tracing::warn!("refund not done: {e}");
-                if let Screen::Refund(state) = &mut self.screen {
-                    state.stopped(e.to_string());
-                }
-                return;
+                let why = crate::ui::screen::refund::Message::NotSent(e.to_string());
+                return self.refund_message(why);
             }
         };
         let finished = if approved(&outcome) {
@@ -3290,9 +2604,7 @@ impl App {
                 lines,
             }
         };
-        if let Screen::Refund(state) = &mut self.screen {
-            state.finished(finished);
-        }
+        self.refund_message(crate::ui::screen::refund::Message::Finished(finished));
     }
 
     /// What the sale can still give back, from the journal.
@@ -3311,7 +2623,6 @@ impl App {
         reason: &str,
         manager: &str,
     ) {
-        let lang = self.lang;
         let at = self
             .terminal()
             .map(|t| t.now().format("%Y-%m-%d %H:%M:%S%:z").to_string())
@@ -3342,21 +2653,12 @@ impl App {
             // The cash goes back out of the drawer.
             slip.drawer(2);
         }
-        let told = move |app: &mut App, printed: Result<(), String>| {
-            if let Screen::Refund(state) = &mut app.screen {
-                let line = match printed {
-                    Ok(()) => t(lang, "refund.printed"),
-                    Err(e) => format!("{} {e}", t(lang, "refund.not_printed")),
-                };
-                state.replace_line(&t(lang, "refund.printing"), line);
-            }
-        };
         self.print_document(
             "refund_slip",
             &slip,
             Some(&outcome.sale_no),
             None,
-            Box::new(told),
+            Reply::To(PrintFor::Refund),
         );
         if let Some(allowance) = outcome
             .invoice
@@ -3368,11 +2670,7 @@ impl App {
                 allowance,
                 Some(&outcome.sale_no),
                 None,
-                Box::new(|_: &mut App, printed: Result<(), String>| {
-                    if let Err(e) = printed {
-                        tracing::warn!("allowance slip not printed: {e}");
-                    }
-                }),
+                Reply::Log("allowance slip"),
             );
         }
     }
@@ -3384,23 +2682,7 @@ impl App {
     }
 }
 
-/// The cashier's words for why a job was not printed.
-fn print_error_text(e: crate::terminal::PrintError, lang: Lang) -> String {
-    match e {
-        crate::terminal::PrintError::Terminal(TerminalError::WrongPin) => t(lang, "signin.wrong"),
-        // Its "中文 / English" text wraps another's: one language, once.
-        other => crate::ui::i18n::one_language(&other.to_string(), lang),
-    }
-}
-
-/// The proof's state on the result screen of `sale_no`, if it is showing.
-fn set_paper(app: &mut App, sale_no: &str, paper: done::Paper) {
-    if let Screen::Done(done) = &mut app.screen
-        && done.sale_no == sale_no
-    {
-        done.paper = paper;
-    }
-}
+use crate::ui::component::printing::print_error_text;
 
 fn shortcut_for(key: &Key) -> Option<Shortcut> {
     match key {

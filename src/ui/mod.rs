@@ -2,6 +2,7 @@
 //! rules: it shows domain state and sends the cashier's intent on.
 
 pub mod app;
+pub mod component;
 pub mod customer;
 pub mod health;
 pub mod i18n;
@@ -13,6 +14,7 @@ pub mod spooler;
 pub mod theme;
 pub mod wallet;
 pub mod widget;
+pub mod words;
 
 pub use app::{App, Message, Setup};
 
@@ -38,7 +40,7 @@ pub fn run(setup: Setup) -> iced::Result {
             };
             (App::boot(&setup), fill)
         },
-        App::update,
+        App::run_update,
         App::view,
     )
     .title(App::title)
@@ -131,7 +133,13 @@ mod two_windows {
 
     fn update(shell: &mut Shell, message: ShellMessage) -> Task<ShellMessage> {
         match message {
-            ShellMessage::App(m) => shell.app.update(m),
+            ShellMessage::App(m) => {
+                let task = shell.app.run_update(m).map(ShellMessage::App);
+                if let Some(url) = shell.app.paypage_url() {
+                    shell.qr.set(url);
+                }
+                return task;
+            }
             ShellMessage::Opened => {}
             // Closing the cashier's window ends the till; the customer's
             // window alone can be closed and the till goes on.

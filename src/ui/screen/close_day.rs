@@ -6,10 +6,14 @@ use iced::{Alignment, Element, Length};
 
 use crate::journal::{ShiftReport, User};
 use crate::secret::Secret;
+use crate::terminal::{Approval, TerminalError, report_document};
+use crate::ui::component::printing::print_error_text;
 use crate::ui::i18n::{Lang, t, tf};
+use crate::ui::screen::Ctx;
 use crate::ui::theme;
 use crate::ui::widget::approval::{manager_buttons, told};
 use crate::ui::widget::keypad::keypad;
+use iced::Task;
 
 const MAX_PIN: usize = 8;
 
@@ -33,13 +37,37 @@ pub enum Message {
     /// Open the cash drawer without a sale (manager, audited).
     NoSale,
     Back,
+    /// The printer answered for what this screen sent it.
+    Printed(Printed, Result<(), String>),
+}
+
+/// What this screen sent to the printer.
+#[derive(Debug, Clone)]
+pub enum Printed {
+    /// The X report, as printed.
+    X(Box<ShiftReport>),
+    /// The Z report of close `z`, and the next shift's figures.
+    Z {
+        z: u64,
+        next: Option<Box<ShiftReport>>,
+    },
+    /// The drawer's pulse (no sale).
+    Drawer,
 }
 
 #[derive(Debug, Clone)]
 pub enum Event {
-    PrintX,
-    CloseDay { manager: String, pin: Secret },
-    NoSale { manager: String, pin: Secret },
+    /// Print this report; the printer's answer comes back as
+    /// [`Message::Printed`] with `what`.
+    Print {
+        document: Box<crate::print::document::Document>,
+        what: Printed,
+    },
+    /// A manager's opening of the drawer is audited: send the pulse (its
+    /// answer comes back as [`Printed::Drawer`]).
+    OpenDrawer {
+        manager: String,
+    },
     Back,
 }
 
@@ -55,7 +83,7 @@ impl State {
     }
 
     /// Show the outcome of printing or closing.
-    pub fn told(&mut self, message: Result<String, String>, report: Option<ShiftReport>) {
+    fn told(&mut self, message: Result<String, String>, report: Option<ShiftReport>) {
         self.message = Some(message);
         if let Some(r) = report {
             self.report = Ok(r);
@@ -63,7 +91,16 @@ impl State {
         self.pin.clear();
     }
 
-    pub fn update(&mut self, message: Message, lang: Lang) -> Option<Event> {
+    pub fn update(
+        &mut self,
+        message: Message,
+        ctx: &mut Ctx<'_>,
+    ) -> (Task<Message>, Option<Event>) {
+        (Task::none(), self.act(message, ctx))
+    }
+
+    fn act(&mut self, message: Message, ctx: &mut Ctx<'_>) -> Option<Event> {
+        let lang = ctx.lang;
         let confirming = std::mem::take(&mut self.confirming);
         match message {
             Message::PickManager(name) => {
@@ -75,7 +112,36 @@ impl State {
             Message::Backspace => {
                 self.pin.pop();
             }
-            Message::PrintX => return Some(Event::PrintX),
+            Message::PrintX => {
+                let report = match ctx.terminal.as_deref_mut() {
+                    Ok(terminal) => terminal.x_report().map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                match report {
+                    Ok(r) => {
+                        let document = report_document(&r, &ctx.config.store);
+                        return Some(Event::Print {
+                            document: Box::new(document),
+                            what: Printed::X(Box::new(r)),
+                        });
+                    }
+                    Err(e) => self.told(Err(e), None),
+                }
+            }
+            Message::Printed(what, printed) => match (what, printed) {
+                (Printed::X(report), Ok(())) => {
+                    self.told(Ok(t(lang, "closeday.printed_x")), Some(*report))
+                }
+                (Printed::X(_), Err(e)) => self.told(Err(e), None),
+                (Printed::Z { z, next }, Ok(())) => self.told(
+                    Ok(tf(lang, "closeday.closed", &[("z", &z.to_string())])),
+                    next.map(|r| *r),
+                ),
+                (Printed::Z { next, .. }, Err(e)) => self.told(Err(e), next.map(|r| *r)),
+                (Printed::Drawer, opened) => {
+                    self.told(opened.map(|()| t(lang, "closeday.drawer_opened")), None)
+                }
+            },
             Message::Back => return Some(Event::Back),
             Message::NoSale => {
                 let Some(manager) = self.manager.clone() else {
@@ -83,7 +149,22 @@ impl State {
                     return None;
                 };
                 let pin = Secret::new(std::mem::take(&mut self.pin));
-                return Some(Event::NoSale { manager, pin });
+                let approved = match ctx.terminal.as_deref_mut() {
+                    Ok(terminal) => terminal
+                        .approve_no_sale(
+                            Approval {
+                                manager: &manager,
+                                pin: &pin,
+                            },
+                            "no sale",
+                        )
+                        .map_err(|e| print_error_text(e, lang)),
+                    Err(e) => Err(e.to_string()),
+                };
+                match approved {
+                    Ok(()) => return Some(Event::OpenDrawer { manager }),
+                    Err(e) => self.told(Err(e), None),
+                }
             }
             Message::CloseDay => {
                 let Some(manager) = self.manager.clone() else {
@@ -98,7 +179,36 @@ impl State {
                     return None;
                 }
                 let pin = Secret::new(std::mem::take(&mut self.pin));
-                return Some(Event::CloseDay { manager, pin });
+                let closed = match ctx.terminal.as_deref_mut() {
+                    Ok(terminal) => terminal
+                        .close_day(Approval {
+                            manager: &manager,
+                            pin: &pin,
+                        })
+                        .map(|z| {
+                            // The next shift's figures, shown once the Z is printed.
+                            let next = terminal.x_report().ok().map(Box::new);
+                            (z, next)
+                        })
+                        .map_err(|e| match e {
+                            TerminalError::WrongPin => t(lang, "signin.wrong"),
+                            other => other.to_string(),
+                        }),
+                    Err(e) => Err(e.to_string()),
+                };
+                match closed {
+                    Ok((z, next)) => {
+                        let document = report_document(&z, &ctx.config.store);
+                        return Some(Event::Print {
+                            document: Box::new(document),
+                            what: Printed::Z {
+                                z: z.z_number,
+                                next,
+                            },
+                        });
+                    }
+                    Err(e) => self.told(Err(e), None),
+                }
             }
         }
         None

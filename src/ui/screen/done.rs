@@ -37,9 +37,44 @@ pub enum Paper {
 #[derive(Debug, Clone)]
 pub enum Message {
     Next,
+    /// The printer answered for the receipt (or slip) of `sale_no`.
+    Printed(String, Result<(), String>),
+    /// Where the e-invoice proof of `sale_no` is now.
+    Paper(String, Paper),
+    /// The e-invoice of `sale_no`: its number, or why there is none.
+    Invoice(String, Result<String, String>),
+    /// The invoice was voided and issued again: the new number, and what
+    /// the cashier must do about it.
+    Reissued {
+        number: String,
+        note: String,
+    },
+}
+
+/// What the result screen tells its parent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Next,
 }
 
 impl State {
+    /// A message for this result screen; news of another sale's print-outs
+    /// (a result screen already left) changes nothing.
+    pub fn update(&mut self, message: Message) -> Option<Event> {
+        match message {
+            Message::Next => return Some(Event::Next),
+            Message::Printed(sale, printed) if sale == self.sale_no => self.printed = Some(printed),
+            Message::Paper(sale, paper) if sale == self.sale_no => self.paper = paper,
+            Message::Invoice(sale, invoice) if sale == self.sale_no => self.invoice = invoice,
+            Message::Reissued { number, note } => {
+                self.invoice = Ok(number);
+                self.note = Some(note);
+            }
+            Message::Printed(..) | Message::Paper(..) | Message::Invoice(..) => {}
+        }
+        None
+    }
+
     pub fn view(&self, lang: Lang) -> Element<'_, Message> {
         let mut body = column![
             text(t(lang, "result.paid"))

@@ -10,11 +10,13 @@ use iced::{Alignment, Element, Length};
 
 use crate::journal::{SaleDetail, SaleSummary, User};
 use crate::secret::Secret;
-use crate::terminal::Standing;
+use crate::terminal::{Standing, Terminal};
 use crate::ui::i18n::{Lang, t, tf};
+use crate::ui::screen::Ctx;
 use crate::ui::theme;
 use crate::ui::widget::approval::{manager_buttons, told};
 use crate::ui::widget::keypad::keypad;
+use iced::Task;
 
 const MAX_PIN: usize = 8;
 
@@ -46,12 +48,19 @@ pub enum Message {
     /// Take what is still due on the half-paid sale shown.
     TakeRest,
     Back,
+    /// The printer answered for a reprint this screen asked for.
+    Printed(Printed, Result<(), String>),
+}
+
+/// What this screen sent to the printer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Printed {
+    Receipt,
+    Proof,
 }
 
 #[derive(Debug, Clone)]
 pub enum Event {
-    Search(String),
-    Select(String),
     Reprint {
         sale_no: String,
         manager: String,
@@ -63,12 +72,14 @@ pub enum Event {
         pin: Secret,
     },
     Refund(String),
-    VoidOpen {
-        sale_no: String,
-        manager: String,
-        pin: Secret,
+    /// Take up the half-paid sale at the tender for what is still due.
+    TakeRest {
+        sale: crate::sale::SaleNo,
+        cart: crate::sale::Cart,
+        due: crate::money::Ntd,
     },
-    TakeRest(String),
+    /// A sale was settled: what the status bar counts changed.
+    Settled,
     Back,
 }
 
@@ -80,13 +91,30 @@ impl State {
         }
     }
 
-    pub fn show(&mut self, detail: Option<SaleDetail>, message: Option<Result<String, String>>) {
+    /// Today's sales, newest first.
+    pub fn today(terminal: &Terminal) -> State {
+        let today = terminal.now().date_naive();
+        let mut list = terminal
+            .journal()
+            .sales_by_date(today, today, None, 200)
+            .map(|p| p.items)
+            .unwrap_or_default();
+        list.reverse();
+        State::new(list)
+    }
+
+    /// The sales left open, to settle.
+    pub fn open_sales(terminal: &Terminal) -> State {
+        State::new(terminal.open_sales(None).unwrap_or_default())
+    }
+
+    fn show(&mut self, detail: Option<SaleDetail>, message: Option<Result<String, String>>) {
         self.selected = detail;
         self.message = message;
         self.pin.clear();
     }
 
-    pub fn told(&mut self, message: Result<String, String>) {
+    fn told(&mut self, message: Result<String, String>) {
         self.message = Some(message);
         self.pin.clear();
     }
@@ -95,11 +123,29 @@ impl State {
         &self.query
     }
 
-    pub fn update(&mut self, message: Message, lang: Lang) -> Option<Event> {
+    pub fn update(
+        &mut self,
+        message: Message,
+        ctx: &mut Ctx<'_>,
+    ) -> (Task<Message>, Option<Event>) {
+        (Task::none(), self.act(message, ctx))
+    }
+
+    fn act(&mut self, message: Message, ctx: &mut Ctx<'_>) -> Option<Event> {
+        let lang = ctx.lang;
         match message {
             Message::Query(q) => self.query = q,
-            Message::Search => return Some(Event::Search(self.query.trim().to_string())),
-            Message::Select(sale) => return Some(Event::Select(sale)),
+            Message::Search => {
+                let query = self.query.trim().to_string();
+                if let Ok(terminal) = ctx.terminal.as_deref_mut() {
+                    self.search(&query, terminal, lang);
+                }
+            }
+            Message::Select(sale) => {
+                if let Ok(terminal) = ctx.terminal.as_deref_mut() {
+                    self.find(&sale, terminal, lang);
+                }
+            }
             Message::PickManager(m) => {
                 self.manager = Some(m);
                 self.pin.clear();
@@ -110,6 +156,13 @@ impl State {
                 self.pin.pop();
             }
             Message::Back => return Some(Event::Back),
+            Message::Printed(what, printed) => {
+                let done = match what {
+                    Printed::Receipt => "history.reprinted",
+                    Printed::Proof => "history.proof_reprinted",
+                };
+                self.told(printed.map(|()| t(lang, done)));
+            }
             Message::Refund => {
                 return self
                     .selected
@@ -117,18 +170,18 @@ impl State {
                     .map(|d| Event::Refund(d.summary.sale_no.to_string()));
             }
             Message::TakeRest => {
-                return self
-                    .selected
-                    .as_ref()
-                    .map(|d| Event::TakeRest(d.summary.sale_no.to_string()));
+                let sale = self.selected.as_ref()?.summary.sale_no.clone();
+                let terminal = ctx.terminal.as_deref_mut().ok()?;
+                match terminal.resume_open_sale(&sale) {
+                    Ok((cart, due)) => return Some(Event::TakeRest { sale, cart, due }),
+                    Err(e) => self.told(Err(e.to_string())),
+                }
             }
             Message::VoidOpen => {
                 let (sale_no, manager, pin) = self.manager_approval(lang)?;
-                return Some(Event::VoidOpen {
-                    sale_no,
-                    manager,
-                    pin,
-                });
+                let terminal = ctx.terminal.as_deref_mut().ok()?;
+                self.void_open(&sale_no, &manager, &pin, terminal, lang);
+                return Some(Event::Settled);
             }
             Message::ReprintProof => {
                 let (sale_no, manager, pin) = self.manager_approval(lang)?;
@@ -148,6 +201,85 @@ impl State {
             }
         }
         None
+    }
+
+    /// A search: a code shows that sale; a day, an amount or a way of
+    /// paying lists the sales it finds.
+    fn search(&mut self, query: &str, terminal: &Terminal, lang: Lang) {
+        let journal = terminal.journal();
+        let today = terminal.now().date_naive();
+        let mut list = match parse_query(query, today) {
+            Query::Code(code) => return self.find(&code, terminal, lang),
+            Query::Day(d) => journal
+                .sales_by_date(d, d, None, 500)
+                .map(|p| p.items)
+                .unwrap_or_default(),
+            Query::Amount(a) => journal.sales_by_amount(a, 200).unwrap_or_default(),
+            Query::Open => terminal.open_sales(None).unwrap_or_default(),
+            Query::Paid(method) => {
+                // The last week's sales paid this way.
+                let from = today - chrono::Duration::days(7);
+                journal
+                    .sales_by_date(from, today, None, 2000)
+                    .map(|p| p.items)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|s| {
+                        journal
+                            .sale_detail(&s.sale_no)
+                            .ok()
+                            .flatten()
+                            .is_some_and(|d| {
+                                d.payments.iter().any(|p| {
+                                    p.method == method
+                                        && p.state == crate::journal::AttemptState::Approved
+                                })
+                            })
+                    })
+                    .collect()
+            }
+        };
+        list.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        self.found(list, lang);
+    }
+
+    /// Show the sale a code names (receipt code, sale or trade number,
+    /// invoice number).
+    fn find(&mut self, code: &str, terminal: &Terminal, lang: Lang) {
+        let found = terminal
+            .journal()
+            .lookup(code)
+            .ok()
+            .flatten()
+            .and_then(|sale| terminal.journal().sale_detail(&sale).ok().flatten());
+        match found {
+            Some(detail) => self.show(Some(detail), None),
+            None => self.show(None, Some(Err(t(lang, "history.not_found")))),
+        }
+    }
+
+    /// Void an open sale nothing was paid on (manager).
+    fn void_open(
+        &mut self,
+        sale_no: &str,
+        manager: &str,
+        pin: &Secret,
+        terminal: &mut Terminal,
+        lang: Lang,
+    ) {
+        let outcome = sale_no
+            .parse::<crate::sale::SaleNo>()
+            .map_err(|e| e.to_string())
+            .and_then(|sale| {
+                terminal
+                    .void_open_sale(&sale, crate::terminal::Approval { manager, pin })
+                    .map_err(|e| e.to_string())
+                    .map(|()| terminal.journal().sale_detail(&sale).ok().flatten())
+            });
+        match outcome {
+            Ok(detail) => self.show(detail, Some(Ok(t(lang, "history.voided_open")))),
+            Err(e) => self.told(Err(e)),
+        }
     }
 
     /// What a manager-approved action on the chosen sale carries: its
@@ -269,14 +401,7 @@ impl State {
                 }
                 for a in d.payments.iter().chain(&d.refunds) {
                     c = c.push(
-                        text(format!(
-                            "{}  {}  {}  {}",
-                            a.trade_no,
-                            a.gateway.map(|g| g.as_str()).unwrap_or("cash"),
-                            a.amount,
-                            a.state.name_zh()
-                        ))
-                        .size(theme::TEXT_SMALL),
+                        text(crate::ui::words::attempt_line(a, lang)).size(theme::TEXT_SMALL),
                     );
                 }
                 let people = manager_buttons(
@@ -487,7 +612,7 @@ pub fn parse_query(q: &str, today: chrono::NaiveDate) -> Query {
 
 impl State {
     /// Sales a search found (a day, an amount, a way of paying).
-    pub fn found(&mut self, list: Vec<SaleSummary>, lang: Lang) {
+    fn found(&mut self, list: Vec<SaleSummary>, lang: Lang) {
         self.message = list.is_empty().then(|| Err(t(lang, "history.not_found")));
         self.list = list;
         self.selected = None;

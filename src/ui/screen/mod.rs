@@ -12,3 +12,18 @@ pub mod sale;
 pub mod settings;
 pub mod sign_in;
 pub mod tender;
+
+use crate::config::Config;
+use crate::terminal::Terminal;
+use crate::ui::i18n::Lang;
+
+/// What the app lends a screen while it updates, halloy's contract:
+/// `update(&mut self, message, &mut Ctx) -> (Task<Message>, Option<Event>)`.
+/// The screen does its own work with these and tells its parent only what
+/// the parent must act on.
+pub struct Ctx<'a> {
+    /// The till; `Err` (why) while it is away with a gateway job.
+    pub terminal: Result<&'a mut Terminal, &'a str>,
+    pub config: &'a Config,
+    pub lang: Lang,
+}

@@ -25,6 +25,8 @@ pub struct State {
 #[derive(Debug, Clone)]
 pub enum Message {
     Cancel,
+    /// The printer answered for the slip of the PayPage `trade`.
+    SlipPrinted(String, Result<(), String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +52,12 @@ impl State {
     pub fn update(&mut self, message: Message) -> Option<Event> {
         match message {
             Message::Cancel => Some(Event::Cancel),
+            Message::SlipPrinted(trade, printed) => {
+                if trade == self.order.trade_no {
+                    self.slip = Some(printed);
+                }
+                None
+            }
         }
     }
 

@@ -13,11 +13,14 @@ use crate::journal::{SaleDetail, SaleSummary, User};
 use crate::money::Ntd;
 use crate::sale::{RefundRequest, SaleNo};
 use crate::secret::Secret;
+use crate::terminal::{Terminal, TerminalError};
 use crate::ui::i18n::{Lang, one_language, t, tf};
 use crate::ui::refund_flow::Preview;
+use crate::ui::screen::Ctx;
 use crate::ui::theme;
 use crate::ui::widget::approval::{manager_buttons, told};
 use crate::ui::widget::keypad::keypad;
+use iced::Task;
 
 const MAX_PIN: usize = 8;
 /// NT$9,999,999 is more than any refund at a counter.
@@ -137,10 +140,30 @@ pub enum Message {
     /// After a result: refund another sale.
     Again,
     Back,
+    /// The printer answered for the refund slip.
+    SlipPrinted(Result<(), String>),
+    /// The refund could not be sent (nothing was): why.
+    NotSent(String),
+    /// The refund came back from the gateway (or the drawer).
+    Finished(Finished),
 }
 
+/// What the parent must do.
 #[derive(Debug, Clone)]
 pub enum Event {
+    Back,
+    /// A manager approved: send the refund to the gateway (or the drawer).
+    Send {
+        sale: SaleNo,
+        request: RefundRequest,
+        reason: String,
+        manager: User,
+    },
+}
+
+/// A step of the form, done by the screen itself.
+#[derive(Debug, Clone)]
+enum Step {
     /// Find the sale a code or amount names.
     Search(String),
     Select(String),
@@ -158,7 +181,7 @@ pub enum Event {
 
 impl State {
     /// Show a sale found by a search or scan (or that nothing was found).
-    pub fn show(&mut self, sale: Option<SaleDetail>) {
+    fn show(&mut self, sale: Option<SaleDetail>) {
         self.matches.clear();
         self.units = sale
             .as_ref()
@@ -173,28 +196,28 @@ impl State {
     }
 
     /// Several sales match: list them to pick from.
-    pub fn choose(&mut self, matches: Vec<SaleSummary>) {
+    fn choose(&mut self, matches: Vec<SaleSummary>) {
         self.show(None);
         self.matches = matches;
     }
 
-    pub fn set_preview(&mut self, preview: Option<Result<Preview, String>>) {
+    fn set_preview(&mut self, preview: Option<Result<Preview, String>>) {
         self.preview = preview;
     }
 
     /// A message (refusal or note); the PIN is cleared after every try.
-    pub fn told(&mut self, message: Result<String, String>) {
+    fn told(&mut self, message: Result<String, String>) {
         self.message = Some(message);
         self.pin.clear();
     }
 
-    pub fn running(&mut self, what: String) {
+    fn running(&mut self, what: String) {
         self.pin.clear();
         self.phase = Phase::Running(what);
     }
 
     /// The refund could not run (nothing was sent): back to the form, saying why.
-    pub fn stopped(&mut self, why: String) {
+    fn stopped(&mut self, why: String) {
         self.phase = Phase::Edit;
         self.message = Some(Err(why));
     }
@@ -207,12 +230,12 @@ impl State {
         }
     }
 
-    pub fn finished(&mut self, result: Finished) {
+    fn finished(&mut self, result: Finished) {
         self.phase = Phase::Done(result);
     }
 
     /// A line of the result replaced (a print that has now answered).
-    pub fn replace_line(&mut self, old: &str, new: String) {
+    fn replace_line(&mut self, old: &str, new: String) {
         if let Phase::Done(f) = &mut self.phase
             && let Some(line) = f.lines.iter_mut().find(|l| l.as_str() == old)
         {
@@ -278,7 +301,156 @@ impl State {
         }
     }
 
-    pub fn update(&mut self, message: Message, lang: Lang) -> Option<Event> {
+    pub fn update(
+        &mut self,
+        message: Message,
+        ctx: &mut Ctx<'_>,
+    ) -> (Task<Message>, Option<Event>) {
+        (Task::none(), self.act(message, ctx))
+    }
+
+    fn act(&mut self, message: Message, ctx: &mut Ctx<'_>) -> Option<Event> {
+        let lang = ctx.lang;
+        let step = match message {
+            Message::NotSent(why) => {
+                self.stopped(why);
+                return None;
+            }
+            Message::Finished(result) => {
+                self.finished(result);
+                return None;
+            }
+            other => self.edit(other, lang)?,
+        };
+        if let Step::Back = step {
+            return Some(Event::Back);
+        }
+        let terminal = match ctx.terminal.as_deref_mut() {
+            Ok(t) => t,
+            Err(e) => {
+                self.told(Err(e.to_string()));
+                return None;
+            }
+        };
+        match step {
+            Step::Back => {}
+            Step::Search(code) | Step::Select(code) => {
+                self.find(&code, terminal, lang);
+                self.preview_now(terminal, ctx.config, lang);
+            }
+            Step::Changed => self.preview_now(terminal, ctx.config, lang),
+            Step::Confirm {
+                sale,
+                request,
+                reason,
+                manager,
+                pin,
+            } => {
+                let manager = self.approved(terminal, &manager, &pin, lang)?;
+                tracing::info!(sale = %sale, manager = %manager.name, "refund approved, sending");
+                let what = format!("{sale} {}", self.preview_money().unwrap_or_default());
+                self.running(what);
+                return Some(Event::Send {
+                    sale,
+                    request,
+                    reason,
+                    manager,
+                });
+            }
+        }
+        None
+    }
+
+    /// The manager who approves, if `name` is a manager and `pin` theirs.
+    /// A wrong PIN or a non-manager changes nothing.
+    fn approved(
+        &mut self,
+        terminal: &Terminal,
+        name: &str,
+        pin: &Secret,
+        lang: Lang,
+    ) -> Option<User> {
+        let staff = terminal.staff().unwrap_or_default();
+        let approval = if !staff
+            .iter()
+            .any(|u| u.name == name && u.role == crate::journal::Role::Manager)
+        {
+            // A cashier's own PIN never approves a refund.
+            Err(t(lang, "refund.not_manager"))
+        } else {
+            terminal.manager_approves(name, pin).map_err(|e| match e {
+                TerminalError::WrongPin => t(lang, "signin.wrong"),
+                other => other.to_string(),
+            })
+        };
+        match approval {
+            Ok(user) => Some(user),
+            Err(e) => {
+                tracing::warn!(manager = name, "refund not approved");
+                self.told(Err(e));
+                None
+            }
+        }
+    }
+
+    /// Show the sale a scanned or typed code names (receipt code, sale or
+    /// trade number, invoice number), or the paid sales of the last 30 days
+    /// whose total is the amount typed.
+    fn find(&mut self, code: &str, terminal: &Terminal, lang: Lang) {
+        let journal = terminal.journal();
+        let mut matches = Vec::new();
+        let mut sale = journal.lookup(code).ok().flatten();
+        if sale.is_none()
+            && let Ok(amount) = code
+                .trim()
+                .trim_start_matches("NT$")
+                .replace(',', "")
+                .parse::<i64>()
+        {
+            let today = terminal.now().date_naive();
+            let from = today - chrono::Days::new(30);
+            matches = journal
+                .sales_by_date(from, today, None, 500)
+                .map(|p| p.items)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|s| s.total.dollars() == amount && s.paid.is_positive())
+                .collect();
+            if matches.len() == 1 {
+                sale = matches.pop().map(|s| s.sale_no);
+            }
+        }
+        let detail = sale.and_then(|s| journal.sale_detail(&s).ok().flatten());
+        match (detail, matches.is_empty()) {
+            (Some(d), _) => self.show(Some(d)),
+            (None, false) => self.choose(matches),
+            (None, true) => {
+                self.show(None);
+                self.told(Err(t(lang, "refund.not_found")));
+            }
+        }
+    }
+
+    /// What the refund as asked so far would do.
+    fn preview_now(&mut self, terminal: &Terminal, config: &crate::config::Config, lang: Lang) {
+        let Some(sale) = self.sale().cloned() else {
+            return self.set_preview(None);
+        };
+        let preview = match self.request() {
+            Some(request) => crate::ui::refund_flow::preview(terminal, config, &sale, &request),
+            // No amount yet: still show what was paid and what is left.
+            None => crate::ui::refund_flow::preview(terminal, config, &sale, &RefundRequest::Full)
+                .map(|mut p| {
+                    p.amount = Err(t(lang, "refund.need_amount"));
+                    p.refused = None;
+                    p
+                }),
+        };
+        self.set_preview(Some(preview));
+    }
+
+    /// A change to the form; what the screen must then do itself.
+    fn edit(&mut self, message: Message, lang: Lang) -> Option<Step> {
         if self.is_running() {
             return None;
         }
@@ -286,9 +458,9 @@ impl State {
             Message::Query(q) => self.query = q,
             Message::Search => {
                 let q = self.query.trim().to_string();
-                return (!q.is_empty()).then_some(Event::Search(q));
+                return (!q.is_empty()).then_some(Step::Search(q));
             }
-            Message::Select(sale) => return Some(Event::Select(sale)),
+            Message::Select(sale) => return Some(Step::Select(sale)),
             Message::Mode(mode) => {
                 self.mode = mode;
                 self.target = if mode == Mode::Amount {
@@ -296,7 +468,7 @@ impl State {
                 } else {
                     Target::Pin
                 };
-                return Some(Event::Changed);
+                return Some(Step::Changed);
             }
             Message::More(i) => {
                 let max = self
@@ -310,14 +482,14 @@ impl State {
                     *u += 1;
                 }
                 self.mode = Mode::Lines;
-                return Some(Event::Changed);
+                return Some(Step::Changed);
             }
             Message::Less(i) => {
                 if let Some(u) = self.units.get_mut(i) {
                     *u = u.saturating_sub(1);
                 }
                 self.mode = Mode::Lines;
-                return Some(Event::Changed);
+                return Some(Step::Changed);
             }
             Message::Reason(r) => self.reason = Some(r),
             Message::Note(n) => self.note = n,
@@ -333,7 +505,7 @@ impl State {
             Message::EditAmount => {
                 self.mode = Mode::Amount;
                 self.target = Target::Amount;
-                return Some(Event::Changed);
+                return Some(Step::Changed);
             }
             Message::EditPin => self.target = Target::Pin,
             Message::Digit(d) if d.is_ascii_digit() => match self.target {
@@ -342,7 +514,7 @@ impl State {
                     if !(self.amount.is_empty() && d == '0') {
                         self.amount.push(d);
                     }
-                    return Some(Event::Changed);
+                    return Some(Step::Changed);
                 }
                 _ => {}
             },
@@ -353,7 +525,7 @@ impl State {
                 }
                 Target::Amount => {
                     self.amount.pop();
-                    return Some(Event::Changed);
+                    return Some(Step::Changed);
                 }
             },
             Message::Confirm => return self.confirm(lang),
@@ -361,12 +533,20 @@ impl State {
                 self.query.clear();
                 self.show(None);
             }
-            Message::Back => return Some(Event::Back),
+            Message::Back => return Some(Step::Back),
+            Message::NotSent(_) | Message::Finished(_) => {}
+            Message::SlipPrinted(printed) => {
+                let line = match printed {
+                    Ok(()) => t(lang, "refund.printed"),
+                    Err(e) => format!("{} {e}", t(lang, "refund.not_printed")),
+                };
+                self.replace_line(&t(lang, "refund.printing"), line);
+            }
         }
         None
     }
 
-    fn confirm(&mut self, lang: Lang) -> Option<Event> {
+    fn confirm(&mut self, lang: Lang) -> Option<Step> {
         if self.is_done() {
             return None;
         }
@@ -400,7 +580,7 @@ impl State {
             return None;
         }
         let pin = Secret::new(std::mem::take(&mut self.pin));
-        Some(Event::Confirm {
+        Some(Step::Confirm {
             sale,
             request,
             reason,
@@ -512,14 +692,7 @@ impl State {
                 }
                 for a in d.payments.iter().chain(&d.refunds) {
                     c = c.push(
-                        text(format!(
-                            "{}  {}  {}  {}",
-                            a.trade_no,
-                            a.gateway.map(|g| g.as_str()).unwrap_or("cash"),
-                            a.amount,
-                            a.state.name_zh()
-                        ))
-                        .size(theme::TEXT_SMALL),
+                        text(crate::ui::words::attempt_line(a, lang)).size(theme::TEXT_SMALL),
                     );
                 }
                 if let Some(Ok(p)) = &self.preview {
@@ -777,7 +950,7 @@ mod tests {
 
     fn typed(s: &mut State, digits: &str) {
         for d in digits.chars() {
-            s.update(Message::Digit(d), Lang::ZhTw);
+            s.edit(Message::Digit(d), Lang::ZhTw);
         }
     }
 
@@ -785,9 +958,9 @@ mod tests {
     fn a_pin_typed_before_picking_the_manager_is_kept_and_an_empty_one_is_asked_for() {
         let mut s = State::default();
         typed(&mut s, "1234");
-        s.update(Message::PickManager("店長".into()), Lang::ZhTw);
+        s.edit(Message::PickManager("店長".into()), Lang::ZhTw);
         assert_eq!(s.pin, "1234", "picking the manager kept the PIN");
-        s.update(Message::PickManager("副店長".into()), Lang::ZhTw);
+        s.edit(Message::PickManager("副店長".into()), Lang::ZhTw);
         assert_eq!(s.pin, "", "another manager starts the PIN again");
 
         s.pin.clear();
@@ -812,7 +985,7 @@ mod tests {
             invoices: Vec::new(),
         });
         s.reason = Some(Reason::ALL[0]);
-        assert!(s.update(Message::Confirm, Lang::ZhTw).is_none());
+        assert!(s.edit(Message::Confirm, Lang::ZhTw).is_none());
         assert_eq!(
             s.message,
             Some(Err("請輸入店長密碼".into())),

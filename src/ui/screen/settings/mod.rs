@@ -166,6 +166,8 @@ pub enum Message {
     Language(Lang),
     /// Time to look whether a background check has finished.
     Poll,
+    /// The printer answered for the test page.
+    Printed(Result<(), String>),
 }
 
 /// What the app must do.
@@ -684,6 +686,7 @@ impl State {
             }
             Message::Language(l) => return Some(Event::Language(l)),
             Message::Poll => self.poll(),
+            Message::Printed(result) => self.printed(result, lang),
         }
         None
     }
