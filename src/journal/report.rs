@@ -1,7 +1,10 @@
 //! Shift (X) and day-close (Z) reports: what the till took since the last
 //! Z, by tender, and what it gave back. An X report only reads; a Z report
-//! records the close in the audit log (with the sale it ends at), so the
-//! next report starts after it and the close itself is tamper-evident.
+//! records the close in the audit log (with the sale, attempt and invoice
+//! change it ends at), so the next report starts after it and the close
+//! itself is tamper-evident. Sales count in the shift they were rung up
+//! in; refunds, invoice voids and allowances in the shift they were given
+//! in, whatever day their sale was: a closed day's Z stays as printed.
 //! Only approved attempts count as money; attempts still in flight are
 //! listed, and a Z is refused while any exist, so no charge hides in a
 //! closed day.
@@ -131,9 +134,13 @@ pub struct ShiftReport {
     /// totals, keyed check) for `till journal verify --anchor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchor: Option<String>,
-    /// Internal: the last sale id this report covers.
+    /// Internal: the last sale, attempt and invoice change this report covers.
     #[serde(skip)]
     to_sale_id: i64,
+    #[serde(skip)]
+    to_attempt_id: i64,
+    #[serde(skip)]
+    to_void_id: i64,
 }
 
 /// [`ShiftReport::kind`] in JSON: lower case out, either case in.
@@ -153,7 +160,7 @@ impl Journal {
     /// The shift so far, since the last Z (X report). Changes nothing.
     pub fn x_report(&self, terminal: &TerminalId) -> Result<ShiftReport> {
         let after = last_close(&self.conn, terminal)?;
-        summarise(&self.conn, terminal, after, 'X', self.now())
+        summarise(&self.conn, terminal, &after, 'X', self.now())
     }
 
     /// Close the day (Z report): the report is recorded in the audit log and
@@ -161,7 +168,7 @@ impl Journal {
     pub fn close_day(&mut self, terminal: &TerminalId, by: &str) -> Result<ShiftReport> {
         let (tx, now) = self.write()?;
         let after = last_close(&tx, terminal)?;
-        let report = summarise(&tx, terminal, after, 'Z', now.clone())?;
+        let report = summarise(&tx, terminal, &after, 'Z', now.clone())?;
         if report.unresolved > 0 {
             return Err(JournalError::Unresolved(report.unresolved));
         }
@@ -176,7 +183,7 @@ impl Journal {
                 "SELECT sale_no FROM sales
                   WHERE terminal = ?1 AND id > ?2 AND status = 'open' AND paid = 0",
             )?
-            .query_map(params![terminal.as_str(), after.1], |r| r.get(0))?
+            .query_map(params![terminal.as_str(), after.sale], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for sale_no in &abandoned {
             tx.execute(
@@ -195,7 +202,7 @@ impl Journal {
         let report = if abandoned.is_empty() {
             report
         } else {
-            summarise(&tx, terminal, after, 'Z', now.clone())?
+            summarise(&tx, terminal, &after, 'Z', now.clone())?
         };
         audit::append(
             &tx,
@@ -205,8 +212,10 @@ impl Journal {
             terminal.as_str(),
             &json!({
                 "z": report.z_number,
-                "after_sale_id": after.1,
+                "after_sale_id": after.sale,
                 "to_sale_id": report.to_sale_id,
+                "to_attempt_id": report.to_attempt_id,
+                "to_void_id": report.to_void_id,
                 "sales": report.sales,
                 "gross": report.gross.dollars(),
                 "cash_in_drawer": report.cash_in_drawer.dollars(),
@@ -244,34 +253,67 @@ impl ShiftReport {
     }
 }
 
-/// (number of Zs so far, last sale id they covered).
-fn last_close(conn: &rusqlite::Connection, terminal: &TerminalId) -> Result<(u64, i64)> {
-    let detail: Option<String> = conn
+/// Where the last Z of a terminal ended (all zero before the first).
+struct Close {
+    /// How many Zs so far.
+    z: u64,
+    /// The last sale, attempt and invoice void/allowance it covered.
+    sale: i64,
+    attempt: i64,
+    void: i64,
+}
+
+fn last_close(conn: &rusqlite::Connection, terminal: &TerminalId) -> Result<Close> {
+    let row: Option<(String, String)> = conn
         .query_row(
-            "SELECT detail FROM audit_log WHERE action = 'day.close' AND subject = ?1
+            "SELECT detail, at FROM audit_log WHERE action = 'day.close' AND subject = ?1
              ORDER BY seq DESC LIMIT 1",
             [terminal.as_str()],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let Some(detail) = detail else {
-        return Ok((0, 0));
+    let Some((detail, at)) = row else {
+        return Ok(Close {
+            z: 0,
+            sale: 0,
+            attempt: 0,
+            void: 0,
+        });
     };
     let v: serde_json::Value =
         serde_json::from_str(&detail).map_err(|e| JournalError::Corrupt(e.to_string()))?;
-    let z = v["z"].as_u64().unwrap_or(0);
-    let to = v["to_sale_id"].as_i64().unwrap_or(0);
-    Ok((z, to))
+    // A close recorded before attempts and voids were noted ended at
+    // whatever existed at its time (nothing is added while a Z runs).
+    let before = |table: &str, at_column: &str| -> Result<i64> {
+        Ok(conn.query_row(
+            &format!("SELECT COALESCE(MAX(id), 0) FROM {table} WHERE {at_column} <= ?1"),
+            [&at],
+            |r| r.get(0),
+        )?)
+    };
+    Ok(Close {
+        z: v["z"].as_u64().unwrap_or(0),
+        sale: v["to_sale_id"].as_i64().unwrap_or(0),
+        attempt: match v["to_attempt_id"].as_i64() {
+            Some(id) => id,
+            None => before("attempts", "created_at")?,
+        },
+        void: match v["to_void_id"].as_i64() {
+            Some(id) => id,
+            None => before("invoice_voids", "at")?,
+        },
+    })
 }
 
 fn summarise(
     conn: &rusqlite::Connection,
     terminal: &TerminalId,
-    (zs, after): (u64, i64),
+    close: &Close,
     kind: char,
     now: String,
 ) -> Result<ShiftReport> {
     let t = terminal.as_str();
+    let (zs, after) = (close.z, close.sale);
     let (sales, voided, voided_amount, sold, sale_discounts, open_sales, open_paid, to_sale_id): (
         u64,
         u64,
@@ -345,6 +387,13 @@ fn summarise(
         })?;
         rows.collect::<rusqlite::Result<Vec<_>>>()?
     };
+    // Voids and allowances, like refunds, count in the shift they were
+    // made in, whichever day their sale was.
+    let to_void_id: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(id), ?1) FROM invoice_voids",
+        [close.void],
+        |r| r.get(0),
+    )?;
     let change = |kind: &str| -> Result<(u64, i64)> {
         Ok(conn.query_row(
             // A void takes the whole invoice; its row carries no amount.
@@ -352,8 +401,8 @@ fn summarise(
                     COALESCE(SUM(CASE WHEN v.kind = 'void' THEN i.amount ELSE v.amount END), 0)
                FROM invoice_voids v JOIN invoices i ON i.id = v.invoice_id
                JOIN sales s ON s.id = i.sale_id
-              WHERE i.sale_id > ?2 AND i.sale_id <= ?3 AND s.terminal = ?1 AND v.kind = ?4",
-            params![t, after, to_sale_id, kind],
+              WHERE v.id > ?2 AND v.id <= ?3 AND s.terminal = ?1 AND v.kind = ?4",
+            params![t, close.void, to_void_id, kind],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?)
     };
@@ -373,16 +422,29 @@ fn summarise(
             )
             .optional()?)
     };
+    let to_attempt_id: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(id), ?1) FROM attempts",
+        [close.attempt],
+        |r| r.get(0),
+    )?;
+    // Payments on this shift's sales; refunds given in this shift, on any
+    // day's sale (a Z already printed keeps the figures it printed).
     let totals = |kind: &str| -> Result<Vec<TenderTotal>> {
+        // Refunds: the shift's attempts first (CROSS JOIN keeps that order),
+        // a short range of ids, not the terminal's every sale.
+        let (join, range, lo, hi) = match kind {
+            "refund" => ("CROSS JOIN", "a.id", close.attempt, to_attempt_id),
+            _ => ("JOIN", "s.id", after, to_sale_id),
+        };
         let mut stmt = conn.prepare(&format!(
             "SELECT a.method, a.gateway, a.wallet, COUNT(*), SUM(a.amount)
-               FROM attempts a JOIN sales s ON s.id = a.sale_id
-              WHERE s.terminal = ?1 AND s.id > ?2 AND s.id <= ?3
+               FROM attempts a {join} sales s ON s.id = a.sale_id
+              WHERE s.terminal = ?1 AND {range} > ?2 AND {range} <= ?3
                 AND a.kind = ?4 AND a.state = 'approved' AND s.status IN ({PAID})
               GROUP BY a.method, a.gateway, a.wallet
               ORDER BY a.method, a.gateway, a.wallet"
         ))?;
-        let rows = stmt.query_map(params![t, after, to_sale_id, kind], |r| {
+        let rows = stmt.query_map(params![t, lo, hi, kind], |r| {
             Ok(TenderTotal {
                 method: r.get(0)?,
                 gateway: r.get(1)?,
@@ -470,6 +532,8 @@ fn summarise(
         generated_at: now,
         anchor: None,
         to_sale_id,
+        to_attempt_id,
+        to_void_id,
     })
 }
 
@@ -721,6 +785,114 @@ mod tests {
         assert_eq!(v["invoices"][0]["first"], "AB00000100");
         assert_eq!(v["tax_included"], 8);
         assert_eq!(v["net"], 170);
+    }
+
+    /// A sale rung up on Monday and partly given back on Tuesday: the
+    /// refund and its allowance are Tuesday's (the drawer paid it out that
+    /// day), Monday's Z keeps what it printed, and nothing counts twice.
+    #[test]
+    fn a_refund_counts_in_the_day_it_was_given_not_the_sales_day() {
+        let mut j = Journal::open_in_memory().unwrap();
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let tuesday = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let ten_am = |d: NaiveDate| crate::taipei::start_of_day(d) + chrono::Duration::hours(10);
+        let on = |j: &mut Journal, d: NaiveDate, price: i64| {
+            let mut c = Cart::new();
+            c.add(Line::new("1", "拿鐵", 1, Ntd::new(price)).unwrap())
+                .unwrap();
+            j.new_sale(&t01(), d, "小明", &c).unwrap()
+        };
+        j.set_clock(move || ten_am(monday));
+        let nov: crate::einvoice::Period = "11512".parse().unwrap();
+        j.add_invoice_roll(&t01(), nov, "AB", 100, 199).unwrap();
+        let a = on(&mut j, monday, 100);
+        cash(&mut j, &a, 100);
+        let a_invoice = j
+            .issue_invoice(&a, "1234", None, Ntd::new(100), &json!({}))
+            .unwrap()
+            .number;
+        let b = on(&mut j, monday, 60);
+        jko(&mut j, &b, 60, AttemptState::Approved);
+        let monday_z = j.close_day(&t01(), "店長").unwrap();
+        let printed = |z: &ShiftReport| {
+            (
+                z.gross,
+                z.refunded,
+                z.net,
+                z.cash_in_drawer,
+                z.refunds.len(),
+                z.allowances,
+            )
+        };
+        let monday_figures = (Ntd::new(160), Ntd::ZERO, Ntd::new(160), Ntd::new(100), 0, 0);
+        assert_eq!(printed(&monday_z), monday_figures);
+
+        j.set_clock(move || ten_am(tuesday));
+        let c = on(&mut j, tuesday, 40);
+        cash(&mut j, &c, 40);
+        let (refund, _) = j
+            .begin_refund(
+                &a,
+                &RefundRequest::Amount(Ntd::new(30)),
+                None,
+                PayMethod::Cash,
+            )
+            .unwrap();
+        j.transition(&refund, AttemptState::Approved, Detail::new())
+            .unwrap();
+        j.record_allowance(&a_invoice, Ntd::new(30), "refund", &json!({}))
+            .unwrap();
+
+        let x = j.x_report(&t01()).unwrap();
+        assert_eq!((x.sales, x.gross), (1, Ntd::new(40)), "Tuesday's one sale");
+        assert_eq!(x.refunded, Ntd::new(30), "Monday's sale, refunded today");
+        assert_eq!(x.refunds.len(), 1);
+        assert_eq!(
+            (
+                x.refunds[0].method.as_str(),
+                x.refunds[0].count,
+                x.refunds[0].amount
+            ),
+            ("cash", 1, Ntd::new(30))
+        );
+        assert_eq!(x.net, Ntd::new(10));
+        assert_eq!(x.cash_in_drawer, Ntd::new(10), "40 in, 30 paid out");
+        assert_eq!((x.allowances, x.allowances_amount), (1, Ntd::new(30)));
+        assert!(x.reconciles(), "{x:?}");
+        let tuesday_z = j.close_day(&t01(), "店長").unwrap();
+        assert_eq!(
+            printed(&tuesday_z),
+            (Ntd::new(40), Ntd::new(30), Ntd::new(10), Ntd::new(10), 1, 1)
+        );
+        assert_eq!(tuesday_z.z_number, 2);
+
+        // Monday's close, as the journal keeps it, still says what its
+        // slip printed; the next shift starts clean.
+        let monday_close: serde_json::Value = serde_json::from_str(
+            &j.raw_connection()
+                .query_row(
+                    "SELECT detail FROM audit_log WHERE action = 'day.close' ORDER BY seq LIMIT 1",
+                    [],
+                    |r| r.get::<_, String>(0),
+                )
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            (&monday_close["gross"], &monday_close["cash_in_drawer"]),
+            (&json!(160), &json!(100))
+        );
+        let wednesday = j.x_report(&t01()).unwrap();
+        assert_eq!(
+            (
+                wednesday.refunded,
+                wednesday.refunds.len(),
+                wednesday.allowances
+            ),
+            (Ntd::ZERO, 0, 0),
+            "counted once"
+        );
+        assert!(j.verify_audit().unwrap().is_intact());
     }
 
     #[test]
