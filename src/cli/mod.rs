@@ -22,6 +22,7 @@ pub mod einvoice;
 pub mod history;
 pub mod input;
 pub mod journal;
+pub mod output;
 pub mod pay;
 pub mod printer;
 pub mod refund;

@@ -622,7 +622,7 @@ pub fn late_payments(explicit: Option<&Path>, redactor: &Redactor, args: LateArg
         if args.json {
             // Never cut short: every one (open, or all with --all).
             let none: Option<String> = None;
-            outln!("{}", crate::cli_output::listing(&list, none));
+            outln!("{}", crate::cli::output::listing(&list, none));
         } else if list.is_empty() {
             outln!("沒有待退還的逾時收款 / no late payment owed back");
         } else {
