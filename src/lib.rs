@@ -12,7 +12,6 @@
 pub mod barcode;
 pub mod catalogue;
 pub mod cli;
-pub mod cli_output;
 pub mod config;
 pub mod device;
 pub mod einvoice;
@@ -31,3 +30,7 @@ pub mod terminal;
 pub mod ui;
 
 pub use money::Ntd;
+
+/// The command line's output moved to `cli::output`; the old path still works.
+#[doc(hidden)]
+pub use cli::output as cli_output;

@@ -5,7 +5,7 @@ use crate::outln;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli_output::write_stdout;
+use crate::cli::output::write_stdout;
 
 /// `till completions SHELL`.
 pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {

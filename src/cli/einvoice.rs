@@ -109,7 +109,7 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
                 let none: Option<String> = None;
                 outln!(
                     "{}",
-                    serde_json::to_string_pretty(&crate::cli_output::listing(&rolls, none))?
+                    serde_json::to_string_pretty(&crate::cli::output::listing(&rolls, none))?
                 );
             } else {
                 for r in &rolls {

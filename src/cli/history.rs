@@ -102,7 +102,7 @@ pub fn history(t: &Terminal, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
             }
             count += page.items.len();
             match page.next {
-                Some(next) if !crate::cli_output::stdout_closed() => after = Some(next),
+                Some(next) if !crate::cli::output::stdout_closed() => after = Some(next),
                 _ => break,
             }
         }
@@ -115,7 +115,7 @@ pub fn history(t: &Terminal, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         outln!(
             "{}",
-            serde_json::to_string_pretty(&crate::cli_output::listing(&page.items, page.next))?
+            serde_json::to_string_pretty(&crate::cli::output::listing(&page.items, page.next))?
         );
     } else {
         for s in &page.items {

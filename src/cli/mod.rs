@@ -16,16 +16,19 @@ use crate::logging::Redactor;
 use crate::terminal::Terminal;
 
 pub mod config;
+pub mod demo;
 pub mod docs;
 pub mod einvoice;
 pub mod history;
 pub mod input;
 pub mod journal;
+pub mod output;
 pub mod pay;
 pub mod printer;
 pub mod refund;
 pub mod report;
 pub mod scanner;
+pub mod session;
 pub mod users;
 
 /// Exit code for usage and configuration errors (0 approved, 1 declined,
@@ -81,10 +84,10 @@ pub enum Command {
     /// Money a gateway took after the till had closed the attempt, owed back (exit 1 while any is open)
     LatePayments(pay::LateArgs),
     /// Run the four gateway simulators in the foreground and print a config snippet
-    Simulate(pay::SimulateArgs),
+    Simulate(demo::SimulateArgs),
     /// Demo mode's own data (the demo journal, the simulated vendors' books)
     #[command(subcommand)]
-    Demo(pay::DemoCommand),
+    Demo(demo::DemoCommand),
     /// Receive gateway notifications (ECPay ReturnURL, MyPay notify, goodbuy returnurl)
     CallbackServer(pay::CallbackArgs),
     /// E-invoice rolls, status, issuing and period close
@@ -170,8 +173,8 @@ pub fn run(
         Command::Settle(a) => Ok(pay::settle(explicit, redactor, a)),
         Command::LatePayments(a) => Ok(pay::late_payments(explicit, redactor, a)),
         Command::Recover(a) => Ok(pay::recover(explicit, redactor, a)),
-        Command::Simulate(a) => Ok(pay::simulate(a)),
-        Command::Demo(pay::DemoCommand::Reset) => Ok(pay::demo_reset()),
+        Command::Simulate(a) => Ok(demo::simulate(a)),
+        Command::Demo(demo::DemoCommand::Reset) => Ok(demo::demo_reset()),
         Command::CallbackServer(a) => Ok(pay::callback_server(explicit, redactor, a)),
         Command::Journal(cmd) => journal::run(cmd, explicit, redactor),
         Command::History(args) => history::history(&open_terminal(explicit, redactor)?, &args),

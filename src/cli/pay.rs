@@ -1,6 +1,5 @@
-//! `till pay | query | recover | settle | late-payments | simulate |
-//! callback-server | demo reset`: the payment workflow for scripts (refunds:
-//! [`super::refund`]). Exit codes: 0 approved, 1 declined (or
+//! `till pay | query | recover | settle | late-payments | callback-server`:
+//! the payment workflow for scripts (refunds: [`super::refund`]). Exit codes: 0 approved, 1 declined (or
 //! cancelled: nothing charged), 2 unknown or pending, 3 usage or config
 //! error. `--json` prints one JSON object on standard output; progress goes
 //! to standard error.
@@ -13,20 +12,14 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use crate::config::{self, Config, Source};
+use crate::config;
 use crate::logging::Redactor;
 use crate::money::Ntd;
 use crate::sale::{Cart, Line, TradeNo};
-use crate::sim::{SimHandles, Simulators};
-use crate::terminal::{PayError, PayEvent, PayResult, Payments, Tender, Terminal, callbacks};
+use crate::terminal::{PayError, PayResult, Payments, Tender, Terminal, callbacks};
 
 use super::EXIT_USAGE;
-
-#[derive(clap::Subcommand)]
-pub enum DemoCommand {
-    /// Start the demo afresh: no demo sales, and simulated vendors that were never paid (close the demo till first)
-    Reset,
-}
+use super::session::{open, runtime, session, usage};
 
 #[derive(Args, Debug)]
 pub struct PayArgs {
@@ -137,13 +130,6 @@ pub struct LateArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct SimulateArgs {
-    /// Address to listen on (loopback only)
-    #[arg(long, default_value = "127.0.0.1")]
-    pub listen_base: String,
-}
-
-#[derive(Args, Debug)]
 pub struct CallbackArgs {
     /// Address to listen on, e.g. 127.0.0.1:8089
     #[arg(long, default_value = "127.0.0.1:8089")]
@@ -164,112 +150,6 @@ pub fn parse_amount(s: &str) -> Result<i64, String> {
     }
     s.parse()
         .map_err(|_| format!("金額過大 / the amount {s} is too large"))
-}
-
-pub(super) fn usage(msg: impl std::fmt::Display) -> ExitCode {
-    errln!("till: {msg}");
-    ExitCode::from(EXIT_USAGE)
-}
-
-pub(super) fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime starts")
-}
-
-/// The configuration; in demo mode with the simulators started in-process.
-async fn setup(
-    explicit: Option<&Path>,
-    redactor: &Redactor,
-) -> Result<(Config, Source, Option<SimHandles>), ExitCode> {
-    let (cfg, source) = config::locate(explicit).map_err(usage)?;
-    let (cfg, sims) = match source {
-        Source::Demo => {
-            let sims = Simulators::start_demo(&demo_books()).await.map_err(usage)?;
-            errln!(
-                "示範模式:使用內建金流模擬器 / demo mode: using the built-in gateway simulators"
-            );
-            let mut demo = sims.demo_config();
-            demo.journal = cfg.journal.clone();
-            (demo, Some(sims))
-        }
-        Source::File(_) => (cfg, None),
-    };
-    for s in cfg.secrets() {
-        redactor.add_secret(s);
-    }
-    Ok((cfg, source, sims))
-}
-
-/// The books file of the demo's simulators, next to the demo journal: every
-/// demo process (the GUI too) shares it.
-fn demo_books() -> std::path::PathBuf {
-    crate::sim::demo_books(&crate::terminal::journal_path(
-        &Config::demo(),
-        &Source::Demo,
-    ))
-}
-
-/// `till demo reset`: the demo's data directory (its journal, the
-/// simulators' books) removed, so the next demo command starts afresh.
-pub fn demo_reset() -> ExitCode {
-    let journal = crate::terminal::journal_path(&Config::demo(), &Source::Demo);
-    let Some(dir) = journal.parent() else {
-        return usage("no demo directory");
-    };
-    match std::fs::remove_dir_all(dir) {
-        Ok(()) => {
-            outln!(
-                "示範資料已清除 / the demo data was removed: {}",
-                dir.display()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            outln!("沒有示範資料 / there was no demo data: {}", dir.display());
-            ExitCode::SUCCESS
-        }
-        Err(e) => usage(format!("{}: {e}", dir.display())),
-    }
-}
-
-/// What every payment command starts with: the configuration (simulators in
-/// demo mode, kept alive by the returned handles), the terminal, and the
-/// gateways with progress lines on standard error.
-async fn session(
-    explicit: Option<&Path>,
-    redactor: &Redactor,
-) -> Result<(Terminal, Payments, Option<SimHandles>), ExitCode> {
-    let (_, till, payments, sims) = session_with_config(explicit, redactor).await?;
-    Ok((till, payments, sims))
-}
-
-/// [`session`], keeping the configuration (refunds need the e-invoice settings).
-pub(super) async fn session_with_config(
-    explicit: Option<&Path>,
-    redactor: &Redactor,
-) -> Result<(Config, Terminal, Payments, Option<SimHandles>), ExitCode> {
-    let (cfg, source, sims) = setup(explicit, redactor).await?;
-    let (till, payments) = open(&cfg, &source)?;
-    Ok((cfg, till, progress(payments), sims))
-}
-
-fn open(cfg: &Config, source: &Source) -> Result<(Terminal, Payments), ExitCode> {
-    let till = Terminal::open(cfg, source).map_err(usage)?;
-    let payments = Payments::from_config(cfg).map_err(usage)?;
-    Ok((till, payments))
-}
-
-/// Progress lines on standard error while a call is out.
-fn progress(payments: Payments) -> Payments {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PayEvent>();
-    tokio::spawn(async move {
-        while let Some(e) = rx.recv().await {
-            errln!("{}", e.message());
-        }
-    });
-    payments.with_events(tx)
 }
 
 pub(super) fn print_result(r: &PayResult, json: bool) {
@@ -742,7 +622,7 @@ pub fn late_payments(explicit: Option<&Path>, redactor: &Redactor, args: LateArg
         if args.json {
             // Never cut short: every one (open, or all with --all).
             let none: Option<String> = None;
-            outln!("{}", crate::cli_output::listing(&list, none));
+            outln!("{}", crate::cli::output::listing(&list, none));
         } else if list.is_empty() {
             outln!("沒有待退還的逾時收款 / no late payment owed back");
         } else {
@@ -766,37 +646,6 @@ pub fn late_payments(explicit: Option<&Path>, redactor: &Redactor, args: LateArg
         }
         let open = list.iter().any(|l| l.settled_at.is_none());
         ExitCode::from(u8::from(open))
-    })
-}
-
-pub fn simulate(args: SimulateArgs) -> ExitCode {
-    if args.listen_base != "127.0.0.1" {
-        return usage("模擬器只在 127.0.0.1 上執行 / the simulators listen on 127.0.0.1 only");
-    }
-    runtime().block_on(async move {
-        // The demo's books: a payment made through these is known to every
-        // other demo process.
-        let sims = match Simulators::start_demo(&demo_books()).await {
-            Ok(s) => s,
-            Err(e) => return usage(e),
-        };
-        outln!("JKoPay  {}", sims.jkopay.server.base_url());
-        outln!("MyPay   http://{}/", sims.mypay.addr());
-        outln!("ECPay   http://{}/", sims.ecpay.addr());
-        outln!("goodbuy http://{}/", sims.goodbuy.addr());
-        outln!();
-        outln!("# 貼入設定檔 / paste into your config file:");
-        let gateways = sims.demo_config().gateways;
-        #[derive(serde::Serialize)]
-        struct Snippet {
-            gateways: config::Gateways,
-        }
-        match toml::to_string(&Snippet { gateways }) {
-            Ok(s) => outln!("{s}"),
-            Err(e) => return usage(e),
-        }
-        outln!("# Ctrl-C 結束 / Ctrl-C to stop");
-        std::future::pending::<ExitCode>().await
     })
 }
 

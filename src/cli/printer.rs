@@ -94,7 +94,7 @@ pub fn render_file(args: &RenderArgs) -> anyhow::Result<ExitCode> {
     })?;
     let rendered = render(&bytes, &profile);
     write_file(&args.out, &rendered.png())?;
-    crate::cli_output::write_stdout(format_args!("{}", report_text(&rendered.report)));
+    crate::cli::output::write_stdout(format_args!("{}", report_text(&rendered.report)));
     outln!(
         "已寫入 {} ({}×{} 點) / wrote {} ({}×{} dots)",
         args.out.display(),

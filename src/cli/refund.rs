@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::pay::{parse_amount, pay_error, print_result, runtime, session_with_config, usage};
+use super::pay::{parse_amount, pay_error, print_result};
+use super::session::{runtime, session_with_config, usage};
 use crate::logging::Redactor;
 use crate::money::Ntd;
 use crate::sale::{RefundRequest, TradeNo};

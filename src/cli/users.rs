@@ -33,7 +33,7 @@ pub fn user(t: &mut Terminal, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                 let none: Option<String> = None;
                 outln!(
                     "{}",
-                    serde_json::to_string_pretty(&crate::cli_output::listing(&staff, none))?
+                    serde_json::to_string_pretty(&crate::cli::output::listing(&staff, none))?
                 );
             } else {
                 for u in staff {

@@ -51,9 +51,9 @@ pub fn write_stderr(args: fmt::Arguments<'_>) {
 /// `println!` for the command line: quiet when the reader has gone.
 #[macro_export]
 macro_rules! outln {
-    () => { $crate::cli_output::write_stdout(format_args!("\n")) };
+    () => { $crate::cli::output::write_stdout(format_args!("\n")) };
     ($($arg:tt)*) => {
-        $crate::cli_output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+        $crate::cli::output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
     };
 }
 
@@ -61,7 +61,7 @@ macro_rules! outln {
 #[macro_export]
 macro_rules! errln {
     ($($arg:tt)*) => {
-        $crate::cli_output::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
+        $crate::cli::output::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
     };
 }
 

@@ -1,0 +1,97 @@
+//! What the payment commands start with: a tokio runtime, the
+//! configuration (in demo mode with the simulators started in-process),
+//! the terminal and the gateways with progress on standard error.
+
+use crate::errln;
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::EXIT_USAGE;
+use crate::config::{self, Config, Source};
+use crate::logging::Redactor;
+use crate::sim::{SimHandles, Simulators};
+use crate::terminal::{PayEvent, Payments, Terminal};
+
+/// A usage or configuration error: said on standard error, exit 3.
+pub fn usage(msg: impl std::fmt::Display) -> ExitCode {
+    errln!("till: {msg}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts")
+}
+
+/// The configuration; in demo mode with the simulators started in-process.
+pub async fn setup(
+    explicit: Option<&Path>,
+    redactor: &Redactor,
+) -> Result<(Config, Source, Option<SimHandles>), ExitCode> {
+    let (cfg, source) = config::locate(explicit).map_err(usage)?;
+    let (cfg, sims) = match source {
+        Source::Demo => {
+            let sims = Simulators::start_demo(&demo_books()).await.map_err(usage)?;
+            errln!(
+                "示範模式:使用內建金流模擬器 / demo mode: using the built-in gateway simulators"
+            );
+            let mut demo = sims.demo_config();
+            demo.journal = cfg.journal.clone();
+            (demo, Some(sims))
+        }
+        Source::File(_) => (cfg, None),
+    };
+    for s in cfg.secrets() {
+        redactor.add_secret(s);
+    }
+    Ok((cfg, source, sims))
+}
+
+/// The books file of the demo's simulators, next to the demo journal: every
+/// demo process (the GUI too) shares it.
+pub fn demo_books() -> std::path::PathBuf {
+    crate::sim::demo_books(&crate::terminal::journal_path(
+        &Config::demo(),
+        &Source::Demo,
+    ))
+}
+
+/// What every payment command starts with: the configuration (simulators in
+/// demo mode, kept alive by the returned handles), the terminal, and the
+/// gateways with progress lines on standard error.
+pub async fn session(
+    explicit: Option<&Path>,
+    redactor: &Redactor,
+) -> Result<(Terminal, Payments, Option<SimHandles>), ExitCode> {
+    let (_, till, payments, sims) = session_with_config(explicit, redactor).await?;
+    Ok((till, payments, sims))
+}
+
+/// [`session`], keeping the configuration (refunds need the e-invoice settings).
+pub async fn session_with_config(
+    explicit: Option<&Path>,
+    redactor: &Redactor,
+) -> Result<(Config, Terminal, Payments, Option<SimHandles>), ExitCode> {
+    let (cfg, source, sims) = setup(explicit, redactor).await?;
+    let (till, payments) = open(&cfg, &source)?;
+    Ok((cfg, till, progress(payments), sims))
+}
+
+pub fn open(cfg: &Config, source: &Source) -> Result<(Terminal, Payments), ExitCode> {
+    let till = Terminal::open(cfg, source).map_err(usage)?;
+    let payments = Payments::from_config(cfg).map_err(usage)?;
+    Ok((till, payments))
+}
+
+/// Progress lines on standard error while a call is out.
+fn progress(payments: Payments) -> Payments {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PayEvent>();
+    tokio::spawn(async move {
+        while let Some(e) = rx.recv().await {
+            errln!("{}", e.message());
+        }
+    });
+    payments.with_events(tx)
+}
