@@ -157,8 +157,26 @@ mod tests {
         use crate::gateway::mypay::codes::AWAITING_CONFIRMATION;
         assert!(of(GatewayId::MyPay).awaits_customer(AWAITING_CONFIRMATION));
         assert!(!of(GatewayId::MyPay).awaits_customer("290"));
+        assert!(of(GatewayId::MyPay).customer_confirms_in_app());
         for g in [GatewayId::JkoPay, GatewayId::Ecpay, GatewayId::Goodbuy] {
             assert!(!of(g).awaits_customer(AWAITING_CONFIRMATION), "{g:?}");
+            assert!(!of(g).customer_confirms_in_app(), "{g:?}");
+        }
+    }
+
+    #[test]
+    fn only_mypay_invoices_with_the_payment_and_only_goodbuy_hands_out_a_payer_page() {
+        for g in GatewayId::ALL {
+            assert_eq!(
+                of(g).invoices_with_payment(),
+                g == GatewayId::MyPay,
+                "{g:?}"
+            );
+            assert_eq!(
+                of(g).pending_reference_is_payer_page(),
+                g == GatewayId::Goodbuy,
+                "{g:?}"
+            );
         }
     }
 
