@@ -1444,16 +1444,13 @@ impl App {
 
     /// A member's bound cards, for the member-card tab.
     fn find_member(&mut self, no: &str) {
-        let lang = self.lang;
         let found = match &self.terminal {
             Ok(t) => t.journal().member(no),
             Err(_) => return,
         };
         match found {
             Ok(m) => {
-                if let Screen::Tender(state) = &mut self.screen {
-                    state.show_member(m, lang);
-                }
+                self.route(Message::Tender(tender::Message::Member(m)));
             }
             Err(e) => self.tender_notice(e.to_string()),
         }
@@ -1609,9 +1606,7 @@ impl App {
     }
 
     fn tender_notice(&mut self, message: String) {
-        if let Screen::Tender(state) = &mut self.screen {
-            state.refused(message);
-        }
+        self.route(Message::Tender(tender::Message::Refused(message)));
     }
 
     fn payment_finished(
@@ -1726,16 +1721,12 @@ impl App {
                             self.screen = Screen::Sale(sale::State::default());
                         }
                     }
-                    Ok(r) => {
-                        if let Screen::Confirming(state) = &mut self.screen {
-                            state.still_open(r.message.clone());
-                        }
-                    }
-                    Err(e) => {
-                        if let Screen::Confirming(state) = &mut self.screen {
-                            state.still_open(e.to_string());
-                        }
-                    }
+                    Ok(r) => self.route(Message::Confirming(confirming::Message::StillOpen(
+                        r.message.clone(),
+                    ))),
+                    Err(e) => self.route(Message::Confirming(confirming::Message::StillOpen(
+                        e.to_string(),
+                    ))),
                 }
             }
             Finished::Refund(result) => self.refund_finished(terminal, result),
@@ -1767,15 +1758,11 @@ impl App {
                         let state = tender::State::after_failure(self.cart.total(), why);
                         self.screen = Screen::Tender(state);
                     }
-                    Ok(r) => {
-                        if let Screen::PayPage(state) = &mut self.screen {
-                            state.still_open(r.message.clone());
-                        }
-                    }
+                    Ok(r) => self.route(Message::PayPage(paypage::Message::StillOpen(
+                        r.message.clone(),
+                    ))),
                     Err(e) => {
-                        if let Screen::PayPage(state) = &mut self.screen {
-                            state.still_open(e.to_string());
-                        }
+                        self.route(Message::PayPage(paypage::Message::StillOpen(e.to_string())))
                     }
                 }
             }
@@ -1796,13 +1783,12 @@ impl App {
             }
             Finished::Recover(result) => {
                 self.terminal = Ok(terminal);
-                if let Screen::Confirming(state) = &mut self.screen {
-                    match result {
-                        Ok(results) => state.recovered(results),
-                        Err(e) => {
-                            state.still_open(e.to_string());
-                            state.recovered(Vec::new());
-                        }
+                use confirming::Message as M;
+                match result {
+                    Ok(results) => self.route(Message::Confirming(M::Recovered(results))),
+                    Err(e) => {
+                        self.route(Message::Confirming(M::StillOpen(e.to_string())));
+                        self.route(Message::Confirming(M::Recovered(Vec::new())));
                     }
                 }
             }
@@ -1925,9 +1911,7 @@ impl App {
             Ok(sale) => self.complete_sale(sale.sale_no, sale.total, sale.change),
             Err(e) => {
                 tracing::error!("cash sale not journaled: {e}");
-                if let Screen::Tender(state) = &mut self.screen {
-                    state.refused(e.to_string());
-                }
+                self.tender_notice(e.to_string());
             }
         }
     }
