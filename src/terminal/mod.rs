@@ -17,6 +17,7 @@ pub use printing::{
     proof_from_mypay,
 };
 pub use report::{report_document, tender_name};
+pub mod completion;
 mod invoicing;
 pub mod invoicing_cli;
 pub mod payment;
