@@ -18,6 +18,7 @@ pub use printing::{
     proof_from_mypay, test_page,
 };
 pub use report::{report_document, tender_name};
+pub mod completion;
 mod invoicing;
 pub mod payment;
 pub mod settings;

@@ -13,6 +13,7 @@ use crate::device::scanner::wedge::Key;
 use crate::device::scanner::{Framing, ScannerEvent};
 use crate::journal::User;
 use crate::sale::Cart;
+use crate::terminal::completion::{Completion, Invoice};
 use crate::terminal::{Terminal, TerminalError};
 use crate::ui::component::printing::{Answer, Printing, Reply};
 use crate::ui::component::status_bar::{self, StatusBar};
@@ -907,7 +908,7 @@ impl App {
             match issued {
                 Ok(issued) => {
                     tracing::info!(sale = %sale, number = %issued.invoice.number(), "e-invoice issued for a sale paid earlier");
-                    self.print_issued(&sale, &issued);
+                    self.print_issued(&issued);
                 }
                 Err(e) => {
                     tracing::warn!(sale = %sale, "e-invoice still not issued: {e}");
@@ -987,26 +988,6 @@ impl App {
         let answer = self
             .printing
             .print_document(terminal, job, document, reply, self.lang);
-        self.printed(answer.into_iter().collect());
-    }
-
-    /// Journaled bytes already encoded (an e-invoice proof).
-    fn print_bytes(
-        &mut self,
-        kind: &str,
-        bytes: Vec<u8>,
-        sale: Option<&crate::sale::SaleNo>,
-        reply: Reply<PrintFor>,
-    ) {
-        let terminal = self.terminal.as_mut().map_err(|e| e.as_str());
-        let job = crate::ui::component::printing::Job {
-            kind,
-            sale,
-            approval: None,
-        };
-        let answer = self
-            .printing
-            .print_bytes(terminal, job, bytes, reply, self.lang);
         self.printed(answer.into_iter().collect());
     }
 
@@ -1093,145 +1074,62 @@ impl App {
         self.print_document("no_sale", &slip, None, None, reply());
     }
 
-    /// Every paid sale gets its e-invoice: issued from this terminal's roll
-    /// (journal first) and its proof sent to the printer. The number, or
-    /// why not.
-    fn issue_invoice(&mut self, sale: &crate::sale::SaleNo) -> Result<String, String> {
-        if self.config.einvoice.issuer == crate::config::InvoiceIssuer::Mypay {
-            // MyPay issued it with the payment: its proof prints from MyPay's
-            // own strings, verbatim.
-            return self.print_mypay_invoice(sale);
-        }
-        // No printer, no invoice: its proof could not be handed over.
-        self.printing.profile()?;
-        let Ok(terminal) = self.terminal.as_mut() else {
-            return Err(String::new());
-        };
-        let issued = terminal
-            .issue_invoice(&self.config, sale, &self.buyer)
-            .map_err(|e| e.to_string())?;
-        self.issued_buyer = Some(issued.buyer.clone());
-        // The issue says when the roll runs low: no need to re-read them all.
-        self.status.numbers_low(issued.low_water);
-        Ok(self.print_issued(sale, &issued))
-    }
-
-    /// The proof of an invoice MyPay issued for this sale (none for a cash
-    /// sale when MyPay is the issuer: the store issues those elsewhere).
-    fn print_mypay_invoice(&mut self, sale: &crate::sale::SaleNo) -> Result<String, String> {
-        let lang = self.lang;
-        let (inv, later) = match self.terminal.as_ref() {
-            Ok(t) => (
-                t.mypay_invoice(sale).map_err(|e| e.to_string())?,
-                // Owed by MyPay: fetched and printed when it arrives.
-                t.journal()
-                    .mypay_invoices_due()
-                    .is_ok_and(|due| due.iter().any(|d| &d.sale_no == sale)),
-            ),
-            Err(e) => return Err(e.clone()),
-        };
-        let Some(inv) = inv else {
-            let why = if later {
-                "result.mypay_invoice_later"
-            } else {
-                "result.invoice_by_mypay"
-            };
-            return Err(t(lang, why));
-        };
-        // Stored in the buyer's carrier or donated: no paper proof
-        // (`mypay-link-agent-api.txt` 『電子發票開立類型』 1 / 2).
-        let number = inv.number.dashed();
-        let paperless = |key: &str, code: &str| {
-            crate::ui::i18n::tf(lang, key, &[("number", number.as_str()), ("code", code)])
-        };
-        match &inv.delivery {
-            crate::einvoice::mypay::Delivery::Carrier(code) => {
-                return Ok(paperless("result.mypay_carrier", code.as_str()));
-            }
-            crate::einvoice::mypay::Delivery::Donated(code) => {
-                return Ok(paperless("result.mypay_donated", code.as_str()));
-            }
-            crate::einvoice::mypay::Delivery::Paper => {}
-        }
-        let mut proof = crate::terminal::proof_from_mypay(&inv, false);
-        proof.test = self.demo;
-        // MyPay keeps its own record of what was printed: nothing to mark.
-        self.print_proof(sale, &proof, None);
-        // A company buyer's 交易明細 follows, as with the till's own B2B proofs
-        // (a job that fails is logged and kept in the journal by the terminal).
-        if let Some(slip) = crate::terminal::mypay_detail_slip_document(&inv, self.demo) {
-            let kind = crate::terminal::DETAIL_SLIP;
-            self.print_document(
-                kind,
-                &slip,
-                Some(sale),
-                None,
-                Reply::Log("MyPay detail slip"),
-            );
-        }
-        Ok(inv.number.dashed())
-    }
-
-    /// Send an e-invoice proof to the printer; the result screen shows
-    /// where it is. A proof of the till's own roll (`number`) is marked
-    /// printed in the journal once it is.
-    fn print_proof(
-        &mut self,
-        sale: &crate::sale::SaleNo,
-        proof: &crate::print::ProofData,
-        number: Option<crate::einvoice::InvoiceNumber>,
-    ) {
+    /// Send the journaled jobs of a completion to the printer, each with
+    /// the screen that waits on it (the result screen of `sale`).
+    fn print_completion(&mut self, sale: &crate::sale::SaleNo, done: Completion) {
+        use crate::terminal::completion::Printout;
         let sale_no = sale.to_string();
-        self.route(Message::Done(done::Message::Paper(
-            sale_no.clone(),
-            done::Paper::Printing,
-        )));
-        let bytes = match (self.printing.profile(), self.terminal.as_ref()) {
-            (Ok(profile), Ok(t)) => t
-                .proof_bytes(&profile, proof, false)
-                .map_err(|e| e.to_string()),
+        let reply = |what: &Printout| match what {
+            Printout::Receipt => Reply::To(PrintFor::Done(sale_no.clone())),
+            Printout::Proof { number } => Reply::To(PrintFor::Proof {
+                sale_no: sale_no.clone(),
+                number: number.clone(),
+            }),
+            Printout::DetailSlip => Reply::Log("detail slip"),
+        };
+        for job in done.jobs {
+            if let Printout::Proof { .. } = job.what {
+                let printing = done::Message::Paper(sale_no.clone(), done::Paper::Printing);
+                self.route(Message::Done(printing));
+            }
+            let answer = self
+                .printing
+                .submit(job.id, job.kind, job.bytes, reply(&job.what));
+            self.printed(answer.into_iter().collect());
+        }
+        for (what, e) in done.not_queued {
+            let why = print_error_text(e, self.lang);
+            self.printed(vec![(reply(&what), Err(why))]);
+        }
+    }
+
+    /// Print what an issued invoice needs (the proof, marked printed once
+    /// it is, and the detail slip for a buyer with a BAN); the invoice as
+    /// the result screen shows it.
+    fn print_issued(&mut self, issued: &crate::terminal::IssuedProof) -> Invoice {
+        let mut done = Completion::empty();
+        let invoice = match (self.printing.profile(), self.terminal.as_mut()) {
+            (Ok(profile), Ok(t)) => t.queue_issued(&profile, issued, &mut done),
+            _ => Invoice::Issued {
+                number: issued.invoice.number().clone(),
+                paper: issued.proof.is_some(),
+                buyer: issued.buyer.clone(),
+            },
+        };
+        self.print_completion(&issued.sale, done);
+        invoice
+    }
+
+    /// The proof of an invoice MyPay issued after its payment, fetched now.
+    fn print_mypay_invoice(&mut self, sale: &crate::sale::SaleNo) -> Result<Invoice, String> {
+        let mut done = Completion::empty();
+        let invoice = match (self.printing.profile(), self.terminal.as_mut()) {
+            (Ok(profile), Ok(t)) => t.queue_mypay_invoice(&profile, sale, &mut done),
             (Err(e), _) => Err(e),
             (_, Err(e)) => Err(e.clone()),
         };
-        let reply = Reply::To(PrintFor::Proof { sale_no, number });
-        match bytes {
-            Ok(bytes) => self.print_bytes(crate::terminal::PROOF, bytes, Some(sale), reply),
-            Err(e) => self.printed(vec![(reply, Err(e))]),
-        }
-    }
-
-    /// Send what an issued invoice needs to the printer (the proof, marked
-    /// printed once it is, and the detail slip for a buyer with a BAN);
-    /// the number as the result screen shows it.
-    fn print_issued(
-        &mut self,
-        sale: &crate::sale::SaleNo,
-        issued: &crate::terminal::IssuedProof,
-    ) -> String {
-        let number = issued.invoice.number().clone();
-        match &issued.proof {
-            Some(proof) => self.print_proof(sale, proof, Some(number.clone())),
-            None => self.route(Message::Done(done::Message::Paper(
-                sale.to_string(),
-                done::Paper::None,
-            ))),
-        }
-        // The detail slip is journaled like any job; a failure is logged and
-        // left to the print queue rather than undoing the issued invoice.
-        if let Some(slip) = &issued.detail_slip {
-            self.print_document(
-                "invoice_detail",
-                slip,
-                Some(sale),
-                None,
-                Reply::Log("detail slip"),
-            );
-        }
-        if issued.proof.is_some() {
-            number.dashed()
-        } else {
-            format!("{} → {}", number.dashed(), issued.buyer.describe_zh())
-        }
+        self.print_completion(sale, done);
+        invoice
     }
 
     /// How many print-outs the result screen previews (demo mode).
@@ -1265,7 +1163,7 @@ impl App {
             Ok(r) => {
                 self.issued_buyer = Some(r.issued.buyer.clone());
                 self.buyer_error = None;
-                let number = self.print_issued(&sale, &r.issued);
+                let number = invoice_text(&self.print_issued(&r.issued), self.lang);
                 let voided = r.voided.dashed();
                 let text = crate::ui::i18n::tf(
                     lang,
@@ -1279,10 +1177,13 @@ impl App {
                         ("new", &r.issued.invoice.number().dashed()),
                     ],
                 );
-                self.route(Message::Done(done::Message::Reissued {
-                    number,
-                    note: text,
-                }));
+                match number {
+                    Ok(number) => self.route(Message::Done(done::Message::Reissued {
+                        number,
+                        note: text,
+                    })),
+                    Err(e) => self.buyer_error = Some(e),
+                }
                 self.refresh_status();
             }
             Err(e) => self.buyer_error = Some(e),
@@ -1444,16 +1345,13 @@ impl App {
 
     /// A member's bound cards, for the member-card tab.
     fn find_member(&mut self, no: &str) {
-        let lang = self.lang;
         let found = match &self.terminal {
             Ok(t) => t.journal().member(no),
             Err(_) => return,
         };
         match found {
             Ok(m) => {
-                if let Screen::Tender(state) = &mut self.screen {
-                    state.show_member(m, lang);
-                }
+                self.route(Message::Tender(tender::Message::Member(m)));
             }
             Err(e) => self.tender_notice(e.to_string()),
         }
@@ -1609,9 +1507,7 @@ impl App {
     }
 
     fn tender_notice(&mut self, message: String) {
-        if let Screen::Tender(state) = &mut self.screen {
-            state.refused(message);
-        }
+        self.route(Message::Tender(tender::Message::Refused(message)));
     }
 
     fn payment_finished(
@@ -1726,16 +1622,12 @@ impl App {
                             self.screen = Screen::Sale(sale::State::default());
                         }
                     }
-                    Ok(r) => {
-                        if let Screen::Confirming(state) = &mut self.screen {
-                            state.still_open(r.message.clone());
-                        }
-                    }
-                    Err(e) => {
-                        if let Screen::Confirming(state) = &mut self.screen {
-                            state.still_open(e.to_string());
-                        }
-                    }
+                    Ok(r) => self.route(Message::Confirming(confirming::Message::StillOpen(
+                        r.message.clone(),
+                    ))),
+                    Err(e) => self.route(Message::Confirming(confirming::Message::StillOpen(
+                        e.to_string(),
+                    ))),
                 }
             }
             Finished::Refund(result) => self.refund_finished(terminal, result),
@@ -1767,15 +1659,11 @@ impl App {
                         let state = tender::State::after_failure(self.cart.total(), why);
                         self.screen = Screen::Tender(state);
                     }
-                    Ok(r) => {
-                        if let Screen::PayPage(state) = &mut self.screen {
-                            state.still_open(r.message.clone());
-                        }
-                    }
+                    Ok(r) => self.route(Message::PayPage(paypage::Message::StillOpen(
+                        r.message.clone(),
+                    ))),
                     Err(e) => {
-                        if let Screen::PayPage(state) = &mut self.screen {
-                            state.still_open(e.to_string());
-                        }
+                        self.route(Message::PayPage(paypage::Message::StillOpen(e.to_string())))
                     }
                 }
             }
@@ -1787,6 +1675,7 @@ impl App {
                     Ok(sales) => {
                         for sale in sales {
                             if let Err(e) = self.print_mypay_invoice(&sale) {
+                                // Owed still, or no printer: counted in the status bar.
                                 tracing::warn!(sale = %sale, "MyPay e-invoice proof not printed: {e}");
                             }
                         }
@@ -1796,13 +1685,12 @@ impl App {
             }
             Finished::Recover(result) => {
                 self.terminal = Ok(terminal);
-                if let Screen::Confirming(state) = &mut self.screen {
-                    match result {
-                        Ok(results) => state.recovered(results),
-                        Err(e) => {
-                            state.still_open(e.to_string());
-                            state.recovered(Vec::new());
-                        }
+                use confirming::Message as M;
+                match result {
+                    Ok(results) => self.route(Message::Confirming(M::Recovered(results))),
+                    Err(e) => {
+                        self.route(Message::Confirming(M::StillOpen(e.to_string())));
+                        self.route(Message::Confirming(M::Recovered(Vec::new())));
                     }
                 }
             }
@@ -1862,8 +1750,9 @@ impl App {
         self.screen = Screen::Confirming(confirming::State::recovery());
     }
 
-    /// A paid sale: the result screen at once, then its receipt and its
-    /// e-invoice go to the printer (the screen fills in as they print).
+    /// A paid sale: the result screen at once; the terminal completes it
+    /// (receipt, e-invoice, proof, journaled print jobs) and the jobs go to
+    /// the printer (the screen fills in as they print).
     fn complete_sale(
         &mut self,
         sale: crate::sale::SaleNo,
@@ -1879,32 +1768,23 @@ impl App {
             invoice: Err(String::new()),
             paper: done::Paper::None,
         });
-        self.print_sale_receipt(&sale);
-        let invoice = self.issue_invoice(&sale);
+        let profile = self.printing.profile();
+        let Ok(terminal) = self.terminal.as_mut() else {
+            return;
+        };
+        let printer = profile.as_ref().map_err(String::as_str);
+        let mut completion = terminal.complete_sale(&self.config, printer, &sale, &self.buyer);
+        self.status.numbers_low(completion.low_water);
+        let invoice = std::mem::replace(&mut completion.invoice, Err(String::new()));
+        if let Ok(Invoice::Issued { buyer, .. }) = &invoice {
+            self.issued_buyer = Some(buyer.clone());
+        }
+        self.print_completion(&sale, completion);
+        let text = invoice.and_then(|i| invoice_text(&i, self.lang));
         self.route(Message::Done(done::Message::Invoice(
             sale.to_string(),
-            invoice,
+            text,
         )));
-    }
-
-    /// Print a sale's receipt from the journal (for cash it also opens the
-    /// drawer). The job is journaled first, so a printer problem leaves it
-    /// to be reprinted.
-    fn print_sale_receipt(&mut self, sale: &crate::sale::SaleNo) {
-        let after = Reply::To(PrintFor::Done(sale.to_string()));
-        let data = match self.terminal.as_ref() {
-            Ok(t) => t
-                .receipt(sale, &self.config.store, false)
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.clone()),
-        };
-        match data {
-            Ok(data) => {
-                let document = crate::print::document::receipt_document(&data);
-                self.print_document(crate::terminal::RECEIPT, &document, Some(sale), None, after)
-            }
-            Err(e) => self.printed(vec![(after, Err(e))]),
-        }
     }
 
     fn pay_cash(&mut self, received: crate::money::Ntd) {
@@ -1925,9 +1805,7 @@ impl App {
             Ok(sale) => self.complete_sale(sale.sale_no, sale.total, sale.change),
             Err(e) => {
                 tracing::error!("cash sale not journaled: {e}");
-                if let Screen::Tender(state) = &mut self.screen {
-                    state.refused(e.to_string());
-                }
+                self.tender_notice(e.to_string());
             }
         }
     }
@@ -2683,6 +2561,33 @@ impl App {
 }
 
 use crate::ui::component::printing::print_error_text;
+
+/// The e-invoice as the result screen shows it: its number (and where it
+/// went when nothing prints), or why there is none.
+fn invoice_text(invoice: &Invoice, lang: Lang) -> Result<String, String> {
+    let paperless = |key: &str, number: &str, code: &str| {
+        crate::ui::i18n::tf(lang, key, &[("number", number), ("code", code)])
+    };
+    match invoice {
+        Invoice::Issued {
+            number,
+            paper: true,
+            ..
+        } => Ok(number.dashed()),
+        Invoice::Issued { number, buyer, .. } => {
+            Ok(format!("{} → {}", number.dashed(), buyer.describe_zh()))
+        }
+        Invoice::Mypay { number } => Ok(number.clone()),
+        Invoice::MypayCarrier { number, carrier } => {
+            Ok(paperless("result.mypay_carrier", number, carrier))
+        }
+        Invoice::MypayDonated { number, love_code } => {
+            Ok(paperless("result.mypay_donated", number, love_code))
+        }
+        Invoice::MypayLater => Err(t(lang, "result.mypay_invoice_later")),
+        Invoice::ByMypay => Err(t(lang, "result.invoice_by_mypay")),
+    }
+}
 
 fn shortcut_for(key: &Key) -> Option<Shortcut> {
     match key {

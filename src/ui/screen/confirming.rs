@@ -45,6 +45,10 @@ pub enum Message {
     CheckNow,
     /// Recovery done: back to selling.
     Continue,
+    /// The gateway's answer is still not definite.
+    StillOpen(String),
+    /// Recovery finished with these outcomes.
+    Recovered(Vec<PayResult>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,13 +90,13 @@ impl State {
     }
 
     /// Another answer that is still not definite.
-    pub fn still_open(&mut self, message: String) {
+    fn still_open(&mut self, message: String) {
         self.checks += 1;
         self.last = Some(message);
     }
 
     /// Recovery finished with these outcomes.
-    pub fn recovered(&mut self, results: Vec<PayResult>) {
+    fn recovered(&mut self, results: Vec<PayResult>) {
         self.checks += 1;
         self.results = Some(results);
     }
@@ -105,6 +109,14 @@ impl State {
         match message {
             Message::CheckNow => Some(Event::CheckNow),
             Message::Continue => Some(Event::Continue),
+            Message::StillOpen(why) => {
+                self.still_open(why);
+                None
+            }
+            Message::Recovered(results) => {
+                self.recovered(results);
+                None
+            }
         }
     }
 

@@ -25,6 +25,8 @@ pub struct State {
 #[derive(Debug, Clone)]
 pub enum Message {
     Cancel,
+    /// MyPay's last word, while it is not paid yet.
+    StillOpen(String),
     /// The printer answered for the slip of the PayPage `trade`.
     SlipPrinted(String, Result<(), String>),
 }
@@ -45,13 +47,13 @@ impl State {
         }
     }
 
-    pub fn still_open(&mut self, message: String) {
-        self.last = Some(message);
-    }
-
     pub fn update(&mut self, message: Message) -> Option<Event> {
         match message {
             Message::Cancel => Some(Event::Cancel),
+            Message::StillOpen(why) => {
+                self.last = Some(why);
+                None
+            }
             Message::SlipPrinted(trade, printed) => {
                 if trade == self.order.trade_no {
                     self.slip = Some(printed);

@@ -74,6 +74,10 @@ pub enum Message {
     LaterName(String),
     LaterDigits(String),
     CreateSlip,
+    /// The payment could not be recorded or sent: why.
+    Refused(String),
+    /// The member looked up (`None`: no such member).
+    Member(Option<Member>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +144,7 @@ impl State {
     }
 
     /// The member the parent found for the number typed (or none).
-    pub fn show_member(&mut self, member: Option<Member>, lang: Lang) {
+    fn show_member(&mut self, member: Option<Member>, lang: Lang) {
         self.notice = match &member {
             None => Some(t(lang, "tender.no_member")),
             Some(m) if m.cards.is_empty() => Some(t(lang, "tender.no_card")),
@@ -198,13 +202,15 @@ impl State {
     }
 
     /// The payment could not be recorded: say why, keep the keypad as it was.
-    pub fn refused(&mut self, message: String) {
+    fn refused(&mut self, message: String) {
         self.notice = Some(message);
     }
 
     pub fn update(&mut self, message: Message, lang: Lang) -> Option<Event> {
         self.notice = None;
         match message {
+            Message::Refused(why) => self.refused(why),
+            Message::Member(member) => self.show_member(member, lang),
             Message::Digit(d) if d.is_ascii_digit() && self.mode == Mode::MemberCard => {
                 self.member_no.push(d);
                 self.member = None;
