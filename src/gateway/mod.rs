@@ -364,6 +364,16 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The rules of `gateway`: the one place that names every vendor.
+pub fn rules_of(gateway: GatewayId) -> &'static dyn rules::VendorRules {
+    match gateway {
+        GatewayId::JkoPay => &crate::gateway::jkopay::rules::JkoPayRules,
+        GatewayId::MyPay => &crate::gateway::mypay::rules::MyPayRules,
+        GatewayId::Ecpay => &crate::gateway::ecpay::rules::EcpayRules,
+        GatewayId::Goodbuy => &crate::gateway::goodbuy::rules::GoodbuyRules,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,9 +4,16 @@
 //! one more `match` up in `terminal`. Pure: no I/O, no clock reads (the
 //! time is passed in).
 
-use crate::gateway::goodbuy::PayType;
 use crate::sale::GatewayId;
 use crate::taipei::TaipeiTime;
+
+/// How a pay-later order was paid, as far as refund rules care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaidWith {
+    Card,
+    Atm,
+    Store,
+}
 
 /// How a payment whose result is in doubt gets settled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,15 +92,15 @@ pub trait VendorRules: Send + Sync {
     /// The refund rule, zh-TW / English, for the refund screen.
     fn refund_rule(&self) -> &'static str;
 
-    /// Why a payment made `paid_at` (with `pay_type` for a pay-later order)
+    /// Why a payment made `paid_at` (`paid_with` for a pay-later order)
     /// cannot be refunded `now` through the gateway; `None` when it can.
     fn refund_refused(
         &self,
-        pay_type: &PayType,
+        paid_with: PaidWith,
         paid_at: TaipeiTime,
         now: TaipeiTime,
     ) -> Option<String> {
-        let _ = (pay_type, paid_at, now);
+        let _ = (paid_with, paid_at, now);
         None
     }
 
@@ -103,15 +110,9 @@ pub trait VendorRules: Send + Sync {
     }
 }
 
-/// The rules of `gateway`: the one place that names every vendor.
-pub fn of(gateway: GatewayId) -> &'static dyn VendorRules {
-    match gateway {
-        GatewayId::JkoPay => &crate::gateway::jkopay::rules::JkoPayRules,
-        GatewayId::MyPay => &crate::gateway::mypay::rules::MyPayRules,
-        GatewayId::Ecpay => &crate::gateway::ecpay::rules::EcpayRules,
-        GatewayId::Goodbuy => &crate::gateway::goodbuy::rules::GoodbuyRules,
-    }
-}
+/// The rules of `gateway` (the registry lives with the vendors, in
+/// `gateway`, so this file names none of them).
+pub use super::rules_of as of;
 
 #[cfg(test)]
 mod tests {
@@ -193,31 +194,26 @@ mod tests {
     #[test]
     fn ecpay_refunds_go_to_the_back_office_and_goodbuy_refunds_credit_only() {
         let now = crate::taipei::at(2026, 5, 1, 10, 0, 0).expect("a valid time");
-        let store = PayType::Store {
-            payer: String::new(),
-        };
-        let credit = PayType::Credit {
-            card_owner: String::new(),
-            card_last4: String::new(),
-        };
+        let store = PaidWith::Store;
+        let credit = PaidWith::Card;
         assert!(
             of(GatewayId::Ecpay)
-                .refund_refused(&credit, now, now)
+                .refund_refused(credit, now, now)
                 .is_some()
         );
         assert!(
             of(GatewayId::Goodbuy)
-                .refund_refused(&store, now, now)
+                .refund_refused(store, now, now)
                 .is_some()
         );
         assert!(
             of(GatewayId::Goodbuy)
-                .refund_refused(&credit, now, now)
+                .refund_refused(credit, now, now)
                 .is_none()
         );
         assert!(of(GatewayId::Goodbuy).refunds_whole_order_only());
         for g in [GatewayId::JkoPay, GatewayId::MyPay] {
-            assert!(of(g).refund_refused(&store, now, now).is_none(), "{g:?}");
+            assert!(of(g).refund_refused(store, now, now).is_none(), "{g:?}");
             assert!(!of(g).refunds_whole_order_only(), "{g:?}");
         }
     }

@@ -205,9 +205,9 @@ fn tenders(
                 .checked_sub(refunded)
                 .unwrap_or(Ntd::ZERO)
                 .max(Ntd::ZERO);
-            let refused = p
-                .gateway
-                .and_then(|g| rules::of(g).refund_refused(&pay_type_of(p), request_time(p), now));
+            let refused = p.gateway.and_then(|g| {
+                rules::of(g).refund_refused(pay_type_of(p).paid_with(), request_time(p), now)
+            });
             (
                 TenderLeft {
                     trade_no: p.trade_no.to_string(),

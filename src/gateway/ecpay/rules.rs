@@ -1,7 +1,6 @@
 //! ECPay's rules for the workflow (NOTES.md §3).
 
-use crate::gateway::goodbuy::PayType;
-use crate::gateway::rules::{PaymentDoubt, VendorRules};
+use crate::gateway::rules::{PaidWith, PaymentDoubt, VendorRules};
 use crate::sale::GatewayId;
 use crate::taipei::TaipeiTime;
 
@@ -28,7 +27,7 @@ impl VendorRules for EcpayRules {
         REFUND_RULE
     }
 
-    fn refund_refused(&self, _: &PayType, _: TaipeiTime, _: TaipeiTime) -> Option<String> {
+    fn refund_refused(&self, _: PaidWith, _: TaipeiTime, _: TaipeiTime) -> Option<String> {
         Some(REFUND_RULE.to_string())
     }
 }

@@ -16,6 +16,7 @@ use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 
 use crate::gateway::CashierAction;
+use crate::gateway::rules::PaidWith;
 use crate::gateway::wire::{flex_opt_i64, flex_opt_ntd, flex_string};
 use crate::gateway::{
     Approval, Decline, FieldError, Outcome, StatusInfo, check_required, constant_time_eq, lookup,
@@ -92,6 +93,15 @@ pub enum PayType {
 }
 
 impl PayType {
+    /// What the refund rules need to know of it.
+    pub fn paid_with(&self) -> PaidWith {
+        match self {
+            PayType::Credit { .. } => PaidWith::Card,
+            PayType::Atm { .. } => PaidWith::Atm,
+            PayType::Store { .. } => PaidWith::Store,
+        }
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             PayType::Credit { .. } => "credit",
@@ -543,7 +553,16 @@ pub fn check_refund_allowed(
     order_created: TaipeiTime,
     now: TaipeiTime,
 ) -> Result<(), RefundRefused> {
-    if !pay_type.is_credit() {
+    check_refund_allowed_with(pay_type.paid_with(), order_created, now)
+}
+
+/// [`check_refund_allowed`] on what the refund rules know of the order.
+pub fn check_refund_allowed_with(
+    paid_with: PaidWith,
+    order_created: TaipeiTime,
+    now: TaipeiTime,
+) -> Result<(), RefundRefused> {
+    if paid_with != PaidWith::Card {
         return Err(RefundRefused::NotCredit);
     }
     let deadline = refund_deadline(order_created);

@@ -1,7 +1,6 @@
 //! The pay-later aggregator's rules for the workflow (NOTES.md §4).
 
-use super::PayType;
-use crate::gateway::rules::{PaymentDoubt, VendorRules};
+use crate::gateway::rules::{PaidWith, PaymentDoubt, VendorRules};
 use crate::sale::GatewayId;
 use crate::taipei::TaipeiTime;
 
@@ -32,11 +31,11 @@ impl VendorRules for GoodbuyRules {
 
     fn refund_refused(
         &self,
-        pay_type: &PayType,
+        paid_with: PaidWith,
         paid_at: TaipeiTime,
         now: TaipeiTime,
     ) -> Option<String> {
-        super::check_refund_allowed(pay_type, paid_at, now)
+        super::check_refund_allowed_with(paid_with, paid_at, now)
             .err()
             .map(|e| e.to_string())
     }
