@@ -271,8 +271,7 @@ impl TableSpec {
     /// `base` is the key with this table's header absorbed ([`TableSpec::keyed`]);
     /// the columns are `r[from..from + cols]`. The message is laid out in
     /// `buf` (reused row after row: no allocation once it has grown) and
-    /// fed to the MAC in one piece: a dozen small updates a row cost more
-    /// than the hashing.
+    /// fed to the MAC in one piece rather than a dozen small updates.
     fn row_mac(
         &self,
         base: &HmacSha256,
