@@ -30,7 +30,3 @@ pub mod terminal;
 pub mod ui;
 
 pub use money::Ntd;
-
-/// The command line's output moved to `cli::output`; the old path still works.
-#[doc(hidden)]
-pub use cli::output as cli_output;
