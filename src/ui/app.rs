@@ -706,22 +706,18 @@ impl App {
         if let Some(sign_in::Event::SignIn { name, pin }) = event
             && let Ok(terminal) = self.terminal.as_mut()
         {
-            match terminal.sign_in(&name, &pin) {
+            let why = match terminal.sign_in(&name, &pin) {
                 Ok(_) => {
                     self.lock = None;
                     self.resume_printing();
                     self.recover_open_payments();
+                    return;
                 }
-                Err(TerminalError::WrongPin) => {
-                    if let Some(state) = self.lock.as_mut() {
-                        state.refused(t(lang, "signin.wrong"));
-                    }
-                }
-                Err(e) => {
-                    if let Some(state) = self.lock.as_mut() {
-                        state.refused(e.to_string());
-                    }
-                }
+                Err(TerminalError::WrongPin) => t(lang, "signin.wrong"),
+                Err(e) => e.to_string(),
+            };
+            if let Some(state) = self.lock.as_mut() {
+                state.update(sign_in::Message::Refused(why), lang);
             }
         }
     }
@@ -774,27 +770,25 @@ impl App {
             Screen::Sale(_) | Screen::Tender(_) | Screen::Done(_)
         ) && let Some(choice) = buyer_choice_of(&code, !matches!(self.screen, Screen::Sale(_)))
         {
-            if let Screen::Sale(state) = &mut self.screen {
-                state.take_back(from_field);
+            if matches!(self.screen, Screen::Sale(_)) {
+                self.route(Message::Sale(sale::Message::TakeBack(from_field.into())));
             } else {
                 crate::ui::keys::take_back(&mut self.buyer_input, from_field);
             }
             return self.choose_buyer(choice);
         }
-        match &mut self.screen {
-            Screen::Sale(state) => {
-                state.take_back(from_field);
-                state.scanned(&code, &mut self.cart, &self.catalogue, self.lang);
+        let from_field = from_field.to_string();
+        match &self.screen {
+            Screen::Sale(_) => {
+                self.route(Message::Sale(sale::Message::Scanned { code, from_field }))
             }
             Screen::Tender(_) => {
-                crate::ui::keys::take_back(&mut self.buyer_input, from_field);
+                crate::ui::keys::take_back(&mut self.buyer_input, &from_field);
                 self.pay_with_code(code)
             }
-            Screen::Settings(state) => state.scanned(&code),
-            Screen::Refund(state) if !state.is_running() => {
-                state.take_back(from_field);
-                self.refund_message(crate::ui::screen::refund::Message::Select(code));
-            }
+            Screen::Settings(_) => self.settings_update(settings::Message::Scanned(code)),
+            Screen::Refund(state) if !state.is_running() => self
+                .refund_message(crate::ui::screen::refund::Message::Scanned { code, from_field }),
             _ => {}
         }
     }
@@ -1210,7 +1204,7 @@ impl App {
         }
         let mut state = sign_in::State::default();
         if let Some(why) = why {
-            state.refused(why);
+            state.update(sign_in::Message::Refused(why), self.lang);
         }
         self.lock = Some(state);
     }
@@ -1824,7 +1818,9 @@ impl App {
     fn shortcut(&mut self, key: Shortcut) {
         match (&mut self.screen, key) {
             (Screen::Sale(_), Shortcut::Pay) => self.update(Message::Sale(sale::Message::Tender)),
-            (Screen::Sale(state), Shortcut::Remove) => state.ask_remove_last(&self.cart),
+            (Screen::Sale(_), Shortcut::Remove) => {
+                self.update(Message::Sale(sale::Message::AskRemoveLast))
+            }
             (Screen::Sale(state), Shortcut::Escape) if state.is_confirming() => {
                 self.update(Message::Sale(sale::Message::Keep))
             }
@@ -2301,10 +2297,11 @@ impl App {
 
     /// Wait for the Settings screen's background checks (tests; bounded).
     pub fn wait_for_settings(&mut self, timeout: Duration) -> bool {
-        match &mut self.screen {
-            Screen::Settings(state) => state.wait(timeout),
-            _ => false,
+        if !matches!(self.screen, Screen::Settings(_)) {
+            return false;
         }
+        self.settings_update(settings::Message::Settle(timeout));
+        matches!(&self.screen, Screen::Settings(state) if !state.busy())
     }
 }
 

@@ -148,6 +148,10 @@ pub enum Message {
     PrinterStatus,
     TestPrint,
     ScanInput(String),
+    /// A code from the scanner, for the scan test.
+    Scanned(String),
+    /// Wait for the running checks, at most this long each (tests).
+    Settle(Duration),
     Classify,
     NewName(String),
     NewRole(Role),
@@ -340,7 +344,7 @@ impl State {
     }
 
     /// Wait for every running check, at most `timeout` each (tests).
-    pub fn wait(&mut self, timeout: Duration) -> bool {
+    fn wait(&mut self, timeout: Duration) -> bool {
         for check in self.checks.values_mut() {
             if let Check::Running(p) = check {
                 match p.wait(timeout) {
@@ -551,7 +555,7 @@ impl State {
 
     /// A code from the scanner (or typed) for the scan test: what it is,
     /// with a payment code masked.
-    pub fn scanned(&mut self, code: &str) {
+    fn scanned(&mut self, code: &str) {
         self.scan_input.clear();
         let mut lines = vec![format!("掃描 scan: {}", mask_payment_code(code))];
         for (name, ctx) in [
@@ -613,6 +617,10 @@ impl State {
                 return Some(Event::TestPrint(self.printer_settings()));
             }
             Message::ScanInput(s) => self.scan_input = s,
+            Message::Scanned(code) => self.scanned(&code),
+            Message::Settle(timeout) => {
+                self.wait(timeout);
+            }
             Message::Classify => {
                 let code = self.scan_input.trim().to_string();
                 if !code.is_empty() {
