@@ -1054,17 +1054,15 @@ impl App {
             let why = t(self.lang, "closeday.no_drawer");
             return self.printed(vec![(reply(), Err(why))]);
         };
-        use crate::print::document::{Document, Style};
-        let at = self
-            .terminal()
-            .map(|t| t.now().format("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or_default();
-        let mut slip = Document::new();
-        slip.drawer(pin_no);
-        slip.text("開錢櫃 NO SALE", Style::center().bold());
-        slip.row("時間", at);
-        slip.row("店長", manager.to_string());
-        slip.feed(3).cut();
+        let slip =
+            crate::print::slips::no_sale_slip_document(&crate::print::slips::NoSaleSlipData {
+                drawer_pin: pin_no,
+                datetime: self
+                    .terminal()
+                    .map(|t| t.now().format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_default(),
+                manager: manager.to_string(),
+            });
         self.print_document("no_sale", &slip, None, None, reply());
     }
 
@@ -2515,8 +2513,8 @@ impl App {
             });
         let mut slip = match from_journal {
             Some(data) => crate::print::refund_slip_document(&data),
-            None => crate::ui::refund_flow::refund_slip_document(
-                outcome, reason, manager, &at, self.demo,
+            None => crate::print::slips::refund_brief_document(
+                &crate::ui::refund_flow::refund_brief(outcome, reason, manager, &at, self.demo),
             ),
         };
         if matches!(outcome.money, crate::terminal::RefundMoney::Cash { .. })
