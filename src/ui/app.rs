@@ -2226,15 +2226,17 @@ impl App {
     }
 
     fn settings_update(&mut self, m: settings::Message) {
-        let lang = self.lang;
         let Screen::Settings(state) = &mut self.screen else {
             return;
         };
-        let ctx = settings::Ctx {
-            terminal: self.terminal.as_mut().ok(),
-            lang,
+        let mut ctx = crate::ui::screen::Ctx {
+            terminal: self.terminal.as_mut().map_err(|e| e.as_str()),
+            config: &self.config,
+            lang: self.lang,
         };
-        match state.update(m, ctx) {
+        let (task, event) = state.update(m, &mut ctx);
+        self.tasks.push(task.map(Message::Settings));
+        match event {
             Some(settings::Event::Back) => self.screen = Screen::Sale(sale::State::default()),
             Some(settings::Event::Language(l)) => self.lang = l,
             Some(settings::Event::StaffChanged) => {
@@ -2243,26 +2245,13 @@ impl App {
                 }
             }
             Some(settings::Event::Saved(cfg)) => self.apply_settings(*cfg),
-            Some(settings::Event::TestPrint(draft)) => {
-                // The printer as typed on the screen, so a new address can be
-                // tried before saving; the configured one when unchanged.
-                let reply = Reply::To(PrintFor::Settings);
-                let printer = if draft != self.config.printer {
-                    Printer::from_config(&draft).map_err(|e| e.to_string())
-                } else {
-                    Printer::from_config(&self.config.printer).map_err(|e| e.to_string())
-                };
-                match printer {
-                    Ok(p) => {
-                        let page = crate::device::printer::cli::test_page(&self.config, &p);
-                        if draft != self.config.printer {
-                            // Until its job is back; the till's printer stays as saved.
-                            self.printing.try_printer(p);
-                        }
-                        self.print_document("test_page", &page, None, None, reply);
-                    }
-                    Err(e) => self.printed(vec![(reply, Err(e))]),
+            Some(settings::Event::TestPrint { page, trial }) => {
+                if let Some(p) = trial {
+                    // Until its job is back; the till's printer stays as saved.
+                    self.printing.try_printer(*p);
                 }
+                let reply = Reply::To(PrintFor::Settings);
+                self.print_document("test_page", &page, None, None, reply);
             }
             None => {}
         }
