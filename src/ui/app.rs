@@ -1814,7 +1814,7 @@ impl App {
     }
 
     fn shortcut(&mut self, key: Shortcut) {
-        match (&mut self.screen, key) {
+        match (&self.screen, key) {
             (Screen::Sale(_), Shortcut::Pay) => self.update(Message::Sale(sale::Message::Tender)),
             (Screen::Sale(_), Shortcut::Remove) => {
                 self.update(Message::Sale(sale::Message::AskRemoveLast))
