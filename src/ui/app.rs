@@ -706,22 +706,18 @@ impl App {
         if let Some(sign_in::Event::SignIn { name, pin }) = event
             && let Ok(terminal) = self.terminal.as_mut()
         {
-            match terminal.sign_in(&name, &pin) {
+            let why = match terminal.sign_in(&name, &pin) {
                 Ok(_) => {
                     self.lock = None;
                     self.resume_printing();
                     self.recover_open_payments();
+                    return;
                 }
-                Err(TerminalError::WrongPin) => {
-                    if let Some(state) = self.lock.as_mut() {
-                        state.refused(t(lang, "signin.wrong"));
-                    }
-                }
-                Err(e) => {
-                    if let Some(state) = self.lock.as_mut() {
-                        state.refused(e.to_string());
-                    }
-                }
+                Err(TerminalError::WrongPin) => t(lang, "signin.wrong"),
+                Err(e) => e.to_string(),
+            };
+            if let Some(state) = self.lock.as_mut() {
+                state.update(sign_in::Message::Refused(why), lang);
             }
         }
     }
@@ -774,27 +770,25 @@ impl App {
             Screen::Sale(_) | Screen::Tender(_) | Screen::Done(_)
         ) && let Some(choice) = buyer_choice_of(&code, !matches!(self.screen, Screen::Sale(_)))
         {
-            if let Screen::Sale(state) = &mut self.screen {
-                state.take_back(from_field);
+            if matches!(self.screen, Screen::Sale(_)) {
+                self.route(Message::Sale(sale::Message::TakeBack(from_field.into())));
             } else {
                 crate::ui::keys::take_back(&mut self.buyer_input, from_field);
             }
             return self.choose_buyer(choice);
         }
-        match &mut self.screen {
-            Screen::Sale(state) => {
-                state.take_back(from_field);
-                state.scanned(&code, &mut self.cart, &self.catalogue, self.lang);
+        let from_field = from_field.to_string();
+        match &self.screen {
+            Screen::Sale(_) => {
+                self.route(Message::Sale(sale::Message::Scanned { code, from_field }))
             }
             Screen::Tender(_) => {
-                crate::ui::keys::take_back(&mut self.buyer_input, from_field);
+                crate::ui::keys::take_back(&mut self.buyer_input, &from_field);
                 self.pay_with_code(code)
             }
-            Screen::Settings(state) => state.scanned(&code),
-            Screen::Refund(state) if !state.is_running() => {
-                state.take_back(from_field);
-                self.refund_message(crate::ui::screen::refund::Message::Select(code));
-            }
+            Screen::Settings(_) => self.settings_update(settings::Message::Scanned(code)),
+            Screen::Refund(state) if !state.is_running() => self
+                .refund_message(crate::ui::screen::refund::Message::Scanned { code, from_field }),
             _ => {}
         }
     }
@@ -1060,17 +1054,15 @@ impl App {
             let why = t(self.lang, "closeday.no_drawer");
             return self.printed(vec![(reply(), Err(why))]);
         };
-        use crate::print::document::{Document, Style};
-        let at = self
-            .terminal()
-            .map(|t| t.now().format("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or_default();
-        let mut slip = Document::new();
-        slip.drawer(pin_no);
-        slip.text("開錢櫃 NO SALE", Style::center().bold());
-        slip.row("時間", at);
-        slip.row("店長", manager.to_string());
-        slip.feed(3).cut();
+        let slip =
+            crate::print::slips::no_sale_slip_document(&crate::print::slips::NoSaleSlipData {
+                drawer_pin: pin_no,
+                datetime: self
+                    .terminal()
+                    .map(|t| t.now().format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_default(),
+                manager: manager.to_string(),
+            });
         self.print_document("no_sale", &slip, None, None, reply());
     }
 
@@ -1210,7 +1202,7 @@ impl App {
         }
         let mut state = sign_in::State::default();
         if let Some(why) = why {
-            state.refused(why);
+            state.update(sign_in::Message::Refused(why), self.lang);
         }
         self.lock = Some(state);
     }
@@ -1822,9 +1814,11 @@ impl App {
     }
 
     fn shortcut(&mut self, key: Shortcut) {
-        match (&mut self.screen, key) {
+        match (&self.screen, key) {
             (Screen::Sale(_), Shortcut::Pay) => self.update(Message::Sale(sale::Message::Tender)),
-            (Screen::Sale(state), Shortcut::Remove) => state.ask_remove_last(&self.cart),
+            (Screen::Sale(_), Shortcut::Remove) => {
+                self.update(Message::Sale(sale::Message::AskRemoveLast))
+            }
             (Screen::Sale(state), Shortcut::Escape) if state.is_confirming() => {
                 self.update(Message::Sale(sale::Message::Keep))
             }
@@ -2232,15 +2226,17 @@ impl App {
     }
 
     fn settings_update(&mut self, m: settings::Message) {
-        let lang = self.lang;
         let Screen::Settings(state) = &mut self.screen else {
             return;
         };
-        let ctx = settings::Ctx {
-            terminal: self.terminal.as_mut().ok(),
-            lang,
+        let mut ctx = crate::ui::screen::Ctx {
+            terminal: self.terminal.as_mut().map_err(|e| e.as_str()),
+            config: &self.config,
+            lang: self.lang,
         };
-        match state.update(m, ctx) {
+        let (task, event) = state.update(m, &mut ctx);
+        self.tasks.push(task.map(Message::Settings));
+        match event {
             Some(settings::Event::Back) => self.screen = Screen::Sale(sale::State::default()),
             Some(settings::Event::Language(l)) => self.lang = l,
             Some(settings::Event::StaffChanged) => {
@@ -2249,26 +2245,13 @@ impl App {
                 }
             }
             Some(settings::Event::Saved(cfg)) => self.apply_settings(*cfg),
-            Some(settings::Event::TestPrint(draft)) => {
-                // The printer as typed on the screen, so a new address can be
-                // tried before saving; the configured one when unchanged.
-                let reply = Reply::To(PrintFor::Settings);
-                let printer = if draft != self.config.printer {
-                    Printer::from_config(&draft).map_err(|e| e.to_string())
-                } else {
-                    Printer::from_config(&self.config.printer).map_err(|e| e.to_string())
-                };
-                match printer {
-                    Ok(p) => {
-                        let page = crate::device::printer::cli::test_page(&self.config, &p);
-                        if draft != self.config.printer {
-                            // Until its job is back; the till's printer stays as saved.
-                            self.printing.try_printer(p);
-                        }
-                        self.print_document("test_page", &page, None, None, reply);
-                    }
-                    Err(e) => self.printed(vec![(reply, Err(e))]),
+            Some(settings::Event::TestPrint { page, trial }) => {
+                if let Some(p) = trial {
+                    // Until its job is back; the till's printer stays as saved.
+                    self.printing.try_printer(*p);
                 }
+                let reply = Reply::To(PrintFor::Settings);
+                self.print_document("test_page", &page, None, None, reply);
             }
             None => {}
         }
@@ -2301,10 +2284,11 @@ impl App {
 
     /// Wait for the Settings screen's background checks (tests; bounded).
     pub fn wait_for_settings(&mut self, timeout: Duration) -> bool {
-        match &mut self.screen {
-            Screen::Settings(state) => state.wait(timeout),
-            _ => false,
+        if !matches!(self.screen, Screen::Settings(_)) {
+            return false;
         }
+        self.settings_update(settings::Message::Settle(timeout));
+        matches!(&self.screen, Screen::Settings(state) if !state.busy())
     }
 }
 
@@ -2518,8 +2502,8 @@ impl App {
             });
         let mut slip = match from_journal {
             Some(data) => crate::print::refund_slip_document(&data),
-            None => crate::ui::refund_flow::refund_slip_document(
-                outcome, reason, manager, &at, self.demo,
+            None => crate::print::slips::refund_brief_document(
+                &crate::ui::refund_flow::refund_brief(outcome, reason, manager, &at, self.demo),
             ),
         };
         if matches!(outcome.money, crate::terminal::RefundMoney::Cash { .. })

@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::money::Ntd;
-use crate::print::document::{Document, Style};
+use crate::print::slips::RefundBriefData;
 use crate::sale::{RefundRequest, SaleNo};
 use crate::terminal::{InvoicePreview, RefundVia, Terminal, gateway_name_zh};
 
@@ -145,50 +145,35 @@ pub fn trade_no(outcome: &RefundOutcome) -> &str {
     outcome.money.trade_no()
 }
 
-/// THE place the refund slip (退款單) is made. Interim: a plain slip built
-/// here until the print module's refund slip document lands; then this
-/// returns that document built from the journal.
-pub fn refund_slip_document(
+/// The brief refund slip's data, for when the journal cannot give the
+/// full one (its layout: `print::slips::refund_brief`).
+pub fn refund_brief(
     outcome: &RefundOutcome,
     reason: &str,
     manager: &str,
     at: &str,
     demo: bool,
-) -> Document {
-    let mut d = Document::new();
-    if demo {
-        d.text("測試", Style::center().bold());
-    }
-    d.text("退款單 REFUND", Style::center().bold());
-    d.row("原交易", outcome.sale_no.to_string());
-    d.row("收據", outcome.sale_no.receipt_code().to_string());
-    d.row("退款單號", trade_no(outcome).to_string());
-    let how = match &outcome.money {
+) -> RefundBriefData {
+    let paid_back_via = match &outcome.money {
         RefundMoney::Gateway(r) => format!("{} {}", gateway_name_zh(r.gateway), r.gateway.as_str()),
         RefundMoney::Cash { .. } => "現金 cash".to_string(),
     };
-    d.row("退款方式", how);
-    d.row_styled(
-        "退款金額",
-        outcome.amount.to_string(),
-        Style::default().bold(),
-    );
-    d.row("原因", reason.to_string());
-    d.row("核准", manager.to_string());
-    d.row("時間", at.to_string());
-    d.rule();
     let invoice = invoice_line(outcome);
-    // The slip speaks zh-TW: the part before " / ".
-    d.text(
-        invoice.split(" / ").next().unwrap_or(&invoice).to_string(),
-        Style::default(),
-    );
-    d.feed(3).cut();
-    if matches!(outcome.money, RefundMoney::Cash { .. }) {
+    RefundBriefData {
+        test: demo,
+        sale_no: outcome.sale_no.to_string(),
+        receipt_code: outcome.sale_no.receipt_code().to_string(),
+        refund_trade_no: trade_no(outcome).to_string(),
+        paid_back_via,
+        refunded: outcome.amount,
+        reason: reason.to_string(),
+        manager: manager.to_string(),
+        datetime: at.to_string(),
+        // The slip speaks zh-TW: the part before " / ".
+        invoice: invoice.split(" / ").next().unwrap_or(&invoice).to_string(),
         // The cash goes back out of the drawer.
-        d.drawer(2);
+        drawer_pin: matches!(outcome.money, RefundMoney::Cash { .. }).then_some(2),
     }
-    d
 }
 
 /// The e-invoice decision, one line, zh-TW / English.

@@ -126,6 +126,12 @@ pub enum Message {
     Query(String),
     Search,
     Select(String),
+    /// A scanner read this code while `from_field` had the focus: the
+    /// field gives the characters back and the code selects a sale.
+    Scanned {
+        code: String,
+        from_field: String,
+    },
     Mode(Mode),
     More(usize),
     Less(usize),
@@ -260,7 +266,7 @@ impl State {
     }
 
     /// Take a scan's characters back out of whichever field swallowed them.
-    pub fn take_back(&mut self, from_field: &str) {
+    fn take_back(&mut self, from_field: &str) {
         let before = self.query.len();
         crate::ui::keys::take_back(&mut self.query, from_field);
         if self.query.len() == before {
@@ -461,6 +467,10 @@ impl State {
                 return (!q.is_empty()).then_some(Step::Search(q));
             }
             Message::Select(sale) => return Some(Step::Select(sale)),
+            Message::Scanned { code, from_field } => {
+                self.take_back(&from_field);
+                return Some(Step::Select(code));
+            }
             Message::Mode(mode) => {
                 self.mode = mode;
                 self.target = if mode == Mode::Amount {

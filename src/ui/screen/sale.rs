@@ -52,6 +52,16 @@ pub enum Message {
     ApplyDiscount,
     CancelDiscount,
     Tender,
+    /// A scanner read this code while `from_field` had the focus.
+    Scanned {
+        code: String,
+        from_field: String,
+    },
+    /// A scan meant for another part of the till (the buyer's e-invoice
+    /// choice): only the characters the focused field swallowed go back.
+    TakeBack(String),
+    /// The "remove" shortcut: ask about the last line.
+    AskRemoveLast,
 }
 
 /// What the parent must do.
@@ -68,8 +78,26 @@ impl State {
         catalogue: &Catalogue,
         lang: Lang,
     ) -> Option<Event> {
+        // A scan or a shortcut leaves the notice shown (as a click does not).
+        match message {
+            Message::Scanned { code, from_field } => {
+                self.take_back(&from_field);
+                self.scanned(&code, cart, catalogue, lang);
+                return None;
+            }
+            Message::TakeBack(from_field) => {
+                self.take_back(&from_field);
+                return None;
+            }
+            Message::AskRemoveLast => {
+                self.ask_remove_last(cart);
+                return None;
+            }
+            _ => {}
+        }
         self.notice = None;
         match message {
+            Message::Scanned { .. } | Message::TakeBack(_) | Message::AskRemoveLast => {}
             Message::Query(q) => self.query = q,
             Message::Submit => {
                 let q = self.query.trim().to_string();
@@ -166,7 +194,7 @@ impl State {
     }
 
     /// A code typed into the search box or read by a scanner while selling.
-    pub fn scanned(&mut self, code: &str, cart: &mut Cart, catalogue: &Catalogue, lang: Lang) {
+    fn scanned(&mut self, code: &str, cart: &mut Cart, catalogue: &Catalogue, lang: Lang) {
         match barcode::classify(code, ScanContext::Selling) {
             Ok(Scanned::Product(gtin)) => self.add(gtin.as_str(), cart, catalogue, lang),
             Ok(other) if other.is_payment() => {
@@ -201,13 +229,13 @@ impl State {
     }
 
     /// Take a scan's characters back out of whichever field swallowed them.
-    pub fn take_back(&mut self, swallowed: &str) {
+    fn take_back(&mut self, swallowed: &str) {
         crate::ui::keys::take_back(&mut self.query, swallowed);
         crate::ui::keys::take_back(&mut self.open_amount, swallowed);
     }
 
     /// The line a "remove" shortcut acts on: the last one.
-    pub fn ask_remove_last(&mut self, cart: &Cart) {
+    fn ask_remove_last(&mut self, cart: &Cart) {
         if !cart.is_empty() {
             self.confirm_remove = Some(cart.lines().len() - 1);
         }

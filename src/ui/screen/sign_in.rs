@@ -27,6 +27,8 @@ pub enum Message {
     Digit(char),
     Backspace,
     Submit,
+    /// The till refused the PIN (or the sign-in): why.
+    Refused(String),
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +52,7 @@ impl State {
             Message::Backspace => {
                 self.pin.pop();
             }
+            Message::Refused(why) => self.refused(why),
             Message::Submit => {
                 let Some(name) = self.selected.clone() else {
                     self.error = Some(t(lang, "signin.pick_first"));
@@ -63,7 +66,7 @@ impl State {
     }
 
     /// The PIN was wrong: say so and let them try again.
-    pub fn refused(&mut self, message: String) {
+    fn refused(&mut self, message: String) {
         self.pin.clear();
         self.error = Some(message);
     }

@@ -26,6 +26,7 @@ use crate::terminal::settings::{
     save_config,
 };
 use crate::ui::i18n::{Lang, t};
+use crate::ui::screen::Ctx;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -148,6 +149,10 @@ pub enum Message {
     PrinterStatus,
     TestPrint,
     ScanInput(String),
+    /// A code from the scanner, for the scan test.
+    Scanned(String),
+    /// Wait for the running checks, at most this long each (tests).
+    Settle(Duration),
     Classify,
     NewName(String),
     NewRole(Role),
@@ -171,22 +176,20 @@ pub enum Message {
 }
 
 /// What the app must do.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Event {
     Back,
     /// Saved to the file: run with this configuration from now on.
     Saved(Box<Config>),
-    /// Print the test page on this printer, through the app's print path.
-    TestPrint(crate::config::Printer),
+    /// Print this test page through the app's print path; on `trial`, a
+    /// printer typed on the screen and not saved yet, when there is one.
+    TestPrint {
+        page: crate::print::Document,
+        trial: Option<Box<crate::device::printer::Printer>>,
+    },
     /// Staff changed: the sign-in list must be read again.
     StaffChanged,
     Language(Lang),
-}
-
-/// What the screen may use while handling a message.
-pub struct Ctx<'a> {
-    pub terminal: Option<&'a mut Terminal>,
-    pub lang: Lang,
 }
 
 fn put(fields: &mut BTreeMap<&'static str, String>, key: &'static str, value: impl ToString) {
@@ -340,7 +343,7 @@ impl State {
     }
 
     /// Wait for every running check, at most `timeout` each (tests).
-    pub fn wait(&mut self, timeout: Duration) -> bool {
+    fn wait(&mut self, timeout: Duration) -> bool {
         for check in self.checks.values_mut() {
             if let Check::Running(p) = check {
                 match p.wait(timeout) {
@@ -551,7 +554,7 @@ impl State {
 
     /// A code from the scanner (or typed) for the scan test: what it is,
     /// with a payment code masked.
-    pub fn scanned(&mut self, code: &str) {
+    fn scanned(&mut self, code: &str) {
         self.scan_input.clear();
         let mut lines = vec![format!("掃描 scan: {}", mask_payment_code(code))];
         for (name, ctx) in [
@@ -570,12 +573,38 @@ impl State {
         self.last_scan = lines;
     }
 
+    /// The test page for the printer as typed on the screen, so a new
+    /// address can be tried before saving; the configured one when unchanged.
+    fn test_page(&mut self, config: &Config) -> Option<Event> {
+        use crate::device::printer::Printer;
+        let draft = self.printer_settings();
+        let trial = draft != config.printer;
+        match Printer::from_config(if trial { &draft } else { &config.printer }) {
+            Ok(p) => Some(Event::TestPrint {
+                page: crate::device::printer::cli::test_page(config, &p),
+                trial: trial.then(|| Box::new(p)),
+            }),
+            Err(e) => {
+                self.printed = Some(Err(e.to_string()));
+                None
+            }
+        }
+    }
+
     /// The outcome of the test page.
     pub fn printed(&mut self, result: Result<(), String>, lang: Lang) {
         self.printed = Some(result.map(|()| t(lang, "settings.test_printed")));
     }
 
-    pub fn update(&mut self, message: Message, ctx: Ctx<'_>) -> Option<Event> {
+    pub fn update(
+        &mut self,
+        message: Message,
+        ctx: &mut Ctx<'_>,
+    ) -> (iced::Task<Message>, Option<Event>) {
+        (iced::Task::none(), self.act(message, ctx))
+    }
+
+    fn act(&mut self, message: Message, ctx: &mut Ctx<'_>) -> Option<Event> {
         let lang = ctx.lang;
         if self.refused.is_some() {
             return matches!(message, Message::Back).then_some(Event::Back);
@@ -610,9 +639,13 @@ impl State {
             }
             Message::TestPrint => {
                 self.printed = None;
-                return Some(Event::TestPrint(self.printer_settings()));
+                return self.test_page(ctx.config);
             }
             Message::ScanInput(s) => self.scan_input = s,
+            Message::Scanned(code) => self.scanned(&code),
+            Message::Settle(timeout) => {
+                self.wait(timeout);
+            }
             Message::Classify => {
                 let code = self.scan_input.trim().to_string();
                 if !code.is_empty() {
@@ -631,7 +664,7 @@ impl State {
             Message::ChangePin(s) => self.staff_form.new_pin = digits(s),
             Message::ChangePinAgain(s) => self.staff_form.new_pin_again = digits(s),
             Message::AddUser => {
-                let terminal = ctx.terminal?;
+                let terminal = ctx.terminal.as_deref_mut().ok()?;
                 let f = &mut self.staff_form;
                 let pin = Secret::new(std::mem::take(&mut f.pin));
                 let again = Secret::new(std::mem::take(&mut f.pin_again));
@@ -652,7 +685,7 @@ impl State {
                 }
             }
             Message::SavePin => {
-                let terminal = ctx.terminal?;
+                let terminal = ctx.terminal.as_deref_mut().ok()?;
                 let f = &mut self.staff_form;
                 let pin = Secret::new(std::mem::take(&mut f.new_pin));
                 let again = Secret::new(std::mem::take(&mut f.new_pin_again));
@@ -671,7 +704,7 @@ impl State {
             Message::RollFirst(s) => self.roll_form.first = s,
             Message::RollLast(s) => self.roll_form.last = s,
             Message::AddRoll => {
-                let terminal = ctx.terminal?;
+                let terminal = ctx.terminal.as_deref_mut().ok()?;
                 let f = &mut self.roll_form;
                 match terminal.add_roll_typed(&f.period, &f.track, &f.first, &f.last) {
                     Ok(()) => {
