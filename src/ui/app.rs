@@ -621,11 +621,8 @@ impl App {
                 let Screen::History(state) = &mut self.screen else {
                     return;
                 };
-                let mut ctx = crate::ui::screen::Ctx {
-                    terminal: self.terminal.as_mut().map_err(|e| e.as_str()),
-                    config: &self.config,
-                    lang: self.lang,
-                };
+                let mut ctx =
+                    crate::ui::screen::Ctx::lend(&mut self.terminal, &self.config, self.lang);
                 let (task, event) = state.update(m, &mut ctx);
                 self.tasks.push(task.map(Message::History));
                 match event {
@@ -657,11 +654,8 @@ impl App {
                 let Screen::CloseDay(state) = &mut self.screen else {
                     return;
                 };
-                let mut ctx = crate::ui::screen::Ctx {
-                    terminal: self.terminal.as_mut().map_err(|e| e.as_str()),
-                    config: &self.config,
-                    lang: self.lang,
-                };
+                let mut ctx =
+                    crate::ui::screen::Ctx::lend(&mut self.terminal, &self.config, self.lang);
                 let (task, event) = state.update(m, &mut ctx);
                 self.tasks.push(task.map(Message::CloseDay));
                 match event {
@@ -2229,11 +2223,7 @@ impl App {
         let Screen::Settings(state) = &mut self.screen else {
             return;
         };
-        let mut ctx = crate::ui::screen::Ctx {
-            terminal: self.terminal.as_mut().map_err(|e| e.as_str()),
-            config: &self.config,
-            lang: self.lang,
-        };
+        let mut ctx = crate::ui::screen::Ctx::lend(&mut self.terminal, &self.config, self.lang);
         let (task, event) = state.update(m, &mut ctx);
         self.tasks.push(task.map(Message::Settings));
         match event {
@@ -2322,11 +2312,7 @@ impl App {
         let Screen::Refund(state) = &mut self.screen else {
             return;
         };
-        let mut ctx = crate::ui::screen::Ctx {
-            terminal: self.terminal.as_mut().map_err(|e| e.as_str()),
-            config: &self.config,
-            lang: self.lang,
-        };
+        let mut ctx = crate::ui::screen::Ctx::lend(&mut self.terminal, &self.config, self.lang);
         let (task, event) = state.update(m, &mut ctx);
         self.tasks.push(task.map(Message::Refund));
         match event {

@@ -27,3 +27,19 @@ pub struct Ctx<'a> {
     pub config: &'a Config,
     pub lang: Lang,
 }
+
+impl<'a> Ctx<'a> {
+    /// The app's till (or why it is away), config and language, lent to
+    /// one screen's update.
+    pub fn lend(
+        terminal: &'a mut Result<Terminal, String>,
+        config: &'a Config,
+        lang: Lang,
+    ) -> Self {
+        Ctx {
+            terminal: terminal.as_mut().map_err(|e| e.as_str()),
+            config,
+            lang,
+        }
+    }
+}
