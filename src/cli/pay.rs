@@ -19,7 +19,7 @@ use crate::sale::{Cart, Line, TradeNo};
 use crate::terminal::{PayError, PayResult, Payments, Tender, Terminal, callbacks};
 
 use super::EXIT_USAGE;
-use super::session::{open, runtime, session, usage};
+use super::session::{approving_manager, open, runtime, session, usage};
 
 #[derive(Args, Debug)]
 pub struct PayArgs {
@@ -150,6 +150,12 @@ pub fn parse_amount(s: &str) -> Result<i64, String> {
     }
     s.parse()
         .map_err(|_| format!("金額過大 / the amount {s} is too large"))
+}
+
+/// Prints a result and answers with its exit code.
+pub(super) fn answer(r: &PayResult, json: bool) -> ExitCode {
+    print_result(r, json);
+    ExitCode::from(r.exit_code())
 }
 
 pub(super) fn print_result(r: &PayResult, json: bool) {
@@ -436,8 +442,7 @@ async fn paypage(
     {
         Ok(o) => o,
         Err(PayError::PayPageNotOpened(r)) => {
-            print_result(&r, args.json);
-            return ExitCode::from(r.exit_code());
+            return answer(&r, args.json);
         }
         Err(e) => return pay_error(e),
     };
@@ -468,8 +473,7 @@ async fn paypage(
         tokio::time::sleep(every).await;
         match till.poll_paypage(payments, &trade).await {
             Ok(r) if r.state.is_final() || std::time::Instant::now() >= until => {
-                print_result(&r, args.json);
-                return ExitCode::from(r.exit_code());
+                return answer(&r, args.json);
             }
             Ok(_) => {}
             Err(e) => return pay_error(e),
@@ -488,10 +492,7 @@ pub fn query(explicit: Option<&Path>, redactor: &Redactor, args: QueryArgs) -> E
             Err(c) => return c,
         };
         match till.query(&payments, &trade).await {
-            Ok(r) => {
-                print_result(&r, args.json);
-                ExitCode::from(r.exit_code())
-            }
+            Ok(r) => answer(&r, args.json),
             Err(e) => pay_error(e),
         }
     })
@@ -562,14 +563,13 @@ pub fn settle(explicit: Option<&Path>, redactor: &Redactor, args: SettleArgs) ->
             Ok(t) => t,
             Err(e) => return usage(e),
         };
-        let name = match (&args.manager, till.is_demo()) {
-            (Some(m), _) => m.clone(),
-            (None, true) => crate::terminal::DEMO_USERS[1].0.to_string(),
-            (None, false) => return usage("需 --manager / settling needs --manager NAME"),
-        };
-        let manager = match till.manager_approves(&name, &super::input::read_pin()) {
+        let manager = match approving_manager(
+            &till,
+            args.manager.as_ref(),
+            "需 --manager / settling needs --manager NAME",
+        ) {
             Ok(m) => m,
-            Err(e) => return usage(e),
+            Err(code) => return code,
         };
         match till.settle_by_hand(
             &payments,
@@ -578,10 +578,7 @@ pub fn settle(explicit: Option<&Path>, redactor: &Redactor, args: SettleArgs) ->
             &args.reason,
             &manager,
         ) {
-            Ok(r) => {
-                print_result(&r, args.json);
-                ExitCode::from(r.exit_code())
-            }
+            Ok(r) => answer(&r, args.json),
             Err(e) => pay_error(e),
         }
     })
@@ -601,14 +598,13 @@ pub fn late_payments(explicit: Option<&Path>, redactor: &Redactor, args: LateArg
                 Ok(t) => t,
                 Err(e) => return usage(e),
             };
-            let name = match (&args.manager, till.is_demo()) {
-                (Some(m), _) => m.clone(),
-                (None, true) => crate::terminal::DEMO_USERS[1].0.to_string(),
-                (None, false) => return usage("需 --manager / settling needs --manager NAME"),
-            };
-            let manager = match till.manager_approves(&name, &super::input::read_pin()) {
+            let manager = match approving_manager(
+                &till,
+                args.manager.as_ref(),
+                "需 --manager / settling needs --manager NAME",
+            ) {
                 Ok(m) => m,
-                Err(e) => return usage(e),
+                Err(code) => return code,
             };
             if let Err(e) = till.settle_late_payment(&trade, &manager, how) {
                 return pay_error(e);

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::pay::{parse_amount, pay_error, print_result};
-use super::session::{runtime, session_with_config, usage};
+use super::pay::{answer, parse_amount, pay_error, print_result};
+use super::session::{approving_manager, runtime, session_with_config, usage};
 use crate::logging::Redactor;
 use crate::money::Ntd;
 use crate::sale::{RefundRequest, TradeNo};
@@ -47,14 +47,13 @@ pub fn refund(explicit: Option<&Path>, redactor: &Redactor, args: RefundArgs) ->
             Ok(None) => return usage(format!("找不到交易 / no sale for {}", args.trade)),
             Err(e) => return usage(e),
         };
-        let manager_name = match (&args.manager, till.is_demo()) {
-            (Some(m), _) => m.clone(),
-            (None, true) => crate::terminal::DEMO_USERS[1].0.to_string(),
-            (None, false) => return usage("退款需 --manager / a refund needs --manager NAME"),
-        };
-        let manager = match till.manager_approves(&manager_name, &super::input::read_pin()) {
+        let manager = match approving_manager(
+            &till,
+            args.manager.as_ref(),
+            "退款需 --manager / a refund needs --manager NAME",
+        ) {
             Ok(m) => m,
-            Err(e) => return usage(e),
+            Err(code) => return code,
         };
         if args.withdraw {
             let trade: TradeNo = match args.trade.parse() {
@@ -65,10 +64,7 @@ pub fn refund(explicit: Option<&Path>, redactor: &Redactor, args: RefundArgs) ->
                 .withdraw_refund(&payments, &trade, &args.reason, &manager)
                 .await
             {
-                Ok(r) => {
-                    print_result(&r, args.json);
-                    ExitCode::from(r.exit_code())
-                }
+                Ok(r) => answer(&r, args.json),
                 Err(e) => pay_error(e),
             };
         }

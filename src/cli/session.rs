@@ -18,6 +18,23 @@ pub fn usage(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
+/// The manager who approves a command: `--manager` (the demo's manager
+/// when none is given in demo mode) and the PIN read from the terminal;
+/// `missing` says which command needs `--manager`.
+pub fn approving_manager(
+    till: &Terminal,
+    flag: Option<&String>,
+    missing: &str,
+) -> Result<crate::journal::User, ExitCode> {
+    let name = match (flag, till.is_demo()) {
+        (Some(m), _) => m.clone(),
+        (None, true) => crate::terminal::DEMO_USERS[1].0.to_string(),
+        (None, false) => return Err(usage(missing)),
+    };
+    till.manager_approves(&name, &super::input::read_pin())
+        .map_err(usage)
+}
+
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
