@@ -749,12 +749,17 @@ impl Terminal {
         self.result_of(payments, trade, id)
     }
 
+    /// Attempt `trade` as the journal holds it; an unknown trade number is
+    /// the caller's mistake, said as such.
+    pub(super) fn known_attempt(&self, trade: &TradeNo) -> Result<AttemptRecord, PayError> {
+        self.journal
+            .attempt(trade)?
+            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))
+    }
+
     /// The WeChat `TradeNo` a 280 answer left on the attempt, if any.
     fn wechat_reference(&self, trade: &TradeNo) -> Result<Option<String>, PayError> {
-        let rec = self
-            .journal
-            .attempt(trade)?
-            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        let rec = self.known_attempt(trade)?;
         Ok(rec
             .events
             .iter()
@@ -763,11 +768,7 @@ impl Terminal {
     }
 
     fn state_of(&self, trade: &TradeNo) -> Result<AttemptState, PayError> {
-        Ok(self
-            .journal
-            .attempt(trade)?
-            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?
-            .state)
+        Ok(self.known_attempt(trade)?.state)
     }
 
     pub(super) fn result_of(
@@ -776,10 +777,7 @@ impl Terminal {
         trade: &TradeNo,
         gateway: GatewayId,
     ) -> Result<PayResult, PayError> {
-        let rec = self
-            .journal
-            .attempt(trade)?
-            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        let rec = self.known_attempt(trade)?;
         if rec.state.is_final() {
             payments.emit(PayEvent::Resolved {
                 gateway,

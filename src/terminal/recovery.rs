@@ -6,7 +6,7 @@
 
 use super::Terminal;
 use super::payment::{NO_CARD_TOKEN, PayError, PayResult, Payments, rebuild_request};
-use crate::journal::{AttemptRecord, AttemptState, Detail, Role, User};
+use crate::journal::{AttemptRecord, AttemptState, Detail, User};
 use crate::sale::{AttemptKind, GatewayId, PayMethod, TradeNo};
 
 impl Terminal {
@@ -17,10 +17,7 @@ impl Terminal {
         payments: &Payments,
         trade: &TradeNo,
     ) -> Result<PayResult, PayError> {
-        let rec = self
-            .journal
-            .attempt(trade)?
-            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        let rec = self.known_attempt(trade)?;
         let Some(gateway) = rec.gateway else {
             return Ok(PayResult::from_record(&rec, GatewayId::JkoPay));
         };
@@ -121,17 +118,7 @@ impl Terminal {
         reason: &str,
         manager: &User,
     ) -> Result<PayResult, PayError> {
-        if manager.role != Role::Manager {
-            return Err(PayError::NotManager);
-        }
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(PayError::ReasonRequired);
-        }
-        let rec = self
-            .journal
-            .attempt(trade)?
-            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        let (rec, reason) = self.attempt_for_manager(trade, reason, manager)?;
         let gateway = rec.gateway.ok_or(PayError::NothingToRefund)?;
         if !matches!(
             rec.state,

@@ -604,10 +604,7 @@ impl Terminal {
         cfg: &Config,
         trade: &TradeNo,
     ) -> Result<Option<RefundInvoice>, PayError> {
-        let rec = self
-            .journal
-            .attempt(trade)?
-            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        let rec = self.known_attempt(trade)?;
         if rec.kind != AttemptKind::Refund || rec.state != AttemptState::Approved {
             return Ok(None);
         }
@@ -909,6 +906,25 @@ impl Terminal {
         self.result_of(payments, trade, gw.id())
     }
 
+    /// What a manager's by-hand action starts with: a manager, a reason
+    /// (trimmed, not empty) and the attempt it is about.
+    pub(super) fn attempt_for_manager<'r>(
+        &self,
+        trade: &TradeNo,
+        reason: &'r str,
+        manager: &User,
+    ) -> Result<(AttemptRecord, &'r str), PayError> {
+        if manager.role != Role::Manager {
+            return Err(PayError::NotManager);
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(PayError::ReasonRequired);
+        }
+        let rec = self.known_attempt(trade)?;
+        Ok((rec, reason))
+    }
+
     /// Withdraw refund `trade`, which the gateway accepted and queued
     /// (MyPay `api/refundcancel`), on a manager's word, with the reason
     /// journaled. Withdrawn: the refund ends Declined, no money moves and
@@ -922,17 +938,7 @@ impl Terminal {
         reason: &str,
         manager: &User,
     ) -> Result<PayResult, PayError> {
-        if manager.role != Role::Manager {
-            return Err(PayError::NotManager);
-        }
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(PayError::ReasonRequired);
-        }
-        let rec = self
-            .journal
-            .attempt(trade)?
-            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        let (rec, reason) = self.attempt_for_manager(trade, reason, manager)?;
         let gateway = rec.gateway.ok_or(PayError::NothingToRefund)?;
         if rec.kind != AttemptKind::Refund || !in_doubt(rec.state) || !was_accepted(&rec) {
             return Err(PayError::RefundNotAllowed(

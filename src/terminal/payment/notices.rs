@@ -31,10 +31,7 @@ impl Terminal {
         trade: &TradeNo,
         source: &str,
     ) -> Result<NoticeEffect, PayError> {
-        let rec = self
-            .journal
-            .attempt(trade)?
-            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        let rec = self.known_attempt(trade)?;
         let Some(gateway) = rec.gateway else {
             return Ok(NoticeEffect::Ignored);
         };
@@ -116,10 +113,7 @@ impl Terminal {
         outcome: &Outcome,
         source: &str,
     ) -> Result<NoticeEffect, PayError> {
-        let rec = self
-            .journal
-            .attempt(trade)?
-            .ok_or_else(|| PayError::NoSuchAttempt(trade.to_string()))?;
+        let rec = self.known_attempt(trade)?;
         let (to, detail) = match outcome {
             Outcome::Approved(a) => (AttemptState::Approved, approval_detail(a).notice(source)),
             Outcome::Declined(d) => (
