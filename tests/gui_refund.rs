@@ -151,7 +151,7 @@ fn a_wrong_manager_pin_refunds_nothing_and_the_right_one_refunds_and_prints_the_
     assert_eq!(total, Ntd::ZERO, "the next customer's cart is empty");
     refund_screen_on(&mut app, &sale);
     assert!(
-        shows_starting(&app, "退款方式: 街口支付 jkopay"),
+        shows_starting(&app, &format!("退款方式: 街口支付 · {sale}P01")),
         "how it was paid is shown"
     );
 
@@ -174,7 +174,7 @@ fn a_wrong_manager_pin_refunds_nothing_and_the_right_one_refunds_and_prints_the_
     assert!(
         (0..5).any(|s| shows(
             &app,
-            &format!("退款處理中:{sale} 街口支付 jkopay · {sale}P01… {s} 秒")
+            &format!("退款處理中:{sale} 街口支付 · {sale}P01… {s} 秒")
         )),
         "the wait is shown with its seconds"
     );
@@ -484,4 +484,23 @@ fn a_cash_sale_is_refunded_from_the_drawer() {
     // The slip names the cash once (金流 Gateway 現金 Cash).
     let cash: Vec<&str> = slip.lines().filter(|l| l.contains("現金")).collect();
     assert_eq!(cash.len(), 1, "{slip}");
+}
+
+#[test]
+fn the_refund_preview_names_the_way_back_in_the_cashiers_language() {
+    let mut app = demo_app();
+    let sale = jkopay_sale(&mut app, &["拿鐵 Latte"]);
+    click(&mut app, "English");
+    click(&mut app, "Refund (F7)");
+    assert_eq!(app.screen_name(), "refund");
+    wedge_scan(&mut app, &sale.receipt_code().to_string(), None);
+    assert!(shows(&app, &sale.to_string()), "the sale is shown");
+    assert!(
+        shows_starting(&app, &format!("Money back via: JKoPay · {sale}P01")),
+        "the gateway named in English"
+    );
+    assert!(
+        !shows_starting(&app, "Money back via: 街口支付"),
+        "no Chinese gateway name in English mode"
+    );
 }

@@ -7,6 +7,8 @@ use crate::money::Ntd;
 use crate::print::slips::RefundBriefData;
 use crate::sale::{RefundRequest, SaleNo};
 use crate::terminal::{InvoicePreview, RefundVia, Terminal, gateway_name_zh};
+use crate::ui::i18n::{Lang, t};
+use crate::ui::screen::confirming::gateway_label;
 
 pub use crate::terminal::{RefundMoney, RefundOutcome};
 
@@ -19,8 +21,10 @@ pub struct Preview {
     pub left: Ntd,
     /// What this request would give back, or why it cannot.
     pub amount: Result<Ntd, String>,
-    /// How the money goes back (gateway and original trade, or cash).
-    pub money: String,
+    /// How the money goes back (gateway and original trade, or cash); when
+    /// refused, the tenders the sale was paid with. Worded by [`money_line`]
+    /// in the screen's language when shown.
+    pub money: Vec<RefundVia>,
     /// The gateway's rules for refunds.
     pub rules: Vec<String>,
     /// The gateway (or the sale) refuses this refund, and why.
@@ -47,24 +51,19 @@ pub fn preview(
         .refund_preview(cfg, sale, request)
         .map_err(|e| e.to_string())?;
     let money = match &p.via {
-        Some(RefundVia::Gateway { gateway, payment }) => {
-            format!(
-                "{} {} · {payment}",
-                gateway_name_zh(*gateway),
-                gateway.as_str()
-            )
-        }
-        Some(RefundVia::Cash) => CASH.to_string(),
+        Some(via) => vec![via.clone()],
         // Refused: the tenders the sale was paid with.
         None => p
             .tenders
             .iter()
-            .map(|t| match t.gateway {
-                Some(g) => format!("{} {} · {}", gateway_name_zh(g), g.as_str(), t.trade_no),
-                None => CASH.to_string(),
+            .map(|tender| match tender.gateway {
+                Some(gateway) => RefundVia::Gateway {
+                    gateway,
+                    payment: tender.trade_no.clone(),
+                },
+                None => RefundVia::Cash,
             })
-            .collect::<Vec<_>>()
-            .join(" + "),
+            .collect(),
     };
     let mut rules: Vec<String> = Vec::new();
     for t in &p.tenders {
@@ -106,8 +105,6 @@ pub fn preview(
     })
 }
 
-const CASH: &str = "現金(由錢櫃退還)/ cash from the drawer";
-
 /// The e-invoice decision a refund would make, zh-TW / English.
 fn invoice_preview_line(i: &InvoicePreview) -> String {
     use crate::config::InvoiceIssuer;
@@ -133,6 +130,20 @@ fn invoice_preview_line(i: &InvoicePreview) -> String {
             "折讓 {n}(部分退款或已跨期,列印折讓單請顧客簽收{by_mypay})/ allowance on {n} (partial or a later period; the buyer signs the slip)"
         ),
     }
+}
+
+/// How the money goes back, in `lang`: "JKoPay · D01…P01", "Cash, from
+/// the drawer", joined with " + " for several tenders.
+pub fn money_line(ways: &[RefundVia], lang: Lang) -> String {
+    ways.iter()
+        .map(|way| match way {
+            RefundVia::Gateway { gateway, payment } => {
+                format!("{} · {payment}", gateway_label(*gateway, lang))
+            }
+            RefundVia::Cash => t(lang, "refund.cash_back"),
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 /// Whether the money went back.

@@ -228,10 +228,10 @@ impl State {
         self.message = Some(Err(why));
     }
 
-    /// How the money goes back, as the preview said.
-    pub fn preview_money(&self) -> Option<String> {
+    /// How the money goes back, as the preview said, in `lang`.
+    fn preview_money(&self, lang: Lang) -> Option<String> {
         match &self.preview {
-            Some(Ok(p)) => Some(p.money.clone()),
+            Some(Ok(p)) => Some(crate::ui::refund_flow::money_line(&p.money, lang)),
             _ => None,
         }
     }
@@ -354,7 +354,7 @@ impl State {
             } => {
                 let manager = self.approved(terminal, &manager, &pin, lang)?;
                 tracing::info!(sale = %sale, manager = %manager.name, "refund approved, sending");
-                let what = format!("{sale} {}", self.preview_money().unwrap_or_default());
+                let what = format!("{sale} {}", self.preview_money(lang).unwrap_or_default());
                 self.running(what);
                 return Some(Event::Send {
                     sale,
@@ -777,7 +777,7 @@ impl State {
                     text(format!(
                         "{} {}",
                         t(lang, "refund.via"),
-                        one_language(&p.money, lang)
+                        crate::ui::refund_flow::money_line(&p.money, lang)
                     ))
                     .size(theme::TEXT_SMALL),
                 );
