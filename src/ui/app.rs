@@ -490,7 +490,7 @@ impl App {
                 return self.routed(routed);
             }
             Message::KeyTick(now) => {
-                let routed = self.keys.tick(now);
+                let routed = self.keys.tick(now, Instant::now());
                 return self.routed(routed);
             }
             Message::Scanner(event) => return self.scanner_event(event),

@@ -8,7 +8,7 @@
 //! widget already used, and only act ourselves on keys no widget took.
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use iced::keyboard::{self, Key as IcedKey, key::Named};
 
@@ -38,7 +38,14 @@ pub enum Routed {
 pub struct KeyRouter {
     detector: WedgeDetector,
     held: VecDeque<(Key, bool)>,
+    /// When a late tick found held keys past their deadline and left them
+    /// undecided (see [`KeyRouter::tick`]).
+    deferred: Option<Instant>,
 }
+
+/// A key tick handled this long after it was due: the UI thread was busy,
+/// and keys the window read in that time may still be on their way.
+const LATE: Duration = Duration::from_millis(20);
 
 impl Default for KeyRouter {
     fn default() -> Self {
@@ -51,6 +58,7 @@ impl KeyRouter {
         KeyRouter {
             detector: WedgeDetector::new(config),
             held: VecDeque::new(),
+            deferred: None,
         }
     }
 
@@ -64,13 +72,43 @@ impl KeyRouter {
             // Part of the next key (Shift before a capital): nothing to route.
             return Vec::new();
         }
+        self.deferred = None;
         self.held.push_back((press.key.clone(), press.captured));
         let out = self.detector.feed(press.key, press.at);
         self.route(out)
     }
 
-    pub fn tick(&mut self, now: Instant) -> Vec<Routed> {
-        let out = self.detector.tick(now);
+    /// The decision timer: `due` is when the tick was due (the timer's own
+    /// instant), `handled` when the app got to it. Key gaps are measured
+    /// only between the instants the keys were read ([`KeyPress::at`]);
+    /// the tick only decides that the keys held have gone quiet. A tick
+    /// handled late means the UI thread was busy: the keys read meanwhile
+    /// (the rest of a scan) are queued behind it, so the silence it reports
+    /// is not known yet. It leaves them undecided; a tick handled on time,
+    /// or one at least [`LATE`] after the first late one (time enough for
+    /// the queued keys to arrive), decides.
+    pub fn tick(&mut self, due: Instant, handled: Instant) -> Vec<Routed> {
+        let Some(deadline) = self.detector.deadline() else {
+            return Vec::new();
+        };
+        if due < deadline {
+            return Vec::new();
+        }
+        let late = handled.saturating_duration_since(due) > LATE;
+        if late {
+            match self.deferred {
+                None => {
+                    self.deferred = Some(handled);
+                    return Vec::new();
+                }
+                Some(first) if handled.saturating_duration_since(first) < LATE => {
+                    return Vec::new();
+                }
+                Some(_) => {}
+            }
+        }
+        self.deferred = None;
+        let out = self.detector.tick(due);
         self.route(out)
     }
 
@@ -221,7 +259,7 @@ mod tests {
         for (i, c) in "0000".chars().enumerate() {
             out.extend(press(&mut r, Key::Char(c), false, at(t0, 150 * i as u64)));
         }
-        out.extend(r.tick(at(t0, 1000)));
+        out.extend(r.tick(at(t0, 1000), at(t0, 1000)));
         assert_eq!(out.len(), 4);
         assert!(out.iter().all(|o| *o == Routed::Key(Key::Char('0'))));
 
@@ -284,6 +322,86 @@ mod tests {
             "nothing typed into a field, nothing left over"
         );
         assert!(r.deadline().is_none());
+    }
+
+    /// A scan read 8 ms a key while the UI thread was busy: the key tick
+    /// that fell due after the first keys is handled late, behind the rest
+    /// of the scan, and must not cut the scan there.
+    #[test]
+    fn a_scan_read_8_ms_a_key_but_handled_late_is_still_one_scan() {
+        let t0 = Instant::now();
+        let mut r = KeyRouter::default();
+        let code = "22J111111111111111";
+        let mut out = Vec::new();
+        // The first four keys are handled as they come.
+        for (i, c) in code.chars().take(4).enumerate() {
+            out.extend(press(&mut r, Key::Char(c), false, at(t0, 8 * i as u64)));
+        }
+        // The UI thread is busy from 30 ms to 400 ms. Every tick that fell
+        // due meanwhile is handled at 400 ms, before the keys read after
+        // the fourth reach the router.
+        for due in [84, 104, 124, 144] {
+            out.extend(r.tick(at(t0, due), at(t0, 400)));
+        }
+        for (i, c) in code.chars().enumerate().skip(4) {
+            out.extend(press(&mut r, Key::Char(c), false, at(t0, 8 * i as u64)));
+        }
+        out.extend(press(
+            &mut r,
+            Key::Enter,
+            false,
+            at(t0, 8 * code.len() as u64),
+        ));
+        assert_eq!(
+            out,
+            vec![Routed::Scan {
+                code: code.into(),
+                from_field: String::new()
+            }],
+            "the whole code is one scan: nothing typed, nothing split"
+        );
+        assert!(r.deadline().is_none());
+    }
+
+    /// A cashier's PIN read 150 ms a key, all handled in one batch after a
+    /// busy spell (with the late ticks among them), stays typing: the gaps
+    /// are those between the reads, not between the handlings.
+    #[test]
+    fn keys_read_150_ms_apart_and_handled_in_one_batch_stay_typing() {
+        let t0 = Instant::now();
+        let mut r = KeyRouter::default();
+        let mut out = Vec::new();
+        for (i, c) in "1234".chars().enumerate() {
+            out.extend(press(&mut r, Key::Char(c), false, at(t0, 150 * i as u64)));
+            out.extend(r.tick(at(t0, 150 * i as u64 + 64), at(t0, 700)));
+        }
+        out.extend(press(&mut r, Key::Enter, false, at(t0, 600)));
+        // The first tick on time after the batch decides whatever is left.
+        out.extend(r.tick(at(t0, 720), at(t0, 721)));
+        let keys: Vec<Key> = "1234"
+            .chars()
+            .map(Key::Char)
+            .chain([Key::Enter])
+            .collect();
+        assert_eq!(
+            out,
+            keys.into_iter().map(Routed::Key).collect::<Vec<_>>(),
+            "four typed digits and Enter, in order, and no scan"
+        );
+        assert!(r.deadline().is_none());
+    }
+
+    /// A late tick leaves keys undecided only until the next tick; on a
+    /// UI that stays slow the keys still come out.
+    #[test]
+    fn a_slow_ui_still_gets_its_typed_keys() {
+        let t0 = Instant::now();
+        let mut r = KeyRouter::default();
+        let mut out = press(&mut r, Key::Char('7'), false, t0);
+        out.extend(r.tick(at(t0, 80), at(t0, 200)));
+        assert!(out.is_empty(), "the first late tick waits");
+        out.extend(r.tick(at(t0, 100), at(t0, 230)));
+        assert_eq!(out, vec![Routed::Key(Key::Char('7'))]);
     }
 
     #[test]
