@@ -324,3 +324,40 @@ fn status_after_void(app: &App) -> String {
     assert_eq!(open.len(), 1, "only the half-paid one is left");
     till::ui::screen::history::open_sales_status(&open, till::ui::i18n::Lang::ZhTw)
 }
+
+/// The Z asks once before it closes; the manager then types the PIN on the
+/// keyboard, as a person (150 ms a key), and the second press closes the
+/// day: the digits keep the confirmation pending instead of cancelling it.
+#[test]
+fn a_pin_typed_after_the_z_warning_keeps_the_close_pending() {
+    use till::device::scanner::wedge::Key;
+
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = demo_app(paper.path());
+    sign_in(&mut app);
+    app.update(Message::Shortcut(Shortcut::CloseDay));
+    assert_eq!(app.screen_name(), "close_day");
+    assert_eq!(app.terminal().unwrap().x_report().unwrap().z_number, 1);
+
+    click(&mut app, "示範店長 Demo manager");
+    click(&mut app, "日結 Z 並列印");
+    let warning = till::ui::i18n::t(till::ui::i18n::Lang::ZhTw, "closeday.confirm");
+    assert!(shows(&app, &warning), "the first press warns and asks again");
+    let t0 = Instant::now();
+    for (i, d) in "1234".chars().enumerate() {
+        app.update(Message::Key(KeyPress {
+            key: Key::Char(d),
+            captured: false,
+            at: t0 + Duration::from_millis(150 * i as u64),
+        }));
+    }
+    app.update(Message::KeyTick(t0 + Duration::from_secs(1)));
+    assert!(shows(&app, "●●●●"), "the PIN reached the close-day keypad");
+    click(&mut app, "日結 Z 並列印");
+    assert_eq!(
+        app.terminal().unwrap().x_report().unwrap().z_number,
+        2,
+        "the second press closed the day (Z #1)"
+    );
+    assert!(shows(&app, "已日結 Z #1 並列印"));
+}

@@ -101,7 +101,17 @@ impl State {
 
     fn act(&mut self, message: Message, ctx: &mut Ctx<'_>) -> Option<Event> {
         let lang = ctx.lang;
-        let confirming = std::mem::take(&mut self.confirming);
+        // The manager's approval (who, the PIN) keeps a pending Z
+        // confirmation: the warning asks for it. Anything else drops it.
+        let keeps_confirmation = matches!(
+            message,
+            Message::PickManager(_) | Message::Digit(_) | Message::Backspace
+        );
+        let confirming = if keeps_confirmation {
+            self.confirming
+        } else {
+            std::mem::take(&mut self.confirming)
+        };
         match message {
             Message::PickManager(name) => {
                 self.manager = Some(name);
