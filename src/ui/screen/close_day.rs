@@ -256,11 +256,16 @@ impl State {
                 .color(theme::DANGER_RED)
                 .into(),
             Ok(r) => {
+                // The label takes the room the amount leaves and wraps in
+                // it; the gap keeps its last word off the amount.
                 let line = |label: String, value: String| {
                     row![
                         text(label).size(theme::TEXT).width(Length::Fill),
-                        text(value).size(theme::TEXT)
+                        text(value)
+                            .size(theme::TEXT)
+                            .wrapping(iced::widget::text::Wrapping::None)
                     ]
+                    .spacing(theme::GAP)
                 };
                 let mut c = Column::new().spacing(6);
                 let zh = lang == Lang::ZhTw;
