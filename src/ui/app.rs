@@ -2026,10 +2026,13 @@ impl App {
                     .style(theme::demo_banner),
             );
         }
-        page.push(header)
+        let page = page
+            .push(header)
             .push(container(body).padding([0, 16]).height(Length::Fill))
-            .push(self.status_bar())
-            .into()
+            .push(self.status_bar());
+        // A language switch repaints the whole window: a partial repaint
+        // left the old words' descenders under the new ones.
+        crate::ui::widget::repaint::repaint_on(u8::from(lang == Lang::En), page).into()
     }
 
     fn status_bar(&self) -> Element<'_, Message> {
