@@ -361,3 +361,31 @@ fn a_pin_typed_after_the_z_warning_keeps_the_close_pending() {
     );
     assert!(shows(&app, "已日結 Z #1 並列印"));
 }
+
+/// What close-day said is worded in the cashier's language when drawn:
+/// after a switch the Z warning reads in the new language, never the old.
+#[test]
+fn the_close_day_warning_follows_a_language_switch() {
+    use till::ui::i18n::{Lang, t};
+
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = demo_app(paper.path());
+    sign_in(&mut app);
+    app.update(Message::Shortcut(Shortcut::CloseDay));
+    click(&mut app, "日結 Z 並列印");
+    assert!(shows(&app, &t(Lang::ZhTw, "closeday.pick_manager")));
+    app.update(Message::ToggleLanguage);
+    assert!(
+        shows(&app, &t(Lang::En, "closeday.pick_manager")),
+        "the request for a manager reads in English"
+    );
+    click(&mut app, "示範店長 Demo manager");
+    click(&mut app, "Close day (Z) and print");
+    assert!(shows(&app, &t(Lang::En, "closeday.confirm")));
+    app.update(Message::ToggleLanguage);
+    assert!(
+        shows(&app, &t(Lang::ZhTw, "closeday.confirm")),
+        "the Z warning reads in zh-TW after the switch"
+    );
+    assert!(!shows(&app, &t(Lang::En, "closeday.confirm")));
+}

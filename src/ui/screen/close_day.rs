@@ -22,9 +22,24 @@ pub struct State {
     report: Result<ShiftReport, String>,
     manager: Option<String>,
     pin: String,
-    message: Option<Result<String, String>>,
+    message: Option<Told>,
     /// The Z was asked for once: the next press closes the day.
     confirming: bool,
+}
+
+/// What the screen last said, kept as what happened and worded in the
+/// cashier's language each time it is drawn: a language switch rewords it.
+#[derive(Debug, Clone)]
+enum Told {
+    /// The Z was asked for: what it will do, press again to close.
+    Warning,
+    PickManager,
+    PrintedX,
+    Closed(u64),
+    DrawerOpened,
+    WrongPin,
+    /// A printer's or the journal's own words, as they came.
+    Said(Result<String, String>),
 }
 
 #[derive(Debug, Clone)]
@@ -83,7 +98,7 @@ impl State {
     }
 
     /// Show the outcome of printing or closing.
-    fn told(&mut self, message: Result<String, String>, report: Option<ShiftReport>) {
+    fn told(&mut self, message: Told, report: Option<ShiftReport>) {
         self.message = Some(message);
         if let Some(r) = report {
             self.report = Ok(r);
@@ -135,27 +150,23 @@ impl State {
                             what: Printed::X(Box::new(r)),
                         });
                     }
-                    Err(e) => self.told(Err(e), None),
+                    Err(e) => self.told(Told::Said(Err(e)), None),
                 }
             }
             Message::Printed(what, printed) => match (what, printed) {
-                (Printed::X(report), Ok(())) => {
-                    self.told(Ok(t(lang, "closeday.printed_x")), Some(*report))
+                (Printed::X(report), Ok(())) => self.told(Told::PrintedX, Some(*report)),
+                (Printed::X(_), Err(e)) => self.told(Told::Said(Err(e)), None),
+                (Printed::Z { z, next }, Ok(())) => self.told(Told::Closed(z), next.map(|r| *r)),
+                (Printed::Z { next, .. }, Err(e)) => {
+                    self.told(Told::Said(Err(e)), next.map(|r| *r))
                 }
-                (Printed::X(_), Err(e)) => self.told(Err(e), None),
-                (Printed::Z { z, next }, Ok(())) => self.told(
-                    Ok(tf(lang, "closeday.closed", &[("z", &z.to_string())])),
-                    next.map(|r| *r),
-                ),
-                (Printed::Z { next, .. }, Err(e)) => self.told(Err(e), next.map(|r| *r)),
-                (Printed::Drawer, opened) => {
-                    self.told(opened.map(|()| t(lang, "closeday.drawer_opened")), None)
-                }
+                (Printed::Drawer, Ok(())) => self.told(Told::DrawerOpened, None),
+                (Printed::Drawer, Err(e)) => self.told(Told::Said(Err(e)), None),
             },
             Message::Back => return Some(Event::Back),
             Message::NoSale => {
                 let Some(manager) = self.manager.clone() else {
-                    self.message = Some(Err(t(lang, "closeday.pick_manager")));
+                    self.message = Some(Told::PickManager);
                     return None;
                 };
                 let pin = Secret::new(std::mem::take(&mut self.pin));
@@ -173,19 +184,19 @@ impl State {
                 };
                 match approved {
                     Ok(()) => return Some(Event::OpenDrawer { manager }),
-                    Err(e) => self.told(Err(e), None),
+                    Err(e) => self.told(Told::Said(Err(e)), None),
                 }
             }
             Message::CloseDay => {
                 let Some(manager) = self.manager.clone() else {
-                    self.message = Some(Err(t(lang, "closeday.pick_manager")));
+                    self.message = Some(Told::PickManager);
                     return None;
                 };
                 if !confirming {
                     // A Z cannot be undone: say what it will do, then close
                     // on the second press.
                     self.confirming = true;
-                    self.message = Some(Err(self.close_warning(lang)));
+                    self.message = Some(Told::Warning);
                     return None;
                 }
                 let pin = Secret::new(std::mem::take(&mut self.pin));
@@ -201,10 +212,10 @@ impl State {
                             (z, next)
                         })
                         .map_err(|e| match e {
-                            TerminalError::WrongPin => t(lang, "signin.wrong"),
-                            other => other.to_string(),
+                            TerminalError::WrongPin => Told::WrongPin,
+                            other => Told::Said(Err(other.to_string())),
                         }),
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(Told::Said(Err(e.to_string()))),
                 };
                 match closed {
                     Ok((z, next)) => {
@@ -217,11 +228,24 @@ impl State {
                             },
                         });
                     }
-                    Err(e) => self.told(Err(e), None),
+                    Err(e) => self.told(e, None),
                 }
             }
         }
         None
+    }
+
+    /// What the screen last said, in `lang`.
+    fn told_text(&self, lang: Lang) -> Option<Result<String, String>> {
+        Some(match self.message.as_ref()? {
+            Told::Warning => Err(self.close_warning(lang)),
+            Told::PickManager => Err(t(lang, "closeday.pick_manager")),
+            Told::PrintedX => Ok(t(lang, "closeday.printed_x")),
+            Told::Closed(z) => Ok(tf(lang, "closeday.closed", &[("z", &z.to_string())])),
+            Told::DrawerOpened => Ok(t(lang, "closeday.drawer_opened")),
+            Told::WrongPin => Err(t(lang, "signin.wrong")),
+            Told::Said(said) => said.clone(),
+        })
     }
 
     /// What the Z will do, asked before it is done.
@@ -394,7 +418,7 @@ impl State {
             Message::PickManager,
         )
         .spacing(8);
-        let message: Element<'a, Message> = told(&self.message, theme::TEXT);
+        let message: Element<'a, Message> = told(&self.told_text(lang), theme::TEXT);
         container(
             row![
                 column![
