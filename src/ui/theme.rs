@@ -11,6 +11,12 @@ pub const TEXT_TOTAL: f32 = 44.0;
 pub const TOUCH: f32 = 56.0;
 pub const GAP: f32 = 12.0;
 pub const PAD: f32 = 16.0;
+/// The line height of a text that changes in place (a screen's message):
+/// tall enough to hold all of the font's ink. Noto Sans Mono CJK's glyphs
+/// span 1.448 em from ascender to descender, and iced's usual 1.3-em line
+/// lets g, p and y reach the pixel row below; the renderer repaints only a
+/// changed text's line, so that row kept the old message's descenders.
+pub const INK_LINE: iced::widget::text::LineHeight = iced::widget::text::LineHeight::Relative(1.5);
 
 pub const DEMO_AMBER: Color = Color::from_rgb(0.98, 0.75, 0.18);
 pub const OK_GREEN: Color = Color::from_rgb(0.13, 0.55, 0.30);

@@ -32,11 +32,14 @@ pub fn manager_buttons<'a, M: Clone + 'a>(
     people
 }
 
-/// What the screen has to say: green when it went well, red when not.
+/// What the screen has to say: green when it went well, red when not. Its
+/// lines hold all of their ink ([`theme::INK_LINE`]): a message replaced by
+/// another leaves no trace of the old one.
 pub fn told<'a, M: 'a>(message: &Option<Result<String, String>>, size: f32) -> Element<'a, M> {
+    let said = |m: &String| text(m.clone()).size(size).line_height(theme::INK_LINE);
     match message {
-        Some(Ok(m)) => text(m.clone()).size(size).color(theme::OK_GREEN).into(),
-        Some(Err(m)) => text(m.clone()).size(size).color(theme::DANGER_RED).into(),
+        Some(Ok(m)) => said(m).color(theme::OK_GREEN).into(),
+        Some(Err(m)) => said(m).color(theme::DANGER_RED).into(),
         None => column![].into(),
     }
 }
