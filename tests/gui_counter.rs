@@ -342,7 +342,10 @@ fn a_pin_typed_after_the_z_warning_keeps_the_close_pending() {
     click(&mut app, "示範店長 Demo manager");
     click(&mut app, "日結 Z 並列印");
     let warning = till::ui::i18n::t(till::ui::i18n::Lang::ZhTw, "closeday.confirm");
-    assert!(shows(&app, &warning), "the first press warns and asks again");
+    assert!(
+        shows(&app, &warning),
+        "the first press warns and asks again"
+    );
     let t0 = Instant::now();
     for (i, d) in "1234".chars().enumerate() {
         app.update(Message::Key(KeyPress {

@@ -378,11 +378,7 @@ mod tests {
         out.extend(press(&mut r, Key::Enter, false, at(t0, 600)));
         // The first tick on time after the batch decides whatever is left.
         out.extend(r.tick(at(t0, 720), at(t0, 721)));
-        let keys: Vec<Key> = "1234"
-            .chars()
-            .map(Key::Char)
-            .chain([Key::Enter])
-            .collect();
+        let keys: Vec<Key> = "1234".chars().map(Key::Char).chain([Key::Enter]).collect();
         assert_eq!(
             out,
             keys.into_iter().map(Routed::Key).collect::<Vec<_>>(),
