@@ -2030,9 +2030,9 @@ impl App {
             .push(header)
             .push(container(body).padding([0, 16]).height(Length::Fill))
             .push(self.status_bar());
-        // A language switch repaints the whole window: a partial repaint
-        // left the old words' descenders under the new ones.
-        crate::ui::widget::repaint::repaint_on(u8::from(lang == Lang::En), page).into()
+        // A language switch or a new screen repaints the whole window: a
+        // partial repaint left the old words' descenders under the new ones.
+        crate::ui::widget::repaint::repaint_on(u64::from(lang == Lang::En), page).into()
     }
 
     fn status_bar(&self) -> Element<'_, Message> {

@@ -11,8 +11,11 @@
 //!
 //! The renderer repaints a whole layer when its bounds differ from the
 //! ones it had in that earlier frame. This wrapper draws its content in a
-//! layer whose bounds carry a key (the language): same key, the usual
-//! partial repaint; new key, all of it, once per buffer.
+//! layer whose bounds carry a key: the language and the shape of the laid
+//! out view (every box's place and size). A language switch, another
+//! screen or a screen's next step changes the key and is repainted whole,
+//! once per buffer; a hover, a blinking cursor or a key tick that moves no
+//! box keeps the usual partial repaint.
 
 use iced_core::layout::{self, Layout};
 use iced_core::widget::{Operation, Tree, tree};
@@ -21,9 +24,10 @@ use iced_core::{
     renderer,
 };
 
-/// `content`, repainted whole whenever `key` differs from the frame before.
+/// `content`, repainted whole whenever `key` or its layout's shape differs
+/// from the frame before.
 pub fn repaint_on<'a, Message, Theme, Renderer>(
-    key: u8,
+    key: u64,
     content: impl Into<Element<'a, Message, Theme, Renderer>>,
 ) -> Repaint<'a, Message, Theme, Renderer>
 where
@@ -31,13 +35,37 @@ where
 {
     Repaint {
         key,
+        shape: 0,
         content: content.into(),
     }
 }
 
 pub struct Repaint<'a, Message, Theme, Renderer> {
-    key: u8,
+    key: u64,
+    /// The key with the laid-out shape hashed in (see [`shape_of`]).
+    shape: u64,
     content: Element<'a, Message, Theme, Renderer>,
+}
+
+/// Every box of a laid-out view, its place and size to the half pixel, in
+/// tree order, hashed with `key`.
+fn shape_of(key: u64, node: &layout::Node) -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn walk(node: &layout::Node, at: iced_core::Point, hasher: &mut impl Hasher) {
+        let b = node.bounds();
+        let (x, y) = (at.x + b.x, at.y + b.y);
+        for v in [x, y, b.width, b.height] {
+            ((v * 2.0).round() as i64).hash(hasher);
+        }
+        node.children().len().hash(hasher);
+        for child in node.children() {
+            walk(child, iced_core::Point::new(x, y), hasher);
+        }
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut hasher);
+    walk(node, iced_core::Point::ORIGIN, &mut hasher);
+    hasher.finish()
 }
 
 impl<Message, Theme, Renderer> Widget<Message, Theme, Renderer>
@@ -71,9 +99,12 @@ where
         renderer: &Renderer,
         limits: &layout::Limits,
     ) -> layout::Node {
-        self.content
+        let node = self
+            .content
             .as_widget_mut()
-            .layout(&mut tree.children[0], renderer, limits)
+            .layout(&mut tree.children[0], renderer, limits);
+        self.shape = shape_of(self.key, &node);
+        node
     }
 
     fn draw(
@@ -86,11 +117,14 @@ where
         cursor: mouse::Cursor,
         viewport: &Rectangle,
     ) {
-        // The key lengthens the layer past the content's bottom edge by
-        // that many pixels: nothing is drawn there, but the bounds differ.
+        // The key stretches the layer past the content's right and bottom
+        // edges by up to a thousand pixels each: nothing is drawn there,
+        // but the bounds differ whenever the key does (but for one change
+        // in about a million).
         let bounds = layout.bounds();
         let keyed = Rectangle {
-            height: bounds.height + f32::from(self.key),
+            width: bounds.width + (self.shape % 1009) as f32,
+            height: bounds.height + (self.shape / 1009 % 1013) as f32,
             ..bounds
         };
         renderer.with_layer(keyed, |renderer| {
