@@ -193,26 +193,58 @@ pub const EXAMPLE: &str = include_str!("../assets/config.example.toml");
 /// Why a configuration could not be used at all.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("讀不到設定檔 {path}:{source} / cannot read the config file {path}: {source}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("設定檔 {path} 格式錯誤 / the config file {path} is not valid:\n{message}")]
-    Parse { path: PathBuf, message: String },
-    #[error(
-        "設定檔 {path} 含有金鑰,但其他使用者可讀取(權限 {mode:o})。請執行 `chmod 600 {path}` 後再試。\n\
-         The config file {path} holds secrets but others can read it (mode {mode:o}). Run `chmod 600 {path}` and try again."
-    )]
-    Exposed { path: PathBuf, mode: u32 },
-    #[error("設定檔 {path} 已存在,不會覆蓋 / {path} already exists; it was not overwritten")]
-    Exists { path: PathBuf },
-    #[error("無法寫入 {path}:{source} / cannot write {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        message: String,
+    },
+    Exposed {
+        path: PathBuf,
+        mode: u32,
+    },
+    Exists {
+        path: PathBuf,
+    },
     Write {
         path: PathBuf,
         source: std::io::Error,
     },
 }
+impl crate::locale::Localized for LoadError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
+        match self {
+            Self::Read { path, source } => fill(
+                lang,
+                "words.config.read",
+                &[("path", &path.display()), ("source", source)],
+            ),
+            Self::Parse { path, message } => fill(
+                lang,
+                "words.config.parse",
+                &[("path", &path.display()), ("message", message)],
+            ),
+            Self::Exposed { path, mode } => fill(
+                lang,
+                "words.config.exposed",
+                &[("path", &path.display()), ("mode", &format!("{mode:o}"))],
+            ),
+            Self::Exists { path } => {
+                fill(lang, "words.config.exists", &[("path", &path.display())])
+            }
+            Self::Write { path, source } => fill(
+                lang,
+                "words.config.write",
+                &[("path", &path.display()), ("source", source)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(LoadError);
 
 /// The default config file: `$XDG_CONFIG_HOME/till/config.toml` on Linux,
 /// `%APPDATA%\till\config\config.toml` on Windows.

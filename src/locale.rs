@@ -120,9 +120,7 @@ pub fn arguments(text: &str) -> Vec<&str> {
         let Some(close) = after.find('}') else { break };
         let name = &after[..close];
         if !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !out.contains(&name)
         {
             out.push(name);
@@ -243,7 +241,10 @@ mod tests {
             "No product matches \"tea\""
         );
         assert_eq!(tr(Lang::ZhTw, "no.such.key"), "no.such.key");
-        assert_eq!(arguments("{a} and {b} and {a}, not {} or {x y}"), ["a", "b"]);
+        assert_eq!(
+            arguments("{a} and {b} and {a}, not {} or {x y}"),
+            ["a", "b"]
+        );
     }
 
     #[test]

@@ -128,13 +128,22 @@ impl Sum for Ntd {
 /// Why an amount typed or received is not a valid price or payment.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
-    #[error("「{0}」不是金額,請輸入整數元 / \"{0}\" is not an amount: enter whole dollars")]
     NotANumber(String),
-    #[error("金額必須大於 0 / the amount must be more than NT$0")]
     NotPositive,
-    #[error("金額超過上限 {max} / the amount is over the limit of {max}", max = MAX_SALE)]
     TooLarge,
 }
+impl crate::locale::Localized for AmountError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::NotANumber(v0) => fill(lang, "words.money.not_a_number", &[("value", v0)]),
+            Self::NotPositive => tr(lang, "words.money.not_positive"),
+            Self::TooLarge => fill(lang, "words.money.too_large", &[("max", &MAX_SALE)]),
+        }
+    }
+}
+
+crate::display_both!(AmountError);
 
 impl std::str::FromStr for Ntd {
     type Err = AmountError;
