@@ -155,6 +155,66 @@ macro_rules! display_both {
     )+};
 }
 
+/// A message worded only when shown: a locale key and its arguments, each
+/// already formatted (numbers, money and codes read the same in both
+/// languages). For findings that are lists of sentences rather than error
+/// enums (`till config check`, the refund rules).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text(Said);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Said {
+    Key {
+        key: &'static str,
+        args: Vec<(&'static str, String)>,
+    },
+    /// An error worded from the locale files when the finding was made.
+    Worded { zh_tw: String, en: String },
+}
+
+impl Text {
+    pub fn new(key: &'static str) -> Text {
+        Text(Said::Key {
+            key,
+            args: Vec::new(),
+        })
+    }
+
+    /// `{name}` in the text becomes `value`.
+    pub fn arg(mut self, name: &'static str, value: impl fmt::Display) -> Text {
+        if let Said::Key { args, .. } = &mut self.0 {
+            args.push((name, value.to_string()));
+        }
+        self
+    }
+
+    /// What `said` says, in both languages.
+    pub fn worded(said: &impl Localized) -> Text {
+        Text(Said::Worded {
+            zh_tw: said.message(Lang::ZhTw),
+            en: said.message(Lang::En),
+        })
+    }
+}
+
+impl Localized for Text {
+    fn message(&self, lang: Lang) -> String {
+        match (&self.0, lang) {
+            (Said::Key { key, args }, _) => {
+                let args: Vec<(&str, &dyn fmt::Display)> = args
+                    .iter()
+                    .map(|(name, value)| (*name, value as &dyn fmt::Display))
+                    .collect();
+                fill(lang, key, &args)
+            }
+            (Said::Worded { zh_tw, .. }, Lang::ZhTw) => zh_tw.clone(),
+            (Said::Worded { en, .. }, Lang::En) => en.clone(),
+        }
+    }
+}
+
+crate::display_both!(Text);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,7 +271,7 @@ mod tests {
                 for (i, _) in src.match_indices('"') {
                     // A key is a quoted dotted lower-case word right after
                     // `lang, ` (any call that takes the language first).
-                    if !src[..i].ends_with("lang, ") {
+                    if !(src[..i].ends_with("lang, ") || src[..i].ends_with("Text::new(")) {
                         continue;
                     }
                     let rest = &src[i + 1..];
@@ -245,6 +305,17 @@ mod tests {
             arguments("{a} and {b} and {a}, not {} or {x y}"),
             ["a", "b"]
         );
+    }
+
+    #[test]
+    fn a_text_is_worded_when_shown_and_displays_both_languages() {
+        let text = Text::new("sale.no_match").arg("query", "tea");
+        assert_eq!(text.message(Lang::En), "No product matches \"tea\"");
+        assert_eq!(
+            text.to_string(),
+            format!("{} / {}", text.message(Lang::ZhTw), text.message(Lang::En))
+        );
+        assert!(text.message(Lang::ZhTw).contains("tea"));
     }
 
     #[test]

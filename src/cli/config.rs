@@ -8,6 +8,7 @@ use clap::Subcommand;
 
 use super::{EXIT_USAGE, load};
 use crate::config::{self, Config, Severity, Source};
+use crate::locale::Localized;
 use crate::logging::Redactor;
 
 #[derive(Subcommand)]
@@ -29,9 +30,10 @@ pub fn config_check(cfg: &Config, source: &Source) -> ExitCode {
         Source::File(p) => outln!("設定檔 config: {}", p.display()),
         Source::Demo => outln!("沒有設定檔,使用示範模式 / no config file: demo mode"),
     }
-    let problems = cfg.problems();
+    let problems = cfg.findings();
+    let lang = super::output::lang();
     for p in &problems {
-        outln!("{p}");
+        outln!("{}", p.message(lang));
     }
     let errors = problems
         .iter()

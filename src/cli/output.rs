@@ -13,6 +13,8 @@ use std::fmt;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::locale::{Lang, Localized};
+
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
 
@@ -78,4 +80,75 @@ pub fn listing<T: serde::Serialize>(
         "more": next.is_some(),
         "next": next.map(|c| c.to_string()),
     })
+}
+
+/// The language the command line words its errors in: the POSIX locale's
+/// (`LC_ALL`, then `LC_MESSAGES`, then `LANG`, the first one set), Chinese
+/// for `zh…` and English for anything else (`C`, `en_US`, unset). The
+/// configuration has no language setting, and an error from loading it
+/// must be worded before it is read.
+pub fn lang() -> Lang {
+    let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let locale = var("LC_ALL")
+        .or_else(|| var("LC_MESSAGES"))
+        .or_else(|| var("LANG"))
+        .unwrap_or_default();
+    Lang::from_posix_locale(&locale)
+}
+
+/// `e` and its causes in `lang`, joined as anyhow's `{:#}` joins them
+/// (`outer: inner`). A cause that carries its facts ([`Localized`]) is
+/// worded from the locale files; any other is shown as it displays.
+pub fn error_text(e: &anyhow::Error, lang: Lang) -> String {
+    e.chain()
+        .map(|cause| worded(cause, lang).unwrap_or_else(|| cause.to_string()))
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// The cause in `lang`, when it is one of the error types worded from the
+/// locale files.
+fn worded(cause: &(dyn std::error::Error + 'static), lang: Lang) -> Option<String> {
+    macro_rules! first_of {
+        ($($t:ty),+ $(,)?) => {
+            $(if let Some(e) = cause.downcast_ref::<$t>() {
+                return Some(Localized::message(e, lang));
+            })+
+        };
+    }
+    use crate::{barcode, config, device, einvoice, gateway, journal, print, sale, terminal};
+    first_of!(
+        terminal::TerminalError,
+        terminal::InvoicingError,
+        terminal::PrintError,
+        journal::JournalError,
+        config::LoadError,
+        barcode::Unrecognised,
+        barcode::GtinError,
+        sale::CartError,
+        sale::RefundError,
+        sale::TradeNoError,
+        sale::TenderError,
+        einvoice::buyer::BanError,
+        einvoice::buyer::ChoiceError,
+        einvoice::buyer::LoveCodeError,
+        einvoice::buyer::MobileCarrierError,
+        einvoice::buyer::CitizenCertificateError,
+        einvoice::invoice::InvoiceError,
+        einvoice::FormatError,
+        einvoice::mig::MigError,
+        einvoice::mig::turnkey::TurnkeyError,
+        einvoice::qr::QrError,
+        gateway::CryptoError,
+        gateway::FieldError,
+        gateway::client::NotSent,
+        device::printer::PrinterError,
+        device::printer::TransportError,
+        device::scanner::ScannerError,
+        print::ProfileError,
+        print::EncodeError,
+        crate::money::AmountError,
+        crate::catalogue::CatalogueError,
+    );
+    None
 }
