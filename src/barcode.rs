@@ -1026,6 +1026,30 @@ mod tests {
         );
     }
 
+    /// The cashier reads a refusal in the till's language only; logs keep
+    /// both (zh-TW first), from the same locale keys.
+    #[test]
+    fn a_refusal_is_worded_in_the_cashiers_language() {
+        use crate::locale::Localized;
+        let e = classify("22J11111111111111", ScanContext::Tendering).unwrap_err();
+        assert_eq!(
+            e.message(Lang::En),
+            "a JKoPay payment code is 18 characters, this one has 17: ask the customer to refresh the code and scan again"
+        );
+        assert_eq!(
+            e.message(Lang::ZhTw),
+            "街口支付付款碼應為 18 碼，這次掃到 17 碼；請客人重新整理付款碼後再掃"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!("{} / {}", e.message(Lang::ZhTw), e.message(Lang::En))
+        );
+        let caps = classify("/abc1234", ScanContext::BuyerChoice).unwrap_err();
+        assert!(caps.message(Lang::En).contains("Caps Lock"), "{caps}");
+        assert!(!caps.message(Lang::En).contains("大寫"), "{caps}");
+        assert!(caps.message(Lang::ZhTw).contains("大寫鎖定"), "{caps}");
+    }
+
     #[test]
     fn display_and_debug_mask_payment_codes() {
         let s = ok("22J123456789ABCDEF", Tendering);
@@ -1142,9 +1166,11 @@ mod tests {
         #[test]
         fn errors_never_repeat_the_scan(text in "[0-9A-Za-z/]{9,40}", ctx in 0usize..4) {
             if let Err(e) = classify(&text, ALL_CONTEXTS[ctx]) {
-                let msg = e.to_string();
-                prop_assert!(!msg.contains(&text), "{}", msg);
-                prop_assert!(!msg.contains(text.trim()), "{}", msg);
+                use crate::locale::Localized;
+                for msg in [e.to_string(), e.message(Lang::ZhTw), e.message(Lang::En)] {
+                    prop_assert!(!msg.contains(&text), "{}", msg);
+                    prop_assert!(!msg.contains(text.trim()), "{}", msg);
+                }
             }
         }
     }
