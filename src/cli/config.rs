@@ -1,5 +1,7 @@
 //! `till config check | init | path`.
 
+use super::output::{lang, say};
+use crate::locale::Text;
 use crate::outln;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,7 +33,7 @@ pub fn config_check(cfg: &Config, source: &Source) -> ExitCode {
         Source::Demo => outln!("沒有設定檔,使用示範模式 / no config file: demo mode"),
     }
     let problems = cfg.findings();
-    let lang = super::output::lang();
+    let lang = lang();
     for p in &problems {
         outln!("{}", p.message(lang));
     }
@@ -65,9 +67,7 @@ pub fn run(
                 .or_else(config::default_path)
             {
                 Some(p) => p,
-                None => anyhow::bail!(
-                    "找不到設定資料夾,請指定檔案 / no config directory found: give a FILE"
-                ),
+                None => anyhow::bail!(say(Text::new("words.cli.no_config_dir"))),
             };
             config::create_private(&path, config::EXAMPLE)?;
             outln!(

@@ -1,5 +1,6 @@
 //! `till simulate` and `till demo reset`: the demo's simulators and data.
 
+use crate::locale::Text;
 use crate::outln;
 use std::process::ExitCode;
 
@@ -47,7 +48,7 @@ pub fn demo_reset() -> ExitCode {
 
 pub fn simulate(args: SimulateArgs) -> ExitCode {
     if args.listen_base != "127.0.0.1" {
-        return usage("模擬器只在 127.0.0.1 上執行 / the simulators listen on 127.0.0.1 only");
+        return usage(Text::new("words.cli.simulators_on_loopback"));
     }
     runtime().block_on(async move {
         // The demo's books: a payment made through these is known to every

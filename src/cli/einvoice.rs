@@ -1,5 +1,7 @@
 //! `till einvoice …`: rolls, status, issuing for scripts, closing a period.
 
+use super::output::{lang, said, say};
+use crate::locale::Text;
 use crate::{errln, outln};
 use std::process::ExitCode;
 
@@ -142,7 +144,12 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
                         inv.treatment
                     ),
                     Ok(None) => {}
-                    Err(e) => errln!("退款 {trade} 的發票作廢/折讓失敗 / failed: {e}"),
+                    Err(e) => errln!(
+                        "{}",
+                        say(Text::new("words.cli.refund_invoice_failed")
+                            .arg("trade", trade)
+                            .arg("error", said(&e, lang())))
+                    ),
                 }
             }
             let s = t.invoicing_status(cfg)?;
@@ -199,10 +206,11 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
             donate,
             ban,
         } => {
-            let sale = t
-                .journal()
-                .lookup(&trade)?
-                .ok_or_else(|| anyhow::anyhow!("找不到「{trade}」/ nothing found for {trade:?}"))?;
+            let sale = t.journal().lookup(&trade)?.ok_or_else(|| {
+                anyhow::anyhow!(say(
+                    Text::new("words.cli.nothing_found").arg("query", &trade)
+                ))
+            })?;
             let buyer = match buyer_flags(carrier, donate, ban)? {
                 Some(b) => b,
                 // None given: as the buyer chose at the counter (kept for
@@ -235,7 +243,7 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
             manager,
         } => {
             if reason.trim().is_empty() {
-                anyhow::bail!("請填寫作廢原因 / give a reason (--reason)");
+                anyhow::bail!(say(Text::new("words.cli.give_reason")));
             }
             let m = t.manager_approves(&manager, &super::input::read_pin())?;
             match t.void_allowance(cfg, &allowance, reason.trim(), &m.name)? {

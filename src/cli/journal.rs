@@ -1,5 +1,7 @@
 //! `till journal verify | path`: the journal's integrity and where it is.
 
+use super::output::say;
+use crate::locale::Text;
 use crate::outln;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -128,7 +130,9 @@ pub fn run(
                     let (cfg, source) = super::load(explicit, redactor)?;
                     let path = terminal::journal_path(&cfg, &source);
                     if !path.exists() {
-                        anyhow::bail!("找不到日誌 / no journal at {}", path.display());
+                        anyhow::bail!(say(
+                            Text::new("words.cli.no_journal").arg("path", path.display())
+                        ));
                     }
                     crate::journal::Journal::open_with_key(
                         &path,

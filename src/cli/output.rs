@@ -13,7 +13,7 @@ use std::fmt;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::locale::{Lang, Localized};
+use crate::locale::{Lang, Localized, Text};
 
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
@@ -106,6 +106,46 @@ pub fn error_text(e: &anyhow::Error, lang: Lang) -> String {
         .join(": ")
 }
 
+/// Calls `$m!` with every error type that is worded from the locale files
+/// and may reach the command line.
+macro_rules! localized_errors {
+    ($m:ident) => {
+        $m!(
+            crate::terminal::TerminalError,
+            crate::terminal::InvoicingError,
+            crate::terminal::PrintError,
+            crate::journal::JournalError,
+            crate::config::LoadError,
+            crate::barcode::Unrecognised,
+            crate::barcode::GtinError,
+            crate::sale::CartError,
+            crate::sale::RefundError,
+            crate::sale::TradeNoError,
+            crate::sale::TenderError,
+            crate::einvoice::buyer::BanError,
+            crate::einvoice::buyer::ChoiceError,
+            crate::einvoice::buyer::LoveCodeError,
+            crate::einvoice::buyer::MobileCarrierError,
+            crate::einvoice::buyer::CitizenCertificateError,
+            crate::einvoice::invoice::InvoiceError,
+            crate::einvoice::FormatError,
+            crate::einvoice::mig::MigError,
+            crate::einvoice::mig::turnkey::TurnkeyError,
+            crate::einvoice::qr::QrError,
+            crate::gateway::CryptoError,
+            crate::gateway::FieldError,
+            crate::gateway::client::NotSent,
+            crate::device::printer::PrinterError,
+            crate::device::printer::TransportError,
+            crate::device::scanner::ScannerError,
+            crate::print::ProfileError,
+            crate::print::EncodeError,
+            crate::money::AmountError,
+            crate::catalogue::CatalogueError,
+        )
+    };
+}
+
 /// The cause in `lang`, when it is one of the error types worded from the
 /// locale files.
 fn worded(cause: &(dyn std::error::Error + 'static), lang: Lang) -> Option<String> {
@@ -116,39 +156,29 @@ fn worded(cause: &(dyn std::error::Error + 'static), lang: Lang) -> Option<Strin
             })+
         };
     }
-    use crate::{barcode, config, device, einvoice, gateway, journal, print, sale, terminal};
-    first_of!(
-        terminal::TerminalError,
-        terminal::InvoicingError,
-        terminal::PrintError,
-        journal::JournalError,
-        config::LoadError,
-        barcode::Unrecognised,
-        barcode::GtinError,
-        sale::CartError,
-        sale::RefundError,
-        sale::TradeNoError,
-        sale::TenderError,
-        einvoice::buyer::BanError,
-        einvoice::buyer::ChoiceError,
-        einvoice::buyer::LoveCodeError,
-        einvoice::buyer::MobileCarrierError,
-        einvoice::buyer::CitizenCertificateError,
-        einvoice::invoice::InvoiceError,
-        einvoice::FormatError,
-        einvoice::mig::MigError,
-        einvoice::mig::turnkey::TurnkeyError,
-        einvoice::qr::QrError,
-        gateway::CryptoError,
-        gateway::FieldError,
-        gateway::client::NotSent,
-        device::printer::PrinterError,
-        device::printer::TransportError,
-        device::scanner::ScannerError,
-        print::ProfileError,
-        print::EncodeError,
-        crate::money::AmountError,
-        crate::catalogue::CatalogueError,
-    );
+    localized_errors!(first_of);
     None
+}
+
+/// `value` in `lang` when it is one of the error types worded from the
+/// locale files; otherwise as it displays.
+pub fn said<T: fmt::Display + 'static>(value: &T, lang: Lang) -> String {
+    let any: &dyn std::any::Any = value;
+    macro_rules! first_of {
+        ($($t:ty),+ $(,)?) => {
+            $(if let Some(e) = any.downcast_ref::<$t>() {
+                return Localized::message(e, lang);
+            })+
+        };
+    }
+    localized_errors!(first_of);
+    if let Some(text) = any.downcast_ref::<Text>() {
+        return text.message(lang);
+    }
+    value.to_string()
+}
+
+/// A message of the command line's own, in the user's language.
+pub fn say(text: Text) -> String {
+    text.message(lang())
 }

@@ -1,6 +1,8 @@
 //! `till refund`: pay back a paid sale on a manager's approval, and say
 //! what became of its e-invoice.
 
+use super::output::say;
+use crate::locale::Text;
 use crate::outln;
 use std::path::Path;
 use std::process::ExitCode;
@@ -44,13 +46,15 @@ pub fn refund(explicit: Option<&Path>, redactor: &Redactor, args: RefundArgs) ->
         };
         let sale = match till.journal().lookup(&args.trade) {
             Ok(Some(s)) => s,
-            Ok(None) => return usage(format!("找不到交易 / no sale for {}", args.trade)),
+            Ok(None) => {
+                return usage(Text::new("words.cli.no_sale").arg("trade", &args.trade));
+            }
             Err(e) => return usage(e),
         };
         let manager = match approving_manager(
             &till,
             args.manager.as_ref(),
-            "退款需 --manager / a refund needs --manager NAME",
+            &say(Text::new("words.cli.refund_needs_manager")),
         ) {
             Ok(m) => m,
             Err(code) => return code,

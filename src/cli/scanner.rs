@@ -1,6 +1,8 @@
 //! `till classify` and `till scan-test`: what a scanned code is, and what
 //! the configured scanner sends.
 
+use super::output::say;
+use crate::locale::Text;
 use crate::outln;
 use std::process::ExitCode;
 
@@ -13,9 +15,9 @@ pub fn classify(code: &str, context: &str) -> anyhow::Result<ExitCode> {
         "tendering" => ScanContext::Tendering,
         "buyer-choice" => ScanContext::BuyerChoice,
         "refund" => ScanContext::Refund,
-        other => anyhow::bail!(
-            "不認得的情境「{other}」/ unknown context \"{other}\": use selling, tendering, buyer-choice or refund"
-        ),
+        other => anyhow::bail!(say(
+            Text::new("words.cli.unknown_context").arg("context", other)
+        )),
     };
     match barcode::classify(code, context) {
         Ok(scanned) => {

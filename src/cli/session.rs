@@ -13,8 +13,9 @@ use crate::sim::{SimHandles, Simulators};
 use crate::terminal::{PayEvent, Payments, Terminal};
 
 /// A usage or configuration error: said on standard error, exit 3.
-pub fn usage(msg: impl std::fmt::Display) -> ExitCode {
-    errln!("till: {msg}");
+pub fn usage<T: std::fmt::Display + 'static>(msg: T) -> ExitCode {
+    // An error that carries its facts is said in the user's language.
+    errln!("till: {}", super::output::said(&msg, super::output::lang()));
     ExitCode::from(EXIT_USAGE)
 }
 
@@ -29,7 +30,7 @@ pub fn approving_manager(
     let name = match (flag, till.is_demo()) {
         (Some(m), _) => m.clone(),
         (None, true) => crate::terminal::DEMO_USERS[1].0.to_string(),
-        (None, false) => return Err(usage(missing)),
+        (None, false) => return Err(usage(missing.to_string())),
     };
     till.manager_approves(&name, &super::input::read_pin())
         .map_err(usage)
