@@ -1,6 +1,7 @@
 //! `till journal verify | path`: the journal's integrity and where it is.
 
-use super::output::say;
+use super::output::{lang, say};
+use crate::locale::Localized;
 use crate::locale::Text;
 use crate::outln;
 use std::path::{Path, PathBuf};
@@ -73,14 +74,15 @@ pub fn journal_verify(
     for p in &sqlite {
         outln!("SQLite: {p}");
     }
+    let lang = lang();
     if let Some(problem) = &audit.first_problem {
-        outln!("{problem}");
+        outln!("{}", problem.message(lang));
     }
     match &seals {
         None => outln!("日誌尚未封存 / the journal is not sealed"),
         Some(s) => {
             for p in &s.problems {
-                outln!("{p}");
+                outln!("{}", p.message(lang));
             }
             if s.more > 0 {
                 outln!("… 另有 {} 筆 / {} more rows", s.more, s.more);
@@ -88,7 +90,7 @@ pub fn journal_verify(
         }
     }
     for p in &anchored {
-        outln!("{p}");
+        outln!("{}", p.message(lang));
     }
     if intact {
         let s = seals.as_ref().expect("intact means sealed");

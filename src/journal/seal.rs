@@ -28,7 +28,6 @@
 //! a journal copied elsewhere verifies wherever the key is given.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -1427,8 +1426,9 @@ pub enum SealProblem {
     },
 }
 
-impl std::fmt::Display for SealProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl crate::locale::Localized for SealProblem {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
         let named = |label: &Option<String>| {
             label
                 .as_ref()
@@ -1442,81 +1442,110 @@ impl std::fmt::Display for SealProblem {
                 label,
                 columns,
             } => {
-                write!(
-                    f,
-                    "{table} {key}{}: 內容與封存不符 / changed since it was sealed",
-                    named(label)
-                )?;
-                if columns.is_empty() {
-                    write!(f, " (changed column not identified)")
+                let row = format!("{key}{}", named(label));
+                let what = if columns.is_empty() {
+                    tr(lang, "words.seal.column_unknown")
                 } else {
-                    let mut list = String::new();
-                    for (i, (c, v)) in columns.iter().enumerate() {
-                        let _ = write!(list, "{}{c} is now {v}", if i > 0 { ", " } else { "" });
-                    }
-                    write!(f, ": {list}")
-                }
+                    columns
+                        .iter()
+                        .map(|(c, v)| {
+                            fill(
+                                lang,
+                                "words.seal.column_now",
+                                &[("column", c), ("value", v)],
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                fill(
+                    lang,
+                    "words.seal.row_changed",
+                    &[("table", table), ("row", &row), ("columns", &what)],
+                )
             }
-            SealProblem::RowNotSealed { table, key, label } => write!(
-                f,
-                "{table} {key}{}: 沒有封存,非由 till 寫入 / not sealed: written outside till",
-                named(label)
+            SealProblem::RowNotSealed { table, key, label } => fill(
+                lang,
+                "words.seal.row_not_sealed",
+                &[("table", table), ("row", &format!("{key}{}", named(label)))],
             ),
-            SealProblem::RowDeleted { table, key } => {
-                write!(f, "{table} {key}: 已封存的資料被刪除 / sealed row deleted")
-            }
+            SealProblem::RowDeleted { table, key } => fill(
+                lang,
+                "words.seal.row_deleted",
+                &[("table", table), ("row", key)],
+            ),
             SealProblem::TableFigures {
                 table,
                 sealed_rows,
                 seals_now,
                 sealed_max,
                 max_now,
-            } => write!(
-                f,
-                "{table}: 封存總數不符 / the table's seals do not add up to the chain head \
-                 (rows sealed {sealed_rows}, now {seals_now}; highest id ever sealed {sealed_max}, now {max_now}): \
-                 rows deleted or put back to an earlier state together with their seals"
+            } => fill(
+                lang,
+                "words.seal.table_figures",
+                &[
+                    ("table", table),
+                    ("sealed_rows", sealed_rows),
+                    ("seals_now", seals_now),
+                    ("sealed_max", sealed_max),
+                    ("max_now", max_now),
+                ],
             ),
             SealProblem::TableGone { table } => {
-                write!(f, "{table}: 已封存的資料表不見了 / sealed table dropped")
+                fill(lang, "words.seal.table_gone", &[("table", table)])
             }
-            SealProblem::SchemaObject { object, change } => write!(
-                f,
-                "{object}: 資料庫結構被更動 / schema object {change} outside till"
+            SealProblem::SchemaObject { object, change } => fill(
+                lang,
+                "words.seal.schema_object",
+                &[("object", object), ("change", change)],
             ),
-            SealProblem::ChainBroken { seq } => write!(
-                f,
-                "封存鏈第 {seq} 筆斷裂 / seal chain entry {seq} does not follow the one before (wrong key, or entries edited, deleted or reordered)"
-            ),
-            SealProblem::HeadMismatch { seq } => write!(
-                f,
-                "封存鏈頭 {seq} 與鏈不符 / the seal head ({seq}) does not match the chain's last entry"
-            ),
-            SealProblem::NoHead => write!(f, "沒有封存鏈頭 / no seal head"),
-            SealProblem::Note { note } => write!(f, "{note}"),
+            SealProblem::ChainBroken { seq } => {
+                fill(lang, "words.seal.chain_broken", &[("seq", seq)])
+            }
+            SealProblem::HeadMismatch { seq } => {
+                fill(lang, "words.seal.head_mismatch", &[("seq", seq)])
+            }
+            SealProblem::NoHead => tr(lang, "words.seal.no_head"),
+            // Worded by the till when it wrote the note.
+            SealProblem::Note { note } => note.clone(),
             SealProblem::AnchorBeyondChain {
                 anchor_seq,
                 chain_end,
-            } => write!(
-                f,
-                "日誌在封存鏈第 {chain_end} 筆結束,早於錨碼的第 {anchor_seq} 筆:日誌被截斷或還原 / \
-                 the journal's chain ends at entry {chain_end}, before the anchor's {anchor_seq}: \
-                 the journal was cut off or restored from an older copy"
+            } => fill(
+                lang,
+                "words.seal.anchor_beyond_chain",
+                &[("anchor", anchor_seq), ("end", chain_end)],
             ),
-            SealProblem::AnchorMismatch { anchor_seq } => write!(
-                f,
-                "封存鏈第 {anchor_seq} 筆與錨碼不符 / chain entry {anchor_seq} is not the one the anchor was printed from \
-                 (history rewritten, another journal, or a mistyped code)"
+            SealProblem::AnchorMismatch { anchor_seq } => fill(
+                lang,
+                "words.seal.anchor_mismatch",
+                &[("anchor", anchor_seq)],
             ),
             SealProblem::TotalShrank {
                 terminal,
                 what,
                 anchored,
                 now,
-            } => write!(
-                f,
-                "{terminal} 累計 {what} 由 {anchored} 減為 {now} / perpetual {what} of {terminal} went down from {anchored} to {now}"
+            } => fill(
+                lang,
+                "words.seal.total_shrank",
+                &[
+                    ("terminal", terminal),
+                    ("what", what),
+                    ("anchored", anchored),
+                    ("now", now),
+                ],
             ),
+        }
+    }
+}
+
+impl std::fmt::Display for SealProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // A note is already worded: once, not twice.
+            SealProblem::Note { note } => f.write_str(note),
+            other => f.write_str(&crate::locale::Localized::both(other)),
         }
     }
 }
