@@ -86,6 +86,14 @@ pub enum InvoicingError {
         last: chrono::NaiveDate,
     },
     Data(String),
+    /// An allowance journaled without its lines cannot be rebuilt.
+    AllowanceWithoutLines {
+        allowance: String,
+    },
+    /// An invoice of an earlier period cannot be voided and reissued.
+    EarlierPeriod {
+        number: String,
+    },
 }
 impl crate::locale::Localized for InvoicingError {
     fn message(&self, lang: crate::locale::Lang) -> String {
@@ -123,6 +131,16 @@ impl crate::locale::Localized for InvoicingError {
                 &[("period", period), ("last", last)],
             ),
             Self::Data(v0) => fill(lang, "words.invoicing.data", &[("value", v0)]),
+            Self::AllowanceWithoutLines { allowance } => fill(
+                lang,
+                "words.invoicing.allowance_without_lines",
+                &[("allowance", allowance)],
+            ),
+            Self::EarlierPeriod { number } => fill(
+                lang,
+                "words.invoicing.earlier_period",
+                &[("number", number)],
+            ),
         }
     }
 }
@@ -993,11 +1011,10 @@ impl Terminal {
             .find(|c| c.kind == "allowance" && c.data["allowance_number"] == allowance_no)
             .ok_or_else(|| JournalError::NoSuchAllowance(allowance_no.to_string()))?;
         // The allowance as it was made, rebuilt from the lines it journaled.
-        let lines = recorded_lines(&change).ok_or_else(|| {
-            InvoicingError::Data(format!(
-                "折讓單 {allowance_no} 無品項紀錄,請於平台作廢 / allowance {allowance_no} has no recorded lines: void it on the platform"
-            ))
-        })?;
+        let lines =
+            recorded_lines(&change).ok_or_else(|| InvoicingError::AllowanceWithoutLines {
+                allowance: allowance_no.to_string(),
+            })?;
         let allowance_at = parse_stamp(&change.at)?;
         let seller = Seller {
             ban: s.invoice.seller_ban().to_string(),
@@ -1397,11 +1414,9 @@ impl Terminal {
         if refund_treatment(invoice.issued_on(), today, cfg.einvoice.void_across_period)?
             != Treatment::Void
         {
-            return Err(InvoicingError::Data(format!(
-                "發票 {} 已跨期,無法作廢重開 / invoice {} is from an earlier period and cannot be voided and reissued",
-                number.dashed(),
-                number.dashed()
-            )));
+            return Err(InvoicingError::EarlierPeriod {
+                number: number.dashed(),
+            });
         }
         let period = self.current_period()?;
         let free: u64 = self

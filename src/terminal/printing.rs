@@ -49,7 +49,14 @@ pub enum PrintError {
         job: i64,
         error: JobError,
     },
-    Encode(String),
+    /// The document cannot be put into this printer's bytes.
+    Encode(crate::print::EncodeError),
+    /// The printer cannot be used; the reason is already worded.
+    Unavailable(String),
+    /// The proof's invoice cannot be read back.
+    Invoice(Box<super::InvoicingError>),
+    /// A reprint of a sale that has no e-invoice proof.
+    NoProof,
     NoSuchJob(i64),
     NotMarkedReprint,
     /// A MyPay invoice stored in the buyer's carrier has no paper proof:
@@ -72,7 +79,22 @@ impl crate::locale::Localized for PrintError {
             Self::Terminal(e) => e.message(lang),
             Self::Journal(e) => e.message(lang),
             Self::Printer { error, .. } => error.error.message(lang),
-            Self::Encode(v0) => fill(lang, "words.terminal_print.encode", &[("value", v0)]),
+            Self::Encode(e) => fill(
+                lang,
+                "words.terminal_print.encode",
+                &[("value", &e.message(lang))],
+            ),
+            Self::Unavailable(why) => fill(lang, "words.terminal_print.encode", &[("value", why)]),
+            Self::Invoice(e) => fill(
+                lang,
+                "words.terminal_print.encode",
+                &[("value", &e.message(lang))],
+            ),
+            Self::NoProof => fill(
+                lang,
+                "words.terminal_print.encode",
+                &[("value", &tr(lang, "words.terminal_print.no_proof"))],
+            ),
             Self::NoSuchJob(v0) => fill(lang, "words.terminal_print.no_such_job", &[("value", v0)]),
             Self::NotMarkedReprint => tr(lang, "words.terminal_print.not_marked_reprint"),
             Self::InCarrier { number, carrier } => fill(
@@ -605,7 +627,7 @@ fn encode_proof(
         reprint,
         ..proof.clone()
     };
-    encode(&proof_document(&proof), profile).map_err(|e| PrintError::Encode(e.to_string()))
+    encode(&proof_document(&proof), profile).map_err(PrintError::Encode)
 }
 
 /// Whether the bytes print 補印. Printers without a Chinese font get text as
@@ -764,11 +786,11 @@ impl Terminal {
     ) -> Result<Option<ProofData>, PrintError> {
         let own = self
             .live_invoice(sale)
-            .map_err(|e| PrintError::Encode(e.to_string()))?;
+            .map_err(|e| PrintError::Invoice(Box::new(e)))?;
         if let Some((invoice, _)) = own {
             return self
                 .reprint_invoice(cfg, invoice.number())
-                .map_err(|e| PrintError::Encode(e.to_string()));
+                .map_err(|e| PrintError::Invoice(Box::new(e)));
         }
         match self.mypay_invoice(sale).ok().flatten() {
             Some(inv) => mypay_proof(&inv, true).map(Some),
@@ -786,9 +808,9 @@ impl Terminal {
         sale: &SaleNo,
         approval: Approval<'_>,
     ) -> Result<(i64, Vec<u8>), PrintError> {
-        let proof = self.proof_for_reprint(cfg, sale)?.ok_or_else(|| {
-            PrintError::Encode("此交易沒有電子發票證明聯 / this sale has no e-invoice proof".into())
-        })?;
+        let proof = self
+            .proof_for_reprint(cfg, sale)?
+            .ok_or_else(|| PrintError::NoProof)?;
         let bytes = self.proof_bytes(profile, &proof, true)?;
         let id = self.queue_print(profile, PROOF, &bytes, Some(sale), Some(approval))?;
         for old in self.proofs_awaiting_reprint()? {
