@@ -28,14 +28,17 @@ impl Lang {
         }
     }
 
-    /// The language a POSIX locale name asks for (`zh_TW.UTF-8`, `zh_TW`,
-    /// `en_US.UTF-8`, `C`): Chinese for any `zh…`, otherwise English. The
-    /// caller reads the environment; this only decides.
-    pub fn from_posix_locale(name: &str) -> Lang {
-        if name.to_ascii_lowercase().starts_with("zh") {
-            Lang::ZhTw
-        } else {
-            Lang::En
+    /// The language a POSIX locale name asks for: Chinese for any `zh…`
+    /// (`zh_TW.UTF-8`), none for `C`, `POSIX` or nothing (they name no
+    /// language), English for any other. The caller reads the environment;
+    /// this only decides.
+    pub fn from_posix_locale(name: &str) -> Option<Lang> {
+        let name = name.to_ascii_lowercase();
+        let language = name.split(['.', '@']).next().unwrap_or_default();
+        match language {
+            "" | "c" | "posix" => None,
+            l if l.starts_with("zh") => Some(Lang::ZhTw),
+            _ => Some(Lang::En),
         }
     }
 }
@@ -166,9 +169,16 @@ pub struct Text(Said);
 enum Said {
     Key {
         key: &'static str,
-        args: Vec<(&'static str, String)>,
+        args: Vec<(&'static str, Arg)>,
     },
     /// An error worded from the locale files when the finding was made.
+    Worded { zh_tw: String, en: String },
+}
+
+/// An argument of a [`Text`]: the same in both languages, or itself worded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Arg {
+    Plain(String),
     Worded { zh_tw: String, en: String },
 }
 
@@ -183,7 +193,21 @@ impl Text {
     /// `{name}` in the text becomes `value`.
     pub fn arg(mut self, name: &'static str, value: impl fmt::Display) -> Text {
         if let Said::Key { args, .. } = &mut self.0 {
-            args.push((name, value.to_string()));
+            args.push((name, Arg::Plain(value.to_string())));
+        }
+        self
+    }
+
+    /// `{name}` in the text becomes what `said` says, in the same language.
+    pub fn arg_said(mut self, name: &'static str, said: &impl Localized) -> Text {
+        if let Said::Key { args, .. } = &mut self.0 {
+            args.push((
+                name,
+                Arg::Worded {
+                    zh_tw: said.message(Lang::ZhTw),
+                    en: said.message(Lang::En),
+                },
+            ));
         }
         self
     }
@@ -203,7 +227,14 @@ impl Localized for Text {
             (Said::Key { key, args }, _) => {
                 let args: Vec<(&str, &dyn fmt::Display)> = args
                     .iter()
-                    .map(|(name, value)| (*name, value as &dyn fmt::Display))
+                    .map(|(name, value)| {
+                        let value = match (value, lang) {
+                            (Arg::Plain(v), _) => v,
+                            (Arg::Worded { zh_tw, .. }, Lang::ZhTw) => zh_tw,
+                            (Arg::Worded { en, .. }, Lang::En) => en,
+                        };
+                        (*name, value as &dyn fmt::Display)
+                    })
                     .collect();
                 fill(lang, key, &args)
             }
@@ -316,14 +347,27 @@ mod tests {
             format!("{} / {}", text.message(Lang::ZhTw), text.message(Lang::En))
         );
         assert!(text.message(Lang::ZhTw).contains("tea"));
+        // A worded argument follows the text's language.
+        let inner = Text::new("words.cli.give_reason");
+        let outer = Text::new("words.cli.nothing_found").arg_said("query", &inner);
+        assert_eq!(
+            outer.message(Lang::ZhTw),
+            format!("找不到「{}」", inner.message(Lang::ZhTw))
+        );
+        assert_eq!(
+            outer.message(Lang::En),
+            format!("nothing found for \"{}\"", inner.message(Lang::En))
+        );
     }
 
     #[test]
     fn a_posix_locale_picks_the_language() {
-        assert_eq!(Lang::from_posix_locale("zh_TW.UTF-8"), Lang::ZhTw);
-        assert_eq!(Lang::from_posix_locale("zh_TW"), Lang::ZhTw);
-        assert_eq!(Lang::from_posix_locale("en_US.UTF-8"), Lang::En);
-        assert_eq!(Lang::from_posix_locale("C.UTF-8"), Lang::En);
-        assert_eq!(Lang::from_posix_locale(""), Lang::En);
+        assert_eq!(Lang::from_posix_locale("zh_TW.UTF-8"), Some(Lang::ZhTw));
+        assert_eq!(Lang::from_posix_locale("zh_TW"), Some(Lang::ZhTw));
+        assert_eq!(Lang::from_posix_locale("en_US.UTF-8"), Some(Lang::En));
+        assert_eq!(Lang::from_posix_locale("de_DE@euro"), Some(Lang::En));
+        assert_eq!(Lang::from_posix_locale("C.UTF-8"), None);
+        assert_eq!(Lang::from_posix_locale("POSIX"), None);
+        assert_eq!(Lang::from_posix_locale(""), None);
     }
 }

@@ -35,7 +35,10 @@ pub fn config_check(cfg: &Config, source: &Source) -> ExitCode {
     let problems = cfg.findings();
     let lang = lang();
     for p in &problems {
-        outln!("{}", p.message(lang));
+        match lang {
+            Some(lang) => outln!("{}", p.message(lang)),
+            None => outln!("{}", config::Problem::from(p.clone())),
+        }
     }
     let errors = problems
         .iter()

@@ -1,7 +1,6 @@
 //! `till journal verify | path`: the journal's integrity and where it is.
 
-use super::output::{lang, say};
-use crate::locale::Localized;
+use super::output::{lang, say, word};
 use crate::locale::Text;
 use crate::outln;
 use std::path::{Path, PathBuf};
@@ -76,13 +75,13 @@ pub fn journal_verify(
     }
     let lang = lang();
     if let Some(problem) = &audit.first_problem {
-        outln!("{}", problem.message(lang));
+        outln!("{}", word(problem, lang));
     }
     match &seals {
         None => outln!("日誌尚未封存 / the journal is not sealed"),
         Some(s) => {
             for p in &s.problems {
-                outln!("{}", p.message(lang));
+                outln!("{}", word(p, lang));
             }
             if s.more > 0 {
                 outln!("… 另有 {} 筆 / {} more rows", s.more, s.more);
@@ -90,7 +89,7 @@ pub fn journal_verify(
         }
     }
     for p in &anchored {
-        outln!("{}", p.message(lang));
+        outln!("{}", word(p, lang));
     }
     if intact {
         let s = seals.as_ref().expect("intact means sealed");

@@ -84,10 +84,11 @@ pub fn listing<T: serde::Serialize>(
 
 /// The language the command line words its errors in: the POSIX locale's
 /// (`LC_ALL`, then `LC_MESSAGES`, then `LANG`, the first one set), Chinese
-/// for `zh…` and English for anything else (`C`, `en_US`, unset). The
-/// configuration has no language setting, and an error from loading it
-/// must be worded before it is read.
-pub fn lang() -> Lang {
+/// for `zh…`, English for any other language, and both (zh-TW first, as
+/// the till always said them) when the locale names none (`C`, `POSIX`,
+/// unset), as in scripts and services. The configuration has no language
+/// setting, and an error from loading it must be worded before it is read.
+pub fn lang() -> Option<Lang> {
     let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
     let locale = var("LC_ALL")
         .or_else(|| var("LC_MESSAGES"))
@@ -96,10 +97,18 @@ pub fn lang() -> Lang {
     Lang::from_posix_locale(&locale)
 }
 
+/// `said` in `lang`, or in both languages when there is none.
+pub fn word(said: &(impl Localized + ?Sized), lang: Option<Lang>) -> String {
+    match lang {
+        Some(lang) => said.message(lang),
+        None => said.both(),
+    }
+}
+
 /// `e` and its causes in `lang`, joined as anyhow's `{:#}` joins them
 /// (`outer: inner`). A cause that carries its facts ([`Localized`]) is
 /// worded from the locale files; any other is shown as it displays.
-pub fn error_text(e: &anyhow::Error, lang: Lang) -> String {
+pub fn error_text(e: &anyhow::Error, lang: Option<Lang>) -> String {
     e.chain()
         .map(|cause| worded(cause, lang).unwrap_or_else(|| cause.to_string()))
         .collect::<Vec<_>>()
@@ -148,11 +157,11 @@ macro_rules! localized_errors {
 
 /// The cause in `lang`, when it is one of the error types worded from the
 /// locale files.
-fn worded(cause: &(dyn std::error::Error + 'static), lang: Lang) -> Option<String> {
+fn worded(cause: &(dyn std::error::Error + 'static), lang: Option<Lang>) -> Option<String> {
     macro_rules! first_of {
         ($($t:ty),+ $(,)?) => {
             $(if let Some(e) = cause.downcast_ref::<$t>() {
-                return Some(Localized::message(e, lang));
+                return Some(word(e, lang));
             })+
         };
     }
@@ -162,23 +171,23 @@ fn worded(cause: &(dyn std::error::Error + 'static), lang: Lang) -> Option<Strin
 
 /// `value` in `lang` when it is one of the error types worded from the
 /// locale files; otherwise as it displays.
-pub fn said<T: fmt::Display + 'static>(value: &T, lang: Lang) -> String {
+pub fn said<T: fmt::Display + 'static>(value: &T, lang: Option<Lang>) -> String {
     let any: &dyn std::any::Any = value;
     macro_rules! first_of {
         ($($t:ty),+ $(,)?) => {
             $(if let Some(e) = any.downcast_ref::<$t>() {
-                return Localized::message(e, lang);
+                return word(e, lang);
             })+
         };
     }
     localized_errors!(first_of);
     if let Some(text) = any.downcast_ref::<Text>() {
-        return text.message(lang);
+        return word(text, lang);
     }
     value.to_string()
 }
 
 /// A message of the command line's own, in the user's language.
 pub fn say(text: Text) -> String {
-    text.message(lang())
+    word(&text, lang())
 }

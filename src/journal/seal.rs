@@ -1538,17 +1538,22 @@ impl crate::locale::Localized for SealProblem {
             ),
         }
     }
-}
 
-impl std::fmt::Display for SealProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    /// A note is already worded: said once, not twice.
+    fn both(&self) -> String {
+        use crate::locale::Lang;
         match self {
-            // A note is already worded: once, not twice.
-            SealProblem::Note { note } => f.write_str(note),
-            other => f.write_str(&crate::locale::Localized::both(other)),
+            SealProblem::Note { note } => note.clone(),
+            other => format!(
+                "{} / {}",
+                other.message(Lang::ZhTw),
+                other.message(Lang::En)
+            ),
         }
     }
 }
+
+crate::display_both!(SealProblem);
 
 /// The result of checking the seals.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
