@@ -30,7 +30,7 @@ pub enum ConfigCommand {
 pub fn config_check(cfg: &Config, source: &Source) -> ExitCode {
     match source {
         Source::File(p) => outln!("設定檔 config: {}", p.display()),
-        Source::Demo => outln!("沒有設定檔,使用示範模式 / no config file: demo mode"),
+        Source::Demo => outln!("{}", say(Text::new("words.cli.no_config_demo"))),
     }
     let problems = cfg.findings();
     let lang = lang();
@@ -46,11 +46,17 @@ pub fn config_check(cfg: &Config, source: &Source) -> ExitCode {
         .count();
     let warnings = problems.len() - errors;
     if errors == 0 {
-        outln!("設定可用({warnings} 個注意事項)/ configuration is usable ({warnings} warnings)");
+        outln!(
+            "{}",
+            say(Text::new("words.cli.config_usable").arg("warnings", warnings))
+        );
         ExitCode::SUCCESS
     } else {
         outln!(
-            "設定有 {errors} 個錯誤、{warnings} 個注意事項 / {errors} errors, {warnings} warnings"
+            "{}",
+            say(Text::new("words.cli.config_has_errors")
+                .arg("errors", errors)
+                .arg("warnings", warnings))
         );
         ExitCode::from(EXIT_USAGE)
     }

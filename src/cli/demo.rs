@@ -1,5 +1,6 @@
 //! `till simulate` and `till demo reset`: the demo's simulators and data.
 
+use super::output::say;
 use crate::locale::Text;
 use crate::outln;
 use std::process::ExitCode;
@@ -62,7 +63,7 @@ pub fn simulate(args: SimulateArgs) -> ExitCode {
         outln!("ECPay   http://{}/", sims.ecpay.addr());
         outln!("goodbuy http://{}/", sims.goodbuy.addr());
         outln!();
-        outln!("# 貼入設定檔 / paste into your config file:");
+        outln!("# {}", say(Text::new("words.cli.paste_into_config")));
         let gateways = sims.demo_config().gateways;
         #[derive(serde::Serialize)]
         struct Snippet {
@@ -72,7 +73,7 @@ pub fn simulate(args: SimulateArgs) -> ExitCode {
             Ok(s) => outln!("{s}"),
             Err(e) => return usage(e),
         }
-        outln!("# Ctrl-C 結束 / Ctrl-C to stop");
+        outln!("# {}", say(Text::new("words.cli.ctrl_c_to_stop")));
         std::future::pending::<ExitCode>().await
     })
 }

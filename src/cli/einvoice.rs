@@ -229,7 +229,10 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
                 outln!("F0401: {}", f.display());
             }
             if let Some(left) = issued.low_water {
-                outln!("注意:發票號碼剩 {left} 個 / warning: {left} numbers left");
+                outln!(
+                    "{}",
+                    say(Text::new("words.cli.numbers_left").arg("left", left))
+                );
             }
             // Scripts have no printer here: the proof counts as handed over.
             if issued.proof.is_some() {

@@ -78,7 +78,7 @@ pub fn journal_verify(
         outln!("{}", word(problem, lang));
     }
     match &seals {
-        None => outln!("日誌尚未封存 / the journal is not sealed"),
+        None => outln!("{}", say(Text::new("words.cli.journal_not_sealed"))),
         Some(s) => {
             for p in &s.problems {
                 outln!("{}", word(p, lang));

@@ -512,7 +512,7 @@ pub fn recover(explicit: Option<&Path>, redactor: &Redactor, args: RecoverArgs) 
                         serde_json::to_string(&results).expect("results serialise")
                     );
                 } else if results.is_empty() {
-                    outln!("沒有未完成的交易 / nothing to recover");
+                    outln!("{}", say(Text::new("words.cli.nothing_to_recover")));
                 } else {
                     for r in &results {
                         print_result(r, false);
@@ -530,9 +530,7 @@ pub fn recover(explicit: Option<&Path>, redactor: &Redactor, args: RecoverArgs) 
                 }
                 let owed = till.mypay_invoices_due().unwrap_or(0);
                 if owed > 0 {
-                    errln!(
-                        "注意:{owed} 筆 MyPay 發票尚未開立,稍後再執行 till recover / {owed} MyPay e-invoice(s) not issued yet: run till recover again later"
-                    );
+                    errln!("{}", say(Text::new("words.cli.mypay_invoices_owed").arg("owed", owed)));
                 }
                 let late = till.late_payments(true).unwrap_or_default();
                 if !late.is_empty() && !args.json {
@@ -620,7 +618,7 @@ pub fn late_payments(explicit: Option<&Path>, redactor: &Redactor, args: LateArg
             let none: Option<String> = None;
             outln!("{}", crate::cli::output::listing(&list, none));
         } else if list.is_empty() {
-            outln!("沒有待退還的逾時收款 / no late payment owed back");
+            outln!("{}", say(Text::new("words.cli.no_late_payment_owed")));
         } else {
             for l in &list {
                 outln!(

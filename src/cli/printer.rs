@@ -294,14 +294,20 @@ pub fn print(
             let mut t = terminal()?;
             match t.print_proof(&mut printer, &proof, None, approval) {
                 Ok(job) => {
-                    outln!("證明聯已列印(工作 {job})/ proof printed (job {job})");
+                    outln!(
+                        "{}",
+                        say(Text::new("words.cli.proof_printed").arg("job", job))
+                    );
                     let Some(slip) = &slip else {
                         return Ok(ExitCode::SUCCESS);
                     };
                     let bytes = encode(&detail_slip_document(slip), &printer.profile)?;
                     match t.print(&mut printer, DETAIL_SLIP, &bytes, None, None) {
                         Ok(job) => {
-                            outln!("交易明細已列印(工作 {job})/ detail slip printed (job {job})");
+                            outln!(
+                                "{}",
+                                say(Text::new("words.cli.detail_slip_printed").arg("job", job))
+                            );
                             Ok(ExitCode::SUCCESS)
                         }
                         Err(e @ crate::terminal::PrintError::Printer { .. }) => {
@@ -328,7 +334,7 @@ pub fn printer_status(cmd: &PrinterCommand, cfg: &Config) -> anyhow::Result<Exit
     outln!("{} ({})", printer.target, printer.profile.name);
     match printer.status() {
         Ok(None) => {
-            outln!("此型號或連線不支援狀態查詢 / this model or connection has no status reporting");
+            outln!("{}", say(Text::new("words.cli.printer_no_status")));
             Ok(ExitCode::SUCCESS)
         }
         Ok(Some(s)) => {
@@ -341,7 +347,7 @@ pub fn printer_status(cmd: &PrinterCommand, cfg: &Config) -> anyhow::Result<Exit
             outln!("故障 error:            {}", yes(s.error));
             match s.problem() {
                 None => {
-                    outln!("可以列印 / ready to print");
+                    outln!("{}", say(Text::new("words.cli.ready_to_print")));
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(p) => {
@@ -361,7 +367,7 @@ pub fn printer_status(cmd: &PrinterCommand, cfg: &Config) -> anyhow::Result<Exit
 pub fn devices() -> anyhow::Result<ExitCode> {
     outln!("序列埠 serial ports:");
     match crate::device::scanner::serial::available_ports() {
-        Ok(ports) if ports.is_empty() => outln!("  (沒有 / none found)"),
+        Ok(ports) if ports.is_empty() => outln!("  ({})", say(Text::new("words.cli.none_found"))),
         Ok(ports) => {
             for p in ports {
                 outln!("  {}  {}", p.path, p.description);
@@ -371,7 +377,7 @@ pub fn devices() -> anyhow::Result<ExitCode> {
     }
     outln!("USB:");
     match crate::device::printer::usb::list() {
-        Ok(list) if list.is_empty() => outln!("  (沒有 USB 裝置 / no USB devices)"),
+        Ok(list) if list.is_empty() => outln!("  ({})", say(Text::new("words.cli.no_usb_devices"))),
         Ok(list) => {
             for d in list {
                 outln!(

@@ -139,7 +139,7 @@ fn print_refund(out: &RefundOutcome, json: bool) {
         RefundMoney::Gateway(r) => print_result(r, false),
         RefundMoney::Cash { trade_no, amount } => {
             outln!("{trade_no} cash {amount} 成功:approved");
-            outln!("現金退款,請由錢櫃退還 / cash refund: pay it back from the drawer");
+            outln!("{}", say(Text::new("words.cli.cash_refund_from_drawer")));
         }
     }
     match &out.invoice {
@@ -147,7 +147,7 @@ fn print_refund(out: &RefundOutcome, json: bool) {
             crate::einvoice::Treatment::Void => {
                 outln!("發票 {} 已作廢 / e-invoice voided", i.number.as_str());
                 if i.recover_proof {
-                    outln!("請收回發票證明聯 / take back the printed proof");
+                    outln!("{}", say(Text::new("words.cli.take_back_proof")));
                 }
             }
             crate::einvoice::Treatment::Allowance => outln!(
@@ -156,8 +156,10 @@ fn print_refund(out: &RefundOutcome, json: bool) {
                 i.allowance_number.as_deref().unwrap_or("")
             ),
         },
-        None if out.money.is_back() => outln!("發票未變更 / e-invoice unchanged"),
-        None => outln!("退款未完成,發票未變更 / the refund is not done: e-invoice unchanged"),
+        None if out.money.is_back() => {
+            outln!("{}", say(Text::new("words.cli.e_invoice_unchanged")))
+        }
+        None => outln!("{}", say(Text::new("words.cli.refund_not_done"))),
     }
     if let Some(e) = &out.invoice_error {
         outln!("發票處理失敗,請手動處理 / the e-invoice change failed, do it by hand: {e}");

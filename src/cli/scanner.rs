@@ -64,9 +64,7 @@ pub fn describe_scan(text: &str) {
 pub fn scan_test(scanner: &config::Scanner) -> anyhow::Result<ExitCode> {
     use crate::device::scanner::{ScannerEvent, ScannerHub};
     if scanner.kind == "wedge" {
-        outln!(
-            "鍵盤式掃描器:請對著本視窗掃描,每筆一行。/ keyboard-wedge scanner: scan into this window, one code per line."
-        );
+        outln!("{}", say(Text::new("words.cli.wedge_scan_here")));
         for line in std::io::stdin().lines() {
             let line = line?;
             let framing = crate::device::scanner::Framing::from_config(scanner);

@@ -2,7 +2,9 @@
 //! configuration (in demo mode with the simulators started in-process),
 //! the terminal and the gateways with progress on standard error.
 
+use super::output::say;
 use crate::errln;
+use crate::locale::Text;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -52,9 +54,7 @@ pub async fn setup(
     let (cfg, sims) = match source {
         Source::Demo => {
             let sims = Simulators::start_demo(&demo_books()).await.map_err(usage)?;
-            errln!(
-                "示範模式:使用內建金流模擬器 / demo mode: using the built-in gateway simulators"
-            );
+            errln!("{}", say(Text::new("words.cli.demo_mode_simulators")));
             let mut demo = sims.demo_config();
             demo.journal = cfg.journal.clone();
             (demo, Some(sims))
