@@ -301,14 +301,22 @@ mod tests {
                 let src = std::fs::read_to_string(&path).unwrap();
                 for (i, _) in src.match_indices('"') {
                     // A key is a quoted dotted lower-case word right after
-                    // `lang, ` (any call that takes the language first).
-                    if !(src[..i].ends_with("lang, ") || src[..i].ends_with("Text::new(")) {
+                    // `lang,` (any call that takes the language first, on
+                    // one line or wrapped) or `Text::new(`; any `"words.…"`
+                    // is one too.
+                    let before = src[..i].trim_end();
+                    let after = &src[i + 1..];
+                    if !(before.ends_with("lang,")
+                        || before.ends_with("Text::new(")
+                        || after.starts_with("words."))
+                    {
                         continue;
                     }
                     let rest = &src[i + 1..];
                     let Some(end) = rest.find('"') else { continue };
                     let key = &rest[..end];
                     if key.contains('.')
+                        && !key.ends_with('.')
                         && key
                             .chars()
                             .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')

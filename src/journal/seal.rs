@@ -1426,14 +1426,14 @@ pub enum SealProblem {
     },
 }
 
-impl crate::locale::Localized for SealProblem {
-    fn message(&self, lang: crate::locale::Lang) -> String {
+impl SealProblem {
+    /// The row, table or object concerned, the same in both languages, and
+    /// what is wrong with it in `lang`.
+    fn worded(&self, lang: crate::locale::Lang) -> (Option<String>, String) {
         use crate::locale::{fill, tr};
-        let named = |label: &Option<String>| {
-            label
-                .as_ref()
-                .map(|l| format!(" ({l})"))
-                .unwrap_or_default()
+        let named = |key: &str, label: &Option<String>| match label {
+            Some(l) => format!("{key} ({l})"),
+            None => key.to_string(),
         };
         match self {
             SealProblem::RowChanged {
@@ -1442,7 +1442,6 @@ impl crate::locale::Localized for SealProblem {
                 label,
                 columns,
             } => {
-                let row = format!("{key}{}", named(label));
                 let what = if columns.is_empty() {
                     tr(lang, "words.seal.column_unknown")
                 } else {
@@ -1458,21 +1457,18 @@ impl crate::locale::Localized for SealProblem {
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
-                fill(
-                    lang,
-                    "words.seal.row_changed",
-                    &[("table", table), ("row", &row), ("columns", &what)],
+                (
+                    Some(format!("{table} {}", named(key, label))),
+                    fill(lang, "words.seal.row_changed", &[("columns", &what)]),
                 )
             }
-            SealProblem::RowNotSealed { table, key, label } => fill(
-                lang,
-                "words.seal.row_not_sealed",
-                &[("table", table), ("row", &format!("{key}{}", named(label)))],
+            SealProblem::RowNotSealed { table, key, label } => (
+                Some(format!("{table} {}", named(key, label))),
+                tr(lang, "words.seal.row_not_sealed"),
             ),
-            SealProblem::RowDeleted { table, key } => fill(
-                lang,
-                "words.seal.row_deleted",
-                &[("table", table), ("row", key)],
+            SealProblem::RowDeleted { table, key } => (
+                Some(format!("{table} {key}")),
+                tr(lang, "words.seal.row_deleted"),
             ),
             SealProblem::TableFigures {
                 table,
@@ -1480,75 +1476,97 @@ impl crate::locale::Localized for SealProblem {
                 seals_now,
                 sealed_max,
                 max_now,
-            } => fill(
-                lang,
-                "words.seal.table_figures",
-                &[
-                    ("table", table),
-                    ("sealed_rows", sealed_rows),
-                    ("seals_now", seals_now),
-                    ("sealed_max", sealed_max),
-                    ("max_now", max_now),
-                ],
+            } => (
+                Some(table.clone()),
+                fill(
+                    lang,
+                    "words.seal.table_figures",
+                    &[
+                        ("sealed_rows", sealed_rows),
+                        ("seals_now", seals_now),
+                        ("sealed_max", sealed_max),
+                        ("max_now", max_now),
+                    ],
+                ),
             ),
             SealProblem::TableGone { table } => {
-                fill(lang, "words.seal.table_gone", &[("table", table)])
+                (Some(table.clone()), tr(lang, "words.seal.table_gone"))
             }
-            SealProblem::SchemaObject { object, change } => fill(
-                lang,
-                "words.seal.schema_object",
-                &[("object", object), ("change", change)],
+            SealProblem::SchemaObject { object, change } => (
+                Some(object.clone()),
+                fill(lang, "words.seal.schema_object", &[("change", change)]),
             ),
             SealProblem::ChainBroken { seq } => {
-                fill(lang, "words.seal.chain_broken", &[("seq", seq)])
+                (None, fill(lang, "words.seal.chain_broken", &[("seq", seq)]))
             }
-            SealProblem::HeadMismatch { seq } => {
-                fill(lang, "words.seal.head_mismatch", &[("seq", seq)])
-            }
-            SealProblem::NoHead => tr(lang, "words.seal.no_head"),
+            SealProblem::HeadMismatch { seq } => (
+                None,
+                fill(lang, "words.seal.head_mismatch", &[("seq", seq)]),
+            ),
+            SealProblem::NoHead => (None, tr(lang, "words.seal.no_head")),
             // Worded by the till when it wrote the note.
-            SealProblem::Note { note } => note.clone(),
+            SealProblem::Note { note } => (None, note.clone()),
             SealProblem::AnchorBeyondChain {
                 anchor_seq,
                 chain_end,
-            } => fill(
-                lang,
-                "words.seal.anchor_beyond_chain",
-                &[("anchor", anchor_seq), ("end", chain_end)],
+            } => (
+                None,
+                fill(
+                    lang,
+                    "words.seal.anchor_beyond_chain",
+                    &[("anchor", anchor_seq), ("end", chain_end)],
+                ),
             ),
-            SealProblem::AnchorMismatch { anchor_seq } => fill(
-                lang,
-                "words.seal.anchor_mismatch",
-                &[("anchor", anchor_seq)],
+            SealProblem::AnchorMismatch { anchor_seq } => (
+                None,
+                fill(
+                    lang,
+                    "words.seal.anchor_mismatch",
+                    &[("anchor", anchor_seq)],
+                ),
             ),
             SealProblem::TotalShrank {
                 terminal,
                 what,
                 anchored,
                 now,
-            } => fill(
-                lang,
-                "words.seal.total_shrank",
-                &[
-                    ("terminal", terminal),
-                    ("what", what),
-                    ("anchored", anchored),
-                    ("now", now),
-                ],
+            } => (
+                None,
+                fill(
+                    lang,
+                    "words.seal.total_shrank",
+                    &[
+                        ("terminal", terminal),
+                        ("what", what),
+                        ("anchored", anchored),
+                        ("now", now),
+                    ],
+                ),
             ),
         }
     }
+}
 
-    /// A note is already worded: said once, not twice.
+impl crate::locale::Localized for SealProblem {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        match self.worded(lang) {
+            (Some(subject), what) => format!("{subject}: {what}"),
+            (None, what) => what,
+        }
+    }
+
+    /// The subject once, then what is wrong in both languages; a note (already
+    /// worded) once.
     fn both(&self) -> String {
         use crate::locale::Lang;
-        match self {
-            SealProblem::Note { note } => note.clone(),
-            other => format!(
-                "{} / {}",
-                other.message(Lang::ZhTw),
-                other.message(Lang::En)
-            ),
+        if let SealProblem::Note { note } = self {
+            return note.clone();
+        }
+        let (subject, zh) = self.worded(Lang::ZhTw);
+        let (_, en) = self.worded(Lang::En);
+        match subject {
+            Some(subject) => format!("{subject}: {zh} / {en}"),
+            None => format!("{zh} / {en}"),
         }
     }
 }
