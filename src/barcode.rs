@@ -77,6 +77,8 @@
 
 use std::fmt;
 
+use crate::locale::Lang;
+
 use crate::einvoice::buyer::{
     Ban, BanError, CitizenCertificate, CitizenCertificateError, LoveCode, MobileCarrier,
     MobileCarrierError,
@@ -169,18 +171,28 @@ pub struct Gtin {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GtinError {
-    #[error(
-        "商品條碼應為 8、12 或 13 位數字，這次是 {0} 碼 / a product code is 8, 12 or 13 digits, this one has {0}"
-    )]
     WrongLength(usize),
-    #[error("商品條碼只能是數字 / a product code has digits only")]
     NotDigits,
-    #[error(
-        "看起來是 {} 商品條碼，但檢查碼不對（應為 {expected}）；請重掃或手動輸入 / looks like an {} but the check digit is wrong (expected {expected}): scan again or type the number",
-        .kind.name(), .kind.name()
-    )]
     BadCheckDigit { kind: GtinKind, expected: u8 },
 }
+impl crate::locale::Localized for GtinError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::WrongLength(v0) => {
+                fill(lang, "words.product_code.wrong_length", &[("value", v0)])
+            }
+            Self::NotDigits => tr(lang, "words.product_code.not_digits"),
+            Self::BadCheckDigit { kind, expected } => fill(
+                lang,
+                "words.product_code.bad_check_digit",
+                &[("kind", &kind.name()), ("expected", expected)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(GtinError);
 
 impl Gtin {
     pub fn parse(s: &str) -> Result<Gtin, GtinError> {
@@ -377,45 +389,19 @@ impl fmt::Debug for Scanned {
 /// scanned text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Unrecognised {
-    #[error("沒有掃到內容 / empty scan")]
     Empty,
-    #[error(
-        "掃到 {0} 個字元，比任何可用的條碼都長；可能一次掃到兩個條碼，請只對準一個 / {0} characters is longer than any code the till takes: the scanner may have read two codes at once, aim at one"
-    )]
     TooLong(usize),
-    #[error(
-        "掃到注音或中文：電腦的中文輸入法開著，請切換到英數模式後重掃 / the scan arrived as Chinese characters: an input method is on, switch it to English and scan again"
-    )]
     InputMethodOn,
-    #[error(
-        "掃到全形字元：輸入法在全形模式，請切換成半形後重掃 / the scan arrived as full-width characters: switch the input method to half-width and scan again"
-    )]
     FullWidth,
-    #[error(
-        "掃到的符號是非美式鍵盤（如法式）打出的數字：請將掃描器的鍵盤配置設為美式 / the scan has symbols a non-US keyboard layout (such as French) types for digits: set the scanner's keyboard layout to US"
-    )]
     KeyboardLayout,
-    #[error(
-        "含有條碼不會用到的字元（非英數字）；請檢查掃描器的鍵盤配置與編碼設定 / the scan has characters no barcode here uses: check the scanner's keyboard layout and encoding settings"
-    )]
     NotAscii,
-    #[error(
-        "看起來是{looks_like_zh}，但字母變成小寫：請關閉大寫鎖定（Caps Lock）後重掃 / looks like a {looks_like_en} but its letters are lower-case: turn Caps Lock off and scan again"
-    )]
     CapsLock {
         looks_like_zh: &'static str,
         looks_like_en: &'static str,
     },
-    #[error(
-        "含小寫字母或空格，本店可用的條碼都沒有；請確認大寫鎖定（Caps Lock）已關閉 / the scan has lower-case letters or spaces, which no code the till takes has: check that Caps Lock is off"
-    )]
     LowerCase,
     #[error(transparent)]
     Product(#[from] GtinError),
-    #[error(
-        "{}應為 {expected} 碼，這次掃到 {len} 碼；請客人重新整理付款碼後再掃 / a {} is {expected} characters, this one has {len}: ask the customer to refresh the code and scan again",
-        wallet_kind(*.wallet).0, wallet_kind(*.wallet).1
-    )]
     PaymentCodeLength {
         wallet: Wallet,
         len: usize,
@@ -427,21 +413,71 @@ pub enum Unrecognised {
     CitizenCertificate(#[from] CitizenCertificateError),
     #[error(transparent)]
     Ban(#[from] BanError),
-    #[error(
-        "{0} 位數字只在選擇發票方式時當作捐贈碼；若是商品請手動輸入 / a {0}-digit number counts as a donation code only on the invoice-choice screen; for a product, type its code"
-    )]
     LoveCodeOutOfPlace(usize),
-    #[error(
-        "看起來是本店收據條碼，但內容不完整或已損毀；請手動輸入收據上的交易編號 / looks like one of our receipt codes but it is incomplete or damaged: type the sale number printed on the receipt"
-    )]
     DamagedReceipt,
-    #[error(
-        "無法辨識的條碼（{len} 碼{}） / unknown code ({len} characters{})",
-        if *.all_digits { "數字" } else { "" },
-        if *.all_digits { ", all digits" } else { "" }
-    )]
-    Unknown { len: usize, all_digits: bool },
+    Unknown {
+        len: usize,
+        all_digits: bool,
+    },
 }
+impl crate::locale::Localized for Unrecognised {
+    fn message(&self, lang: Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::Empty => tr(lang, "words.scan.empty"),
+            Self::TooLong(v0) => fill(lang, "words.scan.too_long", &[("value", v0)]),
+            Self::InputMethodOn => tr(lang, "words.scan.input_method_on"),
+            Self::FullWidth => tr(lang, "words.scan.full_width"),
+            Self::KeyboardLayout => tr(lang, "words.scan.keyboard_layout"),
+            Self::NotAscii => tr(lang, "words.scan.not_ascii"),
+            Self::CapsLock {
+                looks_like_zh,
+                looks_like_en,
+            } => {
+                let looks_like = match lang {
+                    Lang::ZhTw => looks_like_zh,
+                    Lang::En => looks_like_en,
+                };
+                fill(lang, "words.scan.caps_lock", &[("looks_like", looks_like)])
+            }
+            Self::LowerCase => tr(lang, "words.scan.lower_case"),
+            Self::Product(e) => e.message(lang),
+            Self::PaymentCodeLength {
+                wallet,
+                len,
+                expected,
+            } => {
+                let (zh, en) = wallet_kind(*wallet);
+                let wallet = match lang {
+                    Lang::ZhTw => zh,
+                    Lang::En => en,
+                };
+                fill(
+                    lang,
+                    "words.scan.payment_code_length",
+                    &[("wallet", &wallet), ("expected", expected), ("len", len)],
+                )
+            }
+            Self::MobileCarrier(e) => e.message(lang),
+            Self::CitizenCertificate(e) => e.message(lang),
+            Self::Ban(e) => e.message(lang),
+            Self::LoveCodeOutOfPlace(v0) => {
+                fill(lang, "words.scan.love_code_out_of_place", &[("value", v0)])
+            }
+            Self::DamagedReceipt => tr(lang, "words.scan.damaged_receipt"),
+            Self::Unknown { len, all_digits } => {
+                let key = if *all_digits {
+                    "words.scan.unknown_digits"
+                } else {
+                    "words.scan.unknown"
+                };
+                fill(lang, key, &[("len", len)])
+            }
+        }
+    }
+}
+
+crate::display_both!(Unrecognised);
 
 // ---------------------------------------------------------------------------
 // Classification
@@ -990,6 +1026,30 @@ mod tests {
         );
     }
 
+    /// The cashier reads a refusal in the till's language only; logs keep
+    /// both (zh-TW first), from the same locale keys.
+    #[test]
+    fn a_refusal_is_worded_in_the_cashiers_language() {
+        use crate::locale::Localized;
+        let e = classify("22J11111111111111", ScanContext::Tendering).unwrap_err();
+        assert_eq!(
+            e.message(Lang::En),
+            "a JKoPay payment code is 18 characters, this one has 17: ask the customer to refresh the code and scan again"
+        );
+        assert_eq!(
+            e.message(Lang::ZhTw),
+            "街口支付付款碼應為 18 碼，這次掃到 17 碼；請客人重新整理付款碼後再掃"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!("{} / {}", e.message(Lang::ZhTw), e.message(Lang::En))
+        );
+        let caps = classify("/abc1234", ScanContext::BuyerChoice).unwrap_err();
+        assert!(caps.message(Lang::En).contains("Caps Lock"), "{caps}");
+        assert!(!caps.message(Lang::En).contains("大寫"), "{caps}");
+        assert!(caps.message(Lang::ZhTw).contains("大寫鎖定"), "{caps}");
+    }
+
     #[test]
     fn display_and_debug_mask_payment_codes() {
         let s = ok("22J123456789ABCDEF", Tendering);
@@ -1106,9 +1166,11 @@ mod tests {
         #[test]
         fn errors_never_repeat_the_scan(text in "[0-9A-Za-z/]{9,40}", ctx in 0usize..4) {
             if let Err(e) = classify(&text, ALL_CONTEXTS[ctx]) {
-                let msg = e.to_string();
-                prop_assert!(!msg.contains(&text), "{}", msg);
-                prop_assert!(!msg.contains(text.trim()), "{}", msg);
+                use crate::locale::Localized;
+                for msg in [e.to_string(), e.message(Lang::ZhTw), e.message(Lang::En)] {
+                    prop_assert!(!msg.contains(&text), "{}", msg);
+                    prop_assert!(!msg.contains(text.trim()), "{}", msg);
+                }
             }
         }
     }

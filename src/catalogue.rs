@@ -30,13 +30,24 @@ pub const DEMO: &str = include_str!("../assets/demo/products.toml");
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
-    #[error("商品清單格式錯誤 / the product list is not valid: {0}")]
     Parse(String),
-    #[error("條碼 {0} 重複 / barcode {0} appears twice")]
     Duplicate(String),
-    #[error("商品「{0}」價格為負 / product \"{0}\" has a negative price")]
     NegativePrice(String),
 }
+impl crate::locale::Localized for CatalogueError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
+        match self {
+            Self::Parse(v0) => fill(lang, "words.catalogue.parse", &[("value", v0)]),
+            Self::Duplicate(v0) => fill(lang, "words.catalogue.duplicate", &[("value", v0)]),
+            Self::NegativePrice(v0) => {
+                fill(lang, "words.catalogue.negative_price", &[("value", v0)])
+            }
+        }
+    }
+}
+
+crate::display_both!(CatalogueError);
 
 impl Catalogue {
     pub fn parse(toml_text: &str) -> Result<Catalogue, CatalogueError> {

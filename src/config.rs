@@ -21,6 +21,7 @@ pub use crate::gateway::mypay::{MyPayMode, MyPaySettings as MyPay};
 pub use crate::paths::default_data_dir;
 
 use crate::einvoice::buyer::Ban;
+use crate::locale::Text;
 use crate::sale::TerminalId;
 use crate::secret::Secret;
 
@@ -193,26 +194,58 @@ pub const EXAMPLE: &str = include_str!("../assets/config.example.toml");
 /// Why a configuration could not be used at all.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("讀不到設定檔 {path}:{source} / cannot read the config file {path}: {source}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("設定檔 {path} 格式錯誤 / the config file {path} is not valid:\n{message}")]
-    Parse { path: PathBuf, message: String },
-    #[error(
-        "設定檔 {path} 含有金鑰,但其他使用者可讀取(權限 {mode:o})。請執行 `chmod 600 {path}` 後再試。\n\
-         The config file {path} holds secrets but others can read it (mode {mode:o}). Run `chmod 600 {path}` and try again."
-    )]
-    Exposed { path: PathBuf, mode: u32 },
-    #[error("設定檔 {path} 已存在,不會覆蓋 / {path} already exists; it was not overwritten")]
-    Exists { path: PathBuf },
-    #[error("無法寫入 {path}:{source} / cannot write {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        message: String,
+    },
+    Exposed {
+        path: PathBuf,
+        mode: u32,
+    },
+    Exists {
+        path: PathBuf,
+    },
     Write {
         path: PathBuf,
         source: std::io::Error,
     },
 }
+impl crate::locale::Localized for LoadError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
+        match self {
+            Self::Read { path, source } => fill(
+                lang,
+                "words.config.read",
+                &[("path", &path.display()), ("source", source)],
+            ),
+            Self::Parse { path, message } => fill(
+                lang,
+                "words.config.parse",
+                &[("path", &path.display()), ("message", message)],
+            ),
+            Self::Exposed { path, mode } => fill(
+                lang,
+                "words.config.exposed",
+                &[("path", &path.display()), ("mode", &format!("{mode:o}"))],
+            ),
+            Self::Exists { path } => {
+                fill(lang, "words.config.exists", &[("path", &path.display())])
+            }
+            Self::Write { path, source } => fill(
+                lang,
+                "words.config.write",
+                &[("path", &path.display()), ("source", source)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(LoadError);
 
 /// The default config file: `$XDG_CONFIG_HOME/till/config.toml` on Linux,
 /// `%APPDATA%\till\config\config.toml` on Windows.
@@ -336,6 +369,42 @@ pub struct Problem {
     pub message: String,
 }
 
+/// A [`Problem`] that keeps what is wrong as data, worded when shown in
+/// the reader's language ([`Config::findings`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    /// `section.key`, e.g. `gateways.mypay.key`.
+    pub key: String,
+    pub text: Text,
+}
+
+impl crate::locale::Localized for Finding {
+    /// `[錯誤] store.name: …` / `[error] store.name: …`.
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        let tag = match self.severity {
+            Severity::Error => "words.config_check.tag_error",
+            Severity::Warning => "words.config_check.tag_warning",
+        };
+        format!(
+            "[{}] {}: {}",
+            crate::locale::tr(lang, tag),
+            self.key,
+            self.text.message(lang)
+        )
+    }
+}
+
+impl From<Finding> for Problem {
+    fn from(f: Finding) -> Problem {
+        Problem {
+            severity: f.severity,
+            key: f.key,
+            message: f.text.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let tag = match self.severity {
@@ -405,27 +474,27 @@ impl Config {
         out
     }
 
-    /// Everything `till config check` finds wrong, errors first.
+    /// Everything `till config check` finds wrong, errors first, each
+    /// worded in both languages.
     pub fn problems(&self) -> Vec<Problem> {
+        self.findings().into_iter().map(Problem::from).collect()
+    }
+
+    /// Everything `till config check` finds wrong, errors first.
+    pub fn findings(&self) -> Vec<Finding> {
         let mut p = Findings::default();
         if let Err(e) = self.terminal_id() {
-            p.error("terminal.id", e.to_string());
+            p.error("terminal.id", Text::worded(&e));
         }
         if self.store.name.trim().is_empty() {
-            p.error(
-                "store.name",
-                "店名不可空白,收據與發票都會印出 / the store name is printed on receipts and invoices and cannot be empty",
-            );
+            p.error("store.name", Text::new("words.config_check.name"));
         }
         if let Err(e) = self.store.ban.parse::<Ban>() {
-            p.error("store.ban", e.to_string());
+            p.error("store.ban", Text::worded(&e));
         }
         let g = &self.gateways;
         if g.jkopay.is_none() && g.mypay.is_none() && g.ecpay.is_none() && g.goodbuy.is_none() {
-            p.warning(
-                "gateways",
-                "沒有設定任何金流,只能收現金 / no gateway is configured: only cash can be taken",
-            );
+            p.warning("gateways", Text::new("words.config_check.no_gateway"));
         }
         if let Some(j) = &g.jkopay {
             p.url("gateways.jkopay.base_url", &j.base_url);
@@ -437,14 +506,14 @@ impl Config {
             if j.timeout_secs != 15 {
                 p.warning(
                     "gateways.jkopay.timeout_secs",
-                    "街口規定 15 秒未回應須取消交易 / JKoPay requires a Cancel after 15 s without an answer",
+                    Text::new("words.config_check.timeout_secs"),
                 );
             }
             let map = &j.inquiry_order_status;
             if let Some(v) = map.conflict() {
                 p.error(
                     "gateways.jkopay.inquiry_order_status",
-                    format!("訂單狀態「{v}」不可同時列為已付與未付 / OrderStatus \"{v}\" cannot be both paid and not_paid"),
+                    Text::new("words.config_check.order_status_conflict").arg("value", v),
                 );
             }
             if map
@@ -455,13 +524,13 @@ impl Config {
             {
                 p.error(
                     "gateways.jkopay.inquiry_order_status",
-                    "訂單狀態值不可空白 / an OrderStatus value cannot be empty",
+                    Text::new("words.config_check.inquiry_order_status"),
                 );
             }
             if map.is_used() && map.paid.is_empty() {
                 p.warning(
                     "gateways.jkopay.inquiry_order_status",
-                    "未列出代表已付款的狀態,查詢永遠無法確認付款 / no paid value: an Inquiry can never confirm a payment",
+                    Text::new("words.config_check.inquiry_order_status_2"),
                 );
             }
         }
@@ -484,7 +553,7 @@ impl Config {
             if e.timeout_secs < 30 {
                 p.warning(
                     "gateways.ecpay.timeout_secs",
-                    "綠界建議逾時至少 30 秒 / ECPay recommends a timeout of at least 30 s",
+                    Text::new("words.config_check.timeout_secs_2"),
                 );
             }
         }
@@ -500,81 +569,66 @@ impl Config {
             {
                 p.error(
                     "gateways.goodbuy.create_path",
-                    "建立訂單路徑須為 base_url 之下的路徑,如 api/order / create_path must be a path under base_url, e.g. api/order",
+                    Text::new("words.config_check.create_path"),
                 );
             }
             if b.return_url.is_empty() {
                 p.warning(
                     "gateways.goodbuy.return_url",
-                    "未設定回傳網址,超商/ATM 付款結果只能靠查詢取得 / no return_url: pay-later results arrive only by polling",
+                    Text::new("words.config_check.return_url"),
                 );
             } else {
                 p.url("gateways.goodbuy.return_url", &b.return_url);
             }
         }
         if let Err(e) = crate::device::printer::Transport::parse(&self.printer.transport) {
-            p.error("printer.transport", e.to_string());
+            p.error("printer.transport", Text::worded(&e));
         }
         if let Err(e) = crate::print::profile::Profile::find(&self.printer.profile) {
-            p.error("printer.profile", e.to_string());
+            p.error("printer.profile", Text::worded(&e));
         }
         if !["wedge", "serial", "hid"].contains(&self.scanner.kind.as_str()) {
             p.error(
                 "scanner.kind",
-                format!(
-                    "掃描器種類須為 wedge、serial 或 hid,目前為「{}」/ scanner kind must be wedge, serial or hid, found \"{}\"",
-                    self.scanner.kind, self.scanner.kind
-                ),
+                Text::new("words.config_check.scanner_kind").arg("kind", &self.scanner.kind),
             );
         }
         if self.scanner.kind != "wedge" && self.scanner.device.is_empty() {
-            p.error(
-                "scanner.device",
-                "序列或 HID 掃描器須指定裝置 / a serial or HID scanner needs a device",
-            );
+            p.error("scanner.device", Text::new("words.config_check.device"));
         }
         if self.scanner.kind == "serial"
             && !self.scanner.device.is_empty()
             && let Err(e) = crate::device::scanner::serial::SerialConfig::from_config(&self.scanner)
         {
-            p.error("scanner", e.to_string());
+            p.error("scanner", Text::worded(&e));
         }
         if !["pos", "keyboard"].contains(&self.scanner.hid_mode.as_str()) {
-            p.error(
-                "scanner.hid_mode",
-                "HID 模式須為 pos 或 keyboard / hid_mode must be pos or keyboard",
-            );
+            p.error("scanner.hid_mode", Text::new("words.config_check.hid_mode"));
         }
         if self.scanner.wedge_min_len < 2 || self.scanner.wedge_max_gap_ms == 0 {
             p.error(
                 "scanner.wedge_min_len",
-                "鍵盤式掃描器的最短長度至少 2、間隔須大於 0 / wedge_min_len must be at least 2 and wedge_max_gap_ms more than 0",
+                Text::new("words.config_check.wedge_min_len"),
             );
         }
         if !["cr", "lf", "crlf", "idle"].contains(&self.scanner.terminator.as_str()) {
             p.error(
                 "scanner.terminator",
-                "結尾字元須為 cr、lf、crlf 或 idle / the terminator must be cr, lf, crlf or idle",
+                Text::new("words.config_check.terminator"),
             );
         }
         if self.einvoice.issuer == InvoiceIssuer::Mypay && g.mypay.is_none() {
-            p.error(
-                "einvoice.issuer",
-                "發票由 MyPay 開立,但未設定 [gateways.mypay] / invoices are issued by MyPay but [gateways.mypay] is missing",
-            );
+            p.error("einvoice.issuer", Text::new("words.config_check.issuer"));
         }
         if self.einvoice.issuer == InvoiceIssuer::Terminal {
             let key = self.einvoice.qr_key.expose();
             if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
-                p.error(
-                    "einvoice.qr_key",
-                    "QR Code 加密金鑰須為 32 個十六進位字元(向財政部電子發票平台申請)/ the QR code key must be 32 hex characters (from the MOF e-invoice platform)",
-                );
+                p.error("einvoice.qr_key", Text::new("words.config_check.qr_key"));
             }
             if self.einvoice.turnkey_dir.is_empty() {
                 p.warning(
                     "einvoice.turnkey_dir",
-                    "未設定 Turnkey 上傳資料夾,發票無法上傳 / no Turnkey folder: invoices cannot be uploaded",
+                    Text::new("words.config_check.turnkey_dir"),
                 );
             }
         }
@@ -583,28 +637,28 @@ impl Config {
 }
 
 #[derive(Default)]
-struct Findings(Vec<Problem>);
+struct Findings(Vec<Finding>);
 
 impl Findings {
-    fn push(&mut self, severity: Severity, key: &str, message: impl Into<String>) {
-        self.0.push(Problem {
+    fn push(&mut self, severity: Severity, key: &str, text: Text) {
+        self.0.push(Finding {
             severity,
             key: key.into(),
-            message: message.into(),
+            text,
         });
     }
 
-    fn error(&mut self, key: &str, message: impl Into<String>) {
-        self.push(Severity::Error, key, message);
+    fn error(&mut self, key: &str, text: Text) {
+        self.push(Severity::Error, key, text);
     }
 
-    fn warning(&mut self, key: &str, message: impl Into<String>) {
-        self.push(Severity::Warning, key, message);
+    fn warning(&mut self, key: &str, text: Text) {
+        self.push(Severity::Warning, key, text);
     }
 
     fn required(&mut self, key: &str, value: &str) {
         if value.trim().is_empty() {
-            self.error(key, "必填 / required");
+            self.error(key, Text::new("words.config_check.required"));
         }
     }
 
@@ -612,13 +666,15 @@ impl Findings {
     fn secret_len(&mut self, key: &str, value: &Secret, len: Option<usize>) {
         let n = value.expose().len();
         if n == 0 {
-            self.error(key, "必填金鑰 / this key is required");
+            self.error(key, Text::new("words.config_check.key_required"));
         } else if let Some(want) = len
             && n != want
         {
             self.error(
                 key,
-                format!("金鑰長度須為 {want} 字元,目前為 {n} / the key must be {want} characters, it is {n}"),
+                Text::new("words.config_check.key_length")
+                    .arg("want", want)
+                    .arg("len", n),
             );
         }
     }
@@ -636,16 +692,14 @@ impl Findings {
             return;
         }
         let msg = if value.starts_with("http://") {
-            format!(
-                "金流網址須使用 https://(只有本機模擬器可用 http://)/ gateway addresses must use https:// (plain http:// only for simulators on this machine): \"{value}\""
-            )
+            Text::new("words.config_check.plain_http").arg("value", value)
         } else {
-            format!("不是有效的網址「{value}」/ not a valid address: \"{value}\"")
+            Text::new("words.config_check.not_an_address").arg("value", value)
         };
         self.error(key, msg);
     }
 
-    fn sorted(mut self) -> Vec<Problem> {
+    fn sorted(mut self) -> Vec<Finding> {
         self.0.sort_by_key(|p| std::cmp::Reverse(p.severity));
         self.0
     }

@@ -17,6 +17,7 @@ pub mod device;
 pub mod einvoice;
 pub mod gateway;
 pub mod journal;
+pub mod locale;
 pub mod logging;
 pub mod money;
 pub mod paths;

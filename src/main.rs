@@ -33,7 +33,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            errln!("till: {e:#}");
+            // In the language of the user's locale, from the locale files.
+            errln!("till: {}", cli::output::error_text(&e, cli::output::lang()));
             ExitCode::from(EXIT_USAGE)
         }
     }

@@ -128,13 +128,22 @@ impl Sum for Ntd {
 /// Why an amount typed or received is not a valid price or payment.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
-    #[error("「{0}」不是金額,請輸入整數元 / \"{0}\" is not an amount: enter whole dollars")]
     NotANumber(String),
-    #[error("金額必須大於 0 / the amount must be more than NT$0")]
     NotPositive,
-    #[error("金額超過上限 {max} / the amount is over the limit of {max}", max = MAX_SALE)]
     TooLarge,
 }
+impl crate::locale::Localized for AmountError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::NotANumber(v0) => fill(lang, "words.money.not_a_number", &[("value", v0)]),
+            Self::NotPositive => tr(lang, "words.money.not_positive"),
+            Self::TooLarge => fill(lang, "words.money.too_large", &[("max", &MAX_SALE)]),
+        }
+    }
+}
+
+crate::display_both!(AmountError);
 
 impl std::str::FromStr for Ntd {
     type Err = AmountError;
@@ -172,6 +181,32 @@ pub fn parse_payment(s: &str) -> Result<Ntd, AmountError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cashier reads why an amount was refused, with the amount and the
+    /// limit, in the till's language.
+    #[test]
+    fn an_amount_refusal_is_worded_in_each_language() {
+        use crate::locale::{Lang, Localized};
+        let typed = "85.5".parse::<Ntd>().unwrap_err();
+        assert_eq!(
+            typed.message(Lang::En),
+            "\"85.5\" is not an amount: enter whole dollars"
+        );
+        assert_eq!(typed.message(Lang::ZhTw), "「85.5」不是金額,請輸入整數元");
+        let zero = parse_payment("0").unwrap_err();
+        assert_eq!(zero.message(Lang::En), "the amount must be more than NT$0");
+        assert_eq!(zero.message(Lang::ZhTw), "金額必須大於 0");
+        let huge = "99999999999".parse::<Ntd>().unwrap_err();
+        assert_eq!(
+            huge.message(Lang::En),
+            format!("the amount is over the limit of {MAX_SALE}")
+        );
+        assert_eq!(huge.message(Lang::ZhTw), format!("金額超過上限 {MAX_SALE}"));
+        assert_eq!(
+            huge.to_string(),
+            format!("{} / {}", huge.message(Lang::ZhTw), huge.message(Lang::En))
+        );
+    }
     use proptest::prelude::*;
 
     #[test]

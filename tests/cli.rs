@@ -116,6 +116,34 @@ fn check_explains_each_problem_and_fails() {
         !stdout.contains("short\""),
         "the bad key itself is not echoed: {stdout}"
     );
+    // Each finding in the language of the user's locale.
+    let check_in = |locale: &str| {
+        let out = at(&path)
+            .env_remove("LC_MESSAGES")
+            .env_remove("LANG")
+            .env("LC_ALL", locale)
+            .args(["config", "check"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let zh = check_in("zh_TW.UTF-8");
+    assert!(
+        zh.contains("[錯誤] gateways.ecpay.hash_iv: 金鑰長度須為 16 字元,目前為 5"),
+        "{zh}"
+    );
+    assert!(!zh.contains("the key must be"), "{zh}");
+    let en = check_in("en_US.UTF-8");
+    assert!(
+        en.contains("[error] gateways.ecpay.hash_iv: the key must be 16 characters, it is 5"),
+        "{en}"
+    );
+    assert!(!en.contains("金鑰長度"), "{en}");
+    let both = check_in("C");
+    assert!(
+        both.contains("金鑰長度須為 16 字元,目前為 5 / the key must be 16 characters, it is 5"),
+        "{both}"
+    );
 }
 
 #[cfg(unix)]
@@ -193,6 +221,33 @@ fn staff_added_from_the_cli_can_sign_in_and_sales_are_found_by_receipt_code() {
     );
     assert_eq!(bad.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("4 to 8 digits"));
+
+    // An error is said in the language of the user's locale, from the
+    // locale files: Chinese under zh_TW, English under en_US, both where
+    // the locale names no language (C).
+    let refused_in = |locale: &str| {
+        let out = run_with_stdin(
+            at(&cfg)
+                .env_remove("LC_MESSAGES")
+                .env_remove("LANG")
+                .env("LC_ALL", locale)
+                .args(["user", "add", "陳", "--role", "cashier"]),
+            "12\n",
+        );
+        assert_eq!(out.status.code(), Some(3));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let zh = refused_in("zh_TW.UTF-8");
+    assert!(zh.contains("密碼須為 4 到 8 位數字"), "{zh}");
+    assert!(!zh.contains("digits"), "Chinese only: {zh}");
+    let en = refused_in("en_US.UTF-8");
+    assert!(en.contains("a PIN must be 4 to 8 digits"), "{en}");
+    assert!(!en.contains("密碼"), "English only: {en}");
+    let both = refused_in("C.UTF-8");
+    assert!(
+        both.contains("密碼須為 4 到 8 位數字 / a PIN must be 4 to 8 digits"),
+        "{both}"
+    );
 
     // Ring up a cash sale through the application layer on the same journal.
     let config = till::config::load(&cfg).unwrap();

@@ -1,5 +1,7 @@
 //! `till config check | init | path`.
 
+use super::output::{lang, say};
+use crate::locale::Text;
 use crate::outln;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,6 +10,7 @@ use clap::Subcommand;
 
 use super::{EXIT_USAGE, load};
 use crate::config::{self, Config, Severity, Source};
+use crate::locale::Localized;
 use crate::logging::Redactor;
 
 #[derive(Subcommand)]
@@ -27,11 +30,15 @@ pub enum ConfigCommand {
 pub fn config_check(cfg: &Config, source: &Source) -> ExitCode {
     match source {
         Source::File(p) => outln!("設定檔 config: {}", p.display()),
-        Source::Demo => outln!("沒有設定檔,使用示範模式 / no config file: demo mode"),
+        Source::Demo => outln!("{}", say(Text::new("words.cli.no_config_demo"))),
     }
-    let problems = cfg.problems();
+    let problems = cfg.findings();
+    let lang = lang();
     for p in &problems {
-        outln!("{p}");
+        match lang {
+            Some(lang) => outln!("{}", p.message(lang)),
+            None => outln!("{}", config::Problem::from(p.clone())),
+        }
     }
     let errors = problems
         .iter()
@@ -39,11 +46,17 @@ pub fn config_check(cfg: &Config, source: &Source) -> ExitCode {
         .count();
     let warnings = problems.len() - errors;
     if errors == 0 {
-        outln!("設定可用({warnings} 個注意事項)/ configuration is usable ({warnings} warnings)");
+        outln!(
+            "{}",
+            say(Text::new("words.cli.config_usable").arg("warnings", warnings))
+        );
         ExitCode::SUCCESS
     } else {
         outln!(
-            "設定有 {errors} 個錯誤、{warnings} 個注意事項 / {errors} errors, {warnings} warnings"
+            "{}",
+            say(Text::new("words.cli.config_has_errors")
+                .arg("errors", errors)
+                .arg("warnings", warnings))
         );
         ExitCode::from(EXIT_USAGE)
     }
@@ -63,9 +76,7 @@ pub fn run(
                 .or_else(config::default_path)
             {
                 Some(p) => p,
-                None => anyhow::bail!(
-                    "找不到設定資料夾,請指定檔案 / no config directory found: give a FILE"
-                ),
+                None => anyhow::bail!(say(Text::new("words.cli.no_config_dir"))),
             };
             config::create_private(&path, config::EXAMPLE)?;
             outln!(

@@ -1,5 +1,7 @@
 //! `till simulate` and `till demo reset`: the demo's simulators and data.
 
+use super::output::say;
+use crate::locale::Text;
 use crate::outln;
 use std::process::ExitCode;
 
@@ -47,7 +49,7 @@ pub fn demo_reset() -> ExitCode {
 
 pub fn simulate(args: SimulateArgs) -> ExitCode {
     if args.listen_base != "127.0.0.1" {
-        return usage("模擬器只在 127.0.0.1 上執行 / the simulators listen on 127.0.0.1 only");
+        return usage(Text::new("words.cli.simulators_on_loopback"));
     }
     runtime().block_on(async move {
         // The demo's books: a payment made through these is known to every
@@ -61,7 +63,7 @@ pub fn simulate(args: SimulateArgs) -> ExitCode {
         outln!("ECPay   http://{}/", sims.ecpay.addr());
         outln!("goodbuy http://{}/", sims.goodbuy.addr());
         outln!();
-        outln!("# 貼入設定檔 / paste into your config file:");
+        outln!("# {}", say(Text::new("words.cli.paste_into_config")));
         let gateways = sims.demo_config().gateways;
         #[derive(serde::Serialize)]
         struct Snippet {
@@ -71,7 +73,7 @@ pub fn simulate(args: SimulateArgs) -> ExitCode {
             Ok(s) => outln!("{s}"),
             Err(e) => return usage(e),
         }
-        outln!("# Ctrl-C 結束 / Ctrl-C to stop");
+        outln!("# {}", say(Text::new("words.cli.ctrl_c_to_stop")));
         std::future::pending::<ExitCode>().await
     })
 }

@@ -1,5 +1,7 @@
 //! `till einvoice …`: rolls, status, issuing for scripts, closing a period.
 
+use super::output::say;
+use crate::locale::Text;
 use crate::{errln, outln};
 use std::process::ExitCode;
 
@@ -142,7 +144,11 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
                         inv.treatment
                     ),
                     Ok(None) => {}
-                    Err(e) => errln!("退款 {trade} 的發票作廢/折讓失敗 / failed: {e}"),
+                    // The payment error is not worded from the locale yet.
+                    Err(e) => errln!(
+                        "{}: {e}",
+                        say(Text::new("words.cli.refund_invoice_failed").arg("trade", trade))
+                    ),
                 }
             }
             let s = t.invoicing_status(cfg)?;
@@ -199,10 +205,11 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
             donate,
             ban,
         } => {
-            let sale = t
-                .journal()
-                .lookup(&trade)?
-                .ok_or_else(|| anyhow::anyhow!("找不到「{trade}」/ nothing found for {trade:?}"))?;
+            let sale = t.journal().lookup(&trade)?.ok_or_else(|| {
+                anyhow::anyhow!(say(
+                    Text::new("words.cli.nothing_found").arg("query", &trade)
+                ))
+            })?;
             let buyer = match buyer_flags(carrier, donate, ban)? {
                 Some(b) => b,
                 // None given: as the buyer chose at the counter (kept for
@@ -222,7 +229,10 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
                 outln!("F0401: {}", f.display());
             }
             if let Some(left) = issued.low_water {
-                outln!("注意:發票號碼剩 {left} 個 / warning: {left} numbers left");
+                outln!(
+                    "{}",
+                    say(Text::new("words.cli.numbers_left").arg("left", left))
+                );
             }
             // Scripts have no printer here: the proof counts as handed over.
             if issued.proof.is_some() {
@@ -235,7 +245,7 @@ pub fn run(t: &mut Terminal, cfg: &Config, cmd: EinvoiceCommand) -> anyhow::Resu
             manager,
         } => {
             if reason.trim().is_empty() {
-                anyhow::bail!("請填寫作廢原因 / give a reason (--reason)");
+                anyhow::bail!(say(Text::new("words.cli.give_reason")));
             }
             let m = t.manager_approves(&manager, &super::input::read_pin())?;
             match t.void_allowance(cfg, &allowance, reason.trim(), &m.name)? {

@@ -1,5 +1,7 @@
 //! `till history`: find sales by trade number, receipt code or date.
 
+use super::output::say;
+use crate::locale::Text;
 use crate::outln;
 use std::process::ExitCode;
 
@@ -34,7 +36,10 @@ pub fn history(t: &Terminal, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
     let journal = t.journal();
     if let Some(code) = &args.trade {
         let Some(sale) = journal.lookup(code)? else {
-            outln!("找不到「{code}」/ nothing found for \"{code}\"");
+            outln!(
+                "{}",
+                say(Text::new("words.cli.nothing_found").arg("query", code))
+            );
             return Ok(ExitCode::from(1));
         };
         let detail = journal
@@ -107,7 +112,10 @@ pub fn history(t: &Terminal, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
             }
         }
         if !args.json {
-            outln!("{count} 筆 / {count} sales");
+            outln!(
+                "{}",
+                say(Text::new("words.cli.sale_count").arg("count", count))
+            );
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -124,7 +132,8 @@ pub fn history(t: &Terminal, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
         outln!("{} 筆 / {} sales", page.items.len(), page.items.len());
         if let Some(next) = page.next {
             outln!(
-                "還有更多:加上 --after {next} 看下一頁,或 --all 列出全部 / more: add --after {next} for the next page, or --all for all of them"
+                "{}",
+                say(Text::new("words.cli.more_after").arg("next", next))
             );
         }
     }

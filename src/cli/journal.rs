@@ -1,5 +1,7 @@
 //! `till journal verify | path`: the journal's integrity and where it is.
 
+use super::output::{lang, say, word};
+use crate::locale::Text;
 use crate::outln;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -71,14 +73,15 @@ pub fn journal_verify(
     for p in &sqlite {
         outln!("SQLite: {p}");
     }
+    let lang = lang();
     if let Some(problem) = &audit.first_problem {
-        outln!("{problem}");
+        outln!("{}", word(problem, lang));
     }
     match &seals {
-        None => outln!("日誌尚未封存 / the journal is not sealed"),
+        None => outln!("{}", say(Text::new("words.cli.journal_not_sealed"))),
         Some(s) => {
             for p in &s.problems {
-                outln!("{p}");
+                outln!("{}", word(p, lang));
             }
             if s.more > 0 {
                 outln!("… 另有 {} 筆 / {} more rows", s.more, s.more);
@@ -86,7 +89,7 @@ pub fn journal_verify(
         }
     }
     for p in &anchored {
-        outln!("{p}");
+        outln!("{}", word(p, lang));
     }
     if intact {
         let s = seals.as_ref().expect("intact means sealed");
@@ -128,7 +131,9 @@ pub fn run(
                     let (cfg, source) = super::load(explicit, redactor)?;
                     let path = terminal::journal_path(&cfg, &source);
                     if !path.exists() {
-                        anyhow::bail!("找不到日誌 / no journal at {}", path.display());
+                        anyhow::bail!(say(
+                            Text::new("words.cli.no_journal").arg("path", path.display())
+                        ));
                     }
                     crate::journal::Journal::open_with_key(
                         &path,

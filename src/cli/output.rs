@@ -13,6 +13,8 @@ use std::fmt;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::locale::{Lang, Localized, Text};
+
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
 
@@ -78,4 +80,114 @@ pub fn listing<T: serde::Serialize>(
         "more": next.is_some(),
         "next": next.map(|c| c.to_string()),
     })
+}
+
+/// The language the command line words its errors in: the POSIX locale's
+/// (`LC_ALL`, then `LC_MESSAGES`, then `LANG`, the first one set), Chinese
+/// for `zh…`, English for any other language, and both (zh-TW first, as
+/// the till always said them) when the locale names none (`C`, `POSIX`,
+/// unset), as in scripts and services. The configuration has no language
+/// setting, and an error from loading it must be worded before it is read.
+pub fn lang() -> Option<Lang> {
+    let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let locale = var("LC_ALL")
+        .or_else(|| var("LC_MESSAGES"))
+        .or_else(|| var("LANG"))
+        .unwrap_or_default();
+    Lang::from_posix_locale(&locale)
+}
+
+/// `said` in `lang`, or in both languages when there is none.
+pub fn word(said: &(impl Localized + ?Sized), lang: Option<Lang>) -> String {
+    match lang {
+        Some(lang) => said.message(lang),
+        None => said.both(),
+    }
+}
+
+/// `e` and its causes in `lang`, joined as anyhow's `{:#}` joins them
+/// (`outer: inner`). A cause that carries its facts ([`Localized`]) is
+/// worded from the locale files; any other is shown as it displays.
+pub fn error_text(e: &anyhow::Error, lang: Option<Lang>) -> String {
+    e.chain()
+        .map(|cause| worded(cause, lang).unwrap_or_else(|| cause.to_string()))
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// Calls `$m!` with every error type that is worded from the locale files
+/// and may reach the command line.
+macro_rules! localized_errors {
+    ($m:ident) => {
+        $m!(
+            crate::terminal::TerminalError,
+            crate::terminal::InvoicingError,
+            crate::terminal::PrintError,
+            crate::journal::JournalError,
+            crate::config::LoadError,
+            crate::barcode::Unrecognised,
+            crate::barcode::GtinError,
+            crate::sale::CartError,
+            crate::sale::RefundError,
+            crate::sale::TradeNoError,
+            crate::sale::TenderError,
+            crate::einvoice::buyer::BanError,
+            crate::einvoice::buyer::ChoiceError,
+            crate::einvoice::buyer::LoveCodeError,
+            crate::einvoice::buyer::MobileCarrierError,
+            crate::einvoice::buyer::CitizenCertificateError,
+            crate::einvoice::invoice::InvoiceError,
+            crate::einvoice::FormatError,
+            crate::einvoice::mig::MigError,
+            crate::einvoice::mig::turnkey::TurnkeyError,
+            crate::einvoice::qr::QrError,
+            crate::gateway::CryptoError,
+            crate::gateway::FieldError,
+            crate::gateway::client::NotSent,
+            crate::device::printer::PrinterError,
+            crate::device::printer::TransportError,
+            crate::device::scanner::ScannerError,
+            crate::print::ProfileError,
+            crate::print::EncodeError,
+            crate::money::AmountError,
+            crate::catalogue::CatalogueError,
+        )
+    };
+}
+
+/// The cause in `lang`, when it is one of the error types worded from the
+/// locale files.
+fn worded(cause: &(dyn std::error::Error + 'static), lang: Option<Lang>) -> Option<String> {
+    macro_rules! first_of {
+        ($($t:ty),+ $(,)?) => {
+            $(if let Some(e) = cause.downcast_ref::<$t>() {
+                return Some(word(e, lang));
+            })+
+        };
+    }
+    localized_errors!(first_of);
+    None
+}
+
+/// `value` in `lang` when it is one of the error types worded from the
+/// locale files; otherwise as it displays.
+pub fn said<T: fmt::Display + 'static>(value: &T, lang: Option<Lang>) -> String {
+    let any: &dyn std::any::Any = value;
+    macro_rules! first_of {
+        ($($t:ty),+ $(,)?) => {
+            $(if let Some(e) = any.downcast_ref::<$t>() {
+                return word(e, lang);
+            })+
+        };
+    }
+    localized_errors!(first_of);
+    if let Some(text) = any.downcast_ref::<Text>() {
+        return word(text, lang);
+    }
+    value.to_string()
+}
+
+/// A message of the command line's own, in the user's language.
+pub fn say(text: Text) -> String {
+    word(&text, lang())
 }

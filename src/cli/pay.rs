@@ -4,6 +4,8 @@
 //! error. `--json` prints one JSON object on standard output; progress goes
 //! to standard error.
 
+use super::output::say;
+use crate::locale::Text;
 use crate::{errln, outln};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -144,12 +146,12 @@ pub fn parse_amount(s: &str) -> Result<i64, String> {
         && s.bytes().all(|b| b.is_ascii_digit())
         && !(s.len() > 1 && s.starts_with('0'));
     if !plain {
-        return Err(format!(
-            "金額須為整數元,只寫數字,不可有正負號、前置 0、逗號或小數點(例如 85)/ an amount is whole NT$ in plain digits, without a sign, leading zero, comma or decimal point (e.g. 85), not {s:?}"
+        return Err(say(
+            Text::new("words.cli.amount_not_plain").arg("amount", format!("{s:?}"))
         ));
     }
     s.parse()
-        .map_err(|_| format!("金額過大 / the amount {s} is too large"))
+        .map_err(|_| say(Text::new("words.cli.amount_too_large").arg("amount", s)))
 }
 
 /// Prints a result and answers with its exit code.
@@ -355,14 +357,12 @@ fn print_result_and_invoice(
 fn check_before_journaling(cart: &Cart, args: &PayArgs) -> Result<(), String> {
     let amount = Ntd::new(args.amount);
     if !amount.is_positive() {
-        return Err("金額必須大於 0 / the amount must be more than NT$0".into());
+        return Err(say(Text::new("words.cli.amount_not_positive")));
     }
     if amount > cart.total() {
-        return Err(format!(
-            "電子支付不能找零:應付 {}，輸入 {amount} / an electronic payment cannot give change: {} is due, {amount} was entered",
-            cart.total(),
-            cart.total()
-        ));
+        return Err(say(Text::new("words.cli.no_change")
+            .arg("due", cart.total())
+            .arg("amount", amount)));
     }
     if let (None, false, Some(code)) = (&args.pay_later, args.paypage, &args.barcode) {
         crate::terminal::payment::check_scan(code).map_err(|e| e.to_string())?;
@@ -512,7 +512,7 @@ pub fn recover(explicit: Option<&Path>, redactor: &Redactor, args: RecoverArgs) 
                         serde_json::to_string(&results).expect("results serialise")
                     );
                 } else if results.is_empty() {
-                    outln!("沒有未完成的交易 / nothing to recover");
+                    outln!("{}", say(Text::new("words.cli.nothing_to_recover")));
                 } else {
                     for r in &results {
                         print_result(r, false);
@@ -530,9 +530,7 @@ pub fn recover(explicit: Option<&Path>, redactor: &Redactor, args: RecoverArgs) 
                 }
                 let owed = till.mypay_invoices_due().unwrap_or(0);
                 if owed > 0 {
-                    errln!(
-                        "注意:{owed} 筆 MyPay 發票尚未開立,稍後再執行 till recover / {owed} MyPay e-invoice(s) not issued yet: run till recover again later"
-                    );
+                    errln!("{}", say(Text::new("words.cli.mypay_invoices_owed").arg("owed", owed)));
                 }
                 let late = till.late_payments(true).unwrap_or_default();
                 if !late.is_empty() && !args.json {
@@ -566,7 +564,7 @@ pub fn settle(explicit: Option<&Path>, redactor: &Redactor, args: SettleArgs) ->
         let manager = match approving_manager(
             &till,
             args.manager.as_ref(),
-            "需 --manager / settling needs --manager NAME",
+            &say(Text::new("words.cli.settle_needs_manager")),
         ) {
             Ok(m) => m,
             Err(code) => return code,
@@ -601,7 +599,7 @@ pub fn late_payments(explicit: Option<&Path>, redactor: &Redactor, args: LateArg
             let manager = match approving_manager(
                 &till,
                 args.manager.as_ref(),
-                "需 --manager / settling needs --manager NAME",
+                &say(Text::new("words.cli.settle_needs_manager")),
             ) {
                 Ok(m) => m,
                 Err(code) => return code,
@@ -620,7 +618,7 @@ pub fn late_payments(explicit: Option<&Path>, redactor: &Redactor, args: LateArg
             let none: Option<String> = None;
             outln!("{}", crate::cli::output::listing(&list, none));
         } else if list.is_empty() {
-            outln!("沒有待退還的逾時收款 / no late payment owed back");
+            outln!("{}", say(Text::new("words.cli.no_late_payment_owed")));
         } else {
             for l in &list {
                 outln!(

@@ -1,6 +1,8 @@
 //! `till render`, `till virtual-printer`, `till print …`, `till printer
 //! status` and `till devices`.
 
+use super::output::say;
+use crate::locale::Text;
 use crate::{errln, outln};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -86,11 +88,9 @@ pub enum PrinterCommand {
 pub fn render_file(args: &RenderArgs) -> anyhow::Result<ExitCode> {
     let profile = Profile::find(&args.profile)?;
     let bytes = std::fs::read(&args.file).map_err(|e| {
-        anyhow::anyhow!(
-            "無法讀取 {} / cannot read {}: {e}",
-            args.file.display(),
-            args.file.display()
-        )
+        anyhow::anyhow!(say(Text::new("words.cli.cannot_read")
+            .arg("path", args.file.display())
+            .arg("error", e)))
     })?;
     let rendered = render(&bytes, &profile);
     write_file(&args.out, &rendered.png())?;
@@ -113,11 +113,9 @@ pub fn render_file(args: &RenderArgs) -> anyhow::Result<ExitCode> {
 
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::write(path, bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "無法寫入 {} / cannot write {}: {e}",
-            path.display(),
-            path.display()
-        )
+        anyhow::anyhow!(say(Text::new("words.cli.cannot_write")
+            .arg("path", path.display())
+            .arg("error", e)))
     })
 }
 
@@ -129,11 +127,9 @@ pub fn virtual_printer(args: &VirtualPrinterArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(crate::device::printer::virtual_printer::default_dir);
     let vp = VirtualPrinter::bind(&args.listen, &dir, profile).map_err(|e| {
-        anyhow::anyhow!(
-            "無法在 {} 接聽 / cannot listen on {}: {e}",
-            args.listen,
-            args.listen
-        )
+        anyhow::anyhow!(say(Text::new("words.cli.cannot_listen")
+            .arg("address", &args.listen)
+            .arg("error", e)))
     })?;
     outln!(
         "虛擬印表機 ({}) 接聽 {},輸出到 {} / virtual printer ({}) listening on {}, writing to {}",
@@ -181,7 +177,7 @@ fn paper_from_json(
     reprint: bool,
 ) -> anyhow::Result<(ProofData, Option<DetailSlipData>)> {
     let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| anyhow::anyhow!("JSON 格式錯誤 / not valid JSON: {e}"))?;
+        .map_err(|e| anyhow::anyhow!(say(Text::new("words.cli.not_json").arg("error", e))))?;
     let mypay = [&value, &value["data"]]
         .into_iter()
         .find(|v| v.get("invoice_number").is_some());
@@ -202,9 +198,7 @@ fn paper_from_json(
         return Ok((proof, slip));
     }
     let p: ProofJson = serde_json::from_value(value).map_err(|e| {
-        anyhow::anyhow!(
-            "不是 MyPay 回應也不是證明聯欄位 / neither a MyPay answer nor proof fields: {e}"
-        )
+        anyhow::anyhow!(say(Text::new("words.cli.not_proof_fields").arg("error", e)))
     })?;
     let proof = ProofData {
         seller_name: p.seller_name,
@@ -264,11 +258,9 @@ pub fn print(
         }
         PrintCommand::Einvoice(a) => {
             let text = std::fs::read_to_string(&a.from).map_err(|e| {
-                anyhow::anyhow!(
-                    "無法讀取 {} / cannot read {}: {e}",
-                    a.from.display(),
-                    a.from.display()
-                )
+                anyhow::anyhow!(say(Text::new("words.cli.cannot_read")
+                    .arg("path", a.from.display())
+                    .arg("error", e)))
             })?;
             let (proof, slip) = paper_from_json(&text, a.reprint)?;
             if let Some(out) = &a.out {
@@ -286,9 +278,7 @@ pub fn print(
             let pin;
             let approval = match (a.reprint, &a.manager) {
                 (false, _) => None,
-                (true, None) => anyhow::bail!(
-                    "補印需店長核准:請加 --manager 姓名,並由標準輸入提供密碼 / a reprint needs a manager: add --manager NAME and give the PIN on standard input"
-                ),
+                (true, None) => anyhow::bail!(say(Text::new("words.cli.reprint_needs_manager"))),
                 (true, Some(m)) => {
                     let mut s = String::new();
                     std::io::stdin().read_to_string(&mut s)?;
@@ -304,14 +294,20 @@ pub fn print(
             let mut t = terminal()?;
             match t.print_proof(&mut printer, &proof, None, approval) {
                 Ok(job) => {
-                    outln!("證明聯已列印(工作 {job})/ proof printed (job {job})");
+                    outln!(
+                        "{}",
+                        say(Text::new("words.cli.proof_printed").arg("job", job))
+                    );
                     let Some(slip) = &slip else {
                         return Ok(ExitCode::SUCCESS);
                     };
                     let bytes = encode(&detail_slip_document(slip), &printer.profile)?;
                     match t.print(&mut printer, DETAIL_SLIP, &bytes, None, None) {
                         Ok(job) => {
-                            outln!("交易明細已列印(工作 {job})/ detail slip printed (job {job})");
+                            outln!(
+                                "{}",
+                                say(Text::new("words.cli.detail_slip_printed").arg("job", job))
+                            );
                             Ok(ExitCode::SUCCESS)
                         }
                         Err(e @ crate::terminal::PrintError::Printer { .. }) => {
@@ -338,7 +334,7 @@ pub fn printer_status(cmd: &PrinterCommand, cfg: &Config) -> anyhow::Result<Exit
     outln!("{} ({})", printer.target, printer.profile.name);
     match printer.status() {
         Ok(None) => {
-            outln!("此型號或連線不支援狀態查詢 / this model or connection has no status reporting");
+            outln!("{}", say(Text::new("words.cli.printer_no_status")));
             Ok(ExitCode::SUCCESS)
         }
         Ok(Some(s)) => {
@@ -351,7 +347,7 @@ pub fn printer_status(cmd: &PrinterCommand, cfg: &Config) -> anyhow::Result<Exit
             outln!("故障 error:            {}", yes(s.error));
             match s.problem() {
                 None => {
-                    outln!("可以列印 / ready to print");
+                    outln!("{}", say(Text::new("words.cli.ready_to_print")));
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(p) => {
@@ -371,7 +367,7 @@ pub fn printer_status(cmd: &PrinterCommand, cfg: &Config) -> anyhow::Result<Exit
 pub fn devices() -> anyhow::Result<ExitCode> {
     outln!("序列埠 serial ports:");
     match crate::device::scanner::serial::available_ports() {
-        Ok(ports) if ports.is_empty() => outln!("  (沒有 / none found)"),
+        Ok(ports) if ports.is_empty() => outln!("  ({})", say(Text::new("words.cli.none_found"))),
         Ok(ports) => {
             for p in ports {
                 outln!("  {}  {}", p.path, p.description);
@@ -381,7 +377,7 @@ pub fn devices() -> anyhow::Result<ExitCode> {
     }
     outln!("USB:");
     match crate::device::printer::usb::list() {
-        Ok(list) if list.is_empty() => outln!("  (沒有 USB 裝置 / no USB devices)"),
+        Ok(list) if list.is_empty() => outln!("  ({})", say(Text::new("words.cli.no_usb_devices"))),
         Ok(list) => {
             for d in list {
                 outln!(

@@ -1,6 +1,8 @@
 //! `till refund`: pay back a paid sale on a manager's approval, and say
 //! what became of its e-invoice.
 
+use super::output::say;
+use crate::locale::Text;
 use crate::outln;
 use std::path::Path;
 use std::process::ExitCode;
@@ -44,13 +46,15 @@ pub fn refund(explicit: Option<&Path>, redactor: &Redactor, args: RefundArgs) ->
         };
         let sale = match till.journal().lookup(&args.trade) {
             Ok(Some(s)) => s,
-            Ok(None) => return usage(format!("找不到交易 / no sale for {}", args.trade)),
+            Ok(None) => {
+                return usage(Text::new("words.cli.no_sale").arg("trade", &args.trade));
+            }
             Err(e) => return usage(e),
         };
         let manager = match approving_manager(
             &till,
             args.manager.as_ref(),
-            "退款需 --manager / a refund needs --manager NAME",
+            &say(Text::new("words.cli.refund_needs_manager")),
         ) {
             Ok(m) => m,
             Err(code) => return code,
@@ -135,7 +139,7 @@ fn print_refund(out: &RefundOutcome, json: bool) {
         RefundMoney::Gateway(r) => print_result(r, false),
         RefundMoney::Cash { trade_no, amount } => {
             outln!("{trade_no} cash {amount} 成功:approved");
-            outln!("現金退款,請由錢櫃退還 / cash refund: pay it back from the drawer");
+            outln!("{}", say(Text::new("words.cli.cash_refund_from_drawer")));
         }
     }
     match &out.invoice {
@@ -143,7 +147,7 @@ fn print_refund(out: &RefundOutcome, json: bool) {
             crate::einvoice::Treatment::Void => {
                 outln!("發票 {} 已作廢 / e-invoice voided", i.number.as_str());
                 if i.recover_proof {
-                    outln!("請收回發票證明聯 / take back the printed proof");
+                    outln!("{}", say(Text::new("words.cli.take_back_proof")));
                 }
             }
             crate::einvoice::Treatment::Allowance => outln!(
@@ -152,8 +156,10 @@ fn print_refund(out: &RefundOutcome, json: bool) {
                 i.allowance_number.as_deref().unwrap_or("")
             ),
         },
-        None if out.money.is_back() => outln!("發票未變更 / e-invoice unchanged"),
-        None => outln!("退款未完成,發票未變更 / the refund is not done: e-invoice unchanged"),
+        None if out.money.is_back() => {
+            outln!("{}", say(Text::new("words.cli.e_invoice_unchanged")))
+        }
+        None => outln!("{}", say(Text::new("words.cli.refund_not_done"))),
     }
     if let Some(e) = &out.invoice_error {
         outln!("發票處理失敗,請手動處理 / the e-invoice change failed, do it by hand: {e}");

@@ -1,6 +1,8 @@
 //! `till report x|z`: the shift (X) or day-close (Z) report, on screen, as
 //! JSON, as a PNG or on the printer.
 
+use super::output::say;
+use crate::locale::Text;
 use crate::outln;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,9 +33,7 @@ pub struct ReportArgs {
 pub fn report(t: &mut Terminal, cfg: &Config, args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let report = if args.kind == "z" {
         let Some(manager) = &args.manager else {
-            anyhow::bail!(
-                "日結需要店長:--manager NAME / closing the day needs a manager: --manager NAME"
-            );
+            anyhow::bail!(say(Text::new("words.cli.close_needs_manager")));
         };
         let mut pin = String::new();
         std::io::stdin().read_line(&mut pin)?;

@@ -1,6 +1,8 @@
 //! `till classify` and `till scan-test`: what a scanned code is, and what
 //! the configured scanner sends.
 
+use super::output::say;
+use crate::locale::Text;
 use crate::outln;
 use std::process::ExitCode;
 
@@ -13,9 +15,9 @@ pub fn classify(code: &str, context: &str) -> anyhow::Result<ExitCode> {
         "tendering" => ScanContext::Tendering,
         "buyer-choice" => ScanContext::BuyerChoice,
         "refund" => ScanContext::Refund,
-        other => anyhow::bail!(
-            "不認得的情境「{other}」/ unknown context \"{other}\": use selling, tendering, buyer-choice or refund"
-        ),
+        other => anyhow::bail!(say(
+            Text::new("words.cli.unknown_context").arg("context", other)
+        )),
     };
     match barcode::classify(code, context) {
         Ok(scanned) => {
@@ -62,9 +64,7 @@ pub fn describe_scan(text: &str) {
 pub fn scan_test(scanner: &config::Scanner) -> anyhow::Result<ExitCode> {
     use crate::device::scanner::{ScannerEvent, ScannerHub};
     if scanner.kind == "wedge" {
-        outln!(
-            "鍵盤式掃描器:請對著本視窗掃描,每筆一行。/ keyboard-wedge scanner: scan into this window, one code per line."
-        );
+        outln!("{}", say(Text::new("words.cli.wedge_scan_here")));
         for line in std::io::stdin().lines() {
             let line = line?;
             let framing = crate::device::scanner::Framing::from_config(scanner);

@@ -2,7 +2,9 @@
 //! configuration (in demo mode with the simulators started in-process),
 //! the terminal and the gateways with progress on standard error.
 
+use super::output::say;
 use crate::errln;
+use crate::locale::Text;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -13,8 +15,9 @@ use crate::sim::{SimHandles, Simulators};
 use crate::terminal::{PayEvent, Payments, Terminal};
 
 /// A usage or configuration error: said on standard error, exit 3.
-pub fn usage(msg: impl std::fmt::Display) -> ExitCode {
-    errln!("till: {msg}");
+pub fn usage<T: std::fmt::Display + 'static>(msg: T) -> ExitCode {
+    // An error that carries its facts is said in the user's language.
+    errln!("till: {}", super::output::said(&msg, super::output::lang()));
     ExitCode::from(EXIT_USAGE)
 }
 
@@ -29,7 +32,7 @@ pub fn approving_manager(
     let name = match (flag, till.is_demo()) {
         (Some(m), _) => m.clone(),
         (None, true) => crate::terminal::DEMO_USERS[1].0.to_string(),
-        (None, false) => return Err(usage(missing)),
+        (None, false) => return Err(usage(missing.to_string())),
     };
     till.manager_approves(&name, &super::input::read_pin())
         .map_err(usage)
@@ -51,9 +54,7 @@ pub async fn setup(
     let (cfg, sims) = match source {
         Source::Demo => {
             let sims = Simulators::start_demo(&demo_books()).await.map_err(usage)?;
-            errln!(
-                "示範模式:使用內建金流模擬器 / demo mode: using the built-in gateway simulators"
-            );
+            errln!("{}", say(Text::new("words.cli.demo_mode_simulators")));
             let mut demo = sims.demo_config();
             demo.journal = cfg.journal.clone();
             (demo, Some(sims))

@@ -1,5 +1,7 @@
 //! `till user add | list`: the staff who sign in at the till.
 
+use super::output::say;
+use crate::locale::Text;
 use crate::outln;
 use std::process::ExitCode;
 
@@ -51,7 +53,10 @@ pub fn user(t: &mut Terminal, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             std::io::stdin().read_line(&mut pin)?;
             let pin = Secret::new(pin.trim().to_string());
             t.journal_mut().add_user(&name, role, &pin, "cli")?;
-            outln!("已新增 {name} / added {name}");
+            outln!(
+                "{}",
+                say(Text::new("words.cli.added_name").arg("name", name))
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -19,13 +19,6 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// Letters arrive in lower case from a keyboard-wedge scanner when Caps Lock
-/// is on (the scanner "presses" Shift for capitals, which Caps Lock inverts).
-/// Every identifier here is upper-case only, so that is the likely cause.
-const CAPS_LOCK_HINT_ZH: &str = "請關閉大寫鎖定（Caps Lock）後重掃";
-const CAPS_LOCK_HINT_EN: &str =
-    "turn Caps Lock off and scan again (it makes the scanner send lower-case letters)";
-
 // ---------------------------------------------------------------------------
 // Mobile barcode carrier (手機條碼)
 
@@ -40,23 +33,30 @@ pub struct MobileCarrier(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MobileCarrierError {
-    #[error(
-        "手機條碼應為 8 碼（斜線加 7 碼），這次掃到 {0} 碼 / a mobile barcode is 8 characters (/ and 7 more), this one has {0}"
-    )]
     WrongLength(usize),
-    #[error(
-        "手機條碼應以「/」開頭；若開頭變成「-」等其他符號，請將掃描器鍵盤配置設為美式 / a mobile barcode starts with \"/\"; if it arrives as \"-\" or another symbol, set the scanner's keyboard layout to US"
-    )]
     NoSlash,
-    #[error(
-        "手機條碼含小寫字母：{CAPS_LOCK_HINT_ZH} / the mobile barcode has lower-case letters: {CAPS_LOCK_HINT_EN}"
-    )]
     LowerCase,
-    #[error(
-        "手機條碼第 {position} 碼「{found}」不是有效字元（只可為 0-9、A-Z、. + -） / character {position} of the mobile barcode, \"{found}\", is not allowed (only 0-9, A-Z, . + -)"
-    )]
     BadChar { position: usize, found: char },
 }
+impl crate::locale::Localized for MobileCarrierError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::WrongLength(v0) => {
+                fill(lang, "words.mobile_carrier.wrong_length", &[("value", v0)])
+            }
+            Self::NoSlash => tr(lang, "words.mobile_carrier.no_slash"),
+            Self::LowerCase => tr(lang, "words.mobile_carrier.lower_case"),
+            Self::BadChar { position, found } => fill(
+                lang,
+                "words.mobile_carrier.bad_char",
+                &[("position", position), ("found", found)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(MobileCarrierError);
 
 impl MobileCarrier {
     pub fn as_str(&self) -> &str {
@@ -106,21 +106,28 @@ pub struct CitizenCertificate(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CitizenCertificateError {
-    #[error(
-        "自然人憑證條碼應為 16 碼（2 個英文字母加 14 個數字），這次掃到 {0} 碼 / a citizen certificate code is 16 characters (2 letters and 14 digits), this one has {0}"
-    )]
     WrongLength(usize),
-    #[error(
-        "自然人憑證條碼含小寫字母：{CAPS_LOCK_HINT_ZH} / the citizen certificate code has lower-case letters: {CAPS_LOCK_HINT_EN}"
-    )]
     LowerCase,
-    #[error("自然人憑證條碼前 2 碼應為英文字母 / a citizen certificate code starts with 2 letters")]
     LettersExpected,
-    #[error(
-        "自然人憑證條碼第 3 到 16 碼應為數字 / characters 3 to 16 of a citizen certificate code are digits"
-    )]
     DigitsExpected,
 }
+impl crate::locale::Localized for CitizenCertificateError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::WrongLength(v0) => fill(
+                lang,
+                "words.citizen_certificate.wrong_length",
+                &[("value", v0)],
+            ),
+            Self::LowerCase => tr(lang, "words.citizen_certificate.lower_case"),
+            Self::LettersExpected => tr(lang, "words.citizen_certificate.letters_expected"),
+            Self::DigitsExpected => tr(lang, "words.citizen_certificate.digits_expected"),
+        }
+    }
+}
+
+crate::display_both!(CitizenCertificateError);
 
 impl CitizenCertificate {
     pub fn as_str(&self) -> &str {
@@ -168,13 +175,20 @@ pub const LOVE_CODE_MAX_LEN: usize = 7;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoveCodeError {
-    #[error(
-        "捐贈碼應為 3 到 7 位數字，這次是 {0} 碼 / a donation code is 3 to 7 digits, this one has {0}"
-    )]
     WrongLength(usize),
-    #[error("捐贈碼只能是數字 / a donation code has digits only")]
     NotDigits,
 }
+impl crate::locale::Localized for LoveCodeError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::WrongLength(v0) => fill(lang, "words.love_code.wrong_length", &[("value", v0)]),
+            Self::NotDigits => tr(lang, "words.love_code.not_digits"),
+        }
+    }
+}
+
+crate::display_both!(LoveCodeError);
 
 impl LoveCode {
     pub fn as_str(&self) -> &str {
@@ -229,19 +243,24 @@ const BAN_WEIGHTS: [u32; BAN_LEN] = [1, 2, 1, 2, 1, 2, 4, 1];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BanError {
-    #[error(
-        "統一編號應為 8 位數字，這次是 {0} 碼 / a business number (BAN) is 8 digits, this one has {0}"
-    )]
     WrongLength(usize),
-    #[error("統一編號只能是數字 / a business number (BAN) has digits only")]
     NotDigits,
-    #[error("統一編號不可為 00000000 / 00000000 is not a business number")]
     AllZero,
-    #[error(
-        "統一編號檢查碼不符，可能掃錯或打錯，請再確認 / the business number's checksum is wrong: it was mistyped or misread, please check it"
-    )]
     BadChecksum,
 }
+impl crate::locale::Localized for BanError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::WrongLength(v0) => fill(lang, "words.ban.wrong_length", &[("value", v0)]),
+            Self::NotDigits => tr(lang, "words.ban.not_digits"),
+            Self::AllZero => tr(lang, "words.ban.all_zero"),
+            Self::BadChecksum => tr(lang, "words.ban.bad_checksum"),
+        }
+    }
+}
+
+crate::display_both!(BanError);
 
 impl Ban {
     /// Checks `s` under an explicit rule. `FromStr` uses [`BanRule::Since2023`].
@@ -366,15 +385,20 @@ pub struct CombineRules {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChoiceError {
-    #[error(
-        "打統編的發票不能捐贈；請客人選擇捐贈或打統編其中之一 / an invoice with a business number (BAN) cannot be donated: ask the customer to choose one"
-    )]
     DonationWithBan,
-    #[error(
-        "打統編的發票不能存入載具，將列印證明聯；請客人選擇載具或統編其中之一 / an invoice with a business number (BAN) is printed, not stored in a carrier: ask the customer to choose one"
-    )]
     CarrierWithBan,
 }
+impl crate::locale::Localized for ChoiceError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::tr;
+        match self {
+            Self::DonationWithBan => tr(lang, "words.buyer_choice.donation_with_ban"),
+            Self::CarrierWithBan => tr(lang, "words.buyer_choice.carrier_with_ban"),
+        }
+    }
+}
+
+crate::display_both!(ChoiceError);
 
 impl BuyerChoice {
     /// What the choice becomes when the cashier adds `new` (one scan or

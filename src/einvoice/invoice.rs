@@ -12,24 +12,35 @@ use crate::taipei::{self, TaipeiTime};
 pub enum InvoiceError {
     #[error(transparent)]
     Format(#[from] FormatError),
-    #[error("發票沒有品項 / the invoice has no items")]
     NoItems,
-    #[error("品名不可空白 / an item has no name")]
     EmptyName,
-    #[error("「{0}」數量必須大於 0 / \"{0}\": quantity must be more than 0")]
     ZeroQuantity(String),
-    #[error("「{0}」金額超出範圍 / \"{0}\": amount out of range")]
     ItemOutOfRange(String),
-    #[error("發票總計必須大於 0 / the invoice total must be more than NT$0")]
     TotalNotPositive,
-    #[error("發票總計超過上限 {max} / the invoice total is over {max}", max = MAX_SALE)]
     TotalTooLarge,
-    #[error(
-        "買方統一編號不可為 00000000,一般消費者請不填 / \
-         buyer BAN 00000000 means no buyer: leave it out for consumers"
-    )]
     ZeroBuyerBan,
 }
+impl crate::locale::Localized for InvoiceError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::Format(e) => e.message(lang),
+            Self::NoItems => tr(lang, "words.invoice.no_items"),
+            Self::EmptyName => tr(lang, "words.invoice.empty_name"),
+            Self::ZeroQuantity(v0) => fill(lang, "words.invoice.zero_quantity", &[("value", v0)]),
+            Self::ItemOutOfRange(v0) => {
+                fill(lang, "words.invoice.item_out_of_range", &[("value", v0)])
+            }
+            Self::TotalNotPositive => tr(lang, "words.invoice.total_not_positive"),
+            Self::TotalTooLarge => {
+                fill(lang, "words.invoice.total_too_large", &[("max", &MAX_SALE)])
+            }
+            Self::ZeroBuyerBan => tr(lang, "words.invoice.zero_buyer_ban"),
+        }
+    }
+}
+
+crate::display_both!(InvoiceError);
 
 /// One line of the invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

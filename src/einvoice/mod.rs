@@ -33,22 +33,35 @@ pub use refund::{CrossPeriodVoid, Treatment, refund_treatment};
 /// A value that does not have the shape the e-invoice formats require.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {
-    #[error(
-        "發票號碼「{0}」格式錯誤,應為 2 個大寫英文字母加 8 位數字 / \
-         invoice number \"{0}\" must be 2 capital letters and 8 digits"
-    )]
     InvoiceNumber(String),
-    #[error("隨機碼「{0}」應為 4 位數字 / random code \"{0}\" must be 4 digits")]
     RandomCode(String),
-    #[error("統一編號「{0}」應為 8 位數字 / business number \"{0}\" must be 8 digits")]
     Ban(String),
-    #[error(
-        "期別「{0}」格式錯誤,應為民國年 3 碼加雙數月 2 碼 / \
-         period \"{0}\" must be a 3-digit ROC year and an even month"
-    )]
     Period(String),
-    #[error("民國日期「{0}」格式錯誤 (YYYMMDD) / ROC date \"{0}\" is not a YYYMMDD date")]
     RocDate(String),
-    #[error("日期 {0} 超出民國 1–999 年 / date {0} is outside ROC years 1–999")]
     OutOfRocRange(NaiveDate),
 }
+impl crate::locale::Localized for FormatError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
+        match self {
+            Self::InvoiceNumber(v0) => fill(
+                lang,
+                "words.einvoice_format.invoice_number",
+                &[("value", v0)],
+            ),
+            Self::RandomCode(v0) => {
+                fill(lang, "words.einvoice_format.random_code", &[("value", v0)])
+            }
+            Self::Ban(v0) => fill(lang, "words.einvoice_format.ban", &[("value", v0)]),
+            Self::Period(v0) => fill(lang, "words.einvoice_format.period", &[("value", v0)]),
+            Self::RocDate(v0) => fill(lang, "words.einvoice_format.roc_date", &[("value", v0)]),
+            Self::OutOfRocRange(v0) => fill(
+                lang,
+                "words.einvoice_format.out_of_roc_range",
+                &[("value", v0)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(FormatError);

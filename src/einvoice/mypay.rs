@@ -183,49 +183,85 @@ impl MypayInvoice {
 /// Why MyPay's invoice fields cannot be printed as a proof.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MypayInvoiceError {
-    #[error("MyPay 尚未開立發票 (狀態 {state}) / MyPay has not issued the invoice (state {state})")]
-    NotIssued { state: String },
-    #[error("發票已作廢,不可列印 / the invoice was voided: do not print it")]
+    NotIssued {
+        state: String,
+    },
     Voided,
     #[error(transparent)]
     Format(#[from] FormatError),
-    #[error("MyPay 發票日期「{0}」格式錯誤 / MyPay invoice date \"{0}\" is not YYYYMMDD[HHmmss]")]
     Date(String),
-    #[error(
-        "MyPay 發票金額 {field}「{value}」無效 / MyPay invoice amount {field} \"{value}\" is invalid"
-    )]
-    Amount { field: &'static str, value: String },
-    #[error(
-        "MyPay 銷售額 {sales} + 稅額 {tax} ≠ 總計 {total} / \
-         MyPay sales {sales} + tax {tax} ≠ total {total}"
-    )]
-    AmountsDisagree { sales: Ntd, tax: Ntd, total: Ntd },
+    Amount {
+        field: &'static str,
+        value: String,
+    },
+    AmountsDisagree {
+        sales: Ntd,
+        tax: Ntd,
+        total: Ntd,
+    },
     #[error(transparent)]
     LeftQr(#[from] QrParseError),
-    #[error(
-        "MyPay 左方 QR Code 的{field}「{qr}」與發票欄位「{fields}」不符 / \
-         MyPay left QR code {field} \"{qr}\" disagrees with the invoice field \"{fields}\""
-    )]
     QrMismatch {
         field: &'static str,
         qr: String,
         fields: String,
     },
-    #[error(
-        "MyPay 一維條碼「{barcode}」應為「{expected}」 / \
-         MyPay barcode \"{barcode}\" should be \"{expected}\""
-    )]
-    BarcodeMismatch { barcode: String, expected: String },
-    #[error(
-        "MyPay 商品明細 {detail} 筆,QR Code 記載總筆數 {qr} 筆 / \
-         MyPay lists {detail} items but its QR code says {qr}"
-    )]
-    ItemCount { detail: usize, qr: usize },
-    #[error("MyPay 商品明細無法解讀 / MyPay's item details are not valid JSON: {0}")]
+    BarcodeMismatch {
+        barcode: String,
+        expected: String,
+    },
+    ItemCount {
+        detail: usize,
+        qr: usize,
+    },
     OrderDetail(String),
-    #[error("MyPay 發票標題類型「{0}」不明 / MyPay invoice title type \"{0}\" is unknown")]
     TitleType(String),
 }
+impl crate::locale::Localized for MypayInvoiceError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::NotIssued { state } => {
+                fill(lang, "words.mypay_invoice.not_issued", &[("state", state)])
+            }
+            Self::Voided => tr(lang, "words.mypay_invoice.voided"),
+            Self::Format(e) => e.message(lang),
+            Self::Date(v0) => fill(lang, "words.mypay_invoice.date", &[("value", v0)]),
+            Self::Amount { field, value } => fill(
+                lang,
+                "words.mypay_invoice.amount",
+                &[("field", field), ("value", value)],
+            ),
+            Self::AmountsDisagree { sales, tax, total } => fill(
+                lang,
+                "words.mypay_invoice.amounts_disagree",
+                &[("sales", sales), ("tax", tax), ("total", total)],
+            ),
+            Self::LeftQr(e) => e.message(lang),
+            Self::QrMismatch { field, qr, fields } => fill(
+                lang,
+                "words.mypay_invoice.qr_mismatch",
+                &[("field", field), ("qr", qr), ("fields", fields)],
+            ),
+            Self::BarcodeMismatch { barcode, expected } => fill(
+                lang,
+                "words.mypay_invoice.barcode_mismatch",
+                &[("barcode", barcode), ("expected", expected)],
+            ),
+            Self::ItemCount { detail, qr } => fill(
+                lang,
+                "words.mypay_invoice.item_count",
+                &[("detail", detail), ("qr", qr)],
+            ),
+            Self::OrderDetail(v0) => {
+                fill(lang, "words.mypay_invoice.order_detail", &[("value", v0)])
+            }
+            Self::TitleType(v0) => fill(lang, "words.mypay_invoice.title_type", &[("value", v0)]),
+        }
+    }
+}
+
+crate::display_both!(MypayInvoiceError);
 
 fn mismatch(field: &'static str, qr: impl ToString, fields: impl ToString) -> MypayInvoiceError {
     MypayInvoiceError::QrMismatch {

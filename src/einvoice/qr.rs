@@ -122,17 +122,24 @@ impl Encoding {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QrError {
     // Never show the key: it signs every invoice of the shop.
-    #[error(
-        "QR Code 加密金鑰格式錯誤,應為 32 個十六進位字元 (請檢查設定) / \
-         the QR code AES key must be 32 hex characters: check the settings"
-    )]
     BadKey,
-    #[error(
-        "不支援的中文編碼 {0:?},請使用 UTF-8 / \
-         encoding {0:?} is not supported for printing: use UTF-8"
-    )]
     UnsupportedEncoding(Encoding),
 }
+impl crate::locale::Localized for QrError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::BadKey => tr(lang, "words.invoice_qr.bad_key"),
+            Self::UnsupportedEncoding(v0) => fill(
+                lang,
+                "words.invoice_qr.unsupported_encoding",
+                &[("value_debug", &format!("{v0:?}"))],
+            ),
+        }
+    }
+}
+
+crate::display_both!(QrError);
 
 /// The contents of the two codes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -357,26 +364,34 @@ impl LeftQrHeader {
 /// Why a QR text is not a valid e-invoice code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QrParseError {
-    #[error(
-        "左方 QR Code 不足 77 碼固定欄位 / \
-         the left QR code is shorter than its 77-character header"
-    )]
     TooShort,
-    #[error(
-        "左方 QR Code 的{field}欄位無效:「{value}」 / \
-         left QR code field '{field}' is invalid: \"{value}\""
-    )]
     Field { field: &'static str, value: String },
-    #[error("左方 QR Code 缺少{0}欄位 / the left QR code lacks the '{0}' field")]
     Missing(&'static str),
-    #[error("右方 QR Code 應以 ** 開頭 / the right QR code must start with **")]
     RightPrefix,
-    #[error(
-        "QR Code 記載品目 {found} 筆,與欄位所記 {expected} 筆不符 / \
-         the QR codes hold {found} items but say {expected}"
-    )]
     ItemCount { expected: usize, found: usize },
 }
+impl crate::locale::Localized for QrParseError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::TooShort => tr(lang, "words.invoice_qr_parse.too_short"),
+            Self::Field { field, value } => fill(
+                lang,
+                "words.invoice_qr_parse.field",
+                &[("field", field), ("value", value)],
+            ),
+            Self::Missing(v0) => fill(lang, "words.invoice_qr_parse.missing", &[("value", v0)]),
+            Self::RightPrefix => tr(lang, "words.invoice_qr_parse.right_prefix"),
+            Self::ItemCount { expected, found } => fill(
+                lang,
+                "words.invoice_qr_parse.item_count",
+                &[("found", found), ("expected", expected)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(QrParseError);
 
 fn field_err(field: &'static str, value: &str) -> QrParseError {
     QrParseError::Field {

@@ -41,10 +41,6 @@ pub enum Treatment {
 /// A refund dated before its sale's invoice.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RefundDateError {
-    #[error(
-        "退款日 {refund_on} 早於發票開立日 {issued} / \
-         the refund date {refund_on} is before the invoice date {issued}"
-    )]
     BeforeIssue {
         issued: NaiveDate,
         refund_on: NaiveDate,
@@ -52,6 +48,21 @@ pub enum RefundDateError {
     #[error(transparent)]
     Format(#[from] FormatError),
 }
+impl crate::locale::Localized for RefundDateError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
+        match self {
+            Self::BeforeIssue { issued, refund_on } => fill(
+                lang,
+                "words.refund_date.before_issue",
+                &[("refund_on", refund_on), ("issued", issued)],
+            ),
+            Self::Format(e) => e.message(lang),
+        }
+    }
+}
+
+crate::display_both!(RefundDateError);
 
 /// The last day a period's invoices appear on its tax return: the 15th of
 /// the month after the period (always odd: Jan, Mar, …, Nov).

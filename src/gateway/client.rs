@@ -158,24 +158,42 @@ pub enum CancelOutcome {
 /// Why a call was not sent. Nothing reached the gateway, so no money moved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotSent {
-    #[error(
-        "無法連線到 {gateway}({why}),交易未送出,可重試 / cannot reach {gateway} ({why}); nothing was sent, try again"
-    )]
-    Unreachable { gateway: &'static str, why: String },
-    #[error("資料不符規定,未送出:{0} / not sent, a field is wrong: {0}")]
+    Unreachable {
+        gateway: &'static str,
+        why: String,
+    },
     Field(#[from] crate::gateway::FieldError),
-    #[error("{0}")]
     Clock(#[from] crate::gateway::ecpay::ClockSkew),
-    #[error("{0}")]
     RefundRefused(#[from] goodbuy::RefundRefused),
-    #[error("{gateway} 不支援此操作:{what} / {gateway} has no such call: {what}")]
     Unsupported {
         gateway: &'static str,
         what: &'static str,
     },
-    #[error("設定錯誤:{0} / configuration error: {0}")]
     Config(String),
 }
+impl crate::locale::Localized for NotSent {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
+        match self {
+            Self::Unreachable { gateway, why } => fill(
+                lang,
+                "words.not_sent.unreachable",
+                &[("gateway", gateway), ("why", why)],
+            ),
+            Self::Field(v0) => fill(lang, "words.not_sent.field", &[("value", v0)]),
+            Self::Clock(e) => e.message(lang),
+            Self::RefundRefused(e) => e.message(lang),
+            Self::Unsupported { gateway, what } => fill(
+                lang,
+                "words.not_sent.unsupported",
+                &[("gateway", gateway), ("what", what)],
+            ),
+            Self::Config(v0) => fill(lang, "words.not_sent.config", &[("value", v0)]),
+        }
+    }
+}
+
+crate::display_both!(NotSent);
 
 impl NotSent {
     /// Whether the same call may succeed if tried again unchanged.

@@ -287,43 +287,86 @@ impl fmt::Display for Outcome {
 /// Crypto envelope failures shared by MyPay and ECPay.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CryptoError {
-    #[error("金鑰長度錯誤,應為 {expected} 字元 / the key must be {expected} characters long")]
     KeyLength { expected: usize },
-    #[error("IV 長度錯誤,應為 {expected} 字元 / the IV must be {expected} characters long")]
     IvLength { expected: usize },
-    #[error("加密資料不是有效的 Base64 / encrypted data is not valid Base64")]
     Base64,
-    #[error("加密資料過短 / encrypted data is too short")]
     TooShort,
-    #[error("解密失敗(金鑰錯誤或資料遭竄改) / decryption failed (wrong key or tampered data)")]
     Decrypt,
-    #[error("解密後不是 UTF-8 文字 / decrypted data is not UTF-8 text")]
     Utf8,
-    #[error("解密後的 URL 編碼無效 / decrypted data has invalid URL encoding")]
     UrlEncoding,
-    #[error("JSON 格式錯誤:{0} / malformed JSON: {0}")]
     Json(String),
 }
+impl crate::locale::Localized for CryptoError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::KeyLength { expected } => fill(
+                lang,
+                "words.gateway_crypto.key_length",
+                &[("expected", expected)],
+            ),
+            Self::IvLength { expected } => fill(
+                lang,
+                "words.gateway_crypto.iv_length",
+                &[("expected", expected)],
+            ),
+            Self::Base64 => tr(lang, "words.gateway_crypto.base64"),
+            Self::TooShort => tr(lang, "words.gateway_crypto.too_short"),
+            Self::Decrypt => tr(lang, "words.gateway_crypto.decrypt"),
+            Self::Utf8 => tr(lang, "words.gateway_crypto.utf8"),
+            Self::UrlEncoding => tr(lang, "words.gateway_crypto.url_encoding"),
+            Self::Json(v0) => fill(lang, "words.gateway_crypto.json", &[("value", v0)]),
+        }
+    }
+}
+
+crate::display_both!(CryptoError);
 
 /// A request field that breaks the gateway's rules, caught before sending.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FieldError {
-    #[error("欄位 {field} 不可空白 / {field} must not be empty")]
-    Empty { field: &'static str },
-    #[error("欄位 {field} 過長({len} > {max})/ {field} is too long ({len} > {max})")]
+    Empty {
+        field: &'static str,
+    },
     TooLong {
         field: &'static str,
         max: usize,
         len: usize,
     },
-    #[error("欄位 {field} 格式錯誤,應為 {expected} / {field} is malformed: expected {expected}")]
     Format {
         field: &'static str,
         expected: &'static str,
     },
-    #[error("金額 {amount} 不在允許範圍 / amount {amount} is out of range for {field}")]
-    Amount { field: &'static str, amount: Ntd },
+    Amount {
+        field: &'static str,
+        amount: Ntd,
+    },
 }
+impl crate::locale::Localized for FieldError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
+        match self {
+            Self::Empty { field } => fill(lang, "words.gateway_field.empty", &[("field", field)]),
+            Self::TooLong { field, max, len } => fill(
+                lang,
+                "words.gateway_field.too_long",
+                &[("field", field), ("len", len), ("max", max)],
+            ),
+            Self::Format { field, expected } => fill(
+                lang,
+                "words.gateway_field.format",
+                &[("field", field), ("expected", expected)],
+            ),
+            Self::Amount { field, amount } => fill(
+                lang,
+                "words.gateway_field.amount",
+                &[("amount", amount), ("field", field)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(FieldError);
 
 /// Checks a length limit, counting characters (the vendors' `String(n)`).
 pub(crate) fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), FieldError> {

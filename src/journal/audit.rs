@@ -82,38 +82,30 @@ pub enum AuditProblem {
     Malformed { seq: i64 },
 }
 
-impl std::fmt::Display for AuditProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl crate::locale::Localized for AuditProblem {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
         match self {
-            AuditProblem::Tampered { seq } => {
-                write!(
-                    f,
-                    "第 {seq} 筆稽核紀錄遭修改 / audit row {seq} was modified"
-                )
+            AuditProblem::Tampered { seq } => fill(lang, "words.audit.tampered", &[("seq", seq)]),
+            AuditProblem::Missing { expected, found } => fill(
+                lang,
+                "words.audit.missing",
+                &[("from", expected), ("to", &(found - 1))],
+            ),
+            AuditProblem::ChainBroken { seq } => {
+                fill(lang, "words.audit.chain_broken", &[("seq", seq)])
             }
-            AuditProblem::Missing { expected, found } => write!(
-                f,
-                "稽核紀錄 {expected} 至 {} 遺失 / audit rows {expected}..{} are missing",
-                found - 1,
-                found - 1
+            AuditProblem::Truncated { last, head } => fill(
+                lang,
+                "words.audit.truncated",
+                &[("last", last), ("head", head)],
             ),
-            AuditProblem::ChainBroken { seq } => write!(
-                f,
-                "第 {seq} 筆稽核紀錄順序或鏈結錯誤 / audit row {seq} does not follow the row before it"
-            ),
-            AuditProblem::Truncated { last, head } => write!(
-                f,
-                "稽核紀錄在 {last} 後被截斷(應到 {head})/ audit log cut off after row {last} (head is {head})"
-            ),
-            AuditProblem::Malformed { seq } => {
-                write!(
-                    f,
-                    "第 {seq} 筆稽核紀錄格式錯誤 / audit row {seq} is malformed"
-                )
-            }
+            AuditProblem::Malformed { seq } => fill(lang, "words.audit.malformed", &[("seq", seq)]),
         }
     }
 }
+
+crate::display_both!(AuditProblem);
 
 /// The result of [`super::Journal::verify_audit`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -147,110 +147,164 @@ impl From<rusqlite::types::FromSqlError> for JournalError {
 /// Why the journal refused or failed. A refused write changes nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
-    #[error("日誌資料庫錯誤 / journal database error: {0}")]
     Sqlite(rusqlite::Error),
     /// The disk is full, or the file or its directory cannot be written:
     /// the cashier must know it is storage, not the sale, that failed.
-    #[error(
-        "日誌無法寫入(磁碟已滿或唯讀),此步驟未完成,請釋出空間或檢查儲存裝置 / the journal cannot be written (disk full or read-only): this step was not done; free disk space or check the storage ({0})"
-    )]
     Storage(rusqlite::Error),
-    #[error(
-        "日誌檔版本 {found} 比本程式支援的 {supported} 新,請更新 till / the journal file is version {found}, newer than this till supports ({supported}); update till"
-    )]
-    TooNew { found: u32, supported: u32 },
-    #[error("日誌資料損毀 / the journal holds data it cannot read: {0}")]
+    TooNew {
+        found: u32,
+        supported: u32,
+    },
     Corrupt(String),
-    #[error("找不到交易 {0} / no sale {0}")]
     NoSuchSale(String),
-    #[error("找不到付款紀錄 {0} / no attempt {0}")]
     NoSuchAttempt(String),
-    #[error("購物車是空的 / the cart is empty")]
     EmptyCart,
-    #[error(
-        "不允許 {trade} 由「{from}」變為「{to}」/ attempt {trade} cannot go from {from} to {to}"
-    )]
     IllegalTransition {
         trade: String,
         from: AttemptState,
         to: AttemptState,
     },
-    #[error(
-        "{trade} 尚未完成({state}),請先處理 / attempt {trade} is still {state}: resolve it before starting another"
-    )]
-    AttemptInFlight { trade: String, state: AttemptState },
-    #[error("交易 {0} 已付清 / sale {0} is already paid")]
+    AttemptInFlight {
+        trade: String,
+        state: AttemptState,
+    },
     AlreadyPaid(String),
-    #[error(
-        "交易 {0} 已有退款,不能再收款,請開新交易 / sale {0} has refunds: it takes no more payments, start a new sale"
-    )]
     HasRefunds(String),
-    #[error("交易 {0} 已作廢 / sale {0} is void")]
     SaleVoid(String),
-    #[error("應付 {due},不能收 {amount} / {due} is due, an attempt of {amount} is more than that")]
-    MoreThanDue { due: Ntd, amount: Ntd },
-    #[error("金額必須大於 0 / the amount must be more than NT$0")]
+    MoreThanDue {
+        due: Ntd,
+        amount: Ntd,
+    },
     NotPositive,
-    #[error(
-        "付款方式與金流不符:現金沒有金流,其他方式都需要金流 / pay method and gateway do not match: cash has no gateway, every other method needs one"
-    )]
     MethodGatewayMismatch,
-    #[error("隨機碼須為 4 位數字 / the random code must be 4 digits, not {0:?}")]
     BadRandomCode(String),
-    #[error("交易 {0} 尚未付款,無法退款 / sale {0} is not paid, nothing to refund")]
     NotPaid(String),
-    #[error("交易 {0} 已有付款,不能作廢 / sale {0} has payments and cannot be voided")]
     HasPayments(String),
     #[error(transparent)]
     Refund(#[from] RefundError),
     #[error(transparent)]
     TradeNo(#[from] TradeNoError),
-    #[error(
-        "{period} 期沒有可用的發票字軌 / no e-invoice numbers left for period {period} on {terminal}"
-    )]
-    NoInvoiceNumbers { period: String, terminal: String },
-    #[error("發票字軌有誤 / bad e-invoice roll: {0}")]
+    NoInvoiceNumbers {
+        period: String,
+        terminal: String,
+    },
     BadRoll(String),
-    #[error("找不到發票 {0} / no e-invoice {0}")]
     NoSuchInvoice(String),
-    #[error("發票 {number} 已是 {status} / e-invoice {number} is already {status}")]
-    InvoiceNotIssued { number: String, status: String },
-    #[error("查無折讓單 {0} / no allowance {0}")]
+    InvoiceNotIssued {
+        number: String,
+        status: String,
+    },
     NoSuchAllowance(String),
-    #[error("折讓單 {0} 已作廢 / allowance {0} is already void")]
     AllowanceVoided(String),
-    #[error("密碼須為 4 到 8 位數字 / a PIN must be 4 to 8 digits")]
     BadPin,
-    #[error("使用者「{0}」已存在 / user \"{0}\" already exists")]
     UserExists(String),
-    #[error("找不到使用者「{0}」/ no user \"{0}\"")]
     NoSuchUser(String),
-    #[error("找不到會員 {0} / no member {0}")]
     NoSuchMember(String),
-    #[error("找不到列印工作 {0} / no print job {0}")]
     NoSuchPrintJob(i64),
-    #[error("列印工作 {id} 為 {state},無法 {action} / print job {id} is {state}, cannot {action}")]
     PrintJobState {
         id: i64,
         state: PrintState,
         action: &'static str,
     },
-    #[error(
-        "還有 {0} 筆付款尚未確認,請先處理(till recover)再結帳 / {0} payments are still unresolved: resolve them (till recover) before closing the day"
-    )]
     Unresolved(u64),
-    #[error(
-        "還有 {0} 筆未結交易已收部分款項,請店長先處理再日結 / {0} open sales have money taken on them: a manager settles them before the day is closed"
-    )]
     HalfPaid(u64),
-    #[error("密碼雜湊失敗 / PIN hashing failed: {0}")]
     Hash(String),
-    #[error("封存金鑰 {path}: {reason} / seal key {path}: {reason}", path = path.display())]
     SealKey {
         path: std::path::PathBuf,
         reason: String,
     },
 }
+impl crate::locale::Localized for JournalError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::Sqlite(v0) => fill(lang, "words.journal.sqlite", &[("value", v0)]),
+            Self::Storage(v0) => fill(lang, "words.journal.storage", &[("value", v0)]),
+            Self::TooNew { found, supported } => fill(
+                lang,
+                "words.journal.too_new",
+                &[("found", found), ("supported", supported)],
+            ),
+            Self::Corrupt(v0) => fill(lang, "words.journal.corrupt", &[("value", v0)]),
+            Self::NoSuchSale(v0) => fill(lang, "words.journal.no_such_sale", &[("value", v0)]),
+            Self::NoSuchAttempt(v0) => {
+                fill(lang, "words.journal.no_such_attempt", &[("value", v0)])
+            }
+            Self::EmptyCart => tr(lang, "words.journal.empty_cart"),
+            Self::IllegalTransition { trade, from, to } => fill(
+                lang,
+                "words.journal.illegal_transition",
+                &[("trade", trade), ("from", from), ("to", to)],
+            ),
+            Self::AttemptInFlight { trade, state } => fill(
+                lang,
+                "words.journal.attempt_in_flight",
+                &[("trade", trade), ("state", state)],
+            ),
+            Self::AlreadyPaid(v0) => fill(lang, "words.journal.already_paid", &[("value", v0)]),
+            Self::HasRefunds(v0) => fill(lang, "words.journal.has_refunds", &[("value", v0)]),
+            Self::SaleVoid(v0) => fill(lang, "words.journal.sale_void", &[("value", v0)]),
+            Self::MoreThanDue { due, amount } => fill(
+                lang,
+                "words.journal.more_than_due",
+                &[("due", due), ("amount", amount)],
+            ),
+            Self::NotPositive => tr(lang, "words.journal.not_positive"),
+            Self::MethodGatewayMismatch => tr(lang, "words.journal.method_gateway_mismatch"),
+            Self::BadRandomCode(v0) => fill(
+                lang,
+                "words.journal.bad_random_code",
+                &[("code", &format!("{v0:?}"))],
+            ),
+            Self::NotPaid(v0) => fill(lang, "words.journal.not_paid", &[("value", v0)]),
+            Self::HasPayments(v0) => fill(lang, "words.journal.has_payments", &[("value", v0)]),
+            Self::Refund(e) => e.message(lang),
+            Self::TradeNo(e) => e.message(lang),
+            Self::NoInvoiceNumbers { period, terminal } => fill(
+                lang,
+                "words.journal.no_invoice_numbers",
+                &[("period", period), ("terminal", terminal)],
+            ),
+            Self::BadRoll(v0) => fill(lang, "words.journal.bad_roll", &[("value", v0)]),
+            Self::NoSuchInvoice(v0) => {
+                fill(lang, "words.journal.no_such_invoice", &[("value", v0)])
+            }
+            Self::InvoiceNotIssued { number, status } => fill(
+                lang,
+                "words.journal.invoice_not_issued",
+                &[("number", number), ("status", status)],
+            ),
+            Self::NoSuchAllowance(v0) => {
+                fill(lang, "words.journal.no_such_allowance", &[("value", v0)])
+            }
+            Self::AllowanceVoided(v0) => {
+                fill(lang, "words.journal.allowance_voided", &[("value", v0)])
+            }
+            Self::BadPin => tr(lang, "words.journal.bad_pin"),
+            Self::UserExists(v0) => fill(lang, "words.journal.user_exists", &[("value", v0)]),
+            Self::NoSuchUser(v0) => fill(lang, "words.journal.no_such_user", &[("value", v0)]),
+            Self::NoSuchMember(v0) => fill(lang, "words.journal.no_such_member", &[("value", v0)]),
+            Self::NoSuchPrintJob(v0) => {
+                fill(lang, "words.journal.no_such_print_job", &[("value", v0)])
+            }
+            Self::PrintJobState { id, state, action } => fill(
+                lang,
+                "words.journal.print_job_state",
+                &[("id", id), ("state", state), ("action", action)],
+            ),
+            Self::Unresolved(v0) => fill(lang, "words.journal.unresolved", &[("value", v0)]),
+            Self::HalfPaid(v0) => fill(lang, "words.journal.half_paid", &[("value", v0)]),
+            Self::Hash(v0) => fill(lang, "words.journal.hash", &[("value", v0)]),
+            Self::SealKey { path, reason } => fill(
+                lang,
+                "words.journal.seal_key",
+                &[("path", &path.display()), ("reason", reason)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(JournalError);
 
 pub type Result<T, E = JournalError> = std::result::Result<T, E>;
 

@@ -28,7 +28,6 @@
 //! a journal copied elsewhere verifies wherever the key is given.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -1427,13 +1426,14 @@ pub enum SealProblem {
     },
 }
 
-impl std::fmt::Display for SealProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let named = |label: &Option<String>| {
-            label
-                .as_ref()
-                .map(|l| format!(" ({l})"))
-                .unwrap_or_default()
+impl SealProblem {
+    /// The row, table or object concerned, the same in both languages, and
+    /// what is wrong with it in `lang`.
+    fn worded(&self, lang: crate::locale::Lang) -> (Option<String>, String) {
+        use crate::locale::{fill, tr};
+        let named = |key: &str, label: &Option<String>| match label {
+            Some(l) => format!("{key} ({l})"),
+            None => key.to_string(),
         };
         match self {
             SealProblem::RowChanged {
@@ -1442,84 +1442,136 @@ impl std::fmt::Display for SealProblem {
                 label,
                 columns,
             } => {
-                write!(
-                    f,
-                    "{table} {key}{}: 內容與封存不符 / changed since it was sealed",
-                    named(label)
-                )?;
-                if columns.is_empty() {
-                    write!(f, " (changed column not identified)")
+                let what = if columns.is_empty() {
+                    tr(lang, "words.seal.column_unknown")
                 } else {
-                    let mut list = String::new();
-                    for (i, (c, v)) in columns.iter().enumerate() {
-                        let _ = write!(list, "{}{c} is now {v}", if i > 0 { ", " } else { "" });
-                    }
-                    write!(f, ": {list}")
-                }
+                    columns
+                        .iter()
+                        .map(|(c, v)| {
+                            fill(
+                                lang,
+                                "words.seal.column_now",
+                                &[("column", c), ("value", v)],
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                (
+                    Some(format!("{table} {}", named(key, label))),
+                    fill(lang, "words.seal.row_changed", &[("columns", &what)]),
+                )
             }
-            SealProblem::RowNotSealed { table, key, label } => write!(
-                f,
-                "{table} {key}{}: 沒有封存,非由 till 寫入 / not sealed: written outside till",
-                named(label)
+            SealProblem::RowNotSealed { table, key, label } => (
+                Some(format!("{table} {}", named(key, label))),
+                tr(lang, "words.seal.row_not_sealed"),
             ),
-            SealProblem::RowDeleted { table, key } => {
-                write!(f, "{table} {key}: 已封存的資料被刪除 / sealed row deleted")
-            }
+            SealProblem::RowDeleted { table, key } => (
+                Some(format!("{table} {key}")),
+                tr(lang, "words.seal.row_deleted"),
+            ),
             SealProblem::TableFigures {
                 table,
                 sealed_rows,
                 seals_now,
                 sealed_max,
                 max_now,
-            } => write!(
-                f,
-                "{table}: 封存總數不符 / the table's seals do not add up to the chain head \
-                 (rows sealed {sealed_rows}, now {seals_now}; highest id ever sealed {sealed_max}, now {max_now}): \
-                 rows deleted or put back to an earlier state together with their seals"
+            } => (
+                Some(table.clone()),
+                fill(
+                    lang,
+                    "words.seal.table_figures",
+                    &[
+                        ("sealed_rows", sealed_rows),
+                        ("seals_now", seals_now),
+                        ("sealed_max", sealed_max),
+                        ("max_now", max_now),
+                    ],
+                ),
             ),
             SealProblem::TableGone { table } => {
-                write!(f, "{table}: 已封存的資料表不見了 / sealed table dropped")
+                (Some(table.clone()), tr(lang, "words.seal.table_gone"))
             }
-            SealProblem::SchemaObject { object, change } => write!(
-                f,
-                "{object}: 資料庫結構被更動 / schema object {change} outside till"
+            SealProblem::SchemaObject { object, change } => (
+                Some(object.clone()),
+                fill(lang, "words.seal.schema_object", &[("change", change)]),
             ),
-            SealProblem::ChainBroken { seq } => write!(
-                f,
-                "封存鏈第 {seq} 筆斷裂 / seal chain entry {seq} does not follow the one before (wrong key, or entries edited, deleted or reordered)"
+            SealProblem::ChainBroken { seq } => {
+                (None, fill(lang, "words.seal.chain_broken", &[("seq", seq)]))
+            }
+            SealProblem::HeadMismatch { seq } => (
+                None,
+                fill(lang, "words.seal.head_mismatch", &[("seq", seq)]),
             ),
-            SealProblem::HeadMismatch { seq } => write!(
-                f,
-                "封存鏈頭 {seq} 與鏈不符 / the seal head ({seq}) does not match the chain's last entry"
-            ),
-            SealProblem::NoHead => write!(f, "沒有封存鏈頭 / no seal head"),
-            SealProblem::Note { note } => write!(f, "{note}"),
+            SealProblem::NoHead => (None, tr(lang, "words.seal.no_head")),
+            // Worded by the till when it wrote the note.
+            SealProblem::Note { note } => (None, note.clone()),
             SealProblem::AnchorBeyondChain {
                 anchor_seq,
                 chain_end,
-            } => write!(
-                f,
-                "日誌在封存鏈第 {chain_end} 筆結束,早於錨碼的第 {anchor_seq} 筆:日誌被截斷或還原 / \
-                 the journal's chain ends at entry {chain_end}, before the anchor's {anchor_seq}: \
-                 the journal was cut off or restored from an older copy"
+            } => (
+                None,
+                fill(
+                    lang,
+                    "words.seal.anchor_beyond_chain",
+                    &[("anchor", anchor_seq), ("end", chain_end)],
+                ),
             ),
-            SealProblem::AnchorMismatch { anchor_seq } => write!(
-                f,
-                "封存鏈第 {anchor_seq} 筆與錨碼不符 / chain entry {anchor_seq} is not the one the anchor was printed from \
-                 (history rewritten, another journal, or a mistyped code)"
+            SealProblem::AnchorMismatch { anchor_seq } => (
+                None,
+                fill(
+                    lang,
+                    "words.seal.anchor_mismatch",
+                    &[("anchor", anchor_seq)],
+                ),
             ),
             SealProblem::TotalShrank {
                 terminal,
                 what,
                 anchored,
                 now,
-            } => write!(
-                f,
-                "{terminal} 累計 {what} 由 {anchored} 減為 {now} / perpetual {what} of {terminal} went down from {anchored} to {now}"
+            } => (
+                None,
+                fill(
+                    lang,
+                    "words.seal.total_shrank",
+                    &[
+                        ("terminal", terminal),
+                        ("what", what),
+                        ("anchored", anchored),
+                        ("now", now),
+                    ],
+                ),
             ),
         }
     }
 }
+
+impl crate::locale::Localized for SealProblem {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        match self.worded(lang) {
+            (Some(subject), what) => format!("{subject}: {what}"),
+            (None, what) => what,
+        }
+    }
+
+    /// The subject once, then what is wrong in both languages; a note (already
+    /// worded) once.
+    fn both(&self) -> String {
+        use crate::locale::Lang;
+        if let SealProblem::Note { note } = self {
+            return note.clone();
+        }
+        let (subject, zh) = self.worded(Lang::ZhTw);
+        let (_, en) = self.worded(Lang::En);
+        match subject {
+            Some(subject) => format!("{subject}: {zh} / {en}"),
+            None => format!("{zh} / {en}"),
+        }
+    }
+}
+
+crate::display_both!(SealProblem);
 
 /// The result of checking the seals.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

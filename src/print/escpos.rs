@@ -25,19 +25,32 @@ type WidthAt = Box<dyn Fn(u32) -> u32>;
 /// A document that cannot be printed on this printer.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EncodeError {
-    #[error("條碼內容無法以 Code 39 列印：{0} / cannot print as Code 39: {0}")]
     Code39Content(String),
-    #[error("條碼內容無法以 Code 128 列印：{0} / cannot print as Code 128: {0}")]
     Code128Content(String),
-    #[error("條碼太寬，紙張放不下：{0} / barcode too wide for the paper: {0}")]
     BarcodeTooWide(String),
-    #[error("QR Code 內容太長 / QR code content too long ({0} bytes)")]
     QrTooLong(usize),
-    #[error("此印表機沒有錢櫃接口 {0} / this printer has no drawer on pin {0}")]
     NoDrawer(u8),
-    #[error("圖片比紙寬 / image wider than the paper ({0} dots)")]
     ImageTooWide(u32),
 }
+impl crate::locale::Localized for EncodeError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
+        match self {
+            Self::Code39Content(v0) => fill(lang, "words.escpos.code39_content", &[("value", v0)]),
+            Self::Code128Content(v0) => {
+                fill(lang, "words.escpos.code128_content", &[("value", v0)])
+            }
+            Self::BarcodeTooWide(v0) => {
+                fill(lang, "words.escpos.barcode_too_wide", &[("value", v0)])
+            }
+            Self::QrTooLong(v0) => fill(lang, "words.escpos.qr_too_long", &[("value", v0)]),
+            Self::NoDrawer(v0) => fill(lang, "words.escpos.no_drawer", &[("value", v0)]),
+            Self::ImageTooWide(v0) => fill(lang, "words.escpos.image_too_wide", &[("value", v0)]),
+        }
+    }
+}
+
+crate::display_both!(EncodeError);
 
 /// Encode `doc` for `profile`.
 pub fn encode(doc: &Document, profile: &Profile) -> Result<Vec<u8>, EncodeError> {

@@ -87,17 +87,41 @@ pub struct Profile {
 /// A profile could not be loaded.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ProfileError {
-    #[error("找不到印表機設定檔 {0}（可用：{1}）/ no printer profile named {0} (available: {1})")]
     Unknown(String, String),
-    #[error("無法讀取印表機設定檔 {file} / cannot read printer profile {file}: {message}")]
-    Io { file: String, message: String },
-    #[error("印表機設定檔 {file} 的 {key} 有誤 / printer profile {file}, key `{key}`: {message}")]
+    Io {
+        file: String,
+        message: String,
+    },
     Invalid {
         file: String,
         key: String,
         message: String,
     },
 }
+impl crate::locale::Localized for ProfileError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
+        match self {
+            Self::Unknown(v0, v1) => fill(
+                lang,
+                "words.print_profile.unknown",
+                &[("value", v0), ("value1", v1)],
+            ),
+            Self::Io { file, message } => fill(
+                lang,
+                "words.print_profile.io",
+                &[("file", file), ("message", message)],
+            ),
+            Self::Invalid { file, key, message } => fill(
+                lang,
+                "words.print_profile.invalid",
+                &[("file", file), ("key", key), ("message", message)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(ProfileError);
 
 /// The shipped profiles, compiled in: (file name, contents).
 const BUILTIN: &[(&str, &str)] = &[

@@ -220,25 +220,40 @@ impl Cart {
 /// Why a cart change was refused. The cart is left as it was.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CartError {
-    #[error("商品缺少編號 / the item has no product id")]
     MissingId,
-    #[error("商品缺少名稱 / the item has no name")]
     MissingName,
-    #[error("數量必須至少為 1 / the quantity must be at least 1")]
     ZeroQuantity,
-    #[error("數量最多 {MAX_QTY} / the quantity can be at most {MAX_QTY}")]
     QuantityTooLarge,
-    #[error("單價不可為負數 / the unit price cannot be negative")]
     NegativePrice,
-    #[error("總額超過單筆上限 / the total is over the per-sale limit")]
     TotalTooLarge,
-    #[error(
-        "折扣 {discount} 超過金額 {gross} / the discount {discount} is more than the amount {gross}"
-    )]
     DiscountTooLarge { gross: Ntd, discount: Ntd },
-    #[error("沒有第 {0} 行 / there is no line {0}")]
     NoSuchLine(usize),
 }
+impl crate::locale::Localized for CartError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::MissingId => tr(lang, "words.cart.missing_id"),
+            Self::MissingName => tr(lang, "words.cart.missing_name"),
+            Self::ZeroQuantity => tr(lang, "words.cart.zero_quantity"),
+            Self::QuantityTooLarge => fill(
+                lang,
+                "words.cart.quantity_too_large",
+                &[("max_qty", &MAX_QTY)],
+            ),
+            Self::NegativePrice => tr(lang, "words.cart.negative_price"),
+            Self::TotalTooLarge => tr(lang, "words.cart.total_too_large"),
+            Self::DiscountTooLarge { gross, discount } => fill(
+                lang,
+                "words.cart.discount_too_large",
+                &[("discount", discount), ("gross", gross)],
+            ),
+            Self::NoSuchLine(v0) => fill(lang, "words.cart.no_such_line", &[("value", v0)]),
+        }
+    }
+}
+
+crate::display_both!(CartError);
 
 #[cfg(test)]
 mod tests {

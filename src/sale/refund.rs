@@ -42,19 +42,32 @@ pub struct RefundPlan {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RefundError {
-    #[error("此筆交易已全額退款 / this sale has already been refunded in full")]
     NothingLeft,
-    #[error("退款金額必須大於 0 / the refund must be more than NT$0")]
     NotPositive,
-    #[error("最多可退 {left} / at most {left} can still be refunded")]
     MoreThanLeft { left: Ntd },
-    #[error("沒有第 {0} 行 / there is no line {0}")]
     NoSuchLine(usize),
-    #[error(
-        "第 {line} 行最多可退 {left} 件 / line {line}: at most {left} units can still be refunded"
-    )]
     TooManyUnits { line: usize, left: u32 },
 }
+impl crate::locale::Localized for RefundError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::NothingLeft => tr(lang, "words.sale_refund.nothing_left"),
+            Self::NotPositive => tr(lang, "words.sale_refund.not_positive"),
+            Self::MoreThanLeft { left } => {
+                fill(lang, "words.sale_refund.more_than_left", &[("left", left)])
+            }
+            Self::NoSuchLine(v0) => fill(lang, "words.sale_refund.no_such_line", &[("value", v0)]),
+            Self::TooManyUnits { line, left } => fill(
+                lang,
+                "words.sale_refund.too_many_units",
+                &[("line", line), ("left", left)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(RefundError);
 
 impl Refundable<'_> {
     /// Money that can still go back.

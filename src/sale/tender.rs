@@ -195,15 +195,26 @@ impl Payment {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TenderError {
-    #[error("此筆交易已付清 / this sale is already paid")]
     AlreadyPaid,
-    #[error("付款金額必須大於 0 / the payment must be more than NT$0")]
     NotPositive,
-    #[error(
-        "電子支付不能找零:應付 {due},輸入 {offered} / an electronic payment cannot give change: {due} is due, {offered} was entered"
-    )]
     MoreThanDue { due: Ntd, offered: Ntd },
 }
+impl crate::locale::Localized for TenderError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::AlreadyPaid => tr(lang, "words.tender.already_paid"),
+            Self::NotPositive => tr(lang, "words.tender.not_positive"),
+            Self::MoreThanDue { due, offered } => fill(
+                lang,
+                "words.tender.more_than_due",
+                &[("due", due), ("offered", offered)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(TenderError);
 
 #[cfg(test)]
 mod tests {

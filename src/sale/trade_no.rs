@@ -35,19 +35,34 @@ pub const RECEIPT_PREFIX: &str = "TL";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TradeNoError {
-    #[error(
-        "收銀機代號「{0}」須為 2 到 4 個大寫英數字 / terminal id \"{0}\" must be 2 to 4 upper-case letters or digits"
-    )]
     BadTerminalId(String),
-    #[error("「{0}」不是有效的交易編號 / \"{0}\" is not a valid trade number")]
     Malformed(String),
-    #[error(
-        "今日交易筆數已達上限 {MAX_DAILY_SEQ} / this terminal has reached {MAX_DAILY_SEQ} sales today"
-    )]
     SequenceExhausted,
-    #[error("同一筆交易最多嘗試 {MAX_ATTEMPT} 次 / at most {MAX_ATTEMPT} attempts per sale")]
     AttemptsExhausted,
 }
+impl crate::locale::Localized for TradeNoError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
+        match self {
+            Self::BadTerminalId(v0) => {
+                fill(lang, "words.trade_no.bad_terminal_id", &[("value", v0)])
+            }
+            Self::Malformed(v0) => fill(lang, "words.trade_no.malformed", &[("value", v0)]),
+            Self::SequenceExhausted => fill(
+                lang,
+                "words.trade_no.sequence_exhausted",
+                &[("max_daily_seq", &MAX_DAILY_SEQ)],
+            ),
+            Self::AttemptsExhausted => fill(
+                lang,
+                "words.trade_no.attempts_exhausted",
+                &[("max_attempt", &MAX_ATTEMPT)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(TradeNoError);
 
 /// The short id of one checkout terminal, unique within a store's merchant
 /// account (two tills sharing one is a configuration error that `till config

@@ -96,7 +96,7 @@ impl Terminal {
             Err(why) => {
                 // Nothing could print: the receipt says why, and no invoice
                 // is issued whose proof could not be handed over.
-                let cannot = PrintError::Encode(why.to_string());
+                let cannot = PrintError::Unavailable(why.to_string());
                 done.not_queued.push((Printout::Receipt, cannot));
                 done.invoice = Err(why.to_string());
                 return done;
@@ -222,9 +222,7 @@ impl Terminal {
         };
         match crate::print::encode(document, profile) {
             Ok(bytes) => self.queue_bytes(profile, kind, bytes, sale, what, done),
-            Err(e) => done
-                .not_queued
-                .push((what, PrintError::Encode(e.to_string()))),
+            Err(e) => done.not_queued.push((what, PrintError::Encode(e))),
         }
     }
 

@@ -65,36 +65,87 @@ pub enum InvoicingError {
     Turnkey(#[from] TurnkeyError),
     #[error(transparent)]
     RefundDate(#[from] RefundDateError),
-    #[error(
-        "設定為由 MyPay 開立發票,本機不開立 / [einvoice] issuer is mypay: MyPay issues the invoice, not this till"
-    )]
     IssuerIsMypay,
-    #[error("找不到交易 {0} / no sale {0}")]
     NoSuchSale(String),
-    #[error(
-        "交易 {sale} 為「{status}」,只有已付清的交易可開立發票 / sale {sale} is {status}: only a paid sale gets an invoice"
-    )]
-    SaleNotPaid { sale: String, status: &'static str },
-    #[error("交易 {0} 沒有有效的發票 / sale {0} has no live e-invoice")]
+    SaleNotPaid {
+        sale: String,
+        status: &'static str,
+    },
     NoInvoice(String),
-    #[error(
-        "退款 {amount} 超過發票尚可折讓的 {left} / the refund {amount} is more than the {left} left on the invoice"
-    )]
-    RefundTooLarge { amount: Ntd, left: Ntd },
-    #[error("退款金額必須大於 0 / the refund must be more than NT$0")]
+    RefundTooLarge {
+        amount: Ntd,
+        left: Ntd,
+    },
     RefundNotPositive,
-    #[error("交易 {sale} 沒有第 {line} 項 / sale {sale} has no line {line}")]
-    NoSuchLine { sale: String, line: usize },
-    #[error(
-        "{period} 期尚未結束(最後一天 {last}) / period {period} has not ended yet (last day {last})"
-    )]
+    NoSuchLine {
+        sale: String,
+        line: usize,
+    },
     PeriodNotOver {
         period: Period,
         last: chrono::NaiveDate,
     },
-    #[error("發票資料無法讀取 / stored e-invoice data is unreadable: {0}")]
     Data(String),
+    /// An allowance journaled without its lines cannot be rebuilt.
+    AllowanceWithoutLines {
+        allowance: String,
+    },
+    /// An invoice of an earlier period cannot be voided and reissued.
+    EarlierPeriod {
+        number: String,
+    },
 }
+impl crate::locale::Localized for InvoicingError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::Terminal(e) => e.message(lang),
+            Self::Journal(e) => e.message(lang),
+            Self::Invoice(e) => e.message(lang),
+            Self::Qr(e) => e.message(lang),
+            Self::Mig(e) => e.message(lang),
+            Self::Turnkey(e) => e.message(lang),
+            Self::RefundDate(e) => e.message(lang),
+            Self::IssuerIsMypay => tr(lang, "words.invoicing.issuer_is_mypay"),
+            Self::NoSuchSale(v0) => fill(lang, "words.invoicing.no_such_sale", &[("value", v0)]),
+            Self::SaleNotPaid { sale, status } => fill(
+                lang,
+                "words.invoicing.sale_not_paid",
+                &[("sale", sale), ("status", status)],
+            ),
+            Self::NoInvoice(v0) => fill(lang, "words.invoicing.no_invoice", &[("value", v0)]),
+            Self::RefundTooLarge { amount, left } => fill(
+                lang,
+                "words.invoicing.refund_too_large",
+                &[("amount", amount), ("left", left)],
+            ),
+            Self::RefundNotPositive => tr(lang, "words.invoicing.refund_not_positive"),
+            Self::NoSuchLine { sale, line } => fill(
+                lang,
+                "words.invoicing.no_such_line",
+                &[("sale", sale), ("line", line)],
+            ),
+            Self::PeriodNotOver { period, last } => fill(
+                lang,
+                "words.invoicing.period_not_over",
+                &[("period", period), ("last", last)],
+            ),
+            Self::Data(v0) => fill(lang, "words.invoicing.data", &[("value", v0)]),
+            Self::AllowanceWithoutLines { allowance } => fill(
+                lang,
+                "words.invoicing.allowance_without_lines",
+                &[("allowance", allowance)],
+            ),
+            Self::EarlierPeriod { number } => fill(
+                lang,
+                "words.invoicing.earlier_period",
+                &[("number", number)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(InvoicingError);
 
 pub type InvoicingResult<T> = std::result::Result<T, InvoicingError>;
 
@@ -960,11 +1011,10 @@ impl Terminal {
             .find(|c| c.kind == "allowance" && c.data["allowance_number"] == allowance_no)
             .ok_or_else(|| JournalError::NoSuchAllowance(allowance_no.to_string()))?;
         // The allowance as it was made, rebuilt from the lines it journaled.
-        let lines = recorded_lines(&change).ok_or_else(|| {
-            InvoicingError::Data(format!(
-                "折讓單 {allowance_no} 無品項紀錄,請於平台作廢 / allowance {allowance_no} has no recorded lines: void it on the platform"
-            ))
-        })?;
+        let lines =
+            recorded_lines(&change).ok_or_else(|| InvoicingError::AllowanceWithoutLines {
+                allowance: allowance_no.to_string(),
+            })?;
         let allowance_at = parse_stamp(&change.at)?;
         let seller = Seller {
             ban: s.invoice.seller_ban().to_string(),
@@ -1364,11 +1414,9 @@ impl Terminal {
         if refund_treatment(invoice.issued_on(), today, cfg.einvoice.void_across_period)?
             != Treatment::Void
         {
-            return Err(InvoicingError::Data(format!(
-                "發票 {} 已跨期,無法作廢重開 / invoice {} is from an earlier period and cannot be voided and reissued",
-                number.dashed(),
-                number.dashed()
-            )));
+            return Err(InvoicingError::EarlierPeriod {
+                number: number.dashed(),
+            });
         }
         let period = self.current_period()?;
         let free: u64 = self

@@ -58,22 +58,42 @@ pub const DEMO_USERS: [(&str, Role, &str); 2] = [
 pub enum TerminalError {
     #[error(transparent)]
     Journal(#[from] JournalError),
-    #[error("無法建立資料夾 {path}:{source} / cannot create {path}: {source}")]
     DataDir {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{0}")]
     Config(String),
-    #[error("姓名或密碼不正確 / wrong name or PIN")]
     WrongPin,
-    #[error("請先登入 / sign in first")]
     NotSignedIn,
-    #[error(
-        "收到的現金不足:應收 {due},收到 {received} / not enough cash: {due} is due, {received} was received"
-    )]
-    NotEnoughCash { due: Ntd, received: Ntd },
+    NotEnoughCash {
+        due: Ntd,
+        received: Ntd,
+    },
 }
+impl crate::locale::Localized for TerminalError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::Journal(e) => e.message(lang),
+            Self::DataDir { path, source } => fill(
+                lang,
+                "words.terminal.data_dir",
+                &[("path", &path.display()), ("source", source)],
+            ),
+            // Already worded where the problem was found.
+            Self::Config(text) => text.clone(),
+            Self::WrongPin => tr(lang, "words.terminal.wrong_pin"),
+            Self::NotSignedIn => tr(lang, "words.terminal.not_signed_in"),
+            Self::NotEnoughCash { due, received } => fill(
+                lang,
+                "words.terminal.not_enough_cash",
+                &[("due", due), ("received", received)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(TerminalError);
 
 pub use payment::callbacks;
 pub use payment::{

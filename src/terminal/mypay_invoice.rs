@@ -25,13 +25,28 @@ use crate::gateway::Outcome;
 pub enum MypayInvoiceLookupError {
     #[error(transparent)]
     Journal(#[from] JournalError),
-    #[error("找不到交易 {0} / no sale {0}")]
     NoSuchSale(String),
     /// MyPay's fields disagree with each other: print nothing (a proof
     /// whose codes name another invoice is worse than none).
     #[error(transparent)]
     Invalid(#[from] MypayInvoiceError),
 }
+impl crate::locale::Localized for MypayInvoiceLookupError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
+        match self {
+            Self::Journal(e) => e.message(lang),
+            Self::NoSuchSale(v0) => fill(
+                lang,
+                "words.mypay_invoice_lookup.no_such_sale",
+                &[("value", v0)],
+            ),
+            Self::Invalid(e) => e.message(lang),
+        }
+    }
+}
+
+crate::display_both!(MypayInvoiceLookupError);
 
 impl Terminal {
     /// MyPay's invoice fields for `sale`, as MyPay last sent them (after a

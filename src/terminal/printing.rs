@@ -45,32 +45,74 @@ pub enum PrintError {
     #[error(transparent)]
     Journal(#[from] JournalError),
     /// The job is in the journal as failed with this reason.
-    #[error("{error}")]
-    Printer { job: i64, error: JobError },
-    #[error("無法列印:{0} / cannot print: {0}")]
-    Encode(String),
-    #[error("找不到待印的證明聯 {0} / no pending proof job {0}")]
+    Printer {
+        job: i64,
+        error: JobError,
+    },
+    /// The document cannot be put into this printer's bytes.
+    Encode(crate::print::EncodeError),
+    /// The printer cannot be used; the reason is already worded.
+    Unavailable(String),
+    /// The proof's invoice cannot be read back.
+    Invoice(Box<super::InvoicingError>),
+    /// A reprint of a sale that has no e-invoice proof.
+    NoProof,
     NoSuchJob(i64),
-    #[error("補印的證明聯必須印有「補印」/ a reprinted proof must say 補印")]
     NotMarkedReprint,
     /// A MyPay invoice stored in the buyer's carrier has no paper proof:
     /// none may be printed or reprinted (補印) for it.
-    #[error(
-        "電子發票 {number} 已存入載具 {carrier},沒有紙本證明聯,不可列印或補印 / \
-         e-invoice {number} went to the buyer's carrier {carrier}: it has no paper proof to print or reprint"
-    )]
-    InCarrier { number: String, carrier: String },
+    InCarrier {
+        number: String,
+        carrier: String,
+    },
     /// A donated MyPay invoice has no paper proof either.
-    #[error(
-        "電子發票 {number} 已捐贈(愛心碼 {love_code}),沒有紙本證明聯,不可列印或補印 / \
-         e-invoice {number} was donated (love code {love_code}): it has no paper proof to print or reprint"
-    )]
-    Donated { number: String, love_code: String },
-    #[error(
-        "MyPay 商品明細「{0}」無法印上交易明細 / MyPay item \"{0}\" cannot go on the detail slip"
-    )]
+    Donated {
+        number: String,
+        love_code: String,
+    },
     MypayItem(String),
 }
+impl crate::locale::Localized for PrintError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::Terminal(e) => e.message(lang),
+            Self::Journal(e) => e.message(lang),
+            Self::Printer { error, .. } => error.error.message(lang),
+            Self::Encode(e) => fill(
+                lang,
+                "words.terminal_print.encode",
+                &[("value", &e.message(lang))],
+            ),
+            Self::Unavailable(why) => fill(lang, "words.terminal_print.encode", &[("value", why)]),
+            Self::Invoice(e) => fill(
+                lang,
+                "words.terminal_print.encode",
+                &[("value", &e.message(lang))],
+            ),
+            Self::NoProof => fill(
+                lang,
+                "words.terminal_print.encode",
+                &[("value", &tr(lang, "words.terminal_print.no_proof"))],
+            ),
+            Self::NoSuchJob(v0) => fill(lang, "words.terminal_print.no_such_job", &[("value", v0)]),
+            Self::NotMarkedReprint => tr(lang, "words.terminal_print.not_marked_reprint"),
+            Self::InCarrier { number, carrier } => fill(
+                lang,
+                "words.terminal_print.in_carrier",
+                &[("number", number), ("carrier", carrier)],
+            ),
+            Self::Donated { number, love_code } => fill(
+                lang,
+                "words.terminal_print.donated",
+                &[("number", number), ("love_code", love_code)],
+            ),
+            Self::MypayItem(v0) => fill(lang, "words.terminal_print.mypay_item", &[("value", v0)]),
+        }
+    }
+}
+
+crate::display_both!(PrintError);
 
 impl PrintError {
     /// The cashier's message for a printer problem, if that is what it is.
@@ -585,7 +627,7 @@ fn encode_proof(
         reprint,
         ..proof.clone()
     };
-    encode(&proof_document(&proof), profile).map_err(|e| PrintError::Encode(e.to_string()))
+    encode(&proof_document(&proof), profile).map_err(PrintError::Encode)
 }
 
 /// Whether the bytes print 補印. Printers without a Chinese font get text as
@@ -744,11 +786,11 @@ impl Terminal {
     ) -> Result<Option<ProofData>, PrintError> {
         let own = self
             .live_invoice(sale)
-            .map_err(|e| PrintError::Encode(e.to_string()))?;
+            .map_err(|e| PrintError::Invoice(Box::new(e)))?;
         if let Some((invoice, _)) = own {
             return self
                 .reprint_invoice(cfg, invoice.number())
-                .map_err(|e| PrintError::Encode(e.to_string()));
+                .map_err(|e| PrintError::Invoice(Box::new(e)));
         }
         match self.mypay_invoice(sale).ok().flatten() {
             Some(inv) => mypay_proof(&inv, true).map(Some),
@@ -766,9 +808,9 @@ impl Terminal {
         sale: &SaleNo,
         approval: Approval<'_>,
     ) -> Result<(i64, Vec<u8>), PrintError> {
-        let proof = self.proof_for_reprint(cfg, sale)?.ok_or_else(|| {
-            PrintError::Encode("此交易沒有電子發票證明聯 / this sale has no e-invoice proof".into())
-        })?;
+        let proof = self
+            .proof_for_reprint(cfg, sale)?
+            .ok_or_else(|| PrintError::NoProof)?;
         let bytes = self.proof_bytes(profile, &proof, true)?;
         let id = self.queue_print(profile, PROOF, &bytes, Some(sale), Some(approval))?;
         for old in self.proofs_awaiting_reprint()? {

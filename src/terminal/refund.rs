@@ -32,6 +32,7 @@ use crate::gateway::rules;
 use crate::journal::{
     AttemptRecord, AttemptState, Detail, InvoiceStatus, JournalError, Role, SaleDetail, User, stamp,
 };
+use crate::locale::Text;
 use crate::money::Ntd;
 use crate::sale::{
     AttemptKind, GatewayId, PayMethod, RefundPlan, RefundRequest, Refundable, SaleNo, TradeNo,
@@ -276,14 +277,11 @@ fn choose(
         }
     }
     if let Some((t, _)) = gateway_left.clone().next() {
-        return Err(format!(
-            "此筆退款須分開辦理:{} 最多可退 {},請先退該筆,其餘再退 / this refund must be split: at most {} can go back through {} ({}); refund that first, then the rest",
-            t.trade_no,
-            t.left,
-            t.left,
-            t.gateway.map(|g| g.as_str()).unwrap_or("cash"),
-            t.trade_no
-        ));
+        return Err(Text::new("words.refund.split")
+            .arg("payment", &t.trade_no)
+            .arg("left", t.left)
+            .arg("gateway", t.gateway.map(|g| g.as_str()).unwrap_or("cash"))
+            .to_string());
     }
     let cash_left = tenders
         .iter()
@@ -294,9 +292,9 @@ fn choose(
     if cash_left >= amount {
         Ok((RefundVia::Cash, None))
     } else {
-        Err(format!(
-            "現金最多可退 {cash_left} / at most {cash_left} can go back in cash"
-        ))
+        Err(Text::new("words.refund.cash_left")
+            .arg("left", cash_left)
+            .to_string())
     }
 }
 
@@ -942,8 +940,7 @@ impl Terminal {
         let gateway = rec.gateway.ok_or(PayError::NothingToRefund)?;
         if rec.kind != AttemptKind::Refund || !in_doubt(rec.state) || !was_accepted(&rec) {
             return Err(PayError::RefundNotAllowed(
-                "只能撤回金流已受理、尚未完成的退款 / only a refund the gateway accepted and has not done yet can be withdrawn"
-                    .into(),
+                Text::new("words.refund.not_withdrawable").to_string(),
             ));
         }
         let detail = self
@@ -1104,10 +1101,9 @@ fn whole_order_only(paid: Option<&AttemptRecord>, amount: Ntd) -> Result<(), Str
                 .is_some_and(|g| rules::of(g).refunds_whole_order_only())
                 && p.amount != amount =>
         {
-            Err(format!(
-                "此通路只能整筆退款 {} / this gateway refunds the whole order only ({})",
-                p.amount, p.amount
-            ))
+            Err(Text::new("words.refund.whole_order_only")
+                .arg("amount", p.amount)
+                .to_string())
         }
         _ => Ok(()),
     }

@@ -1,75 +1,13 @@
 //! Cashier-facing text in zh-TW (default) and English, switchable at run
-//! time. Strings live in `assets/locales/*.toml`, embedded in the binary.
+//! time: the GUI's names for the locale core (`crate::locale`), whose
+//! strings live in `assets/locales/*.toml`, embedded in the binary.
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    ZhTw,
-    En,
-}
-
-impl Lang {
-    pub fn toggled(self) -> Lang {
-        match self {
-            Lang::ZhTw => Lang::En,
-            Lang::En => Lang::ZhTw,
-        }
-    }
-}
-
-const ZH_TW: &str = include_str!("../../assets/locales/zh-TW.toml");
-const EN: &str = include_str!("../../assets/locales/en.toml");
-
-type Table = HashMap<String, String>;
-
-fn flatten(prefix: &str, value: &toml::Value, out: &mut Table) {
-    match value {
-        toml::Value::Table(t) => {
-            for (k, v) in t {
-                let key = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten(&key, v, out);
-            }
-        }
-        toml::Value::String(s) => {
-            out.insert(prefix.to_string(), s.clone());
-        }
-        other => {
-            out.insert(prefix.to_string(), other.to_string());
-        }
-    }
-}
-
-/// Parse a locale file into `section.key → text`.
-pub fn parse(text: &str) -> Result<Table, toml::de::Error> {
-    let value: toml::Value = toml::from_str(text)?;
-    let mut out = Table::new();
-    flatten("", &value, &mut out);
-    Ok(out)
-}
-
-fn table(lang: Lang) -> &'static Table {
-    static ZH: OnceLock<Table> = OnceLock::new();
-    static ENG: OnceLock<Table> = OnceLock::new();
-    match lang {
-        Lang::ZhTw => ZH.get_or_init(|| parse(ZH_TW).expect("zh-TW locale parses")),
-        Lang::En => ENG.get_or_init(|| parse(EN).expect("en locale parses")),
-    }
-}
+pub use crate::locale::{Lang, parse};
 
 /// The text for `key`. A missing key shows as the key itself, so a gap is
 /// visible on screen rather than an empty button (tests keep it from shipping).
 pub fn t(lang: Lang, key: &str) -> String {
-    table(lang)
-        .get(key)
-        .cloned()
-        .unwrap_or_else(|| key.to_string())
+    crate::locale::tr(lang, key)
 }
 
 /// The cashier's half of a "中文 / English" message from below the UI (the
@@ -99,17 +37,16 @@ fn is_chinese(c: char) -> bool {
 
 /// The text for `key` with `{name}` placeholders filled in.
 pub fn tf(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
-    let mut s = t(lang, key);
-    for (name, value) in args {
-        s = s.replace(&format!("{{{name}}}"), value);
-    }
-    s
+    let args: Vec<(&str, &dyn std::fmt::Display)> = args
+        .iter()
+        .map(|(name, value)| (*name, value as &dyn std::fmt::Display))
+        .collect();
+    crate::locale::fill(lang, key, &args)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeSet;
 
     /// A bilingual message from below the UI shows in one language.
     #[test]
@@ -138,60 +75,6 @@ mod tests {
             assert_eq!(one_language(same, Lang::En), same);
             assert_eq!(one_language(same, Lang::ZhTw), same);
         }
-    }
-
-    #[test]
-    fn both_locales_have_the_same_keys() {
-        let zh: BTreeSet<_> = parse(ZH_TW).unwrap().into_keys().collect();
-        let en: BTreeSet<_> = parse(EN).unwrap().into_keys().collect();
-        let only_zh: Vec<_> = zh.difference(&en).collect();
-        let only_en: Vec<_> = en.difference(&zh).collect();
-        assert!(
-            only_zh.is_empty() && only_en.is_empty(),
-            "zh only {only_zh:?}, en only {only_en:?}"
-        );
-    }
-
-    /// Every `t(…, "key")` / `tf(…, "key", …)` in the UI source exists in the locales.
-    #[test]
-    fn every_key_the_ui_uses_exists() {
-        let zh = parse(ZH_TW).unwrap();
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
-        let mut missing = Vec::new();
-        let mut used = 0;
-        let mut stack = vec![dir];
-        while let Some(d) = stack.pop() {
-            for entry in std::fs::read_dir(d).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
-                let src = std::fs::read_to_string(&path).unwrap();
-                for (i, _) in src.match_indices("\"") {
-                    // A key is a quoted dotted lower-case word right after `t(lang, ` or `tf(lang, `.
-                    let before = &src[..i];
-                    if !(before.ends_with("lang, ") || before.ends_with("self.lang, ")) {
-                        continue;
-                    }
-                    let rest = &src[i + 1..];
-                    let Some(end) = rest.find('"') else { continue };
-                    let key = &rest[..end];
-                    if key.contains('.')
-                        && key
-                            .chars()
-                            .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
-                    {
-                        used += 1;
-                        if !zh.contains_key(key) {
-                            missing.push(format!("{}: {key}", path.display()));
-                        }
-                    }
-                }
-            }
-        }
-        assert!(used > 10, "the scan found the UI's keys ({used})");
-        assert!(missing.is_empty(), "missing locale keys: {missing:#?}");
     }
 
     #[test]

@@ -64,31 +64,45 @@ pub trait PrinterPort: Send {
 /// Why a job did not print, in words for the cashier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PrinterError {
-    #[error("印表機缺紙,請換紙後按重印 / printer out of paper: load paper and press reprint")]
     PaperEnd,
-    #[error("印表機上蓋未關,請蓋好後按重印 / printer cover is open: close it and press reprint")]
     CoverOpen,
-    #[error(
-        "印表機離線,請檢查電源與連線後按重印 / printer is offline: check power and cable, then press reprint"
-    )]
     Offline,
-    #[error(
-        "印表機故障(卡紙或切刀),請排除後按重印 / printer error (paper jam or cutter): clear it and press reprint"
-    )]
     Mechanical,
-    #[error("印表機沒有回應狀態查詢 / printer did not answer the status query ({0})")]
     NoAnswer(String),
-    #[error("無法連線印表機 {target}:{message} / cannot reach the printer at {target}: {message}")]
-    Connect { target: String, message: String },
-    #[error("印表機逾時,資料未送完 / printer timed out before taking all the data ({0})")]
+    Connect {
+        target: String,
+        message: String,
+    },
     Timeout(String),
-    #[error("印表機連線中斷 / printer connection lost: {0}")]
     Io(String),
     #[error(transparent)]
     Transport(#[from] TransportError),
-    #[error("{0}")]
     Config(String),
 }
+impl crate::locale::Localized for PrinterError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::PaperEnd => tr(lang, "words.printer.paper_end"),
+            Self::CoverOpen => tr(lang, "words.printer.cover_open"),
+            Self::Offline => tr(lang, "words.printer.offline"),
+            Self::Mechanical => tr(lang, "words.printer.mechanical"),
+            Self::NoAnswer(v0) => fill(lang, "words.printer.no_answer", &[("value", v0)]),
+            Self::Connect { target, message } => fill(
+                lang,
+                "words.printer.connect",
+                &[("target", target), ("message", message)],
+            ),
+            Self::Timeout(v0) => fill(lang, "words.printer.timeout", &[("value", v0)]),
+            Self::Io(v0) => fill(lang, "words.printer.io", &[("value", v0)]),
+            Self::Transport(e) => e.message(lang),
+            // Already worded by whoever found the problem.
+            Self::Config(text) => text.clone(),
+        }
+    }
+}
+
+crate::display_both!(PrinterError);
 
 impl PrinterError {
     /// A stable word for the journal's `last_error`, before the message.

@@ -30,41 +30,50 @@ pub enum Transport {
 /// Why a transport URL is not usable; each names what to write instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportError {
-    #[error(
-        "不認得的印表機連線「{0}」,請用 tcp://、serial://、usb://、file:// 或 virtual / unknown printer transport \"{0}\": use tcp://, serial://, usb://, file:// or virtual"
-    )]
     Scheme(String),
-    #[error(
-        "「{0}」缺少主機名稱,例如 tcp://192.168.1.50:9100 / \"{0}\" has no host: e.g. tcp://192.168.1.50:9100"
-    )]
     NoHost(String),
-    #[error("「{url}」的連接埠「{port}」須為 1-65535 / \"{url}\": port \"{port}\" must be 1-65535")]
     Port { url: String, port: String },
-    #[error(
-        "「{0}」缺少裝置路徑,例如 serial:///dev/ttyUSB0?baud=9600 / \"{0}\" has no device path: e.g. serial:///dev/ttyUSB0?baud=9600"
-    )]
     NoPath(String),
-    #[error(
-        "「{url}」的 baud「{value}」不是常見速率 (1200-921600) / \"{url}\": baud \"{value}\" is not a rate in 1200-921600"
-    )]
     Baud { url: String, value: String },
-    #[error(
-        "「{url}」的 flow「{value}」須為 none、hardware 或 software / \"{url}\": flow \"{value}\" must be none, hardware or software"
-    )]
     Flow { url: String, value: String },
-    #[error(
-        "「{url}」不認得參數「{param}」(可用 baud、flow)/ \"{url}\": unknown parameter \"{param}\" (use baud, flow)"
-    )]
     Param { url: String, param: String },
-    #[error(
-        "「{0}」須為 usb://VVVV:PPPP(16 進位廠商:產品代碼,見 till devices)/ \"{0}\" must be usb://VVVV:PPPP (hex vendor:product id, see till devices)"
-    )]
     UsbId(String),
-    #[error(
-        "「{0}」須為絕對路徑,例如 file:///dev/usb/lp0 / \"{0}\" must be an absolute path: e.g. file:///dev/usb/lp0"
-    )]
     FilePath(String),
 }
+impl crate::locale::Localized for TransportError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
+        match self {
+            Self::Scheme(v0) => fill(lang, "words.printer_transport.scheme", &[("value", v0)]),
+            Self::NoHost(v0) => fill(lang, "words.printer_transport.no_host", &[("value", v0)]),
+            Self::Port { url, port } => fill(
+                lang,
+                "words.printer_transport.port",
+                &[("url", url), ("port", port)],
+            ),
+            Self::NoPath(v0) => fill(lang, "words.printer_transport.no_path", &[("value", v0)]),
+            Self::Baud { url, value } => fill(
+                lang,
+                "words.printer_transport.baud",
+                &[("url", url), ("value", value)],
+            ),
+            Self::Flow { url, value } => fill(
+                lang,
+                "words.printer_transport.flow",
+                &[("url", url), ("value", value)],
+            ),
+            Self::Param { url, param } => fill(
+                lang,
+                "words.printer_transport.param",
+                &[("url", url), ("param", param)],
+            ),
+            Self::UsbId(v0) => fill(lang, "words.printer_transport.usb_id", &[("value", v0)]),
+            Self::FilePath(v0) => fill(lang, "words.printer_transport.file_path", &[("value", v0)]),
+        }
+    }
+}
+
+crate::display_both!(TransportError);
 
 /// Common serial rates: a typo such as 96000 is caught here, not at the printer.
 const BAUDS: &[u32] = &[

@@ -93,25 +93,32 @@ pub enum ScannerEvent {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScannerError {
-    #[error(
-        "無法辨識的結尾字元「{0}」,須為 cr、lf、crlf 或 idle / unknown terminator \"{0}\": use cr, lf, crlf or idle"
-    )]
     Terminator(String),
-    #[error(
-        "HID 裝置須寫成 VID:PID(十六進位),例如 0c2e:0b61,目前為「{0}」/ a HID device is written VID:PID in hex, e.g. 0c2e:0b61, found \"{0}\""
-    )]
     HidDevice(String),
-    #[error("未設定序列埠路徑 / no serial port path is configured")]
     NoSerialPath,
-    #[error(
-        "掃描器設定 {key} 的值「{value}」無效 / scanner setting {key} = \"{value}\" is not valid"
-    )]
     Setting { key: String, value: String },
-    #[error("無法列出序列埠:{0} / cannot list serial ports: {0}")]
     ListPorts(String),
-    #[error("USB 錯誤:{0} / USB error: {0}")]
     Usb(String),
 }
+impl crate::locale::Localized for ScannerError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::Terminator(v0) => fill(lang, "words.scanner.terminator", &[("value", v0)]),
+            Self::HidDevice(v0) => fill(lang, "words.scanner.hid_device", &[("value", v0)]),
+            Self::NoSerialPath => tr(lang, "words.scanner.no_serial_path"),
+            Self::Setting { key, value } => fill(
+                lang,
+                "words.scanner.setting",
+                &[("key", key), ("value", value)],
+            ),
+            Self::ListPorts(v0) => fill(lang, "words.scanner.list_ports", &[("value", v0)]),
+            Self::Usb(v0) => fill(lang, "words.scanner.usb", &[("value", v0)]),
+        }
+    }
+}
+
+crate::display_both!(ScannerError);
 
 /// What a scanner wraps around a code, and how to take it off.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -153,32 +153,67 @@ impl std::str::FromStr for MessageType {
 /// Why a message cannot be written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MigError {
-    #[error("欄位 {field} 不可空白 / {field} must not be empty")]
-    Empty { field: &'static str },
-    #[error("欄位 {field} 超過 {max} 個字 / {field} is longer than {max} characters")]
-    TooLong { field: &'static str, max: usize },
-    #[error("欄位 {field} 格式錯誤:{reason} / {field} is malformed: {reason}")]
-    Format { field: &'static str, reason: String },
-    #[error("買方統一編號與發票不符 / the buyer's business number does not match the invoice")]
+    Empty {
+        field: &'static str,
+    },
+    TooLong {
+        field: &'static str,
+        max: usize,
+    },
+    Format {
+        field: &'static str,
+        reason: String,
+    },
     BuyerMismatch,
-    #[error("{what} 早於發票開立時間 / {what} is before the invoice was issued")]
-    BeforeIssue { what: &'static str },
-    #[error("明細超過 {max} 筆 / more than {max} item lines")]
-    TooManyLines { max: usize },
-    #[error("折讓明細錯誤:{0} / bad allowance line: {0}")]
+    BeforeIssue {
+        what: &'static str,
+    },
+    TooManyLines {
+        max: usize,
+    },
     AllowanceLine(String),
-    #[error("金額超出範圍 / amount out of range")]
     Overflow,
-    #[error("XML 無法解析:{0} / the XML does not parse: {0}")]
     Parse(String),
-    #[error("XML 結構不符 {message}:{problem} / {message} structure: {problem}")]
     Structure {
         message: MessageType,
         problem: String,
     },
-    #[error("不認識的訊息類型 {0} / unknown message type {0}")]
     UnknownMessageType(String),
 }
+impl crate::locale::Localized for MigError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::Empty { field } => fill(lang, "words.mig.empty", &[("field", field)]),
+            Self::TooLong { field, max } => fill(
+                lang,
+                "words.mig.too_long",
+                &[("field", field), ("max", max)],
+            ),
+            Self::Format { field, reason } => fill(
+                lang,
+                "words.mig.format",
+                &[("field", field), ("reason", reason)],
+            ),
+            Self::BuyerMismatch => tr(lang, "words.mig.buyer_mismatch"),
+            Self::BeforeIssue { what } => fill(lang, "words.mig.before_issue", &[("what", what)]),
+            Self::TooManyLines { max } => fill(lang, "words.mig.too_many_lines", &[("max", max)]),
+            Self::AllowanceLine(v0) => fill(lang, "words.mig.allowance_line", &[("value", v0)]),
+            Self::Overflow => tr(lang, "words.mig.overflow"),
+            Self::Parse(v0) => fill(lang, "words.mig.parse", &[("value", v0)]),
+            Self::Structure { message, problem } => fill(
+                lang,
+                "words.mig.structure",
+                &[("message", message), ("problem", problem)],
+            ),
+            Self::UnknownMessageType(v0) => {
+                fill(lang, "words.mig.unknown_message_type", &[("value", v0)])
+            }
+        }
+    }
+}
+
+crate::display_both!(MigError);
 
 /// The seller as every message names it.
 #[derive(Debug, Clone, PartialEq, Eq)]

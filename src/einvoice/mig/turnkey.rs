@@ -25,13 +25,30 @@ use crate::taipei::TaipeiTime;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TurnkeyError {
-    #[error("無法寫入 {path}:{source} / cannot write {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
-    #[error("檔案已存在,不覆蓋:{0} / the file already exists and is kept: {0}")]
     AlreadyExists(PathBuf),
-    #[error("檔名用的編號「{0}」只能是英數字 / \"{0}\" in a file name must be letters and digits")]
     BadKey(String),
 }
+impl crate::locale::Localized for TurnkeyError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
+        match self {
+            Self::Io { path, source } => fill(
+                lang,
+                "words.turnkey.io",
+                &[("path", &path.display()), ("source", source)],
+            ),
+            Self::AlreadyExists(v0) => fill(
+                lang,
+                "words.turnkey.already_exists",
+                &[("value", &v0.display())],
+            ),
+            Self::BadKey(v0) => fill(lang, "words.turnkey.bad_key", &[("value", v0)]),
+        }
+    }
+}
+
+crate::display_both!(TurnkeyError);
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> TurnkeyError + '_ {
     move |source| TurnkeyError::Io {

@@ -678,14 +678,22 @@ impl ReturnData {
 
 /// The terminal's clock is too far from ECPay's for the Timestamp check.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "收銀機時間與標準時間相差 {skew_secs} 秒(上限 {MAX_CLOCK_SKEW_SECS} 秒),綠界會拒絕交易,請校正時間 / \
-     the terminal clock is {skew_secs} s off the reference (limit {MAX_CLOCK_SKEW_SECS} s); ECPay will refuse payments: set the clock right"
-)]
 pub struct ClockSkew {
     /// Positive when the local clock is ahead.
     pub skew_secs: i64,
 }
+
+impl crate::locale::Localized for ClockSkew {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        crate::locale::fill(
+            lang,
+            "words.ecpay.clock_skew",
+            &[("skew", &self.skew_secs), ("limit", &MAX_CLOCK_SKEW_SECS)],
+        )
+    }
+}
+
+crate::display_both!(ClockSkew);
 
 impl ClockSkew {
     pub fn action(&self) -> CashierAction {

@@ -441,11 +441,20 @@ pub struct Callback {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallbackError {
-    #[error("回調驗證碼不符,可能為偽造通知 / callback check value does not match: possibly forged")]
     BadCheckValue,
-    #[error("回調格式錯誤:{0} / malformed callback: {0}")]
     Malformed(String),
 }
+impl crate::locale::Localized for CallbackError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::BadCheckValue => tr(lang, "words.goodbuy_callback.bad_check_value"),
+            Self::Malformed(v0) => fill(lang, "words.goodbuy_callback.malformed", &[("value", v0)]),
+        }
+    }
+}
+
+crate::display_both!(CallbackError);
 
 impl Callback {
     pub fn from_form<'a, I>(pairs: I) -> Result<Callback, CallbackError>
@@ -529,13 +538,24 @@ pub fn parse_date(s: &str) -> Option<TaipeiTime> {
 /// Why a refund is refused before asking.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RefundRefused {
-    #[error("此通路僅信用卡可退款 / only credit-card payments can be refunded here")]
     NotCredit,
-    #[error(
-        "已超過退款期限 {deadline}(訂單次日 09:30)/ the refund deadline {deadline} (09:30 the day after the order) has passed"
-    )]
     TooLate { deadline: String },
 }
+impl crate::locale::Localized for RefundRefused {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
+        match self {
+            Self::NotCredit => tr(lang, "words.goodbuy_refund.not_credit"),
+            Self::TooLate { deadline } => fill(
+                lang,
+                "words.goodbuy_refund.too_late",
+                &[("deadline", deadline)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(RefundRefused);
 
 /// 09:30 Taipei time on the day after the order.
 pub fn refund_deadline(order_created: TaipeiTime) -> TaipeiTime {

@@ -593,11 +593,21 @@ pub struct CardInfo {
 /// Why an answer could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ResponseError {
-    #[error("街口回應不是有效的 JSON:{0} / JKoPay's answer is not valid JSON: {0}")]
     Json(String),
     #[error(transparent)]
     Sign(#[from] SignError),
 }
+impl crate::locale::Localized for ResponseError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
+        match self {
+            Self::Json(v0) => fill(lang, "words.jkopay_response.json", &[("value", v0)]),
+            Self::Sign(e) => e.message(lang),
+        }
+    }
+}
+
+crate::display_both!(ResponseError);
 
 impl Response {
     /// Reads an answer, checking its `Sign` as the policy says.

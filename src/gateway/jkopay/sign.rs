@@ -14,15 +14,22 @@ use crate::secret::Secret;
 /// Why a message's signature did not check out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignError {
-    #[error("缺少簽章欄位 Sign / the message has no Sign field")]
     Missing,
-    #[error(
-        "簽章不符,資料可能遭竄改或金鑰錯誤 / the signature does not match: tampered data or wrong key"
-    )]
     Mismatch,
-    #[error("訊息不是 JSON 物件 / the message is not a JSON object")]
     NotAnObject,
 }
+impl crate::locale::Localized for SignError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::tr;
+        match self {
+            Self::Missing => tr(lang, "words.jkopay_sign.missing"),
+            Self::Mismatch => tr(lang, "words.jkopay_sign.mismatch"),
+            Self::NotAnObject => tr(lang, "words.jkopay_sign.not_an_object"),
+        }
+    }
+}
+
+crate::display_both!(SignError);
 
 /// The exact text that is hashed before the key: compact JSON, keys sorted
 /// by byte (= ASCII) order, `Sign` left out, empty strings kept. serde_json
