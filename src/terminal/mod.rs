@@ -10,6 +10,7 @@ mod attempt_notes;
 mod open_sales;
 mod printing;
 mod report;
+pub mod views;
 
 pub use open_sales::Standing;
 pub use printing::{

@@ -20,7 +20,7 @@ use crate::ui::component::status_bar::{self, StatusBar};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
 use crate::ui::screen::{
-    close_day, confirming, done, history, paypage, sale, settings, sign_in, tender,
+    close_day, confirming, done, history, paypage, refund, sale, settings, sign_in, tender,
 };
 use crate::ui::theme;
 use crate::ui::wallet::{Finished, WalletPay};
@@ -82,9 +82,6 @@ pub struct App {
     simulator_books: Option<std::path::PathBuf>,
     /// Started on the first wallet scan (demo mode starts the simulators).
     wallet: Option<Result<crate::ui::wallet::WalletPay, String>>,
-    /// A refund with the gateway (the terminal went with it).
-    /// The refund with the gateway: why, and who approved (for its slip).
-    refunding: Option<(String, String)>,
     /// The journaled sale of the current cart, once a payment was tried.
     open_sale: Option<crate::sale::SaleNo>,
     /// The customer's e-invoice choice for this sale (paper by default).
@@ -122,7 +119,7 @@ enum Screen {
     Tender(tender::State),
     Done(done::State),
     History(history::State),
-    Refund(Box<crate::ui::screen::refund::State>),
+    Refund(Box<refund::State>),
     /// A wallet payment is with the gateway: what was scanned, shown while waiting.
     Paying {
         what: String,
@@ -147,7 +144,7 @@ pub enum Message {
     OpenHistory,
     Settings(settings::Message),
     OpenSettings,
-    Refund(crate::ui::screen::refund::Message),
+    Refund(refund::Message),
     OpenRefund,
     ToggleLanguage,
     SignOut,
@@ -270,7 +267,6 @@ impl App {
             demo,
             simulator_books,
             wallet: None,
-            refunding: None,
             open_sale: None,
             buyer: crate::einvoice::buyer::BuyerChoice::Print,
             buyer_error: None,
@@ -781,8 +777,9 @@ impl App {
                 self.pay_with_code(code)
             }
             Screen::Settings(_) => self.settings_update(settings::Message::Scanned(code)),
-            Screen::Refund(state) if !state.is_running() => self
-                .refund_message(crate::ui::screen::refund::Message::Scanned { code, from_field }),
+            Screen::Refund(state) if !state.is_running() => {
+                self.refund_message(refund::Message::Scanned { code, from_field })
+            }
             _ => {}
         }
     }
@@ -979,6 +976,17 @@ impl App {
         self.printed(answer.into_iter().collect());
     }
 
+    /// Print what a screen asked for; the jobs it awaits answer to `to`.
+    fn print_jobs(&mut self, jobs: Vec<crate::ui::screen::PrintJob>, to: impl Fn() -> PrintFor) {
+        for job in jobs {
+            let reply = match job.answer {
+                true => Reply::To(to()),
+                false => Reply::Log(job.kind),
+            };
+            self.print_document(job.kind, &job.document, job.sale.as_ref(), None, reply);
+        }
+    }
+
     /// The printer answered: each answer goes to the screen that waits on it.
     fn printed(&mut self, answers: Vec<Answer<PrintFor>>) {
         let answered = !answers.is_empty();
@@ -1018,9 +1026,7 @@ impl App {
             PrintFor::PayPage(trade) => {
                 Message::PayPage(paypage::Message::SlipPrinted(trade, result))
             }
-            PrintFor::Refund => {
-                Message::Refund(crate::ui::screen::refund::Message::SlipPrinted(result))
-            }
+            PrintFor::Refund => Message::Refund(refund::Message::SlipPrinted(result)),
             PrintFor::Settings => Message::Settings(settings::Message::Printed(result)),
         };
         self.route(message);
@@ -2282,8 +2288,8 @@ impl App {
     }
 }
 
-/// Refunds (退款): the screen's events, finding the sale, the manager's
-/// approval, the refund on the payment runtime, its result and slips.
+/// Refunds (退款): the screen finds the sale, has it approved and words
+/// its result; the app hands the refund to the gateway job and prints.
 impl App {
     /// The refund screen: from the sale screen with an empty cart, or on a
     /// sale shown in History.
@@ -2292,23 +2298,14 @@ impl App {
         if !from_history && (!matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty()) {
             return;
         }
-        use crate::ui::screen::refund::Message as M;
-        let only = match self.managers().as_slice() {
-            [only] => Some(only.name.clone()),
-            _ => None,
-        };
+        let opening = refund::State::opening(&self.managers(), sale);
         self.screen = Screen::Refund(Box::default());
-        // With one manager there is nobody to choose: a PIN typed first is theirs.
-        if let Some(name) = only {
-            self.refund_message(M::PickManager(name));
-        }
-        if let Some(code) = sale {
-            self.refund_message(M::Select(code.to_string()));
+        for m in opening {
+            self.refund_message(m);
         }
     }
 
-    fn refund_message(&mut self, m: crate::ui::screen::refund::Message) {
-        use crate::ui::screen::refund::Event;
+    fn refund_message(&mut self, m: refund::Message) {
         let Screen::Refund(state) = &mut self.screen else {
             return;
         };
@@ -2316,19 +2313,20 @@ impl App {
         let (task, event) = state.update(m, &mut ctx);
         self.tasks.push(task.map(Message::Refund));
         match event {
-            Some(Event::Back) => self.screen = Screen::Sale(sale::State::default()),
-            Some(Event::Send {
+            Some(refund::Event::Back) => self.screen = Screen::Sale(sale::State::default()),
+            Some(refund::Event::Send {
                 sale,
                 request,
                 reason,
                 manager,
             }) => self.send_refund(sale, request, reason, manager),
+            Some(refund::Event::Print(jobs)) => self.print_jobs(jobs, || PrintFor::Refund),
             None => {}
         }
     }
 
     fn refund_shortcut(&mut self, key: Shortcut) {
-        use crate::ui::screen::refund::Message as M;
+        use refund::Message as M;
         let Screen::Refund(state) = &self.screen else {
             return;
         };
@@ -2353,7 +2351,7 @@ impl App {
         reason: String,
         manager: User,
     ) {
-        use crate::ui::screen::refund::Message as M;
+        use refund::Message as M;
         if let Err(e) = self.start_wallet() {
             return self.refund_message(M::NotSent(e));
         }
@@ -2361,166 +2359,20 @@ impl App {
             let busy = t(self.lang, "paying.busy");
             return self.refund_message(M::NotSent(busy));
         };
-        self.refunding = Some((reason.clone(), manager.name.clone()));
         if let Some(Ok(wallet)) = self.wallet.as_mut() {
             wallet.refund(terminal, &self.config, sale, request, reason, manager);
         }
     }
 
+    /// The refund's gateway job came back with the terminal: the screen
+    /// words the result and asks for its slips.
     fn refund_finished(
         &mut self,
         terminal: Terminal,
         result: Result<crate::ui::refund_flow::RefundOutcome, crate::terminal::PayError>,
     ) {
-        use crate::ui::refund_flow::{RefundMoney, approved, invoice_line, trade_no};
         self.terminal = Ok(terminal);
-        let lang = self.lang;
-        let (reason, manager) = self.refunding.take().unwrap_or_default();
-        let outcome = match result {
-            Ok(o) => o,
-            Err(e) => {
-                tracing::warn!("refund not done: {e}");
-                let why = crate::ui::screen::refund::Message::NotSent(e.to_string());
-                return self.refund_message(why);
-            }
-        };
-        let finished = if approved(&outcome) {
-            let mut lines = vec![trade_no(&outcome).to_string()];
-            if let RefundMoney::Cash { amount, .. } = &outcome.money {
-                lines.push(crate::ui::i18n::tf(
-                    lang,
-                    "refund.give_cash",
-                    &[("amount", &amount.to_string())],
-                ));
-            }
-            lines.push(invoice_line(&outcome));
-            if let Some(e) = &outcome.invoice_error {
-                lines.push(format!("{} {e}", t(lang, "refund.invoice_failed")));
-            }
-            match &outcome.invoice {
-                Some(i) if i.recover_proof => lines.push(t(lang, "refund.take_proof_back")),
-                Some(i) if i.allowance_slip.is_some() => {
-                    lines.push(t(lang, "refund.sign_allowance"))
-                }
-                _ => {}
-            }
-            lines.push(t(lang, "refund.printing"));
-            self.print_refund_slips(&outcome, &reason, &manager);
-            if let Some(left) = self.refund_left(&outcome.sale_no) {
-                lines.push(crate::ui::i18n::tf(
-                    lang,
-                    "refund.remaining",
-                    &[("amount", &left.to_string())],
-                ));
-            }
-            crate::ui::screen::refund::Finished {
-                approved: true,
-                headline: crate::ui::i18n::tf(
-                    lang,
-                    "refund.approved",
-                    &[("amount", &outcome.amount.to_string())],
-                ),
-                lines,
-            }
-        } else {
-            let (headline, mut lines) = match &outcome.money {
-                RefundMoney::Gateway(r) if r.state.is_final() => {
-                    (t(lang, "refund.declined"), vec![r.message.clone()])
-                }
-                RefundMoney::Gateway(r) => (
-                    t(lang, "refund.unknown"),
-                    vec![
-                        r.message.clone(),
-                        crate::ui::i18n::tf(lang, "refund.query", &[("trade", &r.trade_no)]),
-                    ],
-                ),
-                RefundMoney::Cash { .. } => (t(lang, "refund.declined"), Vec::new()),
-            };
-            if let RefundMoney::Gateway(r) = &outcome.money {
-                let next = match lang {
-                    Lang::ZhTw => r.action.zh(),
-                    Lang::En => r.action.en(),
-                };
-                if !next.is_empty() {
-                    lines.push(next.to_string());
-                }
-            }
-            lines.push(t(lang, "refund.invoice_untouched"));
-            crate::ui::screen::refund::Finished {
-                approved: false,
-                headline,
-                lines,
-            }
-        };
-        self.refund_message(crate::ui::screen::refund::Message::Finished(finished));
-    }
-
-    /// What the sale can still give back, from the journal.
-    fn refund_left(&self, sale: &crate::sale::SaleNo) -> Option<crate::money::Ntd> {
-        let d = self
-            .terminal()
-            .and_then(|t| t.journal().sale_detail(sale).ok().flatten())?;
-        d.summary.paid.checked_sub(d.summary.refunded).ok()
-    }
-
-    /// The refund slip, and the allowance slip when an allowance was made,
-    /// through the one print path.
-    fn print_refund_slips(
-        &mut self,
-        outcome: &crate::ui::refund_flow::RefundOutcome,
-        reason: &str,
-        manager: &str,
-    ) {
-        let at = self
-            .terminal()
-            .map(|t| t.now().format("%Y-%m-%d %H:%M:%S%:z").to_string())
-            .unwrap_or_default();
-        // The slip is built from the journal (what was recorded is what is
-        // printed); the interim slip only if the journal cannot say.
-        let from_journal = crate::ui::refund_flow::trade_no(outcome)
-            .parse::<crate::sale::TradeNo>()
-            .ok()
-            .and_then(|trade| {
-                self.terminal()?
-                    .refund_slip(&self.config.store, &trade, false)
-                    .ok()
-                    .flatten()
-            });
-        let mut slip = match from_journal {
-            Some(data) => crate::print::refund_slip_document(&data),
-            None => crate::print::slips::refund_brief_document(
-                &crate::ui::refund_flow::refund_brief(outcome, reason, manager, &at, self.demo),
-            ),
-        };
-        if matches!(outcome.money, crate::terminal::RefundMoney::Cash { .. })
-            && !slip
-                .blocks
-                .iter()
-                .any(|b| matches!(b, crate::print::document::Block::Drawer { .. }))
-        {
-            // The cash goes back out of the drawer.
-            slip.drawer(2);
-        }
-        self.print_document(
-            "refund_slip",
-            &slip,
-            Some(&outcome.sale_no),
-            None,
-            Reply::To(PrintFor::Refund),
-        );
-        if let Some(allowance) = outcome
-            .invoice
-            .as_ref()
-            .and_then(|i| i.allowance_slip.as_ref())
-        {
-            self.print_document(
-                "allowance_slip",
-                allowance,
-                Some(&outcome.sale_no),
-                None,
-                Reply::Log("allowance slip"),
-            );
-        }
+        self.refund_message(refund::Message::Returned(result.map_err(|e| e.to_string())));
     }
 
     /// Wait for a refund in flight (tests; bounded): it is a gateway job
