@@ -7,6 +7,8 @@
 //! Network calls to gateways will run as tasks.
 
 mod attempt_notes;
+pub mod demo;
+pub mod devices;
 mod open_sales;
 mod printing;
 mod report;

@@ -8,12 +8,10 @@ use iced::{Alignment, Element, Length, Subscription};
 
 use crate::catalogue::Catalogue;
 use crate::config::{Config, Source};
-use crate::device::printer::Printer;
-use crate::device::scanner::wedge::Key;
-use crate::device::scanner::{Framing, ScannerEvent};
-use crate::journal::User;
 use crate::sale::Cart;
 use crate::terminal::completion::{Completion, Invoice};
+use crate::terminal::devices::{Framing, Key, Printer, ScannerEvent, wedge_config};
+use crate::terminal::views::{Role, User};
 use crate::terminal::{Terminal, TerminalError};
 use crate::ui::component::printing::{Answer, Printing, Reply};
 use crate::ui::component::status_bar::{self, StatusBar};
@@ -251,12 +249,7 @@ impl App {
             screen: Screen::Sale(sale::State::default()),
             lock: Some(sign_in::State::default()),
             last_activity: Instant::now(),
-            keys: KeyRouter::new(crate::device::scanner::wedge::WedgeConfig {
-                max_gap: Duration::from_millis(config.scanner.wedge_max_gap_ms),
-                min_len: config.scanner.wedge_min_len,
-                idle_timeout: Duration::from_millis(config.scanner.wedge_idle_ms),
-                ..Default::default()
-            }),
+            keys: KeyRouter::new(wedge_config(&config.scanner)),
             framing: Framing::from_config(&config.scanner),
             printing: Printing::new(
                 Printer::from_config(&config.printer).map_err(|e| e.to_string()),
@@ -943,7 +936,7 @@ impl App {
     fn managers(&self) -> Vec<&User> {
         self.staff
             .iter()
-            .filter(|u| u.role == crate::journal::Role::Manager)
+            .filter(|u| u.role == Role::Manager)
             .collect()
     }
 
@@ -1998,7 +1991,7 @@ impl App {
                         .padding(theme::target_padding(theme::TEXT_SMALL)),
                 );
                 // Only managers see the button; F10 tells anyone else why not.
-                if user.role == crate::journal::Role::Manager {
+                if user.role == Role::Manager {
                     header = header.push(
                         button(text(t(lang, "settings.open")).size(theme::TEXT_SMALL))
                             .on_press(Message::OpenSettings)
@@ -2207,21 +2200,13 @@ impl App {
         &self.config
     }
 
-    /// From the sale screen with an empty cart: managers get the settings,
-    /// anyone else a refusal that says why.
+    /// The settings, from the sale screen with an empty cart.
     fn open_settings(&mut self) {
         if !matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty() {
             return;
         }
-        let manager = self
-            .user()
-            .is_some_and(|u| u.role == crate::journal::Role::Manager);
-        let state = if manager {
-            let path = self.config_path.clone();
-            settings::State::new(&self.config, path, self.demo, self.terminal.as_ref().ok())
-        } else {
-            settings::State::refused(self.lang)
-        };
+        let (path, terminal) = (self.config_path.clone(), self.terminal.as_ref().ok());
+        let state = settings::State::open(&self.config, path, self.demo, terminal, self.lang);
         self.screen = Screen::Settings(Box::new(state));
     }
 
@@ -2264,12 +2249,7 @@ impl App {
         }
         if cfg.scanner != self.config.scanner {
             self.framing = Framing::from_config(&cfg.scanner);
-            self.keys = KeyRouter::new(crate::device::scanner::wedge::WedgeConfig {
-                max_gap: Duration::from_millis(cfg.scanner.wedge_max_gap_ms),
-                min_len: cfg.scanner.wedge_min_len,
-                idle_timeout: Duration::from_millis(cfg.scanner.wedge_idle_ms),
-                ..Default::default()
-            });
+            self.keys = KeyRouter::new(wedge_config(&cfg.scanner));
         }
         if cfg.gateways != self.config.gateways && !self.demo {
             // The next wallet payment starts with the new gateways.
