@@ -1,10 +1,11 @@
 //! The application shell: which screen is showing, the banner, the status
 //! bar, keyboard shortcuts and the language switch.
 
+mod frame;
+
 use std::time::{Duration, Instant};
 
-use iced::widget::{button, column, container, row, text};
-use iced::{Alignment, Element, Length, Subscription};
+use iced::Subscription;
 
 use crate::catalogue::Catalogue;
 use crate::config::{Config, Source};
@@ -13,6 +14,7 @@ use crate::terminal::completion::{Completion, Invoice};
 use crate::terminal::devices::{Framing, Key, Printer, ScannerEvent, wedge_config};
 use crate::terminal::views::{Role, User};
 use crate::terminal::{Terminal, TerminalError};
+use crate::ui::component::invoice::{buyer_choice_of, buyer_text, invoice_text};
 use crate::ui::component::printing::{Answer, Printing, Reply};
 use crate::ui::component::status_bar::{self, StatusBar};
 use crate::ui::i18n::{Lang, t};
@@ -20,7 +22,6 @@ use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
 use crate::ui::screen::{
     close_day, confirming, done, history, paypage, refund, sale, settings, sign_in, tender,
 };
-use crate::ui::theme;
 use crate::ui::wallet::{Finished, WalletPay};
 
 /// Who waits on a print job: the screen the printer's answer goes to, as
@@ -45,9 +46,6 @@ enum PrintFor {
 
 /// The till locks itself after this long without a touch or key.
 pub const IDLE_LOCK: Duration = Duration::from_secs(5 * 60);
-
-/// How wide each print-out is shown on the result screen (demo mode).
-const PREVIEW_WIDTH: f32 = 180.0;
 
 /// How often the PayPage screen asks MyPay whether it has been paid.
 const PAYPAGE_EVERY: Duration = Duration::from_secs(3);
@@ -1926,264 +1924,6 @@ impl App {
         }
         Subscription::batch(subs)
     }
-
-    pub fn view(&self) -> Element<'_, Message> {
-        let lang = self.lang;
-        let body: Element<'_, Message> = match (&self.terminal, &self.lock, &self.screen) {
-            // The terminal is away with the payment: show the wait.
-            (
-                _,
-                None,
-                screen @ (Screen::Paying { .. } | Screen::Confirming(_) | Screen::PayPage(_)),
-            ) => self.screen_view(screen),
-            (_, None, screen @ Screen::Refund(s)) if s.is_running() => self.screen_view(screen),
-            (Err(e), _, _) => container(
-                column![
-                    text(t(lang, "app.cannot_start"))
-                        .size(theme::TEXT_LARGE)
-                        .color(theme::DANGER_RED),
-                    text(e.clone()).size(theme::TEXT),
-                ]
-                .spacing(theme::GAP),
-            )
-            .padding(theme::PAD)
-            .into(),
-            (Ok(_), Some(state), _) => state
-                .view(
-                    &self.staff,
-                    crate::ui::screen::history::open_sales_notice(self.status.open_sales(), lang),
-                    lang,
-                )
-                .map(Message::SignIn),
-            (Ok(_), None, screen) => self.screen_view(screen),
-        };
-
-        let mut header = row![
-            text(format!(
-                "{} · {}",
-                self.config.store.name, self.config.terminal.name
-            ))
-            .size(theme::TEXT)
-            .width(Length::Fill),
-        ]
-        .spacing(theme::GAP)
-        .align_y(Alignment::Center)
-        .padding([8, 16]);
-        if let Some(user) = self.user() {
-            if self.lock.is_none() && matches!(self.screen, Screen::Sale(_)) && self.cart.is_empty()
-            {
-                header = header.push(
-                    button(text(t(lang, "history.open")).size(theme::TEXT_SMALL))
-                        .on_press(Message::OpenHistory)
-                        .style(theme::secondary)
-                        .padding(theme::target_padding(theme::TEXT_SMALL)),
-                );
-                header = header.push(
-                    button(text(t(lang, "refund.open")).size(theme::TEXT_SMALL))
-                        .on_press(Message::OpenRefund)
-                        .style(theme::secondary)
-                        .padding(theme::target_padding(theme::TEXT_SMALL)),
-                );
-                header = header.push(
-                    button(text(t(lang, "closeday.open")).size(theme::TEXT_SMALL))
-                        .on_press(Message::OpenCloseDay)
-                        .style(theme::secondary)
-                        .padding(theme::target_padding(theme::TEXT_SMALL)),
-                );
-                // Only managers see the button; F10 tells anyone else why not.
-                if user.role == Role::Manager {
-                    header = header.push(
-                        button(text(t(lang, "settings.open")).size(theme::TEXT_SMALL))
-                            .on_press(Message::OpenSettings)
-                            .style(theme::secondary)
-                            .padding(theme::target_padding(theme::TEXT_SMALL)),
-                    );
-                }
-            }
-            header = header
-                .push(text(user.name.clone()).size(theme::TEXT_SMALL))
-                .push(
-                    button(text(t(lang, "signin.sign_out")).size(theme::TEXT_SMALL))
-                        .on_press(Message::SignOut)
-                        .style(theme::secondary)
-                        .padding(theme::target_padding(theme::TEXT_SMALL)),
-                );
-        }
-        header = header.push(
-            button(text(t(lang, "app.language")).size(theme::TEXT_SMALL))
-                .on_press(Message::ToggleLanguage)
-                .style(theme::secondary)
-                .padding(theme::target_padding(theme::TEXT_SMALL)),
-        );
-
-        let mut page = column![];
-        if self.demo() {
-            page = page.push(
-                container(text(t(lang, "app.demo_banner")).size(theme::TEXT))
-                    .padding([6, 16])
-                    .width(Length::Fill)
-                    .style(theme::demo_banner),
-            );
-        }
-        page.push(header)
-            .push(container(body).padding([0, 16]).height(Length::Fill))
-            .push(self.status_bar())
-            .into()
-    }
-
-    fn status_bar(&self) -> Element<'_, Message> {
-        let look = status_bar::Look {
-            printer_error: self.printing.setup_error(),
-            last_print: self.printing.last(),
-            printer_busy: self.printing.busy(),
-            demo: self.demo,
-            scanner: self.scanner_state.as_ref(),
-            gateways: self.health.as_ref().map(|h| h.found()).unwrap_or_default(),
-            probing: self.health.is_some(),
-        };
-        self.status.view(look, self.lang).map(Message::Status)
-    }
-
-    fn screen_view<'a>(&'a self, screen: &'a Screen) -> Element<'a, Message> {
-        let lang = self.lang;
-        match screen {
-            Screen::Sale(state) => state
-                .view(&self.cart, &self.catalogue, lang)
-                .map(Message::Sale),
-            Screen::Tender(state) => {
-                let mut col = column![self.buyer_chooser(false)].spacing(4);
-                if let Some(e) = &self.buyer_error {
-                    col = col.push(text(e.clone()).size(theme::TEXT).color(theme::DANGER_RED));
-                }
-                col.push(state.view(lang).map(Message::Tender)).into()
-            }
-            Screen::Done(state) => {
-                let mut col = column![self.buyer_chooser(true)].spacing(4);
-                if let Some(e) = &self.buyer_error {
-                    col = col.push(text(e.clone()).size(theme::TEXT).color(theme::DANGER_RED));
-                }
-                let result = state.view(lang).map(Message::Done);
-                if self.printing.preview().is_empty() {
-                    return col.push(result).into();
-                }
-                // Demo mode: the print-outs as the emulator drew them.
-                let mut paper = row![].spacing(theme::GAP);
-                for handle in self.printing.preview() {
-                    paper = paper.push(
-                        iced::widget::image(handle.clone()).width(Length::Fixed(PREVIEW_WIDTH)),
-                    );
-                }
-                let previews = column![
-                    text(t(lang, "result.preview")).size(theme::TEXT_SMALL),
-                    iced::widget::scrollable(paper).height(Length::Fill),
-                ]
-                .spacing(4);
-                col.push(
-                    row![
-                        container(result).width(Length::FillPortion(3)),
-                        container(previews).width(Length::FillPortion(2)),
-                    ]
-                    .spacing(theme::GAP),
-                )
-                .into()
-            }
-            Screen::Paying { what } => {
-                let wallet = self.wallet.as_ref().and_then(|w| w.as_ref().ok());
-                let secs = wallet
-                    .and_then(|w| w.waiting())
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                tender::waiting_view(tender::waiting_lines(
-                    what,
-                    secs,
-                    wallet.and_then(|w| w.progress()),
-                    &self.config.gateways,
-                    lang,
-                ))
-            }
-            Screen::PayPage(state) => {
-                let busy = self
-                    .wallet
-                    .as_ref()
-                    .and_then(|w| w.as_ref().ok())
-                    .is_some_and(|w| w.busy());
-                state.view(busy, lang).map(Message::PayPage)
-            }
-            Screen::Confirming(state) => {
-                let wallet = self.wallet.as_ref().and_then(|w| w.as_ref().ok());
-                state
-                    .view(
-                        wallet.and_then(|w| w.progress()),
-                        wallet.is_some_and(|w| w.busy()),
-                        lang,
-                    )
-                    .map(Message::Confirming)
-            }
-            Screen::History(state) => {
-                let managers = self.managers();
-                state.view(managers, lang).map(Message::History)
-            }
-            Screen::CloseDay(state) => {
-                let managers = self.managers();
-                state.view(managers, lang).map(Message::CloseDay)
-            }
-            Screen::Settings(state) => state.view(lang).map(Message::Settings),
-            Screen::Refund(state) => {
-                let waiting = self
-                    .wallet
-                    .as_ref()
-                    .and_then(|w| w.as_ref().ok())
-                    .and_then(|w| w.waiting());
-                state
-                    .view(self.managers(), waiting, lang)
-                    .map(Message::Refund)
-            }
-        }
-    }
-
-    /// The e-invoice choice row: what is chosen, a field to type a
-    /// carrier/BAN/love code, and (after payment) the reissue button.
-    fn buyer_chooser(&self, after_payment: bool) -> Element<'_, Message> {
-        let lang = self.lang;
-        let choice = buyer_text(&self.buyer, lang);
-        let mut chooser = row![
-            text(format!("{} {choice}", t(lang, "buyer.label")))
-                .size(theme::TEXT)
-                .color(theme::OK_GREEN)
-                .width(Length::Fill),
-            iced::widget::text_input(&t(lang, "buyer.placeholder"), &self.buyer_input)
-                .on_input(Message::BuyerInput)
-                .on_submit(Message::BuyerApply)
-                .size(theme::TEXT_SMALL)
-                .padding(8)
-                .width(Length::Fixed(260.0)),
-            button(text(t(lang, "buyer.apply")).size(theme::TEXT_SMALL))
-                .on_press(Message::BuyerApply)
-                .style(theme::secondary)
-                .padding(theme::target_padding(theme::TEXT_SMALL)),
-        ]
-        .spacing(8)
-        .align_y(Alignment::Center);
-        // "Print the proof instead" only when something else is chosen.
-        if self.buyer != crate::einvoice::buyer::BuyerChoice::Print {
-            chooser = chooser.push(
-                button(text(t(lang, "buyer.print")).size(theme::TEXT_SMALL))
-                    .on_press(Message::BuyerPrint)
-                    .style(theme::secondary)
-                    .padding(theme::target_padding(theme::TEXT_SMALL)),
-            );
-        }
-        if after_payment && self.issued_buyer.is_some() {
-            let changed = self.issued_buyer.as_ref() != Some(&self.buyer);
-            chooser = chooser.push(
-                button(text(t(lang, "buyer.reissue")).size(theme::TEXT_SMALL))
-                    .on_press_maybe(changed.then_some(Message::Reissue))
-                    .style(theme::danger)
-                    .padding(theme::target_padding(theme::TEXT_SMALL)),
-            );
-        }
-        chooser.into()
-    }
 }
 
 /// The Settings screen (issue #7): opening it, its events, and running
@@ -2364,33 +2104,6 @@ impl App {
 
 use crate::ui::component::printing::print_error_text;
 
-/// The e-invoice as the result screen shows it: its number (and where it
-/// went when nothing prints), or why there is none.
-fn invoice_text(invoice: &Invoice, lang: Lang) -> Result<String, String> {
-    let paperless = |key: &str, number: &str, code: &str| {
-        crate::ui::i18n::tf(lang, key, &[("number", number), ("code", code)])
-    };
-    match invoice {
-        Invoice::Issued {
-            number,
-            paper: true,
-            ..
-        } => Ok(number.dashed()),
-        Invoice::Issued { number, buyer, .. } => {
-            Ok(format!("{} → {}", number.dashed(), buyer.describe_zh()))
-        }
-        Invoice::Mypay { number } => Ok(number.clone()),
-        Invoice::MypayCarrier { number, carrier } => {
-            Ok(paperless("result.mypay_carrier", number, carrier))
-        }
-        Invoice::MypayDonated { number, love_code } => {
-            Ok(paperless("result.mypay_donated", number, love_code))
-        }
-        Invoice::MypayLater => Err(t(lang, "result.mypay_invoice_later")),
-        Invoice::ByMypay => Err(t(lang, "result.invoice_by_mypay")),
-    }
-}
-
 fn shortcut_for(key: &Key) -> Option<Shortcut> {
     match key {
         Key::Other(name) if name == "F2" => Some(Shortcut::Pay),
@@ -2405,37 +2118,5 @@ fn shortcut_for(key: &Key) -> Option<Shortcut> {
         Key::Backspace => Some(Shortcut::Backspace),
         Key::Char(d) if d.is_ascii_digit() => Some(Shortcut::Digit(*d)),
         _ => None,
-    }
-}
-
-/// What a scan means for the e-invoice, if anything: carriers anywhere; a
-/// BAN only where an 8-digit code is not a product; love codes at the tender.
-fn buyer_choice_of(code: &str, tendering: bool) -> Option<crate::einvoice::buyer::BuyerChoice> {
-    use crate::barcode::{ScanContext, Scanned, classify};
-    use crate::einvoice::buyer::BuyerChoice;
-    let context = if tendering {
-        ScanContext::Tendering
-    } else {
-        ScanContext::Selling
-    };
-    let scanned = classify(code, context).ok().or_else(|| {
-        tendering
-            .then(|| classify(code, ScanContext::BuyerChoice).ok())
-            .flatten()
-    })?;
-    match scanned {
-        Scanned::MobileCarrier(c) => Some(BuyerChoice::Mobile(c)),
-        Scanned::CitizenCertificate(c) => Some(BuyerChoice::Citizen(c)),
-        Scanned::LoveCode(c) => Some(BuyerChoice::Donate(c)),
-        Scanned::Ban(b) => Some(BuyerChoice::Company(b)),
-        _ => None,
-    }
-}
-
-/// The buyer's e-invoice choice in the cashier's language.
-fn buyer_text(choice: &crate::einvoice::buyer::BuyerChoice, lang: Lang) -> String {
-    match lang {
-        Lang::ZhTw => choice.describe_zh(),
-        Lang::En => choice.describe_en(),
     }
 }

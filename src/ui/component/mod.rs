@@ -1,5 +1,6 @@
 //! Parts of the frame that are not screens: they keep their own state,
 //! and the screens reach them through the app.
 
+pub mod invoice;
 pub mod printing;
 pub mod status_bar;
