@@ -19,6 +19,7 @@ use crate::ui::component::printing::{Answer, Printing, Reply};
 use crate::ui::component::status_bar::{self, StatusBar};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
+use crate::ui::screen::PrintJob;
 use crate::ui::screen::{
     close_day, confirming, done, history, paypage, refund, sale, settings, sign_in, tender,
 };
@@ -616,11 +617,9 @@ impl App {
                     Some(history::Event::Back) => {
                         self.screen = Screen::Sale(sale::State::default())
                     }
-                    Some(history::Event::Reprint {
-                        sale_no,
-                        manager,
-                        pin,
-                    }) => self.reprint_receipt(&sale_no, &manager, &pin),
+                    Some(history::Event::Print(job)) => {
+                        self.print_jobs(vec![job], PrintFor::History)
+                    }
                     Some(history::Event::ReprintProof {
                         sale_no,
                         manager,
@@ -793,60 +792,19 @@ impl App {
         self.screen = Screen::History(history::State::open_sales(terminal));
     }
 
-    fn reprint_receipt(&mut self, sale_no: &str, manager: &str, pin: &crate::secret::Secret) {
-        let reply = Reply::To(PrintFor::History(history::Printed::Receipt));
-        let document = (|| -> Result<_, String> {
-            let sale: crate::sale::SaleNo = sale_no.parse().map_err(|e| format!("{e}"))?;
-            let data = self
-                .terminal
-                .as_ref()
-                .map_err(|e| e.clone())?
-                .receipt(&sale, &self.config.store, true)
-                .map_err(|e| e.to_string())?;
-            Ok((sale, crate::print::document::receipt_document(&data)))
-        })();
-        match document {
-            Ok((sale, document)) => self.print_document(
-                crate::terminal::RECEIPT,
-                &document,
-                Some(&sale),
-                Some(crate::terminal::Approval { manager, pin }),
-                reply,
-            ),
-            Err(e) => self.printed(vec![(reply, Err(e))]),
-        }
-    }
-
-    /// 補印 of a sale's e-invoice proof: a manager approves, it is audited,
-    /// and a proof cut short on paper is closed by it.
+    /// 補印 of a sale's e-invoice proof, approved by a manager.
     fn reprint_proof(&mut self, sale_no: &str, manager: &str, pin: &crate::secret::Secret) {
-        let lang = self.lang;
-        let reply = || Reply::To(PrintFor::History(history::Printed::Proof));
-        let sale: crate::sale::SaleNo = match sale_no.parse() {
-            Ok(s) => s,
-            Err(e) => return self.printed(vec![(reply(), Err(format!("{e}")))]),
-        };
-        let profile = match self.printing.profile() {
-            Ok(p) => p,
-            Err(e) => return self.printed(vec![(reply(), Err(e))]),
-        };
-        let queued = match self.terminal.as_mut() {
-            Ok(t) => t
-                .queue_proof_reprint(
-                    &self.config,
-                    &profile,
-                    &sale,
-                    crate::terminal::Approval { manager, pin },
-                )
-                .map_err(|e| print_error_text(e, lang)),
-            Err(e) => Err(e.clone()),
-        };
-        let answer = match queued {
-            Ok((id, bytes)) => self
-                .printing
-                .submit(id, crate::terminal::PROOF, bytes, reply()),
-            Err(e) => Some((reply(), Err(e))),
-        };
+        let reply = Reply::To(PrintFor::History(history::Printed::Proof));
+        let terminal = self.terminal.as_mut().map_err(|e| e.as_str());
+        let approval = crate::terminal::Approval { manager, pin };
+        let answer = self.printing.reprint_proof(
+            terminal,
+            &self.config,
+            sale_no,
+            approval,
+            reply,
+            self.lang,
+        );
         self.printed(answer.into_iter().collect());
         self.refresh_status();
     }
@@ -896,27 +854,11 @@ impl App {
     }
 
     /// After a restart or a paper change: jobs still waiting in the journal
-    /// go to the printer again (proofs cut short wait for a manager's 補印).
+    /// go to the printer again.
     fn resume_printing(&mut self) {
-        if self.printing.setup_error().is_some() {
-            return;
-        }
-        let jobs = match self.terminal.as_mut() {
-            Ok(t) => t.take_resumable_prints(),
-            Err(_) => return,
-        };
-        match jobs {
-            Ok(jobs) => {
-                if !jobs.is_empty() {
-                    tracing::info!(jobs = jobs.len(), "printing what was left waiting");
-                }
-                for job in jobs {
-                    let reply = Reply::Log("a resumed job");
-                    let answer = self.printing.submit(job.id, &job.kind, job.payload, reply);
-                    self.printed(answer.into_iter().collect());
-                }
-            }
-            Err(e) => tracing::warn!("cannot resume printing: {e}"),
+        if let Ok(terminal) = self.terminal.as_mut() {
+            let answers = self.printing.resume(terminal);
+            self.printed(answers);
         }
         self.refresh_status();
     }
@@ -968,13 +910,18 @@ impl App {
     }
 
     /// Print what a screen asked for; the jobs it awaits answer to `to`.
-    fn print_jobs(&mut self, jobs: Vec<crate::ui::screen::PrintJob>, to: impl Fn() -> PrintFor) {
+    fn print_jobs<A>(&mut self, jobs: Vec<PrintJob<A>>, to: impl Fn(A) -> PrintFor) {
         for job in jobs {
             let reply = match job.answer {
-                true => Reply::To(to()),
-                false => Reply::Log(job.kind),
+                Some(answer) => Reply::To(to(answer)),
+                None => Reply::Log(job.kind),
             };
-            self.print_document(job.kind, &job.document, job.sale.as_ref(), None, reply);
+            let approval = job
+                .approval
+                .as_ref()
+                .map(|(manager, pin)| crate::terminal::Approval { manager, pin });
+            let sale = job.sale.as_ref();
+            self.print_document(job.kind, &job.document, sale, approval, reply);
         }
     }
 
@@ -1032,29 +979,12 @@ impl App {
         !self.printing.busy()
     }
 
-    /// The drawer's pulse, with a short slip: the opening a manager
-    /// approved (audited by the close-day screen) is on paper too.
+    /// The drawer's pulse and its NO SALE slip, for the close-day screen.
     fn open_drawer(&mut self, manager: &str) {
-        let reply = || Reply::To(PrintFor::CloseDay(close_day::Printed::Drawer));
-        let pin_no = self
-            .printing
-            .profile()
-            .ok()
-            .and_then(|p| p.drawer_pins.first().copied());
-        let Some(pin_no) = pin_no else {
-            let why = t(self.lang, "closeday.no_drawer");
-            return self.printed(vec![(reply(), Err(why))]);
-        };
-        let slip =
-            crate::print::slips::no_sale_slip_document(&crate::print::slips::NoSaleSlipData {
-                drawer_pin: pin_no,
-                datetime: self
-                    .terminal()
-                    .map(|t| t.now().format("%Y-%m-%d %H:%M:%S").to_string())
-                    .unwrap_or_default(),
-                manager: manager.to_string(),
-            });
-        self.print_document("no_sale", &slip, None, None, reply());
+        let reply = Reply::To(PrintFor::CloseDay(close_day::Printed::Drawer));
+        let terminal = self.terminal.as_mut().map_err(|e| e.as_str());
+        let answer = self.printing.no_sale(terminal, manager, reply, self.lang);
+        self.printed(answer.into_iter().collect());
     }
 
     /// Send the journaled jobs of a completion to the printer, each with
@@ -1062,6 +992,14 @@ impl App {
     fn print_completion(&mut self, sale: &crate::sale::SaleNo, done: Completion) {
         use crate::terminal::completion::Printout;
         let sale_no = sale.to_string();
+        if done
+            .jobs
+            .iter()
+            .any(|j| matches!(j.what, Printout::Proof { .. }))
+        {
+            let printing = done::Message::Paper(sale_no.clone(), done::Paper::Printing);
+            self.route(Message::Done(printing));
+        }
         let reply = |what: &Printout| match what {
             Printout::Receipt => Reply::To(PrintFor::Done(sale_no.clone())),
             Printout::Proof { number } => Reply::To(PrintFor::Proof {
@@ -1070,47 +1008,24 @@ impl App {
             }),
             Printout::DetailSlip => Reply::Log("detail slip"),
         };
-        for job in done.jobs {
-            if let Printout::Proof { .. } = job.what {
-                let printing = done::Message::Paper(sale_no.clone(), done::Paper::Printing);
-                self.route(Message::Done(printing));
-            }
-            let answer = self
-                .printing
-                .submit(job.id, job.kind, job.bytes, reply(&job.what));
-            self.printed(answer.into_iter().collect());
-        }
-        for (what, e) in done.not_queued {
-            let why = print_error_text(e, self.lang);
-            self.printed(vec![(reply(&what), Err(why))]);
-        }
+        let answers = self.printing.print_completion(done, reply, self.lang);
+        self.printed(answers);
     }
 
-    /// Print what an issued invoice needs (the proof, marked printed once
-    /// it is, and the detail slip for a buyer with a BAN); the invoice as
-    /// the result screen shows it.
+    /// Print what an issued invoice needs; the invoice as the result
+    /// screen shows it.
     fn print_issued(&mut self, issued: &crate::terminal::IssuedProof) -> Invoice {
-        let mut done = Completion::empty();
-        let invoice = match (self.printing.profile(), self.terminal.as_mut()) {
-            (Ok(profile), Ok(t)) => t.queue_issued(&profile, issued, &mut done),
-            _ => Invoice::Issued {
-                number: issued.invoice.number().clone(),
-                paper: issued.proof.is_some(),
-                buyer: issued.buyer.clone(),
-            },
-        };
+        let (invoice, done) = self
+            .printing
+            .queue_issued(self.terminal.as_mut().ok(), issued);
         self.print_completion(&issued.sale, done);
         invoice
     }
 
     /// The proof of an invoice MyPay issued after its payment, fetched now.
     fn print_mypay_invoice(&mut self, sale: &crate::sale::SaleNo) -> Result<Invoice, String> {
-        let mut done = Completion::empty();
-        let invoice = match (self.printing.profile(), self.terminal.as_mut()) {
-            (Ok(profile), Ok(t)) => t.queue_mypay_invoice(&profile, sale, &mut done),
-            (Err(e), _) => Err(e),
-            (_, Err(e)) => Err(e.clone()),
-        };
+        let terminal = self.terminal.as_mut().map_err(|e| e.as_str());
+        let (invoice, done) = self.printing.queue_mypay_invoice(terminal, sale);
         self.print_completion(sale, done);
         invoice
     }
@@ -2040,7 +1955,7 @@ impl App {
                 reason,
                 manager,
             }) => self.send_refund(sale, request, reason, manager),
-            Some(refund::Event::Print(jobs)) => self.print_jobs(jobs, || PrintFor::Refund),
+            Some(refund::Event::Print(jobs)) => self.print_jobs(jobs, |()| PrintFor::Refund),
             None => {}
         }
     }
@@ -2101,8 +2016,6 @@ impl App {
         self.wait_for_payment(timeout)
     }
 }
-
-use crate::ui::component::printing::print_error_text;
 
 fn shortcut_for(key: &Key) -> Option<Shortcut> {
     match key {

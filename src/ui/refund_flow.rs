@@ -255,7 +255,8 @@ pub fn slips(
         kind: "refund_slip",
         document: slip,
         sale: Some(outcome.sale_no.clone()),
-        answer: true,
+        approval: None,
+        answer: Some(()),
     }];
     if let Some(allowance) = outcome
         .invoice
@@ -266,7 +267,8 @@ pub fn slips(
             kind: "allowance_slip",
             document: allowance.clone(),
             sale: Some(outcome.sale_no.clone()),
-            answer: false,
+            approval: None,
+            answer: None,
         });
     }
     jobs

@@ -2,5 +2,6 @@
 //! and the screens reach them through the app.
 
 pub mod invoice;
+pub mod print_jobs;
 pub mod printing;
 pub mod status_bar;
