@@ -333,44 +333,6 @@ impl App {
         title
     }
 
-    /// What the customer-facing window shows now.
-    pub fn customer_display(&self) -> crate::ui::customer::CustomerDisplay {
-        use crate::ui::customer::CustomerDisplay as D;
-        let total = self.cart.total();
-        if self.lock.is_some() && !matches!(self.screen, Screen::Paying { .. }) {
-            return D::Welcome {
-                store: self.config.store.name.clone(),
-            };
-        }
-        match &self.screen {
-            Screen::Sale(_) if self.cart.is_empty() => D::Welcome {
-                store: self.config.store.name.clone(),
-            },
-            Screen::Sale(_) => D::Basket {
-                lines: self
-                    .cart
-                    .lines()
-                    .iter()
-                    .map(|l| (l.name.clone(), l.qty, l.total().unwrap_or(l.unit_price)))
-                    .collect(),
-                total,
-            },
-            Screen::Tender(_) => D::Due { total },
-            Screen::Paying { .. } | Screen::Confirming(_) => D::Processing { total },
-            Screen::PayPage(state) => D::PayPage {
-                total: state.order.amount,
-                url: state.order.url.clone(),
-            },
-            Screen::Done(d) => D::Paid {
-                total: d.total,
-                change: d.change,
-            },
-            _ => D::Welcome {
-                store: self.config.store.name.clone(),
-            },
-        }
-    }
-
     /// Who is signed in.
     pub fn user(&self) -> Option<&User> {
         self.terminal.as_ref().ok().and_then(|t| t.user())
@@ -868,7 +830,10 @@ impl App {
         if !matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty() {
             return;
         }
-        let report = self.x_report();
+        let report = match &self.terminal {
+            Ok(t) => t.x_report().map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        };
         self.screen = Screen::CloseDay(close_day::State::new(report));
     }
 
@@ -878,13 +843,6 @@ impl App {
             .iter()
             .filter(|u| u.role == Role::Manager)
             .collect()
-    }
-
-    fn x_report(&self) -> Result<crate::journal::ShiftReport, String> {
-        match &self.terminal {
-            Ok(t) => t.x_report().map_err(|e| e.to_string()),
-            Err(e) => Err(e.clone()),
-        }
     }
 
     /// Print a document as a journaled job through the printing component

@@ -1,6 +1,7 @@
 //! The frame around the screens: the header (store, shortcuts to the
 //! other screens, who is signed in, the language), the demo banner, the
-//! screen showing and the status bar.
+//! screen showing and the status bar; and what the customer-facing
+//! window shows.
 
 use iced::widget::{button, column, container, row, text};
 use iced::{Alignment, Element, Length};
@@ -16,6 +17,44 @@ use crate::ui::theme;
 const PREVIEW_WIDTH: f32 = 180.0;
 
 impl App {
+    /// What the customer-facing window shows now.
+    pub fn customer_display(&self) -> crate::ui::customer::CustomerDisplay {
+        use crate::ui::customer::CustomerDisplay as D;
+        let total = self.cart.total();
+        if self.lock.is_some() && !matches!(self.screen, Screen::Paying { .. }) {
+            return D::Welcome {
+                store: self.config.store.name.clone(),
+            };
+        }
+        match &self.screen {
+            Screen::Sale(_) if self.cart.is_empty() => D::Welcome {
+                store: self.config.store.name.clone(),
+            },
+            Screen::Sale(_) => D::Basket {
+                lines: self
+                    .cart
+                    .lines()
+                    .iter()
+                    .map(|l| (l.name.clone(), l.qty, l.total().unwrap_or(l.unit_price)))
+                    .collect(),
+                total,
+            },
+            Screen::Tender(_) => D::Due { total },
+            Screen::Paying { .. } | Screen::Confirming(_) => D::Processing { total },
+            Screen::PayPage(state) => D::PayPage {
+                total: state.order.amount,
+                url: state.order.url.clone(),
+            },
+            Screen::Done(d) => D::Paid {
+                total: d.total,
+                change: d.change,
+            },
+            _ => D::Welcome {
+                store: self.config.store.name.clone(),
+            },
+        }
+    }
+
     pub fn view(&self) -> Element<'_, Message> {
         let lang = self.lang;
         self.banner(lang)
