@@ -1202,7 +1202,7 @@ impl App {
     /// A member's bound cards, for the member-card tab.
     fn find_member(&mut self, no: &str) {
         let found = match &self.terminal {
-            Ok(t) => t.journal().member(no),
+            Ok(t) => t.member(no),
             Err(_) => return,
         };
         match found {
@@ -1374,7 +1374,7 @@ impl App {
         self.terminal = Ok(terminal);
         let total = self.cart.total();
         match result {
-            Ok(r) if r.state == crate::journal::AttemptState::Approved => {
+            Ok(r) if r.state == crate::terminal::views::AttemptState::Approved => {
                 match r.sale_no.parse::<crate::sale::SaleNo>() {
                     Ok(sale) => self.complete_sale(sale, total, crate::money::Ntd::ZERO),
                     Err(e) => tracing::error!("approved payment on an unreadable sale number: {e}"),
@@ -1500,14 +1500,14 @@ impl App {
             Finished::PayPagePolled(result) => {
                 self.terminal = Ok(terminal);
                 match result {
-                    Ok(r) if r.state == crate::journal::AttemptState::Approved => {
+                    Ok(r) if r.state == crate::terminal::views::AttemptState::Approved => {
                         let total = self.cart.total();
                         if let Ok(sale) = r.sale_no.parse::<crate::sale::SaleNo>() {
                             self.complete_sale(sale, total, crate::money::Ntd::ZERO);
                         }
                     }
                     Ok(r) if r.state.is_final() => {
-                        let why = if r.state == crate::journal::AttemptState::Cancelled {
+                        let why = if r.state == crate::terminal::views::AttemptState::Cancelled {
                             t(self.lang, "paypage.cancelled")
                         } else {
                             r.message.clone()
@@ -1582,11 +1582,7 @@ impl App {
     /// settled first, on the 確認中 screen, before anything new is charged.
     fn recover_open_payments(&mut self) {
         let open = match &self.terminal {
-            Ok(t) => t
-                .journal()
-                .unresolved_attempts()
-                .map(|a| a.iter().filter(|a| a.gateway.is_some()).count())
-                .unwrap_or(0),
+            Ok(t) => t.open_payments().unwrap_or(0),
             Err(_) => return,
         };
         if open == 0 || self.wallet_mut().is_some_and(|w| w.busy()) {
