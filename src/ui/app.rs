@@ -11,7 +11,7 @@ use crate::catalogue::Catalogue;
 use crate::config::{Config, Source};
 use crate::sale::Cart;
 use crate::terminal::completion::{Completion, Invoice};
-use crate::terminal::devices::{Framing, Key, Printer, ScannerEvent, wedge_config};
+use crate::terminal::devices::{Framing, Printer, ScannerEvent, wedge_config};
 use crate::terminal::views::{Role, User};
 use crate::terminal::{Terminal, TerminalError};
 use crate::ui::component::invoice::{buyer_choice_of, buyer_text, invoice_text};
@@ -176,28 +176,7 @@ pub enum Message {
     Tick(Instant),
 }
 
-/// Keys that work on every screen (listed in the footer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shortcut {
-    /// F2: take payment.
-    Pay,
-    /// F4: switch language.
-    Language,
-    /// F8: remove the last line (asks first).
-    Remove,
-    /// F9: close the day.
-    CloseDay,
-    /// F6: history.
-    History,
-    /// F10: settings (managers).
-    Settings,
-    /// F7: refund.
-    Refund,
-    Escape,
-    Enter,
-    Digit(char),
-    Backspace,
-}
+pub use crate::ui::shortcut::Shortcut;
 
 /// What the app needs to start.
 #[derive(Debug, Clone)]
@@ -669,7 +648,7 @@ impl App {
         for r in routed {
             match r {
                 Routed::Key(key) => {
-                    if let Some(shortcut) = shortcut_for(&key) {
+                    if let Some(shortcut) = crate::ui::shortcut::of_key(&key) {
                         self.update(Message::Shortcut(shortcut));
                     }
                 }
@@ -1674,21 +1653,18 @@ impl App {
     }
 
     fn shortcut(&mut self, key: Shortcut) {
+        // What the key means to the screen showing, said by the screen.
+        let said = match &self.screen {
+            Screen::Sale(state) => state.key(key).map(Message::Sale),
+            Screen::History(state) => state.key(key).map(Message::History),
+            Screen::Settings(state) => state.key(key).map(Message::Settings),
+            Screen::Refund(state) => state.key(key).map(Message::Refund),
+            _ => None,
+        };
+        if let Some(message) = said {
+            return self.update(message);
+        }
         match (&self.screen, key) {
-            (Screen::Sale(_), Shortcut::Pay) => self.update(Message::Sale(sale::Message::Tender)),
-            (Screen::Sale(_), Shortcut::Remove) => {
-                self.update(Message::Sale(sale::Message::AskRemoveLast))
-            }
-            (Screen::Sale(state), Shortcut::Escape) if state.is_confirming() => {
-                self.update(Message::Sale(sale::Message::Keep))
-            }
-            (Screen::Sale(state), Shortcut::Enter) if state.is_confirming() => {
-                self.update(Message::Sale(sale::Message::ConfirmRemove))
-            }
-            (Screen::Sale(state), Shortcut::Enter) => {
-                let m = state.enter();
-                self.update(Message::Sale(m))
-            }
             (Screen::Tender(_), Shortcut::Escape) => {
                 self.update(Message::Tender(tender::Message::Back))
             }
@@ -1713,18 +1689,6 @@ impl App {
             (Screen::Sale(_), Shortcut::CloseDay) => self.open_close_day(),
             (Screen::Sale(_), Shortcut::History) => self.open_history(),
             (Screen::Sale(_), Shortcut::Settings) => self.open_settings(),
-            (Screen::Settings(_), Shortcut::Escape) => {
-                self.update(Message::Settings(settings::Message::Back))
-            }
-            (Screen::History(_), Shortcut::Escape) => {
-                self.update(Message::History(history::Message::Back))
-            }
-            (Screen::History(state), Shortcut::Enter) if !state.query().is_empty() => {
-                self.update(Message::History(history::Message::Search))
-            }
-            (Screen::History(_), Shortcut::Digit(d)) => {
-                self.update(Message::History(history::Message::Digit(d)))
-            }
             (Screen::CloseDay(_), Shortcut::Escape) => {
                 self.update(Message::CloseDay(close_day::Message::Back))
             }
@@ -1735,7 +1699,6 @@ impl App {
                 self.update(Message::CloseDay(close_day::Message::Backspace))
             }
             (Screen::Sale(_), Shortcut::Refund) => self.open_refund(None),
-            (Screen::Refund(_), key) => self.refund_shortcut(key),
             _ => {}
         }
     }
@@ -1914,24 +1877,6 @@ impl App {
         }
     }
 
-    fn refund_shortcut(&mut self, key: Shortcut) {
-        use refund::Message as M;
-        let Screen::Refund(state) = &self.screen else {
-            return;
-        };
-        let m = match key {
-            _ if state.is_running() => return,
-            Shortcut::Escape => M::Back,
-            Shortcut::Enter if state.is_done() => M::Back,
-            Shortcut::Enter if !state.query().trim().is_empty() => M::Search,
-            Shortcut::Enter => M::Confirm,
-            Shortcut::Digit(d) => M::Digit(d),
-            Shortcut::Backspace => M::Backspace,
-            _ => return,
-        };
-        self.refund_message(m);
-    }
-
     /// Hand the terminal to the gateway job of a refund a manager approved.
     fn send_refund(
         &mut self,
@@ -1968,22 +1913,5 @@ impl App {
     /// like a payment.
     pub fn wait_for_refund(&mut self, timeout: Duration) -> bool {
         self.wait_for_payment(timeout)
-    }
-}
-
-fn shortcut_for(key: &Key) -> Option<Shortcut> {
-    match key {
-        Key::Other(name) if name == "F2" => Some(Shortcut::Pay),
-        Key::Other(name) if name == "F4" => Some(Shortcut::Language),
-        Key::Other(name) if name == "F8" => Some(Shortcut::Remove),
-        Key::Other(name) if name == "F9" => Some(Shortcut::CloseDay),
-        Key::Other(name) if name == "F6" => Some(Shortcut::History),
-        Key::Other(name) if name == "F10" => Some(Shortcut::Settings),
-        Key::Other(name) if name == "F7" => Some(Shortcut::Refund),
-        Key::Escape => Some(Shortcut::Escape),
-        Key::Enter => Some(Shortcut::Enter),
-        Key::Backspace => Some(Shortcut::Backspace),
-        Key::Char(d) if d.is_ascii_digit() => Some(Shortcut::Digit(*d)),
-        _ => None,
     }
 }

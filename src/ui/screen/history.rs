@@ -13,6 +13,7 @@ use crate::terminal::views::{AttemptState, InvoiceStatus, SaleDetail, SaleSummar
 use crate::terminal::{Standing, Terminal};
 use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::screen::{Ctx, PrintJob};
+use crate::ui::shortcut::Shortcut;
 use crate::ui::theme;
 use crate::ui::widget::approval::{manager_buttons, told};
 use crate::ui::widget::keypad::keypad;
@@ -113,6 +114,17 @@ impl State {
     fn told(&mut self, message: Result<String, String>) {
         self.message = Some(message);
         self.pin.clear();
+    }
+
+    /// What a shortcut means here: Escape leaves, Enter searches what is
+    /// typed, digits go to the manager's PIN.
+    pub fn key(&self, key: Shortcut) -> Option<Message> {
+        match key {
+            Shortcut::Escape => Some(Message::Back),
+            Shortcut::Enter if !self.query().is_empty() => Some(Message::Search),
+            Shortcut::Digit(d) => Some(Message::Digit(d)),
+            _ => None,
+        }
     }
 
     pub fn query(&self) -> &str {

@@ -17,6 +17,7 @@ use crate::terminal::{Terminal, TerminalError};
 use crate::ui::i18n::{Lang, one_language, t, tf};
 use crate::ui::refund_flow::Preview;
 use crate::ui::screen::{Ctx, PrintJob};
+use crate::ui::shortcut::Shortcut;
 use crate::ui::theme;
 use crate::ui::widget::approval::{manager_buttons, told};
 use crate::ui::widget::keypad::keypad;
@@ -267,6 +268,22 @@ impl State {
         {
             *line = new;
         }
+    }
+
+    /// What a shortcut means here (nothing while the refund runs):
+    /// Escape leaves, Enter searches, confirms or (after a result) leaves,
+    /// digits and Backspace edit the amount or PIN.
+    pub fn key(&self, key: Shortcut) -> Option<Message> {
+        Some(match key {
+            _ if self.is_running() => return None,
+            Shortcut::Escape => Message::Back,
+            Shortcut::Enter if self.is_done() => Message::Back,
+            Shortcut::Enter if !self.query().trim().is_empty() => Message::Search,
+            Shortcut::Enter => Message::Confirm,
+            Shortcut::Digit(d) => Message::Digit(d),
+            Shortcut::Backspace => Message::Backspace,
+            _ => return None,
+        })
     }
 
     pub fn is_running(&self) -> bool {

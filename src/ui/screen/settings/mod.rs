@@ -27,6 +27,7 @@ use crate::terminal::settings::{
 use crate::terminal::views::{Role, User};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::screen::Ctx;
+use crate::ui::shortcut::Shortcut;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -348,6 +349,11 @@ impl State {
         let mut state = State::new(&Config::demo(), None, true, None);
         state.refused = Some(t(lang, "settings.refused"));
         state
+    }
+
+    /// What a shortcut means here: Escape leaves.
+    pub fn key(&self, key: Shortcut) -> Option<Message> {
+        (key == Shortcut::Escape).then_some(Message::Back)
     }
 
     pub fn is_refused(&self) -> bool {
