@@ -1906,7 +1906,8 @@ impl App {
         result: Result<crate::ui::refund_flow::RefundOutcome, crate::terminal::PayError>,
     ) {
         self.terminal = Ok(terminal);
-        self.refund_message(refund::Message::Returned(result.map_err(|e| e.to_string())));
+        let result = Box::new(result.map_err(|e| e.to_string()));
+        self.refund_message(refund::Message::Returned(result));
     }
 
     /// Wait for a refund in flight (tests; bounded): it is a gateway job

@@ -155,7 +155,7 @@ pub enum Message {
     NotSent(String),
     /// The refund came back from the gateway (or the drawer), or why it
     /// could not run.
-    Returned(Result<crate::terminal::RefundOutcome, String>),
+    Returned(Box<Result<crate::terminal::RefundOutcome, String>>),
 }
 
 /// What the parent must do.
@@ -359,7 +359,7 @@ impl State {
                 self.stopped(why);
                 return None;
             }
-            Message::Returned(result) => return self.returned(result, ctx),
+            Message::Returned(result) => return self.returned(*result, ctx),
             other => self.edit(other, lang)?,
         };
         if let Step::Back = step {
