@@ -504,3 +504,38 @@ fn the_refund_preview_names_the_way_back_in_the_cashiers_language() {
         "no Chinese gateway name in English mode"
     );
 }
+
+/// The printer cannot even take the refund slip (its profile is unknown):
+/// the result says so at once and why, instead of "printing…" for ever.
+#[test]
+fn a_refund_slip_the_printer_cannot_take_is_said_on_the_result() {
+    let mut config = Config::demo();
+    config.printer.profile = "no-such-printer".into();
+    let terminal =
+        Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
+    let mut app = App::new(&config, terminal, Catalogue::demo());
+    let (name, _, pin_digits) = DEMO_USERS[0];
+    click(&mut app, name);
+    for d in pin_digits.chars() {
+        click(&mut app, &d.to_string());
+    }
+    click(&mut app, "登入 (Enter)");
+    tap_product(&mut app, "貝果 Bagel");
+    click(&mut app, "收款 (F2)");
+    click(&mut app, "完成收款 (Enter)");
+    click(&mut app, "下一位 (Enter)");
+    let sale = gui_support::newest_sale(&app);
+    refund_screen_on(&mut app, &sale);
+    click(&mut app, "退貨");
+    let (manager, _, right) = DEMO_USERS[MANAGER];
+    click(&mut app, manager);
+    pin(&mut app, right);
+    click(&mut app, CONFIRM);
+    assert!(app.wait_for_refund(Duration::from_secs(30)));
+    assert_eq!(refunds(&app, &sale).len(), 1, "the refund itself was made");
+    assert!(
+        shows_starting(&app, "退款單未印出,已記錄待重印:"),
+        "the result says the slip did not print"
+    );
+    assert!(!shows(&app, "退款單列印中…"), "and not that it is printing");
+}

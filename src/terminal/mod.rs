@@ -7,9 +7,12 @@
 //! Network calls to gateways will run as tasks.
 
 mod attempt_notes;
+pub mod demo;
+pub mod devices;
 mod open_sales;
 mod printing;
 mod report;
+pub mod views;
 
 pub use open_sales::Standing;
 pub use printing::{

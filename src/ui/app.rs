@@ -1,28 +1,28 @@
 //! The application shell: which screen is showing, the banner, the status
 //! bar, keyboard shortcuts and the language switch.
 
+mod frame;
+
 use std::time::{Duration, Instant};
 
-use iced::widget::{button, column, container, row, text};
-use iced::{Alignment, Element, Length, Subscription};
+use iced::Subscription;
 
 use crate::catalogue::Catalogue;
 use crate::config::{Config, Source};
-use crate::device::printer::Printer;
-use crate::device::scanner::wedge::Key;
-use crate::device::scanner::{Framing, ScannerEvent};
-use crate::journal::User;
 use crate::sale::Cart;
 use crate::terminal::completion::{Completion, Invoice};
+use crate::terminal::devices::{Framing, Printer, ScannerEvent, wedge_config};
+use crate::terminal::views::{Role, User};
 use crate::terminal::{Terminal, TerminalError};
+use crate::ui::component::invoice::{buyer_choice_of, buyer_text, invoice_text};
 use crate::ui::component::printing::{Answer, Printing, Reply};
 use crate::ui::component::status_bar::{self, StatusBar};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
+use crate::ui::screen::PrintJob;
 use crate::ui::screen::{
-    close_day, confirming, done, history, paypage, sale, settings, sign_in, tender,
+    close_day, confirming, done, history, paypage, refund, sale, settings, sign_in, tender,
 };
-use crate::ui::theme;
 use crate::ui::wallet::{Finished, WalletPay};
 
 /// Who waits on a print job: the screen the printer's answer goes to, as
@@ -47,9 +47,6 @@ enum PrintFor {
 
 /// The till locks itself after this long without a touch or key.
 pub const IDLE_LOCK: Duration = Duration::from_secs(5 * 60);
-
-/// How wide each print-out is shown on the result screen (demo mode).
-const PREVIEW_WIDTH: f32 = 180.0;
 
 /// How often the PayPage screen asks MyPay whether it has been paid.
 const PAYPAGE_EVERY: Duration = Duration::from_secs(3);
@@ -82,9 +79,6 @@ pub struct App {
     simulator_books: Option<std::path::PathBuf>,
     /// Started on the first wallet scan (demo mode starts the simulators).
     wallet: Option<Result<crate::ui::wallet::WalletPay, String>>,
-    /// A refund with the gateway (the terminal went with it).
-    /// The refund with the gateway: why, and who approved (for its slip).
-    refunding: Option<(String, String)>,
     /// The journaled sale of the current cart, once a payment was tried.
     open_sale: Option<crate::sale::SaleNo>,
     /// The customer's e-invoice choice for this sale (paper by default).
@@ -122,7 +116,7 @@ enum Screen {
     Tender(tender::State),
     Done(done::State),
     History(history::State),
-    Refund(Box<crate::ui::screen::refund::State>),
+    Refund(Box<refund::State>),
     /// A wallet payment is with the gateway: what was scanned, shown while waiting.
     Paying {
         what: String,
@@ -147,7 +141,7 @@ pub enum Message {
     OpenHistory,
     Settings(settings::Message),
     OpenSettings,
-    Refund(crate::ui::screen::refund::Message),
+    Refund(refund::Message),
     OpenRefund,
     ToggleLanguage,
     SignOut,
@@ -182,28 +176,7 @@ pub enum Message {
     Tick(Instant),
 }
 
-/// Keys that work on every screen (listed in the footer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shortcut {
-    /// F2: take payment.
-    Pay,
-    /// F4: switch language.
-    Language,
-    /// F8: remove the last line (asks first).
-    Remove,
-    /// F9: close the day.
-    CloseDay,
-    /// F6: history.
-    History,
-    /// F10: settings (managers).
-    Settings,
-    /// F7: refund.
-    Refund,
-    Escape,
-    Enter,
-    Digit(char),
-    Backspace,
-}
+pub use crate::ui::shortcut::Shortcut;
 
 /// What the app needs to start.
 #[derive(Debug, Clone)]
@@ -254,12 +227,7 @@ impl App {
             screen: Screen::Sale(sale::State::default()),
             lock: Some(sign_in::State::default()),
             last_activity: Instant::now(),
-            keys: KeyRouter::new(crate::device::scanner::wedge::WedgeConfig {
-                max_gap: Duration::from_millis(config.scanner.wedge_max_gap_ms),
-                min_len: config.scanner.wedge_min_len,
-                idle_timeout: Duration::from_millis(config.scanner.wedge_idle_ms),
-                ..Default::default()
-            }),
+            keys: KeyRouter::new(wedge_config(&config.scanner)),
             framing: Framing::from_config(&config.scanner),
             printing: Printing::new(
                 Printer::from_config(&config.printer).map_err(|e| e.to_string()),
@@ -270,7 +238,6 @@ impl App {
             demo,
             simulator_books,
             wallet: None,
-            refunding: None,
             open_sale: None,
             buyer: crate::einvoice::buyer::BuyerChoice::Print,
             buyer_error: None,
@@ -343,44 +310,6 @@ impl App {
             title.push_str(" · 示範模式 DEMO");
         }
         title
-    }
-
-    /// What the customer-facing window shows now.
-    pub fn customer_display(&self) -> crate::ui::customer::CustomerDisplay {
-        use crate::ui::customer::CustomerDisplay as D;
-        let total = self.cart.total();
-        if self.lock.is_some() && !matches!(self.screen, Screen::Paying { .. }) {
-            return D::Welcome {
-                store: self.config.store.name.clone(),
-            };
-        }
-        match &self.screen {
-            Screen::Sale(_) if self.cart.is_empty() => D::Welcome {
-                store: self.config.store.name.clone(),
-            },
-            Screen::Sale(_) => D::Basket {
-                lines: self
-                    .cart
-                    .lines()
-                    .iter()
-                    .map(|l| (l.name.clone(), l.qty, l.total().unwrap_or(l.unit_price)))
-                    .collect(),
-                total,
-            },
-            Screen::Tender(_) => D::Due { total },
-            Screen::Paying { .. } | Screen::Confirming(_) => D::Processing { total },
-            Screen::PayPage(state) => D::PayPage {
-                total: state.order.amount,
-                url: state.order.url.clone(),
-            },
-            Screen::Done(d) => D::Paid {
-                total: d.total,
-                change: d.change,
-            },
-            _ => D::Welcome {
-                store: self.config.store.name.clone(),
-            },
-        }
     }
 
     /// Who is signed in.
@@ -629,11 +558,9 @@ impl App {
                     Some(history::Event::Back) => {
                         self.screen = Screen::Sale(sale::State::default())
                     }
-                    Some(history::Event::Reprint {
-                        sale_no,
-                        manager,
-                        pin,
-                    }) => self.reprint_receipt(&sale_no, &manager, &pin),
+                    Some(history::Event::Print(job)) => {
+                        self.print_jobs(vec![job], PrintFor::History)
+                    }
                     Some(history::Event::ReprintProof {
                         sale_no,
                         manager,
@@ -721,7 +648,7 @@ impl App {
         for r in routed {
             match r {
                 Routed::Key(key) => {
-                    if let Some(shortcut) = shortcut_for(&key) {
+                    if let Some(shortcut) = crate::ui::shortcut::of_key(&key) {
                         self.update(Message::Shortcut(shortcut));
                     }
                 }
@@ -781,8 +708,9 @@ impl App {
                 self.pay_with_code(code)
             }
             Screen::Settings(_) => self.settings_update(settings::Message::Scanned(code)),
-            Screen::Refund(state) if !state.is_running() => self
-                .refund_message(crate::ui::screen::refund::Message::Scanned { code, from_field }),
+            Screen::Refund(state) if !state.is_running() => {
+                self.refund_message(refund::Message::Scanned { code, from_field })
+            }
             _ => {}
         }
     }
@@ -805,60 +733,19 @@ impl App {
         self.screen = Screen::History(history::State::open_sales(terminal));
     }
 
-    fn reprint_receipt(&mut self, sale_no: &str, manager: &str, pin: &crate::secret::Secret) {
-        let reply = Reply::To(PrintFor::History(history::Printed::Receipt));
-        let document = (|| -> Result<_, String> {
-            let sale: crate::sale::SaleNo = sale_no.parse().map_err(|e| format!("{e}"))?;
-            let data = self
-                .terminal
-                .as_ref()
-                .map_err(|e| e.clone())?
-                .receipt(&sale, &self.config.store, true)
-                .map_err(|e| e.to_string())?;
-            Ok((sale, crate::print::document::receipt_document(&data)))
-        })();
-        match document {
-            Ok((sale, document)) => self.print_document(
-                crate::terminal::RECEIPT,
-                &document,
-                Some(&sale),
-                Some(crate::terminal::Approval { manager, pin }),
-                reply,
-            ),
-            Err(e) => self.printed(vec![(reply, Err(e))]),
-        }
-    }
-
-    /// 補印 of a sale's e-invoice proof: a manager approves, it is audited,
-    /// and a proof cut short on paper is closed by it.
+    /// 補印 of a sale's e-invoice proof, approved by a manager.
     fn reprint_proof(&mut self, sale_no: &str, manager: &str, pin: &crate::secret::Secret) {
-        let lang = self.lang;
-        let reply = || Reply::To(PrintFor::History(history::Printed::Proof));
-        let sale: crate::sale::SaleNo = match sale_no.parse() {
-            Ok(s) => s,
-            Err(e) => return self.printed(vec![(reply(), Err(format!("{e}")))]),
-        };
-        let profile = match self.printing.profile() {
-            Ok(p) => p,
-            Err(e) => return self.printed(vec![(reply(), Err(e))]),
-        };
-        let queued = match self.terminal.as_mut() {
-            Ok(t) => t
-                .queue_proof_reprint(
-                    &self.config,
-                    &profile,
-                    &sale,
-                    crate::terminal::Approval { manager, pin },
-                )
-                .map_err(|e| print_error_text(e, lang)),
-            Err(e) => Err(e.clone()),
-        };
-        let answer = match queued {
-            Ok((id, bytes)) => self
-                .printing
-                .submit(id, crate::terminal::PROOF, bytes, reply()),
-            Err(e) => Some((reply(), Err(e))),
-        };
+        let reply = Reply::To(PrintFor::History(history::Printed::Proof));
+        let terminal = self.terminal.as_mut().map_err(|e| e.as_str());
+        let approval = crate::terminal::Approval { manager, pin };
+        let answer = self.printing.reprint_proof(
+            terminal,
+            &self.config,
+            sale_no,
+            approval,
+            reply,
+            self.lang,
+        );
         self.printed(answer.into_iter().collect());
         self.refresh_status();
     }
@@ -908,27 +795,11 @@ impl App {
     }
 
     /// After a restart or a paper change: jobs still waiting in the journal
-    /// go to the printer again (proofs cut short wait for a manager's 補印).
+    /// go to the printer again.
     fn resume_printing(&mut self) {
-        if self.printing.setup_error().is_some() {
-            return;
-        }
-        let jobs = match self.terminal.as_mut() {
-            Ok(t) => t.take_resumable_prints(),
-            Err(_) => return,
-        };
-        match jobs {
-            Ok(jobs) => {
-                if !jobs.is_empty() {
-                    tracing::info!(jobs = jobs.len(), "printing what was left waiting");
-                }
-                for job in jobs {
-                    let reply = Reply::Log("a resumed job");
-                    let answer = self.printing.submit(job.id, &job.kind, job.payload, reply);
-                    self.printed(answer.into_iter().collect());
-                }
-            }
-            Err(e) => tracing::warn!("cannot resume printing: {e}"),
+        if let Ok(terminal) = self.terminal.as_mut() {
+            let answers = self.printing.resume(terminal);
+            self.printed(answers);
         }
         self.refresh_status();
     }
@@ -938,7 +809,10 @@ impl App {
         if !matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty() {
             return;
         }
-        let report = self.x_report();
+        let report = match &self.terminal {
+            Ok(t) => t.x_report().map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        };
         self.screen = Screen::CloseDay(close_day::State::new(report));
     }
 
@@ -946,15 +820,8 @@ impl App {
     fn managers(&self) -> Vec<&User> {
         self.staff
             .iter()
-            .filter(|u| u.role == crate::journal::Role::Manager)
+            .filter(|u| u.role == Role::Manager)
             .collect()
-    }
-
-    fn x_report(&self) -> Result<crate::journal::ShiftReport, String> {
-        match &self.terminal {
-            Ok(t) => t.x_report().map_err(|e| e.to_string()),
-            Err(e) => Err(e.clone()),
-        }
     }
 
     /// Print a document as a journaled job through the printing component
@@ -977,6 +844,22 @@ impl App {
             .printing
             .print_document(terminal, job, document, reply, self.lang);
         self.printed(answer.into_iter().collect());
+    }
+
+    /// Print what a screen asked for; the jobs it awaits answer to `to`.
+    fn print_jobs<A>(&mut self, jobs: Vec<PrintJob<A>>, to: impl Fn(A) -> PrintFor) {
+        for job in jobs {
+            let reply = match job.answer {
+                Some(answer) => Reply::To(to(answer)),
+                None => Reply::Log(job.kind),
+            };
+            let approval = job
+                .approval
+                .as_ref()
+                .map(|(manager, pin)| crate::terminal::Approval { manager, pin });
+            let sale = job.sale.as_ref();
+            self.print_document(job.kind, &job.document, sale, approval, reply);
+        }
     }
 
     /// The printer answered: each answer goes to the screen that waits on it.
@@ -1018,9 +901,7 @@ impl App {
             PrintFor::PayPage(trade) => {
                 Message::PayPage(paypage::Message::SlipPrinted(trade, result))
             }
-            PrintFor::Refund => {
-                Message::Refund(crate::ui::screen::refund::Message::SlipPrinted(result))
-            }
+            PrintFor::Refund => Message::Refund(refund::Message::SlipPrinted(result)),
             PrintFor::Settings => Message::Settings(settings::Message::Printed(result)),
         };
         self.route(message);
@@ -1035,29 +916,12 @@ impl App {
         !self.printing.busy()
     }
 
-    /// The drawer's pulse, with a short slip: the opening a manager
-    /// approved (audited by the close-day screen) is on paper too.
+    /// The drawer's pulse and its NO SALE slip, for the close-day screen.
     fn open_drawer(&mut self, manager: &str) {
-        let reply = || Reply::To(PrintFor::CloseDay(close_day::Printed::Drawer));
-        let pin_no = self
-            .printing
-            .profile()
-            .ok()
-            .and_then(|p| p.drawer_pins.first().copied());
-        let Some(pin_no) = pin_no else {
-            let why = t(self.lang, "closeday.no_drawer");
-            return self.printed(vec![(reply(), Err(why))]);
-        };
-        let slip =
-            crate::print::slips::no_sale_slip_document(&crate::print::slips::NoSaleSlipData {
-                drawer_pin: pin_no,
-                datetime: self
-                    .terminal()
-                    .map(|t| t.now().format("%Y-%m-%d %H:%M:%S").to_string())
-                    .unwrap_or_default(),
-                manager: manager.to_string(),
-            });
-        self.print_document("no_sale", &slip, None, None, reply());
+        let reply = Reply::To(PrintFor::CloseDay(close_day::Printed::Drawer));
+        let terminal = self.terminal.as_mut().map_err(|e| e.as_str());
+        let answer = self.printing.no_sale(terminal, manager, reply, self.lang);
+        self.printed(answer.into_iter().collect());
     }
 
     /// Send the journaled jobs of a completion to the printer, each with
@@ -1065,6 +929,14 @@ impl App {
     fn print_completion(&mut self, sale: &crate::sale::SaleNo, done: Completion) {
         use crate::terminal::completion::Printout;
         let sale_no = sale.to_string();
+        if done
+            .jobs
+            .iter()
+            .any(|j| matches!(j.what, Printout::Proof { .. }))
+        {
+            let printing = done::Message::Paper(sale_no.clone(), done::Paper::Printing);
+            self.route(Message::Done(printing));
+        }
         let reply = |what: &Printout| match what {
             Printout::Receipt => Reply::To(PrintFor::Done(sale_no.clone())),
             Printout::Proof { number } => Reply::To(PrintFor::Proof {
@@ -1073,47 +945,24 @@ impl App {
             }),
             Printout::DetailSlip => Reply::Log("detail slip"),
         };
-        for job in done.jobs {
-            if let Printout::Proof { .. } = job.what {
-                let printing = done::Message::Paper(sale_no.clone(), done::Paper::Printing);
-                self.route(Message::Done(printing));
-            }
-            let answer = self
-                .printing
-                .submit(job.id, job.kind, job.bytes, reply(&job.what));
-            self.printed(answer.into_iter().collect());
-        }
-        for (what, e) in done.not_queued {
-            let why = print_error_text(e, self.lang);
-            self.printed(vec![(reply(&what), Err(why))]);
-        }
+        let answers = self.printing.print_completion(done, reply, self.lang);
+        self.printed(answers);
     }
 
-    /// Print what an issued invoice needs (the proof, marked printed once
-    /// it is, and the detail slip for a buyer with a BAN); the invoice as
-    /// the result screen shows it.
+    /// Print what an issued invoice needs; the invoice as the result
+    /// screen shows it.
     fn print_issued(&mut self, issued: &crate::terminal::IssuedProof) -> Invoice {
-        let mut done = Completion::empty();
-        let invoice = match (self.printing.profile(), self.terminal.as_mut()) {
-            (Ok(profile), Ok(t)) => t.queue_issued(&profile, issued, &mut done),
-            _ => Invoice::Issued {
-                number: issued.invoice.number().clone(),
-                paper: issued.proof.is_some(),
-                buyer: issued.buyer.clone(),
-            },
-        };
+        let (invoice, done) = self
+            .printing
+            .queue_issued(self.terminal.as_mut().ok(), issued);
         self.print_completion(&issued.sale, done);
         invoice
     }
 
     /// The proof of an invoice MyPay issued after its payment, fetched now.
     fn print_mypay_invoice(&mut self, sale: &crate::sale::SaleNo) -> Result<Invoice, String> {
-        let mut done = Completion::empty();
-        let invoice = match (self.printing.profile(), self.terminal.as_mut()) {
-            (Ok(profile), Ok(t)) => t.queue_mypay_invoice(&profile, sale, &mut done),
-            (Err(e), _) => Err(e),
-            (_, Err(e)) => Err(e.clone()),
-        };
+        let terminal = self.terminal.as_mut().map_err(|e| e.as_str());
+        let (invoice, done) = self.printing.queue_mypay_invoice(terminal, sale);
         self.print_completion(sale, done);
         invoice
     }
@@ -1332,7 +1181,7 @@ impl App {
     /// A member's bound cards, for the member-card tab.
     fn find_member(&mut self, no: &str) {
         let found = match &self.terminal {
-            Ok(t) => t.journal().member(no),
+            Ok(t) => t.member(no),
             Err(_) => return,
         };
         match found {
@@ -1504,7 +1353,7 @@ impl App {
         self.terminal = Ok(terminal);
         let total = self.cart.total();
         match result {
-            Ok(r) if r.state == crate::journal::AttemptState::Approved => {
+            Ok(r) if r.state == crate::terminal::views::AttemptState::Approved => {
                 match r.sale_no.parse::<crate::sale::SaleNo>() {
                     Ok(sale) => self.complete_sale(sale, total, crate::money::Ntd::ZERO),
                     Err(e) => tracing::error!("approved payment on an unreadable sale number: {e}"),
@@ -1630,14 +1479,14 @@ impl App {
             Finished::PayPagePolled(result) => {
                 self.terminal = Ok(terminal);
                 match result {
-                    Ok(r) if r.state == crate::journal::AttemptState::Approved => {
+                    Ok(r) if r.state == crate::terminal::views::AttemptState::Approved => {
                         let total = self.cart.total();
                         if let Ok(sale) = r.sale_no.parse::<crate::sale::SaleNo>() {
                             self.complete_sale(sale, total, crate::money::Ntd::ZERO);
                         }
                     }
                     Ok(r) if r.state.is_final() => {
-                        let why = if r.state == crate::journal::AttemptState::Cancelled {
+                        let why = if r.state == crate::terminal::views::AttemptState::Cancelled {
                             t(self.lang, "paypage.cancelled")
                         } else {
                             r.message.clone()
@@ -1712,11 +1561,7 @@ impl App {
     /// settled first, on the 確認中 screen, before anything new is charged.
     fn recover_open_payments(&mut self) {
         let open = match &self.terminal {
-            Ok(t) => t
-                .journal()
-                .unresolved_attempts()
-                .map(|a| a.iter().filter(|a| a.gateway.is_some()).count())
-                .unwrap_or(0),
+            Ok(t) => t.open_payments().unwrap_or(0),
             Err(_) => return,
         };
         if open == 0 || self.wallet_mut().is_some_and(|w| w.busy()) {
@@ -1808,21 +1653,18 @@ impl App {
     }
 
     fn shortcut(&mut self, key: Shortcut) {
+        // What the key means to the screen showing, said by the screen.
+        let said = match &self.screen {
+            Screen::Sale(state) => state.key(key).map(Message::Sale),
+            Screen::History(state) => state.key(key).map(Message::History),
+            Screen::Settings(state) => state.key(key).map(Message::Settings),
+            Screen::Refund(state) => state.key(key).map(Message::Refund),
+            _ => None,
+        };
+        if let Some(message) = said {
+            return self.update(message);
+        }
         match (&self.screen, key) {
-            (Screen::Sale(_), Shortcut::Pay) => self.update(Message::Sale(sale::Message::Tender)),
-            (Screen::Sale(_), Shortcut::Remove) => {
-                self.update(Message::Sale(sale::Message::AskRemoveLast))
-            }
-            (Screen::Sale(state), Shortcut::Escape) if state.is_confirming() => {
-                self.update(Message::Sale(sale::Message::Keep))
-            }
-            (Screen::Sale(state), Shortcut::Enter) if state.is_confirming() => {
-                self.update(Message::Sale(sale::Message::ConfirmRemove))
-            }
-            (Screen::Sale(state), Shortcut::Enter) => {
-                let m = state.enter();
-                self.update(Message::Sale(m))
-            }
             (Screen::Tender(_), Shortcut::Escape) => {
                 self.update(Message::Tender(tender::Message::Back))
             }
@@ -1847,18 +1689,6 @@ impl App {
             (Screen::Sale(_), Shortcut::CloseDay) => self.open_close_day(),
             (Screen::Sale(_), Shortcut::History) => self.open_history(),
             (Screen::Sale(_), Shortcut::Settings) => self.open_settings(),
-            (Screen::Settings(_), Shortcut::Escape) => {
-                self.update(Message::Settings(settings::Message::Back))
-            }
-            (Screen::History(_), Shortcut::Escape) => {
-                self.update(Message::History(history::Message::Back))
-            }
-            (Screen::History(state), Shortcut::Enter) if !state.query().is_empty() => {
-                self.update(Message::History(history::Message::Search))
-            }
-            (Screen::History(_), Shortcut::Digit(d)) => {
-                self.update(Message::History(history::Message::Digit(d)))
-            }
             (Screen::CloseDay(_), Shortcut::Escape) => {
                 self.update(Message::CloseDay(close_day::Message::Back))
             }
@@ -1869,7 +1699,6 @@ impl App {
                 self.update(Message::CloseDay(close_day::Message::Backspace))
             }
             (Screen::Sale(_), Shortcut::Refund) => self.open_refund(None),
-            (Screen::Refund(_), key) => self.refund_shortcut(key),
             _ => {}
         }
     }
@@ -1927,267 +1756,6 @@ impl App {
         }
         Subscription::batch(subs)
     }
-
-    pub fn view(&self) -> Element<'_, Message> {
-        let lang = self.lang;
-        let body: Element<'_, Message> = match (&self.terminal, &self.lock, &self.screen) {
-            // The terminal is away with the payment: show the wait.
-            (
-                _,
-                None,
-                screen @ (Screen::Paying { .. } | Screen::Confirming(_) | Screen::PayPage(_)),
-            ) => self.screen_view(screen),
-            (_, None, screen @ Screen::Refund(s)) if s.is_running() => self.screen_view(screen),
-            (Err(e), _, _) => container(
-                column![
-                    text(t(lang, "app.cannot_start"))
-                        .size(theme::TEXT_LARGE)
-                        .color(theme::DANGER_RED),
-                    text(e.clone()).size(theme::TEXT),
-                ]
-                .spacing(theme::GAP),
-            )
-            .padding(theme::PAD)
-            .into(),
-            (Ok(_), Some(state), _) => state
-                .view(
-                    &self.staff,
-                    crate::ui::screen::history::open_sales_notice(self.status.open_sales(), lang),
-                    lang,
-                )
-                .map(Message::SignIn),
-            (Ok(_), None, screen) => self.screen_view(screen),
-        };
-
-        let mut header = row![
-            text(format!(
-                "{} · {}",
-                self.config.store.name, self.config.terminal.name
-            ))
-            .size(theme::TEXT)
-            .width(Length::Fill),
-        ]
-        .spacing(theme::GAP)
-        .align_y(Alignment::Center)
-        .padding([8, 16]);
-        if let Some(user) = self.user() {
-            if self.lock.is_none() && matches!(self.screen, Screen::Sale(_)) && self.cart.is_empty()
-            {
-                header = header.push(
-                    button(text(t(lang, "history.open")).size(theme::TEXT_SMALL))
-                        .on_press(Message::OpenHistory)
-                        .style(theme::secondary)
-                        .padding(theme::target_padding(theme::TEXT_SMALL)),
-                );
-                header = header.push(
-                    button(text(t(lang, "refund.open")).size(theme::TEXT_SMALL))
-                        .on_press(Message::OpenRefund)
-                        .style(theme::secondary)
-                        .padding(theme::target_padding(theme::TEXT_SMALL)),
-                );
-                header = header.push(
-                    button(text(t(lang, "closeday.open")).size(theme::TEXT_SMALL))
-                        .on_press(Message::OpenCloseDay)
-                        .style(theme::secondary)
-                        .padding(theme::target_padding(theme::TEXT_SMALL)),
-                );
-                // Only managers see the button; F10 tells anyone else why not.
-                if user.role == crate::journal::Role::Manager {
-                    header = header.push(
-                        button(text(t(lang, "settings.open")).size(theme::TEXT_SMALL))
-                            .on_press(Message::OpenSettings)
-                            .style(theme::secondary)
-                            .padding(theme::target_padding(theme::TEXT_SMALL)),
-                    );
-                }
-            }
-            header = header
-                .push(text(user.name.clone()).size(theme::TEXT_SMALL))
-                .push(
-                    button(text(t(lang, "signin.sign_out")).size(theme::TEXT_SMALL))
-                        .on_press(Message::SignOut)
-                        .style(theme::secondary)
-                        .padding(theme::target_padding(theme::TEXT_SMALL)),
-                );
-        }
-        header = header.push(
-            button(text(t(lang, "app.language")).size(theme::TEXT_SMALL))
-                .on_press(Message::ToggleLanguage)
-                .style(theme::secondary)
-                .padding(theme::target_padding(theme::TEXT_SMALL)),
-        );
-
-        let mut page = column![];
-        if self.demo() {
-            page = page.push(
-                container(text(t(lang, "app.demo_banner")).size(theme::TEXT))
-                    .padding([6, 16])
-                    .width(Length::Fill)
-                    .style(theme::demo_banner),
-            );
-        }
-        let page = page
-            .push(header)
-            .push(container(body).padding([0, 16]).height(Length::Fill))
-            .push(self.status_bar());
-        // A language switch or a new screen repaints the whole window: a
-        // partial repaint left the old words' descenders under the new ones.
-        crate::ui::widget::repaint::repaint_on(u64::from(lang == Lang::En), page).into()
-    }
-
-    fn status_bar(&self) -> Element<'_, Message> {
-        let look = status_bar::Look {
-            printer_error: self.printing.setup_error(),
-            last_print: self.printing.last(),
-            printer_busy: self.printing.busy(),
-            demo: self.demo,
-            scanner: self.scanner_state.as_ref(),
-            gateways: self.health.as_ref().map(|h| h.found()).unwrap_or_default(),
-            probing: self.health.is_some(),
-        };
-        self.status.view(look, self.lang).map(Message::Status)
-    }
-
-    fn screen_view<'a>(&'a self, screen: &'a Screen) -> Element<'a, Message> {
-        let lang = self.lang;
-        match screen {
-            Screen::Sale(state) => state
-                .view(&self.cart, &self.catalogue, lang)
-                .map(Message::Sale),
-            Screen::Tender(state) => {
-                let mut col = column![self.buyer_chooser(false)].spacing(4);
-                if let Some(e) = &self.buyer_error {
-                    col = col.push(text(e.clone()).size(theme::TEXT).color(theme::DANGER_RED));
-                }
-                col.push(state.view(lang).map(Message::Tender)).into()
-            }
-            Screen::Done(state) => {
-                let mut col = column![self.buyer_chooser(true)].spacing(4);
-                if let Some(e) = &self.buyer_error {
-                    col = col.push(text(e.clone()).size(theme::TEXT).color(theme::DANGER_RED));
-                }
-                let result = state.view(lang).map(Message::Done);
-                if self.printing.preview().is_empty() {
-                    return col.push(result).into();
-                }
-                // Demo mode: the print-outs as the emulator drew them.
-                let mut paper = row![].spacing(theme::GAP);
-                for handle in self.printing.preview() {
-                    paper = paper.push(
-                        iced::widget::image(handle.clone()).width(Length::Fixed(PREVIEW_WIDTH)),
-                    );
-                }
-                let previews = column![
-                    text(t(lang, "result.preview")).size(theme::TEXT_SMALL),
-                    iced::widget::scrollable(paper).height(Length::Fill),
-                ]
-                .spacing(4);
-                col.push(
-                    row![
-                        container(result).width(Length::FillPortion(3)),
-                        container(previews).width(Length::FillPortion(2)),
-                    ]
-                    .spacing(theme::GAP),
-                )
-                .into()
-            }
-            Screen::Paying { what } => {
-                let wallet = self.wallet.as_ref().and_then(|w| w.as_ref().ok());
-                let secs = wallet
-                    .and_then(|w| w.waiting())
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                tender::waiting_view(tender::waiting_lines(
-                    what,
-                    secs,
-                    wallet.and_then(|w| w.progress()),
-                    &self.config.gateways,
-                    lang,
-                ))
-            }
-            Screen::PayPage(state) => {
-                let busy = self
-                    .wallet
-                    .as_ref()
-                    .and_then(|w| w.as_ref().ok())
-                    .is_some_and(|w| w.busy());
-                state.view(busy, lang).map(Message::PayPage)
-            }
-            Screen::Confirming(state) => {
-                let wallet = self.wallet.as_ref().and_then(|w| w.as_ref().ok());
-                state
-                    .view(
-                        wallet.and_then(|w| w.progress()),
-                        wallet.is_some_and(|w| w.busy()),
-                        lang,
-                    )
-                    .map(Message::Confirming)
-            }
-            Screen::History(state) => {
-                let managers = self.managers();
-                state.view(managers, lang).map(Message::History)
-            }
-            Screen::CloseDay(state) => {
-                let managers = self.managers();
-                state.view(managers, lang).map(Message::CloseDay)
-            }
-            Screen::Settings(state) => state.view(lang).map(Message::Settings),
-            Screen::Refund(state) => {
-                let waiting = self
-                    .wallet
-                    .as_ref()
-                    .and_then(|w| w.as_ref().ok())
-                    .and_then(|w| w.waiting());
-                state
-                    .view(self.managers(), waiting, lang)
-                    .map(Message::Refund)
-            }
-        }
-    }
-
-    /// The e-invoice choice row: what is chosen, a field to type a
-    /// carrier/BAN/love code, and (after payment) the reissue button.
-    fn buyer_chooser(&self, after_payment: bool) -> Element<'_, Message> {
-        let lang = self.lang;
-        let choice = buyer_text(&self.buyer, lang);
-        let mut chooser = row![
-            text(format!("{} {choice}", t(lang, "buyer.label")))
-                .size(theme::TEXT)
-                .color(theme::OK_GREEN)
-                .width(Length::Fill),
-            iced::widget::text_input(&t(lang, "buyer.placeholder"), &self.buyer_input)
-                .on_input(Message::BuyerInput)
-                .on_submit(Message::BuyerApply)
-                .size(theme::TEXT_SMALL)
-                .padding(8)
-                .width(Length::Fixed(260.0)),
-            button(text(t(lang, "buyer.apply")).size(theme::TEXT_SMALL))
-                .on_press(Message::BuyerApply)
-                .style(theme::secondary)
-                .padding(theme::target_padding(theme::TEXT_SMALL)),
-        ]
-        .spacing(8)
-        .align_y(Alignment::Center);
-        // "Print the proof instead" only when something else is chosen.
-        if self.buyer != crate::einvoice::buyer::BuyerChoice::Print {
-            chooser = chooser.push(
-                button(text(t(lang, "buyer.print")).size(theme::TEXT_SMALL))
-                    .on_press(Message::BuyerPrint)
-                    .style(theme::secondary)
-                    .padding(theme::target_padding(theme::TEXT_SMALL)),
-            );
-        }
-        if after_payment && self.issued_buyer.is_some() {
-            let changed = self.issued_buyer.as_ref() != Some(&self.buyer);
-            chooser = chooser.push(
-                button(text(t(lang, "buyer.reissue")).size(theme::TEXT_SMALL))
-                    .on_press_maybe(changed.then_some(Message::Reissue))
-                    .style(theme::danger)
-                    .padding(theme::target_padding(theme::TEXT_SMALL)),
-            );
-        }
-        chooser.into()
-    }
 }
 
 /// The Settings screen (issue #7): opening it, its events, and running
@@ -2204,21 +1772,13 @@ impl App {
         &self.config
     }
 
-    /// From the sale screen with an empty cart: managers get the settings,
-    /// anyone else a refusal that says why.
+    /// The settings, from the sale screen with an empty cart.
     fn open_settings(&mut self) {
         if !matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty() {
             return;
         }
-        let manager = self
-            .user()
-            .is_some_and(|u| u.role == crate::journal::Role::Manager);
-        let state = if manager {
-            let path = self.config_path.clone();
-            settings::State::new(&self.config, path, self.demo, self.terminal.as_ref().ok())
-        } else {
-            settings::State::refused(self.lang)
-        };
+        let (path, terminal) = (self.config_path.clone(), self.terminal.as_ref().ok());
+        let state = settings::State::open(&self.config, path, self.demo, terminal, self.lang);
         self.screen = Screen::Settings(Box::new(state));
     }
 
@@ -2261,12 +1821,7 @@ impl App {
         }
         if cfg.scanner != self.config.scanner {
             self.framing = Framing::from_config(&cfg.scanner);
-            self.keys = KeyRouter::new(crate::device::scanner::wedge::WedgeConfig {
-                max_gap: Duration::from_millis(cfg.scanner.wedge_max_gap_ms),
-                min_len: cfg.scanner.wedge_min_len,
-                idle_timeout: Duration::from_millis(cfg.scanner.wedge_idle_ms),
-                ..Default::default()
-            });
+            self.keys = KeyRouter::new(wedge_config(&cfg.scanner));
         }
         if cfg.gateways != self.config.gateways && !self.demo {
             // The next wallet payment starts with the new gateways.
@@ -2285,8 +1840,8 @@ impl App {
     }
 }
 
-/// Refunds (退款): the screen's events, finding the sale, the manager's
-/// approval, the refund on the payment runtime, its result and slips.
+/// Refunds (退款): the screen finds the sale, has it approved and words
+/// its result; the app hands the refund to the gateway job and prints.
 impl App {
     /// The refund screen: from the sale screen with an empty cart, or on a
     /// sale shown in History.
@@ -2295,23 +1850,14 @@ impl App {
         if !from_history && (!matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty()) {
             return;
         }
-        use crate::ui::screen::refund::Message as M;
-        let only = match self.managers().as_slice() {
-            [only] => Some(only.name.clone()),
-            _ => None,
-        };
+        let opening = refund::State::opening(&self.managers(), sale);
         self.screen = Screen::Refund(Box::default());
-        // With one manager there is nobody to choose: a PIN typed first is theirs.
-        if let Some(name) = only {
-            self.refund_message(M::PickManager(name));
-        }
-        if let Some(code) = sale {
-            self.refund_message(M::Select(code.to_string()));
+        for m in opening {
+            self.refund_message(m);
         }
     }
 
-    fn refund_message(&mut self, m: crate::ui::screen::refund::Message) {
-        use crate::ui::screen::refund::Event;
+    fn refund_message(&mut self, m: refund::Message) {
         let Screen::Refund(state) = &mut self.screen else {
             return;
         };
@@ -2319,33 +1865,16 @@ impl App {
         let (task, event) = state.update(m, &mut ctx);
         self.tasks.push(task.map(Message::Refund));
         match event {
-            Some(Event::Back) => self.screen = Screen::Sale(sale::State::default()),
-            Some(Event::Send {
+            Some(refund::Event::Back) => self.screen = Screen::Sale(sale::State::default()),
+            Some(refund::Event::Send {
                 sale,
                 request,
                 reason,
                 manager,
             }) => self.send_refund(sale, request, reason, manager),
+            Some(refund::Event::Print(jobs)) => self.print_jobs(jobs, |()| PrintFor::Refund),
             None => {}
         }
-    }
-
-    fn refund_shortcut(&mut self, key: Shortcut) {
-        use crate::ui::screen::refund::Message as M;
-        let Screen::Refund(state) = &self.screen else {
-            return;
-        };
-        let m = match key {
-            _ if state.is_running() => return,
-            Shortcut::Escape => M::Back,
-            Shortcut::Enter if state.is_done() => M::Back,
-            Shortcut::Enter if !state.query().trim().is_empty() => M::Search,
-            Shortcut::Enter => M::Confirm,
-            Shortcut::Digit(d) => M::Digit(d),
-            Shortcut::Backspace => M::Backspace,
-            _ => return,
-        };
-        self.refund_message(m);
     }
 
     /// Hand the terminal to the gateway job of a refund a manager approved.
@@ -2356,7 +1885,7 @@ impl App {
         reason: String,
         manager: User,
     ) {
-        use crate::ui::screen::refund::Message as M;
+        use refund::Message as M;
         if let Err(e) = self.start_wallet() {
             return self.refund_message(M::NotSent(e));
         }
@@ -2364,249 +1893,26 @@ impl App {
             let busy = t(self.lang, "paying.busy");
             return self.refund_message(M::NotSent(busy));
         };
-        self.refunding = Some((reason.clone(), manager.name.clone()));
         if let Some(Ok(wallet)) = self.wallet.as_mut() {
             wallet.refund(terminal, &self.config, sale, request, reason, manager);
         }
     }
 
+    /// The refund's gateway job came back with the terminal: the screen
+    /// words the result and asks for its slips.
     fn refund_finished(
         &mut self,
         terminal: Terminal,
         result: Result<crate::ui::refund_flow::RefundOutcome, crate::terminal::PayError>,
     ) {
-        use crate::ui::refund_flow::{RefundMoney, approved, invoice_line, trade_no};
         self.terminal = Ok(terminal);
-        let lang = self.lang;
-        let (reason, manager) = self.refunding.take().unwrap_or_default();
-        let outcome = match result {
-            Ok(o) => o,
-            Err(e) => {
-                tracing::warn!("refund not done: {e}");
-                let why = crate::ui::screen::refund::Message::NotSent(e.to_string());
-                return self.refund_message(why);
-            }
-        };
-        let finished = if approved(&outcome) {
-            let mut lines = vec![trade_no(&outcome).to_string()];
-            if let RefundMoney::Cash { amount, .. } = &outcome.money {
-                lines.push(crate::ui::i18n::tf(
-                    lang,
-                    "refund.give_cash",
-                    &[("amount", &amount.to_string())],
-                ));
-            }
-            lines.push(invoice_line(&outcome));
-            if let Some(e) = &outcome.invoice_error {
-                lines.push(format!("{} {e}", t(lang, "refund.invoice_failed")));
-            }
-            match &outcome.invoice {
-                Some(i) if i.recover_proof => lines.push(t(lang, "refund.take_proof_back")),
-                Some(i) if i.allowance_slip.is_some() => {
-                    lines.push(t(lang, "refund.sign_allowance"))
-                }
-                _ => {}
-            }
-            lines.push(t(lang, "refund.printing"));
-            self.print_refund_slips(&outcome, &reason, &manager);
-            if let Some(left) = self.refund_left(&outcome.sale_no) {
-                lines.push(crate::ui::i18n::tf(
-                    lang,
-                    "refund.remaining",
-                    &[("amount", &left.to_string())],
-                ));
-            }
-            crate::ui::screen::refund::Finished {
-                approved: true,
-                headline: crate::ui::i18n::tf(
-                    lang,
-                    "refund.approved",
-                    &[("amount", &outcome.amount.to_string())],
-                ),
-                lines,
-            }
-        } else {
-            let (headline, mut lines) = match &outcome.money {
-                RefundMoney::Gateway(r) if r.state.is_final() => {
-                    (t(lang, "refund.declined"), vec![r.message.clone()])
-                }
-                RefundMoney::Gateway(r) => (
-                    t(lang, "refund.unknown"),
-                    vec![
-                        r.message.clone(),
-                        crate::ui::i18n::tf(lang, "refund.query", &[("trade", &r.trade_no)]),
-                    ],
-                ),
-                RefundMoney::Cash { .. } => (t(lang, "refund.declined"), Vec::new()),
-            };
-            if let RefundMoney::Gateway(r) = &outcome.money {
-                let next = match lang {
-                    Lang::ZhTw => r.action.zh(),
-                    Lang::En => r.action.en(),
-                };
-                if !next.is_empty() {
-                    lines.push(next.to_string());
-                }
-            }
-            lines.push(t(lang, "refund.invoice_untouched"));
-            crate::ui::screen::refund::Finished {
-                approved: false,
-                headline,
-                lines,
-            }
-        };
-        self.refund_message(crate::ui::screen::refund::Message::Finished(finished));
-    }
-
-    /// What the sale can still give back, from the journal.
-    fn refund_left(&self, sale: &crate::sale::SaleNo) -> Option<crate::money::Ntd> {
-        let d = self
-            .terminal()
-            .and_then(|t| t.journal().sale_detail(sale).ok().flatten())?;
-        d.summary.paid.checked_sub(d.summary.refunded).ok()
-    }
-
-    /// The refund slip, and the allowance slip when an allowance was made,
-    /// through the one print path.
-    fn print_refund_slips(
-        &mut self,
-        outcome: &crate::ui::refund_flow::RefundOutcome,
-        reason: &str,
-        manager: &str,
-    ) {
-        let at = self
-            .terminal()
-            .map(|t| t.now().format("%Y-%m-%d %H:%M:%S%:z").to_string())
-            .unwrap_or_default();
-        // The slip is built from the journal (what was recorded is what is
-        // printed); the interim slip only if the journal cannot say.
-        let from_journal = crate::ui::refund_flow::trade_no(outcome)
-            .parse::<crate::sale::TradeNo>()
-            .ok()
-            .and_then(|trade| {
-                self.terminal()?
-                    .refund_slip(&self.config.store, &trade, false)
-                    .ok()
-                    .flatten()
-            });
-        let mut slip = match from_journal {
-            Some(data) => crate::print::refund_slip_document(&data),
-            None => crate::print::slips::refund_brief_document(
-                &crate::ui::refund_flow::refund_brief(outcome, reason, manager, &at, self.demo),
-            ),
-        };
-        if matches!(outcome.money, crate::terminal::RefundMoney::Cash { .. })
-            && !slip
-                .blocks
-                .iter()
-                .any(|b| matches!(b, crate::print::document::Block::Drawer { .. }))
-        {
-            // The cash goes back out of the drawer.
-            slip.drawer(2);
-        }
-        self.print_document(
-            "refund_slip",
-            &slip,
-            Some(&outcome.sale_no),
-            None,
-            Reply::To(PrintFor::Refund),
-        );
-        if let Some(allowance) = outcome
-            .invoice
-            .as_ref()
-            .and_then(|i| i.allowance_slip.as_ref())
-        {
-            self.print_document(
-                "allowance_slip",
-                allowance,
-                Some(&outcome.sale_no),
-                None,
-                Reply::Log("allowance slip"),
-            );
-        }
+        let result = Box::new(result.map_err(|e| e.to_string()));
+        self.refund_message(refund::Message::Returned(result));
     }
 
     /// Wait for a refund in flight (tests; bounded): it is a gateway job
     /// like a payment.
     pub fn wait_for_refund(&mut self, timeout: Duration) -> bool {
         self.wait_for_payment(timeout)
-    }
-}
-
-use crate::ui::component::printing::print_error_text;
-
-/// The e-invoice as the result screen shows it: its number (and where it
-/// went when nothing prints), or why there is none.
-fn invoice_text(invoice: &Invoice, lang: Lang) -> Result<String, String> {
-    let paperless = |key: &str, number: &str, code: &str| {
-        crate::ui::i18n::tf(lang, key, &[("number", number), ("code", code)])
-    };
-    match invoice {
-        Invoice::Issued {
-            number,
-            paper: true,
-            ..
-        } => Ok(number.dashed()),
-        Invoice::Issued { number, buyer, .. } => {
-            Ok(format!("{} → {}", number.dashed(), buyer.describe_zh()))
-        }
-        Invoice::Mypay { number } => Ok(number.clone()),
-        Invoice::MypayCarrier { number, carrier } => {
-            Ok(paperless("result.mypay_carrier", number, carrier))
-        }
-        Invoice::MypayDonated { number, love_code } => {
-            Ok(paperless("result.mypay_donated", number, love_code))
-        }
-        Invoice::MypayLater => Err(t(lang, "result.mypay_invoice_later")),
-        Invoice::ByMypay => Err(t(lang, "result.invoice_by_mypay")),
-    }
-}
-
-fn shortcut_for(key: &Key) -> Option<Shortcut> {
-    match key {
-        Key::Other(name) if name == "F2" => Some(Shortcut::Pay),
-        Key::Other(name) if name == "F4" => Some(Shortcut::Language),
-        Key::Other(name) if name == "F8" => Some(Shortcut::Remove),
-        Key::Other(name) if name == "F9" => Some(Shortcut::CloseDay),
-        Key::Other(name) if name == "F6" => Some(Shortcut::History),
-        Key::Other(name) if name == "F10" => Some(Shortcut::Settings),
-        Key::Other(name) if name == "F7" => Some(Shortcut::Refund),
-        Key::Escape => Some(Shortcut::Escape),
-        Key::Enter => Some(Shortcut::Enter),
-        Key::Backspace => Some(Shortcut::Backspace),
-        Key::Char(d) if d.is_ascii_digit() => Some(Shortcut::Digit(*d)),
-        _ => None,
-    }
-}
-
-/// What a scan means for the e-invoice, if anything: carriers anywhere; a
-/// BAN only where an 8-digit code is not a product; love codes at the tender.
-fn buyer_choice_of(code: &str, tendering: bool) -> Option<crate::einvoice::buyer::BuyerChoice> {
-    use crate::barcode::{ScanContext, Scanned, classify};
-    use crate::einvoice::buyer::BuyerChoice;
-    let context = if tendering {
-        ScanContext::Tendering
-    } else {
-        ScanContext::Selling
-    };
-    let scanned = classify(code, context).ok().or_else(|| {
-        tendering
-            .then(|| classify(code, ScanContext::BuyerChoice).ok())
-            .flatten()
-    })?;
-    match scanned {
-        Scanned::MobileCarrier(c) => Some(BuyerChoice::Mobile(c)),
-        Scanned::CitizenCertificate(c) => Some(BuyerChoice::Citizen(c)),
-        Scanned::LoveCode(c) => Some(BuyerChoice::Donate(c)),
-        Scanned::Ban(b) => Some(BuyerChoice::Company(b)),
-        _ => None,
-    }
-}
-
-/// The buyer's e-invoice choice in the cashier's language.
-fn buyer_text(choice: &crate::einvoice::buyer::BuyerChoice, lang: Lang) -> String {
-    match lang {
-        Lang::ZhTw => choice.describe_zh(),
-        Lang::En => choice.describe_en(),
     }
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use iced::keyboard::{self, Key as IcedKey, key::Named};
 
-use crate::device::scanner::wedge::{Key, WedgeConfig, WedgeDetector, WedgeOutput};
+use crate::terminal::devices::{Key, WedgeConfig, WedgeDetector, WedgeOutput};
 
 /// One key press as the app saw it.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,6 +10,7 @@ pub mod keys;
 pub mod refund_flow;
 pub mod scanner;
 pub mod screen;
+pub mod shortcut;
 pub mod spooler;
 pub mod theme;
 pub mod wallet;

@@ -8,6 +8,7 @@ use crate::print::slips::RefundBriefData;
 use crate::sale::{RefundRequest, SaleNo};
 use crate::terminal::{InvoicePreview, RefundVia, Terminal, gateway_name_zh};
 use crate::ui::i18n::{Lang, t};
+use crate::ui::screen::PrintJob;
 use crate::ui::screen::confirming::gateway_label;
 
 pub use crate::terminal::{RefundMoney, RefundOutcome};
@@ -208,4 +209,67 @@ pub fn invoice_line(outcome: &RefundOutcome) -> String {
             }
         },
     }
+}
+
+/// The slips of a refund that went through: the refund slip (its answer
+/// awaited by the screen), and the allowance slip when an allowance was made.
+pub fn slips(
+    terminal: &Terminal,
+    config: &Config,
+    outcome: &RefundOutcome,
+    reason: &str,
+    manager: &str,
+) -> Vec<PrintJob> {
+    let at = terminal.now().format("%Y-%m-%d %H:%M:%S%:z").to_string();
+    // The slip is built from the journal (what was recorded is what is
+    // printed); the interim slip only if the journal cannot say.
+    let from_journal = trade_no(outcome)
+        .parse::<crate::sale::TradeNo>()
+        .ok()
+        .and_then(|trade| {
+            terminal
+                .refund_slip(&config.store, &trade, false)
+                .ok()
+                .flatten()
+        });
+    let mut slip = match from_journal {
+        Some(data) => crate::print::refund_slip_document(&data),
+        None => crate::print::slips::refund_brief_document(&refund_brief(
+            outcome,
+            reason,
+            manager,
+            &at,
+            terminal.is_demo(),
+        )),
+    };
+    if matches!(outcome.money, RefundMoney::Cash { .. })
+        && !slip
+            .blocks
+            .iter()
+            .any(|b| matches!(b, crate::print::document::Block::Drawer { .. }))
+    {
+        // The cash goes back out of the drawer.
+        slip.drawer(2);
+    }
+    let mut jobs = vec![PrintJob {
+        kind: "refund_slip",
+        document: slip,
+        sale: Some(outcome.sale_no.clone()),
+        approval: None,
+        answer: Some(()),
+    }];
+    if let Some(allowance) = outcome
+        .invoice
+        .as_ref()
+        .and_then(|i| i.allowance_slip.as_ref())
+    {
+        jobs.push(PrintJob {
+            kind: "allowance_slip",
+            document: allowance.clone(),
+            sale: Some(outcome.sale_no.clone()),
+            approval: None,
+            answer: None,
+        });
+    }
+    jobs
 }

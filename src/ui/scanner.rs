@@ -10,7 +10,7 @@ use iced::futures::channel::mpsc;
 use iced::futures::{SinkExt, Stream, StreamExt};
 
 use crate::config;
-use crate::device::scanner::{ScannerEvent, ScannerHub};
+use crate::terminal::devices::{ScannerEvent, ScannerHub};
 
 /// The configured scanner's events, or nothing for a keyboard wedge.
 pub fn subscription(scanner: &config::Scanner) -> Subscription<ScannerEvent> {

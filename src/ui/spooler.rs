@@ -9,8 +9,8 @@
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
-use crate::device::printer::{JobError, Printer};
 use crate::print::Profile;
+use crate::terminal::devices::{JobError, Printer};
 
 /// A job handed to the printer thread.
 struct Job {

@@ -20,8 +20,8 @@ use crate::config::Config;
 use crate::gateway::client::PayItem;
 use crate::money::Ntd;
 use crate::sale::{Cart, SaleNo, TradeNo};
-use crate::sim::{SimHandles, Simulators};
 use crate::terminal::Terminal;
+use crate::terminal::demo::SimHandles;
 use crate::terminal::payment::{PayError, PayEvent, PayResult, Payments, ResolvePolicy, Tender};
 
 /// How long a payment in doubt is resolved while the cashier watches the
@@ -112,11 +112,9 @@ impl WalletPay {
                     .build()
                     .map_err(|e| e.to_string())?;
                 let (simulators, gateways) = if demo {
-                    let sims = match &books {
-                        Some(path) => runtime.block_on(Simulators::start_demo(path)),
-                        None => runtime.block_on(Simulators::start_all()),
-                    }
-                    .map_err(|e| e.to_string())?;
+                    let sims = runtime
+                        .block_on(crate::terminal::demo::start_simulators(books.as_deref()))
+                        .map_err(|e| e.to_string())?;
                     let gateways = sims.demo_config().gateways;
                     (Some(sims), gateways)
                 } else {
@@ -216,7 +214,7 @@ impl WalletPay {
         sale: SaleNo,
         request: crate::sale::RefundRequest,
         reason: String,
-        manager: crate::journal::User,
+        manager: crate::terminal::views::User,
     ) {
         let cfg = cfg.clone();
         self.run(terminal, move |mut terminal, payments| async move {

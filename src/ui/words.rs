@@ -2,8 +2,8 @@
 //! (`cash`, `approved`) shown through the locale files, in the screen's
 //! language.
 
-use crate::journal::{AttemptRecord, AttemptState};
 use crate::sale::{PayMethod, Wallet};
+use crate::terminal::views::{AttemptRecord, AttemptState};
 use crate::ui::i18n::{Lang, t};
 
 /// A way of paying: 現金 / Cash, 街口支付 / JKoPay…

@@ -8,10 +8,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::device::printer::Printer;
 use crate::print::Profile;
 use crate::print::document::Document;
 use crate::sale::SaleNo;
+use crate::terminal::devices::Printer;
 use crate::terminal::{Approval, PrintError, Terminal, TerminalError};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::spooler::{Printed, Spooler};

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use iced::widget::{button, container, row, text};
 use iced::{Alignment, Element, Length};
 
-use crate::journal::SaleSummary;
 use crate::sale::{GatewayId, SaleNo};
 use crate::terminal::Terminal;
+use crate::terminal::views::SaleSummary;
 use crate::ui::health::Reach;
 use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::theme;
@@ -88,11 +88,7 @@ impl StatusBar {
         demo: bool,
         at_tender: Option<&SaleNo>,
     ) {
-        self.open_payments = terminal
-            .journal()
-            .unresolved_attempts()
-            .map(|a| a.iter().filter(|a| a.gateway.is_some()).count())
-            .unwrap_or(0);
+        self.open_payments = terminal.open_payments().unwrap_or(0);
         if let Ok(s) = terminal.invoicing_status(config) {
             self.uploads_waiting = s.pending_files.len() + s.not_written.len();
             self.uploads_overdue = s.overdue.len();
@@ -117,13 +113,9 @@ impl StatusBar {
     /// rarer events re-read those, not every print job.) `with_printer`
     /// tells the jobs the printer has now.
     pub fn refresh_prints(&mut self, terminal: &Terminal, with_printer: impl Fn(i64) -> bool) {
-        if let Ok(jobs) = terminal.journal().pending_print_jobs() {
-            let incomplete = crate::terminal::is_incomplete_proof;
-            self.proofs_to_reprint = jobs.iter().filter(|j| incomplete(j)).count();
-            self.waiting_prints = jobs
-                .iter()
-                .filter(|j| !incomplete(j) && !with_printer(j.id))
-                .count();
+        if let Ok(waiting) = terminal.prints_waiting(with_printer) {
+            self.proofs_to_reprint = waiting.proofs_to_reprint;
+            self.waiting_prints = waiting.waiting;
         }
     }
 

@@ -4,8 +4,8 @@
 use iced::widget::{Column, button, column, container, row, scrollable, text};
 use iced::{Alignment, Element, Length};
 
-use crate::journal::{ShiftReport, User};
 use crate::secret::Secret;
+use crate::terminal::views::{ShiftReport, User};
 use crate::terminal::{Approval, TerminalError, report_document};
 use crate::ui::component::printing::print_error_text;
 use crate::ui::i18n::{Lang, t, tf};

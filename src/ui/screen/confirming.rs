@@ -10,8 +10,8 @@ use std::time::Instant;
 use iced::widget::{Column, button, column, container, row, text};
 use iced::{Alignment, Element, Length};
 
-use crate::journal::AttemptState;
 use crate::terminal::payment::{PayEvent, PayResult, Resolving, gateway_name_zh};
+use crate::terminal::views::AttemptState;
 use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::theme;
 

@@ -8,11 +8,12 @@
 use iced::widget::{Column, button, column, container, row, scrollable, text, text_input};
 use iced::{Alignment, Element, Length};
 
-use crate::journal::{SaleDetail, SaleSummary, User};
 use crate::secret::Secret;
+use crate::terminal::views::{AttemptState, InvoiceStatus, SaleDetail, SaleSummary, User};
 use crate::terminal::{Standing, Terminal};
 use crate::ui::i18n::{Lang, t, tf};
-use crate::ui::screen::Ctx;
+use crate::ui::screen::{Ctx, PrintJob};
+use crate::ui::shortcut::Shortcut;
 use crate::ui::theme;
 use crate::ui::widget::approval::{manager_buttons, told};
 use crate::ui::widget::keypad::keypad;
@@ -61,11 +62,9 @@ pub enum Printed {
 
 #[derive(Debug, Clone)]
 pub enum Event {
-    Reprint {
-        sale_no: String,
-        manager: String,
-        pin: Secret,
-    },
+    /// A manager approved a receipt reprint: print it (the answer comes
+    /// back as [`Printed::Receipt`]).
+    Print(PrintJob<Printed>),
     ReprintProof {
         sale_no: String,
         manager: String,
@@ -95,9 +94,7 @@ impl State {
     pub fn today(terminal: &Terminal) -> State {
         let today = terminal.now().date_naive();
         let mut list = terminal
-            .journal()
-            .sales_by_date(today, today, None, 200)
-            .map(|p| p.items)
+            .sales_between(today, today, 200)
             .unwrap_or_default();
         list.reverse();
         State::new(list)
@@ -117,6 +114,17 @@ impl State {
     fn told(&mut self, message: Result<String, String>) {
         self.message = Some(message);
         self.pin.clear();
+    }
+
+    /// What a shortcut means here: Escape leaves, Enter searches what is
+    /// typed, digits go to the manager's PIN.
+    pub fn key(&self, key: Shortcut) -> Option<Message> {
+        match key {
+            Shortcut::Escape => Some(Message::Back),
+            Shortcut::Enter if !self.query().is_empty() => Some(Message::Search),
+            Shortcut::Digit(d) => Some(Message::Digit(d)),
+            _ => None,
+        }
     }
 
     pub fn query(&self) -> &str {
@@ -193,11 +201,18 @@ impl State {
             }
             Message::Reprint => {
                 let (sale_no, manager, pin) = self.manager_approval(lang)?;
-                return Some(Event::Reprint {
-                    sale_no,
-                    manager,
-                    pin,
-                });
+                match receipt_copy(&sale_no, ctx) {
+                    Ok((sale, document)) => {
+                        return Some(Event::Print(PrintJob {
+                            kind: crate::terminal::RECEIPT,
+                            document,
+                            sale: Some(sale),
+                            approval: Some((manager, pin)),
+                            answer: Some(Printed::Receipt),
+                        }));
+                    }
+                    Err(e) => self.told(Err(e)),
+                }
             }
         }
         None
@@ -206,33 +221,27 @@ impl State {
     /// A search: a code shows that sale; a day, an amount or a way of
     /// paying lists the sales it finds.
     fn search(&mut self, query: &str, terminal: &Terminal, lang: Lang) {
-        let journal = terminal.journal();
         let today = terminal.now().date_naive();
         let mut list = match parse_query(query, today) {
             Query::Code(code) => return self.find(&code, terminal, lang),
-            Query::Day(d) => journal
-                .sales_by_date(d, d, None, 500)
-                .map(|p| p.items)
-                .unwrap_or_default(),
-            Query::Amount(a) => journal.sales_by_amount(a, 200).unwrap_or_default(),
+            Query::Day(d) => terminal.sales_between(d, d, 500).unwrap_or_default(),
+            Query::Amount(a) => terminal.sales_of_amount(a, 200).unwrap_or_default(),
             Query::Open => terminal.open_sales(None).unwrap_or_default(),
             Query::Paid(method) => {
                 // The last week's sales paid this way.
                 let from = today - chrono::Duration::days(7);
-                journal
-                    .sales_by_date(from, today, None, 2000)
-                    .map(|p| p.items)
+                terminal
+                    .sales_between(from, today, 2000)
                     .unwrap_or_default()
                     .into_iter()
                     .filter(|s| {
-                        journal
+                        terminal
                             .sale_detail(&s.sale_no)
                             .ok()
                             .flatten()
                             .is_some_and(|d| {
                                 d.payments.iter().any(|p| {
-                                    p.method == method
-                                        && p.state == crate::journal::AttemptState::Approved
+                                    p.method == method && p.state == AttemptState::Approved
                                 })
                             })
                     })
@@ -247,11 +256,10 @@ impl State {
     /// invoice number).
     fn find(&mut self, code: &str, terminal: &Terminal, lang: Lang) {
         let found = terminal
-            .journal()
-            .lookup(code)
+            .find_sale(code)
             .ok()
             .flatten()
-            .and_then(|sale| terminal.journal().sale_detail(&sale).ok().flatten());
+            .and_then(|sale| terminal.sale_detail(&sale).ok().flatten());
         match found {
             Some(detail) => self.show(Some(detail), None),
             None => self.show(None, Some(Err(t(lang, "history.not_found")))),
@@ -274,7 +282,7 @@ impl State {
                 terminal
                     .void_open_sale(&sale, crate::terminal::Approval { manager, pin })
                     .map_err(|e| e.to_string())
-                    .map(|()| terminal.journal().sale_detail(&sale).ok().flatten())
+                    .map(|()| terminal.sale_detail(&sale).ok().flatten())
             });
         match outcome {
             Ok(detail) => self.show(detail, Some(Ok(t(lang, "history.voided_open")))),
@@ -429,9 +437,9 @@ impl State {
                                     self.selected
                                         .as_ref()
                                         .is_some_and(|d| {
-                                            d.invoices.iter().any(|i| {
-                                                i.status != crate::journal::InvoiceStatus::Voided
-                                            })
+                                            d.invoices
+                                                .iter()
+                                                .any(|i| i.status != InvoiceStatus::Voided)
                                         })
                                         .then_some(Message::ReprintProof),
                                 )
@@ -618,6 +626,19 @@ impl State {
         self.selected = None;
         self.pin.clear();
     }
+}
+
+/// The receipt of `sale_no` again, as the journal recorded it (marked a copy).
+fn receipt_copy(
+    sale_no: &str,
+    ctx: &Ctx<'_>,
+) -> Result<(crate::sale::SaleNo, crate::print::document::Document), String> {
+    let sale: crate::sale::SaleNo = sale_no.parse().map_err(|e| format!("{e}"))?;
+    let terminal = ctx.terminal.as_deref().map_err(|e| e.to_string())?;
+    let data = terminal
+        .receipt(&sale, &ctx.config.store, true)
+        .map_err(|e| e.to_string())?;
+    Ok((sale, crate::print::document::receipt_document(&data)))
 }
 
 #[cfg(test)]

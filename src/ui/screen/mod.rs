@@ -43,3 +43,18 @@ impl<'a> Ctx<'a> {
         }
     }
 }
+
+/// A document a screen wants on paper, as data: the app prints it as a
+/// journaled job through the printing component (a reprint with the
+/// manager's name and PIN). With `answer`, the printer's answer comes back
+/// to the screen as its own message, tagged so; without, only a failure
+/// is logged.
+#[derive(Debug, Clone)]
+pub struct PrintJob<A = ()> {
+    /// The job's kind, as the journal records it.
+    pub kind: &'static str,
+    pub document: crate::print::document::Document,
+    pub sale: Option<crate::sale::SaleNo>,
+    pub approval: Option<(String, crate::secret::Secret)>,
+    pub answer: Option<A>,
+}

@@ -9,14 +9,15 @@ use std::time::Duration;
 use iced::widget::{Column, button, column, container, row, scrollable, text, text_input};
 use iced::{Alignment, Element, Length};
 
-use crate::journal::{SaleDetail, SaleSummary, User};
 use crate::money::Ntd;
 use crate::sale::{RefundRequest, SaleNo};
 use crate::secret::Secret;
+use crate::terminal::views::{Role, SaleDetail, SaleSummary, User};
 use crate::terminal::{Terminal, TerminalError};
 use crate::ui::i18n::{Lang, one_language, t, tf};
 use crate::ui::refund_flow::Preview;
-use crate::ui::screen::Ctx;
+use crate::ui::screen::{Ctx, PrintJob};
+use crate::ui::shortcut::Shortcut;
 use crate::ui::theme;
 use crate::ui::widget::approval::{manager_buttons, told};
 use crate::ui::widget::keypad::keypad;
@@ -119,6 +120,8 @@ pub struct State {
     preview: Option<Result<Preview, String>>,
     message: Option<Result<String, String>>,
     phase: Phase,
+    /// The refund with the gateway: why, and who approved (for its slip).
+    sent: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -150,8 +153,9 @@ pub enum Message {
     SlipPrinted(Result<(), String>),
     /// The refund could not be sent (nothing was): why.
     NotSent(String),
-    /// The refund came back from the gateway (or the drawer).
-    Finished(Finished),
+    /// The refund came back from the gateway (or the drawer), or why it
+    /// could not run.
+    Returned(Box<Result<crate::terminal::RefundOutcome, String>>),
 }
 
 /// What the parent must do.
@@ -165,6 +169,9 @@ pub enum Event {
         reason: String,
         manager: User,
     },
+    /// The refund's slips (the refund slip answers back as
+    /// [`Message::SlipPrinted`]).
+    Print(Vec<PrintJob>),
 }
 
 /// A step of the form, done by the screen itself.
@@ -186,6 +193,20 @@ enum Step {
 }
 
 impl State {
+    /// The messages a fresh refund screen starts with: with one manager
+    /// there is nobody to choose (a PIN typed first is theirs); from
+    /// History, the sale shown there.
+    pub fn opening(managers: &[&User], sale: Option<&str>) -> Vec<Message> {
+        let mut opening = Vec::new();
+        if let [only] = managers {
+            opening.push(Message::PickManager(only.name.clone()));
+        }
+        if let Some(code) = sale {
+            opening.push(Message::Select(code.to_string()));
+        }
+        opening
+    }
+
     /// Show a sale found by a search or scan (or that nothing was found).
     fn show(&mut self, sale: Option<SaleDetail>) {
         self.matches.clear();
@@ -247,6 +268,22 @@ impl State {
         {
             *line = new;
         }
+    }
+
+    /// What a shortcut means here (nothing while the refund runs):
+    /// Escape leaves, Enter searches, confirms or (after a result) leaves,
+    /// digits and Backspace edit the amount or PIN.
+    pub fn key(&self, key: Shortcut) -> Option<Message> {
+        Some(match key {
+            _ if self.is_running() => return None,
+            Shortcut::Escape => Message::Back,
+            Shortcut::Enter if self.is_done() => Message::Back,
+            Shortcut::Enter if !self.query().trim().is_empty() => Message::Search,
+            Shortcut::Enter => Message::Confirm,
+            Shortcut::Digit(d) => Message::Digit(d),
+            Shortcut::Backspace => Message::Backspace,
+            _ => return None,
+        })
     }
 
     pub fn is_running(&self) -> bool {
@@ -322,10 +359,7 @@ impl State {
                 self.stopped(why);
                 return None;
             }
-            Message::Finished(result) => {
-                self.finished(result);
-                return None;
-            }
+            Message::Returned(result) => return self.returned(*result, ctx),
             other => self.edit(other, lang)?,
         };
         if let Step::Back = step {
@@ -356,6 +390,7 @@ impl State {
                 tracing::info!(sale = %sale, manager = %manager.name, "refund approved, sending");
                 let what = format!("{sale} {}", self.preview_money(lang).unwrap_or_default());
                 self.running(what);
+                self.sent = Some((reason.clone(), manager.name.clone()));
                 return Some(Event::Send {
                     sale,
                     request,
@@ -379,7 +414,7 @@ impl State {
         let staff = terminal.staff().unwrap_or_default();
         let approval = if !staff
             .iter()
-            .any(|u| u.name == name && u.role == crate::journal::Role::Manager)
+            .any(|u| u.name == name && u.role == Role::Manager)
         {
             // A cashier's own PIN never approves a refund.
             Err(t(lang, "refund.not_manager"))
@@ -399,13 +434,104 @@ impl State {
         }
     }
 
+    /// The refund came back: the result in words, and its slips to print
+    /// (built from the journal, what was recorded is what is printed).
+    fn returned(
+        &mut self,
+        result: Result<crate::terminal::RefundOutcome, String>,
+        ctx: &mut Ctx<'_>,
+    ) -> Option<Event> {
+        use crate::ui::refund_flow::{RefundMoney, approved, invoice_line, trade_no};
+        let lang = ctx.lang;
+        let (reason, manager) = self.sent.take().unwrap_or_default();
+        let outcome = match result {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!("refund not done: {e}");
+                self.stopped(e);
+                return None;
+            }
+        };
+        let terminal = ctx.terminal.as_deref().ok();
+        if !approved(&outcome) {
+            let (headline, mut lines) = match &outcome.money {
+                RefundMoney::Gateway(r) if r.state.is_final() => {
+                    (t(lang, "refund.declined"), vec![r.message.clone()])
+                }
+                RefundMoney::Gateway(r) => (
+                    t(lang, "refund.unknown"),
+                    vec![
+                        r.message.clone(),
+                        tf(lang, "refund.query", &[("trade", &r.trade_no)]),
+                    ],
+                ),
+                RefundMoney::Cash { .. } => (t(lang, "refund.declined"), Vec::new()),
+            };
+            if let RefundMoney::Gateway(r) = &outcome.money {
+                let next = match lang {
+                    Lang::ZhTw => r.action.zh(),
+                    Lang::En => r.action.en(),
+                };
+                if !next.is_empty() {
+                    lines.push(next.to_string());
+                }
+            }
+            lines.push(t(lang, "refund.invoice_untouched"));
+            self.finished(Finished {
+                approved: false,
+                headline,
+                lines,
+            });
+            return None;
+        }
+        let mut lines = vec![trade_no(&outcome).to_string()];
+        if let RefundMoney::Cash { amount, .. } = &outcome.money {
+            lines.push(tf(
+                lang,
+                "refund.give_cash",
+                &[("amount", &amount.to_string())],
+            ));
+        }
+        lines.push(invoice_line(&outcome));
+        if let Some(e) = &outcome.invoice_error {
+            lines.push(format!("{} {e}", t(lang, "refund.invoice_failed")));
+        }
+        match &outcome.invoice {
+            Some(i) if i.recover_proof => lines.push(t(lang, "refund.take_proof_back")),
+            Some(i) if i.allowance_slip.is_some() => lines.push(t(lang, "refund.sign_allowance")),
+            _ => {}
+        }
+        lines.push(t(lang, "refund.printing"));
+        let slips = terminal
+            .map(|t| crate::ui::refund_flow::slips(t, ctx.config, &outcome, &reason, &manager))
+            .unwrap_or_default();
+        // What the sale can still give back, from the journal.
+        let left = terminal.and_then(|t| t.sale_detail(&outcome.sale_no).ok().flatten());
+        if let Some(left) = left.and_then(|d| d.summary.paid.checked_sub(d.summary.refunded).ok()) {
+            lines.push(tf(
+                lang,
+                "refund.remaining",
+                &[("amount", &left.to_string())],
+            ));
+        }
+        self.finished(Finished {
+            approved: true,
+            headline: tf(
+                lang,
+                "refund.approved",
+                &[("amount", &outcome.amount.to_string())],
+            ),
+            lines,
+        });
+        Some(Event::Print(slips))
+    }
+
     /// Show the sale a scanned or typed code names (receipt code, sale or
     /// trade number, invoice number), or the paid sales of the last 30 days
     /// whose total is the amount typed.
     fn find(&mut self, code: &str, terminal: &Terminal, lang: Lang) {
-        let journal = terminal.journal();
         let mut matches = Vec::new();
-        let mut sale = journal.lookup(code).ok().flatten();
+        let mut sale = terminal.find_sale(code).ok().flatten();
         if sale.is_none()
             && let Ok(amount) = code
                 .trim()
@@ -415,9 +541,8 @@ impl State {
         {
             let today = terminal.now().date_naive();
             let from = today - chrono::Days::new(30);
-            matches = journal
-                .sales_by_date(from, today, None, 500)
-                .map(|p| p.items)
+            matches = terminal
+                .sales_between(from, today, 500)
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|s| s.total.dollars() == amount && s.paid.is_positive())
@@ -426,7 +551,7 @@ impl State {
                 sale = matches.pop().map(|s| s.sale_no);
             }
         }
-        let detail = sale.and_then(|s| journal.sale_detail(&s).ok().flatten());
+        let detail = sale.and_then(|s| terminal.sale_detail(&s).ok().flatten());
         match (detail, matches.is_empty()) {
             (Some(d), _) => self.show(Some(d)),
             (None, false) => self.choose(matches),
@@ -544,7 +669,7 @@ impl State {
                 self.show(None);
             }
             Message::Back => return Some(Step::Back),
-            Message::NotSent(_) | Message::Finished(_) => {}
+            Message::NotSent(_) | Message::Returned(_) => {}
             Message::SlipPrinted(printed) => {
                 let line = match printed {
                     Ok(()) => t(lang, "refund.printed"),
@@ -975,8 +1100,8 @@ mod tests {
 
         s.pin.clear();
         s.manager = Some("店長".into());
-        s.sale = Some(crate::journal::SaleDetail {
-            summary: crate::journal::SaleSummary {
+        s.sale = Some(crate::terminal::views::SaleDetail {
+            summary: crate::terminal::views::SaleSummary {
                 sale_no: "D0126112200001".parse().unwrap(),
                 business_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
                 cashier: "amy".into(),
@@ -985,7 +1110,7 @@ mod tests {
                 total: Ntd::new(360),
                 paid: Ntd::new(360),
                 refunded: Ntd::ZERO,
-                status: crate::journal::SaleStatus::Paid,
+                status: crate::terminal::views::SaleStatus::Paid,
                 line_count: 1,
                 created_at: String::new(),
             },

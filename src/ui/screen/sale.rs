@@ -8,6 +8,7 @@ use crate::catalogue::Catalogue;
 use crate::money::Ntd;
 use crate::sale::{Cart, Line};
 use crate::ui::i18n::{Lang, t, tf};
+use crate::ui::shortcut::Shortcut;
 use crate::ui::theme;
 
 /// The widget id of a product's tile (tests and the UI-automation hooks use it).
@@ -238,6 +239,19 @@ impl State {
     fn ask_remove_last(&mut self, cart: &Cart) {
         if !cart.is_empty() {
             self.confirm_remove = Some(cart.lines().len() - 1);
+        }
+    }
+
+    /// What a shortcut means here: F2 pays, F8 asks to remove the last
+    /// line, Escape/Enter answer that question, Enter adds what is typed.
+    pub fn key(&self, key: Shortcut) -> Option<Message> {
+        match key {
+            Shortcut::Pay => Some(Message::Tender),
+            Shortcut::Remove => Some(Message::AskRemoveLast),
+            Shortcut::Escape if self.is_confirming() => Some(Message::Keep),
+            Shortcut::Enter if self.is_confirming() => Some(Message::ConfirmRemove),
+            Shortcut::Enter => Some(self.enter()),
+            _ => None,
         }
     }
 

@@ -5,8 +5,8 @@
 use iced::widget::{Column, button, column, container, row, text};
 use iced::{Alignment, Element, Length};
 
-use crate::journal::{Role, User};
 use crate::secret::Secret;
+use crate::terminal::views::{Role, User};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::theme;
 use crate::ui::widget::keypad::keypad;

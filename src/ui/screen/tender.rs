@@ -9,8 +9,8 @@ use iced::widget::{Column, button, column, container, row, text, text_input};
 use iced::{Alignment, Element, Length};
 
 use crate::gateway::goodbuy::PayType;
-use crate::journal::Member;
 use crate::money::Ntd;
+use crate::terminal::views::Member;
 use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::theme;
 use crate::ui::widget::keypad::{key_sized, keypad, keypad_of_height};

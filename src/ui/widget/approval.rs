@@ -4,7 +4,7 @@
 use iced::widget::{Column, button, column, text};
 use iced::{Element, Length};
 
-use crate::journal::User;
+use crate::terminal::views::User;
 use crate::ui::theme;
 
 /// The managers who may approve, one button each; the chosen one stands out.

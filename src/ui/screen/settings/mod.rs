@@ -16,17 +16,18 @@ use std::time::Duration;
 
 use crate::barcode::{ScanContext, classify, mask_payment_code};
 use crate::config::{Config, Problem, Severity};
-use crate::device::printer::Transport;
-use crate::journal::{Role, User};
 use crate::sale::GatewayId;
 use crate::secret::Secret;
 use crate::terminal::Terminal;
+use crate::terminal::devices::Transport;
 use crate::terminal::settings::{
     Pending, Reach, RollsView, SaveError, check_gateway, check_printer, needs_restart, replaced,
     save_config,
 };
+use crate::terminal::views::{Role, User};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::screen::Ctx;
+use crate::ui::shortcut::Shortcut;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -185,7 +186,7 @@ pub enum Event {
     /// printer typed on the screen and not saved yet, when there is one.
     TestPrint {
         page: crate::print::Document,
-        trial: Option<Box<crate::device::printer::Printer>>,
+        trial: Option<Box<crate::terminal::devices::Printer>>,
     },
     /// Staff changed: the sign-in list must be read again.
     StaffChanged,
@@ -326,10 +327,33 @@ impl State {
     }
 
     /// The screen a cashier gets: only the refusal and a way back.
+    /// The screen as whoever is signed in may see it: managers get the
+    /// settings, anyone else a refusal that says why.
+    pub fn open(
+        config: &Config,
+        path: Option<PathBuf>,
+        demo: bool,
+        terminal: Option<&Terminal>,
+        lang: Lang,
+    ) -> State {
+        let manager = terminal
+            .and_then(|t| t.user())
+            .is_some_and(|u| u.role == Role::Manager);
+        match manager {
+            true => State::new(config, path, demo, terminal),
+            false => State::refused(lang),
+        }
+    }
+
     pub fn refused(lang: Lang) -> State {
         let mut state = State::new(&Config::demo(), None, true, None);
         state.refused = Some(t(lang, "settings.refused"));
         state
+    }
+
+    /// What a shortcut means here: Escape leaves.
+    pub fn key(&self, key: Shortcut) -> Option<Message> {
+        (key == Shortcut::Escape).then_some(Message::Back)
     }
 
     pub fn is_refused(&self) -> bool {
@@ -567,7 +591,7 @@ impl State {
                 Err(why) => format!("{name}: {why}"),
             });
         }
-        if let Some(hint) = crate::device::scanner::diagnose::layout_hint(code) {
+        if let Some(hint) = crate::terminal::devices::layout_hint(code) {
             lines.push(hint.to_string());
         }
         self.last_scan = lines;
@@ -576,12 +600,12 @@ impl State {
     /// The test page for the printer as typed on the screen, so a new
     /// address can be tried before saving; the configured one when unchanged.
     fn test_page(&mut self, config: &Config) -> Option<Event> {
-        use crate::device::printer::Printer;
+        use crate::terminal::devices::Printer;
         let draft = self.printer_settings();
         let trial = draft != config.printer;
         match Printer::from_config(if trial { &draft } else { &config.printer }) {
             Ok(p) => Some(Event::TestPrint {
-                page: crate::device::printer::cli::test_page(config, &p),
+                page: crate::terminal::test_page(&config.store, &p),
                 trial: trial.then(|| Box::new(p)),
             }),
             Err(e) => {

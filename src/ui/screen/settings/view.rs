@@ -6,10 +6,10 @@ use iced::widget::{
 use iced::{Alignment, Color, Element, Length};
 
 use super::{Check, Message, PrinterCheck, SCANNER_KINDS, State, TRANSPORTS, Tab};
-use crate::journal::Role;
 use crate::sale::GatewayId;
 use crate::secret::Secret;
 use crate::terminal::settings::masked;
+use crate::terminal::views::Role;
 use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::theme;
 
