@@ -225,6 +225,51 @@ impl Payments {
     }
 }
 
+/// The cashier's 取消 / Cancel while a payment waits for its answer: a
+/// cooperative signal (a tokio watch channel; tokio is already here, so no
+/// crate for it). It only stops the waiting: what the payment became is
+/// then settled by its gateway's own rule for a payment in doubt (JKoPay
+/// cancels with the same trade number, MyPay is asked), journaled step by
+/// step, so money a customer already paid is never lost and an answer that
+/// came first stands.
+#[derive(Debug, Clone)]
+pub struct PayCancel(tokio::sync::watch::Receiver<bool>);
+
+/// The button's end of a [`PayCancel`].
+#[derive(Debug)]
+pub struct CancelPay(tokio::sync::watch::Sender<bool>);
+
+/// A cancel signal for one payment: the button's end and the payment's.
+pub fn pay_cancel() -> (CancelPay, PayCancel) {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    (CancelPay(tx), PayCancel(rx))
+}
+
+impl CancelPay {
+    /// Ask the payment to stop waiting (nothing happens once it answered).
+    pub fn cancel(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
+impl PayCancel {
+    /// Whether the cashier cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves once the cashier cancelled; never when the button's end
+    /// is gone without a cancel.
+    pub async fn cancelled(&mut self) {
+        if self.0.wait_for(|c| *c).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Journaled when the cashier stopped waiting for an answer.
+pub const CANCELLED_WHILE_WAITING: &str = "收銀員取消等待,依金流規則確認結果 / the cashier stopped waiting: settling it by the gateway's rule";
+
 /// Why a payment workflow could not run. When one of these comes back no
 /// request was sent, except [`PayError::Journal`] after `Sending`, which
 /// `till recover` then resolves.
@@ -588,7 +633,20 @@ impl Terminal {
             since: stamp(at),
         });
         tracing::info!(trade = %trade, gateway = route.gateway.as_str(), %amount, "payment sent");
-        let answer = payments.timed(route.gateway, &trade, gw.pay(&req)).await;
+        let call = payments.timed(route.gateway, &trade, gw.pay(&req));
+        let answer = match payments.cancel.clone() {
+            None => call.await,
+            // An answer that is there when the cancel comes wins (`biased`):
+            // a cancel after approval changes nothing.
+            Some(mut cancel) => tokio::select! {
+                biased;
+                answer = call => answer,
+                () = cancel.cancelled() => {
+                    tracing::info!(trade = %trade, "the cashier cancelled while waiting");
+                    Ok(Outcome::Unknown { why: CANCELLED_WHILE_WAITING.to_string() })
+                }
+            },
+        };
         crash_test_hook(&trade);
         self.settle_payment(payments, gw.as_ref(), &req, answer)
             .await

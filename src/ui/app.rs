@@ -23,7 +23,7 @@ use crate::ui::screen::{
     close_day, confirming, done, history, paypage, sale, settings, sign_in, tender,
 };
 use crate::ui::theme;
-use crate::ui::wallet::{Finished, WalletPay};
+use crate::ui::wallet::{Finished, JobUpdate, Out, Pacer, WalletPay};
 
 /// Who waits on a print job: the screen the printer's answer goes to, as
 /// that screen's own message (see [`App::deliver`]).
@@ -82,6 +82,10 @@ pub struct App {
     simulator_books: Option<std::path::PathBuf>,
     /// Started on the first wallet scan (demo mode starts the simulators).
     wallet: Option<Result<crate::ui::wallet::WalletPay, String>>,
+    /// The gateway job out with the terminal, if one is.
+    job: Option<Out>,
+    /// The pauses of the jobs that look again (確認中, PayPage).
+    pacer: Pacer,
     /// A refund with the gateway (the terminal went with it).
     /// The refund with the gateway: why, and who approved (for its slip).
     refunding: Option<(String, String)>,
@@ -159,14 +163,14 @@ pub enum Message {
     KeyTick(Instant),
     /// A serial or USB HID scanner reported something.
     Scanner(ScannerEvent),
-    /// Time to look whether the payment in flight has finished.
-    PayPoll(Instant),
-    /// Time to look what the printer did with the jobs it has.
-    PrintPoll(Instant),
+    /// A gateway job's progress, or the terminal handed back with its result.
+    Job(JobUpdate),
+    /// The cashier stops waiting for a wallet payment (取消 / Esc).
+    CancelPayment,
+    /// The printer answered for a job (`None`: its thread is gone).
+    Printed(Option<crate::ui::spooler::Printed>),
     Confirming(confirming::Message),
     PayPage(paypage::Message),
-    /// Time to ask MyPay whether the PayPage has been paid.
-    PayPageTick(Instant),
     /// The e-invoice choice typed at the tender screen.
     BuyerInput(String),
     BuyerApply,
@@ -176,8 +180,6 @@ pub enum Message {
     Reissue,
     /// A press on the status bar.
     Status(status_bar::Message),
-    /// Time to ask the gateway again about a payment in doubt.
-    ConfirmTick(Instant),
     /// A clock tick for the idle lock.
     Tick(Instant),
 }
@@ -270,6 +272,8 @@ impl App {
             demo,
             simulator_books,
             wallet: None,
+            job: None,
+            pacer: Pacer::default(),
             refunding: None,
             open_sale: None,
             buyer: crate::einvoice::buyer::BuyerChoice::Print,
@@ -454,7 +458,11 @@ impl App {
     /// on this message goes with it.
     pub fn run_update(&mut self, message: Message) -> iced::Task<Message> {
         self.update(message);
-        iced::Task::batch(std::mem::take(&mut self.tasks))
+        let prints = self.printing.take_tasks();
+        let prints = prints.into_iter().map(|t| t.map(Message::Printed));
+        let mut tasks = std::mem::take(&mut self.tasks);
+        tasks.extend(prints);
+        iced::Task::batch(tasks)
     }
 
     /// Every change of screen or of the cart's count and total is logged:
@@ -494,19 +502,13 @@ impl App {
                 return self.routed(routed);
             }
             Message::Scanner(event) => return self.scanner_event(event),
-            Message::PayPoll(_) => {
-                let done = self.wallet_mut().and_then(|w| w.poll());
-                if let Some((terminal, finished)) = done {
-                    self.job_finished(terminal, finished);
-                }
-                return;
-            }
-            Message::ConfirmTick(_) => return self.check_payment_in_doubt(),
-            Message::PrintPoll(_) => {
-                let answers = self.printing.poll(self.terminal.as_mut().ok(), self.lang);
+            Message::Job(update) => return self.job_update(update),
+            Message::Printed(printed) => {
+                let answers =
+                    self.printing
+                        .printed(printed, self.terminal.as_mut().ok(), self.lang);
                 return self.printed(answers);
             }
-            Message::PayPageTick(_) => return self.poll_paypage(),
             _ => {}
         }
         self.last_activity = Instant::now();
@@ -524,10 +526,9 @@ impl App {
             | Message::Key(_)
             | Message::KeyTick(_)
             | Message::Scanner(_)
-            | Message::PayPoll(_)
-            | Message::ConfirmTick(_)
-            | Message::PrintPoll(_)
-            | Message::PayPageTick(_) => {}
+            | Message::Job(_)
+            | Message::Printed(_) => {}
+            Message::CancelPayment => self.cancel_payment(),
             Message::PayPage(m) => {
                 let event = match &mut self.screen {
                     Screen::PayPage(state) => state.update(m),
@@ -543,7 +544,7 @@ impl App {
                     _ => None,
                 };
                 match event {
-                    Some(confirming::Event::CheckNow) => self.check_payment_in_doubt(),
+                    Some(confirming::Event::CheckNow) => self.ask_now(),
                     Some(confirming::Event::Continue) => {
                         self.screen = Screen::Sale(sale::State::default())
                     }
@@ -1026,15 +1027,6 @@ impl App {
         self.route(message);
     }
 
-    /// Wait until the printer has answered for every job (tests; bounded).
-    pub fn settle(&mut self, timeout: Duration) -> bool {
-        let answers = self
-            .printing
-            .wait(self.terminal.as_mut().ok(), timeout, self.lang);
-        self.printed(answers);
-        !self.printing.busy()
-    }
-
     /// The drawer's pulse, with a short slip: the opening a manager
     /// approved (audited by the close-day screen) is on paper too.
     fn open_drawer(&mut self, manager: &str) {
@@ -1279,8 +1271,9 @@ impl App {
     /// Journal the sale if it is not yet and send the tender to its
     /// gateway; the progress screen names `what` was presented.
     fn send_to_gateway(&mut self, tender: crate::terminal::payment::Tender, what: String) {
-        self.hand_to_gateway(what, |wallet, terminal, sale, total, cart| {
-            wallet.pay(terminal, sale, tender, total, cart)
+        let (cancel, signal) = crate::terminal::payment::pay_cancel();
+        self.hand_to_gateway(what, Some(cancel), |wallet, terminal, sale, total, cart| {
+            wallet.pay(terminal, sale, tender, total, cart, signal)
         });
     }
 
@@ -1289,7 +1282,14 @@ impl App {
     fn hand_to_gateway(
         &mut self,
         what: String,
-        start: impl FnOnce(&mut WalletPay, Terminal, crate::sale::SaleNo, crate::money::Ntd, &Cart),
+        cancel: Option<crate::terminal::payment::CancelPay>,
+        start: impl FnOnce(
+            &WalletPay,
+            Terminal,
+            crate::sale::SaleNo,
+            crate::money::Ntd,
+            &Cart,
+        ) -> iced::Task<JobUpdate>,
     ) {
         if let Err(e) = self.start_wallet() {
             return self.tender_notice(e);
@@ -1323,8 +1323,9 @@ impl App {
             self.terminal = Ok(terminal);
             return self.tender_notice(e.to_string());
         }
-        if let Some(Ok(wallet)) = self.wallet.as_mut() {
-            start(wallet, terminal, sale, total, &self.cart);
+        if let Some(Ok(wallet)) = self.wallet.as_ref() {
+            let task = start(wallet, terminal, sale, total, &self.cart);
+            self.job_out(task, cancel);
         }
         self.screen = Screen::Paying { what };
     }
@@ -1347,7 +1348,7 @@ impl App {
     /// yet and open a PayPage order at MyPay.
     fn start_paypage(&mut self) {
         let what = t(self.lang, "tender.tab_paypage");
-        self.hand_to_gateway(what, |wallet, terminal, sale, total, cart| {
+        self.hand_to_gateway(what, None, |wallet, terminal, sale, total, cart| {
             wallet.start_paypage(terminal, sale, total, cart)
         });
     }
@@ -1449,39 +1450,45 @@ impl App {
             return None;
         };
         let trade = state.order.trade_no.parse().ok()?;
-        if self.wallet_mut().is_none_or(|w| w.busy()) {
+        if self.job.is_some() || self.wallet_mut().is_none() {
             return None;
         }
         Some(trade)
     }
 
-    fn poll_paypage(&mut self) {
+    /// Ask MyPay whether the PayPage was paid, after `pause` (closing it
+    /// instead when `cancelled`).
+    fn poll_paypage(&mut self, pause: Duration, cancelled: bool) {
         let Some(trade) = self.paypage_trade() else {
             return;
         };
         let Some(terminal) = self.take_terminal() else {
             return;
         };
-        if let Some(wallet) = self.wallet_mut() {
-            wallet.poll_paypage(terminal, trade);
+        let (cancel, signal) = crate::terminal::payment::pay_cancel();
+        let pause = self.pacer.pause(pause);
+        let task = match self.wallet.as_ref() {
+            Some(Ok(wallet)) => wallet.poll_paypage(terminal, trade, pause, signal),
+            _ => return,
+        };
+        self.job_out(task, Some(cancel));
+        if cancelled && let Some(out) = self.job.as_mut() {
+            out.cancel();
         }
     }
 
+    /// The customer walked away or pays another way: the PayPage job
+    /// closes it instead of asking again.
     fn cancel_paypage(&mut self) {
-        let Some(trade) = self.paypage_trade() else {
+        if !matches!(self.screen, Screen::PayPage(_)) {
             return;
-        };
-        let Some(terminal) = self.take_terminal() else {
-            return;
-        };
-        if let Some(wallet) = self.wallet_mut() {
-            wallet.cancel_paypage(terminal, trade);
         }
-    }
-
-    /// Ask MyPay about the PayPage now, as the timer would (tests).
-    pub fn check_paypage(&mut self) {
-        self.poll_paypage();
+        match self.job.as_mut() {
+            Some(out) => {
+                out.cancel();
+            }
+            None => self.poll_paypage(Duration::ZERO, true),
+        }
     }
 
     /// The PayPage URL on screen, if one is showing (tests, customer window).
@@ -1527,23 +1534,93 @@ impl App {
         }
     }
 
-    /// Wait for the gateway job in flight (tests; bounded).
-    pub fn wait_for_payment(&mut self, timeout: Duration) -> bool {
-        let done = self.wallet_mut().and_then(|w| w.wait(timeout));
-        match done {
-            Some((terminal, finished)) => {
-                self.job_finished(terminal, finished);
-                self.settle(timeout);
-                true
-            }
-            None => false,
+    /// The cashier's 取消 / Esc while a wallet payment waits: the payment
+    /// stops waiting and settles by its gateway's rule (the job comes back
+    /// with what it became). A payment already answered is not touched.
+    fn cancel_payment(&mut self) {
+        if !matches!(self.screen, Screen::Paying { .. }) {
+            return;
+        }
+        if let Some(out) = self.job.as_mut()
+            && out.cancel()
+        {
+            tracing::info!("the cashier cancelled the payment in flight");
         }
     }
 
-    /// Ask the gateway about the payment in doubt now, as the timer would
-    /// (tests).
-    pub fn check_now(&mut self) {
-        self.check_payment_in_doubt();
+    /// 立即查詢: the job pausing before its next look looks now (or one
+    /// starts at once when none is out).
+    pub fn ask_now(&mut self) {
+        if self.job.is_some() {
+            self.pacer.wake();
+        } else {
+            self.check_payment_in_doubt(Duration::ZERO);
+        }
+    }
+
+    /// Whether every job out is only pausing before its next look (the
+    /// 確認中 and PayPage screens between two asks) and the printer has
+    /// nothing: the app waits for time, not for work.
+    pub fn only_pausing(&self) -> bool {
+        self.job.is_some() && self.pacer.parked() > 0 && !self.printing.printing()
+    }
+
+    /// Hand a gateway job (its terminal already with it) to the runtime.
+    fn job_out(
+        &mut self,
+        task: iced::Task<JobUpdate>,
+        cancel: Option<crate::terminal::payment::CancelPay>,
+    ) {
+        self.job = Some(Out::new(cancel));
+        self.tasks.push(task.map(Message::Job));
+    }
+
+    /// A job's progress, or its end with the terminal back.
+    fn job_update(&mut self, update: JobUpdate) {
+        match update {
+            JobUpdate::Progress(event) => {
+                if let Some(out) = self.job.as_mut() {
+                    out.progress = Some(event);
+                }
+            }
+            JobUpdate::Done(handback) => {
+                let Some(done) = handback.take() else {
+                    return;
+                };
+                let cancelled = self.job.take().is_some_and(|o| o.cancelled);
+                match done {
+                    Ok((terminal, finished)) => {
+                        self.terminal = Ok(terminal);
+                        // The printer's answers that came while it was away.
+                        let kept = self
+                            .printing
+                            .journal_kept(self.terminal.as_mut().ok(), self.lang);
+                        self.printed(kept);
+                        let Some(terminal) = self.take_terminal() else {
+                            return;
+                        };
+                        self.job_finished(terminal, finished)
+                    }
+                    Err(e) => self.terminal = Err(e),
+                }
+                self.next_look(cancelled);
+            }
+        }
+    }
+
+    /// The 確認中 and PayPage screens look again after a pause, each look
+    /// a job of its own (the pause inside it).
+    fn next_look(&mut self, cancelled: bool) {
+        if self.job.is_some() || self.terminal.is_err() {
+            return;
+        }
+        match &self.screen {
+            Screen::Confirming(state) if state.trade_no().is_some() => {
+                self.check_payment_in_doubt(CONFIRM_EVERY)
+            }
+            Screen::PayPage(_) => self.poll_paypage(PAYPAGE_EVERY, cancelled),
+            _ => {}
+        }
     }
 
     fn wallet_mut(&mut self) -> Option<&mut WalletPay> {
@@ -1573,13 +1650,14 @@ impl App {
         if self.status.mypay_invoices_due() == 0 || !idle || self.start_wallet().is_err() {
             return;
         }
-        if self.wallet_mut().is_none_or(|w| w.busy()) {
+        if self.job.is_some() || self.wallet_mut().is_none() {
             return;
         }
         if let Some(terminal) = self.take_terminal()
-            && let Some(wallet) = self.wallet_mut()
+            && let Some(Ok(wallet)) = self.wallet.as_ref()
         {
-            wallet.fetch_mypay_invoices(terminal);
+            let task = wallet.fetch_mypay_invoices(terminal);
+            self.job_out(task, None);
         }
     }
 
@@ -1684,9 +1762,9 @@ impl App {
         self.refresh_status();
     }
 
-    /// Ask again about the payment on the 確認中 screen, unless a question
-    /// is already out.
-    fn check_payment_in_doubt(&mut self) {
+    /// Ask again about the payment on the 確認中 screen after `pause`,
+    /// unless a question is already out.
+    fn check_payment_in_doubt(&mut self, pause: Duration) {
         let trade = match &self.screen {
             Screen::Confirming(state) => match state.trade_no() {
                 Some(t) => t.to_string(),
@@ -1694,7 +1772,7 @@ impl App {
             },
             _ => return,
         };
-        if self.wallet_mut().is_none_or(|w| w.busy()) {
+        if self.job.is_some() || self.wallet_mut().is_none() {
             return;
         }
         let Ok(trade) = trade.parse::<crate::sale::TradeNo>() else {
@@ -1703,8 +1781,10 @@ impl App {
         let Some(terminal) = self.take_terminal() else {
             return;
         };
-        if let Some(wallet) = self.wallet_mut() {
-            wallet.check(terminal, trade);
+        let pause = self.pacer.pause(pause);
+        if let Some(Ok(wallet)) = self.wallet.as_ref() {
+            let task = wallet.check(terminal, trade, pause);
+            self.job_out(task, None);
         }
     }
 
@@ -1719,7 +1799,7 @@ impl App {
                 .unwrap_or(0),
             Err(_) => return,
         };
-        if open == 0 || self.wallet_mut().is_some_and(|w| w.busy()) {
+        if open == 0 || self.job.is_some() {
             return;
         }
         if let Err(e) = self.start_wallet() {
@@ -1730,8 +1810,9 @@ impl App {
             return;
         };
         tracing::info!(open, "checking payments left open");
-        if let Some(wallet) = self.wallet_mut() {
-            wallet.recover(terminal);
+        if let Some(Ok(wallet)) = self.wallet.as_ref() {
+            let task = wallet.recover(terminal);
+            self.job_out(task, None);
         }
         self.screen = Screen::Confirming(confirming::State::recovery());
     }
@@ -1841,6 +1922,7 @@ impl App {
                 self.next_customer()
             }
             (Screen::PayPage(_), Shortcut::Escape) => self.cancel_paypage(),
+            (Screen::Paying { .. }, Shortcut::Escape) => self.cancel_payment(),
             (Screen::Confirming(state), Shortcut::Enter) if state.recovery_done() => {
                 self.update(Message::Confirming(confirming::Message::Continue))
             }
@@ -1899,23 +1981,6 @@ impl App {
         }
         if self.lock.is_none() {
             subs.push(iced::time::every(Duration::from_secs(5)).map(Message::Tick));
-        }
-        let busy = self
-            .wallet
-            .as_ref()
-            .and_then(|w| w.as_ref().ok())
-            .is_some_and(|w| w.busy());
-        if self.printing.busy() {
-            subs.push(iced::time::every(Duration::from_millis(50)).map(Message::PrintPoll));
-        }
-        if busy {
-            subs.push(iced::time::every(Duration::from_millis(250)).map(Message::PayPoll));
-        } else if let Screen::Confirming(state) = &self.screen
-            && state.trade_no().is_some()
-        {
-            subs.push(iced::time::every(CONFIRM_EVERY).map(Message::ConfirmTick));
-        } else if matches!(self.screen, Screen::PayPage(_)) {
-            subs.push(iced::time::every(PAYPAGE_EVERY).map(Message::PayPageTick));
         }
         if let Screen::Settings(s) = &self.screen
             && s.busy()
@@ -2089,35 +2154,39 @@ impl App {
                 .into()
             }
             Screen::Paying { what } => {
-                let wallet = self.wallet.as_ref().and_then(|w| w.as_ref().ok());
-                let secs = wallet
-                    .and_then(|w| w.waiting())
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                tender::waiting_view(tender::waiting_lines(
-                    what,
-                    secs,
-                    wallet.and_then(|w| w.progress()),
-                    &self.config.gateways,
-                    lang,
-                ))
+                let job = self.job.as_ref();
+                let secs = job.map(|o| o.started.elapsed().as_secs()).unwrap_or(0);
+                let cancel = job.filter(|o| o.cancel.is_some()).map(|o| {
+                    let press = (!o.cancelled).then_some(Message::CancelPayment);
+                    let label = if o.cancelled {
+                        "tasks.cancelling"
+                    } else {
+                        "tasks.cancel"
+                    };
+                    (t(lang, label), press)
+                });
+                tender::waiting_view(
+                    tender::waiting_lines(
+                        what,
+                        secs,
+                        job.and_then(|o| o.progress.as_ref()),
+                        &self.config.gateways,
+                        lang,
+                    ),
+                    cancel,
+                )
             }
             Screen::PayPage(state) => {
-                let busy = self
-                    .wallet
-                    .as_ref()
-                    .and_then(|w| w.as_ref().ok())
-                    .is_some_and(|w| w.busy());
+                // Between two looks the job only pauses: the cancel is
+                // taken then (it closes the PayPage instead of asking).
+                let busy = self.job.as_ref().is_some_and(|o| o.cancelled);
                 state.view(busy, lang).map(Message::PayPage)
             }
             Screen::Confirming(state) => {
-                let wallet = self.wallet.as_ref().and_then(|w| w.as_ref().ok());
+                let job = self.job.as_ref();
+                let asking = job.is_some() && self.pacer.parked() == 0;
                 state
-                    .view(
-                        wallet.and_then(|w| w.progress()),
-                        wallet.is_some_and(|w| w.busy()),
-                        lang,
-                    )
+                    .view(job.and_then(|o| o.progress.as_ref()), asking, lang)
                     .map(Message::Confirming)
             }
             Screen::History(state) => {
@@ -2130,11 +2199,7 @@ impl App {
             }
             Screen::Settings(state) => state.view(lang).map(Message::Settings),
             Screen::Refund(state) => {
-                let waiting = self
-                    .wallet
-                    .as_ref()
-                    .and_then(|w| w.as_ref().ok())
-                    .and_then(|w| w.waiting());
+                let waiting = self.job.as_ref().map(|o| o.started.elapsed());
                 state
                     .view(self.managers(), waiting, lang)
                     .map(Message::Refund)
@@ -2251,8 +2316,8 @@ impl App {
     /// and journal need a restart (the screen says so); the rest applies now.
     fn apply_settings(&mut self, cfg: Config) {
         if cfg.printer != self.config.printer {
-            // Jobs still with the old printer are answered first.
-            self.settle(Duration::from_secs(30));
+            // Jobs still with the old printer print there; their answers
+            // come back as their tasks end.
             self.printing
                 .set_printer(Printer::from_config(&cfg.printer).map_err(|e| e.to_string()));
         }
@@ -2362,8 +2427,9 @@ impl App {
             return self.refund_message(M::NotSent(busy));
         };
         self.refunding = Some((reason.clone(), manager.name.clone()));
-        if let Some(Ok(wallet)) = self.wallet.as_mut() {
-            wallet.refund(terminal, &self.config, sale, request, reason, manager);
+        if let Some(Ok(wallet)) = self.wallet.as_ref() {
+            let task = wallet.refund(terminal, &self.config, sale, request, reason, manager);
+            self.job_out(task, None);
         }
     }
 
@@ -2521,12 +2587,6 @@ impl App {
                 Reply::Log("allowance slip"),
             );
         }
-    }
-
-    /// Wait for a refund in flight (tests; bounded): it is a gateway job
-    /// like a payment.
-    pub fn wait_for_refund(&mut self, timeout: Duration) -> bool {
-        self.wait_for_payment(timeout)
     }
 }
 
