@@ -120,6 +120,29 @@ impl Driver {
         }
     }
 
+    /// Run the app's work until `reached` holds (something outside the
+    /// app: a simulator's books), guarded like [`Driver::settle`].
+    pub fn run_until(&mut self, what: &str, mut reached: impl FnMut() -> bool) {
+        let start = Instant::now();
+        while !reached() {
+            assert!(
+                start.elapsed() < GUARD,
+                "not reached after {GUARD:?}: {what} ({} task(s) pending on the {} screen)",
+                self.pending.len(),
+                self.app.screen_name()
+            );
+            let pending = &mut self.pending;
+            let next = self
+                .executor
+                .block_on(async { tokio::time::timeout(LOOK, next_action(pending)).await });
+            match next {
+                Ok((_, Some(Action::Output(message)))) => self.update(message),
+                Ok((_, Some(_))) | Err(_) => {}
+                Ok((i, None)) => drop(self.pending.swap_remove(i)),
+            }
+        }
+    }
+
     /// Let the printer answer for what a gesture printed, as the tests'
     /// clicks and scans do. A gateway job the gesture started (the terminal
     /// went with it) is left running: the test looks at the wait, then
