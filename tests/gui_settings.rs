@@ -390,7 +390,7 @@ fn test_connection_runs_as_a_task_and_says_reachable_or_refused() {
     // The server holds its answer, yet the screen is back at once.
     assert!(shows(&app, "檢查中…"));
     go.send(()).unwrap();
-    assert!(app.wait_for_settings(WAIT), "the check finished");
+    app.settle();
     assert!(
         shows(&app, &Reach::Answered(404).describe()),
         "any HTTP answer means reachable"
@@ -413,7 +413,7 @@ fn test_connection_runs_as_a_task_and_says_reachable_or_refused() {
         &format!("http://{closed}/"),
     );
     click(&mut app, "測試連線");
-    assert!(app.wait_for_settings(WAIT));
+    app.settle();
     assert!(shows(&app, &Reach::Refused.describe()));
 }
 
@@ -423,7 +423,7 @@ fn demo_test_connection_reaches_the_simulators() {
     click(&mut app, "設定 (F10)");
     click(&mut app, "金流");
     click(&mut app, "測試連線");
-    assert!(app.wait_for_settings(WAIT));
+    app.settle();
     assert!(
         anywhere(&app, "可連線").is_some(),
         "the JKoPay simulator on 127.0.0.1 answered"
@@ -540,7 +540,7 @@ fn printer_status_and_test_print_from_the_screen() {
     );
 
     click(&mut app, "狀態");
-    assert!(app.wait_for_settings(WAIT));
+    app.settle();
     assert!(shows(&app, "正常,可以列印 / OK, ready to print"));
 }
 

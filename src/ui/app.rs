@@ -57,6 +57,12 @@ const PAYPAGE_EVERY: Duration = Duration::from_secs(3);
 /// How often the 確認中 screen asks the gateway again on its own.
 pub const CONFIRM_EVERY: Duration = Duration::from_secs(5);
 
+/// The gateways probed for the status bar and what the last round found.
+struct Health {
+    targets: Vec<(crate::sale::GatewayId, String)>,
+    found: crate::ui::health::Round,
+}
+
 pub struct App {
     lang: Lang,
     catalogue: Catalogue,
@@ -107,7 +113,7 @@ pub struct App {
     status: StatusBar,
     /// Gateway reachability probes (configured gateways; in demo mode the
     /// simulators, once started).
-    health: Option<crate::ui::health::GatewayHealth>,
+    health: Option<Health>,
     /// Whether to probe at all: the real app does; an app built around a
     /// test's terminal does not (tests never reach outside loopback).
     probe_gateways: bool,
@@ -182,6 +188,8 @@ pub enum Message {
     Status(status_bar::Message),
     /// A clock tick for the idle lock.
     Tick(Instant),
+    /// A round of gateway probes came back.
+    Probed(crate::ui::health::Round),
 }
 
 /// Keys that work on every screen (listed in the footer).
@@ -294,7 +302,7 @@ impl App {
     }
 
     /// Probe the gateways' reachability for the status bar (every
-    /// [`crate::ui::health::PROBE_EVERY`], on a thread of its own).
+    /// [`crate::ui::health::PROBE_EVERY`], a subscription of their own).
     pub fn with_gateway_probes(mut self) -> App {
         self.probe_gateways = true;
         self.refresh_status();
@@ -321,7 +329,10 @@ impl App {
                 _ => None,
             };
             if let Some(targets) = targets {
-                self.health = Some(crate::ui::health::GatewayHealth::start(targets));
+                self.health = Some(Health {
+                    targets,
+                    found: Vec::new(),
+                });
             }
         }
     }
@@ -503,6 +514,12 @@ impl App {
             }
             Message::Scanner(event) => return self.scanner_event(event),
             Message::Job(update) => return self.job_update(update),
+            Message::Probed(round) => {
+                if let Some(h) = self.health.as_mut() {
+                    h.found = round;
+                }
+                return;
+            }
             Message::Printed(printed) => {
                 let answers =
                     self.printing
@@ -527,6 +544,7 @@ impl App {
             | Message::KeyTick(_)
             | Message::Scanner(_)
             | Message::Job(_)
+            | Message::Probed(_)
             | Message::Printed(_) => {}
             Message::CancelPayment => self.cancel_payment(),
             Message::PayPage(m) => {
@@ -1565,6 +1583,11 @@ impl App {
         self.job.is_some() && self.pacer.parked() > 0 && !self.printing.printing()
     }
 
+    /// Whether print jobs are with the printer now (answers not back).
+    pub fn printing(&self) -> bool {
+        self.printing.printing()
+    }
+
     /// Hand a gateway job (its terminal already with it) to the runtime.
     fn job_out(
         &mut self,
@@ -1976,19 +1999,17 @@ impl App {
             keys,
             crate::ui::scanner::subscription(&self.config.scanner).map(Message::Scanner),
         ];
+        if let Some(h) = &self.health {
+            subs.push(crate::ui::health::probes(h.targets.clone()).map(Message::Probed));
+        }
+        // The two clocks stay timers: they are about time itself, not jobs
+        // (the wedge detector decides held keys by their age; the idle lock
+        // counts minutes without a touch).
         if self.keys.deadline().is_some() {
             subs.push(iced::time::every(Duration::from_millis(20)).map(Message::KeyTick));
         }
         if self.lock.is_none() {
             subs.push(iced::time::every(Duration::from_secs(5)).map(Message::Tick));
-        }
-        if let Screen::Settings(s) = &self.screen
-            && s.busy()
-        {
-            subs.push(
-                iced::time::every(Duration::from_millis(200))
-                    .map(|_| Message::Settings(settings::Message::Poll)),
-            );
         }
         Subscription::batch(subs)
     }
@@ -2104,7 +2125,11 @@ impl App {
             printer_busy: self.printing.busy(),
             demo: self.demo,
             scanner: self.scanner_state.as_ref(),
-            gateways: self.health.as_ref().map(|h| h.found()).unwrap_or_default(),
+            gateways: self
+                .health
+                .as_ref()
+                .map(|h| h.found.clone())
+                .unwrap_or_default(),
             probing: self.health.is_some(),
         };
         self.status.view(look, self.lang).map(Message::Status)
@@ -2335,15 +2360,6 @@ impl App {
             self.wallet = None;
         }
         self.config = cfg;
-    }
-
-    /// Wait for the Settings screen's background checks (tests; bounded).
-    pub fn wait_for_settings(&mut self, timeout: Duration) -> bool {
-        if !matches!(self.screen, Screen::Settings(_)) {
-            return false;
-        }
-        self.settings_update(settings::Message::Settle(timeout));
-        matches!(&self.screen, Screen::Settings(state) if !state.busy())
     }
 }
 

@@ -99,17 +99,8 @@ impl Driver {
     pub fn settle(&mut self) {
         let start = Instant::now();
         while !self.pending.is_empty() {
-            let pending = &mut self.pending;
-            let next = self
-                .executor
-                .block_on(async { tokio::time::timeout(LOOK, next_action(pending)).await });
-            match next {
-                Ok((_, Some(Action::Output(message)))) => self.update(message),
-                // Window, widget and clipboard actions: no window here.
-                Ok((_, Some(_))) => {}
-                Ok((i, None)) => drop(self.pending.swap_remove(i)),
-                Err(_) if self.app.only_pausing() => return,
-                Err(_) => {}
+            if !self.step() && self.app.only_pausing() {
+                return;
             }
             assert!(
                 start.elapsed() < GUARD,
@@ -131,26 +122,45 @@ impl Driver {
                 self.pending.len(),
                 self.app.screen_name()
             );
-            let pending = &mut self.pending;
-            let next = self
-                .executor
-                .block_on(async { tokio::time::timeout(LOOK, next_action(pending)).await });
-            match next {
-                Ok((_, Some(Action::Output(message)))) => self.update(message),
-                Ok((_, Some(_))) | Err(_) => {}
-                Ok((i, None)) => drop(self.pending.swap_remove(i)),
-            }
+            self.step();
         }
     }
 
     /// Let the printer answer for what a gesture printed, as the tests'
-    /// clicks and scans do. A gateway job the gesture started (the terminal
-    /// went with it) is left running: the test looks at the wait, then
-    /// calls [`Driver::settle`].
+    /// clicks and scans do. Other work the gesture started is left running
+    /// (a gateway job, with the terminal, or a settings check): the test
+    /// looks at the wait, then calls [`Driver::settle`].
     pub fn settle_prints(&mut self) {
-        if self.app.terminal().is_some() {
-            self.settle();
+        if self.app.terminal().is_none() {
+            return;
         }
+        let start = Instant::now();
+        while self.app.printing() {
+            assert!(
+                start.elapsed() < GUARD,
+                "the printer has not answered after {GUARD:?} on the {} screen",
+                self.app.screen_name()
+            );
+            self.step();
+        }
+    }
+
+    /// Deliver the next output of any pending task (its message goes
+    /// through [`Driver::update`]) or drop a task that ended; false when
+    /// nothing came within [`LOOK`].
+    fn step(&mut self) -> bool {
+        let pending = &mut self.pending;
+        let next = self
+            .executor
+            .block_on(async { tokio::time::timeout(LOOK, next_action(pending)).await });
+        match next {
+            Ok((_, Some(Action::Output(message)))) => self.update(message),
+            // Window, widget and clipboard actions: no window here.
+            Ok((_, Some(_))) => {}
+            Ok((i, None)) => drop(self.pending.swap_remove(i)),
+            Err(_) => return false,
+        }
+        true
     }
 
     /// The jobs pausing before their next look (確認中, the PayPage) look
