@@ -153,6 +153,10 @@ fn a_cancelled_wallet_payment_the_customer_had_paid_is_booked_as_paid() {
     // MyPay is asked: the customer paid, so the sale is paid, once.
     assert_eq!(app.screen_name(), "done", "never a lost payment");
     assert!(shows(&app, "收款完成"));
+    assert!(
+        shows(&app, "取消前顧客已完成付款,本筆已收款"),
+        "said, not hidden"
+    );
     let attempt = only_payment(&app);
     assert_eq!(attempt.state, AttemptState::Approved);
     assert!(cancelled_by_the_cashier(&app, &attempt.trade_no));
