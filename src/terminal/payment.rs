@@ -198,6 +198,23 @@ impl Payments {
         }
     }
 
+    /// Pause `length` between two asks, unless the cashier cancels first
+    /// (true then): the payment stops waiting and stays in doubt, for the
+    /// 確認中 screen or `till recover` to settle.
+    pub(super) async fn pause(&self, length: Duration) -> bool {
+        let Some(mut cancel) = self.cancel.clone() else {
+            tokio::time::sleep(length).await;
+            return false;
+        };
+        if cancel.is_cancelled() {
+            return true;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(length) => false,
+            () = cancel.cancelled() => true,
+        }
+    }
+
     /// Await a gateway call, sending `Waiting` every tick while it is out.
     pub(super) async fn timed<F: Future>(
         &self,
@@ -944,7 +961,20 @@ impl Terminal {
                 doing: Resolving::AwaitingCustomer,
             });
             // The customer needs a moment to open the app.
-            tokio::time::sleep(policy.retry_interval).await;
+            if payments.pause(policy.retry_interval).await {
+                // The cashier stopped waiting: in doubt still, unless a
+                // notification settled it meanwhile.
+                if self.state_of(trade)? == AttemptState::Unknown {
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Unknown,
+                        Detail::new()
+                            .error(CANCELLED_WHILE_WAITING)
+                            .wechat_trade_no(reference),
+                    )?;
+                }
+                return Ok(());
+            }
             if self.state_of(trade)? != AttemptState::Unknown {
                 // A notification settled it meanwhile.
                 return Ok(());
@@ -1063,8 +1093,17 @@ impl Terminal {
             };
             self.journal
                 .transition(trade, AttemptState::Unknown, d.poll(poll))?;
-            if poll < polls {
-                tokio::time::sleep(policy.retry_interval).await;
+            if poll < polls && payments.pause(policy.retry_interval).await {
+                // The cashier stopped waiting: in doubt still, unless a
+                // notification settled it meanwhile.
+                if self.state_of(trade)? == AttemptState::Unknown {
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Unknown,
+                        Detail::new().error(CANCELLED_WHILE_WAITING).poll(poll),
+                    )?;
+                }
+                return Ok(());
             }
         }
         Ok(())

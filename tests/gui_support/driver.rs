@@ -111,11 +111,12 @@ impl Driver {
         }
     }
 
-    /// Run the app's work until `reached` holds (something outside the
-    /// app: a simulator's books), guarded like [`Driver::settle`].
-    pub fn run_until(&mut self, what: &str, mut reached: impl FnMut() -> bool) {
+    /// Run the app's work until `reached` holds (of the app, or of
+    /// something outside it: a simulator's books), guarded like
+    /// [`Driver::settle`].
+    pub fn run_until(&mut self, what: &str, mut reached: impl FnMut(&App) -> bool) {
         let start = Instant::now();
-        while !reached() {
+        while !reached(&self.app) {
             assert!(
                 start.elapsed() < GUARD,
                 "not reached after {GUARD:?}: {what} ({} task(s) pending on the {} screen)",
