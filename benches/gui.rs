@@ -17,6 +17,11 @@ use till::terminal::{DEMO_USERS, Terminal};
 use till::ui::screen::{sale, sign_in, tender};
 use till::ui::{App, FONT_BYTES, FONT_FAMILY, Message};
 
+/// The tests' driver: runs the app's Tasks (print jobs) as iced does.
+#[allow(dead_code)]
+#[path = "../tests/gui_support/driver.rs"]
+mod driver;
+
 fn rss_mb() -> f64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
     let pages: f64 = statm
@@ -41,7 +46,8 @@ fn main() {
             till::device::printer::virtual_printer::VirtualPort::new(paper.clone(), p.clone()),
         ))
     });
-    let mut app = App::new(&config, terminal, Catalogue::demo()).with_printer(printer);
+    let mut app =
+        driver::Driver::drive(App::new(&config, terminal, Catalogue::demo()).with_printer(printer));
     {
         let settings = Settings {
             fonts: vec![std::borrow::Cow::Borrowed(FONT_BYTES)],
@@ -88,7 +94,7 @@ fn main() {
         app.update(Message::Tender(tender::Message::Quick(Ntd::new(1000))));
         app.update(Message::Tender(tender::Message::Confirm));
         // The receipt and proof are printed and journaled before the next customer.
-        assert!(app.settle(std::time::Duration::from_secs(30)));
+        app.settle();
         app.update(Message::Done(till::ui::screen::done::Message::Next));
     }
     let last_100 = t_last.elapsed();

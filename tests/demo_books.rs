@@ -5,10 +5,10 @@
 //! until `till demo reset`.
 
 use crate::gui_support;
+use crate::gui_support::Driver;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::Duration;
 
 use gui_support::{ring_up, sign_in, virtual_printer, wedge_scan};
 use till::catalogue::Catalogue;
@@ -17,7 +17,6 @@ use till::journal::Journal;
 use till::money::Ntd;
 use till::sim::Simulators;
 use till::terminal::Terminal;
-use till::ui::App;
 
 const JKOPAY_CODE: &str = "22J111111111111111";
 const MANAGER: &str = "示範店長 Demo manager";
@@ -149,12 +148,12 @@ fn a_sale_paid_in_the_gui_is_refunded_from_the_command_line() {
             terminal.simulator_books(),
             Some(demo_dir(home).join("simulators.sqlite3").as_path())
         );
-        let mut app = App::new(&config, terminal, Catalogue::demo())
+        let mut app = Driver::new(&config, terminal, Catalogue::demo())
             .with_printer(virtual_printer(paper.path()));
         sign_in(&mut app);
         ring_up(&mut app, "230");
         wedge_scan(&mut app, JKOPAY_CODE);
-        assert!(app.wait_for_payment(Duration::from_secs(30)));
+        app.settle();
         assert_eq!(app.screen_name(), "done");
         let j = app.terminal().unwrap().journal();
         let today = till::taipei::now().date_naive();

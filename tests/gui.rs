@@ -1,6 +1,7 @@
 //! The cashier's screens driven headlessly (iced_test, CPU renderer).
 
 use crate::gui_support;
+use crate::gui_support::Driver;
 
 use gui_support::{click, shows, tap_product, virtual_printer};
 use std::time::{Duration, Instant};
@@ -12,8 +13,8 @@ use till::device::scanner::wedge::Key;
 use till::journal::Journal;
 use till::money::Ntd;
 use till::terminal::{DEMO_USERS, Terminal};
+use till::ui::Message;
 use till::ui::keys::KeyPress;
-use till::ui::{App, Message};
 
 thread_local! {
     /// Where this test's virtual printer prints (each test runs on its own thread).
@@ -25,14 +26,14 @@ fn paper_dir() -> std::path::PathBuf {
 }
 
 /// A demo till on an in-memory journal, at the sign-in screen.
-fn locked_app() -> App {
+fn locked_app() -> Driver {
     let config = Config::demo();
     let terminal =
         Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
-    App::new(&config, terminal, Catalogue::demo()).with_printer(virtual_printer(&paper_dir()))
+    Driver::new(&config, terminal, Catalogue::demo()).with_printer(virtual_printer(&paper_dir()))
 }
 
-fn enter_pin(app: &mut App, name: &str, pin: &str) {
+fn enter_pin(app: &mut Driver, name: &str, pin: &str) {
     click(app, name);
     for d in pin.chars() {
         let key = d.to_string();
@@ -43,7 +44,7 @@ fn enter_pin(app: &mut App, name: &str, pin: &str) {
 }
 
 /// A demo till with the demo cashier signed in.
-fn demo_app() -> App {
+fn demo_app() -> Driver {
     let mut app = locked_app();
     let (name, _, pin) = DEMO_USERS[0];
     enter_pin(&mut app, name, pin);
@@ -198,7 +199,7 @@ fn pay_is_disabled_on_an_empty_cart() {
 /// A person types into the search box and presses Enter: the field takes
 /// the characters (iced delivers them to the focused widget), and Enter
 /// reaches the app through the wedge detector.
-fn type_in_search(app: &mut App, text: &str) {
+fn type_in_search(app: &mut Driver, text: &str) {
     let placeholder = "搜尋商品名稱或條碼…";
     let mut messages: Vec<Message> = Vec::new();
     {
@@ -221,7 +222,7 @@ fn type_in_search(app: &mut App, text: &str) {
 
 /// A keyboard-wedge scanner types `code` 4 ms a key, then Enter. When a text
 /// field has focus it swallows each character, as iced does.
-fn wedge_scan(app: &mut App, code: &str, field_focused: bool) {
+fn wedge_scan(app: &mut Driver, code: &str, field_focused: bool) {
     let t0 = Instant::now();
     if field_focused {
         let messages: Vec<Message> = {
@@ -435,7 +436,7 @@ fn history_finds_a_sale_by_receipt_code_and_a_manager_reprints_it_marked() {
 }
 
 /// The cashier presses Pay and the customer's code is scanned.
-fn tender_and_scan(app: &mut App, code: &str) {
+fn tender_and_scan(app: &mut Driver, code: &str) {
     click(app, "收款 (F2)");
     assert_eq!(app.screen_name(), "tender");
     wedge_scan(app, code, false);
@@ -453,10 +454,8 @@ fn a_jkopay_code_pays_through_the_gateway_and_prints_the_receipt() {
             || shows(&app, &format!("已 {s} 秒"))),
         "the wait is shown with its seconds"
     );
-    assert!(
-        app.wait_for_payment(Duration::from_secs(30)),
-        "the simulator answered"
-    );
+    // The simulator answered.
+    app.settle();
     assert_eq!(app.screen_name(), "done");
     assert!(shows(&app, "收據已列印"));
 
@@ -487,7 +486,7 @@ fn a_declined_wallet_code_says_why_and_cash_then_settles_the_same_sale() {
         till::ui::screen::sale::Message::AddOpenAmount,
     ));
     tender_and_scan(&mut app, "22J111111111111111");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     assert_eq!(app.screen_name(), "tender", "back to take another payment");
     let mut ui = simulator(app.view());
     let notice = ui.find(iced_test::selector::id("tender-notice"));
@@ -661,7 +660,7 @@ fn history_lists_sales_by_amount_by_day_and_by_how_they_were_paid() {
     let latte = sales.iter().find(|s| s.total == Ntd::new(85)).unwrap();
     click(&mut app, "查詢 (F6)");
 
-    let search = |app: &mut App, q: &str| {
+    let search = |app: &mut Driver, q: &str| {
         app.update(Message::History(H::Query(q.into())));
         app.update(Message::History(H::Search));
     };

@@ -4,6 +4,7 @@
 //! that fails, then a changed cart paid in cash.
 
 use crate::gui_support;
+use crate::gui_support::Driver;
 
 use std::time::{Duration, Instant};
 
@@ -12,9 +13,9 @@ use iced::keyboard::{Key as IcedKey, Modifiers, key::Named};
 use till::journal::{AttemptState, SaleStatus};
 use till::money::Ntd;
 use till::sale::GatewayId;
+use till::ui::Message;
 use till::ui::app::Shortcut;
 use till::ui::keys::{KeyPress, key_of};
-use till::ui::{App, Message};
 
 /// Characters a US keyboard (and a wedge scanner set to it) types with Shift.
 fn shifted(c: char) -> bool {
@@ -24,9 +25,9 @@ fn shifted(c: char) -> bool {
 /// Key `code` as a wedge scanner does, 4 ms a key: Shift pressed on its own
 /// before a shifted character, the character with Shift held, then Enter;
 /// every key named by the app's own `key_of`, as the real window's are.
-fn keyboard_scan(app: &mut App, code: &str) {
+fn keyboard_scan(app: &mut Driver, code: &str) {
     let mut at = Instant::now();
-    let mut send = |app: &mut App, key: IcedKey, text: Option<&str>, modifiers: Modifiers| {
+    let mut send = |app: &mut Driver, key: IcedKey, text: Option<&str>, modifiers: Modifiers| {
         at += Duration::from_millis(4);
         app.update(Message::Key(KeyPress {
             key: key_of(&key, text, modifiers),
@@ -46,10 +47,10 @@ fn keyboard_scan(app: &mut App, code: &str) {
         send(app, key, Some(&typed), modifiers);
     }
     send(app, IcedKey::Named(Named::Enter), None, Modifiers::empty());
-    app.settle(gui_support::WAIT);
+    app.settle_prints();
 }
 
-fn today_sales(app: &App) -> Vec<till::journal::SaleSummary> {
+fn today_sales(app: &Driver) -> Vec<till::journal::SaleSummary> {
     let journal = app.terminal().unwrap().journal();
     let today = till::taipei::now().date_naive();
     journal.sales_by_date(today, today, None, 50).unwrap().items
@@ -67,7 +68,7 @@ fn a_jkopay_code_with_a_capital_keyed_with_shift_pays_through_jkopay() {
         "paying",
         "the whole code went to JKoPay, not \"22\" into the cash field"
     );
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     assert_eq!(app.screen_name(), "done");
 
     let sales = today_sales(&app);
@@ -129,7 +130,7 @@ fn after_a_declined_wallet_a_smaller_cart_is_paid_in_cash_as_the_new_cart() {
     // NT$9,928: the JKoPay simulator's "insufficient balance".
     ring_up(&mut app, "9928");
     keyboard_scan(&mut app, "22J111111111111111");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     assert_eq!(app.screen_name(), "tender", "back to take another payment");
 
     // A hurried Enter after the failure books nothing: nothing is prefilled.
@@ -224,7 +225,7 @@ fn open_and_half_paid_sales_are_shown_and_a_manager_settles_them_from_history() 
         .transition(&trade, AttemptState::Approved, Detail::new())
         .unwrap();
     let open = terminal.open_sales(None).unwrap();
-    let mut app = till::ui::App::new(&config, terminal, till::catalogue::Catalogue::demo())
+    let mut app = Driver::new(&config, terminal, till::catalogue::Catalogue::demo())
         .with_printer(gui_support::virtual_printer(paper.path()));
 
     // At sign-in: a notice naming both.
@@ -319,7 +320,7 @@ fn open_and_half_paid_sales_are_shown_and_a_manager_settles_them_from_history() 
 }
 
 /// The status bar's open-sales line as it reads now.
-fn status_after_void(app: &App) -> String {
+fn status_after_void(app: &Driver) -> String {
     let open = app.terminal().unwrap().open_sales(None).unwrap();
     assert_eq!(open.len(), 1, "only the half-paid one is left");
     till::ui::screen::history::open_sales_status(&open, till::ui::i18n::Lang::ZhTw)

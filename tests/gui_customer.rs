@@ -2,6 +2,7 @@
 //! the basket as it is rung up, the amount due, paid with change) and shows
 //! a PayPage QR code a phone can actually scan.
 
+use crate::gui_support::Driver;
 use iced_test::core::{Font, Settings};
 use iced_test::simulator::Simulator;
 use till::catalogue::Catalogue;
@@ -10,7 +11,7 @@ use till::journal::Journal;
 use till::money::Ntd;
 use till::terminal::{DEMO_USERS, Terminal};
 use till::ui::customer::{self, CustomerDisplay, QrCache};
-use till::ui::{App, FONT_BYTES, FONT_FAMILY, Message};
+use till::ui::{FONT_BYTES, FONT_FAMILY, Message};
 
 fn settings() -> Settings {
     Settings {
@@ -20,7 +21,7 @@ fn settings() -> Settings {
     }
 }
 
-fn click(app: &mut App, label: &str) {
+fn click(app: &mut Driver, label: &str) {
     let messages: Vec<Message> = {
         let mut ui = Simulator::with_size(settings(), (1280.0, 800.0), app.view());
         ui.click(label)
@@ -31,7 +32,7 @@ fn click(app: &mut App, label: &str) {
         app.update(m);
     }
     // Whatever the click sent to the printer has printed.
-    app.settle(std::time::Duration::from_secs(10));
+    app.settle_prints();
 }
 
 /// Render the customer window and return it as an image.
@@ -69,7 +70,7 @@ fn the_customer_window_follows_the_sale_from_welcome_to_change() {
             till::device::printer::virtual_printer::VirtualPort::new(dir.clone(), p.clone()),
         ))
     });
-    let mut app = App::new(&config, terminal, Catalogue::demo()).with_printer(printer);
+    let mut app = Driver::new(&config, terminal, Catalogue::demo()).with_printer(printer);
     assert!(matches!(
         app.customer_display(),
         CustomerDisplay::Welcome { .. }

@@ -2,19 +2,20 @@
 //! same precise messages as a scan, and the invoice issued as chosen.
 
 use crate::gui_support;
+use crate::gui_support::Driver;
 
 use gui_support::{click, demo_app, shows, sign_in};
 use till::config::Config;
 use till::einvoice::buyer::BuyerChoice;
 use till::journal::Journal;
-use till::ui::{App, Message};
+use till::ui::Message;
 
-fn type_choice(app: &mut App, typed: &str) {
+fn type_choice(app: &mut Driver, typed: &str) {
     app.update(Message::BuyerInput(typed.into()));
     click(app, "套用");
 }
 
-fn at_tender(paper: &std::path::Path) -> App {
+fn at_tender(paper: &std::path::Path) -> Driver {
     let mut app = demo_app(paper);
     sign_in(&mut app);
     app.update(Message::Sale(till::ui::screen::sale::Message::OpenAmount(

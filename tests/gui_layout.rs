@@ -5,14 +5,13 @@
 //! button is at least 48 px each way for a finger.
 
 use crate::gui_support;
+use crate::gui_support::Driver;
 use crate::layout_support;
-
-use std::time::Duration;
 
 use gui_support::{click, demo_app, ring_up, sign_in, tap_product, wedge_scan};
 use layout_support::{Laid, assert_lays_out, lay_out};
 use till::terminal::DEMO_USERS;
-use till::ui::{App, Message};
+use till::ui::Message;
 
 const SIZES: [(f32, f32); 3] = [(1024.0, 768.0), (1366.0, 768.0), (1920.0, 1080.0)];
 
@@ -21,7 +20,7 @@ const FINGER: f32 = 48.0;
 
 /// Lays the app's current screen out at every size in both languages and
 /// adds what is wrong to `problems`.
-fn check(app: &mut App, what: &str, problems: &mut Vec<String>) {
+fn check(app: &mut Driver, what: &str, problems: &mut Vec<String>) {
     for lang in ["zh-TW", "en"] {
         for size in SIZES {
             let laid = lay_out(app.view(), size);
@@ -46,7 +45,7 @@ const APART: f32 = 8.0;
 /// amount) stay [`APART`] at every size in both languages. Measured from
 /// the layout: the left text's words end at its box's left edge plus what
 /// its paragraph needs, the right one starts at its box.
-fn check_apart(app: &mut App, what: &str, problems: &mut Vec<String>) {
+fn check_apart(app: &mut Driver, what: &str, problems: &mut Vec<String>) {
     check(app, what, problems);
     for lang in ["zh-TW", "en"] {
         for size in SIZES {
@@ -186,7 +185,7 @@ fn the_counter_screens_lay_out_at_every_size_in_both_languages() {
     ring_up(&mut app, "9928");
     wedge_scan(&mut app, "22J111111111111111");
     check(&mut app, "wallet waiting", &mut problems);
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     check(&mut app, "tender after a declined wallet", &mut problems);
     click(&mut app, "剛好");
     click(&mut app, "完成收款 (Enter)");
@@ -196,11 +195,11 @@ fn the_counter_screens_lay_out_at_every_size_in_both_languages() {
     click(&mut app, "手機付款");
     check(&mut app, "tender, phone payment", &mut problems);
     click(&mut app, "產生付款 QR Code");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     assert_eq!(app.screen_name(), "paypage");
     check(&mut app, "PayPage", &mut problems);
     click(&mut app, "取消手機付款 (Esc)");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     check(&mut app, "tender after a cancelled PayPage", &mut problems);
 
     report(&problems);

@@ -5,6 +5,7 @@
 //! donation, a proof with the buyer's BAN for a company.
 
 use crate::gui_support;
+use crate::gui_support::Driver;
 
 use std::time::Duration;
 
@@ -12,11 +13,11 @@ use gui_support::{click, printed_texts, ring_up, shows, sign_in, wedge_scan};
 use till::config::{Config, InvoiceIssuer};
 use till::einvoice::mypay::MypayInvoiceFields;
 use till::journal::Journal;
-use till::ui::{App, Message};
+use till::ui::Message;
 
 const PI_CODE: &str = "PI7E3A60BD8C8F23F7";
 
-fn mypay_issuing(paper: &std::path::Path) -> App {
+fn mypay_issuing(paper: &std::path::Path) -> Driver {
     let mut config = Config::demo();
     config.einvoice.issuer = InvoiceIssuer::Mypay;
     let mut app = gui_support::app_with(&config, Journal::open_in_memory().unwrap(), paper);
@@ -26,12 +27,12 @@ fn mypay_issuing(paper: &std::path::Path) -> App {
 
 /// Ring up, type the buyer's choice, pay with a Pi Wallet code at MyPay's
 /// simulator; the invoice fields MyPay sent back, as journaled.
-fn pay_with_choice(app: &mut App, typed: &str) -> MypayInvoiceFields {
+fn pay_with_choice(app: &mut Driver, typed: &str) -> MypayInvoiceFields {
     ring_up(app, "150");
     app.update(Message::BuyerInput(typed.into()));
     click(app, "套用");
     wedge_scan(app, PI_CODE);
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     assert_eq!(app.screen_name(), "done");
     let journal = app.terminal().unwrap().journal();
     let today = till::taipei::now().date_naive();
@@ -160,13 +161,13 @@ fn an_invoice_mypay_issues_later_is_counted_then_fetched_and_printed_on_the_stat
         .unwrap();
     let terminal = till::terminal::Terminal::with_journal(&config, journal, false).unwrap();
     let paper = tempfile::tempdir().unwrap();
-    let mut app = App::new(&config, terminal, till::catalogue::Catalogue::demo())
+    let mut app = Driver::new(&config, terminal, till::catalogue::Catalogue::demo())
         .with_printer(gui_support::virtual_printer(paper.path()));
     sign_in(&mut app);
 
     ring_up(&mut app, &LATE_INVOICE.to_string());
     wedge_scan(&mut app, PI_CODE);
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     assert_eq!(app.screen_name(), "done");
     assert!(shows(&app, "電子發票未開立: MyPay 尚未開立,開立後自動列印"));
     assert!(shows(&app, "MyPay 尚未開立的發票 1 筆,開立後自動列印"));
@@ -176,10 +177,8 @@ fn an_invoice_mypay_issues_later_is_counted_then_fetched_and_printed_on_the_stat
     // MyPay issues it; the next status clock fetches and prints it.
     assert_eq!(sims.mypay.issue_late_invoices(), 1);
     app.update(Message::Tick(Instant::now() + Duration::from_secs(31)));
-    assert!(
-        app.wait_for_payment(Duration::from_secs(30)),
-        "the fetch ran"
-    );
+    // The fetch ran.
+    app.settle();
     let printed = proofs(paper.path());
     assert_eq!(printed.len(), 1, "the proof printed when it arrived");
     let journal = app.terminal().unwrap().journal();

@@ -4,6 +4,7 @@
 //! crash left open; the status bar's count of them.
 
 use crate::gui_support;
+use crate::gui_support::Driver;
 
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use till::config::Config;
 use till::journal::{AttemptState, Journal};
 use till::terminal::payment::ResolvePolicy;
 use till::terminal::{DEMO_USERS, Terminal};
-use till::ui::{App, Message};
+use till::ui::Message;
 
 /// A Pi Wallet payment code: MyPay's OFFLINE route.
 const PI_CODE: &str = "PI7E3A60BD8C8F23F7";
@@ -35,19 +36,19 @@ fn no_inline_resolving() -> ResolvePolicy {
 fn app_on_own_simulators(
     rt: &tokio::runtime::Runtime,
     dir: &std::path::Path,
-) -> (App, till::sim::SimHandles) {
+) -> (Driver, till::sim::SimHandles) {
     let sims = rt.block_on(till::sim::Simulators::start_all()).unwrap();
     let config = sims.demo_config();
     let path = dir.join("journal.sqlite3");
     drop(Terminal::with_journal(&config, Journal::open(&path).unwrap(), true).unwrap());
     let terminal = Terminal::with_journal(&config, Journal::open(&path).unwrap(), false).unwrap();
-    let app = App::new(&config, terminal, Catalogue::demo())
+    let app = Driver::new(&config, terminal, Catalogue::demo())
         .with_printer(virtual_printer(dir))
         .with_resolve_policy(no_inline_resolving());
     (app, sims)
 }
 
-fn app_on(journal: Journal, paper: &std::path::Path) -> App {
+fn app_on(journal: Journal, paper: &std::path::Path) -> Driver {
     gui_support::app_with(&Config::demo(), journal, paper)
         .with_resolve_policy(no_inline_resolving())
 }
@@ -62,7 +63,7 @@ fn a_payment_in_doubt_shows_confirming_refuses_a_second_charge_and_settles_by_it
     ring_up(&mut app, "7002");
     wedge_scan(&mut app, PI_CODE);
     assert_eq!(app.screen_name(), "paying");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
 
     assert_eq!(app.screen_name(), "confirming", "in doubt is not a failure");
     assert!(shows(&app, "確認中"));
@@ -75,7 +76,7 @@ fn a_payment_in_doubt_shows_confirming_refuses_a_second_charge_and_settles_by_it
 
     // The timer (or 立即查詢) asks MyPay; querydirect finds the charge.
     click(&mut app, "立即查詢");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     assert_eq!(app.screen_name(), "done", "settled without the cashier");
     assert!(shows(&app, "收款完成"));
     assert!(!shows(&app, "待確認付款 1 筆"));
@@ -150,7 +151,7 @@ fn payments_left_open_by_a_crash_are_settled_after_sign_in_before_anything_else(
     sign_in(&mut app);
     assert_eq!(app.screen_name(), "confirming");
     assert!(shows(&app, "正在確認上次未完成的付款…"));
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     // The simulator never saw that order: MyPay says it does not exist,
     // so nothing was charged and the attempt is closed as such.
     let journal = app.terminal().unwrap().journal();
@@ -217,7 +218,7 @@ fn a_payment_mypay_took_before_a_crash_is_booked_at_start_up_as_mypay_holds_it()
 
     // The next start: the same journal, the gateways of the config.
     let terminal = Terminal::with_journal(&config, Journal::open(&path).unwrap(), false).unwrap();
-    let mut app = App::new(&config, terminal, Catalogue::demo())
+    let mut app = Driver::new(&config, terminal, Catalogue::demo())
         .with_printer(gui_support::virtual_printer(paper.path()))
         .with_resolve_policy(no_inline_resolving());
     assert!(
@@ -226,7 +227,7 @@ fn a_payment_mypay_took_before_a_crash_is_booked_at_start_up_as_mypay_holds_it()
     );
     sign_in(&mut app);
     assert_eq!(app.screen_name(), "confirming");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     assert!(shows(&app, &trade), "the outcome is listed");
 
     let journal = app.terminal().unwrap().journal();
@@ -257,7 +258,7 @@ fn a_payment_mypay_took_before_a_crash_is_booked_at_start_up_as_mypay_holds_it()
     assert!(!shows(&app, "待確認付款 1 筆"));
 }
 
-fn only_payment(app: &App) -> till::journal::AttemptRecord {
+fn only_payment(app: &Driver) -> till::journal::AttemptRecord {
     let journal = app.terminal().unwrap().journal();
     let today = till::taipei::now().date_naive();
     let sales = journal.sales_by_date(today, today, None, 10).unwrap().items;
@@ -292,7 +293,7 @@ fn a_member_pays_with_their_bound_card_through_ecpay() {
     assert!(shows(&app, till::terminal::DEMO_MEMBER.1));
     click(&mut app, "以 4311-95**-****-2222 付款");
     assert_eq!(app.screen_name(), "paying");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     assert_eq!(app.screen_name(), "done");
 
     let paid = only_payment(&app);
@@ -335,7 +336,7 @@ fn a_pay_later_order_checks_the_form_before_anything_is_sent() {
     click(&mut app, "超商代碼");
     click(&mut app, "建立繳費單 (Enter)");
     assert_eq!(app.screen_name(), "paying");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     let order = only_payment(&app);
     assert_eq!(order.gateway, Some(till::sale::GatewayId::Goodbuy));
     assert_eq!(order.method, till::sale::PayMethod::PayLater);
@@ -372,7 +373,7 @@ fn a_customer_pays_on_their_phone_from_the_paypage_qr() {
     ring_up(&mut app, "420");
     click(&mut app, "手機付款");
     click(&mut app, "產生付款 QR Code");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     assert_eq!(app.screen_name(), "paypage");
     let url = app.paypage_url().expect("a PayPage URL").to_string();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
@@ -393,13 +394,11 @@ fn a_customer_pays_on_their_phone_from_the_paypage_qr() {
     );
 
     // Not paid yet: the screen stays and keeps asking.
-    app.check_paypage();
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.look_now();
     assert_eq!(app.screen_name(), "paypage");
 
     customer_pays(&url);
-    app.check_paypage();
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.look_now();
     assert_eq!(app.screen_name(), "done");
     assert!(shows(&app, "收款完成"));
     let paid = only_payment(&app);
@@ -416,9 +415,9 @@ fn a_paypage_can_be_cancelled_and_nothing_is_charged() {
     ring_up(&mut app, "260");
     click(&mut app, "手機付款");
     click(&mut app, "產生付款 QR Code");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     click(&mut app, "取消手機付款 (Esc)");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     assert_eq!(app.screen_name(), "tender");
     assert!(shows(&app, "手機付款已取消,未收款"));
     let order = only_payment(&app);
@@ -437,14 +436,14 @@ fn a_paypage_can_be_cancelled_and_nothing_is_charged() {
 
 /// At the tender: a pay-later order paid at a convenience store, for
 /// `payer`, created and answered.
-fn pay_later_at_a_store(app: &mut App, payer: &str) {
+fn pay_later_at_a_store(app: &mut Driver, payer: &str) {
     use till::ui::screen::tender::Message as T;
     click(app, "繳費單");
     click(app, "超商代碼");
     app.update(Message::Tender(T::LaterPhone("0912345678".into())));
     app.update(Message::Tender(T::LaterName(payer.into())));
     click(app, "建立繳費單 (Enter)");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
 }
 
 #[test]
@@ -525,13 +524,13 @@ fn when_mypay_issues_the_invoice_its_proof_prints_with_mypays_own_number() {
     config.einvoice.issuer = till::config::InvoiceIssuer::Mypay;
     let terminal =
         Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
-    let mut app = App::new(&config, terminal, Catalogue::demo())
+    let mut app = Driver::new(&config, terminal, Catalogue::demo())
         .with_printer(virtual_printer(paper.path()))
         .with_resolve_policy(no_inline_resolving());
     sign_in(&mut app);
     ring_up(&mut app, "300");
     wedge_scan(&mut app, PI_CODE);
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     assert_eq!(app.screen_name(), "done");
 
     let sale = gui_support::newest_sale(&app);

@@ -2,6 +2,7 @@
 //! to the printer's own thread, and the result screen fills in when the
 //! printer answers, even from a printer that takes its time or is gone.
 
+use crate::gui_support::Driver;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,7 +13,7 @@ use till::config::Config;
 use till::device::printer::{Printer, PrinterError, PrinterPort};
 use till::journal::Journal;
 use till::terminal::{DEMO_USERS, Terminal};
-use till::ui::{App, Message};
+use till::ui::Message;
 
 /// A printer that holds every job until the test lets it go.
 struct HeldPort {
@@ -35,7 +36,7 @@ impl PrinterPort for HeldPort {
     }
 }
 
-fn held_app() -> (App, mpsc::Sender<Result<(), PrinterError>>) {
+fn held_app() -> (Driver, mpsc::Sender<Result<(), PrinterError>>) {
     let (release, gate) = mpsc::channel();
     let gate = Arc::new(Mutex::new(gate));
     let profile = till::print::Profile::builtin("generic-58-big5").unwrap();
@@ -45,12 +46,12 @@ fn held_app() -> (App, mpsc::Sender<Result<(), PrinterError>>) {
     let config = Config::demo();
     let terminal =
         Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
-    let app = App::new(&config, terminal, Catalogue::demo()).with_printer(printer);
+    let app = Driver::new(&config, terminal, Catalogue::demo()).with_printer(printer);
     (app, release)
 }
 
 /// Click without waiting for the printer (unlike the other GUI tests).
-fn click(app: &mut App, label: &str) {
+fn click(app: &mut Driver, label: &str) {
     let messages: Vec<Message> = {
         let mut ui = simulator(app.view());
         ui.click(label)
@@ -62,11 +63,11 @@ fn click(app: &mut App, label: &str) {
     }
 }
 
-fn shows(app: &App, label: &str) -> bool {
+fn shows(app: &Driver, label: &str) -> bool {
     simulator(app.view()).find(label).is_ok()
 }
 
-fn cash_sale(app: &mut App) {
+fn cash_sale(app: &mut Driver) {
     let (name, _, pin) = DEMO_USERS[0];
     click(app, name);
     for d in pin.chars() {
@@ -102,7 +103,7 @@ fn the_result_shows_at_once_while_the_printer_is_still_printing() {
     // Receipt, then the e-invoice proof.
     release.send(Ok(())).unwrap();
     release.send(Ok(())).unwrap();
-    assert!(app.settle(Duration::from_secs(10)));
+    app.settle_prints();
     assert!(shows(&app, "收據已列印"));
     assert!(
         app.terminal()
@@ -120,7 +121,7 @@ fn a_printer_that_fails_later_is_reported_and_the_job_waits_in_the_journal() {
     cash_sale(&mut app);
     release.send(Err(PrinterError::Offline)).unwrap();
     release.send(Err(PrinterError::Offline)).unwrap();
-    assert!(app.settle(Duration::from_secs(10)));
+    app.settle_prints();
     // In the cashier's language: the Chinese half of the printer's word.
     assert!(shows(
         &app,
@@ -147,13 +148,13 @@ fn after_a_paper_change_the_waiting_receipt_prints_from_the_status_bar() {
     cash_sale(&mut app);
     release.send(Err(PrinterError::PaperEnd)).unwrap();
     release.send(Ok(())).unwrap();
-    assert!(app.settle(Duration::from_secs(10)));
+    app.settle_prints();
     assert!(shows(&app, "待印 1 張,按此重印"));
 
     // Paper loaded: the cashier presses the status bar.
     click(&mut app, "待印 1 張,按此重印");
     release.send(Ok(())).unwrap();
-    assert!(app.settle(Duration::from_secs(10)));
+    app.settle_prints();
     assert!(!shows(&app, "待印 1 張,按此重印"));
     assert!(
         app.terminal()
@@ -172,7 +173,7 @@ fn a_proof_cut_short_is_reprinted_only_as_a_manager_approved_reprint() {
     cash_sale(&mut app);
     release.send(Ok(())).unwrap(); // the receipt
     release.send(Err(PrinterError::PaperEnd)).unwrap(); // the proof, mid-way
-    assert!(app.settle(Duration::from_secs(10)));
+    app.settle_prints();
     assert!(shows(&app, "證明聯待補印 1 張(店長於查詢畫面補印)"));
     assert!(
         !shows(&app, "待印 1 張,按此重印"),
@@ -205,7 +206,7 @@ fn a_proof_cut_short_is_reprinted_only_as_a_manager_approved_reprint() {
     }
     click(&mut app, "補印證明聯");
     release.send(Ok(())).unwrap();
-    assert!(app.settle(Duration::from_secs(10)));
+    app.settle_prints();
     assert!(shows(&app, "證明聯已補印(已記錄)"));
     assert!(!shows(&app, "證明聯待補印 1 張(店長於查詢畫面補印)"));
     let raw = app.terminal().unwrap().journal().raw_connection();

@@ -4,6 +4,7 @@
 //! after, and the slips.
 
 use crate::gui_support;
+use crate::gui_support::Driver;
 use crate::snapshot_support;
 
 use gui_support::{click, shows, tap_product, virtual_printer};
@@ -17,9 +18,9 @@ use till::journal::{AttemptState, Journal};
 use till::money::Ntd;
 use till::sale::SaleNo;
 use till::terminal::{DEMO_USERS, Terminal};
+use till::ui::Message;
 use till::ui::keys::KeyPress;
 use till::ui::screen::refund::Message as R;
-use till::ui::{App, Message};
 
 const SEARCH: &str = "掃描收據條碼,或輸入單號、發票號碼、金額…";
 const NOTE: &str = "補充說明(選「其他」時必填)";
@@ -45,7 +46,7 @@ fn printed() -> Vec<String> {
 }
 
 /// A text on screen starts with `start`.
-fn shows_starting(app: &App, start: &str) -> bool {
+fn shows_starting(app: &Driver, start: &str) -> bool {
     let mut ui = simulator(app.view());
     ui.find(|c: iced_test::selector::Candidate<'_>| match c {
         iced_test::selector::Candidate::Text { content, .. } if content.starts_with(start) => {
@@ -57,12 +58,12 @@ fn shows_starting(app: &App, start: &str) -> bool {
 }
 
 /// A demo till with the demo cashier signed in.
-fn demo_app() -> App {
+fn demo_app() -> Driver {
     let config = Config::demo();
     let terminal =
         Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
-    let mut app =
-        App::new(&config, terminal, Catalogue::demo()).with_printer(virtual_printer(&paper_dir()));
+    let mut app = Driver::new(&config, terminal, Catalogue::demo())
+        .with_printer(virtual_printer(&paper_dir()));
     let (name, _, pin) = DEMO_USERS[0];
     click(&mut app, name);
     for d in pin.chars() {
@@ -76,7 +77,7 @@ fn demo_app() -> App {
 /// A keyboard-wedge scanner types `code` 4 ms a key, then Enter. With a
 /// field focused (found by its placeholder), the field swallows each
 /// character, as iced does.
-fn wedge_scan(app: &mut App, code: &str, focused: Option<&str>) {
+fn wedge_scan(app: &mut Driver, code: &str, focused: Option<&str>) {
     let t0 = Instant::now();
     if let Some(placeholder) = focused {
         let messages: Vec<Message> = {
@@ -105,19 +106,19 @@ fn wedge_scan(app: &mut App, code: &str, focused: Option<&str>) {
 
 /// The customer buys `products` and pays with the JKoPay sample code
 /// through the simulator; back at the sale screen, the sale's number.
-fn jkopay_sale(app: &mut App, products: &[&str]) -> SaleNo {
+fn jkopay_sale(app: &mut Driver, products: &[&str]) -> SaleNo {
     for p in products {
         tap_product(app, p);
     }
     click(app, "收款 (F2)");
     wedge_scan(app, "22J111111111111111", None);
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     assert_eq!(app.screen_name(), "done");
     click(app, "下一位 (Enter)");
     gui_support::newest_sale(app)
 }
 
-fn refunds(app: &App, sale: &SaleNo) -> Vec<till::journal::AttemptRecord> {
+fn refunds(app: &Driver, sale: &SaleNo) -> Vec<till::journal::AttemptRecord> {
     app.terminal()
         .unwrap()
         .journal()
@@ -127,14 +128,14 @@ fn refunds(app: &App, sale: &SaleNo) -> Vec<till::journal::AttemptRecord> {
         .refunds
 }
 
-fn pin(app: &mut App, digits: &str) {
+fn pin(app: &mut Driver, digits: &str) {
     for d in digits.chars() {
         app.update(Message::Refund(R::Digit(d)));
     }
 }
 
 /// Open the refund screen and find `sale` by its receipt code, scanned.
-fn refund_screen_on(app: &mut App, sale: &SaleNo) {
+fn refund_screen_on(app: &mut Driver, sale: &SaleNo) {
     click(app, "退款 (F7)");
     assert_eq!(app.screen_name(), "refund");
     wedge_scan(app, &sale.receipt_code().to_string(), None);
@@ -178,7 +179,7 @@ fn a_wrong_manager_pin_refunds_nothing_and_the_right_one_refunds_and_prints_the_
         )),
         "the wait is shown with its seconds"
     );
-    assert!(app.wait_for_refund(Duration::from_secs(30)));
+    app.settle();
     assert_eq!(app.screen_name(), "refund");
 
     let done = refunds(&app, &sale);
@@ -276,7 +277,7 @@ fn a_wedge_scan_of_the_receipt_finds_the_sale_while_a_text_field_has_focus() {
     assert!(shows(&app, &sale.to_string()));
 }
 
-fn refunds_total(app: &App, sale: &SaleNo) -> Ntd {
+fn refunds_total(app: &Driver, sale: &SaleNo) -> Ntd {
     app.terminal()
         .unwrap()
         .journal()
@@ -311,7 +312,7 @@ fn a_partial_jkopay_refund_leaves_the_rest_refundable() {
     click(&mut app, manager);
     pin(&mut app, right);
     click(&mut app, CONFIRM);
-    assert!(app.wait_for_refund(Duration::from_secs(30)));
+    app.settle();
     assert!(shows(&app, "已退款 NT$40"));
     let left = Ntd::new(total.dollars() - 40);
     assert!(shows(&app, &format!("此交易尚可退 {left}")));
@@ -370,7 +371,7 @@ fn a_full_refund_in_the_same_period_voids_the_invoice_and_says_so_first() {
     click(&mut app, manager);
     pin(&mut app, right);
     click(&mut app, CONFIRM);
-    assert!(app.wait_for_refund(Duration::from_secs(30)));
+    app.settle();
     assert!(shows(
         &app,
         &format!("電子發票 {number} 已作廢 / e-invoice {number} voided")
@@ -405,8 +406,8 @@ fn the_refund_screen_looks_as_recorded() {
             .with_ymd_and_hms(2026, 11, 22, 14, 30, 0)
             .unwrap()
     });
-    let mut app =
-        App::new(&config, terminal, Catalogue::demo()).with_printer(virtual_printer(&paper_dir()));
+    let mut app = Driver::new(&config, terminal, Catalogue::demo())
+        .with_printer(virtual_printer(&paper_dir()));
     let (name, _, cashier_pin) = DEMO_USERS[0];
     click(&mut app, name);
     pin_keys(&mut app, cashier_pin);
@@ -430,7 +431,7 @@ fn the_refund_screen_looks_as_recorded() {
 }
 
 /// Sign-in keypad digits.
-fn pin_keys(app: &mut App, digits: &str) {
+fn pin_keys(app: &mut Driver, digits: &str) {
     for d in digits.chars() {
         click(app, &d.to_string());
     }
@@ -448,7 +449,7 @@ fn a_cash_sale_is_refunded_from_the_drawer() {
     assert!(shows_starting(&app, "退款方式: 現金"));
     // How the money goes back is said once, in the cashier's language: the
     // cash line was read twice (the way, then cash's rule).
-    let said = |app: &App, needle: &str| -> Vec<String> {
+    let said = |app: &Driver, needle: &str| -> Vec<String> {
         let mut ui = simulator(app.view());
         snapshot_support::laid_out_text(&mut ui)
             .lines()
@@ -469,7 +470,7 @@ fn a_cash_sale_is_refunded_from_the_drawer() {
     click(&mut app, manager);
     pin(&mut app, right);
     click(&mut app, CONFIRM);
-    assert!(app.wait_for_refund(Duration::from_secs(30)));
+    app.settle();
     assert!(shows(&app, "請從錢櫃退還現金 NT$45"));
     let done = refunds(&app, &sale);
     assert_eq!((done.len(), done[0].gateway), (1, None));
@@ -513,7 +514,7 @@ fn a_refund_slip_the_printer_cannot_take_is_said_on_the_result() {
     config.printer.profile = "no-such-printer".into();
     let terminal =
         Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
-    let mut app = App::new(&config, terminal, Catalogue::demo());
+    let mut app = Driver::new(&config, terminal, Catalogue::demo());
     let (name, _, pin_digits) = DEMO_USERS[0];
     click(&mut app, name);
     for d in pin_digits.chars() {
@@ -531,7 +532,7 @@ fn a_refund_slip_the_printer_cannot_take_is_said_on_the_result() {
     click(&mut app, manager);
     pin(&mut app, right);
     click(&mut app, CONFIRM);
-    assert!(app.wait_for_refund(Duration::from_secs(30)));
+    app.settle();
     assert_eq!(refunds(&app, &sale).len(), 1, "the refund itself was made");
     assert!(
         shows_starting(&app, "退款單未印出,已記錄待重印:"),

@@ -2,6 +2,7 @@
 //! through the GUI's scanner subscription stream.
 #![cfg(unix)]
 
+use crate::gui_support::Driver;
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -14,7 +15,7 @@ use till::config::Config;
 use till::device::scanner::ScannerEvent;
 use till::journal::Journal;
 use till::terminal::{DEMO_USERS, Terminal};
-use till::ui::{App, Message};
+use till::ui::Message;
 
 fn openpty() -> (File, OwnedFd, String) {
     let (mut master, mut slave) = (-1, -1);
@@ -79,7 +80,7 @@ fn a_serial_scan_arrives_through_the_subscription_and_rings_up_the_product() {
 
     let terminal =
         Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
-    let mut app = App::new(&config, terminal, Catalogue::demo());
+    let mut app = Driver::new(&config, terminal, Catalogue::demo());
     // At the sign-in screen a scan is dropped, never PIN digits.
     app.update(Message::Scanner(scan.clone()));
     assert!(app.cart().is_empty());

@@ -3,6 +3,7 @@
 //! English.
 
 use crate::gui_support;
+use crate::gui_support::Driver;
 use crate::snapshot_support;
 
 use std::time::{Duration, Instant};
@@ -10,11 +11,11 @@ use std::time::{Duration, Instant};
 use gui_support::{click, demo_app, printed_texts, ring_up, sign_in, tap_product};
 use iced_test::simulator;
 use till::device::scanner::wedge::Key;
+use till::ui::Message;
 use till::ui::keys::KeyPress;
-use till::ui::{App, Message};
 
 /// The screen's laid-out text, one text a line.
-fn screen_text(app: &App) -> String {
+fn screen_text(app: &Driver) -> String {
     let mut ui = simulator(app.view());
     snapshot_support::laid_out_text(&mut ui)
 }
@@ -25,7 +26,7 @@ fn has_chinese(s: &str) -> bool {
 }
 
 /// A JKoPay code as a scanner types it, without waiting for the answer.
-fn scan_without_waiting(app: &mut App, code: &str) {
+fn scan_without_waiting(app: &mut Driver, code: &str) {
     let mut at = Instant::now();
     for c in code.chars().map(Key::Char).chain([Key::Enter]) {
         at += Duration::from_millis(4);
@@ -98,7 +99,7 @@ fn the_wallet_wait_is_said_once_with_the_seconds_left() {
             .any(|l| l.contains("還有") || l.contains("已 ")),
         "{text}"
     );
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
 }
 
 #[test]
@@ -109,11 +110,10 @@ fn the_paypage_speaks_english_in_english_and_shows_taipei_time() {
     ring_up(&mut app, "420");
     click(&mut app, "手機付款");
     click(&mut app, "產生付款 QR Code");
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.settle();
     assert_eq!(app.screen_name(), "paypage");
     // Not paid yet: MyPay's word is shown.
-    app.check_paypage();
-    assert!(app.wait_for_payment(Duration::from_secs(30)));
+    app.look_now();
     app.update(Message::ToggleLanguage);
     let text = screen_text(&app);
     let by = text
@@ -163,7 +163,7 @@ fn a_voided_invoices_proof_is_not_offered_for_reprint() {
         app.update(Message::Refund(R::Digit(d)));
     }
     click(&mut app, "確認退款");
-    assert!(app.wait_for_refund(Duration::from_secs(30)));
+    app.settle();
     let invoices = app
         .terminal()
         .unwrap()
@@ -195,7 +195,7 @@ fn a_voided_invoices_proof_is_not_offered_for_reprint() {
         app.update(Message::History(H::Digit(d)));
     }
     app.update(Message::History(H::ReprintProof));
-    app.settle(Duration::from_secs(10));
+    app.settle_prints();
     let text = screen_text(&app);
     let refusal: Vec<&str> = text
         .lines()

@@ -2,6 +2,7 @@
 //! open it, secrets never shown or logged, validated atomic saving, the
 //! gateway connection test, rolls and staff, and its picture.
 
+use crate::gui_support::Driver;
 use crate::snapshot_support;
 
 use std::io::{Read, Write};
@@ -19,7 +20,7 @@ use till::secret::Secret;
 use till::terminal::settings::Reach;
 use till::terminal::{DEMO_USERS, Terminal};
 use till::ui::app::Shortcut;
-use till::ui::{App, FONT_BYTES, FONT_FAMILY, Message};
+use till::ui::{FONT_BYTES, FONT_FAMILY, Message};
 
 const SIZE: (f32, f32) = (1280.0, 800.0);
 const MANAGER: (&str, &str) = ("林店長 Manager Lin", "2468");
@@ -33,7 +34,7 @@ fn settings() -> Settings {
     }
 }
 
-fn ui(app: &App) -> Simulator<'_, Message> {
+fn ui(app: &Driver) -> Simulator<'_, Message> {
     Simulator::with_size(settings(), SIZE, app.view())
 }
 
@@ -48,7 +49,7 @@ fn virtual_printer(dir: &std::path::Path) -> till::device::printer::Printer {
 }
 
 /// Apply what a UI interaction sent.
-fn interact(app: &mut App, act: impl FnOnce(&mut Simulator<'_, Message>)) {
+fn interact(app: &mut Driver, act: impl FnOnce(&mut Simulator<'_, Message>)) {
     let messages: Vec<Message> = {
         let mut ui = ui(app);
         act(&mut ui);
@@ -58,10 +59,10 @@ fn interact(app: &mut App, act: impl FnOnce(&mut Simulator<'_, Message>)) {
         app.update(m);
     }
     // Whatever the click sent to the printer has printed.
-    app.settle(std::time::Duration::from_secs(10));
+    app.settle_prints();
 }
 
-fn click(app: &mut App, label: &str) {
+fn click(app: &mut Driver, label: &str) {
     let screen = app.screen_name();
     interact(app, |ui| {
         ui.click(label)
@@ -70,7 +71,7 @@ fn click(app: &mut App, label: &str) {
 }
 
 /// Replace the text of the input with widget id `id`.
-fn type_into(app: &mut App, id: &'static str, text: &str) {
+fn type_into(app: &mut Driver, id: &'static str, text: &str) {
     let current = {
         let mut ui = ui(app);
         ui.find(move |c: Candidate<'_>| match c {
@@ -91,13 +92,13 @@ fn type_into(app: &mut App, id: &'static str, text: &str) {
     });
 }
 
-fn shows(app: &App, label: &str) -> bool {
+fn shows(app: &Driver, label: &str) -> bool {
     ui(app).find(label).is_ok()
 }
 
 /// Any rendered text or input value containing `needle`, anywhere in the
 /// widget tree (scrolled out of view or not).
-fn anywhere(app: &App, needle: &str) -> Option<String> {
+fn anywhere(app: &Driver, needle: &str) -> Option<String> {
     let needle = needle.to_string();
     ui(app)
         .find(move |c: Candidate<'_>| match c {
@@ -112,7 +113,7 @@ fn anywhere(app: &App, needle: &str) -> Option<String> {
         .ok()
 }
 
-fn sign_in(app: &mut App, name: &str, pin: &str) {
+fn sign_in(app: &mut Driver, name: &str, pin: &str) {
     click(app, name);
     for d in pin.chars() {
         click(app, &d.to_string());
@@ -131,12 +132,12 @@ fn paper_dir() -> std::path::PathBuf {
 }
 
 /// A demo till, signed in as demo user `who`.
-fn demo_app(who: usize) -> App {
+fn demo_app(who: usize) -> Driver {
     let config = Config::demo();
     let terminal =
         Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
-    let mut app =
-        App::new(&config, terminal, Catalogue::demo()).with_printer(virtual_printer(&paper_dir()));
+    let mut app = Driver::new(&config, terminal, Catalogue::demo())
+        .with_printer(virtual_printer(&paper_dir()));
     let (name, _, pin) = DEMO_USERS[who];
     sign_in(&mut app, name, pin);
     app
@@ -144,7 +145,10 @@ fn demo_app(who: usize) -> App {
 
 /// A store's till: the example configuration written owner-only to
 /// `dir/config.toml` (after `edit`), one manager, signed in.
-fn store_app(dir: &std::path::Path, edit: impl FnOnce(&mut Config)) -> (App, std::path::PathBuf) {
+fn store_app(
+    dir: &std::path::Path,
+    edit: impl FnOnce(&mut Config),
+) -> (Driver, std::path::PathBuf) {
     let mut config: Config = toml::from_str(config::EXAMPLE).unwrap();
     edit(&mut config);
     let path = dir.join("config.toml");
@@ -155,7 +159,7 @@ fn store_app(dir: &std::path::Path, edit: impl FnOnce(&mut Config)) -> (App, std
         .add_user(MANAGER.0, Role::Manager, &Secret::new(MANAGER.1), "test")
         .unwrap();
     let terminal = Terminal::with_journal(&config, journal, false).unwrap();
-    let mut app = App::new(&config, terminal, Catalogue::demo())
+    let mut app = Driver::new(&config, terminal, Catalogue::demo())
         .with_printer(virtual_printer(dir))
         .with_config_file(&path);
     sign_in(&mut app, MANAGER.0, MANAGER.1);
@@ -386,7 +390,7 @@ fn test_connection_runs_as_a_task_and_says_reachable_or_refused() {
     // The server holds its answer, yet the screen is back at once.
     assert!(shows(&app, "檢查中…"));
     go.send(()).unwrap();
-    assert!(app.wait_for_settings(WAIT), "the check finished");
+    app.settle();
     assert!(
         shows(&app, &Reach::Answered(404).describe()),
         "any HTTP answer means reachable"
@@ -409,7 +413,7 @@ fn test_connection_runs_as_a_task_and_says_reachable_or_refused() {
         &format!("http://{closed}/"),
     );
     click(&mut app, "測試連線");
-    assert!(app.wait_for_settings(WAIT));
+    app.settle();
     assert!(shows(&app, &Reach::Refused.describe()));
 }
 
@@ -419,7 +423,7 @@ fn demo_test_connection_reaches_the_simulators() {
     click(&mut app, "設定 (F10)");
     click(&mut app, "金流");
     click(&mut app, "測試連線");
-    assert!(app.wait_for_settings(WAIT));
+    app.settle();
     assert!(
         anywhere(&app, "可連線").is_some(),
         "the JKoPay simulator on 127.0.0.1 answered"
@@ -536,11 +540,11 @@ fn printer_status_and_test_print_from_the_screen() {
     );
 
     click(&mut app, "狀態");
-    assert!(app.wait_for_settings(WAIT));
+    app.settle();
     assert!(shows(&app, "正常,可以列印 / OK, ready to print"));
 }
 
-fn assert_snapshot(app: &App, name: &str) {
+fn assert_snapshot(app: &Driver, name: &str) {
     let mut ui = ui(app);
     snapshot_support::assert_screen_as_recorded(&mut ui, name);
 }
@@ -555,7 +559,7 @@ fn the_settings_screen_looks_as_recorded() {
     let terminal = Terminal::with_journal(&config, journal, false).unwrap();
     // A fixed path, never written here: it is shown on the store tab.
     let mut app =
-        App::new(&config, terminal, Catalogue::demo()).with_config_file("/etc/till/config.toml");
+        Driver::new(&config, terminal, Catalogue::demo()).with_config_file("/etc/till/config.toml");
     sign_in(&mut app, MANAGER.0, MANAGER.1);
     click(&mut app, "設定 (F10)");
     assert_snapshot(&app, "settings-store");

@@ -3,6 +3,7 @@
 //! `tests/snapshots/` block by block (see tests/snapshot_support). After an intended change, delete the PNG and run
 //! the test once to record the new picture, then look at it before committing.
 
+use crate::gui_support::Driver;
 use crate::snapshot_support;
 
 use chrono::TimeZone;
@@ -12,7 +13,7 @@ use till::catalogue::Catalogue;
 use till::config::Config;
 use till::journal::Journal;
 use till::terminal::{DEMO_USERS, Terminal};
-use till::ui::{App, FONT_BYTES, FONT_FAMILY, Message};
+use till::ui::{FONT_BYTES, FONT_FAMILY, Message};
 
 const SIZE: (f32, f32) = (1280.0, 800.0);
 
@@ -24,11 +25,11 @@ fn settings() -> Settings {
     }
 }
 
-fn app(paper: &std::path::Path) -> App {
+fn app(paper: &std::path::Path) -> Driver {
     app_with(paper, Catalogue::demo())
 }
 
-fn app_with(paper: &std::path::Path, catalogue: Catalogue) -> App {
+fn app_with(paper: &std::path::Path, catalogue: Catalogue) -> Driver {
     let config = Config::demo();
     let mut terminal =
         Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
@@ -48,10 +49,10 @@ fn app_with(paper: &std::path::Path, catalogue: Catalogue) -> App {
             till::device::printer::virtual_printer::VirtualPort::new(paper.clone(), p.clone()),
         ))
     });
-    App::new(&config, terminal, catalogue).with_printer(printer)
+    Driver::new(&config, terminal, catalogue).with_printer(printer)
 }
 
-fn click(app: &mut App, label: &str) {
+fn click(app: &mut Driver, label: &str) {
     let messages: Vec<Message> = {
         let mut ui = Simulator::with_size(settings(), SIZE, app.view());
         ui.click(label)
@@ -62,10 +63,10 @@ fn click(app: &mut App, label: &str) {
         app.update(m);
     }
     // Whatever the click sent to the printer has printed.
-    app.settle(std::time::Duration::from_secs(10));
+    app.settle_prints();
 }
 
-fn tap_product(app: &mut App, ean: &str) {
+fn tap_product(app: &mut Driver, ean: &str) {
     let messages: Vec<Message> = {
         let mut ui = Simulator::with_size(settings(), SIZE, app.view());
         ui.click(till::ui::screen::sale::product_tile_id(ean))
@@ -76,21 +77,21 @@ fn tap_product(app: &mut App, ean: &str) {
         app.update(m);
     }
     // Whatever the click sent to the printer has printed.
-    app.settle(std::time::Duration::from_secs(10));
+    app.settle_prints();
 }
 
-fn assert_snapshot(app: &App, name: &str) {
+fn assert_snapshot(app: &Driver, name: &str) {
     let mut ui = Simulator::with_size(settings(), SIZE, app.view());
     snapshot_support::assert_screen_as_recorded(&mut ui, name);
 }
 
-fn snapshot(app: &App) -> iced_test::simulator::Snapshot {
+fn snapshot(app: &Driver) -> iced_test::simulator::Snapshot {
     let mut ui = Simulator::with_size(settings(), SIZE, app.view());
     ui.snapshot(&till::ui::theme::theme()).unwrap()
 }
 
 /// The demo cashier signs in on the keypad.
-fn sign_in(app: &mut App) {
+fn sign_in(app: &mut Driver) {
     let (name, _, pin) = DEMO_USERS[0];
     click(app, name);
     for d in pin.chars() {

@@ -198,6 +198,23 @@ impl Payments {
         }
     }
 
+    /// Pause `length` between two asks, unless the cashier cancels first
+    /// (true then): the payment stops waiting and stays in doubt, for the
+    /// 確認中 screen or `till recover` to settle.
+    pub(super) async fn pause(&self, length: Duration) -> bool {
+        let Some(mut cancel) = self.cancel.clone() else {
+            tokio::time::sleep(length).await;
+            return false;
+        };
+        if cancel.is_cancelled() {
+            return true;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(length) => false,
+            () = cancel.cancelled() => true,
+        }
+    }
+
     /// Await a gateway call, sending `Waiting` every tick while it is out.
     pub(super) async fn timed<F: Future>(
         &self,
@@ -224,6 +241,51 @@ impl Payments {
         }
     }
 }
+
+/// The cashier's 取消 / Cancel while a payment waits for its answer: a
+/// cooperative signal (a tokio watch channel; tokio is already here, so no
+/// crate for it). It only stops the waiting: what the payment became is
+/// then settled by its gateway's own rule for a payment in doubt (JKoPay
+/// cancels with the same trade number, MyPay is asked), journaled step by
+/// step, so money a customer already paid is never lost and an answer that
+/// came first stands.
+#[derive(Debug, Clone)]
+pub struct PayCancel(tokio::sync::watch::Receiver<bool>);
+
+/// The button's end of a [`PayCancel`].
+#[derive(Debug)]
+pub struct CancelPay(tokio::sync::watch::Sender<bool>);
+
+/// A cancel signal for one payment: the button's end and the payment's.
+pub fn pay_cancel() -> (CancelPay, PayCancel) {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    (CancelPay(tx), PayCancel(rx))
+}
+
+impl CancelPay {
+    /// Ask the payment to stop waiting (nothing happens once it answered).
+    pub fn cancel(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
+impl PayCancel {
+    /// Whether the cashier cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves once the cashier cancelled; never when the button's end
+    /// is gone without a cancel.
+    pub async fn cancelled(&mut self) {
+        if self.0.wait_for(|c| *c).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Journaled when the cashier stopped waiting for an answer.
+pub const CANCELLED_WHILE_WAITING: &str = "收銀員取消等待,依金流規則確認結果 / the cashier stopped waiting: settling it by the gateway's rule";
 
 /// Why a payment workflow could not run. When one of these comes back no
 /// request was sent, except [`PayError::Journal`] after `Sending`, which
@@ -588,7 +650,20 @@ impl Terminal {
             since: stamp(at),
         });
         tracing::info!(trade = %trade, gateway = route.gateway.as_str(), %amount, "payment sent");
-        let answer = payments.timed(route.gateway, &trade, gw.pay(&req)).await;
+        let call = payments.timed(route.gateway, &trade, gw.pay(&req));
+        let answer = match payments.cancel.clone() {
+            None => call.await,
+            // An answer that is there when the cancel comes wins (`biased`):
+            // a cancel after approval changes nothing.
+            Some(mut cancel) => tokio::select! {
+                biased;
+                answer = call => answer,
+                () = cancel.cancelled() => {
+                    tracing::info!(trade = %trade, "the cashier cancelled while waiting");
+                    Ok(Outcome::Unknown { why: CANCELLED_WHILE_WAITING.to_string() })
+                }
+            },
+        };
         crash_test_hook(&trade);
         self.settle_payment(payments, gw.as_ref(), &req, answer)
             .await
@@ -886,7 +961,20 @@ impl Terminal {
                 doing: Resolving::AwaitingCustomer,
             });
             // The customer needs a moment to open the app.
-            tokio::time::sleep(policy.retry_interval).await;
+            if payments.pause(policy.retry_interval).await {
+                // The cashier stopped waiting: in doubt still, unless a
+                // notification settled it meanwhile.
+                if self.state_of(trade)? == AttemptState::Unknown {
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Unknown,
+                        Detail::new()
+                            .error(CANCELLED_WHILE_WAITING)
+                            .wechat_trade_no(reference),
+                    )?;
+                }
+                return Ok(());
+            }
             if self.state_of(trade)? != AttemptState::Unknown {
                 // A notification settled it meanwhile.
                 return Ok(());
@@ -1005,8 +1093,17 @@ impl Terminal {
             };
             self.journal
                 .transition(trade, AttemptState::Unknown, d.poll(poll))?;
-            if poll < polls {
-                tokio::time::sleep(policy.retry_interval).await;
+            if poll < polls && payments.pause(policy.retry_interval).await {
+                // The cashier stopped waiting: in doubt still, unless a
+                // notification settled it meanwhile.
+                if self.state_of(trade)? == AttemptState::Unknown {
+                    self.journal.transition(
+                        trade,
+                        AttemptState::Unknown,
+                        Detail::new().error(CANCELLED_WHILE_WAITING).poll(poll),
+                    )?;
+                }
+                return Ok(());
             }
         }
         Ok(())

@@ -7,7 +7,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::config::{Config, Problem, Severity};
@@ -237,39 +236,29 @@ fn root_cause(e: &dyn std::error::Error) -> String {
     last
 }
 
-/// A result being worked out on a thread of its own, so the screen never
-/// waits for the network or a printer.
-#[derive(Debug)]
-pub struct Pending<T> {
-    rx: mpsc::Receiver<T>,
-}
-
-impl<T: Send + 'static> Pending<T> {
-    pub fn spawn(work: impl FnOnce() -> T + Send + 'static) -> Pending<T> {
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(work());
-        });
-        Pending { rx }
-    }
-
-    /// The result, if it is ready. A worker that died reads as `None`
-    /// forever; callers show a generic failure through `is_lost`.
-    pub fn poll(&self) -> Option<T> {
-        self.rx.try_recv().ok()
-    }
-
-    /// Wait for the result at most `timeout` (tests, shutdown).
-    pub fn wait(&self, timeout: Duration) -> Option<T> {
-        self.rx.recv_timeout(timeout).ok()
-    }
+/// Work done on a thread of its own (a printer that is off blocks for
+/// seconds; a gateway check may start the demo's simulators on a runtime
+/// of its own), its result awaited as a future: the screen's task. `None`
+/// when the worker died.
+fn on_a_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> impl std::future::Future<Output = Option<T>> + Send + 'static {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(work());
+    });
+    async move { rx.await.ok() }
 }
 
 /// Test whether a gateway's base URL answers, on a thread of its own. In
 /// demo mode there is no configured address: the built-in simulators are
 /// started on 127.0.0.1 and the test targets the one for `gateway`.
-pub fn check_gateway(gateway: GatewayId, base_url: String, demo: bool) -> Pending<Reach> {
-    Pending::spawn(move || {
+pub fn check_gateway(
+    gateway: GatewayId,
+    base_url: String,
+    demo: bool,
+) -> impl std::future::Future<Output = Reach> + Send + 'static {
+    let check = on_a_thread(move || {
         let runtime = match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -295,16 +284,28 @@ pub fn check_gateway(gateway: GatewayId, base_url: String, demo: bool) -> Pendin
             .unwrap_or_default();
             probe(&url, CHECK_TIMEOUT).await
         })
-    })
+    });
+    async move {
+        check
+            .await
+            .unwrap_or_else(|| Reach::Failed("檢查中斷 / the check stopped".into()))
+    }
 }
 
 /// Ask the printer of `settings` for its status (DLE EOT), on a thread of
 /// its own: a printer that is off can take seconds to time out.
-pub fn check_printer(settings: crate::config::Printer) -> Pending<String> {
-    Pending::spawn(move || match Printer::from_config(&settings) {
+pub fn check_printer(
+    settings: crate::config::Printer,
+) -> impl std::future::Future<Output = String> + Send + 'static {
+    let check = on_a_thread(move || match Printer::from_config(&settings) {
         Ok(mut printer) => status_words(printer.status()),
         Err(e) => e.to_string(),
-    })
+    });
+    async move {
+        check
+            .await
+            .unwrap_or_else(|| "檢查中斷 / the check stopped".to_string())
+    }
 }
 
 /// A printer status in words, zh-TW then English.

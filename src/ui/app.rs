@@ -23,7 +23,9 @@ use crate::ui::screen::PrintJob;
 use crate::ui::screen::{
     close_day, confirming, done, history, paypage, refund, sale, settings, sign_in, tender,
 };
-use crate::ui::wallet::{Finished, WalletPay};
+use crate::ui::wallet::{Finished, JobUpdate, Out, Pacer, WalletPay};
+
+mod payment;
 
 /// Who waits on a print job: the screen the printer's answer goes to, as
 /// that screen's own message (see [`App::deliver`]).
@@ -54,6 +56,12 @@ const PAYPAGE_EVERY: Duration = Duration::from_secs(3);
 /// How often the 確認中 screen asks the gateway again on its own.
 pub const CONFIRM_EVERY: Duration = Duration::from_secs(5);
 
+/// The gateways probed for the status bar and what the last round found.
+struct Health {
+    targets: Vec<(crate::sale::GatewayId, String)>,
+    found: crate::ui::health::Round,
+}
+
 pub struct App {
     lang: Lang,
     catalogue: Catalogue,
@@ -79,6 +87,10 @@ pub struct App {
     simulator_books: Option<std::path::PathBuf>,
     /// Started on the first wallet scan (demo mode starts the simulators).
     wallet: Option<Result<crate::ui::wallet::WalletPay, String>>,
+    /// The gateway job out with the terminal, if one is.
+    job: Option<Out>,
+    /// The pauses of the jobs that look again (確認中, PayPage).
+    pacer: Pacer,
     /// The journaled sale of the current cart, once a payment was tried.
     open_sale: Option<crate::sale::SaleNo>,
     /// The customer's e-invoice choice for this sale (paper by default).
@@ -97,7 +109,7 @@ pub struct App {
     status: StatusBar,
     /// Gateway reachability probes (configured gateways; in demo mode the
     /// simulators, once started).
-    health: Option<crate::ui::health::GatewayHealth>,
+    health: Option<Health>,
     /// Whether to probe at all: the real app does; an app built around a
     /// test's terminal does not (tests never reach outside loopback).
     probe_gateways: bool,
@@ -153,14 +165,14 @@ pub enum Message {
     KeyTick(Instant),
     /// A serial or USB HID scanner reported something.
     Scanner(ScannerEvent),
-    /// Time to look whether the payment in flight has finished.
-    PayPoll(Instant),
-    /// Time to look what the printer did with the jobs it has.
-    PrintPoll(Instant),
+    /// A gateway job's progress, or the terminal handed back with its result.
+    Job(JobUpdate),
+    /// The cashier stops waiting for a wallet payment (取消 / Esc).
+    CancelPayment,
+    /// The printer answered for a job (`None`: its thread is gone).
+    Printed(Option<crate::ui::spooler::Printed>),
     Confirming(confirming::Message),
     PayPage(paypage::Message),
-    /// Time to ask MyPay whether the PayPage has been paid.
-    PayPageTick(Instant),
     /// The e-invoice choice typed at the tender screen.
     BuyerInput(String),
     BuyerApply,
@@ -170,10 +182,10 @@ pub enum Message {
     Reissue,
     /// A press on the status bar.
     Status(status_bar::Message),
-    /// Time to ask the gateway again about a payment in doubt.
-    ConfirmTick(Instant),
     /// A clock tick for the idle lock.
     Tick(Instant),
+    /// A round of gateway probes came back.
+    Probed(crate::ui::health::Round),
 }
 
 pub use crate::ui::shortcut::Shortcut;
@@ -238,6 +250,8 @@ impl App {
             demo,
             simulator_books,
             wallet: None,
+            job: None,
+            pacer: Pacer::default(),
             open_sale: None,
             buyer: crate::einvoice::buyer::BuyerChoice::Print,
             buyer_error: None,
@@ -257,7 +271,7 @@ impl App {
     }
 
     /// Probe the gateways' reachability for the status bar (every
-    /// [`crate::ui::health::PROBE_EVERY`], on a thread of its own).
+    /// [`crate::ui::health::PROBE_EVERY`], a subscription of their own).
     pub fn with_gateway_probes(mut self) -> App {
         self.probe_gateways = true;
         self.refresh_status();
@@ -284,7 +298,10 @@ impl App {
                 _ => None,
             };
             if let Some(targets) = targets {
-                self.health = Some(crate::ui::health::GatewayHealth::start(targets));
+                self.health = Some(Health {
+                    targets,
+                    found: Vec::new(),
+                });
             }
         }
     }
@@ -374,16 +391,22 @@ impl App {
         }
     }
 
-    pub fn update(&mut self, message: Message) {
+    /// Apply a message; the work it started waits in `tasks` for
+    /// [`App::run_update`], the one way in from outside.
+    fn update(&mut self, message: Message) {
         self.handle(message);
         self.log_shown();
     }
 
-    /// [`App::update`] for the iced runtime: the work the screens started
-    /// on this message goes with it.
+    /// A message, for the iced runtime (and the tests' driver): the work the
+    /// screens and jobs started on it goes with it.
     pub fn run_update(&mut self, message: Message) -> iced::Task<Message> {
         self.update(message);
-        iced::Task::batch(std::mem::take(&mut self.tasks))
+        let prints = self.printing.take_tasks();
+        let prints = prints.into_iter().map(|t| t.map(Message::Printed));
+        let mut tasks = std::mem::take(&mut self.tasks);
+        tasks.extend(prints);
+        iced::Task::batch(tasks)
     }
 
     /// Every change of screen or of the cart's count and total is logged:
@@ -423,19 +446,19 @@ impl App {
                 return self.routed(routed);
             }
             Message::Scanner(event) => return self.scanner_event(event),
-            Message::PayPoll(_) => {
-                let done = self.wallet_mut().and_then(|w| w.poll());
-                if let Some((terminal, finished)) = done {
-                    self.job_finished(terminal, finished);
+            Message::Job(update) => return self.job_update(update),
+            Message::Probed(round) => {
+                if let Some(h) = self.health.as_mut() {
+                    h.found = round;
                 }
                 return;
             }
-            Message::ConfirmTick(_) => return self.check_payment_in_doubt(),
-            Message::PrintPoll(_) => {
-                let answers = self.printing.poll(self.terminal.as_mut().ok(), self.lang);
+            Message::Printed(printed) => {
+                let answers =
+                    self.printing
+                        .printed(printed, self.terminal.as_mut().ok(), self.lang);
                 return self.printed(answers);
             }
-            Message::PayPageTick(_) => return self.poll_paypage(),
             _ => {}
         }
         self.last_activity = Instant::now();
@@ -453,10 +476,10 @@ impl App {
             | Message::Key(_)
             | Message::KeyTick(_)
             | Message::Scanner(_)
-            | Message::PayPoll(_)
-            | Message::ConfirmTick(_)
-            | Message::PrintPoll(_)
-            | Message::PayPageTick(_) => {}
+            | Message::Job(_)
+            | Message::Probed(_)
+            | Message::Printed(_) => {}
+            Message::CancelPayment => self.cancel_payment(),
             Message::PayPage(m) => {
                 let event = match &mut self.screen {
                     Screen::PayPage(state) => state.update(m),
@@ -472,7 +495,7 @@ impl App {
                     _ => None,
                 };
                 match event {
-                    Some(confirming::Event::CheckNow) => self.check_payment_in_doubt(),
+                    Some(confirming::Event::CheckNow) => self.ask_now(),
                     Some(confirming::Event::Continue) => {
                         self.screen = Screen::Sale(sale::State::default())
                     }
@@ -907,15 +930,6 @@ impl App {
         self.route(message);
     }
 
-    /// Wait until the printer has answered for every job (tests; bounded).
-    pub fn settle(&mut self, timeout: Duration) -> bool {
-        let answers = self
-            .printing
-            .wait(self.terminal.as_mut().ok(), timeout, self.lang);
-        self.printed(answers);
-        !self.printing.busy()
-    }
-
     /// The drawer's pulse and its NO SALE slip, for the close-day screen.
     fn open_drawer(&mut self, manager: &str) {
         let reply = Reply::To(PrintFor::CloseDay(close_day::Printed::Drawer));
@@ -1050,608 +1064,6 @@ impl App {
         self.lock = Some(state);
     }
 
-    /// A carrier, donation code or buyer BAN for this sale's e-invoice, by
-    /// the mutual-exclusion rules.
-    fn choose_buyer(&mut self, choice: crate::einvoice::buyer::BuyerChoice) {
-        match crate::einvoice::buyer::BuyerChoice::combine(&self.buyer, choice) {
-            Ok(c) => {
-                self.buyer = c;
-                self.buyer_error = None;
-            }
-            Err(e) => self.buyer_error = Some(e.to_string()),
-        }
-    }
-
-    /// What the cashier typed for the e-invoice: checked exactly as a scan
-    /// in the e-invoice context, with the same precise refusal messages.
-    fn apply_typed_buyer(&mut self) {
-        use crate::barcode::{ScanContext, Scanned, classify};
-        use crate::einvoice::buyer::BuyerChoice;
-        let typed = self.buyer_input.trim().to_uppercase();
-        if typed.is_empty() {
-            self.buyer_error = Some(t(self.lang, "buyer.type_first"));
-            return;
-        }
-        let choice = match classify(&typed, ScanContext::BuyerChoice) {
-            Ok(Scanned::MobileCarrier(c)) => BuyerChoice::Mobile(c),
-            Ok(Scanned::CitizenCertificate(c)) => BuyerChoice::Citizen(c),
-            Ok(Scanned::LoveCode(c)) => BuyerChoice::Donate(c),
-            Ok(Scanned::Ban(b)) => BuyerChoice::Company(b),
-            Ok(other) => {
-                self.buyer_error = Some(crate::ui::i18n::tf(
-                    self.lang,
-                    "buyer.not_a_choice",
-                    &[(
-                        "kind",
-                        match self.lang {
-                            Lang::ZhTw => other.kind_zh(),
-                            Lang::En => other.kind_en(),
-                        },
-                    )],
-                ));
-                return;
-            }
-            Err(e) => {
-                self.buyer_error = Some(e.to_string());
-                return;
-            }
-        };
-        self.choose_buyer(choice);
-        if self.buyer_error.is_none() {
-            self.buyer_input.clear();
-        }
-    }
-
-    /// The e-invoice choice made for the current sale.
-    pub fn buyer(&self) -> &crate::einvoice::buyer::BuyerChoice {
-        &self.buyer
-    }
-
-    /// A payment code scanned at the tender screen: journal the sale if it
-    /// is not yet, and send the code to its gateway.
-    fn pay_with_code(&mut self, code: String) {
-        let lang = self.lang;
-        let what = match crate::barcode::classify(&code, crate::barcode::ScanContext::Tendering) {
-            Ok(s) if s.is_payment() => match lang {
-                Lang::ZhTw => s.kind_zh().to_string(),
-                Lang::En => s.kind_en().to_string(),
-            },
-            Ok(s) => {
-                let msg = crate::ui::i18n::tf(lang, "sale.not_a_product", &[("kind", s.kind_zh())]);
-                return self.tender_notice(msg);
-            }
-            Err(e) => return self.tender_notice(e.to_string()),
-        };
-        self.send_to_gateway(crate::terminal::payment::Tender::Scan(code), what);
-    }
-
-    /// Journal the sale if it is not yet and send the tender to its
-    /// gateway; the progress screen names `what` was presented.
-    fn send_to_gateway(&mut self, tender: crate::terminal::payment::Tender, what: String) {
-        self.hand_to_gateway(what, |wallet, terminal, sale, total, cart| {
-            wallet.pay(terminal, sale, tender, total, cart)
-        });
-    }
-
-    /// Journal the sale if it is not yet, then hand the terminal to a
-    /// gateway job (`start`) and show the wait, naming `what` was presented.
-    fn hand_to_gateway(
-        &mut self,
-        what: String,
-        start: impl FnOnce(&mut WalletPay, Terminal, crate::sale::SaleNo, crate::money::Ntd, &Cart),
-    ) {
-        if let Err(e) = self.start_wallet() {
-            return self.tender_notice(e);
-        }
-        let Some(mut terminal) = self.take_terminal() else {
-            let busy = t(self.lang, "paying.busy");
-            return self.tender_notice(busy);
-        };
-        let opened = match &self.open_sale {
-            Some(s) => terminal
-                .due_for_cart(s, &self.cart)
-                .map(|due| (s.clone(), due))
-                .map_err(|e| e.to_string()),
-            None => terminal
-                .open_sale(&self.cart)
-                .map(|s| (s, self.cart.total()))
-                .map_err(|e| e.to_string()),
-        };
-        let (sale, total) = match opened {
-            Ok(opened) => opened,
-            Err(e) => {
-                self.terminal = Ok(terminal);
-                return self.tender_notice(e);
-            }
-        };
-        self.open_sale = Some(sale.clone());
-        if self.config.einvoice.issuer == crate::config::InvoiceIssuer::Mypay
-            && let Err(e) = terminal.remember_buyer_choice(&sale, &self.buyer)
-        {
-            // MyPay issues the invoice with the payment: as the buyer chose.
-            self.terminal = Ok(terminal);
-            return self.tender_notice(e.to_string());
-        }
-        if let Some(Ok(wallet)) = self.wallet.as_mut() {
-            start(wallet, terminal, sale, total, &self.cart);
-        }
-        self.screen = Screen::Paying { what };
-    }
-
-    /// A member's bound cards, for the member-card tab.
-    fn find_member(&mut self, no: &str) {
-        let found = match &self.terminal {
-            Ok(t) => t.member(no),
-            Err(_) => return,
-        };
-        match found {
-            Ok(m) => {
-                self.route(Message::Tender(tender::Message::Member(m)));
-            }
-            Err(e) => self.tender_notice(e.to_string()),
-        }
-    }
-
-    /// The customer pays on their own phone: journal the sale if it is not
-    /// yet and open a PayPage order at MyPay.
-    fn start_paypage(&mut self) {
-        let what = t(self.lang, "tender.tab_paypage");
-        self.hand_to_gateway(what, |wallet, terminal, sale, total, cart| {
-            wallet.start_paypage(terminal, sale, total, cart)
-        });
-    }
-
-    /// A pay-later order was created: print the slip that tells the
-    /// customer how to pay, and let the next customer come. The sale is
-    /// booked as paid (and its e-invoice issued) when the aggregator's
-    /// notification or `till recover` says it was.
-    fn pay_later_issued(&mut self, r: &crate::terminal::PayResult) {
-        let lang = self.lang;
-        // The customer leaves before paying: keep their e-invoice choice
-        // for when the payment arrives.
-        let mut invoice_note = t(lang, "result.invoice_when_paid");
-        if self.buyer != crate::einvoice::buyer::BuyerChoice::Print
-            && let (Ok(sale), Ok(terminal)) = (
-                r.sale_no.parse::<crate::sale::SaleNo>(),
-                self.terminal.as_mut(),
-            )
-        {
-            match terminal.remember_buyer_choice(&sale, &self.buyer) {
-                Ok(()) => {
-                    let chosen = buyer_text(&self.buyer, lang);
-                    invoice_note = format!("{invoice_note} → {chosen}");
-                }
-                Err(e) => {
-                    tracing::warn!(sale = %sale, "buyer choice not kept, the invoice will be paper: {e}");
-                    invoice_note = t(lang, "result.invoice_when_paid_paper");
-                }
-            }
-        }
-        let how = r
-            .trade_no
-            .parse::<crate::sale::TradeNo>()
-            .ok()
-            .and_then(|trade| {
-                self.terminal
-                    .as_ref()
-                    .ok()?
-                    .pay_later_instructions(&trade)
-                    .ok()
-                    .flatten()
-            });
-        let note = match &how {
-            Some(h) => match (&h.bank_code, &h.account, &h.store_code) {
-                (Some(bank), Some(account), _) => crate::ui::i18n::tf(
-                    lang,
-                    "result.pay_later_atm",
-                    &[("bank", bank), ("account", account)],
-                ),
-                (_, _, Some(code)) => {
-                    crate::ui::i18n::tf(lang, "result.pay_later_store", &[("code", code)])
-                }
-                _ => t(lang, "result.pay_later"),
-            },
-            None => t(lang, "result.pay_later"),
-        };
-        self.screen = Screen::Done(done::State {
-            note: Some(note),
-            total: self.cart.total(),
-            change: crate::money::Ntd::ZERO,
-            sale_no: r.sale_no.clone(),
-            printed: None,
-            invoice: Err(invoice_note),
-            paper: done::Paper::None,
-        });
-        let told = Reply::To(PrintFor::Done(r.sale_no.clone()));
-        match how {
-            Some(h) => {
-                let slip = crate::print::pay_later_slip_document(&crate::terminal::pay_later_slip(
-                    &self.config.store,
-                    &h,
-                    self.demo,
-                ));
-                let sale = self.open_sale.clone();
-                self.print_document("pay_later_slip", &slip, sale.as_ref(), None, told);
-            }
-            None => self.printed(vec![(told, Err(t(lang, "result.no_instructions")))]),
-        }
-        self.refresh_status();
-    }
-
-    /// The PayPage exists: show its QR code and print it on a slip.
-    fn paypage_opened(&mut self, order: crate::terminal::PayPageOrder) {
-        let slip = crate::print::paypage_slip_document(&crate::terminal::paypage_slip(
-            &self.config.store,
-            &order,
-            self.demo,
-        ));
-        let trade = order.trade_no.clone();
-        self.screen = Screen::PayPage(Box::new(paypage::State::new(order)));
-        let sale = self.open_sale.clone();
-        let reply = Reply::To(PrintFor::PayPage(trade));
-        self.print_document("paypage_slip", &slip, sale.as_ref(), None, reply);
-    }
-
-    /// The PayPage being shown, if the wallet is free to ask about it.
-    fn paypage_trade(&mut self) -> Option<crate::sale::TradeNo> {
-        let Screen::PayPage(state) = &self.screen else {
-            return None;
-        };
-        let trade = state.order.trade_no.parse().ok()?;
-        if self.wallet_mut().is_none_or(|w| w.busy()) {
-            return None;
-        }
-        Some(trade)
-    }
-
-    fn poll_paypage(&mut self) {
-        let Some(trade) = self.paypage_trade() else {
-            return;
-        };
-        let Some(terminal) = self.take_terminal() else {
-            return;
-        };
-        if let Some(wallet) = self.wallet_mut() {
-            wallet.poll_paypage(terminal, trade);
-        }
-    }
-
-    fn cancel_paypage(&mut self) {
-        let Some(trade) = self.paypage_trade() else {
-            return;
-        };
-        let Some(terminal) = self.take_terminal() else {
-            return;
-        };
-        if let Some(wallet) = self.wallet_mut() {
-            wallet.cancel_paypage(terminal, trade);
-        }
-    }
-
-    /// Ask MyPay about the PayPage now, as the timer would (tests).
-    pub fn check_paypage(&mut self) {
-        self.poll_paypage();
-    }
-
-    /// The PayPage URL on screen, if one is showing (tests, customer window).
-    pub fn paypage_url(&self) -> Option<&str> {
-        match &self.screen {
-            Screen::PayPage(state) => Some(&state.order.url),
-            _ => None,
-        }
-    }
-
-    fn tender_notice(&mut self, message: String) {
-        self.route(Message::Tender(tender::Message::Refused(message)));
-    }
-
-    fn payment_finished(
-        &mut self,
-        terminal: Terminal,
-        result: Result<crate::terminal::PayResult, crate::terminal::PayError>,
-    ) {
-        self.terminal = Ok(terminal);
-        let total = self.cart.total();
-        match result {
-            Ok(r) if r.state == crate::terminal::views::AttemptState::Approved => {
-                match r.sale_no.parse::<crate::sale::SaleNo>() {
-                    Ok(sale) => self.complete_sale(sale, total, crate::money::Ntd::ZERO),
-                    Err(e) => tracing::error!("approved payment on an unreadable sale number: {e}"),
-                }
-            }
-            Ok(r) if !r.state.is_final() && r.gateway == crate::sale::GatewayId::Goodbuy => {
-                // A pay-later order: the customer pays at an ATM or a store.
-                self.pay_later_issued(&r);
-            }
-            Ok(r) if !r.state.is_final() => {
-                // In doubt: never a failure, and never a second charge.
-                self.screen = Screen::Confirming(confirming::State::payment(&r));
-            }
-            Ok(r) => {
-                self.screen = Screen::Tender(tender::State::after_failure(total, r.message.clone()))
-            }
-            Err(e) => {
-                self.screen = Screen::Tender(tender::State::after_failure(total, e.to_string()))
-            }
-        }
-    }
-
-    /// Wait for the gateway job in flight (tests; bounded).
-    pub fn wait_for_payment(&mut self, timeout: Duration) -> bool {
-        let done = self.wallet_mut().and_then(|w| w.wait(timeout));
-        match done {
-            Some((terminal, finished)) => {
-                self.job_finished(terminal, finished);
-                self.settle(timeout);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Ask the gateway about the payment in doubt now, as the timer would
-    /// (tests).
-    pub fn check_now(&mut self) {
-        self.check_payment_in_doubt();
-    }
-
-    fn wallet_mut(&mut self) -> Option<&mut WalletPay> {
-        self.wallet.as_mut().and_then(|w| w.as_mut().ok())
-    }
-
-    /// The gateways (simulators in demo mode), started on first use.
-    fn start_wallet(&mut self) -> Result<(), String> {
-        if self.wallet.is_none() {
-            self.wallet = Some(WalletPay::start(
-                &self.config,
-                self.demo,
-                self.simulator_books.clone(),
-                self.resolve_policy,
-            ));
-        }
-        match &self.wallet {
-            Some(Err(e)) => Err(e.clone()),
-            _ => Ok(()),
-        }
-    }
-
-    /// On the status clock, between sales: ask MyPay for the e-invoices it
-    /// issued after their payment (MyPay as the issuer).
-    fn fetch_mypay_invoices(&mut self) {
-        let idle = matches!(self.screen, Screen::Sale(_)) && self.open_sale.is_none();
-        if self.status.mypay_invoices_due() == 0 || !idle || self.start_wallet().is_err() {
-            return;
-        }
-        if self.wallet_mut().is_none_or(|w| w.busy()) {
-            return;
-        }
-        if let Some(terminal) = self.take_terminal()
-            && let Some(wallet) = self.wallet_mut()
-        {
-            wallet.fetch_mypay_invoices(terminal);
-        }
-    }
-
-    /// The terminal leaves with a gateway job; the screens show the wait.
-    fn take_terminal(&mut self) -> Option<Terminal> {
-        let busy = Err(t(self.lang, "paying.busy"));
-        std::mem::replace(&mut self.terminal, busy).ok()
-    }
-
-    /// A gateway job came back with the terminal.
-    fn job_finished(&mut self, terminal: Terminal, finished: Finished) {
-        match finished {
-            Finished::Pay(result) => self.payment_finished(terminal, result),
-            Finished::Check(result) => {
-                self.terminal = Ok(terminal);
-                match result {
-                    Ok(r) if r.state.is_final() => {
-                        let sale_no = self.open_sale.clone();
-                        let at_counter =
-                            sale_no.as_ref().is_some_and(|s| s.to_string() == r.sale_no);
-                        if at_counter {
-                            if let Some(terminal) = self.take_terminal() {
-                                self.payment_finished(terminal, Ok(r));
-                            }
-                        } else {
-                            self.screen = Screen::Sale(sale::State::default());
-                        }
-                    }
-                    Ok(r) => self.route(Message::Confirming(confirming::Message::StillOpen(
-                        r.message.clone(),
-                    ))),
-                    Err(e) => self.route(Message::Confirming(confirming::Message::StillOpen(
-                        e.to_string(),
-                    ))),
-                }
-            }
-            Finished::Refund(result) => self.refund_finished(terminal, result),
-            Finished::PayPageOpened(result) => {
-                self.terminal = Ok(terminal);
-                match result {
-                    Ok(order) => self.paypage_opened(order),
-                    Err(e) => {
-                        let state = tender::State::after_failure(self.cart.total(), e.to_string());
-                        self.screen = Screen::Tender(state);
-                    }
-                }
-            }
-            Finished::PayPagePolled(result) => {
-                self.terminal = Ok(terminal);
-                match result {
-                    Ok(r) if r.state == crate::terminal::views::AttemptState::Approved => {
-                        let total = self.cart.total();
-                        if let Ok(sale) = r.sale_no.parse::<crate::sale::SaleNo>() {
-                            self.complete_sale(sale, total, crate::money::Ntd::ZERO);
-                        }
-                    }
-                    Ok(r) if r.state.is_final() => {
-                        let why = if r.state == crate::terminal::views::AttemptState::Cancelled {
-                            t(self.lang, "paypage.cancelled")
-                        } else {
-                            r.message.clone()
-                        };
-                        let state = tender::State::after_failure(self.cart.total(), why);
-                        self.screen = Screen::Tender(state);
-                    }
-                    Ok(r) => self.route(Message::PayPage(paypage::Message::StillOpen(
-                        r.message.clone(),
-                    ))),
-                    Err(e) => {
-                        self.route(Message::PayPage(paypage::Message::StillOpen(e.to_string())))
-                    }
-                }
-            }
-            Finished::MypayInvoices(result) => {
-                self.terminal = Ok(terminal);
-                match result {
-                    // Printed when it arrives (nothing for a carrier or a
-                    // donation); the status bar counts the rest.
-                    Ok(sales) => {
-                        for sale in sales {
-                            if let Err(e) = self.print_mypay_invoice(&sale) {
-                                // Owed still, or no printer: counted in the status bar.
-                                tracing::warn!(sale = %sale, "MyPay e-invoice proof not printed: {e}");
-                            }
-                        }
-                    }
-                    Err(e) => tracing::warn!("MyPay e-invoices not fetched: {e}"),
-                }
-            }
-            Finished::Recover(result) => {
-                self.terminal = Ok(terminal);
-                use confirming::Message as M;
-                match result {
-                    Ok(results) => self.route(Message::Confirming(M::Recovered(results))),
-                    Err(e) => {
-                        self.route(Message::Confirming(M::StillOpen(e.to_string())));
-                        self.route(Message::Confirming(M::Recovered(Vec::new())));
-                    }
-                }
-            }
-        }
-        self.refresh_status();
-    }
-
-    /// Ask again about the payment on the 確認中 screen, unless a question
-    /// is already out.
-    fn check_payment_in_doubt(&mut self) {
-        let trade = match &self.screen {
-            Screen::Confirming(state) => match state.trade_no() {
-                Some(t) => t.to_string(),
-                None => return,
-            },
-            _ => return,
-        };
-        if self.wallet_mut().is_none_or(|w| w.busy()) {
-            return;
-        }
-        let Ok(trade) = trade.parse::<crate::sale::TradeNo>() else {
-            return;
-        };
-        let Some(terminal) = self.take_terminal() else {
-            return;
-        };
-        if let Some(wallet) = self.wallet_mut() {
-            wallet.check(terminal, trade);
-        }
-    }
-
-    /// After sign-in: payments a crash or a lost answer left open are
-    /// settled first, on the 確認中 screen, before anything new is charged.
-    fn recover_open_payments(&mut self) {
-        let open = match &self.terminal {
-            Ok(t) => t.open_payments().unwrap_or(0),
-            Err(_) => return,
-        };
-        if open == 0 || self.wallet_mut().is_some_and(|w| w.busy()) {
-            return;
-        }
-        if let Err(e) = self.start_wallet() {
-            tracing::warn!("cannot check open payments: {e}");
-            return;
-        }
-        let Some(terminal) = self.take_terminal() else {
-            return;
-        };
-        tracing::info!(open, "checking payments left open");
-        if let Some(wallet) = self.wallet_mut() {
-            wallet.recover(terminal);
-        }
-        self.screen = Screen::Confirming(confirming::State::recovery());
-    }
-
-    /// A paid sale: the result screen at once; the terminal completes it
-    /// (receipt, e-invoice, proof, journaled print jobs) and the jobs go to
-    /// the printer (the screen fills in as they print).
-    fn complete_sale(
-        &mut self,
-        sale: crate::sale::SaleNo,
-        total: crate::money::Ntd,
-        change: crate::money::Ntd,
-    ) {
-        self.screen = Screen::Done(done::State {
-            note: None,
-            total,
-            change,
-            sale_no: sale.to_string(),
-            printed: None,
-            invoice: Err(String::new()),
-            paper: done::Paper::None,
-        });
-        let profile = self.printing.profile();
-        let Ok(terminal) = self.terminal.as_mut() else {
-            return;
-        };
-        let printer = profile.as_ref().map_err(String::as_str);
-        let mut completion = terminal.complete_sale(&self.config, printer, &sale, &self.buyer);
-        self.status.numbers_low(completion.low_water);
-        let invoice = std::mem::replace(&mut completion.invoice, Err(String::new()));
-        if let Ok(Invoice::Issued { buyer, .. }) = &invoice {
-            self.issued_buyer = Some(buyer.clone());
-        }
-        self.print_completion(&sale, completion);
-        let text = invoice.and_then(|i| invoice_text(&i, self.lang));
-        self.route(Message::Done(done::Message::Invoice(
-            sale.to_string(),
-            text,
-        )));
-    }
-
-    fn pay_cash(&mut self, received: crate::money::Ntd) {
-        let Ok(terminal) = self.terminal.as_mut() else {
-            let busy = t(self.lang, "paying.busy");
-            return self.tender_notice(busy);
-        };
-        // A sale journaled for a wallet payment that did not go through
-        // takes the cash for what the journal says is due, after following
-        // the cart (never the total of an earlier cart).
-        let outcome = match &self.open_sale {
-            Some(sale) => terminal
-                .due_for_cart(sale, &self.cart)
-                .and_then(|due| terminal.pay_cash(sale, due, received)),
-            None => terminal.cash_sale(&self.cart, received),
-        };
-        match outcome {
-            Ok(sale) => self.complete_sale(sale.sale_no, sale.total, sale.change),
-            Err(e) => {
-                tracing::error!("cash sale not journaled: {e}");
-                self.tender_notice(e.to_string());
-            }
-        }
-    }
-
-    fn next_customer(&mut self) {
-        self.open_sale = None;
-        self.buyer = crate::einvoice::buyer::BuyerChoice::Print;
-        self.buyer_error = None;
-        self.buyer_input.clear();
-        self.issued_buyer = None;
-        self.printing.clear_preview();
-        self.cart = Cart::new();
-        self.screen = Screen::Sale(sale::State::default());
-    }
-
     fn shortcut(&mut self, key: Shortcut) {
         // What the key means to the screen showing, said by the screen.
         let said = match &self.screen {
@@ -1683,6 +1095,7 @@ impl App {
                 self.next_customer()
             }
             (Screen::PayPage(_), Shortcut::Escape) => self.cancel_paypage(),
+            (Screen::Paying { .. }, Shortcut::Escape) => self.cancel_payment(),
             (Screen::Confirming(state), Shortcut::Enter) if state.recovery_done() => {
                 self.update(Message::Confirming(confirming::Message::Continue))
             }
@@ -1723,36 +1136,17 @@ impl App {
             keys,
             crate::ui::scanner::subscription(&self.config.scanner).map(Message::Scanner),
         ];
+        if let Some(h) = &self.health {
+            subs.push(crate::ui::health::probes(h.targets.clone()).map(Message::Probed));
+        }
+        // The two clocks stay timers: they are about time itself, not jobs
+        // (the wedge detector decides held keys by their age; the idle lock
+        // counts minutes without a touch).
         if self.keys.deadline().is_some() {
             subs.push(iced::time::every(Duration::from_millis(20)).map(Message::KeyTick));
         }
         if self.lock.is_none() {
             subs.push(iced::time::every(Duration::from_secs(5)).map(Message::Tick));
-        }
-        let busy = self
-            .wallet
-            .as_ref()
-            .and_then(|w| w.as_ref().ok())
-            .is_some_and(|w| w.busy());
-        if self.printing.busy() {
-            subs.push(iced::time::every(Duration::from_millis(50)).map(Message::PrintPoll));
-        }
-        if busy {
-            subs.push(iced::time::every(Duration::from_millis(250)).map(Message::PayPoll));
-        } else if let Screen::Confirming(state) = &self.screen
-            && state.trade_no().is_some()
-        {
-            subs.push(iced::time::every(CONFIRM_EVERY).map(Message::ConfirmTick));
-        } else if matches!(self.screen, Screen::PayPage(_)) {
-            subs.push(iced::time::every(PAYPAGE_EVERY).map(Message::PayPageTick));
-        }
-        if let Screen::Settings(s) = &self.screen
-            && s.busy()
-        {
-            subs.push(
-                iced::time::every(Duration::from_millis(200))
-                    .map(|_| Message::Settings(settings::Message::Poll)),
-            );
         }
         Subscription::batch(subs)
     }
@@ -1814,8 +1208,8 @@ impl App {
     /// and journal need a restart (the screen says so); the rest applies now.
     fn apply_settings(&mut self, cfg: Config) {
         if cfg.printer != self.config.printer {
-            // Jobs still with the old printer are answered first.
-            self.settle(Duration::from_secs(30));
+            // Jobs still with the old printer print there; their answers
+            // come back as their tasks end.
             self.printing
                 .set_printer(Printer::from_config(&cfg.printer).map_err(|e| e.to_string()));
         }
@@ -1828,15 +1222,6 @@ impl App {
             self.wallet = None;
         }
         self.config = cfg;
-    }
-
-    /// Wait for the Settings screen's background checks (tests; bounded).
-    pub fn wait_for_settings(&mut self, timeout: Duration) -> bool {
-        if !matches!(self.screen, Screen::Settings(_)) {
-            return false;
-        }
-        self.settings_update(settings::Message::Settle(timeout));
-        matches!(&self.screen, Screen::Settings(state) if !state.busy())
     }
 }
 
@@ -1893,8 +1278,9 @@ impl App {
             let busy = t(self.lang, "paying.busy");
             return self.refund_message(M::NotSent(busy));
         };
-        if let Some(Ok(wallet)) = self.wallet.as_mut() {
-            wallet.refund(terminal, &self.config, sale, request, reason, manager);
+        if let Some(Ok(wallet)) = self.wallet.as_ref() {
+            let task = wallet.refund(terminal, &self.config, sale, request, reason, manager);
+            self.job_out(task, None);
         }
     }
 
@@ -1908,11 +1294,5 @@ impl App {
         self.terminal = Ok(terminal);
         let result = Box::new(result.map_err(|e| e.to_string()));
         self.refund_message(refund::Message::Returned(result));
-    }
-
-    /// Wait for a refund in flight (tests; bounded): it is a gateway job
-    /// like a payment.
-    pub fn wait_for_refund(&mut self, timeout: Duration) -> bool {
-        self.wait_for_payment(timeout)
     }
 }

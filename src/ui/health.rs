@@ -1,14 +1,14 @@
 //! Whether the configured gateways can be reached, for the status bar.
 //!
-//! A plain TCP connect to each gateway's host and port, on a thread of its
-//! own every [`PROBE_EVERY`], so a dead network shows up before a customer
-//! is at the counter and the screen never waits for it. Nothing is sent:
-//! no credentials, no request, just the connection.
+//! A plain TCP connect to each gateway's host and port every
+//! [`PROBE_EVERY`], as a subscription that runs for the life of the app (a
+//! stream of rounds), so a dead network shows up before a customer is at
+//! the counter and the screen never waits for it. Nothing is sent: no
+//! credentials, no request, just the connection.
 
-use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use iced::Subscription;
 
 use crate::config::Config;
 use crate::sale::GatewayId;
@@ -73,60 +73,48 @@ pub fn host_port(url: &str) -> Option<String> {
 }
 
 /// Try one connection.
-pub fn probe(host_port: &str) -> Reach {
-    let addrs = match host_port.to_socket_addrs() {
+pub async fn probe(host_port: &str) -> Reach {
+    let addrs = match tokio::net::lookup_host(host_port).await {
         Ok(a) => a.collect::<Vec<_>>(),
         Err(e) => return Reach::Unreachable(format!("DNS: {e}")),
     };
     let mut last = String::from("no address");
     for addr in addrs {
-        match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
-            Ok(_) => return Reach::Reachable,
-            Err(e) => last = e.to_string(),
+        match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(addr)).await {
+            Ok(Ok(_)) => return Reach::Reachable,
+            Ok(Err(e)) => last = e.to_string(),
+            Err(_) => last = "connect timed out".to_string(),
         }
     }
     Reach::Unreachable(last)
 }
 
-/// The probing thread and what it found last. Dropping it stops the thread.
-pub struct GatewayHealth {
-    found: Arc<Mutex<Vec<(GatewayId, Reach)>>>,
-    _stop: mpsc::Sender<()>,
-}
+/// What one round of probes found, gateway by gateway.
+pub type Round = Vec<(GatewayId, Reach)>;
 
-impl GatewayHealth {
-    pub fn start(targets: Vec<(GatewayId, String)>) -> GatewayHealth {
-        let found = Arc::new(Mutex::new(Vec::new()));
-        let (stop, stopped) = mpsc::channel::<()>();
-        let shared = found.clone();
-        std::thread::Builder::new()
-            .name("gateway-health".into())
-            .spawn(move || {
-                loop {
-                    let round: Vec<_> = targets.iter().map(|(id, hp)| (*id, probe(hp))).collect();
-                    for (id, r) in &round {
-                        if let Reach::Unreachable(why) = r {
-                            tracing::warn!(gateway = id.as_str(), "gateway unreachable: {why}");
-                        }
+/// Probe `targets` now and every [`PROBE_EVERY`] while subscribed (the
+/// same targets are one subscription: a new list starts a new one).
+pub fn probes(targets: Vec<(GatewayId, String)>) -> Subscription<Round> {
+    Subscription::run_with(targets, |targets| {
+        let targets = targets.clone();
+        iced::stream::channel(1, async move |mut found| {
+            use iced::futures::SinkExt;
+            loop {
+                let mut round = Vec::new();
+                for (id, hp) in &targets {
+                    let reach = probe(hp).await;
+                    if let Reach::Unreachable(why) = &reach {
+                        tracing::warn!(gateway = id.as_str(), "gateway unreachable: {why}");
                     }
-                    if let Ok(mut f) = shared.lock() {
-                        *f = round;
-                    }
-                    // The wait doubles as the stop signal: the app dropped us.
-                    match stopped.recv_timeout(PROBE_EVERY) {
-                        Err(RecvTimeoutError::Timeout) => continue,
-                        _ => break,
-                    }
+                    round.push((*id, reach));
                 }
-            })
-            .ok();
-        GatewayHealth { found, _stop: stop }
-    }
-
-    /// The last round's findings (empty until the first round finished).
-    pub fn found(&self) -> Vec<(GatewayId, Reach)> {
-        self.found.lock().map(|f| f.clone()).unwrap_or_default()
-    }
+                if found.send(round).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(PROBE_EVERY).await;
+            }
+        })
+    })
 }
 
 #[cfg(test)]
@@ -152,13 +140,17 @@ mod tests {
 
     #[test]
     fn a_listening_port_is_reachable_and_a_closed_one_is_not() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let open = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = open.local_addr().unwrap().to_string();
-        assert_eq!(probe(&addr), Reach::Reachable);
+        assert_eq!(rt.block_on(probe(&addr)), Reach::Reachable);
         let closed = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().to_string()
         };
-        assert!(matches!(probe(&closed), Reach::Unreachable(_)));
+        assert!(matches!(rt.block_on(probe(&closed)), Reach::Unreachable(_)));
     }
 }

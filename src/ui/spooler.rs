@@ -2,12 +2,14 @@
 //! seconds (a network printer that is off waits for its connect timeout, a
 //! serial one for its buffer), so the screen never does it: the job is
 //! journaled first on the UI thread ([`crate::terminal::Terminal::queue_print`]),
-//! its bytes go to this thread, and what the printer said comes back to be
-//! journaled ([`crate::terminal::Terminal::print_done`]). Jobs print one
-//! after another in the order they were given: receipt, proof, detail slip.
+//! its bytes go to this thread, and what the printer said comes back as the
+//! output of the job's task, to be journaled
+//! ([`crate::terminal::Terminal::print_done`]). Jobs print one after
+//! another in the order they were given: receipt, proof, detail slip.
 
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::{self, Sender};
+
+use tokio::sync::oneshot;
 
 use crate::print::Profile;
 use crate::terminal::devices::{JobError, Printer};
@@ -17,10 +19,11 @@ struct Job {
     id: i64,
     kind: String,
     bytes: Vec<u8>,
+    answer: oneshot::Sender<Printed>,
 }
 
 /// What the printer did with one job.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Printed {
     pub id: i64,
     pub kind: String,
@@ -29,9 +32,7 @@ pub struct Printed {
 
 pub struct Spooler {
     jobs: Sender<Job>,
-    done: Receiver<Printed>,
     profile: Profile,
-    out: usize,
 }
 
 impl Spooler {
@@ -39,77 +40,43 @@ impl Spooler {
     pub fn start(mut printer: Printer) -> Spooler {
         let profile = printer.profile.clone();
         let (jobs, rx) = mpsc::channel::<Job>();
-        let (tx, done) = mpsc::channel();
         std::thread::Builder::new()
             .name("printer".into())
             .spawn(move || {
-                // Ends when the app drops its sender.
+                // Ends when the app drops its sender (a replaced printer
+                // prints what it was given first).
                 for job in rx {
                     let outcome = printer.send(&job.bytes).map(|_| ());
-                    let printed = Printed {
+                    // Nobody waiting (the app closed): nothing to tell.
+                    let _ = job.answer.send(Printed {
                         id: job.id,
                         kind: job.kind,
                         outcome,
-                    };
-                    if tx.send(printed).is_err() {
-                        break;
-                    }
+                    });
                 }
             })
             .expect("a thread for the printer");
-        Spooler {
-            jobs,
-            done,
-            profile,
-            out: 0,
-        }
+        Spooler { jobs, profile }
     }
 
     pub fn profile(&self) -> &Profile {
         &self.profile
     }
 
-    /// Send a journaled job's bytes.
-    pub fn submit(&mut self, id: i64, kind: &str, bytes: Vec<u8>) {
+    /// Send a journaled job's bytes: the printer's answer is the task's
+    /// output (`None` when the printer thread is gone: the job stays
+    /// pending in the journal, to be resumed).
+    pub fn submit(&self, id: i64, kind: &str, bytes: Vec<u8>) -> iced::Task<Option<Printed>> {
+        let (answer, answered) = oneshot::channel();
         let job = Job {
             id,
             kind: kind.to_string(),
             bytes,
+            answer,
         };
-        if self.jobs.send(job).is_ok() {
-            self.out += 1;
+        if self.jobs.send(job).is_err() {
+            return iced::Task::done(None);
         }
-    }
-
-    /// Whether jobs are still with the printer.
-    pub fn busy(&self) -> bool {
-        self.out > 0
-    }
-
-    /// The jobs finished since the last look.
-    pub fn poll(&mut self) -> Vec<Printed> {
-        let mut out = Vec::new();
-        while let Ok(p) = self.done.try_recv() {
-            self.out = self.out.saturating_sub(1);
-            out.push(p);
-        }
-        out
-    }
-
-    /// Wait until every job is back, at most `timeout` (tests, shutdown).
-    pub fn wait(&mut self, timeout: Duration) -> Vec<Printed> {
-        let deadline = Instant::now() + timeout;
-        let mut out = Vec::new();
-        while self.out > 0 {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.done.recv_timeout(left) {
-                Ok(p) => {
-                    self.out -= 1;
-                    out.push(p);
-                }
-                Err(_) => break,
-            }
-        }
-        out
+        iced::Task::perform(answered, Result::ok)
     }
 }

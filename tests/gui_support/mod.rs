@@ -3,6 +3,9 @@
 //! and the cashier's gestures (click, type, scan) driven through iced_test.
 #![allow(dead_code)]
 
+mod driver;
+pub use driver::Driver;
+
 use std::time::{Duration, Instant};
 
 use iced_test::simulator;
@@ -12,11 +15,8 @@ use till::device::printer::Printer;
 use till::device::scanner::wedge::Key;
 use till::journal::Journal;
 use till::terminal::{DEMO_USERS, Terminal};
+use till::ui::Message;
 use till::ui::keys::KeyPress;
-use till::ui::{App, Message};
-
-/// How long a test waits for the printer or a gateway at most.
-pub const WAIT: Duration = Duration::from_secs(30);
 
 /// A virtual printer (generic 58 mm) writing its PNGs and reports into `dir`.
 pub fn virtual_printer(dir: &std::path::Path) -> Printer {
@@ -30,19 +30,19 @@ pub fn virtual_printer(dir: &std::path::Path) -> Printer {
 }
 
 /// A till for `config` on `journal`, printing into `paper`, at the sign-in screen.
-pub fn app_with(config: &Config, journal: Journal, paper: &std::path::Path) -> App {
+pub fn app_with(config: &Config, journal: Journal, paper: &std::path::Path) -> Driver {
     let terminal = Terminal::with_journal(config, journal, true).unwrap();
-    App::new(config, terminal, Catalogue::demo()).with_printer(virtual_printer(paper))
+    Driver::new(config, terminal, Catalogue::demo()).with_printer(virtual_printer(paper))
 }
 
 /// The demo till on an in-memory journal, at the sign-in screen.
-pub fn demo_app(paper: &std::path::Path) -> App {
+pub fn demo_app(paper: &std::path::Path) -> Driver {
     app_with(&Config::demo(), Journal::open_in_memory().unwrap(), paper)
 }
 
 /// Click the widget showing `label`, apply what it sent, and let the
 /// printer answer for whatever the click printed.
-pub fn click(app: &mut App, label: &str) {
+pub fn click(app: &mut Driver, label: &str) {
     let messages: Vec<Message> = {
         let mut ui = simulator(app.view());
         ui.click(label)
@@ -52,11 +52,11 @@ pub fn click(app: &mut App, label: &str) {
     for m in messages {
         app.update(m);
     }
-    app.settle(WAIT);
+    app.settle_prints();
 }
 
 /// Tap a product's tile by its name in the demo catalogue.
-pub fn tap_product(app: &mut App, name: &str) {
+pub fn tap_product(app: &mut Driver, name: &str) {
     let ean = Catalogue::demo()
         .products()
         .iter()
@@ -73,15 +73,15 @@ pub fn tap_product(app: &mut App, name: &str) {
     for m in messages {
         app.update(m);
     }
-    app.settle(WAIT);
+    app.settle_prints();
 }
 
-pub fn shows(app: &App, label: &str) -> bool {
+pub fn shows(app: &Driver, label: &str) -> bool {
     simulator(app.view()).find(label).is_ok()
 }
 
 /// The demo cashier signs in on the keypad.
-pub fn sign_in(app: &mut App) {
+pub fn sign_in(app: &mut Driver) {
     let (name, _, pin) = DEMO_USERS[0];
     click(app, name);
     for d in pin.chars() {
@@ -91,7 +91,7 @@ pub fn sign_in(app: &mut App) {
 }
 
 /// Type `code` as a keyboard-wedge scanner does: fast keys, then Enter.
-pub fn wedge_scan(app: &mut App, code: &str) {
+pub fn wedge_scan(app: &mut Driver, code: &str) {
     let mut at = Instant::now();
     for c in code.chars() {
         at += Duration::from_millis(4);
@@ -107,11 +107,11 @@ pub fn wedge_scan(app: &mut App, code: &str) {
         captured: false,
         at,
     }));
-    app.settle(WAIT);
+    app.settle_prints();
 }
 
 /// An open-amount line of `amount`, then the tender screen.
-pub fn ring_up(app: &mut App, amount: &str) {
+pub fn ring_up(app: &mut Driver, amount: &str) {
     app.update(Message::Sale(till::ui::screen::sale::Message::OpenAmount(
         amount.into(),
     )));
@@ -137,7 +137,7 @@ pub fn printed_texts(dir: &std::path::Path) -> Vec<String> {
 }
 
 /// Today's newest sale in the till's journal: the one just rung up.
-pub fn newest_sale(app: &App) -> till::sale::SaleNo {
+pub fn newest_sale(app: &Driver) -> till::sale::SaleNo {
     let today = app.terminal().unwrap().now().date_naive();
     app.terminal()
         .unwrap()

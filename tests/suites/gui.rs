@@ -20,6 +20,9 @@ mod demo_books;
 #[path = "../gui.rs"]
 mod gui;
 
+#[path = "../gui_cancel.rs"]
+mod gui_cancel;
+
 #[path = "../gui_counter.rs"]
 mod gui_counter;
 

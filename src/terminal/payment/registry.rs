@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::{PayError, PayEvent, ResolvePolicy};
+use super::{PayCancel, PayError, PayEvent, ResolvePolicy};
 use crate::barcode::{self, ScanContext, Scanned};
 use crate::config::Config;
 use crate::gateway::client::{Gateway, NotSent, PayWith};
@@ -26,6 +26,9 @@ pub struct Payments {
     pub(super) paypage: Option<Arc<dyn crate::gateway::client::PayPageGateway>>,
     pub(super) policy: ResolvePolicy,
     pub(super) events: Option<UnboundedSender<PayEvent>>,
+    /// The cashier's cancel of the payment in flight (see
+    /// [`Payments::with_cancel`]).
+    pub(super) cancel: Option<PayCancel>,
     /// The configuration e-invoice changes are made with when `recover` or
     /// `query` settles a refund in doubt (see [`Payments::with_invoicing`]).
     pub(super) invoicing: Option<Arc<Config>>,
@@ -118,6 +121,13 @@ impl Payments {
     /// Send progress to this channel (the GUI's subscription).
     pub fn with_events(mut self, events: UnboundedSender<PayEvent>) -> Payments {
         self.events = Some(events);
+        self
+    }
+
+    /// Let the cashier stop waiting for a payment's answer through this
+    /// signal (see [`PayCancel`]).
+    pub fn with_cancel(mut self, cancel: PayCancel) -> Payments {
+        self.cancel = Some(cancel);
         self
     }
 

@@ -187,7 +187,11 @@ impl App {
             printer_busy: self.printing.busy(),
             demo: self.demo,
             scanner: self.scanner_state.as_ref(),
-            gateways: self.health.as_ref().map(|h| h.found()).unwrap_or_default(),
+            gateways: self
+                .health
+                .as_ref()
+                .map(|h| h.found.clone())
+                .unwrap_or_default(),
             probing: self.health.is_some(),
         };
         self.status.view(look, self.lang).map(Message::Status)
@@ -237,35 +241,39 @@ impl App {
                 .into()
             }
             Screen::Paying { what } => {
-                let wallet = self.wallet.as_ref().and_then(|w| w.as_ref().ok());
-                let secs = wallet
-                    .and_then(|w| w.waiting())
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                tender::waiting_view(tender::waiting_lines(
-                    what,
-                    secs,
-                    wallet.and_then(|w| w.progress()),
-                    &self.config.gateways,
-                    lang,
-                ))
+                let job = self.job.as_ref();
+                let secs = job.map(|o| o.started.elapsed().as_secs()).unwrap_or(0);
+                let cancel = job.filter(|o| o.cancel.is_some()).map(|o| {
+                    let press = (!o.cancelled).then_some(Message::CancelPayment);
+                    let label = if o.cancelled {
+                        "tasks.cancelling"
+                    } else {
+                        "tasks.cancel"
+                    };
+                    (t(lang, label), press)
+                });
+                tender::waiting_view(
+                    tender::waiting_lines(
+                        what,
+                        secs,
+                        job.and_then(|o| o.progress.as_ref()),
+                        &self.config.gateways,
+                        lang,
+                    ),
+                    cancel,
+                )
             }
             Screen::PayPage(state) => {
-                let busy = self
-                    .wallet
-                    .as_ref()
-                    .and_then(|w| w.as_ref().ok())
-                    .is_some_and(|w| w.busy());
+                // Between two looks the job only pauses: the cancel is
+                // taken then (it closes the PayPage instead of asking).
+                let busy = self.job.as_ref().is_some_and(|o| o.cancelled);
                 state.view(busy, lang).map(Message::PayPage)
             }
             Screen::Confirming(state) => {
-                let wallet = self.wallet.as_ref().and_then(|w| w.as_ref().ok());
+                let job = self.job.as_ref();
+                let asking = job.is_some() && self.pacer.parked() == 0;
                 state
-                    .view(
-                        wallet.and_then(|w| w.progress()),
-                        wallet.is_some_and(|w| w.busy()),
-                        lang,
-                    )
+                    .view(job.and_then(|o| o.progress.as_ref()), asking, lang)
                     .map(Message::Confirming)
             }
             Screen::History(state) => {
@@ -278,11 +286,7 @@ impl App {
             }
             Screen::Settings(state) => state.view(lang).map(Message::Settings),
             Screen::Refund(state) => {
-                let waiting = self
-                    .wallet
-                    .as_ref()
-                    .and_then(|w| w.as_ref().ok())
-                    .and_then(|w| w.waiting());
+                let waiting = self.job.as_ref().map(|o| o.started.elapsed());
                 state
                     .view(self.managers(), waiting, lang)
                     .map(Message::Refund)

@@ -6,7 +6,6 @@
 //! and the app routes it as a message to the screen that asked.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use crate::print::Profile;
 use crate::print::document::Document;
@@ -47,6 +46,12 @@ pub struct Printing<R> {
     /// Answers that came back while the terminal was away with a payment:
     /// journaled as soon as it is back.
     unjournaled: Vec<Printed>,
+    /// Jobs sent whose answer has not come back yet; the trial printer's
+    /// by id.
+    out: usize,
+    trial_jobs: std::collections::HashSet<i64>,
+    /// The jobs' tasks, handed to the runtime by the app after the update.
+    tasks: Vec<iced::Task<Option<Printed>>>,
     /// Demo mode keeps what was printed for the result screen.
     demo: bool,
     preview: Vec<iced::widget::image::Handle>,
@@ -61,6 +66,9 @@ impl<R> Printing<R> {
             trial: None,
             jobs: HashMap::new(),
             unjournaled: Vec::new(),
+            out: 0,
+            trial_jobs: Default::default(),
+            tasks: Vec::new(),
             demo,
             preview: Vec::new(),
             last: None,
@@ -103,9 +111,18 @@ impl<R> Printing<R> {
 
     /// Whether the printer still has jobs (or answers wait to be journaled).
     pub fn busy(&self) -> bool {
-        self.printer.as_ref().is_ok_and(|p| p.busy())
-            || self.trial.as_ref().is_some_and(|p| p.busy())
-            || !self.unjournaled.is_empty()
+        self.out > 0 || !self.unjournaled.is_empty()
+    }
+
+    /// Whether jobs are with the printer now (answers not back yet).
+    pub fn printing(&self) -> bool {
+        self.out > 0
+    }
+
+    /// The print jobs' tasks started since the last call: each one's output
+    /// is the printer's answer, for [`Printing::printed`].
+    pub fn take_tasks(&mut self) -> Vec<iced::Task<Option<Printed>>> {
+        std::mem::take(&mut self.tasks)
     }
 
     /// Whether a journaled job is with the printer now.
@@ -182,46 +199,49 @@ impl<R> Printing<R> {
         bytes: Vec<u8>,
         reply: Reply<R>,
     ) -> Option<Answer<R>> {
-        let spooler = match (&mut self.trial, &mut self.printer) {
-            (Some(trial), _) => trial,
-            (None, Ok(p)) => p,
+        let (spooler, trial) = match (&self.trial, &self.printer) {
+            (Some(trial), _) => (trial, true),
+            (None, Ok(p)) => (p, false),
             (None, Err(e)) => return Some((reply, Err(e.clone()))),
         };
         let keep = self.demo.then(|| bytes.clone());
-        spooler.submit(id, kind, bytes);
+        self.tasks.push(spooler.submit(id, kind, bytes));
+        self.out += 1;
+        if trial {
+            self.trial_jobs.insert(id);
+        }
         self.jobs.insert(id, (keep, reply));
         None
     }
 
-    /// Journal what the printer did since the last look; the replies of
-    /// the jobs it answered for.
-    pub fn poll(&mut self, terminal: Option<&mut Terminal>, lang: Lang) -> Vec<Answer<R>> {
+    /// The printer answered for a job (`None`: its thread is gone): journal
+    /// it, with any answers kept while the terminal was away; the replies
+    /// of the jobs it answered for.
+    pub fn printed(
+        &mut self,
+        printed: Option<Printed>,
+        terminal: Option<&mut Terminal>,
+        lang: Lang,
+    ) -> Vec<Answer<R>> {
+        self.out = self.out.saturating_sub(1);
         let mut answers = std::mem::take(&mut self.unjournaled);
-        if let Ok(p) = self.printer.as_mut() {
-            answers.extend(p.poll());
-        }
-        if let Some(p) = self.trial.as_mut() {
-            answers.extend(p.poll());
+        match printed {
+            Some(p) => {
+                self.trial_jobs.remove(&p.id);
+                answers.push(p);
+            }
+            None => tracing::warn!("the printer thread is gone: the job stays pending"),
         }
         self.journal(answers, terminal, lang)
     }
 
-    /// Wait until the printer has answered for every job, at most
-    /// `timeout` (tests; before the printer is replaced).
-    pub fn wait(
-        &mut self,
-        terminal: Option<&mut Terminal>,
-        timeout: Duration,
-        lang: Lang,
-    ) -> Vec<Answer<R>> {
-        let mut answers = std::mem::take(&mut self.unjournaled);
-        if let Ok(p) = self.printer.as_mut() {
-            answers.extend(p.wait(timeout));
+    /// Answers kept while the terminal was away, journaled now it is back.
+    pub fn journal_kept(&mut self, terminal: Option<&mut Terminal>, lang: Lang) -> Vec<Answer<R>> {
+        let kept = std::mem::take(&mut self.unjournaled);
+        if kept.is_empty() {
+            return Vec::new();
         }
-        if let Some(p) = self.trial.as_mut() {
-            answers.extend(p.wait(timeout));
-        }
-        self.journal(answers, terminal, lang)
+        self.journal(kept, terminal, lang)
     }
 
     fn journal(
@@ -260,7 +280,7 @@ impl<R> Printing<R> {
             }
             out.push((reply, result));
         }
-        if self.trial.as_ref().is_some_and(|p| !p.busy()) {
+        if self.trial.is_some() && self.trial_jobs.is_empty() {
             self.trial = None;
         }
         out

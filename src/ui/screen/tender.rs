@@ -623,19 +623,30 @@ fn timeout_of(gateways: &crate::config::Gateways, gateway: crate::sale::GatewayI
     .unwrap_or_else(|| crate::config::default_timeout_secs(gateway))
 }
 
-/// The wallet-waiting screen.
-pub fn waiting_view<'a, M: 'a>(lines: (String, String)) -> Element<'a, M> {
-    container(
-        column![
-            text(lines.0).size(theme::TEXT_TOTAL),
-            text(lines.1).size(theme::TEXT_LARGE),
-        ]
-        .spacing(theme::GAP)
-        .align_x(Alignment::Center),
-    )
-    .center(Length::Fill)
-    .style(theme::panel)
-    .into()
+/// The wallet-waiting screen, with the cashier's cancel when the job has
+/// one: its label, and the message it sends (none once pressed).
+pub fn waiting_view<'a, M: Clone + 'a>(
+    lines: (String, String),
+    cancel: Option<(String, Option<M>)>,
+) -> Element<'a, M> {
+    let mut body = column![
+        text(lines.0).size(theme::TEXT_TOTAL),
+        text(lines.1).size(theme::TEXT_LARGE),
+    ]
+    .spacing(theme::GAP)
+    .align_x(Alignment::Center);
+    if let Some((label, press)) = cancel {
+        body = body.push(
+            button(text(label).size(theme::TEXT_LARGE))
+                .padding(theme::PAD)
+                .style(theme::danger)
+                .on_press_maybe(press),
+        );
+    }
+    container(body)
+        .center(Length::Fill)
+        .style(theme::panel)
+        .into()
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@ mod view;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use crate::barcode::{ScanContext, classify, mask_payment_code};
 use crate::config::{Config, Problem, Severity};
@@ -21,8 +20,7 @@ use crate::secret::Secret;
 use crate::terminal::Terminal;
 use crate::terminal::devices::Transport;
 use crate::terminal::settings::{
-    Pending, Reach, RollsView, SaveError, check_gateway, check_printer, needs_restart, replaced,
-    save_config,
+    Reach, RollsView, SaveError, check_gateway, check_printer, needs_restart, replaced, save_config,
 };
 use crate::terminal::views::{Role, User};
 use crate::ui::i18n::{Lang, t};
@@ -80,13 +78,13 @@ pub const SCANNER_KINDS: [&str; 3] = ["wedge", "serial", "hid"];
 
 #[derive(Debug)]
 enum Check {
-    Running(Pending<Reach>),
+    Running,
     Done(Reach),
 }
 
 #[derive(Debug)]
 enum PrinterCheck {
-    Running(Pending<String>),
+    Running,
     Done(String),
 }
 
@@ -152,8 +150,6 @@ pub enum Message {
     ScanInput(String),
     /// A code from the scanner, for the scan test.
     Scanned(String),
-    /// Wait for the running checks, at most this long each (tests).
-    Settle(Duration),
     Classify,
     NewName(String),
     NewRole(Role),
@@ -170,8 +166,10 @@ pub enum Message {
     RollLast(String),
     AddRoll,
     Language(Lang),
-    /// Time to look whether a background check has finished.
-    Poll,
+    /// A gateway's connection test finished.
+    GatewayChecked(GatewayId, Reach),
+    /// The printer's status came back.
+    PrinterChecked(String),
     /// The printer answered for the test page.
     Printed(Result<(), String>),
 }
@@ -360,44 +358,10 @@ impl State {
         self.refused.is_some()
     }
 
-    /// Whether a background check is running (the app polls while so).
+    /// Whether a background check is running.
     pub fn busy(&self) -> bool {
-        self.checks.values().any(|c| matches!(c, Check::Running(_)))
-            || matches!(self.printer_check, Some(PrinterCheck::Running(_)))
-    }
-
-    /// Wait for every running check, at most `timeout` each (tests).
-    fn wait(&mut self, timeout: Duration) -> bool {
-        for check in self.checks.values_mut() {
-            if let Check::Running(p) = check {
-                match p.wait(timeout) {
-                    Some(r) => *check = Check::Done(r),
-                    None => return false,
-                }
-            }
-        }
-        if let Some(PrinterCheck::Running(p)) = &self.printer_check {
-            match p.wait(timeout) {
-                Some(r) => self.printer_check = Some(PrinterCheck::Done(r)),
-                None => return false,
-            }
-        }
-        true
-    }
-
-    fn poll(&mut self) {
-        for check in self.checks.values_mut() {
-            if let Check::Running(p) = check
-                && let Some(r) = p.poll()
-            {
-                *check = Check::Done(r);
-            }
-        }
-        if let Some(PrinterCheck::Running(p)) = &self.printer_check
-            && let Some(r) = p.poll()
-        {
-            self.printer_check = Some(PrinterCheck::Done(r));
-        }
+        self.checks.values().any(|c| matches!(c, Check::Running))
+            || matches!(self.printer_check, Some(PrinterCheck::Running))
     }
 
     fn refresh(&mut self, terminal: &Terminal) {
@@ -625,7 +589,34 @@ impl State {
         message: Message,
         ctx: &mut Ctx<'_>,
     ) -> (iced::Task<Message>, Option<Event>) {
-        (iced::Task::none(), self.act(message, ctx))
+        if self.refused.is_some() {
+            return (iced::Task::none(), self.act(message, ctx));
+        }
+        // The checks run as tasks (a thread each: a printer that is off, a
+        // gateway that does not answer); their result is the next message.
+        match message {
+            Message::TestGateway(g) => {
+                let key = match g {
+                    GatewayId::JkoPay => "gateways.jkopay.base_url",
+                    GatewayId::MyPay => "gateways.mypay.base_url",
+                    GatewayId::Ecpay => "gateways.ecpay.base_url",
+                    GatewayId::Goodbuy => "gateways.goodbuy.base_url",
+                };
+                let url = self.field(key).trim().to_string();
+                // The demo has no gateway sections: its simulators are tested.
+                let demo = self.demo && !self.fields.contains_key(key);
+                self.checks.insert(g, Check::Running);
+                let check = check_gateway(g, url, demo);
+                let task = iced::Task::perform(check, move |r| Message::GatewayChecked(g, r));
+                (task, None)
+            }
+            Message::PrinterStatus => {
+                self.printer_check = Some(PrinterCheck::Running);
+                let check = check_printer(self.printer_settings());
+                (iced::Task::perform(check, Message::PrinterChecked), None)
+            }
+            message => (iced::Task::none(), self.act(message, ctx)),
+        }
     }
 
     fn act(&mut self, message: Message, ctx: &mut Ctx<'_>) -> Option<Event> {
@@ -643,33 +634,18 @@ impl State {
             }
             Message::Save => return self.save(lang),
             Message::Back => return Some(Event::Back),
-            Message::TestGateway(g) => {
-                let key = match g {
-                    GatewayId::JkoPay => "gateways.jkopay.base_url",
-                    GatewayId::MyPay => "gateways.mypay.base_url",
-                    GatewayId::Ecpay => "gateways.ecpay.base_url",
-                    GatewayId::Goodbuy => "gateways.goodbuy.base_url",
-                };
-                let url = self.field(key).trim().to_string();
-                // The demo has no gateway sections: its simulators are tested.
-                let demo = self.demo && !self.fields.contains_key(key);
-                self.checks
-                    .insert(g, Check::Running(check_gateway(g, url, demo)));
+            // Started by `update`.
+            Message::TestGateway(_) | Message::PrinterStatus => {}
+            Message::GatewayChecked(g, reach) => {
+                self.checks.insert(g, Check::Done(reach));
             }
-            Message::PrinterStatus => {
-                self.printer_check = Some(PrinterCheck::Running(check_printer(
-                    self.printer_settings(),
-                )));
-            }
+            Message::PrinterChecked(words) => self.printer_check = Some(PrinterCheck::Done(words)),
             Message::TestPrint => {
                 self.printed = None;
                 return self.test_page(ctx.config);
             }
             Message::ScanInput(s) => self.scan_input = s,
             Message::Scanned(code) => self.scanned(&code),
-            Message::Settle(timeout) => {
-                self.wait(timeout);
-            }
             Message::Classify => {
                 let code = self.scan_input.trim().to_string();
                 if !code.is_empty() {
@@ -742,7 +718,6 @@ impl State {
                 }
             }
             Message::Language(l) => return Some(Event::Language(l)),
-            Message::Poll => self.poll(),
             Message::Printed(result) => self.printed(result, lang),
         }
         None

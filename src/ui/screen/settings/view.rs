@@ -285,7 +285,7 @@ impl State {
         if testable {
             let result: Element<'_, Message> = match self.checks.get(&g) {
                 None => column![].into(),
-                Some(Check::Running(_)) => text(t(lang, "settings.checking"))
+                Some(Check::Running) => text(t(lang, "settings.checking"))
                     .size(theme::TEXT_SMALL)
                     .into(),
                 Some(Check::Done(r)) => text(r.describe())
@@ -378,7 +378,7 @@ impl State {
         c = c.push(self.problems_of("printer.transport"));
         let status: Element<'_, Message> = match &self.printer_check {
             None => column![].into(),
-            Some(PrinterCheck::Running(_)) => text(t(lang, "settings.checking"))
+            Some(PrinterCheck::Running) => text(t(lang, "settings.checking"))
                 .size(theme::TEXT_SMALL)
                 .into(),
             Some(PrinterCheck::Done(words)) => text(words.clone()).size(theme::TEXT).into(),
