@@ -99,6 +99,45 @@ fn a_carrier_scanned_on_the_tender_screen_sets_the_invoice_choice_and_books_noth
     assert!(!shows(&app, "NT$1,234"), "no digits of the carrier as cash");
 }
 
+/// A customer's carrier goes with their cart: when the cashier empties
+/// the cart (the customer left), the next customer's invoice must not go to
+/// the carrier scanned for the one before.
+#[test]
+fn a_carrier_is_forgotten_when_its_cart_is_emptied() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = demo_app(paper.path());
+    sign_in(&mut app);
+    ring_up(&mut app, "100");
+    keyboard_scan(&mut app, "/ABC1234");
+    assert_eq!(
+        *app.buyer(),
+        till::einvoice::buyer::BuyerChoice::Mobile("/ABC1234".parse().unwrap())
+    );
+    app.update(Message::Shortcut(Shortcut::Escape));
+    assert_eq!(app.screen_name(), "sale");
+    app.update(Message::Shortcut(Shortcut::Remove));
+    app.update(Message::Shortcut(Shortcut::Enter));
+    assert_eq!(app.cart().units(), 0, "the cart was emptied");
+    assert_eq!(
+        *app.buyer(),
+        till::einvoice::buyer::BuyerChoice::Print,
+        "the carrier left with its customer"
+    );
+
+    // The next customer pays cash: their proof is printed, not sent to
+    // the carrier scanned before.
+    ring_up(&mut app, "60");
+    click(&mut app, "完成收款 (Enter)");
+    app.settle();
+    assert_eq!(app.screen_name(), "done");
+    let printed = printed_texts(paper.path()).join("\n");
+    assert!(
+        !printed.contains("/ABC1234"),
+        "nothing of the earlier carrier on paper: {printed}"
+    );
+    assert_eq!(*app.buyer(), till::einvoice::buyer::BuyerChoice::Print);
+}
+
 #[test]
 fn a_short_love_code_scanned_on_the_tender_screen_donates_and_books_no_cash() {
     for code in ["168", "88888"] {

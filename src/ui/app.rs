@@ -516,10 +516,17 @@ impl App {
                 self.lang = self.lang.toggled()
             }
             Message::Sale(m) => {
-                if let Screen::Sale(state) = &mut self.screen
-                    && let Some(sale::Event::Tender) =
-                        state.update(m, &mut self.cart, &self.catalogue, self.lang)
-                {
+                let had_items = !self.cart.is_empty();
+                let Screen::Sale(state) = &mut self.screen else {
+                    return;
+                };
+                let event = state.update(m, &mut self.cart, &self.catalogue, self.lang);
+                // The customer's e-invoice choice goes with their cart: once
+                // it is emptied, the next customer must not get their carrier.
+                if had_items && self.cart.is_empty() && self.open_sale.is_none() {
+                    self.forget_buyer();
+                }
+                if let Some(sale::Event::Tender) = event {
                     let state = tender::State::new(self.cart.total());
                     self.screen = Screen::Tender(match self.open_sale {
                         Some(_) => state.typed_only(),

@@ -703,11 +703,17 @@ impl App {
         }
     }
 
-    pub(super) fn next_customer(&mut self) {
-        self.open_sale = None;
+    /// Back to a paper proof, with nothing typed or refused: the choice
+    /// belonged to the customer who left.
+    pub(super) fn forget_buyer(&mut self) {
         self.buyer = crate::einvoice::buyer::BuyerChoice::Print;
         self.buyer_error = None;
         self.buyer_input.clear();
+    }
+
+    pub(super) fn next_customer(&mut self) {
+        self.open_sale = None;
+        self.forget_buyer();
         self.issued_buyer = None;
         self.printing.clear_preview();
         self.cart = Cart::new();
