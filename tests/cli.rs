@@ -1,9 +1,11 @@
 //! The `till` binary as a script or support engineer uses it.
 
+use crate::cli_support::plain_locale;
 use std::process::Command;
 
 fn till() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_till"));
+    plain_locale(&mut cmd);
     // Never pick up a developer's own config or home directory.
     cmd.env_remove("TILL_CONFIG")
         .env("HOME", std::env::temp_dir().join("till-cli-test-home"))

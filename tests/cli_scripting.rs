@@ -2,11 +2,13 @@
 //! JSON listings that say whether more follow, amounts, refund words,
 //! completions, man page and version. Each runs the real binary.
 
+use crate::cli_support::plain_locale;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn till() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_till"));
+    plain_locale(&mut cmd);
     cmd.env_remove("TILL_CONFIG")
         .env_remove("XDG_DATA_HOME")
         .env("HOME", std::env::temp_dir().join("till-cli-scripting-home"))

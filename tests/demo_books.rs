@@ -10,6 +10,7 @@ use crate::gui_support::Driver;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::cli_support::plain_locale;
 use gui_support::{ring_up, sign_in, virtual_printer, wedge_scan};
 use till::catalogue::Catalogue;
 use till::config::Config;
@@ -24,6 +25,7 @@ const MANAGER: &str = "示範店長 Demo manager";
 /// `till` in demo mode with `home` as its home directory.
 fn till(home: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_till"));
+    plain_locale(&mut c);
     c.env("HOME", home)
         .env_remove("XDG_CONFIG_HOME")
         .env_remove("XDG_DATA_HOME")

@@ -1,11 +1,13 @@
 //! `till einvoice …` as a script uses it: the carrier a customer shows,
 //! typed in, whichever kind it is.
 
+use crate::cli_support::plain_locale;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn till(config: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_till"));
+    plain_locale(&mut cmd);
     cmd.env_remove("TILL_CONFIG")
         .env("HOME", std::env::temp_dir().join("till-einvoice-cli-home"))
         .arg("--config")

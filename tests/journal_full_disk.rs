@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use crate::cli_support::plain_locale;
 use till::config::{self, Config};
 use till::money::Ntd;
 use till::sale::{Cart, Line, SaleNo};
@@ -164,7 +165,7 @@ async fn a_full_or_read_only_journal_disk_stops_the_sale_before_the_gateway_and_
     // Space returns.
     disk.remount("rw");
     std::fs::remove_file(filler).unwrap();
-    let verify = Command::new(env!("CARGO_BIN_EXE_till"))
+    let verify = plain_locale(&mut Command::new(env!("CARGO_BIN_EXE_till")))
         .arg("--config")
         .arg(&cfg_path)
         .args(["journal", "verify"])

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::cli_support::plain_locale;
 use chrono::NaiveDate;
 use rusqlite::Connection;
 use till::Ntd;
@@ -121,7 +122,7 @@ fn shop() -> Shop {
 }
 
 fn verify(shop: &Shop, extra: &[&str]) -> (Output, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_till"))
+    let out = plain_locale(&mut Command::new(env!("CARGO_BIN_EXE_till")))
         .args(["journal", "verify", "--journal"])
         .arg(&shop.journal)
         .arg("--key")
@@ -509,7 +510,7 @@ fn the_journal_its_directory_and_the_key_are_owner_only() {
         ),
     );
     till::config::create_private(&cfg_path, &text).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_till"))
+    let out = plain_locale(&mut Command::new(env!("CARGO_BIN_EXE_till")))
         .args(["journal", "verify"])
         .env("TILL_CONFIG", &cfg_path)
         .output()
@@ -533,6 +534,7 @@ fn the_journal_its_directory_and_the_key_are_owner_only() {
 
 fn demo_till(home: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_till"));
+    plain_locale(&mut c);
     c.env("HOME", home)
         .env_remove("XDG_CONFIG_HOME")
         .env_remove("XDG_DATA_HOME")
@@ -625,7 +627,7 @@ fn the_z_slip_prints_the_anchor_and_verify_checks_it() {
     );
     till::config::create_private(&cfg, &text).unwrap();
     let with_pin = |args: &[&str], pin: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_till"))
+        let mut child = plain_locale(&mut Command::new(env!("CARGO_BIN_EXE_till")))
             .args(args)
             .env("TILL_CONFIG", &cfg)
             .stdin(std::process::Stdio::piped())
@@ -691,7 +693,7 @@ fn the_z_slip_prints_the_anchor_and_verify_checks_it() {
         "the slip's QR code is the anchor"
     );
 
-    let out = Command::new(env!("CARGO_BIN_EXE_till"))
+    let out = plain_locale(&mut Command::new(env!("CARGO_BIN_EXE_till")))
         .args(["journal", "verify", "--anchor", &printed[0]])
         .env("TILL_CONFIG", &cfg)
         .output()

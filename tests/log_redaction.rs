@@ -121,6 +121,7 @@ mod cli {
     use till::terminal::{Payments, Tender, Terminal};
 
     use super::Sink;
+    use crate::cli_support::plain_locale;
 
     const JKO: &str = "22J111111111111111";
     const LINE_PAY: &str = "123456789012345678";
@@ -128,6 +129,7 @@ mod cli {
 
     fn till(cfg: &Path) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_till"));
+        plain_locale(&mut c);
         // HOME too: whatever the till writes (printed PNGs, data) stays
         // in the test's directory, where its names are searched.
         c.arg("--config")

@@ -9,6 +9,7 @@ use crate::pay_support;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use crate::cli_support::plain_locale;
 use pay_support::{Rig, rig};
 use till::config::InvoiceIssuer;
 use till::einvoice::buyer::BuyerChoice;
@@ -232,7 +233,7 @@ async fn a_company_invoice_from_mypay_gets_its_detail_slip_and_a_consumer_one_do
 }
 
 fn till(args: &[&str], data: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_till"))
+    plain_locale(&mut Command::new(env!("CARGO_BIN_EXE_till")))
         .args(args)
         // No config: demo mode, and nothing touches the user's own files.
         .env_remove("TILL_CONFIG")

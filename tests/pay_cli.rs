@@ -1,9 +1,11 @@
 //! `till pay` exit codes in demo mode (simulators started in-process).
 
+use crate::cli_support::plain_locale;
 use std::process::Command;
 
 fn till(home: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_till"));
+    plain_locale(&mut c);
     c.env("HOME", home)
         .env_remove("XDG_CONFIG_HOME")
         .env_remove("XDG_DATA_HOME")

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::cli_support::plain_locale;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
@@ -163,6 +164,7 @@ fn write_config_via(path: &Path, sims: &SimHandles, via: Via, journal: &Path) {
 
 fn till(config: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_till"));
+    plain_locale(&mut c);
     c.arg("--config").arg(config).env_remove("TILL_CONFIG");
     c
 }

@@ -15,6 +15,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::cli_support::plain_locale;
 use axum::Router;
 use axum::extract::State;
 use axum::http::Uri;
@@ -76,6 +77,7 @@ fn write_config(path: &Path, sims: &SimHandles, jkopay_base: &str, journal: &Pat
 
 fn till(config: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_till"));
+    plain_locale(&mut c);
     c.arg("--config").arg(config).env_remove("TILL_CONFIG");
     c
 }

@@ -8,6 +8,7 @@ use crate::pay_support;
 use std::path::Path;
 use std::process::Command;
 
+use crate::cli_support::plain_locale;
 use pay_support::{Rig, rig};
 use till::config::{self, Config, InvoiceIssuer};
 use till::einvoice::buyer::BuyerChoice;
@@ -179,7 +180,7 @@ async fn till_pay_takes_carrier_donate_and_ban_like_einvoice_issue() {
         let out = tokio::task::spawn_blocking({
             let file = file.clone();
             move || {
-                Command::new(env!("CARGO_BIN_EXE_till"))
+                plain_locale(&mut Command::new(env!("CARGO_BIN_EXE_till")))
                     .arg("--config")
                     .arg(&file)
                     .env_remove("TILL_CONFIG")
@@ -213,7 +214,7 @@ async fn till_pay_takes_carrier_donate_and_ban_like_einvoice_issue() {
     // A malformed value is a usage error, nothing charged.
     let before = sims.mypay.ledger.all().len();
     let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_till"))
+        plain_locale(&mut Command::new(env!("CARGO_BIN_EXE_till")))
             .arg("--config")
             .arg(&file)
             .env_remove("TILL_CONFIG")

@@ -3,10 +3,11 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use crate::cli_support::plain_locale;
 use till::print::{Profile, encode, proof_document, samples};
 
 fn till(args: &[&str], data: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_till"))
+    plain_locale(&mut Command::new(env!("CARGO_BIN_EXE_till")))
         .args(args)
         // No config: demo mode, and nothing touches the user's own files.
         .env_remove("TILL_CONFIG")
@@ -255,7 +256,7 @@ fn demo_mode_prints_the_test_page_to_the_virtual_printer_and_reports_it_healthy(
 fn the_virtual_printer_command_answers_status_like_a_healthy_printer() {
     use std::io::{BufRead, Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_till"))
+    let mut child = plain_locale(&mut Command::new(env!("CARGO_BIN_EXE_till")))
         .args(["virtual-printer", "--listen", "127.0.0.1:0", "--out"])
         .arg(dir.path())
         .stdout(Stdio::piped())

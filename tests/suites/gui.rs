@@ -5,6 +5,9 @@
 //! One test binary for several files in `tests/`, so a build links this
 //! binary once instead of once per file (see `tests/suites/README.md`).
 
+#[path = "../cli_support/mod.rs"]
+mod cli_support;
+
 #[path = "../gui_support/mod.rs"]
 mod gui_support;
 
