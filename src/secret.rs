@@ -40,7 +40,64 @@ impl fmt::Display for Secret {
 
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
-        String::deserialize(d).map(Secret)
+        d.deserialize_string(SecretVisitor)
+    }
+}
+
+/// Takes text only. serde's own refusal of another type quotes the value
+/// ("invalid type: integer `123456`"), and a key typed without its quotes
+/// would then be shown by `config check`: this refusal never quotes it.
+struct SecretVisitor;
+
+impl SecretVisitor {
+    fn refuse<E: serde::de::Error>(kind: &str) -> E {
+        E::custom(format!(
+            "a secret must be text in quotes, not {kind} (its value is not shown)"
+        ))
+    }
+}
+
+impl serde::de::Visitor<'_> for SecretVisitor {
+    type Value = Secret;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a secret as text in quotes")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Secret, E> {
+        Ok(Secret(v.to_string()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Secret, E> {
+        Ok(Secret(v))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Secret, E> {
+        Err(Self::refuse("a number"))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Secret, E> {
+        Err(Self::refuse("a number"))
+    }
+
+    fn visit_i128<E: serde::de::Error>(self, _: i128) -> Result<Secret, E> {
+        Err(Self::refuse("a number"))
+    }
+
+    fn visit_u128<E: serde::de::Error>(self, _: u128) -> Result<Secret, E> {
+        Err(Self::refuse("a number"))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Secret, E> {
+        Err(Self::refuse("a number"))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Secret, E> {
+        Err(Self::refuse("true or false"))
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, _: &[u8]) -> Result<Secret, E> {
+        Err(Self::refuse("bytes"))
     }
 }
 
@@ -67,5 +124,31 @@ mod tests {
         }
         assert!(!format!("{:?}", Cfg { key: s.clone() }).contains("2AA6"));
         assert_eq!(s.expose(), "2AA6B9B6F9C64247ABB2677B6AF2C896");
+    }
+
+    /// A key written without its quotes is refused without being repeated:
+    /// `config check` prints the refusal.
+    #[test]
+    fn a_key_of_the_wrong_type_is_refused_without_showing_it() {
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Cfg {
+            key: Secret,
+        }
+        for (text, kind) in [
+            ("key = 987654321987", "number"),
+            ("key = 98765.4321", "number"),
+            ("key = true", "true or false"),
+        ] {
+            let err = toml::from_str::<Cfg>(text).unwrap_err();
+            let message = err.message();
+            assert!(message.contains(kind), "{text}: says what it got: {message}");
+            assert!(
+                !message.contains("98765") && !message.contains("true`"),
+                "{text}: the value is not repeated: {message}"
+            );
+        }
+        let ok: Cfg = toml::from_str("key = \"s3cr3t\"").unwrap();
+        assert_eq!(ok.key.expose(), "s3cr3t");
     }
 }
