@@ -142,7 +142,10 @@ mod tests {
         ] {
             let err = toml::from_str::<Cfg>(text).unwrap_err();
             let message = err.message();
-            assert!(message.contains(kind), "{text}: says what it got: {message}");
+            assert!(
+                message.contains(kind),
+                "{text}: says what it got: {message}"
+            );
             assert!(
                 !message.contains("98765") && !message.contains("true`"),
                 "{text}: the value is not repeated: {message}"

@@ -7,7 +7,7 @@ use crate::money::Ntd;
 use crate::print::slips::RefundBriefData;
 use crate::sale::{RefundRequest, SaleNo};
 use crate::terminal::{InvoicePreview, RefundVia, Terminal, gateway_name_zh};
-use crate::ui::i18n::{Lang, t};
+use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::screen::PrintJob;
 use crate::ui::screen::confirming::gateway_label;
 
@@ -170,7 +170,8 @@ pub fn refund_brief(
         RefundMoney::Gateway(r) => format!("{} {}", gateway_name_zh(r.gateway), r.gateway.as_str()),
         RefundMoney::Cash { .. } => "現金 cash".to_string(),
     };
-    let invoice = invoice_line(outcome);
+    // The slip speaks zh-TW.
+    let invoice = invoice_line(outcome, Lang::ZhTw);
     RefundBriefData {
         test: demo,
         sale_no: outcome.sale_no.to_string(),
@@ -181,32 +182,31 @@ pub fn refund_brief(
         reason: reason.to_string(),
         manager: manager.to_string(),
         datetime: at.to_string(),
-        // The slip speaks zh-TW: the part before " / ".
-        invoice: invoice.split(" / ").next().unwrap_or(&invoice).to_string(),
+        invoice,
         // The cash goes back out of the drawer.
         drawer_pin: matches!(outcome.money, RefundMoney::Cash { .. }).then_some(2),
     }
 }
 
-/// The e-invoice decision, one line, zh-TW / English.
-pub fn invoice_line(outcome: &RefundOutcome) -> String {
+/// The e-invoice decision, one line, in `lang`.
+pub fn invoice_line(outcome: &RefundOutcome, lang: Lang) -> String {
     use crate::einvoice::Treatment;
     match &outcome.invoice {
-        None => "電子發票:無 / e-invoice: none".to_string(),
+        None => t(lang, "refund.invoice_none"),
         Some(i) => match i.treatment {
-            Treatment::Void => format!(
-                "電子發票 {} 已作廢 / e-invoice {} voided",
-                i.number.dashed(),
-                i.number.dashed()
+            Treatment::Void => tf(
+                lang,
+                "refund.invoice_voided",
+                &[("number", &i.number.dashed())],
             ),
-            Treatment::Allowance => {
-                let no = i.allowance_number.clone().unwrap_or_default();
-                format!(
-                    "電子發票 {} 折讓單 {no} / e-invoice {} allowance {no}",
-                    i.number.dashed(),
-                    i.number.dashed()
-                )
-            }
+            Treatment::Allowance => tf(
+                lang,
+                "refund.invoice_allowance",
+                &[
+                    ("number", &i.number.dashed()),
+                    ("allowance", &i.allowance_number.clone().unwrap_or_default()),
+                ],
+            ),
         },
     }
 }

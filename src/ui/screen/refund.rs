@@ -492,7 +492,7 @@ impl State {
                 &[("amount", &amount.to_string())],
             ));
         }
-        lines.push(invoice_line(&outcome));
+        lines.push(invoice_line(&outcome, lang));
         if let Some(e) = &outcome.invoice_error {
             lines.push(format!("{} {e}", t(lang, "refund.invoice_failed")));
         }
