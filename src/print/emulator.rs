@@ -87,12 +87,12 @@ pub fn render_capped(bytes: &[u8], profile: &Profile, max_paper_dots: u32) -> Re
     e.max_paper = max_paper_dots.min(MAX_PAPER_DOTS);
     e.run(bytes);
     e.flush_line();
+    // The paper ends where the last feed left it: a taller last line is
+    // cut there, a feed past the last ink is blank paper.
     let mut image = e.paper;
-    image.grow_to(e.y.max(1));
-    let mut img = Bitmap::new(image.width(), e.y.max(1));
-    img.blit(&image, 0, 0);
+    image.set_height(e.y.max(1));
     Rendered {
-        image: img,
+        image,
         report: e.report,
     }
 }
@@ -643,8 +643,9 @@ impl<'a> Emulator<'a> {
             self.flush_line();
             self.y += self.line_gap(0);
         }
-        self.line.push((self.x, glyph.clone()));
+        let x = self.x;
         self.x += glyph.width();
+        self.line.push((x, glyph));
     }
 
     /// Line feed: print the pending line and advance.
@@ -703,8 +704,9 @@ impl<'a> Emulator<'a> {
             page.x += img.width();
             return;
         }
-        self.line.push((self.x, img.clone()));
+        let x = self.x;
         self.x += img.width();
+        self.line.push((x, img));
     }
 
     /// Raster images, barcodes and QR codes: printed at once, aligned by
