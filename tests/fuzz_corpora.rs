@@ -350,4 +350,73 @@ fn write_seed_corpus() {
         ),
     );
     let _ = ecpay::urlencode("x");
+
+    // USB HID scanner reports (tests/scanner_hid.rs's recordings), each led
+    // by its length; mode 0 = HID POS with report id 2, 1 = without, 2 =
+    // boot keyboard.
+    let reports = |mode: u8, reports: &[Vec<u8>]| {
+        let mut v = vec![mode];
+        for r in reports {
+            v.push(r.len() as u8);
+            v.extend_from_slice(r);
+        }
+        v
+    };
+    let mut ean13 = vec![0u8; 64];
+    ean13[..18].copy_from_slice(b"\x02\x0d]E04710088123456");
+    ean13[61] = b'd';
+    let code = format!("TWQR:{}WXYZA", "0123456789".repeat(5));
+    let mut first = vec![0u8; 64];
+    first[..5].copy_from_slice(b"\x02\x38]Q1");
+    first[5..61].copy_from_slice(&code.as_bytes()[..56]);
+    first[63] = 1;
+    let mut second = vec![0u8; 64];
+    second[..5].copy_from_slice(b"\x02\x04]Q1");
+    second[5..9].copy_from_slice(&code.as_bytes()[56..]);
+    write("hid", "pos-ean13", &reports(0, &[ean13.clone()]));
+    write(
+        "hid",
+        "pos-two-reports",
+        &reports(0, &[first, second, ean13.clone()]),
+    );
+    write("hid", "pos-no-id", &reports(1, &[ean13[1..].to_vec()]));
+    let key = |modifier: u8, codes: &[u8]| {
+        let mut r = vec![modifier, 0, 0, 0, 0, 0, 0, 0];
+        r[2..2 + codes.len()].copy_from_slice(codes);
+        r
+    };
+    let up = key(0, &[]);
+    write(
+        "hid",
+        "keyboard-ab1",
+        &reports(
+            2,
+            &[
+                key(0x02, &[0x04]),
+                up.clone(),
+                key(0, &[0x05]),
+                up.clone(),
+                key(0, &[0x1e]),
+                up.clone(),
+                key(0x20, &[0x1e]),
+                up.clone(),
+                key(0, &[0x28]),
+                up.clone(),
+            ],
+        ),
+    );
+    write(
+        "hid",
+        "keyboard-held-and-rollover",
+        &reports(
+            2,
+            &[
+                key(0, &[0x1f]),
+                key(0, &[0x1f, 0x20]),
+                key(0, &[0x20]),
+                key(0, &[1, 1, 1, 1, 1, 1]),
+                up,
+            ],
+        ),
+    );
 }

@@ -14,6 +14,8 @@ use till::Ntd;
 use till::barcode::{ScanContext, classify};
 use till::device::printer::status;
 use till::device::printer::{PrinterError, PrinterPort};
+use till::device::scanner::Framing;
+use till::device::scanner::hid::{BootKeyboard, POS_DATA_LEN, PosDecoder};
 use till::gateway::ecpay::{self, EcpayConfig, PaymentResult, ResponseEnvelope};
 use till::gateway::goodbuy::{self, ApiAnswer, client::OrderData};
 use till::gateway::jkopay::{OrderStatusMap, Response as JkoResponse, ResponseSignPolicy};
@@ -329,6 +331,53 @@ pub fn escpos(data: &[u8]) {
     let _ = till::print::render_capped(rest, profile, FUZZ_PAPER_DOTS);
 }
 
+/// The longest input report a USB HID scanner's reader takes (its buffer).
+const HID_REPORT_MAX: usize = 64;
+
+/// A USB HID scanner's input reports, as the reader thread feeds them: the
+/// first byte picks the mode (HID POS with report id 2, HID POS without
+/// report ids, boot keyboard), the rest is a run of reports, each led by
+/// its length (at most 64, the reader's buffer). POS scans go on through
+/// the scanner framing, as the reader sends them.
+pub fn hid(data: &[u8]) {
+    let (mode, mut rest) = split(data);
+    let mut reports = Vec::new();
+    while let Some((&len, tail)) = rest.split_first() {
+        let (report, next) = tail.split_at((len as usize % (HID_REPORT_MAX + 1)).min(tail.len()));
+        reports.push(report);
+        rest = next;
+    }
+    let framing = Framing {
+        prefix: String::new(),
+        suffix: String::new(),
+        strip_aim: true,
+    };
+    match mode % 3 {
+        pos @ (0 | 1) => {
+            let mut decoder = PosDecoder::new((pos == 0).then_some(2));
+            let mut fed = 0;
+            for report in reports {
+                fed += 1;
+                if let Ok(Some(scan)) = decoder.feed(report) {
+                    assert!(
+                        scan.data.len() <= fed * POS_DATA_LEN,
+                        "a scan holds no more than the reports' data fields"
+                    );
+                    let _ = framing.apply(&scan.text());
+                    fed = 0;
+                }
+            }
+        }
+        _ => {
+            let mut keyboard = BootKeyboard::new();
+            for report in reports {
+                let keys = keyboard.feed(report);
+                assert!(keys.len() <= 6, "a boot report has six key slots");
+            }
+        }
+    }
+}
+
 /// The config loader on arbitrary text, and what `till` does next with a
 /// config (problems, terminal id, secrets).
 pub fn config(data: &[u8]) {
@@ -378,4 +427,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("escpos", escpos),
     ("config", config),
     ("einvoice", einvoice),
+    ("hid", hid),
 ];
