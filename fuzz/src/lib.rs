@@ -7,6 +7,7 @@
 //! something from outside the till (a scanner, a gateway, the internet, a
 //! printer, a file).
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -323,8 +324,11 @@ const FUZZ_PAPER_DOTS: u32 = 4_000;
 /// the paper bitmap. Not the PNG step (`Rendered::png`: the image crate's
 /// encoder on a grey copy of the bitmap), which cost most of each run.
 pub fn escpos(data: &[u8]) {
+    // Parsed once: the shipped profiles are not what this target reads,
+    // and parsing eight TOML files each run cost more than many inputs.
+    static PROFILES: OnceLock<Vec<till::print::Profile>> = OnceLock::new();
     let (pick, rest) = split(data);
-    let profiles = till::print::Profile::builtin_all();
+    let profiles = PROFILES.get_or_init(till::print::Profile::builtin_all);
     let Some(profile) = profiles.get(pick as usize % profiles.len().max(1)) else {
         return;
     };
