@@ -51,6 +51,36 @@ fn every_corpus_input_runs_through_its_target_without_a_panic() {
 }
 
 #[test]
+fn escpos_inputs_drawn_and_only_laid_out_give_the_same_paper_and_report() {
+    // The escpos target lays out without painting; here every corpus input
+    // is also drawn (the painting code on the fuzzer's inputs) and the two
+    // must agree.
+    let profiles = till::print::Profile::builtin_all();
+    let dir = fuzz_dir().join("corpus").join("escpos");
+    let mut checked = 0;
+    for file in inputs(&dir)
+        .iter()
+        .chain(&inputs(&fuzz_dir().join("regressions/escpos")))
+    {
+        let data = std::fs::read(file).unwrap();
+        let Some((pick, rest)) = data.split_first() else {
+            continue;
+        };
+        let profile = &profiles[*pick as usize % profiles.len()];
+        let drawn = till::print::render_capped(rest, profile, 4_000);
+        let laid_out = till::print::layout_capped(rest, profile, 4_000);
+        assert_eq!(
+            (laid_out.paper_dots, &laid_out.report),
+            (drawn.image.height(), &drawn.report),
+            "{}",
+            file.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "{checked} escpos inputs");
+}
+
+#[test]
 fn a_target_that_panics_is_caught() {
     // The runner's own check: a panicking parser is reported, not missed.
     let panicky: fn(&[u8]) = |d| assert!(d.is_empty(), "boom");

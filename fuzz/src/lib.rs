@@ -320,9 +320,10 @@ const FUZZ_PAPER_DOTS: u32 = 4_000;
 
 /// The ESC/POS emulator (`till render`) on arbitrary bytes, for a profile
 /// the first byte picks: every command parser, text in every font and
-/// code page, barcodes, QR codes, raster images and page mode, drawn onto
-/// the paper bitmap. Not the PNG step (`Rendered::png`: the image crate's
-/// encoder on a grey copy of the bitmap), which cost most of each run.
+/// code page, barcodes, QR codes, raster images and page mode, laid out
+/// but not painted (`layout_capped`): rasterising glyphs and choosing QR
+/// masks cost nearly all of each run. The painting is run on every corpus
+/// input by `tests/fuzz_corpora.rs`, which checks that both agree.
 pub fn escpos(data: &[u8]) {
     // Parsed once: the shipped profiles are not what this target reads,
     // and parsing eight TOML files each run cost more than many inputs.
@@ -332,7 +333,7 @@ pub fn escpos(data: &[u8]) {
     let Some(profile) = profiles.get(pick as usize % profiles.len().max(1)) else {
         return;
     };
-    let _ = till::print::render_capped(rest, profile, FUZZ_PAPER_DOTS);
+    let _ = till::print::layout_capped(rest, profile, FUZZ_PAPER_DOTS);
 }
 
 /// The longest input report a USB HID scanner's reader takes (its buffer).
