@@ -51,6 +51,36 @@ fn every_corpus_input_runs_through_its_target_without_a_panic() {
 }
 
 #[test]
+fn escpos_inputs_drawn_and_only_laid_out_give_the_same_paper_and_report() {
+    // The escpos target lays out without painting; here every corpus input
+    // is also drawn (the painting code on the fuzzer's inputs) and the two
+    // must agree.
+    let profiles = till::print::Profile::builtin_all();
+    let dir = fuzz_dir().join("corpus").join("escpos");
+    let mut checked = 0;
+    for file in inputs(&dir)
+        .iter()
+        .chain(&inputs(&fuzz_dir().join("regressions/escpos")))
+    {
+        let data = std::fs::read(file).unwrap();
+        let Some((pick, rest)) = data.split_first() else {
+            continue;
+        };
+        let profile = &profiles[*pick as usize % profiles.len()];
+        let drawn = till::print::render_capped(rest, profile, 4_000);
+        let laid_out = till::print::layout_capped(rest, profile, 4_000);
+        assert_eq!(
+            (laid_out.paper_dots, &laid_out.report),
+            (drawn.image.height(), &drawn.report),
+            "{}",
+            file.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "{checked} escpos inputs");
+}
+
+#[test]
 fn a_target_that_panics_is_caught() {
     // The runner's own check: a panicking parser is reported, not missed.
     let panicky: fn(&[u8]) = |d| assert!(d.is_empty(), "boom");
@@ -350,4 +380,73 @@ fn write_seed_corpus() {
         ),
     );
     let _ = ecpay::urlencode("x");
+
+    // USB HID scanner reports (tests/scanner_hid.rs's recordings), each led
+    // by its length; mode 0 = HID POS with report id 2, 1 = without, 2 =
+    // boot keyboard.
+    let reports = |mode: u8, reports: &[Vec<u8>]| {
+        let mut v = vec![mode];
+        for r in reports {
+            v.push(r.len() as u8);
+            v.extend_from_slice(r);
+        }
+        v
+    };
+    let mut ean13 = vec![0u8; 64];
+    ean13[..18].copy_from_slice(b"\x02\x0d]E04710088123456");
+    ean13[61] = b'd';
+    let code = format!("TWQR:{}WXYZA", "0123456789".repeat(5));
+    let mut first = vec![0u8; 64];
+    first[..5].copy_from_slice(b"\x02\x38]Q1");
+    first[5..61].copy_from_slice(&code.as_bytes()[..56]);
+    first[63] = 1;
+    let mut second = vec![0u8; 64];
+    second[..5].copy_from_slice(b"\x02\x04]Q1");
+    second[5..9].copy_from_slice(&code.as_bytes()[56..]);
+    write("hid", "pos-ean13", &reports(0, &[ean13.clone()]));
+    write(
+        "hid",
+        "pos-two-reports",
+        &reports(0, &[first, second, ean13.clone()]),
+    );
+    write("hid", "pos-no-id", &reports(1, &[ean13[1..].to_vec()]));
+    let key = |modifier: u8, codes: &[u8]| {
+        let mut r = vec![modifier, 0, 0, 0, 0, 0, 0, 0];
+        r[2..2 + codes.len()].copy_from_slice(codes);
+        r
+    };
+    let up = key(0, &[]);
+    write(
+        "hid",
+        "keyboard-ab1",
+        &reports(
+            2,
+            &[
+                key(0x02, &[0x04]),
+                up.clone(),
+                key(0, &[0x05]),
+                up.clone(),
+                key(0, &[0x1e]),
+                up.clone(),
+                key(0x20, &[0x1e]),
+                up.clone(),
+                key(0, &[0x28]),
+                up.clone(),
+            ],
+        ),
+    );
+    write(
+        "hid",
+        "keyboard-held-and-rollover",
+        &reports(
+            2,
+            &[
+                key(0, &[0x1f]),
+                key(0, &[0x1f, 0x20]),
+                key(0, &[0x20]),
+                key(0, &[1, 1, 1, 1, 1, 1]),
+                up,
+            ],
+        ),
+    );
 }

@@ -7,6 +7,7 @@
 //! something from outside the till (a scanner, a gateway, the internet, a
 //! printer, a file).
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -14,6 +15,8 @@ use till::Ntd;
 use till::barcode::{ScanContext, classify};
 use till::device::printer::status;
 use till::device::printer::{PrinterError, PrinterPort};
+use till::device::scanner::Framing;
+use till::device::scanner::hid::{BootKeyboard, POS_DATA_LEN, PosDecoder};
 use till::gateway::ecpay::{self, EcpayConfig, PaymentResult, ResponseEnvelope};
 use till::gateway::goodbuy::{self, ApiAnswer, client::OrderData};
 use till::gateway::jkopay::{OrderStatusMap, Response as JkoResponse, ResponseSignPolicy};
@@ -317,16 +320,67 @@ const FUZZ_PAPER_DOTS: u32 = 4_000;
 
 /// The ESC/POS emulator (`till render`) on arbitrary bytes, for a profile
 /// the first byte picks: every command parser, text in every font and
-/// code page, barcodes, QR codes, raster images and page mode, drawn onto
-/// the paper bitmap. Not the PNG step (`Rendered::png`: the image crate's
-/// encoder on a grey copy of the bitmap), which cost most of each run.
+/// code page, barcodes, QR codes, raster images and page mode, laid out
+/// but not painted (`layout_capped`): rasterising glyphs and choosing QR
+/// masks cost nearly all of each run. The painting is run on every corpus
+/// input by `tests/fuzz_corpora.rs`, which checks that both agree.
 pub fn escpos(data: &[u8]) {
+    // Parsed once: the shipped profiles are not what this target reads,
+    // and parsing eight TOML files each run cost more than many inputs.
+    static PROFILES: OnceLock<Vec<till::print::Profile>> = OnceLock::new();
     let (pick, rest) = split(data);
-    let profiles = till::print::Profile::builtin_all();
+    let profiles = PROFILES.get_or_init(till::print::Profile::builtin_all);
     let Some(profile) = profiles.get(pick as usize % profiles.len().max(1)) else {
         return;
     };
-    let _ = till::print::render_capped(rest, profile, FUZZ_PAPER_DOTS);
+    let _ = till::print::layout_capped(rest, profile, FUZZ_PAPER_DOTS);
+}
+
+/// The longest input report a USB HID scanner's reader takes (its buffer).
+const HID_REPORT_MAX: usize = 64;
+
+/// A USB HID scanner's input reports, as the reader thread feeds them: the
+/// first byte picks the mode (HID POS with report id 2, HID POS without
+/// report ids, boot keyboard), the rest is a run of reports, each led by
+/// its length (at most 64, the reader's buffer). POS scans go on through
+/// the scanner framing, as the reader sends them.
+pub fn hid(data: &[u8]) {
+    let (mode, mut rest) = split(data);
+    let mut reports = Vec::new();
+    while let Some((&len, tail)) = rest.split_first() {
+        let (report, next) = tail.split_at((len as usize % (HID_REPORT_MAX + 1)).min(tail.len()));
+        reports.push(report);
+        rest = next;
+    }
+    let framing = Framing {
+        prefix: String::new(),
+        suffix: String::new(),
+        strip_aim: true,
+    };
+    match mode % 3 {
+        pos @ (0 | 1) => {
+            let mut decoder = PosDecoder::new((pos == 0).then_some(2));
+            let mut fed = 0;
+            for report in reports {
+                fed += 1;
+                if let Ok(Some(scan)) = decoder.feed(report) {
+                    assert!(
+                        scan.data.len() <= fed * POS_DATA_LEN,
+                        "a scan holds no more than the reports' data fields"
+                    );
+                    let _ = framing.apply(&scan.text());
+                    fed = 0;
+                }
+            }
+        }
+        _ => {
+            let mut keyboard = BootKeyboard::new();
+            for report in reports {
+                let keys = keyboard.feed(report);
+                assert!(keys.len() <= 6, "a boot report has six key slots");
+            }
+        }
+    }
 }
 
 /// The config loader on arbitrary text, and what `till` does next with a
@@ -378,4 +432,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("escpos", escpos),
     ("config", config),
     ("einvoice", einvoice),
+    ("hid", hid),
 ];

@@ -3,7 +3,7 @@
 //! pulses, status queries) and of every command it did not understand.
 
 use super::bitmap::Bitmap;
-use super::font::bundled;
+use super::font::{bundled, char_columns, display_width};
 use super::model::{Ecc, Symbology};
 use super::profile::{Chinese, Profile};
 use super::symbols;
@@ -78,6 +78,36 @@ pub fn render(bytes: &[u8], profile: &Profile) -> Rendered {
     render_capped(bytes, profile, MAX_PAPER_DOTS)
 }
 
+/// What a render finds without drawing: how long the paper is and the
+/// whole report (cuts, text, barcodes and QR codes read, warnings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// Dots of paper the print-out takes: the rendered image's height.
+    pub paper_dots: u32,
+    pub report: RenderReport,
+}
+
+/// [`render_capped`] without the drawing: every command is read and laid
+/// out the same way (the same sizes of glyphs, barcodes, QR codes and
+/// images, the same wraps, feeds and page areas), but no dot is painted,
+/// no glyph rasterised and no QR mask chosen. For the ESC/POS fuzz target,
+/// where painting cost nearly all of each run; a test holds that it agrees
+/// with [`render_capped`].
+pub fn layout_capped(bytes: &[u8], profile: &Profile, max_paper_dots: u32) -> Layout {
+    let mut e = Emulator::new(profile);
+    e.paint = false;
+    // Zero dots wide: the paper and page areas keep their lengths and
+    // sizes, and drawing onto them does nothing.
+    e.paper = Bitmap::new(0, 0);
+    e.max_paper = max_paper_dots.min(MAX_PAPER_DOTS);
+    e.run(bytes);
+    e.flush_line();
+    Layout {
+        paper_dots: e.y.max(1),
+        report: e.report,
+    }
+}
+
 /// [`render`] that stops drawing after `max_paper_dots` of paper (never
 /// more than [`MAX_PAPER_DOTS`]). The ESC/POS fuzz target uses a short cap:
 /// every command is still read the same way, but a few bytes of feed no
@@ -87,12 +117,12 @@ pub fn render_capped(bytes: &[u8], profile: &Profile, max_paper_dots: u32) -> Re
     e.max_paper = max_paper_dots.min(MAX_PAPER_DOTS);
     e.run(bytes);
     e.flush_line();
+    // The paper ends where the last feed left it: a taller last line is
+    // cut there, a feed past the last ink is blank paper.
     let mut image = e.paper;
-    image.grow_to(e.y.max(1));
-    let mut img = Bitmap::new(image.width(), e.y.max(1));
-    img.blit(&image, 0, 0);
+    image.set_height(e.y.max(1));
     Rendered {
-        image: img,
+        image,
         report: e.report,
     }
 }
@@ -132,6 +162,9 @@ struct Emulator<'a> {
     report: RenderReport,
     /// Paper drawn at most, in dots.
     max_paper: u32,
+    /// False when only laying out ([`layout_capped`]): images keep their
+    /// sizes but are left blank.
+    paint: bool,
 }
 
 impl<'a> Emulator<'a> {
@@ -161,17 +194,19 @@ impl<'a> Emulator<'a> {
             page: None,
             report: RenderReport::default(),
             max_paper: MAX_PAPER_DOTS,
+            paint: true,
         }
     }
 
     fn reset(&mut self) {
-        let (paper, y, report, line, x, max_paper) = (
+        let (paper, y, report, line, x, max_paper, paint) = (
             std::mem::replace(&mut self.paper, Bitmap::new(0, 0)),
             self.y,
             std::mem::take(&mut self.report),
             std::mem::take(&mut self.line),
             self.x,
             self.max_paper,
+            self.paint,
         );
         *self = Emulator::new(self.p);
         (
@@ -181,7 +216,8 @@ impl<'a> Emulator<'a> {
             self.line,
             self.x,
             self.max_paper,
-        ) = (paper, y, report, line, x, max_paper);
+            self.paint,
+        ) = (paper, y, report, line, x, max_paper, paint);
     }
 
     fn unknown(&mut self, offset: usize, bytes: &[u8]) {
@@ -231,8 +267,9 @@ impl<'a> Emulator<'a> {
                     i += 1;
                 }
                 0x18 => {
+                    let paint = self.paint;
                     if let Some(page) = &mut self.page {
-                        page.canvas = Bitmap::new(page.width, page.height);
+                        page.canvas = page_canvas(page.width, page.height, paint);
                     }
                     i += 1;
                 }
@@ -364,9 +401,10 @@ impl<'a> Emulator<'a> {
                 self.page = Some(Page {
                     width: self.p.dots_per_line,
                     height: MAX_PAGE_DOTS.min(self.p.dots_per_line * 4),
-                    canvas: Bitmap::new(
+                    canvas: page_canvas(
                         self.p.dots_per_line,
                         MAX_PAGE_DOTS.min(self.p.dots_per_line * 4),
+                        self.paint,
                     ),
                     x: 0,
                     y: 0,
@@ -394,11 +432,12 @@ impl<'a> Emulator<'a> {
                     self.warn(i, "page area larger than the printable area: clipped");
                 }
                 let (w, h) = (w.min(max_w), h.min(max_h));
+                let paint = self.paint;
                 if let Some(page) = &mut self.page {
                     *page = Page {
                         width: w,
                         height: h,
-                        canvas: Bitmap::new(w, h),
+                        canvas: page_canvas(w, h, paint),
                         x: 0,
                         y: 0,
                     };
@@ -447,16 +486,20 @@ impl<'a> Emulator<'a> {
                     return b.len();
                 }
                 let data = &b[i + 5..i + 5 + k];
-                let mut img = Bitmap::new(n as u32, rows as u32);
-                for col in 0..n {
-                    for r in 0..rows {
-                        let byte = data[col * rows / 8 + r / 8];
-                        if byte & (0x80 >> (r % 8)) != 0 {
-                            img.set(col as u32, r as u32, true);
+                let img = if self.paint {
+                    let mut img = Bitmap::new(n as u32, rows as u32);
+                    for col in 0..n {
+                        for r in 0..rows {
+                            let byte = data[col * rows / 8 + r / 8];
+                            if byte & (0x80 >> (r % 8)) != 0 {
+                                img.set(col as u32, r as u32, true);
+                            }
                         }
                     }
-                }
-                let img = img.scaled(wide, 1);
+                    img.scaled(wide, 1)
+                } else {
+                    Bitmap::new(n as u32 * wide, rows as u32)
+                };
                 self.put_inline(img);
                 i + 5 + k
             }
@@ -543,9 +586,13 @@ impl<'a> Emulator<'a> {
                     self.unknown(i, &b[i..]);
                     return b.len();
                 }
-                let img = Bitmap::from_raster(wb, h, &b[i + 8..i + 8 + len]);
                 let m = m % 48;
-                let img = img.scaled(1 + (m & 1) as u32, 1 + (m >> 1 & 1) as u32);
+                let (sx, sy) = (1 + (m & 1) as u32, 1 + (m >> 1 & 1) as u32);
+                let img = if self.paint {
+                    Bitmap::from_raster(wb, h, &b[i + 8..i + 8 + len]).scaled(sx, sy)
+                } else {
+                    Bitmap::new(wb * 8 * sx, h * sy)
+                };
                 self.put_block(img);
                 i + 8 + len
             }
@@ -610,17 +657,6 @@ impl<'a> Emulator<'a> {
         } else {
             (self.p.font_a.width, self.p.font_a.height)
         };
-        let glyph = bundled().line(
-            &c.to_string(),
-            cw,
-            ch,
-            self.bold,
-            if kanji {
-                self.kanji_underline || self.underline
-            } else {
-                self.underline
-            },
-        );
         // GS ! scales both; FS ! adds Chinese-only doubling.
         let (sx, sy) = if kanji {
             (
@@ -630,7 +666,19 @@ impl<'a> Emulator<'a> {
         } else {
             self.size
         };
-        let glyph = glyph.scaled(sx, sy);
+        let glyph = if self.paint {
+            let underline = if kanji {
+                self.kanji_underline || self.underline
+            } else {
+                self.underline
+            };
+            bundled()
+                .line(&c.to_string(), cw, ch, self.bold, underline)
+                .scaled(sx, sy)
+        } else {
+            // The cell `line` draws the character in.
+            Bitmap::new(char_columns(c) as u32 * cw * sx, ch * sy)
+        };
         self.report.text.push(c);
         if let Some(page) = &mut self.page {
             let top = page.y as i64 - glyph.height() as i64;
@@ -643,8 +691,9 @@ impl<'a> Emulator<'a> {
             self.flush_line();
             self.y += self.line_gap(0);
         }
-        self.line.push((self.x, glyph.clone()));
+        let x = self.x;
         self.x += glyph.width();
+        self.line.push((x, glyph));
     }
 
     /// Line feed: print the pending line and advance.
@@ -703,8 +752,9 @@ impl<'a> Emulator<'a> {
             page.x += img.width();
             return;
         }
-        self.line.push((self.x, img.clone()));
+        let x = self.x;
         self.x += img.width();
+        self.line.push((x, img));
     }
 
     /// Raster images, barcodes and QR codes: printed at once, aligned by
@@ -795,7 +845,11 @@ impl<'a> Emulator<'a> {
         };
         self.report.barcodes.push((sym, plain));
         let f = self.p.font_a;
-        let hri_img = bundled().line(&hri, f.width, f.height, false, false);
+        let hri_img = if self.paint {
+            bundled().line(&hri, f.width, f.height, false, false)
+        } else {
+            Bitmap::new(display_width(&hri) as u32 * f.width, f.height)
+        };
         let mut img = bars;
         if self.hri == 1 || self.hri == 3 {
             self.put_block(hri_img.clone());
@@ -836,7 +890,12 @@ impl<'a> Emulator<'a> {
         }
         match f {
             65 | 82 => {} // model (only model 2 drawn) / size info request
-            67 => self.qr_module = params.first().copied().unwrap_or(3).max(1) as u32,
+            // Printers take module sizes 1 to 16 and ignore the rest;
+            // 255 would make a big code gigabytes of dots.
+            67 => match params.first().copied().unwrap_or(3) {
+                n @ 1..=16 => self.qr_module = n as u32,
+                n => self.warn(i, format!("QR module size {n} outside 1 to 16: ignored")),
+            },
             69 => {
                 self.qr_ecc = match params.first().copied().unwrap_or(48) {
                     49 => Ecc::M,
@@ -848,8 +907,19 @@ impl<'a> Emulator<'a> {
             80 => self.qr_data = params.get(1..).unwrap_or(&[]).to_vec(),
             81 => {
                 let data = self.qr_data.clone();
-                match symbols::qr_bitmap(&data, self.qr_ecc, self.qr_module, None) {
-                    Some(img) if img.width() <= self.p.dots_per_line => {
+                // The size first: a code too wide for the paper is not drawn.
+                let dots = symbols::qr_version(&data, self.qr_ecc)
+                    .map(|v| symbols::qr_side(v) * self.qr_module)
+                    .filter(|&w| w <= self.p.dots_per_line);
+                let img = match dots {
+                    Some(_) if self.paint => {
+                        symbols::qr_bitmap(&data, self.qr_ecc, self.qr_module, None)
+                    }
+                    Some(w) => Some(Bitmap::new(w, w)),
+                    None => None,
+                };
+                match img {
+                    Some(img) => {
                         self.report
                             .qr_codes
                             .push(String::from_utf8_lossy(&data).into_owned());
@@ -861,6 +931,16 @@ impl<'a> Emulator<'a> {
             _ => self.unknown(i, &b[i..end]),
         }
         end
+    }
+}
+
+/// A page-mode area: `w` × `h` dots to draw on, or nothing when only
+/// laying out (the page keeps its size in [`Page`]).
+fn page_canvas(w: u32, h: u32, paint: bool) -> Bitmap {
+    if paint {
+        Bitmap::new(w, h)
+    } else {
+        Bitmap::new(0, 0)
     }
 }
 
@@ -956,6 +1036,100 @@ mod hostile_tests {
             render_capped(&bytes, &profile(), u32::MAX).image,
             full.image
         );
+    }
+
+    /// ESC/POS that exercises every layout path: sizes, fonts, wraps,
+    /// Chinese, barcodes with HRI, QR codes, bit images, raster images,
+    /// page mode, feeds, cuts, a drawer pulse and a reset.
+    fn everything() -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(b"\x1b@\x1ba\x01\x1d!\x11Big\n\x1d!\x00\x1b!\x01small font b\n");
+        b.extend_from_slice(b"\x1ba\x02\x1bE\x01\x1b-\x01");
+        b.extend_from_slice(&b"wrap me ".repeat(20));
+        b.extend_from_slice(b"\n\x1c&\xa4\xa4\xa4\xe5\x1c!\x0c\xa5\xfe\x1c.\t\ttab\n");
+        b.extend_from_slice(b"\x1dH\x02\x1dh\x30\x1dw\x02\x1dkE\x05AB-12");
+        b.extend_from_slice(b"\x1dH\x03\x1dkI\x06{C\x01\x02\x03\x04");
+        b.extend_from_slice(b"\x1dk\x04XYZ\x00\x1dkI\x02{Z");
+        for (f, p) in [
+            (67u8, &b"\x05"[..]),
+            (69, b"1"),
+            (80, b"0https://einvoice.example/qr"),
+        ] {
+            b.extend_from_slice(&[0x1d, b'(', b'k', (p.len() + 2) as u8, 0, 49, f]);
+            b.extend_from_slice(p);
+        }
+        b.extend_from_slice(b"\x1d(k\x03\x001Q0");
+        b.extend_from_slice(b"\x1b*\x21\x03\x00\xff\x00\xff\x81\x42\x24\x18\x18\x18");
+        b.extend_from_slice(b"\x1bJ\x10\x1bd\x02\x1b3\x05line\nline\n\x1b2");
+        b.extend_from_slice(b"\x1dv0\x03\x02\x00\x02\x00\xf0\x0f\xaa\x55");
+        b.extend_from_slice(b"\x1bL\x1bW\x00\x00\x00\x00\x40\x01\x90\x00\x1d$\x40\x00page\x18");
+        b.extend_from_slice(b"\x1b$\x10\x00again\x0c\x1bp\x00\x19\xfa\x1dVA\x20\x10\x04\x01");
+        b.extend_from_slice(b"\x1bS\x1dP\x00\x00\x1b\x3f\x80\xe9\x1dV\x01");
+        b
+    }
+
+    #[test]
+    fn layout_only_finds_the_same_paper_length_and_report_as_drawing() {
+        use crate::print::{encode, samples, slips};
+        let documents = [
+            slips::proof_document(&samples::proof()),
+            slips::receipt_document(&samples::receipt()),
+            slips::detail_slip_document(&samples::detail_slip()),
+            slips::refund_slip_document(&samples::refund_slip()),
+            slips::pay_later_slip_document(&samples::pay_later_atm()),
+            slips::paypage_slip_document(&samples::paypage_slip()),
+        ];
+        for p in Profile::builtin_all() {
+            let mut inputs: Vec<Vec<u8>> = documents
+                .iter()
+                .filter_map(|d| encode(d, &p).ok())
+                .collect();
+            assert!(inputs.len() >= 5, "{}: documents encode", p.name);
+            inputs.push(everything());
+            for bytes in &inputs {
+                let drawn = render_capped(bytes, &p, 4000);
+                let laid_out = layout_capped(bytes, &p, 4000);
+                assert_eq!(laid_out.paper_dots, drawn.image.height(), "{}", p.name);
+                assert_eq!(laid_out.report, drawn.report, "{}", p.name);
+            }
+            let r = render(&everything(), &p).report;
+            // Code 39 "AB-12" and "XYZ", Code 128 01020304; "{Z" is no Code 128.
+            assert_eq!(r.barcodes.len(), 3, "{}: {:?}", p.name, r.barcodes);
+            assert_eq!(
+                r.qr_codes,
+                ["https://einvoice.example/qr"],
+                "{}: {r:?}",
+                p.name
+            );
+            assert_eq!(r.cuts.len(), 2, "{}", p.name);
+            assert_eq!(r.page_mode_pages, 1, "{}", p.name);
+        }
+    }
+
+    #[test]
+    fn a_qr_module_size_past_16_is_ignored_not_drawn_huge() {
+        // GS ( k 167 n=255, then a 300-byte code: at 255 dots a module that
+        // is 15,000 dots square (225 million dots) drawn before being found
+        // too wide. Printers take 1 to 16 and ignore the rest.
+        let data = "7".repeat(300);
+        let mut b = vec![0x1d, b'(', b'k', 3, 0, 49, 67, 255];
+        let len = data.len() + 3;
+        b.extend_from_slice(&[0x1d, b'(', b'k', len as u8, (len >> 8) as u8, 49, 80, 48]);
+        b.extend_from_slice(data.as_bytes());
+        b.extend_from_slice(&[0x1d, b'(', b'k', 3, 0, 49, 81, 48]);
+        let r = render(&b, &profile());
+        assert!(
+            r.report
+                .warnings
+                .iter()
+                .any(|(_, w)| w.contains("module size 255")),
+            "{:?}",
+            r.report.warnings
+        );
+        // Drawn at the default 3 dots a module instead.
+        assert_eq!(r.report.qr_codes, std::slice::from_ref(&data));
+        let side = symbols::qr_side(symbols::qr_version(data.as_bytes(), Ecc::L).unwrap());
+        assert_eq!(r.image.height(), side * 3);
     }
 
     #[test]

@@ -20,7 +20,9 @@ pub mod symbols;
 pub use slips::samples;
 
 pub use bitmap::Bitmap;
-pub use emulator::{CutKind, DrawerPulse, RenderReport, Rendered, render, render_capped};
+pub use emulator::{
+    CutKind, DrawerPulse, Layout, RenderReport, Rendered, layout_capped, render, render_capped,
+};
 pub use escpos::{EncodeError, encode};
 pub use model::{Align, Block, Document, Ecc, Style, Symbology};
 pub use profile::{Chinese, Cutter, FontMetrics, Profile, ProfileError, RasterCommand};

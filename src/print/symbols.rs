@@ -150,9 +150,11 @@ pub fn ec_level(ecc: Ecc) -> EcLevel {
     }
 }
 
-/// The smallest QR version holding `data`, as a printer's `GS ( k` picks it.
+/// The smallest QR version holding `data`, as a printer's `GS ( k` picks it
+/// (and `QrCode::with_error_correction_level` draws it): the data's bits
+/// only, without drawing the symbol and trying its eight masks.
 pub fn qr_version(data: &[u8], ecc: Ecc) -> Option<i16> {
-    match QrCode::with_error_correction_level(data, ec_level(ecc))
+    match qrcode::bits::encode_auto(data, ec_level(ecc))
         .ok()?
         .version()
     {

@@ -15,7 +15,10 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::barcode::mask_payment_code;
-use crate::gateway::wire::{flex_opt_i64, flex_opt_ntd, flex_string, flex_vec};
+// MyPay sends numbers as numbers or strings and "nothing" as "", null or no
+// field at all: each answer struct reads every field of these types through
+// one lenient reader per type (`serde_with::apply` on the struct).
+use crate::gateway::wire::{flex_ntd, flex_opt_i64, flex_opt_ntd, flex_string, flex_vec};
 use crate::gateway::{
     Approval, CashierAction, CryptoError, Decline, FieldError, Outcome, OutcomeKind, PendingInfo,
     check_len, check_required, lookup,
@@ -330,16 +333,16 @@ impl DataJson {
 }
 
 /// An order line (『商品項目』). `cost` is the unit price, `amount` the quantity.
+#[serde_with::apply(
+    String => #[serde(deserialize_with = "flex_string")],
+    Ntd => #[serde(deserialize_with = "flex_ntd")],
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
-    #[serde(deserialize_with = "flex_string")]
     pub id: String,
-    #[serde(deserialize_with = "flex_string")]
     pub name: String,
-    #[serde(deserialize_with = "crate::gateway::wire::flex_ntd")]
     pub cost: Ntd,
     pub amount: u32,
-    #[serde(deserialize_with = "crate::gateway::wire::flex_ntd")]
     pub total: Ntd,
 }
 
@@ -524,18 +527,21 @@ impl InvoiceRequest {
 }
 
 /// `echo_0` … `echo_4`: returned as sent.
+#[serde_with::apply(
+    String => #[serde(deserialize_with = "flex_string")],
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Echo {
-    #[serde(skip_serializing_if = "is_empty", deserialize_with = "flex_string")]
+    #[serde(skip_serializing_if = "is_empty")]
     pub echo_0: String,
-    #[serde(skip_serializing_if = "is_empty", deserialize_with = "flex_string")]
+    #[serde(skip_serializing_if = "is_empty")]
     pub echo_1: String,
-    #[serde(skip_serializing_if = "is_empty", deserialize_with = "flex_string")]
+    #[serde(skip_serializing_if = "is_empty")]
     pub echo_2: String,
-    #[serde(skip_serializing_if = "is_empty", deserialize_with = "flex_string")]
+    #[serde(skip_serializing_if = "is_empty")]
     pub echo_3: String,
-    #[serde(skip_serializing_if = "is_empty", deserialize_with = "flex_string")]
+    #[serde(skip_serializing_if = "is_empty")]
     pub echo_4: String,
 }
 
@@ -835,20 +841,19 @@ pub struct QueryOrderRequest {
 }
 
 /// A voucher (有償 / 無償票券項目).
+#[serde_with::apply(
+    String => #[serde(deserialize_with = "flex_string")],
+    Option<Ntd> => #[serde(deserialize_with = "flex_opt_ntd")],
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Voucher {
-    #[serde(deserialize_with = "flex_string")]
     pub product_id: String,
-    #[serde(deserialize_with = "flex_string")]
     pub serial_number: String,
-    #[serde(deserialize_with = "flex_string")]
     pub name: String,
-    #[serde(deserialize_with = "flex_opt_ntd")]
     pub cost: Option<Ntd>,
-    #[serde(deserialize_with = "flex_string")]
     pub issuer: String,
-    #[serde(deserialize_with = "flex_string", skip_serializing_if = "is_empty")]
+    #[serde(skip_serializing_if = "is_empty")]
     pub refund_return_type: String,
 }
 
@@ -860,88 +865,64 @@ pub struct VoucherRef {
 }
 
 /// E-invoice fields of query answers (NOTES §2).
+#[serde_with::apply(
+    String => #[serde(deserialize_with = "flex_string")],
+    Option<Ntd> => #[serde(deserialize_with = "flex_opt_ntd")],
+    Option<i64> => #[serde(deserialize_with = "flex_opt_i64")],
+    Vec<_> => #[serde(deserialize_with = "flex_vec")],
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct InvoiceInfo {
     /// 0 none, 1 waiting, 2 issued, 3 failed (settings), 4 void, 5 failed (system), 6 allowance.
-    #[serde(deserialize_with = "flex_opt_i64")]
     pub invoice_state: Option<i64>,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_date: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_wordtrack: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_number: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_rand_code: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_seller_ban: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_buyer_ban: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_left_qrcode: String,
     /// Code 39 content.
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_middle_barcode: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_right_qrcode: String,
-    #[serde(deserialize_with = "flex_opt_i64")]
     pub invoice_title_type: Option<i64>,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_title: String,
-    #[serde(deserialize_with = "flex_opt_i64")]
     pub invoice_print_type: Option<i64>,
-    #[serde(deserialize_with = "flex_opt_i64")]
     pub invoice_print_device: Option<i64>,
-    #[serde(deserialize_with = "flex_opt_ntd")]
     pub invoice_amount: Option<Ntd>,
-    #[serde(deserialize_with = "flex_opt_ntd")]
     pub invoice_sales_amount: Option<Ntd>,
-    #[serde(deserialize_with = "flex_opt_ntd")]
     pub invoice_tax_amount: Option<Ntd>,
     /// JSON text of 『商品細項』 rows.
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_order_detail: String,
-    #[serde(deserialize_with = "flex_opt_i64")]
     pub invoice_ratetype: Option<i64>,
-    #[serde(deserialize_with = "flex_opt_i64")]
     pub invoice_input_type: Option<i64>,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_cloud_type: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_mobile_code: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_tax_id: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_natural_person: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_m_post_zone: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_m_address: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_love_code: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_b2b_title: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_b2b_id: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_b2b_post_zone: String,
-    #[serde(deserialize_with = "flex_string")]
     pub invoice_b2b_address: String,
-    #[serde(deserialize_with = "flex_vec")]
     pub invoice_allowance: Vec<Allowance>,
 }
 
 /// One row of `invoice_order_detail`.
+#[serde_with::apply(
+    String => #[serde(deserialize_with = "flex_string")],
+    Ntd => #[serde(deserialize_with = "flex_ntd")],
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct InvoiceDetail {
+    #[serde_with(skip_apply)]
     pub description: String,
-    #[serde(deserialize_with = "flex_string")]
     pub quantity: String,
-    #[serde(deserialize_with = "crate::gateway::wire::flex_ntd")]
     pub unit_price: Ntd,
-    #[serde(deserialize_with = "crate::gateway::wire::flex_ntd")]
     pub amount: Ntd,
 }
 
@@ -980,156 +961,113 @@ impl InvoiceInfo {
     }
 }
 
+#[serde_with::apply(
+    String => #[serde(deserialize_with = "flex_string")],
+    Option<Ntd> => #[serde(deserialize_with = "flex_opt_ntd")],
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Allowance {
-    #[serde(deserialize_with = "flex_string")]
     pub uid: String,
-    #[serde(deserialize_with = "flex_opt_ntd")]
     pub amount: Option<Ntd>,
-    #[serde(deserialize_with = "flex_string")]
     pub order_detail: String,
 }
 
 /// A refund listed in a query answer (『交易查詢-退款資訊』) or answered by
 /// `api/refund` (『退款完成回傳資訊』).
+#[serde_with::apply(
+    String => #[serde(deserialize_with = "flex_string")],
+    Option<Ntd> => #[serde(deserialize_with = "flex_opt_ntd")],
+    Vec<_> => #[serde(deserialize_with = "flex_vec")],
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RefundRecord {
-    #[serde(deserialize_with = "flex_string")]
     pub uid: String,
-    #[serde(deserialize_with = "flex_string")]
     pub refund_uid: String,
-    #[serde(deserialize_with = "flex_string")]
     pub key: String,
-    #[serde(deserialize_with = "flex_string")]
     pub prc: String,
-    #[serde(deserialize_with = "flex_string")]
     pub finishtime: String,
-    #[serde(deserialize_with = "flex_string")]
     pub order_id: String,
-    #[serde(deserialize_with = "flex_string")]
     pub user_id: String,
-    #[serde(deserialize_with = "flex_opt_ntd")]
     pub cost: Option<Ntd>,
-    #[serde(deserialize_with = "flex_string")]
     pub currency: String,
-    #[serde(deserialize_with = "flex_opt_ntd")]
     pub actual_cost: Option<Ntd>,
-    #[serde(deserialize_with = "flex_string")]
     pub actual_currency: String,
-    #[serde(deserialize_with = "flex_vec")]
     pub voucher_paid: Vec<Voucher>,
-    #[serde(deserialize_with = "flex_string")]
     pub retmsg: String,
-    #[serde(deserialize_with = "flex_string")]
     pub pfn: String,
     /// 1 online, 2 manual (card), 3 manual (cash).
-    #[serde(deserialize_with = "flex_string")]
     pub refund_type: String,
-    #[serde(deserialize_with = "flex_string")]
     pub expected_refund_date: String,
-    #[serde(deserialize_with = "flex_string")]
     pub appropriation_date: String,
     #[serde(flatten)]
     pub invoice: InvoiceInfo,
 }
 
 /// A cancellation listed in a query answer.
+#[serde_with::apply(
+    String => #[serde(deserialize_with = "flex_string")],
+    Option<Ntd> => #[serde(deserialize_with = "flex_opt_ntd")],
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CancelRecord {
-    #[serde(deserialize_with = "flex_string")]
     pub uid: String,
-    #[serde(deserialize_with = "flex_string")]
     pub prc: String,
-    #[serde(deserialize_with = "flex_opt_ntd")]
     pub cost: Option<Ntd>,
-    #[serde(deserialize_with = "flex_string")]
     pub currency: String,
-    #[serde(deserialize_with = "flex_opt_ntd")]
     pub actual_cost: Option<Ntd>,
-    #[serde(deserialize_with = "flex_string")]
     pub actual_currency: String,
-    #[serde(deserialize_with = "flex_string")]
     pub retmsg: String,
-    #[serde(deserialize_with = "flex_string")]
     pub finishtime: String,
 }
 
 /// One payment as MyPay reports it: the `api/queryorder` answer, each
 /// `api/querydirect` row, and the server notification share these fields.
+#[serde_with::apply(
+    String => #[serde(deserialize_with = "flex_string")],
+    Option<Ntd> => #[serde(deserialize_with = "flex_opt_ntd")],
+    Option<i64> => #[serde(deserialize_with = "flex_opt_i64")],
+    Vec<_> => #[serde(deserialize_with = "flex_vec")],
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PaymentRecord {
-    #[serde(deserialize_with = "flex_string")]
     pub uid: String,
-    #[serde(deserialize_with = "flex_string")]
     pub key: String,
     /// The status code (附錄二).
-    #[serde(deserialize_with = "flex_string")]
     pub prc: String,
-    #[serde(deserialize_with = "flex_string")]
     pub finishtime: String,
-    #[serde(deserialize_with = "flex_string")]
     pub cardno: String,
-    #[serde(deserialize_with = "flex_string")]
     pub acode: String,
-    #[serde(deserialize_with = "flex_string")]
     pub card_type: String,
-    #[serde(deserialize_with = "flex_string")]
     pub issuing_bank: String,
-    #[serde(deserialize_with = "flex_string")]
     pub issuing_bank_uid: String,
-    #[serde(deserialize_with = "flex_opt_i64")]
     pub is_agent_charge: Option<i64>,
-    #[serde(deserialize_with = "flex_opt_i64")]
     pub transaction_mode: Option<i64>,
-    #[serde(deserialize_with = "flex_string")]
     pub supplier_name: String,
-    #[serde(deserialize_with = "flex_string")]
     pub supplier_code: String,
-    #[serde(deserialize_with = "flex_string")]
     pub order_id: String,
-    #[serde(deserialize_with = "flex_string")]
     pub user_id: String,
-    #[serde(deserialize_with = "flex_opt_ntd")]
     pub cost: Option<Ntd>,
-    #[serde(deserialize_with = "flex_string")]
     pub currency: String,
-    #[serde(deserialize_with = "flex_opt_ntd")]
     pub actual_cost: Option<Ntd>,
-    #[serde(deserialize_with = "flex_string")]
     pub actual_currency: String,
-    #[serde(deserialize_with = "flex_vec")]
     pub voucher_paid: Vec<Voucher>,
-    #[serde(deserialize_with = "flex_vec")]
     pub voucher_free: Vec<Voucher>,
-    #[serde(deserialize_with = "flex_opt_ntd")]
     pub love_cost: Option<Ntd>,
-    #[serde(deserialize_with = "flex_string")]
     pub retmsg: String,
-    #[serde(deserialize_with = "flex_string")]
     pub pfn: String,
-    #[serde(deserialize_with = "flex_string")]
     pub trans_type: String,
-    #[serde(deserialize_with = "flex_string")]
     pub redeem: String,
-    #[serde(deserialize_with = "flex_string")]
     pub bank_id: String,
-    #[serde(deserialize_with = "flex_string")]
     pub expired_date: String,
-    #[serde(deserialize_with = "flex_string")]
     pub appropriation_date: String,
-    #[serde(deserialize_with = "flex_opt_i64")]
     pub result_type: Option<i64>,
-    #[serde(deserialize_with = "flex_string")]
     pub result_content_type: String,
-    #[serde(deserialize_with = "flex_string")]
     pub result_content: String,
-    #[serde(deserialize_with = "flex_vec")]
     pub refund_order: Vec<RefundRecord>,
-    #[serde(deserialize_with = "flex_vec")]
     pub cancel_order: Vec<CancelRecord>,
     #[serde(flatten)]
     pub invoice: InvoiceInfo,
@@ -1260,41 +1198,30 @@ fn payment_outcome(
 
 /// The answer to `api/transaction` and `api/wechatconfirmation`. Keep `uid`
 /// and `key`: refunds and queries need them.
+#[serde_with::apply(
+    String => #[serde(deserialize_with = "flex_string")],
+    Option<Ntd> => #[serde(deserialize_with = "flex_opt_ntd")],
+    Option<i64> => #[serde(deserialize_with = "flex_opt_i64")],
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TransactionResponse {
-    #[serde(deserialize_with = "flex_string")]
     pub code: String,
-    #[serde(deserialize_with = "flex_string")]
     pub msg: String,
-    #[serde(deserialize_with = "flex_string")]
     pub uid: String,
-    #[serde(deserialize_with = "flex_string")]
     pub key: String,
-    #[serde(deserialize_with = "flex_string")]
     pub finishtime: String,
-    #[serde(deserialize_with = "flex_string")]
     pub cardno: String,
-    #[serde(deserialize_with = "flex_string")]
     pub acode: String,
-    #[serde(deserialize_with = "flex_string")]
     pub order_id: String,
-    #[serde(deserialize_with = "flex_string")]
     pub user_id: String,
-    #[serde(deserialize_with = "flex_opt_ntd")]
     pub cost: Option<Ntd>,
-    #[serde(deserialize_with = "flex_string")]
     pub currency: String,
-    #[serde(deserialize_with = "flex_opt_ntd")]
     pub actual_cost: Option<Ntd>,
-    #[serde(deserialize_with = "flex_string")]
     pub actual_currency: String,
     /// The tool actually used (OFFLINE resolves to the real wallet).
-    #[serde(deserialize_with = "flex_string")]
     pub pfn: String,
-    #[serde(deserialize_with = "flex_opt_i64")]
     pub result_type: Option<i64>,
-    #[serde(deserialize_with = "flex_string")]
     pub result_content: String,
     #[serde(flatten)]
     pub echo: Echo,
@@ -1338,14 +1265,15 @@ impl TransactionResponse {
 }
 
 /// The answer to `api/querydirect`.
+#[serde_with::apply(
+    String => #[serde(deserialize_with = "flex_string")],
+    Vec<_> => #[serde(deserialize_with = "flex_vec")],
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QueryDirectResponse {
-    #[serde(deserialize_with = "flex_string")]
     pub code: String,
-    #[serde(deserialize_with = "flex_string")]
     pub msg: String,
-    #[serde(deserialize_with = "flex_vec")]
     pub rows: Vec<PaymentRecord>,
 }
 
@@ -1390,17 +1318,16 @@ impl QueryDirectResponse {
 }
 
 /// The answer to `api/refund`.
+#[serde_with::apply(
+    String => #[serde(deserialize_with = "flex_string")],
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RefundResponse {
-    #[serde(deserialize_with = "flex_string")]
     pub key: String,
-    #[serde(deserialize_with = "flex_string")]
     pub uid: String,
     /// B200 or B500.
-    #[serde(deserialize_with = "flex_string")]
     pub code: String,
-    #[serde(deserialize_with = "flex_string")]
     pub msg: String,
     /// Present for refunds done at once.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1460,32 +1387,29 @@ impl RefundResponse {
 }
 
 /// The answer to `api/refundcancel`.
+#[serde_with::apply(
+    String => #[serde(deserialize_with = "flex_string")],
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RefundCancelResponse {
-    #[serde(deserialize_with = "flex_string")]
     pub key: String,
-    #[serde(deserialize_with = "flex_string")]
     pub uid: String,
-    #[serde(deserialize_with = "flex_string")]
     pub code: String,
-    #[serde(deserialize_with = "flex_string")]
     pub msg: String,
 }
 
 /// The answer to `api/orders`: the PayPage address.
+#[serde_with::apply(
+    String => #[serde(deserialize_with = "flex_string")],
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OrdersResponse {
-    #[serde(deserialize_with = "flex_string")]
     pub code: String,
-    #[serde(deserialize_with = "flex_string")]
     pub msg: String,
-    #[serde(deserialize_with = "flex_string")]
     pub url: String,
-    #[serde(deserialize_with = "flex_string")]
     pub uid: String,
-    #[serde(deserialize_with = "flex_string")]
     pub key: String,
 }
 

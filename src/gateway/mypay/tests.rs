@@ -566,3 +566,112 @@ fn queryorder_with_no_transaction_yet_is_pending() {
         Outcome::Approved(_)
     ));
 }
+
+/// Every shape MyPay sends a value in (a number, a numeric string, an empty
+/// string, null, no field), through the answer structs' lenient fields.
+mod flex_shapes {
+    use super::*;
+
+    fn record(field: &str, json: Option<&str>) -> Result<PaymentRecord, serde_json::Error> {
+        match json {
+            Some(v) => serde_json::from_str(&format!(r#"{{"{field}":{v}}}"#)),
+            None => serde_json::from_str("{}"),
+        }
+    }
+
+    const NUMBER: Option<&str> = Some("7002");
+    const NUMERIC_TEXT: Option<&str> = Some(r#""7002""#);
+    const EMPTY: Option<&str> = Some(r#""""#);
+    const NULL: Option<&str> = Some("null");
+    const MISSING: Option<&str> = None;
+
+    #[test]
+    fn text_fields_take_numbers_as_their_digits_and_nothing_as_empty() {
+        let uid = |v| record("uid", v).unwrap().uid;
+        assert_eq!(uid(NUMBER), "7002");
+        assert_eq!(uid(NUMERIC_TEXT), "7002");
+        assert_eq!(uid(EMPTY), "");
+        assert_eq!(uid(NULL), "");
+        assert_eq!(uid(MISSING), "");
+        assert_eq!(uid(Some("true")), "1");
+        assert!(record("uid", Some("[1]")).is_err(), "a list is not text");
+    }
+
+    #[test]
+    fn optional_amounts_take_numbers_and_numeric_text_and_nothing_as_none() {
+        let cost = |v| record("cost", v).unwrap().cost;
+        assert_eq!(cost(NUMBER), Some(Ntd::new(7002)));
+        assert_eq!(cost(NUMERIC_TEXT), Some(Ntd::new(7002)));
+        assert_eq!(cost(EMPTY), None);
+        assert_eq!(cost(NULL), None);
+        assert_eq!(cost(MISSING), None);
+        assert!(record("cost", Some(r#""12.5""#)).is_err(), "NT$ are whole");
+        assert!(record("cost", Some("12.5")).is_err(), "NT$ are whole");
+    }
+
+    #[test]
+    fn optional_codes_take_numbers_and_numeric_text_and_nothing_as_none() {
+        let result_type = |v| record("result_type", v).unwrap().result_type;
+        assert_eq!(result_type(NUMBER), Some(7002));
+        assert_eq!(result_type(NUMERIC_TEXT), Some(7002));
+        assert_eq!(result_type(EMPTY), None);
+        assert_eq!(result_type(NULL), None);
+        assert_eq!(result_type(MISSING), None);
+        assert!(record("result_type", Some(r#""four""#)).is_err());
+    }
+
+    #[test]
+    fn lists_take_an_array_or_its_json_text_and_nothing_as_empty() {
+        let refunds = |v| record("refund_order", v).unwrap().refund_order;
+        assert_eq!(refunds(Some(r#"[{"uid":7002}]"#))[0].uid, "7002");
+        assert_eq!(refunds(Some(r#""[{\"uid\":\"7002\"}]""#))[0].uid, "7002");
+        assert!(refunds(EMPTY).is_empty());
+        assert!(refunds(NULL).is_empty());
+        assert!(refunds(MISSING).is_empty());
+        assert!(
+            record("refund_order", NUMBER).is_err(),
+            "a number is not a list"
+        );
+    }
+
+    #[test]
+    fn required_amounts_take_numbers_and_numeric_text_but_not_nothing() {
+        let item = |cost: Option<&str>| {
+            let cost = cost.map(|c| format!(r#","cost":{c}"#)).unwrap_or_default();
+            serde_json::from_str::<Item>(&format!(
+                r#"{{"id":1,"name":"奶茶","amount":2,"total":"140"{cost}}}"#
+            ))
+        };
+        let line = item(NUMBER).unwrap();
+        assert_eq!(
+            (line.id.as_str(), line.cost, line.total),
+            ("1", Ntd::new(7002), Ntd::new(140))
+        );
+        assert_eq!(item(NUMERIC_TEXT).unwrap().cost, Ntd::new(7002));
+        for nothing in [EMPTY, NULL, MISSING] {
+            assert!(
+                item(nothing).is_err(),
+                "{nothing:?}: a line without a price"
+            );
+        }
+    }
+
+    #[test]
+    fn fields_of_other_types_read_as_serde_reads_them() {
+        // The quantity of an order line is a plain number: no text.
+        assert!(
+            serde_json::from_str::<Item>(
+                r#"{"id":"1","name":"x","cost":1,"amount":"2","total":2}"#
+            )
+            .is_err()
+        );
+        // An e-invoice line's description is plain text (skip_apply).
+        let detail = |d: &str| {
+            serde_json::from_str::<InvoiceDetail>(&format!(
+                r#"{{"Description":{d},"Quantity":1,"UnitPrice":"70","Amount":70}}"#
+            ))
+        };
+        assert_eq!(detail(r#""奶茶""#).unwrap().quantity, "1");
+        assert!(detail("7002").is_err());
+    }
+}
