@@ -107,12 +107,17 @@ fn a_carrier_is_forgotten_when_its_cart_is_emptied() {
     let paper = tempfile::tempdir().unwrap();
     let mut app = demo_app(paper.path());
     sign_in(&mut app);
-    ring_up(&mut app, "100");
+    // NT$9,928: the JKoPay simulator's "insufficient balance", so the
+    // sale is journaled (open) before the customer gives up.
+    ring_up(&mut app, "9928");
     keyboard_scan(&mut app, "/ABC1234");
     assert_eq!(
         *app.buyer(),
         till::einvoice::buyer::BuyerChoice::Mobile("/ABC1234".parse().unwrap())
     );
+    keyboard_scan(&mut app, "22J111111111111111");
+    app.settle();
+    assert_eq!(app.screen_name(), "tender", "the wallet was declined");
     app.update(Message::Shortcut(Shortcut::Escape));
     assert_eq!(app.screen_name(), "sale");
     app.update(Message::Shortcut(Shortcut::Remove));
@@ -127,6 +132,7 @@ fn a_carrier_is_forgotten_when_its_cart_is_emptied() {
     // The next customer pays cash: their proof is printed, not sent to
     // the carrier scanned before.
     ring_up(&mut app, "60");
+    click(&mut app, "剛好");
     click(&mut app, "完成收款 (Enter)");
     app.settle();
     assert_eq!(app.screen_name(), "done");

@@ -523,7 +523,7 @@ impl App {
                 let event = state.update(m, &mut self.cart, &self.catalogue, self.lang);
                 // The customer's e-invoice choice goes with their cart: once
                 // it is emptied, the next customer must not get their carrier.
-                if had_items && self.cart.is_empty() && self.open_sale.is_none() {
+                if had_items && self.cart.is_empty() {
                     self.forget_buyer();
                 }
                 if let Some(sale::Event::Tender) = event {
