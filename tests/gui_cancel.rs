@@ -10,11 +10,9 @@ use crate::gui_support::Driver;
 
 use std::time::Duration;
 
-use gui_support::{click, ring_up, shows, sign_in, virtual_printer, wedge_scan};
-use till::catalogue::Catalogue;
+use gui_support::{click, ring_up, shows, sign_in, wedge_scan};
 use till::journal::{AttemptState, Journal};
 use till::money::Ntd;
-use till::terminal::Terminal;
 use till::terminal::payment::ResolvePolicy;
 use till::ui::Message;
 use till::ui::app::Shortcut;
@@ -36,23 +34,6 @@ fn settling() -> ResolvePolicy {
         retry_interval: Duration::from_millis(10),
         tick: Duration::from_millis(50),
     }
-}
-
-/// The demo staff on simulators of the test's own (their books are the
-/// vendors' word on what was charged).
-fn till_on_simulators(
-    rt: &tokio::runtime::Runtime,
-    dir: &std::path::Path,
-) -> (Driver, till::sim::SimHandles) {
-    let sims = rt.block_on(till::sim::Simulators::start_all()).unwrap();
-    let config = sims.demo_config();
-    let path = dir.join("journal.sqlite3");
-    drop(Terminal::with_journal(&config, Journal::open(&path).unwrap(), true).unwrap());
-    let terminal = Terminal::with_journal(&config, Journal::open(&path).unwrap(), false).unwrap();
-    let app = Driver::new(&config, terminal, Catalogue::demo())
-        .with_printer(virtual_printer(dir))
-        .with_resolve_policy(settling());
-    (app, sims)
 }
 
 /// The one payment attempt of today's one sale.
@@ -81,7 +62,7 @@ fn cancelled_by_the_cashier(journal: &Journal, trade: &till::sale::TradeNo) -> b
 fn cancel_a_held_jkopay_payment(cancel: impl FnOnce(&mut Driver)) {
     let paper = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (mut app, sims) = till_on_simulators(&rt, paper.path());
+    let (mut app, sims) = gui_support::on_own_simulators(&rt, paper.path(), settling());
     sign_in(&mut app);
     ring_up(&mut app, HELD);
     wedge_scan(&mut app, JKOPAY_CODE);
@@ -140,7 +121,7 @@ fn esc_cancels_a_held_jkopay_payment_as_the_button_does() {
 fn a_cancelled_wallet_payment_the_customer_had_paid_is_booked_as_paid() {
     let paper = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (mut app, sims) = till_on_simulators(&rt, paper.path());
+    let (mut app, sims) = gui_support::on_own_simulators(&rt, paper.path(), settling());
     sign_in(&mut app);
     ring_up(&mut app, HELD);
     wedge_scan(&mut app, PI_CODE);
@@ -178,7 +159,7 @@ fn a_cancelled_wallet_payment_the_customer_had_paid_is_booked_as_paid() {
 fn a_cancel_while_the_customer_confirms_in_the_app_stops_the_wait_and_leaves_it_in_doubt() {
     let paper = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (app, sims) = till_on_simulators(&rt, paper.path());
+    let (app, sims) = gui_support::on_own_simulators(&rt, paper.path(), settling());
     // The customer takes their time: the till would ask again only after
     // longer than any test may run.
     let mut app = app.with_resolve_policy(ResolvePolicy {

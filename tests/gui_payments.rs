@@ -29,25 +29,6 @@ fn no_inline_resolving() -> ResolvePolicy {
     }
 }
 
-/// The demo till's staff on simulators of the test's own, so the test can
-/// read what the vendors received and hold. The journal (in `dir`) gets
-/// the demo staff from a demo till first; the till then reopens it on the
-/// test's simulators (a demo till would start simulators of its own).
-fn app_on_own_simulators(
-    rt: &tokio::runtime::Runtime,
-    dir: &std::path::Path,
-) -> (Driver, till::sim::SimHandles) {
-    let sims = rt.block_on(till::sim::Simulators::start_all()).unwrap();
-    let config = sims.demo_config();
-    let path = dir.join("journal.sqlite3");
-    drop(Terminal::with_journal(&config, Journal::open(&path).unwrap(), true).unwrap());
-    let terminal = Terminal::with_journal(&config, Journal::open(&path).unwrap(), false).unwrap();
-    let app = Driver::new(&config, terminal, Catalogue::demo())
-        .with_printer(virtual_printer(dir))
-        .with_resolve_policy(no_inline_resolving());
-    (app, sims)
-}
-
 fn app_on(journal: Journal, paper: &std::path::Path) -> Driver {
     gui_support::app_with(&Config::demo(), journal, paper)
         .with_resolve_policy(no_inline_resolving())
@@ -57,7 +38,7 @@ fn app_on(journal: Journal, paper: &std::path::Path) -> Driver {
 fn a_payment_in_doubt_shows_confirming_refuses_a_second_charge_and_settles_by_itself() {
     let paper = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (mut app, sims) = app_on_own_simulators(&rt, paper.path());
+    let (mut app, sims) = gui_support::on_own_simulators(&rt, paper.path(), no_inline_resolving());
     sign_in(&mut app);
     // NT$7,002: MyPay charges, then the connection drops without an answer.
     ring_up(&mut app, "7002");
@@ -410,7 +391,7 @@ fn a_customer_pays_on_their_phone_from_the_paypage_qr() {
 fn a_paypage_can_be_cancelled_and_nothing_is_charged() {
     let paper = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (mut app, sims) = app_on_own_simulators(&rt, paper.path());
+    let (mut app, sims) = gui_support::on_own_simulators(&rt, paper.path(), no_inline_resolving());
     sign_in(&mut app);
     ring_up(&mut app, "260");
     click(&mut app, "手機付款");

@@ -148,3 +148,24 @@ pub fn newest_sale(app: &Driver) -> till::sale::SaleNo {
         .sale_no
         .clone()
 }
+
+/// The demo till's staff on simulators of the test's own, so the test can
+/// read what the vendors received and hold (their books are the vendors'
+/// word on what was charged). The journal (in `dir`) gets the demo staff
+/// from a demo till first; the till then reopens it on the test's
+/// simulators (a demo till would start simulators of its own).
+pub fn on_own_simulators(
+    rt: &tokio::runtime::Runtime,
+    dir: &std::path::Path,
+    policy: till::terminal::payment::ResolvePolicy,
+) -> (Driver, till::sim::SimHandles) {
+    let sims = rt.block_on(till::sim::Simulators::start_all()).unwrap();
+    let config = sims.demo_config();
+    let path = dir.join("journal.sqlite3");
+    drop(Terminal::with_journal(&config, Journal::open(&path).unwrap(), true).unwrap());
+    let terminal = Terminal::with_journal(&config, Journal::open(&path).unwrap(), false).unwrap();
+    let app = Driver::new(&config, terminal, Catalogue::demo())
+        .with_printer(virtual_printer(dir))
+        .with_resolve_policy(policy);
+    (app, sims)
+}
