@@ -42,7 +42,16 @@ pub enum ReportError {
         "HID 報告的長度欄位 {0} 超過資料區 56 位元組 / HID report length field {0} exceeds the 56-byte data field"
     )]
     Length(u8),
+    #[error(
+        "HID 條碼超過 {0} 位元組,已捨棄(掃描器未結束條碼)/ HID code longer than {0} bytes, dropped (the scanner never ended it)"
+    )]
+    TooLong(usize),
 }
+
+/// The longest code joined from HID POS reports. A QR code holds at most
+/// 7,089 digits; a scanner whose reports keep saying "more" (broken, or
+/// not a scanner) would otherwise grow the code without bound.
+pub const MAX_CODE_BYTES: usize = 8 * 1024;
 
 /// A whole code from one or more HID POS reports.
 #[derive(Clone, PartialEq, Eq)]
@@ -120,6 +129,11 @@ impl PosDecoder {
         if self.pending.is_empty() {
             self.symbology =
                 (body[1] == b']').then(|| String::from_utf8_lossy(&body[1..4]).into_owned());
+        }
+        if self.pending.len() + usize::from(len) > MAX_CODE_BYTES {
+            self.pending.clear();
+            self.symbology = None;
+            return Err(ReportError::TooLong(MAX_CODE_BYTES));
         }
         self.pending.extend_from_slice(&body[4..data_end]);
         let vendor = body.get(60).copied().unwrap_or(0);
@@ -470,6 +484,32 @@ mod tests {
         r[0] = 2;
         r[1] = 57;
         assert_eq!(d.feed(&r), Err(ReportError::Length(57)));
+    }
+
+    /// Reports that never clear the "more" bit are dropped at the cap,
+    /// not joined without end, and the next code still reads.
+    #[test]
+    fn a_code_that_never_ends_is_dropped_at_the_cap() {
+        let mut d = PosDecoder::new(Some(2));
+        let report = |data: &[u8], more: bool| {
+            let mut r = [0u8; 64];
+            r[0] = 2;
+            r[1] = data.len() as u8;
+            r[5..5 + data.len()].copy_from_slice(data);
+            r[63] = u8::from(more);
+            r
+        };
+        let full = report(&[b'7'; POS_DATA_LEN], true);
+        let mut outcome = Ok(None);
+        for _ in 0..=MAX_CODE_BYTES / POS_DATA_LEN {
+            outcome = d.feed(&full);
+            if outcome.is_err() {
+                break;
+            }
+        }
+        assert_eq!(outcome, Err(ReportError::TooLong(MAX_CODE_BYTES)));
+        let scan = d.feed(&report(b"4710000000028", false)).unwrap().unwrap();
+        assert_eq!(scan.text(), "4710000000028");
     }
 
     #[test]
