@@ -469,6 +469,11 @@ fn a_cash_sale_is_refunded_from_the_drawer() {
     click(&mut app, CONFIRM);
     app.settle();
     assert!(shows(&app, "請從錢櫃退還現金 NT$45"));
+    // The result is worded when drawn: a language switch rewords it.
+    app.update(Message::ToggleLanguage);
+    assert!(shows(&app, "Give NT$45 cash back from the drawer"));
+    assert!(!shows(&app, "請從錢櫃退還現金 NT$45"));
+    app.update(Message::ToggleLanguage);
     let done = refunds(&app, &sale);
     assert_eq!((done.len(), done[0].gateway), (1, None));
     let slip = printed()

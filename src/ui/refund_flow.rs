@@ -171,7 +171,9 @@ pub fn refund_brief(
         RefundMoney::Cash { .. } => "現金 cash".to_string(),
     };
     // The slip speaks zh-TW.
-    let invoice = invoice_line(outcome, Lang::ZhTw);
+    let (key, args) = invoice_words(outcome);
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let invoice = tf(Lang::ZhTw, key, &args);
     RefundBriefData {
         test: demo,
         sale_no: outcome.sale_no.to_string(),
@@ -188,23 +190,19 @@ pub fn refund_brief(
     }
 }
 
-/// The e-invoice decision, one line, in `lang`.
-pub fn invoice_line(outcome: &RefundOutcome, lang: Lang) -> String {
+/// The e-invoice decision as a locale key and its arguments (worded on
+/// the result screen in the cashier's language, on the slip in zh-TW).
+pub fn invoice_words(outcome: &RefundOutcome) -> (&'static str, Vec<(&'static str, String)>) {
     use crate::einvoice::Treatment;
     match &outcome.invoice {
-        None => t(lang, "refund.invoice_none"),
+        None => ("refund.invoice_none", Vec::new()),
         Some(i) => match i.treatment {
-            Treatment::Void => tf(
-                lang,
-                "refund.invoice_voided",
-                &[("number", &i.number.dashed())],
-            ),
-            Treatment::Allowance => tf(
-                lang,
+            Treatment::Void => ("refund.invoice_voided", vec![("number", i.number.dashed())]),
+            Treatment::Allowance => (
                 "refund.invoice_allowance",
-                &[
-                    ("number", &i.number.dashed()),
-                    ("allowance", &i.allowance_number.clone().unwrap_or_default()),
+                vec![
+                    ("number", i.number.dashed()),
+                    ("allowance", i.allowance_number.clone().unwrap_or_default()),
                 ],
             ),
         },

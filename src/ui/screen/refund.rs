@@ -88,9 +88,45 @@ enum Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finished {
     pub approved: bool,
-    pub headline: String,
+    pub headline: Said,
     /// The invoice decision, print results, what to do next.
-    pub lines: Vec<String>,
+    pub lines: Vec<Said>,
+}
+
+/// A line of a refund's result, kept as what happened and worded when
+/// drawn: a language switch on the result rewords it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Said {
+    /// A locale key with its `{name}` arguments.
+    Key(&'static str, Vec<(&'static str, String)>),
+    /// A locale key's words, then words that come from elsewhere (the
+    /// printer's or the e-invoice's own error).
+    KeyThen(&'static str, String),
+    /// Words given in both languages (a gateway's next step).
+    Both { zh: String, en: String },
+    /// Words as a gateway or the till's trade number gives them.
+    As(String),
+}
+
+impl Said {
+    fn key(key: &'static str) -> Said {
+        Said::Key(key, Vec::new())
+    }
+
+    pub fn word(&self, lang: Lang) -> String {
+        match self {
+            Said::Key(key, args) => {
+                let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                tf(lang, key, &args)
+            }
+            Said::KeyThen(key, more) => format!("{} {more}", t(lang, key)),
+            Said::Both { zh, en } => match lang {
+                Lang::ZhTw => zh.clone(),
+                Lang::En => en.clone(),
+            },
+            Said::As(words) => words.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -262,9 +298,9 @@ impl State {
     }
 
     /// A line of the result replaced (a print that has now answered).
-    fn replace_line(&mut self, old: &str, new: String) {
+    fn replace_line(&mut self, old: &Said, new: Said) {
         if let Phase::Done(f) = &mut self.phase
-            && let Some(line) = f.lines.iter_mut().find(|l| l.as_str() == old)
+            && let Some(line) = f.lines.iter_mut().find(|l| *l == old)
         {
             *line = new;
         }
@@ -441,8 +477,7 @@ impl State {
         result: Result<crate::terminal::RefundOutcome, String>,
         ctx: &mut Ctx<'_>,
     ) -> Option<Event> {
-        use crate::ui::refund_flow::{RefundMoney, approved, invoice_line, trade_no};
-        let lang = ctx.lang;
+        use crate::ui::refund_flow::{RefundMoney, approved, invoice_words, trade_no};
         let (reason, manager) = self.sent.take().unwrap_or_default();
         let outcome = match result {
             Ok(o) => o,
@@ -455,28 +490,28 @@ impl State {
         let terminal = ctx.terminal.as_deref().ok();
         if !approved(&outcome) {
             let (headline, mut lines) = match &outcome.money {
-                RefundMoney::Gateway(r) if r.state.is_final() => {
-                    (t(lang, "refund.declined"), vec![r.message.clone()])
-                }
+                RefundMoney::Gateway(r) if r.state.is_final() => (
+                    Said::key("refund.declined"),
+                    vec![Said::As(r.message.clone())],
+                ),
                 RefundMoney::Gateway(r) => (
-                    t(lang, "refund.unknown"),
+                    Said::key("refund.unknown"),
                     vec![
-                        r.message.clone(),
-                        tf(lang, "refund.query", &[("trade", &r.trade_no)]),
+                        Said::As(r.message.clone()),
+                        Said::Key("refund.query", vec![("trade", r.trade_no.clone())]),
                     ],
                 ),
-                RefundMoney::Cash { .. } => (t(lang, "refund.declined"), Vec::new()),
+                RefundMoney::Cash { .. } => (Said::key("refund.declined"), Vec::new()),
             };
-            if let RefundMoney::Gateway(r) = &outcome.money {
-                let next = match lang {
-                    Lang::ZhTw => r.action.zh(),
-                    Lang::En => r.action.en(),
-                };
-                if !next.is_empty() {
-                    lines.push(next.to_string());
-                }
+            if let RefundMoney::Gateway(r) = &outcome.money
+                && !r.action.zh().is_empty()
+            {
+                lines.push(Said::Both {
+                    zh: r.action.zh().to_string(),
+                    en: r.action.en().to_string(),
+                });
             }
-            lines.push(t(lang, "refund.invoice_untouched"));
+            lines.push(Said::key("refund.invoice_untouched"));
             self.finished(Finished {
                 approved: false,
                 headline,
@@ -484,42 +519,40 @@ impl State {
             });
             return None;
         }
-        let mut lines = vec![trade_no(&outcome).to_string()];
+        let mut lines = vec![Said::As(trade_no(&outcome).to_string())];
         if let RefundMoney::Cash { amount, .. } = &outcome.money {
-            lines.push(tf(
-                lang,
+            lines.push(Said::Key(
                 "refund.give_cash",
-                &[("amount", &amount.to_string())],
+                vec![("amount", amount.to_string())],
             ));
         }
-        lines.push(invoice_line(&outcome, lang));
+        let (key, args) = invoice_words(&outcome);
+        lines.push(Said::Key(key, args));
         if let Some(e) = &outcome.invoice_error {
-            lines.push(format!("{} {e}", t(lang, "refund.invoice_failed")));
+            lines.push(Said::KeyThen("refund.invoice_failed", e.to_string()));
         }
         match &outcome.invoice {
-            Some(i) if i.recover_proof => lines.push(t(lang, "refund.take_proof_back")),
-            Some(i) if i.allowance_slip.is_some() => lines.push(t(lang, "refund.sign_allowance")),
+            Some(i) if i.recover_proof => lines.push(Said::key("refund.take_proof_back")),
+            Some(i) if i.allowance_slip.is_some() => lines.push(Said::key("refund.sign_allowance")),
             _ => {}
         }
-        lines.push(t(lang, "refund.printing"));
+        lines.push(Said::key("refund.printing"));
         let slips = terminal
             .map(|t| crate::ui::refund_flow::slips(t, ctx.config, &outcome, &reason, &manager))
             .unwrap_or_default();
         // What the sale can still give back, from the journal.
         let left = terminal.and_then(|t| t.sale_detail(&outcome.sale_no).ok().flatten());
         if let Some(left) = left.and_then(|d| d.summary.paid.checked_sub(d.summary.refunded).ok()) {
-            lines.push(tf(
-                lang,
+            lines.push(Said::Key(
                 "refund.remaining",
-                &[("amount", &left.to_string())],
+                vec![("amount", left.to_string())],
             ));
         }
         self.finished(Finished {
             approved: true,
-            headline: tf(
-                lang,
+            headline: Said::Key(
                 "refund.approved",
-                &[("amount", &outcome.amount.to_string())],
+                vec![("amount", outcome.amount.to_string())],
             ),
             lines,
         });
@@ -672,10 +705,10 @@ impl State {
             Message::NotSent(_) | Message::Returned(_) => {}
             Message::SlipPrinted(printed) => {
                 let line = match printed {
-                    Ok(()) => t(lang, "refund.printed"),
-                    Err(e) => format!("{} {e}", t(lang, "refund.not_printed")),
+                    Ok(()) => Said::key("refund.printed"),
+                    Err(e) => Said::KeyThen("refund.not_printed", e),
                 };
-                self.replace_line(&t(lang, "refund.printing"), line);
+                self.replace_line(&Said::key("refund.printing"), line);
             }
         }
         None
@@ -1038,7 +1071,7 @@ impl State {
     fn done_view<'a>(&'a self, done: &'a Finished, lang: Lang) -> Element<'a, Message> {
         let mut c = Column::new().spacing(theme::GAP).align_x(Alignment::Center);
         c = c.push(
-            text(done.headline.clone())
+            text(done.headline.word(lang))
                 .size(theme::TEXT_TOTAL)
                 .color(if done.approved {
                     theme::OK_GREEN
@@ -1047,7 +1080,7 @@ impl State {
                 }),
         );
         for l in &done.lines {
-            c = c.push(text(l.clone()).size(theme::TEXT));
+            c = c.push(text(l.word(lang)).size(theme::TEXT));
         }
         c = c.push(
             row![
