@@ -212,6 +212,15 @@ impl Text {
         self
     }
 
+    /// Words given from outside in each language (a gateway's own words
+    /// or next step), shown as they are.
+    pub fn given(zh_tw: impl Into<String>, en: impl Into<String>) -> Text {
+        Text(Said::Worded {
+            zh_tw: zh_tw.into(),
+            en: en.into(),
+        })
+    }
+
     /// What `said` says, in both languages.
     pub fn worded(said: &impl Localized) -> Text {
         Text(Said::Worded {

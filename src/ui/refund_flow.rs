@@ -3,11 +3,12 @@
 //! printed slip. The refund itself runs as a gateway job (`wallet`).
 
 use crate::config::Config;
+use crate::locale::{Localized, Text};
 use crate::money::Ntd;
 use crate::print::slips::RefundBriefData;
 use crate::sale::{RefundRequest, SaleNo};
 use crate::terminal::{InvoicePreview, RefundVia, Terminal, gateway_name_zh};
-use crate::ui::i18n::{Lang, t, tf};
+use crate::ui::i18n::{Lang, t};
 use crate::ui::screen::PrintJob;
 use crate::ui::screen::confirming::gateway_label;
 
@@ -171,9 +172,7 @@ pub fn refund_brief(
         RefundMoney::Cash { .. } => "現金 cash".to_string(),
     };
     // The slip speaks zh-TW.
-    let (key, args) = invoice_words(outcome);
-    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let invoice = tf(Lang::ZhTw, key, &args);
+    let invoice = invoice_words(outcome).message(Lang::ZhTw);
     RefundBriefData {
         test: demo,
         sale_no: outcome.sale_no.to_string(),
@@ -190,21 +189,17 @@ pub fn refund_brief(
     }
 }
 
-/// The e-invoice decision as a locale key and its arguments (worded on
-/// the result screen in the cashier's language, on the slip in zh-TW).
-pub fn invoice_words(outcome: &RefundOutcome) -> (&'static str, Vec<(&'static str, String)>) {
+/// The e-invoice decision, worded when shown: in the cashier's language on
+/// the result screen, in zh-TW on the slip.
+pub fn invoice_words(outcome: &RefundOutcome) -> Text {
     use crate::einvoice::Treatment;
     match &outcome.invoice {
-        None => ("refund.invoice_none", Vec::new()),
+        None => Text::new("refund.invoice_none"),
         Some(i) => match i.treatment {
-            Treatment::Void => ("refund.invoice_voided", vec![("number", i.number.dashed())]),
-            Treatment::Allowance => (
-                "refund.invoice_allowance",
-                vec![
-                    ("number", i.number.dashed()),
-                    ("allowance", i.allowance_number.clone().unwrap_or_default()),
-                ],
-            ),
+            Treatment::Void => Text::new("refund.invoice_voided").arg("number", i.number.dashed()),
+            Treatment::Allowance => Text::new("refund.invoice_allowance")
+                .arg("number", i.number.dashed())
+                .arg("allowance", i.allowance_number.clone().unwrap_or_default()),
         },
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use iced::widget::{Column, button, column, container, row, scrollable, text, text_input};
 use iced::{Alignment, Element, Length};
 
+use crate::locale::{Localized, Text};
 use crate::money::Ntd;
 use crate::sale::{RefundRequest, SaleNo};
 use crate::secret::Secret;
@@ -88,45 +89,11 @@ enum Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finished {
     pub approved: bool,
-    pub headline: Said,
+    /// Kept as what happened and worded when drawn: a language switch on
+    /// the result rewords it.
+    pub headline: Text,
     /// The invoice decision, print results, what to do next.
-    pub lines: Vec<Said>,
-}
-
-/// A line of a refund's result, kept as what happened and worded when
-/// drawn: a language switch on the result rewords it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Said {
-    /// A locale key with its `{name}` arguments.
-    Key(&'static str, Vec<(&'static str, String)>),
-    /// A locale key's words, then words that come from elsewhere (the
-    /// printer's or the e-invoice's own error).
-    KeyThen(&'static str, String),
-    /// Words given in both languages (a gateway's next step).
-    Both { zh: String, en: String },
-    /// Words as a gateway or the till's trade number gives them.
-    As(String),
-}
-
-impl Said {
-    fn key(key: &'static str) -> Said {
-        Said::Key(key, Vec::new())
-    }
-
-    pub fn word(&self, lang: Lang) -> String {
-        match self {
-            Said::Key(key, args) => {
-                let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                tf(lang, key, &args)
-            }
-            Said::KeyThen(key, more) => format!("{} {more}", t(lang, key)),
-            Said::Both { zh, en } => match lang {
-                Lang::ZhTw => zh.clone(),
-                Lang::En => en.clone(),
-            },
-            Said::As(words) => words.clone(),
-        }
-    }
+    pub lines: Vec<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -298,7 +265,7 @@ impl State {
     }
 
     /// A line of the result replaced (a print that has now answered).
-    fn replace_line(&mut self, old: &Said, new: Said) {
+    fn replace_line(&mut self, old: &Text, new: Text) {
         if let Phase::Done(f) = &mut self.phase
             && let Some(line) = f.lines.iter_mut().find(|l| *l == old)
         {
@@ -491,27 +458,24 @@ impl State {
         if !approved(&outcome) {
             let (headline, mut lines) = match &outcome.money {
                 RefundMoney::Gateway(r) if r.state.is_final() => (
-                    Said::key("refund.declined"),
-                    vec![Said::As(r.message.clone())],
+                    Text::new("refund.declined"),
+                    vec![Text::given(&r.message, &r.message)],
                 ),
                 RefundMoney::Gateway(r) => (
-                    Said::key("refund.unknown"),
+                    Text::new("refund.unknown"),
                     vec![
-                        Said::As(r.message.clone()),
-                        Said::Key("refund.query", vec![("trade", r.trade_no.clone())]),
+                        Text::given(&r.message, &r.message),
+                        Text::new("refund.query").arg("trade", &r.trade_no),
                     ],
                 ),
-                RefundMoney::Cash { .. } => (Said::key("refund.declined"), Vec::new()),
+                RefundMoney::Cash { .. } => (Text::new("refund.declined"), Vec::new()),
             };
             if let RefundMoney::Gateway(r) = &outcome.money
                 && !r.action.zh().is_empty()
             {
-                lines.push(Said::Both {
-                    zh: r.action.zh().to_string(),
-                    en: r.action.en().to_string(),
-                });
+                lines.push(Text::given(r.action.zh(), r.action.en()));
             }
-            lines.push(Said::key("refund.invoice_untouched"));
+            lines.push(Text::new("refund.invoice_untouched"));
             self.finished(Finished {
                 approved: false,
                 headline,
@@ -519,41 +483,32 @@ impl State {
             });
             return None;
         }
-        let mut lines = vec![Said::As(trade_no(&outcome).to_string())];
+        let trade = trade_no(&outcome);
+        let mut lines = vec![Text::given(trade, trade)];
         if let RefundMoney::Cash { amount, .. } = &outcome.money {
-            lines.push(Said::Key(
-                "refund.give_cash",
-                vec![("amount", amount.to_string())],
-            ));
+            lines.push(Text::new("refund.give_cash").arg("amount", amount));
         }
-        let (key, args) = invoice_words(&outcome);
-        lines.push(Said::Key(key, args));
+        lines.push(invoice_words(&outcome));
         if let Some(e) = &outcome.invoice_error {
-            lines.push(Said::KeyThen("refund.invoice_failed", e.to_string()));
+            lines.push(Text::new("refund.invoice_failed").arg("why", e));
         }
         match &outcome.invoice {
-            Some(i) if i.recover_proof => lines.push(Said::key("refund.take_proof_back")),
-            Some(i) if i.allowance_slip.is_some() => lines.push(Said::key("refund.sign_allowance")),
+            Some(i) if i.recover_proof => lines.push(Text::new("refund.take_proof_back")),
+            Some(i) if i.allowance_slip.is_some() => lines.push(Text::new("refund.sign_allowance")),
             _ => {}
         }
-        lines.push(Said::key("refund.printing"));
+        lines.push(Text::new("refund.printing"));
         let slips = terminal
             .map(|t| crate::ui::refund_flow::slips(t, ctx.config, &outcome, &reason, &manager))
             .unwrap_or_default();
         // What the sale can still give back, from the journal.
         let left = terminal.and_then(|t| t.sale_detail(&outcome.sale_no).ok().flatten());
         if let Some(left) = left.and_then(|d| d.summary.paid.checked_sub(d.summary.refunded).ok()) {
-            lines.push(Said::Key(
-                "refund.remaining",
-                vec![("amount", left.to_string())],
-            ));
+            lines.push(Text::new("refund.remaining").arg("amount", left));
         }
         self.finished(Finished {
             approved: true,
-            headline: Said::Key(
-                "refund.approved",
-                vec![("amount", outcome.amount.to_string())],
-            ),
+            headline: Text::new("refund.approved").arg("amount", outcome.amount),
             lines,
         });
         Some(Event::Print(slips))
@@ -705,10 +660,10 @@ impl State {
             Message::NotSent(_) | Message::Returned(_) => {}
             Message::SlipPrinted(printed) => {
                 let line = match printed {
-                    Ok(()) => Said::key("refund.printed"),
-                    Err(e) => Said::KeyThen("refund.not_printed", e),
+                    Ok(()) => Text::new("refund.printed"),
+                    Err(e) => Text::new("refund.not_printed").arg("why", e),
                 };
-                self.replace_line(&Said::key("refund.printing"), line);
+                self.replace_line(&Text::new("refund.printing"), line);
             }
         }
         None
@@ -1071,7 +1026,7 @@ impl State {
     fn done_view<'a>(&'a self, done: &'a Finished, lang: Lang) -> Element<'a, Message> {
         let mut c = Column::new().spacing(theme::GAP).align_x(Alignment::Center);
         c = c.push(
-            text(done.headline.word(lang))
+            text(done.headline.message(lang))
                 .size(theme::TEXT_TOTAL)
                 .color(if done.approved {
                     theme::OK_GREEN
@@ -1080,7 +1035,7 @@ impl State {
                 }),
         );
         for l in &done.lines {
-            c = c.push(text(l.word(lang)).size(theme::TEXT));
+            c = c.push(text(l.message(lang)).size(theme::TEXT));
         }
         c = c.push(
             row![
