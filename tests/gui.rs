@@ -380,11 +380,7 @@ fn a_manager_closes_the_day_and_a_cashier_cannot() {
 #[test]
 fn history_finds_a_sale_by_receipt_code_and_a_manager_reprints_it_marked() {
     let mut app = demo_app();
-    tap_product(&mut app, "貝果 Bagel");
-    click(&mut app, "收款 (F2)");
-    click(&mut app, "完成收款 (Enter)");
-    click(&mut app, "下一位 (Enter)");
-    let sale = gui_support::newest_sale(&app);
+    let sale = gui_support::cash_sale(&mut app, "貝果 Bagel");
 
     click(&mut app, "查詢 (F6)");
     assert_eq!(app.screen_name(), "history");
@@ -681,11 +677,7 @@ fn history_lists_sales_by_amount_by_day_and_by_how_they_were_paid() {
 #[test]
 fn history_names_the_way_of_paying_and_its_state_in_the_cashiers_language() {
     let mut app = demo_app();
-    tap_product(&mut app, "貝果 Bagel");
-    click(&mut app, "收款 (F2)");
-    click(&mut app, "完成收款 (Enter)");
-    click(&mut app, "下一位 (Enter)");
-    let sale = gui_support::newest_sale(&app);
+    let sale = gui_support::cash_sale(&mut app, "貝果 Bagel");
     let paid = app
         .terminal()
         .unwrap()

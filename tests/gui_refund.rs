@@ -437,11 +437,7 @@ fn pin_keys(app: &mut Driver, digits: &str) {
 #[test]
 fn a_cash_sale_is_refunded_from_the_drawer() {
     let mut app = demo_app();
-    tap_product(&mut app, "貝果 Bagel");
-    click(&mut app, "收款 (F2)");
-    click(&mut app, "完成收款 (Enter)");
-    click(&mut app, "下一位 (Enter)");
-    let sale = gui_support::newest_sale(&app);
+    let sale = gui_support::cash_sale(&mut app, "貝果 Bagel");
     refund_screen_on(&mut app, &sale);
     assert!(shows_starting(&app, "退款方式: 現金"));
     // How the money goes back is said once, in the cashier's language: the
@@ -517,17 +513,8 @@ fn a_refund_slip_the_printer_cannot_take_is_said_on_the_result() {
     let terminal =
         Terminal::with_journal(&config, Journal::open_in_memory().unwrap(), true).unwrap();
     let mut app = Driver::new(&config, terminal, Catalogue::demo());
-    let (name, _, pin_digits) = DEMO_USERS[0];
-    click(&mut app, name);
-    for d in pin_digits.chars() {
-        click(&mut app, &d.to_string());
-    }
-    click(&mut app, "登入 (Enter)");
-    tap_product(&mut app, "貝果 Bagel");
-    click(&mut app, "收款 (F2)");
-    click(&mut app, "完成收款 (Enter)");
-    click(&mut app, "下一位 (Enter)");
-    let sale = gui_support::newest_sale(&app);
+    gui_support::sign_in(&mut app);
+    let sale = gui_support::cash_sale(&mut app, "貝果 Bagel");
     refund_screen_on(&mut app, &sale);
     click(&mut app, "退貨");
     let (manager, _, right) = DEMO_USERS[MANAGER];

@@ -147,11 +147,7 @@ fn a_voided_invoices_proof_is_not_offered_for_reprint() {
     let paper = tempfile::tempdir().unwrap();
     let mut app = demo_app(paper.path());
     sign_in(&mut app);
-    tap_product(&mut app, "貝果 Bagel");
-    click(&mut app, "收款 (F2)");
-    click(&mut app, "完成收款 (Enter)");
-    click(&mut app, "下一位 (Enter)");
-    let sale = gui_support::newest_sale(&app);
+    let sale = gui_support::cash_sale(&mut app, "貝果 Bagel");
 
     // The whole sale back, the same day: the invoice is voided.
     click(&mut app, "退款 (F7)");

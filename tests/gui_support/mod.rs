@@ -90,6 +90,16 @@ pub fn sign_in(app: &mut Driver) {
     click(app, "登入 (Enter)");
 }
 
+/// One `product` sold for the exact cash, back at the next customer: the
+/// sale's number.
+pub fn cash_sale(app: &mut Driver, product: &str) -> till::sale::SaleNo {
+    tap_product(app, product);
+    click(app, "收款 (F2)");
+    click(app, "完成收款 (Enter)");
+    click(app, "下一位 (Enter)");
+    newest_sale(app)
+}
+
 /// Type `code` as a keyboard-wedge scanner does: fast keys, then Enter.
 pub fn wedge_scan(app: &mut Driver, code: &str) {
     let mut at = Instant::now();
