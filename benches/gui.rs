@@ -91,11 +91,17 @@ fn main() {
             app.update(Message::Sale(sale::Message::Add(ean)));
         }
         app.update(Message::Sale(sale::Message::Tender));
-        app.update(Message::Tender(tender::Message::Quick(Ntd::new(1000))));
-        app.update(Message::Tender(tender::Message::Confirm));
+        app.update(Message::Checkout(
+            till::ui::screen::checkout::Message::Tender(tender::Message::Quick(Ntd::new(1000))),
+        ));
+        app.update(Message::Checkout(
+            till::ui::screen::checkout::Message::Tender(tender::Message::Confirm),
+        ));
         // The receipt and proof are printed and journaled before the next customer.
         app.settle();
-        app.update(Message::Done(till::ui::screen::done::Message::Next));
+        app.update(Message::Checkout(
+            till::ui::screen::checkout::Message::Done(till::ui::screen::done::Message::Next),
+        ));
     }
     let last_100 = t_last.elapsed();
     let per_sale = t0.elapsed() / sales as u32;

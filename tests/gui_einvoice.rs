@@ -9,9 +9,12 @@ use till::config::Config;
 use till::einvoice::buyer::BuyerChoice;
 use till::journal::Journal;
 use till::ui::Message;
+use till::ui::screen::checkout;
 
 fn type_choice(app: &mut Driver, typed: &str) {
-    app.update(Message::BuyerInput(typed.into()));
+    app.update(Message::Checkout(checkout::Message::BuyerInput(
+        typed.into(),
+    )));
     click(app, "套用");
 }
 

@@ -14,6 +14,7 @@ use till::config::{Config, InvoiceIssuer};
 use till::einvoice::mypay::MypayInvoiceFields;
 use till::journal::Journal;
 use till::ui::Message;
+use till::ui::screen::checkout;
 
 const PI_CODE: &str = "PI7E3A60BD8C8F23F7";
 
@@ -29,7 +30,9 @@ fn mypay_issuing(paper: &std::path::Path) -> Driver {
 /// simulator; the invoice fields MyPay sent back, as journaled.
 fn pay_with_choice(app: &mut Driver, typed: &str) -> MypayInvoiceFields {
     ring_up(app, "150");
-    app.update(Message::BuyerInput(typed.into()));
+    app.update(Message::Checkout(checkout::Message::BuyerInput(
+        typed.into(),
+    )));
     click(app, "套用");
     wedge_scan(app, PI_CODE);
     app.settle();

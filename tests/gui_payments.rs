@@ -15,6 +15,7 @@ use till::journal::{AttemptState, Journal};
 use till::terminal::payment::ResolvePolicy;
 use till::terminal::{DEMO_USERS, Terminal};
 use till::ui::Message;
+use till::ui::screen::checkout;
 
 /// A Pi Wallet payment code: MyPay's OFFLINE route.
 const PI_CODE: &str = "PI7E3A60BD8C8F23F7";
@@ -293,10 +294,14 @@ fn a_pay_later_order_checks_the_form_before_anything_is_sent() {
     click(&mut app, "繳費單");
     click(&mut app, "建立繳費單 (Enter)");
     assert!(shows(&app, "手機號碼需為 09 開頭的 10 位數字"));
-    app.update(Message::Tender(T::LaterPhone("0912-345-678".into())));
+    app.update(Message::Checkout(checkout::Message::Tender(T::LaterPhone(
+        "0912-345-678".into(),
+    ))));
     click(&mut app, "建立繳費單 (Enter)");
     assert!(shows(&app, "請輸入顧客姓名(最多 50 字)"));
-    app.update(Message::Tender(T::LaterName("陳小華".into())));
+    app.update(Message::Checkout(checkout::Message::Tender(T::LaterName(
+        "陳小華".into(),
+    ))));
     click(&mut app, "建立繳費單 (Enter)");
     assert!(
         shows(&app, "請輸入 5 位數字"),
@@ -421,8 +426,12 @@ fn pay_later_at_a_store(app: &mut Driver, payer: &str) {
     use till::ui::screen::tender::Message as T;
     click(app, "繳費單");
     click(app, "超商代碼");
-    app.update(Message::Tender(T::LaterPhone("0912345678".into())));
-    app.update(Message::Tender(T::LaterName(payer.into())));
+    app.update(Message::Checkout(checkout::Message::Tender(T::LaterPhone(
+        "0912345678".into(),
+    ))));
+    app.update(Message::Checkout(checkout::Message::Tender(T::LaterName(
+        payer.into(),
+    ))));
     click(app, "建立繳費單 (Enter)");
     app.settle();
 }
@@ -472,7 +481,9 @@ fn a_pay_later_customers_carrier_is_kept_for_the_invoice_issued_once_they_pay() 
     sign_in(&mut app);
     ring_up(&mut app, "9601");
     // The customer gives their mobile barcode before leaving to pay.
-    app.update(Message::BuyerInput("/ABC+123".into()));
+    app.update(Message::Checkout(checkout::Message::BuyerInput(
+        "/ABC+123".into(),
+    )));
     click(&mut app, "套用");
     pay_later_at_a_store(&mut app, "陳小華");
     assert_eq!(app.screen_name(), "done");

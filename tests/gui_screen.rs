@@ -13,6 +13,7 @@ use iced_test::simulator;
 use till::device::scanner::wedge::Key;
 use till::ui::Message;
 use till::ui::keys::KeyPress;
+use till::ui::screen::checkout;
 
 /// The screen's laid-out text, one text a line.
 fn screen_text(app: &Driver) -> String {
@@ -72,8 +73,10 @@ fn print_the_proof_instead_is_offered_only_when_something_else_is_chosen() {
     let text = screen_text(&app);
     assert!(text.contains("電子發票: 列印電子發票證明聯"), "{text}");
     assert!(!text.contains("改為列印證明聯"), "{text}");
-    app.update(Message::BuyerInput("/ABC1234".into()));
-    app.update(Message::BuyerApply);
+    app.update(Message::Checkout(checkout::Message::BuyerInput(
+        "/ABC1234".into(),
+    )));
+    app.update(Message::Checkout(checkout::Message::BuyerApply));
     let text = screen_text(&app);
     assert!(text.contains("/ABC1234"), "{text}");
     assert!(text.contains("改為列印證明聯"), "{text}");

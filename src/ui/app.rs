@@ -10,22 +10,20 @@ use iced::Subscription;
 use crate::catalogue::Catalogue;
 use crate::config::{Config, Source};
 use crate::sale::Cart;
-use crate::terminal::completion::{Completion, Invoice};
+use crate::terminal::completion::Completion;
 use crate::terminal::devices::{Framing, Printer, ScannerEvent, wedge_config};
 use crate::terminal::views::{Role, User};
 use crate::terminal::{Terminal, TerminalError};
-use crate::ui::component::invoice::{buyer_choice_of, buyer_text, invoice_text};
+use crate::ui::component::invoice::buyer_choice_of;
 use crate::ui::component::printing::{Answer, Printing, Reply};
 use crate::ui::component::status_bar::{self, StatusBar};
 use crate::ui::i18n::{Lang, t};
+use crate::ui::jobs::Jobs;
 use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
 use crate::ui::screen::PrintJob;
-use crate::ui::screen::{
-    close_day, confirming, done, history, paypage, refund, sale, settings, sign_in, tender,
-};
-use crate::ui::wallet::{Finished, JobUpdate, Out, Pacer, WalletPay};
-
-mod payment;
+use crate::ui::screen::checkout::{self, Customer};
+use crate::ui::screen::{Ctx, close_day, history, refund, sale, settings, sign_in};
+use crate::ui::wallet::{Finished, JobUpdate};
 
 /// Who waits on a print job: the screen the printer's answer goes to, as
 /// that screen's own message (see [`App::deliver`]).
@@ -33,16 +31,13 @@ mod payment;
 enum PrintFor {
     History(history::Printed),
     CloseDay(close_day::Printed),
-    /// The result screen of this sale (its receipt, a pay-later slip).
-    Done(String),
+    Checkout(checkout::Printed),
     /// The proof of this sale's e-invoice; one of the till's own roll
     /// (`number`) is marked printed in the journal once it is.
     Proof {
         sale_no: String,
         number: Option<crate::einvoice::InvoiceNumber>,
     },
-    /// The slip of the PayPage with this trade number.
-    PayPage(String),
     Refund,
     Settings,
 }
@@ -50,16 +45,25 @@ enum PrintFor {
 /// The till locks itself after this long without a touch or key.
 pub const IDLE_LOCK: Duration = Duration::from_secs(5 * 60);
 
-/// How often the PayPage screen asks MyPay whether it has been paid.
-const PAYPAGE_EVERY: Duration = Duration::from_secs(3);
-
-/// How often the 確認中 screen asks the gateway again on its own.
-pub const CONFIRM_EVERY: Duration = Duration::from_secs(5);
-
 /// The gateways probed for the status bar and what the last round found.
 struct Health {
     targets: Vec<(crate::sale::GatewayId, String)>,
     found: crate::ui::health::Round,
+}
+
+/// What the app lends a screen's update: its till, gateways, config,
+/// printer and language (a macro, so the borrow of `self.screen` beside
+/// it stays visibly disjoint).
+macro_rules! lend {
+    ($app:ident) => {
+        Ctx::lend(
+            &mut $app.terminal,
+            &mut $app.jobs,
+            &$app.config,
+            $app.printing.profile(),
+            $app.lang,
+        )
+    };
 }
 
 pub struct App {
@@ -68,7 +72,8 @@ pub struct App {
     /// `None` when the journal could not be opened: the app shows why.
     terminal: Result<Terminal, String>,
     staff: Vec<User>,
-    cart: Cart,
+    /// The customer at the counter: cart, journaled sale, e-invoice choice.
+    customer: Customer,
     screen: Screen,
     /// Shown over the sign-in screen (e.g. why it locked).
     lock: Option<sign_in::State>,
@@ -83,25 +88,8 @@ pub struct App {
     scanner_state: Option<Result<String, String>>,
     config: Config,
     demo: bool,
-    /// A demo till on a journal file: its simulators' shared books.
-    simulator_books: Option<std::path::PathBuf>,
-    /// Started on the first wallet scan (demo mode starts the simulators).
-    wallet: Option<Result<crate::ui::wallet::WalletPay, String>>,
-    /// The gateway job out with the terminal, if one is.
-    job: Option<Out>,
-    /// The pauses of the jobs that look again (確認中, PayPage).
-    pacer: Pacer,
-    /// The journaled sale of the current cart, once a payment was tried.
-    open_sale: Option<crate::sale::SaleNo>,
-    /// The customer's e-invoice choice for this sale (paper by default).
-    buyer: crate::einvoice::buyer::BuyerChoice,
-    /// Why the last buyer scan was refused, shown under the choice.
-    buyer_error: Option<String>,
-    /// A carrier, BAN or love code the cashier is typing in.
-    buyer_input: String,
-    /// The choice the sale's invoice was issued with (to offer a reissue
-    /// on the result screen when the customer changes their mind).
-    issued_buyer: Option<crate::einvoice::buyer::BuyerChoice>,
+    /// The gateways and the one job out with the terminal.
+    jobs: Jobs,
     /// The config file the Settings screen saves to; `None` in demo mode.
     config_path: Option<std::path::PathBuf>,
     /// What the status bar shows, refreshed on the clock tick and after
@@ -113,8 +101,6 @@ pub struct App {
     /// Whether to probe at all: the real app does; an app built around a
     /// test's terminal does not (tests never reach outside loopback).
     probe_gateways: bool,
-    /// How hard a payment in doubt is resolved before 確認中 takes over.
-    resolve_policy: crate::terminal::payment::ResolvePolicy,
     /// Work the screens started, handed to the runtime after the update
     /// ([`App::run_update`]).
     tasks: Vec<iced::Task<Message>>,
@@ -124,29 +110,20 @@ pub struct App {
 
 enum Screen {
     Sale(sale::State),
+    /// The customer's payment: tender, paying, 確認中, PayPage, result.
+    Checkout(Box<checkout::State>),
     CloseDay(close_day::State),
-    Tender(tender::State),
-    Done(done::State),
     History(history::State),
     Refund(Box<refund::State>),
-    /// A wallet payment is with the gateway: what was scanned, shown while waiting.
-    Paying {
-        what: String,
-    },
     /// Manager settings (or, for a cashier, why not).
     Settings(Box<settings::State>),
-    /// A payment in doubt, or the start-up check of open ones (確認中).
-    Confirming(confirming::State),
-    /// The customer pays on their own phone (MyPay PayPage QR).
-    PayPage(Box<paypage::State>),
 }
 
 #[derive(Debug, Clone)]
 pub enum Message {
     SignIn(sign_in::Message),
     Sale(sale::Message),
-    Tender(tender::Message),
-    Done(done::Message),
+    Checkout(checkout::Message),
     CloseDay(close_day::Message),
     OpenCloseDay,
     History(history::Message),
@@ -167,19 +144,8 @@ pub enum Message {
     Scanner(ScannerEvent),
     /// A gateway job's progress, or the terminal handed back with its result.
     Job(JobUpdate),
-    /// The cashier stops waiting for a wallet payment (取消 / Esc).
-    CancelPayment,
     /// The printer answered for a job (`None`: its thread is gone).
     Printed(Option<crate::ui::spooler::Printed>),
-    Confirming(confirming::Message),
-    PayPage(paypage::Message),
-    /// The e-invoice choice typed at the tender screen.
-    BuyerInput(String),
-    BuyerApply,
-    /// Back to a printed proof (a BAN stays).
-    BuyerPrint,
-    /// Void the invoice just issued and issue it again as now chosen.
-    Reissue,
     /// A press on the status bar.
     Status(status_bar::Message),
     /// A clock tick for the idle lock.
@@ -235,7 +201,7 @@ impl App {
             catalogue,
             terminal,
             staff,
-            cart: Cart::new(),
+            customer: Customer::default(),
             screen: Screen::Sale(sale::State::default()),
             lock: Some(sign_in::State::default()),
             last_activity: Instant::now(),
@@ -248,18 +214,9 @@ impl App {
             scanner_state: None,
             config: config.clone(),
             demo,
-            simulator_books,
-            wallet: None,
-            job: None,
-            pacer: Pacer::default(),
-            open_sale: None,
-            buyer: crate::einvoice::buyer::BuyerChoice::Print,
-            buyer_error: None,
-            buyer_input: String::new(),
-            issued_buyer: None,
+            jobs: Jobs::new(demo, simulator_books),
             config_path: None,
             status: StatusBar::default(),
-            resolve_policy: crate::ui::wallet::counter_policy(),
             health: None,
             probe_gateways: false,
             tasks: Vec::new(),
@@ -286,14 +243,14 @@ impl App {
     /// Re-read the counts the status bar shows.
     fn refresh_status(&mut self) {
         let Ok(terminal) = &self.terminal else { return };
-        let at_tender = self.open_sale.as_ref();
+        let at_tender = self.customer.open_sale.as_ref();
         self.status
             .refresh(terminal, &self.config, self.demo, at_tender);
         self.refresh_prints();
         if self.probe_gateways && self.health.is_none() {
             // In demo mode the simulators are probed once they are running.
-            let targets = match (&self.wallet, self.demo) {
-                (Some(Ok(w)), _) => Some(crate::ui::health::targets(w.config())),
+            let targets = match (self.jobs.started(), self.demo) {
+                (Some(w), _) => Some(crate::ui::health::targets(w.config())),
                 (_, false) => Some(crate::ui::health::targets(&self.config)),
                 _ => None,
             };
@@ -337,7 +294,7 @@ impl App {
     /// Resolve payments in doubt by this policy before the 確認中 screen
     /// takes over (tests use none, to see that screen at once).
     pub fn with_resolve_policy(mut self, policy: crate::terminal::payment::ResolvePolicy) -> App {
-        self.resolve_policy = policy;
+        self.jobs.set_policy(policy);
         self
     }
 
@@ -356,16 +313,56 @@ impl App {
     }
 
     pub fn cart(&self) -> &Cart {
-        &self.cart
+        &self.customer.cart
+    }
+
+    /// The e-invoice choice made for the current sale.
+    pub fn buyer(&self) -> &crate::einvoice::buyer::BuyerChoice {
+        &self.customer.buyer.choice
+    }
+
+    /// The PayPage URL on screen, if one is showing (tests, customer window).
+    pub fn paypage_url(&self) -> Option<&str> {
+        match &self.screen {
+            Screen::Checkout(state) => state.paypage_url(),
+            _ => None,
+        }
+    }
+
+    /// 立即查詢 on 確認中: the job pausing before its next look looks now
+    /// (or one starts at once when none is out).
+    pub fn ask_now(&mut self) {
+        if self.jobs.is_out() {
+            return self.jobs.wake();
+        }
+        let now = checkout::Message::Confirming(crate::ui::screen::confirming::Message::CheckNow);
+        self.route(Message::Checkout(now));
+    }
+
+    /// Whether every job out is only pausing before its next look (the
+    /// 確認中 and PayPage screens between two asks) and the printer has
+    /// nothing: the app waits for time, not for work.
+    pub fn only_pausing(&self) -> bool {
+        self.jobs.pausing() && !self.printing.printing()
+    }
+
+    /// Whether print jobs are with the printer now (answers not back).
+    pub fn printing(&self) -> bool {
+        self.printing.printing()
+    }
+
+    /// How many print-outs the result screen previews (demo mode).
+    pub fn preview_count(&self) -> usize {
+        self.printing.preview().len()
     }
 
     /// The screen's name, for tests and logs.
     pub fn screen_name(&self) -> &'static str {
-        match self.screen {
-            Screen::Paying { .. } if self.lock.is_none() => return "paying",
-            Screen::Confirming(_) if self.lock.is_none() => return "confirming",
-            Screen::PayPage(_) if self.lock.is_none() => return "paypage",
-            _ => {}
+        if let Screen::Checkout(state) = &self.screen
+            && state.with_gateway()
+            && self.lock.is_none()
+        {
+            return state.name();
         }
         if matches!(&self.screen, Screen::Refund(s) if s.is_running()) {
             return "refunding";
@@ -376,18 +373,14 @@ impl App {
         if self.lock.is_some() {
             return "sign_in";
         }
-        match self.screen {
+        match &self.screen {
             Screen::Sale(_) => "sale",
-            Screen::Tender(_) => "tender",
-            Screen::Done(_) => "done",
+            Screen::Checkout(state) => state.name(),
             Screen::CloseDay(_) => "close_day",
             Screen::History(_) => "history",
             Screen::Refund(_) => "refund",
-            Screen::Paying { .. } => "paying",
-            Screen::Settings(ref s) if s.is_refused() => "settings_refused",
+            Screen::Settings(s) if s.is_refused() => "settings_refused",
             Screen::Settings(_) => "settings",
-            Screen::Confirming(_) => "confirming",
-            Screen::PayPage(_) => "paypage",
         }
     }
 
@@ -404,8 +397,11 @@ impl App {
         self.update(message);
         let prints = self.printing.take_tasks();
         let prints = prints.into_iter().map(|t| t.map(Message::Printed));
+        let jobs = self.jobs.take_tasks();
+        let jobs = jobs.into_iter().map(|t| t.map(Message::Job));
         let mut tasks = std::mem::take(&mut self.tasks);
         tasks.extend(prints);
+        tasks.extend(jobs);
         iced::Task::batch(tasks)
     }
 
@@ -415,8 +411,8 @@ impl App {
     fn log_shown(&mut self) {
         let shown = (
             self.screen_name(),
-            self.cart.units(),
-            self.cart.total(),
+            self.customer.cart.units(),
+            self.customer.cart.total(),
             self.lang,
         );
         if shown != self.shown {
@@ -430,9 +426,14 @@ impl App {
         match message {
             Message::Tick(now) => {
                 if self.status.stale(now) {
-                    self.issue_paperless_awaiting();
+                    crate::ui::invoices_owed::issue_paperless(&mut lend!(self));
                     self.refresh_status();
-                    self.fetch_mypay_invoices();
+                    // Between sales, MyPay is asked for the e-invoices it owes.
+                    let idle =
+                        matches!(self.screen, Screen::Sale(_)) && self.customer.open_sale.is_none();
+                    if idle && self.status.mypay_invoices_due() > 0 {
+                        crate::ui::invoices_owed::fetch_from_mypay(&mut lend!(self));
+                    }
                 }
                 return self.idle_check(now);
             }
@@ -446,7 +447,8 @@ impl App {
                 return self.routed(routed);
             }
             Message::Scanner(event) => return self.scanner_event(event),
-            Message::Job(update) => return self.job_update(update),
+            Message::Job(JobUpdate::Progress(event)) => return self.jobs.progress(event),
+            Message::Job(JobUpdate::Done(handback)) => return self.job_back(handback),
             Message::Probed(round) => {
                 if let Some(h) = self.health.as_mut() {
                     h.found = round;
@@ -479,99 +481,30 @@ impl App {
             | Message::Job(_)
             | Message::Probed(_)
             | Message::Printed(_) => {}
-            Message::CancelPayment => self.cancel_payment(),
-            Message::PayPage(m) => {
-                let event = match &mut self.screen {
-                    Screen::PayPage(state) => state.update(m),
-                    _ => None,
-                };
-                if let Some(paypage::Event::Cancel) = event {
-                    self.cancel_paypage();
-                }
-            }
-            Message::Confirming(m) => {
-                let event = match &mut self.screen {
-                    Screen::Confirming(state) => state.update(m),
-                    _ => None,
-                };
-                match event {
-                    Some(confirming::Event::CheckNow) => self.ask_now(),
-                    Some(confirming::Event::Continue) => {
-                        self.screen = Screen::Sale(sale::State::default())
-                    }
-                    None => {}
-                }
-            }
-            Message::BuyerInput(s) => {
-                self.buyer_input = s.chars().filter(|c| !c.is_control()).take(24).collect()
-            }
-            Message::BuyerApply => self.apply_typed_buyer(),
-            Message::Reissue => self.reissue_invoice(),
             Message::Status(status_bar::Message::ResumePrinting) => self.resume_printing(),
             Message::Status(status_bar::Message::IssueAwaiting) => self.issue_awaiting_invoices(),
             Message::Status(status_bar::Message::ShowOpenSales) => self.show_open_sales(),
-            Message::BuyerPrint => self.choose_buyer(crate::einvoice::buyer::BuyerChoice::Print),
             Message::SignOut => self.lock_now(None),
             Message::ToggleLanguage | Message::Shortcut(Shortcut::Language) => {
                 self.lang = self.lang.toggled()
             }
             Message::Sale(m) => {
-                let had_items = !self.cart.is_empty();
+                let had_items = !self.customer.cart.is_empty();
                 let Screen::Sale(state) = &mut self.screen else {
                     return;
                 };
-                let event = state.update(m, &mut self.cart, &self.catalogue, self.lang);
+                let event = state.update(m, &mut self.customer.cart, &self.catalogue, self.lang);
                 // The customer's e-invoice choice goes with their cart: once
                 // it is emptied, the next customer must not get their carrier.
-                if had_items && self.cart.is_empty() {
-                    self.forget_buyer();
+                if had_items && self.customer.cart.is_empty() {
+                    self.customer.buyer.forget();
                 }
                 if let Some(sale::Event::Tender) = event {
-                    let state = tender::State::new(self.cart.total());
-                    self.screen = Screen::Tender(match self.open_sale {
-                        Some(_) => state.typed_only(),
-                        None => state,
-                    });
+                    let state = checkout::State::tender(&self.customer);
+                    self.screen = Screen::Checkout(Box::new(state));
                 }
             }
-            Message::Tender(m) => {
-                if let Screen::Tender(state) = &mut self.screen {
-                    match state.update(m, self.lang) {
-                        Some(tender::Event::Back) => {
-                            self.screen = Screen::Sale(sale::State::default())
-                        }
-                        Some(tender::Event::PaidCash { received }) => self.pay_cash(received),
-                        Some(tender::Event::FindMember(no)) => self.find_member(&no),
-                        Some(tender::Event::PayBoundCard {
-                            member_id,
-                            bind_card_id,
-                        }) => self.send_to_gateway(
-                            crate::terminal::payment::Tender::With(
-                                crate::gateway::client::PayWith::BoundCard {
-                                    bind_card_id,
-                                    member_id,
-                                },
-                            ),
-                            t(self.lang, "tender.tab_member"),
-                        ),
-                        Some(tender::Event::PayLater { pay_type, phone }) => self.send_to_gateway(
-                            crate::terminal::payment::Tender::With(
-                                crate::gateway::client::PayWith::PayLater { pay_type, phone },
-                            ),
-                            t(self.lang, "tender.tab_later"),
-                        ),
-                        Some(tender::Event::PayPage) => self.start_paypage(),
-                        None => {}
-                    }
-                }
-            }
-            Message::Done(m) => {
-                if let Screen::Done(state) = &mut self.screen
-                    && let Some(done::Event::Next) = state.update(m)
-                {
-                    self.next_customer()
-                }
-            }
+            Message::Checkout(m) => self.checkout(m),
             Message::OpenCloseDay => self.open_close_day(),
             Message::OpenHistory => self.open_history(),
             Message::OpenSettings => self.open_settings(),
@@ -580,8 +513,7 @@ impl App {
                 let Screen::History(state) = &mut self.screen else {
                     return;
                 };
-                let mut ctx =
-                    crate::ui::screen::Ctx::lend(&mut self.terminal, &self.config, self.lang);
+                let mut ctx = lend!(self);
                 let (task, event) = state.update(m, &mut ctx);
                 self.tasks.push(task.map(Message::History));
                 match event {
@@ -599,9 +531,9 @@ impl App {
                     Some(history::Event::Refund(sale_no)) => self.open_refund(Some(&sale_no)),
                     Some(history::Event::Settled) => self.refresh_status(),
                     Some(history::Event::TakeRest { sale, cart, due }) => {
-                        self.cart = cart;
-                        self.open_sale = Some(sale);
-                        self.screen = Screen::Tender(tender::State::new(due).typed_only());
+                        self.customer.cart = cart;
+                        self.customer.open_sale = Some(sale);
+                        self.screen = Screen::Checkout(Box::new(checkout::State::rest(due)));
                         self.refresh_status();
                     }
                     None => {}
@@ -611,8 +543,7 @@ impl App {
                 let Screen::CloseDay(state) = &mut self.screen else {
                     return;
                 };
-                let mut ctx =
-                    crate::ui::screen::Ctx::lend(&mut self.terminal, &self.config, self.lang);
+                let mut ctx = lend!(self);
                 let (task, event) = state.update(m, &mut ctx);
                 self.tasks.push(task.map(Message::CloseDay));
                 match event {
@@ -631,6 +562,78 @@ impl App {
             Message::Refund(m) => self.refund_message(m),
             Message::Shortcut(key) => self.shortcut(key),
         }
+    }
+
+    /// A message for the customer's payment, with what it needs lent.
+    fn checkout(&mut self, m: checkout::Message) {
+        let Screen::Checkout(state) = &mut self.screen else {
+            return;
+        };
+        let mut ctx = lend!(self);
+        let (task, event) = state.update(m, &mut ctx, &mut self.customer);
+        self.tasks.push(task.map(Message::Checkout));
+        match event {
+            Some(checkout::Event::Back) => self.screen = Screen::Sale(sale::State::default()),
+            Some(checkout::Event::NextCustomer) => self.next_customer(),
+            Some(checkout::Event::Print(jobs)) => {
+                self.print_jobs(jobs, PrintFor::Checkout);
+                self.refresh_status();
+            }
+            Some(checkout::Event::Completed(sale, completion)) => {
+                self.status.numbers_low(completion.low_water);
+                self.print_completion(&sale, completion);
+            }
+            Some(checkout::Event::Reissued(sale, completion)) => {
+                self.print_completion(&sale, completion);
+                self.refresh_status();
+            }
+            None => {}
+        }
+    }
+
+    /// The customer is done: the next one starts with an empty cart.
+    fn next_customer(&mut self) {
+        self.customer = Customer::default();
+        self.printing.clear_preview();
+        self.screen = Screen::Sale(sale::State::default());
+    }
+
+    /// A gateway job ended: the terminal comes home (the printer's answers
+    /// kept while it was away are journaled), and what the job found goes
+    /// to the screen that sent it. A job that died takes the terminal with
+    /// it: the till says so and must restart.
+    fn job_back(&mut self, handback: crate::ui::wallet::Handback) {
+        let Some(done) = handback.take() else { return };
+        let cancelled = self.jobs.ended();
+        let finished = match done {
+            Ok((terminal, finished)) => {
+                self.terminal = Ok(terminal);
+                let kept = self
+                    .printing
+                    .journal_kept(self.terminal.as_mut().ok(), self.lang);
+                self.printed(kept);
+                finished
+            }
+            Err(e) => {
+                self.terminal = Err(e);
+                return;
+            }
+        };
+        match finished {
+            Finished::Refund(result) => {
+                let returned = refund::Message::Returned(Box::new(result));
+                self.route(Message::Refund(returned))
+            }
+            Finished::MypayInvoices(result) => self.mypay_invoices_arrived(result),
+            finished => {
+                let back = checkout::Message::Finished {
+                    finished: Box::new(finished),
+                    cancelled,
+                };
+                self.route(Message::Checkout(back))
+            }
+        }
+        self.refresh_status();
     }
 
     /// Messages while the sign-in screen is up: only signing in and the
@@ -661,7 +664,11 @@ impl App {
                 Ok(_) => {
                     self.lock = None;
                     self.resume_printing();
-                    self.recover_open_payments();
+                    // Payments a crash or a lost answer left open are
+                    // settled first, on 確認中.
+                    if let Some(state) = checkout::State::recovery(&mut lend!(self)) {
+                        self.screen = Screen::Checkout(Box::new(state));
+                    }
                     return;
                 }
                 Err(TerminalError::WrongPin) => t(lang, "signin.wrong"),
@@ -716,29 +723,23 @@ impl App {
             // Never PIN digits: a scan at the sign-in screen is dropped.
             return;
         }
-        if matches!(
-            self.screen,
-            Screen::Sale(_) | Screen::Tender(_) | Screen::Done(_)
-        ) && let Some(choice) = buyer_choice_of(&code, !matches!(self.screen, Screen::Sale(_)))
-        {
-            if matches!(self.screen, Screen::Sale(_)) {
-                self.route(Message::Sale(sale::Message::TakeBack(from_field.into())));
-            } else {
-                crate::ui::keys::take_back(&mut self.buyer_input, from_field);
-            }
-            return self.choose_buyer(choice);
-        }
         let from_field = from_field.to_string();
-        match &self.screen {
-            Screen::Sale(_) => {
+        // Before the tender, a carrier, donation code or BAN is the
+        // customer's e-invoice choice.
+        match (&self.screen, buyer_choice_of(&code, false)) {
+            (Screen::Sale(_), Some(choice)) => {
+                self.route(Message::Sale(sale::Message::TakeBack(from_field)));
+                self.customer.buyer.choose(choice);
+            }
+            (Screen::Sale(_), None) => {
                 self.route(Message::Sale(sale::Message::Scanned { code, from_field }))
             }
-            Screen::Tender(_) => {
-                crate::ui::keys::take_back(&mut self.buyer_input, &from_field);
-                self.pay_with_code(code)
+            (Screen::Checkout(_), _) => {
+                let scanned = checkout::Message::Scanned { code, from_field };
+                self.route(Message::Checkout(scanned))
             }
-            Screen::Settings(_) => self.settings_update(settings::Message::Scanned(code)),
-            Screen::Refund(state) if !state.is_running() => {
+            (Screen::Settings(_), _) => self.settings_update(settings::Message::Scanned(code)),
+            (Screen::Refund(state), _) if !state.is_running() => {
                 self.refund_message(refund::Message::Scanned { code, from_field })
             }
             _ => {}
@@ -747,7 +748,7 @@ impl App {
 
     /// Today's sales, from the sale screen with an empty cart.
     fn open_history(&mut self) {
-        if !matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty() {
+        if !matches!(self.screen, Screen::Sale(_)) || !self.customer.cart.is_empty() {
             return;
         }
         let Ok(terminal) = &self.terminal else { return };
@@ -756,7 +757,7 @@ impl App {
 
     /// The status bar's open sales, listed in history to settle.
     fn show_open_sales(&mut self) {
-        if !matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty() {
+        if !matches!(self.screen, Screen::Sale(_)) || !self.customer.cart.is_empty() {
             return;
         }
         let Ok(terminal) = &self.terminal else { return };
@@ -780,48 +781,22 @@ impl App {
         self.refresh_status();
     }
 
-    /// A pay-later sale paid since (the callback server or `till recover`
-    /// booked it) whose buyer chose a carrier or a donation gets its
-    /// invoice without anyone pressing anything: there is nothing to print.
-    fn issue_paperless_awaiting(&mut self) {
-        let Ok(terminal) = self.terminal.as_mut() else {
-            return;
-        };
-        match terminal.issue_awaiting_paperless(&self.config) {
-            Ok(issued) => {
-                for i in issued {
-                    tracing::info!(sale = %i.sale, number = %i.invoice.number(), "e-invoice issued to the buyer's carrier for a sale paid later");
-                }
-            }
-            Err(e) => tracing::warn!("e-invoice of a sale paid later not issued yet: {e}"),
-        }
-    }
-
-    /// Every paid sale needs its e-invoice: issue those still without one
-    /// (a pay-later order the customer paid later, an issue that failed),
-    /// as the buyer chose at the counter, else as paper proofs kept for them.
+    /// The status bar's button: every paid sale still without its
+    /// e-invoice gets one, and its proof is printed.
     fn issue_awaiting_invoices(&mut self) {
-        let sales = match &self.terminal {
-            Ok(t) => t.sales_awaiting_invoice(&self.config).unwrap_or_default(),
-            Err(_) => return,
-        };
-        for sale in sales {
-            let issued = match self.terminal.as_mut() {
-                Ok(t) => t.issue_awaiting_invoice(&self.config, &sale),
-                Err(_) => return,
-            };
-            match issued {
-                Ok(issued) => {
-                    tracing::info!(sale = %sale, number = %issued.invoice.number(), "e-invoice issued for a sale paid earlier");
-                    self.print_issued(&issued);
-                }
-                Err(e) => {
-                    tracing::warn!(sale = %sale, "e-invoice still not issued: {e}");
-                    break;
-                }
-            }
+        let printouts = crate::ui::invoices_owed::issue_awaiting(&mut lend!(self));
+        for (sale, completion) in printouts {
+            self.print_completion(&sale, completion);
         }
         self.refresh_status();
+    }
+
+    /// MyPay's e-invoices arrived: their proofs are printed.
+    fn mypay_invoices_arrived(&mut self, arrived: Result<Vec<crate::sale::SaleNo>, String>) {
+        let printouts = crate::ui::invoices_owed::mypay_arrived(&mut lend!(self), arrived);
+        for (sale, completion) in printouts {
+            self.print_completion(&sale, completion);
+        }
     }
 
     /// After a restart or a paper change: jobs still waiting in the journal
@@ -836,7 +811,7 @@ impl App {
 
     /// The close-the-day screen, from the sale screen with an empty cart.
     fn open_close_day(&mut self) {
-        if !matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty() {
+        if !matches!(self.screen, Screen::Sale(_)) || !self.customer.cart.is_empty() {
             return;
         }
         let report = match &self.terminal {
@@ -915,21 +890,17 @@ impl App {
             PrintFor::CloseDay(what) => {
                 Message::CloseDay(close_day::Message::Printed(what, result))
             }
-            PrintFor::Done(sale) => Message::Done(done::Message::Printed(sale, result)),
+            PrintFor::Checkout(printed) => {
+                Message::Checkout(checkout::Message::Printed(printed, result))
+            }
             PrintFor::Proof { sale_no, number } => {
                 let marked = result.and_then(|()| match (&number, self.terminal.as_mut()) {
                     (None, _) => Ok(()),
                     (Some(n), Ok(t)) => t.invoice_printed(n).map_err(|e| e.to_string()),
                     (Some(_), Err(e)) => Err(e.clone()),
                 });
-                let paper = match marked {
-                    Ok(()) => done::Paper::Printed,
-                    Err(e) => done::Paper::Failed(e),
-                };
-                Message::Done(done::Message::Paper(sale_no, paper))
-            }
-            PrintFor::PayPage(trade) => {
-                Message::PayPage(paypage::Message::SlipPrinted(trade, result))
+                let proof = checkout::Printed::Proof(sale_no);
+                Message::Checkout(checkout::Message::Printed(proof, marked))
             }
             PrintFor::Refund => Message::Refund(refund::Message::SlipPrinted(result)),
             PrintFor::Settings => Message::Settings(settings::Message::Printed(result)),
@@ -950,16 +921,10 @@ impl App {
     fn print_completion(&mut self, sale: &crate::sale::SaleNo, done: Completion) {
         use crate::terminal::completion::Printout;
         let sale_no = sale.to_string();
-        if done
-            .jobs
-            .iter()
-            .any(|j| matches!(j.what, Printout::Proof { .. }))
-        {
-            let printing = done::Message::Paper(sale_no.clone(), done::Paper::Printing);
-            self.route(Message::Done(printing));
-        }
         let reply = |what: &Printout| match what {
-            Printout::Receipt => Reply::To(PrintFor::Done(sale_no.clone())),
+            Printout::Receipt => Reply::To(PrintFor::Checkout(checkout::Printed::Receipt(
+                sale_no.clone(),
+            ))),
             Printout::Proof { number } => Reply::To(PrintFor::Proof {
                 sale_no: sale_no.clone(),
                 number: number.clone(),
@@ -968,82 +933,6 @@ impl App {
         };
         let answers = self.printing.print_completion(done, reply, self.lang);
         self.printed(answers);
-    }
-
-    /// Print what an issued invoice needs; the invoice as the result
-    /// screen shows it.
-    fn print_issued(&mut self, issued: &crate::terminal::IssuedProof) -> Invoice {
-        let (invoice, done) = self
-            .printing
-            .queue_issued(self.terminal.as_mut().ok(), issued);
-        self.print_completion(&issued.sale, done);
-        invoice
-    }
-
-    /// The proof of an invoice MyPay issued after its payment, fetched now.
-    fn print_mypay_invoice(&mut self, sale: &crate::sale::SaleNo) -> Result<Invoice, String> {
-        let terminal = self.terminal.as_mut().map_err(|e| e.as_str());
-        let (invoice, done) = self.printing.queue_mypay_invoice(terminal, sale);
-        self.print_completion(sale, done);
-        invoice
-    }
-
-    /// How many print-outs the result screen previews (demo mode).
-    pub fn preview_count(&self) -> usize {
-        self.printing.preview().len()
-    }
-
-    /// After payment the customer wants another e-invoice choice (a BAN
-    /// after all, a carrier instead of paper): void the invoice just issued
-    /// and issue a new one, on the result screen of that sale.
-    fn reissue_invoice(&mut self) {
-        let lang = self.lang;
-        let Screen::Done(done) = &self.screen else {
-            return;
-        };
-        let Ok(sale) = done.sale_no.parse::<crate::sale::SaleNo>() else {
-            return;
-        };
-        if self.issued_buyer.as_ref() == Some(&self.buyer) {
-            self.buyer_error = Some(t(lang, "buyer.unchanged"));
-            return;
-        }
-        let buyer = self.buyer.clone();
-        let outcome = match self.terminal.as_mut() {
-            Ok(terminal) => terminal
-                .reissue_invoice(&self.config, &sale, &buyer)
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.clone()),
-        };
-        match outcome {
-            Ok(r) => {
-                self.issued_buyer = Some(r.issued.buyer.clone());
-                self.buyer_error = None;
-                let number = invoice_text(&self.print_issued(&r.issued), self.lang);
-                let voided = r.voided.dashed();
-                let text = crate::ui::i18n::tf(
-                    lang,
-                    if r.recover_proof {
-                        "result.reissued_take_back"
-                    } else {
-                        "result.reissued"
-                    },
-                    &[
-                        ("old", &voided),
-                        ("new", &r.issued.invoice.number().dashed()),
-                    ],
-                );
-                match number {
-                    Ok(number) => self.route(Message::Done(done::Message::Reissued {
-                        number,
-                        note: text,
-                    })),
-                    Err(e) => self.buyer_error = Some(e),
-                }
-                self.refresh_status();
-            }
-            Err(e) => self.buyer_error = Some(e),
-        }
     }
 
     fn idle_check(&mut self, now: Instant) {
@@ -1078,34 +967,13 @@ impl App {
             Screen::History(state) => state.key(key).map(Message::History),
             Screen::Settings(state) => state.key(key).map(Message::Settings),
             Screen::Refund(state) => state.key(key).map(Message::Refund),
+            Screen::Checkout(state) => state.key(key).map(Message::Checkout),
             _ => None,
         };
         if let Some(message) = said {
             return self.update(message);
         }
         match (&self.screen, key) {
-            (Screen::Tender(_), Shortcut::Escape) => {
-                self.update(Message::Tender(tender::Message::Back))
-            }
-            (Screen::Tender(_), Shortcut::Enter | Shortcut::Pay) => {
-                self.update(Message::Tender(tender::Message::Confirm))
-            }
-            (Screen::Tender(_), Shortcut::Digit(d)) => {
-                self.update(Message::Tender(tender::Message::Digit(d)))
-            }
-            (Screen::Tender(_), Shortcut::Backspace) => {
-                self.update(Message::Tender(tender::Message::Backspace))
-            }
-            // With change to give, only a tap goes on: a second Enter
-            // meant for the tender never skips the change.
-            (Screen::Done(d), Shortcut::Enter | Shortcut::Escape) if !d.change.is_positive() => {
-                self.next_customer()
-            }
-            (Screen::PayPage(_), Shortcut::Escape) => self.cancel_paypage(),
-            (Screen::Paying { .. }, Shortcut::Escape) => self.cancel_payment(),
-            (Screen::Confirming(state), Shortcut::Enter) if state.recovery_done() => {
-                self.update(Message::Confirming(confirming::Message::Continue))
-            }
             (Screen::Sale(_), Shortcut::CloseDay) => self.open_close_day(),
             (Screen::Sale(_), Shortcut::History) => self.open_history(),
             (Screen::Sale(_), Shortcut::Settings) => self.open_settings(),
@@ -1175,7 +1043,7 @@ impl App {
 
     /// The settings, from the sale screen with an empty cart.
     fn open_settings(&mut self) {
-        if !matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty() {
+        if !matches!(self.screen, Screen::Sale(_)) || !self.customer.cart.is_empty() {
             return;
         }
         let (path, terminal) = (self.config_path.clone(), self.terminal.as_ref().ok());
@@ -1187,7 +1055,7 @@ impl App {
         let Screen::Settings(state) = &mut self.screen else {
             return;
         };
-        let mut ctx = crate::ui::screen::Ctx::lend(&mut self.terminal, &self.config, self.lang);
+        let mut ctx = lend!(self);
         let (task, event) = state.update(m, &mut ctx);
         self.tasks.push(task.map(Message::Settings));
         match event {
@@ -1224,22 +1092,23 @@ impl App {
             self.framing = Framing::from_config(&cfg.scanner);
             self.keys = KeyRouter::new(wedge_config(&cfg.scanner));
         }
-        if cfg.gateways != self.config.gateways && !self.demo {
-            // The next wallet payment starts with the new gateways.
-            self.wallet = None;
+        if cfg.gateways != self.config.gateways {
+            self.jobs.gateways_changed();
         }
         self.config = cfg;
     }
 }
 
-/// Refunds (退款): the screen finds the sale, has it approved and words
-/// its result; the app hands the refund to the gateway job and prints.
+/// Refunds (退款): the screen finds the sale, has it approved, sends it
+/// and words its result; the app prints its slips.
 impl App {
     /// The refund screen: from the sale screen with an empty cart, or on a
     /// sale shown in History.
     fn open_refund(&mut self, sale: Option<&str>) {
         let from_history = matches!(self.screen, Screen::History(_));
-        if !from_history && (!matches!(self.screen, Screen::Sale(_)) || !self.cart.is_empty()) {
+        if !from_history
+            && (!matches!(self.screen, Screen::Sale(_)) || !self.customer.cart.is_empty())
+        {
             return;
         }
         let opening = refund::State::opening(&self.managers(), sale);
@@ -1253,53 +1122,13 @@ impl App {
         let Screen::Refund(state) = &mut self.screen else {
             return;
         };
-        let mut ctx = crate::ui::screen::Ctx::lend(&mut self.terminal, &self.config, self.lang);
+        let mut ctx = lend!(self);
         let (task, event) = state.update(m, &mut ctx);
         self.tasks.push(task.map(Message::Refund));
         match event {
             Some(refund::Event::Back) => self.screen = Screen::Sale(sale::State::default()),
-            Some(refund::Event::Send {
-                sale,
-                request,
-                reason,
-                manager,
-            }) => self.send_refund(sale, request, reason, manager),
             Some(refund::Event::Print(jobs)) => self.print_jobs(jobs, |()| PrintFor::Refund),
             None => {}
         }
-    }
-
-    /// Hand the terminal to the gateway job of a refund a manager approved.
-    fn send_refund(
-        &mut self,
-        sale: crate::sale::SaleNo,
-        request: crate::sale::RefundRequest,
-        reason: String,
-        manager: User,
-    ) {
-        use refund::Message as M;
-        if let Err(e) = self.start_wallet() {
-            return self.refund_message(M::NotSent(e));
-        }
-        let Some(terminal) = self.take_terminal() else {
-            let busy = t(self.lang, "paying.busy");
-            return self.refund_message(M::NotSent(busy));
-        };
-        if let Some(Ok(wallet)) = self.wallet.as_ref() {
-            let task = wallet.refund(terminal, &self.config, sale, request, reason, manager);
-            self.job_out(task, None);
-        }
-    }
-
-    /// The refund's gateway job came back with the terminal: the screen
-    /// words the result and asks for its slips.
-    fn refund_finished(
-        &mut self,
-        terminal: Terminal,
-        result: Result<crate::ui::refund_flow::RefundOutcome, crate::terminal::PayError>,
-    ) {
-        self.terminal = Ok(terminal);
-        let result = Box::new(result.map_err(|e| e.to_string()));
-        self.refund_message(refund::Message::Returned(result));
     }
 }

@@ -6,6 +6,8 @@ pub mod component;
 pub mod customer;
 pub mod health;
 pub mod i18n;
+pub mod invoices_owed;
+pub mod jobs;
 pub mod keys;
 pub mod refund_flow;
 pub mod scanner;

@@ -23,9 +23,7 @@ use crate::money::Ntd;
 use crate::sale::{Cart, SaleNo, TradeNo};
 use crate::terminal::Terminal;
 use crate::terminal::demo::SimHandles;
-use crate::terminal::payment::{
-    PayCancel, PayError, PayEvent, PayResult, Payments, ResolvePolicy, Tender,
-};
+use crate::terminal::payment::{PayCancel, PayEvent, PayResult, Payments, ResolvePolicy, Tender};
 
 /// How long a payment in doubt is resolved while the cashier watches the
 /// progress screen, before the 確認中 screen takes over and keeps asking
@@ -39,23 +37,24 @@ pub fn counter_policy() -> ResolvePolicy {
     }
 }
 
-/// What a job hands back with the terminal.
-#[derive(Debug)]
+/// What a job hands back with the terminal; an error is the cashier's
+/// words for it (the job's message must be `Clone` for iced).
+#[derive(Debug, Clone)]
 pub enum Finished {
     /// A charge: the first answer, or where it stands after resolving.
-    Pay(Result<PayResult, PayError>),
+    Pay(Result<PayResult, String>),
     /// Another look at a payment in doubt (`query`).
-    Check(Result<PayResult, PayError>),
+    Check(Result<PayResult, String>),
     /// Start-up recovery of attempts a crash or a lost answer left open.
-    Recover(Result<Vec<PayResult>, PayError>),
+    Recover(Result<Vec<PayResult>, String>),
     /// A PayPage for the customer's phone, or why there is none.
-    PayPageOpened(Result<crate::terminal::PayPageOrder, PayError>),
+    PayPageOpened(Result<crate::terminal::PayPageOrder, String>),
     /// Where the PayPage payment stands (asked, or after a cancel).
-    PayPagePolled(Result<PayResult, PayError>),
+    PayPagePolled(Result<PayResult, String>),
     /// Money given back (and the e-invoice voided or allowed), or why not.
-    Refund(Result<crate::terminal::RefundOutcome, PayError>),
+    Refund(Result<crate::terminal::RefundOutcome, String>),
     /// E-invoices MyPay issued after their payment: the sales whose arrived.
-    MypayInvoices(Result<Vec<SaleNo>, PayError>),
+    MypayInvoices(Result<Vec<SaleNo>, String>),
 }
 
 /// The terminal with what its job found; `Err` when the job died (a
@@ -352,7 +351,7 @@ impl WalletPay {
             Some(cancel),
             move |mut terminal, payments| async move {
                 let result = terminal.pay(&payments, &sale, tender, amount, items).await;
-                (terminal, Finished::Pay(result))
+                (terminal, Finished::Pay(result.map_err(|e| e.to_string())))
             },
         )
     }
@@ -377,7 +376,10 @@ impl WalletPay {
                 let outcome = terminal
                     .refund_sale(&cfg, &payments, &sale, &request, &reason, &manager)
                     .await;
-                (terminal, Finished::Refund(outcome))
+                (
+                    terminal,
+                    Finished::Refund(outcome.map_err(|e| e.to_string())),
+                )
             },
         )
     }
@@ -392,7 +394,7 @@ impl WalletPay {
             move |mut terminal, payments| async move {
                 pause.wait(None).await;
                 let result = terminal.query(&payments, &trade).await;
-                (terminal, Finished::Check(result))
+                (terminal, Finished::Check(result.map_err(|e| e.to_string())))
             },
         )
     }
@@ -414,7 +416,10 @@ impl WalletPay {
                 let result = terminal
                     .start_paypage(&payments, &sale, amount, items)
                     .await;
-                (terminal, Finished::PayPageOpened(result))
+                (
+                    terminal,
+                    Finished::PayPageOpened(result.map_err(|e| e.to_string())),
+                )
             },
         )
     }
@@ -439,7 +444,10 @@ impl WalletPay {
                 } else {
                     terminal.poll_paypage(&payments, &trade).await
                 };
-                (terminal, Finished::PayPagePolled(result))
+                (
+                    terminal,
+                    Finished::PayPagePolled(result.map_err(|e| e.to_string())),
+                )
             },
         )
     }
@@ -452,7 +460,10 @@ impl WalletPay {
             None,
             move |mut terminal, payments| async move {
                 let result = terminal.fetch_mypay_invoices(&payments).await;
-                (terminal, Finished::MypayInvoices(result))
+                (
+                    terminal,
+                    Finished::MypayInvoices(result.map_err(|e| e.to_string())),
+                )
             },
         )
     }
@@ -465,7 +476,10 @@ impl WalletPay {
             None,
             move |mut terminal, payments| async move {
                 let result = terminal.recover(&payments).await;
-                (terminal, Finished::Recover(result))
+                (
+                    terminal,
+                    Finished::Recover(result.map_err(|e| e.to_string())),
+                )
             },
         )
     }

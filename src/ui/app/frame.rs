@@ -10,28 +10,27 @@ use super::{App, Message, Screen};
 use crate::terminal::views::Role;
 use crate::ui::component::status_bar;
 use crate::ui::i18n::{Lang, t};
-use crate::ui::screen::tender;
+use crate::ui::screen::checkout;
 use crate::ui::theme;
-
-/// How wide each print-out is shown on the result screen (demo mode).
-const PREVIEW_WIDTH: f32 = 180.0;
 
 impl App {
     /// What the customer-facing window shows now.
     pub fn customer_display(&self) -> crate::ui::customer::CustomerDisplay {
         use crate::ui::customer::CustomerDisplay as D;
-        let total = self.cart.total();
-        if self.lock.is_some() && !matches!(self.screen, Screen::Paying { .. }) {
+        let total = self.customer.cart.total();
+        let paying = matches!(&self.screen, Screen::Checkout(s) if s.with_gateway());
+        if self.lock.is_some() && !paying {
             return D::Welcome {
                 store: self.config.store.name.clone(),
             };
         }
         match &self.screen {
-            Screen::Sale(_) if self.cart.is_empty() => D::Welcome {
+            Screen::Sale(_) if self.customer.cart.is_empty() => D::Welcome {
                 store: self.config.store.name.clone(),
             },
             Screen::Sale(_) => D::Basket {
                 lines: self
+                    .customer
                     .cart
                     .lines()
                     .iter()
@@ -39,16 +38,7 @@ impl App {
                     .collect(),
                 total,
             },
-            Screen::Tender(_) => D::Due { total },
-            Screen::Paying { .. } | Screen::Confirming(_) => D::Processing { total },
-            Screen::PayPage(state) => D::PayPage {
-                total: state.order.amount,
-                url: state.order.url.clone(),
-            },
-            Screen::Done(d) => D::Paid {
-                total: d.total,
-                change: d.change,
-            },
+            Screen::Checkout(state) => state.display(total),
             _ => D::Welcome {
                 store: self.config.store.name.clone(),
             },
@@ -86,7 +76,9 @@ impl App {
         .align_y(Alignment::Center)
         .padding([8, 16]);
         if let Some(user) = self.user() {
-            if self.lock.is_none() && matches!(self.screen, Screen::Sale(_)) && self.cart.is_empty()
+            if self.lock.is_none()
+                && matches!(self.screen, Screen::Sale(_))
+                && self.customer.cart.is_empty()
             {
                 header = header.push(
                     button(text(t(lang, "history.open")).size(theme::TEXT_SMALL))
@@ -152,11 +144,7 @@ impl App {
     fn body(&self, lang: Lang) -> Element<'_, Message> {
         match (&self.terminal, &self.lock, &self.screen) {
             // The terminal is away with the payment: show the wait.
-            (
-                _,
-                None,
-                screen @ (Screen::Paying { .. } | Screen::Confirming(_) | Screen::PayPage(_)),
-            ) => self.screen_view(screen),
+            (_, None, screen @ Screen::Checkout(s)) if s.with_gateway() => self.screen_view(screen),
             (_, None, screen @ Screen::Refund(s)) if s.is_running() => self.screen_view(screen),
             (Err(e), _, _) => container(
                 column![
@@ -201,80 +189,18 @@ impl App {
         let lang = self.lang;
         match screen {
             Screen::Sale(state) => state
-                .view(&self.cart, &self.catalogue, lang)
+                .view(&self.customer.cart, &self.catalogue, lang)
                 .map(Message::Sale),
-            Screen::Tender(state) => {
-                let mut col = column![self.buyer_chooser(false)].spacing(4);
-                if let Some(e) = &self.buyer_error {
-                    col = col.push(text(e.clone()).size(theme::TEXT).color(theme::DANGER_RED));
-                }
-                col.push(state.view(lang).map(Message::Tender)).into()
-            }
-            Screen::Done(state) => {
-                let mut col = column![self.buyer_chooser(true)].spacing(4);
-                if let Some(e) = &self.buyer_error {
-                    col = col.push(text(e.clone()).size(theme::TEXT).color(theme::DANGER_RED));
-                }
-                let result = state.view(lang).map(Message::Done);
-                if self.printing.preview().is_empty() {
-                    return col.push(result).into();
-                }
-                // Demo mode: the print-outs as the emulator drew them.
-                let mut paper = row![].spacing(theme::GAP);
-                for handle in self.printing.preview() {
-                    paper = paper.push(
-                        iced::widget::image(handle.clone()).width(Length::Fixed(PREVIEW_WIDTH)),
-                    );
-                }
-                let previews = column![
-                    text(t(lang, "result.preview")).size(theme::TEXT_SMALL),
-                    iced::widget::scrollable(paper).height(Length::Fill),
-                ]
-                .spacing(4);
-                col.push(
-                    row![
-                        container(result).width(Length::FillPortion(3)),
-                        container(previews).width(Length::FillPortion(2)),
-                    ]
-                    .spacing(theme::GAP),
-                )
-                .into()
-            }
-            Screen::Paying { what } => {
-                let job = self.job.as_ref();
-                let secs = job.map(|o| o.started.elapsed().as_secs()).unwrap_or(0);
-                let cancel = job.filter(|o| o.cancel.is_some()).map(|o| {
-                    let press = (!o.cancelled).then_some(Message::CancelPayment);
-                    let label = if o.cancelled {
-                        "tasks.cancelling"
-                    } else {
-                        "tasks.cancel"
-                    };
-                    (t(lang, label), press)
-                });
-                tender::waiting_view(
-                    tender::waiting_lines(
-                        what,
-                        secs,
-                        job.and_then(|o| o.progress.as_ref()),
-                        &self.config.gateways,
-                        lang,
-                    ),
-                    cancel,
-                )
-            }
-            Screen::PayPage(state) => {
-                // Between two looks the job only pauses: the cancel is
-                // taken then (it closes the PayPage instead of asking).
-                let busy = self.job.as_ref().is_some_and(|o| o.cancelled);
-                state.view(busy, lang).map(Message::PayPage)
-            }
-            Screen::Confirming(state) => {
-                let job = self.job.as_ref();
-                let asking = job.is_some() && self.pacer.parked() == 0;
-                state
-                    .view(job.and_then(|o| o.progress.as_ref()), asking, lang)
-                    .map(Message::Confirming)
+            Screen::Checkout(state) => {
+                let look = checkout::Look {
+                    customer: &self.customer,
+                    job: self.jobs.out(),
+                    pausing: self.jobs.pausing(),
+                    gateways: &self.config.gateways,
+                    preview: self.printing.preview(),
+                    lang,
+                };
+                state.view(look).map(Message::Checkout)
             }
             Screen::History(state) => {
                 let managers = self.managers();
@@ -286,23 +212,11 @@ impl App {
             }
             Screen::Settings(state) => state.view(lang).map(Message::Settings),
             Screen::Refund(state) => {
-                let waiting = self.job.as_ref().map(|o| o.started.elapsed());
+                let waiting = self.jobs.out().map(|o| o.started.elapsed());
                 state
                     .view(self.managers(), waiting, lang)
                     .map(Message::Refund)
             }
         }
-    }
-
-    /// The e-invoice choice row of the tender and result screens.
-    fn buyer_chooser(&self, after_payment: bool) -> Element<'_, Message> {
-        use crate::ui::component::invoice::{Message as M, chooser};
-        let issued = self.issued_buyer.as_ref().filter(|_| after_payment);
-        chooser(&self.buyer, &self.buyer_input, issued, self.lang).map(|m| match m {
-            M::Input(s) => Message::BuyerInput(s),
-            M::Apply => Message::BuyerApply,
-            M::Print => Message::BuyerPrint,
-            M::Reissue => Message::Reissue,
-        })
     }
 }

@@ -6,6 +6,7 @@
 //! it was given; the app routes them.
 
 use crate::config::Config;
+use crate::print::Profile;
 use crate::sale::SaleNo;
 use crate::terminal::completion::{Completion, Invoice, Printout};
 use crate::terminal::{Approval, IssuedProof, Terminal};
@@ -30,41 +31,6 @@ impl<R> Printing<R> {
             answers.push((reply_of(&what), Err(print_error_text(e, lang))));
         }
         answers
-    }
-
-    /// Journal what an issued invoice needs on paper (the proof, and the
-    /// detail slip for a buyer with a BAN); the invoice as the result
-    /// screen shows it.
-    pub fn queue_issued(
-        &self,
-        terminal: Option<&mut Terminal>,
-        issued: &IssuedProof,
-    ) -> (Invoice, Completion) {
-        let mut done = Completion::empty();
-        let invoice = match (self.profile(), terminal) {
-            (Ok(profile), Some(t)) => t.queue_issued(&profile, issued, &mut done),
-            _ => Invoice::Issued {
-                number: issued.invoice.number().clone(),
-                paper: issued.proof.is_some(),
-                buyer: issued.buyer.clone(),
-            },
-        };
-        (invoice, done)
-    }
-
-    /// Journal the proof of an invoice MyPay issued after its payment.
-    pub fn queue_mypay_invoice(
-        &self,
-        terminal: Result<&mut Terminal, &str>,
-        sale: &SaleNo,
-    ) -> (Result<Invoice, String>, Completion) {
-        let mut done = Completion::empty();
-        let invoice = match (self.profile(), terminal) {
-            (Ok(profile), Ok(t)) => t.queue_mypay_invoice(&profile, sale, &mut done),
-            (Err(e), _) => Err(e),
-            (_, Err(e)) => Err(e.to_string()),
-        };
-        (invoice, done)
     }
 
     /// 補印 of a sale's e-invoice proof: a manager approves, it is
@@ -155,5 +121,25 @@ impl<R> Printing<R> {
             answers.extend(self.submit(job.id, &job.kind, job.payload, reply));
         }
         answers
+    }
+}
+
+/// Journal what an issued invoice needs on paper (the proof, and the
+/// detail slip for a buyer with a BAN) into `done`, encoded for `printer`;
+/// the invoice as the result screen shows it. Without a printer or the
+/// terminal nothing is journaled.
+pub fn queue_issued(
+    printer: Option<&Profile>,
+    terminal: Option<&mut Terminal>,
+    issued: &IssuedProof,
+    done: &mut Completion,
+) -> Invoice {
+    match (printer, terminal) {
+        (Some(profile), Some(t)) => t.queue_issued(profile, issued, done),
+        _ => Invoice::Issued {
+            number: issued.invoice.number().clone(),
+            paper: issued.proof.is_some(),
+            buyer: issued.buyer.clone(),
+        },
     }
 }

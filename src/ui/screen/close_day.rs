@@ -138,7 +138,7 @@ impl State {
                 self.pin.pop();
             }
             Message::PrintX => {
-                let report = match ctx.terminal.as_deref_mut() {
+                let report = match ctx.terminal() {
                     Ok(terminal) => terminal.x_report().map_err(|e| e.to_string()),
                     Err(e) => Err(e.to_string()),
                 };
@@ -170,7 +170,7 @@ impl State {
                     return None;
                 };
                 let pin = Secret::new(std::mem::take(&mut self.pin));
-                let approved = match ctx.terminal.as_deref_mut() {
+                let approved = match ctx.terminal() {
                     Ok(terminal) => terminal
                         .approve_no_sale(
                             Approval {
@@ -200,7 +200,7 @@ impl State {
                     return None;
                 }
                 let pin = Secret::new(std::mem::take(&mut self.pin));
-                let closed = match ctx.terminal.as_deref_mut() {
+                let closed = match ctx.terminal() {
                     Ok(terminal) => terminal
                         .close_day(Approval {
                             manager: &manager,

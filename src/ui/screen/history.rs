@@ -145,12 +145,12 @@ impl State {
             Message::Query(q) => self.query = q,
             Message::Search => {
                 let query = self.query.trim().to_string();
-                if let Ok(terminal) = ctx.terminal.as_deref_mut() {
+                if let Ok(terminal) = ctx.terminal() {
                     self.search(&query, terminal, lang);
                 }
             }
             Message::Select(sale) => {
-                if let Ok(terminal) = ctx.terminal.as_deref_mut() {
+                if let Ok(terminal) = ctx.terminal() {
                     self.find(&sale, terminal, lang);
                 }
             }
@@ -179,7 +179,7 @@ impl State {
             }
             Message::TakeRest => {
                 let sale = self.selected.as_ref()?.summary.sale_no.clone();
-                let terminal = ctx.terminal.as_deref_mut().ok()?;
+                let terminal = ctx.terminal().ok()?;
                 match terminal.resume_open_sale(&sale) {
                     Ok((cart, due)) => return Some(Event::TakeRest { sale, cart, due }),
                     Err(e) => self.told(Err(e.to_string())),
@@ -187,7 +187,7 @@ impl State {
             }
             Message::VoidOpen => {
                 let (sale_no, manager, pin) = self.manager_approval(lang)?;
-                let terminal = ctx.terminal.as_deref_mut().ok()?;
+                let terminal = ctx.terminal().ok()?;
                 self.void_open(&sale_no, &manager, &pin, terminal, lang);
                 return Some(Event::Settled);
             }
@@ -634,7 +634,7 @@ fn receipt_copy(
     ctx: &Ctx<'_>,
 ) -> Result<(crate::sale::SaleNo, crate::print::document::Document), String> {
     let sale: crate::sale::SaleNo = sale_no.parse().map_err(|e| format!("{e}"))?;
-    let terminal = ctx.terminal.as_deref().map_err(|e| e.to_string())?;
+    let terminal = ctx.terminal_ref().map_err(|e| e.to_string())?;
     let data = terminal
         .receipt(&sale, &ctx.config.store, true)
         .map_err(|e| e.to_string())?;

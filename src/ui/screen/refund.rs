@@ -154,8 +154,6 @@ pub enum Message {
     Back,
     /// The printer answered for the refund slip.
     SlipPrinted(Result<(), String>),
-    /// The refund could not be sent (nothing was): why.
-    NotSent(String),
     /// The refund came back from the gateway (or the drawer), or why it
     /// could not run.
     Returned(Box<Result<crate::terminal::RefundOutcome, String>>),
@@ -165,13 +163,6 @@ pub enum Message {
 #[derive(Debug, Clone)]
 pub enum Event {
     Back,
-    /// A manager approved: send the refund to the gateway (or the drawer).
-    Send {
-        sale: SaleNo,
-        request: RefundRequest,
-        reason: String,
-        manager: User,
-    },
     /// The refund's slips (the refund slip answers back as
     /// [`Message::SlipPrinted`]).
     Print(Vec<PrintJob>),
@@ -358,17 +349,14 @@ impl State {
     fn act(&mut self, message: Message, ctx: &mut Ctx<'_>) -> Option<Event> {
         let lang = ctx.lang;
         let step = match message {
-            Message::NotSent(why) => {
-                self.stopped(why);
-                return None;
-            }
             Message::Returned(result) => return self.returned(*result, ctx),
             other => self.edit(other, lang)?,
         };
         if let Step::Back = step {
             return Some(Event::Back);
         }
-        let terminal = match ctx.terminal.as_deref_mut() {
+        let config = ctx.config;
+        let terminal = match ctx.terminal() {
             Ok(t) => t,
             Err(e) => {
                 self.told(Err(e.to_string()));
@@ -379,9 +367,9 @@ impl State {
             Step::Back => {}
             Step::Search(code) | Step::Select(code) => {
                 self.find(&code, terminal, lang);
-                self.preview_now(terminal, ctx.config, lang);
+                self.preview_now(terminal, config, lang);
             }
-            Step::Changed => self.preview_now(terminal, ctx.config, lang),
+            Step::Changed => self.preview_now(terminal, config, lang),
             Step::Confirm {
                 sale,
                 request,
@@ -394,12 +382,14 @@ impl State {
                 let what = format!("{sale} {}", self.preview_money(lang).unwrap_or_default());
                 self.running(what);
                 self.sent = Some((reason.clone(), manager.name.clone()));
-                return Some(Event::Send {
-                    sale,
-                    request,
-                    reason,
-                    manager,
+                // The terminal goes with the refund's gateway job; its end
+                // comes back as `Message::Returned`.
+                let sent = ctx.send(None, |wallet, terminal| {
+                    wallet.refund(terminal, config, sale, request, reason, manager)
                 });
+                if let Err(why) = sent {
+                    self.stopped(why);
+                }
             }
         }
         None
@@ -454,7 +444,7 @@ impl State {
                 return None;
             }
         };
-        let terminal = ctx.terminal.as_deref().ok();
+        let terminal = ctx.terminal_ref().ok();
         if !approved(&outcome) {
             let (headline, mut lines) = match &outcome.money {
                 RefundMoney::Gateway(r) if r.state.is_final() => (
@@ -657,7 +647,7 @@ impl State {
                 self.show(None);
             }
             Message::Back => return Some(Step::Back),
-            Message::NotSent(_) | Message::Returned(_) => {}
+            Message::Returned(_) => {}
             Message::SlipPrinted(printed) => {
                 let line = match printed {
                     Ok(()) => Text::new("refund.printed"),

@@ -664,7 +664,7 @@ impl State {
             Message::ChangePin(s) => self.staff_form.new_pin = digits(s),
             Message::ChangePinAgain(s) => self.staff_form.new_pin_again = digits(s),
             Message::AddUser => {
-                let terminal = ctx.terminal.as_deref_mut().ok()?;
+                let terminal = ctx.terminal().ok()?;
                 let f = &mut self.staff_form;
                 let pin = Secret::new(std::mem::take(&mut f.pin));
                 let again = Secret::new(std::mem::take(&mut f.pin_again));
@@ -685,7 +685,7 @@ impl State {
                 }
             }
             Message::SavePin => {
-                let terminal = ctx.terminal.as_deref_mut().ok()?;
+                let terminal = ctx.terminal().ok()?;
                 let f = &mut self.staff_form;
                 let pin = Secret::new(std::mem::take(&mut f.new_pin));
                 let again = Secret::new(std::mem::take(&mut f.new_pin_again));
@@ -704,7 +704,7 @@ impl State {
             Message::RollFirst(s) => self.roll_form.first = s,
             Message::RollLast(s) => self.roll_form.last = s,
             Message::AddRoll => {
-                let terminal = ctx.terminal.as_deref_mut().ok()?;
+                let terminal = ctx.terminal().ok()?;
                 let f = &mut self.roll_form;
                 match terminal.add_roll_typed(&f.period, &f.track, &f.first, &f.last) {
                     Ok(()) => {
