@@ -10,7 +10,6 @@ use iced::Subscription;
 use crate::catalogue::Catalogue;
 use crate::config::{Config, Source};
 use crate::sale::Cart;
-use crate::terminal::completion::Completion;
 use crate::terminal::devices::{Framing, Printer, ScannerEvent, wedge_config};
 use crate::terminal::views::{Role, User};
 use crate::terminal::{Terminal, TerminalError};
@@ -20,27 +19,9 @@ use crate::ui::component::status_bar::{self, StatusBar};
 use crate::ui::i18n::{Lang, t};
 use crate::ui::jobs::Jobs;
 use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
-use crate::ui::screen::PrintJob;
 use crate::ui::screen::checkout::{self, Customer};
-use crate::ui::screen::{Ctx, close_day, history, refund, sale, settings, sign_in};
+use crate::ui::screen::{Ctx, PrintFor, close_day, history, refund, sale, settings, sign_in};
 use crate::ui::wallet::{Finished, JobUpdate};
-
-/// Who waits on a print job: the screen the printer's answer goes to, as
-/// that screen's own message (see [`App::deliver`]).
-#[derive(Debug, Clone)]
-enum PrintFor {
-    History(history::Printed),
-    CloseDay(close_day::Printed),
-    Checkout(checkout::Printed),
-    /// The proof of this sale's e-invoice; one of the till's own roll
-    /// (`number`) is marked printed in the journal once it is.
-    Proof {
-        sale_no: String,
-        number: Option<crate::einvoice::InvoiceNumber>,
-    },
-    Refund,
-    Settings,
-}
 
 /// The till locks itself after this long without a touch or key.
 pub const IDLE_LOCK: Duration = Duration::from_secs(5 * 60);
@@ -59,8 +40,8 @@ macro_rules! lend {
         Ctx::lend(
             &mut $app.terminal,
             &mut $app.jobs,
+            &mut $app.printing,
             &$app.config,
-            $app.printing.profile(),
             $app.lang,
         )
     };
@@ -520,14 +501,6 @@ impl App {
                     Some(history::Event::Back) => {
                         self.screen = Screen::Sale(sale::State::default())
                     }
-                    Some(history::Event::Print(job)) => {
-                        self.print_jobs(vec![job], PrintFor::History)
-                    }
-                    Some(history::Event::ReprintProof {
-                        sale_no,
-                        manager,
-                        pin,
-                    }) => self.reprint_proof(&sale_no, &manager, &pin),
                     Some(history::Event::Refund(sale_no)) => self.open_refund(Some(&sale_no)),
                     Some(history::Event::Settled) => self.refresh_status(),
                     Some(history::Event::TakeRest { sale, cart, due }) => {
@@ -550,11 +523,6 @@ impl App {
                     Some(close_day::Event::Back) => {
                         self.screen = Screen::Sale(sale::State::default())
                     }
-                    Some(close_day::Event::Print { document, what }) => {
-                        let reply = Reply::To(PrintFor::CloseDay(what));
-                        self.print_document("report", &document, None, None, reply)
-                    }
-                    Some(close_day::Event::OpenDrawer { manager }) => self.open_drawer(&manager),
                     None => {}
                 }
             }
@@ -575,18 +543,8 @@ impl App {
         match event {
             Some(checkout::Event::Back) => self.screen = Screen::Sale(sale::State::default()),
             Some(checkout::Event::NextCustomer) => self.next_customer(),
-            Some(checkout::Event::Print(jobs)) => {
-                self.print_jobs(jobs, PrintFor::Checkout);
-                self.refresh_status();
-            }
-            Some(checkout::Event::Completed(sale, completion)) => {
-                self.status.numbers_low(completion.low_water);
-                self.print_completion(&sale, completion);
-            }
-            Some(checkout::Event::Reissued(sale, completion)) => {
-                self.print_completion(&sale, completion);
-                self.refresh_status();
-            }
+            Some(checkout::Event::Paid { numbers_left }) => self.status.numbers_low(numbers_left),
+            Some(checkout::Event::Reissued) => self.refresh_status(),
             None => {}
         }
     }
@@ -764,39 +722,16 @@ impl App {
         self.screen = Screen::History(history::State::open_sales(terminal));
     }
 
-    /// 補印 of a sale's e-invoice proof, approved by a manager.
-    fn reprint_proof(&mut self, sale_no: &str, manager: &str, pin: &crate::secret::Secret) {
-        let reply = Reply::To(PrintFor::History(history::Printed::Proof));
-        let terminal = self.terminal.as_mut().map_err(|e| e.as_str());
-        let approval = crate::terminal::Approval { manager, pin };
-        let answer = self.printing.reprint_proof(
-            terminal,
-            &self.config,
-            sale_no,
-            approval,
-            reply,
-            self.lang,
-        );
-        self.printed(answer.into_iter().collect());
-        self.refresh_status();
-    }
-
     /// The status bar's button: every paid sale still without its
     /// e-invoice gets one, and its proof is printed.
     fn issue_awaiting_invoices(&mut self) {
-        let printouts = crate::ui::invoices_owed::issue_awaiting(&mut lend!(self));
-        for (sale, completion) in printouts {
-            self.print_completion(&sale, completion);
-        }
+        crate::ui::invoices_owed::issue_awaiting(&mut lend!(self));
         self.refresh_status();
     }
 
     /// MyPay's e-invoices arrived: their proofs are printed.
     fn mypay_invoices_arrived(&mut self, arrived: Result<Vec<crate::sale::SaleNo>, String>) {
-        let printouts = crate::ui::invoices_owed::mypay_arrived(&mut lend!(self), arrived);
-        for (sale, completion) in printouts {
-            self.print_completion(&sale, completion);
-        }
+        crate::ui::invoices_owed::mypay_arrived(&mut lend!(self), arrived);
     }
 
     /// After a restart or a paper change: jobs still waiting in the journal
@@ -827,44 +762,6 @@ impl App {
             .iter()
             .filter(|u| u.role == Role::Manager)
             .collect()
-    }
-
-    /// Print a document as a journaled job through the printing component
-    /// (with a manager's approval for a reprint); its answer goes to `reply`.
-    fn print_document(
-        &mut self,
-        kind: &str,
-        document: &crate::print::document::Document,
-        sale: Option<&crate::sale::SaleNo>,
-        approval: Option<crate::terminal::Approval<'_>>,
-        reply: Reply<PrintFor>,
-    ) {
-        let terminal = self.terminal.as_mut().map_err(|e| e.as_str());
-        let job = crate::ui::component::printing::Job {
-            kind,
-            sale,
-            approval,
-        };
-        let answer = self
-            .printing
-            .print_document(terminal, job, document, reply, self.lang);
-        self.printed(answer.into_iter().collect());
-    }
-
-    /// Print what a screen asked for; the jobs it awaits answer to `to`.
-    fn print_jobs<A>(&mut self, jobs: Vec<PrintJob<A>>, to: impl Fn(A) -> PrintFor) {
-        for job in jobs {
-            let reply = match job.answer {
-                Some(answer) => Reply::To(to(answer)),
-                None => Reply::Log(job.kind),
-            };
-            let approval = job
-                .approval
-                .as_ref()
-                .map(|(manager, pin)| crate::terminal::Approval { manager, pin });
-            let sale = job.sale.as_ref();
-            self.print_document(job.kind, &job.document, sale, approval, reply);
-        }
     }
 
     /// The printer answered: each answer goes to the screen that waits on it.
@@ -906,33 +803,6 @@ impl App {
             PrintFor::Settings => Message::Settings(settings::Message::Printed(result)),
         };
         self.route(message);
-    }
-
-    /// The drawer's pulse and its NO SALE slip, for the close-day screen.
-    fn open_drawer(&mut self, manager: &str) {
-        let reply = Reply::To(PrintFor::CloseDay(close_day::Printed::Drawer));
-        let terminal = self.terminal.as_mut().map_err(|e| e.as_str());
-        let answer = self.printing.no_sale(terminal, manager, reply, self.lang);
-        self.printed(answer.into_iter().collect());
-    }
-
-    /// Send the journaled jobs of a completion to the printer, each with
-    /// the screen that waits on it (the result screen of `sale`).
-    fn print_completion(&mut self, sale: &crate::sale::SaleNo, done: Completion) {
-        use crate::terminal::completion::Printout;
-        let sale_no = sale.to_string();
-        let reply = |what: &Printout| match what {
-            Printout::Receipt => Reply::To(PrintFor::Checkout(checkout::Printed::Receipt(
-                sale_no.clone(),
-            ))),
-            Printout::Proof { number } => Reply::To(PrintFor::Proof {
-                sale_no: sale_no.clone(),
-                number: number.clone(),
-            }),
-            Printout::DetailSlip => Reply::Log("detail slip"),
-        };
-        let answers = self.printing.print_completion(done, reply, self.lang);
-        self.printed(answers);
     }
 
     fn idle_check(&mut self, now: Instant) {
@@ -1067,14 +937,6 @@ impl App {
                 }
             }
             Some(settings::Event::Saved(cfg)) => self.apply_settings(*cfg),
-            Some(settings::Event::TestPrint { page, trial }) => {
-                if let Some(p) = trial {
-                    // Until its job is back; the till's printer stays as saved.
-                    self.printing.try_printer(*p);
-                }
-                let reply = Reply::To(PrintFor::Settings);
-                self.print_document("test_page", &page, None, None, reply);
-            }
             None => {}
         }
     }
@@ -1127,7 +989,6 @@ impl App {
         self.tasks.push(task.map(Message::Refund));
         match event {
             Some(refund::Event::Back) => self.screen = Screen::Sale(sale::State::default()),
-            Some(refund::Event::Print(jobs)) => self.print_jobs(jobs, |()| PrintFor::Refund),
             None => {}
         }
     }

@@ -2,9 +2,9 @@
 //! sale paid since whose buyer chose a carrier or a donation gets its
 //! invoice unasked (there is nothing to print); every paid sale still
 //! without one is issued when the status bar's button asks; and MyPay, as
-//! the issuer, is asked for those it issued after their payment. What is
-//! to be printed comes back as the terminal's journaled print-outs, for
-//! the app to send.
+//! the issuer, is asked for those it issued after their payment. Their
+//! proofs are printed as they are issued; nobody waits on the screen for
+//! them (a failure is logged, and the status bar counts what is owed).
 
 use crate::sale::SaleNo;
 use crate::terminal::completion::Completion;
@@ -28,24 +28,25 @@ pub fn issue_paperless(ctx: &mut Ctx<'_>) {
 /// The status bar's button: every paid sale still without its e-invoice
 /// (a pay-later order paid later, an issue that failed) gets one, as the
 /// buyer chose at the counter, else as a paper proof kept for them.
-pub fn issue_awaiting(ctx: &mut Ctx<'_>) -> Vec<(SaleNo, Completion)> {
-    let (config, printer) = (ctx.config, ctx.printer.clone());
-    let Ok(terminal) = ctx.terminal() else {
-        return Vec::new();
+pub fn issue_awaiting(ctx: &mut Ctx<'_>) {
+    let (config, printer) = (ctx.config, ctx.printer());
+    let sales = match ctx.terminal_ref() {
+        Ok(terminal) => terminal.sales_awaiting_invoice(config).unwrap_or_default(),
+        Err(_) => return,
     };
-    let mut printouts = Vec::new();
-    for sale in terminal.sales_awaiting_invoice(config).unwrap_or_default() {
+    for sale in sales {
+        let Ok(terminal) = ctx.terminal() else { return };
         match terminal.issue_awaiting_invoice(config, &sale) {
             Ok(issued) => {
                 tracing::info!(sale = %sale, number = %issued.invoice.number(), "e-invoice issued for a sale paid earlier");
                 let mut done = Completion::empty();
                 crate::ui::component::print_jobs::queue_issued(
                     printer.as_ref().ok(),
-                    Some(&mut *terminal),
+                    Some(terminal),
                     &issued,
                     &mut done,
                 );
-                printouts.push((sale, done));
+                print(ctx, &sale, done);
             }
             Err(e) => {
                 tracing::warn!(sale = %sale, "e-invoice still not issued: {e}");
@@ -53,7 +54,6 @@ pub fn issue_awaiting(ctx: &mut Ctx<'_>) -> Vec<(SaleNo, Completion)> {
             }
         }
     }
-    printouts
 }
 
 /// On the status clock, between sales: ask MyPay (as the issuer) for the
@@ -68,19 +68,15 @@ pub fn fetch_from_mypay(ctx: &mut Ctx<'_>) {
 
 /// MyPay's e-invoices arrived for these sales: their proofs, journaled
 /// (nothing for a carrier or a donation; the status bar counts the rest).
-pub fn mypay_arrived(
-    ctx: &mut Ctx<'_>,
-    arrived: Result<Vec<SaleNo>, String>,
-) -> Vec<(SaleNo, Completion)> {
+pub fn mypay_arrived(ctx: &mut Ctx<'_>, arrived: Result<Vec<SaleNo>, String>) {
     let sales = match arrived {
         Ok(sales) => sales,
         Err(e) => {
             tracing::warn!("MyPay e-invoices not fetched: {e}");
-            return Vec::new();
+            return;
         }
     };
-    let printer = ctx.printer.clone();
-    let mut printouts = Vec::new();
+    let printer = ctx.printer();
     for sale in sales {
         let mut done = Completion::empty();
         let queued = match (&printer, ctx.terminal()) {
@@ -92,7 +88,16 @@ pub fn mypay_arrived(
             // Owed still, or no printer: counted in the status bar.
             tracing::warn!(sale = %sale, "MyPay e-invoice proof not printed: {e}");
         }
-        printouts.push((sale, done));
+        print(ctx, &sale, done);
     }
-    printouts
+}
+
+/// Send a proof's print-outs; one that could not even be journaled is
+/// logged (the status bar counts what is still owed).
+fn print(ctx: &mut Ctx<'_>, sale: &SaleNo, done: Completion) {
+    for (_, result) in ctx.print_completion(sale, done) {
+        if let Err(e) = result {
+            tracing::warn!(sale = %sale, "e-invoice proof not printed: {e}");
+        }
+    }
 }

@@ -9,8 +9,8 @@ use crate::print::slips::RefundBriefData;
 use crate::sale::{RefundRequest, SaleNo};
 use crate::terminal::{InvoicePreview, RefundVia, Terminal, gateway_name_zh};
 use crate::ui::i18n::{Lang, t};
-use crate::ui::screen::PrintJob;
 use crate::ui::screen::confirming::gateway_label;
+use crate::ui::screen::{PrintFor, PrintJob};
 
 pub use crate::terminal::{RefundMoney, RefundOutcome};
 
@@ -249,7 +249,7 @@ pub fn slips(
         document: slip,
         sale: Some(outcome.sale_no.clone()),
         approval: None,
-        answer: Some(()),
+        answer: Some(PrintFor::Refund),
     }];
     if let Some(allowance) = outcome
         .invoice

@@ -9,7 +9,7 @@ use crate::terminal::views::{ShiftReport, User};
 use crate::terminal::{Approval, TerminalError, report_document};
 use crate::ui::component::printing::print_error_text;
 use crate::ui::i18n::{Lang, t, tf};
-use crate::ui::screen::Ctx;
+use crate::ui::screen::{Ctx, PrintFor, PrintJob};
 use crate::ui::theme;
 use crate::ui::widget::approval::{manager_buttons, told};
 use crate::ui::widget::keypad::keypad;
@@ -72,17 +72,6 @@ pub enum Printed {
 
 #[derive(Debug, Clone)]
 pub enum Event {
-    /// Print this report; the printer's answer comes back as
-    /// [`Message::Printed`] with `what`.
-    Print {
-        document: Box<crate::print::document::Document>,
-        what: Printed,
-    },
-    /// A manager's opening of the drawer is audited: send the pulse (its
-    /// answer comes back as [`Printed::Drawer`]).
-    OpenDrawer {
-        manager: String,
-    },
     Back,
 }
 
@@ -104,6 +93,39 @@ impl State {
             self.report = Ok(r);
         }
         self.pin.clear();
+    }
+
+    /// Print a report; the printer's answer comes back as
+    /// [`Message::Printed`] with `what` (at once when it could not even be
+    /// journaled).
+    fn print(
+        &mut self,
+        document: crate::print::document::Document,
+        what: Printed,
+        ctx: &mut Ctx<'_>,
+    ) {
+        let job = PrintJob {
+            kind: "report",
+            document,
+            sale: None,
+            approval: None,
+            answer: Some(PrintFor::CloseDay(what.clone())),
+        };
+        if let Err(e) = ctx.print(job) {
+            self.printed(what, Err(e));
+        }
+    }
+
+    /// The printer answered for what this screen sent it.
+    fn printed(&mut self, what: Printed, printed: Result<(), String>) {
+        match (what, printed) {
+            (Printed::X(report), Ok(())) => self.told(Told::PrintedX, Some(*report)),
+            (Printed::X(_), Err(e)) => self.told(Told::Said(Err(e)), None),
+            (Printed::Z { z, next }, Ok(())) => self.told(Told::Closed(z), next.map(|r| *r)),
+            (Printed::Z { next, .. }, Err(e)) => self.told(Told::Said(Err(e)), next.map(|r| *r)),
+            (Printed::Drawer, Ok(())) => self.told(Told::DrawerOpened, None),
+            (Printed::Drawer, Err(e)) => self.told(Told::Said(Err(e)), None),
+        }
     }
 
     pub fn update(
@@ -145,24 +167,12 @@ impl State {
                 match report {
                     Ok(r) => {
                         let document = report_document(&r, &ctx.config.store);
-                        return Some(Event::Print {
-                            document: Box::new(document),
-                            what: Printed::X(Box::new(r)),
-                        });
+                        self.print(document, Printed::X(Box::new(r)), ctx);
                     }
                     Err(e) => self.told(Told::Said(Err(e)), None),
                 }
             }
-            Message::Printed(what, printed) => match (what, printed) {
-                (Printed::X(report), Ok(())) => self.told(Told::PrintedX, Some(*report)),
-                (Printed::X(_), Err(e)) => self.told(Told::Said(Err(e)), None),
-                (Printed::Z { z, next }, Ok(())) => self.told(Told::Closed(z), next.map(|r| *r)),
-                (Printed::Z { next, .. }, Err(e)) => {
-                    self.told(Told::Said(Err(e)), next.map(|r| *r))
-                }
-                (Printed::Drawer, Ok(())) => self.told(Told::DrawerOpened, None),
-                (Printed::Drawer, Err(e)) => self.told(Told::Said(Err(e)), None),
-            },
+            Message::Printed(what, printed) => self.printed(what, printed),
             Message::Back => return Some(Event::Back),
             Message::NoSale => {
                 let Some(manager) = self.manager.clone() else {
@@ -183,7 +193,12 @@ impl State {
                     Err(e) => Err(e.to_string()),
                 };
                 match approved {
-                    Ok(()) => return Some(Event::OpenDrawer { manager }),
+                    Ok(()) => {
+                        let to = PrintFor::CloseDay(Printed::Drawer);
+                        if let Err(e) = ctx.open_drawer(&manager, to) {
+                            self.printed(Printed::Drawer, Err(e));
+                        }
+                    }
                     Err(e) => self.told(Told::Said(Err(e)), None),
                 }
             }
@@ -220,13 +235,11 @@ impl State {
                 match closed {
                     Ok((z, next)) => {
                         let document = report_document(&z, &ctx.config.store);
-                        return Some(Event::Print {
-                            document: Box::new(document),
-                            what: Printed::Z {
-                                z: z.z_number,
-                                next,
-                            },
-                        });
+                        let what = Printed::Z {
+                            z: z.z_number,
+                            next,
+                        };
+                        self.print(document, what, ctx);
                     }
                     Err(e) => self.told(e, None),
                 }

@@ -12,7 +12,7 @@ use crate::secret::Secret;
 use crate::terminal::views::{AttemptState, InvoiceStatus, SaleDetail, SaleSummary, User};
 use crate::terminal::{Standing, Terminal};
 use crate::ui::i18n::{Lang, t, tf};
-use crate::ui::screen::{Ctx, PrintJob};
+use crate::ui::screen::{Ctx, PrintFor, PrintJob};
 use crate::ui::shortcut::Shortcut;
 use crate::ui::theme;
 use crate::ui::widget::approval::{manager_buttons, told};
@@ -62,14 +62,6 @@ pub enum Printed {
 
 #[derive(Debug, Clone)]
 pub enum Event {
-    /// A manager approved a receipt reprint: print it (the answer comes
-    /// back as [`Printed::Receipt`]).
-    Print(PrintJob<Printed>),
-    ReprintProof {
-        sale_no: String,
-        manager: String,
-        pin: Secret,
-    },
     Refund(String),
     /// Take up the half-paid sale at the tender for what is still due.
     TakeRest {
@@ -193,25 +185,30 @@ impl State {
             }
             Message::ReprintProof => {
                 let (sale_no, manager, pin) = self.manager_approval(lang)?;
-                return Some(Event::ReprintProof {
-                    sale_no,
-                    manager,
-                    pin,
-                });
+                let approval = crate::terminal::Approval {
+                    manager: &manager,
+                    pin: &pin,
+                };
+                let to = PrintFor::History(Printed::Proof);
+                if let Err(e) = ctx.reprint_proof(&sale_no, approval, to) {
+                    self.told(Err(e));
+                }
+                // A proof cut short on paper is closed by its reprint.
+                return Some(Event::Settled);
             }
             Message::Reprint => {
                 let (sale_no, manager, pin) = self.manager_approval(lang)?;
-                match receipt_copy(&sale_no, ctx) {
-                    Ok((sale, document)) => {
-                        return Some(Event::Print(PrintJob {
-                            kind: crate::terminal::RECEIPT,
-                            document,
-                            sale: Some(sale),
-                            approval: Some((manager, pin)),
-                            answer: Some(Printed::Receipt),
-                        }));
-                    }
-                    Err(e) => self.told(Err(e)),
+                let printed = receipt_copy(&sale_no, ctx).and_then(|(sale, document)| {
+                    ctx.print(PrintJob {
+                        kind: crate::terminal::RECEIPT,
+                        document,
+                        sale: Some(sale),
+                        approval: Some((manager, pin)),
+                        answer: Some(PrintFor::History(Printed::Receipt)),
+                    })
+                });
+                if let Err(e) = printed {
+                    self.told(Err(e));
                 }
             }
         }

@@ -17,7 +17,7 @@ use crate::terminal::views::{Role, SaleDetail, SaleSummary, User};
 use crate::terminal::{Terminal, TerminalError};
 use crate::ui::i18n::{Lang, one_language, t, tf};
 use crate::ui::refund_flow::Preview;
-use crate::ui::screen::{Ctx, PrintJob};
+use crate::ui::screen::Ctx;
 use crate::ui::shortcut::Shortcut;
 use crate::ui::theme;
 use crate::ui::widget::approval::{manager_buttons, told};
@@ -163,9 +163,6 @@ pub enum Message {
 #[derive(Debug, Clone)]
 pub enum Event {
     Back,
-    /// The refund's slips (the refund slip answers back as
-    /// [`Message::SlipPrinted`]).
-    Print(Vec<PrintJob>),
 }
 
 /// A step of the form, done by the screen itself.
@@ -501,7 +498,24 @@ impl State {
             headline: Text::new("refund.approved").arg("amount", outcome.amount),
             lines,
         });
-        Some(Event::Print(slips))
+        for slip in slips {
+            let answered = slip.answer.is_some();
+            if let Err(e) = ctx.print(slip)
+                && answered
+            {
+                self.slip_printed(Err(e));
+            }
+        }
+        None
+    }
+
+    /// The printer answered for the refund slip.
+    fn slip_printed(&mut self, printed: Result<(), String>) {
+        let line = match printed {
+            Ok(()) => Text::new("refund.printed"),
+            Err(e) => Text::new("refund.not_printed").arg("why", e),
+        };
+        self.replace_line(&Text::new("refund.printing"), line);
     }
 
     /// Show the sale a scanned or typed code names (receipt code, sale or
@@ -648,13 +662,7 @@ impl State {
             }
             Message::Back => return Some(Step::Back),
             Message::Returned(_) => {}
-            Message::SlipPrinted(printed) => {
-                let line = match printed {
-                    Ok(()) => Text::new("refund.printed"),
-                    Err(e) => Text::new("refund.not_printed").arg("why", e),
-                };
-                self.replace_line(&Text::new("refund.printing"), line);
-            }
+            Message::SlipPrinted(printed) => self.slip_printed(printed),
         }
         None
     }

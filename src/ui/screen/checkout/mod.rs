@@ -19,9 +19,10 @@ pub use customer::{Buyer, Customer};
 use crate::money::Ntd;
 use crate::sale::SaleNo;
 use crate::terminal::completion::{Completion, Printout};
+use crate::ui::component::printing::Reply;
 use crate::ui::customer::CustomerDisplay;
 use crate::ui::i18n::{Lang, t};
-use crate::ui::screen::{Ctx, PrintJob, confirming, done, paypage, tender};
+use crate::ui::screen::{Ctx, PrintFor, PrintJob, confirming, done, paypage, tender};
 use crate::ui::shortcut::Shortcut;
 use crate::ui::theme;
 use crate::ui::wallet::{Finished, Out};
@@ -106,15 +107,12 @@ pub enum Event {
     Back,
     /// The customer is done: the next one starts afresh.
     NextCustomer,
-    /// Print these (answers come back as [`Message::Printed`]); what the
-    /// status bar counts changed (a PayPage or pay-later order is open).
-    Print(Vec<PrintJob<Printed>>),
-    /// A sale completed: send its journaled print-outs (the receipt
-    /// answers as [`Printed::Receipt`], the proof as [`Printed::Proof`]).
-    Completed(SaleNo, Completion),
-    /// The sale's e-invoice was voided and issued again: send the new
-    /// proof's print-outs; what the status bar counts changed.
-    Reissued(SaleNo, Completion),
+    /// A sale was paid and completed; `numbers_left` in the e-invoice
+    /// period when the issue found the roll low.
+    Paid { numbers_left: Option<u64> },
+    /// The sale's e-invoice was voided and issued again: what the status
+    /// bar counts changed.
+    Reissued,
 }
 
 /// What the screen shows besides its own state.
@@ -377,9 +375,10 @@ impl State {
         }
     }
 
-    /// The result shows that its proof is with the printer when the
-    /// completion has one to print.
-    fn proof_printing(&mut self, sale: &SaleNo, completion: &Completion) {
+    /// Send a completion's journaled print-outs (the result shows its
+    /// proof is with the printer); those that could not even be journaled
+    /// are answered at once.
+    fn print_completion(&mut self, sale: &SaleNo, completion: Completion, ctx: &mut Ctx<'_>) {
         let proof = completion
             .jobs
             .iter()
@@ -389,6 +388,22 @@ impl State {
                 sale.to_string(),
                 done::Paper::Printing,
             ));
+        }
+        for (reply, result) in ctx.print_completion(sale, completion) {
+            match reply {
+                Reply::To(PrintFor::Checkout(printed)) => self.printed(printed, result),
+                Reply::To(PrintFor::Proof { sale_no, .. }) => {
+                    self.printed(Printed::Proof(sale_no), result)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Print a slip of this screen; its answer comes back as `printed`.
+    fn print_slip(&mut self, job: PrintJob, printed: Printed, ctx: &mut Ctx<'_>) {
+        if let Err(e) = ctx.print(job) {
+            self.printed(printed, Err(e));
         }
     }
 

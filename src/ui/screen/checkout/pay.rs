@@ -14,7 +14,7 @@ use crate::terminal::payment::{CancelPay, PayResult, Tender, pay_cancel};
 use crate::terminal::views::AttemptState;
 use crate::ui::component::invoice::{buyer_text, invoice_text};
 use crate::ui::i18n::{Lang, t, tf};
-use crate::ui::screen::{Ctx, PrintJob, confirming, done, paypage, tender};
+use crate::ui::screen::{Ctx, PrintFor, PrintJob, confirming, done, paypage, tender};
 use crate::ui::wallet::{Finished, JobUpdate, WalletPay};
 
 impl State {
@@ -299,15 +299,17 @@ impl State {
     ) -> Option<Event> {
         let demo = ctx.terminal_ref().is_ok_and(Terminal::is_demo);
         let slip = crate::terminal::paypage_slip(&ctx.config.store, &order, demo);
-        let trade = order.trade_no.clone();
+        let printed = Printed::PayPageSlip(order.trade_no.clone());
         self.phase = Phase::PayPage(Box::new(paypage::State::new(order)));
-        Some(Event::Print(vec![PrintJob {
+        let job = PrintJob {
             kind: "paypage_slip",
             document: crate::print::paypage_slip_document(&slip),
             sale: customer.open_sale.clone(),
             approval: None,
-            answer: Some(Printed::PayPageSlip(trade)),
-        }]))
+            answer: Some(PrintFor::Checkout(printed.clone())),
+        };
+        self.print_slip(job, printed, ctx);
+        None
     }
 
     /// A pay-later order was created: the slip that tells the customer how
@@ -373,13 +375,16 @@ impl State {
         self.phase = Phase::Done(result);
         let demo = ctx.terminal_ref().is_ok_and(Terminal::is_demo);
         let slip = crate::terminal::pay_later_slip(&ctx.config.store, &how, demo);
-        Some(Event::Print(vec![PrintJob {
+        let printed = Printed::Receipt(r.sale_no.clone());
+        let job = PrintJob {
             kind: "pay_later_slip",
             document: crate::print::pay_later_slip_document(&slip),
             sale: customer.open_sale.clone(),
             approval: None,
-            answer: Some(Printed::Receipt(r.sale_no.clone())),
-        }]))
+            answer: Some(PrintFor::Checkout(printed.clone())),
+        };
+        self.print_slip(job, printed, ctx);
+        None
     }
 
     /// Cash for the cart; for a sale a wallet payment was already tried
@@ -433,7 +438,7 @@ impl State {
             invoice: Err(String::new()),
             paper: done::Paper::None,
         });
-        let (config, printer, lang) = (ctx.config, ctx.printer.clone(), ctx.lang);
+        let (config, printer, lang) = (ctx.config, ctx.printer(), ctx.lang);
         let terminal = ctx.terminal().ok()?;
         let printer = printer.as_ref().map_err(String::as_str);
         let mut completion = terminal.complete_sale(config, printer, &sale, &customer.buyer.choice);
@@ -441,12 +446,13 @@ impl State {
         if let Ok(Invoice::Issued { buyer, .. }) = &invoice {
             customer.buyer.issued = Some(buyer.clone());
         }
-        self.proof_printing(&sale, &completion);
+        let numbers_left = completion.low_water;
+        self.print_completion(&sale, completion, ctx);
         let text = invoice.and_then(|i| invoice_text(&i, lang));
         if let Phase::Done(state) = &mut self.phase {
             state.update(done::Message::Invoice(sale.to_string(), text));
         }
-        Some(Event::Completed(sale, completion))
+        Some(Event::Paid { numbers_left })
     }
 
     /// After payment the customer wants another e-invoice choice (a BAN
@@ -457,7 +463,7 @@ impl State {
             return None;
         };
         let sale = state.sale_no.parse::<SaleNo>().ok()?;
-        let (config, printer, lang) = (ctx.config, ctx.printer.clone(), ctx.lang);
+        let (config, printer, lang) = (ctx.config, ctx.printer(), ctx.lang);
         let buyer = &mut customer.buyer;
         if buyer.issued.as_ref() == Some(&buyer.choice) {
             buyer.error = Some(t(lang, "buyer.unchanged"));
@@ -486,7 +492,7 @@ impl State {
             &r.issued,
             &mut completion,
         );
-        self.proof_printing(&sale, &completion);
+        self.print_completion(&sale, completion, ctx);
         let key = if r.recover_proof {
             "result.reissued_take_back"
         } else {
@@ -500,8 +506,8 @@ impl State {
                     state.update(done::Message::Reissued { number, note });
                 }
             }
-            Err(e) => buyer.error = Some(e),
+            Err(e) => customer.buyer.error = Some(e),
         }
-        Some(Event::Reissued(sale, completion))
+        Some(Event::Reissued)
     }
 }

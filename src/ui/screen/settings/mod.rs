@@ -24,7 +24,7 @@ use crate::terminal::settings::{
 };
 use crate::terminal::views::{Role, User};
 use crate::ui::i18n::{Lang, t};
-use crate::ui::screen::Ctx;
+use crate::ui::screen::{Ctx, PrintFor, PrintJob};
 use crate::ui::shortcut::Shortcut;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,12 +180,6 @@ pub enum Event {
     Back,
     /// Saved to the file: run with this configuration from now on.
     Saved(Box<Config>),
-    /// Print this test page through the app's print path; on `trial`, a
-    /// printer typed on the screen and not saved yet, when there is one.
-    TestPrint {
-        page: crate::print::Document,
-        trial: Option<Box<crate::terminal::devices::Printer>>,
-    },
     /// Staff changed: the sign-in list must be read again.
     StaffChanged,
     Language(Lang),
@@ -563,19 +557,32 @@ impl State {
 
     /// The test page for the printer as typed on the screen, so a new
     /// address can be tried before saving; the configured one when unchanged.
-    fn test_page(&mut self, config: &Config) -> Option<Event> {
+    fn test_page(&mut self, ctx: &mut Ctx<'_>) {
         use crate::terminal::devices::Printer;
         let draft = self.printer_settings();
+        let config = ctx.config;
         let trial = draft != config.printer;
-        match Printer::from_config(if trial { &draft } else { &config.printer }) {
-            Ok(p) => Some(Event::TestPrint {
-                page: crate::terminal::test_page(&config.store, &p),
-                trial: trial.then(|| Box::new(p)),
-            }),
+        let printer = match Printer::from_config(if trial { &draft } else { &config.printer }) {
+            Ok(p) => p,
             Err(e) => {
                 self.printed = Some(Err(e.to_string()));
-                None
+                return;
             }
+        };
+        let page = crate::terminal::test_page(&config.store, &printer);
+        if trial {
+            // Until its job is back; the till's printer stays as saved.
+            ctx.try_printer(printer);
+        }
+        let job = PrintJob {
+            kind: "test_page",
+            document: page,
+            sale: None,
+            approval: None,
+            answer: Some(PrintFor::Settings),
+        };
+        if let Err(e) = ctx.print(job) {
+            self.printed = Some(Err(e));
         }
     }
 
@@ -642,7 +649,7 @@ impl State {
             Message::PrinterChecked(words) => self.printer_check = Some(PrinterCheck::Done(words)),
             Message::TestPrint => {
                 self.printed = None;
-                return self.test_page(ctx.config);
+                self.test_page(ctx);
             }
             Message::ScanInput(s) => self.scan_input = s,
             Message::Scanned(code) => self.scanned(&code),
