@@ -1,5 +1,8 @@
-//! The application shell: which screen is showing, the banner, the status
-//! bar, keyboard shortcuts and the language switch.
+//! The application shell: the sign-in lock, which screen is showing and
+//! the messages routed to it (keys, scans, gateway jobs' ends, printer
+//! answers), the shortcuts, and the frame (`frame.rs`). Each screen does
+//! its own work with what a `Ctx` lends it and tells the app only where to
+//! go next.
 
 mod frame;
 
@@ -9,7 +12,6 @@ use iced::Subscription;
 
 use crate::catalogue::Catalogue;
 use crate::config::{Config, Source};
-use crate::sale::Cart;
 use crate::terminal::devices::{Framing, Printer, ScannerEvent, wedge_config};
 use crate::terminal::views::{Role, User};
 use crate::terminal::{Terminal, TerminalError};
@@ -17,20 +19,15 @@ use crate::ui::component::invoice::buyer_choice_of;
 use crate::ui::component::printing::{Answer, Printing, Reply};
 use crate::ui::component::status_bar::{self, StatusBar};
 use crate::ui::i18n::{Lang, t};
+use crate::ui::invoices_owed;
 use crate::ui::jobs::Jobs;
-use crate::ui::keys::{KeyPress, KeyRouter, Routed, key_of};
+use crate::ui::keys::{KeyPress, KeyRouter, Routed};
 use crate::ui::screen::checkout::{self, Customer};
 use crate::ui::screen::{Ctx, PrintFor, close_day, history, refund, sale, settings, sign_in};
 use crate::ui::wallet::{Finished, JobUpdate};
 
 /// The till locks itself after this long without a touch or key.
 pub const IDLE_LOCK: Duration = Duration::from_secs(5 * 60);
-
-/// The gateways probed for the status bar and what the last round found.
-struct Health {
-    targets: Vec<(crate::sale::GatewayId, String)>,
-    found: crate::ui::health::Round,
-}
 
 /// What the app lends a screen's update: its till, gateways, config,
 /// printer and language (a macro, so the borrow of `self.screen` beside
@@ -65,8 +62,6 @@ pub struct App {
     framing: Framing,
     /// The receipt printer and its journaled jobs.
     printing: Printing<PrintFor>,
-    /// What the status bar says about a serial/HID scanner.
-    scanner_state: Option<Result<String, String>>,
     config: Config,
     demo: bool,
     /// The gateways and the one job out with the terminal.
@@ -74,14 +69,9 @@ pub struct App {
     /// The config file the Settings screen saves to; `None` in demo mode.
     config_path: Option<std::path::PathBuf>,
     /// What the status bar shows, refreshed on the clock tick and after
-    /// every job (not on every frame: it reads the journal).
+    /// every job (not on every frame: it reads the journal), and its
+    /// gateway probes.
     status: StatusBar,
-    /// Gateway reachability probes (configured gateways; in demo mode the
-    /// simulators, once started).
-    health: Option<Health>,
-    /// Whether to probe at all: the real app does; an app built around a
-    /// test's terminal does not (tests never reach outside loopback).
-    probe_gateways: bool,
     /// Work the screens started, handed to the runtime after the update
     /// ([`App::run_update`]).
     tasks: Vec<iced::Task<Message>>,
@@ -167,16 +157,13 @@ impl App {
         if let Err(e) = &terminal {
             tracing::error!("cannot open the journal: {e}");
         }
-        let demo = terminal.as_ref().is_ok_and(|t| t.is_demo());
-        let simulator_books = terminal
-            .as_ref()
-            .ok()
-            .and_then(|t| t.simulator_books().map(std::path::Path::to_path_buf));
-        let staff = terminal
-            .as_ref()
-            .ok()
-            .and_then(|t| t.staff().ok())
-            .unwrap_or_default();
+        let (demo, simulator_books, staff) = match &terminal {
+            Ok(t) => {
+                let books = t.simulator_books().map(std::path::Path::to_path_buf);
+                (t.is_demo(), books, t.staff().unwrap_or_default())
+            }
+            Err(_) => (false, None, Vec::new()),
+        };
         let mut app = App {
             lang: Lang::default(),
             catalogue,
@@ -192,18 +179,15 @@ impl App {
                 Printer::from_config(&config.printer).map_err(|e| e.to_string()),
                 demo,
             ),
-            scanner_state: None,
             config: config.clone(),
             demo,
             jobs: Jobs::new(demo, simulator_books),
             config_path: None,
             status: StatusBar::default(),
-            health: None,
-            probe_gateways: false,
             tasks: Vec::new(),
             shown: ("", 0, crate::money::Ntd::ZERO, Lang::default()),
-        }
-        .with_status();
+        };
+        app.refresh_status();
         app.log_shown();
         app
     }
@@ -211,12 +195,7 @@ impl App {
     /// Probe the gateways' reachability for the status bar (every
     /// [`crate::ui::health::PROBE_EVERY`], a subscription of their own).
     pub fn with_gateway_probes(mut self) -> App {
-        self.probe_gateways = true;
-        self.refresh_status();
-        self
-    }
-
-    fn with_status(mut self) -> App {
+        self.status.probe_gateways();
         self.refresh_status();
         self
     }
@@ -224,24 +203,13 @@ impl App {
     /// Re-read the counts the status bar shows.
     fn refresh_status(&mut self) {
         let Ok(terminal) = &self.terminal else { return };
+        let (config, demo, printing) = (&self.config, self.demo, &self.printing);
         let at_tender = self.customer.open_sale.as_ref();
+        let with_printer = |id| printing.has_job(id);
         self.status
-            .refresh(terminal, &self.config, self.demo, at_tender);
-        self.refresh_prints();
-        if self.probe_gateways && self.health.is_none() {
-            // In demo mode the simulators are probed once they are running.
-            let targets = match (self.jobs.started(), self.demo) {
-                (Some(w), _) => Some(crate::ui::health::targets(w.config())),
-                (_, false) => Some(crate::ui::health::targets(&self.config)),
-                _ => None,
-            };
-            if let Some(targets) = targets {
-                self.health = Some(Health {
-                    targets,
-                    found: Vec::new(),
-                });
-            }
-        }
+            .refresh(terminal, config, demo, at_tender, with_printer);
+        let running = self.jobs.started().map(|w| w.config());
+        self.status.watch(running, config, demo);
     }
 
     /// Only the print counts: after the printer answered.
@@ -250,26 +218,6 @@ impl App {
         let printing = &self.printing;
         self.status
             .refresh_prints(terminal, |id| printing.has_job(id));
-    }
-
-    fn demo(&self) -> bool {
-        self.demo
-    }
-
-    pub fn title(&self) -> String {
-        let mut title = format!(
-            "till — {} · {}",
-            self.config.store.name, self.config.terminal.name
-        );
-        if self.demo() {
-            title.push_str(" · 示範模式 DEMO");
-        }
-        title
-    }
-
-    /// Who is signed in.
-    pub fn user(&self) -> Option<&User> {
-        self.terminal.as_ref().ok().and_then(|t| t.user())
     }
 
     /// Resolve payments in doubt by this policy before the 確認中 screen
@@ -285,31 +233,6 @@ impl App {
         self
     }
 
-    pub fn terminal(&self) -> Option<&Terminal> {
-        self.terminal.as_ref().ok()
-    }
-
-    pub fn lang(&self) -> Lang {
-        self.lang
-    }
-
-    pub fn cart(&self) -> &Cart {
-        &self.customer.cart
-    }
-
-    /// The e-invoice choice made for the current sale.
-    pub fn buyer(&self) -> &crate::einvoice::buyer::BuyerChoice {
-        &self.customer.buyer.choice
-    }
-
-    /// The PayPage URL on screen, if one is showing (tests, customer window).
-    pub fn paypage_url(&self) -> Option<&str> {
-        match &self.screen {
-            Screen::Checkout(state) => state.paypage_url(),
-            _ => None,
-        }
-    }
-
     /// 立即查詢 on 確認中: the job pausing before its next look looks now
     /// (or one starts at once when none is out).
     pub fn ask_now(&mut self) {
@@ -318,51 +241,6 @@ impl App {
         }
         let now = checkout::Message::Confirming(crate::ui::screen::confirming::Message::CheckNow);
         self.route(Message::Checkout(now));
-    }
-
-    /// Whether every job out is only pausing before its next look (the
-    /// 確認中 and PayPage screens between two asks) and the printer has
-    /// nothing: the app waits for time, not for work.
-    pub fn only_pausing(&self) -> bool {
-        self.jobs.pausing() && !self.printing.printing()
-    }
-
-    /// Whether print jobs are with the printer now (answers not back).
-    pub fn printing(&self) -> bool {
-        self.printing.printing()
-    }
-
-    /// How many print-outs the result screen previews (demo mode).
-    pub fn preview_count(&self) -> usize {
-        self.printing.preview().len()
-    }
-
-    /// The screen's name, for tests and logs.
-    pub fn screen_name(&self) -> &'static str {
-        if let Screen::Checkout(state) = &self.screen
-            && state.with_gateway()
-            && self.lock.is_none()
-        {
-            return state.name();
-        }
-        if matches!(&self.screen, Screen::Refund(s) if s.is_running()) {
-            return "refunding";
-        }
-        if self.terminal.is_err() {
-            return "error";
-        }
-        if self.lock.is_some() {
-            return "sign_in";
-        }
-        match &self.screen {
-            Screen::Sale(_) => "sale",
-            Screen::Checkout(state) => state.name(),
-            Screen::CloseDay(_) => "close_day",
-            Screen::History(_) => "history",
-            Screen::Refund(_) => "refund",
-            Screen::Settings(s) if s.is_refused() => "settings_refused",
-            Screen::Settings(_) => "settings",
-        }
     }
 
     /// Apply a message; the work it started waits in `tasks` for
@@ -386,34 +264,17 @@ impl App {
         iced::Task::batch(tasks)
     }
 
-    /// Every change of screen or of the cart's count and total is logged:
-    /// it tells what the till showed when, and lets scripts driving the
-    /// real window wait for what it shows instead of sleeping (.ci/gui-*).
-    fn log_shown(&mut self) {
-        let shown = (
-            self.screen_name(),
-            self.customer.cart.units(),
-            self.customer.cart.total(),
-            self.lang,
-        );
-        if shown != self.shown {
-            self.shown = shown;
-            let (screen, items, total, lang) = shown;
-            tracing::info!(screen, items, total = total.dollars(), ?lang, "shows");
-        }
-    }
-
     fn handle(&mut self, message: Message) {
         match message {
             Message::Tick(now) => {
                 if self.status.stale(now) {
-                    crate::ui::invoices_owed::issue_paperless(&mut lend!(self));
+                    invoices_owed::issue_paperless(&mut lend!(self));
                     self.refresh_status();
                     // Between sales, MyPay is asked for the e-invoices it owes.
                     let idle =
                         matches!(self.screen, Screen::Sale(_)) && self.customer.open_sale.is_none();
                     if idle && self.status.mypay_invoices_due() > 0 {
-                        crate::ui::invoices_owed::fetch_from_mypay(&mut lend!(self));
+                        invoices_owed::fetch_from_mypay(&mut lend!(self));
                     }
                 }
                 return self.idle_check(now);
@@ -427,15 +288,12 @@ impl App {
                 let routed = self.keys.tick(now, Instant::now());
                 return self.routed(routed);
             }
-            Message::Scanner(event) => return self.scanner_event(event),
+            // The hub already stripped the configured framing.
+            Message::Scanner(ScannerEvent::Scan(scan)) => return self.scanned_code(scan.text, ""),
+            Message::Scanner(event) => return self.status.scanner(&event),
             Message::Job(JobUpdate::Progress(event)) => return self.jobs.progress(event),
             Message::Job(JobUpdate::Done(handback)) => return self.job_back(handback),
-            Message::Probed(round) => {
-                if let Some(h) = self.health.as_mut() {
-                    h.found = round;
-                }
-                return;
-            }
+            Message::Probed(round) => return self.status.probed(round),
             Message::Printed(printed) => {
                 let answers =
                     self.printing
@@ -463,7 +321,10 @@ impl App {
             | Message::Probed(_)
             | Message::Printed(_) => {}
             Message::Status(status_bar::Message::ResumePrinting) => self.resume_printing(),
-            Message::Status(status_bar::Message::IssueAwaiting) => self.issue_awaiting_invoices(),
+            Message::Status(status_bar::Message::IssueAwaiting) => {
+                invoices_owed::issue_awaiting(&mut lend!(self));
+                self.refresh_status();
+            }
             Message::Status(status_bar::Message::ShowOpenSales) => self.show_open_sales(),
             Message::SignOut => self.lock_now(None),
             Message::ToggleLanguage | Message::Shortcut(Shortcut::Language) => {
@@ -494,8 +355,7 @@ impl App {
                 let Screen::History(state) = &mut self.screen else {
                     return;
                 };
-                let mut ctx = lend!(self);
-                let (task, event) = state.update(m, &mut ctx);
+                let (task, event) = state.update(m, &mut lend!(self));
                 self.tasks.push(task.map(Message::History));
                 match event {
                     Some(history::Event::Back) => {
@@ -516,14 +376,10 @@ impl App {
                 let Screen::CloseDay(state) = &mut self.screen else {
                     return;
                 };
-                let mut ctx = lend!(self);
-                let (task, event) = state.update(m, &mut ctx);
+                let (task, event) = state.update(m, &mut lend!(self));
                 self.tasks.push(task.map(Message::CloseDay));
-                match event {
-                    Some(close_day::Event::Back) => {
-                        self.screen = Screen::Sale(sale::State::default())
-                    }
-                    None => {}
+                if let Some(close_day::Event::Back) = event {
+                    self.screen = Screen::Sale(sale::State::default());
                 }
             }
             Message::OpenRefund => self.open_refund(None),
@@ -537,8 +393,7 @@ impl App {
         let Screen::Checkout(state) = &mut self.screen else {
             return;
         };
-        let mut ctx = lend!(self);
-        let (task, event) = state.update(m, &mut ctx, &mut self.customer);
+        let (task, event) = state.update(m, &mut lend!(self), &mut self.customer);
         self.tasks.push(task.map(Message::Checkout));
         match event {
             Some(checkout::Event::Back) => self.screen = Screen::Sale(sale::State::default()),
@@ -563,26 +418,23 @@ impl App {
     fn job_back(&mut self, handback: crate::ui::wallet::Handback) {
         let Some(done) = handback.take() else { return };
         let cancelled = self.jobs.ended();
-        let finished = match done {
-            Ok((terminal, finished)) => {
-                self.terminal = Ok(terminal);
-                let kept = self
-                    .printing
-                    .journal_kept(self.terminal.as_mut().ok(), self.lang);
-                self.printed(kept);
-                finished
-            }
-            Err(e) => {
-                self.terminal = Err(e);
+        let (terminal, finished) = match done {
+            Ok(back) => back,
+            Err(died) => {
+                self.terminal = Err(died);
                 return;
             }
         };
+        self.terminal = Ok(terminal);
+        let kept = self
+            .printing
+            .journal_kept(self.terminal.as_mut().ok(), self.lang);
+        self.printed(kept);
         match finished {
-            Finished::Refund(result) => {
-                let returned = refund::Message::Returned(Box::new(result));
-                self.route(Message::Refund(returned))
+            Finished::Refund(r) => self.refund_message(refund::Message::Returned(Box::new(r))),
+            Finished::MypayInvoices(result) => {
+                invoices_owed::mypay_arrived(&mut lend!(self), result)
             }
-            Finished::MypayInvoices(result) => self.mypay_invoices_arrived(result),
             finished => {
                 let back = checkout::Message::Finished {
                     finished: Box::new(finished),
@@ -604,14 +456,8 @@ impl App {
                 None
             }
             (Message::SignIn(m), Some(state)) => state.update(m, lang),
-            (Message::Shortcut(Shortcut::Digit(d)), Some(state)) => {
-                state.update(sign_in::Message::Digit(d), lang)
-            }
-            (Message::Shortcut(Shortcut::Backspace), Some(state)) => {
-                state.update(sign_in::Message::Backspace, lang)
-            }
-            (Message::Shortcut(Shortcut::Enter), Some(state)) => {
-                state.update(sign_in::Message::Submit, lang)
+            (Message::Shortcut(key), Some(state)) => {
+                state.key(key).and_then(|m| state.update(m, lang))
             }
             _ => None,
         };
@@ -648,20 +494,6 @@ impl App {
                     }
                 }
                 Routed::Scan { code, from_field } => self.scanned(&code, &from_field),
-            }
-        }
-    }
-
-    fn scanner_event(&mut self, event: ScannerEvent) {
-        match event {
-            // The hub already stripped the configured framing.
-            ScannerEvent::Scan(scan) => self.scanned_code(scan.text, ""),
-            ScannerEvent::Connected(source) | ScannerEvent::Reconnected(source) => {
-                self.scanner_state = Some(Ok(source.to_string()))
-            }
-            ScannerEvent::Disconnected { source, reason } => {
-                tracing::warn!(%source, %reason, "scanner disconnected");
-                self.scanner_state = Some(Err(source.to_string()))
             }
         }
     }
@@ -706,7 +538,7 @@ impl App {
 
     /// Today's sales, from the sale screen with an empty cart.
     fn open_history(&mut self) {
-        if !matches!(self.screen, Screen::Sale(_)) || !self.customer.cart.is_empty() {
+        if !self.between_sales() {
             return;
         }
         let Ok(terminal) = &self.terminal else { return };
@@ -715,23 +547,11 @@ impl App {
 
     /// The status bar's open sales, listed in history to settle.
     fn show_open_sales(&mut self) {
-        if !matches!(self.screen, Screen::Sale(_)) || !self.customer.cart.is_empty() {
+        if !self.between_sales() {
             return;
         }
         let Ok(terminal) = &self.terminal else { return };
         self.screen = Screen::History(history::State::open_sales(terminal));
-    }
-
-    /// The status bar's button: every paid sale still without its
-    /// e-invoice gets one, and its proof is printed.
-    fn issue_awaiting_invoices(&mut self) {
-        crate::ui::invoices_owed::issue_awaiting(&mut lend!(self));
-        self.refresh_status();
-    }
-
-    /// MyPay's e-invoices arrived: their proofs are printed.
-    fn mypay_invoices_arrived(&mut self, arrived: Result<Vec<crate::sale::SaleNo>, String>) {
-        crate::ui::invoices_owed::mypay_arrived(&mut lend!(self), arrived);
     }
 
     /// After a restart or a paper change: jobs still waiting in the journal
@@ -746,7 +566,7 @@ impl App {
 
     /// The close-the-day screen, from the sale screen with an empty cart.
     fn open_close_day(&mut self) {
-        if !matches!(self.screen, Screen::Sale(_)) || !self.customer.cart.is_empty() {
+        if !self.between_sales() {
             return;
         }
         let report = match &self.terminal {
@@ -754,6 +574,12 @@ impl App {
             Err(e) => Err(e.clone()),
         };
         self.screen = Screen::CloseDay(close_day::State::new(report));
+    }
+
+    /// Whether the sale screen shows with an empty cart: the other screens
+    /// open from there.
+    fn between_sales(&self) -> bool {
+        matches!(self.screen, Screen::Sale(_)) && self.customer.cart.is_empty()
     }
 
     /// Staff who may approve refunds, reprints and the day close.
@@ -838,7 +664,7 @@ impl App {
             Screen::Settings(state) => state.key(key).map(Message::Settings),
             Screen::Refund(state) => state.key(key).map(Message::Refund),
             Screen::Checkout(state) => state.key(key).map(Message::Checkout),
-            _ => None,
+            Screen::CloseDay(state) => state.key(key).map(Message::CloseDay),
         };
         if let Some(message) = said {
             return self.update(message);
@@ -847,49 +673,23 @@ impl App {
             (Screen::Sale(_), Shortcut::CloseDay) => self.open_close_day(),
             (Screen::Sale(_), Shortcut::History) => self.open_history(),
             (Screen::Sale(_), Shortcut::Settings) => self.open_settings(),
-            (Screen::CloseDay(_), Shortcut::Escape) => {
-                self.update(Message::CloseDay(close_day::Message::Back))
-            }
-            (Screen::CloseDay(_), Shortcut::Digit(d)) => {
-                self.update(Message::CloseDay(close_day::Message::Digit(d)))
-            }
-            (Screen::CloseDay(_), Shortcut::Backspace) => {
-                self.update(Message::CloseDay(close_day::Message::Backspace))
-            }
             (Screen::Sale(_), Shortcut::Refund) => self.open_refund(None),
             _ => {}
         }
     }
 
-    /// Every key press (for the wedge detector), its decision timer while
-    /// keys are held, and a slow clock for the idle lock while signed in.
+    /// Every key press (for the wedge detector) and its clock while keys
+    /// are held, the serial and HID scanners, the gateway probes, and a
+    /// slow clock for the idle lock while signed in.
     pub fn subscription(&self) -> Subscription<Message> {
-        let keys = iced::event::listen_with(|event, status, _window| match event {
-            iced::Event::Keyboard(iced::keyboard::Event::KeyPressed {
-                key,
-                text,
-                modifiers,
-                ..
-            }) => Some(Message::Key(KeyPress {
-                key: key_of(&key, text.as_deref(), modifiers),
-                captured: status == iced::event::Status::Captured,
-                at: Instant::now(),
-            })),
-            _ => None,
-        });
         let mut subs = vec![
-            keys,
+            crate::ui::keys::presses().map(Message::Key),
             crate::ui::scanner::subscription(&self.config.scanner).map(Message::Scanner),
         ];
-        if let Some(h) = &self.health {
-            subs.push(crate::ui::health::probes(h.targets.clone()).map(Message::Probed));
-        }
-        // The two clocks stay timers: they are about time itself, not jobs
-        // (the wedge detector decides held keys by their age; the idle lock
-        // counts minutes without a touch).
-        if self.keys.deadline().is_some() {
-            subs.push(iced::time::every(Duration::from_millis(20)).map(Message::KeyTick));
-        }
+        subs.extend(self.status.subscription().map(|s| s.map(Message::Probed)));
+        subs.extend(self.keys.clock().map(|s| s.map(Message::KeyTick)));
+        // The idle lock's clock stays a timer: it counts minutes without a
+        // touch (and the status bar's counts age by it).
         if self.lock.is_none() {
             subs.push(iced::time::every(Duration::from_secs(5)).map(Message::Tick));
         }
@@ -906,14 +706,9 @@ impl App {
         self
     }
 
-    /// The configuration the till runs with now.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
     /// The settings, from the sale screen with an empty cart.
     fn open_settings(&mut self) {
-        if !matches!(self.screen, Screen::Sale(_)) || !self.customer.cart.is_empty() {
+        if !self.between_sales() {
             return;
         }
         let (path, terminal) = (self.config_path.clone(), self.terminal.as_ref().ok());
@@ -925,8 +720,7 @@ impl App {
         let Screen::Settings(state) = &mut self.screen else {
             return;
         };
-        let mut ctx = lend!(self);
-        let (task, event) = state.update(m, &mut ctx);
+        let (task, event) = state.update(m, &mut lend!(self));
         self.tasks.push(task.map(Message::Settings));
         match event {
             Some(settings::Event::Back) => self.screen = Screen::Sale(sale::State::default()),
@@ -968,9 +762,7 @@ impl App {
     /// sale shown in History.
     fn open_refund(&mut self, sale: Option<&str>) {
         let from_history = matches!(self.screen, Screen::History(_));
-        if !from_history
-            && (!matches!(self.screen, Screen::Sale(_)) || !self.customer.cart.is_empty())
-        {
+        if !from_history && !self.between_sales() {
             return;
         }
         let opening = refund::State::opening(&self.managers(), sale);
@@ -984,8 +776,7 @@ impl App {
         let Screen::Refund(state) = &mut self.screen else {
             return;
         };
-        let mut ctx = lend!(self);
-        let (task, event) = state.update(m, &mut ctx);
+        let (task, event) = state.update(m, &mut lend!(self));
         self.tasks.push(task.map(Message::Refund));
         match event {
             Some(refund::Event::Back) => self.screen = Screen::Sale(sale::State::default()),

@@ -67,6 +67,13 @@ impl KeyRouter {
         self.detector.deadline()
     }
 
+    /// The clock for [`KeyRouter::tick`] while keys are held: a timer, as
+    /// it is about time itself (held keys are decided by their age).
+    pub fn clock(&self) -> Option<iced::Subscription<Instant>> {
+        self.deadline()
+            .map(|_| iced::time::every(Duration::from_millis(20)))
+    }
+
     pub fn press(&mut self, press: KeyPress) -> Vec<Routed> {
         if press.key == Key::Modifier {
             // Part of the next key (Shift before a capital): nothing to route.
@@ -145,6 +152,24 @@ impl KeyRouter {
         }
         routed
     }
+}
+
+/// Every key press of the window, for [`KeyRouter::press`] (with whether
+/// a focused text field took it too).
+pub fn presses() -> iced::Subscription<KeyPress> {
+    iced::event::listen_with(|event, status, _window| match event {
+        iced::Event::Keyboard(keyboard::Event::KeyPressed {
+            key,
+            text,
+            modifiers,
+            ..
+        }) => Some(KeyPress {
+            key: key_of(&key, text.as_deref(), modifiers),
+            captured: status == iced::event::Status::Captured,
+            at: Instant::now(),
+        }),
+        _ => None,
+    })
 }
 
 /// The key of an iced key press, as the detector names keys. A modifier

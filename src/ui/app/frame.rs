@@ -1,13 +1,16 @@
 //! The frame around the screens: the header (store, shortcuts to the
 //! other screens, who is signed in, the language), the demo banner, the
-//! screen showing and the status bar; and what the customer-facing
-//! window shows.
+//! screen showing and the status bar; the window's title; what the
+//! customer-facing window shows; and what shows, as the log, the scripts
+//! driving the real window and the tests read it.
 
 use iced::widget::{button, column, container, row, text};
 use iced::{Alignment, Element, Length};
 
 use super::{App, Message, Screen};
-use crate::terminal::views::Role;
+use crate::sale::Cart;
+use crate::terminal::Terminal;
+use crate::terminal::views::{Role, User};
 use crate::ui::component::status_bar;
 use crate::ui::i18n::{Lang, t};
 use crate::ui::screen::checkout;
@@ -174,13 +177,6 @@ impl App {
             last_print: self.printing.last(),
             printer_busy: self.printing.busy(),
             demo: self.demo,
-            scanner: self.scanner_state.as_ref(),
-            gateways: self
-                .health
-                .as_ref()
-                .map(|h| h.found.clone())
-                .unwrap_or_default(),
-            probing: self.health.is_some(),
         };
         self.status.view(look, self.lang).map(Message::Status)
     }
@@ -218,5 +214,117 @@ impl App {
                     .map(Message::Refund)
             }
         }
+    }
+
+    pub(super) fn demo(&self) -> bool {
+        self.demo
+    }
+
+    pub fn title(&self) -> String {
+        let mut title = format!(
+            "till — {} · {}",
+            self.config.store.name, self.config.terminal.name
+        );
+        if self.demo() {
+            title.push_str(" · 示範模式 DEMO");
+        }
+        title
+    }
+
+    /// Who is signed in.
+    pub fn user(&self) -> Option<&User> {
+        self.terminal.as_ref().ok().and_then(|t| t.user())
+    }
+
+    pub fn terminal(&self) -> Option<&Terminal> {
+        self.terminal.as_ref().ok()
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    pub fn cart(&self) -> &Cart {
+        &self.customer.cart
+    }
+
+    /// The e-invoice choice made for the current sale.
+    pub fn buyer(&self) -> &crate::einvoice::buyer::BuyerChoice {
+        &self.customer.buyer.choice
+    }
+
+    /// The PayPage URL on screen, if one is showing (tests, customer window).
+    pub fn paypage_url(&self) -> Option<&str> {
+        match &self.screen {
+            Screen::Checkout(state) => state.paypage_url(),
+            _ => None,
+        }
+    }
+
+    /// Whether every job out is only pausing before its next look (the
+    /// 確認中 and PayPage screens between two asks) and the printer has
+    /// nothing: the app waits for time, not for work.
+    pub fn only_pausing(&self) -> bool {
+        self.jobs.pausing() && !self.printing.printing()
+    }
+
+    /// Whether print jobs are with the printer now (answers not back).
+    pub fn printing(&self) -> bool {
+        self.printing.printing()
+    }
+
+    /// How many print-outs the result screen previews (demo mode).
+    pub fn preview_count(&self) -> usize {
+        self.printing.preview().len()
+    }
+
+    /// The screen's name, for tests and logs.
+    pub fn screen_name(&self) -> &'static str {
+        if let Screen::Checkout(state) = &self.screen
+            && state.with_gateway()
+            && self.lock.is_none()
+        {
+            return state.name();
+        }
+        if matches!(&self.screen, Screen::Refund(s) if s.is_running()) {
+            return "refunding";
+        }
+        if self.terminal.is_err() {
+            return "error";
+        }
+        if self.lock.is_some() {
+            return "sign_in";
+        }
+        match &self.screen {
+            Screen::Sale(_) => "sale",
+            Screen::Checkout(state) => state.name(),
+            Screen::CloseDay(_) => "close_day",
+            Screen::History(_) => "history",
+            Screen::Refund(_) => "refund",
+            Screen::Settings(s) if s.is_refused() => "settings_refused",
+            Screen::Settings(_) => "settings",
+        }
+    }
+
+    /// Every change of screen or of the cart's count and total is logged:
+    /// it tells what the till showed when, and lets scripts driving the
+    /// real window wait for what it shows instead of sleeping (.ci/gui-*).
+    pub(super) fn log_shown(&mut self) {
+        let shown = (
+            self.screen_name(),
+            self.customer.cart.units(),
+            self.customer.cart.total(),
+            self.lang,
+        );
+        if shown != self.shown {
+            self.shown = shown;
+            let (screen, items, total, lang) = shown;
+            tracing::info!(screen, items, total = total.dollars(), ?lang, "shows");
+        }
+    }
+
+    /// The configuration the till runs with now.
+    pub fn config(&self) -> &crate::config::Config {
+        &self.config
     }
 }

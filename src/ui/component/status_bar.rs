@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 use iced::widget::{button, container, row, text};
 use iced::{Alignment, Element, Length};
 
+use crate::config::Config;
 use crate::sale::{GatewayId, SaleNo};
 use crate::terminal::Terminal;
 use crate::terminal::views::SaleSummary;
-use crate::ui::health::Reach;
+use crate::ui::health::{Reach, Round};
 use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::theme;
 
@@ -60,6 +61,14 @@ pub struct StatusBar {
     /// Sales left open (not the one at the tender now), to settle.
     open_sales: Vec<SaleSummary>,
     refreshed: Option<Instant>,
+    /// Whether to probe the gateways at all: the real app does; an app
+    /// built around a test's terminal does not (tests stay on loopback).
+    probe: bool,
+    /// The gateways probed, once known (in demo mode the simulators, once
+    /// running), and what the last round found.
+    probed: Option<(Vec<(GatewayId, String)>, Round)>,
+    /// A serial/HID scanner: its source, or `Err` naming it while unplugged.
+    scanner: Option<Result<String, String>>,
 }
 
 /// What the bar shows besides its counts: the devices and gateways.
@@ -70,24 +79,21 @@ pub struct Look<'a> {
     pub last_print: Option<&'a Result<(), String>>,
     pub printer_busy: bool,
     pub demo: bool,
-    /// A serial/HID scanner: its source, or `Err` naming it while unplugged.
-    pub scanner: Option<&'a Result<String, String>>,
-    /// The gateways probed so far and how they answered.
-    pub gateways: Vec<(GatewayId, Reach)>,
-    /// Whether gateways are being probed at all.
-    pub probing: bool,
 }
 
 impl StatusBar {
     /// Re-read every count from the journal. `at_tender` is the sale being
-    /// paid now, not counted as left open.
+    /// paid now, not counted as left open; `with_printer` tells the jobs
+    /// the printer has now.
     pub fn refresh(
         &mut self,
         terminal: &Terminal,
-        config: &crate::config::Config,
+        config: &Config,
         demo: bool,
         at_tender: Option<&SaleNo>,
+        with_printer: impl Fn(i64) -> bool,
     ) {
+        self.refresh_prints(terminal, with_printer);
         self.open_payments = terminal.open_payments().unwrap_or(0);
         if let Ok(s) = terminal.invoicing_status(config) {
             self.uploads_waiting = s.pending_files.len() + s.not_written.len();
@@ -106,6 +112,55 @@ impl StatusBar {
             .map(|v| v.len())
             .unwrap_or(0);
         self.refreshed = Some(Instant::now());
+    }
+
+    /// Probe the gateways' reachability (every
+    /// [`crate::ui::health::PROBE_EVERY`], a subscription of their own).
+    pub fn probe_gateways(&mut self) {
+        self.probe = true;
+    }
+
+    /// The gateways to probe, once known: `started`, the configuration of
+    /// the gateways running; else, outside demo mode, the configured ones.
+    pub fn watch(&mut self, started: Option<&Config>, config: &Config, demo: bool) {
+        if !self.probe || self.probed.is_some() {
+            return;
+        }
+        let targets = match (started, demo) {
+            (Some(running), _) => crate::ui::health::targets(running),
+            (None, false) => crate::ui::health::targets(config),
+            (None, true) => return,
+        };
+        self.probed = Some((targets, Vec::new()));
+    }
+
+    /// The probes of the gateways watched.
+    pub fn subscription(&self) -> Option<iced::Subscription<Round>> {
+        let (targets, _) = self.probed.as_ref()?;
+        Some(crate::ui::health::probes(targets.clone()))
+    }
+
+    /// A serial or HID scanner came, went or came back (its scans are not
+    /// the bar's).
+    pub fn scanner(&mut self, event: &crate::terminal::devices::ScannerEvent) {
+        use crate::terminal::devices::ScannerEvent as E;
+        match event {
+            E::Connected(source) | E::Reconnected(source) => {
+                self.scanner = Some(Ok(source.to_string()))
+            }
+            E::Disconnected { source, reason } => {
+                tracing::warn!(%source, %reason, "scanner disconnected");
+                self.scanner = Some(Err(source.to_string()))
+            }
+            E::Scan(_) => {}
+        }
+    }
+
+    /// A round of probes came back.
+    pub fn probed(&mut self, round: Round) {
+        if let Some((_, found)) = self.probed.as_mut() {
+            *found = round;
+        }
     }
 
     /// Only the print counts: after the printer answered. (The invoice
@@ -171,7 +226,7 @@ impl StatusBar {
             (None, _) if look.demo => small(format!("{printer}: {}", t(lang, "status.virtual"))),
             (None, _) => small(format!("{printer}: {}", t(lang, "status.ready"))),
         });
-        match look.scanner {
+        match &self.scanner {
             None => {}
             Some(Ok(source)) => {
                 bar = bar.push(small(format!("{}: {source}", t(lang, "status.scanner"))))
@@ -186,7 +241,7 @@ impl StatusBar {
         }
 
         let gateways = t(lang, "status.gateways");
-        let found = &look.gateways;
+        let found = self.probed.as_ref().map_or(&[][..], |(_, found)| found);
         let down: Vec<&str> = found
             .iter()
             .filter(|(_, r)| matches!(r, Reach::Unreachable(_)))
@@ -202,7 +257,7 @@ impl StatusBar {
             small(format!("{gateways}: {}", t(lang, "status.reachable")))
         } else if look.demo {
             small(format!("{gateways}: {}", t(lang, "status.simulated")))
-        } else if look.probing {
+        } else if self.probed.is_some() {
             small(format!("{gateways}: {}", t(lang, "status.checking")))
         } else {
             small(String::new())

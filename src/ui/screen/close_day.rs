@@ -76,6 +76,18 @@ pub enum Event {
 }
 
 impl State {
+    /// What a shortcut means here: Escape leaves, digits go to the
+    /// manager's PIN.
+    pub fn key(&self, key: crate::ui::shortcut::Shortcut) -> Option<Message> {
+        use crate::ui::shortcut::Shortcut;
+        match key {
+            Shortcut::Escape => Some(Message::Back),
+            Shortcut::Digit(d) => Some(Message::Digit(d)),
+            Shortcut::Backspace => Some(Message::Backspace),
+            _ => None,
+        }
+    }
+
     pub fn new(report: Result<ShiftReport, String>) -> State {
         State {
             report,

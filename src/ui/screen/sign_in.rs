@@ -37,6 +37,17 @@ pub enum Event {
 }
 
 impl State {
+    /// What a shortcut means here: digits, Backspace and Enter work the PIN.
+    pub fn key(&self, key: crate::ui::shortcut::Shortcut) -> Option<Message> {
+        use crate::ui::shortcut::Shortcut;
+        match key {
+            Shortcut::Digit(d) => Some(Message::Digit(d)),
+            Shortcut::Backspace => Some(Message::Backspace),
+            Shortcut::Enter => Some(Message::Submit),
+            _ => None,
+        }
+    }
+
     pub fn update(&mut self, message: Message, lang: Lang) -> Option<Event> {
         match message {
             Message::Pick(name) => {
