@@ -368,7 +368,8 @@ impl State {
             paper: done::Paper::None,
         };
         let Some(how) = how else {
-            result.printed = Some(Err(t(lang, "result.no_instructions")));
+            let why = Err(t(lang, "result.no_instructions"));
+            result.update(done::Message::Printed(r.sale_no.clone(), why));
             self.phase = Phase::Done(result);
             return None;
         };
