@@ -208,6 +208,36 @@ fn after_payment_a_new_choice_voids_the_invoice_and_issues_another() {
 }
 
 #[test]
+fn the_result_words_the_invoice_and_its_carrier_in_the_language_showing() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = at_tender(paper.path());
+    type_choice(&mut app, "/ABC1234");
+    click(&mut app, "剛好");
+    click(&mut app, "完成收款 (Enter)");
+    assert_eq!(app.screen_name(), "done");
+    let number = {
+        let journal = app.terminal().unwrap().journal();
+        let today = till::taipei::now().date_naive();
+        let sale = &journal.sales_by_date(today, today, None, 1).unwrap().items[0];
+        let detail = journal.sale_detail(&sale.sale_no).unwrap().unwrap();
+        let number: till::einvoice::InvoiceNumber = detail.invoices[0].number.parse().unwrap();
+        number.dashed()
+    };
+    assert!(shows(
+        &app,
+        &format!("電子發票 {number} → 存入手機條碼 /ABC1234")
+    ));
+
+    // The cashier switches to English on the result: the invoice line
+    // follows, carrier and all, not only the words around it.
+    app.update(Message::ToggleLanguage);
+    assert!(shows(
+        &app,
+        &format!("E-invoice {number} → store in mobile barcode /ABC1234")
+    ));
+}
+
+#[test]
 fn the_status_bar_warns_when_invoice_numbers_run_low() {
     let paper = tempfile::tempdir().unwrap();
     let mut config = Config::demo();

@@ -85,7 +85,7 @@ pub fn invoice_text(invoice: &Invoice, lang: Lang) -> Result<String, String> {
             ..
         } => Ok(number.dashed()),
         Invoice::Issued { number, buyer, .. } => {
-            Ok(format!("{} → {}", number.dashed(), buyer.describe_zh()))
+            Ok(format!("{} → {}", number.dashed(), buyer_text(buyer, lang)))
         }
         Invoice::Mypay { number } => Ok(number.clone()),
         Invoice::MypayCarrier { number, carrier } => {

@@ -3,7 +3,10 @@
 use iced::widget::{button, column, container, text};
 use iced::{Alignment, Element, Length};
 
+use crate::locale::{Localized, Text};
 use crate::money::Ntd;
+use crate::terminal::completion::Invoice;
+use crate::ui::component::invoice::invoice_text;
 use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::theme;
 
@@ -15,12 +18,14 @@ pub struct State {
     /// Whether the receipt printed, or the printer's problem; `None`
     /// while it is with the printer.
     pub printed: Option<Result<(), String>>,
-    /// The e-invoice number, or why there is none.
-    pub invoice: Result<String, String>,
+    /// The e-invoice, or why there is none; `None` before the completion
+    /// said. Worded when shown, in the language showing.
+    pub invoice: Option<Result<Invoice, Text>>,
     /// The invoice's paper proof.
     pub paper: Paper,
-    /// What else happened to the invoice (voided and reissued).
-    pub note: Option<String>,
+    /// What else to tell the cashier (how a pay-later order is paid, a
+    /// cancel that came too late, an invoice voided and reissued).
+    pub note: Option<Text>,
 }
 
 /// Where the e-invoice proof is.
@@ -41,13 +46,13 @@ pub enum Message {
     Printed(String, Result<(), String>),
     /// Where the e-invoice proof of `sale_no` is now.
     Paper(String, Paper),
-    /// The e-invoice of `sale_no`: its number, or why there is none.
-    Invoice(String, Result<String, String>),
-    /// The invoice was voided and issued again: the new number, and what
-    /// the cashier must do about it.
+    /// The e-invoice of `sale_no`, or why there is none.
+    Invoice(String, Result<Invoice, Text>),
+    /// The invoice was voided and issued again: the new one, and what the
+    /// cashier must do about it.
     Reissued {
-        number: String,
-        note: String,
+        invoice: Invoice,
+        note: Text,
     },
 }
 
@@ -65,9 +70,9 @@ impl State {
             Message::Next => return Some(Event::Next),
             Message::Printed(sale, printed) if sale == self.sale_no => self.printed = Some(printed),
             Message::Paper(sale, paper) if sale == self.sale_no => self.paper = paper,
-            Message::Invoice(sale, invoice) if sale == self.sale_no => self.invoice = invoice,
-            Message::Reissued { number, note } => {
-                self.invoice = Ok(number);
+            Message::Invoice(sale, invoice) if sale == self.sale_no => self.invoice = Some(invoice),
+            Message::Reissued { invoice, note } => {
+                self.invoice = Some(Ok(invoice));
                 self.note = Some(note);
             }
             Message::Printed(..) | Message::Paper(..) | Message::Invoice(..) => {}
@@ -102,7 +107,12 @@ impl State {
                 .size(theme::TEXT)
                 .color(theme::DANGER_RED),
         });
-        body = body.push(match (&self.invoice, &self.paper) {
+        let invoice = match &self.invoice {
+            None => Err(String::new()),
+            Some(Ok(invoice)) => invoice_text(invoice, lang),
+            Some(Err(why)) => Err(why.message(lang)),
+        };
+        body = body.push(match (&invoice, &self.paper) {
             (Ok(number), _) if number.is_empty() => text(String::new()),
             (Ok(number), Paper::Printed) => {
                 text(tf(lang, "result.invoice", &[("number", number)])).size(theme::TEXT)
@@ -127,7 +137,7 @@ impl State {
         });
         if let Some(note) = &self.note {
             body = body.push(
-                text(note.clone())
+                text(note.message(lang))
                     .size(theme::TEXT)
                     .color(theme::DANGER_RED),
             );

@@ -6,13 +6,14 @@
 use std::time::Duration;
 
 use super::{CONFIRM_EVERY, Customer, Event, PAYPAGE_EVERY, Phase, Printed, State};
+use crate::locale::Text;
 use crate::money::Ntd;
 use crate::sale::{Cart, SaleNo};
 use crate::terminal::Terminal;
 use crate::terminal::completion::{Completion, Invoice};
 use crate::terminal::payment::{CancelPay, PayResult, Tender, pay_cancel};
 use crate::terminal::views::AttemptState;
-use crate::ui::component::invoice::{buyer_text, invoice_text};
+use crate::ui::component::invoice::buyer_text;
 use crate::ui::i18n::{Lang, t, tf};
 use crate::ui::screen::{Ctx, PrintFor, PrintJob, confirming, done, paypage, tender};
 use crate::ui::wallet::{Finished, JobUpdate, WalletPay};
@@ -199,7 +200,7 @@ impl State {
         match result {
             Ok(r) if r.state == AttemptState::Approved => {
                 // Cancelled too late: the customer had paid, and it stands.
-                let note = cancelled.then(|| t(ctx.lang, "tasks.paid_before_cancel"));
+                let note = cancelled.then(|| Text::new("tasks.paid_before_cancel"));
                 match r.sale_no.parse::<SaleNo>() {
                     Ok(sale) => return self.complete(sale, total, Ntd::ZERO, note, ctx, customer),
                     Err(e) => tracing::error!("approved payment on an unreadable sale number: {e}"),
@@ -326,15 +327,21 @@ impl State {
         let buyer = &customer.buyer.choice;
         // The customer leaves before paying: keep their e-invoice choice
         // for when the payment arrives.
-        let mut invoice_note = t(lang, "result.invoice_when_paid");
+        let mut invoice_note = Text::new("result.invoice_when_paid");
         if *buyer != crate::einvoice::buyer::BuyerChoice::Print
             && let (Ok(sale), Ok(terminal)) = (r.sale_no.parse::<SaleNo>(), ctx.terminal())
         {
             match terminal.remember_buyer_choice(&sale, buyer) {
-                Ok(()) => invoice_note = format!("{invoice_note} → {}", buyer_text(buyer, lang)),
+                Ok(()) => {
+                    let kept = |lang| {
+                        let when_paid = t(lang, "result.invoice_when_paid");
+                        format!("{when_paid} → {}", buyer_text(buyer, lang))
+                    };
+                    invoice_note = Text::given(kept(Lang::ZhTw), kept(Lang::En));
+                }
                 Err(e) => {
                     tracing::warn!(sale = %sale, "buyer choice not kept, the invoice will be paper: {e}");
-                    invoice_note = t(lang, "result.invoice_when_paid_paper");
+                    invoice_note = Text::new("result.invoice_when_paid_paper");
                 }
             }
         }
@@ -350,13 +357,11 @@ impl State {
             .as_ref()
             .map(|h| (&h.bank_code, &h.account, &h.store_code))
         {
-            Some((Some(bank), Some(account), _)) => tf(
-                lang,
-                "result.pay_later_atm",
-                &[("bank", bank), ("account", account)],
-            ),
-            Some((_, _, Some(code))) => tf(lang, "result.pay_later_store", &[("code", code)]),
-            _ => t(lang, "result.pay_later"),
+            Some((Some(bank), Some(account), _)) => Text::new("result.pay_later_atm")
+                .arg("bank", bank)
+                .arg("account", account),
+            Some((_, _, Some(code))) => Text::new("result.pay_later_store").arg("code", code),
+            _ => Text::new("result.pay_later"),
         };
         let mut result = done::State {
             note: Some(note),
@@ -364,7 +369,7 @@ impl State {
             change: Ntd::ZERO,
             sale_no: r.sale_no.clone(),
             printed: None,
-            invoice: Err(invoice_note),
+            invoice: Some(Err(invoice_note)),
             paper: done::Paper::None,
         };
         let Some(how) = how else {
@@ -426,7 +431,7 @@ impl State {
         sale: SaleNo,
         total: Ntd,
         change: Ntd,
-        note: Option<String>,
+        note: Option<Text>,
         ctx: &mut Ctx<'_>,
         customer: &mut Customer,
     ) -> Option<Event> {
@@ -436,10 +441,10 @@ impl State {
             change,
             sale_no: sale.to_string(),
             printed: None,
-            invoice: Err(String::new()),
+            invoice: None,
             paper: done::Paper::None,
         });
-        let (config, printer, lang) = (ctx.config, ctx.printer(), ctx.lang);
+        let (config, printer) = (ctx.config, ctx.printer());
         let terminal = ctx.terminal().ok()?;
         let printer = printer.as_ref().map_err(String::as_str);
         let mut completion = terminal.complete_sale(config, printer, &sale, &customer.buyer.choice);
@@ -449,9 +454,13 @@ impl State {
         }
         let numbers_left = completion.low_water;
         self.print_completion(&sale, completion, ctx);
-        let text = invoice.and_then(|i| invoice_text(&i, lang));
+        // A reason from the terminal, in its two languages.
+        let invoice = invoice.map_err(|why| {
+            let said = |lang| crate::ui::i18n::one_language(&why, lang);
+            Text::given(said(Lang::ZhTw), said(Lang::En))
+        });
         if let Phase::Done(state) = &mut self.phase {
-            state.update(done::Message::Invoice(sale.to_string(), text));
+            state.update(done::Message::Invoice(sale.to_string(), invoice));
         }
         Some(Event::Paid { numbers_left })
     }
@@ -500,14 +509,9 @@ impl State {
             "result.reissued"
         };
         let (old, new) = (r.voided.dashed(), r.issued.invoice.number().dashed());
-        let note = tf(lang, key, &[("old", &old), ("new", &new)]);
-        match invoice_text(&invoice, lang) {
-            Ok(number) => {
-                if let Phase::Done(state) = &mut self.phase {
-                    state.update(done::Message::Reissued { number, note });
-                }
-            }
-            Err(e) => customer.buyer.error = Some(e),
+        let note = Text::new(key).arg("old", old).arg("new", new);
+        if let Phase::Done(state) = &mut self.phase {
+            state.update(done::Message::Reissued { invoice, note });
         }
         Some(Event::Reissued)
     }
