@@ -105,13 +105,37 @@ pub fn tr(lang: Lang, key: &str) -> String {
         .unwrap_or_else(|| key.to_string())
 }
 
-/// The text for `key` with its `{name}` arguments filled in.
+/// The text for `key` with its `{name}` arguments filled in. English
+/// counts pick their noun with `{name|one|other}` (`{n} {n|sale|sales}`):
+/// `one` when the argument is 1, else `other`. (Two forms are all our two
+/// languages need; a plural engine such as Fluent would be more than this.)
 pub fn fill(lang: Lang, key: &str, args: &[(&str, &dyn fmt::Display)]) -> String {
     let mut s = tr(lang, key);
     for (name, value) in args {
-        s = s.replace(&format!("{{{name}}}"), &value.to_string());
+        let value = value.to_string();
+        s = s.replace(&format!("{{{name}}}"), &value);
+        s = choose_plural(&s, name, &value);
     }
     s
+}
+
+/// `{name|one|other}` in `text` becomes `one` when `value` is 1, else `other`.
+fn choose_plural(text: &str, name: &str, value: &str) -> String {
+    let open = format!("{{{name}|");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(&open) {
+        let after = &rest[at + open.len()..];
+        let Some(close) = after.find('}') else { break };
+        let (one, other) = after[..close]
+            .split_once('|')
+            .unwrap_or((&after[..close], ""));
+        out.push_str(&rest[..at]);
+        out.push_str(if value == "1" { one } else { other });
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The `{name}` arguments a text uses, in order of first use.
@@ -353,6 +377,30 @@ mod tests {
             arguments("{a} and {b} and {a}, not {} or {x y}"),
             ["a", "b"]
         );
+    }
+
+    #[test]
+    fn an_english_count_says_one_sale_and_two_sales() {
+        let one = fill(Lang::En, "status.uploads_waiting", &[("n", &1)]);
+        assert_eq!(one, "1 invoice waiting for upload");
+        let two = fill(Lang::En, "status.uploads_waiting", &[("n", &2)]);
+        assert_eq!(two, "2 invoices waiting for upload");
+        let none = fill(
+            Lang::En,
+            "history.open_status",
+            &[("n", &0), ("amount", &"NT$0"), ("paid", &"NT$0")],
+        );
+        assert!(none.starts_with("0 open sales,"), "{none}");
+        // Chinese has no plural: the same words whatever the count.
+        let zh = fill(Lang::ZhTw, "status.uploads_waiting", &[("n", &1)]);
+        assert!(!zh.contains('|') && zh.contains('1'), "{zh}");
+        // No English text is left with "(s)".
+        let left: Vec<_> = table(Lang::En)
+            .iter()
+            .filter(|(_, text)| text.contains("(s)"))
+            .map(|(key, _)| key.clone())
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
     }
 
     #[test]
