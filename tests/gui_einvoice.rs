@@ -31,6 +31,14 @@ fn at_tender(paper: &std::path::Path) -> Driver {
     app
 }
 
+/// Today's newest sale as the journal has it, with its invoices.
+fn last_sale(app: &Driver) -> till::journal::SaleDetail {
+    let journal = app.terminal().unwrap().journal();
+    let today = till::taipei::now().date_naive();
+    let sale = &journal.sales_by_date(today, today, None, 1).unwrap().items[0];
+    journal.sale_detail(&sale.sale_no).unwrap().unwrap()
+}
+
 /// A sale paid through the terminal alone, without its e-invoice (as a
 /// pay-later order is when its money arrives), on the journal at `path`;
 /// with the buyer's choice kept from the counter when one is given.
@@ -144,10 +152,7 @@ fn after_payment_a_new_choice_voids_the_invoice_and_issues_another() {
     click(&mut app, "完成收款 (Enter)");
     assert_eq!(app.screen_name(), "done");
     let first = {
-        let journal = app.terminal().unwrap().journal();
-        let today = till::taipei::now().date_naive();
-        let sale = &journal.sales_by_date(today, today, None, 1).unwrap().items[0];
-        let detail = journal.sale_detail(&sale.sale_no).unwrap().unwrap();
+        let detail = last_sale(&app);
         assert_eq!(detail.invoices.len(), 1);
         detail.invoices[0].number.clone()
     };
@@ -215,14 +220,8 @@ fn the_result_words_the_invoice_and_its_carrier_in_the_language_showing() {
     click(&mut app, "剛好");
     click(&mut app, "完成收款 (Enter)");
     assert_eq!(app.screen_name(), "done");
-    let number = {
-        let journal = app.terminal().unwrap().journal();
-        let today = till::taipei::now().date_naive();
-        let sale = &journal.sales_by_date(today, today, None, 1).unwrap().items[0];
-        let detail = journal.sale_detail(&sale.sale_no).unwrap().unwrap();
-        let number: till::einvoice::InvoiceNumber = detail.invoices[0].number.parse().unwrap();
-        number.dashed()
-    };
+    let number: till::einvoice::InvoiceNumber = last_sale(&app).invoices[0].number.parse().unwrap();
+    let number = number.dashed();
     assert!(shows(
         &app,
         &format!("電子發票 {number} → 存入手機條碼 /ABC1234")

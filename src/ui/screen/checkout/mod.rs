@@ -400,8 +400,23 @@ impl State {
         }
     }
 
-    /// Print a slip of this screen; its answer comes back as `printed`.
-    fn print_slip(&mut self, job: PrintJob, printed: Printed, ctx: &mut Ctx<'_>) {
+    /// Print a slip of the customer's sale; its answer comes back as
+    /// `printed` (at once when it could not even be journaled).
+    fn print_slip(
+        &mut self,
+        kind: &'static str,
+        document: crate::print::document::Document,
+        printed: Printed,
+        customer: &Customer,
+        ctx: &mut Ctx<'_>,
+    ) {
+        let job = PrintJob {
+            kind,
+            document,
+            sale: customer.open_sale.clone(),
+            approval: None,
+            answer: Some(PrintFor::Checkout(printed.clone())),
+        };
         if let Err(e) = ctx.print(job) {
             self.printed(printed, Err(e));
         }

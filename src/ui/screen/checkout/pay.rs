@@ -15,7 +15,7 @@ use crate::terminal::payment::{CancelPay, PayResult, Tender, pay_cancel};
 use crate::terminal::views::AttemptState;
 use crate::ui::component::invoice::buyer_text;
 use crate::ui::i18n::{Lang, t, tf};
-use crate::ui::screen::{Ctx, PrintFor, PrintJob, confirming, done, paypage, tender};
+use crate::ui::screen::{Ctx, confirming, done, paypage, tender};
 use crate::ui::wallet::{Finished, JobUpdate, WalletPay};
 
 impl State {
@@ -302,14 +302,8 @@ impl State {
         let slip = crate::terminal::paypage_slip(&ctx.config.store, &order, demo);
         let printed = Printed::PayPageSlip(order.trade_no.clone());
         self.phase = Phase::PayPage(Box::new(paypage::State::new(order)));
-        let job = PrintJob {
-            kind: "paypage_slip",
-            document: crate::print::paypage_slip_document(&slip),
-            sale: customer.open_sale.clone(),
-            approval: None,
-            answer: Some(PrintFor::Checkout(printed.clone())),
-        };
-        self.print_slip(job, printed, ctx);
+        let document = crate::print::paypage_slip_document(&slip);
+        self.print_slip("paypage_slip", document, printed, customer, ctx);
         None
     }
 
@@ -382,14 +376,8 @@ impl State {
         let demo = ctx.terminal_ref().is_ok_and(Terminal::is_demo);
         let slip = crate::terminal::pay_later_slip(&ctx.config.store, &how, demo);
         let printed = Printed::Receipt(r.sale_no.clone());
-        let job = PrintJob {
-            kind: "pay_later_slip",
-            document: crate::print::pay_later_slip_document(&slip),
-            sale: customer.open_sale.clone(),
-            approval: None,
-            answer: Some(PrintFor::Checkout(printed.clone())),
-        };
-        self.print_slip(job, printed, ctx);
+        let document = crate::print::pay_later_slip_document(&slip);
+        self.print_slip("pay_later_slip", document, printed, customer, ctx);
         None
     }
 
