@@ -615,3 +615,69 @@ fn money_taken_after_the_till_closed_the_attempt_stays_on_the_status_bar_until_s
     ));
     assert!(!shows(&app, notice));
 }
+
+/// Five minutes after the cashier's last touch the till locks itself, also
+/// while a PayPage waits: its own looks at MyPay are not a cashier's touch.
+#[test]
+fn the_till_locks_itself_while_a_paypage_waits_untouched() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
+    sign_in(&mut app);
+    ring_up(&mut app, "420");
+    click(&mut app, "手機付款");
+    click(&mut app, "產生付款 QR Code");
+    let last_touch = std::time::Instant::now();
+    app.settle();
+    assert_eq!(app.screen_name(), "paypage");
+    // MyPay is asked again (not paid yet), twice, after the last touch.
+    app.look_now();
+    app.look_now();
+    assert_eq!(app.screen_name(), "paypage");
+
+    app.update(Message::Tick(last_touch + till::ui::app::IDLE_LOCK));
+    assert_ne!(
+        app.screen_name(),
+        "paypage",
+        "five minutes without a touch lock the till (the PayPage shows over the lock)"
+    );
+}
+
+/// Locked while the PayPage waits, the till keeps asking MyPay (a customer
+/// may pay meanwhile), and the customer window keeps the QR code.
+#[test]
+fn a_locked_till_keeps_asking_whether_the_paypage_was_paid() {
+    let paper = tempfile::tempdir().unwrap();
+    let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
+    sign_in(&mut app);
+    ring_up(&mut app, "420");
+    click(&mut app, "手機付款");
+    click(&mut app, "產生付款 QR Code");
+    app.settle();
+    let url = app.paypage_url().expect("a PayPage").to_string();
+    app.update(Message::SignOut);
+
+    app.look_now();
+    assert!(
+        app.only_pausing(),
+        "after a look the next one waits: the PayPage is still asked about"
+    );
+    assert_eq!(
+        app.customer_display(),
+        till::ui::customer::CustomerDisplay::PayPage {
+            total: till::money::Ntd::new(420),
+            url
+        },
+        "the customer still sees the code to pay with"
+    );
+
+    // The cashier comes back: the sign-in screen shows (not a till that
+    // cannot start), and signing in works while MyPay is being asked.
+    assert!(shows(&app, "登入 (Enter)"), "the sign-in keypad is there");
+    sign_in(&mut app);
+    app.look_now();
+    assert_eq!(
+        app.screen_name(),
+        "paypage",
+        "signed in again, back at the customer's PayPage"
+    );
+}

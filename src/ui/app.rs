@@ -13,7 +13,7 @@ use iced::Subscription;
 use crate::catalogue::Catalogue;
 use crate::config::{Config, Source};
 use crate::terminal::devices::{Framing, Printer, ScannerEvent, wedge_config};
-use crate::terminal::views::{Role, User};
+use crate::terminal::views::User;
 use crate::terminal::{Terminal, TerminalError};
 use crate::ui::component::invoice::buyer_choice_of;
 use crate::ui::component::printing::{Answer, Printing, Reply};
@@ -55,6 +55,8 @@ pub struct App {
     screen: Screen,
     /// Shown over the sign-in screen (e.g. why it locked).
     lock: Option<sign_in::State>,
+    /// A sign-in waiting for the terminal to come home from a job.
+    pending_sign_in: Option<(String, crate::secret::Secret)>,
     last_activity: Instant,
     /// Every key press passes the keyboard-wedge detector first.
     keys: KeyRouter,
@@ -172,6 +174,7 @@ impl App {
             customer: Customer::default(),
             screen: Screen::Sale(sale::State::default()),
             lock: Some(sign_in::State::default()),
+            pending_sign_in: None,
             last_activity: Instant::now(),
             keys: KeyRouter::new(wedge_config(&config.scanner)),
             framing: Framing::from_config(&config.scanner),
@@ -236,9 +239,7 @@ impl App {
     /// 立即查詢 on 確認中: the job pausing before its next look looks now
     /// (or one starts at once when none is out).
     pub fn ask_now(&mut self) {
-        if self.jobs.is_out() {
-            return self.jobs.wake();
-        }
+        self.jobs.wake();
         let now = checkout::Message::Confirming(crate::ui::screen::confirming::Message::CheckNow);
         self.route(Message::Checkout(now));
     }
@@ -294,6 +295,11 @@ impl App {
             Message::Job(JobUpdate::Progress(event)) => return self.jobs.progress(event),
             Message::Job(JobUpdate::Done(handback)) => return self.job_back(handback),
             Message::Probed(round) => return self.status.probed(round),
+            // 確認中 and the PayPage look again by themselves: not a touch,
+            // and on behind the lock (a customer may pay meanwhile).
+            look @ Message::Checkout(checkout::Message::LookAgain { .. }) => {
+                return self.route(look);
+            }
             Message::Printed(printed) => {
                 let answers =
                     self.printing
@@ -430,6 +436,9 @@ impl App {
             .printing
             .journal_kept(self.terminal.as_mut().ok(), self.lang);
         self.printed(kept);
+        if let Some((name, pin)) = self.pending_sign_in.take() {
+            self.sign_in(&name, &pin);
+        }
         match finished {
             Finished::Refund(r) => self.refund_message(refund::Message::Returned(Box::new(r))),
             Finished::MypayInvoices(result) => {
@@ -461,26 +470,38 @@ impl App {
             }
             _ => None,
         };
-        if let Some(sign_in::Event::SignIn { name, pin }) = event
-            && let Ok(terminal) = self.terminal.as_mut()
-        {
-            let why = match terminal.sign_in(&name, &pin) {
-                Ok(_) => {
-                    self.lock = None;
-                    self.resume_printing();
-                    // Payments a crash or a lost answer left open are
-                    // settled first, on 確認中.
-                    if let Some(state) = checkout::State::recovery(&mut lend!(self)) {
-                        self.screen = Screen::Checkout(Box::new(state));
-                    }
-                    return;
-                }
-                Err(TerminalError::WrongPin) => t(lang, "signin.wrong"),
-                Err(e) => e.to_string(),
-            };
-            if let Some(state) = self.lock.as_mut() {
-                state.update(sign_in::Message::Refused(why), lang);
+        if let Some(sign_in::Event::SignIn { name, pin }) = event {
+            if self.terminal.is_err() && self.jobs.is_out() {
+                // Out with a job that only pauses (確認中, a PayPage): it
+                // looks now and brings the terminal home; the sign-in then.
+                self.pending_sign_in = Some((name, pin));
+                return self.jobs.wake();
             }
+            self.sign_in(&name, &pin);
+        }
+    }
+
+    fn sign_in(&mut self, name: &str, pin: &crate::secret::Secret) {
+        let Ok(terminal) = self.terminal.as_mut() else {
+            return;
+        };
+        let why = match terminal.sign_in(name, pin) {
+            Ok(_) => {
+                self.lock = None;
+                self.resume_printing();
+                // Payments a crash or a lost answer left open are settled
+                // first, on 確認中 (not the one whose screen asks already).
+                let asking = matches!(&self.screen, Screen::Checkout(s) if s.with_gateway());
+                if !asking && let Some(state) = checkout::State::recovery(&mut lend!(self)) {
+                    self.screen = Screen::Checkout(Box::new(state));
+                }
+                return;
+            }
+            Err(TerminalError::WrongPin) => t(self.lang, "signin.wrong"),
+            Err(e) => e.to_string(),
+        };
+        if let Some(state) = self.lock.as_mut() {
+            state.update(sign_in::Message::Refused(why), self.lang);
         }
     }
 
@@ -580,14 +601,6 @@ impl App {
     /// open from there.
     fn between_sales(&self) -> bool {
         matches!(self.screen, Screen::Sale(_)) && self.customer.cart.is_empty()
-    }
-
-    /// Staff who may approve refunds, reprints and the day close.
-    fn managers(&self) -> Vec<&User> {
-        self.staff
-            .iter()
-            .filter(|u| u.role == Role::Manager)
-            .collect()
     }
 
     /// The printer answered: each answer goes to the screen that waits on it.

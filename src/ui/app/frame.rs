@@ -149,7 +149,9 @@ impl App {
             // The terminal is away with the payment: show the wait.
             (_, None, screen @ Screen::Checkout(s)) if s.with_gateway() => self.screen_view(screen),
             (_, None, screen @ Screen::Refund(s)) if s.is_running() => self.screen_view(screen),
-            (Err(e), _, _) => container(
+            // Out with a job (a 確認中 or PayPage look, MyPay's e-invoices)
+            // is not a till that cannot start.
+            (Err(e), _, _) if !self.jobs.is_out() => container(
                 column![
                     text(t(lang, "app.cannot_start"))
                         .size(theme::TEXT_LARGE)
@@ -160,14 +162,14 @@ impl App {
             )
             .padding(theme::PAD)
             .into(),
-            (Ok(_), Some(state), _) => state
+            (_, Some(state), _) => state
                 .view(
                     &self.staff,
                     crate::ui::screen::history::open_sales_notice(self.status.open_sales(), lang),
                     lang,
                 )
                 .map(Message::SignIn),
-            (Ok(_), None, screen) => self.screen_view(screen),
+            (_, None, screen) => self.screen_view(screen),
         }
     }
 
@@ -289,7 +291,7 @@ impl App {
         if matches!(&self.screen, Screen::Refund(s) if s.is_running()) {
             return "refunding";
         }
-        if self.terminal.is_err() {
+        if self.terminal.is_err() && !self.jobs.is_out() {
             return "error";
         }
         if self.lock.is_some() {
@@ -326,5 +328,13 @@ impl App {
     /// The configuration the till runs with now.
     pub fn config(&self) -> &crate::config::Config {
         &self.config
+    }
+
+    /// Staff who may approve refunds, reprints and the day close.
+    pub(super) fn managers(&self) -> Vec<&User> {
+        self.staff
+            .iter()
+            .filter(|u| u.role == Role::Manager)
+            .collect()
     }
 }
