@@ -48,6 +48,7 @@ use crate::gateway::client::{CancelOutcome, Gateway, NotSent, PayItem, PayReques
 use crate::gateway::rules::PaymentDoubt;
 use crate::gateway::{Approval, CashierAction, Outcome};
 use crate::journal::{AttemptRecord, AttemptState, Detail, JournalError, stamp};
+use crate::locale::Text;
 use crate::money::Ntd;
 use crate::sale::{AttemptKind, GatewayId, SaleNo, TradeNo};
 
@@ -289,14 +290,12 @@ pub const CANCELLED_WHILE_WAITING: &str = "收銀員取消等待,依金流規則
 
 /// Why a payment workflow could not run. When one of these comes back no
 /// request was sent, except [`PayError::Journal`] after `Sending`, which
-/// `till recover` then resolves.
+/// `till recover` then resolves. Worded from the locale files
+/// (`words.pay`); `Display` gives both languages, for logs.
 #[derive(Debug, thiserror::Error)]
 pub enum PayError {
     #[error(transparent)]
     Terminal(#[from] TerminalError),
-    #[error(
-        "此交易的付款 {trade} 尚未完成({zh}),請等待結果或執行 `till recover`,勿重複收款 / payment {trade} on this sale is still {state}: wait for its result or run `till recover`; do not charge again"
-    )]
     InFlight {
         trade: String,
         state: AttemptState,
@@ -304,31 +303,84 @@ pub enum PayError {
     },
     #[error(transparent)]
     Journal(JournalError),
-    #[error("不是付款條碼:{0} / not a payment code: {0}")]
-    NotAPaymentCode(String),
-    #[error("未設定 {} 金流 / the {} gateway is not configured", gateway_name_zh(*.0), .0.as_str())]
+    /// What was scanned instead, in words.
+    NotAPaymentCode(Text),
     NoGateway(GatewayId),
-    #[error("找不到付款紀錄 {0} / no payment or refund {0}")]
     NoSuchAttempt(String),
-    #[error("此交易沒有可退款的電子支付 / this sale has no gateway payment to refund")]
     NothingToRefund,
-    #[error("{0} 沒有待退還的逾時收款 / {0} has no late payment still owed back")]
     NoLatePayment(String),
-    #[error("退款需主管核准 / a manager must approve refunds")]
     NotManager,
-    #[error("請填寫退款原因 / a refund needs a reason")]
     ReasonRequired,
     /// Refused before anything was journaled or sent (the gateway's own
-    /// rule, or a refund that would have to be split across tenders).
-    #[error("{0}")]
+    /// rule, or a refund that would have to be split across tenders),
+    /// already worded in both languages where it was found.
     RefundNotAllowed(String),
     #[error(transparent)]
     Invoicing(#[from] super::InvoicingError),
     /// The PayPage could not be made: the attempt ended as the result says
     /// (nothing can have been charged: nobody saw a page to pay on).
-    #[error("{}", .0.message)]
     PayPageNotOpened(Box<PayResult>),
 }
+
+impl crate::locale::Localized for PayError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{Lang, fill, tr};
+        match self {
+            Self::Terminal(e) => e.message(lang),
+            Self::InFlight { trade, state, zh } => {
+                let state = match lang {
+                    Lang::ZhTw => (*zh).to_string(),
+                    Lang::En => state.to_string(),
+                };
+                fill(
+                    lang,
+                    "words.pay.in_flight",
+                    &[("trade", trade), ("state", &state)],
+                )
+            }
+            Self::Journal(e) => e.message(lang),
+            Self::NotAPaymentCode(scanned) => fill(
+                lang,
+                "words.pay.not_a_payment_code",
+                &[("code", &scanned.message(lang))],
+            ),
+            Self::NoGateway(g) => {
+                let name = match lang {
+                    Lang::ZhTw => gateway_name_zh(*g),
+                    Lang::En => g.as_str(),
+                };
+                fill(lang, "words.pay.no_gateway", &[("gateway", &name)])
+            }
+            Self::NoSuchAttempt(trade) => {
+                fill(lang, "words.pay.no_such_attempt", &[("trade", trade)])
+            }
+            Self::NothingToRefund => tr(lang, "words.pay.nothing_to_refund"),
+            Self::NoLatePayment(sale) => fill(lang, "words.pay.no_late_payment", &[("sale", sale)]),
+            Self::NotManager => tr(lang, "words.pay.not_manager"),
+            Self::ReasonRequired => tr(lang, "words.pay.reason_required"),
+            // Already worded where the refusal was found.
+            Self::RefundNotAllowed(text) => text.clone(),
+            Self::Invoicing(e) => e.message(lang),
+            // The result's own message, worded when the attempt ended.
+            Self::PayPageNotOpened(result) => result.message.clone(),
+        }
+    }
+
+    /// Both languages; a text already worded in both is shown once.
+    fn both(&self) -> String {
+        match self {
+            Self::RefundNotAllowed(text) => text.clone(),
+            Self::PayPageNotOpened(result) => result.message.clone(),
+            _ => format!(
+                "{} / {}",
+                self.message(crate::locale::Lang::ZhTw),
+                self.message(crate::locale::Lang::En)
+            ),
+        }
+    }
+}
+
+crate::display_both!(PayError);
 
 impl From<JournalError> for PayError {
     fn from(e: JournalError) -> PayError {

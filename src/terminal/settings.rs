@@ -13,6 +13,7 @@ use crate::config::{Config, Problem, Severity};
 use crate::device::printer::{Printer, PrinterError, PrinterStatus};
 use crate::einvoice::Period;
 use crate::journal::{Role, User};
+use crate::locale::{Localized, Text};
 use crate::sale::GatewayId;
 use crate::secret::Secret;
 
@@ -47,15 +48,36 @@ pub fn replaced(current: &Secret, typed: &str) -> Secret {
     }
 }
 
-/// Why the configuration was not saved.
+/// Why the configuration was not saved (worded from `words.settings`).
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
     /// `Config::problems()` found errors; nothing was written.
-    #[error("設定有 {} 個錯誤,未儲存 / {} problems: nothing was saved", .0.len(), .0.len())]
     Invalid(Vec<Problem>),
-    #[error("無法寫入設定檔 {path}:{message} / cannot write {path}: {message}")]
-    Write { path: PathBuf, message: String },
+    Write {
+        path: PathBuf,
+        message: String,
+    },
 }
+
+impl Localized for SaveError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
+        match self {
+            Self::Invalid(problems) => fill(
+                lang,
+                "words.settings.invalid",
+                &[("count", &problems.len())],
+            ),
+            Self::Write { path, message } => fill(
+                lang,
+                "words.settings.write",
+                &[("path", &path.display()), ("message", message)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(SaveError);
 
 /// Validate `config` and, when it has no errors, replace the file at `path`
 /// atomically: a temporary file in the same folder, created owner-only
@@ -340,30 +362,43 @@ pub fn status_words(status: Result<Option<PrinterStatus>, PrinterError>) -> Stri
     }
 }
 
-/// Why a staff change or a roll was refused, in words for the manager.
+/// Why a staff change or a roll was refused, in words for the manager
+/// (`words.settings`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SettingsError {
-    #[error("只有店長可以變更設定 / only a manager can change settings")]
     NotManager,
-    #[error("請輸入姓名 / enter a name")]
     NoName,
-    #[error("密碼須為 4 到 8 位數字 / the PIN must be 4 to 8 digits")]
     PinRule,
-    #[error("兩次輸入的密碼不同 / the two PINs differ")]
     PinMismatch,
-    #[error("請先選擇人員 / pick a person first")]
     NoUser,
-    #[error("期別須為民國年月 5 碼,例如 11512 / the period is 5 digits YYYMM, e.g. 11512")]
     Period,
-    #[error("字軌須為兩個英文字母,例如 AB / the track is two letters, e.g. AB")]
     Track,
-    #[error("號碼須為 8 位數字 / invoice numbers are 8 digits")]
     Number,
-    #[error("起號不可大於迄號 / the first number is after the last")]
     Range,
-    #[error("{0}")]
-    Refused(String),
+    /// The journal's refusal, worded from the locale files when it came.
+    Refused(Text),
 }
+
+impl Localized for SettingsError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::tr;
+        let key = match self {
+            Self::NotManager => "words.settings.not_manager",
+            Self::NoName => "words.settings.no_name",
+            Self::PinRule => "words.settings.pin_rule",
+            Self::PinMismatch => "words.settings.pin_mismatch",
+            Self::NoUser => "words.settings.no_user",
+            Self::Period => "words.settings.period",
+            Self::Track => "words.settings.track",
+            Self::Number => "words.settings.number",
+            Self::Range => "words.settings.range",
+            Self::Refused(text) => return text.message(lang),
+        };
+        tr(lang, key)
+    }
+}
+
+crate::display_both!(SettingsError);
 
 fn check_pin(pin: &Secret, again: &Secret) -> Result<(), SettingsError> {
     let p = pin.expose();
@@ -407,7 +442,7 @@ impl Terminal {
     pub fn staff_list(&self) -> Result<Vec<User>, SettingsError> {
         self.journal
             .active_users()
-            .map_err(|e| SettingsError::Refused(e.to_string()))
+            .map_err(|e| SettingsError::Refused(Text::worded(&e)))
     }
 
     /// Add a cashier or manager; the PIN is typed twice. Signed-in manager only.
@@ -426,7 +461,7 @@ impl Terminal {
         check_pin(pin, again)?;
         self.journal
             .add_user(name, role, pin, &by)
-            .map_err(|e| SettingsError::Refused(e.to_string()))?;
+            .map_err(|e| SettingsError::Refused(Text::worded(&e)))?;
         tracing::info!(user = name, by = %by, "staff added");
         Ok(())
     }
@@ -445,18 +480,19 @@ impl Terminal {
         check_pin(pin, again)?;
         self.journal
             .set_pin(name, pin, &by)
-            .map_err(|e| SettingsError::Refused(e.to_string()))?;
+            .map_err(|e| SettingsError::Refused(Text::worded(&e)))?;
         tracing::info!(user = name, by = %by, "PIN changed");
         Ok(())
     }
 
     /// This terminal's rolls of the current period, with the low-water warning.
     pub fn rolls_view(&self, cfg: &Config) -> Result<RollsView, SettingsError> {
-        let refused = |e: &dyn std::fmt::Display| SettingsError::Refused(e.to_string());
-        let period = self.current_period().map_err(|e| refused(&e))?;
+        let period = self
+            .current_period()
+            .map_err(|e| SettingsError::Refused(Text::worded(&e)))?;
         let rolls: Vec<RollUsage> = self
             .invoice_rolls(period)
-            .map_err(|e| refused(&e))?
+            .map_err(|e| SettingsError::Refused(Text::worded(&e)))?
             .iter()
             .map(|r| RollUsage {
                 period: r.period.to_string(),
@@ -496,7 +532,7 @@ impl Terminal {
             return Err(SettingsError::Range);
         }
         self.add_invoice_roll(period, &track, first, last)
-            .map_err(|e| SettingsError::Refused(e.to_string()))?;
+            .map_err(|e| SettingsError::Refused(Text::worded(&e)))?;
         Ok(())
     }
 }
