@@ -1175,4 +1175,89 @@ mod tests {
         };
         assert!(e.message().starts_with("等待街口支付回應… 8 秒"));
     }
+
+    /// A payment refusal read in one language is in that language only,
+    /// from the locale files, and its `Display` (logs, the GUI's
+    /// `one_language`) is both, zh-TW first, worded as the till always did.
+    #[test]
+    fn a_pay_error_is_worded_in_each_language_from_the_locale_files() {
+        use crate::locale::{Lang, Localized};
+        let e = PayError::NoGateway(GatewayId::JkoPay);
+        assert_eq!(e.message(Lang::ZhTw), "未設定 街口支付 金流");
+        assert_eq!(e.message(Lang::En), "the jkopay gateway is not configured");
+        assert_eq!(
+            e.to_string(),
+            "未設定 街口支付 金流 / the jkopay gateway is not configured"
+        );
+
+        let e = PayError::from(JournalError::AttemptInFlight {
+            trade: "T0126010100001P01".into(),
+            state: AttemptState::Unknown,
+        });
+        let zh = e.message(Lang::ZhTw);
+        let en = e.message(Lang::En);
+        assert!(
+            zh.starts_with("此交易的付款 T0126010100001P01 尚未完成(")
+                && zh.contains(AttemptState::Unknown.name_zh())
+                && !zh.contains("unknown"),
+            "{zh}"
+        );
+        assert_eq!(
+            en,
+            "payment T0126010100001P01 on this sale is still unknown: wait for its \
+             result or run `till recover`; do not charge again"
+        );
+        assert_eq!(e.to_string(), format!("{zh} / {en}"));
+
+        // What was scanned instead is said in the same language.
+        let e = registry::check_scan("4710000000028").unwrap_err();
+        let zh = e.message(Lang::ZhTw);
+        let en = e.message(Lang::En);
+        assert!(
+            zh.starts_with("不是付款條碼:") && !zh.contains(" / "),
+            "{zh}"
+        );
+        assert!(
+            en.starts_with("not a payment code: ") && !en.contains('不'),
+            "{en}"
+        );
+        assert!(zh.contains("4710000000028") && en.contains("4710000000028"));
+
+        // A transparent variant words its inner error.
+        let inner = TerminalError::NotSignedIn;
+        let e = PayError::Terminal(TerminalError::NotSignedIn);
+        for lang in [Lang::ZhTw, Lang::En] {
+            assert_eq!(e.message(lang), inner.message(lang));
+        }
+        assert_eq!(e.to_string(), inner.to_string());
+    }
+
+    /// Every refusal of a payment names real words in both languages: a
+    /// key missing from a locale file would show as `words.pay.…`.
+    #[test]
+    fn every_pay_error_has_its_words_in_both_locales() {
+        use crate::locale::{Lang, Localized};
+        let all = [
+            PayError::InFlight {
+                trade: "T".into(),
+                state: AttemptState::Sending,
+                zh: AttemptState::Sending.name_zh(),
+            },
+            PayError::NotAPaymentCode(Text::new("words.pay.nothing_to_refund")),
+            PayError::NoGateway(GatewayId::MyPay),
+            PayError::NoSuchAttempt("T".into()),
+            PayError::NothingToRefund,
+            PayError::NoLatePayment("T".into()),
+            PayError::NotManager,
+            PayError::ReasonRequired,
+        ];
+        for e in &all {
+            for lang in [Lang::ZhTw, Lang::En] {
+                let said = e.message(lang);
+                assert!(!said.contains("words."), "{e:?} in {lang:?}: {said}");
+                assert!(!said.contains('{'), "an argument left unfilled: {said}");
+            }
+            assert_ne!(e.message(Lang::ZhTw), e.message(Lang::En), "{e:?}");
+        }
+    }
 }

@@ -541,6 +541,51 @@ impl Terminal {
 mod tests {
     use super::*;
 
+    /// A manager reads a refusal in the screen's language, from the locale
+    /// files; logs get both, zh-TW first, as the till always said them.
+    #[test]
+    fn settings_errors_are_worded_in_each_language_from_the_locale_files() {
+        use crate::locale::Lang;
+        let e = SettingsError::PinRule;
+        assert_eq!(e.message(Lang::ZhTw), "密碼須為 4 到 8 位數字");
+        assert_eq!(e.message(Lang::En), "the PIN must be 4 to 8 digits");
+        assert_eq!(
+            e.to_string(),
+            "密碼須為 4 到 8 位數字 / the PIN must be 4 to 8 digits"
+        );
+        let e = SaveError::Write {
+            path: PathBuf::from("/etc/till.toml"),
+            message: "denied".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "無法寫入設定檔 /etc/till.toml:denied / cannot write /etc/till.toml: denied"
+        );
+        // The journal's refusal keeps both of its languages apart.
+        let journal = crate::journal::JournalError::NoSuchSale("T1".into());
+        let e = SettingsError::Refused(Text::worded(&journal));
+        assert_eq!(e.message(Lang::En), journal.message(Lang::En));
+        assert_eq!(e.to_string(), journal.to_string());
+        let all = [
+            SettingsError::NotManager,
+            SettingsError::NoName,
+            SettingsError::PinRule,
+            SettingsError::PinMismatch,
+            SettingsError::NoUser,
+            SettingsError::Period,
+            SettingsError::Track,
+            SettingsError::Number,
+            SettingsError::Range,
+        ];
+        for e in all {
+            for lang in [Lang::ZhTw, Lang::En] {
+                assert!(!e.message(lang).starts_with("words."), "{e:?} {lang:?}");
+            }
+        }
+        let invalid = SaveError::Invalid(Vec::new());
+        assert!(!invalid.message(Lang::En).contains("words."));
+    }
+
     #[test]
     fn masking_shows_at_most_two_characters() {
         assert_eq!(masked(&Secret::default()), "未設定 not set");
