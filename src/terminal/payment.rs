@@ -48,7 +48,7 @@ use crate::gateway::client::{CancelOutcome, Gateway, NotSent, PayItem, PayReques
 use crate::gateway::rules::PaymentDoubt;
 use crate::gateway::{Approval, CashierAction, Outcome};
 use crate::journal::{AttemptRecord, AttemptState, Detail, JournalError, stamp};
-use crate::locale::Text;
+use crate::locale::{Lang, Text, fill, tr};
 use crate::money::Ntd;
 use crate::sale::{AttemptKind, GatewayId, SaleNo, TradeNo};
 
@@ -128,47 +128,57 @@ pub fn gateway_name_zh(g: GatewayId) -> &'static str {
 }
 
 impl PayEvent {
-    /// One line for the screen, zh-TW first.
+    /// One line for the screen, zh-TW first (from `words.pay_event`).
     pub fn message(&self) -> String {
+        if let PayEvent::Resolved { state, .. } = self {
+            return format!("{} / {}", state.name_zh(), state.as_str());
+        }
+        format!("{} / {}", self.said(Lang::ZhTw), self.said(Lang::En))
+    }
+
+    /// The line in `lang`.
+    fn said(&self, lang: Lang) -> String {
+        let name = |g: &GatewayId| match lang {
+            Lang::ZhTw => gateway_name_zh(*g),
+            Lang::En => g.as_str(),
+        };
         match self {
-            PayEvent::Sending { gateway, .. } => format!(
-                "傳送至{}… / sending to {}…",
-                gateway_name_zh(*gateway),
-                gateway.as_str()
+            PayEvent::Sending { gateway, .. } => fill(
+                lang,
+                "words.pay_event.sending",
+                &[("gateway", &name(gateway))],
             ),
             PayEvent::Waiting {
                 gateway,
                 elapsed_secs,
                 ..
-            } => format!(
-                "等待{}回應… {elapsed_secs} 秒 / waiting for {}… {elapsed_secs} s",
-                gateway_name_zh(*gateway),
-                gateway.as_str()
+            } => fill(
+                lang,
+                "words.pay_event.waiting",
+                &[("gateway", &name(gateway)), ("secs", elapsed_secs)],
             ),
             PayEvent::Unknown { doing, .. } => match doing {
                 Resolving::Cancelling { try_no } => {
-                    format!(
-                        "確認中:取消未明交易(第 {try_no} 次)/ confirming: cancelling the attempt in doubt (try {try_no})"
-                    )
+                    fill(lang, "words.pay_event.cancelling", &[("try", try_no)])
                 }
                 Resolving::Querying { poll } => {
-                    format!(
-                        "確認中:查詢交易結果(第 {poll} 次)/ confirming: asking for the result (poll {poll})"
-                    )
+                    fill(lang, "words.pay_event.querying", &[("poll", poll)])
                 }
-                Resolving::AwaitingCallback => {
-                    "等待付款通知,勿重複收款 / waiting for the payment notice: do not charge again"
-                        .to_string()
-                }
-                Resolving::AwaitingCustomer => {
-                    "請顧客在 App 內確認付款 / ask the customer to confirm in the app".to_string()
-                }
+                Resolving::AwaitingCallback => tr(lang, "words.pay_event.awaiting_callback"),
+                Resolving::AwaitingCustomer => tr(lang, "words.pay_event.awaiting_customer"),
             },
-            PayEvent::Resolved { state, .. } => {
-                format!("{} / {}", state.name_zh(), state.as_str())
-            }
+            PayEvent::Resolved { state, .. } => match lang {
+                Lang::ZhTw => state.name_zh().to_string(),
+                Lang::En => state.as_str().to_string(),
+            },
         }
     }
+}
+
+/// Both languages of `key`, zh-TW first, followed by `tail` (a gateway's
+/// own words, a reason) as the till has always written it after them.
+pub(super) fn both_then(key: &str, tail: &str) -> String {
+    format!("{} / {}{tail}", tr(Lang::ZhTw, key), tr(Lang::En, key))
 }
 
 impl Payments {
@@ -467,51 +477,51 @@ fn state_message(
     let err = error.unwrap_or("");
     if kind == AttemptKind::Refund {
         return match state {
-            AttemptState::Approved => ("退款成功 / refunded".into(), CashierAction::None),
+            AttemptState::Approved => (
+                both_then("words.pay_result.refunded", ""),
+                CashierAction::None,
+            ),
             AttemptState::Declined => (
-                format!("退款失敗,款項未退 / refund declined, no money went back: {err}"),
+                both_then("words.pay_result.refund_declined", &format!(": {err}")),
                 CashierAction::None,
             ),
             AttemptState::Cancelled => (
-                "退款已撤回,款項未退 / the refund was withdrawn: no money went back".into(),
+                both_then("words.pay_result.refund_withdrawn", ""),
                 CashierAction::None,
             ),
             AttemptState::Abandoned => (
-                "退款未送出,款項未退 / the refund was never sent: no money went back".into(),
+                both_then("words.pay_result.refund_never_sent", ""),
                 CashierAction::RetryLater,
             ),
             _ => (
-                format!(
-                    "退款結果未定,勿重複退款;稍後查詢 / refund result not known yet: do not refund again; query later ({err})"
-                ),
+                both_then("words.pay_result.refund_in_doubt", &format!(" ({err})")),
                 CashierAction::WaitAndQuery,
             ),
         };
     }
     match state {
-        AttemptState::Approved => ("付款成功 / approved".into(), CashierAction::None),
+        AttemptState::Approved => (
+            both_then("words.pay_result.approved", ""),
+            CashierAction::None,
+        ),
         AttemptState::Declined => (
-            format!("交易失敗 / declined: {err}"),
+            both_then("words.pay_result.declined", &format!(": {err}")),
             CashierAction::AskForAnotherPayment,
         ),
         AttemptState::Cancelled => (
-            "交易已取消,未扣款;可重新收款 / the attempt was cancelled, nothing was charged: charge again".into(),
+            both_then("words.pay_result.cancelled", ""),
             CashierAction::CancelAndRetry,
         ),
         AttemptState::Abandoned => (
-            "未送出,未扣款 / never sent, nothing was charged".into(),
+            both_then("words.pay_result.never_sent", ""),
             CashierAction::RetryLater,
         ),
         AttemptState::Cancelling => (
-            format!(
-                "取消尚未確認,勿重複收款;稍後執行 `till recover` / the cancel is not confirmed yet: do not charge again; run `till recover` later ({err})"
-            ),
+            both_then("words.pay_result.cancel_in_doubt", &format!(" ({err})")),
             CashierAction::WaitAndQuery,
         ),
         _ => (
-            format!(
-                "結果未定,勿重複收款;稍後查詢 / result not known yet: do not charge again; query later ({err})"
-            ),
+            both_then("words.pay_result.in_doubt", &format!(" ({err})")),
             CashierAction::WaitAndQuery,
         ),
     }
@@ -751,10 +761,11 @@ impl Terminal {
                     trade,
                     AttemptState::Declined,
                     Detail::new()
-                        .error(format!(
-                            "此交易編號在金流已有付款(編號 {n}),本次未扣款;請檢查本機交易紀錄是否遺失或還原 / the gateway already has a payment under this trade number ({n}): nothing was charged now; check whether this till's journal was lost or restored",
-                            n = a.gateway_trade_no
-                        ))
+                        .error(
+                            Text::new("words.pay_note.repeat_on_first_send")
+                                .arg("n", &a.gateway_trade_no)
+                                .to_string(),
+                        )
                         .code("IsRep")
                         .repeat_of(a.gateway_trade_no.clone()),
                 )?;
@@ -844,7 +855,7 @@ impl Terminal {
                 self.journal.transition(
                     trade,
                     AttemptState::Cancelling,
-                    Detail::new().error("結果未定,取消此筆 / result unknown: cancelling"),
+                    Detail::new().error(both_then("words.pay_note.cancelling_in_doubt", "")),
                 )?;
                 self.cancel_until_confirmed(payments, gw, req).await?;
             }
@@ -855,8 +866,7 @@ impl Terminal {
                 self.journal.transition(
                     trade,
                     AttemptState::Unknown,
-                    Detail::new()
-                        .error("中斷於傳送中,結果未定 / interrupted while sending: result unknown"),
+                    Detail::new().error(both_then("words.pay_note.interrupted_sending", "")),
                 )?;
                 self.query_until_settled(payments, gw, req, query_now)
                     .await?;
@@ -957,9 +967,9 @@ impl Terminal {
                         trade,
                         AttemptState::Cancelling,
                         Detail::new()
-                            .error(format!(
-                                "取消被拒 / cancel refused: {} {}",
-                                d.code, d.reason
+                            .error(both_then(
+                                "words.pay_note.cancel_refused",
+                                &format!(": {} {}", d.code, d.reason),
                             ))
                             .code(d.code.clone())
                             .cancel_try(try_no),
@@ -1174,6 +1184,44 @@ mod tests {
             elapsed_secs: 8,
         };
         assert!(e.message().starts_with("等待街口支付回應… 8 秒"));
+    }
+
+    /// What the cashier is told about an attempt comes from the locale
+    /// files, each language apart, and reads as the till always wrote it
+    /// (the gateway's reason after both).
+    #[test]
+    fn outcomes_and_progress_are_worded_from_the_locale_files() {
+        use crate::locale::Lang;
+        let (declined, _) = state_message(
+            AttemptKind::Payment,
+            AttemptState::Declined,
+            Some("餘額不足"),
+        );
+        assert_eq!(declined, "交易失敗 / declined: 餘額不足");
+        let (doubt, _) = state_message(AttemptKind::Refund, AttemptState::Unknown, Some("逾時"));
+        assert_eq!(
+            doubt,
+            "退款結果未定,勿重複退款;稍後查詢 / refund result not known yet: do not refund \
+             again; query later (逾時)"
+        );
+        let e = PayEvent::Sending {
+            gateway: GatewayId::JkoPay,
+            trade_no: "x".into(),
+            since: String::new(),
+        };
+        assert_eq!(e.said(Lang::ZhTw), "傳送至街口支付…");
+        assert_eq!(e.said(Lang::En), "sending to jkopay…");
+        assert_eq!(e.message(), "傳送至街口支付… / sending to jkopay…");
+        let e = PayEvent::Unknown {
+            gateway: GatewayId::JkoPay,
+            trade_no: "x".into(),
+            doing: Resolving::Cancelling { try_no: 3 },
+        };
+        assert_eq!(e.said(Lang::ZhTw), "確認中:取消未明交易(第 3 次)");
+        assert_eq!(
+            e.said(Lang::En),
+            "confirming: cancelling the attempt in doubt (try 3)"
+        );
     }
 
     /// A payment refusal read in one language is in that language only,
