@@ -172,26 +172,42 @@ impl Reach {
 
     /// In words for the manager, zh-TW then English.
     pub fn describe(&self) -> String {
+        self.both()
+    }
+}
+
+impl Localized for Reach {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
         match self {
-            Reach::Answered(code) => {
-                format!(
-                    "可連線,伺服器回應 HTTP {code} / reachable: the server answered HTTP {code}"
-                )
-            }
-            Reach::Timeout => {
-                "逾時:伺服器沒有回應 / timed out: no answer from the server".to_string()
-            }
-            Reach::Dns => {
-                "找不到主機名稱 (DNS) / DNS error: the host name does not resolve".to_string()
-            }
-            Reach::Refused => {
-                "連線被拒:該連接埠沒有服務 / connection refused: nothing listens there".to_string()
-            }
-            Reach::BadUrl => "網址格式不正確 / not a valid address".to_string(),
-            Reach::NotConfigured => "尚未設定網址 / no address configured".to_string(),
-            Reach::Failed(why) => format!("無法連線 / cannot connect: {why}"),
+            Reach::Answered(code) => fill(lang, "words.reach.answered", &[("code", code)]),
+            Reach::Timeout => tr(lang, "words.reach.timeout"),
+            Reach::Dns => tr(lang, "words.reach.dns"),
+            Reach::Refused => tr(lang, "words.reach.refused"),
+            Reach::BadUrl => tr(lang, "words.reach.bad_url"),
+            Reach::NotConfigured => tr(lang, "words.reach.not_configured"),
+            // The library's own words, after ours.
+            Reach::Failed(why) => format!("{}: {why}", tr(lang, "words.reach.failed")),
         }
     }
+
+    /// Both languages, zh-TW first; a failure's own words come once, last.
+    fn both(&self) -> String {
+        use crate::locale::{Lang, tr};
+        match self {
+            Reach::Failed(why) => format!(
+                "{} / {}: {why}",
+                tr(Lang::ZhTw, "words.reach.failed"),
+                tr(Lang::En, "words.reach.failed")
+            ),
+            _ => format!("{} / {}", self.message(Lang::ZhTw), self.message(Lang::En)),
+        }
+    }
+}
+
+/// Both languages of `key`, zh-TW first, as the Settings screen shows them.
+fn both(key: &'static str) -> String {
+    Text::new(key).to_string()
 }
 
 /// GET `url` with no credentials, no proxy and no redirects; any HTTP
@@ -310,7 +326,7 @@ pub fn check_gateway(
     async move {
         check
             .await
-            .unwrap_or_else(|| Reach::Failed("檢查中斷 / the check stopped".into()))
+            .unwrap_or_else(|| Reach::Failed(both("words.reach.check_stopped")))
     }
 }
 
@@ -326,7 +342,7 @@ pub fn check_printer(
     async move {
         check
             .await
-            .unwrap_or_else(|| "檢查中斷 / the check stopped".to_string())
+            .unwrap_or_else(|| both("words.reach.check_stopped"))
     }
 }
 
@@ -335,8 +351,7 @@ pub fn status_words(status: Result<Option<PrinterStatus>, PrinterError>) -> Stri
     let s = match status {
         Err(e) => return e.to_string(),
         Ok(None) => {
-            return "此型號或連線不回報狀態 / this model or connection reports no status"
-                .to_string();
+            return both("words.printer_check.no_status");
         }
         Ok(Some(s)) => s,
     };
@@ -356,7 +371,7 @@ pub fn status_words(status: Result<Option<PrinterStatus>, PrinterError>) -> Stri
         words.push("故障 error (jam or cutter)");
     }
     if words.is_empty() {
-        "正常,可以列印 / OK, ready to print".to_string()
+        both("words.printer_check.ready")
     } else {
         words.join(" · ")
     }
@@ -584,6 +599,33 @@ mod tests {
         }
         let invalid = SaveError::Invalid(Vec::new());
         assert!(!invalid.message(Lang::En).contains("words."));
+    }
+
+    /// The connection test reads as it always did, from the locale files,
+    /// and in one language where the screen asks for one.
+    #[test]
+    fn a_connection_check_is_worded_from_the_locale_files() {
+        use crate::locale::Lang;
+        assert_eq!(
+            Reach::Answered(404).describe(),
+            "可連線,伺服器回應 HTTP 404 / reachable: the server answered HTTP 404"
+        );
+        assert_eq!(
+            Reach::Failed("tls".into()).describe(),
+            "無法連線 / cannot connect: tls"
+        );
+        assert_eq!(
+            Reach::Failed("tls".into()).message(Lang::ZhTw),
+            "無法連線: tls"
+        );
+        assert_eq!(
+            Reach::Dns.message(Lang::En),
+            "DNS error: the host name does not resolve"
+        );
+        assert_eq!(
+            status_words(Ok(None)),
+            "此型號或連線不回報狀態 / this model or connection reports no status"
+        );
     }
 
     #[test]
