@@ -291,6 +291,35 @@ fn staff_added_from_the_cli_can_sign_in_and_sales_are_found_by_receipt_code() {
     assert_eq!(missing.status.code(), Some(1));
 }
 
+/// A payment refused by the till (a product barcode is no payment code)
+/// is said in the user's language from the locale files, both where the
+/// locale names none.
+#[test]
+fn a_refused_payment_is_said_in_the_users_language() {
+    let home = tempfile::tempdir().unwrap();
+    let refused_in = |locale: &str| {
+        let out = till()
+            .env("HOME", home.path())
+            .env("LC_ALL", locale)
+            .args(["pay", "--amount", "10", "--barcode", "4710000000028"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let zh = refused_in("zh_TW.UTF-8");
+    assert!(zh.contains("不是付款條碼:"), "{zh}");
+    assert!(!zh.contains("not a payment code"), "Chinese only: {zh}");
+    let en = refused_in("en_US.UTF-8");
+    assert!(en.contains("not a payment code: "), "{en}");
+    assert!(!en.contains("付款條碼"), "English only: {en}");
+    let both = refused_in("C");
+    assert!(
+        both.contains("不是付款條碼:") && both.contains(" / not a payment code: "),
+        "{both}"
+    );
+}
+
 #[test]
 fn journal_verify_passes_then_catches_a_tampered_row() {
     let dir = tempfile::tempdir().unwrap();

@@ -199,7 +199,7 @@ pub(super) fn pay_error(e: PayError) -> ExitCode {
         PayError::InFlight { .. } => 2,
         _ => EXIT_USAGE,
     };
-    errln!("till: {e}");
+    errln!("till: {}", super::output::word(&e, super::output::lang()));
     ExitCode::from(code)
 }
 
@@ -365,7 +365,8 @@ fn check_before_journaling(cart: &Cart, args: &PayArgs) -> Result<(), String> {
             .arg("amount", amount)));
     }
     if let (None, false, Some(code)) = (&args.pay_later, args.paypage, &args.barcode) {
-        crate::terminal::payment::check_scan(code).map_err(|e| e.to_string())?;
+        crate::terminal::payment::check_scan(code)
+            .map_err(|e| super::output::word(&e, super::output::lang()))?;
     }
     Ok(())
 }

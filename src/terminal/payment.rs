@@ -48,6 +48,7 @@ use crate::gateway::client::{CancelOutcome, Gateway, NotSent, PayItem, PayReques
 use crate::gateway::rules::PaymentDoubt;
 use crate::gateway::{Approval, CashierAction, Outcome};
 use crate::journal::{AttemptRecord, AttemptState, Detail, JournalError, stamp};
+use crate::locale::{Lang, Text, fill, tr};
 use crate::money::Ntd;
 use crate::sale::{AttemptKind, GatewayId, SaleNo, TradeNo};
 
@@ -127,47 +128,57 @@ pub fn gateway_name_zh(g: GatewayId) -> &'static str {
 }
 
 impl PayEvent {
-    /// One line for the screen, zh-TW first.
+    /// One line for the screen, zh-TW first (from `words.pay_event`).
     pub fn message(&self) -> String {
+        if let PayEvent::Resolved { state, .. } = self {
+            return format!("{} / {}", state.name_zh(), state.as_str());
+        }
+        format!("{} / {}", self.said(Lang::ZhTw), self.said(Lang::En))
+    }
+
+    /// The line in `lang`.
+    fn said(&self, lang: Lang) -> String {
+        let name = |g: &GatewayId| match lang {
+            Lang::ZhTw => gateway_name_zh(*g),
+            Lang::En => g.as_str(),
+        };
         match self {
-            PayEvent::Sending { gateway, .. } => format!(
-                "傳送至{}… / sending to {}…",
-                gateway_name_zh(*gateway),
-                gateway.as_str()
+            PayEvent::Sending { gateway, .. } => fill(
+                lang,
+                "words.pay_event.sending",
+                &[("gateway", &name(gateway))],
             ),
             PayEvent::Waiting {
                 gateway,
                 elapsed_secs,
                 ..
-            } => format!(
-                "等待{}回應… {elapsed_secs} 秒 / waiting for {}… {elapsed_secs} s",
-                gateway_name_zh(*gateway),
-                gateway.as_str()
+            } => fill(
+                lang,
+                "words.pay_event.waiting",
+                &[("gateway", &name(gateway)), ("secs", elapsed_secs)],
             ),
             PayEvent::Unknown { doing, .. } => match doing {
                 Resolving::Cancelling { try_no } => {
-                    format!(
-                        "確認中:取消未明交易(第 {try_no} 次)/ confirming: cancelling the attempt in doubt (try {try_no})"
-                    )
+                    fill(lang, "words.pay_event.cancelling", &[("try", try_no)])
                 }
                 Resolving::Querying { poll } => {
-                    format!(
-                        "確認中:查詢交易結果(第 {poll} 次)/ confirming: asking for the result (poll {poll})"
-                    )
+                    fill(lang, "words.pay_event.querying", &[("poll", poll)])
                 }
-                Resolving::AwaitingCallback => {
-                    "等待付款通知,勿重複收款 / waiting for the payment notice: do not charge again"
-                        .to_string()
-                }
-                Resolving::AwaitingCustomer => {
-                    "請顧客在 App 內確認付款 / ask the customer to confirm in the app".to_string()
-                }
+                Resolving::AwaitingCallback => tr(lang, "words.pay_event.awaiting_callback"),
+                Resolving::AwaitingCustomer => tr(lang, "words.pay_event.awaiting_customer"),
             },
-            PayEvent::Resolved { state, .. } => {
-                format!("{} / {}", state.name_zh(), state.as_str())
-            }
+            PayEvent::Resolved { state, .. } => match lang {
+                Lang::ZhTw => state.name_zh().to_string(),
+                Lang::En => state.as_str().to_string(),
+            },
         }
     }
+}
+
+/// Both languages of `key`, zh-TW first, followed by `tail` (a gateway's
+/// own words, a reason) as the till has always written it after them.
+pub(super) fn both_then(key: &str, tail: &str) -> String {
+    format!("{} / {}{tail}", tr(Lang::ZhTw, key), tr(Lang::En, key))
 }
 
 impl Payments {
@@ -289,14 +300,12 @@ pub const CANCELLED_WHILE_WAITING: &str = "收銀員取消等待,依金流規則
 
 /// Why a payment workflow could not run. When one of these comes back no
 /// request was sent, except [`PayError::Journal`] after `Sending`, which
-/// `till recover` then resolves.
+/// `till recover` then resolves. Worded from the locale files
+/// (`words.pay`); `Display` gives both languages, for logs.
 #[derive(Debug, thiserror::Error)]
 pub enum PayError {
     #[error(transparent)]
     Terminal(#[from] TerminalError),
-    #[error(
-        "此交易的付款 {trade} 尚未完成({zh}),請等待結果或執行 `till recover`,勿重複收款 / payment {trade} on this sale is still {state}: wait for its result or run `till recover`; do not charge again"
-    )]
     InFlight {
         trade: String,
         state: AttemptState,
@@ -304,31 +313,84 @@ pub enum PayError {
     },
     #[error(transparent)]
     Journal(JournalError),
-    #[error("不是付款條碼:{0} / not a payment code: {0}")]
-    NotAPaymentCode(String),
-    #[error("未設定 {} 金流 / the {} gateway is not configured", gateway_name_zh(*.0), .0.as_str())]
+    /// What was scanned instead, in words.
+    NotAPaymentCode(Text),
     NoGateway(GatewayId),
-    #[error("找不到付款紀錄 {0} / no payment or refund {0}")]
     NoSuchAttempt(String),
-    #[error("此交易沒有可退款的電子支付 / this sale has no gateway payment to refund")]
     NothingToRefund,
-    #[error("{0} 沒有待退還的逾時收款 / {0} has no late payment still owed back")]
     NoLatePayment(String),
-    #[error("退款需主管核准 / a manager must approve refunds")]
     NotManager,
-    #[error("請填寫退款原因 / a refund needs a reason")]
     ReasonRequired,
     /// Refused before anything was journaled or sent (the gateway's own
-    /// rule, or a refund that would have to be split across tenders).
-    #[error("{0}")]
+    /// rule, or a refund that would have to be split across tenders),
+    /// already worded in both languages where it was found.
     RefundNotAllowed(String),
     #[error(transparent)]
     Invoicing(#[from] super::InvoicingError),
     /// The PayPage could not be made: the attempt ended as the result says
     /// (nothing can have been charged: nobody saw a page to pay on).
-    #[error("{}", .0.message)]
     PayPageNotOpened(Box<PayResult>),
 }
+
+impl crate::locale::Localized for PayError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{Lang, fill, tr};
+        match self {
+            Self::Terminal(e) => e.message(lang),
+            Self::InFlight { trade, state, zh } => {
+                let state = match lang {
+                    Lang::ZhTw => (*zh).to_string(),
+                    Lang::En => state.to_string(),
+                };
+                fill(
+                    lang,
+                    "words.pay.in_flight",
+                    &[("trade", trade), ("state", &state)],
+                )
+            }
+            Self::Journal(e) => e.message(lang),
+            Self::NotAPaymentCode(scanned) => fill(
+                lang,
+                "words.pay.not_a_payment_code",
+                &[("code", &scanned.message(lang))],
+            ),
+            Self::NoGateway(g) => {
+                let name = match lang {
+                    Lang::ZhTw => gateway_name_zh(*g),
+                    Lang::En => g.as_str(),
+                };
+                fill(lang, "words.pay.no_gateway", &[("gateway", &name)])
+            }
+            Self::NoSuchAttempt(trade) => {
+                fill(lang, "words.pay.no_such_attempt", &[("trade", trade)])
+            }
+            Self::NothingToRefund => tr(lang, "words.pay.nothing_to_refund"),
+            Self::NoLatePayment(sale) => fill(lang, "words.pay.no_late_payment", &[("sale", sale)]),
+            Self::NotManager => tr(lang, "words.pay.not_manager"),
+            Self::ReasonRequired => tr(lang, "words.pay.reason_required"),
+            // Already worded where the refusal was found.
+            Self::RefundNotAllowed(text) => text.clone(),
+            Self::Invoicing(e) => e.message(lang),
+            // The result's own message, worded when the attempt ended.
+            Self::PayPageNotOpened(result) => result.message.clone(),
+        }
+    }
+
+    /// Both languages; a text already worded in both is shown once.
+    fn both(&self) -> String {
+        match self {
+            Self::RefundNotAllowed(text) => text.clone(),
+            Self::PayPageNotOpened(result) => result.message.clone(),
+            _ => format!(
+                "{} / {}",
+                self.message(crate::locale::Lang::ZhTw),
+                self.message(crate::locale::Lang::En)
+            ),
+        }
+    }
+}
+
+crate::display_both!(PayError);
 
 impl From<JournalError> for PayError {
     fn from(e: JournalError) -> PayError {
@@ -415,51 +477,51 @@ fn state_message(
     let err = error.unwrap_or("");
     if kind == AttemptKind::Refund {
         return match state {
-            AttemptState::Approved => ("退款成功 / refunded".into(), CashierAction::None),
+            AttemptState::Approved => (
+                both_then("words.pay_result.refunded", ""),
+                CashierAction::None,
+            ),
             AttemptState::Declined => (
-                format!("退款失敗,款項未退 / refund declined, no money went back: {err}"),
+                both_then("words.pay_result.refund_declined", &format!(": {err}")),
                 CashierAction::None,
             ),
             AttemptState::Cancelled => (
-                "退款已撤回,款項未退 / the refund was withdrawn: no money went back".into(),
+                both_then("words.pay_result.refund_withdrawn", ""),
                 CashierAction::None,
             ),
             AttemptState::Abandoned => (
-                "退款未送出,款項未退 / the refund was never sent: no money went back".into(),
+                both_then("words.pay_result.refund_never_sent", ""),
                 CashierAction::RetryLater,
             ),
             _ => (
-                format!(
-                    "退款結果未定,勿重複退款;稍後查詢 / refund result not known yet: do not refund again; query later ({err})"
-                ),
+                both_then("words.pay_result.refund_in_doubt", &format!(" ({err})")),
                 CashierAction::WaitAndQuery,
             ),
         };
     }
     match state {
-        AttemptState::Approved => ("付款成功 / approved".into(), CashierAction::None),
+        AttemptState::Approved => (
+            both_then("words.pay_result.approved", ""),
+            CashierAction::None,
+        ),
         AttemptState::Declined => (
-            format!("交易失敗 / declined: {err}"),
+            both_then("words.pay_result.declined", &format!(": {err}")),
             CashierAction::AskForAnotherPayment,
         ),
         AttemptState::Cancelled => (
-            "交易已取消,未扣款;可重新收款 / the attempt was cancelled, nothing was charged: charge again".into(),
+            both_then("words.pay_result.cancelled", ""),
             CashierAction::CancelAndRetry,
         ),
         AttemptState::Abandoned => (
-            "未送出,未扣款 / never sent, nothing was charged".into(),
+            both_then("words.pay_result.never_sent", ""),
             CashierAction::RetryLater,
         ),
         AttemptState::Cancelling => (
-            format!(
-                "取消尚未確認,勿重複收款;稍後執行 `till recover` / the cancel is not confirmed yet: do not charge again; run `till recover` later ({err})"
-            ),
+            both_then("words.pay_result.cancel_in_doubt", &format!(" ({err})")),
             CashierAction::WaitAndQuery,
         ),
         _ => (
-            format!(
-                "結果未定,勿重複收款;稍後查詢 / result not known yet: do not charge again; query later ({err})"
-            ),
+            both_then("words.pay_result.in_doubt", &format!(" ({err})")),
             CashierAction::WaitAndQuery,
         ),
     }
@@ -699,10 +761,11 @@ impl Terminal {
                     trade,
                     AttemptState::Declined,
                     Detail::new()
-                        .error(format!(
-                            "此交易編號在金流已有付款(編號 {n}),本次未扣款;請檢查本機交易紀錄是否遺失或還原 / the gateway already has a payment under this trade number ({n}): nothing was charged now; check whether this till's journal was lost or restored",
-                            n = a.gateway_trade_no
-                        ))
+                        .error(
+                            Text::new("words.pay_note.repeat_on_first_send")
+                                .arg("n", &a.gateway_trade_no)
+                                .to_string(),
+                        )
                         .code("IsRep")
                         .repeat_of(a.gateway_trade_no.clone()),
                 )?;
@@ -792,7 +855,7 @@ impl Terminal {
                 self.journal.transition(
                     trade,
                     AttemptState::Cancelling,
-                    Detail::new().error("結果未定,取消此筆 / result unknown: cancelling"),
+                    Detail::new().error(both_then("words.pay_note.cancelling_in_doubt", "")),
                 )?;
                 self.cancel_until_confirmed(payments, gw, req).await?;
             }
@@ -803,8 +866,7 @@ impl Terminal {
                 self.journal.transition(
                     trade,
                     AttemptState::Unknown,
-                    Detail::new()
-                        .error("中斷於傳送中,結果未定 / interrupted while sending: result unknown"),
+                    Detail::new().error(both_then("words.pay_note.interrupted_sending", "")),
                 )?;
                 self.query_until_settled(payments, gw, req, query_now)
                     .await?;
@@ -905,9 +967,9 @@ impl Terminal {
                         trade,
                         AttemptState::Cancelling,
                         Detail::new()
-                            .error(format!(
-                                "取消被拒 / cancel refused: {} {}",
-                                d.code, d.reason
+                            .error(both_then(
+                                "words.pay_note.cancel_refused",
+                                &format!(": {} {}", d.code, d.reason),
                             ))
                             .code(d.code.clone())
                             .cancel_try(try_no),
@@ -1122,5 +1184,128 @@ mod tests {
             elapsed_secs: 8,
         };
         assert!(e.message().starts_with("等待街口支付回應… 8 秒"));
+    }
+
+    /// What the cashier is told about an attempt comes from the locale
+    /// files, each language apart, and reads as the till always wrote it
+    /// (the gateway's reason after both).
+    #[test]
+    fn outcomes_and_progress_are_worded_from_the_locale_files() {
+        use crate::locale::Lang;
+        let (declined, _) = state_message(
+            AttemptKind::Payment,
+            AttemptState::Declined,
+            Some("餘額不足"),
+        );
+        assert_eq!(declined, "交易失敗 / declined: 餘額不足");
+        let (doubt, _) = state_message(AttemptKind::Refund, AttemptState::Unknown, Some("逾時"));
+        assert_eq!(
+            doubt,
+            "退款結果未定,勿重複退款;稍後查詢 / refund result not known yet: do not refund \
+             again; query later (逾時)"
+        );
+        let e = PayEvent::Sending {
+            gateway: GatewayId::JkoPay,
+            trade_no: "x".into(),
+            since: String::new(),
+        };
+        assert_eq!(e.said(Lang::ZhTw), "傳送至街口支付…");
+        assert_eq!(e.said(Lang::En), "sending to jkopay…");
+        assert_eq!(e.message(), "傳送至街口支付… / sending to jkopay…");
+        let e = PayEvent::Unknown {
+            gateway: GatewayId::JkoPay,
+            trade_no: "x".into(),
+            doing: Resolving::Cancelling { try_no: 3 },
+        };
+        assert_eq!(e.said(Lang::ZhTw), "確認中:取消未明交易(第 3 次)");
+        assert_eq!(
+            e.said(Lang::En),
+            "confirming: cancelling the attempt in doubt (try 3)"
+        );
+    }
+
+    /// A payment refusal read in one language is in that language only,
+    /// from the locale files, and its `Display` (logs, the GUI's
+    /// `one_language`) is both, zh-TW first, worded as the till always did.
+    #[test]
+    fn a_pay_error_is_worded_in_each_language_from_the_locale_files() {
+        use crate::locale::{Lang, Localized};
+        let e = PayError::NoGateway(GatewayId::JkoPay);
+        assert_eq!(e.message(Lang::ZhTw), "未設定 街口支付 金流");
+        assert_eq!(e.message(Lang::En), "the jkopay gateway is not configured");
+        assert_eq!(
+            e.to_string(),
+            "未設定 街口支付 金流 / the jkopay gateway is not configured"
+        );
+
+        let e = PayError::from(JournalError::AttemptInFlight {
+            trade: "T0126010100001P01".into(),
+            state: AttemptState::Unknown,
+        });
+        let zh = e.message(Lang::ZhTw);
+        let en = e.message(Lang::En);
+        assert!(
+            zh.starts_with("此交易的付款 T0126010100001P01 尚未完成(")
+                && zh.contains(AttemptState::Unknown.name_zh())
+                && !zh.contains("unknown"),
+            "{zh}"
+        );
+        assert_eq!(
+            en,
+            "payment T0126010100001P01 on this sale is still unknown: wait for its \
+             result or run `till recover`; do not charge again"
+        );
+        assert_eq!(e.to_string(), format!("{zh} / {en}"));
+
+        // What was scanned instead is said in the same language.
+        let e = registry::check_scan("4710000000028").unwrap_err();
+        let zh = e.message(Lang::ZhTw);
+        let en = e.message(Lang::En);
+        assert!(
+            zh.starts_with("不是付款條碼:") && !zh.contains(" / "),
+            "{zh}"
+        );
+        assert!(
+            en.starts_with("not a payment code: ") && !en.contains('不'),
+            "{en}"
+        );
+        assert!(zh.contains("4710000000028") && en.contains("4710000000028"));
+
+        // A transparent variant words its inner error.
+        let inner = TerminalError::NotSignedIn;
+        let e = PayError::Terminal(TerminalError::NotSignedIn);
+        for lang in [Lang::ZhTw, Lang::En] {
+            assert_eq!(e.message(lang), inner.message(lang));
+        }
+        assert_eq!(e.to_string(), inner.to_string());
+    }
+
+    /// Every refusal of a payment names real words in both languages: a
+    /// key missing from a locale file would show as `words.pay.…`.
+    #[test]
+    fn every_pay_error_has_its_words_in_both_locales() {
+        use crate::locale::{Lang, Localized};
+        let all = [
+            PayError::InFlight {
+                trade: "T".into(),
+                state: AttemptState::Sending,
+                zh: AttemptState::Sending.name_zh(),
+            },
+            PayError::NotAPaymentCode(Text::new("words.pay.nothing_to_refund")),
+            PayError::NoGateway(GatewayId::MyPay),
+            PayError::NoSuchAttempt("T".into()),
+            PayError::NothingToRefund,
+            PayError::NoLatePayment("T".into()),
+            PayError::NotManager,
+            PayError::ReasonRequired,
+        ];
+        for e in &all {
+            for lang in [Lang::ZhTw, Lang::En] {
+                let said = e.message(lang);
+                assert!(!said.contains("words."), "{e:?} in {lang:?}: {said}");
+                assert!(!said.contains('{'), "an argument left unfilled: {said}");
+            }
+            assert_ne!(e.message(Lang::ZhTw), e.message(Lang::En), "{e:?}");
+        }
     }
 }

@@ -124,10 +124,17 @@ impl Terminal {
             rec.state,
             AttemptState::Sending | AttemptState::Unknown | AttemptState::Cancelling
         ) {
+            let said = |lang, state: &str| {
+                crate::locale::fill(
+                    lang,
+                    "words.pay.already_settled",
+                    &[("trade", trade), ("state", &state)],
+                )
+            };
             return Err(PayError::RefundNotAllowed(format!(
-                "{trade} 已是「{}」,不需人工確認 / {trade} is already {}: nothing to settle by hand",
-                rec.state.name_zh(),
-                rec.state
+                "{} / {}",
+                said(crate::locale::Lang::ZhTw, rec.state.name_zh()),
+                said(crate::locale::Lang::En, rec.state.as_str())
             )));
         }
         let charged = charged.map(str::trim).filter(|c| !c.is_empty());

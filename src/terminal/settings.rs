@@ -13,6 +13,7 @@ use crate::config::{Config, Problem, Severity};
 use crate::device::printer::{Printer, PrinterError, PrinterStatus};
 use crate::einvoice::Period;
 use crate::journal::{Role, User};
+use crate::locale::{Localized, Text};
 use crate::sale::GatewayId;
 use crate::secret::Secret;
 
@@ -47,15 +48,36 @@ pub fn replaced(current: &Secret, typed: &str) -> Secret {
     }
 }
 
-/// Why the configuration was not saved.
+/// Why the configuration was not saved (worded from `words.settings`).
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
     /// `Config::problems()` found errors; nothing was written.
-    #[error("設定有 {} 個錯誤,未儲存 / {} problems: nothing was saved", .0.len(), .0.len())]
     Invalid(Vec<Problem>),
-    #[error("無法寫入設定檔 {path}:{message} / cannot write {path}: {message}")]
-    Write { path: PathBuf, message: String },
+    Write {
+        path: PathBuf,
+        message: String,
+    },
 }
+
+impl Localized for SaveError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::fill;
+        match self {
+            Self::Invalid(problems) => fill(
+                lang,
+                "words.settings.invalid",
+                &[("count", &problems.len())],
+            ),
+            Self::Write { path, message } => fill(
+                lang,
+                "words.settings.write",
+                &[("path", &path.display()), ("message", message)],
+            ),
+        }
+    }
+}
+
+crate::display_both!(SaveError);
 
 /// Validate `config` and, when it has no errors, replace the file at `path`
 /// atomically: a temporary file in the same folder, created owner-only
@@ -150,26 +172,42 @@ impl Reach {
 
     /// In words for the manager, zh-TW then English.
     pub fn describe(&self) -> String {
+        self.both()
+    }
+}
+
+impl Localized for Reach {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::{fill, tr};
         match self {
-            Reach::Answered(code) => {
-                format!(
-                    "可連線,伺服器回應 HTTP {code} / reachable: the server answered HTTP {code}"
-                )
-            }
-            Reach::Timeout => {
-                "逾時:伺服器沒有回應 / timed out: no answer from the server".to_string()
-            }
-            Reach::Dns => {
-                "找不到主機名稱 (DNS) / DNS error: the host name does not resolve".to_string()
-            }
-            Reach::Refused => {
-                "連線被拒:該連接埠沒有服務 / connection refused: nothing listens there".to_string()
-            }
-            Reach::BadUrl => "網址格式不正確 / not a valid address".to_string(),
-            Reach::NotConfigured => "尚未設定網址 / no address configured".to_string(),
-            Reach::Failed(why) => format!("無法連線 / cannot connect: {why}"),
+            Reach::Answered(code) => fill(lang, "words.reach.answered", &[("code", code)]),
+            Reach::Timeout => tr(lang, "words.reach.timeout"),
+            Reach::Dns => tr(lang, "words.reach.dns"),
+            Reach::Refused => tr(lang, "words.reach.refused"),
+            Reach::BadUrl => tr(lang, "words.reach.bad_url"),
+            Reach::NotConfigured => tr(lang, "words.reach.not_configured"),
+            // The library's own words, after ours.
+            Reach::Failed(why) => format!("{}: {why}", tr(lang, "words.reach.failed")),
         }
     }
+
+    /// Both languages, zh-TW first; a failure's own words come once, last.
+    fn both(&self) -> String {
+        use crate::locale::{Lang, tr};
+        match self {
+            Reach::Failed(why) => format!(
+                "{} / {}: {why}",
+                tr(Lang::ZhTw, "words.reach.failed"),
+                tr(Lang::En, "words.reach.failed")
+            ),
+            _ => format!("{} / {}", self.message(Lang::ZhTw), self.message(Lang::En)),
+        }
+    }
+}
+
+/// Both languages of `key`, zh-TW first, as the Settings screen shows them.
+fn both(key: &'static str) -> String {
+    Text::new(key).to_string()
 }
 
 /// GET `url` with no credentials, no proxy and no redirects; any HTTP
@@ -288,7 +326,7 @@ pub fn check_gateway(
     async move {
         check
             .await
-            .unwrap_or_else(|| Reach::Failed("檢查中斷 / the check stopped".into()))
+            .unwrap_or_else(|| Reach::Failed(both("words.reach.check_stopped")))
     }
 }
 
@@ -304,7 +342,7 @@ pub fn check_printer(
     async move {
         check
             .await
-            .unwrap_or_else(|| "檢查中斷 / the check stopped".to_string())
+            .unwrap_or_else(|| both("words.reach.check_stopped"))
     }
 }
 
@@ -313,8 +351,7 @@ pub fn status_words(status: Result<Option<PrinterStatus>, PrinterError>) -> Stri
     let s = match status {
         Err(e) => return e.to_string(),
         Ok(None) => {
-            return "此型號或連線不回報狀態 / this model or connection reports no status"
-                .to_string();
+            return both("words.printer_check.no_status");
         }
         Ok(Some(s)) => s,
     };
@@ -334,36 +371,49 @@ pub fn status_words(status: Result<Option<PrinterStatus>, PrinterError>) -> Stri
         words.push("故障 error (jam or cutter)");
     }
     if words.is_empty() {
-        "正常,可以列印 / OK, ready to print".to_string()
+        both("words.printer_check.ready")
     } else {
         words.join(" · ")
     }
 }
 
-/// Why a staff change or a roll was refused, in words for the manager.
+/// Why a staff change or a roll was refused, in words for the manager
+/// (`words.settings`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SettingsError {
-    #[error("只有店長可以變更設定 / only a manager can change settings")]
     NotManager,
-    #[error("請輸入姓名 / enter a name")]
     NoName,
-    #[error("密碼須為 4 到 8 位數字 / the PIN must be 4 to 8 digits")]
     PinRule,
-    #[error("兩次輸入的密碼不同 / the two PINs differ")]
     PinMismatch,
-    #[error("請先選擇人員 / pick a person first")]
     NoUser,
-    #[error("期別須為民國年月 5 碼,例如 11512 / the period is 5 digits YYYMM, e.g. 11512")]
     Period,
-    #[error("字軌須為兩個英文字母,例如 AB / the track is two letters, e.g. AB")]
     Track,
-    #[error("號碼須為 8 位數字 / invoice numbers are 8 digits")]
     Number,
-    #[error("起號不可大於迄號 / the first number is after the last")]
     Range,
-    #[error("{0}")]
-    Refused(String),
+    /// The journal's refusal, worded from the locale files when it came.
+    Refused(Text),
 }
+
+impl Localized for SettingsError {
+    fn message(&self, lang: crate::locale::Lang) -> String {
+        use crate::locale::tr;
+        let key = match self {
+            Self::NotManager => "words.settings.not_manager",
+            Self::NoName => "words.settings.no_name",
+            Self::PinRule => "words.settings.pin_rule",
+            Self::PinMismatch => "words.settings.pin_mismatch",
+            Self::NoUser => "words.settings.no_user",
+            Self::Period => "words.settings.period",
+            Self::Track => "words.settings.track",
+            Self::Number => "words.settings.number",
+            Self::Range => "words.settings.range",
+            Self::Refused(text) => return text.message(lang),
+        };
+        tr(lang, key)
+    }
+}
+
+crate::display_both!(SettingsError);
 
 fn check_pin(pin: &Secret, again: &Secret) -> Result<(), SettingsError> {
     let p = pin.expose();
@@ -407,7 +457,7 @@ impl Terminal {
     pub fn staff_list(&self) -> Result<Vec<User>, SettingsError> {
         self.journal
             .active_users()
-            .map_err(|e| SettingsError::Refused(e.to_string()))
+            .map_err(|e| SettingsError::Refused(Text::worded(&e)))
     }
 
     /// Add a cashier or manager; the PIN is typed twice. Signed-in manager only.
@@ -426,7 +476,7 @@ impl Terminal {
         check_pin(pin, again)?;
         self.journal
             .add_user(name, role, pin, &by)
-            .map_err(|e| SettingsError::Refused(e.to_string()))?;
+            .map_err(|e| SettingsError::Refused(Text::worded(&e)))?;
         tracing::info!(user = name, by = %by, "staff added");
         Ok(())
     }
@@ -445,18 +495,19 @@ impl Terminal {
         check_pin(pin, again)?;
         self.journal
             .set_pin(name, pin, &by)
-            .map_err(|e| SettingsError::Refused(e.to_string()))?;
+            .map_err(|e| SettingsError::Refused(Text::worded(&e)))?;
         tracing::info!(user = name, by = %by, "PIN changed");
         Ok(())
     }
 
     /// This terminal's rolls of the current period, with the low-water warning.
     pub fn rolls_view(&self, cfg: &Config) -> Result<RollsView, SettingsError> {
-        let refused = |e: &dyn std::fmt::Display| SettingsError::Refused(e.to_string());
-        let period = self.current_period().map_err(|e| refused(&e))?;
+        let period = self
+            .current_period()
+            .map_err(|e| SettingsError::Refused(Text::worded(&e)))?;
         let rolls: Vec<RollUsage> = self
             .invoice_rolls(period)
-            .map_err(|e| refused(&e))?
+            .map_err(|e| SettingsError::Refused(Text::worded(&e)))?
             .iter()
             .map(|r| RollUsage {
                 period: r.period.to_string(),
@@ -496,7 +547,7 @@ impl Terminal {
             return Err(SettingsError::Range);
         }
         self.add_invoice_roll(period, &track, first, last)
-            .map_err(|e| SettingsError::Refused(e.to_string()))?;
+            .map_err(|e| SettingsError::Refused(Text::worded(&e)))?;
         Ok(())
     }
 }
@@ -504,6 +555,78 @@ impl Terminal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A manager reads a refusal in the screen's language, from the locale
+    /// files; logs get both, zh-TW first, as the till always said them.
+    #[test]
+    fn settings_errors_are_worded_in_each_language_from_the_locale_files() {
+        use crate::locale::Lang;
+        let e = SettingsError::PinRule;
+        assert_eq!(e.message(Lang::ZhTw), "密碼須為 4 到 8 位數字");
+        assert_eq!(e.message(Lang::En), "the PIN must be 4 to 8 digits");
+        assert_eq!(
+            e.to_string(),
+            "密碼須為 4 到 8 位數字 / the PIN must be 4 to 8 digits"
+        );
+        let e = SaveError::Write {
+            path: PathBuf::from("/etc/till.toml"),
+            message: "denied".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "無法寫入設定檔 /etc/till.toml:denied / cannot write /etc/till.toml: denied"
+        );
+        // The journal's refusal keeps both of its languages apart.
+        let journal = crate::journal::JournalError::NoSuchSale("T1".into());
+        let e = SettingsError::Refused(Text::worded(&journal));
+        assert_eq!(e.message(Lang::En), journal.message(Lang::En));
+        assert_eq!(e.to_string(), journal.to_string());
+        let all = [
+            SettingsError::NotManager,
+            SettingsError::NoName,
+            SettingsError::PinRule,
+            SettingsError::PinMismatch,
+            SettingsError::NoUser,
+            SettingsError::Period,
+            SettingsError::Track,
+            SettingsError::Number,
+            SettingsError::Range,
+        ];
+        for e in all {
+            for lang in [Lang::ZhTw, Lang::En] {
+                assert!(!e.message(lang).starts_with("words."), "{e:?} {lang:?}");
+            }
+        }
+        let invalid = SaveError::Invalid(Vec::new());
+        assert!(!invalid.message(Lang::En).contains("words."));
+    }
+
+    /// The connection test reads as it always did, from the locale files,
+    /// and in one language where the screen asks for one.
+    #[test]
+    fn a_connection_check_is_worded_from_the_locale_files() {
+        use crate::locale::Lang;
+        assert_eq!(
+            Reach::Answered(404).describe(),
+            "可連線,伺服器回應 HTTP 404 / reachable: the server answered HTTP 404"
+        );
+        assert_eq!(
+            Reach::Failed("tls".into()).describe(),
+            "無法連線 / cannot connect: tls"
+        );
+        assert_eq!(
+            Reach::Failed("tls".into()).message(Lang::ZhTw),
+            "無法連線: tls"
+        );
+        assert_eq!(
+            Reach::Dns.message(Lang::En),
+            "DNS error: the host name does not resolve"
+        );
+        assert_eq!(
+            status_words(Ok(None)),
+            "此型號或連線不回報狀態 / this model or connection reports no status"
+        );
+    }
 
     #[test]
     fn masking_shows_at_most_two_characters() {

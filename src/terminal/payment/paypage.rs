@@ -45,7 +45,10 @@ use crate::terminal::attempt_notes::request_time;
 /// How long the till waits for the customer to pay on the page.
 pub const PAYPAGE_MINUTES: i64 = 15;
 
-const WAITING: &str = "等待顧客以手機付款 / waiting for the customer to pay on their phone";
+/// Journaled while the page waits for the customer.
+fn waiting() -> String {
+    super::both_then("words.pay_note.paypage_waiting", "")
+}
 
 /// A PayPage made for the customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -184,7 +187,7 @@ impl Terminal {
             AttemptState::Unknown,
             Detail::new()
                 .gateway_trade_no(page.gateway_trade_no)
-                .error(WAITING)
+                .error(waiting())
                 .code("200")
                 .paypage_url(page.url.clone())
                 .paypage_handle(page.handle)
@@ -260,7 +263,7 @@ impl Terminal {
 
     /// A page nobody saw: `Cancelling` → `Cancelled`, nothing can be paid.
     fn give_up_unseen(&mut self, trade: &TradeNo) -> Result<(), PayError> {
-        let why = "付款頁未顯示,無人能付款 / the page was never shown: nobody can pay on it";
+        let why = super::both_then("words.pay_note.page_never_shown", "");
         self.journal
             .transition(trade, AttemptState::Cancelling, Detail::new().error(why))?;
         self.journal.transition(
@@ -320,9 +323,9 @@ impl Terminal {
             .await;
         let cancelling = rec.state == AttemptState::Cancelling;
         let why_cancel = if cancel || cancelling {
-            "收銀員取消付款頁 / the cashier cancelled the page"
+            super::both_then("words.pay_note.page_cancelled", "")
         } else {
-            "付款頁逾時未付款 / the page expired unpaid"
+            super::both_then("words.pay_note.page_expired", "")
         };
         match answer {
             Ok(Outcome::Approved(a)) => {
@@ -369,7 +372,7 @@ impl Terminal {
                 // transfer, which MyPay settles by its own deadline (a
                 // cancel cannot stop that payment: it stays in doubt).
                 let why = if crate::gateway::mypay::codes::page_untouched(&p.code) {
-                    WAITING.to_string()
+                    waiting()
                 } else {
                     p.reason
                 };

@@ -16,6 +16,7 @@ use crate::gateway::goodbuy::client::GoodbuyClient;
 use crate::gateway::jkopay::client::JkoClient;
 use crate::gateway::mypay::client::MyPayClient;
 use crate::journal::MaskedCode;
+use crate::locale::Text;
 use crate::sale::{GatewayId, PayMethod, Wallet};
 
 /// The gateways a till can charge through, and who watches the progress.
@@ -209,8 +210,13 @@ pub(super) fn route(tender: Tender) -> Result<Route, PayError> {
                     with: PayWith::WalletCode { wallet, code },
                 });
             }
-            Ok(other) => return Err(PayError::NotAPaymentCode(other.to_string())),
-            Err(e) => return Err(PayError::NotAPaymentCode(e.to_string())),
+            Ok(other) => {
+                return Err(PayError::NotAPaymentCode(Text::given(
+                    format!("{}: {}", other.kind_zh(), other.shown()),
+                    format!("{}: {}", other.kind_en(), other.shown()),
+                )));
+            }
+            Err(e) => return Err(PayError::NotAPaymentCode(Text::worded(&e))),
         },
         Tender::With(w) => w,
     };
