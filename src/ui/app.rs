@@ -295,11 +295,6 @@ impl App {
             Message::Job(JobUpdate::Progress(event)) => return self.jobs.progress(event),
             Message::Job(JobUpdate::Done(handback)) => return self.job_back(handback),
             Message::Probed(round) => return self.status.probed(round),
-            // 確認中 and the PayPage look again by themselves: not a touch,
-            // and on behind the lock (a customer may pay meanwhile).
-            look @ Message::Checkout(checkout::Message::LookAgain { .. }) => {
-                return self.route(look);
-            }
             Message::Printed(printed) => {
                 let answers =
                     self.printing
@@ -453,6 +448,10 @@ impl App {
             }
         }
         self.refresh_status();
+        // 確認中 and the PayPage look again, behind the lock too (a customer
+        // may pay meanwhile) and never as a touch: like the job's end.
+        let look = checkout::Message::LookAgain { cancelled };
+        self.route(Message::Checkout(look));
     }
 
     /// Messages while the sign-in screen is up: only signing in and the

@@ -81,7 +81,8 @@ pub enum Message {
         cancelled: bool,
     },
     /// Time for 確認中 or the PayPage to look again (after a pause inside
-    /// the job it sends).
+    /// the job it sends): the app says so once a job's end is handled and
+    /// the journal counted, with the terminal home.
     LookAgain {
         cancelled: bool,
     },
@@ -201,23 +202,7 @@ impl State {
         ctx: &mut Ctx<'_>,
         customer: &mut Customer,
     ) -> (Task<Message>, Option<Event>) {
-        match message {
-            Message::Finished {
-                finished,
-                cancelled,
-            } => {
-                let event = self.finished(*finished, cancelled, ctx, customer);
-                // 確認中 and the PayPage look again once the app has done
-                // what this asks (the PayPage slip printed, the journal
-                // counted) while the terminal is home.
-                (Task::done(Message::LookAgain { cancelled }), event)
-            }
-            Message::LookAgain { cancelled } => {
-                self.next_look(cancelled, ctx);
-                (Task::none(), None)
-            }
-            other => (Task::none(), self.act(other, ctx, customer)),
-        }
+        (Task::none(), self.act(message, ctx, customer))
     }
 
     fn act(
@@ -274,7 +259,11 @@ impl State {
             Message::Scanned { code, from_field } => {
                 return self.scanned(code, &from_field, ctx, customer);
             }
-            Message::Finished { .. } | Message::LookAgain { .. } => {}
+            Message::Finished {
+                finished,
+                cancelled,
+            } => return self.finished(*finished, cancelled, ctx, customer),
+            Message::LookAgain { cancelled } => self.next_look(cancelled, ctx),
             Message::Printed(printed, result) => self.printed(printed, result),
         }
         None
