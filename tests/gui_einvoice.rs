@@ -31,14 +31,6 @@ fn at_tender(paper: &std::path::Path) -> Driver {
     app
 }
 
-/// Today's newest sale as the journal has it, with its invoices.
-fn last_sale(app: &Driver) -> till::journal::SaleDetail {
-    let journal = app.terminal().unwrap().journal();
-    let today = till::taipei::now().date_naive();
-    let sale = &journal.sales_by_date(today, today, None, 1).unwrap().items[0];
-    journal.sale_detail(&sale.sale_no).unwrap().unwrap()
-}
-
 /// A sale paid through the terminal alone, without its e-invoice (as a
 /// pay-later order is when its money arrives), on the journal at `path`;
 /// with the buyer's choice kept from the counter when one is given.
@@ -115,10 +107,7 @@ fn a_typed_ban_issues_the_invoice_to_the_company_with_its_detail_slip() {
     click(&mut app, "完成收款 (Enter)");
     assert_eq!(app.screen_name(), "done");
 
-    let journal = app.terminal().unwrap().journal();
-    let today = till::taipei::now().date_naive();
-    let sale = &journal.sales_by_date(today, today, None, 1).unwrap().items[0];
-    let detail = journal.sale_detail(&sale.sale_no).unwrap().unwrap();
+    let detail = gui_support::newest_sale_detail(&app);
     assert_eq!(detail.invoices.len(), 1);
     let printed: Vec<String> = std::fs::read_dir(paper.path())
         .unwrap()
@@ -152,7 +141,7 @@ fn after_payment_a_new_choice_voids_the_invoice_and_issues_another() {
     click(&mut app, "完成收款 (Enter)");
     assert_eq!(app.screen_name(), "done");
     let first = {
-        let detail = last_sale(&app);
+        let detail = gui_support::newest_sale_detail(&app);
         assert_eq!(detail.invoices.len(), 1);
         detail.invoices[0].number.clone()
     };
@@ -166,10 +155,7 @@ fn after_payment_a_new_choice_voids_the_invoice_and_issues_another() {
     click(&mut app, "作廢並重開發票");
     assert_eq!(app.screen_name(), "done");
 
-    let journal = app.terminal().unwrap().journal();
-    let today = till::taipei::now().date_naive();
-    let sale = &journal.sales_by_date(today, today, None, 1).unwrap().items[0];
-    let detail = journal.sale_detail(&sale.sale_no).unwrap().unwrap();
+    let detail = gui_support::newest_sale_detail(&app);
     assert_eq!(detail.invoices.len(), 2, "one voided, one new");
     let old = detail.invoices.iter().find(|i| i.number == first).unwrap();
     assert_eq!(old.status, till::journal::InvoiceStatus::Voided);
@@ -202,13 +188,7 @@ fn after_payment_a_new_choice_voids_the_invoice_and_issues_another() {
 
     // Asking again for the same choice does nothing more.
     click(&mut app, "作廢並重開發票");
-    let detail = app
-        .terminal()
-        .unwrap()
-        .journal()
-        .sale_detail(&sale.sale_no)
-        .unwrap()
-        .unwrap();
+    let detail = gui_support::newest_sale_detail(&app);
     assert_eq!(detail.invoices.len(), 2);
 }
 
@@ -220,7 +200,10 @@ fn the_result_words_the_invoice_and_its_carrier_in_the_language_showing() {
     click(&mut app, "剛好");
     click(&mut app, "完成收款 (Enter)");
     assert_eq!(app.screen_name(), "done");
-    let number: till::einvoice::InvoiceNumber = last_sale(&app).invoices[0].number.parse().unwrap();
+    let number: till::einvoice::InvoiceNumber = gui_support::newest_sale_detail(&app).invoices[0]
+        .number
+        .parse()
+        .unwrap();
     let number = number.dashed();
     assert!(shows(
         &app,

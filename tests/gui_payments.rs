@@ -356,10 +356,7 @@ fn a_customer_pays_on_their_phone_from_the_paypage_qr() {
     let paper = tempfile::tempdir().unwrap();
     let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
     sign_in(&mut app);
-    ring_up(&mut app, "420");
-    click(&mut app, "手機付款");
-    click(&mut app, "產生付款 QR Code");
-    app.settle();
+    gui_support::open_paypage(&mut app, "420");
     assert_eq!(app.screen_name(), "paypage");
     let url = app.paypage_url().expect("a PayPage URL").to_string();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
@@ -398,10 +395,7 @@ fn a_paypage_can_be_cancelled_and_nothing_is_charged() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (mut app, sims) = gui_support::on_own_simulators(&rt, paper.path(), no_inline_resolving());
     sign_in(&mut app);
-    ring_up(&mut app, "260");
-    click(&mut app, "手機付款");
-    click(&mut app, "產生付款 QR Code");
-    app.settle();
+    gui_support::open_paypage(&mut app, "260");
     click(&mut app, "取消手機付款 (Esc)");
     app.settle();
     assert_eq!(app.screen_name(), "tender");
@@ -623,11 +617,8 @@ fn the_till_locks_itself_while_a_paypage_waits_untouched() {
     let paper = tempfile::tempdir().unwrap();
     let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
     sign_in(&mut app);
-    ring_up(&mut app, "420");
-    click(&mut app, "手機付款");
-    click(&mut app, "產生付款 QR Code");
+    gui_support::open_paypage(&mut app, "420");
     let last_touch = std::time::Instant::now();
-    app.settle();
     assert_eq!(app.screen_name(), "paypage");
     // MyPay is asked again (not paid yet), twice, after the last touch.
     app.look_now();
@@ -649,10 +640,7 @@ fn a_locked_till_keeps_asking_whether_the_paypage_was_paid() {
     let paper = tempfile::tempdir().unwrap();
     let mut app = app_on(Journal::open_in_memory().unwrap(), paper.path());
     sign_in(&mut app);
-    ring_up(&mut app, "420");
-    click(&mut app, "手機付款");
-    click(&mut app, "產生付款 QR Code");
-    app.settle();
+    gui_support::open_paypage(&mut app, "420");
     let url = app.paypage_url().expect("a PayPage").to_string();
     app.update(Message::SignOut);
 

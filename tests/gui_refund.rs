@@ -134,6 +134,16 @@ fn pin(app: &mut Driver, digits: &str) {
     }
 }
 
+/// The demo manager picks themself, keys their PIN and confirms; the
+/// refund's job runs to its end.
+fn manager_confirms(app: &mut Driver) {
+    let (manager, _, right) = DEMO_USERS[MANAGER];
+    click(app, manager);
+    pin(app, right);
+    click(app, CONFIRM);
+    app.settle();
+}
+
 /// Open the refund screen and find `sale` by its receipt code, scanned.
 fn refund_screen_on(app: &mut Driver, sale: &SaleNo) {
     click(app, "退款 (F7)");
@@ -308,11 +318,7 @@ fn a_partial_jkopay_refund_leaves_the_rest_refundable() {
     );
 
     click(&mut app, "商品瑕疵");
-    let (manager, _, right) = DEMO_USERS[MANAGER];
-    click(&mut app, manager);
-    pin(&mut app, right);
-    click(&mut app, CONFIRM);
-    app.settle();
+    manager_confirms(&mut app);
     assert!(shows(&app, "已退款 NT$40"));
     let left = Ntd::new(total.dollars() - 40);
     assert!(shows(&app, &format!("此交易尚可退 {left}")));
@@ -367,11 +373,7 @@ fn a_full_refund_in_the_same_period_voids_the_invoice_and_says_so_first() {
     );
 
     click(&mut app, "重複收款");
-    let (manager, _, right) = DEMO_USERS[MANAGER];
-    click(&mut app, manager);
-    pin(&mut app, right);
-    click(&mut app, CONFIRM);
-    app.settle();
+    manager_confirms(&mut app);
     assert!(shows(&app, &format!("電子發票 {number} 已作廢")));
     assert!(shows(&app, "請收回顧客的電子發票證明聯"));
     assert!(
@@ -459,11 +461,7 @@ fn a_cash_sale_is_refunded_from_the_drawer() {
     assert!(!en[0].contains("錢櫃"), "{en:?}");
     app.update(Message::ToggleLanguage);
     click(&mut app, "退貨");
-    let (manager, _, right) = DEMO_USERS[MANAGER];
-    click(&mut app, manager);
-    pin(&mut app, right);
-    click(&mut app, CONFIRM);
-    app.settle();
+    manager_confirms(&mut app);
     assert!(shows(&app, "請從錢櫃退還現金 NT$45"));
     // The result is worded when drawn: a language switch rewords it.
     app.update(Message::ToggleLanguage);
@@ -517,11 +515,7 @@ fn a_refund_slip_the_printer_cannot_take_is_said_on_the_result() {
     let sale = gui_support::cash_sale(&mut app, "貝果 Bagel");
     refund_screen_on(&mut app, &sale);
     click(&mut app, "退貨");
-    let (manager, _, right) = DEMO_USERS[MANAGER];
-    click(&mut app, manager);
-    pin(&mut app, right);
-    click(&mut app, CONFIRM);
-    app.settle();
+    manager_confirms(&mut app);
     assert_eq!(refunds(&app, &sale).len(), 1, "the refund itself was made");
     assert!(
         shows_starting(&app, "退款單未印出,已記錄待重印:"),

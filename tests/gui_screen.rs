@@ -110,10 +110,7 @@ fn the_paypage_speaks_english_in_english_and_shows_taipei_time() {
     let paper = tempfile::tempdir().unwrap();
     let mut app = demo_app(paper.path());
     sign_in(&mut app);
-    ring_up(&mut app, "420");
-    click(&mut app, "手機付款");
-    click(&mut app, "產生付款 QR Code");
-    app.settle();
+    gui_support::open_paypage(&mut app, "420");
     assert_eq!(app.screen_name(), "paypage");
     // Not paid yet: MyPay's word is shown.
     app.look_now();

@@ -132,6 +132,15 @@ pub fn ring_up(app: &mut Driver, amount: &str) {
     assert_eq!(app.screen_name(), "tender");
 }
 
+/// NT$`amount` rung up and offered as a PayPage: the customer's QR code
+/// shows and its first look at MyPay pauses.
+pub fn open_paypage(app: &mut Driver, amount: &str) {
+    ring_up(app, amount);
+    click(app, "手機付款");
+    click(app, "產生付款 QR Code");
+    app.settle();
+}
+
 /// The virtual printer's report of every print-out, oldest first.
 pub fn printed_texts(dir: &std::path::Path) -> Vec<String> {
     let mut reports: Vec<_> = std::fs::read_dir(dir)
@@ -157,6 +166,13 @@ pub fn newest_sale(app: &Driver) -> till::sale::SaleNo {
         .items[0]
         .sale_no
         .clone()
+}
+
+/// Today's newest sale as the journal has it, with its lines and invoices.
+pub fn newest_sale_detail(app: &Driver) -> till::journal::SaleDetail {
+    let sale = newest_sale(app);
+    let journal = app.terminal().unwrap().journal();
+    journal.sale_detail(&sale).unwrap().unwrap()
 }
 
 /// The demo till's staff on simulators of the test's own, so the test can
