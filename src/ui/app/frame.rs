@@ -78,54 +78,32 @@ impl App {
         .spacing(theme::GAP)
         .align_y(Alignment::Center)
         .padding([8, 16]);
+        // The header's buttons: small, secondary, a finger wide.
+        let small = |key: &str, press: Message| {
+            button(text(t(lang, key)).size(theme::TEXT_SMALL))
+                .on_press(press)
+                .style(theme::secondary)
+                .padding(theme::target_padding(theme::TEXT_SMALL))
+        };
         if let Some(user) = self.user() {
             if self.lock.is_none()
                 && matches!(self.screen, Screen::Sale(_))
                 && self.customer.cart.is_empty()
             {
-                header = header.push(
-                    button(text(t(lang, "history.open")).size(theme::TEXT_SMALL))
-                        .on_press(Message::OpenHistory)
-                        .style(theme::secondary)
-                        .padding(theme::target_padding(theme::TEXT_SMALL)),
-                );
-                header = header.push(
-                    button(text(t(lang, "refund.open")).size(theme::TEXT_SMALL))
-                        .on_press(Message::OpenRefund)
-                        .style(theme::secondary)
-                        .padding(theme::target_padding(theme::TEXT_SMALL)),
-                );
-                header = header.push(
-                    button(text(t(lang, "closeday.open")).size(theme::TEXT_SMALL))
-                        .on_press(Message::OpenCloseDay)
-                        .style(theme::secondary)
-                        .padding(theme::target_padding(theme::TEXT_SMALL)),
-                );
+                header = header
+                    .push(small("history.open", Message::OpenHistory))
+                    .push(small("refund.open", Message::OpenRefund))
+                    .push(small("closeday.open", Message::OpenCloseDay));
                 // Only managers see the button; F10 tells anyone else why not.
                 if user.role == Role::Manager {
-                    header = header.push(
-                        button(text(t(lang, "settings.open")).size(theme::TEXT_SMALL))
-                            .on_press(Message::OpenSettings)
-                            .style(theme::secondary)
-                            .padding(theme::target_padding(theme::TEXT_SMALL)),
-                    );
+                    header = header.push(small("settings.open", Message::OpenSettings));
                 }
             }
             header = header
                 .push(text(user.name.clone()).size(theme::TEXT_SMALL))
-                .push(
-                    button(text(t(lang, "signin.sign_out")).size(theme::TEXT_SMALL))
-                        .on_press(Message::SignOut)
-                        .style(theme::secondary)
-                        .padding(theme::target_padding(theme::TEXT_SMALL)),
-                );
+                .push(small("signin.sign_out", Message::SignOut));
         }
-        header = header.push(
-            button(text(t(lang, "app.language")).size(theme::TEXT_SMALL))
-                .on_press(Message::ToggleLanguage)
-                .style(theme::secondary)
-                .padding(theme::target_padding(theme::TEXT_SMALL)),
-        );
+        header = header.push(small("app.language", Message::ToggleLanguage));
         header
     }
 
